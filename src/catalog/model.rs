@@ -1,0 +1,608 @@
+//! The catalog model: one serde model for every database kind.
+//!
+//! Every object is keyed by (schema, name, kind). Column types keep the native type text as the
+//! source spells it and a neutral type that the other stages (migrations, archive, sinks) work
+//! from.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of catalog object. The serialized names follow Oracle's `ALL_OBJECTS.OBJECT_TYPE`.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObjectKind {
+    #[serde(rename = "TABLE")]
+    Table,
+    #[serde(rename = "VIEW")]
+    View,
+    #[serde(rename = "MATERIALIZED VIEW")]
+    MaterializedView,
+    #[serde(rename = "SEQUENCE")]
+    Sequence,
+    #[serde(rename = "INDEX")]
+    Index,
+    #[serde(rename = "TRIGGER")]
+    Trigger,
+    #[serde(rename = "PACKAGE")]
+    Package,
+    #[serde(rename = "PACKAGE BODY")]
+    PackageBody,
+    #[serde(rename = "PROCEDURE")]
+    Procedure,
+    #[serde(rename = "FUNCTION")]
+    Function,
+    #[serde(rename = "TYPE")]
+    Type,
+    #[serde(rename = "TYPE BODY")]
+    TypeBody,
+    #[serde(rename = "SYNONYM")]
+    Synonym,
+}
+
+impl ObjectKind {
+    pub const ALL: [ObjectKind; 13] = [
+        ObjectKind::Table,
+        ObjectKind::View,
+        ObjectKind::MaterializedView,
+        ObjectKind::Sequence,
+        ObjectKind::Index,
+        ObjectKind::Trigger,
+        ObjectKind::Package,
+        ObjectKind::PackageBody,
+        ObjectKind::Procedure,
+        ObjectKind::Function,
+        ObjectKind::Type,
+        ObjectKind::TypeBody,
+        ObjectKind::Synonym,
+    ];
+
+    /// The word users and Oracle use for this kind, e.g. `PACKAGE BODY`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Table => "TABLE",
+            ObjectKind::View => "VIEW",
+            ObjectKind::MaterializedView => "MATERIALIZED VIEW",
+            ObjectKind::Sequence => "SEQUENCE",
+            ObjectKind::Index => "INDEX",
+            ObjectKind::Trigger => "TRIGGER",
+            ObjectKind::Package => "PACKAGE",
+            ObjectKind::PackageBody => "PACKAGE BODY",
+            ObjectKind::Procedure => "PROCEDURE",
+            ObjectKind::Function => "FUNCTION",
+            ObjectKind::Type => "TYPE",
+            ObjectKind::TypeBody => "TYPE BODY",
+            ObjectKind::Synonym => "SYNONYM",
+        }
+    }
+
+    /// Parses a kind as a user types it: case-insensitive, `_` or space between words.
+    pub fn parse(text: &str) -> Option<ObjectKind> {
+        let wanted = text.trim().to_ascii_uppercase().replace(['_', '-'], " ");
+        ObjectKind::ALL.into_iter().find(|k| k.as_str() == wanted)
+    }
+}
+
+impl fmt::Display for ObjectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The identity of a catalog object: (schema, name, kind).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectKey {
+    pub schema: String,
+    pub name: String,
+    pub kind: ObjectKind,
+}
+
+impl ObjectKey {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>, kind: ObjectKind) -> Self {
+        ObjectKey {
+            schema: schema.into(),
+            name: name.into(),
+            kind,
+        }
+    }
+
+    pub fn table(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        ObjectKey::new(schema, name, ObjectKind::Table)
+    }
+
+    /// `SCHEMA.NAME`
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
+    }
+}
+
+/// `TABLE: SCHEMA.NAME`
+impl fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}.{}", self.kind, self.schema, self.name)
+    }
+}
+
+/// Whether a text length counts characters or bytes (Oracle's `CHAR`/`BYTE` semantics).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum LengthSemantics {
+    Char,
+    Byte,
+}
+
+/// The kind of large object.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum LobKind {
+    /// CLOB, PostgreSQL `text` used as a LOB.
+    Character,
+    /// NCLOB
+    National,
+    /// BLOB
+    Binary,
+    /// BFILE: a pointer to a file outside the database.
+    File,
+}
+
+/// The fields an interval type carries.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum IntervalFields {
+    YearToMonth,
+    DayToSecond,
+    /// PostgreSQL's unrestricted `interval`.
+    Any,
+}
+
+/// A database-neutral column type. Every backend maps its native types onto this, and every
+/// other stage (DDL for another dialect, the archive's value rules) works from it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NeutralType {
+    Boolean,
+    /// A binary integer of `bits` width (SQLite INTEGER: 64, PostgreSQL int2/int4/int8).
+    Integer {
+        bits: u16,
+    },
+    /// An exact decimal. `precision` absent means "as large as the database allows" (Oracle
+    /// `NUMBER` without arguments); `scale` may be negative in Oracle.
+    Decimal {
+        precision: Option<u16>,
+        scale: Option<i16>,
+    },
+    /// A binary floating-point number of `bits` mantissa bits when known (Oracle FLOAT(b),
+    /// BINARY_FLOAT = 24, BINARY_DOUBLE = 53).
+    Float {
+        bits: Option<u16>,
+    },
+    Text {
+        length: Option<u32>,
+        semantics: LengthSemantics,
+        fixed: bool,
+    },
+    /// NCHAR, NVARCHAR2: length in characters.
+    NationalText {
+        length: Option<u32>,
+        fixed: bool,
+    },
+    Binary {
+        length: Option<u32>,
+        fixed: bool,
+    },
+    /// A calendar date without time of day (SQL `DATE`; not Oracle `DATE`, which is a
+    /// timestamp with precision 0).
+    Date,
+    Time {
+        precision: Option<u8>,
+    },
+    Timestamp {
+        precision: Option<u8>,
+    },
+    /// A timestamp with a time zone. `local` is Oracle's WITH LOCAL TIME ZONE.
+    TimestampTz {
+        precision: Option<u8>,
+        local: bool,
+    },
+    Interval {
+        fields: IntervalFields,
+        leading_precision: Option<u8>,
+        fractional_precision: Option<u8>,
+    },
+    Lob {
+        lob: LobKind,
+    },
+    Json,
+    Uuid,
+    Xml,
+    Spatial {
+        srid: Option<i32>,
+    },
+    RowId,
+    /// A type dbsub does not map; the column's native type says what it is.
+    Other,
+}
+
+/// A foreign key's referential action.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    /// The SQL spelling, e.g. `SET NULL`.
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// Parses the SQL spelling, case-insensitively.
+    pub fn parse(text: &str) -> Option<FkAction> {
+        match text.trim().to_ascii_uppercase().as_str() {
+            "NO ACTION" | "" => Some(FkAction::NoAction),
+            "RESTRICT" => Some(FkAction::Restrict),
+            "CASCADE" => Some(FkAction::Cascade),
+            "SET NULL" => Some(FkAction::SetNull),
+            "SET DEFAULT" => Some(FkAction::SetDefault),
+            _ => None,
+        }
+    }
+}
+
+/// How an identity column generates its values.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    /// `true` for GENERATED ALWAYS, `false` for GENERATED BY DEFAULT (or SQLite's rowid alias).
+    pub always: bool,
+    /// The backing sequence when the database names one (Oracle `ISEQ$$_…`, PostgreSQL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    /// The type as the source spells it, e.g. `VARCHAR2(30 CHAR)`, `NUMBER(10,2)`.
+    pub native_type: String,
+    pub neutral_type: NeutralType,
+    pub nullable: bool,
+    /// The default expression as SQL text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    /// The expression of a virtual (generated) column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A primary or unique key.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Key {
+    /// The constraint name; SQLite often has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ForeignKey {
+    /// The constraint name. Readers of databases that allow unnamed constraints synthesize a
+    /// stable one (`<TABLE>_FK<n>`).
+    pub name: String,
+    pub columns: Vec<String>,
+    pub ref_schema: String,
+    pub ref_table: String,
+    pub ref_columns: Vec<String>,
+    #[serde(default)]
+    pub on_delete: FkAction,
+    #[serde(default)]
+    pub on_update: FkAction,
+    #[serde(default)]
+    pub deferrable: bool,
+    #[serde(default)]
+    pub initially_deferred: bool,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl ForeignKey {
+    pub fn parent_key(&self) -> ObjectKey {
+        ObjectKey::table(&self.ref_schema, &self.ref_table)
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub expression: String,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct IndexColumn {
+    /// A column name, or the expression of a function-based index.
+    pub expression: String,
+    #[serde(default)]
+    pub descending: bool,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    pub columns: Vec<IndexColumn>,
+    /// A partial index's predicate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    pub schema: String,
+    pub name: String,
+    pub columns: Vec<Column>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_key: Option<Key>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unique_keys: Vec<Key>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKey>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+    /// Indexes other than those that back the primary and unique keys.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The source's row-count estimate (statistics), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_rows: Option<u64>,
+}
+
+impl Table {
+    pub fn key(&self) -> ObjectKey {
+        ObjectKey::table(&self.schema, &self.name)
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// A foreign key is nullable when a referencing row may have no parent: any of its columns
+    /// accepts NULL (SQL's default MATCH SIMPLE).
+    pub fn fk_is_nullable(&self, fk: &ForeignKey) -> bool {
+        fk.columns
+            .iter()
+            .any(|c| self.column(c).is_none_or(|col| col.nullable))
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct View {
+    pub schema: String,
+    pub name: String,
+    #[serde(default)]
+    pub materialized: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<Column>,
+    /// The defining query (Oracle `ALL_VIEWS.TEXT`) or, where the database keeps only the whole
+    /// statement (SQLite), the `CREATE VIEW` statement.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl View {
+    pub fn key(&self) -> ObjectKey {
+        let kind = if self.materialized {
+            ObjectKind::MaterializedView
+        } else {
+            ObjectKind::View
+        };
+        ObjectKey::new(&self.schema, &self.name, kind)
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Sequence {
+    pub schema: String,
+    pub name: String,
+    pub start: i128,
+    pub increment: i128,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_value: Option<i128>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_value: Option<i128>,
+    #[serde(default)]
+    pub cycle: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<u64>,
+    /// The table and column whose identity this sequence backs, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<(String, String)>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Trigger {
+    pub schema: String,
+    pub name: String,
+    pub table_schema: String,
+    pub table_name: String,
+    /// BEFORE, AFTER, INSTEAD OF.
+    pub timing: String,
+    /// INSERT, UPDATE, DELETE.
+    pub events: Vec<String>,
+    #[serde(default)]
+    pub for_each_row: bool,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The whole `CREATE TRIGGER` statement, or the body when that is all the source keeps.
+    pub source: String,
+}
+
+impl Trigger {
+    pub fn key(&self) -> ObjectKey {
+        ObjectKey::new(&self.schema, &self.name, ObjectKind::Trigger)
+    }
+
+    pub fn table_key(&self) -> ObjectKey {
+        ObjectKey::table(&self.table_schema, &self.table_name)
+    }
+}
+
+/// Stored code: packages and their bodies, procedures, functions, types and type bodies.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Routine {
+    pub schema: String,
+    pub name: String,
+    pub kind: ObjectKind,
+    /// The source text (Oracle `ALL_SOURCE` lines joined).
+    pub source: String,
+}
+
+impl Routine {
+    pub fn key(&self) -> ObjectKey {
+        ObjectKey::new(&self.schema, &self.name, self.kind)
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Synonym {
+    pub schema: String,
+    pub name: String,
+    pub target_schema: String,
+    pub target_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_link: Option<String>,
+}
+
+impl Synonym {
+    pub fn key(&self) -> ObjectKey {
+        ObjectKey::new(&self.schema, &self.name, ObjectKind::Synonym)
+    }
+}
+
+/// `from` needs `to`: a view reads a table, a package body calls a function, a trigger writes
+/// an audit table. Foreign keys and trigger-on-table are not listed here; the graph derives
+/// them from tables and triggers.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Dependency {
+    pub from: ObjectKey,
+    pub to: ObjectKey,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub object: ObjectKey,
+    pub grantee: String,
+    pub privilege: String,
+    #[serde(default)]
+    pub grantable: bool,
+}
+
+/// What a catalog was read from.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CatalogSource {
+    /// `ORA`, `PG` or `SQLITE`.
+    pub kind: String,
+    /// The source URL with credentials redacted.
+    pub url: String,
+    /// When it was read, RFC 3339.
+    pub read_at: String,
+}
+
+/// A whole schema (or several) as read from a structural database.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Catalog {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<CatalogSource>,
+    #[serde(default)]
+    pub tables: Vec<Table>,
+    #[serde(default)]
+    pub views: Vec<View>,
+    #[serde(default)]
+    pub sequences: Vec<Sequence>,
+    #[serde(default)]
+    pub triggers: Vec<Trigger>,
+    #[serde(default)]
+    pub routines: Vec<Routine>,
+    #[serde(default)]
+    pub synonyms: Vec<Synonym>,
+    #[serde(default)]
+    pub dependencies: Vec<Dependency>,
+    #[serde(default)]
+    pub grants: Vec<Grant>,
+}
+
+impl Catalog {
+    /// Every object the catalog holds, as keys, in a stable order (tables, views, sequences,
+    /// indexes, triggers, routines, synonyms).
+    pub fn object_keys(&self) -> Vec<ObjectKey> {
+        let mut keys = Vec::new();
+        keys.extend(self.tables.iter().map(Table::key));
+        keys.extend(self.views.iter().map(View::key));
+        keys.extend(
+            self.sequences
+                .iter()
+                .map(|s| ObjectKey::new(&s.schema, &s.name, ObjectKind::Sequence)),
+        );
+        for t in &self.tables {
+            keys.extend(
+                t.indexes
+                    .iter()
+                    .map(|i| ObjectKey::new(&t.schema, &i.name, ObjectKind::Index)),
+            );
+        }
+        keys.extend(self.triggers.iter().map(Trigger::key));
+        keys.extend(self.routines.iter().map(Routine::key));
+        keys.extend(self.synonyms.iter().map(Synonym::key));
+        keys
+    }
+
+    pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
+        self.tables
+            .iter()
+            .find(|t| t.schema == schema && t.name == name)
+    }
+
+    /// Sorts every list by key so that two reads of the same schema serialize identically.
+    pub fn normalize(&mut self) {
+        self.tables
+            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        for t in &mut self.tables {
+            t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+            t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        self.views
+            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        self.sequences
+            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        self.triggers
+            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        self.routines.sort_by_key(Routine::key);
+        self.synonyms
+            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        self.dependencies.sort();
+        self.dependencies.dedup();
+        self.grants.sort_by(|a, b| {
+            (&a.object, &a.grantee, &a.privilege).cmp(&(&b.object, &b.grantee, &b.privilege))
+        });
+    }
+}

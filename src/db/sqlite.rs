@@ -1,0 +1,1446 @@
+//! SQLite: the embedded default, as a structural database, a source and a local target.
+//!
+//! The catalog is read in a constant number of queries: `sqlite_schema` once, and each
+//! table-valued pragma (`pragma_table_xinfo`, `pragma_foreign_key_list`, `pragma_index_list`,
+//! `pragma_index_xinfo`) joined against `sqlite_schema` once for all tables. What the pragmas do
+//! not tell (constraint names, CHECK expressions, DEFERRABLE) is taken from the stored
+//! `CREATE TABLE` text by a small tokenizer.
+//!
+//! A SQLite file stands for one schema. Its name in the catalog is the URL's `?schema=NAME`
+//! (the demo uses `THE`, the schema it imitates), else `main`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::catalog::*;
+use crate::config::DbUrl;
+
+/// An open SQLite database and the schema name it stands for.
+pub struct SqliteDb {
+    conn: Connection,
+    path: PathBuf,
+    schema: String,
+}
+
+impl SqliteDb {
+    /// Opens the file of a `sqlite://` URL read-only.
+    ///
+    /// Fails with a message naming the file when it does not exist or cannot be opened.
+    pub fn open_read_only(url: &DbUrl) -> Result<SqliteDb> {
+        let path = url.sqlite_path()?;
+        let schema = url.param("schema").unwrap_or_else(|| "main".to_string());
+        SqliteDb::open_path(&path, &schema)
+    }
+
+    /// Opens a file read-only, naming its schema `schema`.
+    pub fn open_path(path: &Path, schema: &str) -> Result<SqliteDb> {
+        if !path.exists() {
+            bail!(
+                "SQLite database {} does not exist: check the URL, or run `dbsub demo` to build \
+                 the demo database",
+                path.display()
+            );
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
+        Ok(SqliteDb {
+            conn,
+            path: path.to_path_buf(),
+            schema: schema.to_string(),
+        })
+    }
+
+    fn context(&self, what: &str) -> String {
+        format!(
+            "cannot read {what} from {} (is it a SQLite database?)",
+            self.path.display()
+        )
+    }
+}
+
+impl CatalogReader for SqliteDb {
+    fn read_catalog(&mut self, schemas: &[String]) -> Result<Catalog> {
+        if let Some(other) = schemas
+            .iter()
+            .find(|s| !s.eq_ignore_ascii_case(&self.schema))
+        {
+            bail!(
+                "SQLite database {} holds one schema, `{}`, not `{other}`",
+                self.path.display(),
+                self.schema
+            );
+        }
+        let objects = self.objects().with_context(|| self.context("the schema"))?;
+        let columns = self.columns().with_context(|| self.context("columns"))?;
+        let fks = self
+            .foreign_keys()
+            .with_context(|| self.context("foreign keys"))?;
+        let indexes = self.indexes().with_context(|| self.context("indexes"))?;
+        Ok(assemble(&self.schema, objects, columns, fks, indexes))
+    }
+}
+
+/// A row of `sqlite_schema`.
+struct SchemaObject {
+    kind: String,
+    name: String,
+    table: String,
+    sql: Option<String>,
+}
+
+/// A row of `pragma_table_xinfo`, with its table.
+struct ColumnRow {
+    table: String,
+    name: String,
+    declared: String,
+    not_null: bool,
+    default: Option<String>,
+    pk_position: i64,
+    hidden: i64,
+}
+
+/// A row of `pragma_foreign_key_list`, with its table.
+struct FkRow {
+    table: String,
+    id: i64,
+    parent: String,
+    from: String,
+    to: Option<String>,
+    on_update: String,
+    on_delete: String,
+}
+
+/// A row of `pragma_index_list` joined to `pragma_index_xinfo` (key columns only).
+struct IndexRow {
+    table: String,
+    index: String,
+    unique: bool,
+    /// `c` CREATE INDEX, `u` UNIQUE constraint, `pk` PRIMARY KEY.
+    origin: String,
+    column: Option<String>,
+    descending: bool,
+}
+
+impl SqliteDb {
+    fn objects(&self) -> rusqlite::Result<Vec<SchemaObject>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema \
+             WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name",
+        )?;
+        stmt.query_map([], |r| {
+            Ok(SchemaObject {
+                kind: r.get(0)?,
+                name: r.get(1)?,
+                table: r.get(2)?,
+                sql: r.get(3)?,
+            })
+        })?
+        .collect()
+    }
+
+    fn columns(&self) -> rusqlite::Result<Vec<ColumnRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden \
+             FROM sqlite_schema m JOIN pragma_table_xinfo(m.name) p \
+             WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+             ORDER BY m.name, p.cid",
+        )?;
+        stmt.query_map([], |r| {
+            Ok(ColumnRow {
+                table: r.get(0)?,
+                name: r.get(1)?,
+                declared: r.get(2)?,
+                not_null: r.get(3)?,
+                default: r.get(4)?,
+                pk_position: r.get(5)?,
+                hidden: r.get(6)?,
+            })
+        })?
+        .collect()
+    }
+
+    fn foreign_keys(&self) -> rusqlite::Result<Vec<FkRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete \
+             FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) f \
+             WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq",
+        )?;
+        stmt.query_map([], |r| {
+            Ok(FkRow {
+                table: r.get(0)?,
+                id: r.get(1)?,
+                parent: r.get(2)?,
+                from: r.get(3)?,
+                to: r.get(4)?,
+                on_update: r.get(5)?,
+                on_delete: r.get(6)?,
+            })
+        })?
+        .collect()
+    }
+
+    fn indexes(&self) -> rusqlite::Result<Vec<IndexRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT m.name, il.name, il.\"unique\", il.origin, ix.name, ix.\"desc\" \
+             FROM sqlite_schema m JOIN pragma_index_list(m.name) il \
+             JOIN pragma_index_xinfo(il.name) ix \
+             WHERE m.type = 'table' AND ix.key = 1 ORDER BY m.name, il.name, ix.seqno",
+        )?;
+        stmt.query_map([], |r| {
+            Ok(IndexRow {
+                table: r.get(0)?,
+                index: r.get(1)?,
+                unique: r.get(2)?,
+                origin: r.get(3)?,
+                column: r.get(4)?,
+                descending: r.get(5)?,
+            })
+        })?
+        .collect()
+    }
+}
+
+/// Builds the catalog from the rows of the four queries.
+fn assemble(
+    schema: &str,
+    objects: Vec<SchemaObject>,
+    columns: Vec<ColumnRow>,
+    fks: Vec<FkRow>,
+    indexes: Vec<IndexRow>,
+) -> Catalog {
+    let mut catalog = Catalog::default();
+    let mut columns_of: HashMap<String, Vec<ColumnRow>> = HashMap::new();
+    for c in columns {
+        columns_of.entry(c.table.clone()).or_default().push(c);
+    }
+    let mut fks_of: HashMap<String, Vec<FkRow>> = HashMap::new();
+    for f in fks {
+        fks_of.entry(f.table.clone()).or_default().push(f);
+    }
+    let mut indexes_of: HashMap<String, Vec<IndexRow>> = HashMap::new();
+    for i in indexes {
+        indexes_of.entry(i.table.clone()).or_default().push(i);
+    }
+    let index_sql: HashMap<&str, &str> = objects
+        .iter()
+        .filter(|o| o.kind == "index")
+        .filter_map(|o| o.sql.as_deref().map(|s| (o.name.as_str(), s)))
+        .collect();
+
+    // Names of tables and views, for finding what views and triggers read.
+    let relations: HashMap<String, ObjectKey> = objects
+        .iter()
+        .filter_map(|o| {
+            let kind = match o.kind.as_str() {
+                "table" => ObjectKind::Table,
+                "view" => ObjectKind::View,
+                _ => return None,
+            };
+            Some((
+                o.name.to_ascii_uppercase(),
+                ObjectKey::new(schema, &o.name, kind),
+            ))
+        })
+        .collect();
+
+    for o in &objects {
+        let sql = o.sql.clone().unwrap_or_default();
+        match o.kind.as_str() {
+            "table" => {
+                let cols = columns_of.remove(&o.name).unwrap_or_default();
+                let fk_rows = fks_of.remove(&o.name).unwrap_or_default();
+                let ix_rows = indexes_of.remove(&o.name).unwrap_or_default();
+                catalog.tables.push(table(
+                    schema, &o.name, &sql, cols, fk_rows, ix_rows, &index_sql,
+                ));
+            }
+            "view" => {
+                let cols = columns_of.remove(&o.name).unwrap_or_default();
+                let view = View {
+                    schema: schema.to_string(),
+                    name: o.name.clone(),
+                    materialized: false,
+                    columns: cols.into_iter().map(column).collect(),
+                    source: sql.clone(),
+                    comment: None,
+                };
+                let from = view.key();
+                for to in referenced_relations(&sql, schema, &relations) {
+                    if to != from {
+                        catalog.dependencies.push(Dependency {
+                            from: from.clone(),
+                            to,
+                        });
+                    }
+                }
+                catalog.views.push(view);
+            }
+            "trigger" => {
+                let shape = trigger_shape(&sql);
+                let trigger = Trigger {
+                    schema: schema.to_string(),
+                    name: o.name.clone(),
+                    table_schema: schema.to_string(),
+                    table_name: o.table.clone(),
+                    timing: shape.timing,
+                    events: shape.events,
+                    for_each_row: true,
+                    enabled: true,
+                    source: sql.clone(),
+                };
+                let from = trigger.key();
+                for to in referenced_relations(&sql, schema, &relations) {
+                    catalog.dependencies.push(Dependency {
+                        from: from.clone(),
+                        to,
+                    });
+                }
+                catalog.triggers.push(trigger);
+            }
+            _ => {}
+        }
+    }
+    catalog.normalize();
+    catalog
+}
+
+fn column(c: ColumnRow) -> Column {
+    Column {
+        neutral_type: neutral_type(&c.declared),
+        native_type: c.declared,
+        nullable: !c.not_null && c.pk_position == 0,
+        default: c.default,
+        identity: None,
+        // hidden 2 = virtual generated column, 3 = stored generated column.
+        generated: (c.hidden == 2 || c.hidden == 3).then(String::new),
+        comment: None,
+        name: c.name,
+    }
+}
+
+fn table(
+    schema: &str,
+    name: &str,
+    sql: &str,
+    cols: Vec<ColumnRow>,
+    fk_rows: Vec<FkRow>,
+    ix_rows: Vec<IndexRow>,
+    index_sql: &HashMap<&str, &str>,
+) -> Table {
+    let parsed = parse_create_table(sql);
+    let mut pk: Vec<(i64, String)> = cols
+        .iter()
+        .filter(|c| c.pk_position > 0)
+        .map(|c| (c.pk_position, c.name.clone()))
+        .collect();
+    pk.sort();
+    let pk_columns: Vec<String> = pk.into_iter().map(|(_, n)| n).collect();
+    // A lone INTEGER PRIMARY KEY is SQLite's rowid alias: an identity by default.
+    let rowid_alias = pk_columns.len() == 1
+        && cols
+            .iter()
+            .any(|c| c.name == pk_columns[0] && c.declared.eq_ignore_ascii_case("INTEGER"))
+        && !parsed.without_rowid;
+    let mut columns: Vec<Column> = cols.into_iter().map(column).collect();
+    for c in &mut columns {
+        if let Some(expr) = parsed.generated.get(&c.name.to_ascii_uppercase()) {
+            c.generated = Some(expr.clone());
+        }
+        if rowid_alias && c.name == pk_columns[0] {
+            c.identity = Some(Identity {
+                always: false,
+                sequence: None,
+            });
+        }
+    }
+    let primary_key = (!pk_columns.is_empty()).then(|| Key {
+        name: parsed.primary_key_name.clone(),
+        columns: pk_columns,
+    });
+
+    // Foreign keys: pragma rows grouped by id, named from the parsed text.
+    let mut groups: Vec<(i64, Vec<&FkRow>)> = Vec::new();
+    for row in &fk_rows {
+        match groups.last_mut() {
+            Some((id, rows)) if *id == row.id => rows.push(row),
+            _ => groups.push((row.id, vec![row])),
+        }
+    }
+    // pragma_foreign_key_list numbers constraints from the last declared; number ours in
+    // declaration order so synthesized names read naturally.
+    groups.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+    let mut foreign_keys = Vec::new();
+    for (n, (_, rows)) in groups.iter().enumerate() {
+        let columns: Vec<String> = rows.iter().map(|r| r.from.clone()).collect();
+        let parent = rows[0].parent.clone();
+        let declared = parsed
+            .foreign_keys
+            .iter()
+            .find(|d| d.parent.eq_ignore_ascii_case(&parent) && same_columns(&d.columns, &columns));
+        let ref_columns: Vec<String> = if rows.iter().all(|r| r.to.is_some()) {
+            rows.iter().filter_map(|r| r.to.clone()).collect()
+        } else {
+            // REFERENCES parent without columns: the parent's primary key, resolved later.
+            Vec::new()
+        };
+        foreign_keys.push(ForeignKey {
+            name: declared
+                .and_then(|d| d.name.clone())
+                .unwrap_or_else(|| format!("{name}_FK{}", n + 1)),
+            columns,
+            ref_schema: schema.to_string(),
+            ref_table: parent,
+            ref_columns,
+            on_delete: FkAction::parse(&rows[0].on_delete).unwrap_or_default(),
+            on_update: FkAction::parse(&rows[0].on_update).unwrap_or_default(),
+            deferrable: declared.is_some_and(|d| d.deferrable),
+            initially_deferred: declared.is_some_and(|d| d.initially_deferred),
+            enabled: true,
+        });
+    }
+
+    // Unique constraints and CREATE INDEX indexes, from the index pragmas.
+    let mut unique_keys = Vec::new();
+    let mut indexes = Vec::new();
+    let mut i = 0;
+    while i < ix_rows.len() {
+        let first = &ix_rows[i];
+        let mut cols = Vec::new();
+        while i < ix_rows.len() && ix_rows[i].index == first.index {
+            cols.push(&ix_rows[i]);
+            i += 1;
+        }
+        let names: Vec<String> = cols
+            .iter()
+            .map(|r| r.column.clone().unwrap_or_default())
+            .collect();
+        match first.origin.as_str() {
+            "u" => unique_keys.push(Key {
+                name: parsed
+                    .unique_keys
+                    .iter()
+                    .find(|(_, c)| same_columns(c, &names))
+                    .and_then(|(n, _)| n.clone()),
+                columns: names,
+            }),
+            "c" => {
+                let shape = index_sql
+                    .get(first.index.as_str())
+                    .map(|sql| parse_create_index(sql))
+                    .unwrap_or_default();
+                indexes.push(Index {
+                    name: first.index.clone(),
+                    unique: first.unique,
+                    columns: cols
+                        .iter()
+                        .enumerate()
+                        .map(|(k, r)| IndexColumn {
+                            expression: r.column.clone().unwrap_or_else(|| {
+                                shape.expressions.get(k).cloned().unwrap_or_default()
+                            }),
+                            descending: r.descending,
+                        })
+                        .collect(),
+                    predicate: shape.predicate,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    Table {
+        schema: schema.to_string(),
+        name: name.to_string(),
+        columns,
+        primary_key,
+        unique_keys,
+        foreign_keys,
+        checks: parsed.checks,
+        indexes,
+        comment: None,
+        estimated_rows: None,
+    }
+}
+
+fn same_columns(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
+
+/// Maps a declared column type onto the neutral type. SQLite enforces no types, so the
+/// declared text is all there is; it is read the way the database it imitates would read it.
+/// `DATE` is read as Oracle's DATE (date and time to the second), since SQLite files in dbsub
+/// stand in for Oracle schemas.
+pub fn neutral_type(declared: &str) -> NeutralType {
+    let upper = declared.trim().to_ascii_uppercase();
+    if upper.starts_with("INTERVAL") {
+        return interval_type(&upper);
+    }
+    let (base, args, rest) = split_type(&upper);
+    let arg = |i: usize| args.get(i).and_then(|a| a.trim().parse::<i64>().ok());
+    let arg_u32 = |i: usize| arg(i).and_then(|v| u32::try_from(v).ok());
+    let arg_u8 = |i: usize| arg(i).and_then(|v| u8::try_from(v).ok());
+    let semantics = |default| {
+        let all = format!("{} {rest}", args.join(" "));
+        if all.contains("CHAR") {
+            LengthSemantics::Char
+        } else if all.contains("BYTE") {
+            LengthSemantics::Byte
+        } else {
+            default
+        }
+    };
+    let length = || {
+        args.first()
+            .and_then(|a| a.split_whitespace().next()?.parse().ok())
+    };
+    match base.as_str() {
+        "" => NeutralType::Other,
+        "BOOLEAN" | "BOOL" => NeutralType::Boolean,
+        "TINYINT" | "SMALLINT" | "INT2" => NeutralType::Integer { bits: 16 },
+        "MEDIUMINT" | "INT4" => NeutralType::Integer { bits: 32 },
+        "INT" | "INTEGER" | "BIGINT" | "INT8" | "UNSIGNED BIG INT" => {
+            NeutralType::Integer { bits: 64 }
+        }
+        "NUMBER" | "NUMERIC" | "DECIMAL" | "DEC" => NeutralType::Decimal {
+            precision: arg(0).and_then(|v| u16::try_from(v).ok()),
+            scale: if args.is_empty() {
+                None
+            } else {
+                Some(arg(1).and_then(|v| i16::try_from(v).ok()).unwrap_or(0))
+            },
+        },
+        "FLOAT" => NeutralType::Float {
+            bits: Some(arg(0).and_then(|v| u16::try_from(v).ok()).unwrap_or(53)),
+        },
+        "REAL" | "DOUBLE" | "DOUBLE PRECISION" | "BINARY_DOUBLE" => {
+            NeutralType::Float { bits: Some(53) }
+        }
+        "BINARY_FLOAT" => NeutralType::Float { bits: Some(24) },
+        "VARCHAR2" | "VARCHAR" | "CHARACTER VARYING" | "VARYING CHARACTER" | "TEXT" | "STRING" => {
+            NeutralType::Text {
+                length: length(),
+                semantics: semantics(if base == "VARCHAR2" {
+                    LengthSemantics::Byte
+                } else {
+                    LengthSemantics::Char
+                }),
+                fixed: false,
+            }
+        }
+        "CHAR" | "CHARACTER" => NeutralType::Text {
+            length: length().or(Some(1)),
+            semantics: semantics(LengthSemantics::Byte),
+            fixed: true,
+        },
+        "NVARCHAR2" | "NVARCHAR" | "NATIONAL CHARACTER VARYING" | "NCHAR VARYING" => {
+            NeutralType::NationalText {
+                length: arg_u32(0),
+                fixed: false,
+            }
+        }
+        "NCHAR" | "NATIONAL CHARACTER" | "NATIVE CHARACTER" => NeutralType::NationalText {
+            length: arg_u32(0).or(Some(1)),
+            fixed: true,
+        },
+        "CLOB" | "LONG" => NeutralType::Lob {
+            lob: LobKind::Character,
+        },
+        "NCLOB" => NeutralType::Lob {
+            lob: LobKind::National,
+        },
+        "BLOB" | "LONG RAW" => NeutralType::Lob {
+            lob: LobKind::Binary,
+        },
+        "BFILE" => NeutralType::Lob { lob: LobKind::File },
+        "RAW" | "VARBINARY" | "BYTEA" => NeutralType::Binary {
+            length: arg_u32(0),
+            fixed: false,
+        },
+        "BINARY" => NeutralType::Binary {
+            length: arg_u32(0),
+            fixed: true,
+        },
+        "DATE" => NeutralType::Timestamp { precision: Some(0) },
+        "DATETIME" => NeutralType::Timestamp { precision: Some(0) },
+        "TIME" => NeutralType::Time {
+            precision: arg_u8(0),
+        },
+        "TIMESTAMP" | "TIMESTAMPTZ" => {
+            let precision = arg_u8(0).or(Some(6));
+            if rest.contains("LOCAL TIME ZONE") {
+                NeutralType::TimestampTz {
+                    precision,
+                    local: true,
+                }
+            } else if rest.contains("WITH TIME ZONE") || base == "TIMESTAMPTZ" {
+                NeutralType::TimestampTz {
+                    precision,
+                    local: false,
+                }
+            } else {
+                NeutralType::Timestamp { precision }
+            }
+        }
+        "JSON" | "JSONB" => NeutralType::Json,
+        "UUID" => NeutralType::Uuid,
+        "XMLTYPE" | "XML" => NeutralType::Xml,
+        "SDO_GEOMETRY" | "GEOMETRY" | "GEOGRAPHY" => NeutralType::Spatial { srid: None },
+        "ROWID" | "UROWID" => NeutralType::RowId,
+        _ => NeutralType::Other,
+    }
+}
+
+/// `INTERVAL YEAR[(p)] TO MONTH`, `INTERVAL DAY[(p)] TO SECOND[(f)]`, or PostgreSQL's bare
+/// `INTERVAL`.
+fn interval_type(upper: &str) -> NeutralType {
+    // The number in parentheses right after `word`, if any.
+    let precision_after = |word: &str| -> Option<u8> {
+        let at = upper.find(word)? + word.len();
+        let rest = upper[at..].trim_start().strip_prefix('(')?;
+        rest[..rest.find(')')?].trim().parse().ok()
+    };
+    if upper.contains("YEAR") || upper.contains("MONTH") {
+        NeutralType::Interval {
+            fields: IntervalFields::YearToMonth,
+            leading_precision: precision_after("YEAR"),
+            fractional_precision: None,
+        }
+    } else if upper.contains("DAY") || upper.contains("SECOND") {
+        NeutralType::Interval {
+            fields: IntervalFields::DayToSecond,
+            leading_precision: precision_after("DAY"),
+            fractional_precision: precision_after("SECOND"),
+        }
+    } else {
+        NeutralType::Interval {
+            fields: IntervalFields::Any,
+            leading_precision: None,
+            fractional_precision: precision_after("INTERVAL"),
+        }
+    }
+}
+
+/// Splits `TIMESTAMP(6) WITH TIME ZONE` into ("TIMESTAMP", ["6"], "WITH TIME ZONE") and
+/// `VARCHAR2(30 CHAR)` into ("VARCHAR2", ["30 CHAR"], "").
+fn split_type(upper: &str) -> (String, Vec<String>, String) {
+    match upper.find('(') {
+        Some(open) => {
+            let close = upper[open..].find(')').map_or(upper.len(), |c| open + c);
+            let base = upper[..open]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let args = upper[open + 1..close]
+                .split(',')
+                .map(|a| a.trim().to_string())
+                .collect();
+            let rest = upper.get(close + 1..).unwrap_or("").trim().to_string();
+            (base, args, rest)
+        }
+        None => {
+            let words: Vec<&str> = upper.split_whitespace().collect();
+            // Multi-word base types; what follows them is the rest.
+            for n in (1..=words.len().min(4)).rev() {
+                let candidate = words[..n].join(" ");
+                if matches!(
+                    candidate.as_str(),
+                    "DOUBLE PRECISION"
+                        | "CHARACTER VARYING"
+                        | "VARYING CHARACTER"
+                        | "NATIONAL CHARACTER VARYING"
+                        | "NATIONAL CHARACTER"
+                        | "NATIVE CHARACTER"
+                        | "NCHAR VARYING"
+                        | "UNSIGNED BIG INT"
+                        | "LONG RAW"
+                ) {
+                    return (candidate, Vec::new(), words[n..].join(" "));
+                }
+            }
+            let base = words.first().map_or(String::new(), |w| w.to_string());
+            let rest = words.get(1..).map_or(String::new(), |w| w.join(" "));
+            (base, Vec::new(), rest)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A small SQL tokenizer for what the pragmas do not tell.
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Token {
+    /// An identifier or keyword; `quoted` keeps its case and is never a keyword.
+    Word {
+        text: String,
+        quoted: bool,
+    },
+    Str(String),
+    Punct(char),
+    Other(String),
+}
+
+impl Token {
+    fn is_kw(&self, kw: &str) -> bool {
+        matches!(self, Token::Word { text, quoted: false } if text.eq_ignore_ascii_case(kw))
+    }
+
+    fn word(&self) -> Option<&str> {
+        match self {
+            Token::Word { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// Tokens with their byte offsets in `sql`.
+fn tokenize(sql: &str) -> Vec<(usize, Token)> {
+    let bytes = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let start = i;
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'\'' | b'"' | b'`' | b'[' => {
+                let close = if c == b'[' { b']' } else { c };
+                i += 1;
+                let mut text = Vec::new();
+                while i < bytes.len() {
+                    if bytes[i] == close {
+                        if close != b']' && bytes.get(i + 1) == Some(&close) {
+                            text.push(close);
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    text.push(bytes[i]);
+                    i += 1;
+                }
+                let text = String::from_utf8_lossy(&text).into_owned();
+                out.push((
+                    start,
+                    if c == b'\'' {
+                        Token::Str(text)
+                    } else {
+                        Token::Word { text, quoted: true }
+                    },
+                ));
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric()
+                        || bytes[i] == b'_'
+                        || bytes[i] == b'$'
+                        || bytes[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                out.push((
+                    start,
+                    Token::Word {
+                        text: sql[start..i].to_string(),
+                        quoted: false,
+                    },
+                ));
+            }
+            b'(' | b')' | b',' | b'.' | b';' => {
+                out.push((start, Token::Punct(c as char)));
+                i += 1;
+            }
+            _ => {
+                let ends_other = |b: u8| {
+                    b.is_ascii_whitespace()
+                        || b"(),.;'\"`[".contains(&b)
+                        || b.is_ascii_alphabetic()
+                        || b == b'_'
+                };
+                while i < bytes.len() && !ends_other(bytes[i]) {
+                    i += 1;
+                }
+                if i == start {
+                    i += 1;
+                }
+                out.push((start, Token::Other(sql[start..i].to_string())));
+            }
+        }
+    }
+    out
+}
+
+/// What the `CREATE TABLE` text tells beyond the pragmas.
+#[derive(Default, Debug)]
+struct ParsedTable {
+    primary_key_name: Option<String>,
+    unique_keys: Vec<(Option<String>, Vec<String>)>,
+    foreign_keys: Vec<DeclaredFk>,
+    checks: Vec<Check>,
+    /// Upper-cased column name → generation expression.
+    generated: HashMap<String, String>,
+    without_rowid: bool,
+}
+
+#[derive(Debug)]
+struct DeclaredFk {
+    name: Option<String>,
+    columns: Vec<String>,
+    parent: String,
+    deferrable: bool,
+    initially_deferred: bool,
+}
+
+/// Splits the tokens between `open` (a `(`) and its matching `)` at top-level commas.
+/// Returns the items (as token index ranges) and the index of the closing parenthesis.
+fn split_items(tokens: &[(usize, Token)], open: usize) -> (Vec<(usize, usize)>, usize) {
+    let mut depth = 0;
+    let mut items = Vec::new();
+    let mut start = open + 1;
+    for (i, (_, t)) in tokens.iter().enumerate().skip(open) {
+        match t {
+            Token::Punct('(') => depth += 1,
+            Token::Punct(')') => {
+                depth -= 1;
+                if depth == 0 {
+                    items.push((start, i));
+                    return (items, i);
+                }
+            }
+            Token::Punct(',') if depth == 1 => {
+                items.push((start, i));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push((start, tokens.len()));
+    (items, tokens.len())
+}
+
+/// The text of tokens `from..to` as written in `sql`.
+fn text_of(sql: &str, tokens: &[(usize, Token)], from: usize, to: usize) -> String {
+    if from >= to || from >= tokens.len() {
+        return String::new();
+    }
+    let start = tokens[from].0;
+    let end = tokens
+        .get(to)
+        .map_or(sql.len(), |(offset, _)| *offset)
+        .min(sql.len());
+    sql[start..end].trim().to_string()
+}
+
+/// The parenthesised word list starting at `open`, e.g. `(A, "B")` → [A, B].
+fn word_list(tokens: &[(usize, Token)], open: usize) -> (Vec<String>, usize) {
+    let (items, close) = split_items(tokens, open);
+    let words = items
+        .iter()
+        .filter_map(|&(a, _)| {
+            tokens
+                .get(a)
+                .and_then(|(_, t)| t.word())
+                .map(str::to_string)
+        })
+        .collect();
+    (words, close)
+}
+
+fn parse_create_table(sql: &str) -> ParsedTable {
+    let tokens = tokenize(sql);
+    let mut parsed = ParsedTable::default();
+    let Some(open) = tokens.iter().position(|(_, t)| *t == Token::Punct('(')) else {
+        return parsed;
+    };
+    let (items, close) = split_items(&tokens, open);
+    parsed.without_rowid = tokens[close.min(tokens.len())..]
+        .windows(2)
+        .any(|w| w[0].1.is_kw("WITHOUT") && w[1].1.is_kw("ROWID"));
+    for (from, to) in items {
+        let item = &tokens[from..to];
+        if item.is_empty() {
+            continue;
+        }
+        let mut k = 0;
+        let mut name = None;
+        if item[0].1.is_kw("CONSTRAINT") {
+            name = item.get(1).and_then(|(_, t)| t.word()).map(str::to_string);
+            k = 2;
+        }
+        let Some((_, head)) = item.get(k) else {
+            continue;
+        };
+        if head.is_kw("PRIMARY") {
+            parsed.primary_key_name = name;
+        } else if head.is_kw("UNIQUE") {
+            let (cols, _) = word_list(&tokens, from + k + 1);
+            parsed.unique_keys.push((name, cols));
+        } else if head.is_kw("CHECK") {
+            let (_, end) = split_items(&tokens, from + k + 1);
+            parsed.checks.push(Check {
+                name,
+                expression: text_of(sql, &tokens, from + k + 2, end),
+            });
+        } else if head.is_kw("FOREIGN") {
+            let (cols, end) = word_list(&tokens, from + k + 2);
+            parsed
+                .foreign_keys
+                .push(references(&tokens, end + 1, to, name, cols));
+        } else if let Some(column) = head.word() {
+            parse_column_constraints(sql, &tokens, from + k, to, column, &mut parsed);
+        }
+    }
+    parsed
+}
+
+/// Column-level constraints: `[CONSTRAINT n] PRIMARY KEY | UNIQUE | CHECK (…) | REFERENCES …
+/// | GENERATED ALWAYS AS (…)`.
+fn parse_column_constraints(
+    sql: &str,
+    tokens: &[(usize, Token)],
+    from: usize,
+    to: usize,
+    column: &str,
+    parsed: &mut ParsedTable,
+) {
+    let mut name: Option<String> = None;
+    let mut i = from + 1;
+    while i < to {
+        let t = &tokens[i].1;
+        if t.is_kw("CONSTRAINT") {
+            name = tokens
+                .get(i + 1)
+                .and_then(|(_, t)| t.word())
+                .map(str::to_string);
+            i += 2;
+            continue;
+        }
+        if t.is_kw("PRIMARY") {
+            parsed.primary_key_name = name.take();
+        } else if t.is_kw("UNIQUE") {
+            parsed
+                .unique_keys
+                .push((name.take(), vec![column.to_string()]));
+        } else if t.is_kw("CHECK")
+            && tokens
+                .get(i + 1)
+                .is_some_and(|(_, t)| *t == Token::Punct('('))
+        {
+            let (_, end) = split_items(tokens, i + 1);
+            parsed.checks.push(Check {
+                name: name.take(),
+                expression: text_of(sql, tokens, i + 2, end),
+            });
+            i = end;
+        } else if t.is_kw("REFERENCES") {
+            parsed.foreign_keys.push(references(
+                tokens,
+                i,
+                to,
+                name.take(),
+                vec![column.to_string()],
+            ));
+        } else if t.is_kw("AS")
+            && tokens
+                .get(i + 1)
+                .is_some_and(|(_, t)| *t == Token::Punct('('))
+        {
+            let (_, end) = split_items(tokens, i + 1);
+            parsed.generated.insert(
+                column.to_ascii_uppercase(),
+                text_of(sql, tokens, i + 2, end),
+            );
+            i = end;
+        }
+        i += 1;
+    }
+}
+
+/// `REFERENCES parent [(cols)] [ON …] [[NOT] DEFERRABLE [INITIALLY DEFERRED|IMMEDIATE]]`,
+/// starting at the REFERENCES token.
+fn references(
+    tokens: &[(usize, Token)],
+    at: usize,
+    to: usize,
+    name: Option<String>,
+    columns: Vec<String>,
+) -> DeclaredFk {
+    let mut parent = tokens
+        .get(at + 1)
+        .and_then(|(_, t)| t.word())
+        .unwrap_or_default()
+        .to_string();
+    // A schema-qualified parent: take the part after the dot.
+    if tokens
+        .get(at + 2)
+        .is_some_and(|(_, t)| *t == Token::Punct('.'))
+        && let Some(w) = tokens.get(at + 3).and_then(|(_, t)| t.word())
+    {
+        parent = w.to_string();
+    }
+    let window = &tokens[at.min(tokens.len())..to.min(tokens.len())];
+    let mut deferrable = false;
+    let mut initially_deferred = false;
+    for (i, (_, t)) in window.iter().enumerate() {
+        if t.is_kw("DEFERRABLE") {
+            let negated = i > 0 && window[i - 1].1.is_kw("NOT");
+            deferrable = !negated;
+            initially_deferred = !negated
+                && window.get(i + 1).is_some_and(|(_, t)| t.is_kw("INITIALLY"))
+                && window.get(i + 2).is_some_and(|(_, t)| t.is_kw("DEFERRED"));
+        }
+    }
+    DeclaredFk {
+        name,
+        columns,
+        parent,
+        deferrable,
+        initially_deferred,
+    }
+}
+
+#[derive(Default)]
+struct IndexShape {
+    /// Each key's text as written (a column name or an expression).
+    expressions: Vec<String>,
+    predicate: Option<String>,
+}
+
+fn parse_create_index(sql: &str) -> IndexShape {
+    let tokens = tokenize(sql);
+    let Some(on) = tokens.iter().position(|(_, t)| t.is_kw("ON")) else {
+        return IndexShape::default();
+    };
+    let Some(open) = tokens[on..]
+        .iter()
+        .position(|(_, t)| *t == Token::Punct('('))
+        .map(|p| p + on)
+    else {
+        return IndexShape::default();
+    };
+    let (items, close) = split_items(&tokens, open);
+    let expressions = items
+        .iter()
+        .map(|&(a, b)| {
+            // Drop a trailing ASC/DESC: the pragma reports the direction.
+            let end = if b > a && (tokens[b - 1].1.is_kw("ASC") || tokens[b - 1].1.is_kw("DESC")) {
+                b - 1
+            } else {
+                b
+            };
+            text_of(sql, &tokens, a, end)
+        })
+        .collect();
+    let predicate = tokens[close.min(tokens.len())..]
+        .iter()
+        .position(|(_, t)| t.is_kw("WHERE"))
+        .map(|p| text_of(sql, &tokens, close + p + 1, tokens.len()));
+    IndexShape {
+        expressions,
+        predicate,
+    }
+}
+
+struct TriggerShape {
+    timing: String,
+    events: Vec<String>,
+}
+
+/// `CREATE TRIGGER name [BEFORE|AFTER|INSTEAD OF] DELETE|INSERT|UPDATE [OF cols] ON table`.
+fn trigger_shape(sql: &str) -> TriggerShape {
+    let tokens = tokenize(sql);
+    let mut timing = "BEFORE".to_string();
+    let mut events = Vec::new();
+    for (i, (_, t)) in tokens.iter().enumerate() {
+        if t.is_kw("ON") {
+            break;
+        }
+        if t.is_kw("BEFORE") || t.is_kw("AFTER") {
+            timing = t.word().unwrap_or_default().to_ascii_uppercase();
+        } else if t.is_kw("INSTEAD") && tokens.get(i + 1).is_some_and(|(_, t)| t.is_kw("OF")) {
+            timing = "INSTEAD OF".to_string();
+        } else if t.is_kw("INSERT") || t.is_kw("UPDATE") || t.is_kw("DELETE") {
+            events.push(t.word().unwrap_or_default().to_ascii_uppercase());
+        }
+    }
+    TriggerShape { timing, events }
+}
+
+/// The tables and views a view or trigger reads or writes: names that follow FROM, JOIN,
+/// INTO, UPDATE, or a comma in a FROM list, optionally qualified by the schema.
+fn referenced_relations(
+    sql: &str,
+    schema: &str,
+    relations: &HashMap<String, ObjectKey>,
+) -> Vec<ObjectKey> {
+    let tokens = tokenize(sql);
+    let mut found: Vec<ObjectKey> = Vec::new();
+    // The clause we are in at each parenthesis depth: true while in a FROM list.
+    let mut in_from = vec![false];
+    for (i, (_, t)) in tokens.iter().enumerate() {
+        match t {
+            Token::Punct('(') => in_from.push(false),
+            Token::Punct(')') if in_from.len() > 1 => {
+                in_from.pop();
+            }
+            Token::Word { quoted: false, .. } => {
+                let upper = t.word().unwrap_or_default().to_ascii_uppercase();
+                let clause = match upper.as_str() {
+                    "FROM" => Some(true),
+                    "SELECT" | "WHERE" | "ON" | "SET" | "VALUES" | "GROUP" | "ORDER" | "HAVING"
+                    | "LIMIT" | "UNION" | "BEGIN" | "END" | "USING" => Some(false),
+                    _ => None,
+                };
+                if let (Some(state), Some(top)) = (clause, in_from.last_mut()) {
+                    *top = state;
+                }
+            }
+            _ => {}
+        }
+        let prev = i.checked_sub(1).map(|p| &tokens[p].1);
+        let introduces = prev.is_some_and(|p| {
+            p.is_kw("FROM")
+                || p.is_kw("JOIN")
+                || p.is_kw("INTO")
+                || p.is_kw("UPDATE")
+                || (*p == Token::Punct(',') && in_from.last() == Some(&true))
+        });
+        let Some(word) = t.word() else { continue };
+        if !introduces {
+            continue;
+        }
+        // `schema.NAME`: skip the schema, take the name after the dot.
+        let name = if tokens
+            .get(i + 1)
+            .is_some_and(|(_, t)| *t == Token::Punct('.'))
+            && (word.eq_ignore_ascii_case(schema)
+                || word.eq_ignore_ascii_case("main")
+                || word.eq_ignore_ascii_case("temp"))
+        {
+            match tokens.get(i + 2).and_then(|(_, t)| t.word()) {
+                Some(w) => w,
+                None => continue,
+            }
+        } else {
+            word
+        };
+        if let Some(key) = relations.get(&name.to_ascii_uppercase())
+            && !found.contains(key)
+        {
+            found.push(key.clone());
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(sql: &str) -> (tempfile::TempDir, Catalog) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(sql).unwrap();
+        drop(conn);
+        let mut db = SqliteDb::open_path(&path, "S").unwrap();
+        let catalog = db.read_catalog(&[]).unwrap();
+        (dir, catalog)
+    }
+
+    #[test]
+    fn reads_keys_named_constraints_and_deferrable_fks() {
+        let (_dir, cat) = open(
+            "CREATE TABLE P (A INTEGER, B TEXT, CONSTRAINT P_PK PRIMARY KEY (A, B));
+             CREATE TABLE C (
+               ID INTEGER PRIMARY KEY,
+               PA INTEGER NOT NULL,
+               PB TEXT,
+               CODE VARCHAR2(10) CONSTRAINT C_CODE_UK UNIQUE,
+               AMOUNT NUMBER(7,2) DEFAULT 0 CHECK (AMOUNT >= 0),
+               CONSTRAINT C_P_FK FOREIGN KEY (PA, PB) REFERENCES P (A, B)
+                 ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+               CONSTRAINT C_AMOUNT_CK CHECK (AMOUNT < 1000000)
+             );
+             CREATE INDEX C_PB_IX ON C (PB DESC, lower(CODE)) WHERE PB IS NOT NULL;",
+        );
+        let c = cat.table("S", "C").unwrap();
+        assert_eq!(c.primary_key.as_ref().unwrap().columns, ["ID"]);
+        assert_eq!(
+            c.column("ID").unwrap().identity,
+            Some(Identity {
+                always: false,
+                sequence: None
+            })
+        );
+        let fk = &c.foreign_keys[0];
+        assert_eq!(fk.name, "C_P_FK");
+        assert_eq!(fk.columns, ["PA", "PB"]);
+        assert_eq!(fk.ref_columns, ["A", "B"]);
+        assert_eq!(fk.on_delete, FkAction::Cascade);
+        assert!(fk.deferrable && fk.initially_deferred);
+        assert!(c.fk_is_nullable(fk), "PB accepts NULL");
+        assert_eq!(c.unique_keys[0].name.as_deref(), Some("C_CODE_UK"));
+        assert_eq!(
+            c.checks
+                .iter()
+                .map(|k| k.expression.as_str())
+                .collect::<Vec<_>>(),
+            ["AMOUNT >= 0", "AMOUNT < 1000000"]
+        );
+        assert_eq!(c.checks[1].name.as_deref(), Some("C_AMOUNT_CK"));
+        assert_eq!(
+            c.column("AMOUNT").unwrap().neutral_type,
+            NeutralType::Decimal {
+                precision: Some(7),
+                scale: Some(2)
+            }
+        );
+        assert_eq!(c.column("AMOUNT").unwrap().default.as_deref(), Some("0"));
+        let ix = &c.indexes[0];
+        assert_eq!(ix.name, "C_PB_IX");
+        assert!(ix.columns[0].descending);
+        assert_eq!(ix.columns[1].expression, "lower(CODE)");
+        assert_eq!(ix.predicate.as_deref(), Some("PB IS NOT NULL"));
+        let p = cat.table("S", "P").unwrap();
+        assert_eq!(
+            p.primary_key.as_ref().unwrap().name.as_deref(),
+            Some("P_PK")
+        );
+        assert!(!p.column("A").unwrap().nullable, "PK columns are not null");
+    }
+
+    #[test]
+    fn unnamed_fks_get_stable_names_in_declaration_order() {
+        let (_dir, cat) = open(
+            "CREATE TABLE A (ID INTEGER PRIMARY KEY);
+             CREATE TABLE B (ID INTEGER PRIMARY KEY);
+             CREATE TABLE X (A_ID INTEGER REFERENCES A, B_ID INTEGER REFERENCES B (ID));",
+        );
+        let x = cat.table("S", "X").unwrap();
+        let fks: Vec<(&str, &str)> = x
+            .foreign_keys
+            .iter()
+            .map(|f| (f.name.as_str(), f.ref_table.as_str()))
+            .collect();
+        assert_eq!(fks, [("X_FK1", "A"), ("X_FK2", "B")]);
+        assert!(
+            x.foreign_keys[0].ref_columns.is_empty(),
+            "implicit parent key"
+        );
+    }
+
+    #[test]
+    fn views_and_triggers_with_dependencies() {
+        let (_dir, cat) = open(
+            "CREATE TABLE T (ID INTEGER PRIMARY KEY, STATUS TEXT, T TEXT);
+             CREATE TABLE T_AUDIT (ID INTEGER, OLD_STATUS TEXT);
+             CREATE TABLE CODES (CODE TEXT);
+             CREATE VIEW V AS SELECT t.ID, t.STATUS AS CODES FROM main.T t, CODES c
+               WHERE c.CODE = t.STATUS;
+             CREATE VIEW V2 AS SELECT * FROM (SELECT ID FROM V) x;
+             CREATE TRIGGER T_TRG AFTER UPDATE OF STATUS ON T
+             BEGIN INSERT INTO T_AUDIT (ID, OLD_STATUS) VALUES (old.ID, old.STATUS); END;",
+        );
+        let deps: Vec<String> = cat
+            .dependencies
+            .iter()
+            .map(|d| format!("{} -> {}", d.from, d.to))
+            .collect();
+        assert_eq!(
+            deps,
+            [
+                "TRIGGER: S.T_TRG -> TABLE: S.T_AUDIT",
+                "VIEW: S.V -> TABLE: S.CODES",
+                "VIEW: S.V -> TABLE: S.T",
+                "VIEW: S.V2 -> VIEW: S.V",
+            ]
+        );
+        let trg = &cat.triggers[0];
+        assert_eq!(
+            (trg.timing.as_str(), trg.table_name.as_str()),
+            ("AFTER", "T")
+        );
+        assert_eq!(trg.events, ["UPDATE"]);
+        assert_eq!(cat.views[0].columns.len(), 2);
+    }
+
+    #[test]
+    fn neutral_types_from_declared_types() {
+        use NeutralType::*;
+        let cases = [
+            (
+                "VARCHAR2(30)",
+                Text {
+                    length: Some(30),
+                    semantics: LengthSemantics::Byte,
+                    fixed: false,
+                },
+            ),
+            (
+                "varchar2(30 char)",
+                Text {
+                    length: Some(30),
+                    semantics: LengthSemantics::Char,
+                    fixed: false,
+                },
+            ),
+            (
+                "CHAR(1)",
+                Text {
+                    length: Some(1),
+                    semantics: LengthSemantics::Byte,
+                    fixed: true,
+                },
+            ),
+            (
+                "NVARCHAR2(100)",
+                NationalText {
+                    length: Some(100),
+                    fixed: false,
+                },
+            ),
+            (
+                "NUMBER",
+                Decimal {
+                    precision: None,
+                    scale: None,
+                },
+            ),
+            (
+                "NUMBER(10)",
+                Decimal {
+                    precision: Some(10),
+                    scale: Some(0),
+                },
+            ),
+            (
+                "NUMBER(5,-2)",
+                Decimal {
+                    precision: Some(5),
+                    scale: Some(-2),
+                },
+            ),
+            ("INTEGER", Integer { bits: 64 }),
+            ("BINARY_FLOAT", Float { bits: Some(24) }),
+            ("DATE", Timestamp { precision: Some(0) }),
+            ("TIMESTAMP", Timestamp { precision: Some(6) }),
+            (
+                "TIMESTAMP(3) WITH TIME ZONE",
+                TimestampTz {
+                    precision: Some(3),
+                    local: false,
+                },
+            ),
+            (
+                "TIMESTAMP(9) WITH LOCAL TIME ZONE",
+                TimestampTz {
+                    precision: Some(9),
+                    local: true,
+                },
+            ),
+            (
+                "INTERVAL DAY(2) TO SECOND(6)",
+                Interval {
+                    fields: IntervalFields::DayToSecond,
+                    leading_precision: Some(2),
+                    fractional_precision: Some(6),
+                },
+            ),
+            (
+                "INTERVAL YEAR TO MONTH",
+                Interval {
+                    fields: IntervalFields::YearToMonth,
+                    leading_precision: None,
+                    fractional_precision: None,
+                },
+            ),
+            (
+                "RAW(16)",
+                Binary {
+                    length: Some(16),
+                    fixed: false,
+                },
+            ),
+            (
+                "BLOB",
+                Lob {
+                    lob: LobKind::Binary,
+                },
+            ),
+            (
+                "CLOB",
+                Lob {
+                    lob: LobKind::Character,
+                },
+            ),
+            (
+                "LONG RAW",
+                Lob {
+                    lob: LobKind::Binary,
+                },
+            ),
+            ("DOUBLE PRECISION", Float { bits: Some(53) }),
+            ("SDO_GEOMETRY", Spatial { srid: None }),
+            ("", Other),
+            ("WHATEVER(3)", Other),
+        ];
+        for (declared, expected) in cases {
+            assert_eq!(neutral_type(declared), expected, "{declared}");
+        }
+    }
+
+    #[test]
+    fn missing_and_corrupt_files_are_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.db");
+        let err = SqliteDb::open_path(&missing, "main")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("does not exist") && err.contains("nope.db"),
+            "{err}"
+        );
+        let junk = dir.path().join("junk.db");
+        std::fs::write(&junk, b"this is not a database, just some text").unwrap();
+        let mut db = SqliteDb::open_path(&junk, "main").unwrap();
+        let err = format!("{:#}", db.read_catalog(&[]).unwrap_err());
+        assert!(
+            err.contains("junk.db") && err.contains("not a database"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn another_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("CREATE TABLE T (A)")
+            .unwrap();
+        let mut db = SqliteDb::open_path(&path, "THE").unwrap();
+        let err = db.read_catalog(&["OTHER".into()]).unwrap_err().to_string();
+        assert!(err.contains("`THE`, not `OTHER`"), "{err}");
+        assert_eq!(db.read_catalog(&["the".into()]).unwrap().tables.len(), 1);
+    }
+}

@@ -1,0 +1,117 @@
+//! `dbsub demo`: the pipeline on the embedded default, with no configuration and no network.
+//!
+//! For now: build the demo "production" database (a forest-genetics seedlot registry in
+//! SQLite, see data/demo/README.md) and show the dependencies of SEEDLOT.
+
+mod generate;
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crate::catalog::{CatalogReader, ObjectQuery};
+use crate::cli::{Cli, DemoArgs};
+use crate::config::{DEMO_SOURCE_URL, DbUrl};
+use crate::db::sqlite::SqliteDb;
+use crate::graph::render::Report;
+use crate::graph::{Closure, ClosureOptions, DepGraph, order};
+use crate::output::{self, plural};
+
+pub use generate::{DemoStats, build_demo_database};
+
+/// About 100,000 rows.
+pub const DEFAULT_SCALE: f64 = 1.0;
+
+/// The seed object the demo shows.
+const SEED: &str = "SEEDLOT";
+
+pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
+    let url = DbUrl::parse(DEMO_SOURCE_URL)?;
+    let path = url.sqlite_path()?;
+    if path.exists() && !args.rebuild {
+        output::note(
+            cli.quiet,
+            &format!(
+                "Using the demo database {} (dbsub demo --rebuild builds it again).",
+                path.display()
+            ),
+        );
+    } else {
+        build(&path, args.scale, cli.quiet)?;
+    }
+
+    let mut db = SqliteDb::open_read_only(&url)?;
+    let catalog = db.read_catalog(&[])?;
+    let graph = DepGraph::build(&catalog);
+    let seed = graph.find(&ObjectQuery::named(SEED))?;
+    let closure = Closure::compute(&graph, &[seed], ClosureOptions::default());
+    let order = order::load_order(&graph, &closure);
+    output::note(
+        cli.quiet,
+        &format!(
+            "\nThe demo schema has {}, {} and {}. What {SEED} needs (its parents), as \
+             dbsub show-deps --seed-object {SEED} prints it:\n",
+            plural(catalog.tables.len(), "table"),
+            plural(catalog.views.len(), "view"),
+            plural(catalog.triggers.len(), "trigger")
+        ),
+    );
+    output::result(
+        &Report {
+            graph: &graph,
+            closure: &closure,
+            order: &order,
+        }
+        .text(),
+    )?;
+    output::note(
+        cli.quiet,
+        &format!(
+            "\nNext:\n  dbsub show-deps --seed-object {SEED} --format mermaid   # draw it\n  \
+             dbsub show-deps --seed-object {SEED} --direction children   # what needs it\n  \
+             dbsub catalog export --out catalog.json   # an offline snapshot of the schema"
+        ),
+    );
+    Ok(())
+}
+
+/// Builds the demo database at `path` (replacing it), through a temporary file so that an
+/// interrupted build never leaves a half-built database behind.
+pub fn build(path: &Path, scale: f64, quiet: bool) -> Result<DemoStats> {
+    if !scale.is_finite() || scale <= 0.0 {
+        bail!("--scale must be a positive number, such as 1 or 0.1; got {scale}");
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    }
+    let tmp = path.with_extension("db.building");
+    if tmp.exists() {
+        std::fs::remove_file(&tmp)
+            .with_context(|| format!("cannot remove the leftover {}", tmp.display()))?;
+    }
+    let started = Instant::now();
+    let stats = build_demo_database(&tmp, scale)
+        .with_context(|| format!("cannot build the demo database {}", path.display()));
+    let stats = match stats {
+        Ok(stats) => stats,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot move the demo database into {}", path.display()))?;
+    output::note(
+        quiet,
+        &format!(
+            "Built the demo database {}: {} tables, {} rows (scale {scale}) in {:.1} s.",
+            path.display(),
+            stats.tables.len(),
+            stats.total_rows(),
+            started.elapsed().as_secs_f64()
+        ),
+    );
+    Ok(stats)
+}

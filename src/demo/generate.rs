@@ -1,0 +1,2831 @@
+//! Deterministic generator for the `dbsub` demo "production" database.
+//!
+//! The schema lives in `data/demo/schema.sql` (a legacy Oracle-style seedlot
+//! registry written as SQLite DDL). This module creates a fresh SQLite file,
+//! runs that DDL and fills it with realistic, FK-consistent rows. All
+//! randomness comes from a hand-written SplitMix64 generator seeded with a
+//! constant (one stream per table), so a given scale always produces exactly
+//! the same rows.
+
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::io::ErrorKind;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use rusqlite::{Connection, Statement, ToSql, Transaction, params};
+
+/// DDL of the demo database.
+const SCHEMA_SQL: &str = include_str!("../../data/demo/schema.sql");
+
+/// Seed of every random stream (mixed with the stream's name).
+const SEED: u64 = 0x05EE_D107_5BA2_0250;
+
+/// Largest accepted scale (about 100 million rows).
+const MAX_SCALE: f64 = 1000.0;
+
+/// Base row counts of the independent entities at scale 1. Everything else
+/// is derived from these through per-row probabilities.
+const BASE_CLIENTS: u64 = 2_000;
+const BASE_ORCHARDS: u64 = 100;
+const BASE_PARENT_TREES: u64 = 5_000;
+const BASE_SEEDLOTS: u64 = 10_000;
+
+/// Row counts the generator wrote, per table, in creation order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoStats {
+    pub tables: Vec<(String, u64)>,
+}
+
+impl DemoStats {
+    /// Sum of the row counts of all tables.
+    pub fn total_rows(&self) -> u64 {
+        self.tables.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Creates a new SQLite database at `path` (fails if the file exists) holding the demo schema
+/// and `scale` × the base data set (scale 1.0 ≈ 100,000 rows in all; 0.01 gives a tiny but
+/// complete data set; 10 or 100 for benchmarks). Deterministic: the same scale gives byte-for-byte
+/// the same rows every time.
+pub fn build_demo_database(path: &Path, scale: f64) -> Result<DemoStats> {
+    if !scale.is_finite() || scale <= 0.0 {
+        bail!("invalid demo scale {scale}: it must be a finite number greater than 0");
+    }
+    if scale > MAX_SCALE {
+        bail!("invalid demo scale {scale}: the largest supported scale is {MAX_SCALE}");
+    }
+    // Create the file exclusively so that an existing database is never touched.
+    match OpenOptions::new().write(true).create_new(true).open(path) {
+        Ok(_) => {}
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            bail!(
+                "refusing to create the demo database: {} already exists",
+                path.display()
+            );
+        }
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("cannot create demo database file {}", path.display()));
+        }
+    }
+    match build_into(path, scale) {
+        Ok(stats) => Ok(stats),
+        Err(e) => {
+            // Do not leave a half-built database behind; the original error matters more.
+            let _ = std::fs::remove_file(path);
+            Err(e)
+        }
+    }
+}
+
+fn build_into(path: &Path, scale: f64) -> Result<DemoStats> {
+    let mut conn = Connection::open(path)
+        .with_context(|| format!("cannot open demo database {}", path.display()))?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .context("enabling foreign keys")?;
+    conn.pragma_update(None, "synchronous", "OFF")
+        .context("setting synchronous = OFF")?;
+    let fk_on: i64 = conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .context("reading PRAGMA foreign_keys")?;
+    if fk_on != 1 {
+        bail!("this SQLite build does not enforce foreign keys");
+    }
+
+    let tx = conn
+        .transaction()
+        .context("starting the load transaction")?;
+    tx.execute_batch(SCHEMA_SQL)
+        .context("creating the demo schema (data/demo/schema.sql)")?;
+    let sizes = Sizes::new(scale);
+    load_code_tables(&tx)?;
+    load_app_settings(&tx)?;
+    let locations = load_clients(&tx, sizes.clients)?;
+    let mut orchards = load_orchards(&tx, sizes.orchards, &locations)?;
+    load_parent_trees(&tx, sizes.parent_trees, &mut orchards)?;
+    let pending = load_seedlots(&tx, sizes.seedlots, &locations, &orchards)?;
+    apply_seedlot_updates(&tx, &pending)?;
+    tx.commit().context("committing the demo data")?;
+
+    check_foreign_keys(&conn)?;
+    collect_stats(&conn)
+}
+
+/// Numbers of independent entities for a scale; never below one.
+struct Sizes {
+    clients: usize,
+    orchards: usize,
+    parent_trees: usize,
+    seedlots: usize,
+}
+
+impl Sizes {
+    fn new(scale: f64) -> Self {
+        let f = |base: u64| ((base as f64 * scale).round() as usize).max(1);
+        Sizes {
+            clients: f(BASE_CLIENTS),
+            orchards: f(BASE_ORCHARDS),
+            parent_trees: f(BASE_PARENT_TREES),
+            seedlots: f(BASE_SEEDLOTS),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Random numbers
+// ---------------------------------------------------------------------------
+
+/// SplitMix64: tiny, fast, and good enough for test data.
+struct Rng {
+    state: u64,
+}
+
+impl Rng {
+    /// An independent stream per name (FNV-1a of the name mixed into the seed).
+    fn new(stream: &str) -> Self {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in stream.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        Rng { state: SEED ^ h }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n`; `n` must be > 0.
+    fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
+    }
+
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        if hi <= lo {
+            return lo;
+        }
+        let span = (hi - lo) as u128 + 1;
+        lo + ((u128::from(self.next_u64()) * span) >> 64) as i64
+    }
+
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool {
+        ((self.next_u64() >> 11) as f64) / ((1u64 << 53) as f64) < p
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    fn weighted<'a, T>(&mut self, items: &'a [(T, u32)]) -> &'a T {
+        let total: u32 = items.iter().map(|(_, w)| *w).sum();
+        let mut r = self.below(total as usize) as u32;
+        for (item, w) in items {
+            if r < *w {
+                return item;
+            }
+            r -= w;
+        }
+        &items[items.len() - 1].0
+    }
+
+    /// A decimal in `lo..=hi` with exactly `scale` fractional digits.
+    fn decimal(&mut self, lo: f64, hi: f64, scale: i32) -> f64 {
+        let f = 10f64.powi(scale);
+        let units = self.range((lo * f).round() as i64, (hi * f).round() as i64);
+        units as f64 / f
+    }
+
+    /// Up to `k` distinct indices in `0..n`, in the order drawn.
+    fn distinct(&mut self, n: usize, k: usize) -> Vec<usize> {
+        let k = k.min(n);
+        let mut out = Vec::with_capacity(k);
+        while out.len() < k {
+            let i = self.below(n);
+            if !out.contains(&i) {
+                out.push(i);
+            }
+        }
+        out
+    }
+
+    /// A timestamp (seconds since 1970) uniform in `lo..=hi`.
+    fn ts_between(&mut self, lo: i64, hi: i64) -> i64 {
+        self.range(lo, hi.max(lo))
+    }
+
+    /// A day in `lo..=hi` at office hours.
+    fn office_ts(&mut self, lo: i64, hi: i64) -> i64 {
+        let day = self.ts_between(lo, hi).div_euclid(DAY) * DAY;
+        day + self.range(7 * 3600, 18 * 3600)
+    }
+
+    /// NULL, empty string or the text produced by `f`, with the given odds.
+    fn maybe_text(
+        &mut self,
+        p_null: f64,
+        p_empty: f64,
+        f: impl FnOnce(&mut Rng) -> String,
+    ) -> Option<String> {
+        let x = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        if x < p_null {
+            None
+        } else if x < p_null + p_empty {
+            Some(String::new())
+        } else {
+            Some(f(self))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Dates (stored as ISO text 'YYYY-MM-DD HH:MM:SS')
+// ---------------------------------------------------------------------------
+
+const DAY: i64 = 86_400;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Seconds since 1970 of midnight on a date.
+fn at(y: i64, m: i64, d: i64) -> i64 {
+    days_from_civil(y, m, d) * DAY
+}
+
+fn fmt_ts(secs: i64) -> String {
+    let (y, mo, d) = civil_from_days(secs.div_euclid(DAY));
+    let s = secs.rem_euclid(DAY);
+    format!(
+        "{y:04}-{mo:02}-{d:02} {:02}:{:02}:{:02}",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
+
+/// A DATE value: the day at midnight.
+fn fmt_date(secs: i64) -> String {
+    fmt_ts(secs.div_euclid(DAY) * DAY)
+}
+
+fn year_of(secs: i64) -> i64 {
+    civil_from_days(secs.div_euclid(DAY)).0
+}
+
+/// Earliest and latest moments of the generated history.
+fn t_min() -> i64 {
+    at(1990, 1, 1)
+}
+
+fn t_max() -> i64 {
+    at(2025, 12, 31) + DAY - 1
+}
+
+// ---------------------------------------------------------------------------
+// Insert helper
+// ---------------------------------------------------------------------------
+
+/// A prepared INSERT for one table; errors name the table.
+struct Insert<'c> {
+    table: &'static str,
+    stmt: Statement<'c>,
+}
+
+impl<'c> Insert<'c> {
+    fn new(tx: &'c Transaction<'_>, table: &'static str, columns: &[&str]) -> Result<Self> {
+        let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            columns.join(", "),
+            marks.join(", ")
+        );
+        let stmt = tx
+            .prepare(&sql)
+            .with_context(|| format!("preparing the insert into {table}"))?;
+        Ok(Insert { table, stmt })
+    }
+
+    fn row(&mut self, values: &[&dyn ToSql]) -> Result<()> {
+        let table = self.table;
+        self.stmt
+            .execute(values)
+            .with_context(|| format!("inserting a row into {table}"))?;
+        Ok(())
+    }
+}
+
+/// Audit columns of one row.
+struct Audit {
+    entry_user: &'static str,
+    entry_ts: String,
+    update_user: &'static str,
+    update_ts: String,
+    update_secs: i64,
+    revision: i64,
+}
+
+const USERS: &[&str] = &[
+    "IDIR\\JSMITH",
+    "IDIR\\MLEVESQUE",
+    "IDIR\\KNGUYEN",
+    "IDIR\\RWILSON",
+    "IDIR\\ATREMBLAY",
+    "IDIR\\PSINGH",
+    "IDIR\\DMACDONALD",
+    "IDIR\\LCHEN",
+    "IDIR\\BOBRIEN",
+    "IDIR\\SGILL",
+    "IDIR\\HKOWALSKI",
+    "BCEID\\NURSERYADM",
+    "BCEID\\SEEDCO01",
+    "SPAR_ETL",
+    "THE",
+];
+
+/// Audit columns for a row created at `created`: about half were never updated.
+fn audit(rng: &mut Rng, created: i64) -> Audit {
+    let entry_user = *rng.pick(USERS);
+    let (update_user, update_secs, revision) = if created + 3600 >= t_max() || rng.chance(0.55) {
+        (entry_user, created, 1)
+    } else {
+        let upd = rng.ts_between(created + 3600, (created + 6 * 365 * DAY).min(t_max()));
+        (*rng.pick(USERS), upd, rng.range(2, 7))
+    };
+    Audit {
+        entry_user,
+        entry_ts: fmt_ts(created),
+        update_user,
+        update_ts: fmt_ts(update_secs),
+        update_secs,
+        revision,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Word lists
+// ---------------------------------------------------------------------------
+
+const SENTENCES: &[&str] = &[
+    "Cones collected late due to early snow.",
+    "Seed extracted at the Tree Seed Centre, Surrey.",
+    "Applicant confirmed ownership split by phone.",
+    "Re-tested after moisture content exceeded 10%.",
+    "Crop from upper crown only; lower branches not yet producing.",
+    "Pollen contamination estimate supplied by orchard manager.",
+    "Registered under the 1995 Chief Forester's standards.",
+    "Container count corrected after field audit.",
+    "Collection area partially burned in 2017; see attached map.",
+    "Transfer to new owner pending signed agreement.",
+    "Lot split from an older seedlot; genetic worth recalculated.",
+    "Note: cones stored in burlap for 3 weeks before shipping.",
+    "Données saisies par le bureau régional.",
+    "Seedlot \"hold\" flag removed after review.",
+    "Client's O'Reilly Rd address used for correspondence.",
+];
+
+const FIRST_NAMES: &[&str] = &[
+    "John",
+    "Mary",
+    "Robert",
+    "Linda",
+    "David",
+    "Susan",
+    "James",
+    "Karen",
+    "Michael",
+    "Jennifer",
+    "William",
+    "Sarah",
+    "José",
+    "Zoë",
+    "Chloé",
+    "Søren",
+    "Björn",
+    "Łucja",
+    "Noémie",
+    "Jürgen",
+    "Hélène",
+    "Iñaki",
+    "Amrit",
+    "Harpreet",
+    "Wei",
+    "明",
+    "Ngoc",
+    "Siobhán",
+    "François",
+    "Aroha",
+];
+
+const SURNAMES: &[&str] = &[
+    "Smith",
+    "Brown",
+    "Wilson",
+    "Campbell",
+    "Stewart",
+    "Thompson",
+    "Anderson",
+    "Taylor",
+    "MacDonald",
+    "McKenzie",
+    "O'Brien",
+    "D'Amico",
+    "Nguyen",
+    "Chen",
+    "Gill",
+    "Sandhu",
+    "Singh",
+    "Lévesque",
+    "Côté",
+    "Gagné",
+    "Tremblay",
+    "Muñoz",
+    "Łukasik",
+    "Müller",
+    "Ødegaard",
+    "Kowalski",
+    "Van der Berg",
+    "Nakamura",
+    "王",
+    "李",
+    "陳",
+    "Nguyễn",
+    "Fernández",
+    "Johansson",
+];
+
+const CORP_PREFIXES: &[&str] = &[
+    "Arbutus",
+    "Cedar",
+    "Coastal",
+    "Nechako",
+    "Skeena",
+    "Fraser",
+    "Kootenay",
+    "Cariboo",
+    "Okanagan",
+    "Pacific",
+    "Northern",
+    "Boreal",
+    "Tamarack",
+    "Sitka",
+    "Silver Creek",
+    "Bulkley",
+    "Chilcotin",
+    "Thompson",
+    "Peace River",
+    "Stikine",
+    "Columbia",
+    "Tsolum",
+    "Mount Arrowsmith",
+];
+
+const CORP_CORES: &[&str] = &[
+    "Seed",
+    "Reforestation",
+    "Timber",
+    "Forest Products",
+    "Silviculture",
+    "Nursery",
+    "Tree Farm",
+    "Cone Collectors",
+    "Logging",
+    "Woodlands",
+    "Seed Orchards",
+];
+
+const CORP_SUFFIXES: &[&str] = &["Ltd.", "Inc.", "Corp.", "Co.", "Limited", "LLP", "Ltée"];
+
+const NATIONS: &[&str] = &[
+    "Lheidli T'enneh",
+    "Tl'azt'en",
+    "Nak'azdli Whut'en",
+    "Stó:lō",
+    "Sṉuneymuxw",
+    "Tsleil-Waututh",
+    "Secwépemc",
+    "Ktunaxa",
+    "Wet'suwet'en",
+    "St'át'imc",
+    "Nisg̱a'a",
+    "Tsilhqot'in",
+];
+
+const SPECIAL_CLIENTS: &[&str] = &[
+    "Pépinière Lévesque Inc.",
+    "Forêt Boréale Ltée",
+    "Łukasik Timber Sp. z o.o.",
+    "Müller Baumschule GmbH",
+    "Muñoz Silvicultura S.A.",
+    "北海道林業株式会社",
+    "大興安嶺種苗有限公司",
+    "Björkå Skogsfrö AB",
+    "Øvre Skog AS",
+    "Çam Fidan A.Ş.",
+    "Société d'aménagement forestier Côte-Nord",
+];
+
+const GOVERNMENT_CLIENTS: &[&str] = &[
+    "BC Timber Sales - Babine",
+    "BC Timber Sales - Chinook",
+    "BC Timber Sales - Kootenay",
+    "Ministry of Forests - Tree Improvement Branch",
+    "Ministry of Forests - Coast Area",
+    "Natural Resources Canada",
+    "Ministère des Ressources naturelles et des Forêts",
+    "Alberta Agriculture and Forestry",
+];
+
+/// (city, province/state, country, area codes)
+const CITIES: &[(&str, &str, &str, &[&str])] = &[
+    ("Victoria", "BC", "CANADA", &["250", "778"]),
+    ("Vancouver", "BC", "CANADA", &["604", "778"]),
+    ("Surrey", "BC", "CANADA", &["604"]),
+    ("Prince George", "BC", "CANADA", &["250"]),
+    ("Kamloops", "BC", "CANADA", &["250"]),
+    ("Vernon", "BC", "CANADA", &["250"]),
+    ("Nelson", "BC", "CANADA", &["250"]),
+    ("Smithers", "BC", "CANADA", &["250"]),
+    ("Williams Lake", "BC", "CANADA", &["250"]),
+    ("Quesnel", "BC", "CANADA", &["250"]),
+    ("Campbell River", "BC", "CANADA", &["250"]),
+    ("Nanaimo", "BC", "CANADA", &["250"]),
+    ("Cranbrook", "BC", "CANADA", &["250"]),
+    ("Fort St. John", "BC", "CANADA", &["250"]),
+    ("Terrace", "BC", "CANADA", &["250"]),
+    ("Salmon Arm", "BC", "CANADA", &["250"]),
+    ("Saanichton", "BC", "CANADA", &["250"]),
+    ("Mission", "BC", "CANADA", &["604"]),
+    ("Duncan", "BC", "CANADA", &["250"]),
+    ("Revelstoke", "BC", "CANADA", &["250"]),
+    ("100 Mile House", "BC", "CANADA", &["250"]),
+    ("Edmonton", "AB", "CANADA", &["780"]),
+    ("Grande Prairie", "AB", "CANADA", &["780"]),
+    ("Québec", "QC", "CANADA", &["418"]),
+    ("Trois-Rivières", "QC", "CANADA", &["819"]),
+    ("Montréal", "QC", "CANADA", &["514"]),
+    ("Thunder Bay", "ON", "CANADA", &["807"]),
+    ("Whitehorse", "YT", "CANADA", &["867"]),
+    ("Olympia", "WA", "USA", &["360"]),
+    ("Bellingham", "WA", "USA", &["360"]),
+    ("Portland", "OR", "USA", &["503"]),
+];
+
+const STREETS: &[&str] = &[
+    "Main St",
+    "Douglas St",
+    "Blanshard St",
+    "Government St",
+    "Rue Saint-Édouard",
+    "Rue des Érables",
+    "Highway 97 N",
+    "Old Island Hwy",
+    "Kalamalka Rd",
+    "Industrial Way",
+    "Mill Rd",
+    "Airport Rd",
+    "O'Reilly Rd",
+    "Seed Orchard Ln",
+];
+
+const LOCN_NAMES: &[&str] = &[
+    "Head Office",
+    "Mailing",
+    "Seed Warehouse",
+    "Nursery",
+    "Field Office",
+    "Orchard Site",
+    "Bureau principal",
+];
+
+const EMAIL_DOMAINS: &[&str] = &[
+    "telus.net",
+    "shaw.ca",
+    "gmail.com",
+    "gov.bc.ca",
+    "outlook.com",
+];
+
+const ORCHARD_PLACES: &[&str] = &[
+    "Kalamalka",
+    "Vernon",
+    "Saanichton",
+    "Mt Newton",
+    "Sechelt",
+    "Grandview",
+    "Bowser",
+    "Quinsam",
+    "Skimikin",
+    "Eagle Rock",
+    "Kettle River",
+    "Sorrento",
+    "Harrop",
+    "Red Rock",
+    "Prince George",
+    "Mission",
+];
+
+const BEC_SUBZONES: &[&str] = &["xh", "xm", "dk", "dm", "mk", "mw", "wk", "vh", "mm", "wc"];
+
+const LABS: &[&str] = &[
+    "Tree Seed Centre",
+    "TSC Surrey Lab",
+    "BC Seed Lab",
+    "Laboratoire de semences",
+    "Kalamalka Lab",
+];
+
+const CARRIERS: &[&str] = &[
+    "Purolator",
+    "Canada Post",
+    "Loomis Express",
+    "Day & Ross",
+    "Brûlé Transport Ltée",
+    "Kelowna Cold Chain",
+    "北方物流",
+];
+
+// ---------------------------------------------------------------------------
+// Code tables
+// ---------------------------------------------------------------------------
+
+const SEEDLOT_STATUSES: &[(&str, &str)] = &[
+    ("PND", "Pending"),
+    ("INC", "Incomplete"),
+    ("SUB", "Submitted"),
+    ("APP", "Approved"),
+    ("RET", "Returned to applicant"),
+    ("CAN", "Cancelled"),
+    ("EXP", "Expired"),
+    ("CSP", "Cone and seed processing"),
+];
+
+const GENETIC_CLASSES: &[(&str, &str)] = &[
+    ("A", "Orchard seed or cuttings from select parent trees"),
+    ("B", "Natural stand (wild) seed"),
+];
+
+const GENETIC_WORTHS: &[(&str, &str)] = &[
+    ("AD", "Animal browse resistance"),
+    ("DFS", "Dothistroma needle blight resistance"),
+    ("DFU", "Cedar leaf blight resistance"),
+    ("DFW", "Swiss needle cast resistance"),
+    ("DSB", "White pine blister rust resistance"),
+    ("DSC", "Comandra blister rust resistance"),
+    ("DSG", "Western gall rust resistance"),
+    ("GVO", "Volume growth"),
+    ("IWS", "Spruce terminal weevil resistance"),
+    ("WDU", "Wood durability"),
+    ("WVE", "Wood velocity"),
+    ("WWD", "Wood density"),
+];
+
+/// (code, description, coniferous)
+const VEGETATIONS: &[(&str, &str, bool)] = &[
+    ("FDC", "Coastal Douglas-fir", true),
+    ("FDI", "Interior Douglas-fir", true),
+    ("PLI", "Lodgepole pine", true),
+    ("PW", "Western white pine", true),
+    ("PY", "Ponderosa pine", true),
+    ("PA", "Whitebark pine", true),
+    ("SX", "Hybrid white spruce", true),
+    ("SS", "Sitka spruce", true),
+    ("SXS", "Sitka x white spruce hybrid", true),
+    ("SB", "Black spruce", true),
+    ("CW", "Western redcedar", true),
+    ("YC", "Yellow-cedar", true),
+    ("HW", "Western hemlock", true),
+    ("HM", "Mountain hemlock", true),
+    ("LW", "Western larch", true),
+    ("BA", "Amabilis fir", true),
+    ("BG", "Grand fir", true),
+    ("BL", "Subalpine fir", true),
+    ("EP", "Paper birch", false),
+    ("ACT", "Black cottonwood", false),
+    ("DR", "Red alder", false),
+    ("MB", "Bigleaf maple", false),
+];
+
+/// Species grown in seed orchards, with weights.
+const ORCHARD_SPECIES: &[(&str, u32)] = &[
+    ("FDC", 20),
+    ("PLI", 20),
+    ("SX", 15),
+    ("CW", 10),
+    ("FDI", 6),
+    ("PW", 6),
+    ("LW", 6),
+    ("YC", 5),
+    ("HW", 5),
+    ("SS", 3),
+    ("PY", 4),
+];
+
+/// Species of natural-stand collections, with weights.
+const WILD_SPECIES: &[(&str, u32)] = &[
+    ("PLI", 30),
+    ("SX", 25),
+    ("FDI", 12),
+    ("FDC", 6),
+    ("BL", 6),
+    ("HW", 4),
+    ("CW", 3),
+    ("LW", 4),
+    ("PY", 2),
+    ("SB", 2),
+    ("PA", 1),
+    ("BA", 1),
+    ("HM", 1),
+    ("SXS", 1),
+    ("EP", 1),
+    ("ACT", 1),
+];
+
+const CONE_COLLECTION_METHODS: &[(&str, &str)] = &[
+    ("1", "Aerial raking"),
+    ("2", "Aerial clipping / topping"),
+    ("3", "Climbing"),
+    ("4", "Felled trees"),
+    ("5", "Ladders"),
+    ("6", "Squirrel cache"),
+    ("7", "Ground collection"),
+    ("8", "Tree shaking"),
+    ("9", "Unknown"),
+];
+
+const SEEDLOT_SOURCES: &[(&str, &str)] = &[
+    ("TPT", "Tested parent trees"),
+    ("UPT", "Untested parent trees"),
+    ("CUS", "Custom seedlot"),
+    ("NAT", "Natural stand collection"),
+];
+
+const CLIENT_TYPES: &[(&str, &str)] = &[
+    ("A", "Association"),
+    ("B", "First Nation Band"),
+    ("C", "Corporation"),
+    ("F", "Ministry of Forests and Range"),
+    ("G", "Government"),
+    ("I", "Individual"),
+    ("L", "Limited Partnership"),
+    ("P", "General Partnership"),
+    ("R", "First Nation Group"),
+    ("S", "Society"),
+    ("T", "First Nation Tribal Council"),
+    ("U", "Unregistered Company"),
+];
+
+const CLIENT_STATUSES: &[(&str, &str)] = &[
+    ("ACT", "Active"),
+    ("DAC", "Deactivated"),
+    ("DEC", "Deceased"),
+    ("REC", "Receivership"),
+    ("SPN", "Suspended"),
+];
+
+const FUNDING_SOURCES: &[(&str, &str)] = &[
+    ("BCT", "BC Timber Sales"),
+    ("FIA", "Forest Investment Account"),
+    ("FFT", "Forests for Tomorrow"),
+    ("FES", "Forest Enhancement Society"),
+    ("LFP", "Licensee funded"),
+    ("GOV", "Federal program"),
+    ("OTH", "Other"),
+    ("FRB", "Forest Renewal BC"),
+];
+
+const PAYMENT_METHODS: &[(&str, &str)] = &[
+    ("CLA", "Cheque or cash"),
+    ("ITC", "Invoice to client"),
+    ("JV", "Journal voucher"),
+    ("NC", "No charge"),
+    ("EFT", "Electronic funds transfer"),
+];
+
+const ORCHARD_STAGES: &[(&str, &str)] = &[
+    ("EST", "Establishment"),
+    ("PRD", "Production"),
+    ("RET", "Retired"),
+    ("CLO", "Closed"),
+    ("BRD", "Breeding arboretum"),
+];
+
+const BEC_ZONES: &[(&str, &str)] = &[
+    ("BAFA", "Boreal Altai Fescue Alpine"),
+    ("BG", "Bunchgrass"),
+    ("BWBS", "Boreal White and Black Spruce"),
+    ("CDF", "Coastal Douglas-fir"),
+    ("CMA", "Coastal Mountain-heather Alpine"),
+    ("CWH", "Coastal Western Hemlock"),
+    ("ESSF", "Engelmann Spruce – Subalpine Fir"),
+    ("ICH", "Interior Cedar – Hemlock"),
+    ("IDF", "Interior Douglas-fir"),
+    ("IMA", "Interior Mountain-heather Alpine"),
+    ("MH", "Mountain Hemlock"),
+    ("MS", "Montane Spruce"),
+    ("PP", "Ponderosa Pine"),
+    ("SBPS", "Sub-Boreal Pine – Spruce"),
+    ("SBS", "Sub-Boreal Spruce"),
+    ("SWB", "Spruce – Willow – Birch"),
+    ("AT", "Alpine Tundra"),
+];
+
+const SEED_PLAN_ZONES: &[(&str, &str)] = &[
+    ("BV", "Bulkley Valley"),
+    ("CP", "Central Plateau"),
+    ("CT", "Coast Transition"),
+    ("EK", "East Kootenay"),
+    ("M", "Maritime"),
+    ("SM", "Submaritime"),
+    ("NE", "Nelson"),
+    ("PG", "Prince George"),
+    ("QL", "Quesnel Lakes"),
+    ("SA", "Shuswap Adams"),
+    ("TO", "Thompson Okanagan"),
+    ("PR", "Peace River"),
+    ("DK", "Dry Kootenay"),
+];
+
+const TEST_CATEGORIES: &[(&str, &str)] = &[
+    ("STD", "Standard germination test"),
+    ("RTS", "Retest"),
+    ("QA", "Quality assurance test"),
+    ("MC", "Moisture content only"),
+];
+
+const REQUEST_STATUSES: &[(&str, &str)] = &[
+    ("NEW", "New"),
+    ("ACC", "Accepted"),
+    ("SHP", "Shipped"),
+    ("CLS", "Closed"),
+    ("CAN", "Cancelled"),
+];
+
+/// Codes that are no longer in use: (table, code, effective, expiry).
+/// (year, month, day)
+type Ymd = (i64, i64, i64);
+
+const RETIRED_CODES: &[(&str, &str, Ymd, Ymd)] = &[
+    ("SEEDLOT_STATUS_CODE", "CSP", (1995, 4, 1), (2014, 3, 31)),
+    ("FUNDING_SOURCE_CODE", "FRB", (1994, 4, 1), (2002, 3, 31)),
+    ("BEC_ZONE_CODE", "AT", (1905, 1, 1), (2012, 3, 31)),
+    (
+        "CONE_COLLECTION_METHOD_CODE",
+        "9",
+        (1905, 1, 1),
+        (2008, 12, 31),
+    ),
+    ("ORCHARD_STAGE_CODE", "BRD", (2001, 6, 1), (2019, 12, 31)),
+];
+
+fn load_code_tables(tx: &Transaction<'_>) -> Result<()> {
+    let mut rng = Rng::new("CODE_TABLES");
+    let tables: &[(&'static str, &[(&str, &str)])] = &[
+        ("SEEDLOT_STATUS_CODE", SEEDLOT_STATUSES),
+        ("GENETIC_CLASS_CODE", GENETIC_CLASSES),
+        ("GENETIC_WORTH_CODE", GENETIC_WORTHS),
+        // CONE_COLLECTION_METHOD_CODE is NUMBER(2): the codes are bound as text
+        // and stored as integers by the column's NUMERIC affinity.
+        ("CONE_COLLECTION_METHOD_CODE", CONE_COLLECTION_METHODS),
+        ("SEEDLOT_SOURCE_CODE", SEEDLOT_SOURCES),
+        ("CLIENT_TYPE_CODE", CLIENT_TYPES),
+        ("CLIENT_STATUS_CODE", CLIENT_STATUSES),
+        ("FUNDING_SOURCE_CODE", FUNDING_SOURCES),
+        ("METHOD_OF_PAYMENT_CODE", PAYMENT_METHODS),
+        ("ORCHARD_STAGE_CODE", ORCHARD_STAGES),
+        ("BEC_ZONE_CODE", BEC_ZONES),
+        ("SEED_PLAN_ZONE_CODE", SEED_PLAN_ZONES),
+        ("TEST_CATEGORY_CODE", TEST_CATEGORIES),
+        ("REQUEST_STATUS_CODE", REQUEST_STATUSES),
+    ];
+    let default_effective = fmt_ts(at(1905, 1, 1));
+    let default_expiry = fmt_ts(at(9999, 12, 31));
+    for &(table, rows) in tables {
+        let mut ins = Insert::new(
+            tx,
+            table,
+            &[
+                table,
+                "DESCRIPTION",
+                "EFFECTIVE_DATE",
+                "EXPIRY_DATE",
+                "UPDATE_TIMESTAMP",
+            ],
+        )?;
+        for (code, desc) in rows {
+            let (effective, expiry) =
+                match RETIRED_CODES.iter().find(|r| r.0 == table && r.1 == *code) {
+                    Some((_, _, (ey, em, ed), (xy, xm, xd))) => {
+                        (fmt_ts(at(*ey, *em, *ed)), fmt_ts(at(*xy, *xm, *xd)))
+                    }
+                    None => (default_effective.clone(), default_expiry.clone()),
+                };
+            let updated = fmt_ts(rng.office_ts(at(2003, 1, 1), at(2015, 12, 31)));
+            ins.row(params![code, desc, effective, expiry, updated])?;
+        }
+    }
+
+    let mut ins = Insert::new(
+        tx,
+        "VEGETATION_CODE",
+        &[
+            "VEGETATION_CODE",
+            "DESCRIPTION",
+            "CONIFEROUS_IND",
+            "EFFECTIVE_DATE",
+            "EXPIRY_DATE",
+            "UPDATE_TIMESTAMP",
+        ],
+    )?;
+    for (code, desc, conifer) in VEGETATIONS {
+        let updated = fmt_ts(rng.office_ts(at(2003, 1, 1), at(2015, 12, 31)));
+        let ind = if *conifer { "Y" } else { "N" };
+        ins.row(params![
+            code,
+            desc,
+            ind,
+            default_effective,
+            default_expiry,
+            updated
+        ])?;
+    }
+    Ok(())
+}
+
+fn load_app_settings(tx: &Transaction<'_>) -> Result<()> {
+    let mut rng = Rng::new("APP_SETTING");
+    let rows: &[(&str, Option<&str>, Option<&str>)] = &[
+        (
+            "SEEDLOT_NUMBER_SEQ_START",
+            Some("60000"),
+            Some("First number handed out to new seedlots"),
+        ),
+        (
+            "EMAIL_NOTIFY_ENABLED",
+            Some("Y"),
+            Some("Send e-mail when a seedlot changes status"),
+        ),
+        (
+            "GERMINATION_TEST_DAYS",
+            Some("21"),
+            Some("Length of a standard germination test"),
+        ),
+        (
+            "MAINTENANCE_BANNER",
+            Some(""),
+            Some("Banner shown during outages (empty = none)"),
+        ),
+        ("LAST_ETL_RUN", Some("2025-11-30 02:15:00"), None),
+        (
+            "SUPPORT_EMAIL",
+            Some("seedlot.registry@gov.bc.ca"),
+            Some("Help desk address"),
+        ),
+        (
+            "A_CLASS_GW_CALC_VERSION",
+            Some("3.2"),
+            Some("Genetic worth calculation version"),
+        ),
+        ("UI_LOCALE", Some("en-CA"), None),
+        (
+            "WELCOME_TEXT_FR",
+            Some("Bienvenue au registre des lots de semences — Colombie-Britannique"),
+            Some("Texte d'accueil (français)"),
+        ),
+        ("ADMIN_NOTE", None, Some("Free text for administrators")),
+        ("MAX_OWNER_COUNT", Some("10"), None),
+        (
+            "REPORT_FOOTER",
+            Some("Ministry of Forests · Tree Improvement Branch"),
+            None,
+        ),
+    ];
+    let mut ins = Insert::new(
+        tx,
+        "APP_SETTING",
+        &[
+            "SETTING_KEY",
+            "SETTING_VALUE",
+            "DESCRIPTION",
+            "UPDATE_TIMESTAMP",
+        ],
+    )?;
+    for (key, value, desc) in rows {
+        let updated = fmt_ts(rng.office_ts(at(2010, 1, 1), at(2025, 11, 30)));
+        ins.row(params![key, value, desc, updated])?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Clients and locations
+// ---------------------------------------------------------------------------
+
+/// A CLIENT_LOCATION key.
+struct Loc {
+    client: String,
+    code: String,
+}
+
+/// Lower-case ASCII letters and digits of `s`, folding common accented
+/// letters ('é' -> 'e', 'Ł' -> 'l'); used for e-mail addresses.
+fn ascii_slug(s: &str) -> String {
+    let fold = |c: char| -> Option<char> {
+        let c = c.to_lowercase().next().unwrap_or(c);
+        let folded = match c {
+            'à' | 'á' | 'â' | 'ä' | 'å' => 'a',
+            'ç' => 'c',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ł' => 'l',
+            'ñ' => 'n',
+            'ò' | 'ó' | 'ô' | 'ö' | 'ø' | 'ō' => 'o',
+            'ş' => 's',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            'ễ' => 'e',
+            c => c,
+        };
+        folded.is_ascii_alphanumeric().then_some(folded)
+    };
+    let slug: String = s.chars().filter_map(fold).collect();
+    if slug.is_empty() {
+        "info".to_string()
+    } else {
+        slug
+    }
+}
+
+fn truncate_chars(s: String, n: usize) -> String {
+    if s.chars().count() <= n {
+        s
+    } else {
+        s.chars().take(n).collect()
+    }
+}
+
+fn comment(rng: &mut Rng, max_sentences: i64) -> String {
+    let n = rng.range(1, max_sentences);
+    let parts: Vec<&str> = (0..n).map(|_| *rng.pick(SENTENCES)).collect();
+    parts.join(" ")
+}
+
+fn postal_code(rng: &mut Rng, province: &str, country: &str) -> String {
+    const LETTERS: &[u8] = b"ABCEGHJKLMNPRSTVWXYZ";
+    if country == "USA" {
+        return format!("{:05}", rng.range(97_000, 99_499));
+    }
+    let first = match province {
+        "BC" => 'V',
+        "AB" => 'T',
+        "QC" => *rng.pick(&['G', 'H', 'J']),
+        "ON" => 'P',
+        _ => 'Y',
+    };
+    let l = |rng: &mut Rng| char::from(*rng.pick(LETTERS));
+    format!(
+        "{first}{}{} {}{}{}",
+        rng.range(0, 9),
+        l(rng),
+        rng.range(1, 9),
+        l(rng),
+        rng.range(0, 9)
+    )
+}
+
+/// Inserts FOREST_CLIENT (PRIMARY_LOCN_CODE NULL), then CLIENT_LOCATION, then
+/// closes the FK cycle by setting PRIMARY_LOCN_CODE for most clients.
+fn load_clients(tx: &Transaction<'_>, n: usize) -> Result<Vec<Loc>> {
+    let mut rng = Rng::new("FOREST_CLIENT");
+    let mut lrng = Rng::new("CLIENT_LOCATION");
+    let mut clients = Insert::new(
+        tx,
+        "FOREST_CLIENT",
+        &[
+            "CLIENT_NUMBER",
+            "CLIENT_NAME",
+            "LEGAL_FIRST_NAME",
+            "LEGAL_MIDDLE_NAME",
+            "CLIENT_STATUS_CODE",
+            "CLIENT_TYPE_CODE",
+            "BIRTHDATE",
+            "CLIENT_ACRONYM",
+            "PRIMARY_LOCN_CODE",
+            "CLIENT_COMMENT",
+            "ENTRY_USERID",
+            "ENTRY_TIMESTAMP",
+            "UPDATE_USERID",
+            "UPDATE_TIMESTAMP",
+            "REVISION_COUNT",
+        ],
+    )?;
+    let mut locations = Insert::new(
+        tx,
+        "CLIENT_LOCATION",
+        &[
+            "CLIENT_NUMBER",
+            "CLIENT_LOCN_CODE",
+            "CLIENT_LOCN_NAME",
+            "ADDRESS_1",
+            "ADDRESS_2",
+            "CITY",
+            "PROVINCE",
+            "POSTAL_CODE",
+            "COUNTRY",
+            "BUSINESS_PHONE",
+            "EMAIL_ADDRESS",
+            "LOCN_EXPIRED_IND",
+            "RETURNED_MAIL_DATE",
+            "TRUST_LOCATION_IND",
+            "ENTRY_USERID",
+            "ENTRY_TIMESTAMP",
+            "UPDATE_USERID",
+            "UPDATE_TIMESTAMP",
+            "REVISION_COUNT",
+        ],
+    )?;
+
+    // Per client: number, name (for e-mails), creation time, location count.
+    let mut made: Vec<(String, String, i64, usize)> = Vec::with_capacity(n);
+    for c in 0..n {
+        let number = format!("{:08}", 10_000 + c * 3 + rng.below(3));
+        let ctype = *rng.weighted(&[
+            ("C", 40),
+            ("I", 28),
+            ("B", 4),
+            ("R", 1),
+            ("T", 1),
+            ("A", 4),
+            ("G", 4),
+            ("F", 2),
+            ("S", 5),
+            ("L", 4),
+            ("P", 4),
+            ("U", 3),
+        ]);
+        let mut status =
+            *rng.weighted(&[("ACT", 82), ("DAC", 10), ("DEC", 2), ("REC", 2), ("SPN", 4)]);
+        if status == "DEC" && ctype != "I" {
+            status = "DAC";
+        }
+        let (name, first, middle, birthdate) = if ctype == "I" {
+            let surname = (*rng.pick(SURNAMES)).to_string();
+            let first = (*rng.pick(FIRST_NAMES)).to_string();
+            let middle = rng.maybe_text(0.55, 0.05, |r| (*r.pick(FIRST_NAMES)).to_string());
+            let birth = if rng.chance(0.85) {
+                Some(fmt_date(rng.ts_between(at(1935, 1, 1), at(2000, 12, 31))))
+            } else {
+                None
+            };
+            (surname, Some(first), middle, birth)
+        } else {
+            let name = match ctype {
+                "B" => format!("{} First Nation", rng.pick(NATIONS)),
+                "R" => format!("{} Nation", rng.pick(NATIONS)),
+                "T" => format!("{} Tribal Council", rng.pick(NATIONS)),
+                "G" | "F" => (*rng.pick(GOVERNMENT_CLIENTS)).to_string(),
+                _ if rng.chance(0.07) => (*rng.pick(SPECIAL_CLIENTS)).to_string(),
+                "S" => format!("{} Forestry Society", rng.pick(CORP_PREFIXES)),
+                "A" => format!("{} Seed Growers Association", rng.pick(CORP_PREFIXES)),
+                _ => format!(
+                    "{} {} {}",
+                    rng.pick(CORP_PREFIXES),
+                    rng.pick(CORP_CORES),
+                    rng.pick(CORP_SUFFIXES)
+                ),
+            };
+            (name, None, None, None)
+        };
+        let name = truncate_chars(name, 60);
+        let acronym = if ctype != "I" && rng.chance(0.28) {
+            if rng.chance(0.1) {
+                Some(String::new())
+            } else {
+                let initials: String = name
+                    .split_whitespace()
+                    .filter_map(|w| w.chars().next())
+                    .filter(|ch| ch.is_ascii_alphabetic())
+                    .map(|ch| ch.to_ascii_uppercase())
+                    .take(8)
+                    .collect();
+                Some(initials)
+            }
+        } else {
+            None
+        };
+        let comment_text = if rng.chance(0.08) {
+            Some(comment(&mut rng, 4))
+        } else {
+            None
+        };
+        let created = rng.office_ts(t_min(), at(2024, 6, 30));
+        let a = audit(&mut rng, created);
+        clients.row(params![
+            number,
+            name,
+            first,
+            middle,
+            status,
+            ctype,
+            birthdate,
+            acronym,
+            None::<String>,
+            comment_text,
+            a.entry_user,
+            a.entry_ts,
+            a.update_user,
+            a.update_ts,
+            a.revision,
+        ])?;
+        let n_locs = *rng.weighted(&[(1usize, 35), (2, 40), (3, 20), (4, 5)]);
+        made.push((number, name, created, n_locs));
+    }
+
+    let mut locs = Vec::with_capacity(n * 2);
+    for (number, name, created, n_locs) in &made {
+        for l in 0..*n_locs {
+            let code = format!("{l:02}");
+            let (city, province, country, area_codes) = *lrng.pick(CITIES);
+            let locn_name = if lrng.chance(0.1) {
+                None
+            } else {
+                Some((*lrng.pick(LOCN_NAMES)).to_string())
+            };
+            let address_1 = if lrng.chance(0.15) {
+                format!("PO Box {}", lrng.range(1, 9999))
+            } else {
+                format!("{} {}", lrng.range(1, 9999), lrng.pick(STREETS))
+            };
+            let address_2 = lrng.maybe_text(0.70, 0.05, |r| match r.below(3) {
+                0 => format!("Suite {}", r.range(100, 1900)),
+                1 => format!("Unit {}", r.range(1, 40)),
+                _ => format!("RR {}", r.range(1, 9)),
+            });
+            let postal = if lrng.chance(0.03) {
+                None
+            } else {
+                Some(postal_code(&mut lrng, province, country))
+            };
+            let phone = if lrng.chance(0.05) {
+                None
+            } else {
+                Some(format!(
+                    "{}{:07}",
+                    lrng.pick(area_codes),
+                    lrng.range(2_000_000, 9_999_999)
+                ))
+            };
+            let email = lrng.maybe_text(0.55, 0.05, |r| {
+                format!("{}@{}", ascii_slug(name), r.pick(EMAIL_DOMAINS))
+            });
+            let expired = if lrng.chance(0.06) { "Y" } else { "N" };
+            let returned = if lrng.chance(0.03) {
+                Some(fmt_date(lrng.ts_between(*created, t_max())))
+            } else {
+                None
+            };
+            let trust = if lrng.chance(0.02) { "Y" } else { "N" };
+            let loc_created = if l == 0 {
+                *created
+            } else {
+                lrng.office_ts(*created, t_max())
+            };
+            let a = audit(&mut lrng, loc_created);
+            locations.row(params![
+                number,
+                code,
+                locn_name,
+                address_1,
+                address_2,
+                city,
+                province,
+                postal,
+                country,
+                phone,
+                email,
+                expired,
+                returned,
+                trust,
+                a.entry_user,
+                a.entry_ts,
+                a.update_user,
+                a.update_ts,
+                a.revision,
+            ])?;
+            locs.push(Loc {
+                client: number.clone(),
+                code,
+            });
+        }
+    }
+
+    // Close the cycle: most clients get a primary location, a few stay NULL.
+    let mut update = tx
+        .prepare("UPDATE FOREST_CLIENT SET PRIMARY_LOCN_CODE = ?2 WHERE CLIENT_NUMBER = ?1")
+        .context("preparing the update of FOREST_CLIENT.PRIMARY_LOCN_CODE")?;
+    for (number, _, _, n_locs) in &made {
+        if rng.chance(0.08) {
+            continue;
+        }
+        let code = if *n_locs > 1 && rng.chance(0.15) {
+            "01"
+        } else {
+            "00"
+        };
+        update
+            .execute(params![number, code])
+            .context("updating FOREST_CLIENT.PRIMARY_LOCN_CODE")?;
+    }
+    Ok(locs)
+}
+
+// ---------------------------------------------------------------------------
+// Orchards and parent trees
+// ---------------------------------------------------------------------------
+
+struct Orchard {
+    id: String,
+    veg: &'static str,
+    /// Parent trees growing in this orchard (PARENT_TREE_ID).
+    trees: Vec<i64>,
+}
+
+fn load_orchards(tx: &Transaction<'_>, n: usize, locs: &[Loc]) -> Result<Vec<Orchard>> {
+    let mut rng = Rng::new("ORCHARD");
+    let mut ins = Insert::new(
+        tx,
+        "ORCHARD",
+        &[
+            "ORCHARD_ID",
+            "ORCHARD_NAME",
+            "VEGETATION_CODE",
+            "ORCHARD_STAGE_CODE",
+            "BEC_ZONE_CODE",
+            "BEC_SUBZONE_CODE",
+            "BEC_VARIANT_CODE",
+            "OPERATOR_CLIENT_NUMBER",
+            "OPERATOR_LOCN_CODE",
+            "ESTABLISHED_DATE",
+            "AREA_HA",
+            "ELEVATION_M",
+            "ORCHARD_COMMENT",
+            "ENTRY_USERID",
+            "ENTRY_TIMESTAMP",
+            "UPDATE_USERID",
+            "UPDATE_TIMESTAMP",
+            "REVISION_COUNT",
+        ],
+    )?;
+    let mut orchards = Vec::with_capacity(n);
+    for o in 0..n {
+        let id = format!("{:03}", 101 + o);
+        let veg = *rng.weighted(ORCHARD_SPECIES);
+        let name = format!("{} {} {}", rng.pick(ORCHARD_PLACES), veg, id);
+        let stage = *rng.weighted(&[
+            ("PRD", 60),
+            ("EST", 15),
+            ("RET", 13),
+            ("CLO", 8),
+            ("BRD", 4),
+        ]);
+        let (zone, subzone, variant) = if rng.chance(0.85) {
+            // Skip the retired "AT" zone (last entry).
+            let zone = rng.pick(&BEC_ZONES[..BEC_ZONES.len() - 1]).0;
+            let variant = if rng.chance(0.5) {
+                Some(rng.range(1, 4).to_string())
+            } else {
+                None
+            };
+            (Some(zone), Some(*rng.pick(BEC_SUBZONES)), variant)
+        } else {
+            (None, None, None)
+        };
+        let operator = if rng.chance(0.9) {
+            Some(rng.pick(locs))
+        } else {
+            None
+        };
+        let established = rng.ts_between(at(1962, 1, 1), at(2020, 12, 31));
+        let area = if rng.chance(0.05) {
+            None
+        } else {
+            Some(rng.decimal(0.5, 40.0, 2))
+        };
+        let comment_text = if rng.chance(0.3) {
+            Some(comment(&mut rng, 3))
+        } else {
+            None
+        };
+        let created = rng.office_ts(established.max(t_min()), at(2022, 12, 31));
+        let a = audit(&mut rng, created);
+        ins.row(params![
+            id,
+            name,
+            veg,
+            stage,
+            zone,
+            subzone,
+            variant,
+            operator.map(|l| &l.client),
+            operator.map(|l| &l.code),
+            fmt_date(established),
+            area,
+            rng.range(0, 1500),
+            comment_text,
+            a.entry_user,
+            a.entry_ts,
+            a.update_user,
+            a.update_ts,
+            a.revision,
+        ])?;
+        orchards.push(Orchard {
+            id,
+            veg,
+            trees: Vec::new(),
+        });
+    }
+    Ok(orchards)
+}
+
+/// Orchard indices per species.
+fn orchards_by_species(orchards: &[Orchard]) -> BTreeMap<&'static str, Vec<usize>> {
+    let mut map: BTreeMap<&'static str, Vec<usize>> = BTreeMap::new();
+    for (i, o) in orchards.iter().enumerate() {
+        map.entry(o.veg).or_default().push(i);
+    }
+    map
+}
+
+/// Another orchard of the same species as `home`, if there is one.
+fn sibling_orchard(
+    rng: &mut Rng,
+    by_species: &BTreeMap<&'static str, Vec<usize>>,
+    orchards: &[Orchard],
+    home: usize,
+) -> Option<usize> {
+    let same = by_species.get(orchards[home].veg)?;
+    if same.len() < 2 {
+        return None;
+    }
+    let other = *rng.pick(same);
+    (other != home).then_some(other)
+}
+
+/// PARENT_TREE (self-reference only to lower IDs), PARENT_TREE_ORCHARD and
+/// PARENT_TREE_GENETIC_QUALITY.
+fn load_parent_trees(tx: &Transaction<'_>, n: usize, orchards: &mut [Orchard]) -> Result<()> {
+    let mut rng = Rng::new("PARENT_TREE");
+    let mut orng = Rng::new("PARENT_TREE_ORCHARD");
+    let mut grng = Rng::new("PARENT_TREE_GENETIC_QUALITY");
+    let mut trees = Insert::new(
+        tx,
+        "PARENT_TREE",
+        &[
+            "PARENT_TREE_ID",
+            "PARENT_TREE_NUMBER",
+            "VEGETATION_CODE",
+            "FEMALE_PARENT_TREE_ID",
+            "MALE_PARENT_TREE_ID",
+            "ACTIVE_IND",
+            "TESTED_IND",
+            "LATITUDE",
+            "LONGITUDE",
+            "ELEVATION_M",
+            "REGISTERED_DATE",
+            "PARENT_TREE_COMMENT",
+            "ENTRY_USERID",
+            "ENTRY_TIMESTAMP",
+            "UPDATE_USERID",
+            "UPDATE_TIMESTAMP",
+            "REVISION_COUNT",
+        ],
+    )?;
+    let mut members = Insert::new(
+        tx,
+        "PARENT_TREE_ORCHARD",
+        &[
+            "PARENT_TREE_ID",
+            "ORCHARD_ID",
+            "RAMET_COUNT",
+            "ENTRY_USERID",
+            "ENTRY_TIMESTAMP",
+        ],
+    )?;
+    let mut quality = Insert::new(
+        tx,
+        "PARENT_TREE_GENETIC_QUALITY",
+        &[
+            "PARENT_TREE_GEN_QLTY_ID",
+            "PARENT_TREE_ID",
+            "GENETIC_WORTH_CODE",
+            "GENETIC_QUALITY_VALUE",
+            "STANDARD_DEVIATION",
+            "TEST_SITE_COUNT",
+            "ENTRY_USERID",
+            "ENTRY_TIMESTAMP",
+            "UPDATE_USERID",
+            "UPDATE_TIMESTAMP",
+            "REVISION_COUNT",
+        ],
+    )?;
+    let by_species = orchards_by_species(orchards);
+    let mut quality_id: i64 = 1;
+    for t in 0..n {
+        let id = 1000 + t as i64;
+        let home = if t < orchards.len() {
+            t
+        } else {
+            rng.below(orchards.len())
+        };
+        let veg = orchards[home].veg;
+        // Parents are earlier trees of the same orchard, so IDs only point down.
+        let pool = &orchards[home].trees;
+        let female = if !pool.is_empty() && rng.chance(0.3) {
+            Some(*rng.pick(pool))
+        } else {
+            None
+        };
+        let male = match female {
+            Some(f) if pool.len() >= 2 && rng.chance(0.8) => {
+                let m = *rng.pick(pool);
+                (m != f).then_some(m)
+            }
+            _ => None,
+        };
+        let tested = t == 0 || rng.chance(0.65);
+        let (lat, lon, elev) = if rng.chance(0.1) {
+            (None, None, None)
+        } else {
+            (
+                Some(rng.decimal(48.3, 59.9, 5)),
+                Some(rng.decimal(-132.0, -114.1, 5)),
+                Some(rng.range(0, 2100)),
+            )
+        };
+        let registered = if rng.chance(0.05) {
+            None
+        } else {
+            Some(rng.ts_between(at(1965, 1, 1), at(2023, 12, 31)))
+        };
+        let comment_text = if rng.chance(0.1) {
+            Some(comment(&mut rng, 2))
+        } else {
+            None
+        };
+        let created = rng.office_ts(registered.unwrap_or(t_min()).max(t_min()), at(2024, 12, 31));
+        let a = audit(&mut rng, created);
+        trees.row(params![
+            id,
+            (t + 1).to_string(),
+            veg,
+            female,
+            male,
+            if rng.chance(0.85) { "Y" } else { "N" },
+            if tested { "Y" } else { "N" },
+            lat,
+            lon,
+            elev,
+            registered.map(fmt_date),
+            comment_text,
+            a.entry_user,
+            a.entry_ts,
+            a.update_user,
+            a.update_ts,
+            a.revision,
+        ])?;
+
+        let mut homes = vec![home];
+        if orng.chance(0.1)
+            && let Some(other) = sibling_orchard(&mut orng, &by_species, orchards, home)
+        {
+            homes.push(other);
+        }
+        for h in homes {
+            let ramets = if orng.chance(0.1) {
+                None
+            } else {
+                Some(orng.range(1, 40))
+            };
+            let ts = fmt_ts(orng.office_ts(created, t_max()));
+            members.row(params![id, orchards[h].id, ramets, orng.pick(USERS), ts])?;
+            orchards[h].trees.push(id);
+        }
+
+        if tested {
+            let mut codes = vec!["GVO"];
+            if grng.chance(0.35) {
+                let other = grng.pick(GENETIC_WORTHS).0;
+                if other != "GVO" {
+                    codes.push(other);
+                }
+            }
+            for code in codes {
+                let sd = if grng.chance(0.3) {
+                    None
+                } else {
+                    Some(grng.decimal(0.0, 5.0, 3))
+                };
+                let a = audit(&mut grng, created);
+                quality.row(params![
+                    quality_id,
+                    id,
+                    code,
+                    grng.decimal(-5.0, 30.0, 1),
+                    sd,
+                    grng.range(1, 12),
+                    a.entry_user,
+                    a.entry_ts,
+                    a.update_user,
+                    a.update_ts,
+                    a.revision,
+                ])?;
+                quality_id += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Seedlots and their children
+// ---------------------------------------------------------------------------
+
+/// Seedlot numbers: '60000'..'99999', then five base-36 characters starting
+/// with a letter ('A0000'...), so text order equals creation order.
+fn seedlot_number(i: usize) -> String {
+    if i < 40_000 {
+        return (60_000 + i).to_string();
+    }
+    const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let k = i - 40_000;
+    let mut out = [0u8; 5];
+    let mut rest = k;
+    for slot in out.iter_mut().skip(1).rev() {
+        *slot = DIGITS[rest % 36];
+        rest /= 36;
+    }
+    out[0] = DIGITS[(10 + rest) % 36];
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A seedlot to be updated after the load (fires SEEDLOT_AUDIT_TRG).
+struct PendingUpdate {
+    number: String,
+    status: &'static str,
+    updated: i64,
+    revision: i64,
+    times: u32,
+}
+
+/// All prepared inserts used while loading seedlots.
+struct SeedlotInserts<'c> {
+    seedlot: Insert<'c>,
+    owner: Insert<'c>,
+    worth: Insert<'c>,
+    method: Insert<'c>,
+    orchard: Insert<'c>,
+    zone: Insert<'c>,
+    tree: Insert<'c>,
+    tree_quality: Insert<'c>,
+    smp: Insert<'c>,
+    test: Insert<'c>,
+    request: Insert<'c>,
+    shipment: Insert<'c>,
+    attachment: Insert<'c>,
+}
+
+const AUDIT_COLS: [&str; 5] = [
+    "ENTRY_USERID",
+    "ENTRY_TIMESTAMP",
+    "UPDATE_USERID",
+    "UPDATE_TIMESTAMP",
+    "REVISION_COUNT",
+];
+
+fn with_audit(cols: &[&'static str]) -> Vec<&'static str> {
+    let mut v = cols.to_vec();
+    v.extend_from_slice(&AUDIT_COLS);
+    v
+}
+
+impl<'c> SeedlotInserts<'c> {
+    fn new(tx: &'c Transaction<'_>) -> Result<Self> {
+        Ok(SeedlotInserts {
+            seedlot: Insert::new(
+                tx,
+                "SEEDLOT",
+                &with_audit(&[
+                    "SEEDLOT_NUMBER",
+                    "SEEDLOT_STATUS_CODE",
+                    "VEGETATION_CODE",
+                    "GENETIC_CLASS_CODE",
+                    "SEEDLOT_SOURCE_CODE",
+                    "TO_BE_REGISTRD_IND",
+                    "BC_SOURCE_IND",
+                    "APPLICANT_CLIENT_NUMBER",
+                    "APPLICANT_LOCN_CODE",
+                    "APPLICANT_EMAIL_ADDRESS",
+                    "COLLECTION_CLI_NUMBER",
+                    "COLLECTION_CLI_LOCN_CD",
+                    "COLLECTION_START_DATE",
+                    "COLLECTION_END_DATE",
+                    "NO_OF_CONTAINERS",
+                    "VOL_PER_CONTAINER",
+                    "CLCTN_VOLUME",
+                    "COLLECTION_ELEVATION",
+                    "COLLECTION_LATITUDE",
+                    "COLLECTION_LONGITUDE",
+                    "ORCHARD_ID",
+                    "TOTAL_PARENT_TREES",
+                    "EFFECTIVE_POP_SIZE",
+                    "SMP_SUCCESS_PCT",
+                    "BIOTECH_PROCESSES_IND",
+                    "SEEDLOT_COMMENT",
+                    "DECLARED_DATE",
+                    "APPROVED_TIMESTAMP",
+                ]),
+            )?,
+            owner: Insert::new(
+                tx,
+                "SEEDLOT_OWNER_QUANTITY",
+                &with_audit(&[
+                    "SEEDLOT_NUMBER",
+                    "OWNER_CLIENT_NUMBER",
+                    "OWNER_LOCN_CODE",
+                    "ORIGINAL_PCT_OWNED",
+                    "ORIGINAL_PCT_RSRVD",
+                    "ORIGINAL_PCT_SRPLS",
+                    "METHOD_OF_PAYMENT_CODE",
+                    "FUNDING_SOURCE_CODE",
+                    "QTY_RESERVED_KG",
+                ]),
+            )?,
+            worth: Insert::new(
+                tx,
+                "SEEDLOT_GENETIC_WORTH",
+                &with_audit(&[
+                    "SEEDLOT_NUMBER",
+                    "GENETIC_WORTH_CODE",
+                    "GENETIC_QUALITY_VALUE",
+                    "TESTED_PARENT_TREE_CONT_PCT",
+                    "ESTIMATED_IND",
+                ]),
+            )?,
+            method: Insert::new(
+                tx,
+                "SEEDLOT_COLLECTION_METHOD",
+                &[
+                    "SEEDLOT_NUMBER",
+                    "CONE_COLLECTION_METHOD_CODE",
+                    "ENTRY_USERID",
+                    "ENTRY_TIMESTAMP",
+                ],
+            )?,
+            orchard: Insert::new(
+                tx,
+                "SEEDLOT_ORCHARD",
+                &[
+                    "SEEDLOT_NUMBER",
+                    "ORCHARD_ID",
+                    "PRIMARY_IND",
+                    "ENTRY_USERID",
+                    "ENTRY_TIMESTAMP",
+                ],
+            )?,
+            zone: Insert::new(
+                tx,
+                "SEEDLOT_SEED_PLAN_ZONE",
+                &[
+                    "SEEDLOT_NUMBER",
+                    "SEED_PLAN_ZONE_CODE",
+                    "GENETIC_CLASS_CODE",
+                    "PRIMARY_IND",
+                    "ENTRY_USERID",
+                    "ENTRY_TIMESTAMP",
+                ],
+            )?,
+            tree: Insert::new(
+                tx,
+                "SEEDLOT_PARENT_TREE",
+                &with_audit(&[
+                    "SEEDLOT_NUMBER",
+                    "PARENT_TREE_ID",
+                    "CONE_COUNT",
+                    "POLLEN_COUNT",
+                    "SMP_SUCCESS_PCT",
+                    "NON_ORCHARD_POLLEN_CONTAM_PCT",
+                ]),
+            )?,
+            tree_quality: Insert::new(
+                tx,
+                "SEEDLOT_PARENT_TREE_GEN_QLTY",
+                &with_audit(&[
+                    "SEEDLOT_NUMBER",
+                    "PARENT_TREE_ID",
+                    "GENETIC_WORTH_CODE",
+                    "GENETIC_QUALITY_VALUE",
+                    "ESTIMATED_IND",
+                ]),
+            )?,
+            smp: Insert::new(
+                tx,
+                "SMP_MIX",
+                &with_audit(&[
+                    "SEEDLOT_NUMBER",
+                    "PARENT_TREE_ID",
+                    "AMOUNT_OF_MATERIAL",
+                    "PROPORTION",
+                ]),
+            )?,
+            test: Insert::new(
+                tx,
+                "SEEDLOT_TEST_RESULT",
+                &[
+                    "SEEDLOT_NUMBER",
+                    "TEST_CATEGORY_CODE",
+                    "TEST_DATE",
+                    "GERMINATION_PCT",
+                    "MOISTURE_PCT",
+                    "PURITY_PCT",
+                    "SEEDS_PER_GRAM",
+                    "TESTED_BY",
+                    "TEST_COMMENT",
+                ],
+            )?,
+            request: Insert::new(
+                tx,
+                "SOWING_REQUEST",
+                &with_audit(&[
+                    "SOWING_REQUEST_ID",
+                    "SEEDLOT_NUMBER",
+                    "REQUEST_STATUS_CODE",
+                    "REQUESTOR_CLIENT_NUMBER",
+                    "REQUESTOR_LOCN_CODE",
+                    "SOWING_YEAR",
+                    "SEEDLINGS_REQUESTED",
+                    "SEED_KG_REQUESTED",
+                    "REQUEST_DATE",
+                    "REQUEST_COMMENT",
+                ]),
+            )?,
+            shipment: Insert::new(
+                tx,
+                "NURSERY_SHIPMENT",
+                &[
+                    "SHIPMENT_ID",
+                    "SOWING_REQUEST_ID",
+                    "SHIP_DATE",
+                    "SEEDLINGS_SHIPPED",
+                    "CARRIER_NAME",
+                    "TRACKING_NUMBER",
+                    "RECEIVED_IND",
+                    "ENTRY_USERID",
+                    "ENTRY_TIMESTAMP",
+                ],
+            )?,
+            attachment: Insert::new(
+                tx,
+                "SEEDLOT_ATTACHMENT",
+                &[
+                    "ATTACHMENT_ID",
+                    "SEEDLOT_NUMBER",
+                    "FILE_NAME",
+                    "MIME_TYPE",
+                    "FILE_SIZE",
+                    "CONTENT",
+                    "ENTRY_USERID",
+                    "ENTRY_TIMESTAMP",
+                ],
+            )?,
+        })
+    }
+}
+
+/// Random streams of the seedlot child tables.
+struct SeedlotRngs {
+    seedlot: Rng,
+    owner: Rng,
+    worth: Rng,
+    method: Rng,
+    orchard: Rng,
+    zone: Rng,
+    tree: Rng,
+    smp: Rng,
+    test: Rng,
+    request: Rng,
+    attachment: Rng,
+    update: Rng,
+}
+
+impl SeedlotRngs {
+    fn new() -> Self {
+        SeedlotRngs {
+            seedlot: Rng::new("SEEDLOT"),
+            owner: Rng::new("SEEDLOT_OWNER_QUANTITY"),
+            worth: Rng::new("SEEDLOT_GENETIC_WORTH"),
+            method: Rng::new("SEEDLOT_COLLECTION_METHOD"),
+            orchard: Rng::new("SEEDLOT_ORCHARD"),
+            zone: Rng::new("SEEDLOT_SEED_PLAN_ZONE"),
+            tree: Rng::new("SEEDLOT_PARENT_TREE"),
+            smp: Rng::new("SMP_MIX"),
+            test: Rng::new("SEEDLOT_TEST_RESULT"),
+            request: Rng::new("SOWING_REQUEST"),
+            attachment: Rng::new("SEEDLOT_ATTACHMENT"),
+            update: Rng::new("SEEDLOT_UPDATE"),
+        }
+    }
+}
+
+/// Running IDs of the surrogate-keyed child tables.
+struct Ids {
+    request: i64,
+    shipment: i64,
+    attachment: i64,
+}
+
+fn load_seedlots(
+    tx: &Transaction<'_>,
+    n: usize,
+    locs: &[Loc],
+    orchards: &[Orchard],
+) -> Result<Vec<PendingUpdate>> {
+    let mut ins = SeedlotInserts::new(tx)?;
+    let mut r = SeedlotRngs::new();
+    let by_species = orchards_by_species(orchards);
+    let mut ids = Ids {
+        request: 500_001,
+        shipment: 900_001,
+        attachment: 1,
+    };
+    let mut pending = Vec::new();
+
+    for i in 0..n {
+        // Seedlot 0 exercises every optional child table, so even the
+        // smallest scale fills every table.
+        let force = i == 0;
+        let rng = &mut r.seedlot;
+        let number = seedlot_number(i);
+        let a_class = force || rng.chance(0.4);
+        let home = if force { 0 } else { rng.below(orchards.len()) };
+        let status = if force {
+            "APP"
+        } else {
+            *rng.weighted(&[
+                ("APP", 55),
+                ("EXP", 15),
+                ("PND", 8),
+                ("SUB", 10),
+                ("INC", 5),
+                ("RET", 3),
+                ("CAN", 4),
+            ])
+        };
+        let (veg, source) = if a_class {
+            let source = *rng.weighted(&[("TPT", 60), ("UPT", 25), ("CUS", 15)]);
+            (orchards[home].veg, source)
+        } else {
+            (*rng.weighted(WILD_SPECIES), "NAT")
+        };
+
+        let year = rng.range(1990, 2024);
+        let coll_start = rng.ts_between(at(year, 7, 15), at(year, 10, 15));
+        let coll_end = if rng.chance(0.1) {
+            None
+        } else {
+            Some(coll_start + rng.range(0, 30) * DAY)
+        };
+        let created = rng.office_ts(coll_start + 20 * DAY, (coll_start + 400 * DAY).min(t_max()));
+        let applicant = if rng.chance(0.88) {
+            Some(rng.pick(locs))
+        } else {
+            None
+        };
+        let applicant_email = rng.maybe_text(0.3, 0.03, |rr| {
+            let surname: &&str = rr.pick(SURNAMES);
+            format!("{}@{}", ascii_slug(surname), rr.pick(EMAIL_DOMAINS))
+        });
+        let collector = match applicant {
+            Some(l) if rng.chance(0.6) => l,
+            _ => rng.pick(locs),
+        };
+        let (containers, per_container, volume) = if rng.chance(0.1) {
+            (None, None, None)
+        } else {
+            let c = rng.decimal(1.0, 400.0, 2);
+            let v = rng.decimal(0.5, 2.5, 2);
+            (Some(c), Some(v), Some((c * v * 100.0).round() / 100.0))
+        };
+        let (elev, lat, lon) = if a_class || rng.chance(0.05) {
+            (None, None, None)
+        } else {
+            (
+                Some(rng.range(100, 2000)),
+                Some(rng.decimal(48.3, 59.9, 5)),
+                Some(rng.decimal(-132.0, -114.1, 5)),
+            )
+        };
+        let orchard_col = if a_class && rng.chance(0.95) {
+            Some(orchards[home].id.as_str())
+        } else {
+            None
+        };
+        let smp = a_class && (force || rng.chance(0.1));
+        let comment_text = if rng.chance(0.01) {
+            // A long CLOB.
+            Some(
+                (0..60)
+                    .map(|_| *rng.pick(SENTENCES))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        } else {
+            rng.maybe_text(0.7, 0.05, |rr| comment(rr, 5))
+        };
+        let declared = match status {
+            "PND" | "CAN" => None,
+            _ => Some(rng.office_ts(created, (created + 60 * DAY).min(t_max()))),
+        };
+        let approved = match (status, declared) {
+            ("APP" | "EXP", Some(d)) => Some(rng.ts_between(d, (d + 120 * DAY).min(t_max()))),
+            _ => None,
+        };
+
+        // Parent trees of an orchard seedlot come from its orchard.
+        let pool = &orchards[home].trees;
+        let picked: Vec<i64> = if a_class {
+            let k = r.tree.range(3, 10) as usize;
+            r.tree
+                .distinct(pool.len(), k)
+                .into_iter()
+                .map(|j| pool[j])
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let rng = &mut r.seedlot;
+        let (total_trees, pop_size, smp_pct) = if a_class {
+            (
+                Some(picked.len() as i64),
+                Some(rng.decimal(5.0, 40.0, 1)),
+                if smp { Some(rng.range(5, 60)) } else { None },
+            )
+        } else {
+            (None, None, None)
+        };
+        let a = audit(rng, created);
+        ins.seedlot.row(params![
+            number,
+            status,
+            veg,
+            if a_class { "A" } else { "B" },
+            source,
+            if a_class && rng.chance(0.9) { "Y" } else { "N" },
+            if rng.chance(0.97) { "Y" } else { "N" },
+            applicant.map(|l| &l.client),
+            applicant.map(|l| &l.code),
+            applicant_email,
+            collector.client,
+            collector.code,
+            fmt_date(coll_start),
+            coll_end.map(fmt_date),
+            containers,
+            per_container,
+            volume,
+            elev,
+            lat,
+            lon,
+            orchard_col,
+            total_trees,
+            pop_size,
+            smp_pct,
+            if rng.chance(0.02) { "Y" } else { "N" },
+            comment_text,
+            declared.map(fmt_date),
+            approved.map(fmt_ts),
+            a.entry_user,
+            a.entry_ts,
+            a.update_user,
+            a.update_ts,
+            a.revision,
+        ])?;
+
+        if force || r.update.chance(0.14) {
+            pending.push(PendingUpdate {
+                number: number.clone(),
+                status,
+                updated: a.update_secs,
+                revision: a.revision,
+                times: if r.update.chance(0.2) { 2 } else { 1 },
+            });
+        }
+
+        // Owners: distinct client locations, percentages summing to 100.00.
+        {
+            let rng = &mut r.owner;
+            let k = *rng.weighted(&[(1usize, 85), (2, 12), (3, 3)]);
+            let mut owners: Vec<&Loc> = Vec::with_capacity(k);
+            if let Some(l) = applicant
+                && rng.chance(0.8)
+            {
+                owners.push(l);
+            }
+            let mut guard = 0;
+            while owners.len() < k && guard < 20 {
+                guard += 1;
+                let l = rng.pick(locs);
+                if !owners
+                    .iter()
+                    .any(|o| o.client == l.client && o.code == l.code)
+                {
+                    owners.push(l);
+                }
+            }
+            let mut left: i64 = 10_000;
+            for (j, owner) in owners.iter().enumerate() {
+                let share = if j + 1 == owners.len() {
+                    left
+                } else {
+                    let s = rng.range(1_000, left - 1_000 * (owners.len() - j - 1) as i64);
+                    left -= s;
+                    s
+                };
+                let reserved = rng.range(0, 10_000);
+                let payment = if rng.chance(0.85) {
+                    Some(rng.pick(PAYMENT_METHODS).0)
+                } else {
+                    None
+                };
+                // The retired FRB code appears only on old seedlots.
+                let funding = if year < 2002 && rng.chance(0.3) {
+                    "FRB"
+                } else {
+                    *rng.weighted(&[
+                        ("LFP", 40),
+                        ("BCT", 20),
+                        ("FFT", 12),
+                        ("FIA", 12),
+                        ("FES", 6),
+                        ("GOV", 5),
+                        ("OTH", 5),
+                    ])
+                };
+                let qty = if rng.chance(0.4) {
+                    None
+                } else {
+                    Some(rng.decimal(0.0, 50.0, 3))
+                };
+                let oa = audit(rng, created);
+                ins.owner.row(params![
+                    number,
+                    owner.client,
+                    owner.code,
+                    share as f64 / 100.0,
+                    reserved as f64 / 100.0,
+                    (10_000 - reserved) as f64 / 100.0,
+                    payment,
+                    funding,
+                    qty,
+                    oa.entry_user,
+                    oa.entry_ts,
+                    oa.update_user,
+                    oa.update_ts,
+                    oa.revision,
+                ])?;
+            }
+        }
+
+        // Genetic worth of orchard seedlots.
+        if a_class {
+            let rng = &mut r.worth;
+            let mut codes = vec!["GVO"];
+            if rng.chance(0.15) {
+                let other = rng.pick(GENETIC_WORTHS).0;
+                if other != "GVO" {
+                    codes.push(other);
+                }
+            }
+            for code in codes {
+                let wa = audit(rng, created);
+                ins.worth.row(params![
+                    number,
+                    code,
+                    rng.decimal(0.0, 25.0, 1),
+                    if rng.chance(0.2) {
+                        None
+                    } else {
+                        Some(rng.decimal(50.0, 100.0, 2))
+                    },
+                    if rng.chance(0.15) { "Y" } else { "N" },
+                    wa.entry_user,
+                    wa.entry_ts,
+                    wa.update_user,
+                    wa.update_ts,
+                    wa.revision,
+                ])?;
+            }
+        }
+
+        // Cone collection methods (one, sometimes two).
+        {
+            let rng = &mut r.method;
+            let k = if rng.chance(0.05) { 2 } else { 1 };
+            // Only the first eight methods are current; "9" is retired.
+            for j in rng.distinct(8, k) {
+                let ts = fmt_ts(rng.office_ts(created, (created + 30 * DAY).min(t_max())));
+                ins.method.row(params![
+                    number,
+                    CONE_COLLECTION_METHODS[j].0,
+                    a.entry_user,
+                    ts
+                ])?;
+            }
+        }
+
+        // Orchards of an orchard seedlot.
+        if a_class {
+            let rng = &mut r.orchard;
+            let ts = fmt_ts(created);
+            ins.orchard
+                .row(params![number, orchards[home].id, "Y", a.entry_user, ts])?;
+            if rng.chance(0.12)
+                && let Some(other) = sibling_orchard(rng, &by_species, orchards, home)
+            {
+                ins.orchard
+                    .row(params![number, orchards[other].id, "N", a.entry_user, ts])?;
+            }
+        }
+
+        // Seed planning zones.
+        {
+            let rng = &mut r.zone;
+            let k = if rng.chance(0.05) { 2 } else { 1 };
+            let class = if a_class { "A" } else { "B" };
+            for (j, z) in rng
+                .distinct(SEED_PLAN_ZONES.len(), k)
+                .into_iter()
+                .enumerate()
+            {
+                ins.zone.row(params![
+                    number,
+                    SEED_PLAN_ZONES[z].0,
+                    class,
+                    if j == 0 { "Y" } else { "N" },
+                    a.entry_user,
+                    fmt_ts(created),
+                ])?;
+            }
+        }
+
+        // Parent trees and their per-seedlot genetic quality.
+        for (j, tree_id) in picked.iter().enumerate() {
+            let rng = &mut r.tree;
+            let ta = audit(rng, created);
+            ins.tree.row(params![
+                number,
+                tree_id,
+                rng.decimal(1.0, 500.0, 1),
+                rng.decimal(0.0, 300.0, 1),
+                if smp { Some(rng.range(0, 80)) } else { None },
+                if rng.chance(0.5) {
+                    None
+                } else {
+                    Some(rng.range(0, 20))
+                },
+                ta.entry_user,
+                ta.entry_ts,
+                ta.update_user,
+                ta.update_ts,
+                ta.revision,
+            ])?;
+            if (force && j == 0) || rng.chance(0.07) {
+                let mut codes = vec!["GVO"];
+                if rng.chance(0.3) {
+                    codes.push("WWD");
+                }
+                for code in codes {
+                    ins.tree_quality.row(params![
+                        number,
+                        tree_id,
+                        code,
+                        rng.decimal(-5.0, 30.0, 1),
+                        if rng.chance(0.2) { "Y" } else { "N" },
+                        ta.entry_user,
+                        ta.entry_ts,
+                        ta.update_user,
+                        ta.update_ts,
+                        ta.revision,
+                    ])?;
+                }
+            }
+        }
+
+        // Supplemental mass pollination mix.
+        if smp && !pool.is_empty() {
+            let rng = &mut r.smp;
+            let k = rng.range(2, 6) as usize;
+            let chosen = rng.distinct(pool.len(), k);
+            let amounts: Vec<i64> = chosen.iter().map(|_| rng.range(1, 500)).collect();
+            let total: i64 = amounts.iter().sum();
+            for (j, amount) in chosen.iter().zip(&amounts) {
+                let proportion = (*amount as f64 / total as f64 * 1e10).round() / 1e10;
+                let sa = audit(rng, created);
+                ins.smp.row(params![
+                    number,
+                    pool[*j],
+                    amount,
+                    proportion,
+                    sa.entry_user,
+                    sa.entry_ts,
+                    sa.update_user,
+                    sa.update_ts,
+                    sa.revision,
+                ])?;
+            }
+        }
+
+        load_tests(&mut ins.test, &mut r.test, &number, veg, created, force)?;
+        if force || (matches!(status, "APP" | "EXP") && r.request.chance(0.25)) {
+            let approved_at = approved.unwrap_or(created);
+            load_requests(
+                &mut ins,
+                &mut r.request,
+                &mut ids,
+                &number,
+                locs,
+                approved_at,
+                force,
+            )?;
+        }
+        if force || r.attachment.chance(0.025) {
+            load_attachments(
+                &mut ins.attachment,
+                &mut r.attachment,
+                &mut ids,
+                &number,
+                created,
+            )?;
+        }
+    }
+    Ok(pending)
+}
+
+/// SEEDLOT_TEST_RESULT: no key at all, and about 1% exact duplicates.
+fn load_tests(
+    ins: &mut Insert<'_>,
+    rng: &mut Rng,
+    number: &str,
+    veg: &str,
+    created: i64,
+    force: bool,
+) -> Result<()> {
+    let k = *rng.weighted(&[(0usize, 55), (1, 35), (2, 8), (3, 2)]);
+    let k = if force { k.max(1) } else { k };
+    let seeds_per_gram = match veg {
+        "CW" | "YC" | "HW" | "HM" | "EP" | "ACT" | "DR" => (300, 900),
+        "PLI" | "SX" | "SS" | "SB" | "SXS" => (200, 450),
+        _ => (20, 150),
+    };
+    for j in 0..k {
+        let category = if j == 0 {
+            "STD"
+        } else {
+            *rng.weighted(&[("RTS", 60), ("QA", 30), ("MC", 10)])
+        };
+        let date = fmt_date(rng.ts_between(created, (created + 5 * 365 * DAY).min(t_max())));
+        let germination = if rng.chance(0.03) {
+            None
+        } else {
+            Some(rng.range(40, 99))
+        };
+        let moisture = rng.decimal(4.0, 12.0, 1);
+        let purity = if category == "MC" {
+            None
+        } else {
+            Some(rng.decimal(95.0, 100.0, 1))
+        };
+        let spg = rng.range(seeds_per_gram.0, seeds_per_gram.1);
+        let lab = *rng.pick(LABS);
+        let note = rng.maybe_text(0.8, 0.03, |rr| (*rr.pick(SENTENCES)).to_string());
+        let copies = if rng.chance(0.01) { 2 } else { 1 };
+        for _ in 0..copies {
+            ins.row(params![
+                number,
+                category,
+                date,
+                germination,
+                moisture,
+                purity,
+                spg,
+                lab,
+                note
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// SOWING_REQUEST and NURSERY_SHIPMENT for an approved seedlot.
+fn load_requests(
+    ins: &mut SeedlotInserts<'_>,
+    rng: &mut Rng,
+    ids: &mut Ids,
+    number: &str,
+    locs: &[Loc],
+    approved_at: i64,
+    force: bool,
+) -> Result<()> {
+    let k = if rng.chance(0.3) { 2 } else { 1 };
+    for j in 0..k {
+        let id = ids.request;
+        ids.request += 1;
+        let status = if force && j == 0 {
+            "SHP"
+        } else {
+            *rng.weighted(&[
+                ("NEW", 10),
+                ("ACC", 20),
+                ("SHP", 35),
+                ("CLS", 25),
+                ("CAN", 10),
+            ])
+        };
+        let requestor = rng.pick(locs);
+        let requested = rng.office_ts(approved_at, (approved_at + 3 * 365 * DAY).min(t_max()));
+        let sowing_year = (year_of(requested) + rng.range(0, 2)).min(2026);
+        let seedlings = if rng.chance(0.1) {
+            None
+        } else {
+            Some(rng.range(100, 5000) * 100)
+        };
+        let kg = if rng.chance(0.3) {
+            None
+        } else {
+            Some(rng.decimal(0.1, 20.0, 3))
+        };
+        let note = rng.maybe_text(0.75, 0.05, |rr| comment(rr, 2));
+        let ra = audit(rng, requested);
+        ins.request.row(params![
+            id,
+            number,
+            status,
+            requestor.client,
+            requestor.code,
+            sowing_year,
+            seedlings,
+            kg,
+            fmt_date(requested),
+            note,
+            ra.entry_user,
+            ra.entry_ts,
+            ra.update_user,
+            ra.update_ts,
+            ra.revision,
+        ])?;
+
+        let shipments = match status {
+            "SHP" | "CLS" => {
+                if rng.chance(0.2) {
+                    2
+                } else {
+                    1
+                }
+            }
+            "ACC" if rng.chance(0.2) => 1,
+            _ => 0,
+        };
+        for _ in 0..shipments {
+            let shipped = rng.office_ts(requested, (requested + 200 * DAY).min(t_max()));
+            let carrier = if rng.chance(0.1) {
+                None
+            } else {
+                Some(*rng.pick(CARRIERS))
+            };
+            let tracking = rng.maybe_text(0.3, 0.1, |rr| {
+                format!(
+                    "{}{:010}",
+                    *rr.pick(&["PUR", "CP", "LX"]),
+                    rr.range(0, 9_999_999_999)
+                )
+            });
+            ins.shipment.row(params![
+                ids.shipment,
+                id,
+                fmt_date(shipped),
+                seedlings.map_or(rng.range(10, 500) * 100, |s| s / rng.range(1, 2)),
+                carrier,
+                tracking,
+                if rng.chance(0.8) { "Y" } else { "N" },
+                *rng.pick(USERS),
+                fmt_ts(shipped),
+            ])?;
+            ids.shipment += 1;
+        }
+    }
+    Ok(())
+}
+
+/// SEEDLOT_ATTACHMENT with small BLOBs (a few NULL: metadata only).
+fn load_attachments(
+    ins: &mut Insert<'_>,
+    rng: &mut Rng,
+    ids: &mut Ids,
+    number: &str,
+    created: i64,
+) -> Result<()> {
+    let k = if rng.chance(0.3) { 2 } else { 1 };
+    for _ in 0..k {
+        let (name, mime, magic): (String, &str, &[u8]) = match rng.below(4) {
+            0 => (
+                format!("collection_form_{number}.pdf"),
+                "application/pdf",
+                b"%PDF-1.4\n",
+            ),
+            1 => (
+                format!("cone_crop_{number}.png"),
+                "image/png",
+                b"\x89PNG\r\n\x1a\n",
+            ),
+            2 => (
+                format!("déclaration_propriétaire_{number}.pdf"),
+                "application/pdf",
+                b"%PDF-1.7\n",
+            ),
+            _ => (
+                format!("orchard_map_{number}.tif"),
+                "image/tiff",
+                b"II*\x00",
+            ),
+        };
+        let size = rng.range(64, 4096) as usize;
+        let mut content = Vec::with_capacity(size);
+        content.extend_from_slice(magic);
+        while content.len() < size {
+            content.extend_from_slice(&rng.next_u64().to_le_bytes());
+        }
+        content.truncate(size);
+        let content = if rng.chance(0.1) { None } else { Some(content) };
+        let ts = fmt_ts(rng.office_ts(created, (created + 90 * DAY).min(t_max())));
+        ins.row(params![
+            ids.attachment,
+            number,
+            name,
+            mime,
+            size as i64,
+            content,
+            *rng.pick(USERS),
+            ts,
+        ])?;
+        ids.attachment += 1;
+    }
+    Ok(())
+}
+
+/// Status changes after the load; each UPDATE fires SEEDLOT_AUDIT_TRG.
+fn apply_seedlot_updates(tx: &Transaction<'_>, pending: &[PendingUpdate]) -> Result<()> {
+    let mut rng = Rng::new("SEEDLOT_AUDIT");
+    let mut update = tx
+        .prepare(
+            "UPDATE SEEDLOT SET SEEDLOT_STATUS_CODE = ?2, UPDATE_USERID = ?3, \
+             UPDATE_TIMESTAMP = ?4, REVISION_COUNT = ?5 WHERE SEEDLOT_NUMBER = ?1",
+        )
+        .context("preparing the status update of SEEDLOT")?;
+    for p in pending {
+        let mut status = p.status;
+        let mut updated = p.updated;
+        let mut revision = p.revision;
+        for _ in 0..p.times {
+            // Some updates only touch other columns: old and new status match.
+            status = match status {
+                "PND" | "INC" | "RET" => "SUB",
+                "SUB" => {
+                    if rng.chance(0.8) {
+                        "APP"
+                    } else {
+                        "INC"
+                    }
+                }
+                "APP" if rng.chance(0.15) => "EXP",
+                other => other,
+            };
+            updated = rng.office_ts(updated + DAY, (updated + 400 * DAY).min(t_max()));
+            revision += 1;
+            update
+                .execute(params![
+                    p.number,
+                    status,
+                    *rng.pick(USERS),
+                    fmt_ts(updated),
+                    revision
+                ])
+                .context("updating SEEDLOT (audited by SEEDLOT_AUDIT_TRG)")?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Checks and statistics
+// ---------------------------------------------------------------------------
+
+fn check_foreign_keys(conn: &Connection) -> Result<()> {
+    let mut stmt = conn
+        .prepare("PRAGMA foreign_key_check")
+        .context("preparing PRAGMA foreign_key_check")?;
+    let mut rows = stmt.query([]).context("running PRAGMA foreign_key_check")?;
+    if let Some(row) = rows.next().context("reading PRAGMA foreign_key_check")? {
+        let table: String = row.get(0).context("reading PRAGMA foreign_key_check")?;
+        bail!("the generated demo data violates a foreign key of table {table}");
+    }
+    Ok(())
+}
+
+fn collect_stats(conn: &Connection) -> Result<DemoStats> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid",
+        )
+        .context("listing the demo tables")?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .context("listing the demo tables")?
+        .collect::<rusqlite::Result<Vec<String>>>()
+        .context("listing the demo tables")?;
+    let mut tables = Vec::with_capacity(names.len());
+    for name in names {
+        let count: i64 = conn
+            .query_row(&format!("SELECT COUNT(*) FROM \"{name}\""), [], |r| {
+                r.get(0)
+            })
+            .with_context(|| format!("counting the rows of {name}"))?;
+        tables.push((name, count as u64));
+    }
+    Ok(DemoStats { tables })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::types::Value;
+
+    fn dump(path: &Path) -> Vec<(String, Vec<Vec<Value>>)> {
+        let conn = Connection::open(path).unwrap();
+        let stats = collect_stats(&conn).unwrap();
+        stats
+            .tables
+            .iter()
+            .map(|(name, _)| {
+                let mut stmt = conn
+                    .prepare(&format!("SELECT * FROM {name} ORDER BY rowid"))
+                    .unwrap();
+                let n = stmt.column_count();
+                let rows = stmt
+                    .query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
+                    .unwrap()
+                    .collect::<rusqlite::Result<Vec<Vec<Value>>>>()
+                    .unwrap();
+                (name.clone(), rows)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn small_build_is_complete_and_consistent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("demo.db");
+        let stats = build_demo_database(&path, 0.02).unwrap();
+        assert!(
+            stats.tables.len() >= 30,
+            "only {} tables",
+            stats.tables.len()
+        );
+        for (name, count) in &stats.tables {
+            assert!(*count > 0, "table {name} is empty");
+        }
+        assert_eq!(
+            stats.total_rows(),
+            stats.tables.iter().map(|(_, n)| n).sum::<u64>()
+        );
+        assert_eq!(stats.tables[0].0, "SEEDLOT_STATUS_CODE");
+
+        let conn = Connection::open(&path).unwrap();
+        let mut stmt = conn.prepare("PRAGMA foreign_key_check").unwrap();
+        let violations = stmt.query_map([], |_| Ok(())).unwrap().count();
+        assert_eq!(violations, 0);
+        let audits: i64 = conn
+            .query_row("SELECT COUNT(*) FROM SEEDLOT_AUDIT", [], |r| r.get(0))
+            .unwrap();
+        assert!(audits > 0);
+        // The cycle is closed for most clients, and left open for none of the locations.
+        let with_primary: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM FOREST_CLIENT WHERE PRIMARY_LOCN_CODE IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(with_primary > 0);
+        // Views work, including the one built on the other.
+        let view_rows: i64 = conn
+            .query_row("SELECT COUNT(*) FROM ORCHARD_SEEDLOT_VW", [], |r| r.get(0))
+            .unwrap();
+        assert!(view_rows > 0);
+        // Owner percentages add up to 100 per seedlot.
+        let bad_totals: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM SEEDLOT_SUMMARY_VW WHERE abs(TOTAL_PCT_OWNED - 100) > 0.001",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(bad_totals, 0);
+    }
+
+    #[test]
+    fn builds_are_deterministic() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.db");
+        let b = dir.path().join("b.db");
+        let sa = build_demo_database(&a, 0.02).unwrap();
+        let sb = build_demo_database(&b, 0.02).unwrap();
+        assert_eq!(sa, sb);
+        assert!(dump(&a) == dump(&b), "row dumps differ");
+    }
+
+    #[test]
+    fn tiny_scale_fills_every_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny.db");
+        let stats = build_demo_database(&path, 0.0001).unwrap();
+        for (name, count) in &stats.tables {
+            assert!(*count > 0, "table {name} is empty");
+        }
+    }
+
+    #[test]
+    fn existing_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("exists.db");
+        std::fs::write(&path, b"keep me").unwrap();
+        let err = build_demo_database(&path, 0.01).unwrap_err();
+        assert!(err.to_string().contains("already exists"), "{err:#}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
+    }
+
+    #[test]
+    fn bad_scales_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        for scale in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e6] {
+            let path = dir.path().join("bad.db");
+            let err = build_demo_database(&path, scale).unwrap_err();
+            assert!(err.to_string().contains("invalid demo scale"), "{err:#}");
+            assert!(!path.exists());
+        }
+    }
+
+    #[test]
+    fn seedlot_numbers_are_ordered_and_fit() {
+        let samples = [0, 1, 39_999, 40_000, 40_001, 1_000_000, 10_000_000];
+        let numbers: Vec<String> = samples.iter().map(|&i| seedlot_number(i)).collect();
+        assert_eq!(numbers[0], "60000");
+        assert_eq!(numbers[2], "99999");
+        assert_eq!(numbers[3], "A0000");
+        for w in numbers.windows(2) {
+            assert!(w[0] < w[1], "{} !< {}", w[0], w[1]);
+        }
+        assert!(numbers.iter().all(|n| n.len() == 5));
+    }
+
+    #[test]
+    fn dates_round_trip() {
+        assert_eq!(fmt_ts(at(1990, 1, 1)), "1990-01-01 00:00:00");
+        assert_eq!(fmt_ts(at(2024, 2, 29) + 3661), "2024-02-29 01:01:01");
+        assert_eq!(fmt_ts(t_max()), "2025-12-31 23:59:59");
+        assert_eq!(fmt_date(at(9999, 12, 31)), "9999-12-31 00:00:00");
+    }
+}

@@ -1,0 +1,19 @@
+//! dbsub: just enough Oracle. The pipeline's stages, one module each:
+//!
+//! - [`catalog`]: the model of a structural database, its JSON snapshot, seed lookup;
+//! - [`graph`]: the dependency graph, closures, cycles, load order and rendering;
+//! - [`db`]: the backends (one file each);
+//! - [`config`]: profiles (DBTYPE × ENV) → URLs, redaction;
+//! - one orchestration module per command: [`show_deps`], [`catalog_export`], [`demo`].
+
+pub mod catalog;
+pub mod catalog_export;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod graph;
+pub mod output;
+pub mod show_deps;
+pub mod structural;

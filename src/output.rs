@@ -1,0 +1,57 @@
+//! Writing results and messages: results to stdout, notes and errors to stderr. Everything
+//! printed passes through [`config::redact`](crate::config::redact) so that no credential
+//! reaches a terminal or a log, whatever a driver put in its message.
+
+use std::io::Write;
+
+use crate::config::redact;
+
+/// Writes a command's result to stdout. A closed pipe (`dbsub … | head`) ends the output
+/// quietly instead of failing.
+pub fn result(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// A progress note on stderr, unless `--quiet`.
+pub fn note(quiet: bool, text: &str) {
+    if !quiet {
+        eprintln!("{}", redact(text));
+    }
+}
+
+/// Prints an error and its causes, one sentence each: `dbsub: what happened: why`.
+pub fn error(err: &anyhow::Error) {
+    let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+    eprintln!("dbsub: {}", redact(&chain.join(": ")));
+}
+
+/// `1 table`, `2 tables`, `2 package bodies`, `3 indexes`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        return format!("1 {word}");
+    }
+    let plural = if let Some(stem) = word.strip_suffix('y') {
+        format!("{stem}ies")
+    } else if word.ends_with('x') || word.ends_with('s') {
+        format!("{word}es")
+    } else {
+        format!("{word}s")
+    };
+    format!("{n} {plural}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plurals() {
+        assert_eq!(plural(1, "table"), "1 table");
+        assert_eq!(plural(2, "package body"), "2 package bodies");
+        assert_eq!(plural(3, "index"), "3 indexes");
+    }
+}

@@ -1,0 +1,53 @@
+//! Where the catalog comes from: a snapshot (`--catalog FILE`), the structural database
+//! (`DBSUB_STRUCT_URL`), or, with nothing configured, the embedded demo database, built on
+//! first use.
+
+use anyhow::{Context, Result};
+
+use crate::catalog::{Catalog, CatalogSource, snapshot};
+use crate::cli::Cli;
+use crate::config::{Config, Origin};
+use crate::{clock, db, demo, output};
+
+/// Loads the catalog the command should work on.
+///
+/// Fails when the snapshot cannot be read, or the structural database cannot be opened or read;
+/// the message names the file or the (redacted) URL and where the setting came from.
+pub fn load(cli: &Cli, config: &Config, schemas: &[String]) -> Result<Catalog> {
+    if let Some(path) = &cli.catalog {
+        return snapshot::read(path);
+    }
+    let structural = config.structural()?;
+    if structural.origin == Origin::Demo {
+        let path = structural.url.sqlite_path()?;
+        if !path.exists() {
+            output::note(
+                cli.quiet,
+                &format!(
+                    "No structural database is configured (DBSUB_STRUCT_URL): building the \
+                     embedded demo database {} first.",
+                    path.display()
+                ),
+            );
+            demo::build(&path, demo::DEFAULT_SCALE, cli.quiet)?;
+        }
+    }
+    let mut reader = db::catalog_reader(&structural.url).with_context(|| {
+        format!(
+            "cannot open the structural database {} ({})",
+            structural.url, structural.origin
+        )
+    })?;
+    let mut catalog = reader.read_catalog(schemas).with_context(|| {
+        format!(
+            "cannot read the catalog of {} ({})",
+            structural.url, structural.origin
+        )
+    })?;
+    catalog.source = Some(CatalogSource {
+        kind: structural.url.kind().word().to_string(),
+        url: structural.url.redacted(),
+        read_at: clock::now_rfc3339(),
+    });
+    Ok(catalog)
+}

@@ -1,0 +1,72 @@
+//! `dbsub demo` and the embedded-demo fallback, with no configuration at all.
+
+mod common;
+
+use common::{Workspace, stderr, stdout};
+
+#[test]
+fn demo_builds_the_database_and_shows_seedlot() {
+    let ws = Workspace::empty();
+    let out = ws
+        .dbsub(&[])
+        .args(["demo", "--scale", "0.01"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("TABLE: THE.SEEDLOT\n"), "{text}");
+    assert!(text.contains("TRIGGER: THE.SEEDLOT_AUDIT_TRG"), "{text}");
+    assert!(
+        text.contains("break FK FOREST_CLIENT_PRIMARY_LOCN_FK"),
+        "{text}"
+    );
+    let notes = stderr(&out);
+    assert!(
+        notes.contains("Built the demo database data/demo.db: 36 tables"),
+        "{notes}"
+    );
+    assert!(ws.path().join("data/demo.db").exists());
+    assert!(!ws.path().join("data/demo.db.building").exists());
+
+    // A second run reuses it; --quiet leaves only the result.
+    let again = ws.dbsub(&[]).args(["demo", "--quiet"]).output().unwrap();
+    assert!(again.status.success());
+    assert_eq!(stdout(&again), text);
+    assert!(stderr(&again).is_empty(), "{}", stderr(&again));
+}
+
+#[test]
+fn show_deps_with_nothing_configured_uses_the_demo() {
+    let ws = Workspace::empty();
+    let out = ws
+        .dbsub(&[])
+        .args([
+            "show-deps",
+            "--seed-object",
+            "SEEDLOT",
+            "--format",
+            "mermaid",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("flowchart LR\n"));
+    assert!(stderr(&out).contains("building the embedded demo database data/demo.db"));
+}
+
+#[test]
+fn bad_scale_is_refused() {
+    let ws = Workspace::empty();
+    let out = ws
+        .dbsub(&[])
+        .args(["demo", "--scale", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--scale must be a positive number"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!ws.path().join("data/demo.db").exists());
+}
