@@ -36,7 +36,15 @@ pub enum Command {
     ///
     /// Reads the structural database (DBSUB_STRUCT_URL, else the embedded demo) or a snapshot
     /// given with --catalog.
-    #[command(name = "show-deps")]
+    #[command(
+        name = "show-deps",
+        after_help = "Examples:\n  \
+            dbsub show-deps --seed-object SEEDLOT\n  \
+            dbsub show-deps --seed-object seedlot --direction children --depth 1\n  \
+            dbsub show-deps --seed-object THE.SEEDLOT --format mermaid\n  \
+            dbsub show-deps --seed-object SEEDLOT --format dot | dot -Tsvg > seedlot.svg\n  \
+            dbsub show-deps --seed-object SEEDLOT --catalog catalog.json --format json"
+    )]
     ShowDeps(ShowDepsArgs),
 
     /// Work with catalog snapshots.
