@@ -86,7 +86,8 @@ pub fn build(path: &Path, scale: f64, quiet: bool) -> Result<DemoStats> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the folder {}", dir.display()))?;
     }
-    let tmp = path.with_extension("db.building");
+    // A name of this process's own, so that two dbsub started at once never share one.
+    let tmp = path.with_extension(format!("db.building-{}", std::process::id()));
     if tmp.exists() {
         std::fs::remove_file(&tmp)
             .with_context(|| format!("cannot remove the leftover {}", tmp.display()))?;

@@ -26,7 +26,12 @@ fn demo_builds_the_database_and_shows_seedlot() {
         "{notes}"
     );
     assert!(ws.path().join("data/demo.db").exists());
-    assert!(!ws.path().join("data/demo.db.building").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(ws.path().join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "demo.db")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // A second run reuses it; --quiet leaves only the result.
     let again = ws.dbsub(&[]).args(["demo", "--quiet"]).output().unwrap();

@@ -15,7 +15,7 @@ use std::collections::{HashSet, VecDeque};
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
-use super::{DepGraph, Edge};
+use super::DepGraph;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
@@ -181,16 +181,21 @@ pub(crate) fn step_edges(
     node: NodeIndex,
     phase: Phase,
 ) -> impl Iterator<Item = (petgraph::graph::EdgeIndex, NodeIndex, bool)> + '_ {
+    // Build only the side the phase walks: filtering the other side would still iterate it.
     let going_up = phase == Phase::Up;
-    let parents = graph
-        .parents(node)
-        .filter(move |_| going_up)
-        .map(|(e, n)| (e, n, true));
-    let children = graph
-        .children(node)
-        .filter(move |(e, _)| !going_up || matches!(graph.edge(*e), Edge::TriggerOn))
-        .map(|(e, n)| (e, n, false));
-    parents.chain(children)
+    let parents = going_up
+        .then(|| graph.parents(node).map(|(e, n)| (e, n, true)))
+        .into_iter()
+        .flatten();
+    let triggers = going_up
+        .then(|| graph.triggers_on(node).iter().map(|&(e, n)| (e, n, false)))
+        .into_iter()
+        .flatten();
+    let children = (!going_up)
+        .then(|| graph.children(node).map(|(e, n)| (e, n, false)))
+        .into_iter()
+        .flatten();
+    parents.chain(triggers).chain(children)
 }
 
 #[cfg(test)]

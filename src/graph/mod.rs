@@ -73,8 +73,15 @@ impl Edge {
 
 /// The dependency graph of one catalog.
 pub struct DepGraph {
-    graph: DiGraph<ObjectKey, Edge>,
+    /// Topology only, so that walking it touches compact memory; keys and edges live in the
+    /// vectors below, indexed by node and edge index.
+    graph: DiGraph<(), ()>,
+    keys: Vec<ObjectKey>,
+    edges: Vec<Edge>,
     index: HashMap<ObjectKey, NodeIndex>,
+    /// The trigger-on edges into each table, so that walking up to a table finds its triggers
+    /// without scanning all its children (a code table may have thousands).
+    triggers_on: HashMap<NodeIndex, Vec<(EdgeIndex, NodeIndex)>>,
 }
 
 impl DepGraph {
@@ -86,7 +93,10 @@ impl DepGraph {
                 catalog.tables.len() + catalog.views.len(),
                 catalog.tables.len() * 3 + catalog.dependencies.len(),
             ),
+            keys: Vec::with_capacity(catalog.tables.len() + catalog.views.len()),
+            edges: Vec::with_capacity(catalog.tables.len() * 3 + catalog.dependencies.len()),
             index: HashMap::with_capacity(catalog.tables.len() + catalog.views.len()),
+            triggers_on: HashMap::new(),
         };
         for key in catalog.object_keys() {
             if key.kind != ObjectKind::Index {
@@ -105,13 +115,14 @@ impl DepGraph {
                     deferrable: fk.deferrable,
                     enabled: fk.enabled,
                 };
-                g.graph.add_edge(child, parent, Edge::ForeignKey(edge));
+                g.add_edge(child, parent, Edge::ForeignKey(edge));
             }
         }
         for trigger in &catalog.triggers {
             let from = g.node(trigger.key());
             let to = g.node(trigger.table_key());
-            g.graph.add_edge(from, to, Edge::TriggerOn);
+            let edge = g.add_edge(from, to, Edge::TriggerOn);
+            g.triggers_on.entry(to).or_default().push((edge, from));
         }
         for synonym in &catalog.synonyms {
             let target = g
@@ -136,8 +147,15 @@ impl DepGraph {
         if let Some(&ix) = self.index.get(&key) {
             return ix;
         }
-        let ix = self.graph.add_node(key.clone());
+        let ix = self.graph.add_node(());
+        self.keys.push(key.clone());
         self.index.insert(key, ix);
+        ix
+    }
+
+    fn add_edge(&mut self, from: NodeIndex, to: NodeIndex, edge: Edge) -> EdgeIndex {
+        let ix = self.graph.add_edge(from, to, ());
+        self.edges.push(edge);
         ix
     }
 
@@ -145,7 +163,7 @@ impl DepGraph {
     /// (Oracle lists a trigger's dependency on its own table, for instance).
     fn add_dependency(&mut self, from: NodeIndex, to: NodeIndex) {
         if from != to && self.graph.find_edge(from, to).is_none() {
-            self.graph.add_edge(from, to, Edge::DependsOn);
+            self.add_edge(from, to, Edge::DependsOn);
         }
     }
 
@@ -167,11 +185,11 @@ impl DepGraph {
     }
 
     pub fn key(&self, node: NodeIndex) -> &ObjectKey {
-        &self.graph[node]
+        &self.keys[node.index()]
     }
 
     pub fn edge(&self, edge: EdgeIndex) -> &Edge {
-        &self.graph[edge]
+        &self.edges[edge.index()]
     }
 
     /// The (child/needing, parent/needed) ends of an edge.
@@ -188,7 +206,7 @@ impl DepGraph {
 
     /// Finds the node a user names; see [`lookup::find`].
     pub fn find(&self, query: &lookup::ObjectQuery) -> Result<NodeIndex, lookup::LookupError> {
-        let key = lookup::find(self.graph.raw_nodes().iter().map(|n| &n.weight), query)?;
+        let key = lookup::find(&self.keys, query)?;
         Ok(self.index[&key])
     }
 
@@ -206,8 +224,13 @@ impl DepGraph {
             .map(|e| (e.id(), e.source()))
     }
 
+    /// Edges from the triggers on `node`: (edge, trigger).
+    pub fn triggers_on(&self, node: NodeIndex) -> &[(EdgeIndex, NodeIndex)] {
+        self.triggers_on.get(&node).map_or(&[], Vec::as_slice)
+    }
+
     #[cfg(test)]
-    pub(crate) fn inner(&self) -> &DiGraph<ObjectKey, Edge> {
+    pub(crate) fn inner(&self) -> &DiGraph<(), ()> {
         &self.graph
     }
 }
