@@ -111,7 +111,7 @@ pub struct CatalogExportArgs {
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Size of the demo data: 1 is about 100,000 rows; 0.01 is tiny; 10 or more for
+    /// Size of the demo data: 1 is about 115,000 rows; 0.01 is tiny; 10 or more for
     /// benchmarks.
     #[arg(long, default_value_t = 1.0, value_name = "F")]
     pub scale: f64,

@@ -167,6 +167,14 @@ impl fmt::Debug for DbUrl {
 /// Replaces the password of `scheme://user:password@host…` and the values of query parameters
 /// that look like secrets with `***`. Works on text that is not a valid URL, too, so that it can
 /// be applied to anything about to be printed.
+///
+/// ```
+/// use dbsub::config::redact;
+/// assert_eq!(
+///     redact("cannot connect to oracle://the:s3cret@prod:1521/SVC"),
+///     "cannot connect to oracle://the:***@prod:1521/SVC"
+/// );
+/// ```
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;

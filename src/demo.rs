@@ -20,7 +20,7 @@ use crate::output::{self, plural};
 
 pub use generate::{DemoStats, build_demo_database};
 
-/// About 100,000 rows.
+/// About 115,000 rows.
 pub const DEFAULT_SCALE: f64 = 1.0;
 
 /// The seed object the demo shows.

@@ -2,7 +2,7 @@
 //! (`DBSUB_STRUCT_URL`), or, with nothing configured, the embedded demo database, built on
 //! first use.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use crate::catalog::{Catalog, CatalogSource, snapshot};
 use crate::cli::Cli;
@@ -15,7 +15,16 @@ use crate::{clock, db, demo, output};
 /// the message names the file or the (redacted) URL and where the setting came from.
 pub fn load(cli: &Cli, config: &Config, schemas: &[String]) -> Result<Catalog> {
     if let Some(path) = &cli.catalog {
-        return snapshot::read(path);
+        let mut catalog = snapshot::read(path)?;
+        catalog.retain_schemas(schemas);
+        if catalog.tables.is_empty() && !schemas.is_empty() {
+            bail!(
+                "catalog snapshot {} has no table in schema {}: check --schema",
+                path.display(),
+                schemas.join(", ")
+            );
+        }
+        return Ok(catalog);
     }
     let structural = config.structural()?;
     if structural.origin == Origin::Demo {

@@ -368,3 +368,52 @@ fn dot_env_is_read_and_a_broken_one_is_explained() {
         stderr(&out)
     );
 }
+
+#[test]
+fn export_from_a_snapshot_keeps_the_schemas_asked_for() {
+    let ws = Workspace::with_demo();
+    let full = ws.path().join("full.json");
+    let out = ws
+        .dbsub_demo()
+        .args(["catalog", "export", "--out"])
+        .arg(&full)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws
+        .dbsub(&[])
+        .args([
+            "catalog",
+            "export",
+            "--schema",
+            "the",
+            "--out",
+            "the.json",
+            "--catalog",
+        ])
+        .arg(&full)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ws
+        .dbsub(&[])
+        .args([
+            "catalog",
+            "export",
+            "--schema",
+            "OTHER",
+            "--out",
+            "x.json",
+            "--catalog",
+        ])
+        .arg(&full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("has no table in schema OTHER"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!ws.path().join("x.json").exists());
+}

@@ -75,7 +75,14 @@ impl ObjectKind {
         }
     }
 
-    /// Parses a kind as a user types it: case-insensitive, `_` or space between words.
+    /// Parses a kind as a user types it: case-insensitive, `_`, `-` or space between words.
+    ///
+    /// ```
+    /// use dbsub::catalog::ObjectKind;
+    /// assert_eq!(ObjectKind::parse("package_body"), Some(ObjectKind::PackageBody));
+    /// assert_eq!(ObjectKind::parse("Table"), Some(ObjectKind::Table));
+    /// assert_eq!(ObjectKind::parse("tabel"), None);
+    /// ```
     pub fn parse(text: &str) -> Option<ObjectKind> {
         let wanted = text.trim().to_ascii_uppercase().replace(['_', '-'], " ");
         ObjectKind::ALL.into_iter().find(|k| k.as_str() == wanted)
@@ -580,6 +587,23 @@ impl Catalog {
         self.tables
             .iter()
             .find(|t| t.schema == schema && t.name == name)
+    }
+
+    /// Keeps only the objects of the given schemas (case-insensitive); all when `schemas` is
+    /// empty. Dependencies and grants are kept when their object is.
+    pub fn retain_schemas(&mut self, schemas: &[String]) {
+        if schemas.is_empty() {
+            return;
+        }
+        let keep = |schema: &str| schemas.iter().any(|s| s.eq_ignore_ascii_case(schema));
+        self.tables.retain(|t| keep(&t.schema));
+        self.views.retain(|v| keep(&v.schema));
+        self.sequences.retain(|s| keep(&s.schema));
+        self.triggers.retain(|t| keep(&t.schema));
+        self.routines.retain(|r| keep(&r.schema));
+        self.synonyms.retain(|s| keep(&s.schema));
+        self.dependencies.retain(|d| keep(&d.from.schema));
+        self.grants.retain(|g| keep(&g.object.schema));
     }
 
     /// Sorts every list by key so that two reads of the same schema serialize identically.
