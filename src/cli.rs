@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::catalog::ObjectKind;
+use crate::config::DbKind;
 use crate::graph::Direction;
 use crate::graph::render::Format;
 
@@ -46,6 +47,24 @@ pub enum Command {
             dbsub show-deps --seed-object SEEDLOT --catalog catalog.json --format json"
     )]
     ShowDeps(ShowDepsArgs),
+
+    /// Write Flyway migrations (V<version>__<name>_<bucket>.sql) that create a seed object and
+    /// everything it needs, for Oracle, PostgreSQL or SQLite.
+    ///
+    /// A second run into the same folder writes only objects the folder does not create yet,
+    /// under the next minor version.
+    #[command(
+        name = "create-migrations",
+        after_help = "Examples:\n  \
+            dbsub create-migrations --seed-object SEEDLOT\n  \
+            dbsub create-migrations --seed-object SEEDLOT --dialect sqlite --migration-folder data/migrations\n  \
+            dbsub create-migrations --seed-object SEEDLOT --dialect postgres --target-schema app"
+    )]
+    CreateMigrations(CreateMigrationsArgs),
+
+    /// Apply a folder's migrations to a database, in version order, recording them in
+    /// dbsub_schema_history. A convenience for laptops without Java; Flyway reads the same files.
+    Migrate(MigrateArgs),
 
     /// Work with catalog snapshots.
     #[command(subcommand)]
@@ -89,6 +108,104 @@ pub struct ShowDepsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// The SQL dialect of generated migrations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MigrationDialect {
+    Oracle,
+    Postgres,
+    Sqlite,
+}
+
+impl MigrationDialect {
+    pub fn kind(self) -> DbKind {
+        match self {
+            MigrationDialect::Oracle => DbKind::Oracle,
+            MigrationDialect::Postgres => DbKind::Postgres,
+            MigrationDialect::Sqlite => DbKind::Sqlite,
+        }
+    }
+}
+
+/// Which objects migrations create.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MigrationDirection {
+    /// The seed and everything it needs.
+    Parents,
+    /// Also what needs the seed (its children), with everything those need.
+    Both,
+}
+
+#[derive(Args, Debug)]
+pub struct CreateMigrationsArgs {
+    /// The object to start from: NAME or SCHEMA.NAME. Repeat for several seeds.
+    #[arg(long = "seed-object", value_name = "NAME", required = true)]
+    pub seed_objects: Vec<String>,
+
+    /// Look the seed objects up in this schema only.
+    #[arg(long, value_name = "S")]
+    pub schema: Option<String>,
+
+    /// Look the seed objects up among objects of this type only.
+    #[arg(long = "object-type", value_name = "T", value_parser = parse_kind)]
+    pub object_type: Option<ObjectKind>,
+
+    /// The folder to write into (created if missing).
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "DBSUB_MIGRATION_FOLDER",
+        default_value = "migrations"
+    )]
+    pub migration_folder: PathBuf,
+
+    /// The name part of the file names; the first seed's name by default.
+    #[arg(long, value_name = "NAME")]
+    pub migration_name: Option<String>,
+
+    /// The version of this set, such as 1.0.0; by default 1.0.0 in an empty folder, else the
+    /// folder's latest version with the minor part bumped.
+    #[arg(long, value_name = "VERSION")]
+    pub migration_version: Option<String>,
+
+    /// The SQL dialect to write.
+    #[arg(long, value_enum, default_value_t = MigrationDialect::Oracle)]
+    pub dialect: MigrationDialect,
+
+    /// Which objects to create.
+    #[arg(long, value_enum, default_value_t = MigrationDirection::Parents)]
+    pub direction: MigrationDirection,
+
+    /// Create every object in this schema (names are unqualified otherwise). Not for SQLite.
+    #[arg(long, value_name = "S")]
+    pub target_schema: Option<String>,
+
+    /// Leave out these objects and what is reachable only through them (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub exclude: Vec<String>,
+
+    /// Also write the grants on the created objects.
+    #[arg(long)]
+    pub grants: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    /// The database to apply to: ORA, PG or SQLITE for the local test database configured in
+    /// DBSUB_TARGET_<DBTYPE> (SQLITE defaults to data/local.db), or a URL without a password
+    /// (credentials belong in .env).
+    #[arg(long, value_name = "DBTYPE|URL", default_value = "SQLITE")]
+    pub target: String,
+
+    /// The folder of V<version>__<name>.sql files.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "DBSUB_MIGRATION_FOLDER",
+        default_value = "migrations"
+    )]
+    pub migration_folder: PathBuf,
 }
 
 #[derive(Subcommand, Debug)]

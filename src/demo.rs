@@ -1,21 +1,24 @@
 //! `dbsub demo`: the pipeline on the embedded default, with no configuration and no network.
 //!
 //! For now: build the demo "production" database (a forest-genetics seedlot registry in
-//! SQLite, see data/demo/README.md) and show the dependencies of SEEDLOT.
+//! SQLite, see data/demo/README.md), show the dependencies of SEEDLOT, write the SQLite
+//! migrations that create them and apply those to an empty local database.
 
 mod generate;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
 use crate::catalog::{CatalogReader, ObjectQuery};
-use crate::cli::{Cli, DemoArgs};
-use crate::config::{DEMO_SOURCE_URL, DbUrl};
+use crate::cli::{Cli, CreateMigrationsArgs, DemoArgs, MigrationDialect, MigrationDirection};
+use crate::config::{DEMO_SOURCE_URL, DEMO_TARGET_URL, DbUrl};
+use crate::create_migrations::{self, Outcome};
 use crate::db::sqlite::SqliteDb;
 use crate::graph::render::Report;
 use crate::graph::{Closure, ClosureOptions, DepGraph, order};
+use crate::migrate;
 use crate::output::{self, plural};
 
 pub use generate::{DemoStats, build_demo_database};
@@ -25,6 +28,9 @@ pub const DEFAULT_SCALE: f64 = 1.0;
 
 /// The seed object the demo shows.
 const SEED: &str = "SEEDLOT";
+
+/// Where the demo writes its SQLite migrations.
+const DEMO_MIGRATIONS: &str = "data/migrations";
 
 pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
     let url = DbUrl::parse(DEMO_SOURCE_URL)?;
@@ -65,11 +71,45 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         }
         .text(),
     )?;
+
+    // Migrations for SEEDLOT's closure, applied to an empty local SQLite database.
+    let folder = PathBuf::from(DEMO_MIGRATIONS);
+    let request = CreateMigrationsArgs {
+        seed_objects: vec![SEED.to_string()],
+        schema: None,
+        object_type: None,
+        migration_folder: folder.clone(),
+        migration_name: None,
+        migration_version: None,
+        dialect: MigrationDialect::Sqlite,
+        direction: MigrationDirection::Parents,
+        target_schema: None,
+        exclude: Vec::new(),
+        grants: false,
+    };
+    output::note(
+        cli.quiet,
+        "\nMigrations (dbsub create-migrations --dialect sqlite):",
+    );
+    match create_migrations::write(&catalog, &request)? {
+        Outcome::Written(summary) => output::note(cli.quiet, summary.trim_end()),
+        Outcome::NothingNew(message) => output::note(cli.quiet, &message),
+    }
+    let target = DbUrl::parse(DEMO_TARGET_URL)?;
+    let applied = migrate::apply(&target, &folder, true)?;
+    output::note(
+        cli.quiet,
+        &format!(
+            "\nApplied (dbsub migrate --migration-folder {DEMO_MIGRATIONS}):\n  {}",
+            applied.trim_end()
+        ),
+    );
     output::note(
         cli.quiet,
         &format!(
             "\nNext:\n  dbsub show-deps --seed-object {SEED} --format mermaid   # draw it\n  \
              dbsub show-deps --seed-object {SEED} --direction children   # what needs it\n  \
+             dbsub create-migrations --seed-object {SEED} --migration-folder /tmp/oracle   # Oracle DDL\n  \
              dbsub catalog export --out catalog.json   # an offline snapshot of the schema"
         ),
     );

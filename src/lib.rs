@@ -4,16 +4,21 @@
 //! - [`graph`]: the dependency graph, closures, cycles, load order and rendering;
 //! - [`db`]: the backends (one file each);
 //! - [`config`]: profiles (DBTYPE × ENV) → URLs, redaction;
-//! - one orchestration module per command: [`show_deps`], [`catalog_export`], [`demo`].
+//! - [`migrations`]: Flyway files from templates, and the runner;
+//! - one orchestration module per command: [`show_deps`], [`create_migrations`],
+//!   [`migrate`], [`catalog_export`], [`demo`].
 
 pub mod catalog;
 pub mod catalog_export;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod create_migrations;
 pub mod db;
 pub mod demo;
 pub mod graph;
+pub mod migrate;
+pub mod migrations;
 pub mod output;
 pub mod show_deps;
 pub mod structural;

@@ -5,12 +5,16 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use dbsub::cli::{CatalogCommand, Cli, Command};
-use dbsub::{catalog_export, config, demo, output, show_deps};
+use dbsub::{catalog_export, config, create_migrations, demo, migrate, output, show_deps};
 
 fn main() -> ExitCode {
+    // .env first, so that options with an environment default see its values.
+    let config = config::Config::load();
     let cli = Cli::parse();
-    let result = config::Config::load().and_then(|config| match &cli.command {
+    let result = config.and_then(|config| match &cli.command {
         Command::ShowDeps(args) => show_deps::run(&cli, &config, args),
+        Command::CreateMigrations(args) => create_migrations::run(&cli, &config, args),
+        Command::Migrate(args) => migrate::run(&cli, &config, args),
         Command::Catalog(CatalogCommand::Export(args)) => catalog_export::run(&cli, &config, args),
         Command::Demo(args) => demo::run(&cli, args),
     });

@@ -23,6 +23,12 @@ pub fn note(quiet: bool, text: &str) {
     }
 }
 
+/// A warning on stderr, shown even with `--quiet`: something the user must know about the
+/// result.
+pub fn warning(text: &str) {
+    eprintln!("warning: {}", redact(text));
+}
+
 /// Prints an error and its causes, one sentence each: `dbsub: what happened: why`.
 pub fn error(err: &anyhow::Error) {
     let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();

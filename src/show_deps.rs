@@ -5,7 +5,6 @@ use std::collections::HashSet;
 use anyhow::Result;
 use petgraph::graph::NodeIndex;
 
-use crate::catalog::ObjectQuery;
 use crate::cli::{Cli, ShowDepsArgs};
 use crate::config::Config;
 use crate::graph::render::Report;
@@ -15,8 +14,10 @@ use crate::{output, structural};
 pub fn run(cli: &Cli, config: &Config, args: &ShowDepsArgs) -> Result<()> {
     let catalog = structural::load(cli, config, &[])?;
     let graph = DepGraph::build(&catalog);
-    let seeds = resolve(&graph, args, &args.seed_objects, true)?;
-    let exclude: HashSet<NodeIndex> = resolve(&graph, args, &args.exclude, false)?
+    let seeds = graph.find_all(&args.seed_objects, args.schema.as_deref(), args.object_type)?;
+    // --schema and --object-type narrow the seeds only: an exclusion may be of any kind.
+    let exclude: HashSet<NodeIndex> = graph
+        .find_all(&args.exclude, None, None)?
         .into_iter()
         .collect();
     let closure = Closure::compute(
@@ -35,27 +36,4 @@ pub fn run(cli: &Cli, config: &Config, args: &ShowDepsArgs) -> Result<()> {
         order: &order,
     };
     output::result(&report.render(args.format))
-}
-
-/// Finds the objects the user named. `--schema` and `--object-type` narrow the seeds only:
-/// an exclusion may be of any kind and schema.
-fn resolve(
-    graph: &DepGraph,
-    args: &ShowDepsArgs,
-    names: &[String],
-    seeds: bool,
-) -> Result<Vec<NodeIndex>> {
-    let mut nodes = Vec::new();
-    for name in names {
-        let query = ObjectQuery {
-            name: name.clone(),
-            schema: if seeds { args.schema.clone() } else { None },
-            kind: if seeds { args.object_type } else { None },
-        };
-        let node = graph.find(&query)?;
-        if !nodes.contains(&node) {
-            nodes.push(node);
-        }
-    }
-    Ok(nodes)
 }

@@ -4,10 +4,10 @@
 
 use anyhow::{Context, Result, bail};
 
-use crate::catalog::{Catalog, CatalogSource, snapshot};
+use crate::catalog::{Catalog, snapshot};
 use crate::cli::Cli;
 use crate::config::{Config, Origin};
-use crate::{clock, db, demo, output};
+use crate::{db, demo, output};
 
 /// Loads the catalog the command should work on.
 ///
@@ -53,10 +53,9 @@ pub fn load(cli: &Cli, config: &Config, schemas: &[String]) -> Result<Catalog> {
             structural.url, structural.origin
         )
     })?;
-    catalog.source = Some(CatalogSource {
-        kind: structural.url.kind().word().to_string(),
-        url: structural.url.redacted(),
-        read_at: clock::now_rfc3339(),
-    });
+    // The URL as configured (redacted), rather than the reader's own spelling of it.
+    if let Some(source) = &mut catalog.source {
+        source.url = structural.url.redacted();
+    }
     Ok(catalog)
 }

@@ -26,12 +26,22 @@ fn demo_builds_the_database_and_shows_seedlot() {
         "{notes}"
     );
     assert!(ws.path().join("data/demo.db").exists());
-    let leftovers: Vec<_> = std::fs::read_dir(ws.path().join("data"))
+    // The demo database, the migrations and the local database it applied them to; no
+    // temporary file left behind.
+    let mut made: Vec<String> = std::fs::read_dir(ws.path().join("data"))
         .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .filter(|n| n != "demo.db")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    made.sort();
+    assert_eq!(made, ["demo.db", "local.db", "migrations"]);
+    assert!(
+        notes.contains("Wrote 3 migrations to data/migrations (version 1.0.0, sqlite)"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("Migrated sqlite://data/local.db: 3 migrations applied now, 0 before."),
+        "{notes}"
+    );
 
     // A second run reuses it; --quiet leaves only the result.
     let again = ws.dbsub(&[]).args(["demo", "--quiet"]).output().unwrap();

@@ -409,8 +409,7 @@ pub struct View {
     pub materialized: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<Column>,
-    /// The defining query (Oracle `ALL_VIEWS.TEXT`) or, where the database keeps only the whole
-    /// statement (SQLite), the `CREATE VIEW` statement.
+    /// The defining query, as Oracle's `ALL_VIEWS.TEXT`: the `SELECT …` without `CREATE VIEW`.
     pub source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -460,7 +459,8 @@ pub struct Trigger {
     pub for_each_row: bool,
     #[serde(default = "yes")]
     pub enabled: bool,
-    /// The whole `CREATE TRIGGER` statement, or the body when that is all the source keeps.
+    /// The definition after `CREATE [OR REPLACE]`, as Oracle's `ALL_SOURCE` keeps it:
+    /// `TRIGGER name AFTER UPDATE ON table … END`.
     pub source: String,
 }
 

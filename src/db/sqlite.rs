@@ -16,7 +16,10 @@ use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::catalog::*;
-use crate::config::DbUrl;
+use crate::config::{DbKind, DbUrl};
+use crate::migrations::{Applied, ApplyError, Migration, MigrationTarget, Statement, Version};
+
+use super::{Dialect, double_quote, in_default_case, is_simple, split_at_semicolons};
 
 /// An open SQLite database and the schema name it stands for.
 pub struct SqliteDb {
@@ -56,6 +59,22 @@ impl SqliteDb {
         })
     }
 
+    /// Opens (creating it if needed) the file of a `sqlite://` URL for writing.
+    ///
+    /// Fails with a message naming the file when its folder cannot be created or the file
+    /// cannot be opened.
+    pub fn open_read_write(url: &DbUrl) -> Result<SqliteDb> {
+        let path = url.sqlite_path()?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+        }
+        let conn = Connection::open(&path)
+            .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
+        let schema = url.param("schema").unwrap_or_else(|| "main".to_string());
+        Ok(SqliteDb { conn, path, schema })
+    }
+
     fn context(&self, what: &str) -> String {
         format!(
             "cannot read {what} from {} (is it a SQLite database?)",
@@ -82,7 +101,13 @@ impl CatalogReader for SqliteDb {
             .foreign_keys()
             .with_context(|| self.context("foreign keys"))?;
         let indexes = self.indexes().with_context(|| self.context("indexes"))?;
-        Ok(assemble(&self.schema, objects, columns, fks, indexes))
+        let mut catalog = assemble(&self.schema, objects, columns, fks, indexes);
+        catalog.source = Some(CatalogSource {
+            kind: DbKind::Sqlite.word().to_string(),
+            url: format!("sqlite://{}?schema={}", self.path.display(), self.schema),
+            read_at: crate::clock::now_rfc3339(),
+        });
+        Ok(catalog)
     }
 }
 
@@ -267,7 +292,7 @@ fn assemble(
                     name: o.name.clone(),
                     materialized: false,
                     columns: cols.into_iter().map(column).collect(),
-                    source: sql.clone(),
+                    source: view_query(&sql),
                     comment: None,
                 };
                 let from = view.key();
@@ -292,7 +317,7 @@ fn assemble(
                     events: shape.events,
                     for_each_row: true,
                     enabled: true,
-                    source: sql.clone(),
+                    source: after_create(&sql),
                 };
                 let from = trigger.key();
                 for to in referenced_relations(&sql, schema, &relations) {
@@ -1059,6 +1084,36 @@ fn parse_create_index(sql: &str) -> IndexShape {
     }
 }
 
+/// The query of a `CREATE VIEW name [(columns)] AS query` statement: the text after the first
+/// top-level `AS`.
+fn view_query(sql: &str) -> String {
+    let tokens = tokenize(sql);
+    let mut depth = 0;
+    for (i, (_, t)) in tokens.iter().enumerate() {
+        match t {
+            Token::Punct('(') => depth += 1,
+            Token::Punct(')') => depth -= 1,
+            t if depth == 0 && t.is_kw("AS") => {
+                return text_of(sql, &tokens, i + 1, tokens.len())
+                    .trim_end_matches(';')
+                    .trim_end()
+                    .to_string();
+            }
+            _ => {}
+        }
+    }
+    sql.to_string()
+}
+
+/// A `CREATE …` statement without its leading `CREATE`, as Oracle's dictionary keeps code.
+fn after_create(sql: &str) -> String {
+    let trimmed = sql.trim_start();
+    match trimmed.get(..6) {
+        Some(head) if head.eq_ignore_ascii_case("CREATE") => trimmed[6..].trim_start().to_string(),
+        _ => trimmed.to_string(),
+    }
+}
+
 struct TriggerShape {
     timing: String,
     events: Vec<String>,
@@ -1149,6 +1204,359 @@ fn referenced_relations(
         }
     }
     found
+}
+
+// ---------------------------------------------------------------------------------------
+// DDL dialect and migration target.
+
+/// SQLite's keywords (sqlite.org/lang_keywords.html): a name among them is quoted.
+const KEYWORDS: &[&str] = &[
+    "ABORT",
+    "ACTION",
+    "ADD",
+    "AFTER",
+    "ALL",
+    "ALTER",
+    "ALWAYS",
+    "ANALYZE",
+    "AND",
+    "AS",
+    "ASC",
+    "ATTACH",
+    "AUTOINCREMENT",
+    "BEFORE",
+    "BEGIN",
+    "BETWEEN",
+    "BY",
+    "CASCADE",
+    "CASE",
+    "CAST",
+    "CHECK",
+    "COLLATE",
+    "COLUMN",
+    "COMMIT",
+    "CONFLICT",
+    "CONSTRAINT",
+    "CREATE",
+    "CROSS",
+    "CURRENT",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "DATABASE",
+    "DEFAULT",
+    "DEFERRABLE",
+    "DEFERRED",
+    "DELETE",
+    "DESC",
+    "DETACH",
+    "DISTINCT",
+    "DO",
+    "DROP",
+    "EACH",
+    "ELSE",
+    "END",
+    "ESCAPE",
+    "EXCEPT",
+    "EXCLUDE",
+    "EXCLUSIVE",
+    "EXISTS",
+    "EXPLAIN",
+    "FAIL",
+    "FILTER",
+    "FIRST",
+    "FOLLOWING",
+    "FOR",
+    "FOREIGN",
+    "FROM",
+    "FULL",
+    "GENERATED",
+    "GLOB",
+    "GROUP",
+    "GROUPS",
+    "HAVING",
+    "IF",
+    "IGNORE",
+    "IMMEDIATE",
+    "IN",
+    "INDEX",
+    "INDEXED",
+    "INITIALLY",
+    "INNER",
+    "INSERT",
+    "INSTEAD",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "ISNULL",
+    "JOIN",
+    "KEY",
+    "LAST",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "MATCH",
+    "MATERIALIZED",
+    "NATURAL",
+    "NO",
+    "NOT",
+    "NOTHING",
+    "NOTNULL",
+    "NULL",
+    "NULLS",
+    "OF",
+    "OFFSET",
+    "ON",
+    "OR",
+    "ORDER",
+    "OTHERS",
+    "OUTER",
+    "OVER",
+    "PARTITION",
+    "PLAN",
+    "PRAGMA",
+    "PRECEDING",
+    "PRIMARY",
+    "QUERY",
+    "RAISE",
+    "RANGE",
+    "RECURSIVE",
+    "REFERENCES",
+    "REGEXP",
+    "REINDEX",
+    "RELEASE",
+    "RENAME",
+    "REPLACE",
+    "RESTRICT",
+    "RETURNING",
+    "RIGHT",
+    "ROLLBACK",
+    "ROW",
+    "ROWS",
+    "SAVEPOINT",
+    "SELECT",
+    "SET",
+    "TABLE",
+    "TEMP",
+    "TEMPORARY",
+    "THEN",
+    "TIES",
+    "TO",
+    "TRANSACTION",
+    "TRIGGER",
+    "UNBOUNDED",
+    "UNION",
+    "UNIQUE",
+    "UPDATE",
+    "USING",
+    "VACUUM",
+    "VALUES",
+    "VIEW",
+    "VIRTUAL",
+    "WHEN",
+    "WHERE",
+    "WINDOW",
+    "WITH",
+    "WITHOUT",
+];
+
+pub struct SqliteDialect;
+
+impl Dialect for SqliteDialect {
+    fn kind(&self) -> DbKind {
+        DbKind::Sqlite
+    }
+
+    fn ident(&self, name: &str, source: Option<DbKind>) -> String {
+        if in_default_case(name, source)
+            && is_simple(name, &[])
+            && !KEYWORDS.contains(&name.to_ascii_uppercase().as_str())
+        {
+            name.to_string()
+        } else {
+            double_quote(name)
+        }
+    }
+
+    fn column_type(&self, column: &Column, source: Option<DbKind>) -> Result<String, String> {
+        if source == Some(DbKind::Sqlite) {
+            return Ok(column.native_type.clone());
+        }
+        sqlite_type(&column.neutral_type, &column.native_type)
+    }
+
+    fn default_expr(&self, _column: &Column, expr: &str, source: Option<DbKind>) -> String {
+        if source == Some(DbKind::Sqlite) {
+            return expr.to_string();
+        }
+        match expr.trim().to_ascii_uppercase().as_str() {
+            "SYSDATE" | "SYSTIMESTAMP" | "NOW()" | "LOCALTIMESTAMP" | "CURRENT_TIMESTAMP" => {
+                "CURRENT_TIMESTAMP".to_string()
+            }
+            // An expression default must be parenthesised in SQLite.
+            _ if !is_sqlite_literal(expr.trim()) => format!("({})", expr.trim()),
+            _ => expr.trim().to_string(),
+        }
+    }
+
+    /// At `;` outside quotes and comments, except inside a trigger's BEGIN … END body.
+    fn split_statements(&self, sql: &str) -> Vec<Statement> {
+        split_at_semicolons(sql, false, inside_trigger_body)
+    }
+}
+
+/// A literal SQLite accepts as a DEFAULT without parentheses: a number, a string, NULL,
+/// TRUE/FALSE or CURRENT_*.
+fn is_sqlite_literal(expr: &str) -> bool {
+    let upper = expr.to_ascii_uppercase();
+    expr.parse::<f64>().is_ok()
+        || (expr.starts_with('\'') && expr.ends_with('\'') && expr.len() >= 2)
+        || matches!(
+            upper.as_str(),
+            "NULL" | "TRUE" | "FALSE" | "CURRENT_TIME" | "CURRENT_DATE" | "CURRENT_TIMESTAMP"
+        )
+}
+
+/// Whether the statement so far is a CREATE TRIGGER whose BEGIN … END body is still open.
+fn inside_trigger_body(statement: &str) -> bool {
+    let tokens = tokenize(statement);
+    let mut words = tokens.iter().filter_map(|(_, t)| match t {
+        Token::Word {
+            text,
+            quoted: false,
+        } => Some(text.to_ascii_uppercase()),
+        _ => None,
+    });
+    let is_trigger = words.next().as_deref() == Some("CREATE")
+        && match words.next().as_deref() {
+            Some("TRIGGER") => true,
+            Some("TEMP" | "TEMPORARY") => words.next().as_deref() == Some("TRIGGER"),
+            _ => false,
+        };
+    if !is_trigger {
+        return false;
+    }
+    let mut open = 0i32;
+    for (_, t) in &tokens {
+        if t.is_kw("BEGIN") || t.is_kw("CASE") {
+            open += 1;
+        } else if t.is_kw("END") {
+            open -= 1;
+        }
+    }
+    open > 0
+}
+
+/// The neutral type in SQLite (docs/types.md). SQLite accepts any type name; these keep the
+/// intended affinity and read back to the same neutral type.
+fn sqlite_type(t: &NeutralType, native: &str) -> Result<String, String> {
+    use NeutralType as N;
+    Ok(match t {
+        N::Boolean => "BOOLEAN".into(),
+        N::Integer { .. } => "INTEGER".into(),
+        N::Decimal { precision, scale } => match (precision, scale) {
+            (Some(p), Some(s)) => format!("NUMERIC({p},{s})"),
+            (Some(p), None) => format!("NUMERIC({p})"),
+            _ => "NUMERIC".into(),
+        },
+        N::Float { .. } => "REAL".into(),
+        N::Text { length, fixed, .. } => match (length, fixed) {
+            (Some(n), true) => format!("CHAR({n})"),
+            (Some(n), false) => format!("VARCHAR({n})"),
+            (None, _) => "TEXT".into(),
+        },
+        N::NationalText { length, fixed } => match (length, fixed) {
+            (Some(n), true) => format!("NCHAR({n})"),
+            (Some(n), false) => format!("NVARCHAR({n})"),
+            (None, _) => "TEXT".into(),
+        },
+        N::Binary { .. } | N::Uuid => "BLOB".into(),
+        N::Date => "DATE".into(),
+        N::Time { .. } => "TIME".into(),
+        N::Timestamp { precision: Some(0) } => "DATE".into(),
+        N::Timestamp { precision } => format!("TIMESTAMP({})", precision.unwrap_or(6)),
+        N::TimestampTz { precision, .. } => {
+            format!("TIMESTAMP({}) WITH TIME ZONE", precision.unwrap_or(6))
+        }
+        N::Interval { .. } => "INTERVAL".into(),
+        N::Lob { lob } => match lob {
+            LobKind::Character | LobKind::National | LobKind::File => "CLOB",
+            LobKind::Binary => "BLOB",
+        }
+        .into(),
+        N::Json => "JSON".into(),
+        N::Xml => "TEXT".into(),
+        N::Spatial { .. } => "TEXT".into(),
+        N::RowId => "TEXT".into(),
+        N::Other => return Err(format!("type `{native}` has no SQLite equivalent in dbsub")),
+    })
+}
+
+/// SQLite's own message, without the statement text that the caller already locates.
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The history table `dbsub migrate` keeps in every target.
+const HISTORY: &str = "dbsub_schema_history";
+
+impl MigrationTarget for SqliteDb {
+    fn kind(&self) -> DbKind {
+        DbKind::Sqlite
+    }
+
+    fn applied(&mut self) -> Result<Vec<Applied>> {
+        self.conn
+            .execute_batch(&format!(
+                "CREATE TABLE IF NOT EXISTS {HISTORY} (version TEXT PRIMARY KEY, \
+                 description TEXT NOT NULL, script TEXT NOT NULL, checksum TEXT NOT NULL, \
+                 installed_on TEXT NOT NULL, execution_ms INTEGER NOT NULL)"
+            ))
+            .with_context(|| format!("cannot create {HISTORY} in {}", self.path.display()))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT version, script, checksum FROM {HISTORY}"))?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?;
+        let mut applied = Vec::new();
+        for row in rows {
+            let (version, script, checksum) = row?;
+            applied.push(Applied {
+                version: Version::parse(&version)
+                    .with_context(|| format!("{HISTORY} holds an invalid version `{version}`"))?,
+                script,
+                checksum,
+            });
+        }
+        Ok(applied)
+    }
+
+    fn apply(&mut self, migration: &Migration, statements: &[Statement]) -> Result<(), ApplyError> {
+        let started = std::time::Instant::now();
+        let tx = self.conn.transaction().map_err(ApplyError::setup)?;
+        for (i, statement) in statements.iter().enumerate() {
+            tx.execute_batch(&statement.sql)
+                .map_err(|e| ApplyError::at(i, statement, sqlite_message(&e)))?;
+        }
+        tx.execute(
+            &format!(
+                "INSERT INTO {HISTORY} (version, description, script, checksum, installed_on, \
+                 execution_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            ),
+            rusqlite::params![
+                migration.version.to_string(),
+                migration.description,
+                migration.file_name,
+                migration.checksum,
+                crate::clock::now_rfc3339(),
+                started.elapsed().as_millis() as i64
+            ],
+        )
+        .map_err(ApplyError::setup)?;
+        tx.commit().map_err(ApplyError::setup)
+    }
 }
 
 #[cfg(test)]

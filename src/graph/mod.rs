@@ -210,6 +210,28 @@ impl DepGraph {
         Ok(self.index[&key])
     }
 
+    /// Finds every object named in `names` (see [`lookup::find`]); `schema` and `kind` narrow
+    /// the search. Duplicates are dropped.
+    pub fn find_all(
+        &self,
+        names: &[String],
+        schema: Option<&str>,
+        kind: Option<ObjectKind>,
+    ) -> Result<Vec<NodeIndex>, lookup::LookupError> {
+        let mut nodes = Vec::new();
+        for name in names {
+            let node = self.find(&lookup::ObjectQuery {
+                name: name.clone(),
+                schema: schema.map(str::to_string),
+                kind,
+            })?;
+            if !nodes.contains(&node) {
+                nodes.push(node);
+            }
+        }
+        Ok(nodes)
+    }
+
     /// Edges to what `node` needs: (edge, parent).
     pub fn parents(&self, node: NodeIndex) -> impl Iterator<Item = (EdgeIndex, NodeIndex)> + '_ {
         self.graph

@@ -1,0 +1,390 @@
+//! PostgreSQL: a second source and target, and the real server the pipeline is proven on.
+//!
+//! This build has the DDL dialect and the migration target. The catalog reader, row source and
+//! sink come with the PostgreSQL backend issue.
+
+use anyhow::{Context, Result};
+use postgres::{Client, NoTls};
+
+use crate::catalog::{Column, IntervalFields, LobKind, NeutralType};
+use crate::config::{DbKind, DbUrl};
+use crate::migrations::{Applied, ApplyError, Migration, MigrationTarget, Statement, Version};
+
+use super::{Dialect, double_quote, in_default_case, split_at_semicolons};
+
+/// PostgreSQL's reserved key words (PostgreSQL documentation, Appendix C, "reserved" and
+/// "reserved (can be function or type)"): a name among them is quoted.
+const RESERVED: &[&str] = &[
+    "ALL",
+    "ANALYSE",
+    "ANALYZE",
+    "AND",
+    "ANY",
+    "ARRAY",
+    "AS",
+    "ASC",
+    "ASYMMETRIC",
+    "AUTHORIZATION",
+    "BINARY",
+    "BOTH",
+    "CASE",
+    "CAST",
+    "CHECK",
+    "COLLATE",
+    "COLLATION",
+    "COLUMN",
+    "CONCURRENTLY",
+    "CONSTRAINT",
+    "CREATE",
+    "CROSS",
+    "CURRENT_CATALOG",
+    "CURRENT_DATE",
+    "CURRENT_ROLE",
+    "CURRENT_SCHEMA",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "CURRENT_USER",
+    "DEFAULT",
+    "DEFERRABLE",
+    "DESC",
+    "DISTINCT",
+    "DO",
+    "ELSE",
+    "END",
+    "EXCEPT",
+    "FALSE",
+    "FETCH",
+    "FOR",
+    "FOREIGN",
+    "FREEZE",
+    "FROM",
+    "FULL",
+    "GRANT",
+    "GROUP",
+    "HAVING",
+    "ILIKE",
+    "IN",
+    "INITIALLY",
+    "INNER",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "ISNULL",
+    "JOIN",
+    "LATERAL",
+    "LEADING",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "NATURAL",
+    "NOT",
+    "NOTNULL",
+    "NULL",
+    "OFFSET",
+    "ON",
+    "ONLY",
+    "OR",
+    "ORDER",
+    "OUTER",
+    "OVERLAPS",
+    "PLACING",
+    "PRIMARY",
+    "REFERENCES",
+    "RETURNING",
+    "RIGHT",
+    "SELECT",
+    "SESSION_USER",
+    "SIMILAR",
+    "SOME",
+    "SYMMETRIC",
+    "SYSTEM_USER",
+    "TABLE",
+    "TABLESAMPLE",
+    "THEN",
+    "TO",
+    "TRAILING",
+    "TRUE",
+    "UNION",
+    "UNIQUE",
+    "USER",
+    "USING",
+    "VARIADIC",
+    "VERBOSE",
+    "WHEN",
+    "WHERE",
+    "WINDOW",
+    "WITH",
+];
+
+pub struct PgDialect;
+
+impl Dialect for PgDialect {
+    fn kind(&self) -> DbKind {
+        DbKind::Postgres
+    }
+
+    fn ident(&self, name: &str, source: Option<DbKind>) -> String {
+        if in_default_case(name, source) && !name.contains(['$', '#']) {
+            let lower = name.to_ascii_lowercase();
+            if RESERVED.contains(&name.to_ascii_uppercase().as_str()) {
+                double_quote(&lower)
+            } else {
+                lower
+            }
+        } else {
+            double_quote(name)
+        }
+    }
+
+    fn column_type(&self, column: &Column, source: Option<DbKind>) -> Result<String, String> {
+        if source == Some(DbKind::Postgres) {
+            return Ok(column.native_type.clone());
+        }
+        pg_type(&column.neutral_type, &column.native_type)
+    }
+
+    fn default_expr(&self, column: &Column, expr: &str, source: Option<DbKind>) -> String {
+        if source == Some(DbKind::Postgres) {
+            return expr.to_string();
+        }
+        match expr.trim().to_ascii_uppercase().as_str() {
+            "SYSDATE" => "LOCALTIMESTAMP(0)".to_string(),
+            "SYSTIMESTAMP" => "CURRENT_TIMESTAMP".to_string(),
+            "CURRENT_TIMESTAMP" if matches!(column.neutral_type, NeutralType::Timestamp { .. }) => {
+                // Oracle's and SQLite's CURRENT_TIMESTAMP in a column without a time zone.
+                "LOCALTIMESTAMP".to_string()
+            }
+            _ => expr.trim().to_string(),
+        }
+    }
+
+    /// At `;` outside quotes, comments and dollar-quoted bodies.
+    fn split_statements(&self, sql: &str) -> Vec<Statement> {
+        split_at_semicolons(sql, true, |_| false)
+    }
+}
+
+/// The neutral type in PostgreSQL (docs/types.md).
+fn pg_type(t: &NeutralType, native: &str) -> Result<String, String> {
+    use NeutralType as N;
+    Ok(match t {
+        N::Boolean => "boolean".into(),
+        N::Integer { bits } => match bits {
+            0..=16 => "smallint".into(),
+            17..=32 => "integer".into(),
+            _ => "bigint".into(),
+        },
+        N::Decimal { precision, scale } => match (precision, scale) {
+            (Some(p), Some(0) | None) => format!("numeric({p})"),
+            (Some(p), Some(s)) => format!("numeric({p},{s})"),
+            _ => "numeric".into(),
+        },
+        N::Float { bits } => match bits {
+            Some(b) if *b <= 24 => "real".into(),
+            _ => "double precision".into(),
+        },
+        N::Text { length, fixed, .. } | N::NationalText { length, fixed } => {
+            match (length, fixed) {
+                (Some(n), true) => format!("char({n})"),
+                (Some(n), false) => format!("varchar({n})"),
+                (None, _) => "text".into(),
+            }
+        }
+        N::Binary { .. } => "bytea".into(),
+        N::Date => "date".into(),
+        N::Time { precision } => format!("time({})", precision.unwrap_or(6)),
+        N::Timestamp { precision } => format!("timestamp({})", precision.unwrap_or(6)),
+        N::TimestampTz { precision, .. } => format!("timestamptz({})", precision.unwrap_or(6)),
+        N::Interval {
+            fields,
+            fractional_precision,
+            ..
+        } => match fields {
+            IntervalFields::YearToMonth => "interval year to month".into(),
+            IntervalFields::DayToSecond => {
+                format!(
+                    "interval day to second({})",
+                    fractional_precision.unwrap_or(6)
+                )
+            }
+            IntervalFields::Any => "interval".into(),
+        },
+        N::Lob { lob } => match lob {
+            LobKind::Character | LobKind::National => "text".into(),
+            LobKind::Binary => "bytea".into(),
+            LobKind::File => {
+                return Err("BFILE (a file outside the database) has no PostgreSQL type".into());
+            }
+        },
+        N::Json => "jsonb".into(),
+        N::Uuid => "uuid".into(),
+        N::Xml => "xml".into(),
+        N::Spatial { .. } => "geometry".into(),
+        N::RowId => "text".into(),
+        N::Other => {
+            return Err(format!(
+                "type `{native}` has no PostgreSQL equivalent in dbsub"
+            ));
+        }
+    })
+}
+
+/// A connection to a PostgreSQL database.
+pub struct PgDb {
+    client: Client,
+    url: DbUrl,
+}
+
+impl PgDb {
+    /// Connects to the database `url` names.
+    ///
+    /// Fails with the (redacted) URL and the server's reason: unreachable host, wrong password,
+    /// unknown database.
+    pub fn connect(url: &DbUrl) -> Result<PgDb> {
+        let client = Client::connect(url.expose(), NoTls)
+            .with_context(|| format!("cannot connect to PostgreSQL at {url}"))?;
+        Ok(PgDb {
+            client,
+            url: url.clone(),
+        })
+    }
+}
+
+const HISTORY: &str = "dbsub_schema_history";
+
+impl MigrationTarget for PgDb {
+    fn kind(&self) -> DbKind {
+        DbKind::Postgres
+    }
+
+    fn applied(&mut self) -> Result<Vec<Applied>> {
+        self.client
+            .batch_execute(&format!(
+                "CREATE TABLE IF NOT EXISTS {HISTORY} (version text PRIMARY KEY, \
+                 description text NOT NULL, script text NOT NULL, checksum text NOT NULL, \
+                 installed_on timestamptz NOT NULL DEFAULT now(), execution_ms bigint NOT NULL)"
+            ))
+            .with_context(|| format!("cannot create {HISTORY} in {}", self.url))?;
+        let rows = self.client.query(
+            &format!("SELECT version, script, checksum FROM {HISTORY}"),
+            &[],
+        )?;
+        rows.iter()
+            .map(|row| {
+                let version: String = row.get(0);
+                Ok(Applied {
+                    version: Version::parse(&version).with_context(|| {
+                        format!("{HISTORY} holds an invalid version `{version}`")
+                    })?,
+                    script: row.get(1),
+                    checksum: row.get(2),
+                })
+            })
+            .collect()
+    }
+
+    fn apply(&mut self, migration: &Migration, statements: &[Statement]) -> Result<(), ApplyError> {
+        let started = std::time::Instant::now();
+        let mut tx = self.client.transaction().map_err(ApplyError::setup)?;
+        for (i, statement) in statements.iter().enumerate() {
+            tx.batch_execute(&statement.sql)
+                .map_err(|e| ApplyError::at(i, statement, pg_message(&e)))?;
+        }
+        tx.execute(
+            &format!(
+                "INSERT INTO {HISTORY} (version, description, script, checksum, execution_ms) \
+                 VALUES ($1, $2, $3, $4, $5)"
+            ),
+            &[
+                &migration.version.to_string(),
+                &migration.description,
+                &migration.file_name,
+                &migration.checksum,
+                &(started.elapsed().as_millis() as i64),
+            ],
+        )
+        .map_err(ApplyError::setup)?;
+        tx.commit().map_err(ApplyError::setup)
+    }
+}
+
+/// The server's message (and detail) rather than the client's generic "db error".
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_string(),
+        },
+        None => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::LengthSemantics;
+
+    fn column(neutral: NeutralType) -> Column {
+        Column {
+            name: "C".into(),
+            native_type: "x".into(),
+            neutral_type: neutral,
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: None,
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn oracle_types_in_postgres() {
+        let d = PgDialect;
+        let t = |n| d.column_type(&column(n), Some(DbKind::Oracle)).unwrap();
+        assert_eq!(
+            t(NeutralType::Decimal {
+                precision: Some(10),
+                scale: Some(2)
+            }),
+            "numeric(10,2)"
+        );
+        assert_eq!(
+            t(NeutralType::Text {
+                length: Some(30),
+                semantics: LengthSemantics::Char,
+                fixed: false
+            }),
+            "varchar(30)"
+        );
+        assert_eq!(
+            t(NeutralType::Timestamp { precision: Some(0) }),
+            "timestamp(0)"
+        );
+        assert_eq!(
+            t(NeutralType::Binary {
+                length: Some(16),
+                fixed: false
+            }),
+            "bytea"
+        );
+        assert_eq!(
+            t(NeutralType::Lob {
+                lob: LobKind::Character
+            }),
+            "text"
+        );
+    }
+
+    #[test]
+    fn names_fold_to_lower_case() {
+        let d = PgDialect;
+        assert_eq!(d.ident("SEEDLOT", Some(DbKind::Oracle)), "seedlot");
+        assert_eq!(d.ident("USER", Some(DbKind::Oracle)), "\"user\"");
+        assert_eq!(
+            d.ident("MixedCase", Some(DbKind::Postgres)),
+            "\"MixedCase\""
+        );
+    }
+}

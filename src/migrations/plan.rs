@@ -1,0 +1,775 @@
+//! Which objects go in which migration file, and under which version.
+//!
+//! Files are bucketed by object kind so that each applies on its own, in this order: sequences
+//! and types → tables (columns, keys, checks) → foreign keys as `ALTER TABLE … ADD CONSTRAINT`
+//! (so that every cycle applies; SQLite keeps them inline) → indexes and comments → views in
+//! dependency order → packages, procedures and functions → triggers → grants (optional).
+//! Objects already created by the folder's files are left out; objects the dialect cannot
+//! create are kept as comments and listed in the warnings.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use anyhow::{Result, bail};
+
+use super::Version;
+use super::record::{Created, Existing};
+use super::render::*;
+use crate::catalog::{Catalog, FkAction, ObjectKey, ObjectKind, Table};
+use crate::config::DbKind;
+use crate::db::{self, Dialect, string_literal};
+use crate::graph::{Closure, DepGraph, Direction, LoadOrder};
+
+/// The kinds of migration file, in the order they apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Bucket {
+    Sequences,
+    Tables,
+    ForeignKeys,
+    Indexes,
+    Views,
+    Code,
+    Triggers,
+    Grants,
+}
+
+impl Bucket {
+    /// The word in file names: `V1.0.0.2__seedlot_tables.sql`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Bucket::Sequences => "sequences",
+            Bucket::Tables => "tables",
+            Bucket::ForeignKeys => "foreign_keys",
+            Bucket::Indexes => "indexes",
+            Bucket::Views => "views",
+            Bucket::Code => "code",
+            Bucket::Triggers => "triggers",
+            Bucket::Grants => "grants",
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            Bucket::Sequences => "sequences and types",
+            Bucket::Tables => "tables with their columns, primary and unique keys and checks",
+            Bucket::ForeignKeys => "foreign keys, added after every table so that cycles apply",
+            Bucket::Indexes => "indexes and comments",
+            Bucket::Views => "views and synonyms, in dependency order",
+            Bucket::Code => "packages, procedures and functions",
+            Bucket::Triggers => "triggers",
+            Bucket::Grants => "grants",
+        }
+    }
+}
+
+impl fmt::Display for Bucket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+/// What the user asked for.
+#[derive(Clone, Debug)]
+pub struct PlanOptions {
+    pub dialect: DbKind,
+    /// Qualify every name with this schema; `None` writes unqualified names.
+    pub target_schema: Option<String>,
+    /// The name part of the file names (`seedlot`).
+    pub name: String,
+    /// `--migration-version`; `None` continues the folder's numbering.
+    pub version: Option<Version>,
+    pub grants: bool,
+    pub direction: Direction,
+}
+
+/// One file to write.
+#[derive(Debug)]
+pub struct PlannedFile {
+    pub bucket: Bucket,
+    pub version: Version,
+    pub file_name: String,
+    pub model: FileModel,
+    pub creates: Vec<Created>,
+    /// Objects kept as comments because the dialect cannot create them.
+    pub skipped: Vec<Created>,
+}
+
+#[derive(Debug)]
+pub struct Plan {
+    /// The release version of this run (`1.1.0`); each file adds a part.
+    pub version: Version,
+    pub files: Vec<PlannedFile>,
+    pub warnings: Vec<String>,
+}
+
+/// One bucket's content while planning.
+#[derive(Default)]
+struct BucketContent {
+    items: Vec<Item>,
+    creates: Vec<Created>,
+    skipped: Vec<Created>,
+}
+
+struct Planner<'a> {
+    catalog: &'a Catalog,
+    existing: &'a Existing,
+    options: &'a PlanOptions,
+    dialect: &'static dyn Dialect,
+    source: Option<DbKind>,
+    buckets: BTreeMap<Bucket, BucketContent>,
+    warnings: Vec<String>,
+    carried_views: Vec<String>,
+}
+
+/// Plans the files that create `closure`'s objects not yet created in the folder.
+///
+/// Fails when `--migration-version` is not above the folder's latest version, or when
+/// `--target-schema` is asked of SQLite.
+pub fn plan(
+    catalog: &Catalog,
+    graph: &DepGraph,
+    closure: &Closure,
+    order: &LoadOrder,
+    existing: &Existing,
+    options: &PlanOptions,
+) -> Result<Plan> {
+    if options.dialect == DbKind::Sqlite && options.target_schema.is_some() {
+        bail!("--target-schema does not apply to SQLite, which has one schema per file");
+    }
+    let release = match (&options.version, &existing.latest) {
+        (Some(v), Some(latest)) if v.release() <= latest.release() => bail!(
+            "--migration-version {v} is not above the folder's latest version {latest}: pass a \
+             higher version, or leave the option out to continue the folder's numbering"
+        ),
+        (Some(v), _) => v.release(),
+        (None, Some(latest)) => latest.release().next_minor(),
+        (None, None) => Version(vec![1, 0, 0]),
+    };
+    let source = catalog.source.as_ref().and_then(|s| match s.kind.as_str() {
+        "ORA" => Some(DbKind::Oracle),
+        "PG" => Some(DbKind::Postgres),
+        "SQLITE" => Some(DbKind::Sqlite),
+        _ => None,
+    });
+    let mut planner = Planner {
+        catalog,
+        existing,
+        options,
+        dialect: db::dialect(options.dialect),
+        source,
+        buckets: BTreeMap::new(),
+        warnings: Vec::new(),
+        carried_views: Vec::new(),
+    };
+    for &node in &order.order {
+        planner.object(graph.key(node), closure, graph);
+    }
+    if options.grants {
+        planner.grants(closure, graph);
+    }
+    if !planner.carried_views.is_empty() {
+        let from = source.map_or("an unknown dialect".to_string(), |k| k.to_string());
+        planner.warnings.push(format!(
+            "views carried over unchanged from {from}; review their SQL for {}: {}",
+            dialect_word(options.dialect),
+            planner.carried_views.join(", ")
+        ));
+    }
+
+    let seeds: Vec<String> = closure
+        .seeds
+        .iter()
+        .map(|&s| graph.key(s).to_string())
+        .collect();
+    let Planner {
+        buckets, warnings, ..
+    } = planner;
+    // A bucket of objects that cannot be created still gets its file, so that the comments
+    // saying so are where a reader looks for the objects.
+    let with_ddl: Vec<(Bucket, BucketContent)> = buckets
+        .into_iter()
+        .filter(|(_, c)| !c.creates.is_empty() || !c.skipped.is_empty())
+        .collect();
+    let count = with_ddl.len();
+    let files = with_ddl
+        .into_iter()
+        .enumerate()
+        .map(|(i, (bucket, content))| {
+            let version = release.with_part(i as u64 + 1);
+            let file_name = format!("V{version}__{}_{}.sql", options.name, bucket.word());
+            let header = vec![
+                format!(
+                    "Generated by dbsub {}: {}.",
+                    env!("CARGO_PKG_VERSION"),
+                    bucket.description()
+                ),
+                format!(
+                    "Seed: {} ({}). Dialect: {}.",
+                    seeds.join(", "),
+                    direction_word(options.direction),
+                    dialect_word(options.dialect)
+                ),
+                format!(
+                    "File {} of {count} of version {release}; apply in version order.",
+                    i + 1
+                ),
+            ];
+            PlannedFile {
+                bucket,
+                version,
+                file_name,
+                model: FileModel {
+                    header,
+                    items: content.items,
+                },
+                creates: content.creates,
+                skipped: content.skipped,
+            }
+        })
+        .collect();
+    Ok(Plan {
+        version: release,
+        files,
+        warnings,
+    })
+}
+
+pub fn dialect_word(kind: DbKind) -> &'static str {
+    match kind {
+        DbKind::Oracle => "oracle",
+        DbKind::Postgres => "postgres",
+        DbKind::Sqlite => "sqlite",
+    }
+}
+
+fn direction_word(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Parents => "parents",
+        Direction::Children => "children",
+        Direction::Both => "parents and children",
+    }
+}
+
+impl Planner<'_> {
+    fn name(&self, name: &str) -> String {
+        let ident = self.dialect.ident(name, self.source);
+        match &self.options.target_schema {
+            Some(schema) => format!("{}.{ident}", self.dialect.ident(schema, None)),
+            None => ident,
+        }
+    }
+
+    fn ident(&self, name: &str) -> String {
+        self.dialect.ident(name, self.source)
+    }
+
+    fn list(&self, names: &[String]) -> String {
+        names
+            .iter()
+            .map(|n| self.ident(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn bucket(&mut self, bucket: Bucket) -> &mut BucketContent {
+        self.buckets.entry(bucket).or_default()
+    }
+
+    fn add(&mut self, bucket: Bucket, item: Item, kind: &str, key: &ObjectKey) {
+        let content = self.bucket(bucket);
+        content.items.push(item);
+        content.creates.push(Created {
+            kind: kind.to_string(),
+            schema: key.schema.clone(),
+            name: key.name.clone(),
+        });
+    }
+
+    /// Keeps an object the dialect cannot create as a comment, and warns.
+    fn not_translated(&mut self, bucket: Bucket, key: &ObjectKey, why: &str, source: &str) {
+        self.warnings.push(format!(
+            "not created in {} (kept as a comment in the {bucket} file): {key}: {why}",
+            dialect_word(self.options.dialect)
+        ));
+        let content = self.bucket(bucket);
+        content.items.push(Item::NotTranslated(NoteSql {
+            what: key.to_string(),
+            why: why.to_string(),
+            source_lines: source.lines().map(str::to_string).collect(),
+        }));
+        content.skipped.push(Created {
+            kind: key.kind.as_str().to_string(),
+            schema: key.schema.clone(),
+            name: key.name.clone(),
+        });
+    }
+
+    fn same_dialect(&self) -> bool {
+        self.source == Some(self.options.dialect)
+    }
+
+    fn cross_reason(&self, what: &str) -> String {
+        let from = self
+            .source
+            .map_or("an unknown dialect".to_string(), |k| k.to_string());
+        format!(
+            "{what} written for {from} cannot be translated to {}",
+            dialect_word(self.options.dialect)
+        )
+    }
+
+    fn object(&mut self, key: &ObjectKey, closure: &Closure, graph: &DepGraph) {
+        if self.existing.has(key.kind.as_str(), &key.name) {
+            return;
+        }
+        match key.kind {
+            ObjectKind::Table => self.table(key, closure, graph),
+            ObjectKind::View | ObjectKind::MaterializedView => self.view(key),
+            ObjectKind::Sequence => self.sequence(key),
+            ObjectKind::Trigger => self.trigger(key),
+            ObjectKind::Type => self.code(key, Bucket::Sequences),
+            ObjectKind::Package
+            | ObjectKind::PackageBody
+            | ObjectKind::Procedure
+            | ObjectKind::Function
+            | ObjectKind::TypeBody => self.code(key, Bucket::Code),
+            ObjectKind::Synonym => self.synonym(key),
+            // Indexes come with their table; they are never graph nodes.
+            ObjectKind::Index => {}
+        }
+    }
+
+    fn table(&mut self, key: &ObjectKey, closure: &Closure, graph: &DepGraph) {
+        let Some(table) = self.catalog.table(&key.schema, &key.name) else {
+            self.warnings.push(format!(
+                "{key} is referenced but is not in the catalog (another schema?): not created"
+            ));
+            return;
+        };
+        let name = self.name(&table.name);
+        let mut elements: Vec<Element> = table
+            .columns
+            .iter()
+            .map(|c| Element::Column(self.column(table, c)))
+            .collect();
+        if let Some(pk) = &table.primary_key {
+            elements.push(Element::PrimaryKey(KeySql {
+                name: pk.name.as_deref().map(|n| self.ident(n)),
+                columns: self.list(&pk.columns),
+            }));
+        }
+        for uk in &table.unique_keys {
+            elements.push(Element::Unique(KeySql {
+                name: uk.name.as_deref().map(|n| self.ident(n)),
+                columns: self.list(&uk.columns),
+            }));
+        }
+        for check in &table.checks {
+            elements.push(Element::Check(CheckSql {
+                name: check.name.as_deref().map(|n| self.ident(n)),
+                expression: check.expression.clone(),
+            }));
+        }
+        let inline_fks = self.options.dialect == DbKind::Sqlite;
+        let mut later_fks = Vec::new();
+        let mut inline_names = Vec::new();
+        for fk in &table.foreign_keys {
+            let Some(sql) = self.foreign_key(table, fk, closure, graph) else {
+                continue;
+            };
+            if inline_fks {
+                elements.push(Element::ForeignKey(sql));
+                inline_names.push(fk.name.clone());
+            } else {
+                later_fks.push((fk.name.clone(), sql));
+            }
+        }
+        self.add(
+            Bucket::Tables,
+            Item::Table(TableSql {
+                name: name.clone(),
+                elements,
+            }),
+            "TABLE",
+            key,
+        );
+        for fk_name in inline_names {
+            self.bucket(Bucket::Tables).creates.push(Created {
+                kind: "CONSTRAINT".into(),
+                schema: key.schema.clone(),
+                name: fk_name,
+            });
+        }
+        for (fk_name, sql) in later_fks {
+            if self.existing.has("CONSTRAINT", &fk_name) {
+                continue;
+            }
+            let content = self.bucket(Bucket::ForeignKeys);
+            content.items.push(Item::ForeignKey(sql));
+            content.creates.push(Created {
+                kind: "CONSTRAINT".into(),
+                schema: key.schema.clone(),
+                name: fk_name,
+            });
+        }
+        self.indexes_and_comments(table, key, &name);
+    }
+
+    fn column(&mut self, table: &Table, c: &crate::catalog::Column) -> ColumnSql {
+        let ty = match self.dialect.column_type(c, self.source) {
+            Ok(ty) => ty,
+            Err(why) => {
+                self.warnings.push(format!(
+                    "column {}.{}.{}: {why}; written with its source type `{}`, which may not \
+                     apply",
+                    table.schema, table.name, c.name, c.native_type
+                ));
+                c.native_type.clone()
+            }
+        };
+        let identity = match self.options.dialect {
+            // SQLite's identity is the INTEGER PRIMARY KEY rowid alias, which the type gives.
+            DbKind::Sqlite => None,
+            _ => c.identity.as_ref().map(|i| i.always),
+        };
+        let generated = c.generated.clone().filter(|g| !g.is_empty());
+        ColumnSql {
+            name: self.ident(&c.name),
+            ty,
+            default: c
+                .default
+                .as_deref()
+                .filter(|_| identity.is_none() && generated.is_none())
+                .map(|d| self.dialect.default_expr(c, d, self.source)),
+            identity,
+            generated,
+            not_null: !c.nullable,
+        }
+    }
+
+    /// A foreign key's DDL, or `None` (with a warning) when it cannot be created here.
+    fn foreign_key(
+        &mut self,
+        table: &Table,
+        fk: &crate::catalog::ForeignKey,
+        closure: &Closure,
+        graph: &DepGraph,
+    ) -> Option<FkSql> {
+        let parent = fk.parent_key();
+        let parent_here = graph.node_of(&parent).is_some_and(|n| closure.contains(n))
+            || self.existing.has("TABLE", &parent.name);
+        if !parent_here {
+            self.warnings.push(format!(
+                "foreign key {} of {}.{} references {parent}, which is outside this set of \
+                 migrations: not created",
+                fk.name, table.schema, table.name
+            ));
+            return None;
+        }
+        let dialect = self.options.dialect;
+        if !fk.enabled && dialect != DbKind::Oracle {
+            self.warnings.push(format!(
+                "foreign key {} of {}.{} is disabled in the source and {} cannot create a \
+                 disabled foreign key: not created",
+                fk.name,
+                table.schema,
+                table.name,
+                dialect_word(dialect)
+            ));
+            return None;
+        }
+        let ref_columns = if fk.ref_columns.is_empty() {
+            // REFERENCES parent without columns: the parent's primary key.
+            self.catalog
+                .table(&parent.schema, &parent.name)
+                .and_then(|p| p.primary_key.as_ref())
+                .map(|pk| pk.columns.clone())
+                .unwrap_or_default()
+        } else {
+            fk.ref_columns.clone()
+        };
+        let action = |a: FkAction| match a {
+            FkAction::NoAction => None,
+            other => Some(other.as_sql()),
+        };
+        let (on_delete, on_update) = match dialect {
+            // Oracle knows ON DELETE CASCADE and SET NULL only, and no ON UPDATE.
+            DbKind::Oracle => {
+                let on_delete = match fk.on_delete {
+                    FkAction::Cascade | FkAction::SetNull => action(fk.on_delete),
+                    FkAction::NoAction | FkAction::Restrict => None,
+                    FkAction::SetDefault => {
+                        self.warnings.push(format!(
+                            "foreign key {}: Oracle has no ON DELETE SET DEFAULT; created \
+                             without an ON DELETE action",
+                            fk.name
+                        ));
+                        None
+                    }
+                };
+                if fk.on_update != FkAction::NoAction {
+                    self.warnings.push(format!(
+                        "foreign key {}: Oracle has no ON UPDATE {}; created without it",
+                        fk.name,
+                        fk.on_update.as_sql()
+                    ));
+                }
+                (on_delete, None)
+            }
+            _ => (action(fk.on_delete), action(fk.on_update)),
+        };
+        Some(FkSql {
+            table: self.name(&table.name),
+            name: self.ident(&fk.name),
+            columns: self.list(&fk.columns),
+            ref_table: self.name(&parent.name),
+            ref_columns: self.list(&ref_columns),
+            on_delete,
+            on_update,
+            deferrable: fk.deferrable,
+            initially_deferred: fk.initially_deferred,
+            disabled: !fk.enabled,
+        })
+    }
+
+    fn indexes_and_comments(&mut self, table: &Table, key: &ObjectKey, name: &str) {
+        for ix in &table.indexes {
+            if self.existing.has("INDEX", &ix.name) {
+                continue;
+            }
+            let ix_key = ObjectKey::new(&key.schema, &ix.name, ObjectKind::Index);
+            if ix.predicate.is_some() && self.options.dialect == DbKind::Oracle {
+                self.not_translated(
+                    Bucket::Indexes,
+                    &ix_key,
+                    "Oracle has no partial indexes (WHERE)",
+                    "",
+                );
+                continue;
+            }
+            let item = Item::Index(IndexSql {
+                name: self.name(&ix.name),
+                table: name.to_string(),
+                unique: ix.unique,
+                columns: ix
+                    .columns
+                    .iter()
+                    .map(|c| IndexColumnSql {
+                        // A plain column name follows the dialect's naming; an expression is
+                        // carried as written.
+                        expression: if table.column(&c.expression).is_some() {
+                            self.ident(&c.expression)
+                        } else {
+                            c.expression.clone()
+                        },
+                        descending: c.descending,
+                    })
+                    .collect(),
+                predicate: ix.predicate.clone(),
+            });
+            self.add(Bucket::Indexes, item, "INDEX", &ix_key);
+        }
+        if self.options.dialect == DbKind::Sqlite {
+            return;
+        }
+        let mut comments = Vec::new();
+        if let Some(text) = &table.comment {
+            comments.push(CommentSql {
+                on: "TABLE",
+                target: name.to_string(),
+                literal: string_literal(text),
+            });
+        }
+        for c in &table.columns {
+            if let Some(text) = &c.comment {
+                comments.push(CommentSql {
+                    on: "COLUMN",
+                    target: format!("{name}.{}", self.ident(&c.name)),
+                    literal: string_literal(text),
+                });
+            }
+        }
+        let content = self.bucket(Bucket::Indexes);
+        content
+            .items
+            .extend(comments.into_iter().map(Item::Comment));
+    }
+
+    fn view(&mut self, key: &ObjectKey) {
+        let Some(view) = self
+            .catalog
+            .views
+            .iter()
+            .find(|v| v.schema == key.schema && v.name == key.name)
+        else {
+            return;
+        };
+        if view.materialized && self.options.dialect == DbKind::Sqlite {
+            self.not_translated(
+                Bucket::Views,
+                key,
+                "SQLite has no materialized views",
+                &view.source,
+            );
+            return;
+        }
+        if !self.same_dialect() {
+            self.carried_views.push(key.qualified_name());
+        }
+        let item = Item::View(ViewSql {
+            name: self.name(&view.name),
+            materialized: view.materialized,
+            query: view.source.trim().to_string(),
+        });
+        self.add(Bucket::Views, item, key.kind.as_str(), key);
+    }
+
+    fn sequence(&mut self, key: &ObjectKey) {
+        let Some(seq) = self
+            .catalog
+            .sequences
+            .iter()
+            .find(|s| s.schema == key.schema && s.name == key.name)
+        else {
+            return;
+        };
+        if seq.owned_by.is_some() {
+            // An identity column's own sequence: the column creates it.
+            return;
+        }
+        if self.options.dialect == DbKind::Sqlite {
+            self.not_translated(Bucket::Sequences, key, "SQLite has no sequences", "");
+            return;
+        }
+        // Start at 1 (or the lowest allowed value); loading moves the sequence past the keys.
+        let start = if seq.increment >= 0 {
+            seq.min_value.unwrap_or(1).max(1)
+        } else {
+            seq.max_value.unwrap_or(-1).min(-1)
+        };
+        let max_value = match self.options.dialect {
+            // PostgreSQL sequences are bigint: a larger maximum (Oracle's default) is dropped.
+            DbKind::Postgres => seq.max_value.filter(|&m| m <= i64::MAX as i128),
+            _ => seq.max_value,
+        };
+        let item = Item::Sequence(SequenceSql {
+            name: self.name(&seq.name),
+            start,
+            increment: seq.increment,
+            min_value: seq.min_value,
+            max_value,
+            cycle: seq.cycle,
+            cache: seq.cache.filter(|&c| c > 1),
+        });
+        self.add(Bucket::Sequences, item, "SEQUENCE", key);
+    }
+
+    fn trigger(&mut self, key: &ObjectKey) {
+        let Some(trigger) = self
+            .catalog
+            .triggers
+            .iter()
+            .find(|t| t.schema == key.schema && t.name == key.name)
+        else {
+            return;
+        };
+        if !self.same_dialect() {
+            let why = self.cross_reason("trigger code");
+            self.not_translated(Bucket::Triggers, key, &why, &trigger.source);
+            return;
+        }
+        let item = Item::Code(CodeSql {
+            definition: trigger.source.trim().to_string(),
+        });
+        self.add(Bucket::Triggers, item, "TRIGGER", key);
+    }
+
+    fn code(&mut self, key: &ObjectKey, bucket: Bucket) {
+        let Some(routine) = self
+            .catalog
+            .routines
+            .iter()
+            .find(|r| r.schema == key.schema && r.name == key.name && r.kind == key.kind)
+        else {
+            return;
+        };
+        if !self.same_dialect() {
+            let why = self.cross_reason("stored code");
+            self.not_translated(bucket, key, &why, &routine.source);
+            return;
+        }
+        let item = Item::Code(CodeSql {
+            definition: routine.source.trim().to_string(),
+        });
+        self.add(bucket, item, key.kind.as_str(), key);
+    }
+
+    fn synonym(&mut self, key: &ObjectKey) {
+        let Some(syn) = self
+            .catalog
+            .synonyms
+            .iter()
+            .find(|s| s.schema == key.schema && s.name == key.name)
+        else {
+            return;
+        };
+        if self.options.dialect != DbKind::Oracle {
+            let why = format!("{} has no synonyms", dialect_word(self.options.dialect));
+            let text = format!(
+                "SYNONYM {} FOR {}.{}",
+                syn.name, syn.target_schema, syn.target_name
+            );
+            self.not_translated(Bucket::Views, key, &why, &text);
+            return;
+        }
+        let target = if syn.target_schema == syn.schema {
+            self.name(&syn.target_name)
+        } else {
+            format!(
+                "{}.{}",
+                self.ident(&syn.target_schema),
+                self.ident(&syn.target_name)
+            )
+        };
+        let item = Item::Synonym(SynonymSql {
+            name: self.name(&syn.name),
+            target,
+        });
+        self.add(Bucket::Views, item, "SYNONYM", key);
+    }
+
+    fn grants(&mut self, closure: &Closure, graph: &DepGraph) {
+        for grant in &self.catalog.grants {
+            let in_closure = graph
+                .node_of(&grant.object)
+                .is_some_and(|n| closure.contains(n));
+            let record_name = format!(
+                "{} {} {}",
+                grant.privilege, grant.object.name, grant.grantee
+            );
+            if !in_closure || self.existing.has("GRANT", &record_name) {
+                continue;
+            }
+            if self.options.dialect == DbKind::Sqlite {
+                self.warnings.push(format!(
+                    "SQLite has no grants: {} on {} to {} not created",
+                    grant.privilege, grant.object, grant.grantee
+                ));
+                continue;
+            }
+            let item = Item::Grant(GrantSql {
+                privilege: grant.privilege.clone(),
+                object: self.name(&grant.object.name),
+                grantee: self.ident(&grant.grantee),
+                grantable: grant.grantable,
+            });
+            let content = self.bucket(Bucket::Grants);
+            content.items.push(item);
+            content.creates.push(Created {
+                kind: "GRANT".into(),
+                schema: grant.object.schema.clone(),
+                name: record_name,
+            });
+        }
+    }
+}

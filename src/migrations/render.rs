@@ -1,0 +1,213 @@
+//! The text of migration files, from the askama templates under `templates/<dialect>/`.
+//!
+//! The planner fills a [`FileModel`] with names, types and expressions already written for the
+//! target dialect (see `db::Dialect`); the templates hold every SQL keyword and the layout.
+
+use askama::Template;
+
+use crate::config::DbKind;
+
+/// One migration file: a header and the statements of one bucket.
+#[derive(Clone, Debug, Default)]
+pub struct FileModel {
+    /// Comment lines at the top of the file.
+    pub header: Vec<String>,
+    pub items: Vec<Item>,
+}
+
+/// One object's DDL.
+#[derive(Clone, Debug)]
+pub enum Item {
+    Sequence(SequenceSql),
+    Table(TableSql),
+    ForeignKey(FkSql),
+    Index(IndexSql),
+    Comment(CommentSql),
+    View(ViewSql),
+    /// PL/SQL or other stored code: a package, body, procedure, function, type or trigger.
+    Code(CodeSql),
+    Synonym(SynonymSql),
+    Grant(GrantSql),
+    /// An object that cannot be created in this dialect, kept as a comment.
+    NotTranslated(NoteSql),
+}
+
+#[derive(Clone, Debug)]
+pub struct SequenceSql {
+    pub name: String,
+    pub start: i128,
+    pub increment: i128,
+    pub min_value: Option<i128>,
+    pub max_value: Option<i128>,
+    pub cycle: bool,
+    pub cache: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TableSql {
+    pub name: String,
+    pub elements: Vec<Element>,
+}
+
+/// A line inside `CREATE TABLE (…)`.
+#[derive(Clone, Debug)]
+pub enum Element {
+    Column(ColumnSql),
+    PrimaryKey(KeySql),
+    Unique(KeySql),
+    Check(CheckSql),
+    /// Only where foreign keys stay inline (SQLite).
+    ForeignKey(FkSql),
+}
+
+#[derive(Clone, Debug)]
+pub struct ColumnSql {
+    pub name: String,
+    pub ty: String,
+    pub default: Option<String>,
+    /// `Some(true)`: GENERATED ALWAYS AS IDENTITY; `Some(false)`: BY DEFAULT.
+    pub identity: Option<bool>,
+    /// A virtual column's expression.
+    pub generated: Option<String>,
+    pub not_null: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct KeySql {
+    pub name: Option<String>,
+    pub columns: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckSql {
+    pub name: Option<String>,
+    pub expression: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct FkSql {
+    pub table: String,
+    pub name: String,
+    pub columns: String,
+    pub ref_table: String,
+    pub ref_columns: String,
+    /// `CASCADE`, `SET NULL`, … when not the default (NO ACTION).
+    pub on_delete: Option<&'static str>,
+    pub on_update: Option<&'static str>,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+    /// Created disabled (Oracle's DISABLE), as in the source.
+    pub disabled: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct IndexSql {
+    pub name: String,
+    pub table: String,
+    pub unique: bool,
+    pub columns: Vec<IndexColumnSql>,
+    pub predicate: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct IndexColumnSql {
+    pub expression: String,
+    pub descending: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct CommentSql {
+    /// `TABLE` or `COLUMN`.
+    pub on: &'static str,
+    /// `T` or `T.C`.
+    pub target: String,
+    /// The comment as a string literal.
+    pub literal: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ViewSql {
+    pub name: String,
+    pub materialized: bool,
+    pub query: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct CodeSql {
+    /// The definition without its leading `CREATE [OR REPLACE]`.
+    pub definition: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct SynonymSql {
+    pub name: String,
+    pub target: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct GrantSql {
+    pub privilege: String,
+    pub object: String,
+    pub grantee: String,
+    pub grantable: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NoteSql {
+    /// `TRIGGER: THE.SEEDLOT_AUDIT_TRG`
+    pub what: String,
+    pub why: String,
+    /// The source text, each line to be commented out.
+    pub source_lines: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "oracle/migration.sql", escape = "none")]
+struct OracleFile<'a> {
+    m: &'a FileModel,
+}
+
+#[derive(Template)]
+#[template(path = "postgres/migration.sql", escape = "none")]
+struct PostgresFile<'a> {
+    m: &'a FileModel,
+}
+
+#[derive(Template)]
+#[template(path = "sqlite/migration.sql", escape = "none")]
+struct SqliteFile<'a> {
+    m: &'a FileModel,
+}
+
+/// Renders one file in a dialect.
+pub fn render(dialect: DbKind, model: &FileModel) -> Result<String, askama::Error> {
+    let text = match dialect {
+        DbKind::Oracle => OracleFile { m: model }.render()?,
+        DbKind::Postgres => PostgresFile { m: model }.render()?,
+        DbKind::Sqlite => SqliteFile { m: model }.render()?,
+    };
+    Ok(tidy(&text))
+}
+
+/// Trims trailing spaces and collapses runs of blank lines that template control flow leaves.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 || out.is_empty() {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}

@@ -1,0 +1,29 @@
+{% for line in m.header -%}
+-- {{ line }}
+{% endfor %}
+{% for item in m.items -%}
+{% match item -%}
+{% when Item::Sequence with (s) -%}
+{% include "oracle/sequence.sql" %}
+{% when Item::Table with (t) -%}
+{% include "oracle/table.sql" %}
+{% when Item::ForeignKey with (fk) -%}
+{% include "oracle/foreign_key.sql" %}
+{% when Item::Index with (ix) -%}
+{% include "common/index.sql" %}
+{% when Item::Comment with (c) -%}
+COMMENT ON {{ c.on }} {{ c.target }} IS {{ c.literal }};
+{% when Item::View with (v) -%}
+CREATE OR REPLACE {% if v.materialized %}MATERIALIZED {% endif %}VIEW {{ v.name }} AS
+{{ v.query }};
+{% when Item::Code with (code) -%}
+CREATE OR REPLACE {{ code.definition }}
+/
+{% when Item::Synonym with (syn) -%}
+CREATE OR REPLACE SYNONYM {{ syn.name }} FOR {{ syn.target }};
+{% when Item::Grant with (g) -%}
+{% include "common/grant.sql" %}
+{% when Item::NotTranslated with (note) -%}
+{% include "common/note.sql" %}
+{% endmatch %}
+{% endfor %}

@@ -1,0 +1,590 @@
+//! `dbsub create-migrations` and `dbsub migrate`: golden files per dialect, the generated
+//! migrations applied to empty SQLite and PostgreSQL databases, incremental runs, and the
+//! errors a user meets.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::{Workspace, pg, stderr, stdout};
+use dbsub::catalog::{
+    Catalog, CatalogReader, CatalogSource, Column, ForeignKey, Key, NeutralType, Table, snapshot,
+};
+use dbsub::config::DbUrl;
+use dbsub::db::sqlite::SqliteDb;
+
+fn create(ws: &Workspace, args: &[&str]) -> std::process::Output {
+    ws.dbsub_demo()
+        .arg("create-migrations")
+        .args(args)
+        .output()
+        .expect("run")
+}
+
+fn ok(out: std::process::Output) -> String {
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+/// Every file of a folder (but the record), name and text, sorted by name.
+fn files(dir: &Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Compares a folder with `tests/golden/migrations/<dialect>/`, file by file;
+/// `DBSUB_UPDATE_GOLDEN=1` rewrites the golden folder.
+fn golden_folder(dialect: &str, dir: &Path) {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/migrations")
+        .join(dialect);
+    if std::env::var_os("DBSUB_UPDATE_GOLDEN").is_some() {
+        let _ = std::fs::remove_dir_all(&golden);
+        std::fs::create_dir_all(&golden).unwrap();
+        for (name, text) in files(dir) {
+            std::fs::write(golden.join(name), text).unwrap();
+        }
+        return;
+    }
+    assert_eq!(
+        files(dir),
+        files(&golden),
+        "migrations differ from {} (DBSUB_UPDATE_GOLDEN=1 updates them after review)",
+        golden.display()
+    );
+}
+
+#[test]
+fn demo_seed_matches_golden_files_in_every_dialect() {
+    let ws = Workspace::with_demo();
+    for dialect in ["oracle", "postgres", "sqlite"] {
+        let dir = ws.path().join(dialect);
+        let out = create(
+            &ws,
+            &[
+                "--seed-object",
+                "SEEDLOT",
+                "--dialect",
+                dialect,
+                "--migration-folder",
+                dir.to_str().unwrap(),
+            ],
+        );
+        ok(out);
+        golden_folder(dialect, &dir);
+    }
+}
+
+/// The catalog of the tables, triggers and views `keys` names, with what may legitimately
+/// differ (the source description, row estimates) cleared.
+fn restricted(mut catalog: Catalog, tables: &BTreeSet<String>) -> Catalog {
+    catalog.source = None;
+    catalog.tables.retain(|t| tables.contains(&t.name));
+    for t in &mut catalog.tables {
+        t.estimated_rows = None;
+    }
+    catalog.triggers.retain(|t| tables.contains(&t.table_name));
+    catalog.views.clear();
+    catalog
+        .dependencies
+        .retain(|d| d.from.kind == dbsub::catalog::ObjectKind::Trigger);
+    catalog
+}
+
+fn read(url: &str) -> Catalog {
+    SqliteDb::open_read_only(&DbUrl::parse(url).unwrap())
+        .unwrap()
+        .read_catalog(&[])
+        .unwrap()
+}
+
+#[test]
+fn sqlite_migrations_applied_to_an_empty_database_equal_the_closure() {
+    let ws = Workspace::with_demo();
+    ok(create(
+        &ws,
+        &["--seed-object", "SEEDLOT", "--dialect", "sqlite"],
+    ));
+    let out = ws.dbsub_demo().arg("migrate").output().unwrap();
+    let text = ok(out);
+    assert!(
+        text.starts_with("Migrated sqlite://data/local.db: 3 migrations applied now, 0 before."),
+        "{text}"
+    );
+
+    let source = read(&ws.demo_url());
+    let local = read(&format!(
+        "sqlite://{}?schema=THE",
+        ws.path().join("data/local.db").display()
+    ));
+    let closure: BTreeSet<String> = [
+        "SEEDLOT",
+        "CLIENT_LOCATION",
+        "FOREST_CLIENT",
+        "CLIENT_STATUS_CODE",
+        "CLIENT_TYPE_CODE",
+        "GENETIC_CLASS_CODE",
+        "ORCHARD",
+        "BEC_ZONE_CODE",
+        "ORCHARD_STAGE_CODE",
+        "VEGETATION_CODE",
+        "SEEDLOT_SOURCE_CODE",
+        "SEEDLOT_STATUS_CODE",
+        "SEEDLOT_AUDIT",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    let mut local_tables: BTreeSet<String> = local.tables.iter().map(|t| t.name.clone()).collect();
+    assert!(local_tables.remove("dbsub_schema_history"));
+    assert_eq!(local_tables, closure);
+    assert_eq!(restricted(local, &closure), restricted(source, &closure));
+
+    // Applying again does nothing.
+    let again = ok(ws.dbsub_demo().arg("migrate").output().unwrap());
+    assert!(again.starts_with("Up to date:"), "{again}");
+}
+
+#[test]
+fn second_run_adds_nothing_and_another_seed_only_the_difference() {
+    let ws = Workspace::with_demo();
+    let first = ok(create(
+        &ws,
+        &["--seed-object", "SEEDLOT", "--dialect", "sqlite"],
+    ));
+    assert!(first.contains("(version 1.0.0, sqlite)"), "{first}");
+    let before = files(&ws.path().join("migrations"));
+
+    let out = create(&ws, &["--seed-object", "SEEDLOT", "--dialect", "sqlite"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).is_empty());
+    assert!(stderr(&out).contains("Nothing new"), "{}", stderr(&out));
+    assert_eq!(files(&ws.path().join("migrations")), before);
+
+    let second = ok(create(
+        &ws,
+        &["--seed-object", "SMP_MIX", "--dialect", "sqlite"],
+    ));
+    assert_eq!(
+        second,
+        "Wrote 2 migrations to migrations (version 1.1.0, sqlite):\n  \
+         V1.1.0.1__smp_mix_tables.sql  2 statements\n  \
+         V1.1.0.2__smp_mix_indexes.sql  2 statements\n"
+    );
+    let added =
+        std::fs::read_to_string(ws.path().join("migrations/V1.1.0.1__smp_mix_tables.sql")).unwrap();
+    assert!(added.contains("CREATE TABLE PARENT_TREE ("));
+    assert!(added.contains("CREATE TABLE SMP_MIX ("));
+    assert!(!added.contains("CREATE TABLE SEEDLOT ("));
+    ok(ws.dbsub_demo().arg("migrate").output().unwrap());
+}
+
+#[test]
+fn plain_create_statements_of_other_tools_are_recognised() {
+    let ws = Workspace::with_demo();
+    let dir = ws.path().join("migrations");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("V3__hand_written.sql"),
+        "create table vegetation_code (vegetation_code varchar2(8) primary key);\n",
+    )
+    .unwrap();
+    let out = ok(create(
+        &ws,
+        &["--seed-object", "VEGETATION_CODE", "--dialect", "sqlite"],
+    ));
+    assert!(out.is_empty(), "{out}");
+    let out = ok(create(
+        &ws,
+        &["--seed-object", "ORCHARD", "--dialect", "sqlite"],
+    ));
+    assert!(out.contains("(version 3.1.0, sqlite)"), "{out}");
+    let tables = std::fs::read_to_string(dir.join("V3.1.0.1__orchard_tables.sql")).unwrap();
+    assert!(!tables.contains("CREATE TABLE VEGETATION_CODE"), "{tables}");
+}
+
+#[test]
+fn migrate_refuses_a_changed_applied_file_and_names_a_failing_statement() {
+    let ws = Workspace::with_demo();
+    ok(create(
+        &ws,
+        &["--seed-object", "ORCHARD", "--dialect", "sqlite"],
+    ));
+    ok(ws.dbsub_demo().arg("migrate").output().unwrap());
+    let tables = ws.path().join("migrations/V1.0.0.1__orchard_tables.sql");
+    let text = std::fs::read_to_string(&tables).unwrap();
+    std::fs::write(&tables, text.replace("NOT NULL", "NOT NULL ")).unwrap();
+    let out = ws.dbsub_demo().arg("migrate").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("V1.0.0.1__orchard_tables.sql was changed after it was applied"),
+        "{err}"
+    );
+    std::fs::write(&tables, text).unwrap();
+
+    // A new file with a bad second statement: named, and nothing of it applied.
+    std::fs::write(
+        ws.path().join("migrations/V1.1.0.1__broken.sql"),
+        "CREATE TABLE OK_ONE (A INTEGER);\n\nCREATE TABLE ORCHARD (A INTEGER);\n",
+    )
+    .unwrap();
+    let out = ws.dbsub_demo().arg("migrate").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("V1.1.0.1__broken.sql: statement 2 of 2 (line 3) failed on sqlite://data/local.db: table ORCHARD already exists; nothing of this file was applied"),
+        "{err}"
+    );
+    let local = read(&format!(
+        "sqlite://{}",
+        ws.path().join("data/local.db").display()
+    ));
+    assert!(local.table("main", "OK_ONE").is_none());
+}
+
+/// A catalog of three tables in a cycle of NOT NULL foreign keys.
+fn not_null_cycle() -> Catalog {
+    let column = |name: &str| Column {
+        name: name.into(),
+        native_type: "INTEGER".into(),
+        neutral_type: NeutralType::Integer { bits: 64 },
+        nullable: name != "X",
+        default: None,
+        identity: None,
+        generated: None,
+        comment: None,
+    };
+    let table = |name: &str, parent: &str| Table {
+        schema: "S".into(),
+        name: name.into(),
+        columns: vec![
+            Column {
+                nullable: false,
+                ..column("ID")
+            },
+            Column {
+                nullable: false,
+                ..column("PARENT_ID")
+            },
+        ],
+        primary_key: Some(Key {
+            name: Some(format!("{name}_PK")),
+            columns: vec!["ID".into()],
+        }),
+        unique_keys: vec![],
+        foreign_keys: vec![ForeignKey {
+            name: format!("{name}_FK"),
+            columns: vec!["PARENT_ID".into()],
+            ref_schema: "S".into(),
+            ref_table: parent.into(),
+            ref_columns: vec!["ID".into()],
+            on_delete: Default::default(),
+            on_update: Default::default(),
+            deferrable: false,
+            initially_deferred: false,
+            enabled: true,
+        }],
+        checks: vec![],
+        indexes: vec![],
+        comment: None,
+        estimated_rows: None,
+    };
+    Catalog {
+        source: Some(CatalogSource {
+            kind: "SQLITE".into(),
+            url: "sqlite://cycle.db".into(),
+            read_at: "2026-01-01T00:00:00Z".into(),
+        }),
+        tables: vec![table("A", "B"), table("B", "C"), table("C", "A")],
+        ..Catalog::default()
+    }
+}
+
+#[test]
+fn a_not_null_three_table_cycle_applies_in_sqlite() {
+    let ws = Workspace::empty();
+    let snapshot_file = ws.path().join("cycle.json");
+    snapshot::write(&not_null_cycle(), &snapshot_file).unwrap();
+    let out = ws
+        .dbsub(&[])
+        .args([
+            "create-migrations",
+            "--seed-object",
+            "A",
+            "--dialect",
+            "sqlite",
+            "--catalog",
+        ])
+        .arg(&snapshot_file)
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains("V1.0.0.1__a_tables.sql  3 statements"),
+        "{}",
+        stderr(&out)
+    );
+    let out = ws.dbsub(&[]).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn postgres_migrations_apply_and_create_exactly_the_closure() {
+    let Some(pg) = pg::cluster() else { return };
+    let ws = Workspace::with_demo();
+    ok(create(
+        &ws,
+        &[
+            "--seed-object",
+            "SEEDLOT",
+            "--direction",
+            "both",
+            "--dialect",
+            "postgres",
+        ],
+    ));
+    let url = pg.create_database("migrate");
+    // The harness's URL has no password, so it may be passed on the command line.
+    let out = ok(ws
+        .dbsub_demo()
+        .args(["migrate", "--target", &url])
+        .output()
+        .unwrap());
+    assert!(
+        out.contains(": 5 migrations applied now, 0 before."),
+        "{out}"
+    );
+
+    let source = read(&ws.demo_url());
+    let mut client = pg::connect(&url);
+    let tables: BTreeSet<String> = client
+        .query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' \
+             AND table_type = 'BASE TABLE' AND table_name <> 'dbsub_schema_history'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, String>(0).to_uppercase())
+        .collect();
+    // `both` from SEEDLOT: its children and everything they need; APP_SETTING is unrelated.
+    assert!(tables.contains("SEEDLOT") && tables.contains("NURSERY_SHIPMENT"));
+    assert!(tables.contains("PARENT_TREE") && !tables.contains("APP_SETTING"));
+    let views: BTreeSet<String> = client
+        .query(
+            "SELECT table_name FROM information_schema.views WHERE table_schema = 'public'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<_, String>(0).to_uppercase())
+        .collect();
+    assert_eq!(
+        views,
+        BTreeSet::from([
+            "ORCHARD_SEEDLOT_VW".to_string(),
+            "SEEDLOT_SUMMARY_VW".to_string()
+        ])
+    );
+    for table in &tables {
+        let expected = source.table("THE", table).unwrap();
+        let columns: Vec<(String, bool)> = client
+            .query(
+                "SELECT column_name, is_nullable = 'YES' FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
+                &[&table.to_lowercase()],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| (r.get::<_, String>(0).to_uppercase(), r.get(1)))
+            .collect();
+        let wanted: Vec<(String, bool)> = expected
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.nullable))
+            .collect();
+        assert_eq!(columns, wanted, "columns of {table}");
+        let constraints: BTreeSet<String> = client
+            .query(
+                "SELECT c.conname || ' ' || c.contype::text || ' ' || \
+                 COALESCE(f.relname, '') FROM pg_constraint c \
+                 JOIN pg_class t ON t.oid = c.conrelid \
+                 LEFT JOIN pg_class f ON f.oid = c.confrelid \
+                 WHERE t.relname = $1 AND c.contype IN ('p', 'u', 'f')",
+                &[&table.to_lowercase()],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, String>(0).to_uppercase())
+            .collect();
+        let mut wanted: BTreeSet<String> = BTreeSet::new();
+        if let Some(pk) = &expected.primary_key {
+            wanted.insert(format!("{} P ", pk.name.clone().unwrap()));
+        }
+        for uk in &expected.unique_keys {
+            wanted.insert(format!("{} U ", uk.name.clone().unwrap()));
+        }
+        for fk in &expected.foreign_keys {
+            wanted.insert(format!("{} F {}", fk.name, fk.ref_table));
+        }
+        assert_eq!(constraints, wanted, "keys of {table}");
+        let indexes: BTreeSet<String> = client
+            .query(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = $1 \
+                 AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+                &[&table.to_lowercase()],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, String>(0).to_uppercase())
+            .collect();
+        let wanted: BTreeSet<String> = expected.indexes.iter().map(|i| i.name.clone()).collect();
+        assert_eq!(indexes, wanted, "indexes of {table}");
+    }
+}
+
+#[test]
+fn a_not_null_three_table_cycle_applies_in_postgres() {
+    let Some(pg) = pg::cluster() else { return };
+    let ws = Workspace::empty();
+    let snapshot_file = ws.path().join("cycle.json");
+    snapshot::write(&not_null_cycle(), &snapshot_file).unwrap();
+    let out = ws
+        .dbsub(&[])
+        .args([
+            "create-migrations",
+            "--seed-object",
+            "A",
+            "--dialect",
+            "postgres",
+            "--catalog",
+        ])
+        .arg(&snapshot_file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let url = pg.create_database("cycle");
+    let out = ws
+        .dbsub(&[])
+        .args(["migrate", "--target", &url])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut client = pg::connect(&url);
+    let fks: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(fks, 3);
+}
+
+#[test]
+fn bad_input_is_explained_and_nothing_is_half_written() {
+    let ws = Workspace::with_demo();
+    // Unwritable folder: its parent is a file.
+    std::fs::write(ws.path().join("a-file"), "x").unwrap();
+    let out = create(
+        &ws,
+        &[
+            "--seed-object",
+            "SEEDLOT",
+            "--migration-folder",
+            "a-file/migrations",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot create the migration folder a-file/migrations"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A version that is not above the folder's.
+    ok(create(
+        &ws,
+        &["--seed-object", "ORCHARD", "--dialect", "sqlite"],
+    ));
+    let before = files(&ws.path().join("migrations"));
+    let out = create(
+        &ws,
+        &[
+            "--seed-object",
+            "SEEDLOT",
+            "--dialect",
+            "sqlite",
+            "--migration-version",
+            "1.0.0",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("--migration-version 1.0.0 is not above the folder's latest version 1.0.0.2"),
+        "{}",
+        stderr(&out)
+    );
+    // Another dialect into the same folder.
+    let out = create(&ws, &["--seed-object", "SEEDLOT", "--dialect", "postgres"]);
+    assert!(
+        stderr(&out).contains("migrations holds sqlite migrations"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files(&ws.path().join("migrations")), before);
+
+    // Unknown dialect: clap lists the possible values.
+    let out = create(&ws, &["--seed-object", "SEEDLOT", "--dialect", "mysql"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("[possible values: oracle, postgres, sqlite]"));
+
+    // An object kind dbsub has no template for.
+    let mut json: serde_json::Value =
+        serde_json::from_str(&snapshot::to_json(&not_null_cycle()).unwrap()).unwrap();
+    json["catalog"]["dependencies"] = serde_json::json!([{
+        "from": {"schema": "S", "name": "J", "kind": "JAVA SOURCE"},
+        "to": {"schema": "S", "name": "A", "kind": "TABLE"}
+    }]);
+    std::fs::write(ws.path().join("java.json"), json.to_string()).unwrap();
+    let out = ws
+        .dbsub(&[])
+        .args([
+            "create-migrations",
+            "--seed-object",
+            "A",
+            "--migration-folder",
+            "j",
+            "--catalog",
+            "java.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("JAVA SOURCE"), "{err}");
+    assert!(!ws.path().join("j").exists());
+
+    // A password on the command line is refused, without being printed.
+    let out = ws
+        .dbsub_demo()
+        .args(["migrate", "--target", "postgres://u:hunter2@127.0.0.1:1/db"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(err.contains("put the URL in DBSUB_TARGET_PG"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}
