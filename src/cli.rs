@@ -62,8 +62,9 @@ pub enum Command {
     )]
     CreateMigrations(CreateMigrationsArgs),
 
-    /// Apply a folder's migrations to a database, in version order, recording them in
-    /// dbsub_schema_history. A convenience for laptops without Java; Flyway reads the same files.
+    /// Apply a folder's migrations to a SQLite, PostgreSQL or Oracle database, in version order,
+    /// recording them in dbsub_schema_history. A convenience for laptops without Java; Flyway
+    /// reads the same files.
     Migrate(MigrateArgs),
 
     /// Work with catalog snapshots.

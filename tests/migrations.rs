@@ -588,3 +588,33 @@ fn bad_input_is_explained_and_nothing_is_half_written() {
     assert!(err.contains("put the URL in DBSUB_TARGET_PG"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+#[test]
+fn oracle_target_problems_are_explained_without_the_password() {
+    let ws = Workspace::with_demo();
+    ok(create(
+        &ws,
+        &["--seed-object", "ORCHARD", "--dialect", "oracle"],
+    ));
+    // Port 1 on loopback: nothing listens. Without Instant Client (as on the project's
+    // machines) the message says so; with it, the connection is refused.
+    let out = ws
+        .dbsub(&[(
+            "DBSUB_TARGET_ORA",
+            "oracle://the:hunter2@127.0.0.1:1/NOWHERE",
+        )])
+        .args(["migrate", "--target", "ORA"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot connect to oracle://the:***@127.0.0.1:1/NOWHERE"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Instant Client is not installed") || err.contains("no listener"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+}

@@ -32,10 +32,7 @@ pub fn migration_target(url: &DbUrl) -> Result<Box<dyn MigrationTarget>> {
     match url.kind() {
         DbKind::Sqlite => Ok(Box::new(sqlite::SqliteDb::open_read_write(url)?)),
         DbKind::Postgres => Ok(Box::new(postgres::PgDb::connect(url)?)),
-        DbKind::Oracle => bail!(
-            "applying migrations to Oracle ({url}) is not part of this build yet: use Flyway \
-             (docker compose up oracle-migrations-test), which reads the same files"
-        ),
+        DbKind::Oracle => Ok(Box::new(oracle::OracleDb::connect(url)?)),
     }
 }
 

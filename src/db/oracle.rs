@@ -1,12 +1,15 @@
 //! Oracle: the users' real database — source, structural database and local test database.
 //!
 //! This build has the DDL dialect (names, types, defaults, statement splitting as Flyway's
-//! Oracle parser does it). The catalog reader, row source and sink come with the Oracle backend
-//! issue; they use the `oracle` crate, which needs Oracle Instant Client at run time.
+//! Oracle parser does it) and the migration target. The catalog reader, row source and sink
+//! come with the Oracle backend issue. Connections go through the `oracle` crate (ODPI-C), which
+//! needs Oracle Instant Client at run time.
+
+use anyhow::{Context, Result, anyhow, bail};
 
 use crate::catalog::{Column, IntervalFields, LengthSemantics, LobKind, NeutralType};
-use crate::config::DbKind;
-use crate::migrations::Statement;
+use crate::config::{DbKind, DbUrl};
+use crate::migrations::{Applied, ApplyError, Migration, MigrationTarget, Statement, Version};
 
 use super::{
     Dialect, LineCounter, double_quote, find_semicolon, in_default_case, push_statement, skip_blank,
@@ -356,6 +359,148 @@ fn oracle_type(t: &NeutralType, native: &str) -> Result<String, String> {
     })
 }
 
+/// The parts of an `oracle://user:password@host:port/service` URL, as the driver wants them:
+/// user, password and an Easy Connect string `//host:port/service`.
+fn connect_parts(url: &DbUrl) -> Result<(String, String, String)> {
+    let parsed = url::Url::parse(url.expose())
+        .map_err(|e| anyhow!("`{url}` is not a valid Oracle URL: {e}"))?;
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let user = decode(parsed.username());
+    if user.is_empty() {
+        bail!("`{url}` names no user: write oracle://user:password@host:port/service");
+    }
+    let password = decode(parsed.password().unwrap_or(""));
+    let host = parsed.host_str().unwrap_or_default();
+    let service = parsed.path().trim_start_matches('/');
+    let port = parsed.port().unwrap_or(1521);
+    Ok((user, password, format!("//{host}:{port}/{service}")))
+}
+
+/// Explains the driver errors users meet first: no Instant Client, no listener, bad login.
+fn explain(url: &DbUrl, e: &oracle::Error) -> anyhow::Error {
+    let message = e.to_string();
+    if message.contains("DPI-1047") {
+        anyhow!(
+            "cannot connect to {url}: Oracle Instant Client is not installed or not found \
+             (DPI-1047). Install Instant Client (Basic or Basic Light) and put its folder on \
+             LD_LIBRARY_PATH (Linux) or PATH (Windows), or use Flyway for Oracle migrations"
+        )
+    } else if message.contains("ORA-12541") || message.contains("ORA-12514") {
+        anyhow!(
+            "cannot connect to {url}: no listener or no such service ({message}); check the \
+             host, port and service name, and that the database is up"
+        )
+    } else if message.contains("ORA-01017") {
+        anyhow!("cannot connect to {url}: the user name or password is wrong (ORA-01017)")
+    } else {
+        anyhow!("cannot connect to {url}: {message}")
+    }
+}
+
+/// A connection to an Oracle database.
+pub struct OracleDb {
+    conn: oracle::Connection,
+    url: DbUrl,
+}
+
+impl OracleDb {
+    /// Connects to the database `url` names.
+    ///
+    /// Fails with the (redacted) URL and what to do: Instant Client missing, listener or
+    /// service not found, wrong password.
+    pub fn connect(url: &DbUrl) -> Result<OracleDb> {
+        let (user, password, connect_string) = connect_parts(url)?;
+        let conn = oracle::Connection::connect(user, password, connect_string)
+            .map_err(|e| explain(url, &e))?;
+        Ok(OracleDb {
+            conn,
+            url: url.clone(),
+        })
+    }
+}
+
+const HISTORY: &str = "DBSUB_SCHEMA_HISTORY";
+
+impl MigrationTarget for OracleDb {
+    fn kind(&self) -> DbKind {
+        DbKind::Oracle
+    }
+
+    fn applied(&mut self) -> Result<Vec<Applied>> {
+        let (exists,): (i64,) = self
+            .conn
+            .query_row_as(
+                "SELECT COUNT(*) FROM user_tables WHERE table_name = :1",
+                &[&HISTORY],
+            )
+            .with_context(|| format!("cannot read the tables of {}", self.url))?;
+        if exists == 0 {
+            self.conn
+                .execute(
+                    &format!(
+                        "CREATE TABLE {HISTORY} (VERSION VARCHAR2(100) PRIMARY KEY, \
+                         DESCRIPTION VARCHAR2(400) NOT NULL, SCRIPT VARCHAR2(1000) NOT NULL, \
+                         CHECKSUM VARCHAR2(64) NOT NULL, \
+                         INSTALLED_ON TIMESTAMP DEFAULT SYSTIMESTAMP NOT NULL, \
+                         EXECUTION_MS NUMBER(19) NOT NULL)"
+                    ),
+                    &[],
+                )
+                .with_context(|| format!("cannot create {HISTORY} in {}", self.url))?;
+        }
+        let rows = self
+            .conn
+            .query_as::<(String, String, String)>(
+                &format!("SELECT VERSION, SCRIPT, CHECKSUM FROM {HISTORY}"),
+                &[],
+            )
+            .with_context(|| format!("cannot read {HISTORY} in {}", self.url))?;
+        let mut applied = Vec::new();
+        for row in rows {
+            let (version, script, checksum) = row?;
+            applied.push(Applied {
+                version: Version::parse(&version)
+                    .with_context(|| format!("{HISTORY} holds an invalid version `{version}`"))?,
+                script,
+                checksum,
+            });
+        }
+        Ok(applied)
+    }
+
+    /// Oracle commits each DDL statement: a failure leaves the statements before it applied,
+    /// and the file is not recorded.
+    fn apply(&mut self, migration: &Migration, statements: &[Statement]) -> Result<(), ApplyError> {
+        let started = std::time::Instant::now();
+        for (i, statement) in statements.iter().enumerate() {
+            self.conn
+                .execute(&statement.sql, &[])
+                .map_err(|e| ApplyError::at(i, statement, e))?;
+        }
+        let elapsed = started.elapsed().as_millis() as i64;
+        self.conn
+            .execute(
+                &format!(
+                    "INSERT INTO {HISTORY} (VERSION, DESCRIPTION, SCRIPT, CHECKSUM, \
+                     EXECUTION_MS) VALUES (:1, :2, :3, :4, :5)"
+                ),
+                &[
+                    &migration.version.to_string(),
+                    &migration.description,
+                    &migration.file_name,
+                    &migration.checksum,
+                    &elapsed,
+                ],
+            )
+            .map_err(ApplyError::setup)?;
+        self.conn.commit().map_err(ApplyError::setup)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,6 +586,23 @@ mod tests {
             d.column_type(&column("money", N::Other), Some(DbKind::Postgres))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn urls_become_easy_connect_strings() {
+        let url = DbUrl::parse("oracle://the:p%40ss@localhost:1523/DBDOCK_TEST_01").unwrap();
+        assert_eq!(
+            connect_parts(&url).unwrap(),
+            (
+                "the".to_string(),
+                "p@ss".to_string(),
+                "//localhost:1523/DBDOCK_TEST_01".to_string()
+            )
+        );
+        let default_port = DbUrl::parse("oracle://u:p@db/SVC").unwrap();
+        assert_eq!(connect_parts(&default_port).unwrap().2, "//db:1521/SVC");
+        let no_user = DbUrl::parse("oracle://db:1521/SVC").unwrap();
+        assert!(connect_parts(&no_user).is_err());
     }
 
     #[test]
