@@ -43,6 +43,23 @@ impl DbKind {
     }
 }
 
+impl DbKind {
+    /// Parses a kind as users and catalogs spell it: the CLI word (`ORA`, `PG`, `SQLITE`) or
+    /// its aliases (`oracle`, `postgres`, `sqlite`), case-insensitively.
+    pub fn from_word(word: &str) -> Option<DbKind> {
+        <DbKind as clap::ValueEnum>::from_str(word.trim(), true).ok()
+    }
+
+    /// The SQL dialect's name, as `--dialect` spells it: `oracle`, `postgres`, `sqlite`.
+    pub fn dialect_name(self) -> &'static str {
+        match self {
+            DbKind::Oracle => "oracle",
+            DbKind::Postgres => "postgres",
+            DbKind::Sqlite => "sqlite",
+        }
+    }
+}
+
 impl fmt::Display for DbKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.word())

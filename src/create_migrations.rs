@@ -61,7 +61,7 @@ pub fn write(catalog: &Catalog, args: &CreateMigrationsArgs) -> Result<Outcome> 
     let order = order::load_order(&graph, &closure);
 
     let dialect = args.dialect.kind();
-    let dialect_word = plan::dialect_word(dialect);
+    let dialect_word = dialect.dialect_name();
     let folder = &args.migration_folder;
     let existing = record::read_existing(folder)?;
     if let Some(record) = &existing.record

@@ -39,13 +39,7 @@ pub fn apply(url: &DbUrl, folder: &Path, quiet: bool) -> Result<String> {
 /// `--target`: a DBTYPE word resolved through DBSUB_TARGET_<DBTYPE>, or a URL that carries no
 /// password (command lines are visible to other users; credentials belong in .env).
 fn target_url(config: &Config, target: &str) -> Result<DbUrl> {
-    let kind = match target.to_ascii_uppercase().as_str() {
-        "ORA" | "ORACLE" => Some(DbKind::Oracle),
-        "PG" | "POSTGRES" => Some(DbKind::Postgres),
-        "SQLITE" => Some(DbKind::Sqlite),
-        _ => None,
-    };
-    if let Some(kind) = kind {
+    if let Some(kind) = DbKind::from_word(target) {
         return Ok(config.target(kind)?.url);
     }
     let url = DbUrl::parse(target)?;

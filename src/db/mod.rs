@@ -46,13 +46,13 @@ pub trait Dialect: Sync {
     /// with its case kept.
     fn ident(&self, name: &str, source: Option<DbKind>) -> String;
 
-    /// The column type in this dialect. With `source == Some(self.kind())` the native type is
-    /// kept as it is; otherwise it is mapped from the neutral type (docs/types.md). `Err` says
-    /// why the type cannot be carried over; the caller decides what to do.
-    fn column_type(&self, column: &Column, source: Option<DbKind>) -> Result<String, String>;
+    /// The column's neutral type in this dialect (docs/types.md), for a column of another
+    /// dialect (within one dialect the native type is kept). `Err` says why the type cannot be
+    /// carried over; the caller decides what to do.
+    fn column_type(&self, column: &Column) -> Result<String, String>;
 
-    /// A column default, adapted when the source dialect spells it differently.
-    fn default_expr(&self, column: &Column, expr: &str, source: Option<DbKind>) -> String;
+    /// A column default of another dialect, as this dialect spells it.
+    fn default_expr(&self, column: &Column, expr: &str) -> String;
 
     /// Splits a migration file into statements, as this dialect's tools do.
     fn split_statements(&self, sql: &str) -> Vec<Statement>;
@@ -85,6 +85,39 @@ pub(crate) fn in_default_case(name: &str, source: Option<DbKind>) -> bool {
         Some(DbKind::Postgres) => name == name.to_ascii_lowercase(),
         Some(DbKind::Sqlite) => true,
         None => name == name.to_ascii_uppercase() || name == name.to_ascii_lowercase(),
+    }
+}
+
+/// How a dialect stores a name written without quotes.
+pub(crate) enum Fold {
+    Upper,
+    Lower,
+    Keep,
+}
+
+/// A name as a dialect writes it: in its default case (`fold`) without quotes when the source
+/// wrote it in the source's default case and it is simple (letters, digits, `_` and
+/// `unquoted_extra`); quoted in that case when it is a reserved word; otherwise quoted with its
+/// case kept.
+pub(crate) fn fold_ident(
+    name: &str,
+    source: Option<DbKind>,
+    fold: Fold,
+    reserved: &[&str],
+    unquoted_extra: &[char],
+) -> String {
+    if !in_default_case(name, source) || !is_simple(name, unquoted_extra) {
+        return double_quote(name);
+    }
+    let folded = match fold {
+        Fold::Upper => name.to_ascii_uppercase(),
+        Fold::Lower => name.to_ascii_lowercase(),
+        Fold::Keep => name.to_string(),
+    };
+    if reserved.contains(&name.to_ascii_uppercase().as_str()) {
+        double_quote(&folded)
+    } else {
+        folded
     }
 }
 

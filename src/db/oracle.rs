@@ -9,11 +9,11 @@ use anyhow::{Context, Result, anyhow, bail};
 
 use crate::catalog::{Column, IntervalFields, LengthSemantics, LobKind, NeutralType};
 use crate::config::{DbKind, DbUrl};
-use crate::migrations::{Applied, ApplyError, Migration, MigrationTarget, Statement, Version};
-
-use super::{
-    Dialect, LineCounter, double_quote, find_semicolon, in_default_case, push_statement, skip_blank,
+use crate::migrations::{
+    Applied, ApplyError, HISTORY_TABLE as HISTORY, Migration, MigrationTarget, Statement,
 };
+
+use super::{Dialect, Fold, LineCounter, find_semicolon, fold_ident, push_statement, skip_blank};
 
 /// Oracle's reserved words (Oracle Database SQL Language Reference, "Oracle SQL Reserved
 /// Words"): a name among them must be quoted.
@@ -140,29 +140,14 @@ impl Dialect for OracleDialect {
     }
 
     fn ident(&self, name: &str, source: Option<DbKind>) -> String {
-        if in_default_case(name, source) {
-            let upper = name.to_ascii_uppercase();
-            if RESERVED.contains(&upper.as_str()) {
-                double_quote(&upper)
-            } else {
-                upper
-            }
-        } else {
-            double_quote(name)
-        }
+        fold_ident(name, source, Fold::Upper, RESERVED, &['$', '#'])
     }
 
-    fn column_type(&self, column: &Column, source: Option<DbKind>) -> Result<String, String> {
-        if source == Some(DbKind::Oracle) {
-            return Ok(column.native_type.clone());
-        }
+    fn column_type(&self, column: &Column) -> Result<String, String> {
         oracle_type(&column.neutral_type, &column.native_type)
     }
 
-    fn default_expr(&self, column: &Column, expr: &str, source: Option<DbKind>) -> String {
-        if source == Some(DbKind::Oracle) {
-            return expr.to_string();
-        }
+    fn default_expr(&self, column: &Column, expr: &str) -> String {
         let trimmed = expr.trim();
         // A quoted date or timestamp literal as a default of a date column: Oracle would convert
         // the text with the session's NLS_DATE_FORMAT at insert time; an ANSI literal does not
@@ -423,8 +408,6 @@ impl OracleDb {
     }
 }
 
-const HISTORY: &str = "DBSUB_SCHEMA_HISTORY";
-
 impl MigrationTarget for OracleDb {
     fn kind(&self) -> DbKind {
         DbKind::Oracle
@@ -435,7 +418,7 @@ impl MigrationTarget for OracleDb {
             .conn
             .query_row_as(
                 "SELECT COUNT(*) FROM user_tables WHERE table_name = :1",
-                &[&HISTORY],
+                &[&HISTORY.to_ascii_uppercase()],
             )
             .with_context(|| format!("cannot read the tables of {}", self.url))?;
         if exists == 0 {
@@ -459,17 +442,11 @@ impl MigrationTarget for OracleDb {
                 &[],
             )
             .with_context(|| format!("cannot read {HISTORY} in {}", self.url))?;
-        let mut applied = Vec::new();
-        for row in rows {
+        rows.map(|row| {
             let (version, script, checksum) = row?;
-            applied.push(Applied {
-                version: Version::parse(&version)
-                    .with_context(|| format!("{HISTORY} holds an invalid version `{version}`"))?,
-                script,
-                checksum,
-            });
-        }
-        Ok(applied)
+            Applied::from_history(version, script, checksum)
+        })
+        .collect()
     }
 
     /// Oracle commits each DDL statement: a failure leaves the statements before it applied,
@@ -572,20 +549,12 @@ mod tests {
         ];
         for (neutral, expected) in cases {
             assert_eq!(
-                d.column_type(&column("x", neutral.clone()), Some(DbKind::Postgres)),
+                d.column_type(&column("x", neutral.clone())),
                 Ok(expected.to_string()),
                 "{neutral:?}"
             );
         }
-        assert_eq!(
-            d.column_type(&column("NUMBER(*,2)", N::Other), Some(DbKind::Oracle)),
-            Ok("NUMBER(*,2)".into()),
-            "the native type is kept within Oracle"
-        );
-        assert!(
-            d.column_type(&column("money", N::Other), Some(DbKind::Postgres))
-                .is_err()
-        );
+        assert!(d.column_type(&column("money", N::Other)).is_err());
     }
 
     #[test]
@@ -618,14 +587,11 @@ mod tests {
         let d = OracleDialect;
         let date = column("DATE", N::Timestamp { precision: Some(0) });
         assert_eq!(
-            d.default_expr(&date, "'9999-12-31 00:00:00'", Some(DbKind::Sqlite)),
+            d.default_expr(&date, "'9999-12-31 00:00:00'"),
             "TIMESTAMP '9999-12-31 00:00:00'"
         );
-        assert_eq!(
-            d.default_expr(&date, "CURRENT_TIMESTAMP", Some(DbKind::Sqlite)),
-            "SYSDATE"
-        );
-        assert_eq!(d.default_expr(&date, "'N'", Some(DbKind::Sqlite)), "'N'");
+        assert_eq!(d.default_expr(&date, "CURRENT_TIMESTAMP"), "SYSDATE");
+        assert_eq!(d.default_expr(&date, "'N'"), "'N'");
     }
 
     #[test]

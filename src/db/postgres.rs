@@ -8,9 +8,11 @@ use postgres::{Client, NoTls};
 
 use crate::catalog::{Column, IntervalFields, LobKind, NeutralType};
 use crate::config::{DbKind, DbUrl};
-use crate::migrations::{Applied, ApplyError, Migration, MigrationTarget, Statement, Version};
+use crate::migrations::{
+    Applied, ApplyError, HISTORY_TABLE as HISTORY, Migration, MigrationTarget, Statement,
+};
 
-use super::{Dialect, double_quote, in_default_case, split_at_semicolons};
+use super::{Dialect, Fold, fold_ident, split_at_semicolons};
 
 /// PostgreSQL's reserved key words (PostgreSQL documentation, Appendix C, "reserved" and
 /// "reserved (can be function or type)"): a name among them is quoted.
@@ -126,29 +128,14 @@ impl Dialect for PgDialect {
     }
 
     fn ident(&self, name: &str, source: Option<DbKind>) -> String {
-        if in_default_case(name, source) && !name.contains(['$', '#']) {
-            let lower = name.to_ascii_lowercase();
-            if RESERVED.contains(&name.to_ascii_uppercase().as_str()) {
-                double_quote(&lower)
-            } else {
-                lower
-            }
-        } else {
-            double_quote(name)
-        }
+        fold_ident(name, source, Fold::Lower, RESERVED, &[])
     }
 
-    fn column_type(&self, column: &Column, source: Option<DbKind>) -> Result<String, String> {
-        if source == Some(DbKind::Postgres) {
-            return Ok(column.native_type.clone());
-        }
+    fn column_type(&self, column: &Column) -> Result<String, String> {
         pg_type(&column.neutral_type, &column.native_type)
     }
 
-    fn default_expr(&self, column: &Column, expr: &str, source: Option<DbKind>) -> String {
-        if source == Some(DbKind::Postgres) {
-            return expr.to_string();
-        }
+    fn default_expr(&self, column: &Column, expr: &str) -> String {
         match expr.trim().to_ascii_uppercase().as_str() {
             "SYSDATE" => "LOCALTIMESTAMP(0)".to_string(),
             "SYSTIMESTAMP" => "CURRENT_TIMESTAMP".to_string(),
@@ -252,8 +239,6 @@ impl PgDb {
     }
 }
 
-const HISTORY: &str = "dbsub_schema_history";
-
 impl MigrationTarget for PgDb {
     fn kind(&self) -> DbKind {
         DbKind::Postgres
@@ -272,16 +257,7 @@ impl MigrationTarget for PgDb {
             &[],
         )?;
         rows.iter()
-            .map(|row| {
-                let version: String = row.get(0);
-                Ok(Applied {
-                    version: Version::parse(&version).with_context(|| {
-                        format!("{HISTORY} holds an invalid version `{version}`")
-                    })?,
-                    script: row.get(1),
-                    checksum: row.get(2),
-                })
-            })
+            .map(|row| Applied::from_history(row.get(0), row.get(1), row.get(2)))
             .collect()
     }
 
@@ -342,7 +318,7 @@ mod tests {
     #[test]
     fn oracle_types_in_postgres() {
         let d = PgDialect;
-        let t = |n| d.column_type(&column(n), Some(DbKind::Oracle)).unwrap();
+        let t = |n| d.column_type(&column(n)).unwrap();
         assert_eq!(
             t(NeutralType::Decimal {
                 precision: Some(10),

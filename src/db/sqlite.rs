@@ -17,9 +17,11 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::catalog::*;
 use crate::config::{DbKind, DbUrl};
-use crate::migrations::{Applied, ApplyError, Migration, MigrationTarget, Statement, Version};
+use crate::migrations::{
+    Applied, ApplyError, HISTORY_TABLE as HISTORY, Migration, MigrationTarget, Statement,
+};
 
-use super::{Dialect, double_quote, in_default_case, is_simple, split_at_semicolons};
+use super::{Dialect, Fold, fold_ident, split_at_semicolons};
 
 /// An open SQLite database and the schema name it stands for.
 pub struct SqliteDb {
@@ -1368,27 +1370,14 @@ impl Dialect for SqliteDialect {
     }
 
     fn ident(&self, name: &str, source: Option<DbKind>) -> String {
-        if in_default_case(name, source)
-            && is_simple(name, &[])
-            && !KEYWORDS.contains(&name.to_ascii_uppercase().as_str())
-        {
-            name.to_string()
-        } else {
-            double_quote(name)
-        }
+        fold_ident(name, source, Fold::Keep, KEYWORDS, &[])
     }
 
-    fn column_type(&self, column: &Column, source: Option<DbKind>) -> Result<String, String> {
-        if source == Some(DbKind::Sqlite) {
-            return Ok(column.native_type.clone());
-        }
+    fn column_type(&self, column: &Column) -> Result<String, String> {
         sqlite_type(&column.neutral_type, &column.native_type)
     }
 
-    fn default_expr(&self, _column: &Column, expr: &str, source: Option<DbKind>) -> String {
-        if source == Some(DbKind::Sqlite) {
-            return expr.to_string();
-        }
+    fn default_expr(&self, _column: &Column, expr: &str) -> String {
         match expr.trim().to_ascii_uppercase().as_str() {
             "SYSDATE" | "SYSTIMESTAMP" | "NOW()" | "LOCALTIMESTAMP" | "CURRENT_TIMESTAMP" => {
                 "CURRENT_TIMESTAMP".to_string()
@@ -1500,9 +1489,6 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
     }
 }
 
-/// The history table `dbsub migrate` keeps in every target.
-const HISTORY: &str = "dbsub_schema_history";
-
 impl MigrationTarget for SqliteDb {
     fn kind(&self) -> DbKind {
         DbKind::Sqlite
@@ -1519,18 +1505,12 @@ impl MigrationTarget for SqliteDb {
         let mut stmt = self
             .conn
             .prepare(&format!("SELECT version, script, checksum FROM {HISTORY}"))?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?;
-        let mut applied = Vec::new();
-        for row in rows {
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.map(|row| {
             let (version, script, checksum) = row?;
-            applied.push(Applied {
-                version: Version::parse(&version)
-                    .with_context(|| format!("{HISTORY} holds an invalid version `{version}`"))?,
-                script,
-                checksum,
-            });
-        }
-        Ok(applied)
+            Applied::from_history(version, script, checksum)
+        })
+        .collect()
     }
 
     fn apply(&mut self, migration: &Migration, statements: &[Statement]) -> Result<(), ApplyError> {

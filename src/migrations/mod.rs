@@ -181,12 +181,27 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The table in which `dbsub migrate` records applied migrations, in every target.
+pub const HISTORY_TABLE: &str = "dbsub_schema_history";
+
 /// A migration recorded as applied in a target's history table.
 #[derive(Clone, Debug)]
 pub struct Applied {
     pub version: Version,
     pub script: String,
     pub checksum: String,
+}
+
+impl Applied {
+    /// A row of the history table. Fails when its version does not parse.
+    pub fn from_history(version: String, script: String, checksum: String) -> Result<Applied> {
+        Ok(Applied {
+            version: Version::parse(&version)
+                .with_context(|| format!("{HISTORY_TABLE} holds an invalid version `{version}`"))?,
+            script,
+            checksum,
+        })
+    }
 }
 
 /// Why a migration did not apply: which statement failed (0-based index) and the database's

@@ -171,7 +171,7 @@ pub fn plan(
         let from = source.map_or("an unknown dialect".to_string(), |k| k.to_string());
         planner.warnings.push(format!(
             "views carried over unchanged from {from}; review their SQL for {}: {}",
-            dialect_word(options.dialect),
+            options.dialect.dialect_name(),
             planner.carried_views.join(", ")
         ));
     }
@@ -207,7 +207,7 @@ pub fn plan(
                     "Seed: {} ({}). Dialect: {}.",
                     seeds.join(", "),
                     direction_word(options.direction),
-                    dialect_word(options.dialect)
+                    options.dialect.dialect_name()
                 ),
                 format!(
                     "File {} of {count} of version {release}; apply in version order.",
@@ -232,14 +232,6 @@ pub fn plan(
         files,
         warnings,
     })
-}
-
-pub fn dialect_word(kind: DbKind) -> &'static str {
-    match kind {
-        DbKind::Oracle => "oracle",
-        DbKind::Postgres => "postgres",
-        DbKind::Sqlite => "sqlite",
-    }
 }
 
 fn direction_word(direction: Direction) -> &'static str {
@@ -289,7 +281,7 @@ impl Planner<'_> {
     fn not_translated(&mut self, bucket: Bucket, key: &ObjectKey, why: &str, source: &str) {
         self.warnings.push(format!(
             "not created in {} (kept as a comment in the {bucket} file): {key}: {why}",
-            dialect_word(self.options.dialect)
+            self.options.dialect.dialect_name()
         ));
         let content = self.bucket(bucket);
         content.items.push(Item::NotTranslated(NoteSql {
@@ -314,7 +306,7 @@ impl Planner<'_> {
             .map_or("an unknown dialect".to_string(), |k| k.to_string());
         format!(
             "{what} written for {from} cannot be translated to {}",
-            dialect_word(self.options.dialect)
+            self.options.dialect.dialect_name()
         )
     }
 
@@ -416,7 +408,13 @@ impl Planner<'_> {
     }
 
     fn column(&mut self, table: &Table, c: &crate::catalog::Column) -> ColumnSql {
-        let ty = match self.dialect.column_type(c, self.source) {
+        // Within one dialect the native type and default are kept as the source wrote them.
+        let same = self.same_dialect();
+        let ty = match if same {
+            Ok(c.native_type.clone())
+        } else {
+            self.dialect.column_type(c)
+        } {
             Ok(ty) => ty,
             Err(why) => {
                 self.warnings.push(format!(
@@ -440,7 +438,13 @@ impl Planner<'_> {
                 .default
                 .as_deref()
                 .filter(|_| identity.is_none() && generated.is_none())
-                .map(|d| self.dialect.default_expr(c, d, self.source)),
+                .map(|d| {
+                    if same {
+                        d.to_string()
+                    } else {
+                        self.dialect.default_expr(c, d)
+                    }
+                }),
             identity,
             generated,
             not_null: !c.nullable,
@@ -474,7 +478,7 @@ impl Planner<'_> {
                 fk.name,
                 table.schema,
                 table.name,
-                dialect_word(dialect)
+                dialect.dialect_name()
             ));
             return None;
         }
@@ -714,7 +718,7 @@ impl Planner<'_> {
             return;
         };
         if self.options.dialect != DbKind::Oracle {
-            let why = format!("{} has no synonyms", dialect_word(self.options.dialect));
+            let why = format!("{} has no synonyms", self.options.dialect.dialect_name());
             let text = format!(
                 "SYNONYM {} FOR {}.{}",
                 syn.name, syn.target_schema, syn.target_name

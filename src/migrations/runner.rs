@@ -39,7 +39,7 @@ pub fn migrate(
             dir.display()
         );
     }
-    let dialect_word = super::plan::dialect_word(target.kind());
+    let dialect_word = target.kind().dialect_name();
     if let Some(record) = read_existing(dir)?.record
         && record.dialect != dialect_word
     {
