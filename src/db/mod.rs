@@ -2,6 +2,7 @@
 //! nothing outside this folder knows a dialect's SQL (besides the DDL templates under
 //! `templates/<dialect>/`).
 
+pub(crate) mod lex;
 pub mod oracle;
 pub mod postgres;
 pub mod sqlite;

@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use super::{Migration, Version};
+use crate::db::lex::{Token, tokenize};
 
 pub const RECORD_FILE: &str = "dbsub-migrations.json";
 const FORMAT: &str = "dbsub-migrations";
@@ -167,7 +168,7 @@ pub fn scan_created(sql: &str) -> BTreeSet<(String, String)> {
         let w = words[i].to_ascii_uppercase();
         if w == "ADD" && upper(i + 1).as_deref() == Some("CONSTRAINT") {
             if let Some(name) = words.get(i + 2) {
-                found.insert(("CONSTRAINT".to_string(), unquote(name).to_ascii_uppercase()));
+                found.insert(("CONSTRAINT".to_string(), name.to_ascii_uppercase()));
             }
             continue;
         }
@@ -196,72 +197,35 @@ pub fn scan_created(sql: &str) -> BTreeSet<(String, String)> {
         if let Some(name) = words.get(k) {
             // `schema.name`: the name is the last part.
             let name = name.rsplit('.').next().unwrap_or(name);
-            found.insert((kind, unquote(name).to_ascii_uppercase()));
+            found.insert((kind, name.to_ascii_uppercase()));
         }
     }
     found
 }
 
-/// Words of SQL text outside comments and string literals; a dotted name (`"S"."T"`) stays one
-/// word, and punctuation separates words.
+/// The words of SQL text outside comments and string literals, quotes removed; a dotted name
+/// (`"S"."T"`) is one word, `S.T`.
 fn words(sql: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut chars = sql.chars().peekable();
-    let flush = |current: &mut String, out: &mut Vec<String>| {
-        if !current.is_empty() {
-            out.push(std::mem::take(current));
+    let mut out: Vec<String> = Vec::new();
+    let mut joins_previous = false;
+    for (_, token) in tokenize(sql) {
+        match token {
+            Token::Word { text, .. } => match out.last_mut() {
+                Some(last) if joins_previous => {
+                    last.push('.');
+                    last.push_str(&text);
+                }
+                _ => out.push(text),
+            },
+            Token::Punct('.') => {
+                joins_previous = true;
+                continue;
+            }
+            _ => {}
         }
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '-' if chars.peek() == Some(&'-') => {
-                flush(&mut current, &mut out);
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek() == Some(&'*') => {
-                flush(&mut current, &mut out);
-                let mut prev = ' ';
-                for c in chars.by_ref() {
-                    if prev == '*' && c == '/' {
-                        break;
-                    }
-                    prev = c;
-                }
-            }
-            '\'' => {
-                flush(&mut current, &mut out);
-                for c in chars.by_ref() {
-                    if c == '\'' {
-                        break;
-                    }
-                }
-            }
-            '"' => {
-                current.push('"');
-                for c in chars.by_ref() {
-                    current.push(c);
-                    if c == '"' {
-                        break;
-                    }
-                }
-            }
-            c if c.is_alphanumeric() || c == '_' || c == '$' || c == '#' || c == '.' => {
-                current.push(c)
-            }
-            _ => flush(&mut current, &mut out),
-        }
+        joins_previous = false;
     }
-    flush(&mut current, &mut out);
     out
-}
-
-fn unquote(name: &str) -> &str {
-    name.trim_matches('"')
 }
 
 #[cfg(test)]
