@@ -1,6 +1,4 @@
-{% for line in m.header -%}
--- {{ line }}
-{% endfor %}
+{% include "common/header.sql" %}
 {% for item in m.items -%}
 {% match item -%}
 {% when Item::Sequence with (s) -%}

@@ -6,17 +6,8 @@ CREATE TABLE {{ t.name }} (
     {%- if let Some(g) = c.generated %} GENERATED ALWAYS AS ({{ g }}) VIRTUAL{% endif %}
     {%- if let Some(d) = c.default %} DEFAULT {{ d }}{% endif %}
     {%- if c.not_null %} NOT NULL{% endif %}
-  {%- when Element::PrimaryKey with (k) -%}
-    {% if let Some(n) = k.name %}CONSTRAINT {{ n }} {% endif %}PRIMARY KEY ({{ k.columns }})
-  {%- when Element::Unique with (k) -%}
-    {% if let Some(n) = k.name %}CONSTRAINT {{ n }} {% endif %}UNIQUE ({{ k.columns }})
-  {%- when Element::Check with (k) -%}
-    {% if let Some(n) = k.name %}CONSTRAINT {{ n }} {% endif %}CHECK ({{ k.expression }})
-  {%- when Element::ForeignKey with (fk) -%}
-    CONSTRAINT {{ fk.name }} FOREIGN KEY ({{ fk.columns }}) REFERENCES {{ fk.ref_table }} ({{ fk.ref_columns }})
-    {%- if let Some(action) = fk.on_delete %} ON DELETE {{ action }}{% endif %}
-    {%- if let Some(action) = fk.on_update %} ON UPDATE {{ action }}{% endif %}
-    {%- if fk.deferrable %} DEFERRABLE INITIALLY {% if fk.initially_deferred %}DEFERRED{% else %}IMMEDIATE{% endif %}{% endif %}
+  {%- when _ -%}
+    {% include "common/table_constraint.sql" %}
   {%- endmatch %}{% if !loop.last %},{% endif %}
 {%- endfor %}
 );

@@ -1,0 +1,3 @@
+{% for line in m.header -%}
+-- {{ line }}
+{% endfor %}
