@@ -76,8 +76,9 @@ pub enum Command {
     Demo(DemoArgs),
 }
 
-#[derive(Args, Debug)]
-pub struct ShowDepsArgs {
+/// How the user names the objects to start from, and the objects to leave out.
+#[derive(Args, Debug, Clone, Default)]
+pub struct SeedArgs {
     /// The object to start from: NAME or SCHEMA.NAME (case-insensitive when unambiguous).
     /// Repeat for several seeds.
     #[arg(long = "seed-object", value_name = "NAME", required = true)]
@@ -92,6 +93,17 @@ pub struct ShowDepsArgs {
     #[arg(long = "object-type", value_name = "T", value_parser = parse_kind)]
     pub object_type: Option<ObjectKind>,
 
+    /// Leave out these objects and whatever is reachable only through them (NAME or
+    /// SCHEMA.NAME; repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowDepsArgs {
+    #[command(flatten)]
+    pub seeds: SeedArgs,
+
     /// parents: what the seed needs; children: what needs the seed; both: the children and
     /// everything they need.
     #[arg(long, value_enum, default_value_t = Direction::Parents)]
@@ -100,11 +112,6 @@ pub struct ShowDepsArgs {
     /// Walk at most N edges from the seed.
     #[arg(long, value_name = "N")]
     pub depth: Option<usize>,
-
-    /// Leave out these objects and whatever is reachable only through them (NAME or
-    /// SCHEMA.NAME; repeatable).
-    #[arg(long, value_name = "NAME")]
-    pub exclude: Vec<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -140,17 +147,8 @@ pub enum MigrationDirection {
 
 #[derive(Args, Debug)]
 pub struct CreateMigrationsArgs {
-    /// The object to start from: NAME or SCHEMA.NAME. Repeat for several seeds.
-    #[arg(long = "seed-object", value_name = "NAME", required = true)]
-    pub seed_objects: Vec<String>,
-
-    /// Look the seed objects up in this schema only.
-    #[arg(long, value_name = "S")]
-    pub schema: Option<String>,
-
-    /// Look the seed objects up among objects of this type only.
-    #[arg(long = "object-type", value_name = "T", value_parser = parse_kind)]
-    pub object_type: Option<ObjectKind>,
+    #[command(flatten)]
+    pub seeds: SeedArgs,
 
     /// The folder to write into (created if missing).
     #[arg(
@@ -181,10 +179,6 @@ pub struct CreateMigrationsArgs {
     /// Create every object in this schema (names are unqualified otherwise). Not for SQLite.
     #[arg(long, value_name = "S")]
     pub target_schema: Option<String>,
-
-    /// Leave out these objects and what is reachable only through them (repeatable).
-    #[arg(long, value_name = "NAME")]
-    pub exclude: Vec<String>,
 
     /// Also write the grants on the created objects.
     #[arg(long)]

@@ -1,10 +1,8 @@
 //! `dbsub create-migrations`: Flyway files that create a seed's closure.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use petgraph::graph::NodeIndex;
 
 use crate::catalog::Catalog;
 use crate::cli::{Cli, CreateMigrationsArgs, MigrationDirection};
@@ -40,11 +38,12 @@ pub enum Outcome {
 /// or a folder that cannot be written (then nothing new is left in it).
 pub fn write(catalog: &Catalog, args: &CreateMigrationsArgs) -> Result<Outcome> {
     let graph = DepGraph::build(catalog);
-    let seeds = graph.find_all(&args.seed_objects, args.schema.as_deref(), args.object_type)?;
-    let exclude: HashSet<NodeIndex> = graph
-        .find_all(&args.exclude, None, None)?
-        .into_iter()
-        .collect();
+    let (seeds, exclude) = graph.seeds_and_exclusions(
+        &args.seeds.seed_objects,
+        args.seeds.schema.as_deref(),
+        args.seeds.object_type,
+        &args.seeds.exclude,
+    )?;
     let direction = match args.direction {
         MigrationDirection::Parents => Direction::Parents,
         MigrationDirection::Both => Direction::Both,

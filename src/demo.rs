@@ -12,7 +12,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use crate::catalog::{CatalogReader, ObjectQuery};
-use crate::cli::{Cli, CreateMigrationsArgs, DemoArgs, MigrationDialect, MigrationDirection};
+use crate::cli::{
+    Cli, CreateMigrationsArgs, DemoArgs, MigrationDialect, MigrationDirection, SeedArgs,
+};
 use crate::config::{DEMO_SOURCE_URL, DEMO_TARGET_URL, DbUrl};
 use crate::create_migrations::{self, Outcome};
 use crate::db::sqlite::SqliteDb;
@@ -75,16 +77,16 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
     // Migrations for SEEDLOT's closure, applied to an empty local SQLite database.
     let folder = PathBuf::from(DEMO_MIGRATIONS);
     let request = CreateMigrationsArgs {
-        seed_objects: vec![SEED.to_string()],
-        schema: None,
-        object_type: None,
+        seeds: SeedArgs {
+            seed_objects: vec![SEED.to_string()],
+            ..SeedArgs::default()
+        },
         migration_folder: folder.clone(),
         migration_name: None,
         migration_version: None,
         dialect: MigrationDialect::Sqlite,
         direction: MigrationDirection::Parents,
         target_schema: None,
-        exclude: Vec::new(),
         grants: false,
     };
     output::note(

@@ -1,9 +1,6 @@
 //! `dbsub show-deps`: the closure of a seed object, rendered as a tree or a graph.
 
-use std::collections::HashSet;
-
 use anyhow::Result;
-use petgraph::graph::NodeIndex;
 
 use crate::cli::{Cli, ShowDepsArgs};
 use crate::config::Config;
@@ -14,12 +11,12 @@ use crate::{output, structural};
 pub fn run(cli: &Cli, config: &Config, args: &ShowDepsArgs) -> Result<()> {
     let catalog = structural::load(cli, config, &[])?;
     let graph = DepGraph::build(&catalog);
-    let seeds = graph.find_all(&args.seed_objects, args.schema.as_deref(), args.object_type)?;
-    // --schema and --object-type narrow the seeds only: an exclusion may be of any kind.
-    let exclude: HashSet<NodeIndex> = graph
-        .find_all(&args.exclude, None, None)?
-        .into_iter()
-        .collect();
+    let (seeds, exclude) = graph.seeds_and_exclusions(
+        &args.seeds.seed_objects,
+        args.seeds.schema.as_deref(),
+        args.seeds.object_type,
+        &args.seeds.exclude,
+    )?;
     let closure = Closure::compute(
         &graph,
         &seeds,

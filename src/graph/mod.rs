@@ -18,7 +18,7 @@ pub mod closure;
 pub mod order;
 pub mod render;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use petgraph::Direction as PgDirection;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
@@ -230,6 +230,20 @@ impl DepGraph {
             }
         }
         Ok(nodes)
+    }
+
+    /// The seeds and the exclusions a user named. `schema` and `kind` narrow the seeds only:
+    /// an exclusion may be of any kind and schema.
+    pub fn seeds_and_exclusions(
+        &self,
+        seeds: &[String],
+        schema: Option<&str>,
+        kind: Option<ObjectKind>,
+        exclude: &[String],
+    ) -> Result<(Vec<NodeIndex>, HashSet<NodeIndex>), lookup::LookupError> {
+        let seeds = self.find_all(seeds, schema, kind)?;
+        let exclude = self.find_all(exclude, None, None)?.into_iter().collect();
+        Ok((seeds, exclude))
     }
 
     /// Edges to what `node` needs: (edge, parent).
