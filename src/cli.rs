@@ -67,6 +67,15 @@ pub enum Command {
     /// reads the same files.
     Migrate(MigrateArgs),
 
+    /// Extract the rows of a subset from a source database into the store, as zstd CSV parts
+    /// and a manifest.
+    #[command(after_help = "Examples:\n  \
+            dbsub extract SQLITE DEMO --seed-object SEEDLOT --where \"SEEDLOT_NUMBER LIKE '6%'\"\n  \
+            dbsub extract SQLITE DEMO --seed-object SEEDLOT --where \"SEEDLOT_NUMBER LIKE '6%'\" --dry-run\n  \
+            dbsub extract ORA PROD --plan seedlot.toml --subset seedlot --jobs 4\n  \
+            dbsub extract ORA PROD --plan seedlot.toml --refresh --format json")]
+    Extract(ExtractArgs),
+
     /// Work with catalog snapshots.
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -203,6 +212,109 @@ pub struct MigrateArgs {
     pub migration_folder: PathBuf,
 }
 
+#[derive(Args, Debug)]
+pub struct ExtractArgs {
+    /// The source's database type: ORA, PG or SQLITE (reads DBSUB_SOURCE_<DBTYPE>_<ENV>)
+    #[arg(value_name = "DBTYPE", value_enum)]
+    pub kind: DbKind,
+
+    /// The environment to read from and whose store to write to (DBSUB_STORE_<ENV>), e.g. PROD
+    #[arg(value_name = "ENV")]
+    pub env: String,
+
+    /// A seed table (repeatable); every row it references comes along
+    #[arg(
+        long = "seed-object",
+        value_name = "NAME",
+        required_unless_present = "plan",
+        conflicts_with = "plan"
+    )]
+    pub seed_objects: Vec<String>,
+
+    /// Which seed rows, as an SQL condition on the seed table (all rows when absent)
+    #[arg(long = "where", value_name = "SQL", requires = "seed_objects")]
+    pub condition: Option<String>,
+
+    /// The schema of names given without one
+    #[arg(long, value_name = "S")]
+    pub schema: Option<String>,
+
+    /// A subset plan file (TOML): seeds, children, passthrough, excluded tables, virtual
+    /// foreign keys (docs/extract.md)
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+
+    /// Write only these tables of the subset (repeatable); the other tables of an existing
+    /// extract are kept
+    #[arg(long = "table", value_name = "T")]
+    pub tables: Vec<String>,
+
+    /// Start over: delete the subset's extract in the store first
+    #[arg(long)]
+    pub refresh: bool,
+
+    /// Tables written at once, each with its own connection in the same snapshot
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+
+    /// The subset's name in the store (default: the plan's name, else `default`)
+    #[arg(long, value_name = "NAME")]
+    pub subset: Option<String>,
+
+    /// Print the plan (tables, why each is included, estimated and exact row counts) and
+    /// write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// CSV bytes per part before compression (K, M, G suffixes)
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
+    pub part_size: u64,
+
+    /// Memory for the key sets of the closure before they spill to disk (K, M, G suffixes)
+    #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
+    pub key_memory: u64,
+
+    /// The summary's format
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+/// How a command's closing summary is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SummaryFormat {
+    /// A table for people
+    Text,
+    /// One JSON document for scripts
+    Json,
+}
+
+/// Parses a size: bytes, or a number with a K, M or G suffix (powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, ""),
+    };
+    let n: u64 = digits.parse().map_err(|_| {
+        format!("`{text}` is not a size: write a number, optionally with K, M or G")
+    })?;
+    let factor: u64 = match unit
+        .trim()
+        .to_ascii_uppercase()
+        .trim_end_matches(['B', 'I'])
+    {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => return Err(format!("`{text}` has an unknown unit: use K, M or G")),
+    };
+    match n.checked_mul(factor) {
+        Some(0) | None => Err(format!("`{text}` is not a usable size")),
+        Some(size) => Ok(size),
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum CatalogCommand {
     /// Write the structural database's catalog to a JSON snapshot that other commands read
@@ -248,6 +360,16 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse_with_units() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("256M"), Ok(256 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12Q").unwrap_err().contains("unknown unit"));
     }
 
     #[test]

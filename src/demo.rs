@@ -15,13 +15,15 @@ use crate::catalog::{CatalogReader, ObjectQuery};
 use crate::cli::{
     Cli, CreateMigrationsArgs, DemoArgs, MigrationDialect, MigrationDirection, SeedArgs,
 };
-use crate::config::{DEMO_SOURCE_URL, DEMO_TARGET_URL, DbUrl};
+use crate::config::{Config, DEMO_SOURCE_URL, DEMO_TARGET_URL, DbKind, DbUrl};
 use crate::create_migrations::{self, Outcome};
 use crate::db::sqlite::SqliteDb;
+use crate::extract;
 use crate::graph::render::Report;
 use crate::graph::{Closure, ClosureOptions, DepGraph, order};
 use crate::migrate;
 use crate::output::{self, plural};
+use crate::subset::Plan;
 
 pub use generate::{DemoStats, build_demo_database};
 
@@ -33,6 +35,9 @@ const SEED: &str = "SEEDLOT";
 
 /// Where the demo writes its SQLite migrations.
 const DEMO_MIGRATIONS: &str = "data/migrations";
+
+/// The demo's seed rows: the first 500 seedlots.
+const DEMO_WHERE: &str = "SEEDLOT_NUMBER < '60500'";
 
 pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
     let url = DbUrl::parse(DEMO_SOURCE_URL)?;
@@ -106,13 +111,48 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
             applied.trim_end()
         ),
     );
+    // The rows: SEEDLOT's subset into the demo's file store.
+    output::note(
+        cli.quiet,
+        &format!(
+            "\nExtract (dbsub extract SQLITE DEMO --seed-object {SEED} --where \"{DEMO_WHERE}\" \
+             --refresh):"
+        ),
+    );
+    let request = extract::Request {
+        kind: DbKind::Sqlite,
+        env: "DEMO".to_string(),
+        plan: Plan::from_flags(&[SEED.to_string()], Some(DEMO_WHERE), None),
+        subset: "default".to_string(),
+        tables: Vec::new(),
+        refresh: true,
+        jobs: 2,
+        dry_run: false,
+        part_size: 256 << 20,
+        key_memory: 512 << 20,
+        quiet: true,
+    };
+    let summary = extract::extract(&Config::default(), &request, Some(catalog.clone()))?
+        .expect("not a dry run");
+    output::note(
+        cli.quiet,
+        &format!(
+            "  {} rows of {} ({}) in {}/{}",
+            summary.rows,
+            plural(summary.tables.len(), "table"),
+            extract::human_bytes(summary.bytes),
+            summary.store,
+            summary.manifest
+        ),
+    );
     output::note(
         cli.quiet,
         &format!(
             "\nNext:\n  dbsub show-deps --seed-object {SEED} --format mermaid   # draw it\n  \
              dbsub show-deps --seed-object {SEED} --direction children   # what needs it\n  \
              dbsub create-migrations --seed-object {SEED} --migration-folder /tmp/oracle   # Oracle DDL\n  \
-             dbsub catalog export --out catalog.json   # an offline snapshot of the schema"
+             dbsub catalog export --out catalog.json   # an offline snapshot of the schema\n  \
+             dbsub extract SQLITE DEMO --seed-object {SEED} --where \"{DEMO_WHERE}\" --dry-run --subset x   # the subset plan"
         ),
     );
     Ok(())

@@ -8,6 +8,7 @@
 //! - one orchestration module per command: [`show_deps`], [`create_migrations`],
 //!   [`migrate`], [`catalog_export`], [`demo`].
 
+pub mod archive;
 pub mod catalog;
 pub mod catalog_export;
 pub mod cli;
@@ -16,9 +17,11 @@ pub mod config;
 pub mod create_migrations;
 pub mod db;
 pub mod demo;
+pub mod extract;
 pub mod graph;
 pub mod migrate;
 pub mod migrations;
 pub mod output;
 pub mod show_deps;
 pub mod structural;
+pub mod subset;

@@ -33,7 +33,7 @@ fn demo_builds_the_database_and_shows_seedlot() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     made.sort();
-    assert_eq!(made, ["demo.db", "local.db", "migrations"]);
+    assert_eq!(made, ["demo.db", "local.db", "migrations", "store"]);
     assert!(
         notes.contains("Wrote 3 migrations to data/migrations (version 1.0.0, sqlite)"),
         "{notes}"
@@ -41,6 +41,16 @@ fn demo_builds_the_database_and_shows_seedlot() {
     assert!(
         notes.contains("Migrated sqlite://data/local.db: 3 migrations applied now, 0 before."),
         "{notes}"
+    );
+    // SEEDLOT's subset in the demo's file store, with its manifest.
+    assert!(
+        notes.contains("in file://data/store/DEMO/SQLITE/default/manifest.json"),
+        "{notes}"
+    );
+    assert!(
+        ws.path()
+            .join("data/store/DEMO/SQLITE/default/data/THE.SEEDLOT/part-00000.csv.zst")
+            .exists()
     );
 
     // A second run reuses it; --quiet leaves only the result.

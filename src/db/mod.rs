@@ -8,10 +8,13 @@ pub mod postgres;
 pub mod sqlite;
 
 use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
 
-use crate::catalog::{CatalogReader, Column};
+use crate::archive::value::Value;
+use crate::catalog::{CatalogReader, Column, Table};
 use crate::config::{DbKind, DbUrl};
 use crate::migrations::{MigrationTarget, Statement};
+use crate::subset::keys::{Key, KeyValue};
 
 /// Opens a catalog reader on the database `url` names.
 ///
@@ -35,6 +38,92 @@ pub fn migration_target(url: &DbUrl) -> Result<Box<dyn MigrationTarget>> {
         DbKind::Postgres => Ok(Box::new(postgres::PgDb::connect(url)?)),
         DbKind::Oracle => Ok(Box::new(oracle::OracleDb::connect(url)?)),
     }
+}
+
+/// Opens `count` readers on the database `url` names, all in one consistent snapshot: every
+/// read through any of them sees the same data, whatever is written to the database meanwhile.
+///
+/// Fails when the database cannot be opened or reached, or the snapshot cannot be taken.
+pub fn row_sources(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>> {
+    match url.kind() {
+        DbKind::Sqlite => sqlite::SqliteSource::open(url, count),
+        kind @ (DbKind::Oracle | DbKind::Postgres) => bail!(
+            "extracting rows from a {kind} database ({url}) is not part of this build yet: \
+             only SQLite sources are"
+        ),
+    }
+}
+
+/// A column of a key: a named column, or the source's row locator for a table without a
+/// usable key (SQLite's rowid, PostgreSQL's ctid, Oracle's ROWID — each stable within one
+/// snapshot).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum KeyColumn {
+    Column(String),
+    Locator,
+}
+
+/// Which rows of a table a read returns.
+#[derive(Clone, Copy, Debug)]
+pub enum RowFilter<'a> {
+    All,
+    /// A user's SQL condition, as written (the seed's `--where`).
+    Where(&'a str),
+    /// The rows whose `columns` equal one of `keys` (encoded by [`crate::subset::keys`]); at
+    /// most [`RowSource::max_batch`] keys.
+    In {
+        columns: &'a [KeyColumn],
+        keys: &'a [Key],
+    },
+}
+
+/// What identifies the snapshot an extract read: recorded in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// How the snapshot was taken, e.g. `read transaction`, `repeatable read`, `SCN`.
+    pub kind: String,
+    /// The snapshot's identifier (SCN, exported snapshot id) or the time it was taken.
+    pub id: String,
+}
+
+/// Reads rows from a source database, read-only, inside one snapshot. Reads are streaming:
+/// memory does not grow with the number of rows.
+pub trait RowSource: Send {
+    fn snapshot(&self) -> &Snapshot;
+
+    /// The most keys one [`RowFilter::In`] may carry.
+    fn max_batch(&self) -> usize;
+
+    /// Whether `table` has a row locator ([`KeyColumn::Locator`]).
+    fn has_locator(&mut self, table: &Table) -> Result<bool>;
+
+    /// An estimate of the number of rows of `table` (statistics where the source keeps them).
+    fn estimate_rows(&mut self, table: &Table) -> Result<u64>;
+
+    /// Calls `each` with the values of `columns` for every row of `table` that `filter`
+    /// selects, in the order of `order_by`.
+    fn scan_keys(
+        &mut self,
+        table: &Table,
+        columns: &[KeyColumn],
+        order_by: &[KeyColumn],
+        filter: RowFilter<'_>,
+        each: &mut dyn FnMut(&[KeyValue<'_>]) -> Result<()>,
+    ) -> Result<()>;
+
+    /// Calls `each` with every archived column (`columns`, in that order) of every row that
+    /// `filter` selects, in the order of `order_by`, after skipping the first `skip` rows.
+    /// Values are converted by each column's neutral type; a value that does not fit its type
+    /// fails with a message naming the table, the row and the column.
+    fn read_rows(
+        &mut self,
+        table: &Table,
+        columns: &[&Column],
+        order_by: &[KeyColumn],
+        filter: RowFilter<'_>,
+        skip: u64,
+        each: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
+    ) -> Result<()>;
 }
 
 /// What DDL generation needs to know about a dialect.

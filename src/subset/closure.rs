@@ -1,0 +1,450 @@
+//! The row closure: the seed rows, then every row they reference through foreign keys,
+//! recursively to a fixpoint (cycles and self-references included), then the children the plan
+//! asks for, whose parents are closed over too.
+//!
+//! Only keys travel: each table's selected rows are held as a [`KeySet`] of its identity
+//! (primary key, else a NOT NULL unique key, else the source's row locator). Lookups go to the
+//! source in batches of [`RowSource::max_batch`] keys, never one query per row.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result, bail};
+
+use crate::catalog::Table;
+use crate::db::{KeyColumn, RowFilter, RowSource};
+
+use super::keys::{Budget, Key, KeyQueue, KeySet, KeyValue, encode};
+use super::{Reason, Scope};
+
+/// Which rows of a table the extract writes.
+pub enum Selection {
+    /// Every row.
+    All,
+    /// Exactly the rows of the seed's condition.
+    Where(String),
+    /// The rows with these identities.
+    Keys(Box<KeySet>),
+}
+
+/// The rows selected in one table of the scope.
+pub struct TableRows {
+    /// The columns that identify a row, and the order rows are read in.
+    pub identity: Vec<KeyColumn>,
+    pub selection: Selection,
+    /// The number of rows selected.
+    pub rows: u64,
+}
+
+/// Counters of the work the closure did.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stats {
+    /// Queries sent to the source.
+    pub queries: u64,
+    /// Key sets that moved to disk.
+    pub spilled: u64,
+}
+
+/// The identity of `table`: its primary key, else a unique key of NOT NULL columns, else the
+/// source's row locator.
+pub fn identity(table: &Table, source: &mut dyn RowSource) -> Result<Vec<KeyColumn>> {
+    if let Some(pk) = &table.primary_key {
+        return Ok(pk.columns.iter().cloned().map(KeyColumn::Column).collect());
+    }
+    let not_null = |cols: &[String]| {
+        cols.iter()
+            .all(|c| table.column(c).is_some_and(|col| !col.nullable))
+    };
+    if let Some(uk) = table.unique_keys.iter().find(|k| not_null(&k.columns)) {
+        return Ok(uk.columns.iter().cloned().map(KeyColumn::Column).collect());
+    }
+    if source.has_locator(table)? {
+        return Ok(vec![KeyColumn::Locator]);
+    }
+    bail!(
+        "{}.{} has no primary key, no unique key of NOT NULL columns and no row locator: \
+         declare a key, or make it a passthrough table",
+        table.schema,
+        table.name
+    )
+}
+
+struct State {
+    cols: Vec<KeyColumn>,
+    identity: Vec<KeyColumn>,
+    id_pos: Vec<usize>,
+    /// Outgoing edges followed upwards: (edge, positions of its columns).
+    out: Vec<(usize, Vec<usize>)>,
+    /// Children rules where this table is the parent: (rule, positions of referenced columns).
+    down: Vec<(usize, Vec<usize>)>,
+    all: bool,
+    selected: KeySet,
+    rows: u64,
+    seed_rows: u64,
+}
+
+struct EdgeState {
+    requested: KeySet,
+    pending: KeyQueue,
+}
+
+struct RuleState {
+    expanded: KeySet,
+    /// (parent key, level of the children it will bring).
+    pending: std::collections::VecDeque<(u32, KeyQueue)>,
+    /// Positions of the edge's columns in the child's state.
+    child_fk_pos: Vec<usize>,
+}
+
+/// Pending keys kept in memory per queue before it spills.
+const QUEUE_MEMORY_KEYS: usize = 100_000;
+
+/// Computes the selected rows of every table of `scope`. `progress` hears about each lookup
+/// (table and rows selected so far).
+pub fn close(
+    scope: &Scope,
+    source: &mut dyn RowSource,
+    budget: &Budget,
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<(Vec<TableRows>, Stats)> {
+    let mut stats = Stats::default();
+    let mut states = Vec::with_capacity(scope.tables.len());
+    for t in &scope.tables {
+        let identity = identity(&t.table, source)?;
+        let mut cols = Vec::new();
+        let id_pos = positions(&mut cols, &identity);
+        states.push(State {
+            cols,
+            identity,
+            id_pos,
+            out: Vec::new(),
+            down: Vec::new(),
+            all: matches!(
+                t.reason,
+                Reason::Passthrough | Reason::Seed { condition: None }
+            ),
+            selected: KeySet::new(budget),
+            rows: 0,
+            seed_rows: 0,
+        });
+    }
+    for (e, edge) in scope.edges.iter().enumerate() {
+        let cols: Vec<KeyColumn> = edge
+            .foreign_key
+            .columns
+            .iter()
+            .cloned()
+            .map(KeyColumn::Column)
+            .collect();
+        let state = &mut states[edge.child];
+        let pos = positions(&mut state.cols, &cols);
+        state.out.push((e, pos));
+    }
+    let mut rules = Vec::with_capacity(scope.child_rules.len());
+    for (r, rule) in scope.child_rules.iter().enumerate() {
+        let edge = &scope.edges[rule.edge];
+        let refs: Vec<KeyColumn> = edge
+            .foreign_key
+            .ref_columns
+            .iter()
+            .cloned()
+            .map(KeyColumn::Column)
+            .collect();
+        let parent = &mut states[edge.parent];
+        let pos = positions(&mut parent.cols, &refs);
+        parent.down.push((r, pos));
+        let child_fk_pos = states[edge.child]
+            .out
+            .iter()
+            .find(|(e, _)| *e == rule.edge)
+            .map(|(_, p)| p.clone())
+            .expect("every rule's edge is an outgoing edge of its child");
+        rules.push(RuleState {
+            expanded: KeySet::new(budget),
+            pending: Default::default(),
+            child_fk_pos,
+        });
+    }
+    let mut edges: Vec<EdgeState> = scope
+        .edges
+        .iter()
+        .map(|_| EdgeState {
+            requested: KeySet::new(budget),
+            pending: KeyQueue::new(QUEUE_MEMORY_KEYS, budget),
+        })
+        .collect();
+
+    let mut engine = Engine {
+        scope,
+        states,
+        edges: &mut edges,
+        rules: &mut rules,
+        buf: Vec::new(),
+        all: Vec::new(),
+        budget: budget.clone(),
+    };
+    engine.all = engine.states.iter().map(|s| s.all).collect();
+
+    // Seeds and passthrough tables: one scan each.
+    for (i, t) in scope.tables.iter().enumerate() {
+        let (filter, level) = match &t.reason {
+            Reason::Seed { condition: Some(c) } => (RowFilter::Where(c.as_str()), Some(0)),
+            Reason::Seed { condition: None } => (RowFilter::All, Some(0)),
+            Reason::Passthrough => (RowFilter::All, None),
+            _ => continue,
+        };
+        let (cols, order) = (
+            engine.states[i].cols.clone(),
+            engine.states[i].identity.clone(),
+        );
+        stats.queries += 1;
+        source
+            .scan_keys(&t.table, &cols, &order, filter, &mut |row| {
+                engine.take_row(i, row, level).map(|_| ())
+            })
+            .with_context(|| {
+                format!(
+                    "cannot select the rows of {}",
+                    t.table.key().qualified_name()
+                )
+            })?;
+        let state = &mut engine.states[i];
+        state.seed_rows = if state.all {
+            state.rows
+        } else {
+            state.selected.len()
+        };
+        progress(&t.table.key().qualified_name(), state.seed_rows);
+    }
+
+    loop {
+        // Parents first: the subset must stay closed whatever else is added.
+        if let Some(e) = (0..engine.edges.len()).find(|&e| !engine.edges[e].pending.is_empty()) {
+            let batch = engine.edges[e].pending.pop_batch(source.max_batch())?;
+            let edge = &scope.edges[e];
+            let parent = edge.parent;
+            let refs: Vec<KeyColumn> = edge
+                .foreign_key
+                .ref_columns
+                .iter()
+                .cloned()
+                .map(KeyColumn::Column)
+                .collect();
+            let (cols, order) = (
+                engine.states[parent].cols.clone(),
+                engine.states[parent].identity.clone(),
+            );
+            let table = &scope.tables[parent].table;
+            stats.queries += 1;
+            source
+                .scan_keys(
+                    table,
+                    &cols,
+                    &order,
+                    RowFilter::In {
+                        columns: &refs,
+                        keys: &batch,
+                    },
+                    &mut |row| engine.take_row(parent, row, None).map(|_| ()),
+                )
+                .with_context(|| {
+                    format!("cannot look up rows of {}", table.key().qualified_name())
+                })?;
+            progress(
+                &table.key().qualified_name(),
+                engine.states[parent].selected.len(),
+            );
+            continue;
+        }
+        let Some(r) = (0..engine.rules.len()).find(|&r| !engine.rules[r].pending.is_empty()) else {
+            break;
+        };
+        let (level, batch) = {
+            let pending = &mut engine.rules[r].pending;
+            let (level, queue) = pending.front_mut().expect("non-empty");
+            let level = *level;
+            let batch = queue.pop_batch(source.max_batch())?;
+            if queue.is_empty() {
+                pending.pop_front();
+            }
+            (level, batch)
+        };
+        let rule = scope.child_rules[r];
+        let edge = &scope.edges[rule.edge];
+        let child = edge.child;
+        let fk_cols: Vec<KeyColumn> = edge
+            .foreign_key
+            .columns
+            .iter()
+            .cloned()
+            .map(KeyColumn::Column)
+            .collect();
+        let (cols, order) = (
+            engine.states[child].cols.clone(),
+            engine.states[child].identity.clone(),
+        );
+        let fk_pos = engine.rules[r].child_fk_pos.clone();
+        let mut per_parent: HashMap<Vec<u8>, u64> = HashMap::new();
+        let table = &scope.tables[child].table;
+        stats.queries += 1;
+        source
+            .scan_keys(
+                table,
+                &cols,
+                &order,
+                RowFilter::In {
+                    columns: &fk_cols,
+                    keys: &batch,
+                },
+                &mut |row| {
+                    if let Some(cap) = rule.cap {
+                        let mut k = Vec::new();
+                        encode(&pick(row, &fk_pos), &mut k);
+                        let n = per_parent.entry(k).or_insert(0);
+                        if *n >= cap {
+                            return Ok(());
+                        }
+                        *n += 1;
+                    }
+                    engine.take_row(child, row, Some(level)).map(|_| ())
+                },
+            )
+            .with_context(|| {
+                format!(
+                    "cannot look up the children in {}",
+                    table.key().qualified_name()
+                )
+            })?;
+        progress(
+            &table.key().qualified_name(),
+            engine.states[child].selected.len(),
+        );
+    }
+
+    let spilled = engine
+        .states
+        .iter()
+        .filter(|s| s.selected.spilled())
+        .count() as u64;
+    stats.spilled = spilled;
+    let result = engine
+        .states
+        .into_iter()
+        .zip(&scope.tables)
+        .map(|(s, t)| {
+            let rows = if s.all { s.rows } else { s.selected.len() };
+            let selection = match &t.reason {
+                _ if s.all => Selection::All,
+                // Nothing but the seed's own rows: read them with its condition.
+                Reason::Seed { condition: Some(c) } if s.selected.len() == s.seed_rows => {
+                    Selection::Where(c.clone())
+                }
+                _ => Selection::Keys(Box::new(s.selected)),
+            };
+            TableRows {
+                identity: s.identity,
+                selection,
+                rows,
+            }
+        })
+        .collect();
+    Ok((result, stats))
+}
+
+struct Engine<'a> {
+    scope: &'a Scope,
+    states: Vec<State>,
+    edges: &'a mut Vec<EdgeState>,
+    rules: &'a mut Vec<RuleState>,
+    buf: Vec<u8>,
+    /// Whether each table is selected whole (no lookups into it are needed).
+    all: Vec<bool>,
+    budget: Budget,
+}
+
+impl Engine<'_> {
+    /// Records one row of table `t`; `level` is its distance in child steps from a seed, `None`
+    /// for a row reached as a parent (whose children are not followed). False when the row was
+    /// already selected.
+    fn take_row(&mut self, t: usize, row: &[KeyValue<'_>], level: Option<u32>) -> Result<bool> {
+        let state = &mut self.states[t];
+        if state.all {
+            state.rows += 1;
+        } else {
+            self.buf.clear();
+            encode(&pick(row, &state.id_pos), &mut self.buf);
+            if !state.selected.insert(&self.buf)? {
+                return Ok(false);
+            }
+        }
+        for (e, pos) in &state.out {
+            let values = pick(row, pos);
+            if values.contains(&KeyValue::Null) {
+                continue;
+            }
+            let parent = self.scope.edges[*e].parent;
+            if parent != t && self.all[parent] {
+                continue;
+            }
+            self.buf.clear();
+            encode(&values, &mut self.buf);
+            let edge = &mut self.edges[*e];
+            if edge.requested.insert(&self.buf)? {
+                edge.pending.push(&self.buf)?;
+            }
+        }
+        if let Some(level) = level {
+            for (r, pos) in &state.down {
+                let rule = self.scope.child_rules[*r];
+                if level + 1 > rule.depth {
+                    continue;
+                }
+                let values = pick(row, pos);
+                if values.contains(&KeyValue::Null) {
+                    continue;
+                }
+                self.buf.clear();
+                encode(&values, &mut self.buf);
+                let rs = &mut self.rules[*r];
+                if rs.expanded.insert(&self.buf)? {
+                    if rs.pending.back().is_none_or(|(l, _)| *l != level + 1) {
+                        let queue = KeyQueue::new(QUEUE_MEMORY_KEYS, &self.budget);
+                        rs.pending.push_back((level + 1, queue));
+                    }
+                    rs.pending
+                        .back_mut()
+                        .expect("pushed above")
+                        .1
+                        .push(&self.buf)?;
+                }
+            }
+        }
+        Ok(true)
+    }
+}
+
+fn positions(cols: &mut Vec<KeyColumn>, wanted: &[KeyColumn]) -> Vec<usize> {
+    wanted
+        .iter()
+        .map(|w| match cols.iter().position(|c| c == w) {
+            Some(p) => p,
+            None => {
+                cols.push(w.clone());
+                cols.len() - 1
+            }
+        })
+        .collect()
+}
+
+fn pick<'a>(row: &[KeyValue<'a>], pos: &[usize]) -> Vec<KeyValue<'a>> {
+    pos.iter().map(|&p| row[p]).collect()
+}
+
+/// Keys of `selection` in batches, for reading (the order is deterministic).
+pub fn key_batches(
+    keys: &KeySet,
+    batch: usize,
+    skip: u64,
+    each: &mut dyn FnMut(&[Key]) -> Result<()>,
+) -> Result<()> {
+    keys.for_each_batch(batch, skip, each)
+}

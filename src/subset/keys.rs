@@ -1,0 +1,560 @@
+//! Row keys on the client: how a key travels between the closure and a [`RowSource`], and the
+//! compact sets that hold the selected rows, spilling to a local file past a memory budget.
+//!
+//! [`RowSource`]: crate::db::RowSource
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, Result, bail};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// One column value of a key as the source returned it (its own representation: SQLite's
+/// storage classes, PostgreSQL's text form of a numeric, …). Two rows refer to the same key
+/// exactly when their encoded bytes are equal.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum KeyValue<'a> {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(&'a str),
+    Bytes(&'a [u8]),
+}
+
+const NULL: u8 = 0;
+const INT: u8 = 1;
+const FLOAT: u8 = 2;
+const TEXT: u8 = 3;
+const BYTES: u8 = 4;
+
+/// A key tuple, encoded: a tag byte per value, then its payload (integers big-endian with the
+/// sign bit flipped so that byte order is numeric order; text and bytes length-prefixed).
+pub type Key = Box<[u8]>;
+
+/// Appends the encoding of `values` to `out`.
+pub fn encode(values: &[KeyValue<'_>], out: &mut Vec<u8>) {
+    for v in values {
+        match *v {
+            KeyValue::Null => out.push(NULL),
+            KeyValue::Int(i) => {
+                out.push(INT);
+                out.extend_from_slice(&((i as u64) ^ (1 << 63)).to_be_bytes());
+            }
+            KeyValue::Float(f) => {
+                out.push(FLOAT);
+                out.extend_from_slice(&f.to_bits().to_be_bytes());
+            }
+            KeyValue::Text(s) => {
+                out.push(TEXT);
+                out.extend_from_slice(&(s.len() as u32).to_be_bytes());
+                out.extend_from_slice(s.as_bytes());
+            }
+            KeyValue::Bytes(b) => {
+                out.push(BYTES);
+                out.extend_from_slice(&(b.len() as u32).to_be_bytes());
+                out.extend_from_slice(b);
+            }
+        }
+    }
+}
+
+/// Decodes a key produced by [`encode`]. Fails on bytes that no encoding produced.
+pub fn decode(mut key: &[u8]) -> Result<Vec<KeyValue<'_>>> {
+    let mut values = Vec::with_capacity(2);
+    while let Some((&tag, rest)) = key.split_first() {
+        key = rest;
+        let value = match tag {
+            NULL => KeyValue::Null,
+            INT | FLOAT => {
+                let Some((bytes, rest)) = key.split_first_chunk::<8>() else {
+                    bail!("corrupt key: a number is cut short");
+                };
+                key = rest;
+                let raw = u64::from_be_bytes(*bytes);
+                if tag == INT {
+                    KeyValue::Int((raw ^ (1 << 63)) as i64)
+                } else {
+                    KeyValue::Float(f64::from_bits(raw))
+                }
+            }
+            TEXT | BYTES => {
+                let Some((len, rest)) = key.split_first_chunk::<4>() else {
+                    bail!("corrupt key: a length is cut short");
+                };
+                let len = u32::from_be_bytes(*len) as usize;
+                if rest.len() < len {
+                    bail!("corrupt key: a value is cut short");
+                }
+                let (bytes, rest) = rest.split_at(len);
+                key = rest;
+                if tag == TEXT {
+                    KeyValue::Text(std::str::from_utf8(bytes).context("corrupt key: bad UTF-8")?)
+                } else {
+                    KeyValue::Bytes(bytes)
+                }
+            }
+            other => bail!("corrupt key: unknown tag {other}"),
+        };
+        values.push(value);
+    }
+    Ok(values)
+}
+
+/// A key that is one integer: the common case, held as a bare `i64`.
+fn as_int(key: &[u8]) -> Option<i64> {
+    match key {
+        [INT, rest @ ..] if rest.len() == 8 => {
+            let raw = u64::from_be_bytes(rest.try_into().ok()?);
+            Some((raw ^ (1 << 63)) as i64)
+        }
+        _ => None,
+    }
+}
+
+fn int_key(i: i64) -> [u8; 9] {
+    let mut k = [INT; 9];
+    k[1..].copy_from_slice(&((i as u64) ^ (1 << 63)).to_be_bytes());
+    k
+}
+
+/// The memory all key sets of one extract may use together, in bytes; past it, the set that is
+/// growing moves to a local file.
+#[derive(Clone, Debug)]
+pub struct Budget {
+    limit: u64,
+    used: Arc<AtomicU64>,
+    spill_dir: Arc<std::path::PathBuf>,
+}
+
+impl Budget {
+    /// A budget of `limit` bytes whose spill files go to `spill_dir` (a folder of the client,
+    /// never the source database).
+    pub fn new(limit: u64, spill_dir: &Path) -> Budget {
+        Budget {
+            limit,
+            used: Arc::new(AtomicU64::new(0)),
+            spill_dir: Arc::new(spill_dir.to_path_buf()),
+        }
+    }
+
+    pub fn used(&self) -> u64 {
+        self.used.load(Ordering::Relaxed)
+    }
+}
+
+/// Estimated heap bytes per entry: hashbrown's slot plus control byte, and for byte keys the
+/// boxed allocation.
+const INT_ENTRY: u64 = 9 + 8;
+fn key_entry(len: usize) -> u64 {
+    17 + 16 + len as u64
+}
+
+enum Mem {
+    Ints(HashSet<i64>),
+    Keys(HashSet<Key>),
+}
+
+/// A set of encoded keys: in memory while the budget allows, then in a local SQLite file.
+pub struct KeySet {
+    mem: Mem,
+    mem_bytes: u64,
+    spill: Option<Spill>,
+    len: u64,
+    budget: Budget,
+}
+
+struct Spill {
+    conn: Connection,
+    // Keeps the file until the set is dropped.
+    _file: tempfile::NamedTempFile,
+}
+
+impl KeySet {
+    pub fn new(budget: &Budget) -> KeySet {
+        KeySet {
+            mem: Mem::Ints(HashSet::new()),
+            mem_bytes: 0,
+            spill: None,
+            len: 0,
+            budget: budget.clone(),
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The budget this set counts against.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
+    }
+
+    /// Whether the set has moved to disk.
+    pub fn spilled(&self) -> bool {
+        self.spill.is_some()
+    }
+
+    /// Adds `key`; true when it was not there yet.
+    pub fn insert(&mut self, key: &[u8]) -> Result<bool> {
+        if let Some(spill) = &self.spill {
+            let added = spill
+                .conn
+                .prepare_cached("INSERT OR IGNORE INTO k (k) VALUES (?1)")?
+                .execute(params![key])?
+                == 1;
+            self.len += added as u64;
+            return Ok(added);
+        }
+        let (added, cost) = match (&mut self.mem, as_int(key)) {
+            (Mem::Ints(set), Some(i)) => (set.insert(i), INT_ENTRY),
+            (Mem::Ints(set), None) => {
+                // A key of another shape: this set holds encoded keys from now on.
+                let mut keys: HashSet<Key> = set.drain().map(|i| Key::from(int_key(i))).collect();
+                let base = key_entry(9) * keys.len() as u64;
+                self.budget
+                    .used
+                    .fetch_sub(self.mem_bytes, Ordering::Relaxed);
+                self.budget.used.fetch_add(base, Ordering::Relaxed);
+                self.mem_bytes = base;
+                let added = keys.insert(key.into());
+                self.mem = Mem::Keys(keys);
+                (added, key_entry(key.len()))
+            }
+            (Mem::Keys(set), _) => (set.insert(key.into()), key_entry(key.len())),
+        };
+        if added {
+            self.len += 1;
+            self.mem_bytes += cost;
+            let used = self.budget.used.fetch_add(cost, Ordering::Relaxed) + cost;
+            if used > self.budget.limit {
+                self.spill_to_disk()?;
+            }
+        }
+        Ok(added)
+    }
+
+    pub fn contains(&self, key: &[u8]) -> Result<bool> {
+        if let Some(spill) = &self.spill {
+            return Ok(spill
+                .conn
+                .prepare_cached("SELECT 1 FROM k WHERE k = ?1")?
+                .query_row(params![key], |_| Ok(()))
+                .optional()?
+                .is_some());
+        }
+        Ok(match (&self.mem, as_int(key)) {
+            (Mem::Ints(set), Some(i)) => set.contains(&i),
+            (Mem::Ints(_), None) => false,
+            (Mem::Keys(set), _) => set.contains(key),
+        })
+    }
+
+    fn spill_to_disk(&mut self) -> Result<()> {
+        let dir = self.budget.spill_dir.as_path();
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the spill folder {}", dir.display()))?;
+        let file = tempfile::Builder::new()
+            .prefix("dbsub-keys-")
+            .suffix(".db")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a spill file in {}", dir.display()))?;
+        let mut conn = Connection::open(file.path())
+            .with_context(|| format!("cannot open the spill file {}", file.path().display()))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -16384;
+             CREATE TABLE k (k BLOB PRIMARY KEY) WITHOUT ROWID;",
+        )?;
+        let tx = conn.transaction()?;
+        {
+            let mut insert = tx.prepare("INSERT INTO k (k) VALUES (?1)")?;
+            match std::mem::replace(&mut self.mem, Mem::Keys(HashSet::new())) {
+                Mem::Ints(set) => {
+                    for i in set {
+                        insert.execute(params![&int_key(i)[..]])?;
+                    }
+                }
+                Mem::Keys(set) => {
+                    for k in set {
+                        insert.execute(params![&k[..]])?;
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        self.budget
+            .used
+            .fetch_sub(self.mem_bytes, Ordering::Relaxed);
+        self.mem_bytes = 0;
+        self.mem = Mem::Keys(HashSet::new());
+        self.spill = Some(Spill { conn, _file: file });
+        Ok(())
+    }
+
+    /// Calls `each` with the keys in ascending byte order, in batches of at most `batch`,
+    /// after skipping the first `skip` keys. The order does not depend on whether the set is
+    /// in memory or on disk, so that a resumed extract writes the same parts.
+    pub fn for_each_batch(
+        &self,
+        batch: usize,
+        skip: u64,
+        each: &mut dyn FnMut(&[Key]) -> Result<()>,
+    ) -> Result<()> {
+        let batch = batch.max(1);
+        if let Some(spill) = &self.spill {
+            let mut stmt = spill
+                .conn
+                .prepare("SELECT k FROM k ORDER BY k LIMIT -1 OFFSET ?1")?;
+            let mut rows = stmt.query(params![skip as i64])?;
+            let mut keys: Vec<Key> = Vec::with_capacity(batch);
+            while let Some(row) = rows.next()? {
+                let k: Vec<u8> = row.get(0)?;
+                keys.push(k.into());
+                if keys.len() == batch {
+                    each(&keys)?;
+                    keys.clear();
+                }
+            }
+            if !keys.is_empty() {
+                each(&keys)?;
+            }
+            return Ok(());
+        }
+        let sorted: Vec<Key> = match &self.mem {
+            Mem::Ints(set) => {
+                let mut ints: Vec<i64> = set.iter().copied().collect();
+                ints.sort_unstable();
+                ints.into_iter()
+                    .skip(skip as usize)
+                    .map(|i| Key::from(int_key(i)))
+                    .collect()
+            }
+            Mem::Keys(set) => {
+                let mut keys: Vec<&Key> = set.iter().collect();
+                keys.sort_unstable();
+                keys.into_iter().skip(skip as usize).cloned().collect()
+            }
+        };
+        for chunk in sorted.chunks(batch) {
+            each(chunk)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for KeySet {
+    fn drop(&mut self) {
+        self.budget
+            .used
+            .fetch_sub(self.mem_bytes, Ordering::Relaxed);
+    }
+}
+
+/// A first-in, first-out queue of keys waiting for a lookup, bounded in memory: past
+/// `memory_keys` entries, new keys go to a local file and come back in order.
+pub struct KeyQueue {
+    mem: std::collections::VecDeque<Key>,
+    memory_keys: usize,
+    spill_dir: std::path::PathBuf,
+    file: Option<SpillFile>,
+    len: u64,
+}
+
+struct SpillFile {
+    writer: std::io::BufWriter<std::fs::File>,
+    reader: std::io::BufReader<std::fs::File>,
+    unread: u64,
+    _file: tempfile::NamedTempFile,
+}
+
+impl KeyQueue {
+    pub fn new(memory_keys: usize, budget: &Budget) -> KeyQueue {
+        KeyQueue {
+            mem: std::collections::VecDeque::new(),
+            memory_keys: memory_keys.max(1),
+            spill_dir: budget.spill_dir.as_path().to_path_buf(),
+            file: None,
+            len: 0,
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn push(&mut self, key: &[u8]) -> Result<()> {
+        use std::io::Write;
+        self.len += 1;
+        if self.file.is_none() && self.mem.len() < self.memory_keys {
+            self.mem.push_back(key.into());
+            return Ok(());
+        }
+        if self.file.is_none() {
+            std::fs::create_dir_all(&self.spill_dir).with_context(|| {
+                format!(
+                    "cannot create the spill folder {}",
+                    self.spill_dir.display()
+                )
+            })?;
+            let file = tempfile::Builder::new()
+                .prefix("dbsub-queue-")
+                .tempfile_in(&self.spill_dir)
+                .with_context(|| {
+                    format!("cannot create a spill file in {}", self.spill_dir.display())
+                })?;
+            self.file = Some(SpillFile {
+                writer: std::io::BufWriter::new(file.reopen()?),
+                reader: std::io::BufReader::new(file.reopen()?),
+                unread: 0,
+                _file: file,
+            });
+        }
+        let spill = self.file.as_mut().expect("created above");
+        spill.writer.write_all(&(key.len() as u32).to_le_bytes())?;
+        spill.writer.write_all(key)?;
+        spill.unread += 1;
+        Ok(())
+    }
+
+    /// Takes up to `n` keys from the front.
+    pub fn pop_batch(&mut self, n: usize) -> Result<Vec<Key>> {
+        use std::io::{Read, Write};
+        let mut out = Vec::with_capacity(n.min(self.len as usize));
+        while out.len() < n {
+            if let Some(k) = self.mem.pop_front() {
+                out.push(k);
+                continue;
+            }
+            let Some(spill) = self.file.as_mut() else {
+                break;
+            };
+            if spill.unread == 0 {
+                self.file = None;
+                break;
+            }
+            spill.writer.flush()?;
+            let mut len = [0u8; 4];
+            spill.reader.read_exact(&mut len)?;
+            let mut key = vec![0u8; u32::from_le_bytes(len) as usize];
+            spill.reader.read_exact(&mut key)?;
+            spill.unread -= 1;
+            out.push(key.into());
+        }
+        self.len -= out.len() as u64;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(values: &[KeyValue<'_>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(values, &mut out);
+        out
+    }
+
+    #[test]
+    fn keys_round_trip_and_integers_sort_numerically() {
+        let values = [
+            KeyValue::Int(-5),
+            KeyValue::Null,
+            KeyValue::Text("é,\"x\""),
+            KeyValue::Bytes(&[0, 255]),
+            KeyValue::Float(-0.5),
+        ];
+        assert_eq!(decode(&key(&values)).unwrap(), values);
+        let mut ints = [i64::MAX, -1, 0, i64::MIN, 7];
+        let mut encoded: Vec<Vec<u8>> = ints.iter().map(|&i| key(&[KeyValue::Int(i)])).collect();
+        encoded.sort();
+        ints.sort();
+        let decoded: Vec<i64> = encoded
+            .iter()
+            .map(|k| match decode(k).unwrap()[0] {
+                KeyValue::Int(i) => i,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(decoded, ints);
+        assert!(decode(&[9]).is_err());
+        assert!(decode(&[INT, 1, 2]).is_err());
+    }
+
+    fn collect(set: &KeySet, skip: u64) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        set.for_each_batch(3, skip, &mut |keys| {
+            out.extend(keys.iter().map(|k| k.to_vec()));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_set_spills_past_its_budget_and_keeps_order_and_membership() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = Budget::new(200, dir.path());
+        let large = Budget::new(1 << 30, dir.path());
+        let mut spilled = KeySet::new(&small);
+        let mut in_memory = KeySet::new(&large);
+        for i in (0..100).rev() {
+            let k = key(&[KeyValue::Int(i * 7 - 300)]);
+            assert!(spilled.insert(&k).unwrap());
+            assert!(in_memory.insert(&k).unwrap());
+            assert!(!spilled.insert(&k).unwrap());
+        }
+        assert!(spilled.spilled());
+        assert!(!in_memory.spilled());
+        assert_eq!(small.used(), 0, "a spilled set holds no memory");
+        assert_eq!(spilled.len(), 100);
+        assert!(spilled.contains(&key(&[KeyValue::Int(-300)])).unwrap());
+        assert!(!spilled.contains(&key(&[KeyValue::Int(-299)])).unwrap());
+        assert_eq!(collect(&spilled, 0), collect(&in_memory, 0));
+        assert_eq!(collect(&spilled, 95), collect(&in_memory, 95));
+        assert_eq!(collect(&spilled, 95).len(), 5);
+    }
+
+    #[test]
+    fn a_queue_keeps_its_order_across_the_spill_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let budget = Budget::new(1 << 20, dir.path());
+        let mut queue = KeyQueue::new(3, &budget);
+        let mut popped = Vec::new();
+        for i in 0..10i64 {
+            queue.push(&key(&[KeyValue::Int(i)])).unwrap();
+            if i == 6 {
+                popped.extend(queue.pop_batch(4).unwrap());
+            }
+        }
+        assert_eq!(queue.len(), 6);
+        while !queue.is_empty() {
+            popped.extend(queue.pop_batch(4).unwrap());
+        }
+        let expected: Vec<Key> = (0..10).map(|i| key(&[KeyValue::Int(i)]).into()).collect();
+        assert_eq!(popped, expected);
+    }
+
+    #[test]
+    fn a_set_of_integers_takes_other_keys_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let budget = Budget::new(1 << 20, dir.path());
+        let mut set = KeySet::new(&budget);
+        set.insert(&key(&[KeyValue::Int(2)])).unwrap();
+        set.insert(&key(&[KeyValue::Int(1), KeyValue::Text("a")]))
+            .unwrap();
+        assert!(set.contains(&key(&[KeyValue::Int(2)])).unwrap());
+        assert_eq!(set.len(), 2);
+        drop(set);
+        assert_eq!(budget.used(), 0);
+    }
+}

@@ -1,0 +1,186 @@
+//! The subset plan: which rows an extract takes, as a TOML file (`--plan`) or from the simple
+//! command-line flags (`--seed-object`, `--where`). docs/extract.md describes the format.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+/// A subset plan as written by the user. Table names are as in `show-deps --seed-object`:
+/// `NAME` or `SCHEMA.NAME`, any case.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// The subset's name in the store (`--subset` overrides it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The schema of names given without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Tables copied whole (code tables).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passthrough: Vec<String>,
+    /// Tables never read; foreign keys into them are not followed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    #[serde(default, rename = "seed")]
+    pub seeds: Vec<Seed>,
+    #[serde(default, skip_serializing_if = "Children::is_off")]
+    pub children: Children,
+    #[serde(
+        default,
+        rename = "virtual_foreign_key",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub virtual_foreign_keys: Vec<VirtualForeignKey>,
+}
+
+/// A seed table and which of its rows to take (all when `where` is absent).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seed {
+    pub table: String,
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+}
+
+/// Following foreign keys downwards, from seed rows to the rows that reference them. Off by
+/// default (`depth = 0`); `edge` entries turn it on for single foreign keys.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Children {
+    /// How many levels of children to follow from seed rows on every foreign key.
+    #[serde(default)]
+    pub depth: u32,
+    /// At most this many child rows per parent row and foreign key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<u64>,
+    #[serde(default, rename = "edge", skip_serializing_if = "Vec::is_empty")]
+    pub edges: Vec<ChildEdge>,
+}
+
+impl Children {
+    fn is_off(&self) -> bool {
+        *self == Children::default()
+    }
+}
+
+/// Children along the foreign keys of one child table (or one of them).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChildEdge {
+    /// The child table.
+    pub table: String,
+    /// The foreign key's name; all of the table's foreign keys into the subset when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreign_key: Option<String>,
+    #[serde(default = "one")]
+    pub depth: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<u64>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A foreign key the database does not declare.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VirtualForeignKey {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub table: String,
+    pub columns: Vec<String>,
+    pub references: String,
+    /// The parent's columns; its primary key when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referenced_columns: Option<Vec<String>>,
+}
+
+impl Plan {
+    /// Reads a plan file.
+    ///
+    /// Fails when the file cannot be read or is not a valid plan; the message names the file
+    /// and the line.
+    pub fn read(path: &Path) -> Result<Plan> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the plan file {}", path.display()))?;
+        Plan::parse(&text).with_context(|| format!("{} is not a valid subset plan", path.display()))
+    }
+
+    /// Parses plan text; see [`Plan::read`].
+    pub fn parse(text: &str) -> Result<Plan> {
+        let plan: Plan = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        if plan.seeds.is_empty() {
+            bail!("it names no seed: add a [[seed]] table = \"NAME\" section");
+        }
+        Ok(plan)
+    }
+
+    /// The plan of the simple command-line case: one or more seeds, the same condition.
+    pub fn from_flags(seeds: &[String], condition: Option<&str>, schema: Option<&str>) -> Plan {
+        Plan {
+            schema: schema.map(str::to_string),
+            seeds: seeds
+                .iter()
+                .map(|t| Seed {
+                    table: t.clone(),
+                    condition: condition.map(str::to_string),
+                })
+                .collect(),
+            ..Plan::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_file_says_everything() {
+        let plan = Plan::parse(
+            r#"
+            name = "recent"
+            passthrough = ["SEEDLOT_STATUS_CODE"]
+            exclude = ["SEEDLOT_AUDIT"]
+
+            [[seed]]
+            table = "THE.SEEDLOT"
+            where = "SEEDLOT_NUMBER LIKE '6%'"
+
+            [children]
+            depth = 1
+            cap = 5
+
+            [[children.edge]]
+            table = "SEEDLOT_GENETIC_WORTH"
+
+            [[virtual_foreign_key]]
+            table = "SEEDLOT_TEST_RESULT"
+            columns = ["SEEDLOT_NUMBER"]
+            references = "SEEDLOT"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(plan.name.as_deref(), Some("recent"));
+        assert_eq!(
+            plan.seeds[0].condition.as_deref(),
+            Some("SEEDLOT_NUMBER LIKE '6%'")
+        );
+        assert_eq!(plan.children.cap, Some(5));
+        assert_eq!(plan.children.edges[0].depth, 1);
+        assert_eq!(plan.virtual_foreign_keys[0].referenced_columns, None);
+    }
+
+    #[test]
+    fn a_bad_plan_names_the_problem_and_the_line() {
+        let err = Plan::parse("[[seed]]\ntable = \"A\"\nwhere_ = \"x\"\n").unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.contains("unknown field `where_`"), "{text}");
+        assert!(text.contains("line 3"), "{text}");
+        let err = Plan::parse("passthrough = [\"A\"]\n").unwrap_err();
+        assert!(err.to_string().contains("names no seed"), "{err}");
+    }
+}
