@@ -403,8 +403,24 @@ impl Scope {
             .join(" → ")
     }
 
-    /// What brought table `i` in, in words.
+    /// What brought table `i` in, in words; a table reached first as a parent and also as a
+    /// child says both.
     pub fn why(&self, i: usize) -> String {
+        let mut why = self.first_reason(i);
+        for rule in &self.child_rules {
+            let edge = &self.edges[rule.edge];
+            if edge.child == i && !matches!(self.tables[i].reason, Reason::Child { .. }) {
+                why.push_str(&format!(
+                    "; and child via {} of {}",
+                    edge.foreign_key.name,
+                    self.tables[edge.parent].table.key().qualified_name()
+                ));
+            }
+        }
+        why
+    }
+
+    fn first_reason(&self, i: usize) -> String {
         match &self.tables[i].reason {
             Reason::Seed { condition: Some(c) } => format!("seed: {c}"),
             Reason::Seed { condition: None } => "seed: all rows".to_string(),

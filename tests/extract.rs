@@ -1,0 +1,681 @@
+//! `dbsub extract`: the row closure against an independent computation, cycles, plans,
+//! resume after a kill, the values that travel, and bad input.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use common::{Workspace, stderr, stdout};
+use dbsub::archive::csv::{CsvReader, Record};
+use dbsub::archive::manifest::Manifest;
+use rusqlite::Connection;
+use serde_json::Value as Json;
+
+/// The seed of most tests: 50 seedlots of the demo at scale 0.01.
+const WHERE: &str = "SEEDLOT_NUMBER < '60050'";
+
+struct Extract {
+    ws: Workspace,
+    store: PathBuf,
+}
+
+impl Extract {
+    fn demo() -> Extract {
+        let ws = Workspace::with_demo();
+        let store = ws.path().join("store");
+        Extract { ws, store }
+    }
+
+    fn vars(&self) -> Vec<(String, String)> {
+        vec![
+            ("DBSUB_SOURCE_SQLITE_DEMO".into(), self.ws.demo_url()),
+            (
+                "DBSUB_STORE_DEMO".into(),
+                format!("file://{}", self.store.display()),
+            ),
+        ]
+    }
+
+    fn run(&self, args: &[&str], extra: &[(&str, &str)]) -> std::process::Output {
+        let mut vars = self.vars();
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.ws
+            .dbsub(&refs)
+            .args(["extract", "SQLITE", "DEMO"])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn subset_dir(&self, subset: &str) -> PathBuf {
+        self.store.join("DEMO/SQLITE").join(subset)
+    }
+
+    fn manifest(&self, subset: &str) -> Manifest {
+        let bytes = std::fs::read(self.subset_dir(subset).join("manifest.json")).unwrap();
+        Manifest::from_slice(&bytes).unwrap()
+    }
+}
+
+/// Every row of every table of an extract: header and fields as (text, quoted).
+type Rows = BTreeMap<String, (Vec<String>, Vec<Vec<(String, bool)>>)>;
+
+fn read_extract(dir: &Path) -> Rows {
+    let manifest =
+        Manifest::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let mut out = Rows::new();
+    for t in &manifest.tables {
+        let mut header = Vec::new();
+        let mut rows = Vec::new();
+        for part in &t.parts {
+            let bytes = std::fs::read(dir.join(&part.key)).unwrap();
+            let text = zstd::decode_all(&bytes[..]).unwrap();
+            let mut reader = CsvReader::new(&text[..]);
+            let mut record = Record::new();
+            let mut first = true;
+            let mut n = 0;
+            while reader.read_record(&mut record).unwrap() {
+                let fields: Vec<(String, bool)> = record
+                    .iter()
+                    .map(|(f, q)| (String::from_utf8(f.to_vec()).unwrap(), q))
+                    .collect();
+                if first {
+                    header = fields.into_iter().map(|(f, _)| f).collect();
+                    first = false;
+                } else {
+                    rows.push(fields);
+                    n += 1;
+                }
+            }
+            assert_eq!(n, part.rows, "{}", part.key);
+        }
+        assert_eq!(rows.len() as u64, t.rows, "{}", t.name);
+        out.insert(t.name.clone(), (header, rows));
+    }
+    out
+}
+
+/// A foreign key: (child, parent, child columns, parent columns).
+type Fk = (String, String, Vec<String>, Vec<String>);
+
+/// The FKs of a SQLite database, read with SQLite's own pragma (not dbsub's reader).
+fn sqlite_fks(conn: &Connection) -> Vec<Fk> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\" FROM sqlite_schema m \
+             JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table' ORDER BY 1, 2, f.seq",
+        )
+        .unwrap();
+    let mut fks: BTreeMap<(String, i64), Fk> = BTreeMap::new();
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+            ))
+        })
+        .unwrap();
+    for row in rows {
+        let (child, id, parent, from, to): (String, i64, String, String, String) = row.unwrap();
+        let e = fks
+            .entry((child.clone(), id))
+            .or_insert((child, parent, vec![], vec![]));
+        e.2.push(from);
+        e.3.push(to);
+    }
+    fks.into_values().collect()
+}
+
+/// The rowids of each table in the parents closure of `seed WHERE condition`, computed the
+/// slow, obvious way: one query per row and foreign key, until nothing changes.
+fn independent_closure(db: &Path, seed: &str, condition: &str) -> BTreeMap<String, BTreeSet<i64>> {
+    let conn = Connection::open(db).unwrap();
+    let fks = sqlite_fks(&conn);
+    let mut selected: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
+    let mut todo: Vec<(String, i64)> = Vec::new();
+    let mut stmt = conn
+        .prepare(&format!("SELECT rowid FROM \"{seed}\" WHERE {condition}"))
+        .unwrap();
+    for id in stmt.query_map([], |r| r.get::<_, i64>(0)).unwrap() {
+        todo.push((seed.to_string(), id.unwrap()));
+    }
+    while let Some((table, rowid)) = todo.pop() {
+        if !selected.entry(table.clone()).or_default().insert(rowid) {
+            continue;
+        }
+        for (child, parent, from, to) in fks.iter().filter(|f| f.0 == table) {
+            let cols = from
+                .iter()
+                .map(|c| format!("c.\"{c}\""))
+                .collect::<Vec<_>>();
+            let join = from
+                .iter()
+                .zip(to)
+                .map(|(f, t)| format!("p.\"{t}\" = c.\"{f}\""))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            let sql = format!(
+                "SELECT p.rowid FROM \"{child}\" c JOIN \"{parent}\" p ON {join} \
+                 WHERE c.rowid = ?1 AND {}",
+                cols.iter()
+                    .map(|c| format!("{c} IS NOT NULL"))
+                    .collect::<Vec<_>>()
+                    .join(" AND ")
+            );
+            let mut q = conn.prepare(&sql).unwrap();
+            for id in q.query_map([rowid], |r| r.get::<_, i64>(0)).unwrap() {
+                todo.push((parent.clone(), id.unwrap()));
+            }
+        }
+    }
+    selected
+}
+
+/// Primary-key text of the given rowids, as the CSV writes it.
+fn key_texts(
+    db: &Path,
+    table: &str,
+    pk: &[String],
+    rowids: &BTreeSet<i64>,
+) -> BTreeSet<Vec<String>> {
+    let conn = Connection::open(db).unwrap();
+    let cols = pk
+        .iter()
+        .map(|c| format!("CAST(\"{c}\" AS TEXT)"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = conn
+        .prepare(&format!("SELECT {cols} FROM \"{table}\" WHERE rowid = ?1"))
+        .unwrap();
+    rowids
+        .iter()
+        .map(|id| {
+            stmt.query_row([id], |r| {
+                (0..pk.len()).map(|i| r.get::<_, String>(i)).collect()
+            })
+            .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn the_closure_equals_an_independent_computation_and_every_fk_resolves() {
+    let ex = Extract::demo();
+    let out = ex.run(&["--seed-object", "SEEDLOT", "--where", WHERE], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let manifest = ex.manifest("default");
+    let rows = read_extract(&ex.subset_dir("default"));
+    let expected = independent_closure(&ex.ws.demo_db(), "SEEDLOT", WHERE);
+
+    // The same tables, and in each the same rows (by primary key).
+    let extracted_tables: BTreeSet<&String> = rows
+        .iter()
+        .filter(|(_, (_, r))| !r.is_empty())
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(extracted_tables, expected.keys().collect::<BTreeSet<_>>());
+    assert!(
+        expected.len() >= 8,
+        "the demo subset spans the code tables and the cycle"
+    );
+    for t in &manifest.tables {
+        let pk = t
+            .primary_key
+            .clone()
+            .expect("every demo parent table has a key");
+        let (header, data) = &rows[&t.name];
+        let pos: Vec<usize> = pk
+            .iter()
+            .map(|c| header.iter().position(|h| h == c).unwrap())
+            .collect();
+        let got: BTreeSet<Vec<String>> = data
+            .iter()
+            .map(|r| pos.iter().map(|&p| r[p].0.clone()).collect())
+            .collect();
+        assert_eq!(got.len(), data.len(), "{}: no row twice", t.name);
+        let want = key_texts(&ex.ws.demo_db(), &t.name, &pk, &expected[&t.name]);
+        assert_eq!(got, want, "{}", t.name);
+    }
+
+    // Every foreign key among the extracted rows finds its parent among them.
+    for t in &manifest.tables {
+        let (header, data) = &rows[&t.name];
+        for fk in &t.foreign_keys {
+            let (p_header, p_data) = &rows[&fk.ref_table];
+            let cpos: Vec<usize> = fk
+                .columns
+                .iter()
+                .map(|c| header.iter().position(|h| h == c).unwrap())
+                .collect();
+            let ppos: Vec<usize> = fk
+                .ref_columns
+                .iter()
+                .map(|c| p_header.iter().position(|h| h == c).unwrap())
+                .collect();
+            let parents: BTreeSet<Vec<&str>> = p_data
+                .iter()
+                .map(|r| ppos.iter().map(|&p| r[p].0.as_str()).collect())
+                .collect();
+            for r in data {
+                let v: Vec<&str> = cpos.iter().map(|&p| r[p].0.as_str()).collect();
+                let null = cpos.iter().any(|&p| r[p].0.is_empty() && !r[p].1);
+                assert!(
+                    null || parents.contains(&v),
+                    "{}.{} {v:?} has no parent",
+                    t.name,
+                    fk.name
+                );
+            }
+        }
+    }
+    // The cycle FOREST_CLIENT ↔ CLIENT_LOCATION is in the subset and reported for the loader.
+    assert!(
+        manifest
+            .cycle_foreign_keys
+            .iter()
+            .any(|k| k.foreign_key == "FOREST_CLIENT_PRIMARY_LOCN_FK"),
+        "{:?}",
+        manifest.cycle_foreign_keys
+    );
+    let pos = |n: &str| manifest.load_order.iter().position(|t| t == n).unwrap();
+    assert!(pos("THE.SEEDLOT_STATUS_CODE") < pos("THE.SEEDLOT"));
+    assert!(pos("THE.FOREST_CLIENT") < pos("THE.CLIENT_LOCATION"));
+}
+
+/// A small schema with a two-table cycle, a self-reference, a composite and nullable FK.
+fn cycle_db(dir: &Path) -> PathBuf {
+    let path = dir.join("app.db");
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "PRAGMA foreign_keys = OFF;
+         CREATE TABLE REGION (ID INTEGER PRIMARY KEY, NAME TEXT NOT NULL,
+             CAPITAL_ID INTEGER REFERENCES CITY (ID));
+         CREATE TABLE CITY (ID INTEGER PRIMARY KEY, REGION_ID INTEGER NOT NULL REFERENCES REGION (ID),
+             NAME TEXT NOT NULL);
+         CREATE TABLE EMP (ID INTEGER PRIMARY KEY, BOSS_ID INTEGER REFERENCES EMP (ID),
+             CITY_ID INTEGER REFERENCES CITY (ID));
+         CREATE TABLE ROOM (BLD VARCHAR2(5), NO NUMBER(4), CITY_ID INTEGER, PRIMARY KEY (BLD, NO));
+         CREATE TABLE DESK (ID INTEGER PRIMARY KEY, BLD VARCHAR2(5), NO NUMBER(4),
+             EMP_ID INTEGER REFERENCES EMP (ID),
+             CONSTRAINT DESK_ROOM_FK FOREIGN KEY (BLD, NO) REFERENCES ROOM (BLD, NO));
+         INSERT INTO REGION VALUES (1, 'North', 7), (2, 'South', NULL), (3, 'East', NULL);
+         INSERT INTO CITY VALUES (1, 1, 'Aa'), (2, 1, 'Bb'), (3, 1, 'Cc'), (7, 2, 'Gg'), (8, 3, 'Hh');
+         INSERT INTO EMP VALUES (1, NULL, 8), (3, 1, NULL), (5, 3, 2), (6, 5, 3);
+         INSERT INTO ROOM VALUES ('B', 1, 1), ('B', 2, 1), ('C', 1, 3);
+         INSERT INTO DESK VALUES (1, 'B', 1, 5), (2, NULL, 1, 6), (3, 'C', 1, NULL);",
+    )
+    .unwrap();
+    path
+}
+
+fn app_vars(dir: &Path) -> Vec<(String, String)> {
+    vec![
+        (
+            "DBSUB_SOURCE_SQLITE_APP".into(),
+            format!("sqlite://{}?schema=APP", dir.join("app.db").display()),
+        ),
+        (
+            "DBSUB_STORE_APP".into(),
+            format!("file://{}", dir.join("store").display()),
+        ),
+    ]
+}
+
+fn app_run(ws: &Workspace, args: &[&str]) -> std::process::Output {
+    let vars = app_vars(ws.path());
+    let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    ws.dbsub(&refs)
+        .args(["extract", "SQLITE", "APP"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The first column of every row of each table.
+fn ids(rows: &Rows) -> BTreeMap<String, Vec<String>> {
+    rows.iter()
+        .map(|(t, (_, r))| (t.clone(), r.iter().map(|f| f[0].0.clone()).collect()))
+        .collect()
+}
+
+#[test]
+fn cycles_self_references_and_composite_nullable_keys_close() {
+    let ws = Workspace::empty();
+    cycle_db(ws.path());
+    let out = app_run(&ws, &["--seed-object", "DESK", "--where", "ID IN (1, 2)"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows = read_extract(&ws.path().join("store/APP/SQLITE/default"));
+    let got = ids(&rows);
+    // DESK 1 → room (B,1), emp 5 → boss 3 → boss 1 → city 8 → region 3; emp 5 → city 2 →
+    // region 1 → capital 7 → region 2. DESK 2 has no room (NULL in the composite key): emp 6
+    // → city 3.
+    assert_eq!(got["DESK"], ["1", "2"]);
+    assert_eq!(got["EMP"], ["1", "3", "5", "6"]);
+    assert_eq!(got["CITY"], ["2", "3", "7", "8"]);
+    assert_eq!(got["REGION"], ["1", "2", "3"]);
+    assert_eq!(got["ROOM"], ["B"]);
+}
+
+#[test]
+fn a_plan_file_takes_children_with_caps_and_passthrough_tables() {
+    let ws = Workspace::empty();
+    cycle_db(ws.path());
+    std::fs::write(
+        ws.path().join("plan.toml"),
+        r#"
+name = "regions"
+passthrough = ["ROOM"]
+exclude = ["DESK"]
+
+[[seed]]
+table = "APP.REGION"
+where = "ID = 1"
+
+[[children.edge]]
+table = "CITY"
+foreign_key = "CITY_FK1"
+cap = 2
+"#,
+    )
+    .unwrap();
+    let dry = app_run(&ws, &["--plan", "plan.toml", "--dry-run"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let plan = stdout(&dry);
+    assert!(
+        plan.contains("APP.ROOM") && plan.contains("passthrough: all rows"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("and child via CITY_FK1 of APP.REGION"),
+        "{plan}"
+    );
+    assert!(plan.contains("seed: ID = 1"), "{plan}");
+    assert!(
+        !ws.path().join("store").exists(),
+        "a dry run writes nothing"
+    );
+
+    let out = app_run(&ws, &["--plan", "plan.toml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows = read_extract(&ws.path().join("store/APP/SQLITE/regions"));
+    let got = ids(&rows);
+    // Region 1's cities, at most 2 (the lowest keys), plus city 7, its capital, and 7's region.
+    assert_eq!(got["CITY"], ["1", "2", "7"]);
+    assert_eq!(got["REGION"], ["1", "2"]);
+    assert_eq!(got["ROOM"], ["B", "B", "C"], "passthrough: the whole table");
+    assert!(!got.contains_key("DESK") && !got.contains_key("EMP"));
+}
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in walk(dir) {
+        let rel = entry
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        out.insert(rel, std::fs::read(&entry).unwrap());
+    }
+    out
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The manifest without what differs between any two runs.
+fn stable_manifest(bytes: &[u8]) -> Json {
+    let mut m: Json = serde_json::from_slice(bytes).unwrap();
+    m["created_at"] = Json::Null;
+    m["snapshot"] = Json::Null;
+    m
+}
+
+#[test]
+fn a_killed_extract_resumes_and_ends_identical_to_a_clean_one() {
+    let ex = Extract::demo();
+    let args = [
+        "--seed-object",
+        "SEEDLOT",
+        "--where",
+        WHERE,
+        "--part-size",
+        "2K",
+    ];
+    let killed = ex.run(&args, &[("DBSUB_TEST_ABORT_AFTER_PARTS", "3")]);
+    assert!(!killed.status.success(), "the hook kills the process");
+    let dir = ex.subset_dir("default");
+    assert!(
+        !dir.join("manifest.json").exists(),
+        "no manifest after a kill"
+    );
+    assert!(
+        dir.join("progress").exists(),
+        "the progress of the parts written"
+    );
+
+    let mut resumed_args = args.to_vec();
+    resumed_args.extend(["--format", "json"]);
+    let resumed = ex.run(&resumed_args, &[]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let summary: Json = serde_json::from_str(&stdout(&resumed)).unwrap();
+    let kept: u64 = summary["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["kept_parts"].as_u64().unwrap())
+        .sum();
+    assert!(kept >= 2, "parts of the killed run are kept: {summary}");
+    assert!(
+        !dir.join("progress").exists(),
+        "the manifest replaces the progress files"
+    );
+
+    // A clean run into another store: every part byte for byte the same.
+    let clean_store = ex.ws.path().join("clean");
+    let clean = ex.run(
+        &args,
+        &[(
+            "DBSUB_STORE_DEMO",
+            &format!("file://{}", clean_store.display()),
+        )],
+    );
+    assert!(clean.status.success(), "{}", stderr(&clean));
+    let mut a = files(&dir);
+    let mut b = files(&clean_store.join("DEMO/SQLITE/default"));
+    let (ma, mb) = (
+        a.remove("manifest.json").unwrap(),
+        b.remove("manifest.json").unwrap(),
+    );
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    assert!(a.len() > 10, "several parts per table: {}", a.len());
+    assert!(a == b, "the resumed store differs from the clean one");
+    assert_eq!(stable_manifest(&ma), stable_manifest(&mb));
+}
+
+#[test]
+fn a_complete_extract_is_not_overwritten_without_refresh_and_tables_refresh_alone() {
+    let ex = Extract::demo();
+    let args = ["--seed-object", "SEEDLOT", "--where", WHERE];
+    assert!(ex.run(&args, &[]).status.success());
+    let again = ex.run(&args, &[]);
+    assert!(!again.status.success());
+    let err = stderr(&again);
+    assert!(
+        err.contains("already complete") && err.contains("--refresh"),
+        "{err}"
+    );
+
+    let before = ex.manifest("default");
+    let one = ex.run(&[&args[..], &["--table", "seedlot"]].concat(), &[]);
+    assert!(one.status.success(), "{}", stderr(&one));
+    let after = ex.manifest("default");
+    assert_eq!(after.tables.len(), before.tables.len());
+    assert_eq!(after.tables, before.tables, "same data, same parts");
+    assert!(stdout(&one).contains("THE.SEEDLOT ") && !stdout(&one).contains("THE.ORCHARD "));
+
+    let refreshed = ex.run(&[&args[..], &["--refresh"]].concat(), &[]);
+    assert!(refreshed.status.success(), "{}", stderr(&refreshed));
+}
+
+#[test]
+fn bad_input_is_explained_and_writes_nothing() {
+    let ex = Extract::demo();
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
+        (
+            vec!["--seed-object", "SEEDLOTS"],
+            vec![],
+            vec!["seed table `SEEDLOTS`", "SEEDLOT"],
+        ),
+        (
+            vec!["--seed-object", "SEEDLOT", "--where", "NO_SUCH_COLUMN = 1"],
+            vec![],
+            vec!["THE.SEEDLOT", "no such column: NO_SUCH_COLUMN"],
+        ),
+        (
+            vec!["--seed-object", "SEEDLOT_SUMMARY_VW"],
+            vec![],
+            vec!["is a VIEW", "only tables hold rows"],
+        ),
+        (
+            vec!["--seed-object", "SEEDLOT", "--where", WHERE],
+            vec![("DBSUB_STORE_DEMO", "file:///proc/dbsub-store")],
+            vec!["cannot create the store folder /proc/dbsub-store"],
+        ),
+        (
+            vec!["--seed-object", "SEEDLOT", "--where", WHERE],
+            vec![("DBSUB_STORE_DEMO", "ftp://somewhere")],
+            vec!["not a store URL"],
+        ),
+        (
+            vec!["--seed-object", "SEEDLOT", "--subset", "../x"],
+            vec![],
+            vec!["not a subset name"],
+        ),
+    ];
+    for (args, vars, wanted) in cases {
+        let out = ex.run(&args, &vars);
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        for w in wanted {
+            assert!(err.contains(w), "{args:?}: `{w}` not in {err}");
+        }
+    }
+    assert!(
+        !ex.store.exists() || walk(&ex.store).is_empty(),
+        "nothing was written"
+    );
+
+    // An unknown table and a typo in a plan file.
+    std::fs::write(
+        ex.ws.path().join("p.toml"),
+        "[[seed]]\ntable = \"SEEDLOT\"\n[[children.edge]]\ntable = \"NOPE\"\n",
+    )
+    .unwrap();
+    let out = ex.run(&["--plan", "p.toml"], &[]);
+    assert!(
+        stderr(&out).contains("children edge table `NOPE`"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(
+        ex.ws.path().join("p.toml"),
+        "[[seed]]\ntabel = \"SEEDLOT\"\n",
+    )
+    .unwrap();
+    let out = ex.run(&["--plan", "p.toml"], &[]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("p.toml is not a valid subset plan") && err.contains("tabel"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_value_that_does_not_fit_its_column_names_the_row() {
+    let ws = Workspace::empty();
+    cycle_db(ws.path());
+    let conn = Connection::open(ws.path().join("app.db")).unwrap();
+    conn.execute("INSERT INTO ROOM VALUES ('Z', 'twelve', 1)", [])
+        .unwrap();
+    let out = app_run(&ws, &["--seed-object", "ROOM"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("APP.ROOM, rowid 4, column NO: `twelve` is not a decimal number"),
+        "{err}"
+    );
+    assert!(
+        !ws.path()
+            .join("store/APP/SQLITE/default/manifest.json")
+            .exists()
+    );
+}
+
+/// Python's csv and zstandard modules read the extract back to the source's rows.
+#[test]
+fn an_independent_reader_gets_the_source_rows_back() {
+    let have = std::process::Command::new("python3")
+        .args(["-c", "import zstandard"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have {
+        if std::env::var_os("DBSUB_REQUIRE_S3").is_some() {
+            panic!("python3 with zstandard is required: pip install zstandard");
+        }
+        eprintln!("skipped: python3 with the zstandard module is not installed");
+        return;
+    }
+    let ex = Extract::demo();
+    let out = ex.run(
+        &[
+            "--seed-object",
+            "SEEDLOT",
+            "--where",
+            WHERE,
+            "--part-size",
+            "8K",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/read_extract.py");
+    let check = std::process::Command::new("python3")
+        .arg(script)
+        .arg(ex.subset_dir("default"))
+        .arg(ex.ws.demo_db())
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}{}",
+        stdout(&check),
+        stderr(&check)
+    );
+    assert!(stdout(&check).contains("rows match"), "{}", stdout(&check));
+}
+
+/// Quick map from column name to its position, for readability above.
+#[allow(dead_code)]
+fn positions(header: &[String]) -> HashMap<&str, usize> {
+    header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.as_str(), i))
+        .collect()
+}
