@@ -1577,6 +1577,32 @@ impl SqliteSource {
         Ok((sql, binds))
     }
 
+    /// Runs `sql` and hands every row to `each`; the source's errors name the table (and the
+    /// condition, for a seed's).
+    fn for_each_row(
+        &self,
+        table: &Table,
+        filter: RowFilter<'_>,
+        sql: &str,
+        binds: Vec<rusqlite::types::Value>,
+        each: &mut dyn FnMut(&rusqlite::Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(|e| self.failed(table, filter, e))?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(binds))
+            .map_err(|e| self.failed(table, filter, e))?;
+        loop {
+            match rows.next() {
+                Ok(Some(row)) => each(row)?,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(self.failed(table, filter, e)),
+            }
+        }
+    }
+
     fn failed(&self, table: &Table, filter: RowFilter<'_>, err: rusqlite::Error) -> anyhow::Error {
         match filter {
             RowFilter::Where(condition) => anyhow!(
@@ -1640,19 +1666,7 @@ impl crate::db::RowSource for SqliteSource {
         each: &mut dyn FnMut(&[KeyValue<'_>]) -> Result<()>,
     ) -> Result<()> {
         let (sql, binds) = Self::query(table, &Self::column_list(columns), order_by, filter, 0)?;
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(|e| self.failed(table, filter, e))?;
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(binds))
-            .map_err(|e| self.failed(table, filter, e))?;
-        loop {
-            let row = match rows.next() {
-                Ok(Some(row)) => row,
-                Ok(None) => break,
-                Err(e) => return Err(self.failed(table, filter, e)),
-            };
+        self.for_each_row(table, filter, &sql, binds, &mut |row| {
             let mut values: Vec<KeyValue<'_>> = Vec::with_capacity(columns.len());
             for i in 0..columns.len() {
                 values.push(match row.get_ref(i)? {
@@ -1665,9 +1679,8 @@ impl crate::db::RowSource for SqliteSource {
                     ValueRef::Blob(b) => KeyValue::Bytes(b),
                 });
             }
-            each(&values)?;
-        }
-        Ok(())
+            each(&values)
+        })
     }
 
     fn read_rows(
@@ -1690,20 +1703,8 @@ impl crate::db::RowSource for SqliteSource {
         }
         let (sql, binds) = Self::query(table, &select.join(", "), order_by, filter, skip)?;
         let convs: Vec<Conv> = columns.iter().map(|c| Conv::of(&c.neutral_type)).collect();
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(|e| self.failed(table, filter, e))?;
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(binds))
-            .map_err(|e| self.failed(table, filter, e))?;
         let mut n = skip;
-        loop {
-            let row = match rows.next() {
-                Ok(Some(row)) => row,
-                Ok(None) => break,
-                Err(e) => return Err(self.failed(table, filter, e)),
-            };
+        self.for_each_row(table, filter, &sql, binds, &mut |row| {
             n += 1;
             let mut values: Vec<Value<'_>> = Vec::with_capacity(columns.len());
             for (i, conv) in convs.iter().enumerate() {
@@ -1727,9 +1728,8 @@ impl crate::db::RowSource for SqliteSource {
                     }
                 }
             }
-            each(&values)?;
-        }
-        Ok(())
+            each(&values)
+        })
     }
 }
 

@@ -128,13 +128,7 @@ pub fn close(
         });
     }
     for (e, edge) in scope.edges.iter().enumerate() {
-        let cols: Vec<KeyColumn> = edge
-            .foreign_key
-            .columns
-            .iter()
-            .cloned()
-            .map(KeyColumn::Column)
-            .collect();
+        let cols: Vec<KeyColumn> = key_columns(&edge.foreign_key.columns);
         let state = &mut states[edge.child];
         let pos = positions(&mut state.cols, &cols);
         state.out.push((e, pos));
@@ -142,13 +136,7 @@ pub fn close(
     let mut rules = Vec::with_capacity(scope.child_rules.len());
     for (r, rule) in scope.child_rules.iter().enumerate() {
         let edge = &scope.edges[rule.edge];
-        let refs: Vec<KeyColumn> = edge
-            .foreign_key
-            .ref_columns
-            .iter()
-            .cloned()
-            .map(KeyColumn::Column)
-            .collect();
+        let refs: Vec<KeyColumn> = key_columns(&edge.foreign_key.ref_columns);
         let parent = &mut states[edge.parent];
         let pos = positions(&mut parent.cols, &refs);
         parent.down.push((r, pos));
@@ -192,21 +180,10 @@ pub fn close(
             Reason::Passthrough => (RowFilter::All, None),
             _ => continue,
         };
-        let (cols, order) = (
-            engine.states[i].cols.clone(),
-            engine.states[i].identity.clone(),
-        );
-        stats.queries += 1;
-        source
-            .scan_keys(&t.table, &cols, &order, filter, &mut |row| {
-                engine.take_row(i, row, level).map(|_| ())
-            })
-            .with_context(|| {
-                format!(
-                    "cannot select the rows of {}",
-                    t.table.key().qualified_name()
-                )
-            })?;
+        let cols = engine.columns(i);
+        scan(source, &mut stats, &t.table, cols, filter, &mut |row| {
+            engine.take_row(i, row, level).map(|_| ())
+        })?;
         let state = &mut engine.states[i];
         state.seed_rows = if state.all {
             state.rows
@@ -222,33 +199,16 @@ pub fn close(
             let batch = engine.edges[e].pending.pop_batch(source.max_batch())?;
             let edge = &scope.edges[e];
             let parent = edge.parent;
-            let refs: Vec<KeyColumn> = edge
-                .foreign_key
-                .ref_columns
-                .iter()
-                .cloned()
-                .map(KeyColumn::Column)
-                .collect();
-            let (cols, order) = (
-                engine.states[parent].cols.clone(),
-                engine.states[parent].identity.clone(),
-            );
+            let refs: Vec<KeyColumn> = key_columns(&edge.foreign_key.ref_columns);
             let table = &scope.tables[parent].table;
-            stats.queries += 1;
-            source
-                .scan_keys(
-                    table,
-                    &cols,
-                    &order,
-                    RowFilter::In {
-                        columns: &refs,
-                        keys: &batch,
-                    },
-                    &mut |row| engine.take_row(parent, row, None).map(|_| ()),
-                )
-                .with_context(|| {
-                    format!("cannot look up rows of {}", table.key().qualified_name())
-                })?;
+            let filter = RowFilter::In {
+                columns: &refs,
+                keys: &batch,
+            };
+            let cols = engine.columns(parent);
+            scan(source, &mut stats, table, cols, filter, &mut |row| {
+                engine.take_row(parent, row, None).map(|_| ())
+            })?;
             progress(
                 &table.key().qualified_name(),
                 engine.states[parent].selected.len(),
@@ -271,49 +231,27 @@ pub fn close(
         let rule = scope.child_rules[r];
         let edge = &scope.edges[rule.edge];
         let child = edge.child;
-        let fk_cols: Vec<KeyColumn> = edge
-            .foreign_key
-            .columns
-            .iter()
-            .cloned()
-            .map(KeyColumn::Column)
-            .collect();
-        let (cols, order) = (
-            engine.states[child].cols.clone(),
-            engine.states[child].identity.clone(),
-        );
+        let fk_cols: Vec<KeyColumn> = key_columns(&edge.foreign_key.columns);
         let fk_pos = engine.rules[r].child_fk_pos.clone();
         let mut per_parent: HashMap<Vec<u8>, u64> = HashMap::new();
         let table = &scope.tables[child].table;
-        stats.queries += 1;
-        source
-            .scan_keys(
-                table,
-                &cols,
-                &order,
-                RowFilter::In {
-                    columns: &fk_cols,
-                    keys: &batch,
-                },
-                &mut |row| {
-                    if let Some(cap) = rule.cap {
-                        let mut k = Vec::new();
-                        encode(&pick(row, &fk_pos), &mut k);
-                        let n = per_parent.entry(k).or_insert(0);
-                        if *n >= cap {
-                            return Ok(());
-                        }
-                        *n += 1;
-                    }
-                    engine.take_row(child, row, Some(level)).map(|_| ())
-                },
-            )
-            .with_context(|| {
-                format!(
-                    "cannot look up the children in {}",
-                    table.key().qualified_name()
-                )
-            })?;
+        let filter = RowFilter::In {
+            columns: &fk_cols,
+            keys: &batch,
+        };
+        let cols = engine.columns(child);
+        scan(source, &mut stats, table, cols, filter, &mut |row| {
+            if let Some(cap) = rule.cap {
+                let mut k = Vec::new();
+                encode(&pick(row, &fk_pos), &mut k);
+                let n = per_parent.entry(k).or_insert(0);
+                if *n >= cap {
+                    return Ok(());
+                }
+                *n += 1;
+            }
+            engine.take_row(child, row, Some(level)).map(|_| ())
+        })?;
         progress(
             &table.key().qualified_name(),
             engine.states[child].selected.len(),
@@ -362,6 +300,11 @@ struct Engine<'a> {
 }
 
 impl Engine<'_> {
+    /// The key columns read for table `t`, and its identity (the read order).
+    fn columns(&self, t: usize) -> (Vec<KeyColumn>, Vec<KeyColumn>) {
+        (self.states[t].cols.clone(), self.states[t].identity.clone())
+    }
+
     /// Records one row of table `t`; `level` is its distance in child steps from a seed, `None`
     /// for a row reached as a parent (whose children are not followed). False when the row was
     /// already selected.
@@ -420,6 +363,26 @@ impl Engine<'_> {
         }
         Ok(true)
     }
+}
+
+fn key_columns(names: &[String]) -> Vec<KeyColumn> {
+    names.iter().cloned().map(KeyColumn::Column).collect()
+}
+
+/// One query for keys: the `cols` of the rows of `table` that `filter` selects, in identity
+/// (`order`) order.
+fn scan(
+    source: &mut dyn RowSource,
+    stats: &mut Stats,
+    table: &Table,
+    (cols, order): (Vec<KeyColumn>, Vec<KeyColumn>),
+    filter: RowFilter<'_>,
+    each: &mut dyn FnMut(&[KeyValue<'_>]) -> Result<()>,
+) -> Result<()> {
+    stats.queries += 1;
+    source
+        .scan_keys(table, &cols, &order, filter, each)
+        .with_context(|| format!("cannot select rows of {}", table.key().qualified_name()))
 }
 
 fn positions(cols: &mut Vec<KeyColumn>, wanted: &[KeyColumn]) -> Vec<usize> {
