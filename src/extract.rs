@@ -161,6 +161,13 @@ pub fn extract(
     let only: Vec<ObjectKey> = resolve_only(&scope, &req.tables)?;
     let (order, cycle_keys) = load_order(&scope);
 
+    // The store before the closure: a wrong URL, missing bucket or complete extract fails fast.
+    let target = if req.dry_run {
+        None
+    } else {
+        Some(Target::open(config, &env, req, only.is_empty())?)
+    };
+
     // The plan with estimates first, so that a long closure shows what it is working on.
     let main = &mut sources[0];
     let mut estimates = Vec::with_capacity(scope.tables.len());
@@ -198,45 +205,19 @@ pub fn extract(
         return Ok(None);
     }
 
-    let (store_url, store_origin) = config.store(&env)?;
-    let store = Store::open(&store_url).with_context(|| {
-        format!(
-            "cannot open the store {} ({store_origin})",
-            redact(&store_url)
-        )
-    })?;
-    let prefix = manifest::subset_prefix(&env, req.kind.word(), &req.subset);
-    let manifest_key = format!("{prefix}/{MANIFEST}");
-    let existing = match store
-        .get(&manifest_key)
-        .with_context(|| unreachable_store(&store_url))?
-    {
-        Some(bytes) => Some(Manifest::from_slice(&bytes).with_context(|| {
-            format!(
-                "{manifest_key} in the store {} is unreadable",
-                redact(&store_url)
-            )
-        })?),
-        None => None,
-    };
+    let target = target.expect("opened unless a dry run");
+    let (store, prefix, manifest_key, existing) = (
+        &target.store,
+        &target.prefix,
+        &target.manifest_key,
+        target.existing.clone(),
+    );
     if req.refresh {
         // The manifest first: an extract half deleted is never taken for a complete one.
-        store.delete(&manifest_key)?;
-        for key in store.list(&prefix)? {
+        store.delete(manifest_key)?;
+        for key in store.list(prefix)? {
             store.delete(&key)?;
         }
-    } else if let Some(done) = &existing
-        && only.is_empty()
-    {
-        bail!(
-            "subset `{}` of {} {env} is already complete in the store {} (written {}): use \
-             --refresh to extract it again, --table T to refresh single tables, or --subset NAME \
-             to keep both",
-            req.subset,
-            req.kind,
-            redact(&store_url),
-            done.created_at
-        );
     }
 
     let snapshot = sources[0].snapshot().clone();
@@ -265,8 +246,8 @@ pub fn extract(
     let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
     let ctx = Ctx {
         scope: &scope,
-        store: &store,
-        prefix: &prefix,
+        store,
+        prefix,
         part_size: req.part_size,
         fingerprint_base: &fingerprint_base,
         progress: &progress,
@@ -296,8 +277,8 @@ pub fn extract(
     });
     if let Some(err) = failure.into_inner().expect("not poisoned") {
         return Err(err.context(
-            "the extract stopped; the parts written so far are kept: run the same command again \
-             to resume (--refresh to start over)",
+            "the extract stopped; the parts written so far are kept: once the cause is fixed, \
+             run the same command again to resume (--refresh starts over)",
         ));
     }
     let mut done = results.into_inner().expect("not poisoned");
@@ -345,16 +326,16 @@ pub fn extract(
         cycle_foreign_keys: cycle_keys,
         tables: entries,
     };
-    store.put(&manifest_key, manifest.to_json())?;
+    store.put(manifest_key, manifest.to_json())?;
     // The manifest now vouches for every part: the progress files have served.
     for (_, entry, _) in &done {
-        store.delete(&progress_key(&prefix, &entry.schema, &entry.name))?;
+        store.delete(&progress_key(prefix, &entry.schema, &entry.name))?;
     }
 
     let tables: Vec<TableSummary> = done.into_iter().map(|(_, _, s)| s).collect();
     Ok(Some(Summary {
-        store: redact(&store_url),
-        manifest: manifest_key,
+        store: redact(&target.url),
+        manifest: manifest_key.clone(),
         subset: req.subset.clone(),
         snapshot,
         rows: tables.iter().map(|t| t.rows).sum(),
@@ -363,6 +344,74 @@ pub fn extract(
         closure_queries: stats.queries,
         seconds: started.elapsed().as_secs_f64(),
     }))
+}
+
+/// The store and the subset's place in it.
+struct Target {
+    store: Store,
+    url: String,
+    prefix: String,
+    manifest_key: String,
+    existing: Option<Manifest>,
+}
+
+impl Target {
+    /// Opens the store, reads an existing manifest, and proves the subset's folder writable.
+    ///
+    /// Fails when the store cannot be reached or written, and when the subset is complete
+    /// already and `whole` (not `--table`) is asked without `--refresh`.
+    fn open(config: &Config, env: &str, req: &Request, whole: bool) -> Result<Target> {
+        let (url, origin) = config.store(env)?;
+        let shown = redact(&url);
+        let store = Store::open(&url)
+            .with_context(|| format!("cannot open the store {shown} ({origin})"))?;
+        let prefix = manifest::subset_prefix(env, req.kind.word(), &req.subset);
+        let manifest_key = format!("{prefix}/{MANIFEST}");
+        let existing =
+            match store
+                .get(&manifest_key)
+                .with_context(|| unreachable_store(&url))?
+            {
+                Some(bytes) => Some(Manifest::from_slice(&bytes).with_context(|| {
+                    format!("{manifest_key} in the store {shown} is unreadable")
+                })?),
+                None => None,
+            };
+        if let Some(done) = &existing
+            && whole
+            && !req.refresh
+        {
+            bail!(
+                "subset `{}` of {} {env} is already complete in the store {shown} (written {}): \
+                 use --refresh to extract it again, --table T to refresh single tables, or \
+                 --subset NAME to keep both",
+                req.subset,
+                req.kind,
+                done.created_at
+            );
+        }
+        let probe = format!("{prefix}/progress/write-check");
+        store
+            .put(&probe, Vec::new())
+            .and_then(|()| store.delete(&probe))
+            .map_err(|e| {
+                let hint = if format!("{e:#}").contains("NoSuchBucket") {
+                    "the bucket does not exist: create it first"
+                } else {
+                    "check that it exists and that the credentials may write to it"
+                };
+                e.context(format!(
+                    "cannot write to the store {shown} ({origin}): {hint}"
+                ))
+            })?;
+        Ok(Target {
+            store,
+            url,
+            prefix,
+            manifest_key,
+            existing,
+        })
+    }
 }
 
 fn unreachable_store(url: &str) -> String {

@@ -121,7 +121,23 @@ impl Store {
     }
 
     fn failed(&self, what: &str, key: &str, err: object_store::Error) -> anyhow::Error {
-        anyhow::anyhow!("cannot {what} {key} in the store {}: {err}", self.display)
+        let mut text = err.to_string();
+        // The root cause (connection refused, no such host) is often only in the source chain.
+        let mut root = None;
+        let mut source = std::error::Error::source(&err);
+        while let Some(s) = source {
+            root = Some(s.to_string());
+            source = s.source();
+        }
+        if let Some(root) = root
+            && !text.contains(&root)
+        {
+            text.push_str(&format!(" ({root})"));
+        }
+        anyhow::anyhow!(
+            "cannot {what} {key} in the store {}: {text}",
+            crate::config::redact(&self.display)
+        )
     }
 
     /// Writes a small object whole (atomically: readers see the old or the new one).

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod pg;
+pub mod s3;
+pub mod service;
 
 use std::path::{Path, PathBuf};
 

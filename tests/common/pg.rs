@@ -22,7 +22,6 @@
 //! waits for it and removes the temporary folder. See `SUPERVISOR` below.
 
 use std::fs;
-use std::io::Write as _;
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
@@ -30,6 +29,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
+
+use super::service::{Failure, Service};
 
 /// The PostgreSQL superuser the tests connect as (initdb `-U`).
 pub const SUPERUSER: &str = "dbsub";
@@ -85,56 +86,19 @@ pub struct PgCluster {
     _supervisor: Child,
 }
 
-/// Why there is no cluster: one line for the skip message, everything for the panic.
-struct Failure {
-    summary: String,
-    details: String,
-}
-
-impl Failure {
-    fn new(summary: impl Into<String>, details: impl Into<String>) -> Failure {
-        Failure {
-            summary: summary.into(),
-            details: details.into(),
-        }
-    }
-}
-
 /// The cluster of this test binary, started on first use.
 ///
 /// `None` (after one line on stderr) when PostgreSQL is missing or does not start; with
 /// `DBSUB_REQUIRE_PG=1` that panics instead, with what was looked for and the server's output.
 pub fn cluster() -> Option<&'static PgCluster> {
-    // A `Result` rather than a panic inside the initialiser: a panicking initialiser leaves the
-    // cell empty, and every following test would run initdb again.
     static CLUSTER: OnceLock<Result<PgCluster, Failure>> = OnceLock::new();
-    let state = CLUSTER.get_or_init(|| {
-        let result = start();
-        if let Err(failure) = &result
-            && !required()
-        {
-            // Straight to the process's stderr: `eprintln!` inside a test is captured and only
-            // shown when that test fails, and this one passes.
-            let _ = writeln!(
-                std::io::stderr(),
-                "PostgreSQL tests skipped: {} (set {REQUIRE_VAR}=1 to make this an error)",
-                failure.summary
-            );
-        }
-        result
-    });
-    match state {
-        Ok(cluster) => Some(cluster),
-        Err(failure) if required() => panic!(
-            "{REQUIRE_VAR}=1 but there is no PostgreSQL for the tests: {}\n{}",
-            failure.summary, failure.details
-        ),
-        Err(_) => None,
+    Service {
+        tests: "PostgreSQL tests",
+        server: "PostgreSQL",
+        hint: "",
+        require_var: REQUIRE_VAR,
     }
-}
-
-fn required() -> bool {
-    std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1")
+    .get(&CLUSTER, start)
 }
 
 /// A client for `url`; panics with the error (test code).
