@@ -35,7 +35,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use super::service::{Failure, Service};
+use super::service::{Failure, Service, stop, tail};
 
 /// `1` makes a missing or broken moto a test failure instead of a skip.
 pub const REQUIRE_VAR: &str = "DBSUB_REQUIRE_S3";
@@ -577,26 +577,6 @@ fn wait_until_ready(port: u16, dir: &Path, supervisor: &mut Child) -> Result<(),
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// Stops a supervisor that did not get a usable server: closing its stdin is exactly what the
-/// end of the test process does. Waits (briefly) so that a retry does not overlap with it.
-fn stop(supervisor: &mut Child) {
-    drop(supervisor.stdin.take());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = supervisor.try_wait() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// The last lines of a log file, for error messages.
-fn tail(path: &Path) -> String {
-    let text = fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
 /// A port that was free a moment ago: the kernel picks it for a listener we drop at once. Another

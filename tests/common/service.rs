@@ -3,7 +3,10 @@
 //! failure.
 
 use std::io::Write;
+use std::path::Path;
+use std::process::Child;
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// Why there is no server: one line for the skip message, everything for the panic.
 pub struct Failure {
@@ -78,4 +81,24 @@ impl Service {
     fn required(&self) -> bool {
         std::env::var(self.require_var).is_ok_and(|v| v == "1")
     }
+}
+
+/// Stops a supervisor that did not get a usable server: closing its stdin is exactly what the
+/// end of the test process does. Waits (briefly) so that a retry does not overlap with it.
+pub fn stop(supervisor: &mut Child) {
+    drop(supervisor.stdin.take());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = supervisor.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The last lines of a log file, for error messages.
+pub fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
 }
