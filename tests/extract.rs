@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use common::{Workspace, stderr, stdout};
@@ -668,14 +668,4 @@ fn an_independent_reader_gets_the_source_rows_back() {
         stderr(&check)
     );
     assert!(stdout(&check).contains("rows match"), "{}", stdout(&check));
-}
-
-/// Quick map from column name to its position, for readability above.
-#[allow(dead_code)]
-fn positions(header: &[String]) -> HashMap<&str, usize> {
-    header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.as_str(), i))
-        .collect()
 }

@@ -177,8 +177,7 @@ impl Migration {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::archive::store::hex(&Sha256::digest(bytes))
 }
 
 /// The table in which `dbsub migrate` records applied migrations, in every target.

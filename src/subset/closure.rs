@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use crate::catalog::Table;
 use crate::db::{KeyColumn, RowFilter, RowSource};
 
-use super::keys::{Budget, Key, KeyQueue, KeySet, KeyValue, encode};
+use super::keys::{Budget, KeyQueue, KeySet, KeyValue, encode};
 use super::{Reason, Scope};
 
 /// Which rows of a table the extract writes.
@@ -400,14 +400,4 @@ fn positions(cols: &mut Vec<KeyColumn>, wanted: &[KeyColumn]) -> Vec<usize> {
 
 fn pick<'a>(row: &[KeyValue<'a>], pos: &[usize]) -> Vec<KeyValue<'a>> {
     pos.iter().map(|&p| row[p]).collect()
-}
-
-/// Keys of `selection` in batches, for reading (the order is deterministic).
-pub fn key_batches(
-    keys: &KeySet,
-    batch: usize,
-    skip: u64,
-    each: &mut dyn FnMut(&[Key]) -> Result<()>,
-) -> Result<()> {
-    keys.for_each_batch(batch, skip, each)
 }
