@@ -76,6 +76,19 @@ pub enum Command {
             dbsub extract ORA PROD --plan seedlot.toml --refresh --format json")]
     Extract(ExtractArgs),
 
+    /// Load an extract from the store into the local test database (DBSUB_TARGET_<DBTYPE>):
+    /// parts fetched and checked first, tables in load order, one transaction per table, then
+    /// verified.
+    #[command(after_help = "Examples:\n  \
+            dbsub ingest SQLITE DEMO\n  \
+            dbsub ingest SQLITE DEMO --refreshdb\n  \
+            dbsub ingest SQLITE PROD --subset seedlot --table SEEDLOT --merge")]
+    Ingest(IngestArgs),
+
+    /// Check the local test database against what was loaded into it: row counts against the
+    /// extract's manifest, and every foreign key among the loaded tables.
+    Verify(VerifyArgs),
+
     /// Work with catalog snapshots.
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -275,6 +288,61 @@ pub struct ExtractArgs {
     pub key_memory: u64,
 
     /// The summary's format
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct IngestArgs {
+    /// The local test database's type: ORA, PG or SQLITE (loads into DBSUB_TARGET_<DBTYPE>)
+    #[arg(value_name = "DBTYPE", value_enum)]
+    pub kind: DbKind,
+
+    /// The environment whose extract to load (from its store, DBSUB_STORE_<ENV>), e.g. PROD
+    #[arg(value_name = "ENV")]
+    pub env: String,
+
+    /// The subset's name in the store
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub subset: String,
+
+    /// The database type the extract was read from, when the store holds the subset for more
+    /// than one (default: DBTYPE, else the only one there)
+    #[arg(long, value_name = "DBTYPE", value_enum)]
+    pub source: Option<DbKind>,
+
+    /// Load only these tables (repeatable)
+    #[arg(long = "table", value_name = "T")]
+    pub tables: Vec<String>,
+
+    /// Empty the loaded tables first (children before parents), then load
+    #[arg(long, conflicts_with = "merge")]
+    pub refreshdb: bool,
+
+    /// Upsert by primary key into tables that may already hold rows
+    #[arg(long)]
+    pub merge: bool,
+
+    /// Empty the local cache of fetched parts first
+    #[arg(long)]
+    pub purge: bool,
+
+    /// Parts fetched and checked at once
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+
+    /// The summary's format
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct VerifyArgs {
+    /// The local test database's type: ORA, PG or SQLITE (checks DBSUB_TARGET_<DBTYPE>)
+    #[arg(value_name = "DBTYPE", value_enum)]
+    pub kind: DbKind,
+
+    /// The report's format
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
 }

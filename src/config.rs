@@ -17,6 +17,8 @@ pub const DEMO_SOURCE_URL: &str = "sqlite://data/demo.db?schema=THE";
 pub const DEMO_TARGET_URL: &str = "sqlite://data/local.db";
 /// The demo's object store.
 pub const DEMO_STORE_URL: &str = "file://data/store";
+/// The default cache of fetched parts.
+pub const DEMO_CACHE_DIR: &str = "data/cache";
 
 /// A database kind, named on the command line by its CLI word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
@@ -374,6 +376,17 @@ impl Config {
             Some(url) => (url.clone(), Origin::Variable(var)),
             None => (DEMO_STORE_URL.to_string(), Origin::Demo),
         })
+    }
+}
+
+impl Config {
+    /// Where `dbsub ingest` keeps the parts it fetched: `DBSUB_CACHE_DIR`, else `data/cache`.
+    pub fn cache_dir(&self) -> PathBuf {
+        PathBuf::from(
+            self.vars
+                .get("DBSUB_CACHE_DIR")
+                .map_or(DEMO_CACHE_DIR, String::as_str),
+        )
     }
 }
 

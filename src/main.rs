@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use dbsub::cli::{CatalogCommand, Cli, Command};
-use dbsub::{catalog_export, config, create_migrations, demo, extract, migrate, output, show_deps};
+use dbsub::{
+    catalog_export, config, create_migrations, demo, extract, ingest, migrate, output, show_deps,
+    verify,
+};
 
 fn main() -> ExitCode {
     // .env first, so that options with an environment default see its values.
@@ -16,6 +19,8 @@ fn main() -> ExitCode {
         Command::CreateMigrations(args) => create_migrations::run(&cli, &config, args),
         Command::Migrate(args) => migrate::run(&cli, &config, args),
         Command::Extract(args) => extract::run(&cli, &config, args),
+        Command::Ingest(args) => ingest::run(&cli, &config, args),
+        Command::Verify(args) => verify::run(&cli, &config, args),
         Command::Catalog(CatalogCommand::Export(args)) => catalog_export::run(&cli, &config, args),
         Command::Demo(args) => demo::run(&cli, args),
     });

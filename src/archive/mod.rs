@@ -4,5 +4,6 @@
 pub mod csv;
 pub mod manifest;
 pub mod part;
+pub mod read;
 pub mod store;
 pub mod value;

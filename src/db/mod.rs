@@ -126,6 +126,146 @@ pub trait RowSource: Send {
     ) -> Result<()>;
 }
 
+/// Opens the local test database `url` names, to load rows into.
+///
+/// Fails when it cannot be opened or reached; the message names the (redacted) URL.
+pub fn row_sink(url: &DbUrl) -> Result<Box<dyn RowSink>> {
+    match url.kind() {
+        DbKind::Sqlite => Ok(Box::new(sqlite::SqliteSink::open(url)?)),
+        kind @ (DbKind::Oracle | DbKind::Postgres) => bail!(
+            "loading rows into a {kind} database ({url}) is not part of this build yet: only \
+             SQLite targets are"
+        ),
+    }
+}
+
+/// How rows already in a table meet the loaded ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadMode {
+    /// Plain inserts: a row whose key is already there is an error.
+    Insert,
+    /// Upsert by the table's primary key: new rows are inserted, existing ones updated.
+    Merge,
+}
+
+/// How a sink keeps the foreign keys that close a cycle out of the way during a load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CycleHandling {
+    /// The sink disables exactly those foreign keys before the load and enables (and
+    /// validates) them after it ([`RowSink::disable_foreign_keys`]); each table loads in its
+    /// own transaction.
+    Disable,
+    /// The database cannot switch one constraint off (SQLite): the tables of a cycle load in
+    /// one transaction whose foreign-key checks run at its commit.
+    OneTransaction,
+}
+
+/// Feeds the rows of one table to a sink: calls its argument once per row, with the values in
+/// the order of [`TableLoad::columns`], and returns the number of rows. An error that the
+/// argument returns comes back with the row's location (table, part, line) added.
+pub type RowFeed<'a> = dyn FnMut(&mut dyn FnMut(&[Value<'_>]) -> Result<()>) -> Result<u64> + 'a;
+
+/// One table of a load.
+pub struct TableLoad<'a> {
+    /// The table in the target's catalog.
+    pub table: &'a Table,
+    /// The target's columns, in the order the feed gives values.
+    pub columns: Vec<&'a Column>,
+    /// The key a merge matches rows by (target column names).
+    pub key: Vec<String>,
+    pub rows: Box<RowFeed<'a>>,
+    /// Written in the same transaction as the rows.
+    pub record: LoadRecord,
+}
+
+/// What the target remembers of a loaded table, in its `dbsub_ingest_history` table: so that
+/// a re-run knows what is already loaded, and `verify` what to check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadRecord {
+    /// The table in the target.
+    pub table: String,
+    /// The table in the extract (`SCHEMA.NAME`).
+    pub extract_table: String,
+    /// The extract: its store (redacted) and folder.
+    pub extract: String,
+    /// The SHA-256 of the extract's manifest.
+    pub manifest_sha256: String,
+    pub mode: LoadMode,
+    /// Rows in the extract.
+    pub rows: u64,
+    /// The foreign keys among loaded tables, in the target's names.
+    pub foreign_keys: Vec<RecordedKey>,
+    pub loaded_at: String,
+}
+
+/// A foreign key `verify` checks, in the target's names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub parent: String,
+    pub parent_columns: Vec<String>,
+}
+
+/// Loads rows into a local test database. COPY (PostgreSQL) and array DML (Oracle) fit
+/// behind [`RowSink::load`]: the feed pushes rows one by one and the sink batches them as its
+/// database likes.
+pub trait RowSink {
+    fn kind(&self) -> DbKind;
+
+    /// The target's catalog, to map the extract's tables and columns onto.
+    fn catalog(&mut self) -> Result<crate::catalog::Catalog>;
+
+    fn cycle_handling(&self) -> CycleHandling;
+
+    fn count_rows(&mut self, table: &Table) -> Result<u64>;
+
+    /// What earlier loads recorded (empty when nothing was ever loaded).
+    fn records(&mut self) -> Result<Vec<LoadRecord>>;
+
+    /// Deletes every row of `tables`, in that order (children before parents), and their
+    /// records, in one transaction. Fails, changing nothing, when rows of other tables would
+    /// lose their parents.
+    fn empty(&mut self, tables: &[&Table]) -> Result<()>;
+
+    /// Loads `tables` in one transaction: each table's triggers off, its rows in (`mode`), its
+    /// triggers back on, its record written. With `check_foreign_keys` every foreign key is
+    /// checked (at the latest at the commit) and a violation fails the load naming the key. On
+    /// any error the transaction rolls back: the tables are as they were.
+    fn load(
+        &mut self,
+        tables: &mut [TableLoad<'_>],
+        mode: LoadMode,
+        check_foreign_keys: bool,
+    ) -> Result<()>;
+
+    /// Disables the foreign keys `(table, name)` ([`CycleHandling::Disable`] sinks only).
+    fn disable_foreign_keys(&mut self, keys: &[(&Table, &str)]) -> Result<()> {
+        let _ = keys;
+        bail!("this database cannot disable single foreign keys")
+    }
+
+    /// Enables and validates foreign keys that [`RowSink::disable_foreign_keys`] disabled.
+    fn enable_foreign_keys(&mut self, keys: &[(&Table, &str)]) -> Result<()> {
+        let _ = keys;
+        bail!("this database cannot disable single foreign keys")
+    }
+
+    /// Moves the sequences and identity columns of `table` past its loaded keys; says what it
+    /// moved.
+    fn advance_identity(&mut self, table: &Table) -> Result<Vec<String>>;
+
+    /// The rows of `child` whose `columns` (all not NULL) match no row of `parent`.
+    fn count_orphans(
+        &mut self,
+        child: &Table,
+        columns: &[String],
+        parent: &Table,
+        parent_columns: &[String],
+    ) -> Result<u64>;
+}
+
 /// What DDL generation needs to know about a dialect.
 pub trait Dialect: Sync {
     fn kind(&self) -> DbKind;

@@ -2144,3 +2144,538 @@ mod tests {
         assert_eq!(db.read_catalog(&["the".into()]).unwrap().tables.len(), 1);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// RowSink: loading rows into a local SQLite database.
+
+/// The table where loads are recorded, next to the migrations' history.
+pub const INGEST_HISTORY: &str = "dbsub_ingest_history";
+
+/// A SQLite database loaded through one connection with foreign keys enforced.
+pub struct SqliteSink {
+    db: SqliteDb,
+}
+
+impl SqliteSink {
+    /// Opens (creating it if needed) the file of a `sqlite://` URL for loading.
+    pub fn open(url: &DbUrl) -> Result<SqliteSink> {
+        let path = url.sqlite_path()?;
+        if !path.exists() {
+            bail!(
+                "SQLite database {} does not exist: create it with the migrations first \
+                 (dbsub create-migrations --dialect sqlite, then dbsub migrate), or run \
+                 `dbsub demo`",
+                path.display()
+            );
+        }
+        let db = SqliteDb::open_read_write(url)?;
+        // Foreign keys are checked while loading; a bigger page cache keeps index upkeep of
+        // large tables in memory.
+        db.conn
+            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;")
+            .with_context(|| format!("cannot set up {} for loading", path.display()))?;
+        Ok(SqliteSink { db })
+    }
+
+    fn fail(&self, what: &str, e: rusqlite::Error) -> anyhow::Error {
+        anyhow!(
+            "{what} in SQLite database {}: {}",
+            self.db.path.display(),
+            sqlite_message(&e)
+        )
+    }
+
+    fn ensure_history(&self) -> Result<()> {
+        self.db
+            .conn
+            .execute_batch(&format!(
+                "CREATE TABLE IF NOT EXISTS {INGEST_HISTORY} (table_name TEXT PRIMARY KEY, \
+                 extract TEXT NOT NULL, rows INTEGER NOT NULL, loaded_at TEXT NOT NULL, \
+                 record TEXT NOT NULL)"
+            ))
+            .map_err(|e| self.fail(&format!("cannot create {INGEST_HISTORY}"), e))
+    }
+}
+
+/// The rows of `tables` that reference a missing parent, as a message (empty when none).
+fn violations(conn: &Connection, tables: &[&str]) -> String {
+    let mut lines = Vec::new();
+    for table in tables {
+        let sql = format!(
+            "SELECT \"table\", rowid, parent, fkid FROM pragma_foreign_key_check({})",
+            string_literal_sql(table)
+        );
+        let Ok(mut stmt) = conn.prepare(&sql) else {
+            continue;
+        };
+        let Ok(rows) = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        }) else {
+            continue;
+        };
+        let mut found: Vec<(String, Option<i64>, String)> = rows.flatten().collect();
+        if found.is_empty() {
+            continue;
+        }
+        let n = found.len();
+        let (child, rowid, parent) = found.swap_remove(0);
+        lines.push(format!(
+            "{child}: {n} row{} reference{} rows missing from {parent} (first: rowid {})",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" },
+            rowid.map_or("?".to_string(), |r| r.to_string())
+        ));
+    }
+    lines.join("; ")
+}
+
+impl SqliteSink {
+    fn load_one(
+        tx: &rusqlite::Transaction<'_>,
+        load: &mut crate::db::TableLoad<'_>,
+        mode: crate::db::LoadMode,
+    ) -> Result<()> {
+        let name = &load.table.name;
+        // Triggers: dropped inside the transaction and created again before its commit, so
+        // that a failed or killed load leaves them exactly as they were.
+        let triggers: Vec<(String, String)> = {
+            let mut stmt = tx.prepare(
+                "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 \
+                 AND sql IS NOT NULL ORDER BY rowid",
+            )?;
+            let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for (trigger, _) in &triggers {
+            tx.execute_batch(&format!("DROP TRIGGER {}", super::double_quote(trigger)))?;
+        }
+        let sql = insert_sql(load, mode);
+        let affinities: Vec<Affinity> = load
+            .columns
+            .iter()
+            .map(|c| Affinity::of(&c.native_type))
+            .collect();
+        let columns = load.columns.clone();
+        {
+            let mut stmt = tx.prepare(&sql).map_err(|e| {
+                anyhow!("cannot prepare the load of {name}: {}", sqlite_message(&e))
+            })?;
+            let mut text = Vec::with_capacity(64);
+            (load.rows)(&mut |values| {
+                for (i, value) in values.iter().enumerate() {
+                    let column = columns[i];
+                    bind(&mut stmt, i + 1, value, column, affinities[i], &mut text)
+                        .map_err(|why| anyhow!("column {}: {why}", column.name))?;
+                }
+                stmt.raw_execute()
+                    .map_err(|e| anyhow!("{}", sqlite_message(&e)))?;
+                Ok(())
+            })?;
+        }
+        for (_, create) in &triggers {
+            tx.execute_batch(create)?;
+        }
+        let record = serde_json::to_string(&load.record).expect("a record always serializes");
+        tx.execute(
+            &format!(
+                "INSERT INTO {INGEST_HISTORY} (table_name, extract, rows, loaded_at, record) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (table_name) DO UPDATE SET \
+                 extract = excluded.extract, rows = excluded.rows, \
+                 loaded_at = excluded.loaded_at, record = excluded.record"
+            ),
+            rusqlite::params![
+                load.record.table,
+                load.record.extract,
+                load.record.rows as i64,
+                load.record.loaded_at,
+                record
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+/// A string literal for a pragma argument (a table name).
+fn string_literal_sql(text: &str) -> String {
+    super::string_literal(text)
+}
+
+/// `INSERT INTO t (…) VALUES (?…)`, with an upsert on the key for a merge.
+fn insert_sql(load: &crate::db::TableLoad<'_>, mode: crate::db::LoadMode) -> String {
+    let names: Vec<String> = load
+        .columns
+        .iter()
+        .map(|c| super::double_quote(&c.name))
+        .collect();
+    let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+    let mut sql = format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        super::double_quote(&load.table.name),
+        names.join(", "),
+        marks.join(", ")
+    );
+    if mode == crate::db::LoadMode::Merge {
+        let key: Vec<String> = load.key.iter().map(|k| super::double_quote(k)).collect();
+        let updates: Vec<String> = load
+            .columns
+            .iter()
+            .filter(|c| !load.key.iter().any(|k| k.eq_ignore_ascii_case(&c.name)))
+            .map(|c| {
+                let q = super::double_quote(&c.name);
+                format!("{q} = excluded.{q}")
+            })
+            .collect();
+        sql.push_str(&format!(" ON CONFLICT ({}) DO ", key.join(", ")));
+        if updates.is_empty() {
+            sql.push_str("NOTHING");
+        } else {
+            sql.push_str(&format!("UPDATE SET {}", updates.join(", ")));
+        }
+    }
+    sql
+}
+
+/// A column's type affinity, from its declared type (SQLite's rules, section 3.1 of its
+/// datatype documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Affinity {
+    Integer,
+    Text,
+    Blob,
+    Real,
+    Numeric,
+}
+
+impl Affinity {
+    fn of(declared: &str) -> Affinity {
+        let upper = declared.to_ascii_uppercase();
+        if upper.contains("INT") {
+            Affinity::Integer
+        } else if upper.contains("CHAR") || upper.contains("CLOB") || upper.contains("TEXT") {
+            Affinity::Text
+        } else if upper.contains("BLOB") || upper.trim().is_empty() {
+            Affinity::Blob
+        } else if upper.contains("REAL") || upper.contains("FLOA") || upper.contains("DOUB") {
+            Affinity::Real
+        } else {
+            Affinity::Numeric
+        }
+    }
+}
+
+/// Binds one loaded value the way dbsub's SQLite source reads it back: booleans and integers
+/// as integers, exact decimals as integers or reals only when that keeps every digit (SQLite's
+/// numeric affinity would round longer ones), dates and timestamps as ISO 8601 text with a
+/// space before the time (SQLite's own convention), binary as blobs.
+fn bind(
+    stmt: &mut rusqlite::Statement<'_>,
+    index: usize,
+    value: &Value<'_>,
+    column: &Column,
+    affinity: Affinity,
+    text: &mut Vec<u8>,
+) -> Result<(), String> {
+    use crate::archive::value as v;
+    use rusqlite::types::Value as Owned;
+    let result = match value {
+        Value::Null => stmt.raw_bind_parameter(index, rusqlite::types::Null),
+        Value::Bool(b) => stmt.raw_bind_parameter(index, *b as i64),
+        Value::Int(i) => stmt.raw_bind_parameter(index, *i),
+        Value::Float(f) => stmt.raw_bind_parameter(index, *f),
+        Value::Decimal(d) => {
+            if let Ok(i) = d.parse::<i64>() {
+                stmt.raw_bind_parameter(index, i)
+            } else if matches!(affinity, Affinity::Text | Affinity::Blob) {
+                stmt.raw_bind_parameter(index, d.as_ref())
+            } else {
+                match d
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| v::decimal_from_f64(*f).as_deref() == Some(d.as_ref()))
+                {
+                    Some(f) => stmt.raw_bind_parameter(index, f),
+                    None => {
+                        return Err(format!(
+                            "{d} has more digits than SQLite's {} column `{}` stores exactly \
+                             (15 significant digits): declare the column as TEXT in the target \
+                             to keep every digit",
+                            match affinity {
+                                Affinity::Integer => "integer",
+                                Affinity::Real => "real",
+                                _ => "numeric",
+                            },
+                            column.native_type
+                        ));
+                    }
+                }
+            }
+        }
+        Value::Text(t) => stmt.raw_bind_parameter(index, t.as_ref()),
+        Value::Bytes(b) => stmt.raw_bind_parameter(index, b.as_ref()),
+        Value::Date(_)
+        | Value::Time(_)
+        | Value::Timestamp(_)
+        | Value::TimestampTz(..)
+        | Value::Interval(_) => {
+            text.clear();
+            value.write_csv(text);
+            if matches!(value, Value::Timestamp(_) | Value::TimestampTz(..)) {
+                // The date never holds a `T`: the first one separates the time.
+                if let Some(t) = text.iter().position(|&b| b == b'T') {
+                    text[t] = b' ';
+                }
+            } else if matches!(value, Value::Date(_))
+                && matches!(column.neutral_type, NeutralType::Timestamp { .. })
+            {
+                text.extend_from_slice(b" 00:00:00");
+            }
+            let s = std::str::from_utf8(text).expect("the archive writes ASCII for these types");
+            stmt.raw_bind_parameter(index, Owned::Text(s.to_string()))
+        }
+    };
+    result.map_err(|e| sqlite_message(&e))
+}
+
+impl crate::db::RowSink for SqliteSink {
+    fn kind(&self) -> DbKind {
+        DbKind::Sqlite
+    }
+
+    fn catalog(&mut self) -> Result<Catalog> {
+        let schema = self.db.schema.clone();
+        self.db.read_catalog(&[schema])
+    }
+
+    fn cycle_handling(&self) -> crate::db::CycleHandling {
+        crate::db::CycleHandling::OneTransaction
+    }
+
+    fn count_rows(&mut self, table: &Table) -> Result<u64> {
+        let sql = format!("SELECT count(*) FROM {}", super::double_quote(&table.name));
+        let n: i64 = self
+            .db
+            .conn
+            .query_row(&sql, [], |r| r.get(0))
+            .map_err(|e| self.fail(&format!("cannot count the rows of {}", table.name), e))?;
+        Ok(n as u64)
+    }
+
+    fn records(&mut self) -> Result<Vec<crate::db::LoadRecord>> {
+        let exists: bool = self
+            .db
+            .conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [INGEST_HISTORY],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.fail("cannot read the schema", e))?;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self
+            .db
+            .conn
+            .prepare(&format!(
+                "SELECT table_name, record FROM {INGEST_HISTORY} ORDER BY rowid"
+            ))
+            .map_err(|e| self.fail(&format!("cannot read {INGEST_HISTORY}"), e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| anyhow!("cannot read {INGEST_HISTORY}: {e}"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (table, text) = row?;
+            out.push(serde_json::from_str(&text).with_context(|| {
+                format!("the {INGEST_HISTORY} row of {table} is damaged: load that table again with --refreshdb")
+            })?);
+        }
+        Ok(out)
+    }
+
+    fn empty(&mut self, tables: &[&Table]) -> Result<()> {
+        self.ensure_history()?;
+        let path = self.db.path.clone();
+        let tx = self
+            .db
+            .conn
+            .transaction()
+            .map_err(|e| anyhow!("cannot start a transaction in {}: {e}", path.display()))?;
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+        for table in tables {
+            tx.execute(
+                &format!("DELETE FROM {}", super::double_quote(&table.name)),
+                [],
+            )
+            .map_err(|e| anyhow!("cannot empty {}: {}", table.name, sqlite_message(&e)))?;
+            tx.execute(
+                &format!("DELETE FROM {INGEST_HISTORY} WHERE table_name = ?1"),
+                [&table.name],
+            )?;
+        }
+        if let Err(e) = tx.execute_batch("COMMIT") {
+            drop(tx);
+            let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+            bail!(
+                "emptying {} would leave rows of other tables without their parents ({}); \
+                 nothing was deleted: load those tables too, or empty them first",
+                names.join(", "),
+                sqlite_message(&e)
+            );
+        }
+        // After the COMMIT, dropping `tx` finds no open transaction and does nothing.
+        Ok(())
+    }
+
+    fn load(
+        &mut self,
+        tables: &mut [crate::db::TableLoad<'_>],
+        mode: crate::db::LoadMode,
+        check_foreign_keys: bool,
+    ) -> Result<()> {
+        self.ensure_history()?;
+        if !check_foreign_keys {
+            self.db.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+        }
+        let outcome = self.load_all(tables, mode);
+        if !check_foreign_keys {
+            self.db.conn.execute_batch("PRAGMA foreign_keys = ON")?;
+        }
+        outcome
+    }
+
+    fn advance_identity(&mut self, table: &Table) -> Result<Vec<String>> {
+        // A rowid table continues after its largest rowid by itself; AUTOINCREMENT keeps the
+        // largest ever in sqlite_sequence, which an explicit insert also moves. Make sure.
+        let has_sequence: bool = self.db.conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_schema WHERE name = 'sqlite_sequence'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_sequence || !self.has_rowid(table) {
+            return Ok(Vec::new());
+        }
+        let quoted = super::double_quote(&table.name);
+        let changed = self.db.conn.execute(
+            &format!(
+                "UPDATE sqlite_sequence SET seq = (SELECT max(rowid) FROM {quoted}) \
+                 WHERE name = ?1 AND seq < (SELECT max(rowid) FROM {quoted})"
+            ),
+            [&table.name],
+        )?;
+        Ok(if changed > 0 {
+            vec![format!("{} AUTOINCREMENT", table.name)]
+        } else {
+            Vec::new()
+        })
+    }
+
+    fn count_orphans(
+        &mut self,
+        child: &Table,
+        columns: &[String],
+        parent: &Table,
+        parent_columns: &[String],
+    ) -> Result<u64> {
+        let not_null: Vec<String> = columns
+            .iter()
+            .map(|c| format!("c.{} IS NOT NULL", super::double_quote(c)))
+            .collect();
+        let matches: Vec<String> = columns
+            .iter()
+            .zip(parent_columns)
+            .map(|(c, p)| {
+                format!(
+                    "p.{} = c.{}",
+                    super::double_quote(p),
+                    super::double_quote(c)
+                )
+            })
+            .collect();
+        let sql = format!(
+            "SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+            super::double_quote(&child.name),
+            not_null.join(" AND "),
+            super::double_quote(&parent.name),
+            matches.join(" AND ")
+        );
+        let n: i64 = self
+            .db
+            .conn
+            .query_row(&sql, [], |r| r.get(0))
+            .map_err(|e| {
+                self.fail(
+                    &format!(
+                        "cannot check the rows of {} against {}",
+                        child.name, parent.name
+                    ),
+                    e,
+                )
+            })?;
+        Ok(n as u64)
+    }
+}
+
+impl SqliteSink {
+    fn has_rowid(&self, table: &Table) -> bool {
+        self.db
+            .conn
+            .prepare(&format!(
+                "SELECT rowid FROM {} LIMIT 0",
+                super::double_quote(&table.name)
+            ))
+            .is_ok()
+    }
+
+    fn load_all(
+        &mut self,
+        tables: &mut [crate::db::TableLoad<'_>],
+        mode: crate::db::LoadMode,
+    ) -> Result<()> {
+        let path = self.db.path.clone();
+        let tx = self
+            .db
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| {
+                anyhow!(
+                    "cannot start a transaction in {}: {}",
+                    path.display(),
+                    sqlite_message(&e)
+                )
+            })?;
+        // Foreign keys are checked at the commit, so that the tables of a cycle can load in
+        // any order within the transaction.
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+        for load in tables.iter_mut() {
+            let name = load.record.extract_table.clone();
+            SqliteSink::load_one(&tx, load, mode).with_context(|| format!("cannot load {name}"))?;
+        }
+        if let Err(e) = tx.execute_batch("COMMIT") {
+            let names: Vec<&str> = tables.iter().map(|t| t.table.name.as_str()).collect();
+            let detail = violations(&tx, &names);
+            drop(tx);
+            let loaded: Vec<&str> = tables
+                .iter()
+                .map(|t| t.record.extract_table.as_str())
+                .collect();
+            bail!(
+                "cannot load {}: {}{}; nothing was written (the load never deletes rows to make \
+                 constraints pass): load the parent tables first, or run verify to see what is \
+                 missing",
+                loaded.join(", "),
+                sqlite_message(&e),
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {detail}")
+                }
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,970 @@
+//! `dbsub ingest DBTYPE ENV`: an extract from the store into the local test database.
+//!
+//! 1. the manifest is read and every table mapped onto the target's catalog (a missing table
+//!    or column stops here, before anything is written);
+//! 2. every part is fetched into the local cache and checked against the manifest's SHA-256
+//!    (`--jobs` at once), before any row is written;
+//! 3. tables load in the manifest's load order, each in one transaction (the tables of a
+//!    foreign-key cycle together, where the database cannot switch one key off), triggers off
+//!    during their load, every value checked against its target column;
+//! 4. sequences move past the loaded keys, and `verify` runs.
+//!
+//! Each loaded table is recorded in the target (in the same transaction), so a re-run after a
+//! failure or a kill skips what is already loaded and continues.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, Once};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::archive::manifest::{self, MANIFEST, Manifest, PartEntry, TableEntry};
+use crate::archive::read::{TableReader, check_part};
+use crate::archive::store::{Store, hex};
+use crate::archive::value::fits;
+use crate::catalog::lookup::{self, ObjectQuery};
+use crate::catalog::{Catalog, Column, FkAction, ObjectKey, ObjectKind, Table};
+use crate::cli::{Cli, IngestArgs, SummaryFormat};
+use crate::config::{Config, DbKind, env_name, redact};
+use crate::db::{self, CycleHandling, LoadMode, LoadRecord, RecordedKey, RowSink, TableLoad};
+use crate::extract::human_bytes;
+use crate::output::{self, plural};
+use crate::verify;
+
+/// What `run` needs besides the command line: `dbsub demo` calls [`ingest`] directly.
+pub struct Request {
+    pub kind: DbKind,
+    pub env: String,
+    pub subset: String,
+    pub source: Option<DbKind>,
+    pub tables: Vec<String>,
+    pub refreshdb: bool,
+    pub merge: bool,
+    pub purge: bool,
+    pub jobs: usize,
+    pub quiet: bool,
+}
+
+/// The outcome of one table.
+#[derive(Clone, Debug, Serialize)]
+pub struct TableSummary {
+    pub table: String,
+    pub target: String,
+    pub rows: u64,
+    /// `loaded`, `merged`, or `already loaded` (by an earlier run, from the same extract).
+    pub status: &'static str,
+    pub seconds: f64,
+}
+
+/// The outcome of an ingest.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// The extract: store and folder.
+    pub extract: String,
+    pub target: String,
+    pub tables: Vec<TableSummary>,
+    pub rows: u64,
+    /// Parts fetched from the store now, and their bytes; parts found in the cache.
+    pub fetched_parts: usize,
+    pub fetched_bytes: u64,
+    pub cached_parts: usize,
+    pub seconds: f64,
+    /// Sequences and identity columns moved past the loaded keys.
+    pub identities: Vec<String>,
+    pub warnings: Vec<String>,
+    pub verify: verify::Report,
+}
+
+/// `dbsub ingest`.
+pub fn run(cli: &Cli, config: &Config, args: &IngestArgs) -> Result<()> {
+    let request = Request {
+        kind: args.kind,
+        env: args.env.clone(),
+        subset: args.subset.clone(),
+        source: args.source,
+        tables: args.tables.clone(),
+        refreshdb: args.refreshdb,
+        merge: args.merge,
+        purge: args.purge,
+        jobs: args.jobs as usize,
+        quiet: cli.quiet,
+    };
+    let summary = ingest(config, &request)?;
+    match args.format {
+        SummaryFormat::Json => output::result(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&summary).expect("a summary always serializes")
+        ))?,
+        SummaryFormat::Text => output::result(&render_summary(&summary))?,
+    }
+    verify::fail_on_problems(&summary.verify)
+}
+
+/// Set by Ctrl-C: row loops stop at the next row, the open transaction rolls back, and
+/// whatever was switched off for the load is switched on again before dbsub exits.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+fn catch_interrupt() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // A second Ctrl-C stops at once.
+        let _ = ctrlc::set_handler(|| {
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    });
+}
+
+fn check_interrupt() -> Result<()> {
+    if INTERRUPTED.load(Ordering::Relaxed) {
+        bail!(
+            "interrupted (Ctrl-C): the table being loaded was rolled back; run the same command \
+             again to continue"
+        );
+    }
+    Ok(())
+}
+
+/// A table of the extract and where it goes in the target.
+struct Mapped<'m, 'c> {
+    entry: &'m TableEntry,
+    table: &'c Table,
+    /// Target columns in the order of the extract's columns.
+    columns: Vec<&'c Column>,
+}
+
+/// Runs an ingest and then `verify`.
+pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
+    let started = Instant::now();
+    catch_interrupt();
+    if req.merge && req.refreshdb {
+        bail!("--merge and --refreshdb exclude each other: choose one");
+    }
+    let env = env_name(&req.env)?;
+    let (store_url, _) = config.store(&env)?;
+    let target = config.target(req.kind)?;
+    let store = Store::open(&store_url)?;
+    let (prefix, bytes) = find_manifest(&store, &env, req.kind, req.source, &req.subset)?;
+    let manifest_key = format!("{prefix}/{MANIFEST}");
+    let manifest = Manifest::from_slice(&bytes).with_context(|| {
+        format!(
+            "cannot read {manifest_key} in the store {}",
+            redact(&store_url)
+        )
+    })?;
+    let manifest_sha256 = hex(&Sha256::digest(&bytes));
+    let extract_id = format!("{}/{prefix}", redact(&store_url));
+
+    let mut sink = db::row_sink(&target.url)?;
+    let catalog = sink.catalog()?;
+    let selected = select_tables(&manifest, &req.tables)?;
+    let mapped = map_tables(&selected, &catalog, &target.url.redacted())?;
+    let by_extract_name: HashMap<String, &Table> = manifest
+        .tables
+        .iter()
+        .filter_map(|e| find_table(&catalog, &e.schema, &e.name).map(|t| (e.qualified_name(), t)))
+        .collect();
+    let mode = if req.merge {
+        LoadMode::Merge
+    } else {
+        LoadMode::Insert
+    };
+    let keys: Vec<Vec<String>> = mapped
+        .iter()
+        .map(|m| merge_key(m, req.merge))
+        .collect::<Result<_>>()?;
+
+    // What is there already.
+    let records: HashMap<String, LoadRecord> = sink
+        .records()?
+        .into_iter()
+        .map(|r| (r.table.clone(), r))
+        .collect();
+    let mut skip = vec![false; mapped.len()];
+    let mut occupied = Vec::new();
+    if !req.merge && !req.refreshdb {
+        for (i, m) in mapped.iter().enumerate() {
+            let count = sink.count_rows(m.table)?;
+            if count == 0 {
+                continue;
+            }
+            let same = records.get(&m.table.name).is_some_and(|r| {
+                r.extract == extract_id && r.manifest_sha256 == manifest_sha256 && r.rows == count
+            });
+            if same {
+                skip[i] = true;
+            } else {
+                occupied.push(format!(
+                    "{} ({})",
+                    m.table.name,
+                    plural(count as usize, "row")
+                ));
+            }
+        }
+    }
+    if !occupied.is_empty() {
+        bail!(
+            "{} already holds rows in {}: ingest loads into empty tables; run it again with \
+             --refreshdb to replace those rows, or --merge to upsert by primary key",
+            target.url.redacted(),
+            occupied.join(", ")
+        );
+    }
+    let to_load: Vec<usize> = (0..mapped.len()).filter(|&i| !skip[i]).collect();
+    if req.refreshdb {
+        check_cascades(sink.as_mut(), &catalog, &mapped)?;
+    }
+
+    // Every part, fetched and checked before any row is written.
+    let cache = config.cache_dir().join(&prefix);
+    if req.purge && cache.exists() {
+        std::fs::remove_dir_all(&cache)
+            .with_context(|| format!("cannot empty the cache {}", cache.display()))?;
+    }
+    let parts: Vec<(&PartEntry, PathBuf)> = to_load
+        .iter()
+        .flat_map(|&i| mapped[i].entry.parts.iter())
+        .map(|p| (p, cache.join(&p.key)))
+        .collect();
+    let fetched = fetch_parts(&store, &prefix, &parts, req.jobs, req.quiet)?;
+
+    let progress = if req.quiet {
+        MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
+    } else {
+        MultiProgress::new()
+    };
+    if req.refreshdb {
+        let children_first: Vec<&Table> = to_load.iter().rev().map(|&i| mapped[i].table).collect();
+        sink.empty(&children_first)?;
+    }
+
+    let mut tables: Vec<TableSummary> = mapped
+        .iter()
+        .map(|m| TableSummary {
+            table: m.entry.qualified_name(),
+            target: m.table.name.clone(),
+            rows: m.entry.rows,
+            status: "already loaded",
+            seconds: 0.0,
+        })
+        .collect();
+    let mut warnings = Vec::new();
+    let units = match sink.cycle_handling() {
+        CycleHandling::OneTransaction => cycle_units(&mapped, &to_load, &manifest),
+        CycleHandling::Disable => to_load.iter().map(|&i| vec![i]).collect(),
+    };
+    let disabled: Vec<(&Table, &str)> = match sink.cycle_handling() {
+        CycleHandling::Disable => cycle_keys(&mapped, &to_load, &manifest),
+        CycleHandling::OneTransaction => Vec::new(),
+    };
+    if !disabled.is_empty() {
+        sink.disable_foreign_keys(&disabled)?;
+    }
+    let loaded = (|| -> Result<()> {
+        for unit in &units {
+            // Foreign keys to tables outside the extract (cut by the plan) cannot hold: the
+            // unit loads unchecked and they are reported.
+            let cut = cut_keys(&mapped, unit, &by_extract_name);
+            let unit_started = Instant::now();
+            let mut loads = Vec::new();
+            for &i in unit {
+                let m = &mapped[i];
+                let bar = progress.add(ProgressBar::new(m.entry.rows));
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{prefix:28!} {bar:20} {human_pos:>10}/{human_len} rows {per_sec:>12} {msg}",
+                    )
+                    .expect("a valid template"),
+                );
+                bar.set_prefix(m.entry.qualified_name());
+                bar.enable_steady_tick(Duration::from_millis(200));
+                let record = LoadRecord {
+                    table: m.table.name.clone(),
+                    extract_table: m.entry.qualified_name(),
+                    extract: extract_id.clone(),
+                    manifest_sha256: manifest_sha256.clone(),
+                    mode,
+                    rows: m.entry.rows,
+                    foreign_keys: recorded_keys(m, &manifest, &by_extract_name),
+                    loaded_at: crate::clock::now_rfc3339(),
+                };
+                loads.push(TableLoad {
+                    table: m.table,
+                    columns: m.columns.clone(),
+                    key: keys[i].clone(),
+                    rows: feed(m, &cache, bar),
+                    record,
+                });
+            }
+            sink.load(&mut loads, mode, cut.is_empty())
+                .with_context(|| format!("cannot load {}", names(&mapped, unit)))?;
+            let seconds = unit_started.elapsed().as_secs_f64();
+            for &i in unit {
+                tables[i].status = if req.merge { "merged" } else { "loaded" };
+                tables[i].seconds = seconds;
+            }
+            for key in cut {
+                warnings.push(format!(
+                    "foreign key {key} points outside the extract: not checked while loading"
+                ));
+            }
+        }
+        Ok(())
+    })();
+    let enabled = if disabled.is_empty() {
+        Ok(())
+    } else {
+        sink.enable_foreign_keys(&disabled)
+    };
+    loaded?;
+    enabled?;
+
+    let mut identities = Vec::new();
+    for &i in &to_load {
+        identities.extend(sink.advance_identity(mapped[i].table)?);
+    }
+    let report = verify::check(sink.as_mut(), &catalog, &target.url.redacted())?;
+    let rows = to_load.iter().map(|&i| mapped[i].entry.rows).sum();
+    Ok(Summary {
+        extract: extract_id,
+        target: target.url.redacted(),
+        tables,
+        rows,
+        fetched_parts: fetched.parts,
+        fetched_bytes: fetched.bytes,
+        cached_parts: fetched.cached,
+        seconds: started.elapsed().as_secs_f64(),
+        identities,
+        warnings,
+        verify: report,
+    })
+}
+
+/// The target's foreign keys of a unit's tables whose parent is not a table of the extract.
+fn cut_keys(
+    mapped: &[Mapped<'_, '_>],
+    unit: &[usize],
+    tables: &HashMap<String, &Table>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for &i in unit {
+        let table = mapped[i].table;
+        for fk in &table.foreign_keys {
+            let inside = tables
+                .values()
+                .any(|t| t.name.eq_ignore_ascii_case(&fk.ref_table));
+            if !inside {
+                out.push(format!("{}.{} → {}", table.name, fk.name, fk.ref_table));
+            }
+        }
+    }
+    out
+}
+
+fn names(mapped: &[Mapped<'_, '_>], unit: &[usize]) -> String {
+    unit.iter()
+        .map(|&i| mapped[i].entry.qualified_name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The subset's manifest: under `<ENV>/<DBTYPE>/<subset>` for the source kind asked for, else
+/// the target's kind, else the only kind the store has the subset for.
+fn find_manifest(
+    store: &Store,
+    env: &str,
+    kind: DbKind,
+    source: Option<DbKind>,
+    subset: &str,
+) -> Result<(String, Vec<u8>)> {
+    let kinds: Vec<DbKind> = match source {
+        Some(k) => vec![k],
+        None => {
+            let mut all = vec![kind];
+            all.extend(
+                [DbKind::Oracle, DbKind::Postgres, DbKind::Sqlite]
+                    .into_iter()
+                    .filter(|k| *k != kind),
+            );
+            all
+        }
+    };
+    let mut found = Vec::new();
+    for k in &kinds {
+        let prefix = manifest::subset_prefix(env, k.word(), subset);
+        if let Some(bytes) = store.get(&format!("{prefix}/{MANIFEST}"))? {
+            found.push((prefix, bytes));
+            if *k == kind || source.is_some() {
+                break;
+            }
+        }
+    }
+    match found.len() {
+        1 => Ok(found.pop().expect("one")),
+        0 => {
+            let there: Vec<String> = store
+                .list(env)?
+                .into_iter()
+                .filter_map(|k| k.strip_suffix(&format!("/{MANIFEST}")).map(str::to_string))
+                .collect();
+            bail!(
+                "no extract `{subset}` for {env} in the store {}{}: {}",
+                redact(store.url()),
+                source.map_or(String::new(), |k| format!(" from {k}")),
+                if there.is_empty() {
+                    format!(
+                        "run `dbsub extract {} {env} …` first",
+                        source.unwrap_or(kind).word()
+                    )
+                } else {
+                    format!(
+                        "the store has {}; choose one with --subset (and --source)",
+                        there.join(", ")
+                    )
+                }
+            )
+        }
+        _ if found[0].0.contains(&format!("/{}/", kind.word())) => Ok(found.swap_remove(0)),
+        _ => {
+            let at: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+            bail!(
+                "the store has the subset `{subset}` extracted from several databases ({}): \
+                 choose one with --source",
+                at.join(", ")
+            )
+        }
+    }
+}
+
+/// The tables to load, in load order: all of them, or those `--table` names.
+fn select_tables<'m>(manifest: &'m Manifest, only: &[String]) -> Result<Vec<&'m TableEntry>> {
+    let by_name: HashMap<String, &TableEntry> = manifest
+        .tables
+        .iter()
+        .map(|t| (t.qualified_name(), t))
+        .collect();
+    let mut ordered: Vec<&TableEntry> = manifest
+        .load_order
+        .iter()
+        .filter_map(|n| by_name.get(n).copied())
+        .collect();
+    // Tables the load order does not list (it always lists all of them) go last.
+    for t in &manifest.tables {
+        if !ordered.iter().any(|o| std::ptr::eq(*o, t)) {
+            ordered.push(t);
+        }
+    }
+    if only.is_empty() {
+        return Ok(ordered);
+    }
+    let keys: Vec<ObjectKey> = ordered
+        .iter()
+        .map(|t| ObjectKey::new(&t.schema, &t.name, ObjectKind::Table))
+        .collect();
+    let mut keep = Vec::new();
+    for name in only {
+        let key = lookup::find(&keys, &ObjectQuery::named(name))
+            .map_err(|e| anyhow!("--table {name}: in the extract: {e}"))?;
+        keep.push(key.qualified_name());
+    }
+    Ok(ordered
+        .into_iter()
+        .filter(|t| keep.contains(&t.qualified_name()))
+        .collect())
+}
+
+/// The target's table for an extract's table: the same name (any case; the same schema
+/// where the target has several).
+fn find_table<'c>(catalog: &'c Catalog, schema: &str, name: &str) -> Option<&'c Table> {
+    let named: Vec<&Table> = catalog
+        .tables
+        .iter()
+        .filter(|t| t.name.eq_ignore_ascii_case(name))
+        .collect();
+    match named.as_slice() {
+        [one] => Some(one),
+        [] => None,
+        many => many
+            .iter()
+            .find(|t| t.schema.eq_ignore_ascii_case(schema) && t.name == name)
+            .or_else(|| many.iter().find(|t| t.schema.eq_ignore_ascii_case(schema)))
+            .copied(),
+    }
+}
+
+fn find_column<'c>(table: &'c Table, name: &str) -> Option<&'c Column> {
+    table.columns.iter().find(|c| c.name == name).or_else(|| {
+        table
+            .columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    })
+}
+
+/// Maps the selected tables onto the target; every problem is reported at once.
+fn map_tables<'m, 'c>(
+    selected: &[&'m TableEntry],
+    catalog: &'c Catalog,
+    target: &str,
+) -> Result<Vec<Mapped<'m, 'c>>> {
+    let mut problems = Vec::new();
+    let mut missing_tables = Vec::new();
+    let mut out = Vec::new();
+    for entry in selected {
+        let Some(table) = find_table(catalog, &entry.schema, &entry.name) else {
+            missing_tables.push(entry.qualified_name());
+            continue;
+        };
+        let mut columns = Vec::new();
+        for c in &entry.columns {
+            match find_column(table, &c.name) {
+                Some(col) if col.generated.is_some() => problems.push(format!(
+                    "{}.{} is a generated column in the target: it cannot be loaded",
+                    table.name, col.name
+                )),
+                Some(col) => columns.push(col),
+                None => problems.push(format!(
+                    "{} has no column {} (the extract's {})",
+                    table.name, c.name, c.native_type
+                )),
+            }
+        }
+        for col in &table.columns {
+            let loaded = entry
+                .columns
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(&col.name));
+            if !loaded
+                && !col.nullable
+                && col.default.is_none()
+                && col.identity.is_none()
+                && col.generated.is_none()
+            {
+                problems.push(format!(
+                    "{}.{} is NOT NULL without a default and the extract has no such column",
+                    table.name, col.name
+                ));
+            }
+        }
+        out.push(Mapped {
+            entry,
+            table,
+            columns,
+        });
+    }
+    if !missing_tables.is_empty() {
+        bail!(
+            "{target} has no table {}: apply the migrations first (dbsub create-migrations \
+             --seed-object … --dialect …, then dbsub migrate --target …), or leave the table \
+             out with --table",
+            missing_tables.join(", ")
+        );
+    }
+    if !problems.is_empty() {
+        bail!(
+            "the extract does not fit {target}: {}; apply the migrations that match the \
+             extract's schema",
+            problems.join("; ")
+        );
+    }
+    Ok(out)
+}
+
+/// The key a merge matches by: the primary key, else a unique key of NOT NULL columns.
+fn merge_key(m: &Mapped<'_, '_>, merge: bool) -> Result<Vec<String>> {
+    if !merge {
+        return Ok(Vec::new());
+    }
+    if let Some(pk) = &m.table.primary_key {
+        return Ok(pk.columns.clone());
+    }
+    let unique = m.table.unique_keys.iter().find(|k| {
+        k.columns
+            .iter()
+            .all(|c| find_column(m.table, c).is_some_and(|col| !col.nullable))
+    });
+    match unique {
+        Some(k) => Ok(k.columns.clone()),
+        None => bail!(
+            "--merge needs a primary key or a unique key of NOT NULL columns; {} has neither: \
+             load it with --refreshdb instead",
+            m.table.name
+        ),
+    }
+}
+
+/// Refuses a `--refreshdb` whose deletes would cascade into (or null out) rows of tables that
+/// are not being loaded.
+fn check_cascades(
+    sink: &mut dyn RowSink,
+    catalog: &Catalog,
+    mapped: &[Mapped<'_, '_>],
+) -> Result<()> {
+    for other in &catalog.tables {
+        if mapped.iter().any(|m| std::ptr::eq(m.table, other)) {
+            continue;
+        }
+        for fk in &other.foreign_keys {
+            let into_loaded = mapped
+                .iter()
+                .any(|m| m.table.name.eq_ignore_ascii_case(&fk.ref_table));
+            let acts = !matches!(fk.on_delete, FkAction::NoAction | FkAction::Restrict);
+            if into_loaded && acts && sink.count_rows(other)? > 0 {
+                bail!(
+                    "--refreshdb would empty {} and its foreign key {}.{} (ON DELETE {:?}) would \
+                     change rows of {}, which is not being loaded; nothing was deleted: load {} \
+                     too, or empty it yourself",
+                    fk.ref_table,
+                    other.name,
+                    fk.name,
+                    fk.on_delete,
+                    other.name,
+                    other.name
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Groups the tables to load into transactions: one table each, except that the tables from
+/// the child to the parent of each cycle-closing foreign key (in load order) load together.
+fn cycle_units(
+    mapped: &[Mapped<'_, '_>],
+    to_load: &[usize],
+    manifest: &Manifest,
+) -> Vec<Vec<usize>> {
+    let position = |name: &str| {
+        to_load
+            .iter()
+            .position(|&i| mapped[i].entry.qualified_name() == name)
+    };
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for key in &manifest.cycle_foreign_keys {
+        let Some(child) = position(&key.table) else {
+            continue;
+        };
+        let entry = mapped[to_load[child]].entry;
+        let Some(fk) = entry
+            .foreign_keys
+            .iter()
+            .find(|f| f.name == key.foreign_key)
+        else {
+            continue;
+        };
+        let Some(parent) = position(&format!("{}.{}", fk.ref_schema, fk.ref_table)) else {
+            continue;
+        };
+        spans.push((child.min(parent), child.max(parent)));
+    }
+    spans.sort();
+    let mut units: Vec<Vec<usize>> = Vec::new();
+    let mut covered_to: Option<usize> = None;
+    for (p, &i) in to_load.iter().enumerate() {
+        let joins = covered_to.is_some_and(|end| p <= end);
+        if joins {
+            units.last_mut().expect("a unit is open").push(i);
+        } else {
+            units.push(vec![i]);
+            covered_to = None;
+        }
+        for &(start, end) in &spans {
+            if start <= p && p <= end {
+                covered_to = Some(covered_to.map_or(end, |c: usize| c.max(end)));
+            }
+        }
+    }
+    units
+}
+
+/// The cycle-closing foreign keys among the tables to load, for sinks that disable them.
+fn cycle_keys<'c>(
+    mapped: &[Mapped<'_, 'c>],
+    to_load: &[usize],
+    manifest: &Manifest,
+) -> Vec<(&'c Table, &'c str)> {
+    let mut out = Vec::new();
+    for key in &manifest.cycle_foreign_keys {
+        for &i in to_load {
+            let m = &mapped[i];
+            if m.entry.qualified_name() == key.table
+                && let Some(fk) = m
+                    .table
+                    .foreign_keys
+                    .iter()
+                    .find(|f| f.name.eq_ignore_ascii_case(&key.foreign_key))
+            {
+                out.push((m.table, fk.name.as_str()));
+            }
+        }
+    }
+    out
+}
+
+/// The extract's foreign keys of a table whose parent is also in the extract and the target,
+/// in the target's names.
+fn recorded_keys(
+    m: &Mapped<'_, '_>,
+    manifest: &Manifest,
+    tables: &HashMap<String, &Table>,
+) -> Vec<RecordedKey> {
+    let mut out = Vec::new();
+    for fk in &m.entry.foreign_keys {
+        let parent_name = format!("{}.{}", fk.ref_schema, fk.ref_table);
+        let Some(parent) = tables.get(&parent_name) else {
+            continue;
+        };
+        let parent_columns = if fk.ref_columns.is_empty() {
+            manifest
+                .tables
+                .iter()
+                .find(|t| t.qualified_name() == parent_name)
+                .and_then(|t| t.primary_key.clone())
+                .unwrap_or_default()
+        } else {
+            fk.ref_columns.clone()
+        };
+        let columns: Option<Vec<String>> = fk
+            .columns
+            .iter()
+            .map(|c| find_column(m.table, c).map(|c| c.name.clone()))
+            .collect();
+        let parent_columns: Option<Vec<String>> = parent_columns
+            .iter()
+            .map(|c| find_column(parent, c).map(|c| c.name.clone()))
+            .collect();
+        if let (Some(columns), Some(parent_columns)) = (columns, parent_columns)
+            && !columns.is_empty()
+            && columns.len() == parent_columns.len()
+        {
+            out.push(RecordedKey {
+                name: fk.name.clone(),
+                columns,
+                parent: parent.name.clone(),
+                parent_columns,
+            });
+        }
+    }
+    out
+}
+
+/// Test hook: `DBSUB_TEST_ABORT_AFTER_ROWS=N` aborts the process (as a kill would) when the
+/// N-th row has been handed to the target, inside its table's transaction, to prove that a
+/// killed load leaves the table as it was and a re-run finishes it.
+fn abort_after_rows() -> Option<u64> {
+    std::env::var("DBSUB_TEST_ABORT_AFTER_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
+static ROWS_HANDED: AtomicU64 = AtomicU64::new(0);
+
+/// The rows of a table, from the cached parts, each value checked against its target column.
+fn feed<'a>(m: &'a Mapped<'_, '_>, cache: &'a Path, bar: ProgressBar) -> Box<db::RowFeed<'a>> {
+    let abort_at = abort_after_rows();
+    Box::new(move |each| {
+        let mut reader = TableReader::new(m.entry);
+        let columns = &m.columns;
+        for part in &m.entry.parts {
+            let path = cache.join(&part.key);
+            reader.read_part(part, &path, &mut |values| {
+                check_interrupt()?;
+                for (value, column) in values.iter().zip(columns) {
+                    if let Err(why) = fits(value, &column.neutral_type) {
+                        bail!("column {} ({}): {why}", column.name, column.native_type);
+                    }
+                    if !column.nullable && matches!(value, crate::archive::value::Value::Null) {
+                        bail!(
+                            "column {} is NOT NULL in the target; the extract has NULL",
+                            column.name
+                        );
+                    }
+                }
+                each(values)?;
+                bar.inc(1);
+                if abort_at.is_some_and(|n| ROWS_HANDED.fetch_add(1, Ordering::SeqCst) + 1 >= n) {
+                    std::process::abort();
+                }
+                Ok(())
+            })?;
+        }
+        bar.finish();
+        Ok(reader.rows())
+    })
+}
+
+/// How many parts came from the store and how many from the cache.
+struct Fetched {
+    parts: usize,
+    bytes: u64,
+    cached: usize,
+}
+
+/// Makes each part's local copy, `jobs` at a time: a cached copy whose SHA-256 matches is
+/// kept, anything else is fetched from the store into a temporary file, checked, and then
+/// moved into place.
+fn fetch_parts(
+    store: &Store,
+    prefix: &str,
+    parts: &[(&PartEntry, PathBuf)],
+    jobs: usize,
+    quiet: bool,
+) -> Result<Fetched> {
+    let total: u64 = parts.iter().map(|(p, _)| p.bytes).sum();
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:28!} {bar:20} {binary_bytes:>10}/{binary_total_bytes} {msg}",
+        )
+        .expect("a valid template"),
+    );
+    bar.set_prefix("fetch and check parts");
+    let next = AtomicU64::new(0);
+    let fetched_bytes = AtomicU64::new(0);
+    let fetched = AtomicU64::new(0);
+    let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, parts.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst) as usize;
+                    if i >= parts.len() || failure.lock().expect("not poisoned").is_some() {
+                        return;
+                    }
+                    let (part, path) = &parts[i];
+                    match fetch_part(store, prefix, part, path) {
+                        Ok(true) => {
+                            fetched.fetch_add(1, Ordering::SeqCst);
+                            fetched_bytes.fetch_add(part.bytes, Ordering::SeqCst);
+                        }
+                        Ok(false) => {}
+                        Err(e) => {
+                            failure.lock().expect("not poisoned").get_or_insert(e);
+                            return;
+                        }
+                    }
+                    bar.inc(part.bytes);
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    if let Some(e) = failure.into_inner().expect("not poisoned") {
+        return Err(e);
+    }
+    let parts_fetched = fetched.into_inner() as usize;
+    Ok(Fetched {
+        parts: parts_fetched,
+        bytes: fetched_bytes.into_inner(),
+        cached: parts.len() - parts_fetched,
+    })
+}
+
+/// One part's local copy; `true` when it was fetched now, `false` when the cache had it.
+fn fetch_part(store: &Store, prefix: &str, part: &PartEntry, path: &Path) -> Result<bool> {
+    check_interrupt()?;
+    if path.exists() && check_part(path, part).is_ok() {
+        return Ok(false);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the cache folder {}", dir.display()))?;
+    }
+    let partial = path.with_extension(format!("partial-{}", std::process::id()));
+    let written = (|| -> Result<bool> {
+        let mut file = std::io::BufWriter::new(
+            std::fs::File::create(&partial)
+                .with_context(|| format!("cannot write {}", partial.display()))?,
+        );
+        let found = store.read_chunks(&format!("{prefix}/{}", part.key), &mut |chunk| {
+            use std::io::Write;
+            file.write_all(chunk)
+                .with_context(|| format!("cannot write {}", partial.display()))
+        })?;
+        std::io::Write::flush(&mut file)
+            .with_context(|| format!("cannot write {}", partial.display()))?;
+        Ok(found)
+    })();
+    let outcome = written.and_then(|found| {
+        if !found {
+            bail!(
+                "{prefix}/{} is listed in the manifest but missing from the store {}: the \
+                 extract is incomplete; extract again",
+                part.key,
+                redact(store.url())
+            );
+        }
+        check_part(&partial, part).map_err(|e| {
+            anyhow!(
+                "{e} in the store {} ({prefix}): extract again (dbsub extract … --refresh)",
+                redact(store.url())
+            )
+        })
+    });
+    if let Err(e) = outcome {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
+    }
+    std::fs::rename(&partial, path)
+        .with_context(|| format!("cannot move {} into the cache", partial.display()))?;
+    Ok(true)
+}
+
+/// The closing summary for people.
+pub fn render_summary(s: &Summary) -> String {
+    let width = s
+        .tables
+        .iter()
+        .map(|t| t.table.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let mut out = format!("Loaded {} into {}:\n", s.extract, s.target);
+    out.push_str(&format!(
+        "  {:<width$}  {:>10}  {:<15} {:>8}\n",
+        "TABLE", "ROWS", "STATUS", "TIME"
+    ));
+    for t in &s.tables {
+        out.push_str(&format!(
+            "  {:<width$}  {:>10}  {:<15} {:>6.1} s\n",
+            t.table, t.rows, t.status, t.seconds
+        ));
+    }
+    let loaded = s
+        .tables
+        .iter()
+        .filter(|t| t.status != "already loaded")
+        .count();
+    out.push_str(&format!(
+        "{} rows into {} in {:.1} s ({:.0} rows/s); parts: {} fetched ({}), {} from the cache\n",
+        s.rows,
+        plural(loaded, "table"),
+        s.seconds,
+        s.rows as f64 / s.seconds.max(1e-9),
+        s.fetched_parts,
+        human_bytes(s.fetched_bytes),
+        s.cached_parts
+    ));
+    if !s.identities.is_empty() {
+        out.push_str(&format!(
+            "Moved past the loaded keys: {}\n",
+            s.identities.join(", ")
+        ));
+    }
+    for w in &s.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    out.push('\n');
+    out.push_str(&verify::render(&s.verify));
+    out
+}
