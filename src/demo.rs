@@ -1,8 +1,9 @@
 //! `dbsub demo`: the pipeline on the embedded default, with no configuration and no network.
 //!
-//! For now: build the demo "production" database (a forest-genetics seedlot registry in
-//! SQLite, see data/demo/README.md), show the dependencies of SEEDLOT, write the SQLite
-//! migrations that create them and apply those to an empty local database.
+//! The whole pipeline: build the demo "production" database (a forest-genetics seedlot registry
+//! in SQLite, see data/demo/README.md), show the dependencies of SEEDLOT, write the SQLite
+//! migrations that create them and apply those to a local database, extract the subset of the
+//! first 500 seedlots into the demo's file store, ingest it into the local database and verify.
 
 mod generate;
 
@@ -21,9 +22,11 @@ use crate::db::sqlite::SqliteDb;
 use crate::extract;
 use crate::graph::render::Report;
 use crate::graph::{Closure, ClosureOptions, DepGraph, order};
+use crate::ingest;
 use crate::migrate;
 use crate::output::{self, plural};
 use crate::subset::Plan;
+use crate::verify;
 
 pub use generate::{DemoStats, build_demo_database};
 
@@ -145,6 +148,43 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
             summary.manifest
         ),
     );
+    // The rows into the local database, then verified.
+    output::note(
+        cli.quiet,
+        "\nIngest (dbsub ingest SQLITE DEMO --refreshdb), then verify:",
+    );
+    let request = ingest::Request {
+        kind: DbKind::Sqlite,
+        env: "DEMO".to_string(),
+        subset: "default".to_string(),
+        source: None,
+        tables: Vec::new(),
+        refreshdb: true,
+        merge: false,
+        purge: false,
+        jobs: 2,
+        quiet: true,
+    };
+    let loaded = ingest::ingest(&Config::default(), &request)?;
+    output::note(
+        cli.quiet,
+        &format!(
+            "  {} rows into {} in {:.1} s",
+            loaded.rows, loaded.target, loaded.seconds
+        ),
+    );
+    output::result(&format!("\n{}", verify::render(&loaded.verify)))?;
+    verify::fail_on_problems(&loaded.verify)?;
+    output::note(
+        cli.quiet,
+        &format!(
+            "\nFiles:\n  {}   the demo \"production\" database\n  {DEMO_MIGRATIONS}/   the SQLite \
+             migrations\n  data/store/DEMO/SQLITE/default/   the extract (manifest.json, zstd CSV \
+             parts)\n  {}   the loaded local database\n  data/cache/   parts fetched by ingest",
+            path.display(),
+            DEMO_TARGET_URL.trim_start_matches("sqlite://")
+        ),
+    );
     output::note(
         cli.quiet,
         &format!(
@@ -152,7 +192,8 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
              dbsub show-deps --seed-object {SEED} --direction children   # what needs it\n  \
              dbsub create-migrations --seed-object {SEED} --migration-folder /tmp/oracle   # Oracle DDL\n  \
              dbsub catalog export --out catalog.json   # an offline snapshot of the schema\n  \
-             dbsub extract SQLITE DEMO --seed-object {SEED} --where \"{DEMO_WHERE}\" --dry-run --subset x   # the subset plan"
+             dbsub extract SQLITE DEMO --seed-object {SEED} --where \"{DEMO_WHERE}\" --dry-run --subset x   # the subset plan\n  \
+             dbsub verify SQLITE   # check the local database again"
         ),
     );
     Ok(())

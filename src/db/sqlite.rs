@@ -1855,6 +1855,22 @@ impl Conv {
 mod tests {
     use super::*;
 
+    #[test]
+    fn decimals_bind_as_doubles_only_when_exact() {
+        assert_eq!(exact_f64("12.50"), Some(12.5));
+        assert_eq!(exact_f64("-0.00012345"), Some(-0.00012345));
+        assert_eq!(exact_f64("123456789012345"), Some(123456789012345.0));
+        assert_eq!(exact_f64("12345678901234.56789"), None);
+        assert_eq!(exact_f64("0.1000000000000000055511151231257827"), None);
+        // A double exactly, but read back in its shortest form 1152921504606847000.
+        assert_eq!(exact_f64("1152921504606846976.0"), None);
+        assert_eq!(Affinity::of("VARCHAR2(30)"), Affinity::Text);
+        assert_eq!(Affinity::of("NUMBER(8,2)"), Affinity::Numeric);
+        assert_eq!(Affinity::of("BIGINT"), Affinity::Integer);
+        assert_eq!(Affinity::of("BINARY_DOUBLE"), Affinity::Real);
+        assert_eq!(Affinity::of(""), Affinity::Blob);
+    }
+
     fn open(sql: &str) -> (tempfile::TempDir, Catalog) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
@@ -2184,17 +2200,17 @@ impl SqliteSink {
             sqlite_message(&e)
         )
     }
+}
 
-    fn ensure_history(&self) -> Result<()> {
-        self.db
-            .conn
-            .execute_batch(&format!(
-                "CREATE TABLE IF NOT EXISTS {INGEST_HISTORY} (table_name TEXT PRIMARY KEY, \
-                 extract TEXT NOT NULL, rows INTEGER NOT NULL, loaded_at TEXT NOT NULL, \
-                 record TEXT NOT NULL)"
-            ))
-            .map_err(|e| self.fail(&format!("cannot create {INGEST_HISTORY}"), e))
-    }
+/// Creates the load records' table, inside the caller's transaction (so that a failed load
+/// leaves no trace of it either).
+fn ensure_history(conn: &Connection) -> Result<()> {
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {INGEST_HISTORY} (table_name TEXT PRIMARY KEY, \
+         extract TEXT NOT NULL, rows INTEGER NOT NULL, loaded_at TEXT NOT NULL, \
+         record TEXT NOT NULL)"
+    ))
+    .map_err(|e| anyhow!("cannot create {INGEST_HISTORY}: {}", sqlite_message(&e)))
 }
 
 /// The rows of `tables` that reference a missing parent, as a message (empty when none).
@@ -2299,6 +2315,39 @@ impl SqliteSink {
     }
 }
 
+/// The 8-byte float that holds the canonical decimal `d` exactly (the same number, its scale
+/// aside: `12.50` is 12.5), or `None` when no float does.
+fn exact_f64(d: &str) -> Option<f64> {
+    let f: f64 = d.parse().ok()?;
+    let digits = d.trim_start_matches('-');
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let frac = frac.trim_end_matches('0');
+    let int = int.trim_start_matches('0');
+    let significant = if int.is_empty() {
+        frac.trim_start_matches('0').len()
+    } else {
+        int.len() + frac.len()
+    };
+    // Up to 15 significant digits always survive a round trip through a double; beyond, only
+    // when the shortest form of the double gives them back.
+    if significant <= 15 {
+        return Some(f);
+    }
+    let shortest = crate::archive::value::decimal_from_f64(f)?;
+    let wanted = if frac.is_empty() {
+        digits
+            .split_once('.')
+            .map_or(digits, |(i, _)| i)
+            .to_string()
+    } else {
+        format!(
+            "{}.{frac}",
+            digits.split_once('.').map_or(digits, |(i, _)| i)
+        )
+    };
+    (shortest.trim_start_matches('-') == wanted).then_some(f)
+}
+
 /// A string literal for a pragma argument (a table name).
 fn string_literal_sql(text: &str) -> String {
     super::string_literal(text)
@@ -2379,8 +2428,6 @@ fn bind(
     affinity: Affinity,
     text: &mut Vec<u8>,
 ) -> Result<(), String> {
-    use crate::archive::value as v;
-    use rusqlite::types::Value as Owned;
     let result = match value {
         Value::Null => stmt.raw_bind_parameter(index, rusqlite::types::Null),
         Value::Bool(b) => stmt.raw_bind_parameter(index, *b as i64),
@@ -2392,11 +2439,7 @@ fn bind(
             } else if matches!(affinity, Affinity::Text | Affinity::Blob) {
                 stmt.raw_bind_parameter(index, d.as_ref())
             } else {
-                match d
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|f| v::decimal_from_f64(*f).as_deref() == Some(d.as_ref()))
-                {
+                match exact_f64(d) {
                     Some(f) => stmt.raw_bind_parameter(index, f),
                     None => {
                         return Err(format!(
@@ -2434,7 +2477,7 @@ fn bind(
                 text.extend_from_slice(b" 00:00:00");
             }
             let s = std::str::from_utf8(text).expect("the archive writes ASCII for these types");
-            stmt.raw_bind_parameter(index, Owned::Text(s.to_string()))
+            stmt.raw_bind_parameter(index, s)
         }
     };
     result.map_err(|e| sqlite_message(&e))
@@ -2498,7 +2541,6 @@ impl crate::db::RowSink for SqliteSink {
     }
 
     fn empty(&mut self, tables: &[&Table]) -> Result<()> {
-        self.ensure_history()?;
         let path = self.db.path.clone();
         let tx = self
             .db
@@ -2506,6 +2548,7 @@ impl crate::db::RowSink for SqliteSink {
             .transaction()
             .map_err(|e| anyhow!("cannot start a transaction in {}: {e}", path.display()))?;
         tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+        ensure_history(&tx)?;
         for table in tables {
             tx.execute(
                 &format!("DELETE FROM {}", super::double_quote(&table.name)),
@@ -2537,7 +2580,6 @@ impl crate::db::RowSink for SqliteSink {
         mode: crate::db::LoadMode,
         check_foreign_keys: bool,
     ) -> Result<()> {
-        self.ensure_history()?;
         if !check_foreign_keys {
             self.db.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
         }
@@ -2651,23 +2693,17 @@ impl SqliteSink {
         // Foreign keys are checked at the commit, so that the tables of a cycle can load in
         // any order within the transaction.
         tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+        ensure_history(&tx)?;
         for load in tables.iter_mut() {
-            let name = load.record.extract_table.clone();
-            SqliteSink::load_one(&tx, load, mode).with_context(|| format!("cannot load {name}"))?;
+            SqliteSink::load_one(&tx, load, mode)?;
         }
         if let Err(e) = tx.execute_batch("COMMIT") {
             let names: Vec<&str> = tables.iter().map(|t| t.table.name.as_str()).collect();
             let detail = violations(&tx, &names);
             drop(tx);
-            let loaded: Vec<&str> = tables
-                .iter()
-                .map(|t| t.record.extract_table.as_str())
-                .collect();
             bail!(
-                "cannot load {}: {}{}; nothing was written (the load never deletes rows to make \
-                 constraints pass): load the parent tables first, or run verify to see what is \
-                 missing",
-                loaded.join(", "),
+                "{}{}; nothing was written (the load never deletes rows to make constraints \
+                 pass): load the parent tables first, or run verify to see what is missing",
                 sqlite_message(&e),
                 if detail.is_empty() {
                     String::new()
