@@ -1,5 +1,7 @@
-//! Values travel exactly from a SQLite source into the archive: random rows of every type the
-//! SQLite source carries, extracted, read back and decoded by the manifest's column types.
+//! Values travel exactly from a SQLite source into the archive and on into a target: random
+//! rows of every type the SQLite source carries, extracted, read back and decoded by the
+//! manifest's column types; then ingested into a target of the same schema, whose own extract
+//! decodes to the very same values.
 
 mod common;
 
@@ -102,6 +104,9 @@ fn row() -> impl Strategy<Value = Row> {
         )
 }
 
+const SCHEMA: &str = "CREATE TABLE V (ID INTEGER PRIMARY KEY, T VARCHAR2(4000), N NUMBER(38,10),
+    D DATE, TS TIMESTAMP(9), TZ TIMESTAMPTZ(9), B BLOB, F BINARY_DOUBLE, I INTEGER)";
+
 /// SQLite's own text for a timestamp: a space between date and time, as the demo stores it.
 fn sqlite_text(d: &DateTime) -> String {
     Value::Timestamp(*d).to_csv_string().replacen('T', " ", 1)
@@ -138,11 +143,7 @@ fn extract_rows(dir: &Path, rows: &[Row]) -> (Vec<Vec<Value<'static>>>, Vec<Opti
     let store = dir.join("store");
     let _ = std::fs::remove_dir_all(&store);
     let conn = Connection::open(&db).unwrap();
-    conn.execute_batch(
-        "CREATE TABLE V (ID INTEGER PRIMARY KEY, T VARCHAR2(4000), N NUMBER(38,10), D DATE,
-            TS TIMESTAMP(9), TZ TIMESTAMPTZ(6), B BLOB, F BINARY_DOUBLE, I INTEGER)",
-    )
-    .unwrap();
+    conn.execute_batch(SCHEMA).unwrap();
     for (i, r) in rows.iter().enumerate() {
         conn.execute(
             "INSERT INTO V VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -178,23 +179,29 @@ fn extract_rows(dir: &Path, rows: &[Row]) -> (Vec<Vec<Value<'static>>>, Vec<Opti
         .map(Result::unwrap)
         .collect();
     drop(conn);
+    (read_back(dir, &db, "T"), stored)
+}
+
+/// Extracts all of V from the SQLite file `db` into a store of its own and decodes its rows.
+fn read_back(dir: &Path, db: &Path, env: &str) -> Vec<Vec<Value<'static>>> {
+    let store = dir.join(format!("store-{env}"));
     let config = Config::from_vars([
         (
-            "DBSUB_SOURCE_SQLITE_T".to_string(),
+            format!("DBSUB_SOURCE_SQLITE_{env}"),
             format!("sqlite://{}?schema=S", db.display()),
         ),
         (
-            "DBSUB_STORE_T".to_string(),
+            format!("DBSUB_STORE_{env}"),
             format!("file://{}", store.display()),
         ),
     ]);
     let request = Request {
         kind: DbKind::Sqlite,
-        env: "T".into(),
+        env: env.into(),
         plan: Plan::from_flags(&["V".to_string()], None, None),
         subset: "v".into(),
         tables: vec![],
-        refresh: false,
+        refresh: true,
         jobs: 1,
         dry_run: false,
         part_size: 4096,
@@ -202,7 +209,7 @@ fn extract_rows(dir: &Path, rows: &[Row]) -> (Vec<Vec<Value<'static>>>, Vec<Opti
         quiet: true,
     };
     extract(&config, &request, None).unwrap();
-    let dir = store.join("T/SQLITE/v");
+    let dir = store.join(format!("{env}/SQLITE/v"));
     let manifest =
         Manifest::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     let table = &manifest.tables[0];
@@ -222,7 +229,47 @@ fn extract_rows(dir: &Path, rows: &[Row]) -> (Vec<Vec<Value<'static>>>, Vec<Opti
             );
         }
     }
-    (out, stored)
+    out
+}
+
+/// Ingests the extract of env `T` into a new SQLite file with the source's schema and returns
+/// that file.
+fn ingest_into_copy(dir: &Path) -> std::path::PathBuf {
+    let target = dir.join("target.db");
+    let _ = std::fs::remove_file(&target);
+    Connection::open(&target)
+        .unwrap()
+        .execute_batch(SCHEMA)
+        .unwrap();
+    let config = Config::from_vars([
+        (
+            "DBSUB_TARGET_SQLITE".to_string(),
+            format!("sqlite://{}", target.display()),
+        ),
+        (
+            "DBSUB_STORE_T".to_string(),
+            format!("file://{}", dir.join("store-T").display()),
+        ),
+        (
+            "DBSUB_CACHE_DIR".to_string(),
+            dir.join("cache").display().to_string(),
+        ),
+    ]);
+    let request = dbsub::ingest::Request {
+        kind: DbKind::Sqlite,
+        env: "T".into(),
+        subset: "v".into(),
+        source: None,
+        tables: vec![],
+        refreshdb: false,
+        merge: false,
+        purge: false,
+        jobs: 1,
+        quiet: true,
+    };
+    let summary = dbsub::ingest::ingest(&config, &request).unwrap();
+    assert_eq!(summary.verify.problems, 0);
+    target
 }
 
 proptest! {
@@ -259,5 +306,9 @@ proptest! {
             }
             prop_assert_eq!(&g[8], &r.int.map_or(Value::Null, Value::Int));
         }
+        // On into a target: what it holds reads back as the very same values.
+        let target = ingest_into_copy(dir.path());
+        let again = read_back(dir.path(), &target, "AGAIN");
+        prop_assert_eq!(again, got);
     }
 }
