@@ -27,7 +27,7 @@ use crate::archive::manifest::{self, MANIFEST, Manifest, PartEntry, TableEntry};
 use crate::archive::read::{TableReader, check_part};
 use crate::archive::store::{Store, hex};
 use crate::archive::value::fits;
-use crate::catalog::lookup::{self, ObjectQuery};
+use crate::catalog::lookup::{self, LookupError, ObjectQuery};
 use crate::catalog::{Catalog, Column, FkAction, ObjectKey, ObjectKind, Table};
 use crate::cli::{Cli, IngestArgs, SummaryFormat};
 use crate::config::{Config, DbKind, env_name, redact};
@@ -469,8 +469,25 @@ fn select_tables<'m>(manifest: &'m Manifest, only: &[String]) -> Result<Vec<&'m 
         .collect();
     let mut keep = Vec::new();
     for name in only {
-        let key = lookup::find(&keys, &ObjectQuery::named(name))
-            .map_err(|e| anyhow!("--table {name}: in the extract: {e}"))?;
+        let key = lookup::find(&keys, &ObjectQuery::named(name)).map_err(|e| match e {
+            LookupError::NotFound { closest, .. } => anyhow!(
+                "--table {name}: the extract has no such table{}",
+                if closest.is_empty() {
+                    String::new()
+                } else {
+                    let names: Vec<String> = closest.iter().map(|k| k.qualified_name()).collect();
+                    format!("; closest: {}", names.join(", "))
+                }
+            ),
+            LookupError::Ambiguous { candidates, .. } => {
+                let names: Vec<String> = candidates.iter().map(|k| k.qualified_name()).collect();
+                anyhow!(
+                    "--table {name} names {} tables of the extract: write one of {}",
+                    names.len(),
+                    names.join(", ")
+                )
+            }
+        })?;
         keep.push(key.qualified_name());
     }
     Ok(ordered

@@ -51,6 +51,10 @@ CREATE TRIGGER ITEM_UPDATED AFTER UPDATE ON ITEM
 BEGIN
     INSERT INTO ITEM_LOG (WHAT) VALUES ('update ' || NEW.ID);
 END;
+CREATE TRIGGER ITEM_DELETED AFTER DELETE ON ITEM
+BEGIN
+    INSERT INTO ITEM_LOG (WHAT) VALUES ('delete ' || OLD.ID);
+END;
 CREATE TRIGGER CUSTOMER_FROZEN BEFORE INSERT ON CUSTOMER
 BEGIN
     SELECT RAISE(ABORT, 'customers are frozen');
@@ -1007,7 +1011,11 @@ fn a_failure_on_a_later_table_keeps_the_earlier_ones_and_a_rerun_finishes() {
     assert_eq!(count(&conn, "CUSTOMER"), manifest.tables[0].rows);
     assert_eq!(count(&conn, "ORDERS"), manifest.tables[1].rows);
     assert_eq!(count(&conn, "ITEM"), 0);
-    assert_eq!(triggers(&lab.target()).len(), 3, "the triggers are back");
+    assert_eq!(
+        triggers(&lab.target()).len(),
+        SHOP_TRIGGERS.matches("CREATE TRIGGER").count(),
+        "the triggers are back"
+    );
 
     // Widen the column: a new, empty ITEM with its triggers.
     conn.execute_batch(&format!(

@@ -2258,17 +2258,7 @@ impl SqliteSink {
         let name = &load.table.name;
         // Triggers: dropped inside the transaction and created again before its commit, so
         // that a failed or killed load leaves them exactly as they were.
-        let triggers: Vec<(String, String)> = {
-            let mut stmt = tx.prepare(
-                "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 \
-                 AND sql IS NOT NULL ORDER BY rowid",
-            )?;
-            let rows = stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        for (trigger, _) in &triggers {
-            tx.execute_batch(&format!("DROP TRIGGER {}", super::double_quote(trigger)))?;
-        }
+        let triggers = drop_triggers(tx, name)?;
         let sql = insert_sql(load, mode);
         let affinities: Vec<Affinity> = load
             .columns
@@ -2292,9 +2282,7 @@ impl SqliteSink {
                 Ok(())
             })?;
         }
-        for (_, create) in &triggers {
-            tx.execute_batch(create)?;
-        }
+        create_triggers(tx, &triggers)?;
         let record = serde_json::to_string(&load.record).expect("a record always serializes");
         tx.execute(
             &format!(
@@ -2346,6 +2334,31 @@ fn exact_f64(d: &str) -> Option<f64> {
         )
     };
     (shortest.trim_start_matches('-') == wanted).then_some(f)
+}
+
+/// Drops the triggers of `table` inside the caller's transaction and returns their SQL, to be
+/// created again (with [`create_triggers`]) before its commit: SQLite cannot disable a
+/// trigger, and a rollback brings them back by itself.
+fn drop_triggers(tx: &Connection, table: &str) -> Result<Vec<String>> {
+    let triggers: Vec<(String, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 \
+             AND sql IS NOT NULL ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for (trigger, _) in &triggers {
+        tx.execute_batch(&format!("DROP TRIGGER {}", super::double_quote(trigger)))?;
+    }
+    Ok(triggers.into_iter().map(|(_, sql)| sql).collect())
+}
+
+fn create_triggers(tx: &Connection, triggers: &[String]) -> Result<()> {
+    for sql in triggers {
+        tx.execute_batch(sql)?;
+    }
+    Ok(())
 }
 
 /// A string literal for a pragma argument (a table name).
@@ -2550,11 +2563,14 @@ impl crate::db::RowSink for SqliteSink {
         tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
         ensure_history(&tx)?;
         for table in tables {
+            // Emptying is part of the load: the table's triggers do not fire.
+            let triggers = drop_triggers(&tx, &table.name)?;
             tx.execute(
                 &format!("DELETE FROM {}", super::double_quote(&table.name)),
                 [],
             )
             .map_err(|e| anyhow!("cannot empty {}: {}", table.name, sqlite_message(&e)))?;
+            create_triggers(&tx, &triggers)?;
             tx.execute(
                 &format!("DELETE FROM {INGEST_HISTORY} WHERE table_name = ?1"),
                 [&table.name],
