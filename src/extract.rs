@@ -809,13 +809,7 @@ fn render_plan(scope: &Scope, order: &[usize], estimates: &[u64], exact: Option<
 }
 
 fn render_summary(s: &Summary) -> String {
-    let width = s
-        .tables
-        .iter()
-        .map(|t| t.table.len())
-        .max()
-        .unwrap_or(5)
-        .max(5);
+    let width = output::name_width(s.tables.iter().map(|t| t.table.as_str()));
     let mut out = format!(
         "{:<width$}  {:>10}  {:>5}  {:>10}  {:>8}\n",
         "TABLE", "ROWS", "PARTS", "BYTES", "SECONDS"

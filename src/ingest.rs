@@ -939,13 +939,7 @@ fn fetch_part(store: &Store, prefix: &str, part: &PartEntry, path: &Path) -> Res
 
 /// The closing summary for people.
 pub fn render_summary(s: &Summary) -> String {
-    let width = s
-        .tables
-        .iter()
-        .map(|t| t.table.len())
-        .max()
-        .unwrap_or(5)
-        .max(5);
+    let width = output::name_width(s.tables.iter().map(|t| t.table.as_str()));
     let mut out = format!("Loaded {} into {}:\n", s.extract, s.target);
     out.push_str(&format!(
         "  {:<width$}  {:>10}  {:<15} {:>8}\n",

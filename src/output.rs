@@ -35,6 +35,11 @@ pub fn error(err: &anyhow::Error) {
     eprintln!("dbsub: {}", redact(&chain.join(": ")));
 }
 
+/// The width of a table's name column: its longest name, at least 5 (`TABLE`).
+pub fn name_width<'a>(names: impl IntoIterator<Item = &'a str>) -> usize {
+    names.into_iter().map(str::len).max().unwrap_or(5).max(5)
+}
+
 /// `1 table`, `2 tables`, `2 package bodies`, `3 indexes`.
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 {

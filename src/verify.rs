@@ -153,13 +153,7 @@ pub fn check(sink: &mut dyn RowSink, catalog: &Catalog, target: &str) -> Result<
 /// The report for people: one line per table, then the problems.
 pub fn render(report: &Report) -> String {
     let mut out = format!("Verify {}:\n", report.target);
-    let width = report
-        .tables
-        .iter()
-        .map(|t| t.table.len())
-        .max()
-        .unwrap_or(5)
-        .max(5);
+    let width = output::name_width(report.tables.iter().map(|t| t.table.as_str()));
     out.push_str(&format!(
         "  {:<width$}  {:>10}  {:>10}  {:<12}  RESULT\n",
         "TABLE", "ROWS", "EXTRACT", "FOREIGN KEYS"

@@ -26,14 +26,17 @@ fn demo_builds_the_database_and_shows_seedlot() {
         "{notes}"
     );
     assert!(ws.path().join("data/demo.db").exists());
-    // The demo database, the migrations and the local database it applied them to; no
-    // temporary file left behind.
+    // The demo database, the migrations, the local database it applied them to and loaded,
+    // the store and the parts cache; no temporary file left behind.
     let mut made: Vec<String> = std::fs::read_dir(ws.path().join("data"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     made.sort();
-    assert_eq!(made, ["demo.db", "local.db", "migrations", "store"]);
+    assert_eq!(
+        made,
+        ["cache", "demo.db", "local.db", "migrations", "store"]
+    );
     assert!(
         notes.contains("Wrote 3 migrations to data/migrations (version 1.0.0, sqlite)"),
         "{notes}"
@@ -53,7 +56,28 @@ fn demo_builds_the_database_and_shows_seedlot() {
             .exists()
     );
 
-    // A second run reuses it; --quiet leaves only the result.
+    // The extract loaded into the local database, and verified.
+    assert!(
+        text.contains("Verify sqlite://data/local.db:")
+            && text.contains("THE.SEEDLOT ")
+            && text.trim_end().ends_with("foreign keys hold."),
+        "{text}"
+    );
+    let local = rusqlite::Connection::open(ws.path().join("data/local.db")).unwrap();
+    let (seedlots, recorded): (i64, i64) = local
+        .query_row(
+            "SELECT (SELECT count(*) FROM SEEDLOT), (SELECT count(*) FROM dbsub_ingest_history)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(
+        seedlots > 0 && recorded == 12,
+        "{seedlots} seedlots, {recorded} tables recorded"
+    );
+    drop(local);
+
+    // A second run reuses it and replaces the loaded rows; --quiet leaves only the result.
     let again = ws.dbsub(&[]).args(["demo", "--quiet"]).output().unwrap();
     assert!(again.status.success());
     assert_eq!(stdout(&again), text);

@@ -87,6 +87,18 @@ fn item_table() -> &'static str {
     &SHOP_TABLES[start..end]
 }
 
+/// The statuses of a re-run that finds CUSTOMER and ORDERS loaded and loads ITEM.
+fn item_reloaded() -> BTreeMap<String, String> {
+    [
+        ("APP.CUSTOMER", "already loaded"),
+        ("APP.ORDERS", "already loaded"),
+        ("APP.ITEM", "loaded"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect()
+}
+
 /// ITEM's triggers in `SHOP_TRIGGERS`.
 fn item_triggers() -> &'static str {
     let end = SHOP_TRIGGERS
@@ -732,15 +744,7 @@ fn a_killed_load_leaves_its_table_as_it_was_and_a_rerun_continues() {
 
     // Run again: what was loaded stays, ITEM loads.
     let summary = lab.ingest_json(&[]);
-    let want: BTreeMap<String, String> = [
-        ("APP.CUSTOMER", "already loaded"),
-        ("APP.ORDERS", "already loaded"),
-        ("APP.ITEM", "loaded"),
-    ]
-    .into_iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    assert_eq!(statuses(&summary), want, "{summary}");
+    assert_eq!(statuses(&summary), item_reloaded(), "{summary}");
     assert_eq!(summary["rows"], rows["ITEM"], "{summary}");
     assert_eq!(summary["verify"]["problems"], 0, "{summary}");
     assert_loaded_equals_source(&lab.target(), &lab.src(), &lab.subset_dir());
@@ -1026,15 +1030,7 @@ fn a_failure_on_a_later_table_keeps_the_earlier_ones_and_a_rerun_finishes() {
     .unwrap();
     drop(conn);
     let summary = lab.ingest_json(&[]);
-    let want: BTreeMap<String, String> = [
-        ("APP.CUSTOMER", "already loaded"),
-        ("APP.ORDERS", "already loaded"),
-        ("APP.ITEM", "loaded"),
-    ]
-    .into_iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    assert_eq!(statuses(&summary), want, "{summary}");
+    assert_eq!(statuses(&summary), item_reloaded(), "{summary}");
     assert_loaded_equals_source(&lab.target(), &lab.src(), &lab.subset_dir());
     assert!(item_log(&lab.target()).is_empty());
     assert!(lab.verify().status.success());
