@@ -1227,3 +1227,82 @@ fn parts_come_from_the_cache_unless_purged_or_damaged() {
     );
     assert_loaded_equals_source(&lab.target(), &lab.src(), &lab.subset_dir());
 }
+
+/// Runs a refused ingest and checks that it says `wanted` and changes nothing.
+fn assert_refused(lab: &Lab, args: &[&str], wanted: &[&str]) {
+    let before = state(&lab.target());
+    let out = lab.ingest(args);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stdout(&out));
+    let err = stderr(&out);
+    for w in wanted {
+        assert!(err.contains(w), "{args:?}: `{w}` not in {err}");
+    }
+    assert_eq!(state(&lab.target()), before, "{args:?} changed the target");
+}
+
+#[test]
+fn merge_refresh_and_table_choices_are_guarded() {
+    let lab = Lab::shop(&[]);
+    assert_refused(
+        &lab,
+        &["--table", "ITEMS"],
+        &["--table ITEMS: the extract has no such table; closest: APP.ITEM"],
+    );
+    assert_refused(
+        &lab,
+        &["--source", "PG"],
+        &["no extract `default` for APP", "from PG"],
+    );
+
+    // --merge matches rows by a key: a target table without one is refused before anything
+    // is written.
+    lab.create_target(&SHOP_TABLES.replace(
+        "CREATE TABLE ITEM (\n    ID INTEGER PRIMARY KEY,",
+        "CREATE TABLE ITEM (\n    ID INTEGER,",
+    ));
+    assert_refused(
+        &lab,
+        &["--merge"],
+        &["--merge needs a primary key", "ITEM", "--refreshdb"],
+    );
+
+    // --refreshdb would cascade into a table that is not being loaded: nothing is deleted.
+    lab.create_target(&format!(
+        "{SHOP_TABLES}
+         CREATE TABLE CUSTOMER_NOTE (ID INTEGER PRIMARY KEY,
+             CUSTOMER_ID INTEGER NOT NULL REFERENCES CUSTOMER (ID) ON DELETE CASCADE);"
+    ));
+    let summary = lab.ingest_json(&[]);
+    assert_eq!(summary["verify"]["problems"], 0, "{summary}");
+    let conn = Connection::open(lab.target()).unwrap();
+    conn.execute_batch(
+        "INSERT INTO CUSTOMER_NOTE (ID, CUSTOMER_ID) SELECT 1, min(ID) FROM CUSTOMER",
+    )
+    .unwrap();
+    drop(conn);
+    assert_refused(
+        &lab,
+        &["--refreshdb"],
+        &[
+            "--refreshdb would empty CUSTOMER",
+            "CUSTOMER_NOTE",
+            "nothing was deleted",
+        ],
+    );
+
+    // A target foreign key whose parent is not in the extract: loaded, and said.
+    lab.create_target(&SHOP_TABLES.replace(
+        "    BALANCE NUMBER(6,2)\n);",
+        "    BALANCE NUMBER(6,2),\n    REGION_ID INTEGER REFERENCES REGION (ID)\n);\n\
+         CREATE TABLE REGION (ID INTEGER PRIMARY KEY);",
+    ));
+    let out = lab.ingest(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "warning: foreign key CUSTOMER.CUSTOMER_FK1 → REGION points outside the extract"
+        ),
+        "{text}"
+    );
+}
