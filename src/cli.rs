@@ -356,6 +356,23 @@ pub enum SummaryFormat {
     Json,
 }
 
+impl SummaryFormat {
+    /// Prints a command's closing summary: pretty JSON, or `text()` for people.
+    pub fn print<T: serde::Serialize>(
+        self,
+        summary: &T,
+        text: impl FnOnce(&T) -> String,
+    ) -> anyhow::Result<()> {
+        match self {
+            SummaryFormat::Json => crate::output::result(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(summary).expect("a summary always serializes")
+            )),
+            SummaryFormat::Text => crate::output::result(&text(summary)),
+        }
+    }
+}
+
 /// Parses a size: bytes, or a number with a K, M or G suffix (powers of 1024).
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();

@@ -22,7 +22,7 @@ use crate::archive::manifest::{
 use crate::archive::part::TableWriter;
 use crate::archive::store::Store;
 use crate::catalog::{Catalog, Column, ObjectKey, Table, snapshot};
-use crate::cli::{Cli, ExtractArgs, SummaryFormat};
+use crate::cli::{Cli, ExtractArgs};
 use crate::config::{Config, DbKind, Origin, redact};
 use crate::db::{self, RowFilter, RowSource};
 use crate::graph::{Closure, ClosureOptions, DepGraph, Direction};
@@ -107,13 +107,7 @@ pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
     };
     match extract(config, &request, catalog)? {
         None => Ok(()),
-        Some(summary) => match args.format {
-            SummaryFormat::Json => output::result(&format!(
-                "{}\n",
-                serde_json::to_string_pretty(&summary).expect("a summary always serializes")
-            )),
-            SummaryFormat::Text => output::result(&render_summary(&summary)),
-        },
+        Some(summary) => args.format.print(&summary, render_summary),
     }
 }
 

@@ -13,6 +13,7 @@
 //! failure or a kill skips what is already loaded and continues.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, Once};
@@ -24,12 +25,13 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::archive::manifest::{self, MANIFEST, Manifest, PartEntry, TableEntry};
-use crate::archive::read::{TableReader, check_part};
+use crate::archive::part::Hashing;
+use crate::archive::read::{TableReader, check_digest, check_part};
 use crate::archive::store::{Store, hex};
 use crate::archive::value::fits;
 use crate::catalog::lookup::{self, LookupError, ObjectQuery};
 use crate::catalog::{Catalog, Column, FkAction, ObjectKey, ObjectKind, Table};
-use crate::cli::{Cli, IngestArgs, SummaryFormat};
+use crate::cli::{Cli, IngestArgs};
 use crate::config::{Config, DbKind, env_name, redact};
 use crate::db::{self, CycleHandling, LoadMode, LoadRecord, RecordedKey, RowSink, TableLoad};
 use crate::extract::human_bytes;
@@ -95,13 +97,7 @@ pub fn run(cli: &Cli, config: &Config, args: &IngestArgs) -> Result<()> {
         quiet: cli.quiet,
     };
     let summary = ingest(config, &request)?;
-    match args.format {
-        SummaryFormat::Json => output::result(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&summary).expect("a summary always serializes")
-        ))?,
-        SummaryFormat::Text => output::result(&render_summary(&summary))?,
-    }
+    args.format.print(&summary, render_summary)?;
     verify::fail_on_problems(&summary.verify)
 }
 
@@ -255,13 +251,12 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
         })
         .collect();
     let mut warnings = Vec::new();
-    let units = match sink.cycle_handling() {
-        CycleHandling::OneTransaction => cycle_units(&mapped, &to_load, &manifest),
-        CycleHandling::Disable => to_load.iter().map(|&i| vec![i]).collect(),
-    };
-    let disabled: Vec<(&Table, &str)> = match sink.cycle_handling() {
-        CycleHandling::Disable => cycle_keys(&mapped, &to_load, &manifest),
-        CycleHandling::OneTransaction => Vec::new(),
+    let (units, disabled): (Vec<Vec<usize>>, Vec<(&Table, &str)>) = match sink.cycle_handling() {
+        CycleHandling::OneTransaction => (cycle_units(&mapped, &to_load, &manifest), Vec::new()),
+        CycleHandling::Disable => (
+            to_load.iter().map(|&i| vec![i]).collect(),
+            cycle_keys(&mapped, &to_load, &manifest),
+        ),
     };
     if !disabled.is_empty() {
         sink.disable_foreign_keys(&disabled)?;
@@ -395,14 +390,16 @@ fn find_manifest(
             all
         }
     };
+    // The kind asked for (or the target's own) wins; another kind only when it is the one
+    // the store has.
     let mut found = Vec::new();
-    for k in &kinds {
+    for (i, k) in kinds.iter().enumerate() {
         let prefix = manifest::subset_prefix(env, k.word(), subset);
         if let Some(bytes) = store.get(&format!("{prefix}/{MANIFEST}"))? {
-            found.push((prefix, bytes));
-            if *k == kind || source.is_some() {
-                break;
+            if i == 0 {
+                return Ok((prefix, bytes));
             }
+            found.push((prefix, bytes));
         }
     }
     match found.len() {
@@ -430,7 +427,6 @@ fn find_manifest(
                 }
             )
         }
-        _ if found[0].0.contains(&format!("/{}/", kind.word())) => Ok(found.swap_remove(0)),
         _ => {
             let at: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
             bail!(
@@ -898,30 +894,30 @@ fn fetch_part(store: &Store, prefix: &str, part: &PartEntry, path: &Path) -> Res
             .with_context(|| format!("cannot create the cache folder {}", dir.display()))?;
     }
     let partial = path.with_extension(format!("partial-{}", std::process::id()));
-    let written = (|| -> Result<bool> {
-        let mut file = std::io::BufWriter::new(
-            std::fs::File::create(&partial)
-                .with_context(|| format!("cannot write {}", partial.display()))?,
-        );
+    // Hashed on the way into the file, so the copy is checked without reading it again.
+    let written = (|| -> Result<Option<(String, u64)>> {
+        let file = std::fs::File::create(&partial)
+            .with_context(|| format!("cannot write {}", partial.display()))?;
+        let mut out = Hashing::new(std::io::BufWriter::new(file));
         let found = store.read_chunks(&format!("{prefix}/{}", part.key), &mut |chunk| {
-            use std::io::Write;
-            file.write_all(chunk)
+            out.write_all(chunk)
                 .with_context(|| format!("cannot write {}", partial.display()))
         })?;
-        std::io::Write::flush(&mut file)
+        let (mut file, sha256, size) = out.finish();
+        file.flush()
             .with_context(|| format!("cannot write {}", partial.display()))?;
-        Ok(found)
+        Ok(found.then_some((sha256, size)))
     })();
-    let outcome = written.and_then(|found| {
-        if !found {
+    let outcome = written.and_then(|digest| {
+        let Some((sha256, size)) = digest else {
             bail!(
                 "{prefix}/{} is listed in the manifest but missing from the store {}: the \
                  extract is incomplete; extract again",
                 part.key,
                 redact(store.url())
             );
-        }
-        check_part(&partial, part).map_err(|e| {
+        };
+        check_digest(part, &sha256, size).map_err(|e| {
             anyhow!(
                 "{e} in the store {} ({prefix}): extract again (dbsub extract … --refresh)",
                 redact(store.url())
@@ -938,7 +934,7 @@ fn fetch_part(store: &Store, prefix: &str, part: &PartEntry, path: &Path) -> Res
 }
 
 /// The closing summary for people.
-pub fn render_summary(s: &Summary) -> String {
+fn render_summary(s: &Summary) -> String {
     let width = output::name_width(s.tables.iter().map(|t| t.table.as_str()));
     let mut out = format!("Loaded {} into {}:\n", s.extract, s.target);
     out.push_str(&format!(

@@ -6,7 +6,7 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::cli::{Cli, SummaryFormat, VerifyArgs};
+use crate::cli::{Cli, VerifyArgs};
 use crate::config::Config;
 use crate::db::{self, LoadMode, RowSink};
 use crate::output::{self, plural};
@@ -50,13 +50,7 @@ pub fn run(_cli: &Cli, config: &Config, args: &VerifyArgs) -> Result<()> {
     let mut sink = db::row_sink(&target.url)?;
     let catalog = sink.catalog()?;
     let report = check(sink.as_mut(), &catalog, &target.url.redacted())?;
-    match args.format {
-        SummaryFormat::Json => output::result(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&report).expect("a report always serializes")
-        ))?,
-        SummaryFormat::Text => output::result(&render(&report))?,
-    }
+    args.format.print(&report, render)?;
     fail_on_problems(&report)
 }
 

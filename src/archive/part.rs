@@ -15,10 +15,25 @@ use super::value::Value;
 pub const LEVEL: i32 = 3;
 
 /// Counts and hashes what passes through to the upload.
-struct Hashing<W> {
+pub(crate) struct Hashing<W> {
     inner: W,
     hasher: Sha256,
     bytes: u64,
+}
+
+impl<W> Hashing<W> {
+    pub(crate) fn new(inner: W) -> Self {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The inner writer, the SHA-256 (lowercase hex) and the number of bytes written.
+    pub(crate) fn finish(self) -> (W, String, u64) {
+        (self.inner, hex(&self.hasher.finalize()), self.bytes)
+    }
 }
 
 impl<W: Write> Write for Hashing<W> {
@@ -108,11 +123,7 @@ impl<'s> TableWriter<'s> {
         let relative = part_key(&self.schema, &self.name, self.parts.len());
         let key = format!("{}/{relative}", self.prefix);
         let upload = self.store.upload(&key);
-        let hashing = Hashing {
-            inner: upload,
-            hasher: Sha256::new(),
-            bytes: 0,
-        };
+        let hashing = Hashing::new(upload);
         let mut encoder = zstd::stream::write::Encoder::new(hashing, LEVEL)?;
         encoder.include_checksum(true)?;
         // One worker: compression runs beside the reading thread. The output does not depend
@@ -136,13 +147,14 @@ impl<'s> TableWriter<'s> {
             .encoder
             .finish()
             .with_context(|| format!("cannot compress {key}"))?;
+        let (upload, sha256, bytes) = hashing.finish();
         let entry = PartEntry {
             key: key.clone(),
             rows: part.rows,
-            bytes: hashing.bytes,
-            sha256: hex(&hashing.hasher.finalize()),
+            bytes,
+            sha256,
         };
-        hashing.inner.finish()?;
+        upload.finish()?;
         self.parts.push(entry.clone());
         Ok(entry)
     }

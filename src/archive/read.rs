@@ -38,6 +38,12 @@ pub fn file_sha256(path: &Path) -> Result<(String, u64)> {
 /// error says which differs.
 pub fn check_part(path: &Path, part: &PartEntry) -> Result<()> {
     let (sha256, size) = file_sha256(path)?;
+    check_digest(part, &sha256, size)
+}
+
+/// Whether bytes whose SHA-256 and size are `sha256` and `size` are the part the manifest
+/// lists. The error says which differs.
+pub fn check_digest(part: &PartEntry, sha256: &str, size: u64) -> Result<()> {
     if size != part.bytes {
         bail!(
             "{} has {size} bytes, the manifest says {}: the part is truncated or damaged",

@@ -212,8 +212,6 @@ pub struct RecordedKey {
 /// behind [`RowSink::load`]: the feed pushes rows one by one and the sink batches them as its
 /// database likes.
 pub trait RowSink {
-    fn kind(&self) -> DbKind;
-
     /// The target's catalog, to map the extract's tables and columns onto.
     fn catalog(&mut self) -> Result<crate::catalog::Catalog>;
 

@@ -2219,7 +2219,7 @@ fn violations(conn: &Connection, tables: &[&str]) -> String {
     for table in tables {
         let sql = format!(
             "SELECT \"table\", rowid, parent, fkid FROM pragma_foreign_key_check({})",
-            string_literal_sql(table)
+            super::string_literal(table)
         );
         let Ok(mut stmt) = conn.prepare(&sql) else {
             continue;
@@ -2361,11 +2361,6 @@ fn create_triggers(tx: &Connection, triggers: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// A string literal for a pragma argument (a table name).
-fn string_literal_sql(text: &str) -> String {
-    super::string_literal(text)
-}
-
 /// `INSERT INTO t (…) VALUES (?…)`, with an upsert on the key for a merge.
 fn insert_sql(load: &crate::db::TableLoad<'_>, mode: crate::db::LoadMode) -> String {
     let names: Vec<String> = load
@@ -2497,10 +2492,6 @@ fn bind(
 }
 
 impl crate::db::RowSink for SqliteSink {
-    fn kind(&self) -> DbKind {
-        DbKind::Sqlite
-    }
-
     fn catalog(&mut self) -> Result<Catalog> {
         let schema = self.db.schema.clone();
         self.db.read_catalog(&[schema])
