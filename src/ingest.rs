@@ -263,8 +263,8 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
     }
     let loaded = (|| -> Result<()> {
         for unit in &units {
-            // Foreign keys to tables outside the extract (cut by the plan) cannot hold: the
-            // unit loads unchecked and they are reported.
+            // Foreign keys to tables outside the extract (cut by the plan) cannot hold: they
+            // are not checked for the loaded rows, and reported.
             let cut = cut_keys(&mapped, unit, &by_extract_name);
             let unit_started = Instant::now();
             let mut loads = Vec::new();
@@ -297,16 +297,23 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
                     record,
                 });
             }
-            sink.load(&mut loads, mode, cut.is_empty())
+            sink.load(&mut loads, mode, &cut)
                 .with_context(|| format!("cannot load {}", names(&mapped, unit)))?;
             let seconds = unit_started.elapsed().as_secs_f64();
             for &i in unit {
                 tables[i].status = if req.merge { "merged" } else { "loaded" };
                 tables[i].seconds = seconds;
             }
-            for key in cut {
+            for (table, key) in cut {
+                let parent = table
+                    .foreign_keys
+                    .iter()
+                    .find(|f| f.name == key)
+                    .map_or("?", |f| f.ref_table.as_str());
                 warnings.push(format!(
-                    "foreign key {key} points outside the extract: not checked while loading"
+                    "foreign key {}.{key} → {parent} points outside the extract: not checked \
+                     while loading",
+                    table.name
                 ));
             }
         }
@@ -341,12 +348,13 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
     })
 }
 
-/// The target's foreign keys of a unit's tables whose parent is not a table of the extract.
-fn cut_keys(
-    mapped: &[Mapped<'_, '_>],
+/// The target's foreign keys of a unit's tables whose parent is not a table of the extract:
+/// `(table, foreign key)`.
+fn cut_keys<'c>(
+    mapped: &[Mapped<'_, 'c>],
     unit: &[usize],
     tables: &HashMap<String, &Table>,
-) -> Vec<String> {
+) -> Vec<(&'c Table, &'c str)> {
     let mut out = Vec::new();
     for &i in unit {
         let table = mapped[i].table;
@@ -355,7 +363,7 @@ fn cut_keys(
                 .values()
                 .any(|t| t.name.eq_ignore_ascii_case(&fk.ref_table));
             if !inside {
-                out.push(format!("{}.{} → {}", table.name, fk.name, fk.ref_table));
+                out.push((table, fk.name.as_str()));
             }
         }
     }

@@ -22,9 +22,11 @@ use crate::subset::keys::{Key, KeyValue};
 pub fn catalog_reader(url: &DbUrl) -> Result<Box<dyn CatalogReader>> {
     match url.kind() {
         DbKind::Sqlite => Ok(Box::new(sqlite::SqliteDb::open_read_only(url)?)),
-        kind @ (DbKind::Oracle | DbKind::Postgres) => bail!(
+        DbKind::Postgres => Ok(Box::new(postgres::PgDb::connect(url)?)),
+        kind @ DbKind::Oracle => bail!(
             "reading the catalog of a {kind} database ({url}) is not part of this build yet: \
-             point DBSUB_STRUCT_URL at a SQLite database, or pass a snapshot with --catalog FILE"
+             point DBSUB_STRUCT_URL at a SQLite or PostgreSQL database, or pass a snapshot with \
+             --catalog FILE"
         ),
     }
 }
@@ -47,9 +49,10 @@ pub fn migration_target(url: &DbUrl) -> Result<Box<dyn MigrationTarget>> {
 pub fn row_sources(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>> {
     match url.kind() {
         DbKind::Sqlite => sqlite::SqliteSource::open(url, count),
-        kind @ (DbKind::Oracle | DbKind::Postgres) => bail!(
+        DbKind::Postgres => postgres::open_sources(url, count),
+        kind @ DbKind::Oracle => bail!(
             "extracting rows from a {kind} database ({url}) is not part of this build yet: \
-             only SQLite sources are"
+             only SQLite and PostgreSQL sources are"
         ),
     }
 }
@@ -132,9 +135,10 @@ pub trait RowSource: Send {
 pub fn row_sink(url: &DbUrl) -> Result<Box<dyn RowSink>> {
     match url.kind() {
         DbKind::Sqlite => Ok(Box::new(sqlite::SqliteSink::open(url)?)),
-        kind @ (DbKind::Oracle | DbKind::Postgres) => bail!(
+        DbKind::Postgres => Ok(Box::new(postgres::PgSink::open(url)?)),
+        kind @ DbKind::Oracle => bail!(
             "loading rows into a {kind} database ({url}) is not part of this build yet: only \
-             SQLite targets are"
+             SQLite and PostgreSQL targets are"
         ),
     }
 }
@@ -178,6 +182,9 @@ pub struct TableLoad<'a> {
     /// Written in the same transaction as the rows.
     pub record: LoadRecord,
 }
+
+/// The table in a target where loads are recorded ([`LoadRecord`]).
+pub const INGEST_HISTORY: &str = "dbsub_ingest_history";
 
 /// What the target remembers of a loaded table, in its `dbsub_ingest_history` table: so that
 /// a re-run knows what is already loaded, and `verify` what to check.
@@ -228,14 +235,16 @@ pub trait RowSink {
     fn empty(&mut self, tables: &[&Table]) -> Result<()>;
 
     /// Loads `tables` in one transaction: each table's triggers off, its rows in (`mode`), its
-    /// triggers back on, its record written. With `check_foreign_keys` every foreign key is
-    /// checked (at the latest at the commit) and a violation fails the load naming the key. On
-    /// any error the transaction rolls back: the tables are as they were.
+    /// triggers back on, its record written. Every foreign key is checked (at the latest at the
+    /// commit) and a violation fails the load naming the key, except the `unchecked` ones
+    /// (`(table, foreign key)`: their parents are not part of the extract), which are not
+    /// checked for the loaded rows — a sink that cannot leave out single keys checks none
+    /// then. On any error the transaction rolls back: the tables are as they were.
     fn load(
         &mut self,
         tables: &mut [TableLoad<'_>],
         mode: LoadMode,
-        check_foreign_keys: bool,
+        unchecked: &[(&Table, &str)],
     ) -> Result<()>;
 
     /// Disables the foreign keys `(table, name)` ([`CycleHandling::Disable`] sinks only).

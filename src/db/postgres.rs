@@ -1,7 +1,12 @@
 //! PostgreSQL: a second source and target, and the real server the pipeline is proven on.
 //!
-//! This build has the DDL dialect and the migration target. The catalog reader, row source and
-//! sink come with the PostgreSQL backend issue.
+//! This file has the DDL dialect, the connection and the migration target; [`catalog`] reads
+//! the catalog from `pg_catalog`, [`rows`] has the row source and the row sink.
+
+mod catalog;
+mod rows;
+
+pub use rows::{PgSink, PgSource, open_sources};
 
 use anyhow::{Context, Result};
 use postgres::{Client, NoTls};
@@ -230,8 +235,13 @@ impl PgDb {
     /// Fails with the (redacted) URL and the server's reason: unreachable host, wrong password,
     /// unknown database.
     pub fn connect(url: &DbUrl) -> Result<PgDb> {
-        let client = Client::connect(url.expose(), NoTls)
-            .with_context(|| format!("cannot connect to PostgreSQL at {url}"))?;
+        let client = Client::connect(url.expose(), NoTls).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot connect to PostgreSQL at {url}: {}{}",
+                pg_message(&e),
+                connect_remedy(&e)
+            )
+        })?;
         Ok(PgDb {
             client,
             url: url.clone(),
@@ -283,6 +293,24 @@ impl MigrationTarget for PgDb {
         )
         .map_err(ApplyError::setup)?;
         tx.commit().map_err(ApplyError::setup)
+    }
+}
+
+/// What to do about a failed connection, by the server's SQLSTATE or the socket's error.
+fn connect_remedy(e: &postgres::Error) -> &'static str {
+    use postgres::error::SqlState;
+    match e.code() {
+        Some(c)
+            if *c == SqlState::INVALID_PASSWORD
+                || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+        {
+            ": check the user and password in the URL (percent-encode special characters)"
+        }
+        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => {
+            ": create the database, or fix its name in the URL"
+        }
+        Some(_) => "",
+        None => ": is the server running, and listening on the URL's host and port?",
     }
 }
 

@@ -28,7 +28,7 @@ use crate::migrations::{
 };
 
 use super::lex::{Token, tokenize};
-use super::{Dialect, Fold, fold_ident, split_at_semicolons};
+use super::{Dialect, Fold, INGEST_HISTORY, fold_ident, split_at_semicolons};
 
 /// An open SQLite database and the schema name it stands for.
 pub struct SqliteDb {
@@ -1356,9 +1356,13 @@ fn sqlite_type(t: &NeutralType, native: &str) -> Result<String, String> {
         N::Time { .. } => "TIME".into(),
         N::Timestamp { precision: Some(0) } => "DATE".into(),
         N::Timestamp { precision } => format!("TIMESTAMP({})", precision.unwrap_or(6)),
-        N::TimestampTz { precision, .. } => {
-            format!("TIMESTAMP({}) WITH TIME ZONE", precision.unwrap_or(6))
-        }
+        // SQLite's grammar takes no words after a type's `(…)`: `TIMESTAMP(6) WITH TIME ZONE`
+        // is a syntax error, `TIMESTAMPTZ(6)` is not (and reads back the same).
+        N::TimestampTz {
+            local: false,
+            precision,
+        } => format!("TIMESTAMPTZ({})", precision.unwrap_or(6)),
+        N::TimestampTz { local: true, .. } => "TIMESTAMP WITH LOCAL TIME ZONE".into(),
         N::Interval { .. } => "INTERVAL".into(),
         N::Lob { lob } => match lob {
             LobKind::Character | LobKind::National | LobKind::File => "CLOB",
@@ -2164,9 +2168,6 @@ mod tests {
 // ---------------------------------------------------------------------------------------------
 // RowSink: loading rows into a local SQLite database.
 
-/// The table where loads are recorded, next to the migrations' history.
-pub const INGEST_HISTORY: &str = "dbsub_ingest_history";
-
 /// A SQLite database loaded through one connection with foreign keys enforced.
 pub struct SqliteSink {
     db: SqliteDb,
@@ -2585,8 +2586,10 @@ impl crate::db::RowSink for SqliteSink {
         &mut self,
         tables: &mut [crate::db::TableLoad<'_>],
         mode: crate::db::LoadMode,
-        check_foreign_keys: bool,
+        unchecked: &[(&Table, &str)],
     ) -> Result<()> {
+        // SQLite cannot switch off one foreign key: with any key unchecked, none is.
+        let check_foreign_keys = unchecked.is_empty();
         if !check_foreign_keys {
             self.db.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
         }

@@ -425,9 +425,13 @@ impl Planner<'_> {
                 c.native_type.clone()
             }
         };
+        // A PostgreSQL serial column: its default draws from the sequence it owns. In another
+        // dialect it is an identity column instead (in SQLite, its INTEGER PRIMARY KEY).
+        let serial = !same && c.identity.is_none() && self.serial_sequence(table, c).is_some();
         let identity = match self.options.dialect {
             // SQLite's identity is the INTEGER PRIMARY KEY rowid alias, which the type gives.
             DbKind::Sqlite => None,
+            _ if serial => Some(false),
             _ => c.identity.as_ref().map(|i| i.always),
         };
         let generated = c.generated.clone().filter(|g| !g.is_empty());
@@ -437,7 +441,7 @@ impl Planner<'_> {
             default: c
                 .default
                 .as_deref()
-                .filter(|_| identity.is_none() && generated.is_none())
+                .filter(|_| identity.is_none() && generated.is_none() && !serial)
                 .map(|d| {
                     if same {
                         d.to_string()
@@ -449,6 +453,22 @@ impl Planner<'_> {
             generated,
             not_null: !c.nullable,
         }
+    }
+
+    /// The sequence a column owns and draws its default from (a PostgreSQL serial column).
+    fn serial_sequence(
+        &self,
+        table: &Table,
+        column: &crate::catalog::Column,
+    ) -> Option<&crate::catalog::Sequence> {
+        let default = column.default.as_deref()?;
+        self.catalog.sequences.iter().find(|s| {
+            s.schema == table.schema
+                && s.owned_by
+                    .as_ref()
+                    .is_some_and(|(t, c)| *t == table.name && *c == column.name)
+                && default.contains(s.name.as_str())
+        })
     }
 
     /// A foreign key's DDL, or `None` (with a warning) when it cannot be created here.
@@ -637,8 +657,15 @@ impl Planner<'_> {
         else {
             return;
         };
-        if seq.owned_by.is_some() {
-            // An identity column's own sequence: the column creates it.
+        let owner = seq.owned_by.as_ref().and_then(|(table, column)| {
+            self.catalog
+                .table(&seq.schema, table)
+                .and_then(|t| t.column(column))
+        });
+        // An identity column's own sequence: the column creates it. A serial column's is
+        // created within its dialect, which its default needs; elsewhere the column becomes an
+        // identity column, which creates its own.
+        if owner.is_some_and(|c| c.identity.is_some() || !self.same_dialect()) {
             return;
         }
         if self.options.dialect == DbKind::Sqlite {
@@ -684,6 +711,7 @@ impl Planner<'_> {
         }
         let item = Item::Code(CodeSql {
             definition: trigger.source.trim().to_string(),
+            or_replace: self.or_replace(ObjectKind::Trigger),
         });
         self.add(Bucket::Triggers, item, "TRIGGER", key);
     }
@@ -704,8 +732,16 @@ impl Planner<'_> {
         }
         let item = Item::Code(CodeSql {
             definition: routine.source.trim().to_string(),
+            or_replace: self.or_replace(key.kind),
         });
         self.add(bucket, item, key.kind.as_str(), key);
+    }
+
+    /// Whether stored code of `kind` is written `CREATE OR REPLACE`: PostgreSQL has no such
+    /// form for types and domains, and its triggers have it only since version 14.
+    fn or_replace(&self, kind: ObjectKind) -> bool {
+        !(self.options.dialect == DbKind::Postgres
+            && matches!(kind, ObjectKind::Type | ObjectKind::Trigger))
     }
 
     fn synonym(&mut self, key: &ObjectKey) {

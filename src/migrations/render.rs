@@ -136,6 +136,9 @@ pub struct ViewSql {
 pub struct CodeSql {
     /// The definition without its leading `CREATE [OR REPLACE]`.
     pub definition: String,
+    /// Whether to write `CREATE OR REPLACE` (PostgreSQL has none for types and domains, and
+    /// for triggers only since version 14: they get a plain `CREATE`).
+    pub or_replace: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -15,7 +15,7 @@ COMMENT ON {{ c.on }} {{ c.target }} IS {{ c.literal }};
 CREATE {% if v.materialized %}MATERIALIZED VIEW{% else %}OR REPLACE VIEW{% endif %} {{ v.name }} AS
 {{ v.query }};
 {% when Item::Code with (code) -%}
-CREATE OR REPLACE {{ code.definition }};
+CREATE {% if code.or_replace %}OR REPLACE {% endif %}{{ code.definition }};
 {% when Item::Synonym with (syn) -%}
 -- NOT CREATED: SYNONYM {{ syn.name }} FOR {{ syn.target }}: PostgreSQL has no synonyms
 {% when Item::Grant with (g) -%}

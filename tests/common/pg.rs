@@ -1,8 +1,9 @@
 //! A throwaway PostgreSQL cluster for the integration tests.
 //!
 //! Each test binary that asks for it gets one cluster of its own: `initdb` into a temporary
-//! folder, then `postgres` listening on 127.0.0.1 on a free port, with trust authentication and
-//! the superuser `dbsub`. Tests share the cluster and each creates a fresh database:
+//! folder, then `postgres` listening on 127.0.0.1 on a free port, with the superuser `dbsub`
+//! trusted (no password) and every other role authenticated by its password (scram-sha-256).
+//! Tests share the cluster and each creates a fresh database:
 //!
 //! ```ignore
 //! let Some(pg) = pg::cluster() else { return };
@@ -75,6 +76,20 @@ echo "$?" >"$dir/exited"
 wait
 rm -rf "$dir"
 "#;
+
+/// Client authentication: the superuser without a password (on the socket and on loopback),
+/// any other role with its password (SCRAM, PostgreSQL's default password encryption).
+fn pg_hba() -> String {
+    format!(
+        "# TYPE DATABASE USER ADDRESS METHOD\n\
+         local all {SUPERUSER} trust\n\
+         local all all scram-sha-256\n\
+         host all {SUPERUSER} 127.0.0.1/32 trust\n\
+         host all all 127.0.0.1/32 scram-sha-256\n\
+         host all {SUPERUSER} ::1/128 trust\n\
+         host all all ::1/128 scram-sha-256\n"
+    )
+}
 
 /// A running cluster, shared by the tests of one binary.
 pub struct PgCluster {
@@ -254,6 +269,16 @@ fn launch(bin_dir: &Path, owner: &Owner, dir: &Path) -> Result<(u16, Child), Att
             ),
         ));
     }
+
+    // Instead of initdb's trust-everyone file: the superuser is trusted, every other role
+    // must give its password, so that tests can see a wrong one refused.
+    let hba = data.join("pg_hba.conf");
+    fs::write(&hba, pg_hba()).map_err(|e| {
+        failed(
+            format!("cannot write {}: {e}", hba.display()),
+            owner.describe(),
+        )
+    })?;
 
     let port = free_port()
         .map_err(|e| failed(format!("no free port on 127.0.0.1: {e}"), String::new()))?;

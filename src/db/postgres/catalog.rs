@@ -1,0 +1,1372 @@
+//! The PostgreSQL catalog reader: `pg_catalog` in a fixed number of queries, whatever the
+//! number of tables.
+//!
+//! One query per kind of object, each over every relation of the schemas read: relations,
+//! columns, constraints (with their column names, through `unnest(conkey) WITH ORDINALITY`),
+//! indexes, sequences, dependencies (views through `pg_rewrite`, defaults through
+//! `pg_attrdef`), triggers, functions and procedures, enum and domain types, and grants — plus
+//! one to check the schemas and one `set_config` that puts the schemas read on the
+//! `search_path`, so that the server's deparsed text (`format_type`, `pg_get_expr`,
+//! `pg_get_viewdef`…) names their objects unqualified, the way a migration creates them. All of
+//! it runs in one read-only repeatable-read transaction: one consistent view of the catalog.
+//!
+//! Left out: the system schemas, objects that belong to an extension (PostGIS's
+//! `spatial_ref_sys`, citext's functions), partitions (their partitioned table stands for them),
+//! dbsub's and Flyway's history tables, aggregates, indexes other than B-tree ones (the model
+//! has no access method), and constraint kinds other than primary, unique, foreign and check.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result, anyhow, bail};
+use postgres::types::{FromSql, Oid, ToSql};
+use postgres::{Client, IsolationLevel, Row, Transaction};
+
+use crate::catalog::*;
+use crate::config::{DbKind, DbUrl};
+use crate::migrations::HISTORY_TABLE;
+
+/// Tables that are bookkeeping, not the application's: dbsub's migration and ingest histories
+/// and Flyway's.
+const HISTORY_TABLES: [&str; 3] = [
+    HISTORY_TABLE,
+    crate::db::INGEST_HISTORY,
+    "flyway_schema_history",
+];
+
+impl CatalogReader for super::PgDb {
+    fn read_catalog(&mut self, schemas: &[String]) -> Result<Catalog> {
+        read_catalog(&mut self.client, &self.url, schemas)
+    }
+}
+
+/// Reads the given schemas (the connection's `current_schema()` when `schemas` is empty) in a
+/// fixed number of queries, in a read-only transaction of its own: call it outside any
+/// transaction.
+///
+/// Fails, naming `url` (redacted), when a schema does not exist (listing those that do) or the
+/// catalog cannot be queried.
+pub(super) fn read_catalog(
+    client: &mut Client,
+    url: &DbUrl,
+    schemas: &[String],
+) -> Result<Catalog> {
+    read_counting(client, url, schemas).map(|(catalog, _)| catalog)
+}
+
+/// [`read_catalog`], and the number of statements it sent (the transaction's own BEGIN and
+/// COMMIT aside).
+fn read_counting(client: &mut Client, url: &DbUrl, schemas: &[String]) -> Result<(Catalog, usize)> {
+    let tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .with_context(|| format!("cannot start a read-only transaction in {url}"))?;
+    let mut session = Session {
+        tx,
+        url,
+        queries: 0,
+    };
+    let schemas = session.schemas(schemas)?;
+    let rows = session.read_all(&schemas)?;
+    let Session { tx, queries, .. } = session;
+    tx.commit()
+        .with_context(|| format!("cannot end the catalog transaction in {url}"))?;
+    let mut catalog = assemble(rows)?;
+    catalog.source = Some(CatalogSource {
+        kind: DbKind::Postgres.word().to_string(),
+        url: url.redacted(),
+        read_at: crate::clock::now_rfc3339(),
+    });
+    Ok((catalog, queries))
+}
+
+/// The catalog transaction, counting the statements it sends.
+struct Session<'a> {
+    tx: Transaction<'a>,
+    url: &'a DbUrl,
+    queries: usize,
+}
+
+impl Session<'_> {
+    fn query(&mut self, what: &str, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        self.queries += 1;
+        self.tx.query(sql, params).map_err(|e| {
+            anyhow!(
+                "cannot read the {what} of {}: {}",
+                self.url,
+                super::pg_message(&e)
+            )
+        })
+    }
+
+    /// The schemas to read: those asked for, checked, or `current_schema()`.
+    fn schemas(&mut self, asked: &[String]) -> Result<Vec<String>> {
+        let rows = self.query("schemas", SCHEMAS_SQL, &[])?;
+        let row = rows
+            .first()
+            .ok_or_else(|| anyhow!("{} returned no schema list", self.url))?;
+        let current: Option<String> = get(row, 0)?;
+        let existing: Vec<String> = get(row, 1)?;
+        if asked.is_empty() {
+            return match current {
+                Some(schema) => Ok(vec![schema]),
+                None => bail!(
+                    "{} has no current schema (no schema of the search_path exists): pass \
+                     --schema with one of: {}",
+                    self.url,
+                    existing.join(", ")
+                ),
+            };
+        }
+        let mut wanted: Vec<String> = Vec::new();
+        for schema in asked {
+            if existing.contains(schema) {
+                if !wanted.contains(schema) {
+                    wanted.push(schema.clone());
+                }
+                continue;
+            }
+            let system = schema.starts_with("pg_") || schema == "information_schema";
+            let why = if system {
+                "is a PostgreSQL system schema, which dbsub does not read"
+            } else {
+                "does not exist"
+            };
+            let hint = match existing.iter().find(|e| e.eq_ignore_ascii_case(schema)) {
+                // PostgreSQL names are case-sensitive once quoted.
+                Some(close) => format!(" (did you mean `{close}`?)"),
+                None => String::new(),
+            };
+            bail!(
+                "schema `{schema}` {why} in {}{hint}: the schemas there are {}",
+                self.url,
+                if existing.is_empty() {
+                    "none".to_string()
+                } else {
+                    existing.join(", ")
+                }
+            );
+        }
+        Ok(wanted)
+    }
+
+    /// Every query but the schema check, in one transaction.
+    fn read_all(&mut self, schemas: &[String]) -> Result<Rows> {
+        let search_path = schemas
+            .iter()
+            .map(|s| crate::db::double_quote(s))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.query(
+            "search path",
+            "SELECT set_config('search_path', $1, true)",
+            &[&search_path],
+        )?;
+        let skipped: Vec<String> = HISTORY_TABLES.iter().map(|t| t.to_string()).collect();
+        let scoped: [&(dyn ToSql + Sync); 2] = [&schemas, &skipped];
+        let only_schemas: [&(dyn ToSql + Sync); 1] = [&schemas];
+        Ok(Rows {
+            relations: self.query("tables and views", &relations_sql(), &scoped)?,
+            columns: self.query("columns", &columns_sql(), &scoped)?,
+            constraints: self.query("constraints", &constraints_sql(), &scoped)?,
+            indexes: self.query("indexes", &indexes_sql(), &scoped)?,
+            sequences: self.query("sequences", &sequences_sql(), &only_schemas)?,
+            dependencies: self.query("dependencies", &dependencies_sql(), &scoped)?,
+            triggers: self.query("triggers", &triggers_sql(), &scoped)?,
+            routines: self.query("functions and procedures", &routines_sql(), &only_schemas)?,
+            types: self.query("types", &types_sql(), &only_schemas)?,
+            grants: self.query("grants", &grants_sql(), &scoped)?,
+        })
+    }
+}
+
+/// A column of a row, or an error naming the column (a query and its reader disagreeing).
+fn get<'a, T: FromSql<'a>>(row: &'a Row, index: usize) -> Result<T> {
+    row.try_get(index).map_err(|e| {
+        let name = row.columns().get(index).map_or("?", |c| c.name());
+        anyhow!("unexpected value in catalog column `{name}`: {e}")
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// The queries. `$1` is the schemas read (text[]), `$2` the history tables to leave out.
+
+const SCHEMAS_SQL: &str = "SELECT current_schema()::text, \
+     ARRAY(SELECT nspname::text FROM pg_namespace \
+           WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY 1)";
+
+/// `NOT` an extension's member, for a catalog (`pg_class`, `pg_proc`, `pg_type`) and an oid.
+fn not_in_extension(catalog: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '{catalog}'::regclass \
+         AND x.objid = {oid} AND x.deptype = 'e')"
+    )
+}
+
+/// The relations read: tables, partitioned tables, views and materialized views of the
+/// schemas, not partitions, not history tables, not an extension's.
+fn rels_cte() -> String {
+    format!(
+        "rels AS (SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, \
+           c.relkind::text AS relkind \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname::text = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm') \
+           AND NOT c.relispartition \
+           AND NOT (c.relkind IN ('r', 'p') AND c.relname::text = ANY($2::text[])) \
+           AND {})",
+        not_in_extension("pg_class", "c.oid")
+    )
+}
+
+fn relations_sql() -> String {
+    format!(
+        "WITH {} \
+         SELECT r.oid, r.schema, r.name, r.relkind, c.reltuples::float8, \
+           obj_description(r.oid, 'pg_class'), \
+           CASE WHEN r.relkind IN ('v', 'm') THEN pg_get_viewdef(r.oid, true) END \
+         FROM rels r JOIN pg_class c ON c.oid = r.oid",
+        rels_cte()
+    )
+}
+
+/// Domains are resolved to their base type (through domains over domains) for the neutral
+/// type; the native type stays the domain's name. The last two columns name the enum or
+/// domain a column uses (or holds an array of), for the table → type dependency.
+fn columns_sql() -> String {
+    format!(
+        "WITH RECURSIVE {}, \
+         dom(start, typid, typmod) AS ( \
+           SELECT t.oid, t.typbasetype, t.typtypmod FROM pg_type t WHERE t.typtype = 'd' \
+           UNION ALL \
+           SELECT d.start, t.typbasetype, t.typtypmod FROM dom d \
+           JOIN pg_type t ON t.oid = d.typid WHERE t.typtype = 'd'), \
+         base AS (SELECT d.start, d.typid, d.typmod FROM dom d \
+           JOIN pg_type t ON t.oid = d.typid WHERE t.typtype <> 'd') \
+         SELECT a.attrelid, a.attname::text, format_type(a.atttypid, a.atttypmod), \
+           bt.typname::text, bt.typcategory::text, \
+           CASE WHEN b.start IS NULL THEN a.atttypmod ELSE b.typmod END, \
+           NOT a.attnotnull, \
+           CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid, true) END, \
+           a.attidentity::text, \
+           CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid, true) END, \
+           col_description(a.attrelid, a.attnum), \
+           un.nspname::text, ut.typname::text \
+         FROM pg_attribute a JOIN rels r ON r.oid = a.attrelid \
+         JOIN pg_type t ON t.oid = a.atttypid \
+         LEFT JOIN base b ON b.start = a.atttypid \
+         JOIN pg_type bt ON bt.oid = COALESCE(b.typid, a.atttypid) \
+         LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
+         LEFT JOIN pg_type ut ON ut.typtype IN ('e', 'd') \
+           AND ut.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END \
+         LEFT JOIN pg_namespace un ON un.oid = ut.typnamespace \
+         WHERE a.attnum > 0 AND NOT a.attisdropped \
+         ORDER BY a.attrelid, a.attnum",
+        rels_cte()
+    )
+}
+
+/// Primary, unique, foreign and check constraints with their columns in key order. Foreign
+/// keys that PostgreSQL clones for partitions (`conparentid`) are left out.
+fn constraints_sql() -> String {
+    format!(
+        "WITH {} \
+         SELECT c.conrelid, c.conname::text, c.contype::text, \
+           ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, pos) \
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num \
+                 ORDER BY k.pos), \
+           fn.nspname::text, fc.relname::text, \
+           ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(num, pos) \
+                 JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num \
+                 ORDER BY k.pos), \
+           c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred, \
+           CASE WHEN c.contype = 'c' THEN pg_get_expr(c.conbin, c.conrelid, true) END \
+         FROM pg_constraint c JOIN rels r ON r.oid = c.conrelid \
+         LEFT JOIN pg_class fc ON fc.oid = c.confrelid \
+         LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
+         WHERE c.contype IN ('p', 'u', 'f', 'c') AND c.conparentid = 0 \
+         ORDER BY c.conrelid, c.conname",
+        rels_cte()
+    )
+}
+
+/// B-tree indexes that back no constraint: per key column, the column's name or the
+/// expression's text, and whether it is descending (`indoption` bit 0).
+fn indexes_sql() -> String {
+    format!(
+        "WITH {} \
+         SELECT i.indrelid, ic.relname::text, i.indisunique, \
+           ARRAY(SELECT CASE WHEN i.indkey[k - 1] <> 0 \
+                   THEN (SELECT a.attname::text FROM pg_attribute a \
+                         WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]) \
+                   ELSE pg_get_indexdef(i.indexrelid, k, true) END \
+                 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+           ARRAY(SELECT (i.indoption[k - 1] & 1) = 1 \
+                 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+           pg_get_expr(i.indpred, i.indrelid, true) \
+         FROM pg_index i JOIN rels r ON r.oid = i.indrelid \
+         JOIN pg_class ic ON ic.oid = i.indexrelid \
+         JOIN pg_am am ON am.oid = ic.relam \
+         WHERE am.amname = 'btree' AND NOT EXISTS (SELECT 1 FROM pg_constraint c \
+           WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid \
+             AND c.contype IN ('p', 'u', 'x')) \
+         ORDER BY i.indrelid, ic.relname",
+        rels_cte()
+    )
+}
+
+/// Sequences with the column that owns them: `a` (serial, `OWNED BY`) or `i` (identity).
+fn sequences_sql() -> String {
+    format!(
+        "SELECT n.nspname::text, c.relname::text, s.seqstart, s.seqincrement, s.seqmin, \
+           s.seqmax, s.seqcycle, s.seqcache, tn.nspname::text, t.relname::text, \
+           a.attname::text, d.deptype::text \
+         FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid \
+           AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 \
+           AND d.deptype IN ('a', 'i') \
+         LEFT JOIN pg_class t ON t.oid = d.refobjid \
+         LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace \
+         LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+         WHERE n.nspname::text = ANY($1::text[]) AND {} \
+         ORDER BY 1, 2",
+        not_in_extension("pg_class", "c.oid")
+    )
+}
+
+/// What views read (through their rewrite rule) and what column defaults use (sequences,
+/// functions): relations, sequences, functions, procedures, enums and domains outside the
+/// system schemas and extensions. The kind comes as the catalog's word for it.
+fn dependencies_sql() -> String {
+    format!(
+        "WITH {}, \
+         uses AS ( \
+           SELECT r.ev_class AS from_oid, d.refclassid, d.refobjid \
+           FROM pg_rewrite r JOIN pg_depend d \
+             ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid \
+           WHERE d.deptype = 'n' \
+           UNION \
+           SELECT ad.adrelid, d.refclassid, d.refobjid \
+           FROM pg_attrdef ad JOIN pg_depend d \
+             ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid \
+           WHERE d.deptype = 'n') \
+         SELECT DISTINCT f.schema, f.name, f.relkind, tn.nspname::text, \
+           COALESCE(tc.relname, tp.proname, tt.typname)::text, \
+           CASE WHEN tc.oid IS NOT NULL THEN tc.relkind::text \
+                WHEN tp.oid IS NOT NULL THEN 'proc ' || tp.prokind::text \
+                ELSE 'type' END \
+         FROM uses u JOIN rels f ON f.oid = u.from_oid \
+         LEFT JOIN pg_class tc ON u.refclassid = 'pg_class'::regclass \
+           AND tc.oid = u.refobjid AND tc.relkind IN ('r', 'p', 'v', 'm', 'S') \
+         LEFT JOIN pg_proc tp ON u.refclassid = 'pg_proc'::regclass \
+           AND tp.oid = u.refobjid AND tp.prokind IN ('f', 'p') \
+         LEFT JOIN pg_type tt ON u.refclassid = 'pg_type'::regclass \
+           AND tt.oid = u.refobjid AND tt.typtype IN ('e', 'd') \
+         JOIN pg_namespace tn \
+           ON tn.oid = COALESCE(tc.relnamespace, tp.pronamespace, tt.typnamespace) \
+         WHERE u.refobjid <> u.from_oid \
+           AND tn.nspname !~ '^pg_' AND tn.nspname <> 'information_schema' \
+           AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = u.refclassid \
+             AND x.objid = u.refobjid AND x.deptype = 'e') \
+         ORDER BY 1, 2, 4, 5",
+        rels_cte()
+    )
+}
+
+/// User triggers (not those PostgreSQL makes for foreign keys) with their function; the last
+/// column says whether that function is the system's or an extension's.
+fn triggers_sql() -> String {
+    format!(
+        "WITH {} \
+         SELECT r.schema, r.name, t.tgname::text, t.tgtype::int4, t.tgenabled::text, \
+           pg_get_triggerdef(t.oid, true), pn.nspname::text, p.proname::text, \
+           p.prokind::text, \
+           (pn.nspname ~ '^pg_' OR pn.nspname = 'information_schema' OR NOT {}) \
+         FROM pg_trigger t JOIN rels r ON r.oid = t.tgrelid \
+         JOIN pg_proc p ON p.oid = t.tgfoid \
+         JOIN pg_namespace pn ON pn.oid = p.pronamespace \
+         WHERE NOT t.tgisinternal \
+         ORDER BY 1, 2, 3",
+        rels_cte(),
+        not_in_extension("pg_proc", "p.oid")
+    )
+}
+
+/// Functions and procedures (not aggregates or window functions), overloads in a stable
+/// order, with the schema as `pg_get_functiondef` quotes it.
+fn routines_sql() -> String {
+    format!(
+        "SELECT n.nspname::text, p.proname::text, p.prokind::text, pg_get_functiondef(p.oid), \
+           quote_ident(n.nspname) \
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+         WHERE n.nspname::text = ANY($1::text[]) AND p.prokind IN ('f', 'p') AND {} \
+         ORDER BY 1, 2, 3, pg_get_function_identity_arguments(p.oid)",
+        not_in_extension("pg_proc", "p.oid")
+    )
+}
+
+/// Enum and domain types, with what their `CREATE` statement needs; the last two columns name
+/// the enum or domain a domain is based on.
+fn types_sql() -> String {
+    format!(
+        "SELECT n.nspname::text, t.typname::text, quote_ident(t.typname), t.typtype::text, \
+           ARRAY(SELECT quote_literal(e.enumlabel) FROM pg_enum e \
+                 WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
+           format_type(t.typbasetype, t.typtypmod), t.typdefault, t.typnotnull, \
+           ARRAY(SELECT 'CONSTRAINT ' || quote_ident(c.conname) || ' ' \
+                        || pg_get_constraintdef(c.oid, true) \
+                 FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c' \
+                 ORDER BY c.conname), \
+           bn.nspname::text, bt.typname::text \
+         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+         LEFT JOIN pg_type bt ON bt.oid = t.typbasetype AND bt.typtype IN ('e', 'd') \
+         LEFT JOIN pg_namespace bn ON bn.oid = bt.typnamespace \
+         WHERE n.nspname::text = ANY($1::text[]) AND t.typtype IN ('e', 'd') AND {} \
+         ORDER BY 1, 2",
+        not_in_extension("pg_type", "t.oid")
+    )
+}
+
+/// Privileges on the relations read, from their ACL; the owner's own are implied, not
+/// granted. `public` is PostgreSQL's PUBLIC pseudo-role.
+fn grants_sql() -> String {
+    format!(
+        "WITH {} \
+         SELECT r.schema, r.name, r.relkind, \
+           CASE WHEN g.grantee = 0 THEN 'public' ELSE pg_get_userbyid(g.grantee)::text END, \
+           g.privilege_type, g.is_grantable \
+         FROM rels r JOIN pg_class c ON c.oid = r.oid \
+         CROSS JOIN LATERAL aclexplode(c.relacl) g \
+         WHERE g.grantee <> c.relowner \
+         ORDER BY 1, 2, 4, 5",
+        rels_cte()
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// From rows to the model.
+
+/// The rows of every query.
+struct Rows {
+    relations: Vec<Row>,
+    columns: Vec<Row>,
+    constraints: Vec<Row>,
+    indexes: Vec<Row>,
+    sequences: Vec<Row>,
+    dependencies: Vec<Row>,
+    triggers: Vec<Row>,
+    routines: Vec<Row>,
+    types: Vec<Row>,
+    grants: Vec<Row>,
+}
+
+/// A relation of the first query.
+struct Relation {
+    schema: String,
+    name: String,
+    relkind: String,
+    estimated_rows: Option<u64>,
+    comment: Option<String>,
+    view_source: Option<String>,
+}
+
+impl Relation {
+    fn key(&self) -> ObjectKey {
+        ObjectKey::new(&self.schema, &self.name, relation_kind(&self.relkind))
+    }
+}
+
+/// The object kind of a `pg_class.relkind`.
+fn relation_kind(relkind: &str) -> ObjectKind {
+    match relkind {
+        "v" => ObjectKind::View,
+        "m" => ObjectKind::MaterializedView,
+        "S" => ObjectKind::Sequence,
+        "i" | "I" => ObjectKind::Index,
+        _ => ObjectKind::Table,
+    }
+}
+
+/// Builds the catalog from the rows of every query.
+///
+/// Fails only when a query and this reader disagree about a column's type.
+fn assemble(rows: Rows) -> Result<Catalog> {
+    let mut catalog = Catalog::default();
+
+    let mut relations: Vec<(Oid, Relation)> = Vec::with_capacity(rows.relations.len());
+    for r in &rows.relations {
+        let tuples: f64 = get(r, 4)?;
+        relations.push((
+            get(r, 0)?,
+            Relation {
+                schema: get(r, 1)?,
+                name: get(r, 2)?,
+                relkind: get(r, 3)?,
+                // -1: never analysed; 0: never analysed before PostgreSQL 14, or empty.
+                estimated_rows: (tuples > 0.0).then(|| tuples.round() as u64),
+                comment: get(r, 5)?,
+                view_source: get::<Option<String>>(r, 6)?.map(|s| view_query(&s)),
+            },
+        ));
+    }
+    let keys: HashMap<Oid, ObjectKey> = relations.iter().map(|(o, r)| (*o, r.key())).collect();
+
+    // Identity sequences by (schema, table, column), for `Identity::sequence`.
+    let mut identity_sequences: HashMap<(String, String, String), String> = HashMap::new();
+    for r in &rows.sequences {
+        let owner_schema: Option<String> = get(r, 8)?;
+        let owner_table: Option<String> = get(r, 9)?;
+        let owner_column: Option<String> = get(r, 10)?;
+        let deptype: Option<String> = get(r, 11)?;
+        let name: String = get(r, 1)?;
+        let owned_by = match (owner_schema, owner_table, owner_column) {
+            (Some(schema), Some(table), Some(column)) => {
+                if deptype.as_deref() == Some("i") {
+                    identity_sequences
+                        .insert((schema, table.clone(), column.clone()), name.clone());
+                }
+                Some((table, column))
+            }
+            _ => None,
+        };
+        let cache: i64 = get(r, 7)?;
+        catalog.sequences.push(Sequence {
+            schema: get(r, 0)?,
+            name,
+            start: get::<i64>(r, 2)?.into(),
+            increment: get::<i64>(r, 3)?.into(),
+            min_value: Some(get::<i64>(r, 4)?.into()),
+            max_value: Some(get::<i64>(r, 5)?.into()),
+            cycle: get(r, 6)?,
+            cache: u64::try_from(cache).ok(),
+            owned_by,
+        });
+    }
+
+    let mut columns_of: HashMap<Oid, Vec<Column>> = HashMap::new();
+    for r in &rows.columns {
+        let oid: Oid = get(r, 0)?;
+        let Some(owner) = keys.get(&oid) else {
+            continue;
+        };
+        let name: String = get(r, 1)?;
+        let base_name: String = get(r, 3)?;
+        let category: String = get(r, 4)?;
+        let typmod: i32 = get(r, 5)?;
+        let identity: String = get(r, 8)?;
+        let identity = match identity.as_str() {
+            "a" | "d" => Some(Identity {
+                always: identity == "a",
+                sequence: identity_sequences
+                    .get(&(owner.schema.clone(), owner.name.clone(), name.clone()))
+                    .cloned(),
+            }),
+            _ => None,
+        };
+        let type_schema: Option<String> = get(r, 11)?;
+        let type_name: Option<String> = get(r, 12)?;
+        if let (Some(schema), Some(type_name)) = (type_schema, type_name) {
+            catalog.dependencies.push(Dependency {
+                from: owner.clone(),
+                to: ObjectKey::new(schema, type_name, ObjectKind::Type),
+            });
+        }
+        columns_of.entry(oid).or_default().push(Column {
+            native_type: get(r, 2)?,
+            neutral_type: neutral_type(&base_name, category.chars().next().unwrap_or('X'), typmod),
+            nullable: get(r, 6)?,
+            default: get::<Option<String>>(r, 7)?.map(|d| simplify_default(&d)),
+            identity,
+            generated: get(r, 9)?,
+            comment: get(r, 10)?,
+            name,
+        });
+    }
+
+    let mut tables: HashMap<Oid, Table> = HashMap::new();
+    for (oid, rel) in relations {
+        let columns = columns_of.remove(&oid).unwrap_or_default();
+        match rel.relkind.as_str() {
+            "v" | "m" => catalog.views.push(View {
+                schema: rel.schema,
+                name: rel.name,
+                materialized: rel.relkind == "m",
+                columns,
+                source: rel.view_source.unwrap_or_default(),
+                comment: rel.comment,
+            }),
+            _ => {
+                tables.insert(
+                    oid,
+                    Table {
+                        schema: rel.schema,
+                        name: rel.name,
+                        columns,
+                        primary_key: None,
+                        unique_keys: Vec::new(),
+                        foreign_keys: Vec::new(),
+                        checks: Vec::new(),
+                        indexes: Vec::new(),
+                        comment: rel.comment,
+                        estimated_rows: rel.estimated_rows,
+                    },
+                );
+            }
+        }
+    }
+
+    for r in &rows.constraints {
+        let Some(table) = tables.get_mut(&get::<Oid>(r, 0)?) else {
+            continue;
+        };
+        let name: String = get(r, 1)?;
+        let kind: String = get(r, 2)?;
+        let columns: Vec<String> = get(r, 3)?;
+        match kind.as_str() {
+            "p" => {
+                table.primary_key = Some(Key {
+                    name: Some(name),
+                    columns,
+                })
+            }
+            "u" => table.unique_keys.push(Key {
+                name: Some(name),
+                columns,
+            }),
+            "f" => table.foreign_keys.push(ForeignKey {
+                name,
+                columns,
+                ref_schema: get::<Option<String>>(r, 4)?.unwrap_or_default(),
+                ref_table: get::<Option<String>>(r, 5)?.unwrap_or_default(),
+                ref_columns: get(r, 6)?,
+                on_delete: fk_action(&get::<String>(r, 7)?),
+                on_update: fk_action(&get::<String>(r, 8)?),
+                deferrable: get(r, 9)?,
+                initially_deferred: get(r, 10)?,
+                // PostgreSQL cannot disable a constraint (NOT VALID only skips existing rows).
+                enabled: true,
+            }),
+            "c" => table.checks.push(Check {
+                name: Some(name),
+                expression: get::<Option<String>>(r, 11)?.unwrap_or_default(),
+            }),
+            _ => {}
+        }
+    }
+    for t in tables.values_mut() {
+        // Declaration order is lost in pg_constraint; name order is stable.
+        t.unique_keys.sort_by(|a, b| a.name.cmp(&b.name));
+        t.checks.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
+    for r in &rows.indexes {
+        let Some(table) = tables.get_mut(&get::<Oid>(r, 0)?) else {
+            continue;
+        };
+        let expressions: Vec<Option<String>> = get(r, 3)?;
+        let descending: Vec<bool> = get(r, 4)?;
+        table.indexes.push(Index {
+            name: get(r, 1)?,
+            unique: get(r, 2)?,
+            columns: expressions
+                .into_iter()
+                .zip(descending)
+                .map(|(expression, descending)| IndexColumn {
+                    expression: expression.unwrap_or_default(),
+                    descending,
+                })
+                .collect(),
+            predicate: get(r, 5)?,
+        });
+    }
+    catalog.tables = tables.into_values().collect();
+
+    for r in &rows.dependencies {
+        let from_kind: String = get(r, 2)?;
+        let to_kind: String = get(r, 5)?;
+        let to_kind = match to_kind.as_str() {
+            "proc p" => ObjectKind::Procedure,
+            "proc f" => ObjectKind::Function,
+            "type" => ObjectKind::Type,
+            relkind => relation_kind(relkind),
+        };
+        catalog.dependencies.push(Dependency {
+            from: ObjectKey::new(
+                get::<String>(r, 0)?,
+                get::<String>(r, 1)?,
+                relation_kind(&from_kind),
+            ),
+            to: ObjectKey::new(get::<String>(r, 3)?, get::<String>(r, 4)?, to_kind),
+        });
+    }
+
+    for r in &rows.triggers {
+        let schema: String = get(r, 0)?;
+        let table: String = get(r, 1)?;
+        let name: String = get(r, 2)?;
+        let tgtype: i32 = get(r, 3)?;
+        let enabled: String = get(r, 4)?;
+        let definition: String = get(r, 5)?;
+        let system_function: bool = get(r, 9)?;
+        let (timing, events) = trigger_shape(tgtype);
+        let trigger = Trigger {
+            schema: schema.clone(),
+            name,
+            table_schema: schema,
+            table_name: table,
+            timing,
+            events,
+            for_each_row: tgtype & TRIGGER_ROW != 0,
+            enabled: enabled != "D",
+            source: definition
+                .trim()
+                .strip_prefix("CREATE ")
+                .unwrap_or(definition.trim())
+                .to_string(),
+        };
+        if !system_function {
+            let prokind: String = get(r, 8)?;
+            catalog.dependencies.push(Dependency {
+                from: trigger.key(),
+                to: ObjectKey::new(
+                    get::<String>(r, 6)?,
+                    get::<String>(r, 7)?,
+                    if prokind == "p" {
+                        ObjectKind::Procedure
+                    } else {
+                        ObjectKind::Function
+                    },
+                ),
+            });
+        }
+        catalog.triggers.push(trigger);
+    }
+
+    // Overloads share a name, and so a key: one routine holds all their definitions.
+    let mut routine_at: HashMap<ObjectKey, usize> = HashMap::new();
+    for r in &rows.routines {
+        let schema: String = get(r, 0)?;
+        let name: String = get(r, 1)?;
+        let prokind: String = get(r, 2)?;
+        let definition: String = get(r, 3)?;
+        let quoted_schema: String = get(r, 4)?;
+        let kind = if prokind == "p" {
+            ObjectKind::Procedure
+        } else {
+            ObjectKind::Function
+        };
+        let source = routine_source(&definition, &quoted_schema);
+        let key = ObjectKey::new(&schema, &name, kind);
+        match routine_at.get(&key) {
+            Some(&at) => {
+                let routine = &mut catalog.routines[at];
+                routine.source = format!("{};\nCREATE OR REPLACE {source}", routine.source);
+            }
+            None => {
+                routine_at.insert(key, catalog.routines.len());
+                catalog.routines.push(Routine {
+                    schema,
+                    name,
+                    kind,
+                    source,
+                });
+            }
+        }
+    }
+
+    for r in &rows.types {
+        let schema: String = get(r, 0)?;
+        let name: String = get(r, 1)?;
+        let quoted: String = get(r, 2)?;
+        let typtype: String = get(r, 3)?;
+        let source = if typtype == "e" {
+            let labels: Vec<String> = get(r, 4)?;
+            format!("TYPE {quoted} AS ENUM ({})", labels.join(", "))
+        } else {
+            let base: String = get(r, 5)?;
+            let default: Option<String> = get(r, 6)?;
+            let not_null: bool = get(r, 7)?;
+            let checks: Vec<String> = get(r, 8)?;
+            let mut source = format!("DOMAIN {quoted} AS {base}");
+            if let Some(default) = default {
+                source.push_str(&format!(" DEFAULT {default}"));
+            }
+            if not_null {
+                source.push_str(" NOT NULL");
+            }
+            for check in checks {
+                source.push(' ');
+                source.push_str(&check);
+            }
+            source
+        };
+        let routine = Routine {
+            schema,
+            name,
+            kind: ObjectKind::Type,
+            source,
+        };
+        if let (Some(base_schema), Some(base_name)) =
+            (get::<Option<String>>(r, 9)?, get::<Option<String>>(r, 10)?)
+        {
+            catalog.dependencies.push(Dependency {
+                from: routine.key(),
+                to: ObjectKey::new(base_schema, base_name, ObjectKind::Type),
+            });
+        }
+        catalog.routines.push(routine);
+    }
+
+    for r in &rows.grants {
+        let relkind: String = get(r, 2)?;
+        catalog.grants.push(Grant {
+            object: ObjectKey::new(
+                get::<String>(r, 0)?,
+                get::<String>(r, 1)?,
+                relation_kind(&relkind),
+            ),
+            grantee: get(r, 3)?,
+            privilege: get(r, 4)?,
+            grantable: get(r, 5)?,
+        });
+    }
+
+    catalog.normalize();
+    Ok(catalog)
+}
+
+fn fk_action(code: &str) -> FkAction {
+    match code {
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+// `pg_trigger.tgtype` bits (PostgreSQL's catalog/pg_trigger.h).
+const TRIGGER_ROW: i32 = 1 << 0;
+const TRIGGER_BEFORE: i32 = 1 << 1;
+const TRIGGER_INSERT: i32 = 1 << 2;
+const TRIGGER_DELETE: i32 = 1 << 3;
+const TRIGGER_UPDATE: i32 = 1 << 4;
+const TRIGGER_TRUNCATE: i32 = 1 << 5;
+const TRIGGER_INSTEAD: i32 = 1 << 6;
+
+/// Timing (`BEFORE`, `AFTER`, `INSTEAD OF`) and events of a `tgtype`.
+fn trigger_shape(tgtype: i32) -> (String, Vec<String>) {
+    let timing = if tgtype & TRIGGER_INSTEAD != 0 {
+        "INSTEAD OF"
+    } else if tgtype & TRIGGER_BEFORE != 0 {
+        "BEFORE"
+    } else {
+        "AFTER"
+    };
+    let events = [
+        (TRIGGER_INSERT, "INSERT"),
+        (TRIGGER_UPDATE, "UPDATE"),
+        (TRIGGER_DELETE, "DELETE"),
+        (TRIGGER_TRUNCATE, "TRUNCATE"),
+    ]
+    .into_iter()
+    .filter(|(bit, _)| tgtype & bit != 0)
+    .map(|(_, word)| word.to_string())
+    .collect();
+    (timing.to_string(), events)
+}
+
+/// `pg_get_viewdef`'s text as a view's source: the query, without the leading blank and the
+/// closing `;`.
+fn view_query(definition: &str) -> String {
+    definition
+        .trim()
+        .trim_end_matches(';')
+        .trim_end()
+        .to_string()
+}
+
+/// `pg_get_functiondef`'s `CREATE OR REPLACE FUNCTION schema.name(…) …` as a routine's source:
+/// `FUNCTION name(…) …`, unqualified like every other object dbsub creates, so that a
+/// migration puts it in the target's schema.
+fn routine_source(definition: &str, quoted_schema: &str) -> String {
+    let text = definition.trim();
+    let text = text.strip_prefix("CREATE OR REPLACE ").unwrap_or(text);
+    for word in ["FUNCTION ", "PROCEDURE "] {
+        if let Some(rest) = text.strip_prefix(word)
+            && let Some(name) = rest
+                .strip_prefix(quoted_schema)
+                .and_then(|r| r.strip_prefix('.'))
+        {
+            return format!("{word}{name}");
+        }
+    }
+    text.to_string()
+}
+
+/// A default that is one typed literal, as PostgreSQL prints `DEFAULT 'new'` (`'new'::text`)
+/// or `DEFAULT -1` (`'-1'::integer`), written as the literal alone: the column's type gives it
+/// the same value, and the text then reads the same in every dialect. Anything else is kept.
+fn simplify_default(expr: &str) -> String {
+    let expr = expr.trim();
+    let (literal, cast) = if let Some(rest) = expr.strip_prefix("NULL::") {
+        ("NULL", rest)
+    } else if expr.starts_with('\'') {
+        // The closing quote: a quote not followed by another (a doubled quote is data).
+        let bytes = expr.as_bytes();
+        let mut i = 1;
+        let mut end = None;
+        while i < bytes.len() {
+            if bytes[i] == b'\'' {
+                if bytes.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                    continue;
+                }
+                end = Some(i);
+                break;
+            }
+            i += 1;
+        }
+        let Some(end) = end else {
+            return expr.to_string();
+        };
+        let Some(cast) = expr[end + 1..].strip_prefix("::") else {
+            return expr.to_string();
+        };
+        (&expr[..=end], cast)
+    } else {
+        return expr.to_string();
+    };
+    // A type name only: no operator, no further expression.
+    let type_name_only = cast
+        .chars()
+        .all(|c| c.is_alphanumeric() || " _(),.\"[]:".contains(c));
+    if !type_name_only {
+        return expr.to_string();
+    }
+    let numeric_type = [
+        "smallint",
+        "integer",
+        "bigint",
+        "numeric",
+        "real",
+        "double precision",
+    ]
+    .iter()
+    .any(|t| cast.starts_with(t));
+    let inner = &literal[1..literal.len().saturating_sub(1)];
+    if numeric_type && literal != "NULL" && inner.parse::<f64>().is_ok() && !inner.contains(' ') {
+        return inner.to_string();
+    }
+    literal.to_string()
+}
+
+// ---------------------------------------------------------------------------------------
+// Types.
+
+/// PostgreSQL's variable-length header, which character and numeric typmods include.
+const VARHDRSZ: i32 = 4;
+
+/// Maps a PostgreSQL type onto the neutral type: `type_name` is `pg_type.typname` of the base
+/// type (a domain resolved to the type it is based on), `category` its `typcategory`
+/// (`A` array, `E` enum, …), `typmod` the column's (or domain's) type modifier, -1 for none.
+pub(super) fn neutral_type(type_name: &str, category: char, typmod: i32) -> NeutralType {
+    let text = |length: Option<u32>, fixed: bool| NeutralType::Text {
+        length,
+        semantics: LengthSemantics::Char,
+        fixed,
+    };
+    // Character lengths and precisions: the typmod, less the header for character types.
+    let char_length = || (typmod >= VARHDRSZ).then(|| (typmod - VARHDRSZ) as u32);
+    let precision = || u8::try_from(typmod).ok();
+    match category {
+        'A' => return NeutralType::Other,
+        'E' => return text(None, false),
+        _ => {}
+    }
+    match type_name {
+        "bool" => NeutralType::Boolean,
+        "int2" => NeutralType::Integer { bits: 16 },
+        "int4" => NeutralType::Integer { bits: 32 },
+        "int8" => NeutralType::Integer { bits: 64 },
+        "numeric" => {
+            if typmod < VARHDRSZ {
+                NeutralType::Decimal {
+                    precision: None,
+                    scale: None,
+                }
+            } else {
+                let packed = typmod - VARHDRSZ;
+                // The scale is 11 bits, signed since PostgreSQL 15.
+                let scale = ((packed & 0x7ff) ^ 1024) - 1024;
+                NeutralType::Decimal {
+                    precision: u16::try_from((packed >> 16) & 0xffff).ok(),
+                    scale: i16::try_from(scale).ok(),
+                }
+            }
+        }
+        "float4" => NeutralType::Float { bits: Some(24) },
+        "float8" => NeutralType::Float { bits: Some(53) },
+        "varchar" => text(char_length(), false),
+        "bpchar" => text(char_length(), true),
+        "text" | "name" | "citext" => text(None, false),
+        "bytea" => NeutralType::Binary {
+            length: None,
+            fixed: false,
+        },
+        "date" => NeutralType::Date,
+        "time" => NeutralType::Time {
+            precision: precision(),
+        },
+        "timestamp" => NeutralType::Timestamp {
+            precision: precision(),
+        },
+        "timestamptz" => NeutralType::TimestampTz {
+            precision: precision(),
+            local: false,
+        },
+        "interval" => interval_type(typmod),
+        "json" | "jsonb" => NeutralType::Json,
+        "uuid" => NeutralType::Uuid,
+        "xml" => NeutralType::Xml,
+        "geometry" | "geography" => NeutralType::Spatial {
+            srid: spatial_srid(typmod),
+        },
+        // timetz, money, bit, inet, tsvector, ranges, composites, …
+        _ => NeutralType::Other,
+    }
+}
+
+// Interval typmod: the fields in the high 16 bits (PostgreSQL's utils/datetime.h masks), the
+// fractional precision in the low 16; all ones mean "not restricted".
+const INTERVAL_MONTH: i32 = 1 << 1;
+const INTERVAL_YEAR: i32 = 1 << 2;
+const INTERVAL_DAY: i32 = 1 << 3;
+const INTERVAL_HOUR: i32 = 1 << 10;
+const INTERVAL_MINUTE: i32 = 1 << 11;
+const INTERVAL_SECOND: i32 = 1 << 12;
+const INTERVAL_FULL_RANGE: i32 = 0x7fff;
+const INTERVAL_FULL_PRECISION: i32 = 0xffff;
+
+fn interval_type(typmod: i32) -> NeutralType {
+    let any = NeutralType::Interval {
+        fields: IntervalFields::Any,
+        leading_precision: None,
+        fractional_precision: None,
+    };
+    if typmod < 0 {
+        return any;
+    }
+    let range = (typmod >> 16) & 0x7fff;
+    let precision = typmod & 0xffff;
+    let fractional_precision = (precision != INTERVAL_FULL_PRECISION)
+        .then(|| u8::try_from(precision).ok())
+        .flatten();
+    let year_month = INTERVAL_YEAR | INTERVAL_MONTH;
+    let day_second = INTERVAL_DAY | INTERVAL_HOUR | INTERVAL_MINUTE | INTERVAL_SECOND;
+    let fields = if range == INTERVAL_FULL_RANGE || range == 0 {
+        IntervalFields::Any
+    } else if range & !year_month == 0 {
+        IntervalFields::YearToMonth
+    } else if range & !day_second == 0 {
+        IntervalFields::DayToSecond
+    } else {
+        IntervalFields::Any
+    };
+    NeutralType::Interval {
+        fields,
+        leading_precision: None,
+        fractional_precision: match fields {
+            IntervalFields::YearToMonth => None,
+            _ => fractional_precision,
+        },
+    }
+}
+
+/// The SRID of a PostGIS `geometry(type, srid)` typmod: bits 8–28, signed (PostGIS's
+/// `TYPMOD_GET_SRID`); 0 (unknown) and no typmod give none. Decoded here rather than with
+/// `postgis_typmod_srid()`, so that reading needs no PostGIS function.
+fn spatial_srid(typmod: i32) -> Option<i32> {
+    if typmod < 0 {
+        return None;
+    }
+    let srid = ((typmod & 0x0fff_ff00) - (typmod & 0x1000_0000)) >> 8;
+    (srid != 0).then_some(srid)
+}
+
+// The integration tests' throwaway cluster, for the one test here that needs a server: the
+// query count is internal, so it is checked from inside the crate.
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../../../tests/common/pg.rs"]
+mod pg;
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../../../tests/common/service.rs"]
+mod service;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(length: Option<u32>, fixed: bool) -> NeutralType {
+        NeutralType::Text {
+            length,
+            semantics: LengthSemantics::Char,
+            fixed,
+        }
+    }
+
+    /// `numeric(p,s)`'s typmod as PostgreSQL stores it.
+    fn numeric(precision: i32, scale: i32) -> i32 {
+        ((precision << 16) | (scale & 0x7ff)) + VARHDRSZ
+    }
+
+    #[test]
+    fn postgres_types_map_onto_neutral_types() {
+        let t = |name: &str, typmod: i32| neutral_type(name, 'X', typmod);
+        assert_eq!(t("bool", -1), NeutralType::Boolean);
+        assert_eq!(t("int2", -1), NeutralType::Integer { bits: 16 });
+        assert_eq!(t("int4", -1), NeutralType::Integer { bits: 32 });
+        assert_eq!(t("int8", -1), NeutralType::Integer { bits: 64 });
+        assert_eq!(
+            t("numeric", numeric(10, 2)),
+            NeutralType::Decimal {
+                precision: Some(10),
+                scale: Some(2)
+            }
+        );
+        assert_eq!(
+            t("numeric", numeric(5, -2)),
+            NeutralType::Decimal {
+                precision: Some(5),
+                scale: Some(-2)
+            }
+        );
+        assert_eq!(
+            t("numeric", -1),
+            NeutralType::Decimal {
+                precision: None,
+                scale: None
+            }
+        );
+        assert_eq!(t("float4", -1), NeutralType::Float { bits: Some(24) });
+        assert_eq!(t("float8", -1), NeutralType::Float { bits: Some(53) });
+        assert_eq!(t("varchar", 30 + VARHDRSZ), text(Some(30), false));
+        assert_eq!(t("varchar", -1), text(None, false));
+        assert_eq!(t("bpchar", 5 + VARHDRSZ), text(Some(5), true));
+        assert_eq!(t("text", -1), text(None, false));
+        assert_eq!(t("name", -1), text(None, false));
+        assert_eq!(t("citext", -1), text(None, false));
+        assert_eq!(neutral_type("mood", 'E', -1), text(None, false));
+        assert_eq!(
+            t("bytea", -1),
+            NeutralType::Binary {
+                length: None,
+                fixed: false
+            }
+        );
+        assert_eq!(t("date", -1), NeutralType::Date);
+        assert_eq!(t("time", 3), NeutralType::Time { precision: Some(3) });
+        assert_eq!(t("timetz", -1), NeutralType::Other);
+        assert_eq!(
+            t("timestamp", 0),
+            NeutralType::Timestamp { precision: Some(0) }
+        );
+        assert_eq!(
+            t("timestamp", -1),
+            NeutralType::Timestamp { precision: None }
+        );
+        assert_eq!(
+            t("timestamptz", 3),
+            NeutralType::TimestampTz {
+                precision: Some(3),
+                local: false
+            }
+        );
+        assert_eq!(t("json", -1), NeutralType::Json);
+        assert_eq!(t("jsonb", -1), NeutralType::Json);
+        assert_eq!(t("uuid", -1), NeutralType::Uuid);
+        assert_eq!(t("xml", -1), NeutralType::Xml);
+        for other in [
+            "money",
+            "bit",
+            "varbit",
+            "inet",
+            "cidr",
+            "tsvector",
+            "int4range",
+            "oid",
+        ] {
+            assert_eq!(t(other, -1), NeutralType::Other, "{other}");
+        }
+        // Arrays are "other" whatever their element type.
+        assert_eq!(neutral_type("_int4", 'A', -1), NeutralType::Other);
+    }
+
+    #[test]
+    fn interval_typmods_give_the_fields_and_the_precision() {
+        let interval = |fields, fractional_precision| NeutralType::Interval {
+            fields,
+            leading_precision: None,
+            fractional_precision,
+        };
+        // The values PostgreSQL stores for `interval`, `interval year to month`,
+        // `interval day to second(3)`, `interval(2)` and `interval hour to minute`.
+        assert_eq!(
+            neutral_type("interval", 'T', -1),
+            interval(IntervalFields::Any, None)
+        );
+        assert_eq!(
+            neutral_type("interval", 'T', 458_751),
+            interval(IntervalFields::YearToMonth, None)
+        );
+        assert_eq!(
+            neutral_type("interval", 'T', 470_286_339),
+            interval(IntervalFields::DayToSecond, Some(3))
+        );
+        assert_eq!(
+            neutral_type("interval", 'T', (INTERVAL_FULL_RANGE << 16) | 2),
+            interval(IntervalFields::Any, Some(2))
+        );
+        let hour_to_minute = ((INTERVAL_HOUR | INTERVAL_MINUTE) << 16) | INTERVAL_FULL_PRECISION;
+        assert_eq!(
+            neutral_type("interval", 'T', hour_to_minute),
+            interval(IntervalFields::DayToSecond, None)
+        );
+    }
+
+    #[test]
+    fn postgis_typmods_carry_the_srid() {
+        // geometry(Point, 4326): SRID 4326 in bits 8-28, the point type in bits 2-7.
+        let point_4326 = (4326 << 8) | (1 << 2);
+        assert_eq!(
+            neutral_type("geometry", 'U', point_4326),
+            NeutralType::Spatial { srid: Some(4326) }
+        );
+        assert_eq!(
+            neutral_type("geography", 'U', -1),
+            NeutralType::Spatial { srid: None }
+        );
+        // SRID 0 is PostGIS's "unknown".
+        assert_eq!(
+            neutral_type("geometry", 'U', 1 << 2),
+            NeutralType::Spatial { srid: None }
+        );
+    }
+
+    #[test]
+    fn a_typed_literal_default_is_written_as_the_literal() {
+        assert_eq!(simplify_default("'new'::text"), "'new'");
+        assert_eq!(simplify_default("'it''s'::character varying"), "'it''s'");
+        assert_eq!(simplify_default("'-1'::integer"), "-1");
+        assert_eq!(simplify_default("'2.50'::numeric"), "2.50");
+        assert_eq!(simplify_default("'{}'::jsonb"), "'{}'");
+        assert_eq!(simplify_default("NULL::character varying"), "NULL");
+        assert_eq!(
+            simplify_default("'2020-01-01 00:00:00'::timestamp without time zone"),
+            "'2020-01-01 00:00:00'"
+        );
+        // Expressions stay as PostgreSQL prints them.
+        for kept in [
+            "nextval('s_id_seq'::regclass)",
+            "now()",
+            "(now() + '1 day'::interval)",
+            "'a'::text || 'b'::text",
+            "0",
+            "false",
+        ] {
+            assert_eq!(simplify_default(kept), kept);
+        }
+    }
+
+    #[test]
+    fn definitions_become_sources_after_create() {
+        assert_eq!(
+            routine_source(
+                "CREATE OR REPLACE FUNCTION public.audit_fn()\n RETURNS trigger\n LANGUAGE \
+                 plpgsql\nAS $function$ BEGIN RETURN NEW; END $function$\n",
+                "public"
+            ),
+            "FUNCTION audit_fn()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$ BEGIN \
+             RETURN NEW; END $function$"
+        );
+        assert_eq!(
+            routine_source(
+                "CREATE OR REPLACE PROCEDURE \"App\".do_it(IN n integer)\n LANGUAGE sql\nAS \
+                 $procedure$ SELECT 1 $procedure$\n",
+                "\"App\""
+            ),
+            "PROCEDURE do_it(IN n integer)\n LANGUAGE sql\nAS $procedure$ SELECT 1 $procedure$"
+        );
+        assert_eq!(
+            view_query(" SELECT a.id\n   FROM a;"),
+            "SELECT a.id\n   FROM a"
+        );
+    }
+
+    #[test]
+    fn trigger_types_give_timing_events_and_level() {
+        // AFTER INSERT OR UPDATE FOR EACH ROW.
+        assert_eq!(
+            trigger_shape(21),
+            (
+                "AFTER".to_string(),
+                vec!["INSERT".to_string(), "UPDATE".to_string()]
+            )
+        );
+        // BEFORE DELETE, statement level.
+        assert_eq!(
+            trigger_shape(TRIGGER_BEFORE | TRIGGER_DELETE),
+            ("BEFORE".to_string(), vec!["DELETE".to_string()])
+        );
+        assert_eq!(
+            trigger_shape(TRIGGER_INSTEAD | TRIGGER_ROW | TRIGGER_INSERT).0,
+            "INSTEAD OF"
+        );
+        assert_eq!(
+            trigger_shape(TRIGGER_TRUNCATE).1,
+            vec!["TRUNCATE".to_string()]
+        );
+    }
+
+    #[test]
+    fn the_number_of_queries_does_not_grow_with_the_tables() {
+        let Some(pg) = super::pg::cluster() else {
+            return;
+        };
+        let read = |tables: usize| {
+            let url = pg.create_database("query_count");
+            let mut client = super::pg::connect(&url);
+            let mut ddl = String::from(
+                "CREATE TYPE state AS ENUM ('new', 'done'); \
+                 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RETURN NEW; END $$;",
+            );
+            for i in 0..tables {
+                ddl.push_str(&format!(
+                    "CREATE TABLE t{i} (id serial PRIMARY KEY, parent int REFERENCES t{i}, \
+                       name text UNIQUE CHECK (name <> ''), state state DEFAULT 'new', \
+                       made timestamptz DEFAULT now()); \
+                     CREATE INDEX t{i}_name ON t{i} (lower(name)); \
+                     CREATE VIEW v{i} AS SELECT id, name FROM t{i}; \
+                     CREATE TRIGGER t{i}_touch BEFORE UPDATE ON t{i} \
+                       FOR EACH ROW EXECUTE FUNCTION touch(); \
+                     COMMENT ON TABLE t{i} IS 'table {i}';"
+                ));
+            }
+            client.batch_execute(&ddl).expect("create the tables");
+            let url = DbUrl::parse(&url).expect("the harness's URL");
+            let (catalog, queries) = read_counting(&mut client, &url, &[]).expect("read");
+            assert_eq!(catalog.tables.len(), tables);
+            assert_eq!(catalog.views.len(), tables);
+            assert_eq!(catalog.triggers.len(), tables);
+            queries
+        };
+        let one = read(1);
+        assert_eq!(read(40), one, "queries for 40 tables vs 1");
+        // The schema check, the search path, and one query per kind of object.
+        assert_eq!(one, 12);
+    }
+}

@@ -1,0 +1,1406 @@
+//! PostgreSQL rows: the row source (extract) and the row sink (ingest).
+//!
+//! Both sides speak PostgreSQL's text forms, fixed by the session settings of [`SESSION`]:
+//! ISO dates, ISO 8601 intervals, UTC, hex bytea, floats with every digit. Reading uses
+//! `COPY (SELECT …) TO STDOUT` for whole tables and seeds' conditions, and one query with the
+//! keys bound as arrays (`= ANY($1)`) for the closure's batches; loading uses `COPY … FROM
+//! STDIN`, through a temporary table and `INSERT … ON CONFLICT` for `--merge`.
+
+use std::borrow::Cow;
+use std::io::{BufRead, Write};
+
+use anyhow::{Context, Result, anyhow, bail};
+use postgres::Client;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::ToSql;
+
+use crate::archive::value::{self, Date, DateTime, Value, canonical_decimal, parse_datetime};
+use crate::catalog::{Catalog, Column, LobKind, NeutralType, Table};
+use crate::config::DbUrl;
+use crate::db::{
+    CycleHandling, INGEST_HISTORY, KeyColumn, LoadMode, LoadRecord, RowFilter, RowSink, RowSource,
+    Snapshot, TableLoad, double_quote,
+};
+use crate::subset::keys::{self, KeyValue};
+
+use super::pg_message;
+
+/// The session settings both sides rely on: the text forms of values do not depend on the
+/// server's or the role's configuration.
+const SESSION: &str = "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; \
+                       SET TimeZone = 'UTC'; SET extra_float_digits = 3; \
+                       SET bytea_output = 'hex'; SET client_encoding = 'UTF8'";
+
+/// Keys per lookup query: one array parameter per key column, so the query text stays the same
+/// whatever the batch.
+const MAX_BATCH: usize = 5000;
+
+/// Opens a connection with the session settings of [`SESSION`].
+fn connect(url: &DbUrl) -> Result<Client> {
+    let mut client = super::PgDb::connect(url)?.client;
+    client
+        .batch_execute(SESSION)
+        .with_context(|| format!("cannot set up the session on {url}"))?;
+    Ok(client)
+}
+
+/// `"schema"."name"`
+fn qualified(table: &Table) -> String {
+    format!(
+        "{}.{}",
+        double_quote(&table.schema),
+        double_quote(&table.name)
+    )
+}
+
+fn key_column_sql(column: &KeyColumn) -> String {
+    match column {
+        KeyColumn::Column(name) => double_quote(name),
+        KeyColumn::Locator => "ctid".to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row source.
+
+/// Reads one extract's rows inside one repeatable-read snapshot.
+pub struct PgSource {
+    client: Client,
+    url: DbUrl,
+    snapshot: Snapshot,
+    read: Read,
+}
+
+/// How whole tables and seeds' conditions are read (key lookups are always one query).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Read {
+    /// `COPY (SELECT …) TO STDOUT`: the default, the fastest (docs/benchmarks.md).
+    Copy,
+    /// A server-side cursor fetched [`CURSOR_ROWS`] rows at a time, for servers or poolers that
+    /// refuse COPY: `DBSUB_PG_READ=cursor`.
+    Cursor,
+}
+
+/// Selects [`Read`]; `copy` or `cursor`.
+const READ_VAR: &str = "DBSUB_PG_READ";
+
+/// Rows per FETCH of [`Read::Cursor`].
+const CURSOR_ROWS: usize = 10_000;
+
+impl Read {
+    fn from_env() -> Result<Read> {
+        match std::env::var(READ_VAR).as_deref() {
+            Err(_) | Ok("" | "copy") => Ok(Read::Copy),
+            Ok("cursor") => Ok(Read::Cursor),
+            Ok(other) => bail!("{READ_VAR}={other}: write `copy` (the default) or `cursor`"),
+        }
+    }
+}
+
+/// Opens `count` connections on one snapshot: the first exports its snapshot
+/// (`pg_export_snapshot`), the others import it, so every read sees the same data.
+pub fn open_sources(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>> {
+    let read = Read::from_env()?;
+    let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    let mut first = connect(url)?;
+    first
+        .batch_execute(begin)
+        .with_context(|| format!("cannot start a read-only transaction on {url}"))?;
+    let id: String = first
+        .query_one("SELECT pg_export_snapshot()", &[])
+        .with_context(|| format!("cannot export the snapshot of {url}"))?
+        .get(0);
+    let snapshot = Snapshot {
+        kind: "repeatable read".to_string(),
+        id: id.clone(),
+    };
+    let mut sources: Vec<Box<dyn RowSource>> = Vec::with_capacity(count.max(1));
+    for _ in 1..count.max(1) {
+        let mut client = connect(url)?;
+        client
+            .batch_execute(&format!(
+                "{begin}; SET TRANSACTION SNAPSHOT {}",
+                crate::db::string_literal(&id)
+            ))
+            .with_context(|| format!("cannot share the snapshot {id} on {url}"))?;
+        sources.push(Box::new(PgSource {
+            client,
+            url: url.clone(),
+            snapshot: snapshot.clone(),
+            read,
+        }));
+    }
+    // The exporting transaction stays open as long as its source: the snapshot lives with it.
+    sources.insert(
+        0,
+        Box::new(PgSource {
+            client: first,
+            url: url.clone(),
+            snapshot,
+            read,
+        }),
+    );
+    Ok(sources)
+}
+
+/// The parameters of a key lookup: one text array per key column.
+type KeyArrays = Vec<Vec<Option<String>>>;
+
+impl PgSource {
+    /// `FROM … WHERE …` of a read, and the key arrays to bind for [`RowFilter::In`].
+    fn from_where(
+        table: &Table,
+        filter: RowFilter<'_>,
+        order_by: &[KeyColumn],
+        skip: u64,
+    ) -> Result<(String, Option<KeyArrays>)> {
+        let mut sql = format!(" FROM {}", qualified(table));
+        let mut arrays = None;
+        match filter {
+            RowFilter::All => {}
+            RowFilter::Where(condition) => sql.push_str(&format!(" WHERE ({condition})")),
+            RowFilter::In { columns, keys } => {
+                // The keys travel as text and are cast to the column's own type, so that the
+                // lookup uses its index.
+                let cast = |i: usize, column: &KeyColumn| -> Result<String> {
+                    let ty = match column {
+                        KeyColumn::Locator => "tid".to_string(),
+                        KeyColumn::Column(name) => table
+                            .column(name)
+                            .map(|c| c.native_type.clone())
+                            .ok_or_else(|| {
+                                anyhow!("{}.{} has no column {name}", table.schema, table.name)
+                            })?,
+                    };
+                    Ok(format!("${}::text[]::{ty}[]", i + 1))
+                };
+                if let [column] = columns {
+                    sql.push_str(&format!(
+                        " WHERE {} = ANY({})",
+                        key_column_sql(column),
+                        cast(0, column)?
+                    ));
+                } else {
+                    let list: Vec<String> = columns.iter().map(key_column_sql).collect();
+                    let casts: Vec<String> = columns
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| cast(i, c))
+                        .collect::<Result<_>>()?;
+                    sql.push_str(&format!(
+                        " WHERE ({}) IN (SELECT * FROM unnest({}))",
+                        list.join(", "),
+                        casts.join(", ")
+                    ));
+                }
+                let mut by_column: KeyArrays = vec![Vec::with_capacity(keys.len()); columns.len()];
+                for key in keys {
+                    let values = keys::decode(key)?;
+                    if values.len() != columns.len() {
+                        bail!(
+                            "a key of {} values for {} columns",
+                            values.len(),
+                            columns.len()
+                        );
+                    }
+                    for (i, v) in values.into_iter().enumerate() {
+                        by_column[i].push(match v {
+                            KeyValue::Null => None,
+                            KeyValue::Text(t) => Some(t.to_string()),
+                            KeyValue::Int(n) => Some(n.to_string()),
+                            KeyValue::Float(f) => Some(f.to_string()),
+                            KeyValue::Bytes(_) => bail!("a PostgreSQL key is never binary"),
+                        });
+                    }
+                }
+                arrays = Some(by_column);
+            }
+        }
+        if !order_by.is_empty() {
+            let list: Vec<String> = order_by.iter().map(key_column_sql).collect();
+            sql.push_str(&format!(" ORDER BY {}", list.join(", ")));
+        }
+        if skip > 0 {
+            sql.push_str(&format!(" OFFSET {skip}"));
+        }
+        Ok((sql, arrays))
+    }
+
+    /// Runs `SELECT <select><from_where>` and hands each row's fields (text, `None` for NULL)
+    /// to `each`: through `COPY … TO STDOUT` when there is nothing to bind, else as a query
+    /// whose columns are all cast to text.
+    fn for_each_row(
+        &mut self,
+        table: &Table,
+        filter: RowFilter<'_>,
+        select: &[String],
+        from_where: &str,
+        arrays: Option<KeyArrays>,
+        each: &mut dyn FnMut(&[Option<&str>]) -> Result<()>,
+    ) -> Result<()> {
+        let url = self.url.clone();
+        let failed = |e: postgres::Error| -> anyhow::Error {
+            match filter {
+                RowFilter::Where(condition) => anyhow!(
+                    "the condition `{condition}` on {}.{} failed in {url}: {}",
+                    table.schema,
+                    table.name,
+                    pg_message(&e)
+                ),
+                _ => anyhow!(
+                    "cannot read {}.{} from {url}: {}",
+                    table.schema,
+                    table.name,
+                    pg_message(&e)
+                ),
+            }
+        };
+        let texts: Vec<String> = select.iter().map(|s| as_text(s)).collect();
+        match (arrays, self.read) {
+            (None, Read::Copy) => {
+                let sql = format!("COPY (SELECT {}{from_where}) TO STDOUT", select.join(", "));
+                let reader = self.client.copy_out(&sql).map_err(failed)?;
+                read_copy_text(reader, select.len(), each).map_err(|e| match e {
+                    CopyReadError::Io(e) => anyhow!(
+                        "cannot read {}.{} from {url}: {e}",
+                        table.schema,
+                        table.name
+                    ),
+                    CopyReadError::Row(e) => e,
+                })
+            }
+            (None, Read::Cursor) => {
+                self.client
+                    .batch_execute(&format!(
+                        "DECLARE dbsub_rows NO SCROLL CURSOR FOR SELECT {}{from_where}",
+                        texts.join(", ")
+                    ))
+                    .map_err(failed)?;
+                loop {
+                    let rows = self
+                        .client
+                        .query(&format!("FETCH {CURSOR_ROWS} FROM dbsub_rows"), &[])
+                        .map_err(failed)?;
+                    for row in &rows {
+                        each(&text_fields(row, select.len()).map_err(failed)?)?;
+                    }
+                    if rows.len() < CURSOR_ROWS {
+                        break;
+                    }
+                }
+                self.client
+                    .batch_execute("CLOSE dbsub_rows")
+                    .map_err(failed)
+            }
+            (Some(arrays), _) => {
+                let sql = format!("SELECT {}{from_where}", texts.join(", "));
+                let params: Vec<&(dyn ToSql + Sync)> =
+                    arrays.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
+                let mut rows = self
+                    .client
+                    .query_raw(&sql, params.iter().copied())
+                    .map_err(failed)?;
+                while let Some(row) = rows.next().map_err(failed)? {
+                    each(&text_fields(&row, select.len()).map_err(failed)?)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The first `width` columns of a row whose columns are all text.
+fn text_fields(row: &postgres::Row, width: usize) -> Result<Vec<Option<&str>>, postgres::Error> {
+    (0..width).map(|i| row.try_get(i)).collect()
+}
+
+impl RowSource for PgSource {
+    fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    fn max_batch(&self) -> usize {
+        MAX_BATCH
+    }
+
+    fn has_locator(&mut self, _table: &Table) -> Result<bool> {
+        // Every table has a ctid, stable within the snapshot.
+        Ok(true)
+    }
+
+    fn estimate_rows(&mut self, table: &Table) -> Result<u64> {
+        let row = self
+            .client
+            .query_one(
+                "SELECT greatest(c.reltuples, 0)::float8 FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = $1 AND c.relname = $2",
+                &[&table.schema, &table.name],
+            )
+            .map_err(|e| {
+                anyhow!(
+                    "cannot estimate the rows of {}.{} in {}: {}",
+                    table.schema,
+                    table.name,
+                    self.url,
+                    pg_message(&e)
+                )
+            })?;
+        Ok(row.get::<_, f64>(0) as u64)
+    }
+
+    fn scan_keys(
+        &mut self,
+        table: &Table,
+        columns: &[KeyColumn],
+        order_by: &[KeyColumn],
+        filter: RowFilter<'_>,
+        each: &mut dyn FnMut(&[KeyValue<'_>]) -> Result<()>,
+    ) -> Result<()> {
+        // Keys as text: a child's foreign-key values and its parent's key are then encoded
+        // alike whatever their integer widths, and bound back as text arrays.
+        let select: Vec<String> = columns.iter().map(key_column_sql).collect();
+        let (from_where, arrays) = Self::from_where(table, filter, order_by, 0)?;
+        self.for_each_row(table, filter, &select, &from_where, arrays, &mut |fields| {
+            let values: Vec<KeyValue<'_>> = fields
+                .iter()
+                .map(|f| f.map_or(KeyValue::Null, KeyValue::Text))
+                .collect();
+            each(&values)
+        })
+    }
+
+    fn read_rows(
+        &mut self,
+        table: &Table,
+        columns: &[&Column],
+        order_by: &[KeyColumn],
+        filter: RowFilter<'_>,
+        skip: u64,
+        each: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
+    ) -> Result<()> {
+        let select: Vec<String> = columns.iter().map(|c| select_expr(c)).collect();
+        let (from_where, arrays) = Self::from_where(table, filter, order_by, skip)?;
+        let mut n = skip;
+        self.for_each_row(table, filter, &select, &from_where, arrays, &mut |fields| {
+            n += 1;
+            let mut values: Vec<Value<'_>> = Vec::with_capacity(fields.len());
+            for (i, field) in fields.iter().enumerate() {
+                let column = columns[i];
+                match field {
+                    None => values.push(Value::Null),
+                    Some(text) => match from_text(text, &column.neutral_type) {
+                        Ok(v) => values.push(v),
+                        Err(why) => bail!(
+                            "{}.{}, row {n}, column {}: {why}",
+                            table.schema,
+                            table.name,
+                            column.name
+                        ),
+                    },
+                }
+            }
+            each(&values)
+        })
+    }
+}
+
+/// What a column is read as: its own text form, or EWKT for PostGIS geometry.
+fn select_expr(column: &Column) -> String {
+    let name = double_quote(&column.name);
+    match column.neutral_type {
+        NeutralType::Spatial { .. } => format!("ST_AsEWKT({name})"),
+        // A cast to text would drop the padding (see `as_text`).
+        NeutralType::Text { fixed: true, .. } | NeutralType::NationalText { fixed: true, .. }
+            if column.native_type.starts_with("character(") || column.native_type == "bpchar" =>
+        {
+            format!("textin(bpcharout({name}))")
+        }
+        // Likewise `inet`: its cast to text always adds the netmask.
+        NeutralType::Other if column.native_type == "inet" => format!("textin(inet_out({name}))"),
+        _ => name,
+    }
+}
+
+/// A select expression as text, for the queries that are not COPY: through the type's output
+/// function, as COPY writes it. (`char(n)` and `inet` are read through their output functions by
+/// `select_expr`: their casts to text differ from it.)
+fn as_text(expr: &str) -> String {
+    format!("({expr})::text")
+}
+
+/// A field of PostgreSQL's text output (with the settings of [`SESSION`]) as an archive value
+/// of a column of type `ty`. `Err` says why it has no archive form (`NaN` in a numeric,
+/// `infinity` in a date…).
+pub(crate) fn from_text<'a>(text: &'a str, ty: &NeutralType) -> Result<Value<'a>, String> {
+    use NeutralType as N;
+    let unsupported = |what: &str| {
+        format!("{text:?} is {what}, which the archive cannot carry; fix the value at the source")
+    };
+    Ok(match ty {
+        // `t`/`f` from the output function (COPY), `true`/`false` from a cast to text.
+        N::Boolean => match text {
+            "t" | "true" => Value::Bool(true),
+            "f" | "false" => Value::Bool(false),
+            _ => return Err(format!("{text:?} is not a boolean")),
+        },
+        N::Integer { .. } => Value::Int(
+            text.parse()
+                .map_err(|_| format!("{text:?} is not a 64-bit integer"))?,
+        ),
+        N::Decimal { .. } => match canonical_decimal(text) {
+            Some(d) => Value::Decimal(d),
+            None if matches!(text, "NaN" | "Infinity" | "-Infinity") => {
+                return Err(unsupported("not a finite number"));
+            }
+            None => return Err(format!("{text:?} is not a decimal number")),
+        },
+        N::Float { .. } => value::decode(text.as_bytes(), false, ty).map_err(|e| e.to_string())?,
+        N::Binary { .. }
+        | N::Lob {
+            lob: LobKind::Binary,
+        } => {
+            let hex = text
+                .strip_prefix("\\x")
+                .ok_or_else(|| format!("{text:?} is not bytea in hex form"))?;
+            match value::decode(hex.as_bytes(), true, ty) {
+                Ok(v) => v.into_owned(),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        N::Date => {
+            let (dt, _) = pg_datetime(text).ok_or_else(|| unsupported("not a finite date"))?;
+            Value::Date(dt.date)
+        }
+        N::Timestamp { .. } => match pg_datetime(text) {
+            Some((dt, None)) => Value::Timestamp(dt),
+            _ => return Err(unsupported("not a finite timestamp")),
+        },
+        N::TimestampTz { .. } => match pg_datetime(text) {
+            Some((dt, Some(offset))) => Value::TimestampTz(dt, offset),
+            _ => return Err(unsupported("not a finite timestamp with a time zone")),
+        },
+        N::Time { .. } | N::Interval { .. } => {
+            value::decode(text.as_bytes(), false, ty).map_err(|e| e.to_string())?
+        }
+        N::Text { .. }
+        | N::NationalText { .. }
+        | N::Lob { .. }
+        | N::Json
+        | N::Uuid
+        | N::Xml
+        | N::Spatial { .. }
+        | N::RowId
+        | N::Other => Value::Text(Cow::Borrowed(text)),
+    })
+}
+
+/// A date or timestamp as PostgreSQL writes it in ISO style: a year of at least four digits,
+/// ` BC` after it for years before 1 (astronomical year = 1 − year). `None` for `infinity`.
+fn pg_datetime(text: &str) -> Option<(DateTime, Option<i32>)> {
+    let (text, bc) = match text.strip_suffix(" BC") {
+        Some(rest) => (rest, true),
+        None => (text, false),
+    };
+    // PostgreSQL writes years past 9999 with more digits and no sign; the archive's parser
+    // wants the sign then.
+    let long_year = text.find('-').is_some_and(|dash| dash > 4);
+    let signed;
+    let text = if long_year {
+        signed = format!("+{text}");
+        signed.as_str()
+    } else {
+        text
+    };
+    let (mut dt, offset) = parse_datetime(text)?;
+    if bc {
+        dt.date.year = 1 - dt.date.year;
+    }
+    Some((dt, offset))
+}
+
+enum CopyReadError {
+    Io(std::io::Error),
+    Row(anyhow::Error),
+}
+
+/// Reads COPY's text format: one row per line, fields separated by tabs, `\N` for NULL and
+/// backslash escapes within fields. Calls `each` with the fields of every row.
+fn read_copy_text(
+    mut reader: impl BufRead,
+    width: usize,
+    each: &mut dyn FnMut(&[Option<&str>]) -> Result<()>,
+) -> Result<(), CopyReadError> {
+    let mut line = Vec::with_capacity(1024);
+    let mut unescaped = Vec::with_capacity(256);
+    // Where each field is: in `line` (no escapes) or in `unescaped`.
+    let mut spans: Vec<(bool, usize, usize)> = Vec::with_capacity(width);
+    let mut row = 0u64;
+    loop {
+        line.clear();
+        if reader
+            .read_until(b'\n', &mut line)
+            .map_err(CopyReadError::Io)?
+            == 0
+        {
+            return Ok(());
+        }
+        row += 1;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        unescaped.clear();
+        spans.clear();
+        for raw in line.split(|&b| b == b'\t') {
+            let start = raw.as_ptr() as usize - line.as_ptr() as usize;
+            if raw == b"\\N" {
+                spans.push((false, usize::MAX, 0));
+            } else if raw.contains(&b'\\') {
+                let from = unescaped.len();
+                unescape(raw, &mut unescaped);
+                spans.push((true, from, unescaped.len()));
+            } else {
+                spans.push((false, start, start + raw.len()));
+            }
+        }
+        if spans.len() != width {
+            return Err(CopyReadError::Row(anyhow!(
+                "COPY row {row} has {} fields, expected {width}",
+                spans.len()
+            )));
+        }
+        let mut fields: Vec<Option<&str>> = Vec::with_capacity(width);
+        for &(escaped, from, to) in &spans {
+            if from == usize::MAX {
+                fields.push(None);
+                continue;
+            }
+            let bytes = if escaped {
+                &unescaped[from..to]
+            } else {
+                &line[from..to]
+            };
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| CopyReadError::Row(anyhow!("COPY row {row} is not UTF-8 text")))?;
+            fields.push(Some(text));
+        }
+        each(&fields).map_err(CopyReadError::Row)?;
+    }
+}
+
+/// Appends a COPY text field with its backslash escapes resolved.
+fn unescape(raw: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        i += 1;
+        if b != b'\\' || i == raw.len() {
+            out.push(b);
+            continue;
+        }
+        let c = raw[i];
+        i += 1;
+        match c {
+            b'b' => out.push(0x08),
+            b'f' => out.push(0x0c),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'v' => out.push(0x0b),
+            b'0'..=b'7' => {
+                let mut v = u32::from(c - b'0');
+                for _ in 0..2 {
+                    match raw.get(i) {
+                        Some(&d @ b'0'..=b'7') => {
+                            v = v * 8 + u32::from(d - b'0');
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                out.push(v as u8);
+            }
+            b'x' if raw.get(i).is_some_and(u8::is_ascii_hexdigit) => {
+                let mut v = 0u32;
+                for _ in 0..2 {
+                    match raw.get(i).and_then(|d| (*d as char).to_digit(16)) {
+                        Some(d) => {
+                            v = v * 16 + d;
+                            i += 1;
+                        }
+                        None => break,
+                    }
+                }
+                out.push(v as u8);
+            }
+            other => out.push(other),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row sink.
+
+/// Loads rows into a PostgreSQL database with `COPY … FROM STDIN`.
+pub struct PgSink {
+    client: Client,
+    url: DbUrl,
+}
+
+impl PgSink {
+    pub fn open(url: &DbUrl) -> Result<PgSink> {
+        Ok(PgSink {
+            client: connect(url)?,
+            url: url.clone(),
+        })
+    }
+
+    fn fail(&self, what: &str, e: postgres::Error) -> anyhow::Error {
+        anyhow!("{what} in {}: {}", self.url, pg_message(&e))
+    }
+}
+
+/// A trigger switched off for a load, and how to switch it on again.
+struct Paused {
+    table: String,
+    name: String,
+    /// `ENABLE`, `ENABLE ALWAYS` or `ENABLE REPLICA`: as it was.
+    enable: &'static str,
+}
+
+/// Disables the enabled user triggers of `table` inside `tx`; returns how to restore them.
+fn pause_triggers(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<Vec<Paused>> {
+    let rows = tx
+        .query(
+            "SELECT t.tgname, t.tgenabled::text FROM pg_trigger t \
+             JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relname = $2 AND NOT t.tgisinternal \
+             AND t.tgenabled <> 'D' ORDER BY t.tgname",
+            &[&table.schema, &table.name],
+        )
+        .map_err(|e| {
+            anyhow!(
+                "cannot list the triggers of {}: {}",
+                table.name,
+                pg_message(&e)
+            )
+        })?;
+    let mut paused = Vec::new();
+    for row in rows {
+        let name: String = row.get(0);
+        let state: String = row.get(1);
+        let enable = match state.as_str() {
+            "A" => "ENABLE ALWAYS",
+            "R" => "ENABLE REPLICA",
+            _ => "ENABLE",
+        };
+        let table_sql = qualified(table);
+        tx.batch_execute(&format!(
+            "ALTER TABLE {table_sql} DISABLE TRIGGER {}",
+            double_quote(&name)
+        ))
+        .map_err(|e| {
+            anyhow!(
+                "cannot disable trigger {name} of {}: {}",
+                table.name,
+                pg_message(&e)
+            )
+        })?;
+        paused.push(Paused {
+            table: table_sql,
+            name,
+            enable,
+        });
+    }
+    Ok(paused)
+}
+
+fn resume_triggers(tx: &mut postgres::Transaction<'_>, paused: &[Paused]) -> Result<()> {
+    for p in paused {
+        tx.batch_execute(&format!(
+            "ALTER TABLE {} {} TRIGGER {}",
+            p.table,
+            p.enable,
+            double_quote(&p.name)
+        ))
+        .map_err(|e| anyhow!("cannot enable trigger {} again: {}", p.name, pg_message(&e)))?;
+    }
+    Ok(())
+}
+
+/// A foreign key dropped for a load and added again before its commit.
+struct DroppedKey {
+    table: String,
+    name: String,
+    definition: String,
+    /// Added back `NOT VALID`: its parent rows are not part of the extract.
+    unchecked: bool,
+}
+
+/// Drops the foreign key `name` of `table` inside `tx`, keeping its definition.
+fn drop_key(
+    tx: &mut postgres::Transaction<'_>,
+    table: &Table,
+    name: &str,
+    unchecked: bool,
+) -> Result<DroppedKey> {
+    let row = tx
+        .query_opt(
+            "SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k \
+             JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relname = $2 AND k.conname = $3 AND k.contype = 'f'",
+            &[&table.schema, &table.name, &name],
+        )
+        .map_err(|e| {
+            anyhow!(
+                "cannot read foreign key {name} of {}: {}",
+                table.name,
+                pg_message(&e)
+            )
+        })?
+        .ok_or_else(|| anyhow!("{} has no foreign key {name}", table.name))?;
+    let key = DroppedKey {
+        table: qualified(table),
+        name: name.to_string(),
+        definition: row.get(0),
+        unchecked,
+    };
+    tx.batch_execute(&format!(
+        "ALTER TABLE {} DROP CONSTRAINT {}",
+        key.table,
+        double_quote(name)
+    ))
+    .map_err(|e| {
+        anyhow!(
+            "cannot set foreign key {name} of {} aside: {}",
+            table.name,
+            pg_message(&e)
+        )
+    })?;
+    Ok(key)
+}
+
+/// Adds a dropped key back; a checked one validates every row, and a violation fails the load.
+fn restore_key(tx: &mut postgres::Transaction<'_>, key: &DroppedKey) -> Result<()> {
+    let definition = if key.unchecked && !key.definition.ends_with("NOT VALID") {
+        format!("{} NOT VALID", key.definition)
+    } else {
+        key.definition.clone()
+    };
+    tx.batch_execute(&format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} {definition}",
+        key.table,
+        double_quote(&key.name)
+    ))
+    .map_err(|e| {
+        anyhow!(
+            "foreign key {} of {}: {}; nothing was written (the load never deletes rows to make \
+             constraints pass): load the parent tables first, or run verify to see what is \
+             missing",
+            key.name,
+            key.table,
+            pg_message(&e)
+        )
+    })
+}
+
+fn ensure_history(tx: &mut postgres::Transaction<'_>) -> Result<()> {
+    tx.batch_execute(&format!(
+        "CREATE TABLE IF NOT EXISTS {INGEST_HISTORY} (table_name text PRIMARY KEY, \
+         extract text NOT NULL, rows bigint NOT NULL, loaded_at text NOT NULL, \
+         record text NOT NULL)"
+    ))
+    .map_err(|e| anyhow!("cannot create {INGEST_HISTORY}: {}", pg_message(&e)))
+}
+
+/// The loaded columns, quoted, comma-separated.
+fn column_list(load: &TableLoad<'_>) -> String {
+    let names: Vec<String> = load.columns.iter().map(|c| double_quote(&c.name)).collect();
+    names.join(", ")
+}
+
+/// Flushes the COPY buffer past this size.
+const COPY_CHUNK: usize = 256 * 1024;
+
+/// COPYs the rows of `load` into `target` (a table, or the temporary table of a merge).
+fn copy_rows(
+    tx: &mut postgres::Transaction<'_>,
+    load: &mut TableLoad<'_>,
+    target: &str,
+) -> Result<u64> {
+    let sql = format!("COPY {target} ({}) FROM STDIN", column_list(load));
+    let mut writer = tx.copy_in(&sql).map_err(|e| {
+        anyhow!(
+            "cannot start loading {}: {}",
+            load.table.name,
+            pg_message(&e)
+        )
+    })?;
+    let mut buffer: Vec<u8> = Vec::with_capacity(COPY_CHUNK + 4096);
+    let mut io_error: Option<std::io::Error> = None;
+    let fed = (load.rows)(&mut |values| {
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                buffer.push(b'\t');
+            }
+            write_copy_value(v, &mut buffer);
+        }
+        buffer.push(b'\n');
+        if buffer.len() >= COPY_CHUNK {
+            if let Err(e) = writer.write_all(&buffer) {
+                let message = e.to_string();
+                io_error = Some(e);
+                bail!("{message}");
+            }
+            buffer.clear();
+        }
+        Ok(())
+    });
+    let copied = fed.and_then(|_| {
+        writer.write_all(&buffer)?;
+        Ok(())
+    });
+    match copied {
+        // The feed's own errors (a value that does not fit) come with their location; the
+        // server's are in `finish`.
+        Err(e) if io_error.is_none() => {
+            // Dropping the writer unfinished aborts the COPY; the transaction rolls back.
+            drop(writer);
+            Err(e)
+        }
+        _ => writer.finish().map_err(|e| {
+            anyhow!(
+                "cannot load {}: {}{}",
+                load.table.name,
+                pg_message(&e),
+                e.as_db_error()
+                    .and_then(|d| d.where_())
+                    .map(|w| format!(" ({w})"))
+                    .unwrap_or_default()
+            )
+        }),
+    }
+}
+
+/// Appends `value` as a field of COPY's text format.
+fn write_copy_value(value: &Value<'_>, out: &mut Vec<u8>) {
+    match value {
+        Value::Null => out.extend_from_slice(b"\\N"),
+        Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
+        Value::Text(t) => escape(t.as_bytes(), out),
+        Value::Bytes(b) => {
+            out.extend_from_slice(b"\\\\x");
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            for &byte in b.iter() {
+                out.push(HEX[usize::from(byte >> 4)]);
+                out.push(HEX[usize::from(byte & 15)]);
+            }
+        }
+        Value::Date(_) | Value::Timestamp(_) | Value::TimestampTz(..) => {
+            write_pg_datetime(value, out)
+        }
+        // Integers, decimals, floats, times and ISO 8601 intervals: the archive's text is what
+        // PostgreSQL reads, and has nothing to escape.
+        Value::Int(_)
+        | Value::Decimal(_)
+        | Value::Float(_)
+        | Value::Time(_)
+        | Value::Interval(_) => value.write_csv(out),
+    }
+}
+
+/// Writes a date or timestamp the way PostgreSQL reads it: the archive's text, except that a
+/// year before 1 is written as ` BC` (year 0 is 1 BC) and a year past 9999 without its `+`.
+fn write_pg_datetime(value: &Value<'_>, out: &mut Vec<u8>) {
+    let ad = |d: Date| Date {
+        year: if d.year < 1 { 1 - d.year } else { d.year },
+        ..d
+    };
+    let (shown, bc) = match *value {
+        Value::Date(d) => (Value::Date(ad(d)), d.year < 1),
+        Value::Timestamp(dt) => (
+            Value::Timestamp(DateTime {
+                date: ad(dt.date),
+                ..dt
+            }),
+            dt.date.year < 1,
+        ),
+        Value::TimestampTz(dt, offset) => (
+            Value::TimestampTz(
+                DateTime {
+                    date: ad(dt.date),
+                    ..dt
+                },
+                offset,
+            ),
+            dt.date.year < 1,
+        ),
+        _ => unreachable!("only dates and timestamps"),
+    };
+    let mut text = Vec::with_capacity(40);
+    shown.write_csv(&mut text);
+    out.extend_from_slice(text.strip_prefix(b"+").unwrap_or(&text));
+    if bc {
+        out.extend_from_slice(b" BC");
+    }
+}
+
+/// Appends text with COPY's escapes: backslash, newline, carriage return, tab.
+fn escape(text: &[u8], out: &mut Vec<u8>) {
+    let mut start = 0;
+    for (i, &b) in text.iter().enumerate() {
+        let escaped: &[u8] = match b {
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            _ => continue,
+        };
+        out.extend_from_slice(&text[start..i]);
+        out.extend_from_slice(escaped);
+        start = i + 1;
+    }
+    out.extend_from_slice(&text[start..]);
+}
+
+impl PgSink {
+    fn load_one(
+        tx: &mut postgres::Transaction<'_>,
+        load: &mut TableLoad<'_>,
+        mode: LoadMode,
+    ) -> Result<()> {
+        let target = qualified(load.table);
+        match mode {
+            LoadMode::Insert => {
+                copy_rows(tx, load, &target)?;
+            }
+            LoadMode::Merge => {
+                // COPY cannot upsert: the rows go to a temporary table first.
+                let staging = "dbsub_merge";
+                tx.batch_execute(&format!(
+                    "DROP TABLE IF EXISTS pg_temp.{staging}; \
+                     CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {cols} FROM \
+                     {target} WITH NO DATA",
+                    cols = column_list(load)
+                ))
+                .map_err(|e| {
+                    anyhow!(
+                        "cannot prepare the merge of {}: {}",
+                        load.table.name,
+                        pg_message(&e)
+                    )
+                })?;
+                copy_rows(tx, load, &format!("pg_temp.{staging}"))?;
+                let key: Vec<String> = load.key.iter().map(|c| double_quote(c)).collect();
+                let updates: Vec<String> = load
+                    .columns
+                    .iter()
+                    .filter(|c| !load.key.contains(&c.name))
+                    .map(|c| format!("{0} = EXCLUDED.{0}", double_quote(&c.name)))
+                    .collect();
+                let action = if updates.is_empty() {
+                    "NOTHING".to_string()
+                } else {
+                    format!("UPDATE SET {}", updates.join(", "))
+                };
+                tx.batch_execute(&format!(
+                    "INSERT INTO {target} ({cols}) OVERRIDING SYSTEM VALUE SELECT {cols} FROM \
+                     pg_temp.{staging} ON CONFLICT ({key}) DO {action}; DROP TABLE pg_temp.{staging}",
+                    cols = column_list(load),
+                    key = key.join(", ")
+                ))
+                .map_err(|e| anyhow!("cannot merge into {}: {}", load.table.name, pg_message(&e)))?;
+            }
+        }
+        let record = serde_json::to_string(&load.record).expect("a record always serializes");
+        tx.execute(
+            &format!(
+                "INSERT INTO {INGEST_HISTORY} (table_name, extract, rows, loaded_at, record) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (table_name) DO UPDATE SET \
+                 extract = EXCLUDED.extract, rows = EXCLUDED.rows, \
+                 loaded_at = EXCLUDED.loaded_at, record = EXCLUDED.record"
+            ),
+            &[
+                &load.record.table,
+                &load.record.extract,
+                &(load.record.rows as i64),
+                &load.record.loaded_at,
+                &record,
+            ],
+        )
+        .map_err(|e| {
+            anyhow!(
+                "cannot record the load of {}: {}",
+                load.table.name,
+                pg_message(&e)
+            )
+        })?;
+        Ok(())
+    }
+}
+
+impl RowSink for PgSink {
+    fn catalog(&mut self) -> Result<Catalog> {
+        super::catalog::read_catalog(&mut self.client, &self.url, &[])
+    }
+
+    fn cycle_handling(&self) -> CycleHandling {
+        // The foreign keys among the tables of one load are set aside and added back, with
+        // validation, inside that load's transaction: a failure or a kill restores them.
+        CycleHandling::OneTransaction
+    }
+
+    fn count_rows(&mut self, table: &Table) -> Result<u64> {
+        let row = self
+            .client
+            .query_one(&format!("SELECT count(*) FROM {}", qualified(table)), &[])
+            .map_err(|e| self.fail(&format!("cannot count the rows of {}", table.name), e))?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    fn records(&mut self) -> Result<Vec<LoadRecord>> {
+        let exists: bool = self
+            .client
+            .query_one(
+                &format!("SELECT to_regclass('{INGEST_HISTORY}') IS NOT NULL"),
+                &[],
+            )
+            .map_err(|e| self.fail("cannot read the schema", e))?
+            .get(0);
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .client
+            .query(
+                &format!("SELECT table_name, record FROM {INGEST_HISTORY} ORDER BY table_name"),
+                &[],
+            )
+            .map_err(|e| self.fail(&format!("cannot read {INGEST_HISTORY}"), e))?;
+        rows.iter()
+            .map(|row| {
+                let table: String = row.get(0);
+                let text: String = row.get(1);
+                serde_json::from_str(&text).with_context(|| {
+                    format!(
+                        "the {INGEST_HISTORY} row of {table} is damaged: load that table again \
+                         with --refreshdb"
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn empty(&mut self, tables: &[&Table]) -> Result<()> {
+        let url = self.url.clone();
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(|e| anyhow!("cannot start a transaction in {url}: {}", pg_message(&e)))?;
+        ensure_history(&mut tx)?;
+        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+        for table in tables {
+            // Emptying is part of the load: the table's triggers do not fire.
+            let paused = pause_triggers(&mut tx, table)?;
+            tx.batch_execute(&format!("DELETE FROM {}", qualified(table)))
+                .map_err(|e| {
+                    anyhow!(
+                        "emptying {} would leave rows of other tables without their parents \
+                         ({}); nothing was deleted: load those tables too, or empty them first",
+                        names.join(", "),
+                        pg_message(&e)
+                    )
+                })?;
+            resume_triggers(&mut tx, &paused)?;
+            tx.execute(
+                &format!("DELETE FROM {INGEST_HISTORY} WHERE table_name = $1"),
+                &[&table.name],
+            )
+            .map_err(|e| anyhow!("cannot update {INGEST_HISTORY}: {}", pg_message(&e)))?;
+        }
+        tx.commit()
+            .map_err(|e| anyhow!("cannot empty {}: {}", names.join(", "), pg_message(&e)))
+    }
+
+    fn load(
+        &mut self,
+        tables: &mut [TableLoad<'_>],
+        mode: LoadMode,
+        unchecked: &[(&Table, &str)],
+    ) -> Result<()> {
+        let url = self.url.clone();
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(|e| anyhow!("cannot start a transaction in {url}: {}", pg_message(&e)))?;
+        ensure_history(&mut tx)?;
+        let loaded: Vec<&Table> = tables.iter().map(|t| t.table).collect();
+        let mut paused = Vec::new();
+        let mut dropped = Vec::new();
+        for table in &loaded {
+            paused.extend(pause_triggers(&mut tx, table)?);
+            for fk in &table.foreign_keys {
+                let outside = unchecked
+                    .iter()
+                    .any(|(t, name)| t.key() == table.key() && *name == fk.name);
+                // A key among the tables of this load (a cycle, or a table that references
+                // itself) is checked once all of them are in.
+                let among = loaded
+                    .iter()
+                    .any(|t| t.schema == fk.ref_schema && t.name == fk.ref_table);
+                if outside || among {
+                    dropped.push(drop_key(&mut tx, table, &fk.name, outside)?);
+                }
+            }
+        }
+        for load in tables.iter_mut() {
+            Self::load_one(&mut tx, load, mode)?;
+        }
+        // Deferred constraints of the target fire now, before triggers are switched on again
+        // (PostgreSQL refuses ALTER TABLE while trigger events are pending).
+        tx.batch_execute("SET CONSTRAINTS ALL IMMEDIATE")
+            .map_err(|e| anyhow!("{}; nothing was written", pg_message(&e)))?;
+        for key in &dropped {
+            restore_key(&mut tx, key)?;
+        }
+        resume_triggers(&mut tx, &paused)?;
+        tx.commit()
+            .map_err(|e| anyhow!("cannot commit the load in {url}: {}", pg_message(&e)))
+    }
+
+    fn advance_identity(&mut self, table: &Table) -> Result<Vec<String>> {
+        // The sequences that fill a column of the table: owned by it (serial, identity) or
+        // named by its default.
+        let rows = self
+            .client
+            .query(
+                "WITH t AS (SELECT c.oid FROM pg_class c \
+                   JOIN pg_namespace n ON n.oid = c.relnamespace \
+                   WHERE n.nspname = $1 AND c.relname = $2) \
+                 SELECT a.attname::text, d.objid::regclass::text, q.seqincrement FROM t \
+                 JOIN pg_depend d ON d.classid = 'pg_class'::regclass \
+                   AND d.refclassid = 'pg_class'::regclass AND d.refobjid = t.oid \
+                   AND d.deptype IN ('a', 'i') \
+                 JOIN pg_sequence q ON q.seqrelid = d.objid \
+                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid \
+                 UNION \
+                 SELECT a.attname::text, d.refobjid::regclass::text, q.seqincrement FROM t \
+                 JOIN pg_attrdef ad ON ad.adrelid = t.oid \
+                 JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid \
+                   AND d.refclassid = 'pg_class'::regclass \
+                 JOIN pg_sequence q ON q.seqrelid = d.refobjid \
+                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ad.adnum \
+                 ORDER BY 1, 2",
+                &[&table.schema, &table.name],
+            )
+            .map_err(|e| self.fail(&format!("cannot find the sequences of {}", table.name), e))?;
+        let mut moved = Vec::new();
+        for row in rows {
+            let column: String = row.get(0);
+            // `regclass` text: quoted and schema-qualified as needed, ready for SQL.
+            let sequence: String = row.get(1);
+            let increment: i64 = row.get(2);
+            let pick = if increment >= 0 { "max" } else { "min" };
+            let loaded: Option<i64> = self
+                .client
+                .query_one(
+                    &format!(
+                        "SELECT {pick}({})::bigint FROM {}",
+                        double_quote(&column),
+                        qualified(table)
+                    ),
+                    &[],
+                )
+                .map_err(|e| self.fail(&format!("cannot read the keys of {}", table.name), e))?
+                .get(0);
+            let Some(loaded) = loaded else { continue };
+            let state = self
+                .client
+                .query_one(
+                    &format!("SELECT last_value, is_called FROM {sequence}"),
+                    &[],
+                )
+                .map_err(|e| self.fail(&format!("cannot read sequence {sequence}"), e))?;
+            let (last, called): (i64, bool) = (state.get(0), state.get(1));
+            let next = if called {
+                last.saturating_add(increment)
+            } else {
+                last
+            };
+            // Only forward: a sequence already past the loaded keys stays where it is.
+            let behind = if increment >= 0 {
+                loaded >= next
+            } else {
+                loaded <= next
+            };
+            if behind {
+                self.client
+                    .execute(
+                        "SELECT setval($1::text::regclass, $2, true)",
+                        &[&sequence, &loaded],
+                    )
+                    .map_err(|e| self.fail(&format!("cannot move sequence {sequence}"), e))?;
+                moved.push(format!("{sequence} → {loaded} ({}.{column})", table.name));
+            }
+        }
+        Ok(moved)
+    }
+
+    fn count_orphans(
+        &mut self,
+        child: &Table,
+        columns: &[String],
+        parent: &Table,
+        parent_columns: &[String],
+    ) -> Result<u64> {
+        let not_null: Vec<String> = columns
+            .iter()
+            .map(|c| format!("c.{} IS NOT NULL", double_quote(c)))
+            .collect();
+        let matches: Vec<String> = columns
+            .iter()
+            .zip(parent_columns)
+            .map(|(c, p)| format!("p.{} = c.{}", double_quote(p), double_quote(c)))
+            .collect();
+        let sql = format!(
+            "SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+            qualified(child),
+            not_null.join(" AND "),
+            qualified(parent),
+            matches.join(" AND ")
+        );
+        let row = self.client.query_one(&sql, &[]).map_err(|e| {
+            self.fail(
+                &format!(
+                    "cannot check the rows of {} against {}",
+                    child.name, parent.name
+                ),
+                e,
+            )
+        })?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::value::{Interval, Time};
+
+    fn read(text: &str) -> Vec<Vec<Option<String>>> {
+        let mut rows = Vec::new();
+        let width = text.lines().next().map_or(0, |l| l.split('\t').count());
+        let result = read_copy_text(text.as_bytes(), width, &mut |fields| {
+            rows.push(fields.iter().map(|f| f.map(str::to_string)).collect());
+            Ok(())
+        });
+        assert!(result.is_ok());
+        rows
+    }
+
+    #[test]
+    fn copy_text_fields_are_unescaped_and_null_is_distinct() {
+        let rows = read("1\ta\\tb\\nc\\\\d\t\\N\n2\t\\101\\x41\t\n");
+        assert_eq!(
+            rows,
+            vec![
+                vec![Some("1".into()), Some("a\tb\nc\\d".into()), None],
+                vec![Some("2".into()), Some("AA".into()), Some(String::new())],
+            ]
+        );
+    }
+
+    #[test]
+    fn written_text_reads_back() {
+        let text = "tab\there\nline\\slash\r";
+        let mut out = Vec::new();
+        write_copy_value(&Value::Text(Cow::Borrowed(text)), &mut out);
+        out.push(b'\t');
+        write_copy_value(&Value::Null, &mut out);
+        out.push(b'\n');
+        let rows = read(std::str::from_utf8(&out).unwrap());
+        assert_eq!(rows, vec![vec![Some(text.to_string()), None]]);
+    }
+
+    #[test]
+    fn postgres_text_forms_become_archive_values() {
+        let ts = |precision| NeutralType::Timestamp { precision };
+        assert_eq!(
+            from_text("0044-03-15 BC", &NeutralType::Date).unwrap(),
+            Value::Date(Date::new(-43, 3, 15).unwrap())
+        );
+        let Value::TimestampTz(dt, 0) = from_text(
+            "2024-01-02 03:04:05.123456+00",
+            &NeutralType::TimestampTz {
+                precision: None,
+                local: false,
+            },
+        )
+        .unwrap() else {
+            panic!("not a timestamp with a zone")
+        };
+        assert_eq!(dt.time, Time::new(3, 4, 5, 123_456_000).unwrap());
+        assert!(from_text("infinity", &ts(None)).is_err());
+        assert!(from_text("2024-01-02 03:04:05+00", &ts(None)).is_err());
+        assert_eq!(
+            from_text(
+                "P1Y2M-3DT4H5M-6.5S",
+                &NeutralType::Interval {
+                    fields: crate::catalog::IntervalFields::Any,
+                    leading_precision: None,
+                    fractional_precision: None
+                }
+            )
+            .unwrap(),
+            Value::Interval(Interval {
+                months: 14,
+                days: -3,
+                nanos: 4 * 3_600_000_000_000 + 5 * 60_000_000_000 - 6_500_000_000,
+            })
+        );
+        let dec = NeutralType::Decimal {
+            precision: None,
+            scale: None,
+        };
+        assert!(from_text("NaN", &dec).unwrap_err().contains("finite"));
+        assert_eq!(
+            from_text("-12.500", &dec).unwrap(),
+            Value::Decimal(Cow::Borrowed("-12.500"))
+        );
+        let bytes = NeutralType::Binary {
+            length: None,
+            fixed: false,
+        };
+        assert_eq!(
+            from_text("\\x00ff", &bytes).unwrap(),
+            Value::Bytes(Cow::Owned(vec![0, 255]))
+        );
+        assert_eq!(
+            from_text("1e+300", &NeutralType::Float { bits: Some(53) }).unwrap(),
+            Value::Float(1e300)
+        );
+    }
+
+    #[test]
+    fn dates_before_year_one_and_after_9999_are_written_as_postgres_reads_them() {
+        let write = |v: Value<'_>| {
+            let mut out = Vec::new();
+            write_copy_value(&v, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            write(Value::Date(Date::new(-43, 3, 15).unwrap())),
+            "0044-03-15 BC"
+        );
+        assert_eq!(
+            write(Value::Date(Date::new(10000, 1, 1).unwrap())),
+            "10000-01-01"
+        );
+        assert_eq!(write(Value::Bytes(Cow::Borrowed(&[0, 255]))), "\\\\x00ff");
+        // And they read back as the same values.
+        assert_eq!(
+            from_text("0044-03-15 BC", &NeutralType::Date).unwrap(),
+            Value::Date(Date::new(-43, 3, 15).unwrap())
+        );
+    }
+}
