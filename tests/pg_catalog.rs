@@ -811,8 +811,9 @@ fn connection_problems_are_explained_without_the_password() {
     pg::connect(&url)
         .batch_execute(&format!(
             "CREATE ROLE {role} LOGIN PASSWORD 'RightSecret456'; \
+             CREATE ROLE {role}_odd LOGIN PASSWORD 'p@ss:w/rd %é'; \
              CREATE TABLE seed (id int PRIMARY KEY); \
-             GRANT SELECT ON seed TO {role}"
+             GRANT SELECT ON seed TO {role}, {role}_odd"
         ))
         .unwrap();
     let database = url.rsplit('/').next().unwrap();
@@ -839,10 +840,22 @@ fn connection_problems_are_explained_without_the_password() {
         stdout(&out)
     );
 
+    // A password with special characters, percent-encoded in the URL.
+    let odd = format!(
+        "postgres://{role}_odd:p%40ss%3Aw%2Frd%20%25%C3%A9@127.0.0.1:{}/{database}",
+        pg.port()
+    );
+    let out = show_deps(&odd);
+    assert!(out.status.success(), "{}", stderr(&out));
+
     let out = show_deps(&with_password("WrongSecret123"));
     assert_ne!(out.status.code(), Some(0));
     let err = stderr(&out);
     assert!(err.contains("password authentication failed"), "{err}");
+    assert!(
+        err.contains("check the user and password in the URL"),
+        "{err}"
+    );
     let redacted = format!("postgres://{role}:***@127.0.0.1:{}/{database}", pg.port());
     assert!(err.contains(&redacted), "{err}");
     assert!(

@@ -507,6 +507,25 @@ fn bad_input_is_explained_and_changes_nothing() {
     assert!(err.contains("customer"), "{err}");
     assert_eq!((schema(&fresh), contents(&fresh)), before);
 
+    // A constraint only the target has: PostgreSQL refuses the row during COPY; its message
+    // names the row, and nothing is written.
+    let checked = pg.create_database("bad_checked");
+    pg::connect(&checked)
+        .batch_execute(&SHOP.replace("qty integer", "qty integer CHECK (qty < 50)"))
+        .unwrap();
+    let before = (schema(&checked), contents(&checked));
+    let err = lab.fails(
+        &[("DBSUB_TARGET_PG", &checked)],
+        &[
+            "ingest", "PG", "APP", "--table", "customer", "--table", "item",
+        ],
+    );
+    assert!(err.contains("violates check constraint"), "{err}");
+    assert!(err.contains("COPY item, line"), "{err}");
+    let mut client = pg::connect(&checked);
+    assert_eq!(count(&mut client, "SELECT count(*) FROM item"), 0);
+    assert_eq!(schema(&checked), before.0);
+
     // An unknown database, a refused connection: named, without credentials.
     let missing = target.replace("bad_target", "no_such_database");
     let err = lab.fails(&[("DBSUB_TARGET_PG", &missing)], &["ingest", "PG", "APP"]);

@@ -837,7 +837,16 @@ fn copy_rows(
         )
     })?;
     let mut buffer: Vec<u8> = Vec::with_capacity(COPY_CHUNK + 4096);
-    let mut io_error: Option<std::io::Error> = None;
+    // A failed write means the server ended the COPY: its error comes from `finish`.
+    let mut server_failed = false;
+    let mut send = |writer: &mut postgres::CopyInWriter<'_>, buffer: &mut Vec<u8>| {
+        let sent = writer.write_all(buffer);
+        buffer.clear();
+        sent.map_err(|e| {
+            server_failed = true;
+            anyhow!("{e}")
+        })
+    };
     let fed = (load.rows)(&mut |values| {
         for (i, v) in values.iter().enumerate() {
             if i > 0 {
@@ -847,23 +856,14 @@ fn copy_rows(
         }
         buffer.push(b'\n');
         if buffer.len() >= COPY_CHUNK {
-            if let Err(e) = writer.write_all(&buffer) {
-                let message = e.to_string();
-                io_error = Some(e);
-                bail!("{message}");
-            }
-            buffer.clear();
+            send(&mut writer, &mut buffer)?;
         }
         Ok(())
-    });
-    let copied = fed.and_then(|_| {
-        writer.write_all(&buffer)?;
-        Ok(())
-    });
-    match copied {
-        // The feed's own errors (a value that does not fit) come with their location; the
-        // server's are in `finish`.
-        Err(e) if io_error.is_none() => {
+    })
+    .and_then(|_| send(&mut writer, &mut buffer));
+    match fed {
+        // The feed's own errors (a value that does not fit) come with their location.
+        Err(e) if !server_failed => {
             // Dropping the writer unfinished aborts the COPY; the transaction rolls back.
             drop(writer);
             Err(e)
