@@ -358,6 +358,30 @@ pub(crate) fn fold_ident(
     }
 }
 
+/// Counts the rows of `child` (SQL name) whose `columns`, all not NULL, match no row of `parent`
+/// on `parent_columns`: what [`RowSink::count_orphans`] runs.
+pub(crate) fn orphans_sql(
+    child: &str,
+    columns: &[String],
+    parent: &str,
+    parent_columns: &[String],
+) -> String {
+    let not_null: Vec<String> = columns
+        .iter()
+        .map(|c| format!("c.{} IS NOT NULL", double_quote(c)))
+        .collect();
+    let matches: Vec<String> = columns
+        .iter()
+        .zip(parent_columns)
+        .map(|(c, p)| format!("p.{} = c.{}", double_quote(p), double_quote(c)))
+        .collect();
+    format!(
+        "SELECT count(*) FROM {child} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {})",
+        not_null.join(" AND "),
+        matches.join(" AND ")
+    )
+}
+
 /// `"name"` with embedded double quotes doubled.
 pub(crate) fn double_quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))

@@ -2633,27 +2633,11 @@ impl crate::db::RowSink for SqliteSink {
         parent: &Table,
         parent_columns: &[String],
     ) -> Result<u64> {
-        let not_null: Vec<String> = columns
-            .iter()
-            .map(|c| format!("c.{} IS NOT NULL", super::double_quote(c)))
-            .collect();
-        let matches: Vec<String> = columns
-            .iter()
-            .zip(parent_columns)
-            .map(|(c, p)| {
-                format!(
-                    "p.{} = c.{}",
-                    super::double_quote(p),
-                    super::double_quote(c)
-                )
-            })
-            .collect();
-        let sql = format!(
-            "SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
-            super::double_quote(&child.name),
-            not_null.join(" AND "),
-            super::double_quote(&parent.name),
-            matches.join(" AND ")
+        let sql = super::orphans_sql(
+            &super::double_quote(&child.name),
+            columns,
+            &super::double_quote(&parent.name),
+            parent_columns,
         );
         let n: i64 = self
             .db

@@ -1253,21 +1253,11 @@ impl RowSink for PgSink {
         parent: &Table,
         parent_columns: &[String],
     ) -> Result<u64> {
-        let not_null: Vec<String> = columns
-            .iter()
-            .map(|c| format!("c.{} IS NOT NULL", double_quote(c)))
-            .collect();
-        let matches: Vec<String> = columns
-            .iter()
-            .zip(parent_columns)
-            .map(|(c, p)| format!("p.{} = c.{}", double_quote(p), double_quote(c)))
-            .collect();
-        let sql = format!(
-            "SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
-            qualified(child),
-            not_null.join(" AND "),
-            qualified(parent),
-            matches.join(" AND ")
+        let sql = crate::db::orphans_sql(
+            &qualified(child),
+            columns,
+            &qualified(parent),
+            parent_columns,
         );
         let row = self.client.query_one(&sql, &[]).map_err(|e| {
             self.fail(
