@@ -162,11 +162,12 @@ impl<'m> TableReader<'m> {
     }
 }
 
-/// An emptied vector of values with another lifetime, in the same allocation (the collect of
-/// an empty `into_iter().map()` of a same-layout type reuses it).
-fn recycle<'b>(mut values: Vec<Value<'_>>) -> Vec<Value<'b>> {
+/// An emptied vector of another element type (typically the same type with another lifetime),
+/// in the same allocation when the layouts match: the collect of an empty `into_iter().map()`
+/// reuses it. Lets a per-row vector of borrowed values be kept across rows.
+pub(crate) fn recycle<T, U>(mut values: Vec<T>) -> Vec<U> {
     values.clear();
-    values.into_iter().map(|_| Value::Null).collect()
+    values.into_iter().map(|_| unreachable!("empty")).collect()
 }
 
 fn show_names(names: &[&[u8]]) -> String {

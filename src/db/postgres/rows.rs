@@ -14,6 +14,7 @@ use postgres::Client;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 
+use crate::archive::read::recycle;
 use crate::archive::value::{self, Date, DateTime, Value, canonical_decimal, parse_datetime};
 use crate::catalog::{Catalog, Column, LobKind, NeutralType, Table};
 use crate::config::DbUrl;
@@ -329,6 +330,10 @@ impl RowSource for PgSource {
     }
 
     fn estimate_rows(&mut self, table: &Table) -> Result<u64> {
+        // The catalog's statistics (`reltuples`) when the table has been analysed: no query.
+        if let Some(rows) = table.estimated_rows {
+            return Ok(rows);
+        }
         let row = self
             .client
             .query_one(
@@ -382,9 +387,10 @@ impl RowSource for PgSource {
         let select: Vec<String> = columns.iter().map(|c| select_expr(c)).collect();
         let (from_where, arrays) = Self::from_where(table, filter, order_by, skip)?;
         let mut n = skip;
+        let mut spare: Vec<Value<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(table, filter, &select, &from_where, arrays, &mut |fields| {
             n += 1;
-            let mut values: Vec<Value<'_>> = Vec::with_capacity(fields.len());
+            let mut values: Vec<Value<'_>> = recycle(std::mem::take(&mut spare));
             for (i, field) in fields.iter().enumerate() {
                 let column = columns[i];
                 match field {
@@ -400,7 +406,9 @@ impl RowSource for PgSource {
                     },
                 }
             }
-            each(&values)
+            let outcome = each(&values);
+            spare = recycle(values);
+            outcome
         })
     }
 }
@@ -536,6 +544,7 @@ fn read_copy_text(
     // Where each field is: in `line` (no escapes) or in `unescaped`.
     let mut spans: Vec<(bool, usize, usize)> = Vec::with_capacity(width);
     let mut row = 0u64;
+    let mut spare: Vec<Option<&'static str>> = Vec::with_capacity(width);
     loop {
         line.clear();
         if reader
@@ -569,7 +578,7 @@ fn read_copy_text(
                 spans.len()
             )));
         }
-        let mut fields: Vec<Option<&str>> = Vec::with_capacity(width);
+        let mut fields: Vec<Option<&str>> = recycle(std::mem::take(&mut spare));
         for &(escaped, from, to) in &spans {
             if from == usize::MAX {
                 fields.push(None);
@@ -584,7 +593,9 @@ fn read_copy_text(
                 .map_err(|_| CopyReadError::Row(anyhow!("COPY row {row} is not UTF-8 text")))?;
             fields.push(Some(text));
         }
-        each(&fields).map_err(CopyReadError::Row)?;
+        let outcome = each(&fields);
+        spare = recycle(fields);
+        outcome.map_err(CopyReadError::Row)?;
     }
 }
 
