@@ -253,9 +253,15 @@ pub struct ExtractArgs {
     pub schema: Option<String>,
 
     /// A subset plan file (TOML): seeds, children, passthrough, excluded tables, virtual
-    /// foreign keys (docs/extract.md)
+    /// foreign keys, masking (docs/extract.md)
     #[arg(long, value_name = "FILE")]
     pub plan: Option<PathBuf>,
+
+    /// A data classification (.xlsx/.ods spreadsheet or .csv with TABLE NAME, COLUMN NAME,
+    /// INFO SECURITY CLASS): every class but `public` is masked at the source (repeatable;
+    /// docs/masking.md)
+    #[arg(long, value_name = "FILE")]
+    pub classification: Vec<PathBuf>,
 
     /// Write only these tables of the subset (repeatable); the other tables of an existing
     /// extract are kept

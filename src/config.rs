@@ -267,9 +267,16 @@ pub struct Resolved {
 }
 
 /// The settings dbsub reads: every `DBSUB_*` variable of the environment.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Config {
     vars: BTreeMap<String, String>,
+}
+
+/// Names only: the values hold passwords and the masking key.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.vars.keys()).finish()
+    }
 }
 
 impl Config {
@@ -301,6 +308,11 @@ impl Config {
                 .filter(|(_, v)| !v.trim().is_empty())
                 .collect(),
         }
+    }
+
+    /// The masking key (`DBSUB_MASKING_KEY`), when set.
+    pub fn masking_key(&self) -> Option<&str> {
+        self.vars.get(crate::mask::KEY_VAR).map(String::as_str)
     }
 
     fn url_from(&self, var: &str) -> Result<Option<Resolved>> {

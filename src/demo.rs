@@ -23,6 +23,7 @@ use crate::extract;
 use crate::graph::render::Report;
 use crate::graph::{Closure, ClosureOptions, DepGraph, order};
 use crate::ingest;
+use crate::mask::{self, MaskingPlan};
 use crate::migrate;
 use crate::output::{self, plural};
 use crate::subset::Plan;
@@ -38,6 +39,27 @@ const SEED: &str = "SEEDLOT";
 
 /// Where the demo writes its SQLite migrations.
 const DEMO_MIGRATIONS: &str = "data/migrations";
+
+/// The demo's data classification, in the users' format.
+const DEMO_CLASSIFICATION: &str = include_str!("../data/demo/classification.csv");
+
+/// A masking key for one demo run: 256 bits from the standard library's randomly keyed
+/// hasher (the demo needs no cryptographic generator: its data is invented).
+fn random_key() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    (0..4)
+        .map(|i| {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u32(i);
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos()),
+            );
+            format!("{:016x}", h.finish())
+        })
+        .collect()
+}
 
 /// The demo's seed rows: the first 500 seedlots.
 const DEMO_WHERE: &str = "SEEDLOT_NUMBER < '60500'";
@@ -119,13 +141,35 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         cli.quiet,
         &format!(
             "\nExtract (dbsub extract SQLITE DEMO --seed-object {SEED} --where \"{DEMO_WHERE}\" \
-             --refresh):"
+             --classification data/demo/classification.csv --refresh):"
         ),
     );
+    // The personal columns of the client tables are masked as the users' classification
+    // says (data/demo/classification.csv).
+    let classification = path.with_file_name("demo-classification.csv");
+    std::fs::write(&classification, DEMO_CLASSIFICATION)
+        .with_context(|| format!("cannot write {}", classification.display()))?;
+    let key = std::env::var(mask::KEY_VAR).ok().filter(|k| !k.is_empty());
+    if key.is_none() {
+        output::note(
+            cli.quiet,
+            &format!(
+                "  ({} is not set: this run masks with a random key, so its pseudonyms differ \
+                 from run to run.)",
+                mask::KEY_VAR
+            ),
+        );
+    }
+    let config = Config::from_vars([(mask::KEY_VAR.to_string(), key.unwrap_or_else(random_key))]);
+    let mut plan = Plan::from_flags(&[SEED.to_string()], Some(DEMO_WHERE), None);
+    plan.masking = Some(MaskingPlan {
+        classification: vec![classification.clone()],
+        ..MaskingPlan::default()
+    });
     let request = extract::Request {
         kind: DbKind::Sqlite,
         env: "DEMO".to_string(),
-        plan: Plan::from_flags(&[SEED.to_string()], Some(DEMO_WHERE), None),
+        plan,
         subset: "default".to_string(),
         tables: Vec::new(),
         refresh: true,
@@ -133,10 +177,11 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         dry_run: false,
         part_size: 256 << 20,
         key_memory: 512 << 20,
+        classification: Vec::new(),
         quiet: true,
     };
-    let summary = extract::extract(&Config::default(), &request, Some(catalog.clone()))?
-        .expect("not a dry run");
+    let summary =
+        extract::extract(&config, &request, Some(catalog.clone()))?.expect("not a dry run");
     output::note(
         cli.quiet,
         &format!(
@@ -178,10 +223,12 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
     output::note(
         cli.quiet,
         &format!(
-            "\nFiles:\n  {}   the demo \"production\" database\n  {DEMO_MIGRATIONS}/   the SQLite \
-             migrations\n  data/store/DEMO/SQLITE/default/   the extract (manifest.json, zstd CSV \
-             parts)\n  {}   the loaded local database\n  data/cache/   parts fetched by ingest",
+            "\nFiles:\n  {}   the demo \"production\" database\n  {}   its data classification \
+             (the masked columns)\n  {DEMO_MIGRATIONS}/   the SQLite migrations\n  \
+             data/store/DEMO/SQLITE/default/   the extract (manifest.json, zstd CSV parts)\n  {}   \
+             the loaded local database\n  data/cache/   parts fetched by ingest",
             path.display(),
+            classification.display(),
             DEMO_TARGET_URL.trim_start_matches("sqlite://")
         ),
     );

@@ -7,7 +7,8 @@
 //!    it, so that an interrupted extract resumes where it stopped;
 //! 4. the manifest is written last.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -17,15 +18,17 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
 use crate::archive::manifest::{
-    self, ColumnEntry, CycleKey, MANIFEST, Manifest, PartEntry, TableEntry,
+    self, ColumnEntry, CycleKey, MANIFEST, Manifest, MaskedColumn, PartEntry, TableEntry,
 };
 use crate::archive::part::TableWriter;
 use crate::archive::store::Store;
+use crate::archive::value::Value;
 use crate::catalog::{Catalog, Column, ObjectKey, Table, snapshot};
 use crate::cli::{Cli, ExtractArgs};
 use crate::config::{Config, DbKind, Origin, redact};
-use crate::db::{self, RowFilter, RowSource};
+use crate::db::{self, RowFilter, RowSource, SourceMask};
 use crate::graph::{Closure, ClosureOptions, DepGraph, Direction};
+use crate::mask::{self, Masking};
 use crate::output;
 use crate::subset::closure::{self, Selection, TableRows};
 use crate::subset::keys::Budget;
@@ -43,6 +46,8 @@ pub struct Request {
     pub dry_run: bool,
     pub part_size: u64,
     pub key_memory: u64,
+    /// Classification files (`--classification`), besides the plan's.
+    pub classification: Vec<PathBuf>,
     pub quiet: bool,
 }
 
@@ -99,6 +104,7 @@ pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
         dry_run: args.dry_run,
         part_size: args.part_size,
         key_memory: args.key_memory,
+        classification: args.classification.clone(),
         quiet: cli.quiet,
     };
     let catalog = match &cli.catalog {
@@ -152,6 +158,15 @@ pub fn extract(
             "not followed: {cut}; the subset is not closed over it"
         ));
     }
+    let masking = mask::resolve(
+        &catalog,
+        &scope,
+        req.plan.masking.as_ref(),
+        &req.classification,
+        req.plan.schema.as_deref(),
+        config.masking_key(),
+    )?;
+    warn_unknown(&masking.unknown);
     let only: Vec<ObjectKey> = resolve_only(&scope, &req.tables)?;
     let (order, cycle_keys) = load_order(&scope);
 
@@ -170,6 +185,7 @@ pub fn extract(
             estimates.push(main.estimate_rows(&t.table)?);
         }
         output::result(&render_plan(&scope, &order, &estimates, None))?;
+        output::result(&render_masking(&scope, &order, &masking))?;
     }
 
     let spill_dir = std::env::temp_dir().join(format!("dbsub-spill-{}", std::process::id()));
@@ -220,6 +236,7 @@ pub fn extract(
         "plan": &req.plan,
         "part_size": req.part_size,
         "snapshot_kind": &snapshot.kind,
+        "masking": masking.fingerprint(),
     });
     let progress = if req.quiet {
         MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
@@ -244,6 +261,7 @@ pub fn extract(
         prefix,
         part_size: req.part_size,
         fingerprint_base: &fingerprint_base,
+        masking: &masking,
         progress: &progress,
         quiet: req.quiet,
     };
@@ -515,6 +533,7 @@ struct Ctx<'a> {
     prefix: &'a str,
     part_size: u64,
     fingerprint_base: &'a serde_json::Value,
+    masking: &'a Masking,
     progress: &'a MultiProgress,
     quiet: bool,
 }
@@ -621,8 +640,35 @@ impl Ctx<'_> {
             abort_hook();
             Ok(())
         };
+        let column_masks = self.masking.column_masks(job.index, &columns);
+        let source_masks: Vec<Option<SourceMask>> = if column_masks.iter().any(Option::is_some) {
+            column_masks
+                .iter()
+                .map(|m| m.as_ref().and_then(|m| m.source.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut unique = MaskedKeys::new(table, &columns, self.masking.table(job.index));
+        let mut masked_row: Vec<Value<'static>> = Vec::new();
         let mut written = 0u64;
-        let mut each = |values: &[crate::archive::value::Value<'_>]| -> Result<()> {
+        let mut each = |values: &[Value<'_>]| -> Result<()> {
+            let values = if source_masks.is_empty() {
+                values
+            } else {
+                masked_row.clear();
+                for (value, mask) in values.iter().zip(&column_masks) {
+                    masked_row.push(match mask {
+                        None => value.clone().into_owned(),
+                        Some(m) => m
+                            .finish(value.clone())
+                            .with_context(|| format!("cannot mask {name}"))?
+                            .into_owned(),
+                    });
+                }
+                unique.check(&masked_row, &name)?;
+                &masked_row[..]
+            };
             if let Some(part) = writer.write_row(values)? {
                 bytes_done += part.bytes;
                 bar.set_message(human_bytes(bytes_done));
@@ -636,12 +682,19 @@ impl Ctx<'_> {
         };
         let identity = &job.selected.identity;
         match &job.selected.selection {
-            Selection::All => {
-                source.read_rows(table, &columns, identity, RowFilter::All, skip, &mut each)?
-            }
+            Selection::All => source.read_rows(
+                table,
+                &columns,
+                &source_masks,
+                identity,
+                RowFilter::All,
+                skip,
+                &mut each,
+            )?,
             Selection::Where(condition) => source.read_rows(
                 table,
                 &columns,
+                &source_masks,
                 identity,
                 RowFilter::Where(condition),
                 skip,
@@ -653,6 +706,7 @@ impl Ctx<'_> {
                     source.read_rows(
                         table,
                         &columns,
+                        &source_masks,
                         identity,
                         RowFilter::In {
                             columns: identity,
@@ -716,7 +770,16 @@ impl Ctx<'_> {
                 .filter(|e| e.child == job.index)
                 .map(|e| e.foreign_key.clone())
                 .collect(),
-            masked: Vec::new(),
+            masked: self
+                .masking
+                .table(job.index)
+                .iter()
+                .map(|m| MaskedColumn {
+                    column: m.column.clone(),
+                    rule: m.strategy.to_string(),
+                    follows: m.follows.clone(),
+                })
+                .collect(),
             rows,
             parts: parts.clone(),
         };
@@ -730,6 +793,120 @@ impl Ctx<'_> {
         };
         Ok((job.index, entry, summary))
     }
+}
+
+/// The unique keys (primary and unique) of a table that contain a masked column: masking must
+/// not make two keys equal, or the load would fail. Each masked key tuple is remembered as a
+/// 128-bit hash (16 bytes per row and key).
+struct MaskedKeys {
+    keys: Vec<(Vec<usize>, HashSet<[u8; 16]>)>,
+    buf: Vec<u8>,
+}
+
+impl MaskedKeys {
+    fn new(table: &Table, columns: &[&Column], masked: &[mask::MaskedColumn]) -> MaskedKeys {
+        let keys = table
+            .primary_key
+            .iter()
+            .chain(&table.unique_keys)
+            .filter(|k| {
+                k.columns
+                    .iter()
+                    .any(|c| masked.iter().any(|m| &m.column == c))
+            })
+            .filter_map(|k| {
+                k.columns
+                    .iter()
+                    .map(|c| columns.iter().position(|col| &col.name == c))
+                    .collect::<Option<Vec<usize>>>()
+            })
+            .map(|idx| (idx, HashSet::new()))
+            .collect();
+        MaskedKeys {
+            keys,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Fails when the masked `row` repeats a key of an earlier row.
+    fn check(&mut self, row: &[Value<'_>], table: &str) -> Result<()> {
+        use sha2::{Digest, Sha256};
+        for (columns, seen) in &mut self.keys {
+            if columns.iter().any(|&i| row[i] == Value::Null) {
+                continue;
+            }
+            self.buf.clear();
+            for &i in columns.iter() {
+                row[i].write_csv(&mut self.buf);
+                self.buf.push(0xff);
+            }
+            let hash = Sha256::digest(&self.buf);
+            let mut short = [0u8; 16];
+            short.copy_from_slice(&hash[..16]);
+            if !seen.insert(short) {
+                bail!(
+                    "{table}: masking made two different keys equal (a collision of their \
+                     pseudonyms); the rows would not load. The key's values are too short for \
+                     distinct pseudonyms of the same length: mask the key with another \
+                     strategy, or keep it"
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Lists the classification lines that name no table or column of the source (at most 20).
+fn warn_unknown(unknown: &[String]) {
+    if unknown.is_empty() {
+        return;
+    }
+    let mut text = format!(
+        "{} of the classification name no table or column of the source (ignored):",
+        output::plural(unknown.len(), "line")
+    );
+    for line in unknown.iter().take(20) {
+        text.push_str(&format!("\n  {line}"));
+    }
+    if unknown.len() > 20 {
+        text.push_str(&format!("\n  … and {} more", unknown.len() - 20));
+    }
+    output::warning(&text);
+}
+
+/// The dry run's list of masked columns, in load order.
+fn render_masking(scope: &Scope, order: &[usize], masking: &Masking) -> String {
+    if masking.is_empty() {
+        return "\nMasked columns: none.\n".to_string();
+    }
+    let rows: Vec<(String, String, String)> = order
+        .iter()
+        .flat_map(|&i| {
+            let table = scope.tables[i].table.key().qualified_name();
+            masking.table(i).iter().map(move |m| {
+                (
+                    format!("{table}.{}", m.column),
+                    m.strategy.to_string(),
+                    match &m.follows {
+                        Some(f) => format!("follows {f} (foreign key)"),
+                        None => m.origin.clone(),
+                    },
+                )
+            })
+        })
+        .collect();
+    let width = output::name_width(rows.iter().map(|r| r.0.as_str()));
+    let rule_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(4).max(4);
+    let mut out = format!(
+        "\nMasked columns ({}), computed by the source:\n{:<width$}  {:<rule_width$}  FROM\n",
+        rows.len(),
+        "COLUMN",
+        "RULE"
+    );
+    for (column, rule, from) in rows {
+        out.push_str(&format!("{column:<width$}  {rule:<rule_width$}  {from}\n"));
+    }
+    out
 }
 
 fn progress_bar(quiet: bool, what: &str) -> ProgressBar {

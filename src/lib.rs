@@ -20,6 +20,7 @@ pub mod demo;
 pub mod extract;
 pub mod graph;
 pub mod ingest;
+pub mod mask;
 pub mod migrate;
 pub mod migrations;
 pub mod output;

@@ -179,9 +179,9 @@ pub fn render(report: &Report) -> String {
     let keys: usize = report.tables.iter().map(|t| t.foreign_keys.len()).sum();
     if report.problems == 0 {
         out.push_str(&format!(
-            "All {} match their extract; {keys} foreign key{} hold.\n",
+            "All {} match their extract; {keys} foreign {}.\n",
             plural(report.tables.len(), "table"),
-            if keys == 1 { "" } else { "s" }
+            if keys == 1 { "key holds" } else { "keys hold" }
         ));
     } else {
         out.push_str(&format!("{} found.\n", plural(report.problems, "problem")));

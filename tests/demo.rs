@@ -35,8 +35,34 @@ fn demo_builds_the_database_and_shows_seedlot() {
     made.sort();
     assert_eq!(
         made,
-        ["cache", "demo.db", "local.db", "migrations", "store"]
+        [
+            "cache",
+            "demo-classification.csv",
+            "demo.db",
+            "local.db",
+            "migrations",
+            "store"
+        ]
     );
+    // The personal columns of the client tables are masked: the emails are fakes, the
+    // birth dates moved, the client numbers still join.
+    let local = rusqlite::Connection::open(ws.path().join("data/local.db")).unwrap();
+    let (emails, fakes, joined, locations): (i64, i64, i64, i64) = local
+        .query_row(
+            "SELECT count(EMAIL_ADDRESS), \
+             count(CASE WHEN EMAIL_ADDRESS LIKE '%@example.%' THEN 1 END), \
+             (SELECT count(*) FROM CLIENT_LOCATION l JOIN FOREST_CLIENT c \
+              ON c.CLIENT_NUMBER = l.CLIENT_NUMBER), count(*) FROM CLIENT_LOCATION",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert!(
+        emails > 0 && emails == fakes,
+        "{emails} emails, {fakes} fakes"
+    );
+    assert_eq!(joined, locations);
+    assert!(notes.contains("masks with a random key"), "{notes}");
     assert!(
         notes.contains("Wrote 3 migrations to data/migrations (version 1.0.0, sqlite)"),
         "{notes}"

@@ -206,6 +206,7 @@ fn read_back(dir: &Path, db: &Path, env: &str) -> Vec<Vec<Value<'static>>> {
         dry_run: false,
         part_size: 4096,
         key_memory: 1 << 20,
+        classification: Vec::new(),
         quiet: true,
     };
     extract(&config, &request, None).unwrap();

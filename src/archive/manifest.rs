@@ -100,7 +100,12 @@ pub struct ColumnEntry {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MaskedColumn {
     pub column: String,
+    /// The strategy, e.g. `pseudonym`, `fake:email`, `date_shift:90`, `constant` (never the
+    /// key).
     pub rule: String,
+    /// The column (`SCHEMA.TABLE.COLUMN`) it is masked like, through foreign keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<String>,
 }
 
 /// One part file: its key under the subset's folder, rows, compressed bytes, SHA-256.

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::archive::value::Value;
 use crate::catalog::{CatalogReader, Column, Table};
 use crate::config::{DbKind, DbUrl};
+pub use crate::mask::SourceMask;
 use crate::migrations::{MigrationTarget, Statement};
 use crate::subset::keys::{Key, KeyValue};
 
@@ -118,10 +119,16 @@ pub trait RowSource: Send {
     /// `filter` selects, in the order of `order_by`, after skipping the first `skip` rows.
     /// Values are converted by each column's neutral type; a value that does not fit its type
     /// fails with a message naming the table, the row and the column.
+    ///
+    /// `masks` is empty, or parallel to `columns`: a masked column is read as its
+    /// [`SourceMask`] asks, computed inside the query, so that its value never leaves the
+    /// source; a reply that [`SourceMask::replies_text`] comes as [`Value::Text`].
+    #[allow(clippy::too_many_arguments)]
     fn read_rows(
         &mut self,
         table: &Table,
         columns: &[&Column],
+        masks: &[Option<SourceMask>],
         order_by: &[KeyColumn],
         filter: RowFilter<'_>,
         skip: u64,

@@ -13,7 +13,9 @@ use crate::migrations::{
     Applied, ApplyError, HISTORY_TABLE as HISTORY, Migration, MigrationTarget, Statement,
 };
 
-use super::{Dialect, Fold, LineCounter, find_semicolon, fold_ident, push_statement, skip_blank};
+use super::{
+    Dialect, Fold, LineCounter, SourceMask, find_semicolon, fold_ident, push_statement, skip_blank,
+};
 
 /// Oracle's reserved words (Oracle Database SQL Language Reference, "Oracle SQL Reserved
 /// Words"): a name among them must be quoted.
@@ -478,9 +480,126 @@ impl MigrationTarget for OracleDb {
     }
 }
 
+/// A masked column's select expression for an Oracle source ([`SourceMask`]), computed by the
+/// server so that the value never leaves it, and the binds it needs (`:dbsub_mask_<n>_i`,
+/// `:dbsub_mask_<n>_o`: a date-shift key's HMAC pads, never written into SQL). `n` tells the
+/// masked columns of one query apart. The value's text is `TO_CHAR` with fixed formats for
+/// dates and timestamps (no NLS dependence), as UTF-8 (`UTL_I18N.STRING_TO_RAW`), hashed with
+/// `STANDARD_HASH` (12c and later).
+pub fn mask_select(
+    column: &Column,
+    mask: &SourceMask,
+    n: usize,
+) -> (String, Vec<(String, Vec<u8>)>) {
+    let name = super::double_quote(&column.name);
+    let text = match column.neutral_type {
+        NeutralType::Date | NeutralType::Timestamp { precision: Some(0) } => {
+            format!("TO_CHAR({name}, 'YYYY-MM-DD HH24:MI:SS')")
+        }
+        NeutralType::Timestamp { .. } => format!("TO_CHAR({name}, 'YYYY-MM-DD HH24:MI:SS.FF')"),
+        NeutralType::TimestampTz { .. } => {
+            format!("TO_CHAR({name}, 'YYYY-MM-DD HH24:MI:SS.FF TZH:TZM')")
+        }
+        _ => format!("TO_CHAR({name})"),
+    };
+    let utf8 = format!("UTL_I18N.STRING_TO_RAW({text}, 'AL32UTF8')");
+    match mask {
+        SourceMask::NullOnly => (
+            format!("CASE WHEN {name} IS NULL THEN NULL ELSE 't' END"),
+            Vec::new(),
+        ),
+        SourceMask::Digest => (
+            format!(
+                "LOWER(RAWTOHEX(STANDARD_HASH({utf8}, 'SHA256'))) || REGEXP_REPLACE(TRANSLATE(\
+                 {text}, '{}', '{}'), '[^ -~' || CHR(9) || CHR(10) || CHR(13) || ']', '*')",
+                crate::mask::SHAPE_FROM,
+                crate::mask::SHAPE_TO
+            ),
+            Vec::new(),
+        ),
+        SourceMask::ShiftDays { days, key } => {
+            let (inner, outer) = crate::mask::hmac_pads(key);
+            let (i, o) = (format!("dbsub_mask_{n}_i"), format!("dbsub_mask_{n}_o"));
+            // k = the HMAC's first four bytes mod 2N; the offset k - N + TRUNC(k / N) is never
+            // 0. (k is written twice: Oracle has no way to name it inside a select item.)
+            let k = format!(
+                "MOD(TO_NUMBER(SUBSTR(RAWTOHEX(STANDARD_HASH(UTL_RAW.CONCAT(:{o}, \
+                 STANDARD_HASH(UTL_RAW.CONCAT(:{i}, {utf8}), 'SHA256')), 'SHA256')), 1, 8), \
+                 'XXXXXXXX'), {})",
+                2 * u64::from(*days)
+            );
+            (
+                format!("{name} + NUMTODSINTERVAL({k} - {days} + TRUNC({k} / {days}), 'DAY')"),
+                vec![(i, inner), (o, outer)],
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ora_column(name: &str, ty: NeutralType) -> Column {
+        Column {
+            name: name.to_string(),
+            native_type: String::new(),
+            neutral_type: ty,
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: None,
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn masked_columns_are_computed_by_the_server_with_bound_keys() {
+        let text = ora_column(
+            "EMAIL",
+            NeutralType::Text {
+                length: Some(80),
+                semantics: LengthSemantics::Char,
+                fixed: false,
+            },
+        );
+        let (sql, binds) = mask_select(&text, &SourceMask::NullOnly, 0);
+        assert_eq!(sql, r#"CASE WHEN "EMAIL" IS NULL THEN NULL ELSE 't' END"#);
+        assert!(binds.is_empty());
+        let (sql, binds) = mask_select(&text, &SourceMask::Digest, 0);
+        assert_eq!(
+            sql,
+            format!(
+                "LOWER(RAWTOHEX(STANDARD_HASH(UTL_I18N.STRING_TO_RAW(TO_CHAR(\"EMAIL\"), \
+                 'AL32UTF8'), 'SHA256'))) || REGEXP_REPLACE(TRANSLATE(TO_CHAR(\"EMAIL\"), \
+                 '{}', '{}'), '[^ -~' || CHR(9) || CHR(10) || CHR(13) || ']', '*')",
+                crate::mask::SHAPE_FROM,
+                crate::mask::SHAPE_TO
+            )
+        );
+        assert!(binds.is_empty());
+        let born = ora_column("BORN", NeutralType::Timestamp { precision: Some(0) });
+        let key = [3u8; 32];
+        let (sql, binds) = mask_select(&born, &SourceMask::ShiftDays { days: 30, key }, 2);
+        let k = "MOD(TO_NUMBER(SUBSTR(RAWTOHEX(STANDARD_HASH(UTL_RAW.CONCAT(:dbsub_mask_2_o, \
+                 STANDARD_HASH(UTL_RAW.CONCAT(:dbsub_mask_2_i, UTL_I18N.STRING_TO_RAW(\
+                 TO_CHAR(\"BORN\", 'YYYY-MM-DD HH24:MI:SS'), 'AL32UTF8')), 'SHA256')), \
+                 'SHA256')), 1, 8), 'XXXXXXXX'), 60)";
+        assert_eq!(
+            sql,
+            format!("\"BORN\" + NUMTODSINTERVAL({k} - 30 + TRUNC({k} / 30), 'DAY')")
+        );
+        let (inner, outer) = crate::mask::hmac_pads(&key);
+        assert_eq!(
+            binds,
+            vec![
+                ("dbsub_mask_2_i".to_string(), inner),
+                ("dbsub_mask_2_o".to_string(), outer)
+            ]
+        );
+        // The key is bound, never in the SQL.
+        assert!(!sql.contains("0303"));
+    }
     use crate::catalog::NeutralType as N;
 
     fn column(native: &str, neutral: N) -> Column {

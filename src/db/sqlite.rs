@@ -18,7 +18,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::archive::value::Value;
-use crate::db::{KeyColumn, RowFilter};
+use crate::db::{KeyColumn, RowFilter, SourceMask};
 use crate::subset::keys::KeyValue;
 
 use crate::catalog::*;
@@ -1607,6 +1607,37 @@ impl SqliteSource {
         }
     }
 
+    /// Registers the functions that masked columns are read through (see [`mask_select`]):
+    /// SQLite computes them inside the query, like a server's SQL functions, so a masked value
+    /// never reaches the row conversion. The date-shift key of `masks` is captured by the
+    /// function, not written into SQL.
+    fn register_mask_functions(&self, masks: &[Option<SourceMask>]) -> Result<()> {
+        use rusqlite::functions::FunctionFlags;
+        let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+        self.conn
+            .create_scalar_function("dbsub_mask_digest", 1, flags, |ctx| {
+                Ok(mask_text(ctx.get_raw(0)).map(|t| crate::mask::digest_reply(&t)))
+            })?;
+        let key = masks.iter().flatten().find_map(|m| match m {
+            SourceMask::ShiftDays { key, .. } => Some(*key),
+            _ => None,
+        });
+        if let Some(key) = key {
+            self.conn
+                .create_scalar_function("dbsub_mask_shift_days", 2, flags, move |ctx| {
+                    let days: i64 = ctx.get(1)?;
+                    let Some(text) = mask_text(ctx.get_raw(0)) else {
+                        return Ok(None);
+                    };
+                    let offset = crate::mask::shift_offset(&key, days as u32, &text);
+                    crate::mask::shift_date_text(&String::from_utf8_lossy(&text), offset)
+                        .map(Some)
+                        .map_err(|why| rusqlite::Error::UserFunctionError(why.into()))
+                })?;
+        }
+        Ok(())
+    }
+
     fn failed(&self, table: &Table, filter: RowFilter<'_>, err: rusqlite::Error) -> anyhow::Error {
         match filter {
             RowFilter::Where(condition) => anyhow!(
@@ -1691,22 +1722,35 @@ impl crate::db::RowSource for SqliteSource {
         &mut self,
         table: &Table,
         columns: &[&Column],
+        masks: &[Option<SourceMask>],
         order_by: &[KeyColumn],
         filter: RowFilter<'_>,
         skip: u64,
         each: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
     ) -> Result<()> {
         let locator = self.has_locator(table)?;
+        let mask_of = |i: usize| masks.get(i).and_then(Option::as_ref);
+        if masks.iter().any(Option::is_some) {
+            self.register_mask_functions(masks)?;
+        }
         let mut select: Vec<String> = columns
             .iter()
-            .map(|c| super::double_quote(&c.name))
+            .enumerate()
+            .map(|(i, c)| mask_select(&super::double_quote(&c.name), mask_of(i)))
             .collect();
         // The rowid, to name a row in an error message.
         if locator {
             select.push("rowid".to_string());
         }
         let (sql, binds) = Self::query(table, &select.join(", "), order_by, filter, skip)?;
-        let convs: Vec<Conv> = columns.iter().map(|c| Conv::of(&c.neutral_type)).collect();
+        let convs: Vec<Conv> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match mask_of(i) {
+                Some(m) if m.replies_text() => Conv::Text,
+                _ => Conv::of(&c.neutral_type),
+            })
+            .collect();
         let mut n = skip;
         self.for_each_row(table, filter, &sql, binds, &mut |row| {
             n += 1;
@@ -1734,6 +1778,33 @@ impl crate::db::RowSource for SqliteSource {
             }
             each(&values)
         })
+    }
+}
+
+/// A masked column's select expression (see [`SqliteSource::register_mask_functions`]).
+fn mask_select(column: &str, mask: Option<&SourceMask>) -> String {
+    match mask {
+        None => column.to_string(),
+        Some(SourceMask::NullOnly) => format!("CASE WHEN {column} IS NULL THEN NULL ELSE 't' END"),
+        Some(SourceMask::Digest) => format!("dbsub_mask_digest({column})"),
+        Some(SourceMask::ShiftDays { days, .. }) => {
+            format!("dbsub_mask_shift_days({column}, {days})")
+        }
+    }
+}
+
+/// A value's text as a masking function hashes it: text as stored, numbers as the archive
+/// writes them, blobs as their bytes; `None` for NULL.
+fn mask_text(raw: ValueRef<'_>) -> Option<Vec<u8>> {
+    match raw {
+        ValueRef::Null => None,
+        ValueRef::Integer(i) => Some(i.to_string().into_bytes()),
+        ValueRef::Real(f) => Some(
+            crate::archive::value::decimal_from_f64(f)
+                .unwrap_or_else(|| f.to_string())
+                .into_bytes(),
+        ),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(t.to_vec()),
     }
 }
 

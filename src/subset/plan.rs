@@ -6,6 +6,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::mask::MaskingPlan;
+
 /// A subset plan as written by the user. Table names are as in `show-deps --seed-object`:
 /// `NAME` or `SCHEMA.NAME`, any case.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -33,6 +35,9 @@ pub struct Plan {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub virtual_foreign_keys: Vec<VirtualForeignKey>,
+    /// Which columns to mask and how (docs/masking.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub masking: Option<MaskingPlan>,
 }
 
 /// A seed table and which of its rows to take (all when `where` is absent).
@@ -106,7 +111,12 @@ impl Plan {
     pub fn read(path: &Path) -> Result<Plan> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the plan file {}", path.display()))?;
-        Plan::parse(&text).with_context(|| format!("{} is not a valid subset plan", path.display()))
+        let mut plan = Plan::parse(&text)
+            .with_context(|| format!("{} is not a valid subset plan", path.display()))?;
+        if let Some(m) = &mut plan.masking {
+            m.rebase(path.parent().unwrap_or(Path::new(".")));
+        }
+        Ok(plan)
     }
 
     /// Parses plan text; see [`Plan::read`].

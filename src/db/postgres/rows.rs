@@ -20,7 +20,7 @@ use crate::catalog::{Catalog, Column, LobKind, NeutralType, Table};
 use crate::config::DbUrl;
 use crate::db::{
     CycleHandling, INGEST_HISTORY, KeyColumn, LoadMode, LoadRecord, RowFilter, RowSink, RowSource,
-    Snapshot, TableLoad, double_quote,
+    Snapshot, SourceMask, TableLoad, double_quote,
 };
 use crate::subset::keys::{self, KeyValue};
 
@@ -230,6 +230,10 @@ impl PgSource {
     /// Runs `SELECT <select><from_where>` and hands each row's fields (text, `None` for NULL)
     /// to `each`: through `COPY … TO STDOUT` when there is nothing to bind, else as a query
     /// whose columns are all cast to text.
+    ///
+    /// `secrets` are further `bytea` parameters, numbered after the key arrays (the date-shift
+    /// keys of masked columns): a query that has them is never a COPY, which cannot bind.
+    #[allow(clippy::too_many_arguments)]
     fn for_each_row(
         &mut self,
         table: &Table,
@@ -237,6 +241,7 @@ impl PgSource {
         select: &[String],
         from_where: &str,
         arrays: Option<KeyArrays>,
+        secrets: &[Vec<u8>],
         each: &mut dyn FnMut(&[Option<&str>]) -> Result<()>,
     ) -> Result<()> {
         let url = self.url.clone();
@@ -257,6 +262,10 @@ impl PgSource {
             }
         };
         let texts: Vec<String> = select.iter().map(|s| as_text(s)).collect();
+        let arrays = match (arrays, secrets.is_empty()) {
+            (None, false) => Some(Vec::new()),
+            (arrays, _) => arrays,
+        };
         match (arrays, self.read) {
             (None, Read::Copy) => {
                 let sql = format!("COPY (SELECT {}{from_where}) TO STDOUT", select.join(", "));
@@ -295,8 +304,11 @@ impl PgSource {
             }
             (Some(arrays), _) => {
                 let sql = format!("SELECT {}{from_where}", texts.join(", "));
-                let params: Vec<&(dyn ToSql + Sync)> =
-                    arrays.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
+                let params: Vec<&(dyn ToSql + Sync)> = arrays
+                    .iter()
+                    .map(|a| a as &(dyn ToSql + Sync))
+                    .chain(secrets.iter().map(|s| s as &(dyn ToSql + Sync)))
+                    .collect();
                 let mut rows = self
                     .client
                     .query_raw(&sql, params.iter().copied())
@@ -366,50 +378,130 @@ impl RowSource for PgSource {
         // alike whatever their integer widths, and bound back as text arrays.
         let select: Vec<String> = columns.iter().map(key_column_sql).collect();
         let (from_where, arrays) = Self::from_where(table, filter, order_by, 0)?;
-        self.for_each_row(table, filter, &select, &from_where, arrays, &mut |fields| {
-            let values: Vec<KeyValue<'_>> = fields
-                .iter()
-                .map(|f| f.map_or(KeyValue::Null, KeyValue::Text))
-                .collect();
-            each(&values)
-        })
+        self.for_each_row(
+            table,
+            filter,
+            &select,
+            &from_where,
+            arrays,
+            &[],
+            &mut |fields| {
+                let values: Vec<KeyValue<'_>> = fields
+                    .iter()
+                    .map(|f| f.map_or(KeyValue::Null, KeyValue::Text))
+                    .collect();
+                each(&values)
+            },
+        )
     }
 
     fn read_rows(
         &mut self,
         table: &Table,
         columns: &[&Column],
+        masks: &[Option<SourceMask>],
         order_by: &[KeyColumn],
         filter: RowFilter<'_>,
         skip: u64,
         each: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
     ) -> Result<()> {
-        let select: Vec<String> = columns.iter().map(|c| select_expr(c)).collect();
         let (from_where, arrays) = Self::from_where(table, filter, order_by, skip)?;
+        let first_secret = arrays.as_ref().map_or(0, Vec::len) + 1;
+        let mut secrets: Vec<Vec<u8>> = Vec::new();
+        let select: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match masks.get(i).and_then(Option::as_ref) {
+                None => select_expr(c),
+                Some(mask) => mask_expr(table, c, mask, first_secret, &mut secrets),
+            })
+            .collect();
+        let as_text: Vec<bool> = (0..columns.len())
+            .map(|i| {
+                masks
+                    .get(i)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|m| m.replies_text())
+            })
+            .collect();
         let mut n = skip;
         let mut spare: Vec<Value<'static>> = Vec::with_capacity(columns.len());
-        self.for_each_row(table, filter, &select, &from_where, arrays, &mut |fields| {
-            n += 1;
-            let mut values: Vec<Value<'_>> = recycle(std::mem::take(&mut spare));
-            for (i, field) in fields.iter().enumerate() {
-                let column = columns[i];
-                match field {
-                    None => values.push(Value::Null),
-                    Some(text) => match from_text(text, &column.neutral_type) {
-                        Ok(v) => values.push(v),
-                        Err(why) => bail!(
-                            "{}.{}, row {n}, column {}: {why}",
-                            table.schema,
-                            table.name,
-                            column.name
-                        ),
-                    },
+        self.for_each_row(
+            table,
+            filter,
+            &select,
+            &from_where,
+            arrays,
+            &secrets,
+            &mut |fields| {
+                n += 1;
+                let mut values: Vec<Value<'_>> = recycle(std::mem::take(&mut spare));
+                for (i, field) in fields.iter().enumerate() {
+                    let column = columns[i];
+                    match field {
+                        None => values.push(Value::Null),
+                        Some(text) if as_text[i] => values.push(Value::Text((*text).into())),
+                        Some(text) => match from_text(text, &column.neutral_type) {
+                            Ok(v) => values.push(v),
+                            Err(why) => bail!(
+                                "{}.{}, row {n}, column {}: {why}",
+                                table.schema,
+                                table.name,
+                                column.name
+                            ),
+                        },
+                    }
                 }
-            }
-            let outcome = each(&values);
-            spare = recycle(values);
-            outcome
-        })
+                let outcome = each(&values);
+                spare = recycle(values);
+                outcome
+            },
+        )
+    }
+}
+
+/// A masked column's select expression: what [`SourceMask`] asks for, computed by the server
+/// from the column's text (`::text`, as a key compares), so that its value never leaves it.
+/// A date-shift key is pushed onto `secrets` and bound as `$n` (`n` from `first_secret`),
+/// never written into the SQL.
+fn mask_expr(
+    table: &Table,
+    column: &Column,
+    mask: &SourceMask,
+    first_secret: usize,
+    secrets: &mut Vec<Vec<u8>>,
+) -> String {
+    // Qualified: the date shift's subquery must not take it for its own column.
+    let name = format!("{}.{}", qualified(table), double_quote(&column.name));
+    let utf8 = format!("convert_to({name}::text, 'UTF8')");
+    match mask {
+        SourceMask::NullOnly => format!("CASE WHEN {name} IS NULL THEN NULL ELSE 't' END"),
+        SourceMask::Digest => format!(
+            "encode(sha256({utf8}), 'hex') || regexp_replace(translate({name}::text, \
+             '{}', '{}'), E'[^ -~\\t\\n\\r]', '*', 'g')",
+            crate::mask::SHAPE_FROM,
+            crate::mask::SHAPE_TO
+        ),
+        SourceMask::ShiftDays { days, key } => {
+            // HMAC-SHA-256 from two hashes: the key's inner and outer pads are the parameters.
+            let (inner, outer) = crate::mask::hmac_pads(key);
+            let i = first_secret + secrets.len();
+            secrets.push(inner);
+            secrets.push(outer);
+            let o = i + 1;
+            // k is computed once in a derived table, then mapped onto -N..-1 and 1..N.
+            let k = format!(
+                "('x' || left(encode(sha256(${o}::bytea || sha256(${i}::bytea || {utf8})), \
+                 'hex'), 8))::bit(32)::bigint % {}",
+                2 * u64::from(*days)
+            );
+            let offset = format!("(dbsub_shift.k - {days} + dbsub_shift.k / {days})::integer");
+            let shifted = match column.neutral_type {
+                NeutralType::Date => format!("{name} + {offset}"),
+                _ => format!("{name} + make_interval(days => {offset})"),
+            };
+            format!("(SELECT {shifted} FROM (SELECT {k} AS k) dbsub_shift)")
+        }
     }
 }
 

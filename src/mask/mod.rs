@@ -1,0 +1,1229 @@
+//! Masking: sensitive columns are replaced inside the SELECT the source runs, so that their
+//! values never reach dbsub, the network or the archive. docs/masking.md is the user's guide.
+//!
+//! Which columns: a classification (the users' spreadsheet or a CSV, see [`classification`])
+//! and the plan's `[masking]` section, resolved against the subset's tables by [`resolve`]. A
+//! masked column and every column joined to it by a foreign key form one group, masked alike,
+//! so that keys still join after masking.
+//!
+//! How: the source computes a reply that does not reveal the value ([`SourceMask`]), and
+//! [`ColumnMask::finish`] turns the reply into the archived value:
+//!
+//! - `constant`: the source says only whether the value is NULL;
+//! - `pseudonym` and `fake:*`: the source returns the SHA-256 of the value's text and its
+//!   *shape* (letters, digits and other characters replaced by class markers; ASCII
+//!   punctuation and white space kept); dbsub derives the pseudonym from a keyed hash
+//!   (HMAC-SHA-256 with `DBSUB_MASKING_KEY`) of that digest. The archive holds nothing the
+//!   source sent beyond the shape, which the pseudonym keeps anyway, and the key never leaves
+//!   dbsub;
+//! - `date_shift:N`: the source moves the value by a number of days in [-N, N] (never 0) from a
+//!   keyed hash of the value's text; the source needs that (derived) key, bound as a
+//!   parameter and never written into SQL.
+
+pub mod classification;
+mod fake;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow, bail};
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::archive::value::{self, Date, DateTime, Interval, Time, Value};
+use crate::catalog::lookup::{self, ObjectQuery};
+use crate::catalog::{Catalog, Column, LobKind, NeutralType, ObjectKey, ObjectKind, Table};
+use crate::subset::Scope;
+
+pub use fake::FakeKind;
+
+/// The environment variable (or `.env` line) holding the masking key.
+pub const KEY_VAR: &str = "DBSUB_MASKING_KEY";
+/// The shortest masking key accepted, in bytes.
+pub const MIN_KEY_BYTES: usize = 16;
+/// The range of `date_shift` without a number of days.
+pub const DEFAULT_SHIFT_DAYS: u32 = 90;
+/// The SHA-256 digest in a source's reply: 64 lowercase hex digits, then the shape.
+pub const DIGEST_HEX: usize = 64;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// How a column is masked.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// Not masked (a classification's `public`, or a forced keep).
+    Keep,
+    /// The same value for every row (`None`: the type's own constant); NULL stays NULL.
+    Constant(Option<String>),
+    /// A keyed pseudonym of the same length and character classes.
+    Pseudonym,
+    /// A realistic fake value chosen by a keyed hash.
+    Fake(FakeKind),
+    /// The date or timestamp moved by a keyed number of days in [-days, days].
+    DateShift { days: u32 },
+}
+
+impl Strategy {
+    /// Parses `keep`, `constant`, `constant:TEXT`, `pseudonym`, `fake:KIND`, `date_shift`,
+    /// `date_shift:DAYS` (any case around the words).
+    pub fn parse(text: &str) -> Result<Strategy> {
+        let text = text.trim();
+        let (word, arg) = match text.split_once(':') {
+            Some((w, a)) => (w.trim().to_ascii_lowercase(), Some(a)),
+            None => (text.to_ascii_lowercase(), None),
+        };
+        let kinds = || {
+            FakeKind::ALL
+                .iter()
+                .map(|k| k.word())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Ok(match (word.as_str(), arg) {
+            ("keep", None) => Strategy::Keep,
+            ("constant", None) => Strategy::Constant(None),
+            ("constant", Some(v)) => Strategy::Constant(Some(v.to_string())),
+            ("pseudonym", None) => Strategy::Pseudonym,
+            ("fake", Some(kind)) => match FakeKind::parse(&kind.trim().to_ascii_lowercase()) {
+                Some(k) => Strategy::Fake(k),
+                None => bail!(
+                    "unknown fake kind `{}` in `{text}`: use one of {}",
+                    kind.trim(),
+                    kinds()
+                ),
+            },
+            ("fake", None) => bail!("`fake` needs a kind, e.g. fake:email; kinds: {}", kinds()),
+            ("date_shift", None) => Strategy::DateShift {
+                days: DEFAULT_SHIFT_DAYS,
+            },
+            ("date_shift", Some(d)) => match d.trim().parse::<u32>() {
+                Ok(days) if (1..=36_500).contains(&days) => Strategy::DateShift { days },
+                _ => bail!(
+                    "`{text}`: date_shift takes a number of days from 1 to 36500, e.g. \
+                     date_shift:30"
+                ),
+            },
+            _ => bail!(
+                "unknown masking strategy `{text}`: use keep, constant, constant:TEXT, \
+                 pseudonym, fake:KIND ({}), date_shift or date_shift:DAYS",
+                kinds()
+            ),
+        })
+    }
+
+    /// Whether the strategy needs the masking key.
+    pub fn keyed(&self) -> bool {
+        matches!(
+            self,
+            Strategy::Pseudonym | Strategy::Fake(_) | Strategy::DateShift { .. }
+        )
+    }
+
+    /// The strategy for a column of type `ty` when the classification names no strategy.
+    pub fn default_for(ty: &NeutralType) -> Strategy {
+        use NeutralType as N;
+        match ty {
+            N::Text { .. }
+            | N::NationalText { .. }
+            | N::Integer { .. }
+            | N::Decimal { .. }
+            | N::Lob {
+                lob: LobKind::Character | LobKind::National,
+            } => Strategy::Pseudonym,
+            N::Date | N::Timestamp { .. } | N::TimestampTz { .. } => Strategy::DateShift {
+                days: DEFAULT_SHIFT_DAYS,
+            },
+            _ => Strategy::Constant(None),
+        }
+    }
+
+    /// Whether a column of type `ty` can be masked this way; `Err` says why not and what
+    /// would.
+    pub fn fits(&self, ty: &NeutralType) -> Result<(), String> {
+        use NeutralType as N;
+        let texty = matches!(
+            ty,
+            N::Text { .. }
+                | N::NationalText { .. }
+                | N::Lob {
+                    lob: LobKind::Character | LobKind::National
+                }
+        );
+        match self {
+            Strategy::Keep => Ok(()),
+            Strategy::Constant(None) => constant_for(ty).map(|_| ()),
+            Strategy::Constant(Some(text)) => constant_from_text(text, ty).map(|_| ()),
+            Strategy::Pseudonym if texty || matches!(ty, N::Integer { .. } | N::Decimal { .. }) => {
+                Ok(())
+            }
+            Strategy::Pseudonym => Err(format!(
+                "a pseudonym keeps the characters of text and the digits of numbers, not a {}: \
+                 use {}",
+                describe(ty),
+                Strategy::default_for(ty)
+            )),
+            Strategy::Fake(_) if texty => Ok(()),
+            Strategy::Fake(kind) => Err(format!(
+                "fake:{} makes text, not a {}: use {}",
+                kind.word(),
+                describe(ty),
+                Strategy::default_for(ty)
+            )),
+            Strategy::DateShift { .. }
+                if matches!(ty, N::Date | N::Timestamp { .. } | N::TimestampTz { .. }) =>
+            {
+                Ok(())
+            }
+            Strategy::DateShift { .. } => Err(format!(
+                "date_shift moves dates and timestamps, not a {}: use {}",
+                describe(ty),
+                Strategy::default_for(ty)
+            )),
+        }
+    }
+
+    /// What the source computes for a column masked this way.
+    fn source(&self, keys: Option<&Keys>) -> Option<SourceMask> {
+        match self {
+            Strategy::Keep => None,
+            Strategy::Constant(_) => Some(SourceMask::NullOnly),
+            Strategy::Pseudonym | Strategy::Fake(_) => Some(SourceMask::Digest),
+            Strategy::DateShift { days } => Some(SourceMask::ShiftDays {
+                days: *days,
+                key: keys.expect("checked by resolve").shift,
+            }),
+        }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Strategy::Keep => f.write_str("keep"),
+            Strategy::Constant(None) => f.write_str("constant"),
+            Strategy::Constant(Some(v)) => write!(f, "constant:{v}"),
+            Strategy::Pseudonym => f.write_str("pseudonym"),
+            Strategy::Fake(k) => write!(f, "fake:{}", k.word()),
+            Strategy::DateShift { days } => write!(f, "date_shift:{days}"),
+        }
+    }
+}
+
+fn describe(ty: &NeutralType) -> String {
+    use NeutralType as N;
+    let what = match ty {
+        N::Boolean => "boolean",
+        N::Integer { .. } => "integer",
+        N::Decimal { .. } => "decimal",
+        N::Float { .. } => "float",
+        N::Text { .. } | N::NationalText { .. } => "text",
+        N::Binary { .. } => "binary",
+        N::Date => "date",
+        N::Time { .. } => "time",
+        N::Timestamp { .. } => "timestamp",
+        N::TimestampTz { .. } => "timestamp with time zone",
+        N::Interval { .. } => "interval",
+        N::Lob {
+            lob: LobKind::Binary | LobKind::File,
+        } => "binary LOB",
+        N::Lob { .. } => "character LOB",
+        N::Json => "JSON",
+        N::Uuid => "UUID",
+        N::Xml => "XML",
+        N::Spatial { .. } => "spatial",
+        N::RowId => "row id",
+        N::Other => "other-type",
+    };
+    format!("{what} column")
+}
+
+/// What a source computes, inside its SELECT, in place of a masked column's value. NULL stays
+/// NULL in every case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceMask {
+    /// Any non-NULL text (e.g. `t`) for a value that is not NULL.
+    NullOnly,
+    /// The lowercase hex SHA-256 of the value's text in UTF-8, followed by its [`shape`]; read
+    /// as text whatever the column's type.
+    Digest,
+    /// The value plus `offset` days, never 0: with `k` the first four bytes (big-endian) of
+    /// HMAC-SHA-256(`key`, the value's text in UTF-8) modulo `2 * days`, `offset` is
+    /// `k - days + k / days` ([`shift_offset`]). Read as the column's own type.
+    ShiftDays { days: u32, key: [u8; 32] },
+}
+
+impl SourceMask {
+    /// Whether the source's reply is text rather than a value of the column's type.
+    pub fn replies_text(&self) -> bool {
+        !matches!(self, SourceMask::ShiftDays { .. })
+    }
+}
+
+/// A value's shape: ASCII lowercase letters become `a`, uppercase `A`, digits `9`; ASCII
+/// punctuation, space, tab, CR and LF stay; every other character becomes `*`. Sources compute
+/// it in SQL (PostgreSQL: `translate` and `regexp_replace`), SQLite through this function.
+pub fn shape(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'a'..='z' => 'a',
+            'A'..='Z' => 'A',
+            '0'..='9' => '9',
+            ' '..='~' | '\t' | '\n' | '\r' => c,
+            _ => '*',
+        })
+        .collect()
+}
+
+/// The characters [`shape`] maps to class markers, and their markers, for sources that
+/// compute shapes with SQL's `TRANSLATE`.
+pub const SHAPE_FROM: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+pub const SHAPE_TO: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaAAAAAAAAAAAAAAAAAAAAAAAAAA9999999999";
+
+/// HMAC's inner and outer key pads (RFC 2104) for a 32-byte key: a source that has SHA-256
+/// but no HMAC computes HMAC(key, m) as SHA-256(outer ‖ SHA-256(inner ‖ m)).
+pub fn hmac_pads(key: &[u8; 32]) -> (Vec<u8>, Vec<u8>) {
+    let mut inner = vec![0x36u8; 64];
+    let mut outer = vec![0x5cu8; 64];
+    for (i, b) in key.iter().enumerate() {
+        inner[i] ^= b;
+        outer[i] ^= b;
+    }
+    (inner, outer)
+}
+
+/// The reply of [`SourceMask::Digest`] for `text`, as a source computes it.
+pub fn digest_reply(text: &[u8]) -> String {
+    let mut out = hex(&Sha256::digest(text));
+    out.push_str(&shape(&String::from_utf8_lossy(text)));
+    out
+}
+
+/// The offset in days of [`SourceMask::ShiftDays`] for a value whose text is `text`.
+pub fn shift_offset(key: &[u8; 32], days: u32, text: &[u8]) -> i64 {
+    let mac = hmac(key, &[text]);
+    let n = u32::from_be_bytes([mac[0], mac[1], mac[2], mac[3]]) as i64;
+    let (days, k) = (days as i64, n % (2 * days as i64));
+    // 0..2N onto -N..-1 and 1..N: a shifted date is never the real one.
+    k - days + k / days
+}
+
+/// A date or timestamp written as ISO 8601 text (`2020-02-28`, `2020-02-28 10:00:00+02:00`)
+/// moved by `days`: the date part is replaced, the rest (time, zone) kept as written. Sources
+/// without date arithmetic in SQL (SQLite) shift through this.
+pub fn shift_date_text(text: &str, days: i64) -> Result<String, String> {
+    let trimmed = text.trim();
+    let (dt, _) = value::parse_datetime(trimmed)
+        .ok_or_else(|| format!("`{trimmed}` is not an ISO 8601 date or timestamp"))?;
+    let end = trimmed[1..]
+        .find(['T', ' '])
+        .map_or(trimmed.len(), |i| i + 1);
+    let shifted = add_days(dt.date, days)
+        .ok_or_else(|| format!("`{trimmed}` moved by {days} days is outside years 1 to 9999"))?;
+    Ok(format!(
+        "{:04}-{:02}-{:02}{}",
+        shifted.year,
+        shifted.month,
+        shifted.day,
+        &trimmed[end..]
+    ))
+}
+
+/// `date` plus `days` in the proleptic Gregorian calendar, within years 1 to 9999.
+pub fn add_days(date: Date, days: i64) -> Option<Date> {
+    // Days from civil and back (H. Hinnant's algorithms), on i64.
+    let (y, m, d) = (date.year as i64, date.month as i64, date.day as i64);
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let z = era * 146_097 + doe + days;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    if !(1..=9999).contains(&year) {
+        return None;
+    }
+    Date::new(year as i32, month as u8, day as u8)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes a key of any length");
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// The keys derived from `DBSUB_MASKING_KEY`: one per use, so that the key a source sees for
+/// date shifts tells nothing about pseudonyms.
+#[derive(Clone)]
+pub struct Keys {
+    pseudonym: [u8; 32],
+    shift: [u8; 32],
+}
+
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Keys(…)")
+    }
+}
+
+impl Keys {
+    /// Derives the keys from the masking key.
+    ///
+    /// Fails when the key is shorter than [`MIN_KEY_BYTES`]; the message never shows it.
+    pub fn new(master: &str) -> Result<Keys> {
+        if master.len() < MIN_KEY_BYTES {
+            bail!(
+                "{KEY_VAR} is {} bytes long; use a random secret of at least {MIN_KEY_BYTES} \
+                 bytes (e.g. the output of `openssl rand -hex 32`)",
+                master.len()
+            );
+        }
+        Ok(Keys {
+            pseudonym: hmac(master.as_bytes(), &[b"dbsub pseudonym v1"]),
+            shift: hmac(master.as_bytes(), &[b"dbsub date shift v1"]),
+        })
+    }
+
+    /// A fingerprint of the keys for an extract's resume check: it changes with the key, and
+    /// tells nothing about it.
+    pub fn fingerprint(&self) -> String {
+        hex(&hmac(&self.pseudonym, &[b"dbsub resume check"])[..8])
+    }
+}
+
+/// A stream of keyed bytes for one value: HMAC-SHA-256(key, label ‖ digest ‖ counter) blocks.
+pub struct Stream {
+    key: [u8; 32],
+    seed: Vec<u8>,
+    block: [u8; 32],
+    used: usize,
+    counter: u32,
+}
+
+impl Stream {
+    fn new(key: &[u8; 32], label: &str, digest: &[u8]) -> Stream {
+        let mut seed = Vec::with_capacity(label.len() + 1 + digest.len());
+        seed.extend_from_slice(label.as_bytes());
+        seed.push(0);
+        seed.extend_from_slice(digest);
+        Stream {
+            key: *key,
+            seed,
+            block: [0; 32],
+            used: 32,
+            counter: 0,
+        }
+    }
+
+    fn next_byte(&mut self) -> u8 {
+        if self.used == 32 {
+            self.block = hmac(&self.key, &[&self.seed, &self.counter.to_be_bytes()]);
+            self.counter += 1;
+            self.used = 0;
+        }
+        self.used += 1;
+        self.block[self.used - 1]
+    }
+
+    pub fn next_u32(&mut self) -> u32 {
+        u32::from_be_bytes([
+            self.next_byte(),
+            self.next_byte(),
+            self.next_byte(),
+            self.next_byte(),
+        ])
+    }
+
+    /// A number below `n` (n ≤ 2^16), without modulo bias worth measuring.
+    pub fn below(&mut self, n: u32) -> u32 {
+        self.next_u32() % n
+    }
+}
+
+/// The `[masking]` section of a plan file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaskingPlan {
+    /// Classification files (spreadsheet or CSV), relative to the plan file.
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub classification: Vec<PathBuf>,
+    /// The strategy for a classified column whose classification names none: `auto` (by
+    /// type, the default) or a strategy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Per column (`TABLE.COLUMN` or `SCHEMA.TABLE.COLUMN`): a strategy, or `keep`. Overrides
+    /// the classification.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub columns: BTreeMap<String, String>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(PathBuf),
+        Many(Vec<PathBuf>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(p) => vec![p],
+        OneOrMany::Many(v) => v,
+    })
+}
+
+impl MaskingPlan {
+    /// Makes relative classification paths relative to `dir` (the plan file's folder).
+    pub fn rebase(&mut self, dir: &Path) {
+        for p in &mut self.classification {
+            if p.is_relative() {
+                *p = dir.join(&*p);
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == MaskingPlan::default()
+    }
+}
+
+/// A masked column of a subset table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MaskedColumn {
+    pub column: String,
+    pub strategy: Strategy,
+    /// The column (`SCHEMA.TABLE.COLUMN`) whose rule this one follows through foreign keys.
+    pub follows: Option<String>,
+    /// Where the rule comes from (file and row, or the plan).
+    pub origin: String,
+    /// A key column's pseudonym, computed by dbsub from the value the closure reads anyway,
+    /// with a keyed permutation that keeps distinct keys distinct ([`key_pseudonym`]).
+    pub by_dbsub: bool,
+}
+
+/// The masking of a subset: per table of the scope, its masked columns.
+#[derive(Clone, Debug, Default)]
+pub struct Masking {
+    /// Parallel to [`Scope::tables`].
+    pub tables: Vec<Vec<MaskedColumn>>,
+    /// Classification lines that name no table or column of the source.
+    pub unknown: Vec<String>,
+    keys: Option<Keys>,
+}
+
+/// One statement about one column: from a classification line or the plan.
+struct Said {
+    table: String,
+    column: String,
+    /// `None`: masked by the default strategy.
+    strategy: Option<Strategy>,
+    /// From the plan's `columns` (a forced rule), not a classification.
+    forced: bool,
+    origin: String,
+}
+
+/// A column of the catalog: its table's key and its name as the catalog spells it.
+type ColumnId = (ObjectKey, String);
+
+impl Masking {
+    /// Whether any column is masked.
+    pub fn is_empty(&self) -> bool {
+        self.tables.iter().all(Vec::is_empty)
+    }
+
+    /// The masked columns of scope table `i`.
+    pub fn table(&self, i: usize) -> &[MaskedColumn] {
+        self.tables.get(i).map_or(&[], Vec::as_slice)
+    }
+
+    /// A fingerprint of the rules and the key, for resuming an interrupted extract.
+    pub fn fingerprint(&self) -> String {
+        let rules: Vec<Vec<String>> = self
+            .tables
+            .iter()
+            .map(|t| {
+                t.iter()
+                    .map(|m| format!("{}={}", m.column, m.strategy))
+                    .collect()
+            })
+            .collect();
+        format!(
+            "{rules:?}/{}",
+            self.keys.as_ref().map_or(String::new(), Keys::fingerprint)
+        )
+    }
+
+    /// The masks of `columns` (the archived columns of scope table `i`, in order): `None`
+    /// for a column that is not masked.
+    pub fn column_masks(&self, i: usize, columns: &[&Column]) -> Vec<Option<ColumnMask>> {
+        columns
+            .iter()
+            .map(|c| {
+                self.table(i)
+                    .iter()
+                    .find(|m| m.column == c.name)
+                    .map(|m| ColumnMask::new(m, c, self.keys.as_ref()))
+            })
+            .collect()
+    }
+}
+
+/// Resolves what to mask in the tables of `scope`: the plan's `[masking]` section, its
+/// classification files and `extra` ones (`--classification`), with `key` the masking key when
+/// one is set. `schema` is the schema of names given without one.
+///
+/// Fails before anything is read when a file is unreadable, a strategy is unknown or does not
+/// fit its column's type, two columns joined by a foreign key are given different rules (or
+/// one is forced to `keep`), a key column is given a strategy that cannot keep it unique, or a
+/// keyed strategy is asked for without the key. Lines naming unknown tables or columns are
+/// listed in [`Masking::unknown`].
+pub fn resolve(
+    catalog: &Catalog,
+    scope: &Scope,
+    plan: Option<&MaskingPlan>,
+    extra: &[PathBuf],
+    schema: Option<&str>,
+    key: Option<&str>,
+) -> Result<Masking> {
+    let default = match plan.and_then(|p| p.default.as_deref()) {
+        None | Some("auto") => None,
+        Some(text) => Some(
+            Strategy::parse(text).map_err(|e| anyhow!("[masking] default = \"{text}\": {e}"))?,
+        ),
+    };
+    let mut said: Vec<Said> = Vec::new();
+    let files = plan
+        .map(|p| p.classification.as_slice())
+        .unwrap_or(&[])
+        .iter()
+        .chain(extra);
+    for file in files {
+        for entry in classification::read(file)? {
+            let strategy = match (&entry.strategy, entry.masked()) {
+                (_, false) => Some(Strategy::Keep),
+                (None, true) => None,
+                (Some(text), true) => {
+                    Some(Strategy::parse(text).map_err(|e| anyhow!("{}: {e}", entry.origin))?)
+                }
+            };
+            said.push(Said {
+                table: entry.table,
+                column: entry.column,
+                strategy,
+                forced: false,
+                origin: entry.origin,
+            });
+        }
+    }
+    for (name, text) in plan.map(|p| &p.columns).into_iter().flatten() {
+        let origin = format!("[masking.columns] \"{name}\"");
+        let Some((table, column)) = name.rsplit_once('.') else {
+            bail!("{origin}: name the column as TABLE.COLUMN or SCHEMA.TABLE.COLUMN");
+        };
+        said.push(Said {
+            table: table.to_string(),
+            column: column.to_string(),
+            strategy: Some(Strategy::parse(text).map_err(|e| anyhow!("{origin}: {e}"))?),
+            forced: true,
+            origin,
+        });
+    }
+
+    // Each statement on a column of the catalog; the plan's win over the classification's,
+    // and among classification lines a mask wins over `public`.
+    let keys: Vec<ObjectKey> = catalog.object_keys();
+    let mut unknown = Vec::new();
+    let mut decided: HashMap<ColumnId, Said> = HashMap::new();
+    for s in said {
+        let query = ObjectQuery {
+            name: s.table.clone(),
+            schema: if s.table.contains('.') {
+                None
+            } else {
+                schema.map(str::to_string)
+            },
+            kind: Some(ObjectKind::Table),
+        };
+        let table = match lookup::find(&keys, &query) {
+            Ok(k) => catalog
+                .table(&k.schema, &k.name)
+                .expect("found a table key"),
+            Err(e) => {
+                unknown.push(format!("{}: table {}: {e}", s.origin, s.table));
+                continue;
+            }
+        };
+        let Some(column) = find_column(table, &s.column) else {
+            unknown.push(format!(
+                "{}: {}.{} has no column {}",
+                s.origin, table.schema, table.name, s.column
+            ));
+            continue;
+        };
+        let id = (table.key(), column.name.clone());
+        let replace = match decided.get(&id) {
+            None => true,
+            Some(old) => {
+                (s.forced && !old.forced)
+                    || (s.forced == old.forced
+                        && old.strategy == Some(Strategy::Keep)
+                        && s.strategy != Some(Strategy::Keep))
+            }
+        };
+        if replace {
+            decided.insert(id, s);
+        }
+    }
+
+    // Columns joined by the subset's foreign keys form groups masked alike.
+    let mut groups = Groups::default();
+    for e in &scope.edges {
+        let (child, parent) = (&scope.tables[e.child].table, &scope.tables[e.parent].table);
+        for (c, p) in e.foreign_key.columns.iter().zip(&e.foreign_key.ref_columns) {
+            groups.join((child.key(), c.to_string()), (parent.key(), p.to_string()));
+        }
+    }
+    let in_scope: HashSet<ObjectKey> = scope.tables.iter().map(|t| t.table.key()).collect();
+    let mut rules: HashMap<ColumnId, MaskedColumn> = HashMap::new();
+    let mut members_of: BTreeMap<ColumnId, Vec<ColumnId>> = BTreeMap::new();
+    for id in decided.keys().filter(|(t, _)| in_scope.contains(t)) {
+        members_of.insert(id.clone(), groups.members(id));
+    }
+    let mut done: HashSet<ColumnId> = HashSet::new();
+    for (id, members) in &members_of {
+        if done.contains(id) {
+            continue;
+        }
+        done.extend(members.iter().cloned());
+        // The masked members and their rules.
+        let masked: Vec<(&ColumnId, &Said)> = members
+            .iter()
+            .filter_map(|m| decided.get(m).map(|s| (m, s)))
+            .filter(|(_, s)| s.strategy != Some(Strategy::Keep))
+            .collect();
+        let Some(&(first, first_said)) = masked.first() else {
+            continue;
+        };
+        let type_of = |m: &ColumnId| -> &Column {
+            let t = catalog
+                .table(&m.0.schema, &m.0.name)
+                .expect("a scope table");
+            t.column(&m.1).expect("a column of the table")
+        };
+        let strategy_of = |m: &ColumnId, s: &Said| -> Strategy {
+            s.strategy
+                .clone()
+                .or_else(|| default.clone())
+                .unwrap_or_else(|| Strategy::default_for(&type_of(m).neutral_type))
+        };
+        let strategy = strategy_of(first, first_said);
+        for &(m, s) in &masked[1..] {
+            let other = strategy_of(m, s);
+            if other != strategy {
+                bail!(
+                    "{} ({strategy}, {}) and {} ({other}, {}) are joined by foreign keys, so \
+                     they must be masked alike: give them the same strategy",
+                    column_name(first),
+                    first_said.origin,
+                    column_name(m),
+                    s.origin
+                );
+            }
+        }
+        if let Some((m, s)) = members
+            .iter()
+            .filter_map(|m| decided.get(m).map(|s| (m, s)))
+            .find(|(_, s)| s.forced && s.strategy == Some(Strategy::Keep))
+        {
+            bail!(
+                "{} is forced to keep ({}) but is joined by foreign keys to {}, which is masked \
+                 ({}): keys that join must be masked alike; drop the keep or the mask",
+                column_name(m),
+                s.origin,
+                column_name(first),
+                first_said.origin
+            );
+        }
+        let is_key = members.len() > 1 || members.iter().any(|m| in_unique_key(catalog, m));
+        // Keys the closure follows (foreign-key groups, primary keys) are read by dbsub anyway:
+        // their pseudonyms are computed there, as a permutation, so that no two collide.
+        let by_dbsub = strategy == Strategy::Pseudonym
+            && (members.len() > 1 || members.iter().any(|m| in_primary_key(catalog, m)));
+        for m in members.iter().filter(|(t, _)| in_scope.contains(t)) {
+            let column = type_of(m);
+            if let Err(why) = strategy.fits(&column.neutral_type) {
+                bail!("cannot mask {} with {strategy}: {why}", column_name(m));
+            }
+            if is_key && matches!(strategy, Strategy::Constant(_) | Strategy::Fake(_)) {
+                bail!(
+                    "cannot mask {} with {strategy}: it is a key column (or joined to one by \
+                     foreign keys), and {strategy} would make different keys equal; use \
+                     pseudonym",
+                    column_name(m)
+                );
+            }
+            let own = decided
+                .get(m)
+                .filter(|s| s.strategy != Some(Strategy::Keep));
+            rules.insert(
+                m.clone(),
+                MaskedColumn {
+                    column: m.1.clone(),
+                    strategy: strategy.clone(),
+                    follows: match own {
+                        Some(_) => None,
+                        None => Some(column_name(first)),
+                    },
+                    origin: own.map_or(first_said.origin.clone(), |s| s.origin.clone()),
+                    by_dbsub,
+                },
+            );
+        }
+    }
+
+    let keyed = rules.values().any(|m| m.strategy.keyed());
+    let keys = match key {
+        Some(k) => Some(Keys::new(k)?),
+        None if keyed => {
+            let example = rules
+                .iter()
+                .find(|(_, m)| m.strategy.keyed())
+                .map(|(id, m)| format!("{} ({})", column_name(id), m.strategy))
+                .unwrap_or_default();
+            bail!(
+                "{KEY_VAR} is not set, and masking {example} needs it: set it in the \
+                 environment or .env to a random secret of at least {MIN_KEY_BYTES} bytes \
+                 (e.g. `openssl rand -hex 32`), the same for every extract whose pseudonyms \
+                 must agree; or use the constant strategy"
+            );
+        }
+        None => None,
+    };
+    let tables = scope
+        .tables
+        .iter()
+        .map(|st| {
+            let mut masked: Vec<MaskedColumn> = st
+                .table
+                .columns
+                .iter()
+                .filter_map(|c| rules.get(&(st.table.key(), c.name.clone())).cloned())
+                .collect();
+            masked.sort_by_key(|m| st.table.columns.iter().position(|c| c.name == m.column));
+            masked
+        })
+        .collect();
+    Ok(Masking {
+        tables,
+        unknown,
+        keys,
+    })
+}
+
+/// A column by name: exactly, else ignoring ASCII case when that is unambiguous.
+fn find_column<'a>(table: &'a Table, name: &str) -> Option<&'a Column> {
+    let name = name.trim();
+    table.column(name).or_else(|| {
+        let mut found = table
+            .columns
+            .iter()
+            .filter(|c| c.name.eq_ignore_ascii_case(name));
+        match (found.next(), found.next()) {
+            (Some(c), None) => Some(c),
+            _ => None,
+        }
+    })
+}
+
+fn column_name(id: &ColumnId) -> String {
+    format!("{}.{}.{}", id.0.schema, id.0.name, id.1)
+}
+
+/// Whether the column is part of its table's primary key.
+fn in_primary_key(catalog: &Catalog, id: &ColumnId) -> bool {
+    catalog
+        .table(&id.0.schema, &id.0.name)
+        .and_then(|t| t.primary_key.as_ref())
+        .is_some_and(|k| k.columns.contains(&id.1))
+}
+
+/// Whether the column is part of its table's primary key or a unique key.
+fn in_unique_key(catalog: &Catalog, id: &ColumnId) -> bool {
+    catalog.table(&id.0.schema, &id.0.name).is_some_and(|t| {
+        t.primary_key
+            .iter()
+            .chain(&t.unique_keys)
+            .any(|k| k.columns.contains(&id.1))
+    })
+}
+
+/// Union-find over columns.
+#[derive(Default)]
+struct Groups {
+    parent: HashMap<ColumnId, ColumnId>,
+}
+
+impl Groups {
+    fn root(&self, id: &ColumnId) -> ColumnId {
+        let mut at = id.clone();
+        while let Some(p) = self.parent.get(&at) {
+            if *p == at {
+                break;
+            }
+            at = p.clone();
+        }
+        at
+    }
+
+    fn join(&mut self, a: ColumnId, b: ColumnId) {
+        let (ra, rb) = (self.root(&a), self.root(&b));
+        if ra != rb {
+            self.parent.insert(ra, rb);
+        }
+    }
+
+    /// Every column of `id`'s group, `id` included, in a stable order.
+    fn members(&self, id: &ColumnId) -> Vec<ColumnId> {
+        let root = self.root(id);
+        let mut all: Vec<ColumnId> = self
+            .parent
+            .keys()
+            .filter(|k| self.root(k) == root)
+            .cloned()
+            .collect();
+        if !all.contains(id) {
+            all.push(id.clone());
+        }
+        all.sort();
+        all
+    }
+}
+
+/// How one column of a read is masked: what the source computes and how its reply becomes
+/// the archived value.
+#[derive(Clone, Debug)]
+pub struct ColumnMask {
+    /// What the source computes; `None`: the value itself (a key masked by dbsub).
+    pub source: Option<SourceMask>,
+    strategy: Strategy,
+    by_dbsub: bool,
+    ty: NeutralType,
+    column: String,
+    constant: Option<Value<'static>>,
+    keys: Option<Keys>,
+}
+
+impl ColumnMask {
+    fn new(masked: &MaskedColumn, column: &Column, keys: Option<&Keys>) -> ColumnMask {
+        let strategy = &masked.strategy;
+        let constant = match strategy {
+            Strategy::Constant(None) => constant_for(&column.neutral_type).ok(),
+            Strategy::Constant(Some(t)) => constant_from_text(t, &column.neutral_type).ok(),
+            _ => None,
+        };
+        ColumnMask {
+            source: if masked.by_dbsub {
+                None
+            } else {
+                strategy.source(keys)
+            },
+            strategy: strategy.clone(),
+            by_dbsub: masked.by_dbsub,
+            ty: column.neutral_type.clone(),
+            column: column.name.clone(),
+            constant,
+            keys: keys.cloned(),
+        }
+    }
+
+    /// The archived value for the source's `reply`.
+    ///
+    /// Fails when the reply is not what the source was asked for, or when a pseudonym of a
+    /// number does not parse (a value that is not written as plain digits).
+    pub fn finish<'a>(&self, reply: Value<'a>) -> Result<Value<'a>> {
+        if reply == Value::Null {
+            return Ok(Value::Null);
+        }
+        if self.by_dbsub {
+            let key = &self.keys.as_ref().expect("checked by resolve").pseudonym;
+            let text = match &reply {
+                Value::Text(t) | Value::Decimal(t) => t.to_string(),
+                Value::Int(i) => i.to_string(),
+                _ => bail!(
+                    "column {}: a key of this type has no pseudonym",
+                    self.column
+                ),
+            };
+            let numeric = matches!(
+                self.ty,
+                NeutralType::Integer { .. } | NeutralType::Decimal { .. }
+            );
+            return self.typed(key_pseudonym(key, &text, numeric));
+        }
+        match &self.strategy {
+            Strategy::Keep | Strategy::DateShift { .. } => Ok(reply),
+            Strategy::Constant(_) => Ok(self.constant.clone().expect("checked by fits")),
+            Strategy::Pseudonym | Strategy::Fake(_) => {
+                let Value::Text(text) = &reply else {
+                    bail!("column {}: the source's reply is not text", self.column);
+                };
+                let (digest, shape) = match (text.get(..DIGEST_HEX), text.get(DIGEST_HEX..)) {
+                    (Some(d), Some(s)) if d.bytes().all(|b| b.is_ascii_hexdigit()) => (d, s),
+                    _ => bail!(
+                        "column {}: the source's reply is not a digest and a shape",
+                        self.column
+                    ),
+                };
+                let key = &self.keys.as_ref().expect("checked by resolve").pseudonym;
+                match &self.strategy {
+                    Strategy::Fake(kind) => {
+                        let mut stream = Stream::new(key, kind.word(), digest.as_bytes());
+                        let fake = fake::fake(*kind, &mut stream, shape);
+                        Ok(Value::Text(truncate(fake, &self.ty).into()))
+                    }
+                    _ => {
+                        let mut stream = Stream::new(key, "pseudonym", digest.as_bytes());
+                        self.pseudonym(&mut stream, shape)
+                    }
+                }
+            }
+        }
+    }
+
+    fn pseudonym<'a>(&self, stream: &mut Stream, shape: &str) -> Result<Value<'a>> {
+        use NeutralType as N;
+        let numeric = matches!(self.ty, N::Integer { .. } | N::Decimal { .. });
+        let mut out = String::with_capacity(shape.len());
+        let mut previous: Option<char> = None;
+        let mut chars = shape.chars().peekable();
+        while let Some(c) = chars.next() {
+            let next = match c {
+                'a' | '*' => char::from(b'a' + stream.below(26) as u8),
+                'A' => char::from(b'A' + stream.below(26) as u8),
+                '9' => {
+                    // A number's leading digit stays non-zero, so it keeps its length.
+                    let leading = numeric
+                        && !previous.is_some_and(|p| p.is_ascii_digit())
+                        && chars.peek() == Some(&'9');
+                    if leading {
+                        char::from(b'1' + stream.below(9) as u8)
+                    } else {
+                        char::from(b'0' + stream.below(10) as u8)
+                    }
+                }
+                other => other,
+            };
+            out.push(next);
+            previous = Some(next);
+        }
+        self.typed(out)
+    }
+
+    /// A pseudonym's text as a value of the column's type.
+    fn typed<'a>(&self, out: String) -> Result<Value<'a>> {
+        use NeutralType as N;
+        let bad = || {
+            anyhow!(
+                "column {}: a value is not written as plain digits, so it has no pseudonym \
+                 of its type; mask the column with constant",
+                self.column
+            )
+        };
+        match self.ty {
+            N::Integer { bits } => {
+                let mut n: i64 = out.parse().map_err(|_| bad())?;
+                // Beyond a narrow integer's range: fold back into it.
+                let max = if bits >= 64 {
+                    i64::MAX
+                } else {
+                    (1i64 << (bits - 1)) - 1
+                };
+                if n > max || n < -max {
+                    n %= max;
+                }
+                Ok(Value::Int(n))
+            }
+            N::Decimal { .. } => Ok(Value::Decimal(
+                value::canonical_decimal(&out)
+                    .ok_or_else(bad)?
+                    .into_owned()
+                    .into(),
+            )),
+            _ => Ok(Value::Text(out.into())),
+        }
+    }
+}
+
+/// A key's pseudonym: a keyed permutation of the strings of `text`'s shape, so that distinct
+/// keys keep distinct pseudonyms of the same length and character classes. ASCII letters and
+/// digits are replaced (a number's leading digit stays non-zero when `numeric`); every other
+/// character is kept. The permutation is a ten-round Feistel network over the two halves of
+/// the replaceable positions, each round adding keyed pseudo-random symbols to one half from
+/// the other (mixed radix 9, 10 or 26 per position), tweaked by the shape; a single position is
+/// mapped through a keyed shuffle of its alphabet.
+pub fn key_pseudonym(key: &[u8; 32], text: &str, numeric: bool) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    // (position, radix, symbol, first symbol's character)
+    let mut slots: Vec<(usize, u32, u32, u8)> = Vec::new();
+    for i in 0..chars.len() {
+        let c = chars[i];
+        let leading = numeric
+            && c.is_ascii_digit()
+            && (i == 0 || !chars[i - 1].is_ascii_digit())
+            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+        let slot = match c {
+            '1'..='9' if leading => (9, c as u32 - '1' as u32, b'1'),
+            '0'..='9' => (10, c as u32 - '0' as u32, b'0'),
+            'a'..='z' => (26, c as u32 - 'a' as u32, b'a'),
+            'A'..='Z' => (26, c as u32 - 'A' as u32, b'A'),
+            _ => continue,
+        };
+        slots.push((i, slot.0, slot.1, slot.2));
+    }
+    let tweak = shape(text);
+    match slots.len() {
+        0 => {}
+        1 => {
+            let (_, radix, symbol, _) = &mut slots[0];
+            let mut stream = Stream::new(key, "key pseudonym 1", tweak.as_bytes());
+            let mut alphabet: Vec<u32> = (0..*radix).collect();
+            for j in (1..alphabet.len()).rev() {
+                alphabet.swap(j, stream.below(j as u32 + 1) as usize);
+            }
+            *symbol = alphabet[*symbol as usize];
+        }
+        n => {
+            let half = n / 2;
+            let mut seed = tweak.into_bytes();
+            let tweak_len = seed.len();
+            for round in 0..10u8 {
+                let (from, to) = if round % 2 == 0 {
+                    (half..n, 0..half)
+                } else {
+                    (0..half, half..n)
+                };
+                seed.truncate(tweak_len);
+                seed.push(round);
+                seed.extend(slots[from].iter().map(|s| s.2 as u8));
+                let mut stream = Stream::new(key, "key pseudonym", &seed);
+                for slot in &mut slots[to] {
+                    slot.2 = (slot.2 + stream.below(slot.1)) % slot.1;
+                }
+            }
+        }
+    }
+    for (i, _, symbol, first) in slots {
+        chars[i] = char::from(first + symbol as u8);
+    }
+    chars.into_iter().collect()
+}
+
+/// `text` cut to the length of a column of type `ty` (characters, or bytes for byte
+/// semantics), at a character boundary.
+fn truncate(mut text: String, ty: &NeutralType) -> String {
+    use crate::catalog::LengthSemantics;
+    let (length, bytes) = match ty {
+        NeutralType::Text {
+            length: Some(n),
+            semantics,
+            ..
+        } => (*n as usize, *semantics == LengthSemantics::Byte),
+        NeutralType::NationalText {
+            length: Some(n), ..
+        } => (*n as usize, false),
+        _ => return text,
+    };
+    let cut = if bytes {
+        let mut end = length.min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        end
+    } else {
+        text.char_indices()
+            .nth(length)
+            .map_or(text.len(), |(i, _)| i)
+    };
+    text.truncate(cut);
+    text
+}
+
+/// The `constant` strategy's value for a column of type `ty`.
+fn constant_for(ty: &NeutralType) -> Result<Value<'static>, String> {
+    use NeutralType as N;
+    let epoch = Date::new(1970, 1, 1).expect("a date");
+    let midnight = Time::new(0, 0, 0, 0).expect("a time");
+    Ok(match ty {
+        N::Boolean => Value::Bool(false),
+        N::Integer { .. } => Value::Int(0),
+        N::Decimal { .. } => Value::Decimal("0".into()),
+        N::Float { .. } => Value::Float(0.0),
+        N::Text { .. } | N::NationalText { .. } => {
+            Value::Text(truncate("MASKED".to_string(), ty).into())
+        }
+        N::Lob {
+            lob: LobKind::Character | LobKind::National,
+        } => Value::Text("MASKED".into()),
+        N::Lob { .. } => Value::Bytes(Vec::new().into()),
+        N::Binary {
+            fixed: true,
+            length,
+        } => Value::Bytes(vec![0u8; length.unwrap_or(0) as usize].into()),
+        N::Binary { .. } => Value::Bytes(Vec::new().into()),
+        N::Date => Value::Date(epoch),
+        N::Time { .. } => Value::Time(midnight),
+        N::Timestamp { .. } => Value::Timestamp(DateTime {
+            date: epoch,
+            time: midnight,
+        }),
+        N::TimestampTz { .. } => Value::TimestampTz(
+            DateTime {
+                date: epoch,
+                time: midnight,
+            },
+            0,
+        ),
+        N::Interval { .. } => Value::Interval(Interval {
+            months: 0,
+            days: 0,
+            nanos: 0,
+        }),
+        N::Json => Value::Text("{}".into()),
+        N::Xml => Value::Text("<masked/>".into()),
+        N::Uuid => Value::Text("00000000-0000-0000-0000-000000000000".into()),
+        N::Spatial { .. } | N::RowId | N::Other => {
+            return Err(format!(
+                "dbsub has no constant for a {}: give one with constant:VALUE, or leave the \
+                 column out of the extract",
+                describe(ty)
+            ));
+        }
+    })
+}
+
+/// A `constant:TEXT` value for a column of type `ty`, read as the archive writes that type.
+fn constant_from_text(text: &str, ty: &NeutralType) -> Result<Value<'static>, String> {
+    let v = value::decode(text.as_bytes(), true, ty)
+        .map_err(|e| format!("constant:{text} is not a value of the column's type: {e}"))?;
+    value::fits(&v, ty).map_err(|e| format!("constant:{text} does not fit the column: {e}"))?;
+    Ok(v.into_owned())
+}
+
+#[cfg(test)]
+mod tests;
