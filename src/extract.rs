@@ -21,6 +21,7 @@ use crate::archive::manifest::{
     self, ColumnEntry, CycleKey, MANIFEST, Manifest, MaskedColumn, PartEntry, TableEntry,
 };
 use crate::archive::part::TableWriter;
+use crate::archive::read::recycle;
 use crate::archive::store::Store;
 use crate::archive::value::Value;
 use crate::catalog::{Catalog, Column, ObjectKey, Table, snapshot};
@@ -650,24 +651,25 @@ impl Ctx<'_> {
             Vec::new()
         };
         let mut unique = MaskedKeys::new(table, &columns, self.masking.table(job.index));
-        let mut masked_row: Vec<Value<'static>> = Vec::new();
+        // The masked row's vector is kept across rows (borrowed values, no copies of the
+        // columns that are not masked).
+        let mut spare: Vec<Value<'static>> = Vec::new();
         let mut written = 0u64;
         let mut each = |values: &[Value<'_>]| -> Result<()> {
+            let mut masked: Vec<Value<'_>> = recycle(std::mem::take(&mut spare));
             let values = if source_masks.is_empty() {
                 values
             } else {
-                masked_row.clear();
                 for (value, mask) in values.iter().zip(&column_masks) {
-                    masked_row.push(match mask {
-                        None => value.clone().into_owned(),
+                    masked.push(match mask {
+                        None => value.clone(),
                         Some(m) => m
                             .finish(value.clone())
-                            .with_context(|| format!("cannot mask {name}"))?
-                            .into_owned(),
+                            .with_context(|| format!("cannot mask {name}"))?,
                     });
                 }
-                unique.check(&masked_row, &name)?;
-                &masked_row[..]
+                unique.check(&masked, &name)?;
+                &masked[..]
             };
             if let Some(part) = writer.write_row(values)? {
                 bytes_done += part.bytes;
@@ -678,6 +680,7 @@ impl Ctx<'_> {
             if written.is_multiple_of(4096) {
                 bar.inc(4096);
             }
+            spare = recycle(masked);
             Ok(())
         };
         let identity = &job.selected.identity;

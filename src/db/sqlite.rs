@@ -1799,13 +1799,14 @@ fn mask_text(raw: ValueRef<'_>) -> Option<Vec<u8>> {
     match raw {
         ValueRef::Null => None,
         ValueRef::Integer(i) => Some(i.to_string().into_bytes()),
-        ValueRef::Real(f) => Some(
-            crate::archive::value::decimal_from_f64(f)
-                .unwrap_or_else(|| f.to_string())
-                .into_bytes(),
-        ),
+        ValueRef::Real(f) => Some(real_text(f).into_bytes()),
         ValueRef::Text(t) | ValueRef::Blob(t) => Some(t.to_vec()),
     }
+}
+
+/// A REAL's text in a character column (and for masking): its exact decimal digits.
+fn real_text(f: f64) -> String {
+    crate::archive::value::decimal_from_f64(f).unwrap_or_else(|| f.to_string())
 }
 
 /// How a SQLite value becomes an archive value, by the column's neutral type.
@@ -1879,9 +1880,7 @@ impl Conv {
             (Conv::Float, ValueRef::Integer(i)) => Value::Int(i),
             (Conv::Text, ValueRef::Text(t)) => Value::Text(Cow::Borrowed(text(t)?)),
             (Conv::Text, ValueRef::Integer(i)) => Value::Text(Cow::Owned(i.to_string())),
-            (Conv::Text, ValueRef::Real(f)) => Value::Text(Cow::Owned(
-                v::decimal_from_f64(f).unwrap_or_else(|| f.to_string()),
-            )),
+            (Conv::Text, ValueRef::Real(f)) => Value::Text(Cow::Owned(real_text(f))),
             (Conv::Text, ValueRef::Blob(b)) => Value::Text(Cow::Borrowed(
                 std::str::from_utf8(b)
                     .map_err(|_| "binary bytes in a character column".to_string())?,
