@@ -37,10 +37,14 @@ pub enum ObjectKind {
     TypeBody,
     #[serde(rename = "SYNONYM")]
     Synonym,
+    /// Any kind the model does not describe (Java classes, libraries, directories, jobs,
+    /// dimensions, …): kept so that the walk sees it, never created ([`OtherObject`]).
+    #[serde(rename = "OTHER")]
+    Other,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 13] = [
+    pub const ALL: [ObjectKind; 14] = [
         ObjectKind::Table,
         ObjectKind::View,
         ObjectKind::MaterializedView,
@@ -54,6 +58,7 @@ impl ObjectKind {
         ObjectKind::Type,
         ObjectKind::TypeBody,
         ObjectKind::Synonym,
+        ObjectKind::Other,
     ];
 
     /// The word users and Oracle use for this kind, e.g. `PACKAGE BODY`.
@@ -72,6 +77,7 @@ impl ObjectKind {
             ObjectKind::Type => "TYPE",
             ObjectKind::TypeBody => "TYPE BODY",
             ObjectKind::Synonym => "SYNONYM",
+            ObjectKind::Other => "OTHER",
         }
     }
 
@@ -506,6 +512,22 @@ impl Synonym {
     }
 }
 
+/// An object of a kind the model does not describe, e.g. a `JAVA CLASS` or a `LIBRARY`: the
+/// dependency walk keeps it, migrations list it as not created.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct OtherObject {
+    pub schema: String,
+    pub name: String,
+    /// The database's word for its kind, e.g. Oracle's `ALL_OBJECTS.OBJECT_TYPE`.
+    pub object_type: String,
+}
+
+impl OtherObject {
+    pub fn key(&self) -> ObjectKey {
+        ObjectKey::new(&self.schema, &self.name, ObjectKind::Other)
+    }
+}
+
 /// `from` needs `to`: a view reads a table, a package body calls a function, a trigger writes
 /// an audit table. Foreign keys and trigger-on-table are not listed here; the graph derives
 /// them from tables and triggers.
@@ -556,6 +578,9 @@ pub struct Catalog {
     pub dependencies: Vec<Dependency>,
     #[serde(default)]
     pub grants: Vec<Grant>,
+    /// Objects of kinds the model does not describe.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<OtherObject>,
 }
 
 impl Catalog {
@@ -580,6 +605,7 @@ impl Catalog {
         keys.extend(self.triggers.iter().map(Trigger::key));
         keys.extend(self.routines.iter().map(Routine::key));
         keys.extend(self.synonyms.iter().map(Synonym::key));
+        keys.extend(self.others.iter().map(OtherObject::key));
         keys
     }
 
@@ -602,6 +628,7 @@ impl Catalog {
         self.triggers.retain(|t| keep(&t.schema));
         self.routines.retain(|r| keep(&r.schema));
         self.synonyms.retain(|s| keep(&s.schema));
+        self.others.retain(|o| keep(&o.schema));
         self.dependencies.retain(|d| keep(&d.from.schema));
         self.grants.retain(|g| keep(&g.object.schema));
     }
@@ -622,6 +649,8 @@ impl Catalog {
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
         self.routines.sort_by_key(Routine::key);
         self.synonyms
+            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        self.others
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
         self.dependencies.sort();
         self.dependencies.dedup();

@@ -1,9 +1,10 @@
 //! Oracle: the users' real database — source, structural database and local test database.
 //!
-//! This build has the DDL dialect (names, types, defaults, statement splitting as Flyway's
-//! Oracle parser does it) and the migration target. The catalog reader, row source and sink
-//! come with the Oracle backend issue. Connections go through the `oracle` crate (ODPI-C), which
-//! needs Oracle Instant Client at run time.
+//! This file has the DDL dialect (names, types, defaults, statement splitting as Flyway's
+//! Oracle parser does it), the client and connection handling and the migration target;
+//! [`catalog`] reads the dictionary, [`rows`] is the row source, [`sink`] the row sink.
+//! Connections go through the `oracle` crate (ODPI-C), which needs Oracle Instant Client at run
+//! time ([`init_client`]).
 
 use anyhow::{Context, Result, anyhow, bail};
 
@@ -367,15 +368,61 @@ fn connect_parts(url: &DbUrl) -> Result<(String, String, String)> {
     Ok((user, password, format!("//{host}:{port}/{service}")))
 }
 
-/// Explains the driver errors users meet first: no Instant Client, no listener, bad login.
+/// The setting that names the folder holding Oracle Instant Client (ODPI-C's
+/// `oracle_client_lib_dir`); when unset, the client is searched where the system looks for
+/// shared libraries (`LD_LIBRARY_PATH`, `ldconfig`; `PATH` on Windows).
+pub const CLIENT_LIB_DIR_VAR: &str = "DBSUB_ORACLE_CLIENT_LIB_DIR";
+
+/// The two ways out when Oracle Instant Client cannot be loaded.
+const CLIENT_REMEDY: &str = "Either install Oracle Instant Client (Basic or Basic Light, 19c or \
+     later) and set DBSUB_ORACLE_CLIENT_LIB_DIR to its folder (or put it on LD_LIBRARY_PATH), or \
+     run dbsub in its container, which has the client: `docker compose run --rm dbsub …` \
+     (docs/oracle.md)";
+
+/// Loads Oracle's client library, once per process, from [`CLIENT_LIB_DIR_VAR`] when set.
+/// Returns the client's version.
+///
+/// Fails with what is missing and the two remedies when the library cannot be loaded
+/// (DPI-1047).
+pub fn init_client() -> Result<oracle::Version> {
+    let mut params = oracle::InitParams::new();
+    if let Some(dir) = std::env::var_os(CLIENT_LIB_DIR_VAR).filter(|d| !d.is_empty()) {
+        params
+            .oracle_client_lib_dir(dir)
+            .map_err(|e| anyhow!("{CLIENT_LIB_DIR_VAR} is not a usable folder name: {e}"))?;
+    }
+    params.init().map_err(|e| client_error(&e))?;
+    oracle::Version::client().map_err(|e| client_error(&e))
+}
+
+/// The message for a client library that cannot be loaded (or any other initialisation error).
+fn client_error(e: &oracle::Error) -> anyhow::Error {
+    let message = e.to_string();
+    if message.contains("DPI-1047") {
+        let folder = match std::env::var(CLIENT_LIB_DIR_VAR) {
+            Ok(dir) if !dir.is_empty() => format!(" in {dir} ({CLIENT_LIB_DIR_VAR})"),
+            _ => String::new(),
+        };
+        // ODPI-C's own text ends with the reason the loader gave (file not found, wrong
+        // architecture): kept on a line of its own.
+        let reason = message
+            .split_once("DPI-1047:")
+            .map_or(message.as_str(), |(_, r)| r)
+            .trim();
+        anyhow!(
+            "Oracle Instant Client was not found{folder} (DPI-1047): dbsub needs its library \
+             (libclntsh) to talk to Oracle. {CLIENT_REMEDY}.\n  loader said: {reason}"
+        )
+    } else {
+        anyhow!("Oracle Instant Client could not be initialised: {message}. {CLIENT_REMEDY}")
+    }
+}
+
+/// Explains the driver errors users meet first: no listener, bad login, no privilege.
 fn explain(url: &DbUrl, e: &oracle::Error) -> anyhow::Error {
     let message = e.to_string();
     if message.contains("DPI-1047") {
-        anyhow!(
-            "cannot connect to {url}: Oracle Instant Client is not installed or not found \
-             (DPI-1047). Install Instant Client (Basic or Basic Light) and put its folder on \
-             LD_LIBRARY_PATH (Linux) or PATH (Windows), or use Flyway for Oracle migrations"
-        )
+        client_error(e).context(format!("cannot connect to {url}"))
     } else if message.contains("ORA-12541") || message.contains("ORA-12514") {
         anyhow!(
             "cannot connect to {url}: no listener or no such service ({message}); check the \
@@ -383,9 +430,24 @@ fn explain(url: &DbUrl, e: &oracle::Error) -> anyhow::Error {
         )
     } else if message.contains("ORA-01017") {
         anyhow!("cannot connect to {url}: the user name or password is wrong (ORA-01017)")
+    } else if message.contains("ORA-01045") {
+        anyhow!(
+            "cannot connect to {url}: the user lacks CREATE SESSION (ORA-01045); see \
+             docs/oracle.md for the privileges dbsub needs"
+        )
     } else {
         anyhow!("cannot connect to {url}: {message}")
     }
+}
+
+/// Opens a connection to the database `url` names, loading the client first.
+///
+/// Fails with the (redacted) URL and what to do: Instant Client missing, listener or service
+/// not found, wrong password.
+pub(crate) fn connect(url: &DbUrl) -> Result<oracle::Connection> {
+    let (user, password, connect_string) = connect_parts(url)?;
+    init_client().with_context(|| format!("cannot connect to {url}"))?;
+    oracle::Connection::connect(user, password, connect_string).map_err(|e| explain(url, &e))
 }
 
 /// A connection to an Oracle database.
@@ -395,16 +457,10 @@ pub struct OracleDb {
 }
 
 impl OracleDb {
-    /// Connects to the database `url` names.
-    ///
-    /// Fails with the (redacted) URL and what to do: Instant Client missing, listener or
-    /// service not found, wrong password.
+    /// Connects to the database `url` names ([`connect`]).
     pub fn connect(url: &DbUrl) -> Result<OracleDb> {
-        let (user, password, connect_string) = connect_parts(url)?;
-        let conn = oracle::Connection::connect(user, password, connect_string)
-            .map_err(|e| explain(url, &e))?;
         Ok(OracleDb {
-            conn,
+            conn: connect(url)?,
             url: url.clone(),
         })
     }

@@ -326,6 +326,7 @@ impl Planner<'_> {
             | ObjectKind::Function
             | ObjectKind::TypeBody => self.code(key, Bucket::Code),
             ObjectKind::Synonym => self.synonym(key),
+            ObjectKind::Other => self.other(key),
             // Indexes come with their table; they are never graph nodes.
             ObjectKind::Index => {}
         }
@@ -735,6 +736,22 @@ impl Planner<'_> {
             or_replace: self.or_replace(key.kind),
         });
         self.add(bucket, item, key.kind.as_str(), key);
+    }
+
+    /// An object of a kind dbsub does not create (a Java class, a library, …): listed as not
+    /// created, so that the migration says what is missing rather than failing later.
+    fn other(&mut self, key: &ObjectKey) {
+        let object_type = self
+            .catalog
+            .others
+            .iter()
+            .find(|o| o.schema == key.schema && o.name == key.name)
+            .map_or("this kind of", |o| o.object_type.as_str());
+        let why = format!(
+            "{object_type} objects are not created by dbsub; create it by hand (or with Data \
+             Pump) if the subset's code needs it"
+        );
+        self.not_translated(Bucket::Code, key, &why, "");
     }
 
     /// Whether stored code of `kind` is written `CREATE OR REPLACE`: PostgreSQL has no such
