@@ -96,6 +96,14 @@ pub enum Command {
     /// Build the embedded demo database (a forest-genetics seedlot registry in SQLite) and show
     /// the dependencies of SEEDLOT. Needs no configuration and no network.
     Demo(DemoArgs),
+
+    /// Check the set-up: configuration, the Oracle client, and for every configured database
+    /// (and object store) that it answers and grants what its role needs. Exits non-zero when
+    /// something would make a command fail.
+    #[command(after_help = "Examples:\n  \
+            dbsub doctor\n  \
+            dbsub doctor --format json")]
+    Doctor(DoctorArgs),
 }
 
 /// How the user names the objects to start from, and the objects to leave out.
@@ -422,6 +430,13 @@ pub struct CatalogExportArgs {
     /// Schemas to read (repeatable); the connection's own schema when absent.
     #[arg(long, value_name = "S")]
     pub schema: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    /// The report's format
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
 }
 
 #[derive(Args, Debug)]

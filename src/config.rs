@@ -391,6 +391,108 @@ impl Config {
     }
 }
 
+/// What a configured database is for.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// `DBSUB_STRUCT_URL`: read for its catalog.
+    Structural,
+    /// `DBSUB_SOURCE_<DBTYPE>_<ENV>`: extracted from.
+    Source { kind: String, env: String },
+    /// `DBSUB_TARGET_<DBTYPE>`: loaded into.
+    Target { kind: String },
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Role::Structural => f.write_str("structural"),
+            Role::Source { kind, env } => write!(f, "source {kind} {env}"),
+            Role::Target { kind } => write!(f, "target {kind}"),
+        }
+    }
+}
+
+/// A database the configuration names, for `dbsub doctor`.
+#[derive(Debug)]
+pub struct Profile {
+    pub role: Role,
+    pub origin: Origin,
+    /// The URL, or why the variable's value is unusable.
+    pub url: Result<DbUrl, String>,
+}
+
+impl Config {
+    /// Every database the configuration names — the structural database, each
+    /// `DBSUB_SOURCE_<DBTYPE>_<ENV>` and `DBSUB_TARGET_<DBTYPE>` — plus the demo's defaults for
+    /// the roles left unconfigured (the structural database, the SQLite source and target).
+    pub fn profiles(&self) -> Vec<Profile> {
+        let parse = |raw: &str| DbUrl::parse(raw).map_err(|e| format!("{e:#}"));
+        let mut out = Vec::new();
+        for (var, raw) in &self.vars {
+            let role = if var == "DBSUB_STRUCT_URL" {
+                Role::Structural
+            } else if let Some(rest) = var.strip_prefix("DBSUB_SOURCE_") {
+                let Some((kind, env)) = rest.split_once('_') else {
+                    continue;
+                };
+                Role::Source {
+                    kind: kind.to_string(),
+                    env: env.to_string(),
+                }
+            } else if let Some(kind) = var.strip_prefix("DBSUB_TARGET_") {
+                Role::Target {
+                    kind: kind.to_string(),
+                }
+            } else {
+                continue;
+            };
+            out.push(Profile {
+                role,
+                origin: Origin::Variable(var.clone()),
+                url: parse(raw),
+            });
+        }
+        let has =
+            |out: &[Profile], wanted: &dyn Fn(&Role) -> bool| out.iter().any(|p| wanted(&p.role));
+        let mut demo = Vec::new();
+        if !has(&out, &|r| *r == Role::Structural) {
+            demo.push((Role::Structural, DEMO_SOURCE_URL));
+        }
+        if !has(
+            &out,
+            &|r| matches!(r, Role::Source { kind, .. } if kind == "SQLITE"),
+        ) {
+            let (kind, env) = ("SQLITE".to_string(), "DEMO".to_string());
+            demo.push((Role::Source { kind, env }, DEMO_SOURCE_URL));
+        }
+        if !has(
+            &out,
+            &|r| matches!(r, Role::Target { kind } if kind == "SQLITE"),
+        ) {
+            let kind = "SQLITE".to_string();
+            demo.push((Role::Target { kind }, DEMO_TARGET_URL));
+        }
+        for (role, url) in demo {
+            out.push(Profile {
+                role,
+                origin: Origin::Demo,
+                url: parse(url),
+            });
+        }
+        out.sort_by(|a, b| a.role.cmp(&b.role));
+        out
+    }
+
+    /// The configured object stores: `(variable, URL)` for every `DBSUB_STORE_<ENV>`.
+    pub fn stores(&self) -> Vec<(String, String)> {
+        self.vars
+            .iter()
+            .filter(|(k, _)| k.starts_with("DBSUB_STORE_"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
 impl Config {
     /// Where `dbsub ingest` keeps the parts it fetched: `DBSUB_CACHE_DIR`, else `data/cache`.
     pub fn cache_dir(&self) -> PathBuf {
@@ -414,6 +516,37 @@ pub fn env_name(env: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn profiles_list_every_configured_database_and_the_demo_defaults() {
+        let config = Config::from_vars([
+            (
+                "DBSUB_SOURCE_ORA_PROD".to_string(),
+                "oracle://u:secret@h:1521/S".to_string(),
+            ),
+            ("DBSUB_TARGET_PG".to_string(), "mysql://x".to_string()),
+            ("DBSUB_MASKING_KEY".to_string(), "k".repeat(20)),
+        ]);
+        let profiles = config.profiles();
+        let roles: Vec<String> = profiles.iter().map(|p| p.role.to_string()).collect();
+        assert_eq!(
+            roles,
+            [
+                "structural",
+                "source ORA PROD",
+                "source SQLITE DEMO",
+                "target PG",
+                "target SQLITE"
+            ]
+        );
+        assert_eq!(profiles[0].origin, Origin::Demo);
+        assert_eq!(
+            profiles[1].origin,
+            Origin::Variable("DBSUB_SOURCE_ORA_PROD".into())
+        );
+        assert!(profiles[1].url.as_ref().unwrap().redacted().contains("***"));
+        assert!(profiles[3].url.is_err());
+    }
 
     #[test]
     fn redacts_passwords_in_urls_and_text() {

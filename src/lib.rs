@@ -6,7 +6,7 @@
 //! - [`config`]: profiles (DBTYPE × ENV) → URLs, redaction;
 //! - [`migrations`]: Flyway files from templates, and the runner;
 //! - one orchestration module per command: [`show_deps`], [`create_migrations`],
-//!   [`migrate`], [`catalog_export`], [`demo`].
+//!   [`migrate`], [`extract`], [`ingest`], [`verify`], [`catalog_export`], [`demo`], [`doctor`].
 
 pub mod archive;
 pub mod catalog;
@@ -17,6 +17,7 @@ pub mod config;
 pub mod create_migrations;
 pub mod db;
 pub mod demo;
+pub mod doctor;
 pub mod extract;
 pub mod graph;
 pub mod ingest;

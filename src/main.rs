@@ -6,8 +6,8 @@ use clap::Parser;
 
 use dbsub::cli::{CatalogCommand, Cli, Command};
 use dbsub::{
-    catalog_export, config, create_migrations, demo, extract, ingest, migrate, output, show_deps,
-    verify,
+    catalog_export, config, create_migrations, demo, doctor, extract, ingest, migrate, output,
+    show_deps, verify,
 };
 
 fn main() -> ExitCode {
@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(&cli, &config, args),
         Command::Catalog(CatalogCommand::Export(args)) => catalog_export::run(&cli, &config, args),
         Command::Demo(args) => demo::run(&cli, args),
+        Command::Doctor(args) => doctor::run(&config, args),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -536,6 +536,141 @@ impl MigrationTarget for OracleDb {
     }
 }
 
+/// The user and the schema unqualified names resolve in.
+const WHO_SQL: &str = "SELECT USER, SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM DUAL";
+/// The system privileges the session has, directly or through roles.
+const SESSION_PRIVS_SQL: &str = "SELECT PRIVILEGE FROM SESSION_PRIVS";
+/// Whether the `DBA_` dictionary views are readable (SELECT_CATALOG_ROLE, SELECT ANY
+/// DICTIONARY); without them the catalog comes from the `ALL_` views.
+const DBA_PROBE_SQL: &str = "SELECT COUNT(*) FROM DBA_OBJECTS WHERE ROWNUM = 1";
+/// The objects of the session's schema.
+const OWN_OBJECTS_SQL: &str =
+    "SELECT COUNT(*) FROM ALL_OBJECTS WHERE OWNER = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA')";
+/// The two ways to read the current SCN, in the order extract tries them.
+const SCN_SQL: [(&str, &str); 2] = [
+    (
+        "SELECT DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER FROM DUAL",
+        "EXECUTE on DBMS_FLASHBACK",
+    ),
+    (
+        "SELECT CURRENT_SCN FROM V$DATABASE",
+        "SELECT on V_$DATABASE",
+    ),
+];
+/// The system privileges `create-migrations`' files and ingest's records need in the target.
+const TARGET_PRIVILEGES: [&str; 5] = [
+    "CREATE TABLE",
+    "CREATE SEQUENCE",
+    "CREATE VIEW",
+    "CREATE PROCEDURE",
+    "CREATE TRIGGER",
+];
+
+/// `dbsub doctor` on Oracle: the client loads, the database answers, and the session has what
+/// `role` needs — dictionary views for a catalog; an SCN, flashback and (for masking)
+/// STANDARD_HASH for a source; CREATE privileges for a target.
+pub fn diagnose(url: &DbUrl, role: super::Use) -> Vec<super::Finding> {
+    use super::{Finding, Use};
+    let conn = match connect(url) {
+        Ok(conn) => conn,
+        Err(e) => return vec![Finding::failed(&e)],
+    };
+    let mut out = Vec::new();
+    let version = conn.server_version().ok();
+    match conn.query_row_as::<(String, String)>(WHO_SQL, &[]) {
+        Ok((user, schema)) => out.push(Finding::ok(format!(
+            "connected: Oracle Database {}, user {user}, schema {schema}",
+            version
+                .as_ref()
+                .map_or("(version unknown)".to_string(), |(v, _)| v.to_string())
+        ))),
+        Err(e) => {
+            out.push(Finding::problem(format!("cannot query {url}: {e}")));
+            return out;
+        }
+    }
+    let privileges: Vec<String> = conn
+        .query_as::<String>(SESSION_PRIVS_SQL, &[])
+        .map(|rows| rows.filter_map(|r| r.ok()).collect())
+        .unwrap_or_default();
+    let has = |p: &str| privileges.iter().any(|q| q == p);
+    match role {
+        Use::Catalog => {
+            out.push(match conn.query_row_as::<i64>(DBA_PROBE_SQL, &[]) {
+                Ok(_) => Finding::ok("the catalog is read from the DBA_ views (every schema)"),
+                Err(_) => Finding::info(
+                    "the catalog is read from the ALL_ views: objects of other schemas are seen \
+                     only where granted (SELECT_CATALOG_ROLE gives the DBA_ views)",
+                ),
+            });
+            out.push(match conn.query_row_as::<i64>(OWN_OBJECTS_SQL, &[]) {
+                Ok(0) => Finding::problem(
+                    "the session's schema holds no objects: point DBSUB_STRUCT_URL at the schema \
+                     owner, or pass --schema to the commands",
+                ),
+                Ok(n) => Finding::ok(format!(
+                    "{} in the session's schema",
+                    crate::output::plural(n as usize, "object")
+                )),
+                Err(e) => Finding::problem(format!("cannot read ALL_OBJECTS: {e}")),
+            });
+        }
+        Use::Source => {
+            let scn = SCN_SQL
+                .iter()
+                .find_map(|(sql, _)| conn.query_row_as::<String>(sql, &[]).ok());
+            out.push(match scn {
+                Some(scn) => {
+                    Finding::ok(format!("extracts read one snapshot, AS OF SCN (now {scn})"))
+                }
+                None => Finding::problem(format!(
+                    "the current SCN cannot be read (needs {} or {}): extract can only run \
+                     with --jobs 1, in one read-only transaction",
+                    SCN_SQL[0].1, SCN_SQL[1].1
+                )),
+            });
+            out.push(if has("FLASHBACK ANY TABLE") {
+                Finding::ok("FLASHBACK ANY TABLE: every readable table can be read AS OF SCN")
+            } else {
+                Finding::info(
+                    "no FLASHBACK ANY TABLE: tables of other schemas need GRANT FLASHBACK ON \
+                     each table to be read AS OF SCN (the session's own tables need nothing)",
+                )
+            });
+            let major = version.as_ref().map_or(0, |(v, _)| v.major());
+            out.push(if major >= 12 {
+                Finding::ok("masking can run at the source (STANDARD_HASH, Oracle 12c or later)")
+            } else {
+                Finding::problem(format!(
+                    "masking needs STANDARD_HASH (Oracle 12c or later); this server is version \
+                     {major}: extract without keyed masking, or from a newer copy"
+                ))
+            });
+        }
+        Use::Target => {
+            let missing: Vec<&str> = TARGET_PRIVILEGES
+                .iter()
+                .copied()
+                .filter(|p| !has(p))
+                .collect();
+            out.push(if missing.is_empty() {
+                Finding::ok(format!(
+                    "may create what migrations and ingest write ({})",
+                    TARGET_PRIVILEGES.join(", ")
+                ))
+            } else {
+                Finding::problem(format!(
+                    "missing {}: migrations create tables, sequences, views, code and triggers, \
+                     ingest its {} table; GRANT them to the target's user (docs/oracle.md)",
+                    missing.join(", "),
+                    super::INGEST_HISTORY
+                ))
+            });
+        }
+    }
+    out
+}
+
 /// A masked column's select expression for an Oracle source ([`SourceMask`]), computed by the
 /// server so that the value never leaves it, and the binds it needs (`:dbsub_mask_<n>_i`,
 /// `:dbsub_mask_<n>_o`: a date-shift key's HMAC pads, never written into SQL). `n` tells the
