@@ -44,17 +44,17 @@ pub fn migration_target(url: &DbUrl) -> Result<Box<dyn MigrationTarget>> {
 }
 
 /// Opens `count` readers on the database `url` names, all in one consistent snapshot: every
-/// read through any of them sees the same data, whatever is written to the database meanwhile.
+/// read through any of them sees the same data, whatever is written to the database meanwhile
+/// (SQLite: one read transaction each, started together; PostgreSQL: one exported
+/// repeatable-read snapshot; Oracle: every query `AS OF` one SCN, or a single read-only
+/// transaction when the SCN cannot be read).
 ///
 /// Fails when the database cannot be opened or reached, or the snapshot cannot be taken.
 pub fn row_sources(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>> {
     match url.kind() {
         DbKind::Sqlite => sqlite::SqliteSource::open(url, count),
         DbKind::Postgres => postgres::open_sources(url, count),
-        kind @ DbKind::Oracle => bail!(
-            "extracting rows from a {kind} database ({url}) is not part of this build yet: \
-             only SQLite and PostgreSQL sources are"
-        ),
+        DbKind::Oracle => oracle::open_sources(url, count),
     }
 }
 

@@ -6,6 +6,10 @@
 //! Connections go through the `oracle` crate (ODPI-C), which needs Oracle Instant Client at run
 //! time ([`init_client`]).
 
+mod rows;
+
+pub use rows::{FETCH_ROWS_VAR, open_sources};
+
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::catalog::{Column, IntervalFields, LengthSemantics, LobKind, NeutralType};
@@ -546,17 +550,8 @@ const DBA_PROBE_SQL: &str = "SELECT COUNT(*) FROM DBA_OBJECTS WHERE ROWNUM = 1";
 /// The objects of the session's schema.
 const OWN_OBJECTS_SQL: &str =
     "SELECT COUNT(*) FROM ALL_OBJECTS WHERE OWNER = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA')";
-/// The two ways to read the current SCN, in the order extract tries them.
-const SCN_SQL: [(&str, &str); 2] = [
-    (
-        "SELECT DBMS_FLASHBACK.GET_SYSTEM_CHANGE_NUMBER FROM DUAL",
-        "EXECUTE on DBMS_FLASHBACK",
-    ),
-    (
-        "SELECT CURRENT_SCN FROM V$DATABASE",
-        "SELECT on V_$DATABASE",
-    ),
-];
+/// What each of the row source's SCN queries ([`rows::SCN_QUERIES`]) needs.
+const SCN_PRIVILEGES: [&str; 2] = ["EXECUTE on DBMS_FLASHBACK", "SELECT on V_$DATABASE"];
 /// The system privileges `create-migrations`' files and ingest's records need in the target.
 const TARGET_PRIVILEGES: [&str; 5] = [
     "CREATE TABLE",
@@ -616,9 +611,9 @@ pub fn diagnose(url: &DbUrl, role: super::Use) -> Vec<super::Finding> {
             });
         }
         Use::Source => {
-            let scn = SCN_SQL
+            let scn = rows::SCN_QUERIES
                 .iter()
-                .find_map(|(sql, _)| conn.query_row_as::<String>(sql, &[]).ok());
+                .find_map(|sql| conn.query_row_as::<String>(sql, &[]).ok());
             out.push(match scn {
                 Some(scn) => {
                     Finding::ok(format!("extracts read one snapshot, AS OF SCN (now {scn})"))
@@ -626,7 +621,7 @@ pub fn diagnose(url: &DbUrl, role: super::Use) -> Vec<super::Finding> {
                 None => Finding::problem(format!(
                     "the current SCN cannot be read (needs {} or {}): extract can only run \
                      with --jobs 1, in one read-only transaction",
-                    SCN_SQL[0].1, SCN_SQL[1].1
+                    SCN_PRIVILEGES[0], SCN_PRIVILEGES[1]
                 )),
             });
             out.push(if has("FLASHBACK ANY TABLE") {
