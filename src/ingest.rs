@@ -235,11 +235,6 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
     } else {
         MultiProgress::new()
     };
-    if req.refreshdb {
-        let children_first: Vec<&Table> = to_load.iter().rev().map(|&i| mapped[i].table).collect();
-        sink.empty(&children_first)?;
-    }
-
     let mut tables: Vec<TableSummary> = mapped
         .iter()
         .map(|m| TableSummary {
@@ -251,17 +246,19 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
         })
         .collect();
     let mut warnings = Vec::new();
+    let loading: Vec<&Table> = to_load.iter().map(|&i| mapped[i].table).collect();
     let (units, disabled): (Vec<Vec<usize>>, Vec<(&Table, &str)>) = match sink.cycle_handling() {
         CycleHandling::OneTransaction => (cycle_units(&mapped, &to_load, &manifest), Vec::new()),
         CycleHandling::Disable => (
             to_load.iter().map(|&i| vec![i]).collect(),
-            cycle_keys(&mapped, &to_load, &manifest),
+            keys_to_disable(cycle_keys(&mapped, &to_load, &manifest), &loading),
         ),
     };
-    if !disabled.is_empty() {
-        sink.disable_foreign_keys(&disabled)?;
-    }
-    let loaded = (|| -> Result<()> {
+    let children_first: Vec<&Table> = loading.iter().rev().copied().collect();
+    with_keys_disabled(sink.as_mut(), &disabled, &mut |sink| {
+        if req.refreshdb {
+            sink.empty(&children_first)?;
+        }
         for unit in &units {
             // Foreign keys to tables outside the extract (cut by the plan) cannot hold: they
             // are not checked for the loaded rows, and reported.
@@ -318,14 +315,25 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
             }
         }
         Ok(())
-    })();
-    let enabled = if disabled.is_empty() {
-        Ok(())
-    } else {
-        sink.enable_foreign_keys(&disabled)
-    };
-    loaded?;
-    enabled?;
+    })?;
+    if sink.cycle_handling() == CycleHandling::Disable {
+        // A cycle key found disabled is left alone (it may be the user's choice, or one that
+        // did not validate after an earlier failed run): said, so that it is not forgotten.
+        let all: Vec<usize> = (0..mapped.len()).collect();
+        for (table, key) in cycle_keys(&mapped, &all, &manifest) {
+            if table
+                .foreign_keys
+                .iter()
+                .any(|f| f.name == key && !f.enabled)
+            {
+                warnings.push(format!(
+                    "foreign key {}.{key} is disabled in the target and was left so: once \
+                     the rows of its tables are complete, enable and validate it",
+                    table.name
+                ));
+            }
+        }
+    }
 
     let mut identities = Vec::new();
     for &i in &to_load {
@@ -728,6 +736,62 @@ fn cycle_keys<'c>(
     out
 }
 
+/// Of the cycle-closing foreign keys `(table, name)`, those a [`CycleHandling::Disable`] sink
+/// switches off for this load: enabled in the target, with both the child and the parent
+/// among the tables being loaded (`loading`). A key whose parent is already loaded, or that
+/// is already disabled, is left alone (and an already disabled key is not enabled afterwards).
+fn keys_to_disable<'c>(
+    candidates: Vec<(&'c Table, &'c str)>,
+    loading: &[&Table],
+) -> Vec<(&'c Table, &'c str)> {
+    let is_loading = |schema: &str, name: &str| {
+        loading
+            .iter()
+            .any(|t| t.schema.eq_ignore_ascii_case(schema) && t.name.eq_ignore_ascii_case(name))
+    };
+    let mut out: Vec<(&'c Table, &'c str)> = Vec::new();
+    for (table, key) in candidates {
+        let Some(fk) = table.foreign_keys.iter().find(|f| f.name == key) else {
+            continue;
+        };
+        let wanted = fk.enabled
+            && is_loading(&table.schema, &table.name)
+            && is_loading(&fk.ref_schema, &fk.ref_table);
+        let seen = out
+            .iter()
+            .any(|(t, k)| std::ptr::eq(*t, table) && *k == key);
+        if wanted && !seen {
+            out.push((table, key));
+        }
+    }
+    out
+}
+
+/// Runs `body` (emptying and loading) with the foreign keys `keys` disabled, for a
+/// [`CycleHandling::Disable`] sink; with no keys, just runs it. The keys are enabled and
+/// validated again afterwards — always, also when `body` fails: its error then comes first,
+/// with the enable failure added. When disabling fails, `body` does not run (the sink leaves
+/// either all keys disabled or none).
+fn with_keys_disabled(
+    sink: &mut dyn RowSink,
+    keys: &[(&Table, &str)],
+    body: &mut dyn FnMut(&mut dyn RowSink) -> Result<()>,
+) -> Result<()> {
+    if keys.is_empty() {
+        return body(sink);
+    }
+    sink.disable_foreign_keys(keys)?;
+    let loaded = body(sink);
+    let enabled = sink.enable_foreign_keys(keys);
+    match (loaded, enabled) {
+        (Ok(()), enabled) => enabled,
+        (Err(load), Ok(())) => Err(load),
+        (Err(load), Err(enable)) => Err(anyhow!(
+            "{load:#}; then, switching the foreign keys of the cycle back on: {enable:#}"
+        )),
+    }
+}
+
 /// The extract's foreign keys of a table whose parent is also in the extract and the target,
 /// in the target's names.
 fn recorded_keys(
@@ -982,4 +1046,313 @@ fn render_summary(s: &Summary) -> String {
     out.push('\n');
     out.push_str(&verify::render(&s.verify));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::ForeignKey;
+    use crate::db::RowFeed;
+
+    /// A sink that records every call in order; the load of `failing` fails, and so does
+    /// enabling `unvalidated` or disabling anything when `refuse_disable`.
+    #[derive(Default)]
+    struct Recorder {
+        calls: Vec<String>,
+        failing: Option<&'static str>,
+        unvalidated: Option<&'static str>,
+        refuse_disable: bool,
+    }
+
+    fn key_names(keys: &[(&Table, &str)]) -> Vec<String> {
+        keys.iter()
+            .map(|(t, k)| format!("{}.{k}", t.name))
+            .collect()
+    }
+
+    impl RowSink for Recorder {
+        fn catalog(&mut self) -> Result<Catalog> {
+            Ok(Catalog::default())
+        }
+
+        fn cycle_handling(&self) -> CycleHandling {
+            CycleHandling::Disable
+        }
+
+        fn count_rows(&mut self, _table: &Table) -> Result<u64> {
+            Ok(0)
+        }
+
+        fn records(&mut self) -> Result<Vec<LoadRecord>> {
+            Ok(Vec::new())
+        }
+
+        fn empty(&mut self, tables: &[&Table]) -> Result<()> {
+            let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+            self.calls.push(format!("empty {}", names.join(", ")));
+            Ok(())
+        }
+
+        fn load(
+            &mut self,
+            tables: &mut [TableLoad<'_>],
+            _mode: LoadMode,
+            _unchecked: &[(&Table, &str)],
+        ) -> Result<()> {
+            for load in tables.iter_mut() {
+                let rows = (load.rows)(&mut |_| Ok(()))?;
+                self.calls
+                    .push(format!("load {} ({rows} rows)", load.table.name));
+                if self.failing == Some(load.table.name.as_str()) {
+                    bail!("ORA-02291: parent key not found in {}", load.table.name);
+                }
+            }
+            Ok(())
+        }
+
+        fn disable_foreign_keys(&mut self, keys: &[(&Table, &str)]) -> Result<()> {
+            if self.refuse_disable {
+                bail!("ORA-00054: resource busy");
+            }
+            for key in key_names(keys) {
+                self.calls.push(format!("disable {key}"));
+            }
+            Ok(())
+        }
+
+        fn enable_foreign_keys(&mut self, keys: &[(&Table, &str)]) -> Result<()> {
+            for key in key_names(keys) {
+                self.calls.push(format!("enable {key}"));
+            }
+            match self.unvalidated {
+                Some(key) => bail!("foreign key {key} did not validate; it is left DISABLED"),
+                None => Ok(()),
+            }
+        }
+
+        fn advance_identity(&mut self, _table: &Table) -> Result<Vec<String>> {
+            Ok(Vec::new())
+        }
+
+        fn count_orphans(
+            &mut self,
+            _child: &Table,
+            _columns: &[String],
+            _parent: &Table,
+            _parent_columns: &[String],
+        ) -> Result<u64> {
+            Ok(0)
+        }
+    }
+
+    fn fk(name: &str, parent: &str, enabled: bool) -> ForeignKey {
+        ForeignKey {
+            name: name.to_string(),
+            columns: vec![format!("{parent}_ID")],
+            ref_schema: "APP".to_string(),
+            ref_table: parent.to_string(),
+            ref_columns: vec!["ID".to_string()],
+            on_delete: FkAction::NoAction,
+            on_update: FkAction::NoAction,
+            deferrable: false,
+            initially_deferred: false,
+            enabled,
+        }
+    }
+
+    fn table(name: &str, foreign_keys: Vec<ForeignKey>) -> Table {
+        Table {
+            schema: "APP".to_string(),
+            name: name.to_string(),
+            columns: Vec::new(),
+            primary_key: None,
+            unique_keys: Vec::new(),
+            foreign_keys,
+            checks: Vec::new(),
+            indexes: Vec::new(),
+            comment: None,
+            estimated_rows: None,
+        }
+    }
+
+    fn one_row<'a>() -> Box<RowFeed<'a>> {
+        Box::new(|each| {
+            each(&[])?;
+            Ok(1)
+        })
+    }
+
+    /// What `ingest` does between disabling and enabling: empty (children first), then one
+    /// load per table, in load order.
+    fn run(
+        sink: &mut Recorder,
+        order: &[&Table],
+        keys: &[(&Table, &str)],
+        refresh: bool,
+    ) -> Result<()> {
+        let children_first: Vec<&Table> = order.iter().rev().copied().collect();
+        with_keys_disabled(sink, keys, &mut |sink| {
+            if refresh {
+                sink.empty(&children_first)?;
+            }
+            for table in order {
+                let mut loads = vec![TableLoad {
+                    table,
+                    columns: Vec::new(),
+                    key: Vec::new(),
+                    rows: one_row(),
+                    record: LoadRecord {
+                        table: table.name.clone(),
+                        extract_table: format!("APP.{}", table.name),
+                        extract: "file:///store/PROD/ORA/default".to_string(),
+                        manifest_sha256: String::new(),
+                        mode: LoadMode::Insert,
+                        rows: 1,
+                        foreign_keys: Vec::new(),
+                        loaded_at: String::new(),
+                    },
+                }];
+                sink.load(&mut loads, LoadMode::Insert, &[])
+                    .with_context(|| format!("cannot load APP.{}", table.name))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// CLIENTS ← ORDERS ⇄ LINES (LINES also references itself); REGIONS is already loaded.
+    fn shop() -> [Table; 3] {
+        [
+            table("CLIENTS", Vec::new()),
+            table(
+                "ORDERS",
+                vec![
+                    fk("ORDERS_CLIENT", "CLIENTS", true),
+                    fk("ORDERS_LAST_LINE", "LINES", true),
+                    fk("ORDERS_OLD_LINE", "LINES", false),
+                    fk("ORDERS_REGION", "REGIONS", true),
+                ],
+            ),
+            table(
+                "LINES",
+                vec![
+                    fk("LINES_ORDER", "ORDERS", true),
+                    fk("LINES_PARENT", "LINES", true),
+                ],
+            ),
+        ]
+    }
+
+    #[test]
+    fn only_enabled_cycle_keys_among_the_loaded_tables_are_disabled() {
+        let [clients, orders, lines] = shop();
+        let loading = [&clients, &orders, &lines];
+        let candidates = vec![
+            (&orders, "ORDERS_LAST_LINE"),
+            (&lines, "LINES_PARENT"),
+            // Already disabled in the target: left alone, not enabled afterwards.
+            (&orders, "ORDERS_OLD_LINE"),
+            // Its parent is not being loaded: its rows are there already.
+            (&orders, "ORDERS_REGION"),
+            (&orders, "ORDERS_LAST_LINE"),
+            (&orders, "NOT_IN_THE_TARGET"),
+        ];
+        let keys = keys_to_disable(candidates, &loading);
+        assert_eq!(
+            key_names(&keys),
+            ["ORDERS.ORDERS_LAST_LINE", "LINES.LINES_PARENT"]
+        );
+        // Without the parent table in the load, the key stays on.
+        let keys = keys_to_disable(vec![(&orders, "ORDERS_LAST_LINE")], &[&clients, &orders]);
+        assert!(keys.is_empty());
+    }
+
+    #[test]
+    fn cycle_keys_are_disabled_before_emptying_and_enabled_after_the_last_table() {
+        let [clients, orders, lines] = shop();
+        let keys = [(&orders, "ORDERS_LAST_LINE"), (&lines, "LINES_PARENT")];
+        let mut sink = Recorder::default();
+        run(&mut sink, &[&clients, &orders, &lines], &keys, true).unwrap();
+        assert_eq!(
+            sink.calls,
+            [
+                "disable ORDERS.ORDERS_LAST_LINE",
+                "disable LINES.LINES_PARENT",
+                "empty LINES, ORDERS, CLIENTS",
+                "load CLIENTS (1 rows)",
+                "load ORDERS (1 rows)",
+                "load LINES (1 rows)",
+                "enable ORDERS.ORDERS_LAST_LINE",
+                "enable LINES.LINES_PARENT",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failing_table_still_has_the_keys_enabled_and_its_error_comes_first() {
+        let [clients, orders, lines] = shop();
+        let keys = [(&orders, "ORDERS_LAST_LINE")];
+        let mut sink = Recorder {
+            failing: Some("ORDERS"),
+            ..Recorder::default()
+        };
+        let err = run(&mut sink, &[&clients, &orders, &lines], &keys, false).unwrap_err();
+        assert_eq!(
+            sink.calls,
+            [
+                "disable ORDERS.ORDERS_LAST_LINE",
+                "load CLIENTS (1 rows)",
+                "load ORDERS (1 rows)",
+                "enable ORDERS.ORDERS_LAST_LINE",
+            ]
+        );
+        assert_eq!(
+            format!("{err:#}"),
+            "cannot load APP.ORDERS: ORA-02291: parent key not found in ORDERS"
+        );
+
+        // When the key does not validate either, both are said, the load's error first.
+        let mut sink = Recorder {
+            failing: Some("ORDERS"),
+            unvalidated: Some("ORDERS.ORDERS_LAST_LINE"),
+            ..Recorder::default()
+        };
+        let err = run(&mut sink, &[&clients, &orders, &lines], &keys, false).unwrap_err();
+        assert_eq!(sink.calls.last().unwrap(), "enable ORDERS.ORDERS_LAST_LINE");
+        assert_eq!(
+            format!("{err:#}"),
+            "cannot load APP.ORDERS: ORA-02291: parent key not found in ORDERS; then, \
+             switching the foreign keys of the cycle back on: foreign key \
+             ORDERS.ORDERS_LAST_LINE did not validate; it is left DISABLED"
+        );
+
+        // A load that succeeds with a key that does not validate fails with that key.
+        let mut sink = Recorder {
+            unvalidated: Some("ORDERS.ORDERS_LAST_LINE"),
+            ..Recorder::default()
+        };
+        let err = run(&mut sink, &[&clients, &orders, &lines], &keys, false).unwrap_err();
+        assert!(format!("{err:#}").contains("left DISABLED"), "{err:#}");
+        assert_eq!(sink.calls.len(), 5);
+    }
+
+    #[test]
+    fn without_cycle_keys_nothing_is_disabled_and_a_refused_disable_loads_nothing() {
+        let [clients, orders, lines] = shop();
+        let mut sink = Recorder::default();
+        run(&mut sink, &[&clients, &orders, &lines], &[], false).unwrap();
+        assert!(
+            sink.calls.iter().all(|c| c.starts_with("load ")),
+            "{:?}",
+            sink.calls
+        );
+
+        let mut sink = Recorder {
+            refuse_disable: true,
+            ..Recorder::default()
+        };
+        let keys = [(&orders, "ORDERS_LAST_LINE")];
+        let err = run(&mut sink, &[&clients, &orders, &lines], &keys, true).unwrap_err();
+        assert!(err.to_string().contains("ORA-00054"), "{err}");
+        assert!(sink.calls.is_empty(), "{:?}", sink.calls);
+    }
 }

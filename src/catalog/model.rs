@@ -183,8 +183,10 @@ pub enum NeutralType {
         precision: Option<u16>,
         scale: Option<i16>,
     },
-    /// A binary floating-point number of `bits` mantissa bits when known (Oracle FLOAT(b),
-    /// BINARY_FLOAT = 24, BINARY_DOUBLE = 53).
+    /// A binary floating-point number of `bits` mantissa bits when known (Oracle
+    /// BINARY_FLOAT = 24, BINARY_DOUBLE = 53). Not Oracle's FLOAT(b): that is a subtype of
+    /// NUMBER, a decimal whose precision counts binary digits, read exactly only as a decimal,
+    /// so the Oracle reader maps it to [`NeutralType::Decimal`] without precision.
     Float {
         bits: Option<u16>,
     },

@@ -17,18 +17,16 @@ pub use crate::mask::SourceMask;
 use crate::migrations::{MigrationTarget, Statement};
 use crate::subset::keys::{Key, KeyValue};
 
-/// Opens a catalog reader on the database `url` names.
+/// Opens a catalog reader on the database `url` names (SQLite file, PostgreSQL or Oracle
+/// connection).
 ///
-/// Fails when the database cannot be opened, and for kinds this build cannot read yet.
+/// Fails when the database cannot be opened or reached (for Oracle also when Instant Client
+/// cannot be loaded); the message names the (redacted) URL and what to do.
 pub fn catalog_reader(url: &DbUrl) -> Result<Box<dyn CatalogReader>> {
     match url.kind() {
         DbKind::Sqlite => Ok(Box::new(sqlite::SqliteDb::open_read_only(url)?)),
         DbKind::Postgres => Ok(Box::new(postgres::PgDb::connect(url)?)),
-        kind @ DbKind::Oracle => bail!(
-            "reading the catalog of a {kind} database ({url}) is not part of this build yet: \
-             point DBSUB_STRUCT_URL at a SQLite or PostgreSQL database, or pass a snapshot with \
-             --catalog FILE"
-        ),
+        DbKind::Oracle => Ok(Box::new(oracle::OracleDb::connect(url)?)),
     }
 }
 
@@ -206,15 +204,13 @@ pub trait RowSource: Send {
 
 /// Opens the local test database `url` names, to load rows into.
 ///
-/// Fails when it cannot be opened or reached; the message names the (redacted) URL.
+/// Fails when it cannot be opened or reached (for Oracle also when Instant Client is missing or
+/// `DBSUB_ORACLE_BATCH_ROWS` is not a number of rows); the message names the (redacted) URL.
 pub fn row_sink(url: &DbUrl) -> Result<Box<dyn RowSink>> {
     match url.kind() {
         DbKind::Sqlite => Ok(Box::new(sqlite::SqliteSink::open(url)?)),
         DbKind::Postgres => Ok(Box::new(postgres::PgSink::open(url)?)),
-        kind @ DbKind::Oracle => bail!(
-            "loading rows into a {kind} database ({url}) is not part of this build yet: only \
-             SQLite and PostgreSQL targets are"
-        ),
+        DbKind::Oracle => Ok(Box::new(oracle::OracleSink::open(url)?)),
     }
 }
 
@@ -231,9 +227,10 @@ pub enum LoadMode {
 /// How a sink keeps the foreign keys that close a cycle out of the way during a load.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CycleHandling {
-    /// The sink disables exactly those foreign keys before the load and enables (and
-    /// validates) them after it ([`RowSink::disable_foreign_keys`]); each table loads in its
-    /// own transaction.
+    /// The sink disables exactly those foreign keys (the ones among the loaded tables that are
+    /// enabled) before the tables are emptied and loaded, and enables and validates them after
+    /// the last table — always, also when a table fails ([`RowSink::disable_foreign_keys`]);
+    /// each table loads in its own transaction.
     Disable,
     /// The database cannot switch one constraint off (SQLite): the tables of a cycle load in
     /// one transaction whose foreign-key checks run at its commit.
@@ -322,13 +319,17 @@ pub trait RowSink {
         unchecked: &[(&Table, &str)],
     ) -> Result<()>;
 
-    /// Disables the foreign keys `(table, name)` ([`CycleHandling::Disable`] sinks only).
+    /// Disables the foreign keys `(table, name)` ([`CycleHandling::Disable`] sinks only), all or
+    /// none: when one cannot be disabled, those disabled before it are enabled again and the
+    /// call fails.
     fn disable_foreign_keys(&mut self, keys: &[(&Table, &str)]) -> Result<()> {
         let _ = keys;
         bail!("this database cannot disable single foreign keys")
     }
 
-    /// Enables and validates foreign keys that [`RowSink::disable_foreign_keys`] disabled.
+    /// Enables and validates foreign keys that [`RowSink::disable_foreign_keys`] disabled. Tries
+    /// every key, also after one fails, then fails naming each key that did not validate (with
+    /// its orphan rows): that key stays disabled, and no row is ever deleted to make it hold.
     fn enable_foreign_keys(&mut self, keys: &[(&Table, &str)]) -> Result<()> {
         let _ = keys;
         bail!("this database cannot disable single foreign keys")

@@ -6,9 +6,12 @@
 //! Connections go through the `oracle` crate (ODPI-C), which needs Oracle Instant Client at run
 //! time ([`init_client`]).
 
+mod catalog;
 mod rows;
+mod sink;
 
 pub use rows::{FETCH_ROWS_VAR, open_sources};
+pub use sink::{BATCH_ROWS_VAR, OracleSink};
 
 use anyhow::{Context, Result, anyhow, bail};
 
@@ -537,6 +540,19 @@ impl MigrationTarget for OracleDb {
             )
             .map_err(ApplyError::setup)?;
         self.conn.commit().map_err(ApplyError::setup)
+    }
+}
+
+/// A rows-per-round-trip setting (`var`'s value, `setting`): `default` when absent or empty.
+///
+/// Fails, naming the variable, unless it is a whole number from 1 to `max`.
+fn rows_setting(var: &str, setting: Option<&str>, default: usize, max: usize) -> Result<usize> {
+    match setting.map(str::trim) {
+        None | Some("") => Ok(default),
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => bail!("{var}={text}: write a number of rows from 1 to {max} (default {default})"),
+        },
     }
 }
 

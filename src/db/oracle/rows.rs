@@ -68,16 +68,14 @@ const LOB_FETCH_ROWS: u32 = 100;
 ///
 /// Fails unless the setting is absent, empty, or a whole number from 1 to 100000.
 fn fetch_rows_from(setting: Option<&str>) -> Result<u32> {
-    match setting.map(str::trim) {
-        None | Some("") => Ok(DEFAULT_FETCH_ROWS),
-        Some(text) => match text.parse::<u32>() {
-            Ok(n) if (1..=MAX_FETCH_ROWS).contains(&n) => Ok(n),
-            _ => bail!(
-                "{FETCH_ROWS_VAR}={text}: write a number of rows from 1 to {MAX_FETCH_ROWS} \
-                 (default {DEFAULT_FETCH_ROWS})"
-            ),
-        },
-    }
+    let rows = super::rows_setting(
+        FETCH_ROWS_VAR,
+        setting,
+        DEFAULT_FETCH_ROWS as usize,
+        MAX_FETCH_ROWS as usize,
+    )?;
+    // At most MAX_FETCH_ROWS, which fits.
+    Ok(rows as u32)
 }
 
 // ---------------------------------------------------------------------------------------------
