@@ -713,6 +713,7 @@ impl Planner<'_> {
         let item = Item::Code(CodeSql {
             definition: trigger.source.trim().to_string(),
             or_replace: self.or_replace(ObjectKind::Trigger),
+            disabled_trigger: (!trigger.enabled).then(|| self.name(&trigger.name)),
         });
         self.add(Bucket::Triggers, item, "TRIGGER", key);
     }
@@ -734,6 +735,7 @@ impl Planner<'_> {
         let item = Item::Code(CodeSql {
             definition: routine.source.trim().to_string(),
             or_replace: self.or_replace(key.kind),
+            disabled_trigger: None,
         });
         self.add(bucket, item, key.kind.as_str(), key);
     }

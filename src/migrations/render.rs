@@ -139,6 +139,9 @@ pub struct CodeSql {
     /// Whether to write `CREATE OR REPLACE` (PostgreSQL has none for types and domains, and
     /// for triggers only since version 14: they get a plain `CREATE`).
     pub or_replace: bool,
+    /// A trigger the source keeps disabled: created, then disabled (Oracle), so that the test
+    /// database behaves as the source does.
+    pub disabled_trigger: Option<String>,
 }
 
 #[derive(Clone, Debug)]

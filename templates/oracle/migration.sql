@@ -12,11 +12,14 @@
 {% when Item::Comment with (c) -%}
 COMMENT ON {{ c.on }} {{ c.target }} IS {{ c.literal }};
 {% when Item::View with (v) -%}
-CREATE OR REPLACE {% if v.materialized %}MATERIALIZED {% endif %}VIEW {{ v.name }} AS
+CREATE {% if v.materialized %}MATERIALIZED VIEW{% else %}OR REPLACE VIEW{% endif %} {{ v.name }} AS
 {{ v.query }};
 {% when Item::Code with (code) -%}
 CREATE OR REPLACE {{ code.definition }}
 /
+{% if let Some(name) = code.disabled_trigger -%}
+ALTER TRIGGER {{ name }} DISABLE;
+{% endif -%}
 {% when Item::Synonym with (syn) -%}
 CREATE OR REPLACE SYNONYM {{ syn.name }} FOR {{ syn.target }};
 {% when Item::Grant with (g) -%}
