@@ -6,6 +6,12 @@ mod common;
 
 use common::{Workspace, stderr, stdout};
 
+/// Whether this machine has an Oracle client dbsub can load.
+fn client_installed(ws: &Workspace) -> bool {
+    let out = ws.dbsub(&[]).arg("doctor").output().expect("run doctor");
+    stdout(&out).contains("Oracle Instant Client ") && stdout(&out).contains(" loaded")
+}
+
 #[test]
 fn doctor_passes_on_the_demo_and_lists_every_database() {
     let ws = Workspace::with_demo();
@@ -92,4 +98,41 @@ fn doctor_reports_problems_with_remedies_and_fails() {
         assert!(message.contains(needle), "{needle} not in {message}");
     }
     assert_eq!(first("source ORA PROD")["level"], "problem");
+}
+
+#[test]
+fn a_missing_oracle_client_is_explained_by_every_oracle_command() {
+    let ws = Workspace::with_demo();
+    if client_installed(&ws) {
+        eprintln!("skipped: an Oracle client is installed here");
+        return;
+    }
+    let url = "oracle://scott:tiger-s3cret@localhost:1/ORCL";
+    let vars = [
+        ("DBSUB_STRUCT_URL", url),
+        ("DBSUB_SOURCE_ORA_PROD", url),
+        ("DBSUB_TARGET_ORA", url),
+    ];
+    // (`ingest` reads the store before the target: it meets the client through the same
+    // `row_sink` as `verify`.)
+    let commands: [&[&str]; 6] = [
+        &["show-deps", "--seed-object", "SEEDLOT"],
+        &["create-migrations", "--seed-object", "SEEDLOT"],
+        &["catalog", "export", "--out", "catalog.json"],
+        &["extract", "ORA", "PROD", "--seed-object", "SEEDLOT"],
+        &["migrate", "--target", "ORA"],
+        &["verify", "ORA"],
+    ];
+    for args in commands {
+        let out = ws.dbsub(&vars).args(args).output().unwrap();
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(
+            err.contains("Oracle Instant Client was not found (DPI-1047)")
+                && err.contains("DBSUB_ORACLE_CLIENT_LIB_DIR")
+                && err.contains("docker compose run --rm dbsub"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("tiger-s3cret"), "{err}");
+    }
 }

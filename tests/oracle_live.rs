@@ -1,6 +1,9 @@
 //! Oracle, live: runs only when DBSUB_TEST_ORACLE_URL names a database (the GitHub Actions
 //! workflow .github/workflows/oracle.yml sets it to a gvenzl/oracle-free service container).
-//! The user it names must be allowed to create tables; the test drops what it creates first.
+//! The user it names must be allowed to create tables, views, sequences, triggers and code;
+//! the whole-pipeline test also needs DBSUB_TEST_ORACLE_TARGET_URL, a second user (schema) to
+//! migrate and load into. Each test drops what it creates first. When the variables are not
+//! set, each test says so on stderr and passes without running.
 
 mod common;
 
@@ -34,6 +37,19 @@ const CLOSURE: [&str; 13] = [
     "SEEDLOT_STATUS_CODE",
     "VEGETATION_CODE",
 ];
+
+/// The variables a dbsub child needs to find the client: `Workspace::dbsub` clears the
+/// environment.
+fn client_vars() -> Vec<(String, String)> {
+    [
+        "LD_LIBRARY_PATH",
+        "DBSUB_ORACLE_CLIENT_LIB_DIR",
+        "TNS_ADMIN",
+    ]
+    .iter()
+    .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
+    .collect()
+}
 
 fn connect(url: &str) -> oracle::Connection {
     let parsed = url::Url::parse(url).expect("DBSUB_TEST_ORACLE_URL is a URL");
@@ -81,6 +97,7 @@ fn oracle_migrations_apply_to_a_live_database() {
             ("DBSUB_STRUCT_URL", &ws.demo_url()),
             ("DBSUB_TARGET_ORA", &url),
         ])
+        .envs(client_vars())
         .args(["migrate", "--target", "ORA"])
         .output()
         .unwrap();
@@ -113,8 +130,343 @@ fn oracle_migrations_apply_to_a_live_database() {
     // Again: nothing to do.
     let out = ws
         .dbsub(&[("DBSUB_TARGET_ORA", &url)])
+        .envs(client_vars())
         .args(["migrate", "--target", "ORA"])
         .output()
         .unwrap();
     assert!(stdout(&out).starts_with("Up to date:"), "{}", stderr(&out));
+}
+
+/// The source schema of the whole-pipeline test: two tables in a foreign-key cycle, one with a
+/// column of every type dbsub carries, a LONG table, a sequence filled by a trigger, a view and
+/// a package (for the catalog walk).
+const SOURCE_DDL: &[&str] = &[
+    "CREATE TABLE DL_OWNER (ID NUMBER(10) CONSTRAINT DL_OWNER_PK PRIMARY KEY, \
+     NAME VARCHAR2(60 CHAR) NOT NULL, FAVOURITE_ID NUMBER(10))",
+    "CREATE TABLE DL_ITEM (ID NUMBER(10) CONSTRAINT DL_ITEM_PK PRIMARY KEY, \
+     OWNER_ID NUMBER(10) NOT NULL CONSTRAINT DL_ITEM_OWNER_FK REFERENCES DL_OWNER, \
+     N_EXACT NUMBER(38,10), N_FREE NUMBER, N_FLOAT FLOAT(126), BF BINARY_FLOAT, \
+     BD BINARY_DOUBLE, C CHAR(3 BYTE), V VARCHAR2(100 CHAR), NC NCHAR(2), NV NVARCHAR2(50), \
+     D DATE, TS TIMESTAMP(9), TSTZ TIMESTAMP(6) WITH TIME ZONE, \
+     TSLTZ TIMESTAMP(6) WITH LOCAL TIME ZONE, IYM INTERVAL YEAR(4) TO MONTH, \
+     IDS INTERVAL DAY(5) TO SECOND(6), R RAW(16), CL CLOB, NCL NCLOB, BL BLOB, X XMLTYPE)",
+    "ALTER TABLE DL_OWNER ADD CONSTRAINT DL_OWNER_FAVOURITE_FK FOREIGN KEY (FAVOURITE_ID) \
+     REFERENCES DL_ITEM",
+    "CREATE TABLE DL_LEGACY (ID NUMBER(10) PRIMARY KEY, ITEM_ID NUMBER(10) NOT NULL \
+     CONSTRAINT DL_LEGACY_ITEM_FK REFERENCES DL_ITEM, L LONG)",
+    "CREATE SEQUENCE DL_SEQ START WITH 1",
+    "CREATE OR REPLACE TRIGGER DL_ITEM_BI BEFORE INSERT ON DL_ITEM FOR EACH ROW \
+     WHEN (NEW.ID IS NULL) BEGIN :NEW.ID := DL_SEQ.NEXTVAL; END;",
+    "CREATE OR REPLACE VIEW DL_ITEM_V AS SELECT I.ID, I.V, O.NAME FROM DL_ITEM I \
+     JOIN DL_OWNER O ON O.ID = I.OWNER_ID",
+    "CREATE OR REPLACE PACKAGE DL_PKG AS FUNCTION ITEMS RETURN NUMBER; END DL_PKG;",
+    "CREATE OR REPLACE PACKAGE BODY DL_PKG AS FUNCTION ITEMS RETURN NUMBER IS N NUMBER; \
+     BEGIN SELECT COUNT(*) INTO N FROM DL_ITEM_V; RETURN N; END; END DL_PKG;",
+];
+
+/// Drops what [`SOURCE_DDL`] (or a load into a target) created; what is not there is fine.
+fn drop_pipeline_objects(conn: &oracle::Connection) {
+    for sql in [
+        "DROP PACKAGE DL_PKG",
+        "DROP TABLE DL_PLACE CASCADE CONSTRAINTS PURGE",
+        "DROP VIEW DL_ITEM_V",
+        "DROP TABLE DL_LEGACY CASCADE CONSTRAINTS PURGE",
+        "DROP TABLE DL_ITEM CASCADE CONSTRAINTS PURGE",
+        "DROP TABLE DL_OWNER CASCADE CONSTRAINTS PURGE",
+        "DROP SEQUENCE DL_SEQ",
+        "DROP TABLE DBSUB_SCHEMA_HISTORY PURGE",
+        "DROP TABLE DBSUB_INGEST_HISTORY PURGE",
+        "DROP TABLE \"dbsub_ingest_history\" PURGE",
+    ] {
+        let _ = conn.execute(sql, &[]);
+    }
+}
+
+/// Every column of `table` as comparable text, rows in ID order: numbers with every digit,
+/// date/time values with every fraction digit (zoned ones in UTC: a region name is carried as
+/// its offset), LOBs and binary as hex digests.
+fn table_text(conn: &oracle::Connection, table: &str) -> Vec<Vec<Option<String>>> {
+    let columns: Vec<(String, String)> = conn
+        .query_as::<(String, String)>(
+            "SELECT COLUMN_NAME, DATA_TYPE FROM USER_TAB_COLUMNS WHERE TABLE_NAME = :1 \
+             ORDER BY COLUMN_ID",
+            &[&table],
+        )
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let exprs: Vec<String> = columns
+        .iter()
+        .map(|(name, ty)| {
+            let c = format!("\"{name}\"");
+            match ty.as_str() {
+                "DATE" => format!("TO_CHAR({c}, 'SYYYY-MM-DD HH24:MI:SS')"),
+                t if t.contains("WITH TIME ZONE") || t.contains("LOCAL TIME ZONE") => format!(
+                    "TO_CHAR(SYS_EXTRACT_UTC(CAST({c} AS TIMESTAMP(9) WITH TIME ZONE)), \
+                     'SYYYY-MM-DD HH24:MI:SS.FF9')"
+                ),
+                t if t.starts_with("TIMESTAMP") => {
+                    format!("TO_CHAR({c}, 'SYYYY-MM-DD HH24:MI:SS.FF9')")
+                }
+                "CLOB" | "NCLOB" => format!(
+                    "RAWTOHEX(STANDARD_HASH(UTL_I18N.STRING_TO_RAW(DBMS_LOB.SUBSTR({c}, 4000, \
+                     1), 'AL32UTF8'), 'SHA256')) || ':' || DBMS_LOB.GETLENGTH({c})"
+                ),
+                "BLOB" => format!(
+                    "RAWTOHEX(STANDARD_HASH(DBMS_LOB.SUBSTR({c}, 2000, 1), 'SHA256')) || ':' || \
+                     DBMS_LOB.GETLENGTH({c})"
+                ),
+                "XMLTYPE" => format!("XMLSERIALIZE(CONTENT {c} AS VARCHAR2(4000))"),
+                "LONG" => "NULL".to_string(),
+                "SDO_GEOMETRY" => format!(
+                    "T.{c}.SDO_SRID || ';' || DBMS_LOB.SUBSTR(SDO_UTIL.TO_WKTGEOMETRY({c}), 4000, 1)"
+                ),
+                "RAW" => format!("RAWTOHEX({c})"),
+                "BINARY_FLOAT" | "BINARY_DOUBLE" => format!("TO_CHAR({c}, 'TM9')"),
+                _ => format!("TO_CHAR({c})"),
+            }
+        })
+        .collect();
+    // Object attributes (SDO_SRID) are reached through a table alias only.
+    let sql = format!("SELECT {} FROM \"{table}\" T ORDER BY 1", exprs.join(", "));
+    conn.query(&sql, &[])
+        .unwrap()
+        .map(|row| {
+            let row = row.unwrap();
+            (0..columns.len())
+                .map(|i| row.get::<_, Option<String>>(i).unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_whole_pipeline_carries_every_type_through_a_cycle() {
+    let Some(url) = oracle_url() else { return };
+    let Ok(target_url) = std::env::var("DBSUB_TEST_ORACLE_TARGET_URL") else {
+        eprintln!(
+            "Oracle whole-pipeline test skipped: DBSUB_TEST_ORACLE_TARGET_URL (a second user \
+             to load into) is not set"
+        );
+        return;
+    };
+    let source = connect(&url);
+    let target = connect(&target_url);
+    drop_pipeline_objects(&source);
+    drop_pipeline_objects(&target);
+    for sql in SOURCE_DDL {
+        source
+            .execute(sql, &[])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    // Owners first with no favourite, then items, then the favourites: the cycle closes.
+    source
+        .execute(
+            "INSERT INTO DL_OWNER (ID, NAME) SELECT LEVEL, 'Owner ' || LEVEL || ' Ünïcödé 𝄞' \
+             FROM DUAL CONNECT BY LEVEL <= 3",
+            &[],
+        )
+        .unwrap();
+    source
+        .execute(
+            "INSERT INTO DL_ITEM (OWNER_ID, N_EXACT, N_FREE, N_FLOAT, BF, BD, C, V, NC, NV, D, \
+             TS, TSTZ, TSLTZ, IYM, IDS, R, CL, NCL, BL, X) VALUES (1, \
+             1234567890123456789012345678.0123456789, -0.000000000000000000000000000001, \
+             123456789012345678901234567890123456.78, 3.25, 1.0000000000000002, 'ab ', \
+             '漢字 and ''quotes'', commas, \"double\"' || CHR(10) || 'new line', N'€', N'Ωmega', \
+             DATE '0001-01-01', TIMESTAMP '9999-12-31 23:59:59.999999999', \
+             TIMESTAMP '2024-03-31 02:30:00.123456 Europe/Paris', \
+             TIMESTAMP '2000-02-29 12:00:00.5 -03:30', INTERVAL '-1234-11' YEAR(4) TO MONTH, \
+             INTERVAL '-12345 23:59:59.999999' DAY(5) TO SECOND(6), HEXTORAW('00FF10'), \
+             RPAD('x', 32000, 'long clob ') , N'nclob ✓', \
+             UTL_RAW.CAST_TO_RAW(RPAD('b', 2000, 'b')), XMLTYPE('<a b=\"1\">x &amp; y</a>'))",
+            &[],
+        )
+        .unwrap();
+    source
+        .execute(
+            "INSERT INTO DL_ITEM (OWNER_ID, V, D) SELECT 2, 'second ' || LEVEL, \
+             DATE '2020-01-01' + LEVEL FROM DUAL CONNECT BY LEVEL <= 4",
+            &[],
+        )
+        .unwrap();
+    source
+        .execute(
+            "UPDATE DL_OWNER SET FAVOURITE_ID = (SELECT MIN(ID) FROM DL_ITEM) WHERE ID = 1",
+            &[],
+        )
+        .unwrap();
+    source
+        .execute(
+            "INSERT INTO DL_LEGACY (ID, ITEM_ID, L) VALUES (1, (SELECT MIN(ID) FROM DL_ITEM), \
+             'long text')",
+            &[],
+        )
+        .unwrap();
+    // SDO_GEOMETRY where Oracle Spatial is installed (the regular gvenzl images have it).
+    let (spatial,): (i64,) = source
+        .query_row_as(
+            "SELECT COUNT(*) FROM ALL_USERS WHERE USERNAME = 'MDSYS'",
+            &[],
+        )
+        .unwrap();
+    if spatial > 0 {
+        for sql in [
+            "CREATE TABLE DL_PLACE (ID NUMBER(10) PRIMARY KEY, ITEM_ID NUMBER(10) NOT NULL \
+             CONSTRAINT DL_PLACE_ITEM_FK REFERENCES DL_ITEM, G SDO_GEOMETRY)",
+            "INSERT INTO DL_PLACE VALUES (1, (SELECT MIN(ID) FROM DL_ITEM), \
+             SDO_GEOMETRY(2001, 4326, SDO_POINT_TYPE(-123.3656, 48.4284, NULL), NULL, NULL))",
+            "INSERT INTO DL_PLACE VALUES (2, (SELECT MAX(ID) FROM DL_ITEM), \
+             SDO_GEOMETRY('POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))'))",
+        ] {
+            source
+                .execute(sql, &[])
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    } else {
+        eprintln!("Oracle Spatial is not installed: SDO_GEOMETRY is not part of this run");
+    }
+    source.commit().unwrap();
+    let mut seeds = vec!["DL_ITEM", "DL_LEGACY"];
+    if spatial > 0 {
+        seeds.push("DL_PLACE");
+    }
+    let seed_args: Vec<&str> = seeds.iter().flat_map(|s| ["--seed-object", *s]).collect();
+
+    let ws = Workspace::empty();
+    let store = format!("file://{}/store", ws.path().display());
+    let classification = ws.path().join("classification.csv");
+    std::fs::write(
+        &classification,
+        "TABLE NAME,COLUMN NAME,INFO SECURITY CLASS\nDL_OWNER,NAME,personal\n",
+    )
+    .unwrap();
+    let mut vars: Vec<(String, String)> = vec![
+        ("DBSUB_STRUCT_URL".into(), url.clone()),
+        ("DBSUB_SOURCE_ORA_LIVE".into(), url.clone()),
+        ("DBSUB_TARGET_ORA".into(), target_url.clone()),
+        ("DBSUB_STORE_LIVE".into(), store),
+        (
+            "DBSUB_MASKING_KEY".into(),
+            "live-test-masking-key-0123456789".into(),
+        ),
+    ];
+    vars.extend(client_vars());
+    let run = |args: &[&str]| {
+        let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let out = ws.dbsub(&pairs).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "dbsub {args:?} failed:\n{}\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        stdout(&out)
+    };
+
+    // Analyse: the walk from DL_ITEM finds its parent (through the cycle), its trigger and the
+    // sequence the trigger fills.
+    let deps = run(&["show-deps", "--seed-object", "DL_ITEM", "--format", "json"]);
+    for name in ["DL_OWNER", "DL_ITEM_BI", "DL_SEQ"] {
+        assert!(deps.contains(name), "{name} not in {deps}");
+    }
+    run(&["catalog", "export", "--out", "catalog.json"]);
+    let doctor = run(&["doctor"]);
+    assert!(doctor.contains("AS OF SCN"), "{doctor}");
+
+    // Migrate into the target schema.
+    let mut args = vec!["create-migrations"];
+    args.extend(&seed_args);
+    args.extend(["--dialect", "oracle", "--migration-folder", "migrations"]);
+    run(&args);
+    run(&[
+        "migrate",
+        "--target",
+        "ORA",
+        "--migration-folder",
+        "migrations",
+    ]);
+
+    // Extract (one SCN, recorded), ingest, verify.
+    let mut args = vec!["extract", "ORA", "LIVE"];
+    args.extend(&seed_args);
+    args.extend(["--classification", classification.to_str().unwrap()]);
+    let extract = run(&args);
+    assert!(extract.contains("DL_ITEM"), "{extract}");
+    let manifest = std::fs::read_to_string(
+        std::fs::read_dir(ws.path().join("store/LIVE/ORA"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+            .join("manifest.json"),
+    )
+    .unwrap();
+    assert!(manifest.contains("\"SCN\""), "{manifest}");
+    run(&["ingest", "ORA", "LIVE"]);
+    let verify = run(&["verify", "ORA"]);
+    assert!(verify.contains("OK"), "{verify}");
+
+    // Every value of every unmasked column travelled exactly.
+    assert_eq!(
+        table_text(&target, "DL_ITEM"),
+        table_text(&source, "DL_ITEM")
+    );
+    assert_eq!(
+        table_text(&target, "DL_LEGACY"),
+        table_text(&source, "DL_LEGACY")
+    );
+    if spatial > 0 {
+        assert_eq!(
+            table_text(&target, "DL_PLACE"),
+            table_text(&source, "DL_PLACE")
+        );
+    }
+    let (long_text,): (String,) = target.query_row_as("SELECT L FROM DL_LEGACY", &[]).unwrap();
+    assert_eq!(long_text, "long text");
+    // The masked names kept their length and left the source changed; the cycle holds.
+    let names = |conn: &oracle::Connection| -> Vec<(i64, String, Option<i64>)> {
+        conn.query_as(
+            "SELECT ID, NAME, FAVOURITE_ID FROM DL_OWNER ORDER BY ID",
+            &[],
+        )
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+    };
+    let (before, after) = (names(&source), names(&target));
+    assert_eq!(before.len(), after.len());
+    for ((id, name, fav), (id2, masked, fav2)) in before.iter().zip(&after) {
+        assert_eq!((id, fav), (id2, fav2));
+        assert_ne!(name, masked);
+        assert_eq!(name.chars().count(), masked.chars().count());
+    }
+    // The cycle's keys are enabled and validated again; triggers are back on.
+    let (disabled,): (i64,) = target
+        .query_row_as(
+            "SELECT COUNT(*) FROM USER_CONSTRAINTS WHERE TABLE_NAME LIKE 'DL\\_%' ESCAPE '\\' \
+             AND (STATUS <> 'ENABLED' OR VALIDATED <> 'VALIDATED')",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(disabled, 0);
+    let (trigger,): (String,) = target
+        .query_row_as(
+            "SELECT STATUS FROM USER_TRIGGERS WHERE TRIGGER_NAME = 'DL_ITEM_BI'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(trigger, "ENABLED");
+    // The sequence the trigger uses was moved past the loaded keys.
+    let (next, max): (i64, i64) = target
+        .query_row_as(
+            "SELECT DL_SEQ.NEXTVAL, (SELECT MAX(ID) FROM DL_ITEM) FROM DUAL",
+            &[],
+        )
+        .unwrap();
+    assert!(next > max, "DL_SEQ at {next}, keys up to {max}");
+
+    drop_pipeline_objects(&source);
+    drop_pipeline_objects(&target);
 }
