@@ -14,6 +14,8 @@
 # folder. Needs sqlite3, zstd and GNU time (Debian: apt-get install sqlite3 zstd time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), $(rustc --version)"
 
 missing=()
@@ -61,18 +63,11 @@ done
 EOF
 
 # Values from a --format json summary.
-json() { sqlite3 :memory: "SELECT $2 FROM (SELECT readfile('$1') AS j)"; }
-table_field() { # SUMMARY TABLE FIELD: a field of one table (named without its schema)
-    sqlite3 :memory: "SELECT json_extract(value, '\$.$3') FROM json_each(readfile('$1'), '\$.tables')
-                      WHERE substr(json_extract(value, '\$.table'),
-                                   instr(json_extract(value, '\$.table'), '.') + 1) = '$2'"
-}
 manifest_tables() { # the summary's tables, without their schema
     sqlite3 :memory: "SELECT substr(t, instr(t, '.') + 1) FROM (SELECT json_extract(value, '\$.table') AS t
                       FROM json_each(readfile('$1'), '\$.tables'))"
 }
 
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 
 build_demo() { # DIR SCALE
     (cd "$1" && /usr/bin/time -f "%e %M" -o "$W/time" env -i PATH="$PATH" HOME="$HOME" "$BIN" \
@@ -159,9 +154,6 @@ median() { # KEY COLUMN
     awk -v c="$2" '{ print $c }' "$W/$1.runs" | sort -g |
         awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
-group() { # integer with thousands separators
-    awk -v n="$1" 'BEGIN { s = sprintf("%d", n); o = ""; while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) } print s o }'
-}
 
 # CSV sizes, uncompressed: dbsub's from its own parts, the raw pipeline's from sqlite3's output.
 dbsub_csv() { # DIR SUBSET [TABLE]: bytes of CSV in the parts
@@ -184,7 +176,6 @@ raw_rows() { # DB WHERE TABLE...
     for t in "$@"; do n=$((n + $(sqlite3 "$db" "SELECT count(*) FROM \"$t\"$where"))); done
     echo "$n"
 }
-dir_bytes() { du -cb "$@" | tail -1 | cut -f1; }
 
 # shellcheck disable=SC2086
 {

@@ -15,6 +15,8 @@
 # --skip), zstd and GNU time (Debian: apt-get install sqlite3 zstd time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), $(rustc --version), $(sqlite3 --version | cut -d' ' -f1-2)"
 
 missing=()
@@ -51,13 +53,6 @@ SMALL=$W/scale-$SMALL_SCALE
 mkdir -p "$BIG" "$SMALL"
 
 # Values from a --format json summary or a manifest.
-json() { sqlite3 :memory: "SELECT $2 FROM (SELECT readfile('$1') AS j)"; }
-table_field() { # SUMMARY TABLE FIELD: a field of one table (named without its schema)
-    sqlite3 :memory: "SELECT json_extract(value, '\$.$3') FROM json_each(readfile('$1'), '\$.tables')
-                      WHERE substr(json_extract(value, '\$.table'),
-                                   instr(json_extract(value, '\$.table'), '.') + 1) = '$2'"
-}
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 fail() {
     echo "bench/ingest.sh: $*" >&2
     exit 1
@@ -241,30 +236,7 @@ median() { # KEY COLUMN
     awk -v c="$2" '{ print $c }' "$W/$1.runs" | sort -g |
         awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
-table_median() { # KEY TABLE
-    awk -v t="$2" '$1 == t { print $2 }' "$W/$1.tables" | sort -g |
-        awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-group() { # integer with thousands separators
-    awk -v n="$1" 'BEGIN { s = sprintf("%d", n); o = ""; while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) } print s o }'
-}
-mib() { calc '%.0f MiB' "$1 / 1024"; }
 
-# One line of the table. Arguments: label, rows, seconds, rss kb (or ""), raw label (or ""),
-# raw rows, raw seconds.
-line() {
-    local rss="" raw_t="" raw_rate="" tput="" tratio=""
-    [ -n "$4" ] && rss=$(mib "$4")
-    if [ -n "$5" ]; then
-        raw_t="$(calc '%.3f s' "$7")"
-        raw_rate="$(group "$(calc '%.0f' "$6 / $7")")"
-        tput="$(calc '%.2f×' "($2 / $3) / ($6 / $7)")"
-        tratio="$(calc '%.2f×' "$3 / $7")"
-    fi
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(group "$2")" \
-        "$(calc '%.3f s' "$3")" "$(group "$(calc '%.0f' "$2 / $3")")" "$rss" "$5" "$raw_t" \
-        "$raw_rate" "$tput" "$tratio"
-}
 
 REJECTED=$(median raw-all 4)
 SMALL_REJECTED=$(median small-raw-all 4)

@@ -28,6 +28,8 @@
 # the `postgres` user (initdb refuses root), which the Debian package creates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 fail() {
     echo "bench/postgres.sh: $*" >&2
@@ -134,13 +136,6 @@ SMALL=$W/scale-$SMALL_SCALE
 mkdir -p "$BIG" "$SMALL"
 
 # Values from a --format json summary or a manifest.
-json() { sqlite3 :memory: "SELECT $2 FROM (SELECT readfile('$1') AS j)"; }
-table_field() { # SUMMARY TABLE FIELD: a field of one table (named without its schema)
-    sqlite3 :memory: "SELECT json_extract(value, '\$.$3') FROM json_each(readfile('$1'), '\$.tables')
-                      WHERE substr(json_extract(value, '\$.table'),
-                                   instr(json_extract(value, '\$.table'), '.') + 1) = '$2'"
-}
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 count() { pq "$1" -At -c "SELECT count(*) FROM \"$2\""; }
 
 # dbsub always runs with a clean environment (env -i) in the scale's folder: no .env, the demo's
@@ -471,35 +466,12 @@ median() { # KEY COLUMN [COLUMN2]: the median of COLUMN, or of COLUMN - COLUMN2
     awk -v c="$2" -v d="${3:-0}" '{ print (d ? $c - $d : $c) }' "$W/$1.runs" | sort -g |
         awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
-table_median() { # KEY TABLE
-    awk -v t="$2" '$1 == t { print $2 }' "$W/$1.tables" | sort -g |
-        awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
 spread() { # KEY COLUMN RAW_KEY RAW_COLUMN: the lowest and highest per-round time ratio
     paste -d' ' <(awk -v c="$2" '{ print $c }' "$W/$1.runs") <(awk -v c="$4" '{ print $c }' "$W/$3.runs") |
         awk '{ r = $1 / $2; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r }
              END { printf "%.2f–%.2f", lo, hi }'
 }
-group() { # integer with thousands separators
-    awk -v n="$1" 'BEGIN { s = sprintf("%d", n); o = ""; while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) } print s o }'
-}
-mib() { calc '%.0f MiB' "$1 / 1024"; }
 
-# One line of a table. Arguments: label, rows, seconds, rss kb (or ""), raw label (or ""), raw
-# rows, raw seconds.
-line() {
-    local rss="" raw_t="" raw_rate="" tput="" tratio=""
-    [ -n "$4" ] && rss=$(mib "$4")
-    if [ -n "$5" ]; then
-        raw_t="$(calc '%.3f s' "$7")"
-        raw_rate="$(group "$(calc '%.0f' "$6 / $7")")"
-        tput="$(calc '%.2f×' "($2 / $3) / ($6 / $7)")"
-        tratio="$(calc '%.2f×' "$3 / $7")"
-    fi
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(group "$2")" \
-        "$(calc '%.3f s' "$3")" "$(group "$(calc '%.0f' "$2 / $3")")" "$rss" "$5" "$raw_t" \
-        "$raw_rate" "$tput" "$tratio"
-}
 
 # CSV sizes, uncompressed: dbsub's from its parts, psql's from its own output.
 dbsub_csv() { # DIR SUBSET [TABLE]: bytes of CSV in the parts
@@ -511,7 +483,6 @@ dbsub_csv() { # DIR SUBSET [TABLE]: bytes of CSV in the parts
 raw_csv() { # KEY: bytes of CSV the raw pipeline wrote
     zstd -dcq "$W/$1"/*.csv.zst | wc -c
 }
-dir_bytes() { du -cb "$@" | tail -1 | cut -f1; }
 mb() { calc '%.1f MB' "$1 / 1e6"; }
 
 echo

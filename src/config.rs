@@ -452,25 +452,23 @@ impl Config {
                 url: parse(raw),
             });
         }
-        let has =
-            |out: &[Profile], wanted: &dyn Fn(&Role) -> bool| out.iter().any(|p| wanted(&p.role));
+        let roles: Vec<&Role> = out.iter().map(|p| &p.role).collect();
         let mut demo = Vec::new();
-        if !has(&out, &|r| *r == Role::Structural) {
+        if !roles.contains(&&Role::Structural) {
             demo.push((Role::Structural, DEMO_SOURCE_URL));
         }
-        if !has(
-            &out,
-            &|r| matches!(r, Role::Source { kind, .. } if kind == "SQLITE"),
-        ) {
+        if !roles
+            .iter()
+            .any(|r| matches!(r, Role::Source { kind, .. } if kind == "SQLITE"))
+        {
             let (kind, env) = ("SQLITE".to_string(), "DEMO".to_string());
             demo.push((Role::Source { kind, env }, DEMO_SOURCE_URL));
         }
-        if !has(
-            &out,
-            &|r| matches!(r, Role::Target { kind } if kind == "SQLITE"),
-        ) {
-            let kind = "SQLITE".to_string();
-            demo.push((Role::Target { kind }, DEMO_TARGET_URL));
+        let sqlite_target = Role::Target {
+            kind: "SQLITE".to_string(),
+        };
+        if !roles.contains(&&sqlite_target) {
+            demo.push((sqlite_target, DEMO_TARGET_URL));
         }
         for (role, url) in demo {
             out.push(Profile {

@@ -560,9 +560,6 @@ fn rows_setting(var: &str, setting: Option<&str>, default: usize, max: usize) ->
 const WHO_SQL: &str = "SELECT USER, SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM DUAL";
 /// The system privileges the session has, directly or through roles.
 const SESSION_PRIVS_SQL: &str = "SELECT PRIVILEGE FROM SESSION_PRIVS";
-/// Whether the `DBA_` dictionary views are readable (SELECT_CATALOG_ROLE, SELECT ANY
-/// DICTIONARY); without them the catalog comes from the `ALL_` views.
-const DBA_PROBE_SQL: &str = "SELECT COUNT(*) FROM DBA_OBJECTS WHERE ROWNUM = 1";
 /// The objects of the session's schema.
 const OWN_OBJECTS_SQL: &str =
     "SELECT COUNT(*) FROM ALL_OBJECTS WHERE OWNER = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA')";
@@ -607,12 +604,13 @@ pub fn diagnose(url: &DbUrl, role: super::Use) -> Vec<super::Finding> {
     let has = |p: &str| privileges.iter().any(|q| q == p);
     match role {
         Use::Catalog => {
-            out.push(match conn.query_row_as::<i64>(DBA_PROBE_SQL, &[]) {
-                Ok(_) => Finding::ok("the catalog is read from the DBA_ views (every schema)"),
-                Err(_) => Finding::info(
+            out.push(match catalog::reads_dba_views(&conn) {
+                Ok(true) => Finding::ok("the catalog is read from the DBA_ views (every schema)"),
+                Ok(false) => Finding::info(
                     "the catalog is read from the ALL_ views: objects of other schemas are seen \
                      only where granted (SELECT_CATALOG_ROLE gives the DBA_ views)",
                 ),
+                Err(e) => Finding::problem(format!("cannot query the data dictionary: {e}")),
             });
             out.push(match conn.query_row_as::<i64>(OWN_OBJECTS_SQL, &[]) {
                 Ok(0) => Finding::problem(
@@ -742,16 +740,26 @@ pub fn mask_select(
 mod tests {
     use super::*;
 
-    fn ora_column(name: &str, ty: NeutralType) -> Column {
+    use crate::catalog::NeutralType as N;
+
+    fn column(native: &str, neutral: N) -> Column {
         Column {
-            name: name.to_string(),
-            native_type: String::new(),
-            neutral_type: ty,
+            name: "C".into(),
+            native_type: native.into(),
+            neutral_type: neutral,
             nullable: true,
             default: None,
             identity: None,
             generated: None,
             comment: None,
+        }
+    }
+
+    /// A column named `name` of neutral type `ty`, as the mask builders see it.
+    fn ora_column(name: &str, ty: NeutralType) -> Column {
+        Column {
+            name: name.to_string(),
+            ..column("", ty)
         }
     }
 
@@ -801,20 +809,6 @@ mod tests {
         );
         // The key is bound, never in the SQL.
         assert!(!sql.contains("0303"));
-    }
-    use crate::catalog::NeutralType as N;
-
-    fn column(native: &str, neutral: N) -> Column {
-        Column {
-            name: "C".into(),
-            native_type: native.into(),
-            neutral_type: neutral,
-            nullable: true,
-            default: None,
-            identity: None,
-            generated: None,
-            comment: None,
-        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ use anyhow::{Context, Result, bail};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
+use crate::archive::read::recycle;
 use crate::archive::value::Value;
 use crate::db::{KeyColumn, RowFilter, SourceMask};
 use crate::subset::keys::KeyValue;
@@ -1749,8 +1750,10 @@ impl crate::db::RowSource for SqliteSource {
         each: &mut dyn FnMut(&[KeyValue<'_>]) -> Result<()>,
     ) -> Result<()> {
         let (sql, binds) = Self::query(table, &Self::column_list(columns), order_by, filter, 0)?;
+        // One vector for every row (recycled between rows: its values borrow the row).
+        let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(table, filter, &sql, binds, &mut |row| {
-            let mut values: Vec<KeyValue<'_>> = Vec::with_capacity(columns.len());
+            let mut values: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare));
             for i in 0..columns.len() {
                 values.push(match row.get_ref(i)? {
                     ValueRef::Null => KeyValue::Null,
@@ -1762,7 +1765,9 @@ impl crate::db::RowSource for SqliteSource {
                     ValueRef::Blob(b) => KeyValue::Bytes(b),
                 });
             }
-            each(&values)
+            each(&values)?;
+            spare = recycle(values);
+            Ok(())
         })
     }
 

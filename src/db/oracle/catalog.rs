@@ -72,11 +72,21 @@ fn read_catalog(conn: &Connection, url: &DbUrl, asked: &[String]) -> Result<Cata
     Ok(catalog)
 }
 
+/// Whether the session may read the `DBA_` views ([`PROBE_SQL`]); `false` on ORA-00942 or
+/// ORA-01031, any other error as it is.
+pub(super) fn reads_dba_views(conn: &Connection) -> oracle::Result<bool> {
+    match conn.query(PROBE_SQL, &[]) {
+        Ok(_) => Ok(true),
+        Err(e) if matches!(e.oci_code(), Some(942 | 1031)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// The privilege probe, the schema check, then every dictionary query.
 fn read_rows(conn: &Connection, url: &DbUrl, asked: &[String]) -> Result<DictionaryRows> {
-    let prefix = match conn.query(PROBE_SQL, &[]) {
-        Ok(_) => Prefix::Dba,
-        Err(e) if matches!(e.oci_code(), Some(942 | 1031)) => Prefix::All,
+    let prefix = match reads_dba_views(conn) {
+        Ok(true) => Prefix::Dba,
+        Ok(false) => Prefix::All,
         Err(e) => return Err(anyhow!("cannot query the data dictionary of {url}: {e}")),
     };
     let schemas = schemas(conn, url, asked)?;

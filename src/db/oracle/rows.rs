@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use anyhow::{Context, Result, anyhow, bail};
 use oracle::sql_type::{IntervalDS, IntervalYM, OracleType, Timestamp, ToSql};
 
+use crate::archive::read::recycle;
 use crate::archive::value::{
     self, Date, DateTime, Interval, MAX_OFFSET_SECS, Time, Value, canonical_decimal,
 };
@@ -380,6 +381,8 @@ impl RowSource for OracleSource {
             .collect::<Result<_>>()?;
         let mut n = 0u64;
         let mut owned: Vec<OwnedKey> = Vec::with_capacity(columns.len());
+        // One vector for every row (recycled between rows: its values borrow `owned`).
+        let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(table, filter, &query, &mut |row| {
             n += 1;
             owned.clear();
@@ -398,8 +401,11 @@ impl RowSource for OracleSource {
                     ),
                 }
             }
-            let values: Vec<KeyValue<'_>> = owned.iter().map(OwnedKey::as_key).collect();
-            each(&values)
+            let mut values: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare));
+            values.extend(owned.iter().map(OwnedKey::as_key));
+            each(&values)?;
+            spare = recycle(values);
+            Ok(())
         })
     }
 

@@ -378,6 +378,8 @@ impl RowSource for PgSource {
         // alike whatever their integer widths, and bound back as text arrays.
         let select: Vec<String> = columns.iter().map(key_column_sql).collect();
         let (from_where, arrays) = Self::from_where(table, filter, order_by, 0)?;
+        // One vector for every row (recycled between rows: its values borrow the row).
+        let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(
             table,
             filter,
@@ -386,11 +388,15 @@ impl RowSource for PgSource {
             arrays,
             &[],
             &mut |fields| {
-                let values: Vec<KeyValue<'_>> = fields
-                    .iter()
-                    .map(|f| f.map_or(KeyValue::Null, KeyValue::Text))
-                    .collect();
-                each(&values)
+                let mut values: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare));
+                values.extend(
+                    fields
+                        .iter()
+                        .map(|f| f.map_or(KeyValue::Null, KeyValue::Text)),
+                );
+                each(&values)?;
+                spare = recycle(values);
+                Ok(())
             },
         )
     }

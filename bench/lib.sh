@@ -1,0 +1,34 @@
+# Helpers the benchmark scripts share; sourced by bench/extract.sh, ingest.sh and postgres.sh
+# after they cd to the repository root. `table_median` reads $W, the script's scratch folder.
+
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+group() { # integer with thousands separators
+    awk -v n="$1" 'BEGIN { s = sprintf("%d", n); o = ""; while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) } print s o }'
+}
+mib() { calc '%.0f MiB' "$1 / 1024"; }
+json() { sqlite3 :memory: "SELECT $2 FROM (SELECT readfile('$1') AS j)"; }
+table_field() { # SUMMARY TABLE FIELD: a field of one table (named without its schema)
+    sqlite3 :memory: "SELECT json_extract(value, '\$.$3') FROM json_each(readfile('$1'), '\$.tables')
+                      WHERE substr(json_extract(value, '\$.table'),
+                                   instr(json_extract(value, '\$.table'), '.') + 1) = '$2'"
+}
+table_median() { # KEY TABLE
+    awk -v t="$2" '$1 == t { print $2 }' "$W/$1.tables" | sort -g |
+        awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+dir_bytes() { du -cb "$@" | tail -1 | cut -f1; }
+# One line of the table. Arguments: label, rows, seconds, rss kb (or ""), raw label (or ""),
+# raw rows, raw seconds.
+line() {
+    local rss="" raw_t="" raw_rate="" tput="" tratio=""
+    [ -n "$4" ] && rss=$(mib "$4")
+    if [ -n "$5" ]; then
+        raw_t="$(calc '%.3f s' "$7")"
+        raw_rate="$(group "$(calc '%.0f' "$6 / $7")")"
+        tput="$(calc '%.2f×' "($2 / $3) / ($6 / $7)")"
+        tratio="$(calc '%.2f×' "$3 / $7")"
+    fi
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(group "$2")" \
+        "$(calc '%.3f s' "$3")" "$(group "$(calc '%.0f' "$2 / $3")")" "$rss" "$5" "$raw_t" \
+        "$raw_rate" "$tput" "$tratio"
+}
