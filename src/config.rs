@@ -270,6 +270,8 @@ pub struct Resolved {
 #[derive(Clone, Default)]
 pub struct Config {
     vars: BTreeMap<String, String>,
+    /// The `.env` file [`Config::load`] read, if it found one.
+    env_file: Option<PathBuf>,
 }
 
 /// Names only: the values hold passwords and the masking key.
@@ -285,19 +287,25 @@ impl Config {
     ///
     /// Fails if `.env` exists but cannot be parsed; the message names the line.
     pub fn load() -> Result<Config> {
-        match dotenvy::dotenv() {
-            Ok(_) => {}
-            Err(e) if e.not_found() => {}
+        let env_file = match dotenvy::dotenv() {
+            Ok(path) => Some(path),
+            Err(e) if e.not_found() => None,
             Err(dotenvy::Error::LineParse(line, index)) => bail!(
                 ".env could not be read at `{}` (character {index}): write KEY=value lines \
                  as in env_sample",
                 redact(&line)
             ),
             Err(e) => bail!(".env could not be read: {e}"),
-        }
-        Ok(Config::from_vars(
-            std::env::vars().filter(|(k, _)| k.starts_with("DBSUB_")),
-        ))
+        };
+        Ok(Config {
+            env_file,
+            ..Config::from_vars(std::env::vars().filter(|(k, _)| k.starts_with("DBSUB_")))
+        })
+    }
+
+    /// The `.env` file that was read: the working directory's or the nearest parent's.
+    pub fn env_file(&self) -> Option<&std::path::Path> {
+        self.env_file.as_deref()
     }
 
     /// A configuration from explicit variables (tests, or a caller that has its own).
@@ -307,6 +315,7 @@ impl Config {
                 .into_iter()
                 .filter(|(_, v)| !v.trim().is_empty())
                 .collect(),
+            env_file: None,
         }
     }
 

@@ -56,10 +56,14 @@ pub fn check(config: &Config) -> Vec<Section> {
 
 fn configuration(config: &Config) -> Section {
     let mut findings = Vec::new();
-    findings.push(if std::path::Path::new(".env").exists() {
-        Finding::ok(".env in this folder was read (the environment wins over it)")
-    } else {
-        Finding::info("no .env in this folder: settings come from the environment only")
+    findings.push(match config.env_file() {
+        Some(path) => Finding::ok(format!(
+            "{} was read (the environment wins over it)",
+            path.display()
+        )),
+        None => Finding::info(
+            "no .env here or in a parent folder: settings come from the environment only",
+        ),
     });
     findings.push(match config.masking_key() {
         Some(key) if key.len() >= crate::mask::MIN_KEY_BYTES => Finding::ok(format!(
