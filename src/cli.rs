@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::catalog::ObjectKind;
-use crate::config::DbKind;
 use crate::graph::Direction;
 use crate::graph::render::Format;
+use crate::model::DbKind;
 
 /// Just enough Oracle: cut a small, intact, masked database out of a large one.
 ///
@@ -148,25 +148,6 @@ pub struct ShowDepsArgs {
     pub format: Format,
 }
 
-/// The SQL dialect of generated migrations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum MigrationDialect {
-    Oracle,
-    Postgres,
-    Sqlite,
-}
-
-impl MigrationDialect {
-    pub fn kind(self) -> DbKind {
-        match self {
-            MigrationDialect::Oracle => DbKind::Oracle,
-            MigrationDialect::Postgres => DbKind::Postgres,
-            MigrationDialect::Sqlite => DbKind::Sqlite,
-        }
-    }
-}
-
-/// Which objects migrations create.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum MigrationDirection {
     /// The seed and everything it needs.
@@ -199,8 +180,8 @@ pub struct CreateMigrationsArgs {
     pub migration_version: Option<String>,
 
     /// The SQL dialect to write.
-    #[arg(long, value_enum, default_value_t = MigrationDialect::Oracle)]
-    pub dialect: MigrationDialect,
+    #[arg(long, value_name = "DIALECT", default_value = "oracle", value_parser = dialect_parser())]
+    pub dialect: DbKind,
 
     /// Which objects to create.
     #[arg(long, value_enum, default_value_t = MigrationDirection::Parents)]
@@ -449,6 +430,16 @@ pub struct DemoArgs {
     /// Rebuild the demo database even if data/demo.db exists.
     #[arg(long)]
     pub rebuild: bool,
+}
+
+/// `--dialect`: the registry's dialect names, each standing for its kind of database.
+fn dialect_parser() -> impl clap::builder::TypedValueParser<Value = DbKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(crate::backend::dialect_names()).map(|name| {
+        crate::backend::dialect_named(&name)
+            .expect("the parser accepts the registry's names only")
+            .kind()
+    })
 }
 
 fn parse_kind(text: &str) -> Result<ObjectKind, String> {

@@ -3,13 +3,17 @@
 //! Values come from the process environment, after `.env` has been loaded into it. With nothing
 //! configured every lookup falls back to the embedded demo (SQLite files and a `file://` store
 //! under `data/`). URLs carry credentials, so [`DbUrl`] never prints its password: `Display`
-//! and `Debug` both show the redacted form.
+//! and `Debug` both show the redacted form. Which URL belongs to which kind of database is the
+//! registry's to say ([`crate::backend::parse_url`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
+
+use crate::backend::parse_url;
+pub use crate::model::{DbKind, DbUrl, redact};
 
 /// The demo's production database, which also serves as its structural database.
 pub const DEMO_SOURCE_URL: &str = "sqlite://data/demo.db?schema=THE";
@@ -19,227 +23,6 @@ pub const DEMO_TARGET_URL: &str = "sqlite://data/local.db";
 pub const DEMO_STORE_URL: &str = "file://data/store";
 /// The default cache of fetched parts.
 pub const DEMO_CACHE_DIR: &str = "data/cache";
-
-/// A database kind, named on the command line by its CLI word.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
-pub enum DbKind {
-    /// Oracle
-    #[value(name = "ORA", alias = "ora", alias = "oracle")]
-    Oracle,
-    /// PostgreSQL
-    #[value(name = "PG", alias = "pg", alias = "postgres")]
-    Postgres,
-    /// SQLite, the embedded default
-    #[value(name = "SQLITE", alias = "sqlite")]
-    Sqlite,
-}
-
-impl DbKind {
-    /// The CLI word: `ORA`, `PG`, `SQLITE`.
-    pub fn word(self) -> &'static str {
-        match self {
-            DbKind::Oracle => "ORA",
-            DbKind::Postgres => "PG",
-            DbKind::Sqlite => "SQLITE",
-        }
-    }
-}
-
-impl DbKind {
-    /// Parses a kind as users and catalogs spell it: the CLI word (`ORA`, `PG`, `SQLITE`) or
-    /// its aliases (`oracle`, `postgres`, `sqlite`), case-insensitively.
-    pub fn from_word(word: &str) -> Option<DbKind> {
-        <DbKind as clap::ValueEnum>::from_str(word.trim(), true).ok()
-    }
-
-    /// The SQL dialect's name, as `--dialect` spells it: `oracle`, `postgres`, `sqlite`.
-    pub fn dialect_name(self) -> &'static str {
-        match self {
-            DbKind::Oracle => "oracle",
-            DbKind::Postgres => "postgres",
-            DbKind::Sqlite => "sqlite",
-        }
-    }
-}
-
-impl fmt::Display for DbKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.word())
-    }
-}
-
-/// A database URL. The password stays inside: formatting shows `***` in its place.
-#[derive(Clone, PartialEq, Eq)]
-pub struct DbUrl {
-    kind: DbKind,
-    raw: String,
-}
-
-impl DbUrl {
-    /// Parses `oracle://user:password@host:port/service`, `postgres://user:password@host/db`,
-    /// `sqlite://relative/path.db`, `sqlite:///absolute/path.db` (each with optional `?k=v`).
-    ///
-    /// Fails on an unknown scheme or a URL without the parts its kind needs; the error shows
-    /// the URL redacted.
-    pub fn parse(raw: &str) -> Result<DbUrl> {
-        let raw = raw.trim();
-        let scheme = raw.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-        let kind = match scheme.as_deref() {
-            Some("oracle") => DbKind::Oracle,
-            Some("postgres") | Some("postgresql") => DbKind::Postgres,
-            Some("sqlite") => DbKind::Sqlite,
-            _ => bail!(
-                "`{}` is not a database URL: use oracle://user:password@host:port/service, \
-                 postgres://user:password@host:port/db or sqlite://path/to/file.db",
-                redact(raw)
-            ),
-        };
-        let url = DbUrl {
-            kind,
-            raw: raw.to_string(),
-        };
-        match kind {
-            DbKind::Sqlite => {
-                if url.sqlite_path()?.as_os_str().is_empty() {
-                    bail!(
-                        "`{}` names no file: write sqlite://path/to/file.db",
-                        url.redacted()
-                    );
-                }
-            }
-            DbKind::Oracle | DbKind::Postgres => {
-                let parsed = url::Url::parse(raw)
-                    .map_err(|e| anyhow!("`{}` is not a valid URL: {e}", url.redacted()))?;
-                if parsed.host_str().is_none_or(str::is_empty) {
-                    bail!("`{}` names no host", url.redacted());
-                }
-                if parsed.path().trim_matches('/').is_empty() {
-                    let what = if kind == DbKind::Oracle {
-                        "service name"
-                    } else {
-                        "database"
-                    };
-                    bail!(
-                        "`{}` names no {what}: add /{} after the host and port",
-                        url.redacted(),
-                        what.replace(' ', "_")
-                    );
-                }
-            }
-        }
-        Ok(url)
-    }
-
-    pub fn kind(&self) -> DbKind {
-        self.kind
-    }
-
-    /// The URL with its credentials: only for handing to a driver, never for printing.
-    pub fn expose(&self) -> &str {
-        &self.raw
-    }
-
-    /// The URL with the password (and any `password=` query parameter) replaced by `***`.
-    pub fn redacted(&self) -> String {
-        redact(&self.raw)
-    }
-
-    /// The file of a `sqlite://` URL, relative to the working directory unless absolute.
-    pub fn sqlite_path(&self) -> Result<PathBuf> {
-        if self.kind != DbKind::Sqlite {
-            bail!("`{}` is not a SQLite URL", self.redacted());
-        }
-        let rest = &self.raw["sqlite://".len()..];
-        let path = rest.split_once('?').map_or(rest, |(p, _)| p);
-        let decoded = percent_encoding::percent_decode_str(path)
-            .decode_utf8()
-            .with_context(|| format!("`{}` is not valid UTF-8 once decoded", self.redacted()))?;
-        Ok(PathBuf::from(decoded.as_ref()))
-    }
-
-    /// A `?key=value` query parameter.
-    pub fn param(&self, key: &str) -> Option<String> {
-        let query = self.raw.split_once('?')?.1;
-        query.split('&').find_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (k == key).then(|| {
-                percent_encoding::percent_decode_str(v)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            })
-        })
-    }
-}
-
-impl fmt::Display for DbUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.redacted())
-    }
-}
-
-impl fmt::Debug for DbUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DbUrl({})", self.redacted())
-    }
-}
-
-/// Replaces the password of `scheme://user:password@host…` and the values of query parameters
-/// that look like secrets with `***`. Works on text that is not a valid URL, too, so that it can
-/// be applied to anything about to be printed.
-///
-/// ```
-/// use dbsub::config::redact;
-/// assert_eq!(
-///     redact("cannot connect to oracle://the:s3cret@prod:1521/SVC"),
-///     "cannot connect to oracle://the:***@prod:1521/SVC"
-/// );
-/// ```
-pub fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find("://") {
-        let (head, tail) = rest.split_at(pos + 3);
-        out.push_str(head);
-        let authority_end = tail
-            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace())
-            .unwrap_or(tail.len());
-        let authority = &tail[..authority_end];
-        match authority.rfind('@') {
-            Some(at) => {
-                let userinfo = &authority[..at];
-                match userinfo.split_once(':') {
-                    Some((user, _password)) => {
-                        out.push_str(user);
-                        out.push_str(":***");
-                    }
-                    None => out.push_str(userinfo),
-                }
-                out.push_str(&authority[at..]);
-            }
-            None => out.push_str(authority),
-        }
-        rest = &tail[authority_end..];
-    }
-    out.push_str(rest);
-    redact_query_secrets(&out)
-}
-
-fn redact_query_secrets(text: &str) -> String {
-    const SECRET_KEYS: [&str; 5] = ["password", "passwd", "pwd", "secret", "token"];
-    let Some((base, query)) = text.split_once('?') else {
-        return text.to_string();
-    };
-    let pairs: Vec<String> = query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((k, _)) if SECRET_KEYS.contains(&k.to_ascii_lowercase().as_str()) => {
-                format!("{k}=***")
-            }
-            _ => pair.to_string(),
-        })
-        .collect();
-    format!("{base}?{}", pairs.join("&"))
-}
 
 /// Where a resolved setting came from, so messages can tell the user what to change.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -328,7 +111,7 @@ impl Config {
         self.vars
             .get(var)
             .map(|raw| {
-                DbUrl::parse(raw)
+                parse_url(raw)
                     .with_context(|| format!("{var} is set but unusable"))
                     .map(|url| Resolved {
                         url,
@@ -340,7 +123,7 @@ impl Config {
 
     fn demo(url: &str) -> Result<Resolved> {
         Ok(Resolved {
-            url: DbUrl::parse(url)?,
+            url: parse_url(url)?,
             origin: Origin::Demo,
         })
     }
@@ -375,7 +158,8 @@ impl Config {
     ) -> Result<Resolved> {
         let resolved = match self.url_from(var)? {
             Some(r) => r,
-            None if kind == DbKind::Sqlite => return Config::demo(demo),
+            // The demo's own kind falls back to it; any other must be configured.
+            None if parse_url(demo)?.kind() == kind => return Config::demo(demo),
             None => bail!(
                 "no {role} database is configured for {kind}: set {var} in the environment \
                  or in .env (see env_sample)"
@@ -435,7 +219,7 @@ impl Config {
     /// `DBSUB_SOURCE_<DBTYPE>_<ENV>` and `DBSUB_TARGET_<DBTYPE>` — plus the demo's defaults for
     /// the roles left unconfigured (the structural database, the SQLite source and target).
     pub fn profiles(&self) -> Vec<Profile> {
-        let parse = |raw: &str| DbUrl::parse(raw).map_err(|e| format!("{e:#}"));
+        let parse = |raw: &str| parse_url(raw).map_err(|e| format!("{e:#}"));
         let mut out = Vec::new();
         for (var, raw) in &self.vars {
             let role = if var == "DBSUB_STRUCT_URL" {
@@ -462,22 +246,23 @@ impl Config {
             });
         }
         let roles: Vec<&Role> = out.iter().map(|p| &p.role).collect();
+        // The demo's databases are of one kind: its source and target stand in for that kind.
+        let demo_kind = parse_url(DEMO_SOURCE_URL)
+            .map_or_else(|_| String::new(), |u| u.kind().word().to_string());
         let mut demo = Vec::new();
         if !roles.contains(&&Role::Structural) {
             demo.push((Role::Structural, DEMO_SOURCE_URL));
         }
         if !roles
             .iter()
-            .any(|r| matches!(r, Role::Source { kind, .. } if kind == "SQLITE"))
+            .any(|r| matches!(r, Role::Source { kind, .. } if *kind == demo_kind))
         {
-            let (kind, env) = ("SQLITE".to_string(), "DEMO".to_string());
+            let (kind, env) = (demo_kind.clone(), "DEMO".to_string());
             demo.push((Role::Source { kind, env }, DEMO_SOURCE_URL));
         }
-        let sqlite_target = Role::Target {
-            kind: "SQLITE".to_string(),
-        };
-        if !roles.contains(&&sqlite_target) {
-            demo.push((sqlite_target, DEMO_TARGET_URL));
+        let demo_target = Role::Target { kind: demo_kind };
+        if !roles.contains(&&demo_target) {
+            demo.push((demo_target, DEMO_TARGET_URL));
         }
         for (role, url) in demo {
             out.push(Profile {
@@ -553,62 +338,6 @@ mod tests {
         );
         assert!(profiles[1].url.as_ref().unwrap().redacted().contains("***"));
         assert!(profiles[3].url.is_err());
-    }
-
-    #[test]
-    fn redacts_passwords_in_urls_and_text() {
-        assert_eq!(
-            redact("oracle://scott:tiger@prod:1521/SVC"),
-            "oracle://scott:***@prod:1521/SVC"
-        );
-        assert_eq!(
-            redact("failed on postgres://u:p%40ss@h/db and oracle://a:b@c/d"),
-            "failed on postgres://u:***@h/db and oracle://a:***@c/d"
-        );
-        assert_eq!(
-            redact("postgres://h/db?user=x&password=s3cret"),
-            "postgres://h/db?user=x&password=***"
-        );
-        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
-        // A password holding '@' still disappears whole.
-        assert_eq!(redact("oracle://u:p@ss@h/s"), "oracle://u:***@h/s");
-    }
-
-    #[test]
-    fn url_formatting_never_shows_the_password() {
-        let url = DbUrl::parse("oracle://the:default@localhost:1522/DBDOCK_STRUCT_01").unwrap();
-        assert_eq!(url.kind(), DbKind::Oracle);
-        assert!(!format!("{url}").contains("default"));
-        assert!(!format!("{url:?}").contains("default"));
-        assert!(url.expose().contains("default"));
-    }
-
-    #[test]
-    fn sqlite_paths_relative_and_absolute() {
-        let rel = DbUrl::parse("sqlite://data/local.db").unwrap();
-        assert_eq!(rel.sqlite_path().unwrap(), PathBuf::from("data/local.db"));
-        let abs = DbUrl::parse("sqlite:///tmp/x%20y.db?schema=THE").unwrap();
-        assert_eq!(abs.sqlite_path().unwrap(), PathBuf::from("/tmp/x y.db"));
-        assert_eq!(abs.param("schema").as_deref(), Some("THE"));
-        assert!(DbUrl::parse("sqlite://").is_err());
-    }
-
-    #[test]
-    fn bad_urls_are_refused_without_leaking_the_password() {
-        let err = DbUrl::parse("mysql://u:hunter2@h/db")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("not a database URL") && !err.contains("hunter2"),
-            "{err}"
-        );
-        let err = DbUrl::parse("oracle://u:hunter2@host:1521")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("service name") && !err.contains("hunter2"),
-            "{err}"
-        );
     }
 
     #[test]

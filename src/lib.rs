@@ -1,31 +1,27 @@
-//! dbsub: just enough Oracle. The pipeline's stages, one module each:
+//! dbsub: just enough Oracle. The tree shows the pipeline; imports only point down:
 //!
-//! - [`catalog`]: the model of a structural database, its JSON snapshot, seed lookup;
-//! - [`graph`]: the dependency graph, closures, cycles, load order and rendering;
-//! - [`db`]: the backends (one file each);
-//! - [`config`]: profiles (DBTYPE × ENV) → URLs, redaction;
-//! - [`migrations`]: Flyway files from templates, and the runner;
-//! - one orchestration module per command: [`show_deps`], [`create_migrations`],
-//!   [`migrate`], [`extract`], [`ingest`], [`verify`], [`catalog_export`], [`demo`], [`doctor`].
+//! - [`commands`]: one orchestration file per command, on top; [`cli`], [`config`] and
+//!   [`output`] beside them (arguments, settings, printing);
+//! - [`backend`]: the registry of database kinds — the one place that names a backend;
+//! - the stages: [`catalog`] → [`graph`] → [`migrations`]; [`subset`] → [`mask`] →
+//!   [`archive`]; and [`demo_data`], the embedded demo's generator;
+//! - [`db`]: the backends, one folder each, behind the ports of [`model`];
+//! - [`model`]: the shared vocabulary (values, keys, URLs, the port traits), at the bottom with
+//!   the [`catalog`] model it is made of.
+//!
+//! `tests/architecture.rs` keeps it so.
 
 pub mod archive;
+pub mod backend;
 pub mod catalog;
-pub mod catalog_export;
 pub mod cli;
-pub mod clock;
+pub mod commands;
 pub mod config;
-pub mod create_migrations;
 pub mod db;
-pub mod demo;
-pub mod doctor;
-pub mod extract;
+pub mod demo_data;
 pub mod graph;
-pub mod ingest;
 pub mod mask;
-pub mod migrate;
 pub mod migrations;
+pub mod model;
 pub mod output;
-pub mod show_deps;
-pub mod structural;
 pub mod subset;
-pub mod verify;

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use dbsub::cli::{CatalogCommand, Cli, Command};
-use dbsub::{
-    catalog_export, config, create_migrations, demo, doctor, extract, ingest, migrate, output,
-    show_deps, verify,
+use dbsub::commands::{
+    catalog_export, create_migrations, demo, doctor, extract, ingest, migrate, show_deps, verify,
 };
+use dbsub::{config, output};
 
 fn main() -> ExitCode {
     // .env first, so that options with an environment default see its values.

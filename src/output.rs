@@ -1,10 +1,11 @@
 //! Writing results and messages: results to stdout, notes and errors to stderr. Everything
-//! printed passes through [`config::redact`](crate::config::redact) so that no credential
-//! reaches a terminal or a log, whatever a driver put in its message.
+//! printed passes through [`redact`](crate::model::redact) so that no credential reaches a
+//! terminal or a log, whatever a driver put in its message. Also the words of messages:
+//! plurals, byte counts, column widths.
 
 use std::io::Write;
 
-use crate::config::redact;
+use crate::model::redact;
 
 /// Writes a command's result to stdout. A closed pipe (`dbsub … | head`) ends the output
 /// quietly instead of failing.
@@ -38,6 +39,22 @@ pub fn error(err: &anyhow::Error) {
 /// The width of a table's name column: its longest name, at least 5 (`TABLE`).
 pub fn name_width<'a>(names: impl IntoIterator<Item = &'a str>) -> usize {
     names.into_iter().map(str::len).max().unwrap_or(5).max(5)
+}
+
+/// Bytes in KiB/MiB/GiB, for people.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 /// `1 table`, `2 tables`, `2 package bodies`, `3 indexes`.

@@ -6,17 +6,13 @@ mod common;
 use std::fmt::Write as _;
 
 use common::{Workspace, golden};
-use dbsub::catalog::{Catalog, CatalogReader, NeutralType, ObjectKey};
-use dbsub::config::DbUrl;
-use dbsub::db::sqlite::SqliteDb;
+use dbsub::backend::{catalog_reader, parse_url};
+use dbsub::catalog::{Catalog, NeutralType, ObjectKey};
 
 fn demo_catalog() -> (Workspace, Catalog) {
     let ws = Workspace::with_demo();
-    let url = DbUrl::parse(&ws.demo_url()).unwrap();
-    let catalog = SqliteDb::open_read_only(&url)
-        .unwrap()
-        .read_catalog(&[])
-        .unwrap();
+    let url = parse_url(&ws.demo_url()).unwrap();
+    let catalog = catalog_reader(&url).unwrap().read_catalog(&[]).unwrap();
     (ws, catalog)
 }
 

@@ -9,9 +9,10 @@ use std::path::Path;
 
 use dbsub::archive::csv::{CsvReader, Record};
 use dbsub::archive::manifest::Manifest;
-use dbsub::archive::value::{self, Date, DateTime, Time, Value, decode};
+use dbsub::commands::extract::{Request, extract};
 use dbsub::config::{Config, DbKind};
-use dbsub::extract::{Request, extract};
+use dbsub::model::text::{self as value, decode};
+use dbsub::model::value::{Date, DateTime, Time, Value};
 use dbsub::subset::Plan;
 use proptest::prelude::*;
 use rusqlite::{Connection, params};
@@ -256,7 +257,7 @@ fn ingest_into_copy(dir: &Path) -> std::path::PathBuf {
             dir.join("cache").display().to_string(),
         ),
     ]);
-    let request = dbsub::ingest::Request {
+    let request = dbsub::commands::ingest::Request {
         kind: DbKind::Sqlite,
         env: "T".into(),
         subset: "v".into(),
@@ -268,7 +269,7 @@ fn ingest_into_copy(dir: &Path) -> std::path::PathBuf {
         jobs: 1,
         quiet: true,
     };
-    let summary = dbsub::ingest::ingest(&config, &request).unwrap();
+    let summary = dbsub::commands::ingest::ingest(&config, &request).unwrap();
     assert_eq!(summary.verify.problems, 0);
     target
 }

@@ -8,11 +8,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use common::{Workspace, pg, stderr, stdout};
+use dbsub::backend::{catalog_reader, parse_url};
 use dbsub::catalog::{
-    Catalog, CatalogReader, CatalogSource, Column, ForeignKey, Key, NeutralType, Table, snapshot,
+    Catalog, CatalogSource, Column, ForeignKey, Key, NeutralType, Table, snapshot,
 };
-use dbsub::config::DbUrl;
-use dbsub::db::sqlite::SqliteDb;
 
 fn create(ws: &Workspace, args: &[&str]) -> std::process::Output {
     ws.dbsub_demo()
@@ -104,7 +103,7 @@ fn restricted(mut catalog: Catalog, tables: &BTreeSet<String>) -> Catalog {
 }
 
 fn read(url: &str) -> Catalog {
-    SqliteDb::open_read_only(&DbUrl::parse(url).unwrap())
+    catalog_reader(&parse_url(url).unwrap())
         .unwrap()
         .read_catalog(&[])
         .unwrap()

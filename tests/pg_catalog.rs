@@ -9,7 +9,6 @@ use std::collections::BTreeSet;
 
 use common::{Workspace, pg, stderr, stdout};
 use dbsub::catalog::*;
-use dbsub::config::DbUrl;
 
 /// A schema with one of everything the reader maps. `ROLE` is replaced by a role name of the
 /// test's own (roles belong to the whole cluster, which the tests share).
@@ -113,7 +112,7 @@ fn schema_database(pg: &pg::PgCluster, hint: &str) -> (String, String) {
 
 fn read(url: &str, schemas: &[&str]) -> anyhow::Result<Catalog> {
     let schemas: Vec<String> = schemas.iter().map(|s| s.to_string()).collect();
-    dbsub::db::catalog_reader(&DbUrl::parse(url)?)?.read_catalog(&schemas)
+    dbsub::backend::catalog_reader(&dbsub::backend::parse_url(url)?)?.read_catalog(&schemas)
 }
 
 fn text(length: Option<u32>, fixed: bool) -> NeutralType {
@@ -757,7 +756,7 @@ fn migrations_from_postgres_recreate_the_closure() {
     let local_names: Vec<&str> = local
         .tables
         .iter()
-        .filter(|t| t.name != dbsub::migrations::HISTORY_TABLE)
+        .filter(|t| t.name != dbsub::model::migration::HISTORY_TABLE)
         .map(|t| t.name.as_str())
         .collect();
     assert_eq!(local_names, ["customer", "region"]);

@@ -144,14 +144,11 @@ fn unknown_seed_lists_the_closest_names() {
 fn ambiguous_seed_lists_the_candidates_and_schema_resolves_it() {
     let ws = Workspace::with_demo();
     // A snapshot with SEEDLOT in two schemas.
-    let url = dbsub::config::DbUrl::parse(&ws.demo_url()).unwrap();
-    let mut catalog = {
-        use dbsub::catalog::CatalogReader;
-        dbsub::db::sqlite::SqliteDb::open_read_only(&url)
-            .unwrap()
-            .read_catalog(&[])
-            .unwrap()
-    };
+    let url = dbsub::backend::parse_url(&ws.demo_url()).unwrap();
+    let mut catalog = dbsub::backend::catalog_reader(&url)
+        .unwrap()
+        .read_catalog(&[])
+        .unwrap();
     let mut copy = catalog.table("THE", "SEEDLOT").unwrap().clone();
     copy.schema = "ARCHIVE".into();
     copy.foreign_keys.clear();

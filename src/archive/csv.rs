@@ -7,36 +7,8 @@
 
 use std::io::{self, BufRead};
 
-use super::value::Value;
-
-/// Appends `text` as one CSV field. It is quoted when it is empty (so that it differs from
-/// NULL), contains `,` `"` `\r` or `\n`, or starts or ends with a space or a tab (RFC 4180 keeps
-/// such spaces, but many loaders trim unquoted fields); inside quotes `"` is doubled.
-pub fn write_text_field(text: &str, out: &mut Vec<u8>) {
-    let bytes = text.as_bytes();
-    let needs_quotes = match (bytes.first(), bytes.last()) {
-        (Some(&first), Some(&last)) => {
-            matches!(first, b' ' | b'\t')
-                || matches!(last, b' ' | b'\t')
-                || bytes
-                    .iter()
-                    .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
-        }
-        _ => true,
-    };
-    if !needs_quotes {
-        out.extend_from_slice(bytes);
-        return;
-    }
-    out.push(b'"');
-    for piece in bytes.split_inclusive(|&b| b == b'"') {
-        out.extend_from_slice(piece);
-        if piece.last() == Some(&b'"') {
-            out.push(b'"');
-        }
-    }
-    out.push(b'"');
-}
+use crate::model::text::write_text_field;
+use crate::model::value::Value;
 
 /// Appends the header record: the column names, each written as text.
 pub fn write_header(names: &[&str], out: &mut Vec<u8>) {
@@ -323,9 +295,11 @@ impl<R: BufRead> CsvReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::archive::value::strategies;
-    use crate::archive::value::{Date, Interval, decode};
     use crate::catalog::model::{LengthSemantics, NeutralType};
+    use crate::model::strategies;
+    use crate::model::text::decode;
+    use crate::model::value::*;
+    use crate::model::value::{Date, Interval};
     use proptest::prelude::*;
     use std::io::BufReader;
 

@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{ForeignKey, NeutralType};
-use crate::db::Snapshot;
+use crate::model::row::Snapshot;
 
 pub const FORMAT: &str = "dbsub-extract";
 pub const FORMAT_VERSION: u32 = 1;

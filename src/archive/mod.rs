@@ -6,4 +6,3 @@ pub mod manifest;
 pub mod part;
 pub mod read;
 pub mod store;
-pub mod value;

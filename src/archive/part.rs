@@ -8,8 +8,9 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use super::manifest::{PartEntry, part_key};
-use super::store::{Store, Upload, hex};
-use super::value::Value;
+use super::store::{Store, Upload};
+use crate::model::digest::hex;
+use crate::model::value::Value;
 
 /// zstd level: the command-line tool's default, a good speed/size balance for CSV.
 pub const LEVEL: i32 = 3;

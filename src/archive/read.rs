@@ -12,8 +12,9 @@ use sha2::{Digest, Sha256};
 
 use super::csv::{CsvError, CsvReader, Record};
 use super::manifest::{PartEntry, TableEntry};
-use super::store::hex;
-use super::value::{Value, decode};
+use crate::model::digest::hex;
+use crate::model::text::decode;
+use crate::model::value::Value;
 
 /// The SHA-256 (lowercase hex) and size of a local file, read in a stream.
 pub fn file_sha256(path: &Path) -> Result<(String, u64)> {

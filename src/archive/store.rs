@@ -13,6 +13,8 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
+use crate::model::digest::hex;
+
 /// An object store and the prefix dbsub writes under.
 pub struct Store {
     inner: Arc<dyn ObjectStore>,
@@ -260,17 +262,6 @@ fn bucket_and_prefix(url: &str, rest: &str) -> Result<(String, String)> {
         );
     }
     Ok((bucket.to_string(), prefix.trim_matches('/').to_string()))
-}
-
-/// Lowercase hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 /// A streaming upload: an `io::Write` whose bytes become one object when it finishes.

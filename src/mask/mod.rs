@@ -25,18 +25,22 @@ mod fake;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
-use hmac::{Hmac, KeyInit, Mac};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::archive::value::{self, Date, DateTime, Interval, Time, Value};
 use crate::catalog::lookup::{self, ObjectQuery};
 use crate::catalog::{Catalog, Column, LobKind, NeutralType, ObjectKey, ObjectKind, Table};
+use crate::model::digest::{hex, hmac};
+use crate::model::fit::fits;
+use crate::model::text;
+use crate::model::value::{Date, DateTime, Interval, Time, Value};
 use crate::subset::Scope;
 
+pub use crate::model::mask::{
+    SHAPE_FROM, SHAPE_TO, SourceMask, digest_reply, hmac_pads, shape, shift_date_text, shift_offset,
+};
+pub use crate::subset::plan::MaskingPlan;
 pub use fake::FakeKind;
 
 /// The environment variable (or `.env` line) holding the masking key.
@@ -47,8 +51,6 @@ pub const MIN_KEY_BYTES: usize = 16;
 pub const DEFAULT_SHIFT_DAYS: u32 = 90;
 /// The SHA-256 digest in a source's reply: 64 lowercase hex digits, then the shape.
 pub const DIGEST_HEX: usize = 64;
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// How a column is masked.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -239,133 +241,6 @@ fn describe(ty: &NeutralType) -> String {
     format!("{what} column")
 }
 
-/// What a source computes, inside its SELECT, in place of a masked column's value. NULL stays
-/// NULL in every case.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SourceMask {
-    /// Any non-NULL text (e.g. `t`) for a value that is not NULL.
-    NullOnly,
-    /// The lowercase hex SHA-256 of the value's text in UTF-8, followed by its [`shape`]; read
-    /// as text whatever the column's type.
-    Digest,
-    /// The value plus `offset` days, never 0: with `k` the first four bytes (big-endian) of
-    /// HMAC-SHA-256(`key`, the value's text in UTF-8) modulo `2 * days`, `offset` is
-    /// `k - days + k / days` ([`shift_offset`]). Read as the column's own type.
-    ShiftDays { days: u32, key: [u8; 32] },
-}
-
-impl SourceMask {
-    /// Whether the source's reply is text rather than a value of the column's type.
-    pub fn replies_text(&self) -> bool {
-        !matches!(self, SourceMask::ShiftDays { .. })
-    }
-}
-
-/// A value's shape: ASCII lowercase letters become `a`, uppercase `A`, digits `9`; ASCII
-/// punctuation, space, tab, CR and LF stay; every other character becomes `*`. Sources compute
-/// it in SQL (PostgreSQL: `translate` and `regexp_replace`), SQLite through this function.
-pub fn shape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            'a'..='z' => 'a',
-            'A'..='Z' => 'A',
-            '0'..='9' => '9',
-            ' '..='~' | '\t' | '\n' | '\r' => c,
-            _ => '*',
-        })
-        .collect()
-}
-
-/// The characters [`shape`] maps to class markers, and their markers, for sources that
-/// compute shapes with SQL's `TRANSLATE`.
-pub const SHAPE_FROM: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-pub const SHAPE_TO: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaAAAAAAAAAAAAAAAAAAAAAAAAAA9999999999";
-
-/// HMAC's inner and outer key pads (RFC 2104) for a 32-byte key: a source that has SHA-256
-/// but no HMAC computes HMAC(key, m) as SHA-256(outer ‖ SHA-256(inner ‖ m)).
-pub fn hmac_pads(key: &[u8; 32]) -> (Vec<u8>, Vec<u8>) {
-    let mut inner = vec![0x36u8; 64];
-    let mut outer = vec![0x5cu8; 64];
-    for (i, b) in key.iter().enumerate() {
-        inner[i] ^= b;
-        outer[i] ^= b;
-    }
-    (inner, outer)
-}
-
-/// The reply of [`SourceMask::Digest`] for `text`, as a source computes it.
-pub fn digest_reply(text: &[u8]) -> String {
-    let mut out = hex(&Sha256::digest(text));
-    out.push_str(&shape(&String::from_utf8_lossy(text)));
-    out
-}
-
-/// The offset in days of [`SourceMask::ShiftDays`] for a value whose text is `text`.
-pub fn shift_offset(key: &[u8; 32], days: u32, text: &[u8]) -> i64 {
-    let mac = hmac(key, &[text]);
-    let n = u32::from_be_bytes([mac[0], mac[1], mac[2], mac[3]]) as i64;
-    let (days, k) = (days as i64, n % (2 * days as i64));
-    // 0..2N onto -N..-1 and 1..N: a shifted date is never the real one.
-    k - days + k / days
-}
-
-/// A date or timestamp written as ISO 8601 text (`2020-02-28`, `2020-02-28 10:00:00+02:00`)
-/// moved by `days`: the date part is replaced, the rest (time, zone) kept as written. Sources
-/// without date arithmetic in SQL (SQLite) shift through this.
-pub fn shift_date_text(text: &str, days: i64) -> Result<String, String> {
-    let trimmed = text.trim();
-    let (dt, _) = value::parse_datetime(trimmed)
-        .ok_or_else(|| format!("`{trimmed}` is not an ISO 8601 date or timestamp"))?;
-    let end = trimmed[1..]
-        .find(['T', ' '])
-        .map_or(trimmed.len(), |i| i + 1);
-    let shifted = add_days(dt.date, days)
-        .ok_or_else(|| format!("`{trimmed}` moved by {days} days is outside years 1 to 9999"))?;
-    Ok(format!(
-        "{:04}-{:02}-{:02}{}",
-        shifted.year,
-        shifted.month,
-        shifted.day,
-        &trimmed[end..]
-    ))
-}
-
-/// `date` plus `days` in the proleptic Gregorian calendar, within years 1 to 9999.
-pub fn add_days(date: Date, days: i64) -> Option<Date> {
-    // Days from civil and back (H. Hinnant's algorithms), on i64.
-    let (y, m, d) = (date.year as i64, date.month as i64, date.day as i64);
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let z = era * 146_097 + doe + days;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    if !(1..=9999).contains(&year) {
-        return None;
-    }
-    Date::new(year as i32, month as u8, day as u8)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes a key of any length");
-    for p in parts {
-        mac.update(p);
-    }
-    mac.finalize().into_bytes().into()
-}
-
 /// The keys derived from `DBSUB_MASKING_KEY`: one per use, so that the key a source sees for
 /// date shifts tells nothing about pseudonyms.
 #[derive(Clone)]
@@ -451,55 +326,6 @@ impl Stream {
     /// A number below `n` (n ≤ 2^16), without modulo bias worth measuring.
     pub fn below(&mut self, n: u32) -> u32 {
         self.next_u32() % n
-    }
-}
-
-/// The `[masking]` section of a plan file.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MaskingPlan {
-    /// Classification files (spreadsheet or CSV), relative to the plan file.
-    #[serde(
-        default,
-        deserialize_with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub classification: Vec<PathBuf>,
-    /// The strategy for a classified column whose classification names none: `auto` (by
-    /// type, the default) or a strategy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
-    /// Per column (`TABLE.COLUMN` or `SCHEMA.TABLE.COLUMN`): a strategy, or `keep`. Overrides
-    /// the classification.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub columns: BTreeMap<String, String>,
-}
-
-fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(PathBuf),
-        Many(Vec<PathBuf>),
-    }
-    Ok(match OneOrMany::deserialize(d)? {
-        OneOrMany::One(p) => vec![p],
-        OneOrMany::Many(v) => v,
-    })
-}
-
-impl MaskingPlan {
-    /// Makes relative classification paths relative to `dir` (the plan file's folder).
-    pub fn rebase(&mut self, dir: &Path) {
-        for p in &mut self.classification {
-            if p.is_relative() {
-                *p = dir.join(&*p);
-            }
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        *self == MaskingPlan::default()
     }
 }
 
@@ -1060,7 +886,7 @@ impl ColumnMask {
                 Ok(Value::Int(n))
             }
             N::Decimal { .. } => Ok(Value::Decimal(
-                value::canonical_decimal(&out)
+                text::canonical_decimal(&out)
                     .ok_or_else(bad)?
                     .into_owned()
                     .into(),
@@ -1219,9 +1045,9 @@ fn constant_for(ty: &NeutralType) -> Result<Value<'static>, String> {
 
 /// A `constant:TEXT` value for a column of type `ty`, read as the archive writes that type.
 fn constant_from_text(text: &str, ty: &NeutralType) -> Result<Value<'static>, String> {
-    let v = value::decode(text.as_bytes(), true, ty)
+    let v = text::decode(text.as_bytes(), true, ty)
         .map_err(|e| format!("constant:{text} is not a value of the column's type: {e}"))?;
-    value::fits(&v, ty).map_err(|e| format!("constant:{text} does not fit the column: {e}"))?;
+    fits(&v, ty).map_err(|e| format!("constant:{text} does not fit the column: {e}"))?;
     Ok(v.into_owned())
 }
 

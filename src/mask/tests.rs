@@ -1,7 +1,9 @@
+use crate::model::value::add_days;
 use std::collections::HashSet;
 
 use super::*;
 use crate::catalog::LengthSemantics;
+use sha2::{Digest, Sha256};
 
 fn keys() -> Keys {
     Keys::new("a test key of some length").unwrap()

@@ -12,13 +12,12 @@ use std::fmt;
 
 use anyhow::{Result, bail};
 
-use super::Version;
 use super::record::{Created, Existing};
-use super::render::*;
 use crate::catalog::{Catalog, FkAction, ObjectKey, ObjectKind, Table};
-use crate::config::DbKind;
-use crate::db::{self, Dialect, string_literal};
 use crate::graph::{Closure, DepGraph, Direction, LoadOrder};
+use crate::model::ddl::*;
+use crate::model::migration::Version;
+use crate::model::ports::{Capabilities, Dialect};
 
 /// The kinds of migration file, in the order they apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -69,9 +68,13 @@ impl fmt::Display for Bucket {
 }
 
 /// What the user asked for.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PlanOptions {
-    pub dialect: DbKind,
+    /// The dialect to write.
+    pub dialect: &'static dyn Dialect,
+    /// The dialect of the catalog's source, when known: within one dialect, types, defaults,
+    /// views and code are carried as the source wrote them.
+    pub source: Option<&'static dyn Dialect>,
     /// Qualify every name with this schema; `None` writes unqualified names.
     pub target_schema: Option<String>,
     /// The name part of the file names (`seedlot`).
@@ -115,7 +118,8 @@ struct Planner<'a> {
     existing: &'a Existing,
     options: &'a PlanOptions,
     dialect: &'static dyn Dialect,
-    source: Option<DbKind>,
+    can: &'static Capabilities,
+    source: Option<&'static dyn Dialect>,
     buckets: BTreeMap<Bucket, BucketContent>,
     warnings: Vec<String>,
     carried_views: Vec<String>,
@@ -133,8 +137,11 @@ pub fn plan(
     existing: &Existing,
     options: &PlanOptions,
 ) -> Result<Plan> {
-    if options.dialect == DbKind::Sqlite && options.target_schema.is_some() {
-        bail!("--target-schema does not apply to SQLite, which has one schema per file");
+    if !options.dialect.capabilities().schemas && options.target_schema.is_some() {
+        bail!(
+            "--target-schema does not apply to {}, which has one schema per file",
+            options.dialect.title()
+        );
     }
     let release = match (&options.version, &existing.latest) {
         (Some(v), Some(latest)) if v.release() <= latest.release() => bail!(
@@ -143,19 +150,15 @@ pub fn plan(
         ),
         (Some(v), _) => v.release(),
         (None, Some(latest)) => latest.release().next_minor(),
-        (None, None) => Version(vec![1, 0, 0]),
+        (None, None) => Version::first(),
     };
-    let source = catalog.source.as_ref().and_then(|s| match s.kind.as_str() {
-        "ORA" => Some(DbKind::Oracle),
-        "PG" => Some(DbKind::Postgres),
-        "SQLITE" => Some(DbKind::Sqlite),
-        _ => None,
-    });
+    let source = options.source;
     let mut planner = Planner {
         catalog,
         existing,
         options,
-        dialect: db::dialect(options.dialect),
+        dialect: options.dialect,
+        can: options.dialect.capabilities(),
         source,
         buckets: BTreeMap::new(),
         warnings: Vec::new(),
@@ -168,10 +171,10 @@ pub fn plan(
         planner.grants(closure, graph);
     }
     if !planner.carried_views.is_empty() {
-        let from = source.map_or("an unknown dialect".to_string(), |k| k.to_string());
+        let from = source.map_or("an unknown dialect".to_string(), |d| d.kind().to_string());
         planner.warnings.push(format!(
             "views carried over unchanged from {from}; review their SQL for {}: {}",
-            options.dialect.dialect_name(),
+            options.dialect.name(),
             planner.carried_views.join(", ")
         ));
     }
@@ -207,7 +210,7 @@ pub fn plan(
                     "Seed: {} ({}). Dialect: {}.",
                     seeds.join(", "),
                     direction_word(options.direction),
-                    options.dialect.dialect_name()
+                    options.dialect.name()
                 ),
                 format!(
                     "File {} of {count} of version {release}; apply in version order.",
@@ -244,7 +247,7 @@ fn direction_word(direction: Direction) -> &'static str {
 
 impl Planner<'_> {
     fn name(&self, name: &str) -> String {
-        let ident = self.dialect.ident(name, self.source);
+        let ident = self.dialect.ident(name, self.source.map(|d| d.name_case()));
         match &self.options.target_schema {
             Some(schema) => format!("{}.{ident}", self.dialect.ident(schema, None)),
             None => ident,
@@ -252,7 +255,7 @@ impl Planner<'_> {
     }
 
     fn ident(&self, name: &str) -> String {
-        self.dialect.ident(name, self.source)
+        self.dialect.ident(name, self.source.map(|d| d.name_case()))
     }
 
     fn list(&self, names: &[String]) -> String {
@@ -281,7 +284,7 @@ impl Planner<'_> {
     fn not_translated(&mut self, bucket: Bucket, key: &ObjectKey, why: &str, source: &str) {
         self.warnings.push(format!(
             "not created in {} (kept as a comment in the {bucket} file): {key}: {why}",
-            self.options.dialect.dialect_name()
+            self.dialect.name()
         ));
         let content = self.bucket(bucket);
         content.items.push(Item::NotTranslated(NoteSql {
@@ -297,16 +300,16 @@ impl Planner<'_> {
     }
 
     fn same_dialect(&self) -> bool {
-        self.source == Some(self.options.dialect)
+        self.source.map(|d| d.kind()) == Some(self.dialect.kind())
     }
 
     fn cross_reason(&self, what: &str) -> String {
         let from = self
             .source
-            .map_or("an unknown dialect".to_string(), |k| k.to_string());
+            .map_or("an unknown dialect".to_string(), |d| d.kind().to_string());
         format!(
             "{what} written for {from} cannot be translated to {}",
-            self.options.dialect.dialect_name()
+            self.dialect.name()
         )
     }
 
@@ -363,7 +366,7 @@ impl Planner<'_> {
                 expression: check.expression.clone(),
             }));
         }
-        let inline_fks = self.options.dialect == DbKind::Sqlite;
+        let inline_fks = self.can.inline_foreign_keys;
         let mut later_fks = Vec::new();
         let mut inline_names = Vec::new();
         for fk in &table.foreign_keys {
@@ -429,11 +432,13 @@ impl Planner<'_> {
         // A PostgreSQL serial column: its default draws from the sequence it owns. In another
         // dialect it is an identity column instead (in SQLite, its INTEGER PRIMARY KEY).
         let serial = !same && c.identity.is_none() && self.serial_sequence(table, c).is_some();
-        let identity = match self.options.dialect {
+        let identity = if !self.can.identity_columns {
             // SQLite's identity is the INTEGER PRIMARY KEY rowid alias, which the type gives.
-            DbKind::Sqlite => None,
-            _ if serial => Some(false),
-            _ => c.identity.as_ref().map(|i| i.always),
+            None
+        } else if serial {
+            Some(false)
+        } else {
+            c.identity.as_ref().map(|i| i.always)
         };
         let generated = c.generated.clone().filter(|g| !g.is_empty());
         ColumnSql {
@@ -491,15 +496,14 @@ impl Planner<'_> {
             ));
             return None;
         }
-        let dialect = self.options.dialect;
-        if !fk.enabled && dialect != DbKind::Oracle {
+        if !fk.enabled && !self.can.disabled_foreign_keys {
             self.warnings.push(format!(
                 "foreign key {} of {}.{} is disabled in the source and {} cannot create a \
                  disabled foreign key: not created",
                 fk.name,
                 table.schema,
                 table.name,
-                dialect.dialect_name()
+                self.dialect.name()
             ));
             return None;
         }
@@ -513,36 +517,7 @@ impl Planner<'_> {
         } else {
             fk.ref_columns.clone()
         };
-        let action = |a: FkAction| match a {
-            FkAction::NoAction => None,
-            other => Some(other.as_sql()),
-        };
-        let (on_delete, on_update) = match dialect {
-            // Oracle knows ON DELETE CASCADE and SET NULL only, and no ON UPDATE.
-            DbKind::Oracle => {
-                let on_delete = match fk.on_delete {
-                    FkAction::Cascade | FkAction::SetNull => action(fk.on_delete),
-                    FkAction::NoAction | FkAction::Restrict => None,
-                    FkAction::SetDefault => {
-                        self.warnings.push(format!(
-                            "foreign key {}: Oracle has no ON DELETE SET DEFAULT; created \
-                             without an ON DELETE action",
-                            fk.name
-                        ));
-                        None
-                    }
-                };
-                if fk.on_update != FkAction::NoAction {
-                    self.warnings.push(format!(
-                        "foreign key {}: Oracle has no ON UPDATE {}; created without it",
-                        fk.name,
-                        fk.on_update.as_sql()
-                    ));
-                }
-                (on_delete, None)
-            }
-            _ => (action(fk.on_delete), action(fk.on_update)),
-        };
+        let (on_delete, on_update) = self.fk_actions(fk);
         Some(FkSql {
             table: self.name(&table.name),
             name: self.ident(&fk.name),
@@ -557,19 +532,52 @@ impl Planner<'_> {
         })
     }
 
+    /// A foreign key's ON DELETE and ON UPDATE actions as the dialect writes them: the default
+    /// (NO ACTION) is not written; an action the dialect lacks is left out with a warning, but
+    /// for RESTRICT, which is written as the default it equals but for when it is checked.
+    fn fk_actions(
+        &mut self,
+        fk: &crate::catalog::ForeignKey,
+    ) -> (Option<&'static str>, Option<&'static str>) {
+        let title = self.dialect.title();
+        let on_delete = match fk.on_delete {
+            FkAction::NoAction => None,
+            a if self.can.on_delete.contains(&a) => Some(a.as_sql()),
+            FkAction::Restrict => None,
+            a => {
+                self.warnings.push(format!(
+                    "foreign key {}: {title} has no ON DELETE {}; created without an ON DELETE \
+                     action",
+                    fk.name,
+                    a.as_sql()
+                ));
+                None
+            }
+        };
+        let on_update = match fk.on_update {
+            FkAction::NoAction => None,
+            a if self.can.on_update => Some(a.as_sql()),
+            a => {
+                self.warnings.push(format!(
+                    "foreign key {}: {title} has no ON UPDATE {}; created without it",
+                    fk.name,
+                    a.as_sql()
+                ));
+                None
+            }
+        };
+        (on_delete, on_update)
+    }
+
     fn indexes_and_comments(&mut self, table: &Table, key: &ObjectKey, name: &str) {
         for ix in &table.indexes {
             if self.existing.has("INDEX", &ix.name) {
                 continue;
             }
             let ix_key = ObjectKey::new(&key.schema, &ix.name, ObjectKind::Index);
-            if ix.predicate.is_some() && self.options.dialect == DbKind::Oracle {
-                self.not_translated(
-                    Bucket::Indexes,
-                    &ix_key,
-                    "Oracle has no partial indexes (WHERE)",
-                    "",
-                );
+            if ix.predicate.is_some() && !self.can.partial_indexes {
+                let why = format!("{} has no partial indexes (WHERE)", self.dialect.title());
+                self.not_translated(Bucket::Indexes, &ix_key, &why, "");
                 continue;
             }
             let item = Item::Index(IndexSql {
@@ -594,7 +602,7 @@ impl Planner<'_> {
             });
             self.add(Bucket::Indexes, item, "INDEX", &ix_key);
         }
-        if self.options.dialect == DbKind::Sqlite {
+        if !self.can.comments {
             return;
         }
         let mut comments = Vec::new();
@@ -602,7 +610,7 @@ impl Planner<'_> {
             comments.push(CommentSql {
                 on: "TABLE",
                 target: name.to_string(),
-                literal: string_literal(text),
+                literal: self.dialect.literal(text),
             });
         }
         for c in &table.columns {
@@ -610,7 +618,7 @@ impl Planner<'_> {
                 comments.push(CommentSql {
                     on: "COLUMN",
                     target: format!("{name}.{}", self.ident(&c.name)),
-                    literal: string_literal(text),
+                    literal: self.dialect.literal(text),
                 });
             }
         }
@@ -629,13 +637,9 @@ impl Planner<'_> {
         else {
             return;
         };
-        if view.materialized && self.options.dialect == DbKind::Sqlite {
-            self.not_translated(
-                Bucket::Views,
-                key,
-                "SQLite has no materialized views",
-                &view.source,
-            );
+        if view.materialized && !self.can.materialized_views {
+            let why = format!("{} has no materialized views", self.dialect.title());
+            self.not_translated(Bucket::Views, key, &why, &view.source);
             return;
         }
         if !self.same_dialect() {
@@ -669,8 +673,9 @@ impl Planner<'_> {
         if owner.is_some_and(|c| c.identity.is_some() || !self.same_dialect()) {
             return;
         }
-        if self.options.dialect == DbKind::Sqlite {
-            self.not_translated(Bucket::Sequences, key, "SQLite has no sequences", "");
+        if !self.can.sequences {
+            let why = format!("{} has no sequences", self.dialect.title());
+            self.not_translated(Bucket::Sequences, key, &why, "");
             return;
         }
         // Start at 1 (or the lowest allowed value); loading moves the sequence past the keys.
@@ -679,10 +684,10 @@ impl Planner<'_> {
         } else {
             seq.max_value.unwrap_or(-1).min(-1)
         };
-        let max_value = match self.options.dialect {
-            // PostgreSQL sequences are bigint: a larger maximum (Oracle's default) is dropped.
-            DbKind::Postgres => seq.max_value.filter(|&m| m <= i64::MAX as i128),
-            _ => seq.max_value,
+        // A maximum beyond the dialect's (Oracle's default, in PostgreSQL's bigint) is dropped.
+        let max_value = match self.can.sequence_max {
+            Some(limit) => seq.max_value.filter(|&m| m <= limit),
+            None => seq.max_value,
         };
         let item = Item::Sequence(SequenceSql {
             name: self.name(&seq.name),
@@ -756,11 +761,10 @@ impl Planner<'_> {
         self.not_translated(Bucket::Code, key, &why, "");
     }
 
-    /// Whether stored code of `kind` is written `CREATE OR REPLACE`: PostgreSQL has no such
-    /// form for types and domains, and its triggers have it only since version 14.
+    /// Whether stored code of `kind` is written `CREATE OR REPLACE` (PostgreSQL has no such
+    /// form for types and domains, and its triggers have it only since version 14).
     fn or_replace(&self, kind: ObjectKind) -> bool {
-        !(self.options.dialect == DbKind::Postgres
-            && matches!(kind, ObjectKind::Type | ObjectKind::Trigger))
+        !self.can.create_without_replace.contains(&kind)
     }
 
     fn synonym(&mut self, key: &ObjectKey) {
@@ -772,8 +776,8 @@ impl Planner<'_> {
         else {
             return;
         };
-        if self.options.dialect != DbKind::Oracle {
-            let why = format!("{} has no synonyms", self.options.dialect.dialect_name());
+        if !self.can.synonyms {
+            let why = format!("{} has no synonyms", self.dialect.name());
             let text = format!(
                 "SYNONYM {} FOR {}.{}",
                 syn.name, syn.target_schema, syn.target_name
@@ -809,10 +813,13 @@ impl Planner<'_> {
             if !in_closure || self.existing.has("GRANT", &record_name) {
                 continue;
             }
-            if self.options.dialect == DbKind::Sqlite {
+            if !self.can.grants {
                 self.warnings.push(format!(
-                    "SQLite has no grants: {} on {} to {} not created",
-                    grant.privilege, grant.object, grant.grantee
+                    "{} has no grants: {} on {} to {} not created",
+                    self.dialect.title(),
+                    grant.privilege,
+                    grant.object,
+                    grant.grantee
                 ));
                 continue;
             }

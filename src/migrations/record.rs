@@ -11,8 +11,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use super::{Migration, Version};
-use crate::db::lex::{Token, tokenize};
+use crate::model::migration::{Migration, Version};
+use crate::model::ports::Dialect;
 
 pub const RECORD_FILE: &str = "dbsub-migrations.json";
 const FORMAT: &str = "dbsub-migrations";
@@ -82,36 +82,45 @@ impl Existing {
     }
 }
 
-/// Reads what `dir` already creates. A missing folder is an empty one.
+/// Reads the record of `dir`, if it has one.
+///
+/// Fails when the record is not a dbsub record (naming the file), or cannot be read.
+pub fn read_record(dir: &Path) -> Result<Option<Record>> {
+    let record_path = dir.join(RECORD_FILE);
+    if !record_path.exists() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(&record_path)
+        .with_context(|| format!("cannot read {}", record_path.display()))?;
+    let record: Record = serde_json::from_slice(&bytes).with_context(|| {
+        format!(
+            "{} is not a dbsub migration record: restore it from version control, or \
+             move the folder's files elsewhere and start again",
+            record_path.display()
+        )
+    })?;
+    if record.format != FORMAT || record.format_version != FORMAT_VERSION {
+        bail!(
+            "{} has format {} version {}; this dbsub reads {FORMAT} version \
+             {FORMAT_VERSION}",
+            record_path.display(),
+            record.format,
+            record.format_version
+        );
+    }
+    Ok(Some(record))
+}
+
+/// Reads what `dir` already creates, its files of another tool read as `dialect` writes them.
+/// A missing folder is an empty one.
 ///
 /// Fails when the record is not a dbsub record (naming the file), or a file cannot be read.
-pub fn read_existing(dir: &Path) -> Result<Existing> {
+pub fn read_existing(dir: &Path, dialect: &dyn Dialect) -> Result<Existing> {
     let mut existing = Existing::default();
     if !dir.exists() {
         return Ok(existing);
     }
-    let record_path = dir.join(RECORD_FILE);
-    if record_path.exists() {
-        let bytes = std::fs::read(&record_path)
-            .with_context(|| format!("cannot read {}", record_path.display()))?;
-        let record: Record = serde_json::from_slice(&bytes).with_context(|| {
-            format!(
-                "{} is not a dbsub migration record: restore it from version control, or \
-                 move the folder's files elsewhere and start again",
-                record_path.display()
-            )
-        })?;
-        if record.format != FORMAT || record.format_version != FORMAT_VERSION {
-            bail!(
-                "{} has format {} version {}; this dbsub reads {FORMAT} version \
-                 {FORMAT_VERSION}",
-                record_path.display(),
-                record.format,
-                record.format_version
-            );
-        }
-        existing.record = Some(record);
-    }
+    existing.record = read_record(dir)?;
     let recorded: BTreeSet<String> = existing
         .record
         .iter()
@@ -130,7 +139,7 @@ pub fn read_existing(dir: &Path) -> Result<Existing> {
             existing.latest = Some(m.version.clone());
         }
         if !recorded.contains(&m.file_name) {
-            existing.objects.extend(scan_created(&m.sql));
+            existing.objects.extend(dialect.objects_created(&m.sql));
         }
     }
     Ok(existing)
@@ -143,117 +152,4 @@ pub fn write_record(dir: &Path, record: &Record) -> Result<()> {
     let json = serde_json::to_string_pretty(record)? + "\n";
     std::fs::write(&tmp, json).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// The objects plain DDL creates: `CREATE [OR REPLACE] [EDITIONABLE] [UNIQUE|BITMAP]
-/// [GLOBAL TEMPORARY] KIND [IF NOT EXISTS] [schema.]name` and `ADD CONSTRAINT name`.
-pub fn scan_created(sql: &str) -> BTreeSet<(String, String)> {
-    const SKIP: &[&str] = &[
-        "OR",
-        "REPLACE",
-        "EDITIONABLE",
-        "NONEDITIONABLE",
-        "UNIQUE",
-        "BITMAP",
-        "GLOBAL",
-        "TEMPORARY",
-        "TEMP",
-        "FORCE",
-        "NOFORCE",
-    ];
-    let words = words(sql);
-    let mut found = BTreeSet::new();
-    let upper = |i: usize| words.get(i).map(|w| w.to_ascii_uppercase());
-    for i in 0..words.len() {
-        let w = words[i].to_ascii_uppercase();
-        if w == "ADD" && upper(i + 1).as_deref() == Some("CONSTRAINT") {
-            if let Some(name) = words.get(i + 2) {
-                found.insert(("CONSTRAINT".to_string(), name.to_ascii_uppercase()));
-            }
-            continue;
-        }
-        if w != "CREATE" {
-            continue;
-        }
-        let mut j = i + 1;
-        while upper(j).is_some_and(|u| SKIP.contains(&u.as_str())) {
-            j += 1;
-        }
-        let Some(first) = upper(j) else { continue };
-        let (kind, next) = match (first.as_str(), upper(j + 1).as_deref()) {
-            ("PACKAGE" | "TYPE", Some("BODY")) => (format!("{first} BODY"), j + 2),
-            ("MATERIALIZED", Some("VIEW")) => ("MATERIALIZED VIEW".to_string(), j + 2),
-            (
-                "TABLE" | "VIEW" | "INDEX" | "SEQUENCE" | "TRIGGER" | "PACKAGE" | "PROCEDURE"
-                | "FUNCTION" | "TYPE" | "SYNONYM",
-                _,
-            ) => (first.clone(), j + 1),
-            _ => continue,
-        };
-        let mut k = next;
-        if upper(k).as_deref() == Some("IF") {
-            k += 3; // IF NOT EXISTS
-        }
-        if let Some(name) = words.get(k) {
-            // `schema.name`: the name is the last part.
-            let name = name.rsplit('.').next().unwrap_or(name);
-            found.insert((kind, name.to_ascii_uppercase()));
-        }
-    }
-    found
-}
-
-/// The words of SQL text outside comments and string literals, quotes removed; a dotted name
-/// (`"S"."T"`) is one word, `S.T`.
-fn words(sql: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut joins_previous = false;
-    for (_, token) in tokenize(sql) {
-        match token {
-            Token::Word { text, .. } => match out.last_mut() {
-                Some(last) if joins_previous => {
-                    last.push('.');
-                    last.push_str(&text);
-                }
-                _ => out.push(text),
-            },
-            Token::Punct('.') => {
-                joins_previous = true;
-                continue;
-            }
-            _ => {}
-        }
-        joins_previous = false;
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_what_plain_ddl_creates() {
-        let sql = "-- CREATE TABLE COMMENTED (A INT);\n\
-                   CREATE TABLE the.seedlot (a int);\n\
-                   create unique index if not exists \"Seedlot_IX\" on seedlot (a);\n\
-                   CREATE OR REPLACE EDITIONABLE PACKAGE BODY THE.PKG AS BEGIN NULL; END;\n\
-                   CREATE GLOBAL TEMPORARY TABLE TMP (A INT);\n\
-                   ALTER TABLE X ADD CONSTRAINT X_FK FOREIGN KEY (A) REFERENCES Y (A);\n\
-                   INSERT INTO T VALUES ('CREATE TABLE NOT_ME');";
-        let found: Vec<String> = scan_created(sql)
-            .into_iter()
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
-        assert_eq!(
-            found,
-            [
-                "CONSTRAINT X_FK",
-                "INDEX SEEDLOT_IX",
-                "PACKAGE BODY PKG",
-                "TABLE SEEDLOT",
-                "TABLE TMP"
-            ]
-        );
-    }
 }

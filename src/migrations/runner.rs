@@ -5,9 +5,9 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use super::record::read_existing;
-use super::{Migration, MigrationTarget};
-use crate::db;
+use super::record::read_record;
+use crate::model::migration::Migration;
+use crate::model::ports::MigrationTarget;
 
 /// What a run did.
 #[derive(Debug, Default)]
@@ -39,8 +39,9 @@ pub fn migrate(
             dir.display()
         );
     }
-    let dialect_word = target.kind().dialect_name();
-    if let Some(record) = read_existing(dir)?.record
+    let dialect = target.dialect();
+    let dialect_word = dialect.name();
+    if let Some(record) = read_record(dir)?
         && record.dialect != dialect_word
     {
         bail!(
@@ -80,7 +81,6 @@ pub fn migrate(
             first.file_name
         );
     }
-    let dialect = db::dialect(target.kind());
     let mut outcome = Outcome {
         already: migrations.len() - pending.len(),
         ..Outcome::default()
@@ -88,11 +88,13 @@ pub fn migrate(
     for m in pending {
         let statements = dialect.split_statements(&m.sql);
         if let Err(e) = target.apply(m, &statements) {
-            let rolled_back = match target.kind() {
-                crate::config::DbKind::Oracle => {
-                    "Oracle commits each DDL statement: the statements before it stay applied"
-                }
-                _ => "nothing of this file was applied",
+            let rolled_back = if dialect.capabilities().transactional_ddl {
+                "nothing of this file was applied".to_string()
+            } else {
+                format!(
+                    "{} commits each DDL statement: the statements before it stay applied",
+                    dialect.title()
+                )
             };
             match e.statement {
                 Some((index, line)) => bail!(

@@ -11,9 +11,11 @@ use std::collections::HashMap;
 use anyhow::{Context, Result, bail};
 
 use crate::catalog::Table;
-use crate::db::{KeyColumn, RowFilter, RowSource};
+use crate::model::key::{KeyValue, encode};
+use crate::model::ports::RowSource;
+use crate::model::row::{KeyColumn, RowFilter};
 
-use super::keys::{Budget, KeyQueue, KeySet, KeyValue, encode};
+use super::keys::{Budget, KeyQueue, KeySet};
 use super::{Reason, Scope};
 
 /// Which rows of a table the extract writes.

@@ -1,12 +1,11 @@
 //! The subset plan: which rows an extract takes, as a TOML file (`--plan`) or from the simple
 //! command-line flags (`--seed-object`, `--where`). docs/extract.md describes the format.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
-
-use crate::mask::MaskingPlan;
 
 /// A subset plan as written by the user. Table names are as in `show-deps --seed-object`:
 /// `NAME` or `SCHEMA.NAME`, any case.
@@ -141,6 +140,55 @@ impl Plan {
                 .collect(),
             ..Plan::default()
         }
+    }
+}
+
+/// The `[masking]` section of a plan file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaskingPlan {
+    /// Classification files (spreadsheet or CSV), relative to the plan file.
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub classification: Vec<PathBuf>,
+    /// The strategy for a classified column whose classification names none: `auto` (by
+    /// type, the default) or a strategy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Per column (`TABLE.COLUMN` or `SCHEMA.TABLE.COLUMN`): a strategy, or `keep`. Overrides
+    /// the classification.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub columns: BTreeMap<String, String>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(PathBuf),
+        Many(Vec<PathBuf>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(p) => vec![p],
+        OneOrMany::Many(v) => v,
+    })
+}
+
+impl MaskingPlan {
+    /// Makes relative classification paths relative to `dir` (the plan file's folder).
+    pub fn rebase(&mut self, dir: &Path) {
+        for p in &mut self.classification {
+            if p.is_relative() {
+                *p = dir.join(&*p);
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == MaskingPlan::default()
     }
 }
 

@@ -27,7 +27,7 @@ impl Workspace {
     /// A working folder with `demo.db` at scale 0.01 (the schema is what the tests read).
     pub fn with_demo() -> Workspace {
         let ws = Workspace::empty();
-        dbsub::demo::build_demo_database(&ws.demo_db(), 0.01).expect("demo database");
+        dbsub::demo_data::build_demo_database(&ws.demo_db(), 0.01).expect("demo database");
         ws
     }
 

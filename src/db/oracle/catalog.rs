@@ -35,7 +35,8 @@ use oracle::sql_type::ToSql;
 use oracle::{Connection, Row};
 
 use crate::catalog::*;
-use crate::config::{DbKind, DbUrl};
+use crate::model::ports::CatalogReader;
+use crate::model::{DbKind, DbUrl};
 
 impl CatalogReader for super::OracleDb {
     /// Reads the given schemas (the session's `CURRENT_SCHEMA` when `schemas` is empty), as
@@ -67,7 +68,7 @@ fn read_catalog(conn: &Connection, url: &DbUrl, asked: &[String]) -> Result<Cata
     catalog.source = Some(CatalogSource {
         kind: DbKind::Oracle.word().to_string(),
         url: url.redacted(),
-        read_at: crate::clock::now_rfc3339(),
+        read_at: crate::model::clock::now_rfc3339(),
     });
     Ok(catalog)
 }
@@ -995,7 +996,7 @@ fn oracle_name(name: &str) -> String {
     if plain {
         name.to_string()
     } else {
-        crate::db::double_quote(name)
+        crate::db::sql::double_quote(name)
     }
 }
 
@@ -1367,8 +1368,8 @@ fn index_type_read(index_type: &str) -> bool {
 /// Tables that are bookkeeping, not the application's: dbsub's histories and Flyway's (which
 /// Flyway creates quoted in lower case in Oracle).
 const HISTORY_TABLES: [&str; 3] = [
-    crate::migrations::HISTORY_TABLE,
-    crate::db::INGEST_HISTORY,
+    crate::model::migration::HISTORY_TABLE,
+    crate::model::ports::INGEST_HISTORY,
     "flyway_schema_history",
 ];
 

@@ -22,17 +22,15 @@ use anyhow::{Context, Result, anyhow, bail};
 use oracle::sql_type::{IntervalDS, IntervalYM, OracleType, Timestamp, ToSql};
 use oracle::{Batch, Connection};
 
-use crate::archive::value::{DateTime, Interval, Time, Value, decimal_from_f64};
-use crate::catalog::{
-    Catalog, CatalogReader, Column, IntervalFields, LengthSemantics, LobKind, NeutralType,
-    ObjectKey, ObjectKind, Table,
-};
-use crate::config::DbUrl;
-use crate::db::{
-    CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, RowSink, TableLoad, double_quote,
-};
-
 use super::OracleDb;
+use crate::catalog::*;
+use crate::db::sql::double_quote;
+use crate::model::DbUrl;
+use crate::model::ports::{
+    CatalogReader, CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, RowSink, TableLoad,
+};
+use crate::model::text::decimal_from_f64;
+use crate::model::value::{DateTime, Interval, Time, Value};
 
 /// The session settings the sink relies on, run once after connecting: timestamps without a
 /// zone are not shifted, numbers and dates converted from text (columns dbsub does not map)
@@ -1387,7 +1385,7 @@ impl OracleSink {
         parent: &str,
         parent_columns: &[String],
     ) -> Result<u64> {
-        let sql = crate::db::orphans_sql(&qualified(child), columns, parent, parent_columns);
+        let sql = crate::db::sql::orphans_sql(&qualified(child), columns, parent, parent_columns);
         let count: i64 = self.conn().query_row_as(&sql, &[]).map_err(|e| {
             self.fail(
                 &format!("cannot check the rows of {} against {parent}", child.name),
@@ -1878,8 +1876,10 @@ impl RowSink for OracleSink {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::archive::value::Date;
-    use crate::catalog::{Dependency, ForeignKey, Key, Trigger};
+    use crate::catalog::{Dependency, ForeignKey, Trigger};
+    use crate::model::ports::*;
+    use crate::model::value::Date;
+    use crate::model::value::*;
 
     fn column(name: &str, native: &str, neutral: NeutralType) -> Column {
         Column {
@@ -2210,7 +2210,7 @@ mod tests {
         let child = table("APP", "LINE", Vec::new());
         let parent = table("APP", "ORDER", Vec::new());
         assert_eq!(
-            crate::db::orphans_sql(
+            crate::db::sql::orphans_sql(
                 &qualified(&child),
                 &["ORDER_ID".to_string()],
                 &qualified(&parent),
@@ -2776,7 +2776,7 @@ mod tests {
             let c = column("C", native, neutral.clone());
             for value in &values {
                 let bound = bind(value, &c);
-                let fits = crate::archive::value::fits(value, neutral).is_ok();
+                let fits = crate::model::fit::fits(value, neutral).is_ok();
                 let expected = if stricter(native, value) {
                     false
                 } else if looser(native, value) {

@@ -22,14 +22,15 @@ use postgres::types::{FromSql, Oid, ToSql};
 use postgres::{Client, IsolationLevel, Row, Transaction};
 
 use crate::catalog::*;
-use crate::config::{DbKind, DbUrl};
-use crate::migrations::HISTORY_TABLE;
+use crate::model::migration::HISTORY_TABLE;
+use crate::model::ports::CatalogReader;
+use crate::model::{DbKind, DbUrl};
 
 /// Tables that are bookkeeping, not the application's: dbsub's migration and ingest histories
 /// and Flyway's.
 const HISTORY_TABLES: [&str; 3] = [
     HISTORY_TABLE,
-    crate::db::INGEST_HISTORY,
+    crate::model::ports::INGEST_HISTORY,
     "flyway_schema_history",
 ];
 
@@ -76,7 +77,7 @@ fn read_counting(client: &mut Client, url: &DbUrl, schemas: &[String]) -> Result
     catalog.source = Some(CatalogSource {
         kind: DbKind::Postgres.word().to_string(),
         url: url.redacted(),
-        read_at: crate::clock::now_rfc3339(),
+        read_at: crate::model::clock::now_rfc3339(),
     });
     Ok((catalog, queries))
 }
@@ -155,7 +156,7 @@ impl Session<'_> {
     fn read_all(&mut self, schemas: &[String]) -> Result<Rows> {
         let search_path = schemas
             .iter()
-            .map(|s| crate::db::double_quote(s))
+            .map(|s| crate::db::sql::double_quote(s))
             .collect::<Vec<_>>()
             .join(", ");
         self.query(
@@ -1357,7 +1358,7 @@ mod tests {
                 ));
             }
             client.batch_execute(&ddl).expect("create the tables");
-            let url = DbUrl::parse(&url).expect("the harness's URL");
+            let url = DbUrl::new(DbKind::Postgres, &url);
             let (catalog, queries) = read_counting(&mut client, &url, &[]).expect("read");
             assert_eq!(catalog.tables.len(), tables);
             assert_eq!(catalog.views.len(), tables);

@@ -27,16 +27,20 @@ use sha2::{Digest, Sha256};
 use crate::archive::manifest::{self, MANIFEST, Manifest, PartEntry, TableEntry};
 use crate::archive::part::Hashing;
 use crate::archive::read::{TableReader, check_digest, check_part};
-use crate::archive::store::{Store, hex};
-use crate::archive::value::fits;
+use crate::archive::store::Store;
+use crate::backend;
 use crate::catalog::lookup::{self, LookupError, ObjectQuery};
 use crate::catalog::{Catalog, Column, FkAction, ObjectKey, ObjectKind, Table};
 use crate::cli::{Cli, IngestArgs};
 use crate::config::{Config, DbKind, env_name, redact};
-use crate::db::{self, CycleHandling, LoadMode, LoadRecord, RecordedKey, RowSink, TableLoad};
-use crate::extract::human_bytes;
-use crate::output::{self, plural};
-use crate::verify;
+use crate::model::digest::hex;
+use crate::model::fit::fits;
+use crate::model::ports::{
+    CycleHandling, LoadMode, LoadRecord, RecordedKey, RowFeed, RowSink, TableLoad,
+};
+use crate::output::{self, human_bytes, plural};
+
+use super::verify;
 
 /// What `run` needs besides the command line: `dbsub demo` calls [`ingest`] directly.
 pub struct Request {
@@ -157,7 +161,7 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
     let manifest_sha256 = hex(&Sha256::digest(&bytes));
     let extract_id = format!("{}/{prefix}", redact(&store_url));
 
-    let mut sink = db::row_sink(&target.url)?;
+    let mut sink = backend::row_sink(&target.url)?;
     let catalog = sink.catalog()?;
     let selected = select_tables(&manifest, &req.tables)?;
     let mapped = map_tables(&selected, &catalog, &target.url.redacted())?;
@@ -284,7 +288,7 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
                     mode,
                     rows: m.entry.rows,
                     foreign_keys: recorded_keys(m, &manifest, &by_extract_name),
-                    loaded_at: crate::clock::now_rfc3339(),
+                    loaded_at: crate::model::clock::now_rfc3339(),
                 };
                 loads.push(TableLoad {
                     table: m.table,
@@ -398,11 +402,7 @@ fn find_manifest(
         Some(k) => vec![k],
         None => {
             let mut all = vec![kind];
-            all.extend(
-                [DbKind::Oracle, DbKind::Postgres, DbKind::Sqlite]
-                    .into_iter()
-                    .filter(|k| *k != kind),
-            );
+            all.extend(DbKind::all().iter().copied().filter(|k| *k != kind));
             all
         }
     };
@@ -851,7 +851,7 @@ fn abort_after_rows() -> Option<u64> {
 static ROWS_HANDED: AtomicU64 = AtomicU64::new(0);
 
 /// The rows of a table, from the cached parts, each value checked against its target column.
-fn feed<'a>(m: &'a Mapped<'_, '_>, cache: &'a Path, bar: ProgressBar) -> Box<db::RowFeed<'a>> {
+fn feed<'a>(m: &'a Mapped<'_, '_>, cache: &'a Path, bar: ProgressBar) -> Box<RowFeed<'a>> {
     let abort_at = abort_after_rows();
     Box::new(move |each| {
         let mut reader = TableReader::new(m.entry);
@@ -864,7 +864,7 @@ fn feed<'a>(m: &'a Mapped<'_, '_>, cache: &'a Path, bar: ProgressBar) -> Box<db:
                     if let Err(why) = fits(value, &column.neutral_type) {
                         bail!("column {} ({}): {why}", column.name, column.native_type);
                     }
-                    if !column.nullable && matches!(value, crate::archive::value::Value::Null) {
+                    if !column.nullable && matches!(value, crate::model::value::Value::Null) {
                         bail!(
                             "column {} is NOT NULL in the target; the extract has NULL",
                             column.name
@@ -1052,7 +1052,9 @@ fn render_summary(s: &Summary) -> String {
 mod tests {
     use super::*;
     use crate::catalog::ForeignKey;
-    use crate::db::RowFeed;
+    use crate::catalog::*;
+    use crate::model::ports::RowFeed;
+    use crate::model::ports::*;
 
     /// A sink that records every call in order; the load of `failing` fails, and so does
     /// enabling `unvalidated` or disabling anything when `refuse_disable`.

@@ -5,10 +5,11 @@
 use anyhow::{Result, bail};
 use serde::Serialize;
 
+use crate::backend;
 use crate::catalog::Catalog;
 use crate::cli::{Cli, VerifyArgs};
 use crate::config::Config;
-use crate::db::{self, LoadMode, RowSink};
+use crate::model::ports::{LoadMode, RowSink};
 use crate::output::{self, plural};
 
 /// The check of one loaded table.
@@ -47,7 +48,7 @@ pub struct Report {
 /// `dbsub verify`.
 pub fn run(_cli: &Cli, config: &Config, args: &VerifyArgs) -> Result<()> {
     let target = config.target(args.kind)?;
-    let mut sink = db::row_sink(&target.url)?;
+    let mut sink = backend::row_sink(&target.url)?;
     let catalog = sink.catalog()?;
     let report = check(sink.as_mut(), &catalog, &target.url.redacted())?;
     args.format.print(&report, render)?;

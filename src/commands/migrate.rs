@@ -4,10 +4,11 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
+use crate::backend::{self, parse_url};
 use crate::cli::{Cli, MigrateArgs};
-use crate::config::{Config, DbKind, DbUrl};
-use crate::db;
+use crate::config::Config;
 use crate::migrations::runner;
+use crate::model::{DbKind, DbUrl};
 use crate::output::{self, plural};
 
 pub fn run(cli: &Cli, config: &Config, args: &MigrateArgs) -> Result<()> {
@@ -19,7 +20,7 @@ pub fn run(cli: &Cli, config: &Config, args: &MigrateArgs) -> Result<()> {
 ///
 /// Fails as [`runner::migrate`] does, and when the database cannot be opened.
 pub fn apply(url: &DbUrl, folder: &Path, quiet: bool) -> Result<String> {
-    let mut target = db::migration_target(url)?;
+    let mut target = backend::migration_target(url)?;
     let name = url.redacted();
     let outcome = runner::migrate(target.as_mut(), &name, folder, |m| {
         output::note(quiet, &format!("applied {}", m.file_name));
@@ -42,7 +43,7 @@ fn target_url(config: &Config, target: &str) -> Result<DbUrl> {
     if let Some(kind) = DbKind::from_word(target) {
         return Ok(config.target(kind)?.url);
     }
-    let url = DbUrl::parse(target)?;
+    let url = parse_url(target)?;
     if url.redacted() != url.expose() {
         bail!(
             "--target {} carries a password on the command line, where other users can see \

@@ -2,11 +2,11 @@
 
 use anyhow::Result;
 
+use super::structural;
 use crate::catalog::snapshot;
 use crate::cli::{CatalogExportArgs, Cli};
 use crate::config::Config;
 use crate::output::{self, plural};
-use crate::structural;
 
 pub fn run(cli: &Cli, config: &Config, args: &CatalogExportArgs) -> Result<()> {
     let catalog = structural::load(cli, config, &args.schema)?;

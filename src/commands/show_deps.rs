@@ -6,7 +6,9 @@ use crate::cli::{Cli, ShowDepsArgs};
 use crate::config::Config;
 use crate::graph::render::Report;
 use crate::graph::{Closure, ClosureOptions, DepGraph, order};
-use crate::{output, structural};
+use crate::output;
+
+use super::structural;
 
 pub fn run(cli: &Cli, config: &Config, args: &ShowDepsArgs) -> Result<()> {
     let catalog = structural::load(cli, config, &[])?;

@@ -5,34 +5,23 @@
 //! migrations that create them and apply those to a local database, extract the subset of the
 //! first 500 seedlots into the demo's file store, ingest it into the local database and verify.
 
-mod generate;
+use std::path::PathBuf;
 
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use anyhow::{Context, Result};
 
-use anyhow::{Context, Result, bail};
-
-use crate::catalog::{CatalogReader, ObjectQuery};
-use crate::cli::{
-    Cli, CreateMigrationsArgs, DemoArgs, MigrationDialect, MigrationDirection, SeedArgs,
-};
-use crate::config::{Config, DEMO_SOURCE_URL, DEMO_TARGET_URL, DbKind, DbUrl};
-use crate::create_migrations::{self, Outcome};
-use crate::db::sqlite::SqliteDb;
-use crate::extract;
+use crate::backend::{self, parse_url};
+use crate::catalog::ObjectQuery;
+use crate::cli::{Cli, CreateMigrationsArgs, DemoArgs, MigrationDirection, SeedArgs};
+use crate::config::{Config, DEMO_SOURCE_URL, DEMO_TARGET_URL};
+use crate::demo_data;
 use crate::graph::render::Report;
 use crate::graph::{Closure, ClosureOptions, DepGraph, order};
-use crate::ingest;
 use crate::mask::{self, MaskingPlan};
-use crate::migrate;
 use crate::output::{self, plural};
 use crate::subset::Plan;
-use crate::verify;
 
-pub use generate::{DemoStats, build_demo_database};
-
-/// About 115,000 rows.
-pub const DEFAULT_SCALE: f64 = 1.0;
+use super::create_migrations::{self, Outcome};
+use super::{extract, ingest, migrate, verify};
 
 /// The seed object the demo shows.
 const SEED: &str = "SEEDLOT";
@@ -41,7 +30,7 @@ const SEED: &str = "SEEDLOT";
 const DEMO_MIGRATIONS: &str = "data/migrations";
 
 /// The demo's data classification, in the users' format.
-const DEMO_CLASSIFICATION: &str = include_str!("../data/demo/classification.csv");
+const DEMO_CLASSIFICATION: &str = include_str!("../../data/demo/classification.csv");
 
 /// A masking key for one demo run: 256 bits from the standard library's randomly keyed
 /// hasher (the demo needs no cryptographic generator: its data is invented).
@@ -65,8 +54,8 @@ fn random_key() -> String {
 const DEMO_WHERE: &str = "SEEDLOT_NUMBER < '60500'";
 
 pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
-    let url = DbUrl::parse(DEMO_SOURCE_URL)?;
-    let path = url.sqlite_path()?;
+    let url = parse_url(DEMO_SOURCE_URL)?;
+    let path = url.file_path()?;
     if path.exists() && !args.rebuild {
         output::note(
             cli.quiet,
@@ -76,11 +65,10 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
             ),
         );
     } else {
-        build(&path, args.scale, cli.quiet)?;
+        demo_data::build(&path, args.scale, cli.quiet)?;
     }
 
-    let mut db = SqliteDb::open_read_only(&url)?;
-    let catalog = db.read_catalog(&[])?;
+    let catalog = backend::catalog_reader(&url)?.read_catalog(&[])?;
     let graph = DepGraph::build(&catalog);
     let seed = graph.find(&ObjectQuery::named(SEED))?;
     let closure = Closure::compute(&graph, &[seed], ClosureOptions::default());
@@ -105,6 +93,7 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
     )?;
 
     // Migrations for SEEDLOT's closure, applied to an empty local SQLite database.
+    let target = parse_url(DEMO_TARGET_URL)?;
     let folder = PathBuf::from(DEMO_MIGRATIONS);
     let request = CreateMigrationsArgs {
         seeds: SeedArgs {
@@ -114,7 +103,7 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         migration_folder: folder.clone(),
         migration_name: None,
         migration_version: None,
-        dialect: MigrationDialect::Sqlite,
+        dialect: target.kind(),
         direction: MigrationDirection::Parents,
         target_schema: None,
         grants: false,
@@ -127,7 +116,6 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         Outcome::Written(summary) => output::note(cli.quiet, summary.trim_end()),
         Outcome::NothingNew(message) => output::note(cli.quiet, &message),
     }
-    let target = DbUrl::parse(DEMO_TARGET_URL)?;
     let applied = migrate::apply(&target, &folder, true)?;
     output::note(
         cli.quiet,
@@ -167,7 +155,7 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         ..MaskingPlan::default()
     });
     let request = extract::Request {
-        kind: DbKind::Sqlite,
+        kind: url.kind(),
         env: "DEMO".to_string(),
         plan,
         subset: "default".to_string(),
@@ -188,7 +176,7 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
             "  {} rows of {} ({}) in {}/{}",
             summary.rows,
             plural(summary.tables.len(), "table"),
-            extract::human_bytes(summary.bytes),
+            output::human_bytes(summary.bytes),
             summary.store,
             summary.manifest
         ),
@@ -199,7 +187,7 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         "\nIngest (dbsub ingest SQLITE DEMO --refreshdb), then verify:",
     );
     let request = ingest::Request {
-        kind: DbKind::Sqlite,
+        kind: target.kind(),
         env: "DEMO".to_string(),
         subset: "default".to_string(),
         source: None,
@@ -244,45 +232,4 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         ),
     );
     Ok(())
-}
-
-/// Builds the demo database at `path` (replacing it), through a temporary file so that an
-/// interrupted build never leaves a half-built database behind.
-pub fn build(path: &Path, scale: f64, quiet: bool) -> Result<DemoStats> {
-    if !scale.is_finite() || scale <= 0.0 {
-        bail!("--scale must be a positive number, such as 1 or 0.1; got {scale}");
-    }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
-    }
-    // A name of this process's own, so that two dbsub started at once never share one.
-    let tmp = path.with_extension(format!("db.building-{}", std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_file(&tmp)
-            .with_context(|| format!("cannot remove the leftover {}", tmp.display()))?;
-    }
-    let started = Instant::now();
-    let stats = build_demo_database(&tmp, scale)
-        .with_context(|| format!("cannot build the demo database {}", path.display()));
-    let stats = match stats {
-        Ok(stats) => stats,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot move the demo database into {}", path.display()))?;
-    output::note(
-        quiet,
-        &format!(
-            "Built the demo database {}: {} tables, {} rows (scale {scale}) in {:.1} s.",
-            path.display(),
-            stats.tables.len(),
-            stats.total_rows(),
-            started.elapsed().as_secs_f64()
-        ),
-    );
-    Ok(stats)
 }

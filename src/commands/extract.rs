@@ -21,16 +21,19 @@ use crate::archive::manifest::{
     self, ColumnEntry, CycleKey, MANIFEST, Manifest, MaskedColumn, PartEntry, TableEntry,
 };
 use crate::archive::part::TableWriter;
-use crate::archive::read::recycle;
 use crate::archive::store::Store;
-use crate::archive::value::Value;
+use crate::backend;
 use crate::catalog::{Catalog, Column, ObjectKey, Table, snapshot};
 use crate::cli::{Cli, ExtractArgs};
-use crate::config::{Config, DbKind, Origin, redact};
-use crate::db::{self, RowFilter, RowSource, SourceMask};
+use crate::config::{Config, DbKind, redact};
 use crate::graph::{Closure, ClosureOptions, DepGraph, Direction};
 use crate::mask::{self, Masking};
+use crate::model::mask::SourceMask;
+use crate::model::ports::RowSource;
+use crate::model::row::{ReadRequest, RowFilter, Snapshot, recycle};
+use crate::model::value::Value;
 use crate::output;
+use crate::output::human_bytes;
 use crate::subset::closure::{self, Selection, TableRows};
 use crate::subset::keys::Budget;
 use crate::subset::{Plan, Scope};
@@ -71,7 +74,7 @@ pub struct Summary {
     pub store: String,
     pub manifest: String,
     pub subset: String,
-    pub snapshot: db::Snapshot,
+    pub snapshot: Snapshot,
     pub tables: Vec<TableSummary>,
     pub rows: u64,
     pub bytes: u64,
@@ -129,27 +132,18 @@ pub fn extract(
     validate_subset_name(&req.subset)?;
     let env = crate::config::env_name(&req.env)?;
     let source = config.source(req.kind, &env)?;
-    if source.origin == Origin::Demo {
-        let path = source.url.sqlite_path()?;
-        if !path.exists() {
-            output::note(
-                req.quiet,
-                &format!(
-                    "No source is configured (DBSUB_SOURCE_{}_{env}): building the embedded demo \
-                     database {} first.",
-                    req.kind.word(),
-                    path.display()
-                ),
-            );
-            crate::demo::build(&path, crate::demo::DEFAULT_SCALE, req.quiet)?;
-        }
-    }
+    super::demo_if_unconfigured(
+        &source,
+        "source",
+        &format!("DBSUB_SOURCE_{}_{env}", req.kind.word()),
+        req.quiet,
+    )?;
     let jobs = if req.dry_run { 1 } else { req.jobs.max(1) };
-    let mut sources = db::row_sources(&source.url, jobs)
+    let mut sources = backend::row_sources(&source.url, jobs)
         .with_context(|| format!("cannot open the source {} ({})", source.url, source.origin))?;
     let catalog = match catalog {
         Some(c) => c,
-        None => db::catalog_reader(&source.url)
+        None => backend::catalog_reader(&source.url)
             .and_then(|mut r| r.read_catalog(&[]))
             .with_context(|| format!("cannot read the catalog of the source {}", source.url))?,
     };
@@ -319,7 +313,7 @@ pub fn extract(
     let manifest = Manifest {
         format: manifest::FORMAT.to_string(),
         format_version: manifest::FORMAT_VERSION,
-        created_at: crate::clock::now_rfc3339(),
+        created_at: crate::model::clock::now_rfc3339(),
         tool: manifest::Tool {
             name: "dbsub".to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -570,7 +564,7 @@ impl Ctx<'_> {
             .iter()
             .filter(|c| c.generated.is_none())
             .collect();
-        let fingerprint = crate::migrations::sha256_hex(
+        let fingerprint = crate::model::digest::sha256_hex(
             serde_json::json!({
                 "base": self.fingerprint_base,
                 "table": name,
@@ -685,39 +679,36 @@ impl Ctx<'_> {
         };
         let identity = &job.selected.identity;
         match &job.selected.selection {
-            Selection::All => source.read_rows(
-                table,
-                &columns,
-                &source_masks,
-                identity,
-                RowFilter::All,
-                skip,
-                &mut each,
-            )?,
-            Selection::Where(condition) => source.read_rows(
-                table,
-                &columns,
-                &source_masks,
-                identity,
-                RowFilter::Where(condition),
-                skip,
-                &mut each,
-            )?,
+            Selection::All | Selection::Where(_) => {
+                let filter = match &job.selected.selection {
+                    Selection::Where(condition) => RowFilter::Where(condition),
+                    _ => RowFilter::All,
+                };
+                let request = ReadRequest {
+                    table,
+                    columns: &columns,
+                    masks: &source_masks,
+                    order_by: identity,
+                    filter,
+                    skip,
+                };
+                source.read_rows(&request, &mut each)?
+            }
             Selection::Keys(keys) => {
                 let batch = source.max_batch();
                 keys.for_each_batch(batch, skip, &mut |batch| {
-                    source.read_rows(
+                    let request = ReadRequest {
                         table,
-                        &columns,
-                        &source_masks,
-                        identity,
-                        RowFilter::In {
+                        columns: &columns,
+                        masks: &source_masks,
+                        order_by: identity,
+                        filter: RowFilter::In {
                             columns: identity,
                             keys: batch,
                         },
-                        0,
-                        &mut each,
-                    )
+                        skip: 0,
+                    };
+                    source.read_rows(&request, &mut each)
                 })?
             }
         }
@@ -924,22 +915,6 @@ fn progress_bar(quiet: bool, what: &str) -> ProgressBar {
     bar.set_prefix(what.to_string());
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
-}
-
-/// Bytes in KiB/MiB/GiB, for people.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 /// The dry run's table: every table in load order, why it is there, estimated rows and (once

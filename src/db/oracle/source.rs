@@ -22,14 +22,15 @@ use std::collections::HashMap;
 use anyhow::{Context, Result, anyhow, bail};
 use oracle::sql_type::{IntervalDS, IntervalYM, OracleType, Timestamp, ToSql};
 
-use crate::archive::read::recycle;
-use crate::archive::value::{
-    self, Date, DateTime, Interval, MAX_OFFSET_SECS, Time, Value, canonical_decimal,
-};
-use crate::catalog::{Column, IntervalFields, LobKind, NeutralType, Table};
-use crate::config::DbUrl;
-use crate::db::{KeyColumn, RowFilter, RowSource, Snapshot, SourceMask, double_quote};
-use crate::subset::keys::{self, KeyValue};
+use crate::catalog::*;
+use crate::db::sql::double_quote;
+use crate::model::DbUrl;
+use crate::model::key::{self, KeyValue};
+use crate::model::mask::SourceMask;
+use crate::model::ports::RowSource;
+use crate::model::row::{KeyColumn, ReadRequest, RowFilter, Snapshot, recycle};
+use crate::model::text::{canonical_decimal, decode, parse_datetime};
+use crate::model::value::{Date, DateTime, Interval, MAX_OFFSET_SECS, Time, Value};
 
 /// The session settings every connection gets before it reads: timestamps WITH LOCAL TIME ZONE
 /// arrive in UTC, and numbers that the server turns into text (masks' `TO_CHAR`, a user's
@@ -411,14 +412,17 @@ impl RowSource for OracleSource {
 
     fn read_rows(
         &mut self,
-        table: &Table,
-        columns: &[&Column],
-        masks: &[Option<SourceMask>],
-        order_by: &[KeyColumn],
-        filter: RowFilter<'_>,
-        skip: u64,
+        request: &ReadRequest<'_>,
         each: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
     ) -> Result<()> {
+        let ReadRequest {
+            table,
+            columns,
+            masks,
+            order_by,
+            filter,
+            skip,
+        } = *request;
         if matches!(filter, RowFilter::In { keys: [], .. }) {
             return Ok(());
         }
@@ -665,7 +669,7 @@ fn where_clause(
             let single = columns.len() == 1;
             let mut tuples = Vec::with_capacity(keys.len());
             for (i, key) in keys.iter().enumerate() {
-                let values = keys::decode(key)?;
+                let values = key::decode(key)?;
                 if values.len() != columns.len() {
                     bail!(
                         "a key of {} values for {} columns",
@@ -785,7 +789,7 @@ fn select_list(
     for (i, column) in columns.iter().enumerate() {
         let expr = match masks.get(i).and_then(Option::as_ref) {
             Some(mask) => {
-                let (sql, pads) = super::mask_select(column, mask, masked);
+                let (sql, pads) = mask_select(column, mask, masked);
                 masked += 1;
                 binds.extend(pads.into_iter().map(|(name, pad)| (name, Bind::Raw(pad))));
                 sql
@@ -918,7 +922,7 @@ fn key_bind(column: Option<&Column>, value: KeyValue<'_>) -> Result<Bind, String
             KeyValue::Bytes(b),
         ) => Bind::Raw(b.to_vec()),
         (N::Date | N::Timestamp { .. } | N::TimestampTz { .. }, KeyValue::Text(t)) => {
-            let (dt, offset) = value::parse_datetime(t).ok_or_else(mismatch)?;
+            let (dt, offset) = parse_datetime(t).ok_or_else(mismatch)?;
             let ts = oracle_timestamp(dt)?;
             match (ty, offset) {
                 (N::TimestampTz { .. }, Some(offset)) => Bind::TimestampTz(
@@ -931,7 +935,7 @@ fn key_bind(column: Option<&Column>, value: KeyValue<'_>) -> Result<Bind, String
             }
         }
         (N::Interval { fields, .. }, KeyValue::Text(t)) => {
-            let Ok(Value::Interval(iv)) = value::decode(t.as_bytes(), false, ty) else {
+            let Ok(Value::Interval(iv)) = decode(t.as_bytes(), false, ty) else {
                 return Err(mismatch());
             };
             match fields {
@@ -1326,10 +1330,73 @@ impl OwnedKey {
     }
 }
 
+/// A masked column's select expression for an Oracle source ([`SourceMask`]), computed by the
+/// server so that the value never leaves it, and the binds it needs (`:dbsub_mask_<n>_i`,
+/// `:dbsub_mask_<n>_o`: a date-shift key's HMAC pads, never written into SQL). `n` tells the
+/// masked columns of one query apart. The value's text is `TO_CHAR` with fixed formats for
+/// dates and timestamps (no NLS dependence), as UTF-8 (`UTL_I18N.STRING_TO_RAW`), hashed with
+/// `STANDARD_HASH` (12c and later).
+pub fn mask_select(
+    column: &Column,
+    mask: &SourceMask,
+    n: usize,
+) -> (String, Vec<(String, Vec<u8>)>) {
+    let name = double_quote(&column.name);
+    let text = match column.neutral_type {
+        NeutralType::Date | NeutralType::Timestamp { precision: Some(0) } => {
+            format!("TO_CHAR({name}, 'YYYY-MM-DD HH24:MI:SS')")
+        }
+        NeutralType::Timestamp { .. } => format!("TO_CHAR({name}, 'YYYY-MM-DD HH24:MI:SS.FF')"),
+        NeutralType::TimestampTz { .. } => {
+            format!("TO_CHAR({name}, 'YYYY-MM-DD HH24:MI:SS.FF TZH:TZM')")
+        }
+        _ => format!("TO_CHAR({name})"),
+    };
+    let utf8 = format!("UTL_I18N.STRING_TO_RAW({text}, 'AL32UTF8')");
+    match mask {
+        SourceMask::NullOnly => (
+            format!("CASE WHEN {name} IS NULL THEN NULL ELSE 't' END"),
+            Vec::new(),
+        ),
+        SourceMask::Digest => (
+            format!(
+                "LOWER(RAWTOHEX(STANDARD_HASH({utf8}, 'SHA256'))) || REGEXP_REPLACE(TRANSLATE(\
+                 {text}, '{}', '{}'), '[^ -~' || CHR(9) || CHR(10) || CHR(13) || ']', '*')",
+                crate::model::mask::SHAPE_FROM,
+                crate::model::mask::SHAPE_TO
+            ),
+            Vec::new(),
+        ),
+        SourceMask::ShiftDays { days, key } => {
+            let (inner, outer) = crate::model::mask::hmac_pads(key);
+            let (i, o) = (format!("dbsub_mask_{n}_i"), format!("dbsub_mask_{n}_o"));
+            // k = the HMAC's first four bytes mod 2N; the offset k - N + TRUNC(k / N) is never
+            // 0. (k is written twice: Oracle has no way to name it inside a select item.)
+            let k = format!(
+                "MOD(TO_NUMBER(SUBSTR(RAWTOHEX(STANDARD_HASH(UTL_RAW.CONCAT(:{o}, \
+                 STANDARD_HASH(UTL_RAW.CONCAT(:{i}, {utf8}), 'SHA256')), 'SHA256')), 1, 8), \
+                 'XXXXXXXX'), {})",
+                2 * u64::from(*days)
+            );
+            (
+                format!("{name} + NUMTODSINTERVAL({k} - {days} + TRUNC({k} / {days}), 'DAY')"),
+                vec![(i, inner), (o, outer)],
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::LengthSemantics;
+    use crate::catalog::NeutralType as N;
+    use crate::model::DbKind;
+    use crate::model::key::{self, KeyValue};
+    use crate::model::mask::SourceMask;
+    use crate::model::row::*;
+    use crate::model::value::*;
+    use std::borrow::Cow;
 
     fn col(name: &str, native: &str, ty: NeutralType) -> Column {
         Column {
@@ -1417,9 +1484,9 @@ mod tests {
         ])
     }
 
-    fn key(values: &[KeyValue<'_>]) -> keys::Key {
+    fn key(values: &[KeyValue<'_>]) -> key::Key {
         let mut out = Vec::new();
-        keys::encode(values, &mut out);
+        key::encode(values, &mut out);
         out.into_boxed_slice()
     }
 
@@ -1461,7 +1528,7 @@ mod tests {
 
     #[test]
     fn without_an_scn_several_connections_are_refused_with_the_grants_and_jobs_1() {
-        let url = DbUrl::parse("oracle://scott:tiger@db:1521/PROD").unwrap();
+        let url = DbUrl::new(DbKind::Oracle, "oracle://scott:tiger@db:1521/PROD");
         let message = no_scn_message(&url, 4, &["ORA-00904: invalid identifier".into()]);
         for needed in [
             "EXECUTE on DBMS_FLASHBACK",
@@ -1476,7 +1543,7 @@ mod tests {
 
     #[test]
     fn flashback_errors_say_what_to_do() {
-        let url = DbUrl::parse("oracle://scott:tiger@db:1521/PROD").unwrap();
+        let url = DbUrl::new(DbKind::Oracle, "oracle://scott:tiger@db:1521/PROD");
         let t = sample();
         let privilege = read_error(
             &t,
@@ -1542,12 +1609,11 @@ mod tests {
             Some(SourceMask::ShiftDays { days: 30, key }),
         ];
         let (sql, binds) = select_list(&t, &masked, &masks);
-        let (null_only, _) = super::super::mask_select(&t.columns[2], &SourceMask::NullOnly, 0);
-        let (shift, pads) =
-            super::super::mask_select(&t.columns[10], masks[1].as_ref().unwrap(), 1);
+        let (null_only, _) = super::mask_select(&t.columns[2], &SourceMask::NullOnly, 0);
+        let (shift, pads) = super::mask_select(&t.columns[10], masks[1].as_ref().unwrap(), 1);
         assert_eq!(sql, format!("{null_only} AS dbsub_c1, {shift} AS dbsub_c2"));
         assert_eq!(names(&binds), ["dbsub_mask_1_i", "dbsub_mask_1_o"]);
-        let (inner, outer) = crate::mask::hmac_pads(&key);
+        let (inner, outer) = crate::model::mask::hmac_pads(&key);
         assert_eq!(
             binds,
             vec![
@@ -1712,7 +1778,7 @@ mod tests {
         };
         assert!(keys_query(&t, &columns, &[], filter, None).is_err());
         let columns = [KeyColumn::Column("ID".into())];
-        let many: Vec<keys::Key> = (0..1001).map(|i| key(&[KeyValue::Int(i)])).collect();
+        let many: Vec<key::Key> = (0..1001).map(|i| key(&[KeyValue::Int(i)])).collect();
         let filter = RowFilter::In {
             columns: &columns,
             keys: &many,
@@ -2023,7 +2089,7 @@ mod tests {
         if raw.trim().is_empty() {
             return;
         }
-        let url = DbUrl::parse(&raw).unwrap();
+        let url = DbUrl::new(DbKind::Oracle, &raw);
         let conn = session(&url).unwrap();
         let _ = conn.execute("DROP TABLE DBSUB_ROWS_T PURGE", &[]);
         conn.execute(
@@ -2119,12 +2185,14 @@ mod tests {
         let last = sources.len() - 1;
         sources[last]
             .read_rows(
-                &catalog_table,
-                &columns,
-                &[],
-                &[KeyColumn::Column("ID".into())],
-                RowFilter::All,
-                0,
+                &ReadRequest {
+                    table: &catalog_table,
+                    columns: &columns,
+                    masks: &[],
+                    order_by: &[KeyColumn::Column("ID".into())],
+                    filter: RowFilter::All,
+                    skip: 0,
+                },
                 &mut |values| {
                     let mut line = Vec::new();
                     for v in values {
@@ -2153,5 +2221,74 @@ mod tests {
         assert_eq!(keys_seen, ["[Int(1)]"]);
         drop(sources);
         let _ = conn.execute("DROP TABLE DBSUB_ROWS_T PURGE", &[]);
+    }
+
+    fn column(native: &str, neutral: N) -> Column {
+        Column {
+            name: "C".into(),
+            native_type: native.into(),
+            neutral_type: neutral,
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: None,
+            comment: None,
+        }
+    }
+
+    /// A column named `name` of neutral type `ty`, as the mask builders see it.
+    fn ora_column(name: &str, ty: NeutralType) -> Column {
+        Column {
+            name: name.to_string(),
+            ..column("", ty)
+        }
+    }
+
+    #[test]
+    fn masked_columns_are_computed_by_the_server_with_bound_keys() {
+        let text = ora_column(
+            "EMAIL",
+            NeutralType::Text {
+                length: Some(80),
+                semantics: LengthSemantics::Char,
+                fixed: false,
+            },
+        );
+        let (sql, binds) = mask_select(&text, &SourceMask::NullOnly, 0);
+        assert_eq!(sql, r#"CASE WHEN "EMAIL" IS NULL THEN NULL ELSE 't' END"#);
+        assert!(binds.is_empty());
+        let (sql, binds) = mask_select(&text, &SourceMask::Digest, 0);
+        assert_eq!(
+            sql,
+            format!(
+                "LOWER(RAWTOHEX(STANDARD_HASH(UTL_I18N.STRING_TO_RAW(TO_CHAR(\"EMAIL\"), \
+                 'AL32UTF8'), 'SHA256'))) || REGEXP_REPLACE(TRANSLATE(TO_CHAR(\"EMAIL\"), \
+                 '{}', '{}'), '[^ -~' || CHR(9) || CHR(10) || CHR(13) || ']', '*')",
+                crate::model::mask::SHAPE_FROM,
+                crate::model::mask::SHAPE_TO
+            )
+        );
+        assert!(binds.is_empty());
+        let born = ora_column("BORN", NeutralType::Timestamp { precision: Some(0) });
+        let key = [3u8; 32];
+        let (sql, binds) = mask_select(&born, &SourceMask::ShiftDays { days: 30, key }, 2);
+        let k = "MOD(TO_NUMBER(SUBSTR(RAWTOHEX(STANDARD_HASH(UTL_RAW.CONCAT(:dbsub_mask_2_o, \
+                 STANDARD_HASH(UTL_RAW.CONCAT(:dbsub_mask_2_i, UTL_I18N.STRING_TO_RAW(\
+                 TO_CHAR(\"BORN\", 'YYYY-MM-DD HH24:MI:SS'), 'AL32UTF8')), 'SHA256')), \
+                 'SHA256')), 1, 8), 'XXXXXXXX'), 60)";
+        assert_eq!(
+            sql,
+            format!("\"BORN\" + NUMTODSINTERVAL({k} - 30 + TRUNC({k} / 30), 'DAY')")
+        );
+        let (inner, outer) = crate::model::mask::hmac_pads(&key);
+        assert_eq!(
+            binds,
+            vec![
+                ("dbsub_mask_2_i".to_string(), inner),
+                ("dbsub_mask_2_o".to_string(), outer)
+            ]
+        );
+        // The key is bound, never in the SQL.
+        assert!(!sql.contains("0303"));
     }
 }

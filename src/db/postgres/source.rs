@@ -1,65 +1,31 @@
-//! PostgreSQL rows: the row source (extract) and the row sink (ingest).
-//!
-//! Both sides speak PostgreSQL's text forms, fixed by the session settings of [`SESSION`]:
-//! ISO dates, ISO 8601 intervals, UTC, hex bytea, floats with every digit. Reading uses
-//! `COPY (SELECT …) TO STDOUT` for whole tables and seeds' conditions, and one query with the
-//! keys bound as arrays (`= ANY($1)`) for the closure's batches; loading uses `COPY … FROM
-//! STDIN`, through a temporary table and `INSERT … ON CONFLICT` for `--merge`.
+//! The PostgreSQL row source (extract): `COPY (SELECT …) TO STDOUT` for whole tables and
+//! seeds' conditions, and one query with the keys bound as arrays (`= ANY($1)`) for the
+//! closure's batches, all in one exported repeatable-read snapshot. Values come in PostgreSQL's
+//! text forms, fixed by the session settings of [`super::SESSION`].
 
 use std::borrow::Cow;
-use std::io::{BufRead, Write};
 
 use anyhow::{Context, Result, anyhow, bail};
+
 use postgres::Client;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
+use std::io::BufRead;
 
-use crate::archive::read::recycle;
-use crate::archive::value::{self, Date, DateTime, Value, canonical_decimal, parse_datetime};
-use crate::catalog::{Catalog, Column, LobKind, NeutralType, Table};
-use crate::config::DbUrl;
-use crate::db::{
-    CycleHandling, INGEST_HISTORY, KeyColumn, LoadMode, LoadRecord, RowFilter, RowSink, RowSource,
-    Snapshot, SourceMask, TableLoad, double_quote,
-};
-use crate::subset::keys::{self, KeyValue};
-
-use super::pg_message;
-
-/// The session settings both sides rely on: the text forms of values do not depend on the
-/// server's or the role's configuration.
-const SESSION: &str = "SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; \
-                       SET TimeZone = 'UTC'; SET extra_float_digits = 3; \
-                       SET bytea_output = 'hex'; SET client_encoding = 'UTF8'";
+use super::{connect, key_column_sql, pg_message, qualified};
+use crate::catalog::*;
+use crate::db::sql::double_quote;
+use crate::model::DbUrl;
+use crate::model::key::{self, KeyValue};
+use crate::model::mask::SourceMask;
+use crate::model::ports::RowSource;
+use crate::model::row::{KeyColumn, ReadRequest, RowFilter, Snapshot, recycle};
+use crate::model::text::{canonical_decimal, decode, parse_datetime};
+use crate::model::value::{DateTime, Value};
 
 /// Keys per lookup query: one array parameter per key column, so the query text stays the same
 /// whatever the batch.
 const MAX_BATCH: usize = 5000;
-
-/// Opens a connection with the session settings of [`SESSION`].
-fn connect(url: &DbUrl) -> Result<Client> {
-    let mut client = super::PgDb::connect(url)?.client;
-    client
-        .batch_execute(SESSION)
-        .with_context(|| format!("cannot set up the session on {url}"))?;
-    Ok(client)
-}
-
-/// `"schema"."name"`
-fn qualified(table: &Table) -> String {
-    format!(
-        "{}.{}",
-        double_quote(&table.schema),
-        double_quote(&table.name)
-    )
-}
-
-fn key_column_sql(column: &KeyColumn) -> String {
-    match column {
-        KeyColumn::Column(name) => double_quote(name),
-        KeyColumn::Locator => "ctid".to_string(),
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Row source.
@@ -121,7 +87,7 @@ pub fn open_sources(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>
         client
             .batch_execute(&format!(
                 "{begin}; SET TRANSACTION SNAPSHOT {}",
-                crate::db::string_literal(&id)
+                crate::db::sql::string_literal(&id)
             ))
             .with_context(|| format!("cannot share the snapshot {id} on {url}"))?;
         sources.push(Box::new(PgSource {
@@ -196,7 +162,7 @@ impl PgSource {
                 }
                 let mut by_column: KeyArrays = vec![Vec::with_capacity(keys.len()); columns.len()];
                 for key in keys {
-                    let values = keys::decode(key)?;
+                    let values = key::decode(key)?;
                     if values.len() != columns.len() {
                         bail!(
                             "a key of {} values for {} columns",
@@ -403,14 +369,17 @@ impl RowSource for PgSource {
 
     fn read_rows(
         &mut self,
-        table: &Table,
-        columns: &[&Column],
-        masks: &[Option<SourceMask>],
-        order_by: &[KeyColumn],
-        filter: RowFilter<'_>,
-        skip: u64,
+        request: &ReadRequest<'_>,
         each: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
     ) -> Result<()> {
+        let ReadRequest {
+            table,
+            columns,
+            masks,
+            order_by,
+            filter,
+            skip,
+        } = *request;
         let (from_where, arrays) = Self::from_where(table, filter, order_by, skip)?;
         let first_secret = arrays.as_ref().map_or(0, Vec::len) + 1;
         let mut secrets: Vec<Vec<u8>> = Vec::new();
@@ -485,12 +454,12 @@ fn mask_expr(
         SourceMask::Digest => format!(
             "encode(sha256({utf8}), 'hex') || regexp_replace(translate({name}::text, \
              '{}', '{}'), E'[^ -~\\t\\n\\r]', '*', 'g')",
-            crate::mask::SHAPE_FROM,
-            crate::mask::SHAPE_TO
+            crate::model::mask::SHAPE_FROM,
+            crate::model::mask::SHAPE_TO
         ),
         SourceMask::ShiftDays { days, key } => {
             // HMAC-SHA-256 from two hashes: the key's inner and outer pads are the parameters.
-            let (inner, outer) = crate::mask::hmac_pads(key);
+            let (inner, outer) = crate::model::mask::hmac_pads(key);
             let i = first_secret + secrets.len();
             secrets.push(inner);
             secrets.push(outer);
@@ -561,7 +530,7 @@ pub(crate) fn from_text<'a>(text: &'a str, ty: &NeutralType) -> Result<Value<'a>
             }
             None => return Err(format!("{text:?} is not a decimal number")),
         },
-        N::Float { .. } => value::decode(text.as_bytes(), false, ty).map_err(|e| e.to_string())?,
+        N::Float { .. } => decode(text.as_bytes(), false, ty).map_err(|e| e.to_string())?,
         N::Binary { .. }
         | N::Lob {
             lob: LobKind::Binary,
@@ -569,7 +538,7 @@ pub(crate) fn from_text<'a>(text: &'a str, ty: &NeutralType) -> Result<Value<'a>
             let hex = text
                 .strip_prefix("\\x")
                 .ok_or_else(|| format!("{text:?} is not bytea in hex form"))?;
-            match value::decode(hex.as_bytes(), true, ty) {
+            match decode(hex.as_bytes(), true, ty) {
                 Ok(v) => v.into_owned(),
                 Err(e) => return Err(e.to_string()),
             }
@@ -587,7 +556,7 @@ pub(crate) fn from_text<'a>(text: &'a str, ty: &NeutralType) -> Result<Value<'a>
             _ => return Err(unsupported("not a finite timestamp with a time zone")),
         },
         N::Time { .. } | N::Interval { .. } => {
-            value::decode(text.as_bytes(), false, ty).map_err(|e| e.to_string())?
+            decode(text.as_bytes(), false, ty).map_err(|e| e.to_string())?
         }
         N::Text { .. }
         | N::NationalText { .. }
@@ -747,644 +716,13 @@ fn unescape(raw: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Row sink.
-
-/// Loads rows into a PostgreSQL database with `COPY … FROM STDIN`.
-pub struct PgSink {
-    client: Client,
-    url: DbUrl,
-}
-
-impl PgSink {
-    pub fn open(url: &DbUrl) -> Result<PgSink> {
-        Ok(PgSink {
-            client: connect(url)?,
-            url: url.clone(),
-        })
-    }
-
-    fn fail(&self, what: &str, e: postgres::Error) -> anyhow::Error {
-        anyhow!("{what} in {}: {}", self.url, pg_message(&e))
-    }
-}
-
-/// A trigger switched off for a load, and how to switch it on again.
-struct Paused {
-    table: String,
-    name: String,
-    /// `ENABLE`, `ENABLE ALWAYS` or `ENABLE REPLICA`: as it was.
-    enable: &'static str,
-}
-
-/// Disables the enabled user triggers of `table` inside `tx`; returns how to restore them.
-fn pause_triggers(tx: &mut postgres::Transaction<'_>, table: &Table) -> Result<Vec<Paused>> {
-    let rows = tx
-        .query(
-            "SELECT t.tgname, t.tgenabled::text FROM pg_trigger t \
-             JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = $1 AND c.relname = $2 AND NOT t.tgisinternal \
-             AND t.tgenabled <> 'D' ORDER BY t.tgname",
-            &[&table.schema, &table.name],
-        )
-        .map_err(|e| {
-            anyhow!(
-                "cannot list the triggers of {}: {}",
-                table.name,
-                pg_message(&e)
-            )
-        })?;
-    let mut paused = Vec::new();
-    for row in rows {
-        let name: String = row.get(0);
-        let state: String = row.get(1);
-        let enable = match state.as_str() {
-            "A" => "ENABLE ALWAYS",
-            "R" => "ENABLE REPLICA",
-            _ => "ENABLE",
-        };
-        let table_sql = qualified(table);
-        tx.batch_execute(&format!(
-            "ALTER TABLE {table_sql} DISABLE TRIGGER {}",
-            double_quote(&name)
-        ))
-        .map_err(|e| {
-            anyhow!(
-                "cannot disable trigger {name} of {}: {}",
-                table.name,
-                pg_message(&e)
-            )
-        })?;
-        paused.push(Paused {
-            table: table_sql,
-            name,
-            enable,
-        });
-    }
-    Ok(paused)
-}
-
-fn resume_triggers(tx: &mut postgres::Transaction<'_>, paused: &[Paused]) -> Result<()> {
-    for p in paused {
-        tx.batch_execute(&format!(
-            "ALTER TABLE {} {} TRIGGER {}",
-            p.table,
-            p.enable,
-            double_quote(&p.name)
-        ))
-        .map_err(|e| anyhow!("cannot enable trigger {} again: {}", p.name, pg_message(&e)))?;
-    }
-    Ok(())
-}
-
-/// A foreign key dropped for a load and added again before its commit.
-struct DroppedKey {
-    table: String,
-    name: String,
-    definition: String,
-    /// Added back `NOT VALID`: its parent rows are not part of the extract.
-    unchecked: bool,
-}
-
-/// Drops the foreign key `name` of `table` inside `tx`, keeping its definition.
-fn drop_key(
-    tx: &mut postgres::Transaction<'_>,
-    table: &Table,
-    name: &str,
-    unchecked: bool,
-) -> Result<DroppedKey> {
-    let row = tx
-        .query_opt(
-            "SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k \
-             JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = $1 AND c.relname = $2 AND k.conname = $3 AND k.contype = 'f'",
-            &[&table.schema, &table.name, &name],
-        )
-        .map_err(|e| {
-            anyhow!(
-                "cannot read foreign key {name} of {}: {}",
-                table.name,
-                pg_message(&e)
-            )
-        })?
-        .ok_or_else(|| anyhow!("{} has no foreign key {name}", table.name))?;
-    let key = DroppedKey {
-        table: qualified(table),
-        name: name.to_string(),
-        definition: row.get(0),
-        unchecked,
-    };
-    tx.batch_execute(&format!(
-        "ALTER TABLE {} DROP CONSTRAINT {}",
-        key.table,
-        double_quote(name)
-    ))
-    .map_err(|e| {
-        anyhow!(
-            "cannot set foreign key {name} of {} aside: {}",
-            table.name,
-            pg_message(&e)
-        )
-    })?;
-    Ok(key)
-}
-
-/// Adds a dropped key back; a checked one validates every row, and a violation fails the load.
-fn restore_key(tx: &mut postgres::Transaction<'_>, key: &DroppedKey) -> Result<()> {
-    let definition = if key.unchecked && !key.definition.ends_with("NOT VALID") {
-        format!("{} NOT VALID", key.definition)
-    } else {
-        key.definition.clone()
-    };
-    tx.batch_execute(&format!(
-        "ALTER TABLE {} ADD CONSTRAINT {} {definition}",
-        key.table,
-        double_quote(&key.name)
-    ))
-    .map_err(|e| {
-        anyhow!(
-            "foreign key {} of {}: {}; nothing was written (the load never deletes rows to make \
-             constraints pass): load the parent tables first, or run verify to see what is \
-             missing",
-            key.name,
-            key.table,
-            pg_message(&e)
-        )
-    })
-}
-
-fn ensure_history(tx: &mut postgres::Transaction<'_>) -> Result<()> {
-    tx.batch_execute(&format!(
-        "CREATE TABLE IF NOT EXISTS {INGEST_HISTORY} (table_name text PRIMARY KEY, \
-         extract text NOT NULL, rows bigint NOT NULL, loaded_at text NOT NULL, \
-         record text NOT NULL)"
-    ))
-    .map_err(|e| anyhow!("cannot create {INGEST_HISTORY}: {}", pg_message(&e)))
-}
-
-/// The loaded columns, quoted, comma-separated.
-fn column_list(load: &TableLoad<'_>) -> String {
-    let names: Vec<String> = load.columns.iter().map(|c| double_quote(&c.name)).collect();
-    names.join(", ")
-}
-
-/// Flushes the COPY buffer past this size.
-const COPY_CHUNK: usize = 256 * 1024;
-
-/// COPYs the rows of `load` into `target` (a table, or the temporary table of a merge).
-fn copy_rows(
-    tx: &mut postgres::Transaction<'_>,
-    load: &mut TableLoad<'_>,
-    target: &str,
-) -> Result<u64> {
-    let sql = format!("COPY {target} ({}) FROM STDIN", column_list(load));
-    let mut writer = tx.copy_in(&sql).map_err(|e| {
-        anyhow!(
-            "cannot start loading {}: {}",
-            load.table.name,
-            pg_message(&e)
-        )
-    })?;
-    let mut buffer: Vec<u8> = Vec::with_capacity(COPY_CHUNK + 4096);
-    // A failed write means the server ended the COPY: its error comes from `finish`.
-    let mut server_failed = false;
-    let mut send = |writer: &mut postgres::CopyInWriter<'_>, buffer: &mut Vec<u8>| {
-        let sent = writer.write_all(buffer);
-        buffer.clear();
-        sent.map_err(|e| {
-            server_failed = true;
-            anyhow!("{e}")
-        })
-    };
-    let fed = (load.rows)(&mut |values| {
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                buffer.push(b'\t');
-            }
-            write_copy_value(v, &mut buffer);
-        }
-        buffer.push(b'\n');
-        if buffer.len() >= COPY_CHUNK {
-            send(&mut writer, &mut buffer)?;
-        }
-        Ok(())
-    })
-    .and_then(|_| send(&mut writer, &mut buffer));
-    match fed {
-        // The feed's own errors (a value that does not fit) come with their location.
-        Err(e) if !server_failed => {
-            // Dropping the writer unfinished aborts the COPY; the transaction rolls back.
-            drop(writer);
-            Err(e)
-        }
-        _ => writer.finish().map_err(|e| {
-            anyhow!(
-                "cannot load {}: {}{}",
-                load.table.name,
-                pg_message(&e),
-                e.as_db_error()
-                    .and_then(|d| d.where_())
-                    .map(|w| format!(" ({w})"))
-                    .unwrap_or_default()
-            )
-        }),
-    }
-}
-
-/// Appends `value` as a field of COPY's text format.
-fn write_copy_value(value: &Value<'_>, out: &mut Vec<u8>) {
-    match value {
-        Value::Null => out.extend_from_slice(b"\\N"),
-        Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
-        Value::Text(t) => escape(t.as_bytes(), out),
-        Value::Bytes(b) => {
-            out.extend_from_slice(b"\\\\x");
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            for &byte in b.iter() {
-                out.push(HEX[usize::from(byte >> 4)]);
-                out.push(HEX[usize::from(byte & 15)]);
-            }
-        }
-        Value::Date(_) | Value::Timestamp(_) | Value::TimestampTz(..) => {
-            write_pg_datetime(value, out)
-        }
-        // Integers, decimals, floats, times and ISO 8601 intervals: the archive's text is what
-        // PostgreSQL reads, and has nothing to escape.
-        Value::Int(_)
-        | Value::Decimal(_)
-        | Value::Float(_)
-        | Value::Time(_)
-        | Value::Interval(_) => value.write_csv(out),
-    }
-}
-
-/// Writes a date or timestamp the way PostgreSQL reads it: the archive's text, except that a
-/// year before 1 is written as ` BC` (year 0 is 1 BC) and a year past 9999 without its `+`.
-fn write_pg_datetime(value: &Value<'_>, out: &mut Vec<u8>) {
-    let ad = |d: Date| Date {
-        year: if d.year < 1 { 1 - d.year } else { d.year },
-        ..d
-    };
-    let (shown, bc) = match *value {
-        Value::Date(d) => (Value::Date(ad(d)), d.year < 1),
-        Value::Timestamp(dt) => (
-            Value::Timestamp(DateTime {
-                date: ad(dt.date),
-                ..dt
-            }),
-            dt.date.year < 1,
-        ),
-        Value::TimestampTz(dt, offset) => (
-            Value::TimestampTz(
-                DateTime {
-                    date: ad(dt.date),
-                    ..dt
-                },
-                offset,
-            ),
-            dt.date.year < 1,
-        ),
-        _ => unreachable!("only dates and timestamps"),
-    };
-    let mut text = Vec::with_capacity(40);
-    shown.write_csv(&mut text);
-    out.extend_from_slice(text.strip_prefix(b"+").unwrap_or(&text));
-    if bc {
-        out.extend_from_slice(b" BC");
-    }
-}
-
-/// Appends text with COPY's escapes: backslash, newline, carriage return, tab.
-fn escape(text: &[u8], out: &mut Vec<u8>) {
-    let mut start = 0;
-    for (i, &b) in text.iter().enumerate() {
-        let escaped: &[u8] = match b {
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            _ => continue,
-        };
-        out.extend_from_slice(&text[start..i]);
-        out.extend_from_slice(escaped);
-        start = i + 1;
-    }
-    out.extend_from_slice(&text[start..]);
-}
-
-impl PgSink {
-    fn load_one(
-        tx: &mut postgres::Transaction<'_>,
-        load: &mut TableLoad<'_>,
-        mode: LoadMode,
-    ) -> Result<()> {
-        let target = qualified(load.table);
-        match mode {
-            LoadMode::Insert => {
-                copy_rows(tx, load, &target)?;
-            }
-            LoadMode::Merge => {
-                // COPY cannot upsert: the rows go to a temporary table first.
-                let staging = "dbsub_merge";
-                tx.batch_execute(&format!(
-                    "DROP TABLE IF EXISTS pg_temp.{staging}; \
-                     CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {cols} FROM \
-                     {target} WITH NO DATA",
-                    cols = column_list(load)
-                ))
-                .map_err(|e| {
-                    anyhow!(
-                        "cannot prepare the merge of {}: {}",
-                        load.table.name,
-                        pg_message(&e)
-                    )
-                })?;
-                copy_rows(tx, load, &format!("pg_temp.{staging}"))?;
-                let key: Vec<String> = load.key.iter().map(|c| double_quote(c)).collect();
-                let updates: Vec<String> = load
-                    .columns
-                    .iter()
-                    .filter(|c| !load.key.contains(&c.name))
-                    .map(|c| format!("{0} = EXCLUDED.{0}", double_quote(&c.name)))
-                    .collect();
-                let action = if updates.is_empty() {
-                    "NOTHING".to_string()
-                } else {
-                    format!("UPDATE SET {}", updates.join(", "))
-                };
-                tx.batch_execute(&format!(
-                    "INSERT INTO {target} ({cols}) OVERRIDING SYSTEM VALUE SELECT {cols} FROM \
-                     pg_temp.{staging} ON CONFLICT ({key}) DO {action}; DROP TABLE pg_temp.{staging}",
-                    cols = column_list(load),
-                    key = key.join(", ")
-                ))
-                .map_err(|e| anyhow!("cannot merge into {}: {}", load.table.name, pg_message(&e)))?;
-            }
-        }
-        let record = serde_json::to_string(&load.record).expect("a record always serializes");
-        tx.execute(
-            &format!(
-                "INSERT INTO {INGEST_HISTORY} (table_name, extract, rows, loaded_at, record) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (table_name) DO UPDATE SET \
-                 extract = EXCLUDED.extract, rows = EXCLUDED.rows, \
-                 loaded_at = EXCLUDED.loaded_at, record = EXCLUDED.record"
-            ),
-            &[
-                &load.record.table,
-                &load.record.extract,
-                &(load.record.rows as i64),
-                &load.record.loaded_at,
-                &record,
-            ],
-        )
-        .map_err(|e| {
-            anyhow!(
-                "cannot record the load of {}: {}",
-                load.table.name,
-                pg_message(&e)
-            )
-        })?;
-        Ok(())
-    }
-}
-
-impl RowSink for PgSink {
-    fn catalog(&mut self) -> Result<Catalog> {
-        super::catalog::read_catalog(&mut self.client, &self.url, &[])
-    }
-
-    fn cycle_handling(&self) -> CycleHandling {
-        // The foreign keys among the tables of one load are set aside and added back, with
-        // validation, inside that load's transaction: a failure or a kill restores them.
-        CycleHandling::OneTransaction
-    }
-
-    fn count_rows(&mut self, table: &Table) -> Result<u64> {
-        let row = self
-            .client
-            .query_one(&format!("SELECT count(*) FROM {}", qualified(table)), &[])
-            .map_err(|e| self.fail(&format!("cannot count the rows of {}", table.name), e))?;
-        Ok(row.get::<_, i64>(0) as u64)
-    }
-
-    fn records(&mut self) -> Result<Vec<LoadRecord>> {
-        let exists: bool = self
-            .client
-            .query_one(
-                &format!("SELECT to_regclass('{INGEST_HISTORY}') IS NOT NULL"),
-                &[],
-            )
-            .map_err(|e| self.fail("cannot read the schema", e))?
-            .get(0);
-        if !exists {
-            return Ok(Vec::new());
-        }
-        let rows = self
-            .client
-            .query(
-                &format!("SELECT table_name, record FROM {INGEST_HISTORY} ORDER BY table_name"),
-                &[],
-            )
-            .map_err(|e| self.fail(&format!("cannot read {INGEST_HISTORY}"), e))?;
-        rows.iter()
-            .map(|row| {
-                let table: String = row.get(0);
-                let text: String = row.get(1);
-                serde_json::from_str(&text).with_context(|| {
-                    format!(
-                        "the {INGEST_HISTORY} row of {table} is damaged: load that table again \
-                         with --refreshdb"
-                    )
-                })
-            })
-            .collect()
-    }
-
-    fn empty(&mut self, tables: &[&Table]) -> Result<()> {
-        let url = self.url.clone();
-        let mut tx = self
-            .client
-            .transaction()
-            .map_err(|e| anyhow!("cannot start a transaction in {url}: {}", pg_message(&e)))?;
-        ensure_history(&mut tx)?;
-        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-        for table in tables {
-            // Emptying is part of the load: the table's triggers do not fire.
-            let paused = pause_triggers(&mut tx, table)?;
-            tx.batch_execute(&format!("DELETE FROM {}", qualified(table)))
-                .map_err(|e| {
-                    anyhow!(
-                        "emptying {} would leave rows of other tables without their parents \
-                         ({}); nothing was deleted: load those tables too, or empty them first",
-                        names.join(", "),
-                        pg_message(&e)
-                    )
-                })?;
-            resume_triggers(&mut tx, &paused)?;
-            tx.execute(
-                &format!("DELETE FROM {INGEST_HISTORY} WHERE table_name = $1"),
-                &[&table.name],
-            )
-            .map_err(|e| anyhow!("cannot update {INGEST_HISTORY}: {}", pg_message(&e)))?;
-        }
-        tx.commit()
-            .map_err(|e| anyhow!("cannot empty {}: {}", names.join(", "), pg_message(&e)))
-    }
-
-    fn load(
-        &mut self,
-        tables: &mut [TableLoad<'_>],
-        mode: LoadMode,
-        unchecked: &[(&Table, &str)],
-    ) -> Result<()> {
-        let url = self.url.clone();
-        let mut tx = self
-            .client
-            .transaction()
-            .map_err(|e| anyhow!("cannot start a transaction in {url}: {}", pg_message(&e)))?;
-        ensure_history(&mut tx)?;
-        let loaded: Vec<&Table> = tables.iter().map(|t| t.table).collect();
-        let mut paused = Vec::new();
-        let mut dropped = Vec::new();
-        for table in &loaded {
-            paused.extend(pause_triggers(&mut tx, table)?);
-            for fk in &table.foreign_keys {
-                let outside = unchecked
-                    .iter()
-                    .any(|(t, name)| t.key() == table.key() && *name == fk.name);
-                // A key among the tables of this load (a cycle, or a table that references
-                // itself) is checked once all of them are in.
-                let among = loaded
-                    .iter()
-                    .any(|t| t.schema == fk.ref_schema && t.name == fk.ref_table);
-                if outside || among {
-                    dropped.push(drop_key(&mut tx, table, &fk.name, outside)?);
-                }
-            }
-        }
-        for load in tables.iter_mut() {
-            Self::load_one(&mut tx, load, mode)?;
-        }
-        // Deferred constraints of the target fire now, before triggers are switched on again
-        // (PostgreSQL refuses ALTER TABLE while trigger events are pending).
-        tx.batch_execute("SET CONSTRAINTS ALL IMMEDIATE")
-            .map_err(|e| anyhow!("{}; nothing was written", pg_message(&e)))?;
-        for key in &dropped {
-            restore_key(&mut tx, key)?;
-        }
-        resume_triggers(&mut tx, &paused)?;
-        tx.commit()
-            .map_err(|e| anyhow!("cannot commit the load in {url}: {}", pg_message(&e)))
-    }
-
-    fn advance_identity(&mut self, table: &Table) -> Result<Vec<String>> {
-        // The sequences that fill a column of the table: owned by it (serial, identity) or
-        // named by its default.
-        let rows = self
-            .client
-            .query(
-                "WITH t AS (SELECT c.oid FROM pg_class c \
-                   JOIN pg_namespace n ON n.oid = c.relnamespace \
-                   WHERE n.nspname = $1 AND c.relname = $2) \
-                 SELECT a.attname::text, d.objid::regclass::text, q.seqincrement FROM t \
-                 JOIN pg_depend d ON d.classid = 'pg_class'::regclass \
-                   AND d.refclassid = 'pg_class'::regclass AND d.refobjid = t.oid \
-                   AND d.deptype IN ('a', 'i') \
-                 JOIN pg_sequence q ON q.seqrelid = d.objid \
-                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid \
-                 UNION \
-                 SELECT a.attname::text, d.refobjid::regclass::text, q.seqincrement FROM t \
-                 JOIN pg_attrdef ad ON ad.adrelid = t.oid \
-                 JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid \
-                   AND d.refclassid = 'pg_class'::regclass \
-                 JOIN pg_sequence q ON q.seqrelid = d.refobjid \
-                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ad.adnum \
-                 ORDER BY 1, 2",
-                &[&table.schema, &table.name],
-            )
-            .map_err(|e| self.fail(&format!("cannot find the sequences of {}", table.name), e))?;
-        let mut moved = Vec::new();
-        for row in rows {
-            let column: String = row.get(0);
-            // `regclass` text: quoted and schema-qualified as needed, ready for SQL.
-            let sequence: String = row.get(1);
-            let increment: i64 = row.get(2);
-            let pick = if increment >= 0 { "max" } else { "min" };
-            let loaded: Option<i64> = self
-                .client
-                .query_one(
-                    &format!(
-                        "SELECT {pick}({})::bigint FROM {}",
-                        double_quote(&column),
-                        qualified(table)
-                    ),
-                    &[],
-                )
-                .map_err(|e| self.fail(&format!("cannot read the keys of {}", table.name), e))?
-                .get(0);
-            let Some(loaded) = loaded else { continue };
-            let state = self
-                .client
-                .query_one(
-                    &format!("SELECT last_value, is_called FROM {sequence}"),
-                    &[],
-                )
-                .map_err(|e| self.fail(&format!("cannot read sequence {sequence}"), e))?;
-            let (last, called): (i64, bool) = (state.get(0), state.get(1));
-            let next = if called {
-                last.saturating_add(increment)
-            } else {
-                last
-            };
-            // Only forward: a sequence already past the loaded keys stays where it is.
-            let behind = if increment >= 0 {
-                loaded >= next
-            } else {
-                loaded <= next
-            };
-            if behind {
-                self.client
-                    .execute(
-                        "SELECT setval($1::text::regclass, $2, true)",
-                        &[&sequence, &loaded],
-                    )
-                    .map_err(|e| self.fail(&format!("cannot move sequence {sequence}"), e))?;
-                moved.push(format!("{sequence} → {loaded} ({}.{column})", table.name));
-            }
-        }
-        Ok(moved)
-    }
-
-    fn count_orphans(
-        &mut self,
-        child: &Table,
-        columns: &[String],
-        parent: &Table,
-        parent_columns: &[String],
-    ) -> Result<u64> {
-        let sql = crate::db::orphans_sql(
-            &qualified(child),
-            columns,
-            &qualified(parent),
-            parent_columns,
-        );
-        let row = self.client.query_one(&sql, &[]).map_err(|e| {
-            self.fail(
-                &format!(
-                    "cannot check the rows of {} against {}",
-                    child.name, parent.name
-                ),
-                e,
-            )
-        })?;
-        Ok(row.get::<_, i64>(0) as u64)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::archive::value::{Interval, Time};
+    use crate::db::postgres::sink::write_copy_value;
+    use crate::model::value::*;
+    use crate::model::value::{Interval, Time};
+    use std::borrow::Cow;
 
     fn read(text: &str) -> Vec<Vec<Option<String>>> {
         let mut rows = Vec::new();

@@ -4,10 +4,10 @@
 
 use anyhow::{Context, Result, bail};
 
+use crate::backend;
 use crate::catalog::{Catalog, snapshot};
 use crate::cli::Cli;
-use crate::config::{Config, Origin};
-use crate::{db, demo, output};
+use crate::config::Config;
 
 /// Loads the catalog the command should work on.
 ///
@@ -27,21 +27,13 @@ pub fn load(cli: &Cli, config: &Config, schemas: &[String]) -> Result<Catalog> {
         return Ok(catalog);
     }
     let structural = config.structural()?;
-    if structural.origin == Origin::Demo {
-        let path = structural.url.sqlite_path()?;
-        if !path.exists() {
-            output::note(
-                cli.quiet,
-                &format!(
-                    "No structural database is configured (DBSUB_STRUCT_URL): building the \
-                     embedded demo database {} first.",
-                    path.display()
-                ),
-            );
-            demo::build(&path, demo::DEFAULT_SCALE, cli.quiet)?;
-        }
-    }
-    let mut reader = db::catalog_reader(&structural.url).with_context(|| {
+    super::demo_if_unconfigured(
+        &structural,
+        "structural database",
+        "DBSUB_STRUCT_URL",
+        cli.quiet,
+    )?;
+    let mut reader = backend::catalog_reader(&structural.url).with_context(|| {
         format!(
             "cannot open the structural database {} ({})",
             structural.url, structural.origin

@@ -6,9 +6,10 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use crate::archive::store::Store;
+use crate::backend;
 use crate::cli::DoctorArgs;
-use crate::config::{Config, DbKind, Origin, Profile, Role};
-use crate::db::{self, Finding, Level, Use};
+use crate::config::{Config, Origin, Profile, Role};
+use crate::model::diagnose::{Finding, Level, Use};
 use crate::output;
 
 /// One section of the report: what was checked and what was found.
@@ -44,7 +45,8 @@ pub fn run(config: &Config, args: &DoctorArgs) -> Result<()> {
 /// Runs every check, in the order of the report.
 pub fn check(config: &Config) -> Vec<Section> {
     let profiles = config.profiles();
-    let mut report = vec![configuration(config), oracle_client(&profiles)];
+    let mut report = vec![configuration(config)];
+    report.extend(client_libraries(&profiles));
     for profile in &profiles {
         report.push(database(profile));
     }
@@ -91,34 +93,29 @@ fn configuration(config: &Config) -> Section {
     }
 }
 
-/// The client is a problem only when an Oracle database is configured.
-fn oracle_client(profiles: &[Profile]) -> Section {
-    let needed = profiles
+/// The client libraries backends load at run time (Oracle's Instant Client): one section each,
+/// a problem only when a database of that kind is configured.
+fn client_libraries(profiles: &[Profile]) -> Vec<Section> {
+    backend::all()
         .iter()
-        .any(|p| p.url.as_ref().is_ok_and(|u| u.kind() == DbKind::Oracle));
-    let lib_dir = std::env::var(db::oracle::CLIENT_LIB_DIR_VAR)
-        .ok()
-        .filter(|d| !d.is_empty());
-    let finding = match db::oracle::init_client() {
-        Ok(version) => Finding::ok(format!(
-            "Oracle Instant Client {version} loaded{}",
-            lib_dir.map_or(String::new(), |d| format!(
-                " from {d} ({})",
-                db::oracle::CLIENT_LIB_DIR_VAR
-            ))
-        )),
-        Err(e) if needed => Finding::failed(&e),
-        Err(_) => Finding::info(
-            "Oracle Instant Client is not installed: needed only for Oracle databases \
-             (docs/oracle.md)",
-        ),
-    };
-    Section {
-        title: "Oracle client".into(),
-        origin: None,
-        url: None,
-        findings: vec![finding],
-    }
+        .filter_map(|b| b.client_library().map(|library| (b.kind(), library)))
+        .map(|(kind, library)| {
+            let needed = profiles
+                .iter()
+                .any(|p| p.url.as_ref().is_ok_and(|u| u.kind() == kind));
+            let finding = match (library.load)() {
+                Ok(loaded) => Finding::ok(loaded),
+                Err(e) if needed => Finding::failed(&e),
+                Err(_) => Finding::info(library.not_needed),
+            };
+            Section {
+                title: library.title.into(),
+                origin: None,
+                url: None,
+                findings: vec![finding],
+            }
+        })
+        .collect()
 }
 
 fn database(profile: &Profile) -> Section {
@@ -128,7 +125,7 @@ fn database(profile: &Profile) -> Section {
         Role::Target { .. } => Use::Target,
     };
     let (url, mut findings) = match &profile.url {
-        Ok(url) => (Some(url.redacted()), db::diagnose(url, role)),
+        Ok(url) => (Some(url.redacted()), backend::diagnose(url, role)),
         Err(why) => (
             None,
             vec![Finding::problem(format!("the URL is unusable: {why}"))],
@@ -159,7 +156,7 @@ fn store(var: &str, url: &str) -> Section {
     Section {
         title: format!("store {}", var.trim_start_matches("DBSUB_STORE_")),
         origin: Some(Origin::Variable(var.to_string()).to_string()),
-        url: Some(crate::config::redact(url)),
+        url: Some(crate::model::redact(url)),
         findings: vec![finding],
     }
 }

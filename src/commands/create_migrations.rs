@@ -4,15 +4,21 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use crate::backend;
 use crate::catalog::Catalog;
 use crate::cli::{Cli, CreateMigrationsArgs, MigrationDirection};
 use crate::config::Config;
 use crate::graph::{Closure, ClosureOptions, DepGraph, Direction, order};
 use crate::migrations::plan::{self, PlanOptions};
 use crate::migrations::record::{self, Record, RecordedFile};
-use crate::migrations::{Version, render, sha256_hex};
+use crate::migrations::render;
+use crate::model::DbKind;
+use crate::model::ddl::Item;
+use crate::model::digest::sha256_hex;
+use crate::model::migration::Version;
 use crate::output::{self, plural};
-use crate::structural;
+
+use super::structural;
 
 pub fn run(cli: &Cli, config: &Config, args: &CreateMigrationsArgs) -> Result<()> {
     let catalog = structural::load(cli, config, &[])?;
@@ -59,10 +65,10 @@ pub fn write(catalog: &Catalog, args: &CreateMigrationsArgs) -> Result<Outcome> 
     );
     let order = order::load_order(&graph, &closure);
 
-    let dialect = args.dialect.kind();
-    let dialect_word = dialect.dialect_name();
+    let dialect = backend::dialect(args.dialect);
+    let dialect_word = dialect.name();
     let folder = &args.migration_folder;
-    let existing = record::read_existing(folder)?;
+    let existing = record::read_existing(folder, dialect)?;
     if let Some(record) = &existing.record
         && record.dialect != dialect_word
     {
@@ -83,8 +89,15 @@ pub fn write(catalog: &Catalog, args: &CreateMigrationsArgs) -> Result<Outcome> 
             .as_deref()
             .unwrap_or(&graph.key(seeds[0]).name),
     );
+    // The catalog's own dialect: within it, types, views and code are carried as written.
+    let source = catalog
+        .source
+        .as_ref()
+        .and_then(|s| DbKind::from_word(&s.kind))
+        .map(backend::dialect);
     let options = PlanOptions {
         dialect,
+        source,
         target_schema: args.target_schema.clone(),
         name,
         version,
@@ -164,7 +177,7 @@ pub fn write(catalog: &Catalog, args: &CreateMigrationsArgs) -> Result<Outcome> 
             .model
             .items
             .iter()
-            .filter(|i| !matches!(i, render::Item::NotTranslated(_)))
+            .filter(|i| !matches!(i, Item::NotTranslated(_)))
             .count();
         summary.push_str(&format!(
             "  {}  {}{skipped}\n",

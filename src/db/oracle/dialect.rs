@@ -1,0 +1,521 @@
+use std::collections::BTreeSet;
+
+use askama::Template;
+
+use anyhow::Result;
+
+use crate::catalog::*;
+use crate::db::sql::{
+    LineCounter, find_semicolon, fold_ident, push_statement, scan_created, skip_blank,
+    string_literal,
+};
+use crate::model::DbKind;
+use crate::model::ddl::*;
+use crate::model::migration::Statement;
+use crate::model::ports::{Capabilities, Dialect, NameCase};
+
+/// Oracle's reserved words (Oracle Database SQL Language Reference, "Oracle SQL Reserved
+/// Words"): a name among them must be quoted.
+const RESERVED: &[&str] = &[
+    "ACCESS",
+    "ADD",
+    "ALL",
+    "ALTER",
+    "AND",
+    "ANY",
+    "AS",
+    "ASC",
+    "AUDIT",
+    "BETWEEN",
+    "BY",
+    "CHAR",
+    "CHECK",
+    "CLUSTER",
+    "COLUMN",
+    "COMMENT",
+    "COMPRESS",
+    "CONNECT",
+    "CREATE",
+    "CURRENT",
+    "DATE",
+    "DECIMAL",
+    "DEFAULT",
+    "DELETE",
+    "DESC",
+    "DISTINCT",
+    "DROP",
+    "ELSE",
+    "EXCLUSIVE",
+    "EXISTS",
+    "FILE",
+    "FLOAT",
+    "FOR",
+    "FROM",
+    "GRANT",
+    "GROUP",
+    "HAVING",
+    "IDENTIFIED",
+    "IMMEDIATE",
+    "IN",
+    "INCREMENT",
+    "INDEX",
+    "INITIAL",
+    "INSERT",
+    "INTEGER",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "LEVEL",
+    "LIKE",
+    "LOCK",
+    "LONG",
+    "MAXEXTENTS",
+    "MINUS",
+    "MLSLABEL",
+    "MODE",
+    "MODIFY",
+    "NOAUDIT",
+    "NOCOMPRESS",
+    "NOT",
+    "NOWAIT",
+    "NULL",
+    "NUMBER",
+    "OF",
+    "OFFLINE",
+    "ON",
+    "ONLINE",
+    "OPTION",
+    "OR",
+    "ORDER",
+    "PCTFREE",
+    "PRIOR",
+    "PUBLIC",
+    "RAW",
+    "RENAME",
+    "RESOURCE",
+    "REVOKE",
+    "ROW",
+    "ROWID",
+    "ROWNUM",
+    "ROWS",
+    "SELECT",
+    "SESSION",
+    "SET",
+    "SHARE",
+    "SIZE",
+    "SMALLINT",
+    "START",
+    "SUCCESSFUL",
+    "SYNONYM",
+    "SYSDATE",
+    "TABLE",
+    "THEN",
+    "TO",
+    "TRIGGER",
+    "UID",
+    "UNION",
+    "UNIQUE",
+    "UPDATE",
+    "USER",
+    "VALIDATE",
+    "VALUES",
+    "VARCHAR",
+    "VARCHAR2",
+    "VIEW",
+    "WHENEVER",
+    "WHERE",
+    "WITH",
+];
+
+/// The longest VARCHAR2/NVARCHAR2 and RAW with the default MAX_STRING_SIZE = STANDARD.
+const MAX_VARCHAR2_BYTES: u32 = 4000;
+const MAX_RAW_BYTES: u32 = 2000;
+
+pub struct OracleDialect;
+
+/// What Oracle's DDL can express.
+static CAPABILITIES: Capabilities = Capabilities {
+    schemas: true,
+    inline_foreign_keys: false,
+    disabled_foreign_keys: true,
+    // Oracle knows ON DELETE CASCADE and SET NULL only, and no ON UPDATE.
+    on_delete: &[FkAction::Cascade, FkAction::SetNull],
+    on_update: false,
+    identity_columns: true,
+    sequences: true,
+    sequence_max: None,
+    partial_indexes: false,
+    comments: true,
+    materialized_views: true,
+    synonyms: true,
+    grants: true,
+    create_without_replace: &[],
+    // Oracle commits each DDL statement.
+    transactional_ddl: false,
+};
+
+/// A migration file, from `templates/oracle/migration.sql`.
+#[derive(Template)]
+#[template(path = "oracle/migration.sql", escape = "none")]
+struct MigrationFile<'a> {
+    m: &'a FileModel,
+}
+
+impl Dialect for OracleDialect {
+    fn kind(&self) -> DbKind {
+        DbKind::Oracle
+    }
+
+    fn name(&self) -> &'static str {
+        "oracle"
+    }
+
+    fn title(&self) -> &'static str {
+        "Oracle"
+    }
+
+    fn name_case(&self) -> NameCase {
+        NameCase::Upper
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        &CAPABILITIES
+    }
+
+    fn ident(&self, name: &str, source: Option<NameCase>) -> String {
+        fold_ident(name, source, NameCase::Upper, RESERVED, &['$', '#'])
+    }
+
+    fn column_type(&self, column: &Column) -> Result<String, String> {
+        oracle_type(&column.neutral_type, &column.native_type)
+    }
+
+    fn default_expr(&self, column: &Column, expr: &str) -> String {
+        let trimmed = expr.trim();
+        // A quoted date or timestamp literal as a default of a date column: Oracle would convert
+        // the text with the session's NLS_DATE_FORMAT at insert time; an ANSI literal does not
+        // depend on it.
+        if is_datetime(&column.neutral_type)
+            && let Some(text) = trimmed
+                .strip_prefix('\'')
+                .and_then(|t| t.strip_suffix('\''))
+        {
+            let looks_like = |len: usize| {
+                text.len() >= len
+                    && text.as_bytes()[4] == b'-'
+                    && text.as_bytes()[7] == b'-'
+                    && text[..4].bytes().all(|b| b.is_ascii_digit())
+            };
+            if text.len() == 10 && looks_like(10) {
+                return format!("DATE '{text}'");
+            }
+            if looks_like(19) {
+                return format!("TIMESTAMP '{text}'");
+            }
+        }
+        match trimmed.to_ascii_uppercase().as_str() {
+            "CURRENT_TIMESTAMP" | "NOW()" | "LOCALTIMESTAMP" => {
+                if matches!(
+                    column.neutral_type,
+                    NeutralType::Timestamp { precision: Some(0) }
+                ) {
+                    "SYSDATE".to_string()
+                } else {
+                    "SYSTIMESTAMP".to_string()
+                }
+            }
+            "TRUE" => "1".to_string(),
+            "FALSE" => "0".to_string(),
+            _ => trimmed.to_string(),
+        }
+    }
+
+    /// As Flyway's Oracle parser: a PL/SQL unit (CREATE PACKAGE, PROCEDURE, FUNCTION, TRIGGER,
+    /// TYPE, or an anonymous DECLARE/BEGIN block) ends at a line holding only `/`; any other
+    /// statement ends at `;`, which is not sent to the database.
+    fn split_statements(&self, sql: &str) -> Vec<Statement> {
+        let mut out = Vec::new();
+        let mut lines = LineCounter::new(sql);
+        let mut pos = 0;
+        while pos < sql.len() {
+            let rest = &sql[pos..];
+            let body = skip_blank(rest);
+            if body.trim().is_empty() {
+                break;
+            }
+            let (end, next) = if is_plsql(body) {
+                // Up to the line that holds only `/`, or the end of the file.
+                let mut offset = pos + (rest.len() - body.len());
+                let mut found = (sql.len(), sql.len());
+                for line in sql[offset..].split_inclusive('\n') {
+                    if line.trim() == "/" {
+                        found = (offset, offset + line.len());
+                        break;
+                    }
+                    offset += line.len();
+                }
+                found
+            } else {
+                match find_semicolon(rest, false) {
+                    Some(o) => (pos + o, pos + o + 1),
+                    None => (sql.len(), sql.len()),
+                }
+            };
+            push_statement(&mut out, &sql[pos..end], lines.line_at(pos));
+            pos = next;
+        }
+        out
+    }
+
+    fn render_migration(&self, file: &FileModel) -> Result<String, askama::Error> {
+        MigrationFile { m: file }.render()
+    }
+
+    fn literal(&self, text: &str) -> String {
+        string_literal(text)
+    }
+
+    fn objects_created(&self, sql: &str) -> BTreeSet<(String, String)> {
+        scan_created(sql)
+    }
+}
+
+/// Whether a statement is a PL/SQL unit, which ends at a `/` line rather than at `;`.
+fn is_plsql(statement: &str) -> bool {
+    let words: Vec<String> = skip_blank(statement)
+        .split_whitespace()
+        .take(6)
+        .map(str::to_ascii_uppercase)
+        .collect();
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    match w.as_slice() {
+        ["DECLARE", ..] | ["BEGIN", ..] => true,
+        ["CREATE", rest @ ..] => {
+            let rest = match rest {
+                ["OR", "REPLACE", r @ ..] => r,
+                r => r,
+            };
+            let rest = match rest {
+                ["EDITIONABLE" | "NONEDITIONABLE", r @ ..] => r,
+                r => r,
+            };
+            matches!(
+                rest.first(),
+                Some(&"PACKAGE" | &"PROCEDURE" | &"FUNCTION" | &"TRIGGER" | &"TYPE")
+            )
+        }
+        _ => false,
+    }
+}
+
+fn is_datetime(t: &NeutralType) -> bool {
+    matches!(
+        t,
+        NeutralType::Date | NeutralType::Timestamp { .. } | NeutralType::TimestampTz { .. }
+    )
+}
+
+/// The neutral type in Oracle (docs/types.md).
+fn oracle_type(t: &NeutralType, native: &str) -> Result<String, String> {
+    use NeutralType as N;
+    Ok(match t {
+        N::Boolean => "NUMBER(1)".into(),
+        N::Integer { bits } => match bits {
+            0..=16 => "NUMBER(5)".into(),
+            17..=32 => "NUMBER(10)".into(),
+            _ => "NUMBER(19)".into(),
+        },
+        N::Decimal { precision, scale } => match (precision, scale) {
+            (Some(p), Some(0)) => format!("NUMBER({p})"),
+            (Some(p), Some(s)) => format!("NUMBER({p},{s})"),
+            (Some(p), None) => format!("NUMBER({p})"),
+            (None, Some(s)) => format!("NUMBER(*,{s})"),
+            (None, None) => "NUMBER".into(),
+        },
+        N::Float { bits } => match bits {
+            Some(b) if *b <= 24 => "BINARY_FLOAT".into(),
+            _ => "BINARY_DOUBLE".into(),
+        },
+        N::Text {
+            length,
+            semantics,
+            fixed,
+        } => {
+            let unit = match semantics {
+                LengthSemantics::Char => " CHAR",
+                LengthSemantics::Byte => "",
+            };
+            match (length, fixed) {
+                (Some(n), true) if *n <= 2000 => format!("CHAR({n}{unit})"),
+                (Some(n), false) if *n <= MAX_VARCHAR2_BYTES => format!("VARCHAR2({n}{unit})"),
+                _ => "CLOB".into(),
+            }
+        }
+        N::NationalText { length, fixed } => match (length, fixed) {
+            (Some(n), true) if *n <= 1000 => format!("NCHAR({n})"),
+            (Some(n), false) if *n <= MAX_VARCHAR2_BYTES / 2 => format!("NVARCHAR2({n})"),
+            _ => "NCLOB".into(),
+        },
+        N::Binary { length, .. } => match length {
+            Some(n) if *n <= MAX_RAW_BYTES => format!("RAW({n})"),
+            _ => "BLOB".into(),
+        },
+        N::Date => "DATE".into(),
+        N::Time { precision } => format!("INTERVAL DAY(0) TO SECOND({})", precision.unwrap_or(6)),
+        N::Timestamp { precision: Some(0) } => "DATE".into(),
+        N::Timestamp { precision } => format!("TIMESTAMP({})", precision.unwrap_or(6)),
+        N::TimestampTz { precision, local } => format!(
+            "TIMESTAMP({}) WITH {}TIME ZONE",
+            precision.unwrap_or(6),
+            if *local { "LOCAL " } else { "" }
+        ),
+        N::Interval {
+            fields,
+            leading_precision,
+            fractional_precision,
+        } => match fields {
+            IntervalFields::YearToMonth => {
+                format!("INTERVAL YEAR({}) TO MONTH", leading_precision.unwrap_or(2))
+            }
+            IntervalFields::DayToSecond | IntervalFields::Any => format!(
+                "INTERVAL DAY({}) TO SECOND({})",
+                leading_precision.unwrap_or(9),
+                fractional_precision.unwrap_or(6)
+            ),
+        },
+        N::Lob { lob } => match lob {
+            LobKind::Character => "CLOB",
+            LobKind::National => "NCLOB",
+            LobKind::Binary => "BLOB",
+            LobKind::File => "BFILE",
+        }
+        .into(),
+        N::Json => "JSON".into(),
+        N::Uuid => "RAW(16)".into(),
+        N::Xml => "XMLTYPE".into(),
+        N::Spatial { .. } => "SDO_GEOMETRY".into(),
+        N::RowId => "UROWID".into(),
+        N::Other => return Err(format!("type `{native}` has no Oracle equivalent in dbsub")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::NeutralType as N;
+    use crate::model::ports::*;
+
+    fn column(native: &str, neutral: N) -> Column {
+        Column {
+            name: "C".into(),
+            native_type: native.into(),
+            neutral_type: neutral,
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: None,
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn types_from_other_dialects() {
+        let d = OracleDialect;
+        let cases = [
+            (
+                N::Decimal {
+                    precision: Some(10),
+                    scale: Some(2),
+                },
+                "NUMBER(10,2)",
+            ),
+            (
+                N::Decimal {
+                    precision: Some(5),
+                    scale: Some(0),
+                },
+                "NUMBER(5)",
+            ),
+            (
+                N::Text {
+                    length: Some(30),
+                    semantics: LengthSemantics::Char,
+                    fixed: false,
+                },
+                "VARCHAR2(30 CHAR)",
+            ),
+            (
+                N::Text {
+                    length: None,
+                    semantics: LengthSemantics::Char,
+                    fixed: false,
+                },
+                "CLOB",
+            ),
+            (N::Timestamp { precision: Some(0) }, "DATE"),
+            (
+                N::TimestampTz {
+                    precision: Some(3),
+                    local: false,
+                },
+                "TIMESTAMP(3) WITH TIME ZONE",
+            ),
+            (
+                N::Binary {
+                    length: Some(16),
+                    fixed: false,
+                },
+                "RAW(16)",
+            ),
+            (N::Integer { bits: 64 }, "NUMBER(19)"),
+        ];
+        for (neutral, expected) in cases {
+            assert_eq!(
+                d.column_type(&column("x", neutral.clone())),
+                Ok(expected.to_string()),
+                "{neutral:?}"
+            );
+        }
+        assert!(d.column_type(&column("money", N::Other)).is_err());
+    }
+
+    #[test]
+    fn names_are_upper_case_and_reserved_words_quoted() {
+        let d = OracleDialect;
+        assert_eq!(d.ident("seedlot", Some(NameCase::Lower)), "SEEDLOT");
+        assert_eq!(d.ident("Seedlot", Some(NameCase::Lower)), "\"Seedlot\"");
+        assert_eq!(d.ident("COMMENT", Some(NameCase::Kept)), "\"COMMENT\"");
+    }
+
+    #[test]
+    fn date_defaults_become_ansi_literals() {
+        let d = OracleDialect;
+        let date = column("DATE", N::Timestamp { precision: Some(0) });
+        assert_eq!(
+            d.default_expr(&date, "'9999-12-31 00:00:00'"),
+            "TIMESTAMP '9999-12-31 00:00:00'"
+        );
+        assert_eq!(d.default_expr(&date, "CURRENT_TIMESTAMP"), "SYSDATE");
+        assert_eq!(d.default_expr(&date, "'N'"), "'N'");
+    }
+
+    #[test]
+    fn plsql_units_end_at_slash_lines_and_sql_at_semicolons() {
+        let sql = "CREATE TABLE T (A NUMBER);\nCOMMENT ON TABLE T IS 'x; y';\n\n\
+                   CREATE OR REPLACE PACKAGE P AS\n  PROCEDURE Q;\nEND P;\n/\n\
+                   CREATE INDEX I ON T (A);\n";
+        let stmts = OracleDialect.split_statements(sql);
+        let texts: Vec<&str> = stmts.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "CREATE TABLE T (A NUMBER)",
+                "COMMENT ON TABLE T IS 'x; y'",
+                "CREATE OR REPLACE PACKAGE P AS\n  PROCEDURE Q;\nEND P;",
+                "CREATE INDEX I ON T (A)",
+            ]
+        );
+        let lines: Vec<usize> = stmts.iter().map(|s| s.line).collect();
+        assert_eq!(lines, [1, 2, 4, 8]);
+    }
+}

@@ -1,0 +1,76 @@
+use anyhow::{Context, Result};
+
+use super::OracleDb;
+use crate::model::migration::HISTORY_TABLE as HISTORY;
+use crate::model::migration::{Applied, ApplyError, Migration, Statement};
+use crate::model::ports::{Dialect, MigrationTarget};
+
+impl MigrationTarget for OracleDb {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &super::OracleDialect
+    }
+
+    fn applied(&mut self) -> Result<Vec<Applied>> {
+        let (exists,): (i64,) = self
+            .conn
+            .query_row_as(
+                "SELECT COUNT(*) FROM user_tables WHERE table_name = :1",
+                &[&HISTORY.to_ascii_uppercase()],
+            )
+            .with_context(|| format!("cannot read the tables of {}", self.url))?;
+        if exists == 0 {
+            self.conn
+                .execute(
+                    &format!(
+                        "CREATE TABLE {HISTORY} (VERSION VARCHAR2(100) PRIMARY KEY, \
+                         DESCRIPTION VARCHAR2(400) NOT NULL, SCRIPT VARCHAR2(1000) NOT NULL, \
+                         CHECKSUM VARCHAR2(64) NOT NULL, \
+                         INSTALLED_ON TIMESTAMP DEFAULT SYSTIMESTAMP NOT NULL, \
+                         EXECUTION_MS NUMBER(19) NOT NULL)"
+                    ),
+                    &[],
+                )
+                .with_context(|| format!("cannot create {HISTORY} in {}", self.url))?;
+        }
+        let rows = self
+            .conn
+            .query_as::<(String, String, String)>(
+                &format!("SELECT VERSION, SCRIPT, CHECKSUM FROM {HISTORY}"),
+                &[],
+            )
+            .with_context(|| format!("cannot read {HISTORY} in {}", self.url))?;
+        rows.map(|row| {
+            let (version, script, checksum) = row?;
+            Applied::from_history(version, script, checksum)
+        })
+        .collect()
+    }
+
+    /// Oracle commits each DDL statement: a failure leaves the statements before it applied,
+    /// and the file is not recorded.
+    fn apply(&mut self, migration: &Migration, statements: &[Statement]) -> Result<(), ApplyError> {
+        let started = std::time::Instant::now();
+        for (i, statement) in statements.iter().enumerate() {
+            self.conn
+                .execute(&statement.sql, &[])
+                .map_err(|e| ApplyError::at(i, statement, e))?;
+        }
+        let elapsed = started.elapsed().as_millis() as i64;
+        self.conn
+            .execute(
+                &format!(
+                    "INSERT INTO {HISTORY} (VERSION, DESCRIPTION, SCRIPT, CHECKSUM, \
+                     EXECUTION_MS) VALUES (:1, :2, :3, :4, :5)"
+                ),
+                &[
+                    &migration.version.to_string(),
+                    &migration.description,
+                    &migration.file_name,
+                    &migration.checksum,
+                    &elapsed,
+                ],
+            )
+            .map_err(ApplyError::setup)?;
+        self.conn.commit().map_err(ApplyError::setup)
+    }
+}

@@ -1,0 +1,343 @@
+use std::collections::BTreeSet;
+
+use askama::Template;
+
+use anyhow::Result;
+
+use crate::catalog::*;
+use crate::db::sql::{fold_ident, scan_created, split_at_semicolons, string_literal};
+use crate::model::DbKind;
+use crate::model::ddl::*;
+use crate::model::migration::Statement;
+use crate::model::ports::{Capabilities, Dialect, NameCase};
+
+/// PostgreSQL's reserved key words (PostgreSQL documentation, Appendix C, "reserved" and
+/// "reserved (can be function or type)"): a name among them is quoted.
+const RESERVED: &[&str] = &[
+    "ALL",
+    "ANALYSE",
+    "ANALYZE",
+    "AND",
+    "ANY",
+    "ARRAY",
+    "AS",
+    "ASC",
+    "ASYMMETRIC",
+    "AUTHORIZATION",
+    "BINARY",
+    "BOTH",
+    "CASE",
+    "CAST",
+    "CHECK",
+    "COLLATE",
+    "COLLATION",
+    "COLUMN",
+    "CONCURRENTLY",
+    "CONSTRAINT",
+    "CREATE",
+    "CROSS",
+    "CURRENT_CATALOG",
+    "CURRENT_DATE",
+    "CURRENT_ROLE",
+    "CURRENT_SCHEMA",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "CURRENT_USER",
+    "DEFAULT",
+    "DEFERRABLE",
+    "DESC",
+    "DISTINCT",
+    "DO",
+    "ELSE",
+    "END",
+    "EXCEPT",
+    "FALSE",
+    "FETCH",
+    "FOR",
+    "FOREIGN",
+    "FREEZE",
+    "FROM",
+    "FULL",
+    "GRANT",
+    "GROUP",
+    "HAVING",
+    "ILIKE",
+    "IN",
+    "INITIALLY",
+    "INNER",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "ISNULL",
+    "JOIN",
+    "LATERAL",
+    "LEADING",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "NATURAL",
+    "NOT",
+    "NOTNULL",
+    "NULL",
+    "OFFSET",
+    "ON",
+    "ONLY",
+    "OR",
+    "ORDER",
+    "OUTER",
+    "OVERLAPS",
+    "PLACING",
+    "PRIMARY",
+    "REFERENCES",
+    "RETURNING",
+    "RIGHT",
+    "SELECT",
+    "SESSION_USER",
+    "SIMILAR",
+    "SOME",
+    "SYMMETRIC",
+    "SYSTEM_USER",
+    "TABLE",
+    "TABLESAMPLE",
+    "THEN",
+    "TO",
+    "TRAILING",
+    "TRUE",
+    "UNION",
+    "UNIQUE",
+    "USER",
+    "USING",
+    "VARIADIC",
+    "VERBOSE",
+    "WHEN",
+    "WHERE",
+    "WINDOW",
+    "WITH",
+];
+
+pub struct PgDialect;
+
+/// What PostgreSQL's DDL can express.
+static CAPABILITIES: Capabilities = Capabilities {
+    schemas: true,
+    inline_foreign_keys: false,
+    disabled_foreign_keys: false,
+    on_delete: &[
+        FkAction::Restrict,
+        FkAction::Cascade,
+        FkAction::SetNull,
+        FkAction::SetDefault,
+    ],
+    on_update: true,
+    identity_columns: true,
+    sequences: true,
+    // Sequences are bigint.
+    sequence_max: Some(i64::MAX as i128),
+    partial_indexes: true,
+    comments: true,
+    materialized_views: true,
+    synonyms: false,
+    grants: true,
+    // No CREATE OR REPLACE for types and domains; for triggers only since version 14.
+    create_without_replace: &[ObjectKind::Type, ObjectKind::Trigger],
+    transactional_ddl: true,
+};
+
+/// A migration file, from `templates/postgres/migration.sql`.
+#[derive(Template)]
+#[template(path = "postgres/migration.sql", escape = "none")]
+struct MigrationFile<'a> {
+    m: &'a FileModel,
+}
+
+impl Dialect for PgDialect {
+    fn kind(&self) -> DbKind {
+        DbKind::Postgres
+    }
+
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn title(&self) -> &'static str {
+        "PostgreSQL"
+    }
+
+    fn name_case(&self) -> NameCase {
+        NameCase::Lower
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        &CAPABILITIES
+    }
+
+    fn ident(&self, name: &str, source: Option<NameCase>) -> String {
+        fold_ident(name, source, NameCase::Lower, RESERVED, &[])
+    }
+
+    fn column_type(&self, column: &Column) -> Result<String, String> {
+        pg_type(&column.neutral_type, &column.native_type)
+    }
+
+    fn default_expr(&self, column: &Column, expr: &str) -> String {
+        match expr.trim().to_ascii_uppercase().as_str() {
+            "SYSDATE" => "LOCALTIMESTAMP(0)".to_string(),
+            "SYSTIMESTAMP" => "CURRENT_TIMESTAMP".to_string(),
+            "CURRENT_TIMESTAMP" if matches!(column.neutral_type, NeutralType::Timestamp { .. }) => {
+                // Oracle's and SQLite's CURRENT_TIMESTAMP in a column without a time zone.
+                "LOCALTIMESTAMP".to_string()
+            }
+            _ => expr.trim().to_string(),
+        }
+    }
+
+    /// At `;` outside quotes, comments and dollar-quoted bodies.
+    fn split_statements(&self, sql: &str) -> Vec<Statement> {
+        split_at_semicolons(sql, true, |_| false)
+    }
+
+    fn render_migration(&self, file: &FileModel) -> Result<String, askama::Error> {
+        MigrationFile { m: file }.render()
+    }
+
+    fn literal(&self, text: &str) -> String {
+        string_literal(text)
+    }
+
+    fn objects_created(&self, sql: &str) -> BTreeSet<(String, String)> {
+        scan_created(sql)
+    }
+}
+
+/// The neutral type in PostgreSQL (docs/types.md).
+fn pg_type(t: &NeutralType, native: &str) -> Result<String, String> {
+    use NeutralType as N;
+    Ok(match t {
+        N::Boolean => "boolean".into(),
+        N::Integer { bits } => match bits {
+            0..=16 => "smallint".into(),
+            17..=32 => "integer".into(),
+            _ => "bigint".into(),
+        },
+        N::Decimal { precision, scale } => match (precision, scale) {
+            (Some(p), Some(0) | None) => format!("numeric({p})"),
+            (Some(p), Some(s)) => format!("numeric({p},{s})"),
+            _ => "numeric".into(),
+        },
+        N::Float { bits } => match bits {
+            Some(b) if *b <= 24 => "real".into(),
+            _ => "double precision".into(),
+        },
+        N::Text { length, fixed, .. } | N::NationalText { length, fixed } => {
+            match (length, fixed) {
+                (Some(n), true) => format!("char({n})"),
+                (Some(n), false) => format!("varchar({n})"),
+                (None, _) => "text".into(),
+            }
+        }
+        N::Binary { .. } => "bytea".into(),
+        N::Date => "date".into(),
+        N::Time { precision } => format!("time({})", precision.unwrap_or(6)),
+        N::Timestamp { precision } => format!("timestamp({})", precision.unwrap_or(6)),
+        N::TimestampTz { precision, .. } => format!("timestamptz({})", precision.unwrap_or(6)),
+        N::Interval {
+            fields,
+            fractional_precision,
+            ..
+        } => match fields {
+            IntervalFields::YearToMonth => "interval year to month".into(),
+            IntervalFields::DayToSecond => {
+                format!(
+                    "interval day to second({})",
+                    fractional_precision.unwrap_or(6)
+                )
+            }
+            IntervalFields::Any => "interval".into(),
+        },
+        N::Lob { lob } => match lob {
+            LobKind::Character | LobKind::National => "text".into(),
+            LobKind::Binary => "bytea".into(),
+            LobKind::File => {
+                return Err("BFILE (a file outside the database) has no PostgreSQL type".into());
+            }
+        },
+        N::Json => "jsonb".into(),
+        N::Uuid => "uuid".into(),
+        N::Xml => "xml".into(),
+        N::Spatial { .. } => "geometry".into(),
+        N::RowId => "text".into(),
+        N::Other => {
+            return Err(format!(
+                "type `{native}` has no PostgreSQL equivalent in dbsub"
+            ));
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::LengthSemantics;
+    use crate::model::ports::*;
+
+    fn column(neutral: NeutralType) -> Column {
+        Column {
+            name: "C".into(),
+            native_type: "x".into(),
+            neutral_type: neutral,
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: None,
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn oracle_types_in_postgres() {
+        let d = PgDialect;
+        let t = |n| d.column_type(&column(n)).unwrap();
+        assert_eq!(
+            t(NeutralType::Decimal {
+                precision: Some(10),
+                scale: Some(2)
+            }),
+            "numeric(10,2)"
+        );
+        assert_eq!(
+            t(NeutralType::Text {
+                length: Some(30),
+                semantics: LengthSemantics::Char,
+                fixed: false
+            }),
+            "varchar(30)"
+        );
+        assert_eq!(
+            t(NeutralType::Timestamp { precision: Some(0) }),
+            "timestamp(0)"
+        );
+        assert_eq!(
+            t(NeutralType::Binary {
+                length: Some(16),
+                fixed: false
+            }),
+            "bytea"
+        );
+        assert_eq!(
+            t(NeutralType::Lob {
+                lob: LobKind::Character
+            }),
+            "text"
+        );
+    }
+
+    #[test]
+    fn names_fold_to_lower_case() {
+        let d = PgDialect;
+        assert_eq!(d.ident("SEEDLOT", Some(NameCase::Upper)), "seedlot");
+        assert_eq!(d.ident("USER", Some(NameCase::Upper)), "\"user\"");
+        assert_eq!(d.ident("MixedCase", Some(NameCase::Lower)), "\"MixedCase\"");
+    }
+}

@@ -1,0 +1,567 @@
+use anyhow::{Context, Result, anyhow, bail};
+
+use rusqlite::Connection;
+
+use super::{SqliteDb, sqlite_message};
+use crate::catalog::*;
+use crate::db::sql::{double_quote, orphans_sql, string_literal};
+use crate::model::DbUrl;
+use crate::model::ports::{
+    CatalogReader, CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, RowSink, TableLoad,
+};
+use crate::model::value::Value;
+
+// ---------------------------------------------------------------------------------------------
+// RowSink: loading rows into a local SQLite database.
+
+/// A SQLite database loaded through one connection with foreign keys enforced.
+pub struct SqliteSink {
+    db: SqliteDb,
+}
+
+impl SqliteSink {
+    /// Opens (creating it if needed) the file of a `sqlite://` URL for loading.
+    pub fn open(url: &DbUrl) -> Result<SqliteSink> {
+        let path = url.file_path()?;
+        if !path.exists() {
+            bail!(
+                "SQLite database {} does not exist: create it with the migrations first \
+                 (dbsub create-migrations --dialect sqlite, then dbsub migrate), or run \
+                 `dbsub demo`",
+                path.display()
+            );
+        }
+        let db = SqliteDb::open_read_write(url)?;
+        // Foreign keys are checked while loading; a bigger page cache keeps index upkeep of
+        // large tables in memory.
+        db.conn
+            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;")
+            .with_context(|| format!("cannot set up {} for loading", path.display()))?;
+        Ok(SqliteSink { db })
+    }
+
+    fn fail(&self, what: &str, e: rusqlite::Error) -> anyhow::Error {
+        anyhow!(
+            "{what} in SQLite database {}: {}",
+            self.db.path.display(),
+            sqlite_message(&e)
+        )
+    }
+}
+
+/// Creates the load records' table, inside the caller's transaction (so that a failed load
+/// leaves no trace of it either).
+fn ensure_history(conn: &Connection) -> Result<()> {
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {INGEST_HISTORY} (table_name TEXT PRIMARY KEY, \
+         extract TEXT NOT NULL, rows INTEGER NOT NULL, loaded_at TEXT NOT NULL, \
+         record TEXT NOT NULL)"
+    ))
+    .map_err(|e| anyhow!("cannot create {INGEST_HISTORY}: {}", sqlite_message(&e)))
+}
+
+/// The rows of `tables` that reference a missing parent, as a message (empty when none).
+fn violations(conn: &Connection, tables: &[&str]) -> String {
+    let mut lines = Vec::new();
+    for table in tables {
+        let sql = format!(
+            "SELECT \"table\", rowid, parent, fkid FROM pragma_foreign_key_check({})",
+            string_literal(table)
+        );
+        let Ok(mut stmt) = conn.prepare(&sql) else {
+            continue;
+        };
+        let Ok(rows) = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        }) else {
+            continue;
+        };
+        let mut found: Vec<(String, Option<i64>, String)> = rows.flatten().collect();
+        if found.is_empty() {
+            continue;
+        }
+        let n = found.len();
+        let (child, rowid, parent) = found.swap_remove(0);
+        lines.push(format!(
+            "{child}: {n} row{} reference{} rows missing from {parent} (first: rowid {})",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" },
+            rowid.map_or("?".to_string(), |r| r.to_string())
+        ));
+    }
+    lines.join("; ")
+}
+
+impl SqliteSink {
+    fn load_one(
+        tx: &rusqlite::Transaction<'_>,
+        load: &mut TableLoad<'_>,
+        mode: LoadMode,
+    ) -> Result<()> {
+        let name = &load.table.name;
+        // Triggers: dropped inside the transaction and created again before its commit, so
+        // that a failed or killed load leaves them exactly as they were.
+        let triggers = drop_triggers(tx, name)?;
+        let sql = insert_sql(load, mode);
+        let affinities: Vec<Affinity> = load
+            .columns
+            .iter()
+            .map(|c| Affinity::of(&c.native_type))
+            .collect();
+        let columns = load.columns.clone();
+        {
+            let mut stmt = tx.prepare(&sql).map_err(|e| {
+                anyhow!("cannot prepare the load of {name}: {}", sqlite_message(&e))
+            })?;
+            let mut text = Vec::with_capacity(64);
+            (load.rows)(&mut |values| {
+                for (i, value) in values.iter().enumerate() {
+                    let column = columns[i];
+                    bind(&mut stmt, i + 1, value, column, affinities[i], &mut text)
+                        .map_err(|why| anyhow!("column {}: {why}", column.name))?;
+                }
+                stmt.raw_execute()
+                    .map_err(|e| anyhow!("{}", sqlite_message(&e)))?;
+                Ok(())
+            })?;
+        }
+        create_triggers(tx, &triggers)?;
+        let record = serde_json::to_string(&load.record).expect("a record always serializes");
+        tx.execute(
+            &format!(
+                "INSERT INTO {INGEST_HISTORY} (table_name, extract, rows, loaded_at, record) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (table_name) DO UPDATE SET \
+                 extract = excluded.extract, rows = excluded.rows, \
+                 loaded_at = excluded.loaded_at, record = excluded.record"
+            ),
+            rusqlite::params![
+                load.record.table,
+                load.record.extract,
+                load.record.rows as i64,
+                load.record.loaded_at,
+                record
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+/// The 8-byte float that holds the canonical decimal `d` exactly (the same number, its scale
+/// aside: `12.50` is 12.5), or `None` when no float does.
+fn exact_f64(d: &str) -> Option<f64> {
+    let f: f64 = d.parse().ok()?;
+    let digits = d.trim_start_matches('-');
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let frac = frac.trim_end_matches('0');
+    let int = int.trim_start_matches('0');
+    let significant = if int.is_empty() {
+        frac.trim_start_matches('0').len()
+    } else {
+        int.len() + frac.len()
+    };
+    // Up to 15 significant digits always survive a round trip through a double; beyond, only
+    // when the shortest form of the double gives them back.
+    if significant <= 15 {
+        return Some(f);
+    }
+    let shortest = crate::model::text::decimal_from_f64(f)?;
+    let wanted = if frac.is_empty() {
+        digits
+            .split_once('.')
+            .map_or(digits, |(i, _)| i)
+            .to_string()
+    } else {
+        format!(
+            "{}.{frac}",
+            digits.split_once('.').map_or(digits, |(i, _)| i)
+        )
+    };
+    (shortest.trim_start_matches('-') == wanted).then_some(f)
+}
+
+/// Drops the triggers of `table` inside the caller's transaction and returns their SQL, to be
+/// created again (with [`create_triggers`]) before its commit: SQLite cannot disable a
+/// trigger, and a rollback brings them back by itself.
+fn drop_triggers(tx: &Connection, table: &str) -> Result<Vec<String>> {
+    let triggers: Vec<(String, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 \
+             AND sql IS NOT NULL ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for (trigger, _) in &triggers {
+        tx.execute_batch(&format!("DROP TRIGGER {}", double_quote(trigger)))?;
+    }
+    Ok(triggers.into_iter().map(|(_, sql)| sql).collect())
+}
+
+fn create_triggers(tx: &Connection, triggers: &[String]) -> Result<()> {
+    for sql in triggers {
+        tx.execute_batch(sql)?;
+    }
+    Ok(())
+}
+
+/// `INSERT INTO t (…) VALUES (?…)`, with an upsert on the key for a merge.
+fn insert_sql(load: &TableLoad<'_>, mode: LoadMode) -> String {
+    let names: Vec<String> = load.columns.iter().map(|c| double_quote(&c.name)).collect();
+    let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+    let mut sql = format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        double_quote(&load.table.name),
+        names.join(", "),
+        marks.join(", ")
+    );
+    if mode == LoadMode::Merge {
+        let key: Vec<String> = load.key.iter().map(|k| double_quote(k)).collect();
+        let updates: Vec<String> = load
+            .columns
+            .iter()
+            .filter(|c| !load.key.iter().any(|k| k.eq_ignore_ascii_case(&c.name)))
+            .map(|c| {
+                let q = double_quote(&c.name);
+                format!("{q} = excluded.{q}")
+            })
+            .collect();
+        sql.push_str(&format!(" ON CONFLICT ({}) DO ", key.join(", ")));
+        if updates.is_empty() {
+            sql.push_str("NOTHING");
+        } else {
+            sql.push_str(&format!("UPDATE SET {}", updates.join(", ")));
+        }
+    }
+    sql
+}
+
+/// A column's type affinity, from its declared type (SQLite's rules, section 3.1 of its
+/// datatype documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Affinity {
+    Integer,
+    Text,
+    Blob,
+    Real,
+    Numeric,
+}
+
+impl Affinity {
+    fn of(declared: &str) -> Affinity {
+        let upper = declared.to_ascii_uppercase();
+        if upper.contains("INT") {
+            Affinity::Integer
+        } else if upper.contains("CHAR") || upper.contains("CLOB") || upper.contains("TEXT") {
+            Affinity::Text
+        } else if upper.contains("BLOB") || upper.trim().is_empty() {
+            Affinity::Blob
+        } else if upper.contains("REAL") || upper.contains("FLOA") || upper.contains("DOUB") {
+            Affinity::Real
+        } else {
+            Affinity::Numeric
+        }
+    }
+}
+
+/// Binds one loaded value the way dbsub's SQLite source reads it back: booleans and integers
+/// as integers, exact decimals as integers or reals only when that keeps every digit (SQLite's
+/// numeric affinity would round longer ones), dates and timestamps as ISO 8601 text with a
+/// space before the time (SQLite's own convention), binary as blobs.
+fn bind(
+    stmt: &mut rusqlite::Statement<'_>,
+    index: usize,
+    value: &Value<'_>,
+    column: &Column,
+    affinity: Affinity,
+    text: &mut Vec<u8>,
+) -> Result<(), String> {
+    let result = match value {
+        Value::Null => stmt.raw_bind_parameter(index, rusqlite::types::Null),
+        Value::Bool(b) => stmt.raw_bind_parameter(index, *b as i64),
+        Value::Int(i) => stmt.raw_bind_parameter(index, *i),
+        Value::Float(f) => stmt.raw_bind_parameter(index, *f),
+        Value::Decimal(d) => {
+            if let Ok(i) = d.parse::<i64>() {
+                stmt.raw_bind_parameter(index, i)
+            } else if matches!(affinity, Affinity::Text | Affinity::Blob) {
+                stmt.raw_bind_parameter(index, d.as_ref())
+            } else {
+                match exact_f64(d) {
+                    Some(f) => stmt.raw_bind_parameter(index, f),
+                    None => {
+                        return Err(format!(
+                            "{d} has more digits than SQLite's {} column `{}` stores exactly \
+                             (15 significant digits): declare the column as TEXT in the target \
+                             to keep every digit",
+                            match affinity {
+                                Affinity::Integer => "integer",
+                                Affinity::Real => "real",
+                                _ => "numeric",
+                            },
+                            column.native_type
+                        ));
+                    }
+                }
+            }
+        }
+        Value::Text(t) => stmt.raw_bind_parameter(index, t.as_ref()),
+        Value::Bytes(b) => stmt.raw_bind_parameter(index, b.as_ref()),
+        Value::Date(_)
+        | Value::Time(_)
+        | Value::Timestamp(_)
+        | Value::TimestampTz(..)
+        | Value::Interval(_) => {
+            text.clear();
+            value.write_csv(text);
+            if matches!(value, Value::Timestamp(_) | Value::TimestampTz(..)) {
+                // The date never holds a `T`: the first one separates the time.
+                if let Some(t) = text.iter().position(|&b| b == b'T') {
+                    text[t] = b' ';
+                }
+            } else if matches!(value, Value::Date(_))
+                && matches!(column.neutral_type, NeutralType::Timestamp { .. })
+            {
+                text.extend_from_slice(b" 00:00:00");
+            }
+            let s = std::str::from_utf8(text).expect("the archive writes ASCII for these types");
+            stmt.raw_bind_parameter(index, s)
+        }
+    };
+    result.map_err(|e| sqlite_message(&e))
+}
+
+impl RowSink for SqliteSink {
+    fn catalog(&mut self) -> Result<Catalog> {
+        let schema = self.db.schema.clone();
+        self.db.read_catalog(&[schema])
+    }
+
+    fn cycle_handling(&self) -> CycleHandling {
+        CycleHandling::OneTransaction
+    }
+
+    fn count_rows(&mut self, table: &Table) -> Result<u64> {
+        let sql = format!("SELECT count(*) FROM {}", double_quote(&table.name));
+        let n: i64 = self
+            .db
+            .conn
+            .query_row(&sql, [], |r| r.get(0))
+            .map_err(|e| self.fail(&format!("cannot count the rows of {}", table.name), e))?;
+        Ok(n as u64)
+    }
+
+    fn records(&mut self) -> Result<Vec<LoadRecord>> {
+        let exists: bool = self
+            .db
+            .conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [INGEST_HISTORY],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.fail("cannot read the schema", e))?;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self
+            .db
+            .conn
+            .prepare(&format!(
+                "SELECT table_name, record FROM {INGEST_HISTORY} ORDER BY rowid"
+            ))
+            .map_err(|e| self.fail(&format!("cannot read {INGEST_HISTORY}"), e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| anyhow!("cannot read {INGEST_HISTORY}: {e}"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (table, text) = row?;
+            out.push(serde_json::from_str(&text).with_context(|| {
+                format!("the {INGEST_HISTORY} row of {table} is damaged: load that table again with --refreshdb")
+            })?);
+        }
+        Ok(out)
+    }
+
+    fn empty(&mut self, tables: &[&Table]) -> Result<()> {
+        let path = self.db.path.clone();
+        let tx = self
+            .db
+            .conn
+            .transaction()
+            .map_err(|e| anyhow!("cannot start a transaction in {}: {e}", path.display()))?;
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+        ensure_history(&tx)?;
+        for table in tables {
+            // Emptying is part of the load: the table's triggers do not fire.
+            let triggers = drop_triggers(&tx, &table.name)?;
+            tx.execute(&format!("DELETE FROM {}", double_quote(&table.name)), [])
+                .map_err(|e| anyhow!("cannot empty {}: {}", table.name, sqlite_message(&e)))?;
+            create_triggers(&tx, &triggers)?;
+            tx.execute(
+                &format!("DELETE FROM {INGEST_HISTORY} WHERE table_name = ?1"),
+                [&table.name],
+            )?;
+        }
+        if let Err(e) = tx.execute_batch("COMMIT") {
+            drop(tx);
+            let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+            bail!(
+                "emptying {} would leave rows of other tables without their parents ({}); \
+                 nothing was deleted: load those tables too, or empty them first",
+                names.join(", "),
+                sqlite_message(&e)
+            );
+        }
+        // After the COMMIT, dropping `tx` finds no open transaction and does nothing.
+        Ok(())
+    }
+
+    fn load(
+        &mut self,
+        tables: &mut [TableLoad<'_>],
+        mode: LoadMode,
+        unchecked: &[(&Table, &str)],
+    ) -> Result<()> {
+        // SQLite cannot switch off one foreign key: with any key unchecked, none is.
+        let check_foreign_keys = unchecked.is_empty();
+        if !check_foreign_keys {
+            self.db.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+        }
+        let outcome = self.load_all(tables, mode);
+        if !check_foreign_keys {
+            self.db.conn.execute_batch("PRAGMA foreign_keys = ON")?;
+        }
+        outcome
+    }
+
+    fn advance_identity(&mut self, table: &Table) -> Result<Vec<String>> {
+        // A rowid table continues after its largest rowid by itself; AUTOINCREMENT keeps the
+        // largest ever in sqlite_sequence, which an explicit insert also moves. Make sure.
+        let has_sequence: bool = self.db.conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_schema WHERE name = 'sqlite_sequence'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_sequence || !self.has_rowid(table) {
+            return Ok(Vec::new());
+        }
+        let quoted = double_quote(&table.name);
+        let changed = self.db.conn.execute(
+            &format!(
+                "UPDATE sqlite_sequence SET seq = (SELECT max(rowid) FROM {quoted}) \
+                 WHERE name = ?1 AND seq < (SELECT max(rowid) FROM {quoted})"
+            ),
+            [&table.name],
+        )?;
+        Ok(if changed > 0 {
+            vec![format!("{} AUTOINCREMENT", table.name)]
+        } else {
+            Vec::new()
+        })
+    }
+
+    fn count_orphans(
+        &mut self,
+        child: &Table,
+        columns: &[String],
+        parent: &Table,
+        parent_columns: &[String],
+    ) -> Result<u64> {
+        let sql = orphans_sql(
+            &double_quote(&child.name),
+            columns,
+            &double_quote(&parent.name),
+            parent_columns,
+        );
+        let n: i64 = self
+            .db
+            .conn
+            .query_row(&sql, [], |r| r.get(0))
+            .map_err(|e| {
+                self.fail(
+                    &format!(
+                        "cannot check the rows of {} against {}",
+                        child.name, parent.name
+                    ),
+                    e,
+                )
+            })?;
+        Ok(n as u64)
+    }
+}
+
+impl SqliteSink {
+    fn has_rowid(&self, table: &Table) -> bool {
+        self.db
+            .conn
+            .prepare(&format!(
+                "SELECT rowid FROM {} LIMIT 0",
+                double_quote(&table.name)
+            ))
+            .is_ok()
+    }
+
+    fn load_all(&mut self, tables: &mut [TableLoad<'_>], mode: LoadMode) -> Result<()> {
+        let path = self.db.path.clone();
+        let tx = self
+            .db
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| {
+                anyhow!(
+                    "cannot start a transaction in {}: {}",
+                    path.display(),
+                    sqlite_message(&e)
+                )
+            })?;
+        // Foreign keys are checked at the commit, so that the tables of a cycle can load in
+        // any order within the transaction.
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+        ensure_history(&tx)?;
+        for load in tables.iter_mut() {
+            SqliteSink::load_one(&tx, load, mode)?;
+        }
+        if let Err(e) = tx.execute_batch("COMMIT") {
+            let names: Vec<&str> = tables.iter().map(|t| t.table.name.as_str()).collect();
+            let detail = violations(&tx, &names);
+            drop(tx);
+            bail!(
+                "{}{}; nothing was written (the load never deletes rows to make constraints \
+                 pass): load the parent tables first, or run verify to see what is missing",
+                sqlite_message(&e),
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {detail}")
+                }
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_bind_as_doubles_only_when_exact() {
+        assert_eq!(exact_f64("12.50"), Some(12.5));
+        assert_eq!(exact_f64("-0.00012345"), Some(-0.00012345));
+        assert_eq!(exact_f64("123456789012345"), Some(123456789012345.0));
+        assert_eq!(exact_f64("12345678901234.56789"), None);
+        assert_eq!(exact_f64("0.1000000000000000055511151231257827"), None);
+        // A double exactly, but read back in its shortest form 1152921504606847000.
+        assert_eq!(exact_f64("1152921504606846976.0"), None);
+        assert_eq!(Affinity::of("VARCHAR2(30)"), Affinity::Text);
+        assert_eq!(Affinity::of("NUMBER(8,2)"), Affinity::Numeric);
+        assert_eq!(Affinity::of("BIGINT"), Affinity::Integer);
+        assert_eq!(Affinity::of("BINARY_DOUBLE"), Affinity::Real);
+        assert_eq!(Affinity::of(""), Affinity::Blob);
+    }
+}

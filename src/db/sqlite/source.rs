@@ -1,0 +1,514 @@
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use rusqlite::Connection;
+use rusqlite::types::ValueRef;
+
+use super::SqliteDb;
+use crate::catalog::*;
+use crate::db::sql::double_quote;
+use crate::model::DbUrl;
+use crate::model::key::KeyValue;
+use crate::model::mask::SourceMask;
+use crate::model::ports::RowSource;
+use crate::model::row::{KeyColumn, ReadRequest, RowFilter, Snapshot, recycle};
+use crate::model::value::Value;
+
+// ---------------------------------------------------------------------------------------------
+// RowSource: reading rows for an extract.
+
+const MIDNIGHT: crate::model::value::Time = crate::model::value::Time {
+    hour: 0,
+    minute: 0,
+    second: 0,
+    nanos: 0,
+};
+
+/// Keys per lookup: well under SQLite's limit of 32766 bound variables for composite keys.
+const MAX_BATCH: usize = 500;
+
+/// Reads rows from a SQLite database inside one read transaction per connection, all
+/// connections on the same snapshot.
+pub struct SqliteSource {
+    conn: Connection,
+    path: PathBuf,
+    snapshot: Snapshot,
+    locators: HashMap<String, bool>,
+}
+
+impl SqliteSource {
+    /// Opens `count` read-only connections on the file of `url`, each inside a read
+    /// transaction, all on one snapshot.
+    ///
+    /// SQLite has no shareable snapshot handle, so the connections start their transactions
+    /// between two readings of `PRAGMA data_version` on a further connection: equal readings
+    /// mean no write committed meanwhile, so every transaction sees the same data. Otherwise
+    /// it tries again.
+    pub fn open(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>> {
+        let path = url.file_path()?;
+        let taken_at = crate::model::clock::now_rfc3339();
+        let watch = SqliteDb::open_path(&path, "main")?.conn;
+        let data_version = |c: &Connection| -> Result<i64> {
+            c.query_row("PRAGMA data_version", [], |r| r.get(0))
+                .with_context(|| format!("cannot read SQLite database {}", path.display()))
+        };
+        for _attempt in 0..20 {
+            let before = data_version(&watch)?;
+            let mut sources: Vec<Box<dyn RowSource>> = Vec::with_capacity(count);
+            for _ in 0..count.max(1) {
+                let conn = SqliteDb::open_path(&path, "main")?.conn;
+                // A read transaction starts with its first read.
+                conn.execute_batch("BEGIN DEFERRED")?;
+                conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+                    .with_context(|| {
+                        format!(
+                            "cannot read SQLite database {} (is it a SQLite database?)",
+                            path.display()
+                        )
+                    })?;
+                sources.push(Box::new(SqliteSource {
+                    conn,
+                    path: path.clone(),
+                    snapshot: Snapshot {
+                        kind: "read transaction".to_string(),
+                        id: taken_at.clone(),
+                    },
+                    locators: HashMap::new(),
+                }));
+            }
+            if data_version(&watch)? == before {
+                return Ok(sources);
+            }
+        }
+        bail!(
+            "cannot take a consistent snapshot of {}: it is being written to continuously; \
+             retry when the writes stop, or use --jobs 1",
+            path.display()
+        )
+    }
+
+    fn table_name(table: &Table) -> String {
+        double_quote(&table.name)
+    }
+
+    fn column_list(columns: &[KeyColumn]) -> String {
+        columns
+            .iter()
+            .map(|c| match c {
+                KeyColumn::Column(name) => double_quote(name),
+                KeyColumn::Locator => "rowid".to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `SELECT <select> FROM <table> [WHERE …] [ORDER BY …] [LIMIT -1 OFFSET ?]` and the
+    /// values to bind.
+    fn query(
+        table: &Table,
+        select: &str,
+        order_by: &[KeyColumn],
+        filter: RowFilter<'_>,
+        skip: u64,
+    ) -> Result<(String, Vec<rusqlite::types::Value>)> {
+        use rusqlite::types::Value as Sql;
+        let mut sql = format!("SELECT {select} FROM {}", Self::table_name(table));
+        let mut binds = Vec::new();
+        match filter {
+            RowFilter::All => {}
+            RowFilter::Where(condition) => {
+                sql.push_str(&format!(" WHERE ({condition})"));
+            }
+            RowFilter::In { columns, keys } => {
+                let width = columns.len();
+                let tuple = format!("({})", vec!["?"; width].join(", "));
+                if width == 1 {
+                    sql.push_str(&format!(
+                        " WHERE {} IN ({})",
+                        Self::column_list(columns),
+                        vec!["?"; keys.len()].join(", ")
+                    ));
+                } else {
+                    sql.push_str(&format!(
+                        " WHERE ({}) IN (VALUES {})",
+                        Self::column_list(columns),
+                        vec![tuple; keys.len()].join(", ")
+                    ));
+                }
+                for key in keys {
+                    let values = crate::model::key::decode(key)?;
+                    if values.len() != width {
+                        bail!("a key of {} values for {} columns", values.len(), width);
+                    }
+                    binds.extend(values.into_iter().map(|v| match v {
+                        KeyValue::Null => Sql::Null,
+                        KeyValue::Int(i) => Sql::Integer(i),
+                        KeyValue::Float(f) => Sql::Real(f),
+                        KeyValue::Text(t) => Sql::Text(t.to_string()),
+                        KeyValue::Bytes(b) => Sql::Blob(b.to_vec()),
+                    }));
+                }
+            }
+        }
+        if !order_by.is_empty() {
+            sql.push_str(&format!(" ORDER BY {}", Self::column_list(order_by)));
+        }
+        if skip > 0 {
+            sql.push_str(" LIMIT -1 OFFSET ?");
+            binds.push(Sql::Integer(skip as i64));
+        }
+        Ok((sql, binds))
+    }
+
+    /// Runs `sql` and hands every row to `each`; the source's errors name the table (and the
+    /// condition, for a seed's).
+    fn for_each_row(
+        &self,
+        table: &Table,
+        filter: RowFilter<'_>,
+        sql: &str,
+        binds: Vec<rusqlite::types::Value>,
+        each: &mut dyn FnMut(&rusqlite::Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(|e| self.failed(table, filter, e))?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(binds))
+            .map_err(|e| self.failed(table, filter, e))?;
+        loop {
+            match rows.next() {
+                Ok(Some(row)) => each(row)?,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(self.failed(table, filter, e)),
+            }
+        }
+    }
+
+    /// Registers the functions that masked columns are read through (see [`mask_select`]):
+    /// SQLite computes them inside the query, like a server's SQL functions, so a masked value
+    /// never reaches the row conversion. The date-shift key of `masks` is captured by the
+    /// function, not written into SQL.
+    fn register_mask_functions(&self, masks: &[Option<SourceMask>]) -> Result<()> {
+        use rusqlite::functions::FunctionFlags;
+        let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+        self.conn
+            .create_scalar_function("dbsub_mask_digest", 1, flags, |ctx| {
+                Ok(mask_text(ctx.get_raw(0)).map(|t| crate::model::mask::digest_reply(&t)))
+            })?;
+        let key = masks.iter().flatten().find_map(|m| match m {
+            SourceMask::ShiftDays { key, .. } => Some(*key),
+            _ => None,
+        });
+        if let Some(key) = key {
+            self.conn
+                .create_scalar_function("dbsub_mask_shift_days", 2, flags, move |ctx| {
+                    let days: i64 = ctx.get(1)?;
+                    let Some(text) = mask_text(ctx.get_raw(0)) else {
+                        return Ok(None);
+                    };
+                    let offset = crate::model::mask::shift_offset(&key, days as u32, &text);
+                    crate::model::mask::shift_date_text(&String::from_utf8_lossy(&text), offset)
+                        .map(Some)
+                        .map_err(|why| rusqlite::Error::UserFunctionError(why.into()))
+                })?;
+        }
+        Ok(())
+    }
+
+    fn failed(&self, table: &Table, filter: RowFilter<'_>, err: rusqlite::Error) -> anyhow::Error {
+        match filter {
+            RowFilter::Where(condition) => anyhow!(
+                "the condition `{condition}` on {}.{} failed in SQLite database {}: {err}",
+                table.schema,
+                table.name,
+                self.path.display()
+            ),
+            _ => anyhow!(
+                "cannot read {}.{} from SQLite database {}: {err}",
+                table.schema,
+                table.name,
+                self.path.display()
+            ),
+        }
+    }
+}
+
+impl RowSource for SqliteSource {
+    fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    fn max_batch(&self) -> usize {
+        MAX_BATCH
+    }
+
+    fn has_locator(&mut self, table: &Table) -> Result<bool> {
+        if let Some(&known) = self.locators.get(&table.name) {
+            return Ok(known);
+        }
+        // WITHOUT ROWID tables have no rowid; preparing a query for it says so.
+        let has = self
+            .conn
+            .prepare(&format!(
+                "SELECT rowid FROM {} LIMIT 0",
+                Self::table_name(table)
+            ))
+            .is_ok();
+        self.locators.insert(table.name.clone(), has);
+        Ok(has)
+    }
+
+    fn estimate_rows(&mut self, table: &Table) -> Result<u64> {
+        // SQLite keeps no row count outside sqlite_stat1 (only after ANALYZE); counting walks
+        // the table's smallest b-tree, which is fast enough for an estimate.
+        let sql = format!("SELECT count(*) FROM {}", Self::table_name(table));
+        let n: i64 = self
+            .conn
+            .query_row(&sql, [], |r| r.get(0))
+            .map_err(|e| self.failed(table, RowFilter::All, e))?;
+        Ok(n as u64)
+    }
+
+    fn scan_keys(
+        &mut self,
+        table: &Table,
+        columns: &[KeyColumn],
+        order_by: &[KeyColumn],
+        filter: RowFilter<'_>,
+        each: &mut dyn FnMut(&[KeyValue<'_>]) -> Result<()>,
+    ) -> Result<()> {
+        let (sql, binds) = Self::query(table, &Self::column_list(columns), order_by, filter, 0)?;
+        // One vector for every row (recycled between rows: its values borrow the row).
+        let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
+        self.for_each_row(table, filter, &sql, binds, &mut |row| {
+            let mut values: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare));
+            for i in 0..columns.len() {
+                values.push(match row.get_ref(i)? {
+                    ValueRef::Null => KeyValue::Null,
+                    ValueRef::Integer(n) => KeyValue::Int(n),
+                    ValueRef::Real(f) => KeyValue::Float(f),
+                    ValueRef::Text(t) => KeyValue::Text(std::str::from_utf8(t).map_err(|_| {
+                        anyhow!("{}.{}: a key is not UTF-8 text", table.schema, table.name)
+                    })?),
+                    ValueRef::Blob(b) => KeyValue::Bytes(b),
+                });
+            }
+            each(&values)?;
+            spare = recycle(values);
+            Ok(())
+        })
+    }
+
+    fn read_rows(
+        &mut self,
+        request: &ReadRequest<'_>,
+        each: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
+    ) -> Result<()> {
+        let ReadRequest {
+            table,
+            columns,
+            masks,
+            order_by,
+            filter,
+            skip,
+        } = *request;
+        let locator = self.has_locator(table)?;
+        let mask_of = |i: usize| masks.get(i).and_then(Option::as_ref);
+        if masks.iter().any(Option::is_some) {
+            self.register_mask_functions(masks)?;
+        }
+        let mut select: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| mask_select(&double_quote(&c.name), mask_of(i)))
+            .collect();
+        // The rowid, to name a row in an error message.
+        if locator {
+            select.push("rowid".to_string());
+        }
+        let (sql, binds) = Self::query(table, &select.join(", "), order_by, filter, skip)?;
+        let convs: Vec<Conv> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match mask_of(i) {
+                Some(m) if m.replies_text() => Conv::Text,
+                _ => Conv::of(&c.neutral_type),
+            })
+            .collect();
+        let mut n = skip;
+        self.for_each_row(table, filter, &sql, binds, &mut |row| {
+            n += 1;
+            let mut values: Vec<Value<'_>> = Vec::with_capacity(columns.len());
+            for (i, conv) in convs.iter().enumerate() {
+                let raw = row.get_ref(i)?;
+                match conv.convert(raw, &columns[i].neutral_type) {
+                    Ok(v) => values.push(v),
+                    Err(why) => {
+                        let which = if locator {
+                            format!("rowid {}", row.get::<_, i64>(columns.len())?)
+                        } else {
+                            format!("row {n}")
+                        };
+                        bail!(
+                            "{}.{}, {which}, column {}: {why} (SQLite stores any value in any \
+                             column: fix the row at the source, or leave the table out of the \
+                             extract)",
+                            table.schema,
+                            table.name,
+                            columns[i].name
+                        );
+                    }
+                }
+            }
+            each(&values)
+        })
+    }
+}
+
+/// A masked column's select expression (see [`SqliteSource::register_mask_functions`]).
+fn mask_select(column: &str, mask: Option<&SourceMask>) -> String {
+    match mask {
+        None => column.to_string(),
+        Some(SourceMask::NullOnly) => format!("CASE WHEN {column} IS NULL THEN NULL ELSE 't' END"),
+        Some(SourceMask::Digest) => format!("dbsub_mask_digest({column})"),
+        Some(SourceMask::ShiftDays { days, .. }) => {
+            format!("dbsub_mask_shift_days({column}, {days})")
+        }
+    }
+}
+
+/// A value's text as a masking function hashes it: text as stored, numbers as the archive
+/// writes them, blobs as their bytes; `None` for NULL.
+fn mask_text(raw: ValueRef<'_>) -> Option<Vec<u8>> {
+    match raw {
+        ValueRef::Null => None,
+        ValueRef::Integer(i) => Some(i.to_string().into_bytes()),
+        ValueRef::Real(f) => Some(real_text(f).into_bytes()),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(t.to_vec()),
+    }
+}
+
+/// A REAL's text in a character column (and for masking): its exact decimal digits.
+fn real_text(f: f64) -> String {
+    crate::model::text::decimal_from_f64(f).unwrap_or_else(|| f.to_string())
+}
+
+/// How a SQLite value becomes an archive value, by the column's neutral type.
+#[derive(Clone, Copy, Debug)]
+enum Conv {
+    Bool,
+    Int,
+    Decimal,
+    Float,
+    Text,
+    Binary,
+    Date,
+    Timestamp,
+    TimestampTz,
+    /// Other types (time, interval): the stored text must already be in the archive's form.
+    Parsed,
+}
+
+impl Conv {
+    fn of(ty: &NeutralType) -> Conv {
+        match ty {
+            NeutralType::Boolean => Conv::Bool,
+            NeutralType::Integer { .. } => Conv::Int,
+            NeutralType::Decimal { .. } => Conv::Decimal,
+            NeutralType::Float { .. } => Conv::Float,
+            NeutralType::Binary { .. }
+            | NeutralType::Lob {
+                lob: LobKind::Binary,
+            } => Conv::Binary,
+            NeutralType::Date => Conv::Date,
+            NeutralType::Timestamp { .. } => Conv::Timestamp,
+            NeutralType::TimestampTz { .. } => Conv::TimestampTz,
+            NeutralType::Time { .. } | NeutralType::Interval { .. } => Conv::Parsed,
+            _ => Conv::Text,
+        }
+    }
+
+    fn convert<'a>(self, raw: ValueRef<'a>, ty: &NeutralType) -> Result<Value<'a>, String> {
+        use crate::model::text as v;
+        use std::borrow::Cow;
+        let text = |t: &'a [u8]| {
+            std::str::from_utf8(t).map_err(|_| "the text is not valid UTF-8".to_string())
+        };
+        Ok(match (self, raw) {
+            (_, ValueRef::Null) => Value::Null,
+            (Conv::Bool, ValueRef::Integer(0)) => Value::Bool(false),
+            (Conv::Bool, ValueRef::Integer(1)) => Value::Bool(true),
+            (Conv::Int | Conv::Decimal, ValueRef::Integer(i)) => Value::Int(i),
+            (Conv::Int, ValueRef::Real(f)) if f.fract() == 0.0 && f.abs() < 9.2e18 => {
+                Value::Int(f as i64)
+            }
+            (Conv::Int, ValueRef::Text(t)) => Value::Int(
+                text(t)?
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("`{}` is not an integer", String::from_utf8_lossy(t)))?,
+            ),
+            (Conv::Decimal, ValueRef::Real(f)) => Value::Decimal(Cow::Owned(
+                v::decimal_from_f64(f).ok_or_else(|| format!("{f} is not a finite number"))?,
+            )),
+            (Conv::Decimal, ValueRef::Text(t)) => {
+                let t = text(t)?;
+                Value::Decimal(Cow::Owned(
+                    v::canonical_decimal(t.trim())
+                        .ok_or_else(|| format!("`{t}` is not a decimal number"))?
+                        .into(),
+                ))
+            }
+            (Conv::Float, ValueRef::Real(f)) => Value::Float(f),
+            // An integer in a float column: its digits, exactly.
+            (Conv::Float, ValueRef::Integer(i)) => Value::Int(i),
+            (Conv::Text, ValueRef::Text(t)) => Value::Text(Cow::Borrowed(text(t)?)),
+            (Conv::Text, ValueRef::Integer(i)) => Value::Text(Cow::Owned(i.to_string())),
+            (Conv::Text, ValueRef::Real(f)) => Value::Text(Cow::Owned(real_text(f))),
+            (Conv::Text, ValueRef::Blob(b)) => Value::Text(Cow::Borrowed(
+                std::str::from_utf8(b)
+                    .map_err(|_| "binary bytes in a character column".to_string())?,
+            )),
+            (Conv::Binary, ValueRef::Blob(b)) => Value::Bytes(Cow::Borrowed(b)),
+            (Conv::Binary, ValueRef::Text(t)) => Value::Bytes(Cow::Borrowed(t)),
+            (Conv::Date | Conv::Timestamp | Conv::TimestampTz, ValueRef::Text(t)) => {
+                let t = text(t)?;
+                let (dt, offset) = v::parse_datetime(t.trim())
+                    .ok_or_else(|| format!("`{t}` is not an ISO 8601 date or timestamp"))?;
+                match (self, offset) {
+                    (Conv::Date, None) if dt.time == MIDNIGHT => Value::Date(dt.date),
+                    (Conv::Date, _) => return Err(format!("`{t}` is not a date (it has a time)")),
+                    (Conv::Timestamp, None) => Value::Timestamp(dt),
+                    (Conv::Timestamp, Some(_)) => {
+                        return Err(format!("`{t}` has a time zone; the column has none"));
+                    }
+                    (_, Some(offset)) => Value::TimestampTz(dt, offset),
+                    (_, None) => {
+                        return Err(format!(
+                            "`{t}` has no time zone offset; the column needs one"
+                        ));
+                    }
+                }
+            }
+            (Conv::Parsed, ValueRef::Text(t)) => v::decode(t, true, ty)
+                .map_err(|e| e.to_string())?
+                .into_owned(),
+            (_, other) => {
+                return Err(format!(
+                    "a {} value does not fit the column's type",
+                    match other.data_type() {
+                        rusqlite::types::Type::Integer => "integer",
+                        rusqlite::types::Type::Real => "real",
+                        rusqlite::types::Type::Text => "text",
+                        rusqlite::types::Type::Blob => "blob",
+                        rusqlite::types::Type::Null => "null",
+                    }
+                ));
+            }
+        })
+    }
+}

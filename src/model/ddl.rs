@@ -1,0 +1,163 @@
+//! The DDL of one migration file as values: what the migration planner fills in (names, types
+//! and expressions already written for the target dialect) and each dialect's askama templates
+//! (`templates/<dialect>/`) turn into text.
+
+/// One migration file: a header and the statements of one bucket.
+#[derive(Clone, Debug, Default)]
+pub struct FileModel {
+    /// Comment lines at the top of the file.
+    pub header: Vec<String>,
+    pub items: Vec<Item>,
+}
+
+/// One object's DDL.
+#[derive(Clone, Debug)]
+pub enum Item {
+    Sequence(SequenceSql),
+    Table(TableSql),
+    ForeignKey(FkSql),
+    Index(IndexSql),
+    Comment(CommentSql),
+    View(ViewSql),
+    /// PL/SQL or other stored code: a package, body, procedure, function, type or trigger.
+    Code(CodeSql),
+    Synonym(SynonymSql),
+    Grant(GrantSql),
+    /// An object that cannot be created in this dialect, kept as a comment.
+    NotTranslated(NoteSql),
+}
+
+#[derive(Clone, Debug)]
+pub struct SequenceSql {
+    pub name: String,
+    pub start: i128,
+    pub increment: i128,
+    pub min_value: Option<i128>,
+    pub max_value: Option<i128>,
+    pub cycle: bool,
+    pub cache: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TableSql {
+    pub name: String,
+    pub elements: Vec<Element>,
+}
+
+/// A line inside `CREATE TABLE (…)`.
+#[derive(Clone, Debug)]
+pub enum Element {
+    Column(ColumnSql),
+    PrimaryKey(KeySql),
+    Unique(KeySql),
+    Check(CheckSql),
+    /// Only where foreign keys stay inline (SQLite).
+    ForeignKey(FkSql),
+}
+
+#[derive(Clone, Debug)]
+pub struct ColumnSql {
+    pub name: String,
+    pub ty: String,
+    pub default: Option<String>,
+    /// `Some(true)`: GENERATED ALWAYS AS IDENTITY; `Some(false)`: BY DEFAULT.
+    pub identity: Option<bool>,
+    /// A virtual column's expression.
+    pub generated: Option<String>,
+    pub not_null: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct KeySql {
+    pub name: Option<String>,
+    pub columns: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckSql {
+    pub name: Option<String>,
+    pub expression: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct FkSql {
+    pub table: String,
+    pub name: String,
+    pub columns: String,
+    pub ref_table: String,
+    pub ref_columns: String,
+    /// `CASCADE`, `SET NULL`, … when not the default (NO ACTION).
+    pub on_delete: Option<&'static str>,
+    pub on_update: Option<&'static str>,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+    /// Created disabled (Oracle's DISABLE), as in the source.
+    pub disabled: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct IndexSql {
+    pub name: String,
+    pub table: String,
+    pub unique: bool,
+    pub columns: Vec<IndexColumnSql>,
+    pub predicate: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct IndexColumnSql {
+    pub expression: String,
+    pub descending: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct CommentSql {
+    /// `TABLE` or `COLUMN`.
+    pub on: &'static str,
+    /// `T` or `T.C`.
+    pub target: String,
+    /// The comment as a string literal.
+    pub literal: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ViewSql {
+    pub name: String,
+    pub materialized: bool,
+    pub query: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct CodeSql {
+    /// The definition without its leading `CREATE [OR REPLACE]`.
+    pub definition: String,
+    /// Whether to write `CREATE OR REPLACE` (PostgreSQL has none for types and domains, and
+    /// for triggers only since version 14: they get a plain `CREATE`).
+    pub or_replace: bool,
+    /// A trigger the source keeps disabled: created, then disabled (Oracle), so that the test
+    /// database behaves as the source does.
+    pub disabled_trigger: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SynonymSql {
+    pub name: String,
+    pub target: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct GrantSql {
+    pub privilege: String,
+    pub object: String,
+    pub grantee: String,
+    pub grantable: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NoteSql {
+    /// `TRIGGER: THE.SEEDLOT_AUDIT_TRG`
+    pub what: String,
+    pub why: String,
+    /// The source text, each line to be commented out.
+    pub source_lines: Vec<String>,
+}

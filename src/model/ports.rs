@@ -1,0 +1,355 @@
+//! The ports of the pipeline: the traits a backend implements for each role it plays, and the
+//! values that cross them. Stages and commands talk to databases only through these; each
+//! backend (`src/db/<name>/`) implements them and registers once in [`crate::backend`].
+
+use std::collections::BTreeSet;
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+
+use super::ddl::FileModel;
+use super::diagnose::{Finding, Use};
+use super::key::KeyValue;
+use super::migration::{Applied, ApplyError, Migration, Statement};
+use super::row::{KeyColumn, ReadRequest, RowFilter, Snapshot};
+use super::url::{DbKind, DbUrl};
+use super::value::Value;
+use crate::catalog::{Catalog, Column, FkAction, ObjectKind, Table};
+
+/// One database kind: its URL schemes, its dialect, and how each role opens on a URL of it.
+/// Registered once in [`crate::backend`]; nothing else names a backend.
+pub trait Backend: Sync {
+    fn kind(&self) -> DbKind;
+
+    /// The URL schemes of this kind, lower case (`postgres`, `postgresql`).
+    fn schemes(&self) -> &'static [&'static str];
+
+    /// The URL's form, for messages: `postgres://user:password@host:port/db`.
+    fn url_form(&self) -> &'static str;
+
+    /// Checks that a URL of this kind names everything a connection needs. Fails with a
+    /// message that shows the URL redacted and says what to add.
+    fn check_url(&self, url: &DbUrl) -> Result<()>;
+
+    fn dialect(&self) -> &'static dyn Dialect;
+
+    /// Opens a catalog reader (the structural database). Fails when the database cannot be
+    /// opened or reached; the message names the (redacted) URL and what to do.
+    fn catalog_reader(&self, url: &DbUrl) -> Result<Box<dyn CatalogReader>>;
+
+    /// Opens a database to apply migrations to.
+    fn migration_target(&self, url: &DbUrl) -> Result<Box<dyn MigrationTarget>>;
+
+    /// Opens `count` readers all in one consistent snapshot: every read through any of them
+    /// sees the same data, whatever is written to the database meanwhile. Fails when the
+    /// database cannot be reached or the snapshot cannot be taken.
+    fn row_sources(&self, url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>>;
+
+    /// Opens the local test database to load rows into.
+    fn row_sink(&self, url: &DbUrl) -> Result<Box<dyn RowSink>>;
+
+    /// Connects and checks what `role` needs: connectivity, the server's version, the
+    /// privileges the commands of that role use. Never fails: a failure is a problem finding.
+    fn diagnose(&self, url: &DbUrl, role: Use) -> Vec<Finding>;
+
+    /// A client library this kind loads at run time, for `dbsub doctor`; `None` when the
+    /// driver is compiled in.
+    fn client_library(&self) -> Option<&'static ClientLibrary> {
+        None
+    }
+}
+
+/// A client library a backend needs at run time (Oracle's Instant Client).
+pub struct ClientLibrary {
+    /// The report's section: `Oracle client`.
+    pub title: &'static str,
+    /// Loads it; says what was loaded from where, or fails saying how to install it.
+    pub load: fn() -> Result<String>,
+    /// Said when it is missing and no database of this kind is configured.
+    pub not_needed: &'static str,
+}
+
+/// Reads a catalog from a live database.
+pub trait CatalogReader {
+    /// Reads the given schemas (the connection's own schema when `schemas` is empty) in a
+    /// constant number of queries, whatever the number of tables.
+    ///
+    /// Fails when the database cannot be queried or a schema does not exist.
+    fn read_catalog(&mut self, schemas: &[String]) -> Result<Catalog>;
+}
+
+/// Reads rows from a source database, read-only, inside one snapshot. Reads are streaming:
+/// memory does not grow with the number of rows.
+pub trait RowSource: Send {
+    fn snapshot(&self) -> &Snapshot;
+
+    /// The most keys one [`RowFilter::In`] may carry.
+    fn max_batch(&self) -> usize;
+
+    /// Whether `table` has a row locator ([`KeyColumn::Locator`]).
+    fn has_locator(&mut self, table: &Table) -> Result<bool>;
+
+    /// An estimate of the number of rows of `table` (statistics where the source keeps them).
+    fn estimate_rows(&mut self, table: &Table) -> Result<u64>;
+
+    /// Calls `each` with the values of `columns` for every row of `table` that `filter`
+    /// selects, in the order of `order_by`.
+    fn scan_keys(
+        &mut self,
+        table: &Table,
+        columns: &[KeyColumn],
+        order_by: &[KeyColumn],
+        filter: RowFilter<'_>,
+        each: &mut dyn FnMut(&[KeyValue<'_>]) -> Result<()>,
+    ) -> Result<()>;
+
+    /// Calls `each` with every archived column (`request.columns`, in that order) of every row
+    /// that `request.filter` selects, in the order of `request.order_by`, after skipping the
+    /// first `request.skip` rows. Values are converted by each column's neutral type; a value
+    /// that does not fit its type fails with a message naming the table, the row and the column.
+    /// A masked column's reply that [`SourceMask::replies_text`] comes as [`Value::Text`].
+    fn read_rows(
+        &mut self,
+        request: &ReadRequest<'_>,
+        each: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
+    ) -> Result<()>;
+}
+
+/// How rows already in a table meet the loaded ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadMode {
+    /// Plain inserts: a row whose key is already there is an error.
+    Insert,
+    /// Upsert by the table's primary key: new rows are inserted, existing ones updated.
+    Merge,
+}
+
+/// How a sink keeps the foreign keys that close a cycle out of the way during a load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CycleHandling {
+    /// The sink disables exactly those foreign keys (the ones among the loaded tables that are
+    /// enabled) before the tables are emptied and loaded, and enables and validates them after
+    /// the last table — always, also when a table fails ([`RowSink::disable_foreign_keys`]);
+    /// each table loads in its own transaction.
+    Disable,
+    /// The database cannot switch one constraint off (SQLite): the tables of a cycle load in
+    /// one transaction whose foreign-key checks run at its commit.
+    OneTransaction,
+}
+
+/// Feeds the rows of one table to a sink: calls its argument once per row, with the values in
+/// the order of [`TableLoad::columns`], and returns the number of rows. An error that the
+/// argument returns comes back with the row's location (table, part, line) added.
+pub type RowFeed<'a> = dyn FnMut(&mut dyn FnMut(&[Value<'_>]) -> Result<()>) -> Result<u64> + 'a;
+
+/// One table of a load.
+pub struct TableLoad<'a> {
+    /// The table in the target's catalog.
+    pub table: &'a Table,
+    /// The target's columns, in the order the feed gives values.
+    pub columns: Vec<&'a Column>,
+    /// The key a merge matches rows by (target column names).
+    pub key: Vec<String>,
+    pub rows: Box<RowFeed<'a>>,
+    /// Written in the same transaction as the rows.
+    pub record: LoadRecord,
+}
+
+/// The table in a target where loads are recorded ([`LoadRecord`]).
+pub const INGEST_HISTORY: &str = "dbsub_ingest_history";
+
+/// What the target remembers of a loaded table, in its `dbsub_ingest_history` table: so that
+/// a re-run knows what is already loaded, and `verify` what to check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadRecord {
+    /// The table in the target.
+    pub table: String,
+    /// The table in the extract (`SCHEMA.NAME`).
+    pub extract_table: String,
+    /// The extract: its store (redacted) and folder.
+    pub extract: String,
+    /// The SHA-256 of the extract's manifest.
+    pub manifest_sha256: String,
+    pub mode: LoadMode,
+    /// Rows in the extract.
+    pub rows: u64,
+    /// The foreign keys among loaded tables, in the target's names.
+    pub foreign_keys: Vec<RecordedKey>,
+    pub loaded_at: String,
+}
+
+/// A foreign key `verify` checks, in the target's names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub parent: String,
+    pub parent_columns: Vec<String>,
+}
+
+/// Loads rows into a local test database. COPY (PostgreSQL) and array DML (Oracle) fit
+/// behind [`RowSink::load`]: the feed pushes rows one by one and the sink batches them as its
+/// database likes.
+pub trait RowSink {
+    /// The target's catalog, to map the extract's tables and columns onto.
+    fn catalog(&mut self) -> Result<Catalog>;
+
+    fn cycle_handling(&self) -> CycleHandling;
+
+    fn count_rows(&mut self, table: &Table) -> Result<u64>;
+
+    /// What earlier loads recorded (empty when nothing was ever loaded).
+    fn records(&mut self) -> Result<Vec<LoadRecord>>;
+
+    /// Deletes every row of `tables`, in that order (children before parents), and their
+    /// records, in one transaction. Fails, changing nothing, when rows of other tables would
+    /// lose their parents.
+    fn empty(&mut self, tables: &[&Table]) -> Result<()>;
+
+    /// Loads `tables` in one transaction: each table's triggers off, its rows in (`mode`), its
+    /// triggers back on, its record written. Every foreign key is checked (at the latest at the
+    /// commit) and a violation fails the load naming the key, except the `unchecked` ones
+    /// (`(table, foreign key)`: their parents are not part of the extract), which are not
+    /// checked for the loaded rows — a sink that cannot leave out single keys checks none
+    /// then. On any error the transaction rolls back: the tables are as they were.
+    fn load(
+        &mut self,
+        tables: &mut [TableLoad<'_>],
+        mode: LoadMode,
+        unchecked: &[(&Table, &str)],
+    ) -> Result<()>;
+
+    /// Disables the foreign keys `(table, name)` ([`CycleHandling::Disable`] sinks only), all or
+    /// none: when one cannot be disabled, those disabled before it are enabled again and the
+    /// call fails.
+    fn disable_foreign_keys(&mut self, keys: &[(&Table, &str)]) -> Result<()> {
+        let _ = keys;
+        bail!("this database cannot disable single foreign keys")
+    }
+
+    /// Enables and validates foreign keys that [`RowSink::disable_foreign_keys`] disabled. Tries
+    /// every key, also after one fails, then fails naming each key that did not validate (with
+    /// its orphan rows): that key stays disabled, and no row is ever deleted to make it hold.
+    fn enable_foreign_keys(&mut self, keys: &[(&Table, &str)]) -> Result<()> {
+        let _ = keys;
+        bail!("this database cannot disable single foreign keys")
+    }
+
+    /// Moves the sequences and identity columns of `table` past its loaded keys; says what it
+    /// moved.
+    fn advance_identity(&mut self, table: &Table) -> Result<Vec<String>>;
+
+    /// The rows of `child` whose `columns` (all not NULL) match no row of `parent`.
+    fn count_orphans(
+        &mut self,
+        child: &Table,
+        columns: &[String],
+        parent: &Table,
+        parent_columns: &[String],
+    ) -> Result<u64>;
+}
+
+/// A database that migrations can be applied to. Each backend implements it.
+pub trait MigrationTarget {
+    /// The dialect its migrations are written in.
+    fn dialect(&self) -> &'static dyn Dialect;
+
+    /// Creates the history table if it is missing, and returns what it records.
+    fn applied(&mut self) -> Result<Vec<Applied>>;
+
+    /// Runs one migration's statements and records it in the history table, in one
+    /// transaction where the database allows DDL in transactions.
+    fn apply(&mut self, migration: &Migration, statements: &[Statement]) -> Result<(), ApplyError>;
+}
+
+/// How a dialect stores a name written without quotes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameCase {
+    /// Folded to upper case (Oracle).
+    Upper,
+    /// Folded to lower case (PostgreSQL).
+    Lower,
+    /// Kept as written, compared without case (SQLite).
+    Kept,
+}
+
+/// What a dialect's DDL can express, asked by the migration planner and runner instead of
+/// naming a database.
+#[derive(Clone, Copy, Debug)]
+pub struct Capabilities {
+    /// Names can be qualified with a schema (`--target-schema`); SQLite has one per file.
+    pub schemas: bool,
+    /// Foreign keys are written inside `CREATE TABLE`, for a dialect without `ALTER TABLE …
+    /// ADD CONSTRAINT`; otherwise they come in their own file, after every table.
+    pub inline_foreign_keys: bool,
+    /// A foreign key can be created disabled, as the source keeps it.
+    pub disabled_foreign_keys: bool,
+    /// The `ON DELETE` actions it writes (besides the default, NO ACTION); RESTRICT, where
+    /// missing, is written as the default, which it equals but for when it is checked.
+    pub on_delete: &'static [FkAction],
+    /// It writes `ON UPDATE` actions.
+    pub on_update: bool,
+    /// `GENERATED … AS IDENTITY` columns (SQLite's INTEGER PRIMARY KEY is its own identity).
+    pub identity_columns: bool,
+    pub sequences: bool,
+    /// The largest value a sequence can have, when smaller than what other dialects allow.
+    pub sequence_max: Option<i128>,
+    /// Indexes with a `WHERE` predicate.
+    pub partial_indexes: bool,
+    /// `COMMENT ON TABLE/COLUMN`.
+    pub comments: bool,
+    pub materialized_views: bool,
+    pub synonyms: bool,
+    pub grants: bool,
+    /// Kinds of stored code written with a plain `CREATE`, because the dialect has no `CREATE
+    /// OR REPLACE` for them.
+    pub create_without_replace: &'static [ObjectKind],
+    /// DDL runs inside a transaction, so a failed migration file leaves nothing behind.
+    pub transactional_ddl: bool,
+}
+
+/// What DDL generation needs to know about a dialect.
+pub trait Dialect: Sync {
+    fn kind(&self) -> DbKind;
+
+    /// The dialect's name, as `--dialect` and the migration record spell it: `oracle`.
+    fn name(&self) -> &'static str;
+
+    /// The database's name for people: `Oracle`, `PostgreSQL`.
+    fn title(&self) -> &'static str;
+
+    fn name_case(&self) -> NameCase;
+
+    fn capabilities(&self) -> &'static Capabilities;
+
+    /// How `name` is written in this dialect's DDL. A name in the source dialect's default case
+    /// (`source`: upper for Oracle, lower for PostgreSQL, any simple name for SQLite) is written
+    /// in this dialect's default case, unquoted unless it is a reserved word; any other name is
+    /// quoted with its case kept. Without a source, a name all in one case counts as the
+    /// default case.
+    fn ident(&self, name: &str, source: Option<NameCase>) -> String;
+
+    /// The column's neutral type in this dialect (docs/types.md), for a column of another
+    /// dialect (within one dialect the native type is kept). `Err` says why the type cannot be
+    /// carried over; the caller decides what to do.
+    fn column_type(&self, column: &Column) -> Result<String, String>;
+
+    /// `text` as a string literal of DDL (a comment), quotes doubled. Never for row values,
+    /// which are always bound.
+    fn literal(&self, text: &str) -> String;
+
+    /// A column default of another dialect, as this dialect spells it.
+    fn default_expr(&self, column: &Column, expr: &str) -> String;
+
+    /// Splits a migration file into statements, as this dialect's tools do.
+    fn split_statements(&self, sql: &str) -> Vec<Statement>;
+
+    /// One migration file's text, from this dialect's templates (`templates/<dialect>/`).
+    fn render_migration(&self, file: &FileModel) -> Result<String, askama::Error>;
+
+    /// The objects a migration file of this dialect creates, `(KIND, NAME)` upper-cased: what
+    /// its plain `CREATE …` and `ADD CONSTRAINT …` statements name (for files dbsub did not
+    /// write, so that it never creates an object twice).
+    fn objects_created(&self, sql: &str) -> BTreeSet<(String, String)>;
+}

@@ -1,0 +1,64 @@
+//! What a read of rows asks for: key columns, which rows, the request to a source, and the
+//! snapshot every read of one extract shares.
+
+use serde::{Deserialize, Serialize};
+
+use super::key::Key;
+use super::mask::SourceMask;
+use crate::catalog::{Column, Table};
+
+/// A column of a key: a named column, or the source's row locator for a table without a
+/// usable key (SQLite's rowid, PostgreSQL's ctid, Oracle's ROWID — each stable within one
+/// snapshot).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum KeyColumn {
+    Column(String),
+    Locator,
+}
+
+/// Which rows of a table a read returns.
+#[derive(Clone, Copy, Debug)]
+pub enum RowFilter<'a> {
+    All,
+    /// A user's SQL condition, as written (the seed's `--where`).
+    Where(&'a str),
+    /// The rows whose `columns` equal one of `keys` (encoded by [`super::key`]); at
+    /// most [`RowSource::max_batch`](super::ports::RowSource::max_batch) keys.
+    In {
+        columns: &'a [KeyColumn],
+        keys: &'a [Key],
+    },
+}
+
+/// What identifies the snapshot an extract read: recorded in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// How the snapshot was taken, e.g. `read transaction`, `repeatable read`, `SCN`.
+    pub kind: String,
+    /// The snapshot's identifier (SCN, exported snapshot id) or the time it was taken.
+    pub id: String,
+}
+
+/// One read of rows from a source ([`RowSource::read_rows`](super::ports::RowSource::read_rows)).
+#[derive(Clone, Copy, Debug)]
+pub struct ReadRequest<'a> {
+    pub table: &'a Table,
+    /// The archived columns, in the order the values come.
+    pub columns: &'a [&'a Column],
+    /// Empty, or parallel to `columns`: a masked column is read as its [`SourceMask`] asks,
+    /// computed inside the query, so that its value never leaves the source.
+    pub masks: &'a [Option<SourceMask>],
+    /// The order of the rows: the columns of the table's identity.
+    pub order_by: &'a [KeyColumn],
+    pub filter: RowFilter<'a>,
+    /// Rows to skip first (those an interrupted extract already wrote).
+    pub skip: u64,
+}
+
+/// An emptied vector of another element type (typically the same type with another lifetime),
+/// in the same allocation when the layouts match: the collect of an empty `into_iter().map()`
+/// reuses it. Lets a per-row vector of borrowed values be kept across rows.
+pub fn recycle<T, U>(mut values: Vec<T>) -> Vec<U> {
+    values.clear();
+    values.into_iter().map(|_| unreachable!("empty")).collect()
+}
