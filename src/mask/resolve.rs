@@ -31,13 +31,42 @@ pub fn resolve(
     schema: Option<&str>,
     key: Option<&str>,
 ) -> Result<Masking> {
-    let default = match plan.and_then(|p| p.default.as_deref()) {
+    let default = default_strategy(plan)?;
+    let mut said = classified(plan, extra)?;
+    said.extend(plan_columns(plan)?);
+    let (said, unknown) = decide(catalog, said, schema);
+    let decided = Decided {
+        catalog,
+        default,
+        said,
+        in_scope: scope.tables.iter().map(|t| t.table.key()).collect(),
+    };
+    let rules = decided.rules(&Groups::of(scope))?;
+    let keys = masking_keys(&rules, key)?;
+    Ok(Masking {
+        tables: per_table(scope, &rules),
+        unknown,
+        keys,
+    })
+}
+
+/// The masking rules by column.
+type Rules = HashMap<ColumnId, MaskedColumn>;
+
+/// The plan's `default` strategy; `None` when absent or `auto` (by the column's type).
+fn default_strategy(plan: Option<&MaskingPlan>) -> Result<Option<Strategy>> {
+    Ok(match plan.and_then(|p| p.default.as_deref()) {
         None | Some("auto") => None,
         Some(text) => Some(
             Strategy::parse(text).map_err(|e| anyhow!("[masking] default = \"{text}\": {e}"))?,
         ),
-    };
-    let mut said: Vec<Said> = Vec::new();
+    })
+}
+
+/// The lines of the classification files, the plan's then `extra`: `public` ones keep their
+/// column, the others mask it.
+fn classified(plan: Option<&MaskingPlan>, extra: &[PathBuf]) -> Result<Vec<Said>> {
+    let mut said = Vec::new();
     let files = plan
         .map(|p| p.classification.as_slice())
         .unwrap_or(&[])
@@ -61,6 +90,12 @@ pub fn resolve(
             });
         }
     }
+    Ok(said)
+}
+
+/// The plan's `[masking.columns]`: forced rules, which win over the classification.
+fn plan_columns(plan: Option<&MaskingPlan>) -> Result<Vec<Said>> {
+    let mut said = Vec::new();
     for (name, text) in plan.map(|p| &p.columns).into_iter().flatten() {
         let origin = format!("[masking.columns] \"{name}\"");
         let Some((table, column)) = name.rsplit_once('.') else {
@@ -74,141 +109,134 @@ pub fn resolve(
             origin,
         });
     }
+    Ok(said)
+}
 
-    // Each statement on a column of the catalog; the plan's win over the classification's,
-    // and among classification lines a mask wins over `public`.
+/// The statement that holds for each column of the catalog, and the lines for
+/// [`Masking::unknown`] of those that name no table or column of it.
+fn decide(
+    catalog: &Catalog,
+    said: Vec<Said>,
+    schema: Option<&str>,
+) -> (HashMap<ColumnId, Said>, Vec<String>) {
     let keys: Vec<ObjectKey> = catalog.object_keys();
     let mut unknown = Vec::new();
     let mut decided: HashMap<ColumnId, Said> = HashMap::new();
     for s in said {
-        let query = ObjectQuery {
-            name: s.table.clone(),
-            schema: if s.table.contains('.') {
-                None
-            } else {
-                schema.map(str::to_string)
-            },
-            kind: Some(ObjectKind::Table),
-        };
-        let table = match lookup::find(&keys, &query) {
-            Ok(k) => catalog
-                .table(&k.schema, &k.name)
-                .expect("found a table key"),
-            Err(e) => {
-                unknown.push(format!("{}: table {}: {e}", s.origin, s.table));
+        let id = match locate(catalog, &keys, &s, schema) {
+            Ok(id) => id,
+            Err(line) => {
+                unknown.push(line);
                 continue;
             }
         };
-        let Some(column) = find_column(table, &s.column) else {
-            unknown.push(format!(
-                "{}: {}.{} has no column {}",
-                s.origin, table.schema, table.name, s.column
-            ));
-            continue;
-        };
-        let id = (table.key(), column.name.clone());
-        let replace = match decided.get(&id) {
-            None => true,
-            Some(old) => {
-                (s.forced && !old.forced)
-                    || (s.forced == old.forced
-                        && old.strategy == Some(Strategy::Keep)
-                        && s.strategy != Some(Strategy::Keep))
-            }
-        };
-        if replace {
+        if overrides(&s, decided.get(&id)) {
             decided.insert(id, s);
         }
     }
+    (decided, unknown)
+}
 
-    // Columns joined by the subset's foreign keys form groups masked alike.
-    let mut groups = Groups::default();
-    for e in &scope.edges {
-        let (child, parent) = (&scope.tables[e.child].table, &scope.tables[e.parent].table);
-        for (c, p) in e.foreign_key.columns.iter().zip(&e.foreign_key.ref_columns) {
-            groups.join((child.key(), c.to_string()), (parent.key(), p.to_string()));
+/// The catalog column statement `s` names; `Err`: the line for [`Masking::unknown`].
+fn locate(
+    catalog: &Catalog,
+    keys: &[ObjectKey],
+    s: &Said,
+    schema: Option<&str>,
+) -> Result<ColumnId, String> {
+    let query = ObjectQuery {
+        name: s.table.clone(),
+        schema: if s.table.contains('.') {
+            None
+        } else {
+            schema.map(str::to_string)
+        },
+        kind: Some(ObjectKind::Table),
+    };
+    let table = match lookup::find(keys, &query) {
+        Ok(k) => catalog
+            .table(&k.schema, &k.name)
+            .expect("found a table key"),
+        Err(e) => return Err(format!("{}: table {}: {e}", s.origin, s.table)),
+    };
+    let Some(column) = find_column(table, &s.column) else {
+        return Err(format!(
+            "{}: {}.{} has no column {}",
+            s.origin, table.schema, table.name, s.column
+        ));
+    };
+    Ok((table.key(), column.name.clone()))
+}
+
+/// Whether statement `s` replaces `old` on the same column: the plan's win over the
+/// classification's, and among classification lines a mask wins over `public`.
+fn overrides(s: &Said, old: Option<&Said>) -> bool {
+    match old {
+        None => true,
+        Some(old) => {
+            (s.forced && !old.forced)
+                || (s.forced == old.forced
+                    && old.strategy == Some(Strategy::Keep)
+                    && s.strategy != Some(Strategy::Keep))
         }
     }
-    let in_scope: HashSet<ObjectKey> = scope.tables.iter().map(|t| t.table.key()).collect();
-    let mut rules: HashMap<ColumnId, MaskedColumn> = HashMap::new();
-    let mut members_of: BTreeMap<ColumnId, Vec<ColumnId>> = BTreeMap::new();
-    for id in decided.keys().filter(|(t, _)| in_scope.contains(t)) {
-        members_of.insert(id.clone(), groups.members(id));
-    }
-    let mut done: HashSet<ColumnId> = HashSet::new();
-    for (id, members) in &members_of {
-        if done.contains(id) {
-            continue;
+}
+
+/// What the rules of foreign-key groups are decided from.
+struct Decided<'a> {
+    catalog: &'a Catalog,
+    /// The strategy of a masked column whose statement names none; `None`: by its type.
+    default: Option<Strategy>,
+    /// The statement that holds for each column.
+    said: HashMap<ColumnId, Said>,
+    /// The tables of the subset.
+    in_scope: HashSet<ObjectKey>,
+}
+
+impl Decided<'_> {
+    /// The rules of every group with a statement on a column of the subset, group by group
+    /// in column order.
+    fn rules(&self, groups: &Groups) -> Result<Rules> {
+        let mut members_of: BTreeMap<ColumnId, Vec<ColumnId>> = BTreeMap::new();
+        for id in self.said.keys().filter(|(t, _)| self.in_scope.contains(t)) {
+            members_of.insert(id.clone(), groups.members(id));
         }
-        done.extend(members.iter().cloned());
+        let mut rules = Rules::new();
+        let mut done: HashSet<ColumnId> = HashSet::new();
+        for (id, members) in &members_of {
+            if done.contains(id) {
+                continue;
+            }
+            done.extend(members.iter().cloned());
+            self.group(members, &mut rules)?;
+        }
+        Ok(rules)
+    }
+
+    /// The rules of a group's members in the subset when one of them is masked: one strategy
+    /// for all, which must fit each column and keep keys distinct.
+    fn group(&self, members: &[ColumnId], rules: &mut Rules) -> Result<()> {
         // The masked members and their rules.
         let masked: Vec<(&ColumnId, &Said)> = members
             .iter()
-            .filter_map(|m| decided.get(m).map(|s| (m, s)))
+            .filter_map(|m| self.said.get(m).map(|s| (m, s)))
             .filter(|(_, s)| s.strategy != Some(Strategy::Keep))
             .collect();
-        let Some(&(first, first_said)) = masked.first() else {
-            continue;
+        let Some((&first, others)) = masked.split_first() else {
+            return Ok(());
         };
-        let type_of = |m: &ColumnId| -> &Column {
-            let t = catalog
-                .table(&m.0.schema, &m.0.name)
-                .expect("a scope table");
-            t.column(&m.1).expect("a column of the table")
-        };
-        let strategy_of = |m: &ColumnId, s: &Said| -> Strategy {
-            s.strategy
-                .clone()
-                .or_else(|| default.clone())
-                .unwrap_or_else(|| Strategy::default_for(&type_of(m).neutral_type))
-        };
-        let strategy = strategy_of(first, first_said);
-        for &(m, s) in &masked[1..] {
-            let other = strategy_of(m, s);
-            if other != strategy {
-                bail!(
-                    "{} ({strategy}, {}) and {} ({other}, {}) are joined by foreign keys, so \
-                     they must be masked alike: give them the same strategy",
-                    column_name(first),
-                    first_said.origin,
-                    column_name(m),
-                    s.origin
-                );
-            }
-        }
-        if let Some((m, s)) = members
-            .iter()
-            .filter_map(|m| decided.get(m).map(|s| (m, s)))
-            .find(|(_, s)| s.forced && s.strategy == Some(Strategy::Keep))
-        {
-            bail!(
-                "{} is forced to keep ({}) but is joined by foreign keys to {}, which is masked \
-                 ({}): keys that join must be masked alike; drop the keep or the mask",
-                column_name(m),
-                s.origin,
-                column_name(first),
-                first_said.origin
-            );
-        }
-        let is_key = members.len() > 1 || members.iter().any(|m| in_unique_key(catalog, m));
+        let strategy = self.agreed(first, others)?;
+        self.no_forced_keep(members, first)?;
+        let is_key = members.len() > 1 || members.iter().any(|m| in_unique_key(self.catalog, m));
         // Keys the closure follows (foreign-key groups, primary keys) are read by dbsub anyway:
         // their pseudonyms are computed there, as a permutation, so that no two collide.
         let by_dbsub = strategy == Strategy::Pseudonym
-            && (members.len() > 1 || members.iter().any(|m| in_primary_key(catalog, m)));
-        for m in members.iter().filter(|(t, _)| in_scope.contains(t)) {
-            let column = type_of(m);
-            if let Err(why) = strategy.fits(&column.neutral_type) {
-                bail!("cannot mask {} with {strategy}: {why}", column_name(m));
-            }
-            if is_key && matches!(strategy, Strategy::Constant(_) | Strategy::Fake(_)) {
-                bail!(
-                    "cannot mask {} with {strategy}: it is a key column (or joined to one by \
-                     foreign keys), and {strategy} would make different keys equal; use \
-                     pseudonym",
-                    column_name(m)
-                );
-            }
-            let own = decided
+            && (members.len() > 1 || members.iter().any(|m| in_primary_key(self.catalog, m)));
+        let (first, first_said) = first;
+        for m in members.iter().filter(|(t, _)| self.in_scope.contains(t)) {
+            self.check_fits(m, &strategy, is_key)?;
+            let own = self
+                .said
                 .get(m)
                 .filter(|s| s.strategy != Some(Strategy::Keep));
             rules.insert(
@@ -225,10 +253,96 @@ pub fn resolve(
                 },
             );
         }
+        Ok(())
     }
 
+    /// The strategy the masked members of a group agree on; fails when two differ.
+    fn agreed(
+        &self,
+        (first, first_said): (&ColumnId, &Said),
+        others: &[(&ColumnId, &Said)],
+    ) -> Result<Strategy> {
+        let strategy = self.strategy(first, first_said);
+        for &(m, s) in others {
+            let other = self.strategy(m, s);
+            if other != strategy {
+                bail!(
+                    "{} ({strategy}, {}) and {} ({other}, {}) are joined by foreign keys, so \
+                     they must be masked alike: give them the same strategy",
+                    column_name(first),
+                    first_said.origin,
+                    column_name(m),
+                    s.origin
+                );
+            }
+        }
+        Ok(strategy)
+    }
+
+    /// Fails when a member of a masked group (`first` its first masked member) is forced to
+    /// `keep`.
+    fn no_forced_keep(
+        &self,
+        members: &[ColumnId],
+        (first, first_said): (&ColumnId, &Said),
+    ) -> Result<()> {
+        if let Some((m, s)) = members
+            .iter()
+            .filter_map(|m| self.said.get(m).map(|s| (m, s)))
+            .find(|(_, s)| s.forced && s.strategy == Some(Strategy::Keep))
+        {
+            bail!(
+                "{} is forced to keep ({}) but is joined by foreign keys to {}, which is masked \
+                 ({}): keys that join must be masked alike; drop the keep or the mask",
+                column_name(m),
+                s.origin,
+                column_name(first),
+                first_said.origin
+            );
+        }
+        Ok(())
+    }
+
+    /// Fails when `strategy` cannot mask column `m`: not for its type, or, on a key column
+    /// (`is_key`), one that would make different keys equal.
+    fn check_fits(&self, m: &ColumnId, strategy: &Strategy, is_key: bool) -> Result<()> {
+        if let Err(why) = strategy.fits(&self.column(m).neutral_type) {
+            bail!("cannot mask {} with {strategy}: {why}", column_name(m));
+        }
+        if is_key && matches!(strategy, Strategy::Constant(_) | Strategy::Fake(_)) {
+            bail!(
+                "cannot mask {} with {strategy}: it is a key column (or joined to one by \
+                 foreign keys), and {strategy} would make different keys equal; use \
+                 pseudonym",
+                column_name(m)
+            );
+        }
+        Ok(())
+    }
+
+    /// The strategy of masked column `m` with statement `s`: its own, else the plan's
+    /// default, else the one for its type.
+    fn strategy(&self, m: &ColumnId, s: &Said) -> Strategy {
+        s.strategy
+            .clone()
+            .or_else(|| self.default.clone())
+            .unwrap_or_else(|| Strategy::default_for(&self.column(m).neutral_type))
+    }
+
+    /// The catalog's column `m` (of a table of the subset or joined to one).
+    fn column(&self, m: &ColumnId) -> &Column {
+        let t = self
+            .catalog
+            .table(&m.0.schema, &m.0.name)
+            .expect("a scope table");
+        t.column(&m.1).expect("a column of the table")
+    }
+}
+
+/// The keys derived from `key`; fails when a rule needs them and `key` is not set.
+fn masking_keys(rules: &Rules, key: Option<&str>) -> Result<Option<Keys>> {
     let keyed = rules.values().any(|m| m.strategy.keyed());
-    let keys = match key {
+    Ok(match key {
         Some(k) => Some(Keys::new(k)?),
         None if keyed => {
             let example = rules
@@ -244,8 +358,12 @@ pub fn resolve(
             );
         }
         None => None,
-    };
-    let tables = scope
+    })
+}
+
+/// Each scope table's masked columns, in the table's column order.
+fn per_table(scope: &Scope, rules: &Rules) -> Vec<Vec<MaskedColumn>> {
+    scope
         .tables
         .iter()
         .map(|st| {
@@ -258,12 +376,7 @@ pub fn resolve(
             masked.sort_by_key(|m| st.table.columns.iter().position(|c| c.name == m.column));
             masked
         })
-        .collect();
-    Ok(Masking {
-        tables,
-        unknown,
-        keys,
-    })
+        .collect()
 }
 
 /// A column by name: exactly, else ignoring ASCII case when that is unambiguous.
@@ -310,6 +423,18 @@ struct Groups {
 }
 
 impl Groups {
+    /// The columns joined by the subset's foreign keys: each group is masked alike.
+    fn of(scope: &Scope) -> Groups {
+        let mut groups = Groups::default();
+        for e in &scope.edges {
+            let (child, parent) = (&scope.tables[e.child].table, &scope.tables[e.parent].table);
+            for (c, p) in e.foreign_key.columns.iter().zip(&e.foreign_key.ref_columns) {
+                groups.join((child.key(), c.to_string()), (parent.key(), p.to_string()));
+            }
+        }
+        groups
+    }
+
     fn root(&self, id: &ColumnId) -> ColumnId {
         let mut at = id.clone();
         while let Some(p) = self.parent.get(&at) {
