@@ -108,123 +108,153 @@ pub fn close(
     budget: &Budget,
     progress: &mut dyn FnMut(&str, u64),
 ) -> Result<(Vec<TableRows>, Stats)> {
-    let mut stats = Stats::default();
-    let mut states = Vec::with_capacity(scope.tables.len());
-    for t in &scope.tables {
-        let identity = identity(&t.table, source)?;
-        let mut cols = Vec::new();
-        let id_pos = positions(&mut cols, &identity);
-        states.push(State {
-            cols,
-            identity,
-            id_pos,
-            out: Vec::new(),
-            down: Vec::new(),
-            all: matches!(
-                t.reason,
-                Reason::Passthrough | Reason::Seed { condition: None }
-            ),
-            selected: KeySet::new(budget),
-            rows: 0,
-            seed_rows: 0,
-        });
-    }
-    for (e, edge) in scope.edges.iter().enumerate() {
-        let cols: Vec<KeyColumn> = key_columns(&edge.foreign_key.columns);
-        let state = &mut states[edge.child];
-        let pos = positions(&mut state.cols, &cols);
-        state.out.push((e, pos));
-    }
-    let mut rules = Vec::with_capacity(scope.child_rules.len());
-    for (r, rule) in scope.child_rules.iter().enumerate() {
-        let edge = &scope.edges[rule.edge];
-        let refs: Vec<KeyColumn> = key_columns(&edge.foreign_key.ref_columns);
-        let parent = &mut states[edge.parent];
-        let pos = positions(&mut parent.cols, &refs);
-        parent.down.push((r, pos));
-        let child_fk_pos = states[edge.child]
-            .out
-            .iter()
-            .find(|(e, _)| *e == rule.edge)
-            .map(|(_, p)| p.clone())
-            .expect("every rule's edge is an outgoing edge of its child");
-        rules.push(RuleState {
-            expanded: KeySet::new(budget),
-            pending: Default::default(),
-            child_fk_pos,
-        });
-    }
-    let mut edges: Vec<EdgeState> = scope
-        .edges
-        .iter()
-        .map(|_| EdgeState {
-            requested: KeySet::new(budget),
-            pending: KeyQueue::new(QUEUE_MEMORY_KEYS, budget),
-        })
-        .collect();
-
-    let mut engine = Engine {
-        scope,
-        states,
-        edges: &mut edges,
-        rules: &mut rules,
-        buf: Vec::new(),
-        all: Vec::new(),
-        budget: budget.clone(),
+    let mut engine = Engine::new(scope, source, budget)?;
+    let mut reader = Reader {
+        source,
+        stats: Stats::default(),
+        progress,
     };
-    engine.all = engine.states.iter().map(|s| s.all).collect();
-
-    // Seeds and passthrough tables: one scan each.
-    for (i, t) in scope.tables.iter().enumerate() {
-        let (filter, level) = match &t.reason {
-            Reason::Seed { condition: Some(c) } => (RowFilter::Where(c.as_str()), Some(0)),
-            Reason::Seed { condition: None } => (RowFilter::All, Some(0)),
-            Reason::Passthrough => (RowFilter::All, None),
-            _ => continue,
-        };
-        let cols = engine.columns(i);
-        scan(source, &mut stats, &t.table, cols, filter, &mut |row| {
-            engine.take_row(i, row, level).map(|_| ())
-        })?;
-        let state = &mut engine.states[i];
-        state.seed_rows = if state.all {
-            state.rows
-        } else {
-            state.selected.len()
-        };
-        progress(&t.table.key().qualified_name(), state.seed_rows);
-    }
-
+    engine.scan_seeds(&mut reader)?;
     loop {
         // Parents first: the subset must stay closed whatever else is added.
-        if let Some(e) = (0..engine.edges.len()).find(|&e| !engine.edges[e].pending.is_empty()) {
-            let batch = engine.edges[e].pending.pop_batch(source.max_batch())?;
-            let edge = &scope.edges[e];
-            let parent = edge.parent;
-            let refs: Vec<KeyColumn> = key_columns(&edge.foreign_key.ref_columns);
-            let table = &scope.tables[parent].table;
-            let filter = RowFilter::In {
-                columns: &refs,
-                keys: &batch,
-            };
-            let cols = engine.columns(parent);
-            scan(source, &mut stats, table, cols, filter, &mut |row| {
-                engine.take_row(parent, row, None).map(|_| ())
-            })?;
-            progress(
-                &table.key().qualified_name(),
-                engine.states[parent].selected.len(),
-            );
+        if engine.parent_batch(&mut reader)? {
             continue;
         }
-        let Some(r) = (0..engine.rules.len()).find(|&r| !engine.rules[r].pending.is_empty()) else {
+        if !engine.child_batch(&mut reader)? {
             break;
+        }
+    }
+    Ok(engine.finish(reader.stats))
+}
+
+/// The source the closure reads keys from, and what it tells about its work.
+struct Reader<'a> {
+    source: &'a mut dyn RowSource,
+    stats: Stats,
+    progress: &'a mut dyn FnMut(&str, u64),
+}
+
+impl Reader<'_> {
+    /// One query for keys: the `cols` of the rows of `table` that `filter` selects, in
+    /// identity (`order`) order.
+    fn scan(
+        &mut self,
+        table: &Table,
+        (cols, order): (Vec<KeyColumn>, Vec<KeyColumn>),
+        filter: RowFilter<'_>,
+        each: &mut dyn FnMut(&[KeyValue<'_>]) -> Result<()>,
+    ) -> Result<()> {
+        self.stats.queries += 1;
+        self.source
+            .scan_keys(table, &cols, &order, filter, each)
+            .with_context(|| format!("cannot select rows of {}", table.key().qualified_name()))
+    }
+
+    /// Tells `progress` how many rows of `table` are selected so far.
+    fn progress(&mut self, table: &Table, rows: u64) {
+        (self.progress)(&table.key().qualified_name(), rows);
+    }
+}
+
+/// The closure under way: what is selected in each table and which keys are still to look up.
+struct Engine<'a> {
+    scope: &'a Scope,
+    states: Vec<State>,
+    edges: Vec<EdgeState>,
+    rules: Vec<RuleState>,
+    buf: Vec<u8>,
+    /// Whether each table is selected whole (no lookups into it are needed).
+    all: Vec<bool>,
+    budget: Budget,
+}
+
+impl<'a> Engine<'a> {
+    /// The closure's state before any row is read: each table's identity and the key columns
+    /// its rows are read with, and empty key sets and queues for every edge and children rule.
+    fn new(scope: &'a Scope, source: &mut dyn RowSource, budget: &Budget) -> Result<Engine<'a>> {
+        let mut states = table_states(scope, source, budget)?;
+        follow_parents(scope, &mut states);
+        let rules = rule_states(scope, &mut states, budget);
+        let edges = scope
+            .edges
+            .iter()
+            .map(|_| EdgeState {
+                requested: KeySet::new(budget),
+                pending: KeyQueue::new(QUEUE_MEMORY_KEYS, budget),
+            })
+            .collect();
+        Ok(Engine {
+            scope,
+            all: states.iter().map(|s| s.all).collect(),
+            states,
+            edges,
+            rules,
+            buf: Vec::new(),
+            budget: budget.clone(),
+        })
+    }
+
+    /// Reads the seeds and passthrough tables, one scan each.
+    fn scan_seeds(&mut self, reader: &mut Reader) -> Result<()> {
+        let scope = self.scope;
+        for (i, t) in scope.tables.iter().enumerate() {
+            let (filter, level) = match &t.reason {
+                Reason::Seed { condition: Some(c) } => (RowFilter::Where(c.as_str()), Some(0)),
+                Reason::Seed { condition: None } => (RowFilter::All, Some(0)),
+                Reason::Passthrough => (RowFilter::All, None),
+                _ => continue,
+            };
+            let cols = self.columns(i);
+            reader.scan(&t.table, cols, filter, &mut |row| {
+                self.take_row(i, row, level).map(|_| ())
+            })?;
+            let state = &mut self.states[i];
+            state.seed_rows = if state.all {
+                state.rows
+            } else {
+                state.selected.len()
+            };
+            reader.progress(&t.table, state.seed_rows);
+        }
+        Ok(())
+    }
+
+    /// Looks up one batch of the parent keys of the first foreign key that has some pending;
+    /// false when none has.
+    fn parent_batch(&mut self, reader: &mut Reader) -> Result<bool> {
+        let Some(e) = (0..self.edges.len()).find(|&e| !self.edges[e].pending.is_empty()) else {
+            return Ok(false);
         };
+        let scope = self.scope;
+        let batch = self.edges[e].pending.pop_batch(reader.source.max_batch())?;
+        let edge = &scope.edges[e];
+        let parent = edge.parent;
+        let refs: Vec<KeyColumn> = key_columns(&edge.foreign_key.ref_columns);
+        let table = &scope.tables[parent].table;
+        let filter = RowFilter::In {
+            columns: &refs,
+            keys: &batch,
+        };
+        let cols = self.columns(parent);
+        reader.scan(table, cols, filter, &mut |row| {
+            self.take_row(parent, row, None).map(|_| ())
+        })?;
+        reader.progress(table, self.states[parent].selected.len());
+        Ok(true)
+    }
+
+    /// Looks up the children of one batch of parent keys of the first children rule that has
+    /// some pending, at most the rule's cap per parent row; false when none has.
+    fn child_batch(&mut self, reader: &mut Reader) -> Result<bool> {
+        let Some(r) = (0..self.rules.len()).find(|&r| !self.rules[r].pending.is_empty()) else {
+            return Ok(false);
+        };
+        let scope = self.scope;
         let (level, batch) = {
-            let pending = &mut engine.rules[r].pending;
+            let pending = &mut self.rules[r].pending;
             let (level, queue) = pending.front_mut().expect("non-empty");
             let level = *level;
-            let batch = queue.pop_batch(source.max_batch())?;
+            let batch = queue.pop_batch(reader.source.max_batch())?;
             if queue.is_empty() {
                 pending.pop_front();
             }
@@ -234,15 +264,15 @@ pub fn close(
         let edge = &scope.edges[rule.edge];
         let child = edge.child;
         let fk_cols: Vec<KeyColumn> = key_columns(&edge.foreign_key.columns);
-        let fk_pos = engine.rules[r].child_fk_pos.clone();
+        let fk_pos = self.rules[r].child_fk_pos.clone();
         let mut per_parent: HashMap<Vec<u8>, u64> = HashMap::new();
         let table = &scope.tables[child].table;
         let filter = RowFilter::In {
             columns: &fk_cols,
             keys: &batch,
         };
-        let cols = engine.columns(child);
-        scan(source, &mut stats, table, cols, filter, &mut |row| {
+        let cols = self.columns(child);
+        reader.scan(table, cols, filter, &mut |row| {
             if let Some(cap) = rule.cap {
                 let mut k = Vec::new();
                 encode(&pick(row, &fk_pos), &mut k);
@@ -252,56 +282,40 @@ pub fn close(
                 }
                 *n += 1;
             }
-            engine.take_row(child, row, Some(level)).map(|_| ())
+            self.take_row(child, row, Some(level)).map(|_| ())
         })?;
-        progress(
-            &table.key().qualified_name(),
-            engine.states[child].selected.len(),
-        );
+        reader.progress(table, self.states[child].selected.len());
+        Ok(true)
     }
 
-    let spilled = engine
-        .states
-        .iter()
-        .filter(|s| s.selected.spilled())
-        .count() as u64;
-    stats.spilled = spilled;
-    let result = engine
-        .states
-        .into_iter()
-        .zip(&scope.tables)
-        .map(|(s, t)| {
-            let rows = if s.all { s.rows } else { s.selected.len() };
-            let selection = match &t.reason {
-                _ if s.all => Selection::All,
-                // Nothing but the seed's own rows: read them with its condition.
-                Reason::Seed { condition: Some(c) } if s.selected.len() == s.seed_rows => {
-                    Selection::Where(c.clone())
+    /// The selected rows of every table: all of it, the seed's condition when nothing but
+    /// the seed's own rows, else the keys; and `stats` with the key sets that spilled.
+    fn finish(self, mut stats: Stats) -> (Vec<TableRows>, Stats) {
+        stats.spilled = self.states.iter().filter(|s| s.selected.spilled()).count() as u64;
+        let result = self
+            .states
+            .into_iter()
+            .zip(&self.scope.tables)
+            .map(|(s, t)| {
+                let rows = if s.all { s.rows } else { s.selected.len() };
+                let selection = match &t.reason {
+                    _ if s.all => Selection::All,
+                    // Nothing but the seed's own rows: read them with its condition.
+                    Reason::Seed { condition: Some(c) } if s.selected.len() == s.seed_rows => {
+                        Selection::Where(c.clone())
+                    }
+                    _ => Selection::Keys(Box::new(s.selected)),
+                };
+                TableRows {
+                    identity: s.identity,
+                    selection,
+                    rows,
                 }
-                _ => Selection::Keys(Box::new(s.selected)),
-            };
-            TableRows {
-                identity: s.identity,
-                selection,
-                rows,
-            }
-        })
-        .collect();
-    Ok((result, stats))
-}
+            })
+            .collect();
+        (result, stats)
+    }
 
-struct Engine<'a> {
-    scope: &'a Scope,
-    states: Vec<State>,
-    edges: &'a mut Vec<EdgeState>,
-    rules: &'a mut Vec<RuleState>,
-    buf: Vec<u8>,
-    /// Whether each table is selected whole (no lookups into it are needed).
-    all: Vec<bool>,
-    budget: Budget,
-}
-
-impl Engine<'_> {
     /// The key columns read for table `t`, and its identity (the read order).
     fn columns(&self, t: usize) -> (Vec<KeyColumn>, Vec<KeyColumn>) {
         (self.states[t].cols.clone(), self.states[t].identity.clone())
@@ -367,24 +381,69 @@ impl Engine<'_> {
     }
 }
 
-fn key_columns(names: &[String]) -> Vec<KeyColumn> {
-    names.iter().cloned().map(KeyColumn::Column).collect()
+/// Each table's identity, and whether it is selected whole (a passthrough table, a seed
+/// without a condition).
+fn table_states(scope: &Scope, source: &mut dyn RowSource, budget: &Budget) -> Result<Vec<State>> {
+    let mut states = Vec::with_capacity(scope.tables.len());
+    for t in &scope.tables {
+        let identity = identity(&t.table, source)?;
+        let mut cols = Vec::new();
+        let id_pos = positions(&mut cols, &identity);
+        states.push(State {
+            cols,
+            identity,
+            id_pos,
+            out: Vec::new(),
+            down: Vec::new(),
+            all: matches!(
+                t.reason,
+                Reason::Passthrough | Reason::Seed { condition: None }
+            ),
+            selected: KeySet::new(budget),
+            rows: 0,
+            seed_rows: 0,
+        });
+    }
+    Ok(states)
 }
 
-/// One query for keys: the `cols` of the rows of `table` that `filter` selects, in identity
-/// (`order`) order.
-fn scan(
-    source: &mut dyn RowSource,
-    stats: &mut Stats,
-    table: &Table,
-    (cols, order): (Vec<KeyColumn>, Vec<KeyColumn>),
-    filter: RowFilter<'_>,
-    each: &mut dyn FnMut(&[KeyValue<'_>]) -> Result<()>,
-) -> Result<()> {
-    stats.queries += 1;
-    source
-        .scan_keys(table, &cols, &order, filter, each)
-        .with_context(|| format!("cannot select rows of {}", table.key().qualified_name()))
+/// The foreign-key columns each table's rows are read with, to look up their parents.
+fn follow_parents(scope: &Scope, states: &mut [State]) {
+    for (e, edge) in scope.edges.iter().enumerate() {
+        let cols: Vec<KeyColumn> = key_columns(&edge.foreign_key.columns);
+        let state = &mut states[edge.child];
+        let pos = positions(&mut state.cols, &cols);
+        state.out.push((e, pos));
+    }
+}
+
+/// The state of each children rule, and the referenced columns its parent's rows are read
+/// with, to look up their children.
+fn rule_states(scope: &Scope, states: &mut [State], budget: &Budget) -> Vec<RuleState> {
+    let mut rules = Vec::with_capacity(scope.child_rules.len());
+    for (r, rule) in scope.child_rules.iter().enumerate() {
+        let edge = &scope.edges[rule.edge];
+        let refs: Vec<KeyColumn> = key_columns(&edge.foreign_key.ref_columns);
+        let parent = &mut states[edge.parent];
+        let pos = positions(&mut parent.cols, &refs);
+        parent.down.push((r, pos));
+        let child_fk_pos = states[edge.child]
+            .out
+            .iter()
+            .find(|(e, _)| *e == rule.edge)
+            .map(|(_, p)| p.clone())
+            .expect("every rule's edge is an outgoing edge of its child");
+        rules.push(RuleState {
+            expanded: KeySet::new(budget),
+            pending: Default::default(),
+            child_fk_pos,
+        });
+    }
+    rules
+}
+
+fn key_columns(names: &[String]) -> Vec<KeyColumn> {
+    names.iter().cloned().map(KeyColumn::Column).collect()
 }
 
 fn positions(cols: &mut Vec<KeyColumn>, wanted: &[KeyColumn]) -> Vec<usize> {
