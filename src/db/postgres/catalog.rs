@@ -493,9 +493,26 @@ fn relation_kind(relkind: &str) -> ObjectKind {
 /// Fails only when a query and this reader disagree about a column's type.
 fn assemble(rows: Rows) -> Result<Catalog> {
     let mut catalog = Catalog::default();
+    let relations = relations(&rows.relations)?;
+    let identity_sequences = sequences(&mut catalog, &rows.sequences)?;
+    let mut columns = columns(&mut catalog, &rows.columns, &relations, &identity_sequences)?;
+    let mut tables = tables_and_views(&mut catalog, relations, &mut columns);
+    keys(&mut tables, &rows.constraints)?;
+    indexes(&mut tables, &rows.indexes)?;
+    catalog.tables = tables.into_values().collect();
+    dependencies(&mut catalog, &rows.dependencies)?;
+    triggers(&mut catalog, &rows.triggers)?;
+    routines(&mut catalog, &rows.routines)?;
+    types(&mut catalog, &rows.types)?;
+    grants(&mut catalog, &rows.grants)?;
+    catalog.normalize();
+    Ok(catalog)
+}
 
-    let mut relations: Vec<(Oid, Relation)> = Vec::with_capacity(rows.relations.len());
-    for r in &rows.relations {
+/// The relations (tables, views, materialized views) by oid, in the query's order.
+fn relations(rows: &[Row]) -> Result<Vec<(Oid, Relation)>> {
+    let mut relations: Vec<(Oid, Relation)> = Vec::with_capacity(rows.len());
+    for r in rows {
         let tuples: f64 = get(r, 4)?;
         relations.push((
             get(r, 0)?,
@@ -510,11 +527,16 @@ fn assemble(rows: Rows) -> Result<Catalog> {
             },
         ));
     }
-    let keys: HashMap<Oid, ObjectKey> = relations.iter().map(|(o, r)| (*o, r.key())).collect();
+    Ok(relations)
+}
 
-    // Identity sequences by (schema, table, column), for `Identity::sequence`.
-    let mut identity_sequences: HashMap<(String, String, String), String> = HashMap::new();
-    for r in &rows.sequences {
+/// Identity sequences by (schema, table, column), for `Identity::sequence`.
+type IdentitySequences = HashMap<(String, String, String), String>;
+
+/// Adds the sequences, with the column that owns them. Returns the identity sequences.
+fn sequences(catalog: &mut Catalog, rows: &[Row]) -> Result<IdentitySequences> {
+    let mut identity_sequences = IdentitySequences::new();
+    for r in rows {
         let owner_schema: Option<String> = get(r, 8)?;
         let owner_table: Option<String> = get(r, 9)?;
         let owner_column: Option<String> = get(r, 10)?;
@@ -543,9 +565,21 @@ fn assemble(rows: Rows) -> Result<Catalog> {
             owned_by,
         });
     }
+    Ok(identity_sequences)
+}
 
+/// The columns of every relation by its oid: types, defaults, identity (with its sequence),
+/// generated columns, comments. Adds the dependency of a relation on the enum or domain a
+/// column uses.
+fn columns(
+    catalog: &mut Catalog,
+    rows: &[Row],
+    relations: &[(Oid, Relation)],
+    identity_sequences: &IdentitySequences,
+) -> Result<HashMap<Oid, Vec<Column>>> {
+    let keys: HashMap<Oid, ObjectKey> = relations.iter().map(|(o, r)| (*o, r.key())).collect();
     let mut columns_of: HashMap<Oid, Vec<Column>> = HashMap::new();
-    for r in &rows.columns {
+    for r in rows {
         let oid: Oid = get(r, 0)?;
         let Some(owner) = keys.get(&oid) else {
             continue;
@@ -583,10 +617,20 @@ fn assemble(rows: Rows) -> Result<Catalog> {
             name,
         });
     }
+    Ok(columns_of)
+}
 
+/// Adds the views and materialized views, with their columns (taken from `columns`), query and
+/// comment. Returns the tables by oid, with their columns, comment and estimated rows; keys and
+/// indexes come later.
+fn tables_and_views(
+    catalog: &mut Catalog,
+    relations: Vec<(Oid, Relation)>,
+    columns: &mut HashMap<Oid, Vec<Column>>,
+) -> HashMap<Oid, Table> {
     let mut tables: HashMap<Oid, Table> = HashMap::new();
     for (oid, rel) in relations {
-        let columns = columns_of.remove(&oid).unwrap_or_default();
+        let columns = columns.remove(&oid).unwrap_or_default();
         match rel.relkind.as_str() {
             "v" | "m" => catalog.views.push(View {
                 schema: rel.schema,
@@ -615,8 +659,12 @@ fn assemble(rows: Rows) -> Result<Catalog> {
             }
         }
     }
+    tables
+}
 
-    for r in &rows.constraints {
+/// Adds the primary, unique, foreign and check keys to their tables.
+fn keys(tables: &mut HashMap<Oid, Table>, rows: &[Row]) -> Result<()> {
+    for r in rows {
         let Some(table) = tables.get_mut(&get::<Oid>(r, 0)?) else {
             continue;
         };
@@ -659,8 +707,12 @@ fn assemble(rows: Rows) -> Result<Catalog> {
         t.unique_keys.sort_by(|a, b| a.name.cmp(&b.name));
         t.checks.sort_by(|a, b| a.name.cmp(&b.name));
     }
+    Ok(())
+}
 
-    for r in &rows.indexes {
+/// Adds the indexes to their tables, with their columns (or expressions) and predicate.
+fn indexes(tables: &mut HashMap<Oid, Table>, rows: &[Row]) -> Result<()> {
+    for r in rows {
         let Some(table) = tables.get_mut(&get::<Oid>(r, 0)?) else {
             continue;
         };
@@ -680,9 +732,12 @@ fn assemble(rows: Rows) -> Result<Catalog> {
             predicate: get(r, 5)?,
         });
     }
-    catalog.tables = tables.into_values().collect();
+    Ok(())
+}
 
-    for r in &rows.dependencies {
+/// Adds what views read and what column defaults use.
+fn dependencies(catalog: &mut Catalog, rows: &[Row]) -> Result<()> {
+    for r in rows {
         let from_kind: String = get(r, 2)?;
         let to_kind: String = get(r, 5)?;
         let to_kind = match to_kind.as_str() {
@@ -700,8 +755,13 @@ fn assemble(rows: Rows) -> Result<Catalog> {
             to: ObjectKey::new(get::<String>(r, 3)?, get::<String>(r, 4)?, to_kind),
         });
     }
+    Ok(())
+}
 
-    for r in &rows.triggers {
+/// Adds the triggers, and the dependency of each on its function unless that function is the
+/// system's or an extension's.
+fn triggers(catalog: &mut Catalog, rows: &[Row]) -> Result<()> {
+    for r in rows {
         let schema: String = get(r, 0)?;
         let table: String = get(r, 1)?;
         let name: String = get(r, 2)?;
@@ -742,10 +802,14 @@ fn assemble(rows: Rows) -> Result<Catalog> {
         }
         catalog.triggers.push(trigger);
     }
+    Ok(())
+}
 
+/// Adds the functions and procedures, the overloads of a name in one routine.
+fn routines(catalog: &mut Catalog, rows: &[Row]) -> Result<()> {
     // Overloads share a name, and so a key: one routine holds all their definitions.
     let mut routine_at: HashMap<ObjectKey, usize> = HashMap::new();
-    for r in &rows.routines {
+    for r in rows {
         let schema: String = get(r, 0)?;
         let name: String = get(r, 1)?;
         let prokind: String = get(r, 2)?;
@@ -774,8 +838,13 @@ fn assemble(rows: Rows) -> Result<Catalog> {
             }
         }
     }
+    Ok(())
+}
 
-    for r in &rows.types {
+/// Adds the enum and domain types (as routines of kind type), and the dependency of a domain on
+/// the enum or domain it is based on.
+fn types(catalog: &mut Catalog, rows: &[Row]) -> Result<()> {
+    for r in rows {
         let schema: String = get(r, 0)?;
         let name: String = get(r, 1)?;
         let quoted: String = get(r, 2)?;
@@ -817,8 +886,12 @@ fn assemble(rows: Rows) -> Result<Catalog> {
         }
         catalog.routines.push(routine);
     }
+    Ok(())
+}
 
-    for r in &rows.grants {
+/// Adds the privileges granted on the relations.
+fn grants(catalog: &mut Catalog, rows: &[Row]) -> Result<()> {
+    for r in rows {
         let relkind: String = get(r, 2)?;
         catalog.grants.push(Grant {
             object: ObjectKey::new(
@@ -831,9 +904,7 @@ fn assemble(rows: Rows) -> Result<Catalog> {
             grantable: get(r, 5)?,
         });
     }
-
-    catalog.normalize();
-    Ok(catalog)
+    Ok(())
 }
 
 fn fk_action(code: &str) -> FkAction {
