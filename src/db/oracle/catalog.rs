@@ -1398,23 +1398,104 @@ fn name(owner: &str, object: &str) -> Name {
 /// integer.
 fn assemble(rows: DictionaryRows) -> Result<Catalog> {
     let mut catalog = Catalog::default();
+    let mut columns = columns(rows.columns, &rows.srids);
+    let mut tables = tables(rows.tables, &mut columns.of);
+    let key_indexes = keys(&mut tables, rows.constraints, rows.constraint_columns)?;
+    let index_tables = indexes(&mut tables, rows.indexes, &key_indexes);
+    sequences(&mut catalog, rows.sequences, &columns.identity_owner)?;
+    views(
+        &mut catalog,
+        rows.views,
+        rows.materialized_views,
+        &mut columns.of,
+    );
+    let mut sources = sources(rows.source);
+    triggers(&mut catalog, rows.triggers, &mut sources)?;
+    routines(&mut catalog, sources);
+    synonyms(&mut catalog, rows.synonyms);
+    others(&mut catalog, rows.objects);
+    // Grants and dependencies are kept only on objects the catalog holds: they come last.
+    catalog.tables = tables.into_values().collect();
+    let objects = Objects::new(&catalog, index_tables);
+    grants(&mut catalog, rows.grants, &objects);
+    dependencies(&mut catalog, rows.dependencies, &objects);
+    catalog.normalize();
+    Ok(catalog)
+}
 
-    let materialized: HashSet<Name> = rows
-        .materialized_views
-        .iter()
-        .map(|v| name(&v.owner, &v.name))
-        .collect();
-    let srids: HashMap<(String, String, String), i32> = rows
-        .srids
+/// The columns of tables and views, before their tables and views take them.
+struct Columns {
+    /// By (owner, table or view), in the dictionary's order.
+    of: HashMap<Name, Vec<Column>>,
+    /// The (table, column) of each identity sequence, by (owner, sequence).
+    identity_owner: HashMap<Name, (String, String)>,
+}
+
+/// The columns of every table and view: types (a spatial column with its SRID), defaults,
+/// identity and virtual columns, comments.
+fn columns(rows: Vec<ColumnRow>, srids: &[SridRow]) -> Columns {
+    let srids: HashMap<(String, String, String), i32> = srids
         .iter()
         .filter_map(|s| {
             let srid = s.srid?;
             Some(((s.owner.clone(), s.table.clone(), s.column.clone()), srid))
         })
         .collect();
+    let mut columns = Columns {
+        of: HashMap::new(),
+        identity_owner: HashMap::new(),
+    };
+    for c in rows {
+        let (native_type, mut neutral_type) = column_type(&c.ty);
+        if let NeutralType::Spatial { srid } = &mut neutral_type {
+            *srid = srids
+                .get(&(c.owner.clone(), c.table.clone(), c.name.clone()))
+                .copied();
+        }
+        let identity = c.identity_column.then(|| Identity {
+            always: c.generation_type.as_deref().map(str::trim) == Some("ALWAYS"),
+            sequence: c.identity_sequence.clone(),
+        });
+        if let (true, Some(sequence)) = (c.identity_column, &c.identity_sequence) {
+            let owner = (c.table.clone(), c.name.clone());
+            columns
+                .identity_owner
+                .insert(name(&c.owner, sequence), owner);
+        }
+        let expression = c
+            .data_default
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty());
+        // A virtual column's DATA_DEFAULT is its expression; an identity column's is the
+        // `"S"."ISEQ$$_n".nextval` that the identity implies.
+        let generated = expression.filter(|_| c.virtual_column).map(str::to_string);
+        let default = expression
+            .filter(|d| !c.virtual_column && !c.identity_column && !d.eq_ignore_ascii_case("NULL"))
+            .map(str::to_string);
+        columns
+            .of
+            .entry(name(&c.owner, &c.table))
+            .or_default()
+            .push(Column {
+                name: c.name,
+                native_type,
+                neutral_type,
+                nullable: c.nullable,
+                default,
+                identity,
+                generated,
+                comment: c.comment,
+            });
+    }
+    columns
+}
 
+/// The tables, history tables aside, with their columns (taken from `columns`) and comments;
+/// keys and indexes come later.
+fn tables(rows: Vec<TableRow>, columns: &mut HashMap<Name, Vec<Column>>) -> BTreeMap<Name, Table> {
     let mut tables: BTreeMap<Name, Table> = BTreeMap::new();
-    for t in rows.tables {
+    for t in rows {
         if HISTORY_TABLES
             .iter()
             .any(|h| h.eq_ignore_ascii_case(&t.name))
@@ -1437,56 +1518,24 @@ fn assemble(rows: DictionaryRows) -> Result<Catalog> {
             },
         );
     }
-
-    // Columns, by table or view; identity sequences by (owner, sequence).
-    let mut columns_of: HashMap<Name, Vec<Column>> = HashMap::new();
-    let mut identity_owner: HashMap<Name, (String, String)> = HashMap::new();
-    for c in rows.columns {
-        let (native_type, mut neutral_type) = column_type(&c.ty);
-        if let NeutralType::Spatial { srid } = &mut neutral_type {
-            *srid = srids
-                .get(&(c.owner.clone(), c.table.clone(), c.name.clone()))
-                .copied();
-        }
-        let identity = c.identity_column.then(|| Identity {
-            always: c.generation_type.as_deref().map(str::trim) == Some("ALWAYS"),
-            sequence: c.identity_sequence.clone(),
-        });
-        if let (true, Some(sequence)) = (c.identity_column, &c.identity_sequence) {
-            identity_owner.insert(name(&c.owner, sequence), (c.table.clone(), c.name.clone()));
-        }
-        let expression = c
-            .data_default
-            .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty());
-        // A virtual column's DATA_DEFAULT is its expression; an identity column's is the
-        // `"S"."ISEQ$$_n".nextval` that the identity implies.
-        let generated = expression.filter(|_| c.virtual_column).map(str::to_string);
-        let default = expression
-            .filter(|d| !c.virtual_column && !c.identity_column && !d.eq_ignore_ascii_case("NULL"))
-            .map(str::to_string);
-        columns_of
-            .entry(name(&c.owner, &c.table))
-            .or_default()
-            .push(Column {
-                name: c.name,
-                native_type,
-                neutral_type,
-                nullable: c.nullable,
-                default,
-                identity,
-                generated,
-                comment: c.comment,
-            });
-    }
     for (key, table) in &mut tables {
-        table.columns = columns_of.remove(key).unwrap_or_default();
+        table.columns = columns.remove(key).unwrap_or_default();
     }
+    tables
+}
 
+/// Adds the primary, unique, foreign and check keys to their tables, with their columns in key
+/// order. Returns the indexes that back primary and unique keys, by (owner, index).
+///
+/// Fails when a foreign key's parent key is hidden from the user.
+fn keys(
+    tables: &mut BTreeMap<Name, Table>,
+    constraints: Vec<ConstraintRow>,
+    constraint_columns: Vec<ConstraintColumnRow>,
+) -> Result<HashSet<Name>> {
     // Key columns by constraint, in key order, with the referenced key's columns.
     let mut key_columns: HashMap<Name, Vec<ConstraintColumnRow>> = HashMap::new();
-    for k in rows.constraint_columns {
+    for k in constraint_columns {
         key_columns
             .entry(name(&k.owner, &k.constraint))
             .or_default()
@@ -1496,7 +1545,7 @@ fn assemble(rows: DictionaryRows) -> Result<Catalog> {
         columns.sort_by_key(|k| k.position);
     }
     let mut key_indexes: HashSet<Name> = HashSet::new();
-    for c in rows.constraints {
+    for c in constraints {
         let Some(table) = tables.get_mut(&name(&c.owner, &c.table)) else {
             continue;
         };
@@ -1522,58 +1571,10 @@ fn assemble(rows: DictionaryRows) -> Result<Catalog> {
                     table.unique_keys.push(key);
                 }
             }
-            "R" => {
-                let r_owner = c.r_owner.clone().unwrap_or_else(|| c.owner.clone());
-                let hidden = || {
-                    anyhow!(
-                        "foreign key {} of {}.{} references a key of schema {r_owner} that the \
-                         user may not see: grant it SELECT_CATALOG_ROLE (dbsub then reads the \
-                         DBA_ views) or SELECT on the parent table",
-                        c.name,
-                        c.owner,
-                        c.table
-                    )
-                };
-                let ref_table = c.r_table.clone().ok_or_else(hidden)?;
-                let ref_columns = keys
-                    .map(|k| k.iter().map(|k| k.r_column.clone()).collect())
-                    .unwrap_or(Some(Vec::new()))
-                    .ok_or_else(hidden)?;
-                table.foreign_keys.push(ForeignKey {
-                    name: c.name.clone(),
-                    columns,
-                    ref_schema: r_owner,
-                    ref_table,
-                    ref_columns,
-                    on_delete: FkAction::parse(c.delete_rule.as_deref().unwrap_or(""))
-                        .unwrap_or_default(),
-                    on_update: FkAction::NoAction,
-                    deferrable: c.deferrable,
-                    initially_deferred: c.deferred,
-                    enabled: c.enabled,
-                });
-            }
+            "R" => table.foreign_keys.push(foreign_key(&c, columns, keys)?),
             "C" => {
-                // A disabled check does not hold for the data; enabled in a target it would
-                // refuse the rows that break it.
-                if !c.enabled {
-                    continue;
-                }
-                let Some(expression) = c
-                    .search_condition
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|e| !e.is_empty())
-                else {
-                    continue;
-                };
-                let not_null = not_null_check_column(expression)
-                    .is_some_and(|col| table.column(&col).is_some_and(|col| !col.nullable));
-                if !not_null {
-                    table.checks.push(Check {
-                        name: given_name,
-                        expression: expression.to_string(),
-                    });
+                if let Some(check) = check_key(&c, given_name, table) {
+                    table.checks.push(check);
                 }
             }
             _ => {}
@@ -1584,14 +1585,82 @@ fn assemble(rows: DictionaryRows) -> Result<Catalog> {
         t.unique_keys.sort_by(|a, b| a.name.cmp(&b.name));
         t.checks.sort_by(|a, b| a.name.cmp(&b.name));
     }
+    Ok(key_indexes)
+}
 
-    // Indexes, one row per column; and which table each index is on, for dependencies.
-    let mut index_table: HashMap<Name, Name> = HashMap::new();
+/// The foreign key of a constraint row, given its columns and its key columns' rows.
+///
+/// Fails when the parent key is hidden from the user.
+fn foreign_key(
+    c: &ConstraintRow,
+    columns: Vec<String>,
+    keys: Option<&Vec<ConstraintColumnRow>>,
+) -> Result<ForeignKey> {
+    let r_owner = c.r_owner.clone().unwrap_or_else(|| c.owner.clone());
+    let hidden = || {
+        anyhow!(
+            "foreign key {} of {}.{} references a key of schema {r_owner} that the \
+             user may not see: grant it SELECT_CATALOG_ROLE (dbsub then reads the \
+             DBA_ views) or SELECT on the parent table",
+            c.name,
+            c.owner,
+            c.table
+        )
+    };
+    let ref_table = c.r_table.clone().ok_or_else(hidden)?;
+    let ref_columns = keys
+        .map(|k| k.iter().map(|k| k.r_column.clone()).collect())
+        .unwrap_or(Some(Vec::new()))
+        .ok_or_else(hidden)?;
+    Ok(ForeignKey {
+        name: c.name.clone(),
+        columns,
+        ref_schema: r_owner,
+        ref_table,
+        ref_columns,
+        on_delete: FkAction::parse(c.delete_rule.as_deref().unwrap_or("")).unwrap_or_default(),
+        on_update: FkAction::NoAction,
+        deferrable: c.deferrable,
+        initially_deferred: c.deferred,
+        enabled: c.enabled,
+    })
+}
+
+/// The check of a constraint row, if the table is to have one: not when it is disabled, empty,
+/// or the `"X" IS NOT NULL` that a NOT NULL column `X` implies.
+fn check_key(c: &ConstraintRow, name: Option<String>, table: &Table) -> Option<Check> {
+    // A disabled check does not hold for the data; enabled in a target it would refuse the
+    // rows that break it.
+    if !c.enabled {
+        return None;
+    }
+    let expression = c
+        .search_condition
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())?;
+    let not_null = not_null_check_column(expression)
+        .is_some_and(|col| table.column(&col).is_some_and(|col| !col.nullable));
+    (!not_null).then(|| Check {
+        name,
+        expression: expression.to_string(),
+    })
+}
+
+/// Adds the indexes to their tables (see [`assemble`] for those left out), their columns in
+/// position order. Returns the table of every index, by (owner, index), for dependencies.
+fn indexes(
+    tables: &mut BTreeMap<Name, Table>,
+    rows: Vec<IndexRow>,
+    key_indexes: &HashSet<Name>,
+) -> HashMap<Name, Name> {
+    // One row per column.
+    let mut index_tables: HashMap<Name, Name> = HashMap::new();
     let mut indexes: BTreeMap<(Name, Name), IndexParts> = BTreeMap::new();
-    for r in rows.indexes {
+    for r in rows {
         let index = name(&r.owner, &r.name);
         let table = name(&r.table_owner, &r.table);
-        index_table.insert(index.clone(), table.clone());
+        index_tables.insert(index.clone(), table.clone());
         if key_indexes.contains(&index) || !index_type_read(&r.index_type) {
             continue;
         }
@@ -1620,8 +1689,18 @@ fn assemble(rows: DictionaryRows) -> Result<Catalog> {
         index.columns = columns.into_iter().map(|(_, c)| c).collect();
         table.indexes.push(index);
     }
+    index_tables
+}
 
-    for s in rows.sequences {
+/// Adds the sequences, each where it stands, with the identity column it belongs to.
+///
+/// Fails when a sequence's number is not an integer.
+fn sequences(
+    catalog: &mut Catalog,
+    rows: Vec<SequenceRow>,
+    identity_owner: &HashMap<Name, (String, String)>,
+) -> Result<()> {
+    for s in rows {
         let number = |text: &str, field: &str| -> Result<i128> {
             text.trim().parse().map_err(|_| {
                 anyhow!(
@@ -1645,13 +1724,21 @@ fn assemble(rows: DictionaryRows) -> Result<Catalog> {
             name: s.name,
         });
     }
+    Ok(())
+}
 
-    for (rows, materialized) in [(rows.views, false), (rows.materialized_views, true)] {
+/// Adds the views and materialized views, with their columns (taken from `columns`), query and
+/// comment.
+fn views(
+    catalog: &mut Catalog,
+    views: Vec<ViewRow>,
+    materialized_views: Vec<ViewRow>,
+    columns: &mut HashMap<Name, Vec<Column>>,
+) {
+    for (rows, materialized) in [(views, false), (materialized_views, true)] {
         for v in rows {
             catalog.views.push(View {
-                columns: columns_of
-                    .remove(&name(&v.owner, &v.name))
-                    .unwrap_or_default(),
+                columns: columns.remove(&name(&v.owner, &v.name)).unwrap_or_default(),
                 source: v.text.as_deref().unwrap_or("").trim().to_string(),
                 schema: v.owner,
                 name: v.name,
@@ -1660,16 +1747,22 @@ fn assemble(rows: DictionaryRows) -> Result<Catalog> {
             });
         }
     }
+}
 
-    // Stored code: the lines of each unit, joined in line order.
+/// The source of each stored unit, by (owner, kind, name).
+type Sources = BTreeMap<(String, String, String), String>;
+
+/// The stored code: the lines of each unit joined in line order, unqualified
+/// ([`unqualified_unit`]).
+fn sources(rows: Vec<SourceRow>) -> Sources {
     let mut units: BTreeMap<(String, String, String), Vec<(u32, String)>> = BTreeMap::new();
-    for s in rows.source {
+    for s in rows {
         units
             .entry((s.owner, s.kind.trim().to_string(), s.name))
             .or_default()
             .push((s.line, s.text));
     }
-    let mut sources: BTreeMap<(String, String, String), String> = units
+    units
         .into_iter()
         .map(|(key, mut lines)| {
             lines.sort_by_key(|(line, _)| *line);
@@ -1677,9 +1770,14 @@ fn assemble(rows: DictionaryRows) -> Result<Catalog> {
             let source = unqualified_unit(&text, &key.0);
             (key, source)
         })
-        .collect();
+        .collect()
+}
 
-    for t in rows.triggers {
+/// Adds the triggers on tables, each with its source (taken from `sources`).
+///
+/// Fails when a table trigger's source is hidden from the user.
+fn triggers(catalog: &mut Catalog, rows: Vec<TriggerRow>, sources: &mut Sources) -> Result<()> {
+    for t in rows {
         // Triggers on views, schemas and the database have no table to hang on.
         let (Some(table_owner), Some(table_name)) = (t.table_owner, t.table) else {
             continue;
@@ -1710,6 +1808,12 @@ fn assemble(rows: DictionaryRows) -> Result<Catalog> {
             source,
         });
     }
+    Ok(())
+}
+
+/// Adds the routines (packages and their bodies, procedures, functions, types and their
+/// bodies) from the sources the triggers left.
+fn routines(catalog: &mut Catalog, sources: Sources) {
     for ((owner, kind, unit), source) in sources {
         let kind = object_kind(&kind);
         if matches!(kind, ObjectKind::Trigger | ObjectKind::Other) {
@@ -1722,8 +1826,11 @@ fn assemble(rows: DictionaryRows) -> Result<Catalog> {
             source,
         });
     }
+}
 
-    for s in rows.synonyms {
+/// Adds the synonyms.
+fn synonyms(catalog: &mut Catalog, rows: Vec<SynonymRow>) {
+    for s in rows {
         catalog.synonyms.push(Synonym {
             target_schema: s.table_owner.unwrap_or_else(|| s.owner.clone()),
             target_name: s.table,
@@ -1732,12 +1839,14 @@ fn assemble(rows: DictionaryRows) -> Result<Catalog> {
             name: s.name,
         });
     }
+}
 
-    let mut seen_others: HashSet<Name> = HashSet::new();
-    for o in rows.objects {
+/// Adds the objects of kinds the model does not describe, one per name.
+fn others(catalog: &mut Catalog, rows: Vec<ObjectRow>) {
+    let mut seen: HashSet<Name> = HashSet::new();
+    for o in rows {
         // A Java source and its class share a name, and so a key: the first is kept.
-        if object_kind(&o.object_type) == ObjectKind::Other
-            && seen_others.insert(name(&o.owner, &o.name))
+        if object_kind(&o.object_type) == ObjectKind::Other && seen.insert(name(&o.owner, &o.name))
         {
             catalog.others.push(OtherObject {
                 schema: o.owner,
@@ -1746,26 +1855,53 @@ fn assemble(rows: DictionaryRows) -> Result<Catalog> {
             });
         }
     }
+}
 
-    catalog.tables = tables.into_values().collect();
-    let known: HashSet<ObjectKey> = catalog.object_keys().into_iter().collect();
-    // The model's kind for an object the dictionary names: a materialized view's container
-    // table is the materialized view.
-    let key_of = |owner: &str, object: &str, object_type: &str| {
+/// The objects of the catalog, once every object is in it, for grants and dependencies to be
+/// checked against.
+struct Objects {
+    /// Every object of the catalog.
+    known: HashSet<ObjectKey>,
+    /// The materialized views, by (owner, name).
+    materialized: HashSet<Name>,
+    /// The table of every index, by (owner, index).
+    index_tables: HashMap<Name, Name>,
+}
+
+impl Objects {
+    fn new(catalog: &Catalog, index_tables: HashMap<Name, Name>) -> Objects {
+        Objects {
+            known: catalog.object_keys().into_iter().collect(),
+            materialized: catalog
+                .views
+                .iter()
+                .filter(|v| v.materialized)
+                .map(|v| name(&v.schema, &v.name))
+                .collect(),
+            index_tables,
+        }
+    }
+
+    /// The model's key for an object the dictionary names: a materialized view's container
+    /// table is the materialized view.
+    fn key(&self, owner: &str, object: &str, object_type: &str) -> ObjectKey {
         let mut kind = object_kind(object_type);
-        if kind == ObjectKind::Table && materialized.contains(&name(owner, object)) {
+        if kind == ObjectKind::Table && self.materialized.contains(&name(owner, object)) {
             kind = ObjectKind::MaterializedView;
         }
         ObjectKey::new(owner, object, kind)
-    };
+    }
+}
 
-    for g in rows.grants {
-        let object = key_of(
+/// Adds the grants on objects of the catalog.
+fn grants(catalog: &mut Catalog, rows: Vec<GrantRow>, objects: &Objects) {
+    for g in rows {
+        let object = objects.key(
             &g.owner,
             &g.name,
             g.object_type.as_deref().unwrap_or("TABLE"),
         );
-        if known.contains(&object) {
+        if objects.known.contains(&object) {
             catalog.grants.push(Grant {
                 object,
                 grantee: g.grantee,
@@ -1774,1837 +1910,40 @@ fn assemble(rows: DictionaryRows) -> Result<Catalog> {
             });
         }
     }
+}
 
+/// Adds the dependencies of objects of the catalog, an index's standing for its table's; not
+/// those on Oracle's own schemas, on indexes, on missing objects, or of a trigger on its table.
+fn dependencies(catalog: &mut Catalog, rows: Vec<DependencyRow>, objects: &Objects) {
     let trigger_tables: HashMap<ObjectKey, ObjectKey> = catalog
         .triggers
         .iter()
         .map(|t| (t.key(), t.table_key()))
         .collect();
-    for d in rows.dependencies {
+    for d in rows {
         if is_oracle_owner(&d.referenced_owner) || d.referenced_kind.trim() == "NON-EXISTENT" {
             continue;
         }
-        let mut from = key_of(&d.owner, &d.name, &d.kind);
+        let mut from = objects.key(&d.owner, &d.name, &d.kind);
         // An index needs what its expression calls; its table stands for it.
         if from.kind == ObjectKind::Index {
-            match index_table.get(&name(&from.schema, &from.name)) {
+            match objects.index_tables.get(&name(&from.schema, &from.name)) {
                 Some((owner, table)) => from = ObjectKey::table(owner, table),
                 None => continue,
             }
         }
-        let to = key_of(&d.referenced_owner, &d.referenced_name, &d.referenced_kind);
+        let to = objects.key(&d.referenced_owner, &d.referenced_name, &d.referenced_kind);
         let on_own_table = trigger_tables.get(&from) == Some(&to);
-        if to.kind == ObjectKind::Index || from == to || on_own_table || !known.contains(&from) {
+        if to.kind == ObjectKind::Index
+            || from == to
+            || on_own_table
+            || !objects.known.contains(&from)
+        {
             continue;
         }
         catalog.dependencies.push(Dependency { from, to });
     }
-
-    catalog.normalize();
-    Ok(catalog)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    // -----------------------------------------------------------------------------------
-    // Queries.
-
-    /// The queries through the ALL_ views for two schemas, exactly.
-    const ALL_QUERIES_FOR_TWO_SCHEMAS: [&str; 15] = [
-        "SELECT t.OWNER, t.TABLE_NAME, t.NUM_ROWS, c.COMMENTS FROM ALL_TABLES t \
-         LEFT JOIN ALL_TAB_COMMENTS c ON c.OWNER = t.OWNER AND c.TABLE_NAME = t.TABLE_NAME \
-         AND c.TABLE_TYPE = 'TABLE' WHERE t.OWNER IN (:s1, :s2) AND t.DROPPED = 'NO' \
-         AND t.NESTED = 'NO' AND t.SECONDARY = 'N' AND (t.IOT_TYPE IS NULL OR t.IOT_TYPE = \
-         'IOT') AND t.TABLE_NAME NOT LIKE 'BIN$%' AND t.TABLE_NAME NOT LIKE 'DR$%' AND \
-         t.TABLE_NAME NOT LIKE 'MLOG$\\_%' ESCAPE '\\' AND t.TABLE_NAME NOT LIKE 'RUPD$\\_%' \
-         ESCAPE '\\' AND NOT EXISTS (SELECT 1 FROM ALL_MVIEWS m WHERE m.OWNER = t.OWNER AND \
-         m.CONTAINER_NAME = t.TABLE_NAME) ORDER BY t.OWNER, t.TABLE_NAME",
-        "SELECT c.OWNER, c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.DATA_TYPE_OWNER, \
-         c.DATA_LENGTH, c.CHAR_LENGTH, c.DATA_PRECISION, c.DATA_SCALE, c.CHAR_USED, \
-         c.NULLABLE, c.VIRTUAL_COLUMN, c.IDENTITY_COLUMN, i.GENERATION_TYPE, i.SEQUENCE_NAME, \
-         m.COMMENTS, c.DATA_DEFAULT FROM ALL_TAB_COLS c LEFT JOIN ALL_TAB_IDENTITY_COLS i ON \
-         i.OWNER = c.OWNER AND i.TABLE_NAME = c.TABLE_NAME AND i.COLUMN_NAME = c.COLUMN_NAME \
-         LEFT JOIN ALL_COL_COMMENTS m ON m.OWNER = c.OWNER AND m.TABLE_NAME = c.TABLE_NAME AND \
-         m.COLUMN_NAME = c.COLUMN_NAME WHERE c.OWNER IN (:s1, :s2) AND c.HIDDEN_COLUMN = 'NO' \
-         ORDER BY c.OWNER, c.TABLE_NAME, c.COLUMN_ID",
-        "SELECT c.OWNER, c.TABLE_NAME, c.CONSTRAINT_NAME, c.CONSTRAINT_TYPE, c.GENERATED, \
-         c.R_OWNER, r.TABLE_NAME, c.DELETE_RULE, c.DEFERRABLE, c.DEFERRED, c.STATUS, \
-         c.INDEX_OWNER, c.INDEX_NAME, c.SEARCH_CONDITION FROM ALL_CONSTRAINTS c LEFT JOIN \
-         ALL_CONSTRAINTS r ON r.OWNER = c.R_OWNER AND r.CONSTRAINT_NAME = c.R_CONSTRAINT_NAME \
-         WHERE c.OWNER IN (:s1, :s2) AND c.CONSTRAINT_TYPE IN ('P', 'U', 'R', 'C') ORDER BY \
-         c.OWNER, c.TABLE_NAME, c.CONSTRAINT_NAME",
-        "SELECT k.OWNER, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.POSITION, rk.COLUMN_NAME FROM \
-         ALL_CONS_COLUMNS k JOIN ALL_CONSTRAINTS c ON c.OWNER = k.OWNER AND c.CONSTRAINT_NAME \
-         = k.CONSTRAINT_NAME LEFT JOIN ALL_CONS_COLUMNS rk ON rk.OWNER = c.R_OWNER AND \
-         rk.CONSTRAINT_NAME = c.R_CONSTRAINT_NAME AND rk.POSITION = k.POSITION WHERE k.OWNER \
-         IN (:s1, :s2) AND c.CONSTRAINT_TYPE IN ('P', 'U', 'R') ORDER BY k.OWNER, \
-         k.CONSTRAINT_NAME, k.POSITION",
-        "SELECT i.TABLE_OWNER, i.TABLE_NAME, i.OWNER, i.INDEX_NAME, i.INDEX_TYPE, \
-         i.UNIQUENESS, k.COLUMN_POSITION, k.COLUMN_NAME, k.DESCEND, e.COLUMN_EXPRESSION FROM \
-         ALL_INDEXES i JOIN ALL_IND_COLUMNS k ON k.INDEX_OWNER = i.OWNER AND k.INDEX_NAME = \
-         i.INDEX_NAME LEFT JOIN ALL_IND_EXPRESSIONS e ON e.INDEX_OWNER = k.INDEX_OWNER AND \
-         e.INDEX_NAME = k.INDEX_NAME AND e.COLUMN_POSITION = k.COLUMN_POSITION WHERE \
-         i.TABLE_OWNER IN (:s1, :s2) AND i.TABLE_TYPE = 'TABLE' AND i.GENERATED = 'N' ORDER BY \
-         i.TABLE_OWNER, i.TABLE_NAME, i.OWNER, i.INDEX_NAME, k.COLUMN_POSITION",
-        "SELECT s.SEQUENCE_OWNER, s.SEQUENCE_NAME, s.MIN_VALUE, s.MAX_VALUE, s.INCREMENT_BY, \
-         s.CYCLE_FLAG, s.CACHE_SIZE, s.LAST_NUMBER FROM ALL_SEQUENCES s WHERE \
-         s.SEQUENCE_OWNER IN (:s1, :s2) ORDER BY s.SEQUENCE_OWNER, s.SEQUENCE_NAME",
-        "SELECT v.OWNER, v.VIEW_NAME, c.COMMENTS, v.TEXT FROM ALL_VIEWS v LEFT JOIN \
-         ALL_TAB_COMMENTS c ON c.OWNER = v.OWNER AND c.TABLE_NAME = v.VIEW_NAME AND \
-         c.TABLE_TYPE = 'VIEW' WHERE v.OWNER IN (:s1, :s2) ORDER BY v.OWNER, v.VIEW_NAME",
-        "SELECT m.OWNER, m.MVIEW_NAME, c.COMMENTS, m.QUERY FROM ALL_MVIEWS m LEFT JOIN \
-         ALL_MVIEW_COMMENTS c ON c.OWNER = m.OWNER AND c.MVIEW_NAME = m.MVIEW_NAME WHERE \
-         m.OWNER IN (:s1, :s2) ORDER BY m.OWNER, m.MVIEW_NAME",
-        "SELECT t.OWNER, t.TRIGGER_NAME, t.TABLE_OWNER, t.TABLE_NAME, t.BASE_OBJECT_TYPE, \
-         t.TRIGGER_TYPE, t.TRIGGERING_EVENT, t.STATUS FROM ALL_TRIGGERS t WHERE t.OWNER IN \
-         (:s1, :s2) ORDER BY t.OWNER, t.TRIGGER_NAME",
-        "SELECT s.OWNER, s.TYPE, s.NAME, s.LINE, s.TEXT FROM ALL_SOURCE s WHERE s.OWNER IN \
-         (:s1, :s2) AND s.TYPE IN ('PACKAGE', 'PACKAGE BODY', 'PROCEDURE', 'FUNCTION', 'TYPE', \
-         'TYPE BODY', 'TRIGGER') AND s.NAME NOT LIKE 'SYS\\_PLSQL\\_%' ESCAPE '\\' ORDER BY \
-         s.OWNER, s.TYPE, s.NAME, s.LINE",
-        "SELECT s.OWNER, s.SYNONYM_NAME, s.TABLE_OWNER, s.TABLE_NAME, s.DB_LINK FROM \
-         ALL_SYNONYMS s WHERE s.OWNER IN (:s1, :s2) ORDER BY s.OWNER, s.SYNONYM_NAME",
-        "SELECT p.TABLE_SCHEMA, p.TABLE_NAME, p.TYPE, p.GRANTEE, p.PRIVILEGE, p.GRANTABLE FROM \
-         ALL_TAB_PRIVS p WHERE p.TABLE_SCHEMA IN (:s1, :s2) ORDER BY p.TABLE_SCHEMA, \
-         p.TABLE_NAME, p.GRANTEE, p.PRIVILEGE",
-        "SELECT d.OWNER, d.NAME, d.TYPE, d.REFERENCED_OWNER, d.REFERENCED_NAME, \
-         d.REFERENCED_TYPE FROM ALL_DEPENDENCIES d WHERE d.OWNER IN (:s1, :s2) AND \
-         d.REFERENCED_LINK_NAME IS NULL ORDER BY d.OWNER, d.NAME, d.TYPE, d.REFERENCED_OWNER, \
-         d.REFERENCED_NAME, d.REFERENCED_TYPE",
-        "SELECT o.OWNER, o.OBJECT_NAME, o.OBJECT_TYPE FROM ALL_OBJECTS o WHERE o.OWNER IN \
-         (:s1, :s2) AND o.SUBOBJECT_NAME IS NULL AND o.SECONDARY = 'N' AND o.OBJECT_TYPE NOT \
-         IN ('TABLE', 'TABLE PARTITION', 'TABLE SUBPARTITION', 'VIEW', 'MATERIALIZED VIEW', \
-         'SEQUENCE', 'INDEX', 'INDEX PARTITION', 'INDEX SUBPARTITION', 'LOB', 'LOB PARTITION', \
-         'LOB SUBPARTITION', 'TRIGGER', 'PACKAGE', 'PACKAGE BODY', 'PROCEDURE', 'FUNCTION', \
-         'TYPE', 'TYPE BODY', 'SYNONYM', 'NON-EXISTENT') ORDER BY o.OWNER, o.OBJECT_NAME, \
-         o.OBJECT_TYPE",
-        "SELECT g.OWNER, g.TABLE_NAME, g.COLUMN_NAME, g.SRID FROM ALL_SDO_GEOM_METADATA g \
-         WHERE g.OWNER IN (:s1, :s2)",
-    ];
-
-    #[test]
-    fn the_dictionary_queries_read_the_all_views_with_the_schemas_bound() {
-        let queries = dictionary_queries(Prefix::All, 2);
-        let kinds: Vec<Query> = queries.iter().map(|(q, _)| *q).collect();
-        assert_eq!(kinds, Query::ALL.to_vec());
-        for ((query, sql), expected) in queries.iter().zip(ALL_QUERIES_FOR_TWO_SCHEMAS) {
-            assert_eq!(sql, expected, "{query:?}");
-        }
-    }
-
-    #[test]
-    fn the_dba_queries_differ_only_in_the_prefix_and_the_grant_owner_column() {
-        for ((query, dba), all) in dictionary_queries(Prefix::Dba, 2)
-            .into_iter()
-            .zip(ALL_QUERIES_FOR_TWO_SCHEMAS)
-        {
-            let expected = match query {
-                // Spatial metadata has no DBA_ view.
-                Query::SpatialMetadata => all.to_string(),
-                Query::Grants => all.replace("ALL_", "DBA_").replace("TABLE_SCHEMA", "OWNER"),
-                _ => all.replace("ALL_", "DBA_"),
-            };
-            assert_eq!(dba, expected, "{query:?}");
-        }
-    }
-
-    #[test]
-    fn the_number_of_queries_does_not_depend_on_the_number_of_schemas() {
-        for prefix in [Prefix::All, Prefix::Dba] {
-            for schemas in 1..=40 {
-                let queries = dictionary_queries(prefix, schemas);
-                assert_eq!(queries.len(), 15, "{prefix:?}, {schemas} schemas");
-                let binds = schema_binds(schemas);
-                for (query, sql) in &queries {
-                    // Every query binds every schema, once.
-                    assert_eq!(
-                        sql.matches(&format!("IN ({binds})")).count(),
-                        1,
-                        "{query:?}"
-                    );
-                    assert!(!sql.contains(&format!(":s{}", schemas + 1)), "{query:?}");
-                }
-            }
-        }
-        assert_eq!(schema_binds(3), ":s1, :s2, :s3");
-        assert_eq!(schema_binds(0), "NULL");
-    }
-
-    #[test]
-    fn schemas_are_checked_ignoring_case_and_spelled_as_oracle_spells_them() {
-        assert_eq!(
-            schemas_sql(2),
-            "SELECT USERNAME FROM ALL_USERS WHERE UPPER(USERNAME) IN (UPPER(:s1), UPPER(:s2)) \
-             ORDER BY USERNAME"
-        );
-        let found = ["APP".to_string(), "Mixed".to_string()];
-        let url = "oracle://dbsub@db:1521/FREEPDB1";
-        assert_eq!(
-            check_schemas(&["APP".into(), "Mixed".into(), "APP".into()], &found, url).unwrap(),
-            vec!["APP".to_string(), "Mixed".to_string()]
-        );
-        let wrong_case = check_schemas(&["app".into()], &found, url)
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            wrong_case,
-            "schema `app` does not exist in oracle://dbsub@db:1521/FREEPDB1, but `APP` does: \
-             Oracle keeps unquoted names in upper case, so pass --schema APP"
-        );
-        let missing = check_schemas(&["HR".into()], &found, url)
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            missing,
-            "schema `HR` does not exist in oracle://dbsub@db:1521/FREEPDB1 (no such user in \
-             ALL_USERS): pass --schema with the owner of the tables, as Oracle spells it \
-             (usually upper case)"
-        );
-    }
-
-    #[test]
-    fn dictionary_errors_name_the_views_and_the_privilege() {
-        let url = "oracle://dbsub@db:1521/FREEPDB1";
-        let hidden = dictionary_error(
-            Query::Columns,
-            Prefix::All,
-            url,
-            Some(942),
-            "ORA-00942: table or view does not exist",
-        )
-        .to_string();
-        assert_eq!(
-            hidden,
-            "cannot read the columns of oracle://dbsub@db:1521/FREEPDB1: the user may not read \
-             ALL_TAB_COLS, ALL_TAB_IDENTITY_COLS, ALL_COL_COMMENTS (ALL_TAB_IDENTITY_COLS exists \
-             from Oracle 12.1 on, which dbsub needs) (ORA-00942: table or view does not exist); \
-             grant it SELECT_CATALOG_ROLE (or SELECT ANY DICTIONARY), or SELECT on these views"
-        );
-        let dba =
-            dictionary_error(Query::Source, Prefix::Dba, url, Some(1031), "ORA-01031").to_string();
-        assert!(dba.contains("may not read DBA_SOURCE"), "{dba}");
-        assert!(dba.contains("SELECT_CATALOG_ROLE"), "{dba}");
-        let old =
-            dictionary_error(Query::Grants, Prefix::All, url, Some(904), "ORA-00904").to_string();
-        assert!(old.contains("ALL_TAB_PRIVS lack a column"), "{old}");
-        assert!(old.contains("Oracle 12.1 or later"), "{old}");
-        let other = dictionary_error(Query::Triggers, Prefix::All, url, Some(3113), "ORA-03113")
-            .to_string();
-        assert_eq!(
-            other,
-            "cannot read the triggers of oracle://dbsub@db:1521/FREEPDB1 from ALL_TRIGGERS: \
-             ORA-03113"
-        );
-        assert_eq!(
-            Query::SpatialMetadata.view_names(Prefix::Dba),
-            "ALL_SDO_GEOM_METADATA"
-        );
-    }
-
-    // -----------------------------------------------------------------------------------
-    // Types.
-
-    fn ty(data_type: &str) -> TypeFields {
-        TypeFields {
-            data_type: data_type.to_string(),
-            ..TypeFields::default()
-        }
-    }
-
-    fn number(precision: Option<i64>, scale: Option<i64>) -> TypeFields {
-        TypeFields {
-            data_precision: precision,
-            data_scale: scale,
-            data_length: Some(22),
-            ..ty("NUMBER")
-        }
-    }
-
-    fn chars(data_type: &str, bytes: u32, chars: u32, used: &str) -> TypeFields {
-        TypeFields {
-            data_length: Some(bytes),
-            char_length: Some(chars),
-            char_used: Some(used.to_string()),
-            ..ty(data_type)
-        }
-    }
-
-    fn owned(data_type: &str, owner: &str) -> TypeFields {
-        TypeFields {
-            data_type_owner: Some(owner.to_string()),
-            ..ty(data_type)
-        }
-    }
-
-    fn scaled(data_type: &str, precision: Option<i64>, scale: Option<i64>) -> TypeFields {
-        TypeFields {
-            data_precision: precision,
-            data_scale: scale,
-            ..ty(data_type)
-        }
-    }
-
-    fn sized(data_type: &str, bytes: u32) -> TypeFields {
-        TypeFields {
-            data_length: Some(bytes),
-            ..ty(data_type)
-        }
-    }
-
-    fn text(length: u32, semantics: LengthSemantics, fixed: bool) -> NeutralType {
-        NeutralType::Text {
-            length: Some(length),
-            semantics,
-            fixed,
-        }
-    }
-
-    fn decimal(precision: Option<u16>, scale: Option<i16>) -> NeutralType {
-        NeutralType::Decimal { precision, scale }
-    }
-
-    fn lob(lob: LobKind) -> NeutralType {
-        NeutralType::Lob { lob }
-    }
-
-    /// Every type of the dictionary: its fields, the native text, the neutral type.
-    fn type_cases() -> Vec<(TypeFields, &'static str, NeutralType)> {
-        use LengthSemantics::{Byte, Char};
-        use NeutralType as N;
-        vec![
-            (number(None, None), "NUMBER", decimal(None, None)),
-            (
-                number(Some(10), Some(0)),
-                "NUMBER(10)",
-                decimal(Some(10), Some(0)),
-            ),
-            (
-                number(Some(12), Some(2)),
-                "NUMBER(12,2)",
-                decimal(Some(12), Some(2)),
-            ),
-            (
-                number(Some(5), Some(-2)),
-                "NUMBER(5,-2)",
-                decimal(Some(5), Some(-2)),
-            ),
-            (number(None, Some(4)), "NUMBER(*,4)", decimal(None, Some(4))),
-            (number(None, Some(0)), "NUMBER(*,0)", decimal(None, Some(0))),
-            (
-                scaled("FLOAT", Some(126), None),
-                "FLOAT(126)",
-                decimal(None, None),
-            ),
-            (
-                scaled("FLOAT", Some(63), None),
-                "FLOAT(63)",
-                decimal(None, None),
-            ),
-            (
-                ty("BINARY_FLOAT"),
-                "BINARY_FLOAT",
-                N::Float { bits: Some(24) },
-            ),
-            (
-                ty("BINARY_DOUBLE"),
-                "BINARY_DOUBLE",
-                N::Float { bits: Some(53) },
-            ),
-            (
-                chars("CHAR", 12, 3, "C"),
-                "CHAR(3 CHAR)",
-                text(3, Char, true),
-            ),
-            (
-                chars("CHAR", 2, 2, "B"),
-                "CHAR(2 BYTE)",
-                text(2, Byte, true),
-            ),
-            (
-                chars("VARCHAR2", 200, 50, "C"),
-                "VARCHAR2(50 CHAR)",
-                text(50, Char, false),
-            ),
-            (
-                chars("VARCHAR2", 4000, 4000, "B"),
-                "VARCHAR2(4000 BYTE)",
-                text(4000, Byte, false),
-            ),
-            (
-                chars("NCHAR", 20, 10, "C"),
-                "NCHAR(10)",
-                N::NationalText {
-                    length: Some(10),
-                    fixed: true,
-                },
-            ),
-            (
-                chars("NVARCHAR2", 200, 100, "C"),
-                "NVARCHAR2(100)",
-                N::NationalText {
-                    length: Some(100),
-                    fixed: false,
-                },
-            ),
-            (ty("DATE"), "DATE", N::Timestamp { precision: Some(0) }),
-            (
-                scaled("TIMESTAMP(3)", None, Some(3)),
-                "TIMESTAMP(3)",
-                N::Timestamp { precision: Some(3) },
-            ),
-            (
-                scaled("TIMESTAMP(9) WITH TIME ZONE", None, Some(9)),
-                "TIMESTAMP(9) WITH TIME ZONE",
-                N::TimestampTz {
-                    precision: Some(9),
-                    local: false,
-                },
-            ),
-            (
-                scaled("TIMESTAMP(6) WITH LOCAL TIME ZONE", None, Some(6)),
-                "TIMESTAMP(6) WITH LOCAL TIME ZONE",
-                N::TimestampTz {
-                    precision: Some(6),
-                    local: true,
-                },
-            ),
-            (
-                scaled("INTERVAL YEAR(2) TO MONTH", Some(2), Some(0)),
-                "INTERVAL YEAR(2) TO MONTH",
-                N::Interval {
-                    fields: IntervalFields::YearToMonth,
-                    leading_precision: Some(2),
-                    fractional_precision: None,
-                },
-            ),
-            (
-                scaled("INTERVAL DAY(3) TO SECOND(6)", Some(3), Some(6)),
-                "INTERVAL DAY(3) TO SECOND(6)",
-                N::Interval {
-                    fields: IntervalFields::DayToSecond,
-                    leading_precision: Some(3),
-                    fractional_precision: Some(6),
-                },
-            ),
-            (
-                sized("RAW", 16),
-                "RAW(16)",
-                N::Binary {
-                    length: Some(16),
-                    fixed: false,
-                },
-            ),
-            (ty("LONG"), "LONG", lob(LobKind::Character)),
-            (ty("LONG RAW"), "LONG RAW", lob(LobKind::Binary)),
-            (ty("CLOB"), "CLOB", lob(LobKind::Character)),
-            (ty("NCLOB"), "NCLOB", lob(LobKind::National)),
-            (ty("BLOB"), "BLOB", lob(LobKind::Binary)),
-            (ty("BFILE"), "BFILE", lob(LobKind::File)),
-            (owned("XMLTYPE", "SYS"), "XMLTYPE", N::Xml),
-            (owned("XMLTYPE", "PUBLIC"), "XMLTYPE", N::Xml),
-            (
-                owned("SDO_GEOMETRY", "MDSYS"),
-                "SDO_GEOMETRY",
-                N::Spatial { srid: None },
-            ),
-            (ty("ROWID"), "ROWID", N::RowId),
-            (sized("UROWID", 4000), "UROWID", N::RowId),
-            (sized("UROWID", 100), "UROWID(100)", N::RowId),
-            (ty("JSON"), "JSON", N::Json),
-            (ty("BOOLEAN"), "BOOLEAN", N::Boolean),
-            (owned("ADDRESS_T", "APP"), "APP.ADDRESS_T", N::Other),
-            (owned("Point", "App"), "\"App\".\"Point\"", N::Other),
-            (owned("ANYDATA", "SYS"), "SYS.ANYDATA", N::Other),
-            (ty("VECTOR"), "VECTOR", N::Other),
-        ]
-    }
-
-    #[test]
-    fn dictionary_types_map_onto_native_text_and_neutral_types() {
-        for (fields, native, neutral) in type_cases() {
-            assert_eq!(
-                column_type(&fields),
-                (native.to_string(), neutral),
-                "{fields:?}"
-            );
-        }
-        // Precision from DATA_SCALE / DATA_PRECISION when DATA_TYPE does not spell it.
-        assert_eq!(
-            column_type(&scaled("TIMESTAMP WITH TIME ZONE", None, Some(3))).0,
-            "TIMESTAMP(3) WITH TIME ZONE"
-        );
-        assert_eq!(
-            column_type(&scaled("INTERVAL DAY TO SECOND", Some(4), Some(2))).0,
-            "INTERVAL DAY(4) TO SECOND(2)"
-        );
-    }
-
-    #[test]
-    fn the_sqlite_reader_reads_the_native_text_back_to_the_same_neutral_type() {
-        for (_, native, neutral) in type_cases() {
-            let from_sqlite = crate::db::sqlite::neutral_type(native);
-            if native.starts_with("FLOAT") {
-                // SQLite's reader takes FLOAT(b) for binary floating point; Oracle's FLOAT is a
-                // decimal (docs/types.md), so the two readers differ here on purpose.
-                assert!(matches!(from_sqlite, NeutralType::Float { .. }), "{native}");
-                continue;
-            }
-            assert_eq!(from_sqlite, neutral, "{native}");
-        }
-    }
-
-    // -----------------------------------------------------------------------------------
-    // Text forms.
-
-    #[test]
-    fn generated_not_null_checks_are_recognised() {
-        assert_eq!(
-            not_null_check_column("\"NAME\" IS NOT NULL"),
-            Some("NAME".to_string())
-        );
-        assert_eq!(
-            not_null_check_column("  \"Order Date\" is not null\n"),
-            Some("Order Date".to_string())
-        );
-        for kept in [
-            "NAME IS NOT NULL",
-            "\"A\" IS NOT NULL AND \"B\" IS NOT NULL",
-            "\"A\" > 0",
-            "IS NOT NULL",
-            "",
-        ] {
-            assert_eq!(not_null_check_column(kept), None, "{kept}");
-        }
-    }
-
-    #[test]
-    fn stored_code_loses_its_own_schema_qualifier_only() {
-        let cases = [
-            (
-                "PACKAGE BODY \"APP\".\"CUSTOMER_API\" AS\n  x NUMBER;\nEND;\n",
-                "PACKAGE BODY \"CUSTOMER_API\" AS\n  x NUMBER;\nEND;",
-            ),
-            (
-                "procedure app.archive_customer (p_id in number) as\nbegin null; end;\n",
-                "procedure archive_customer (p_id in number) as\nbegin null; end;",
-            ),
-            (
-                "TYPE BODY APP . ADDRESS_T AS\nEND;",
-                "TYPE BODY ADDRESS_T AS\nEND;",
-            ),
-            (
-                "TRIGGER \"APP\".\"ADDRESS_BI\"\nBEFORE INSERT ON APP.ADDRESS",
-                "TRIGGER \"ADDRESS_BI\"\nBEFORE INSERT ON APP.ADDRESS",
-            ),
-            // Another schema, a quoted name of another case, or none: as written.
-            ("FUNCTION HR.F RETURN NUMBER", "FUNCTION HR.F RETURN NUMBER"),
-            ("PACKAGE \"app\".P AS END;", "PACKAGE \"app\".P AS END;"),
-            ("PACKAGE P$X AS END;", "PACKAGE P$X AS END;"),
-            ("PACKAGE body_rules AS END;", "PACKAGE body_rules AS END;"),
-            (
-                "TYPE T AS OBJECT (A NUMBER);",
-                "TYPE T AS OBJECT (A NUMBER);",
-            ),
-            ("WRAPPED nonsense", "WRAPPED nonsense"),
-        ];
-        for (text, expected) in cases {
-            assert_eq!(unqualified_unit(text, "APP"), expected, "{text}");
-        }
-    }
-
-    #[test]
-    fn trigger_types_and_events_give_timing_level_and_events() {
-        let t = |s: &str| trigger_timing(s);
-        assert_eq!(t("BEFORE EACH ROW"), ("BEFORE".to_string(), true));
-        assert_eq!(t("AFTER EACH ROW"), ("AFTER".to_string(), true));
-        assert_eq!(t("BEFORE STATEMENT"), ("BEFORE".to_string(), false));
-        assert_eq!(t("AFTER STATEMENT"), ("AFTER".to_string(), false));
-        assert_eq!(t("INSTEAD OF"), ("INSTEAD OF".to_string(), true));
-        assert_eq!(t("COMPOUND"), ("COMPOUND".to_string(), false));
-        assert_eq!(
-            trigger_events("INSERT OR UPDATE OR DELETE"),
-            vec!["INSERT", "UPDATE", "DELETE"]
-        );
-        assert_eq!(trigger_events("UPDATE"), vec!["UPDATE"]);
-    }
-
-    #[test]
-    fn oracle_owned_schemas_are_noise() {
-        for owner in [
-            "SYS",
-            "PUBLIC",
-            "MDSYS",
-            "XDB",
-            "CTXSYS",
-            "APEX_230200",
-            "FLOWS_FILES",
-        ] {
-            assert!(is_oracle_owner(owner), "{owner}");
-        }
-        for owner in ["APP", "FIN", "SYSADM", "APEX"] {
-            assert!(!is_oracle_owner(owner), "{owner}");
-        }
-        assert_eq!(object_kind("PACKAGE BODY"), ObjectKind::PackageBody);
-        assert_eq!(
-            object_kind("MATERIALIZED VIEW"),
-            ObjectKind::MaterializedView
-        );
-        assert_eq!(object_kind("JAVA CLASS"), ObjectKind::Other);
-        assert_eq!(object_kind("NON-EXISTENT"), ObjectKind::Other);
-    }
-
-    // -----------------------------------------------------------------------------------
-    // Assembly: a fabricated dictionary of an Oracle-style schema.
-
-    const APP: &str = "APP";
-
-    fn table_row(name: &str, num_rows: Option<u64>, comment: Option<&str>) -> TableRow {
-        TableRow {
-            owner: APP.into(),
-            name: name.into(),
-            num_rows,
-            comment: comment.map(String::from),
-        }
-    }
-
-    fn column_row(table: &str, name: &str, ty: TypeFields, nullable: bool) -> ColumnRow {
-        ColumnRow {
-            owner: APP.into(),
-            table: table.into(),
-            name: name.into(),
-            ty,
-            nullable,
-            ..ColumnRow::default()
-        }
-    }
-
-    fn with_default(mut c: ColumnRow, default: &str) -> ColumnRow {
-        c.data_default = Some(default.into());
-        c
-    }
-
-    fn identity(mut c: ColumnRow, generation: &str, sequence: &str) -> ColumnRow {
-        c.identity_column = true;
-        c.generation_type = Some(generation.into());
-        c.identity_sequence = Some(sequence.into());
-        c.data_default = Some(format!("\"APP\".\"{sequence}\".nextval"));
-        c
-    }
-
-    fn constraint(table: &str, name: &str, kind: &str) -> ConstraintRow {
-        ConstraintRow {
-            owner: APP.into(),
-            table: table.into(),
-            name: name.into(),
-            constraint_type: kind.into(),
-            generated_name: name.starts_with("SYS_C"),
-            enabled: true,
-            ..ConstraintRow::default()
-        }
-    }
-
-    fn key(table: &str, name: &str, kind: &str) -> ConstraintRow {
-        ConstraintRow {
-            index_owner: Some(APP.into()),
-            index_name: Some(name.into()),
-            ..constraint(table, name, kind)
-        }
-    }
-
-    fn check(table: &str, name: &str, condition: &str) -> ConstraintRow {
-        ConstraintRow {
-            search_condition: Some(condition.into()),
-            ..constraint(table, name, "C")
-        }
-    }
-
-    fn key_column(constraint: &str, column: &str, r_column: Option<&str>) -> ConstraintColumnRow {
-        ConstraintColumnRow {
-            owner: APP.into(),
-            constraint: constraint.into(),
-            column: column.into(),
-            position: 1,
-            r_column: r_column.map(String::from),
-        }
-    }
-
-    fn index_row(
-        table: &str,
-        name: &str,
-        index_type: &str,
-        position: u32,
-        column: &str,
-    ) -> IndexRow {
-        IndexRow {
-            table_owner: APP.into(),
-            table: table.into(),
-            owner: APP.into(),
-            name: name.into(),
-            index_type: index_type.into(),
-            position,
-            column: column.into(),
-            ..IndexRow::default()
-        }
-    }
-
-    fn sequence_row(
-        name: &str,
-        min: &str,
-        max: &str,
-        inc: &str,
-        cycle: bool,
-        cache: &str,
-        last: &str,
-    ) -> SequenceRow {
-        SequenceRow {
-            owner: APP.into(),
-            name: name.into(),
-            min_value: min.into(),
-            max_value: max.into(),
-            increment_by: inc.into(),
-            cycle,
-            cache_size: cache.into(),
-            last_number: last.into(),
-        }
-    }
-
-    /// `ALL_SOURCE` rows of a unit: one per line, each with its line feed.
-    fn source_rows(kind: &str, name: &str, text: &str) -> Vec<SourceRow> {
-        text.split_inclusive('\n')
-            .enumerate()
-            .map(|(i, line)| SourceRow {
-                owner: APP.into(),
-                kind: kind.into(),
-                name: name.into(),
-                line: i as u32 + 1,
-                text: line.into(),
-            })
-            .collect()
-    }
-
-    fn dependency(
-        name: &str,
-        kind: &str,
-        r_owner: &str,
-        r_name: &str,
-        r_kind: &str,
-    ) -> DependencyRow {
-        DependencyRow {
-            owner: APP.into(),
-            name: name.into(),
-            kind: kind.into(),
-            referenced_owner: r_owner.into(),
-            referenced_name: r_name.into(),
-            referenced_kind: r_kind.into(),
-        }
-    }
-
-    fn grant_row(
-        name: &str,
-        object_type: &str,
-        grantee: &str,
-        privilege: &str,
-        grantable: bool,
-    ) -> GrantRow {
-        GrantRow {
-            owner: APP.into(),
-            name: name.into(),
-            object_type: Some(object_type.into()),
-            grantee: grantee.into(),
-            privilege: privilege.into(),
-            grantable,
-        }
-    }
-
-    fn object_row(name: &str, object_type: &str) -> ObjectRow {
-        ObjectRow {
-            owner: APP.into(),
-            name: name.into(),
-            object_type: object_type.into(),
-        }
-    }
-
-    const MAX_SEQ: &str = "9999999999999999999999999999";
-
-    const TRIGGER_SOURCE: &str = "TRIGGER \"APP\".\"ADDRESS_BI\"\n\
-        BEFORE INSERT ON ADDRESS\n\
-        FOR EACH ROW\n\
-        BEGIN\n\
-        \x20 IF :NEW.ID IS NULL THEN\n\
-        \x20   :NEW.ID := ADDRESS_SEQ.NEXTVAL;\n\
-        \x20 END IF;\n\
-        \x20 :NEW.UPDATED_AT := SYSTIMESTAMP;\n\
-        END;\n";
-
-    const PACKAGE_SOURCE: &str = "PACKAGE CUSTOMER_API AS\n\
-        \x20 PROCEDURE RENAME_CUSTOMER(P_ID IN CUSTOMER.ID%TYPE, P_NAME IN VARCHAR2);\n\
-        \x20 FUNCTION CITY_OF(P_ID IN CUSTOMER.ID%TYPE) RETURN VARCHAR2;\n\
-        END CUSTOMER_API;\n";
-
-    const PACKAGE_BODY_SOURCE: &str = "PACKAGE BODY CUSTOMER_API AS\n\
-        \x20 PROCEDURE RENAME_CUSTOMER(P_ID IN CUSTOMER.ID%TYPE, P_NAME IN VARCHAR2) IS\n\
-        \x20 BEGIN\n\
-        \x20   UPDATE CUSTOMER SET NAME = P_NAME WHERE ID = P_ID;\n\
-        \x20   DBMS_OUTPUT.PUT_LINE('renamed ' || P_ID);\n\
-        \x20 END RENAME_CUSTOMER;\n\
-        \n\
-        \x20 FUNCTION CITY_OF(P_ID IN CUSTOMER.ID%TYPE) RETURN VARCHAR2 IS\n\
-        \x20   V_CITY ADDRESS.CITY%TYPE;\n\
-        \x20 BEGIN\n\
-        \x20   SELECT A.CITY INTO V_CITY\n\
-        \x20     FROM CUSTOMER C JOIN ADDRESS A ON A.ID = C.MAIN_ADDRESS_ID\n\
-        \x20    WHERE C.ID = P_ID;\n\
-        \x20   RETURN V_CITY;\n\
-        \x20 EXCEPTION\n\
-        \x20   WHEN NO_DATA_FOUND THEN\n\
-        \x20     RETURN NULL;\n\
-        \x20 END CITY_OF;\n\
-        END CUSTOMER_API;\n";
-
-    const PROCEDURE_SOURCE: &str = "procedure app.archive_customer (p_id in number) as\n\
-        begin\n\
-        \x20 delete from address where customer_id = p_id;\n\
-        \x20 delete from customer where id = p_id;\n\
-        end archive_customer;\n";
-
-    const FUNCTION_SOURCE: &str = "FUNCTION CHECKSUM_OF (P_TEXT IN VARCHAR2) RETURN NUMBER\n\
-        AS LANGUAGE JAVA NAME 'com.acme.Checksum.of(java.lang.String) return int';\n";
-
-    const TYPE_SOURCE: &str = "TYPE ADDRESS_T AS OBJECT (\n\
-        \x20 CITY     VARCHAR2(60 CHAR),\n\
-        \x20 POSTCODE VARCHAR2(10 CHAR),\n\
-        \x20 MEMBER FUNCTION LABEL RETURN VARCHAR2\n\
-        );\n";
-
-    const TYPE_BODY_SOURCE: &str = "TYPE BODY ADDRESS_T AS\n\
-        \x20 MEMBER FUNCTION LABEL RETURN VARCHAR2 IS\n\
-        \x20 BEGIN\n\
-        \x20   RETURN POSTCODE || ' ' || CITY;\n\
-        \x20 END;\n\
-        END;\n";
-
-    const VIEW_TEXT: &str = "SELECT c.ID, c.NAME, a.CITY\n  FROM CUSTOMER c\n  LEFT JOIN ADDRESS a ON a.ID = c.MAIN_ADDRESS_ID";
-
-    const MVIEW_QUERY: &str =
-        "SELECT a.CITY, COUNT(*) AS CUSTOMERS\n  FROM ADDRESS a\n GROUP BY a.CITY\n";
-
-    /// The dictionary of schema APP: CUSTOMER and ADDRESS reference each other (CUSTOMER's
-    /// key nullable, ADDRESS's deferrable), TYPE_SAMPLE has a column of every type, plus
-    /// code, a view and a materialized view, a synonym, a Java class, grants and
-    /// dependencies — and the rows the reader must leave out.
-    fn fixture() -> DictionaryRows {
-        let vc = |bytes, chars_, used| chars("VARCHAR2", bytes, chars_, used);
-        let n10 = || number(Some(10), Some(0));
-        let mut columns = vec![
-            column_row("ADDRESS", "ID", n10(), false),
-            column_row("ADDRESS", "CUSTOMER_ID", n10(), false),
-            column_row("ADDRESS", "CITY", vc(240, 60, "C"), false),
-            column_row("ADDRESS", "POSTCODE", vc(10, 10, "B"), true),
-            with_default(
-                column_row(
-                    "ADDRESS",
-                    "UPDATED_AT",
-                    scaled("TIMESTAMP(6)", None, Some(6)),
-                    true,
-                ),
-                "SYSTIMESTAMP ",
-            ),
-            identity(
-                column_row("CUSTOMER", "ID", n10(), false),
-                "ALWAYS",
-                "ISEQ$$_73001",
-            ),
-            column_row("CUSTOMER", "NAME", vc(400, 100, "C"), false),
-            ColumnRow {
-                comment: Some("Unique when given".into()),
-                ..column_row("CUSTOMER", "EMAIL", vc(200, 200, "B"), true)
-            },
-            with_default(
-                column_row("CUSTOMER", "STATUS", chars("CHAR", 1, 1, "B"), false),
-                "'A'\n",
-            ),
-            with_default(
-                column_row("CUSTOMER", "MAIN_ADDRESS_ID", n10(), true),
-                "NULL",
-            ),
-            with_default(
-                column_row("CUSTOMER", "CREATED_AT", ty("DATE"), false),
-                "SYSDATE\n",
-            ),
-            ColumnRow {
-                virtual_column: true,
-                data_default: Some("UPPER(\"NAME\")".into()),
-                ..column_row("CUSTOMER", "NAME_UPPER", vc(400, 100, "C"), true)
-            },
-            column_row("LEGACY_NOTE", "ID", number(None, None), true),
-            column_row("LEGACY_NOTE", "NOTE", ty("LONG"), true),
-            identity(
-                column_row("TYPE_SAMPLE", "ID", n10(), false),
-                "BY DEFAULT",
-                "ISEQ$$_73010",
-            ),
-        ];
-        let sample_types = [
-            ("N_PLAIN", number(None, None)),
-            ("N_MONEY", number(Some(12), Some(2))),
-            ("N_ROUNDED", number(Some(5), Some(-2))),
-            ("N_STAR", number(None, Some(4))),
-            ("N_INTEGER", number(None, Some(0))),
-            ("F_FLOAT", scaled("FLOAT", Some(126), None)),
-            ("F_REAL", scaled("FLOAT", Some(63), None)),
-            ("BIN_F", ty("BINARY_FLOAT")),
-            ("BIN_D", ty("BINARY_DOUBLE")),
-            ("CH_CHAR", chars("CHAR", 12, 3, "C")),
-            ("CH_BYTE", chars("CHAR", 2, 2, "B")),
-            ("VC_CHAR", chars("VARCHAR2", 200, 50, "C")),
-            ("VC_BYTE", chars("VARCHAR2", 4000, 4000, "B")),
-            ("NCH", chars("NCHAR", 20, 10, "C")),
-            ("NVC", chars("NVARCHAR2", 200, 100, "C")),
-            ("D", ty("DATE")),
-            ("TS", scaled("TIMESTAMP(3)", None, Some(3))),
-            (
-                "TS_TZ",
-                scaled("TIMESTAMP(9) WITH TIME ZONE", None, Some(9)),
-            ),
-            (
-                "TS_LTZ",
-                scaled("TIMESTAMP(6) WITH LOCAL TIME ZONE", None, Some(6)),
-            ),
-            (
-                "IV_YM",
-                scaled("INTERVAL YEAR(2) TO MONTH", Some(2), Some(0)),
-            ),
-            (
-                "IV_DS",
-                scaled("INTERVAL DAY(3) TO SECOND(6)", Some(3), Some(6)),
-            ),
-            ("R", sized("RAW", 16)),
-            ("LR", ty("LONG RAW")),
-            ("CL", ty("CLOB")),
-            ("NCL", ty("NCLOB")),
-            ("BL", ty("BLOB")),
-            ("BF", ty("BFILE")),
-            ("X", owned("XMLTYPE", "SYS")),
-            ("GEOM", owned("SDO_GEOMETRY", "MDSYS")),
-            ("RID", ty("ROWID")),
-            ("URID", sized("UROWID", 4000)),
-            ("J", ty("JSON")),
-            ("B", ty("BOOLEAN")),
-            ("ADDR", owned("ADDRESS_T", "APP")),
-        ];
-        columns.extend(
-            sample_types
-                .into_iter()
-                .map(|(name, t)| column_row("TYPE_SAMPLE", name, t, true)),
-        );
-        columns.extend([
-            column_row("CUSTOMER_V", "ID", n10(), false),
-            column_row("CUSTOMER_V", "NAME", vc(400, 100, "C"), false),
-            column_row("CUSTOMER_V", "CITY", vc(240, 60, "C"), true),
-            column_row("CUSTOMER_CITY_MV", "CITY", vc(240, 60, "C"), false),
-            column_row("CUSTOMER_CITY_MV", "CUSTOMERS", number(None, None), true),
-            // A table in the recycle bin: its columns come, its table does not.
-            column_row("BIN$5x8W2Pk3QOa8yL9dkbT0Fw==$0", "ID", n10(), false),
-        ]);
-
-        let mut source = Vec::new();
-        source.extend(source_rows("TRIGGER", "ADDRESS_BI", TRIGGER_SOURCE));
-        source.extend(source_rows(
-            "TRIGGER",
-            "CUSTOMER_V_IO",
-            "TRIGGER CUSTOMER_V_IO INSTEAD OF INSERT ON CUSTOMER_V\nBEGIN\n  NULL;\nEND;\n",
-        ));
-        source.extend(source_rows("PACKAGE", "CUSTOMER_API", PACKAGE_SOURCE));
-        // Lines in any order: they are joined in line order.
-        source.extend(
-            source_rows("PACKAGE BODY", "CUSTOMER_API", PACKAGE_BODY_SOURCE)
-                .into_iter()
-                .rev(),
-        );
-        source.extend(source_rows(
-            "PROCEDURE",
-            "ARCHIVE_CUSTOMER",
-            PROCEDURE_SOURCE,
-        ));
-        source.extend(source_rows("FUNCTION", "CHECKSUM_OF", FUNCTION_SOURCE));
-        source.extend(source_rows("TYPE", "ADDRESS_T", TYPE_SOURCE));
-        source.extend(source_rows("TYPE BODY", "ADDRESS_T", TYPE_BODY_SOURCE));
-
-        DictionaryRows {
-            tables: vec![
-                table_row("ADDRESS", Some(1200), None),
-                table_row("CUSTOMER", Some(1000), Some("A buyer of seed lots")),
-                table_row("DBSUB_SCHEMA_HISTORY", Some(3), None),
-                table_row("LEGACY_NOTE", None, None),
-                table_row("TYPE_SAMPLE", Some(0), None),
-                table_row("flyway_schema_history", Some(3), None),
-            ],
-            columns,
-            constraints: vec![
-                ConstraintRow {
-                    r_owner: Some(APP.into()),
-                    r_table: Some("CUSTOMER".into()),
-                    delete_rule: Some("CASCADE".into()),
-                    deferrable: true,
-                    deferred: true,
-                    ..constraint("ADDRESS", "ADDRESS_CUSTOMER_FK", "R")
-                },
-                key("ADDRESS", "ADDRESS_PK", "P"),
-                check(
-                    "ADDRESS",
-                    "ADDRESS_POSTCODE_CK",
-                    "POSTCODE IS NULL OR LENGTH(POSTCODE) >= 4",
-                ),
-                check("ADDRESS", "SYS_C008101", "\"ID\" IS NOT NULL"),
-                check("ADDRESS", "SYS_C008102", "\"CUSTOMER_ID\" IS NOT NULL"),
-                check("ADDRESS", "SYS_C008103", "\"CITY\" IS NOT NULL"),
-                ConstraintRow {
-                    r_owner: Some(APP.into()),
-                    r_table: Some("ADDRESS".into()),
-                    delete_rule: Some("SET NULL".into()),
-                    ..constraint("CUSTOMER", "CUSTOMER_ADDRESS_FK", "R")
-                },
-                key("CUSTOMER", "CUSTOMER_EMAIL_UK", "U"),
-                ConstraintRow {
-                    enabled: false,
-                    ..check(
-                        "CUSTOMER",
-                        "CUSTOMER_LEGACY_CK",
-                        "CREATED_AT > DATE '2000-01-01'",
-                    )
-                },
-                key("CUSTOMER", "CUSTOMER_PK", "P"),
-                check("CUSTOMER", "CUSTOMER_STATUS_CK", "STATUS IN ('A', 'I')"),
-                check("CUSTOMER", "SYS_C008110", "\"ID\" IS NOT NULL"),
-                check("CUSTOMER", "SYS_C008111", "\"NAME\" IS NOT NULL"),
-                check("CUSTOMER", "SYS_C008112", "\"STATUS\" IS NOT NULL"),
-                check("CUSTOMER", "SYS_C008113", "\"CREATED_AT\" IS NOT NULL"),
-                key("TYPE_SAMPLE", "SYS_C008120", "P"),
-                check("TYPE_SAMPLE", "SYS_C008121", "\"ID\" IS NOT NULL"),
-                key(
-                    "BIN$5x8W2Pk3QOa8yL9dkbT0Fw==$0",
-                    "BIN$Qk1x0Pk3QOa8yL9dkbT0Fw==$0",
-                    "P",
-                ),
-            ],
-            constraint_columns: vec![
-                key_column("ADDRESS_CUSTOMER_FK", "CUSTOMER_ID", Some("ID")),
-                key_column("ADDRESS_PK", "ID", None),
-                key_column("CUSTOMER_ADDRESS_FK", "MAIN_ADDRESS_ID", Some("ID")),
-                key_column("CUSTOMER_EMAIL_UK", "EMAIL", None),
-                key_column("CUSTOMER_PK", "ID", None),
-                key_column("SYS_C008120", "ID", None),
-            ],
-            indexes: vec![
-                index_row("ADDRESS", "ADDRESS_CUSTOMER_IX", "NORMAL", 1, "CUSTOMER_ID"),
-                IndexRow {
-                    unique: true,
-                    ..index_row("ADDRESS", "ADDRESS_PK", "NORMAL", 1, "ID")
-                },
-                IndexRow {
-                    unique: true,
-                    ..index_row("CUSTOMER", "CUSTOMER_EMAIL_UK", "NORMAL", 1, "EMAIL")
-                },
-                IndexRow {
-                    expression: Some("UPPER(\"NAME\")".into()),
-                    ..index_row(
-                        "CUSTOMER",
-                        "CUSTOMER_NAME_UPPER_IX",
-                        "FUNCTION-BASED NORMAL",
-                        1,
-                        "SYS_NC00008$",
-                    )
-                },
-                IndexRow {
-                    unique: true,
-                    ..index_row("CUSTOMER", "CUSTOMER_PK", "NORMAL", 1, "ID")
-                },
-                // A descending column is an expression naming the column; rows in any order.
-                IndexRow {
-                    descending: true,
-                    expression: Some("\"CREATED_AT\"".into()),
-                    ..index_row(
-                        "CUSTOMER",
-                        "CUSTOMER_STATUS_CREATED_IX",
-                        "FUNCTION-BASED NORMAL",
-                        2,
-                        "SYS_NC00009$",
-                    )
-                },
-                index_row(
-                    "CUSTOMER",
-                    "CUSTOMER_STATUS_CREATED_IX",
-                    "FUNCTION-BASED NORMAL",
-                    1,
-                    "STATUS",
-                ),
-                index_row("TYPE_SAMPLE", "SYS_C008120", "NORMAL", 1, "ID"),
-                index_row("TYPE_SAMPLE", "TYPE_SAMPLE_CL_CTX", "DOMAIN", 1, "CL"),
-                IndexRow {
-                    unique: true,
-                    ..index_row("TYPE_SAMPLE", "TYPE_SAMPLE_R_UX", "NORMAL", 1, "R")
-                },
-            ],
-            sequences: vec![
-                sequence_row("ADDRESS_SEQ", "1", MAX_SEQ, "1", false, "20", "1041"),
-                sequence_row("ISEQ$$_73001", "1", MAX_SEQ, "1", false, "20", "1021"),
-                sequence_row("ISEQ$$_73010", "1", MAX_SEQ, "1", false, "0", "1"),
-                sequence_row("TICKET_SEQ", "-1000", "-1", "-1", true, "0", "-1"),
-            ],
-            views: vec![ViewRow {
-                owner: APP.into(),
-                name: "CUSTOMER_V".into(),
-                comment: Some("Customers with the city of their main address".into()),
-                text: Some(VIEW_TEXT.into()),
-            }],
-            materialized_views: vec![ViewRow {
-                owner: APP.into(),
-                name: "CUSTOMER_CITY_MV".into(),
-                comment: Some("Customers per city".into()),
-                text: Some(MVIEW_QUERY.into()),
-            }],
-            triggers: vec![
-                TriggerRow {
-                    owner: APP.into(),
-                    name: "ADDRESS_BI".into(),
-                    table_owner: Some(APP.into()),
-                    table: Some("ADDRESS".into()),
-                    base_object_type: "TABLE".into(),
-                    trigger_type: "BEFORE EACH ROW".into(),
-                    triggering_event: "INSERT".into(),
-                    enabled: false,
-                },
-                TriggerRow {
-                    owner: APP.into(),
-                    name: "APP_DDL_AUDIT".into(),
-                    table_owner: Some(APP.into()),
-                    table: None,
-                    base_object_type: "SCHEMA".into(),
-                    trigger_type: "AFTER EVENT".into(),
-                    triggering_event: "DDL".into(),
-                    enabled: true,
-                },
-                TriggerRow {
-                    owner: APP.into(),
-                    name: "CUSTOMER_V_IO".into(),
-                    table_owner: Some(APP.into()),
-                    table: Some("CUSTOMER_V".into()),
-                    base_object_type: "VIEW".into(),
-                    trigger_type: "INSTEAD OF".into(),
-                    triggering_event: "INSERT".into(),
-                    enabled: true,
-                },
-            ],
-            source,
-            synonyms: vec![
-                SynonymRow {
-                    owner: APP.into(),
-                    name: "CLIENT".into(),
-                    table_owner: Some(APP.into()),
-                    table: "CUSTOMER".into(),
-                    db_link: None,
-                },
-                SynonymRow {
-                    owner: APP.into(),
-                    name: "FX_RATE".into(),
-                    table_owner: Some("FIN".into()),
-                    table: "EXCHANGE_RATE".into(),
-                    db_link: Some("FINLINK.WORLD".into()),
-                },
-            ],
-            grants: vec![
-                grant_row(
-                    "BIN$5x8W2Pk3QOa8yL9dkbT0Fw==$0",
-                    "TABLE",
-                    "REPORTING",
-                    "SELECT",
-                    false,
-                ),
-                grant_row("CUSTOMER_API", "PACKAGE", "APP_USER", "EXECUTE", true),
-                grant_row("CUSTOMER_CITY_MV", "TABLE", "REPORTING", "SELECT", false),
-                grant_row("CUSTOMER_V", "VIEW", "REPORTING", "SELECT", false),
-            ],
-            dependencies: vec![
-                dependency("ADDRESS_BI", "TRIGGER", APP, "ADDRESS", "TABLE"),
-                dependency("ADDRESS_BI", "TRIGGER", APP, "ADDRESS_SEQ", "SEQUENCE"),
-                dependency("ADDRESS_BI", "TRIGGER", "SYS", "STANDARD", "PACKAGE"),
-                dependency("ADDRESS_T", "TYPE BODY", APP, "ADDRESS_T", "TYPE"),
-                dependency("ADDRESS_T", "TYPE BODY", "SYS", "STANDARD", "PACKAGE"),
-                dependency("ARCHIVE_CUSTOMER", "PROCEDURE", APP, "ADDRESS", "TABLE"),
-                dependency(
-                    "ARCHIVE_CUSTOMER",
-                    "PROCEDURE",
-                    APP,
-                    "ARCHIVE_LOG",
-                    "NON-EXISTENT",
-                ),
-                dependency("ARCHIVE_CUSTOMER", "PROCEDURE", APP, "CUSTOMER", "TABLE"),
-                dependency(
-                    "ARCHIVE_CUSTOMER",
-                    "PROCEDURE",
-                    "SYS",
-                    "STANDARD",
-                    "PACKAGE",
-                ),
-                dependency(
-                    "CHECKSUM_OF",
-                    "FUNCTION",
-                    APP,
-                    "com/acme/Checksum",
-                    "JAVA CLASS",
-                ),
-                dependency("CLIENT", "SYNONYM", APP, "CUSTOMER", "TABLE"),
-                dependency("CUSTOMER_API", "PACKAGE", "SYS", "STANDARD", "PACKAGE"),
-                dependency("CUSTOMER_API", "PACKAGE BODY", APP, "ADDRESS", "TABLE"),
-                dependency("CUSTOMER_API", "PACKAGE BODY", APP, "CUSTOMER", "TABLE"),
-                dependency(
-                    "CUSTOMER_API",
-                    "PACKAGE BODY",
-                    APP,
-                    "CUSTOMER_API",
-                    "PACKAGE",
-                ),
-                dependency(
-                    "CUSTOMER_API",
-                    "PACKAGE BODY",
-                    "APEX_230200",
-                    "WWV_FLOW_API",
-                    "PACKAGE",
-                ),
-                dependency(
-                    "CUSTOMER_API",
-                    "PACKAGE BODY",
-                    "PUBLIC",
-                    "DBMS_OUTPUT",
-                    "SYNONYM",
-                ),
-                dependency(
-                    "CUSTOMER_API",
-                    "PACKAGE BODY",
-                    "SYS",
-                    "DBMS_OUTPUT",
-                    "PACKAGE",
-                ),
-                dependency(
-                    "CUSTOMER_CITY_MV",
-                    "MATERIALIZED VIEW",
-                    APP,
-                    "ADDRESS",
-                    "TABLE",
-                ),
-                dependency(
-                    "CUSTOMER_CITY_MV",
-                    "MATERIALIZED VIEW",
-                    APP,
-                    "CUSTOMER_CITY_MV",
-                    "TABLE",
-                ),
-                dependency("CUSTOMER_V", "VIEW", APP, "ADDRESS", "TABLE"),
-                dependency("CUSTOMER_V", "VIEW", APP, "CUSTOMER", "TABLE"),
-                dependency("CUSTOMER_V_IO", "TRIGGER", APP, "CUSTOMER_V", "VIEW"),
-                dependency("TYPE_SAMPLE", "TABLE", APP, "ADDRESS_T", "TYPE"),
-                dependency("TYPE_SAMPLE", "TABLE", "MDSYS", "SDO_GEOMETRY", "TYPE"),
-                dependency("TYPE_SAMPLE", "TABLE", "SYS", "XMLTYPE", "TYPE"),
-            ],
-            objects: vec![
-                object_row("CHECKSUM_LIB", "LIBRARY"),
-                object_row("com/acme/Checksum", "JAVA CLASS"),
-                object_row("com/acme/Checksum", "JAVA SOURCE"),
-            ],
-            srids: vec![SridRow {
-                owner: APP.into(),
-                table: "TYPE_SAMPLE".into(),
-                column: "GEOM".into(),
-                srid: Some(4326),
-            }],
-        }
-    }
-
-    fn column(name: &str, native: &str, neutral: NeutralType, nullable: bool) -> Column {
-        Column {
-            name: name.into(),
-            native_type: native.into(),
-            neutral_type: neutral,
-            nullable,
-            default: None,
-            identity: None,
-            generated: None,
-            comment: None,
-        }
-    }
-
-    fn dep(from: (&str, ObjectKind), to: (&str, ObjectKind)) -> Dependency {
-        Dependency {
-            from: ObjectKey::new(APP, from.0, from.1),
-            to: ObjectKey::new(APP, to.0, to.1),
-        }
-    }
-
-    #[test]
-    fn the_dictionary_of_a_schema_becomes_its_catalog() {
-        use LengthSemantics::{Byte, Char};
-        use ObjectKind as K;
-        let catalog = assemble(fixture()).expect("assemble");
-        let table = |name: &str| catalog.table(APP, name).expect(name);
-        let names: Vec<&str> = catalog.tables.iter().map(|t| t.name.as_str()).collect();
-        // Not the history tables, not the recycle bin.
-        assert_eq!(names, ["ADDRESS", "CUSTOMER", "LEGACY_NOTE", "TYPE_SAMPLE"]);
-
-        let n10 = decimal(Some(10), Some(0));
-        let customer = table("CUSTOMER");
-        assert_eq!(customer.estimated_rows, Some(1000));
-        assert_eq!(customer.comment.as_deref(), Some("A buyer of seed lots"));
-        assert_eq!(
-            customer.columns,
-            vec![
-                Column {
-                    // The identity's `nextval` is not a default.
-                    identity: Some(Identity {
-                        always: true,
-                        sequence: Some("ISEQ$$_73001".into()),
-                    }),
-                    ..column("ID", "NUMBER(10)", n10.clone(), false)
-                },
-                column("NAME", "VARCHAR2(100 CHAR)", text(100, Char, false), false),
-                Column {
-                    comment: Some("Unique when given".into()),
-                    ..column("EMAIL", "VARCHAR2(200 BYTE)", text(200, Byte, false), true)
-                },
-                Column {
-                    default: Some("'A'".into()),
-                    ..column("STATUS", "CHAR(1 BYTE)", text(1, Byte, true), false)
-                },
-                // DEFAULT NULL is no default.
-                column("MAIN_ADDRESS_ID", "NUMBER(10)", n10.clone(), true),
-                Column {
-                    default: Some("SYSDATE".into()),
-                    ..column(
-                        "CREATED_AT",
-                        "DATE",
-                        NeutralType::Timestamp { precision: Some(0) },
-                        false,
-                    )
-                },
-                Column {
-                    generated: Some("UPPER(\"NAME\")".into()),
-                    ..column(
-                        "NAME_UPPER",
-                        "VARCHAR2(100 CHAR)",
-                        text(100, Char, false),
-                        true
-                    )
-                },
-            ]
-        );
-        assert_eq!(
-            customer.primary_key,
-            Some(Key {
-                name: Some("CUSTOMER_PK".into()),
-                columns: vec!["ID".into()],
-            })
-        );
-        assert_eq!(
-            customer.unique_keys,
-            vec![Key {
-                name: Some("CUSTOMER_EMAIL_UK".into()),
-                columns: vec!["EMAIL".into()],
-            }]
-        );
-        // Neither the NOT NULL checks nor the disabled one.
-        assert_eq!(
-            customer.checks,
-            vec![Check {
-                name: Some("CUSTOMER_STATUS_CK".into()),
-                expression: "STATUS IN ('A', 'I')".into(),
-            }]
-        );
-        let customer_fk = ForeignKey {
-            name: "CUSTOMER_ADDRESS_FK".into(),
-            columns: vec!["MAIN_ADDRESS_ID".into()],
-            ref_schema: APP.into(),
-            ref_table: "ADDRESS".into(),
-            ref_columns: vec!["ID".into()],
-            on_delete: FkAction::SetNull,
-            on_update: FkAction::NoAction,
-            deferrable: false,
-            initially_deferred: false,
-            enabled: true,
-        };
-        assert_eq!(customer.foreign_keys, vec![customer_fk.clone()]);
-        assert!(customer.fk_is_nullable(&customer_fk));
-        // Not the indexes of the keys; an expression, and a descending column by its name.
-        assert_eq!(
-            customer.indexes,
-            vec![
-                Index {
-                    name: "CUSTOMER_NAME_UPPER_IX".into(),
-                    unique: false,
-                    columns: vec![IndexColumn {
-                        expression: "UPPER(\"NAME\")".into(),
-                        descending: false,
-                    }],
-                    predicate: None,
-                },
-                Index {
-                    name: "CUSTOMER_STATUS_CREATED_IX".into(),
-                    unique: false,
-                    columns: vec![
-                        IndexColumn {
-                            expression: "STATUS".into(),
-                            descending: false,
-                        },
-                        IndexColumn {
-                            expression: "CREATED_AT".into(),
-                            descending: true,
-                        },
-                    ],
-                    predicate: None,
-                },
-            ]
-        );
-
-        let address = table("ADDRESS");
-        assert_eq!(
-            address.columns,
-            vec![
-                column("ID", "NUMBER(10)", n10.clone(), false),
-                column("CUSTOMER_ID", "NUMBER(10)", n10.clone(), false),
-                column("CITY", "VARCHAR2(60 CHAR)", text(60, Char, false), false),
-                column("POSTCODE", "VARCHAR2(10 BYTE)", text(10, Byte, false), true),
-                Column {
-                    default: Some("SYSTIMESTAMP".into()),
-                    ..column(
-                        "UPDATED_AT",
-                        "TIMESTAMP(6)",
-                        NeutralType::Timestamp { precision: Some(6) },
-                        true,
-                    )
-                },
-            ]
-        );
-        let address_fk = ForeignKey {
-            name: "ADDRESS_CUSTOMER_FK".into(),
-            columns: vec!["CUSTOMER_ID".into()],
-            ref_schema: APP.into(),
-            ref_table: "CUSTOMER".into(),
-            ref_columns: vec!["ID".into()],
-            on_delete: FkAction::Cascade,
-            on_update: FkAction::NoAction,
-            deferrable: true,
-            initially_deferred: true,
-            enabled: true,
-        };
-        assert_eq!(address.foreign_keys, vec![address_fk.clone()]);
-        assert!(!address.fk_is_nullable(&address_fk));
-        assert_eq!(
-            address.checks,
-            vec![Check {
-                name: Some("ADDRESS_POSTCODE_CK".into()),
-                expression: "POSTCODE IS NULL OR LENGTH(POSTCODE) >= 4".into(),
-            }]
-        );
-        assert_eq!(
-            address.indexes.iter().map(|i| &i.name).collect::<Vec<_>>(),
-            ["ADDRESS_CUSTOMER_IX"]
-        );
-
-        let legacy = table("LEGACY_NOTE");
-        assert_eq!(legacy.estimated_rows, None);
-        assert_eq!(
-            legacy.columns[1],
-            column("NOTE", "LONG", lob(LobKind::Character), true)
-        );
-
-        let sample = table("TYPE_SAMPLE");
-        assert_eq!(sample.estimated_rows, Some(0));
-        // A key named by Oracle (SYS_C…) is left unnamed; its index is the key's.
-        assert_eq!(
-            sample.primary_key,
-            Some(Key {
-                name: None,
-                columns: vec!["ID".into()],
-            })
-        );
-        assert!(sample.checks.is_empty());
-        // Not the domain index.
-        assert_eq!(
-            sample.indexes,
-            vec![Index {
-                name: "TYPE_SAMPLE_R_UX".into(),
-                unique: true,
-                columns: vec![IndexColumn {
-                    expression: "R".into(),
-                    descending: false,
-                }],
-                predicate: None,
-            }]
-        );
-        assert_eq!(
-            sample.columns[0].identity,
-            Some(Identity {
-                always: false,
-                sequence: Some("ISEQ$$_73010".into()),
-            })
-        );
-        assert_eq!(sample.columns[0].default, None);
-        let natives: Vec<(&str, &str)> = sample
-            .columns
-            .iter()
-            .map(|c| (c.name.as_str(), c.native_type.as_str()))
-            .collect();
-        assert_eq!(
-            natives,
-            [
-                ("ID", "NUMBER(10)"),
-                ("N_PLAIN", "NUMBER"),
-                ("N_MONEY", "NUMBER(12,2)"),
-                ("N_ROUNDED", "NUMBER(5,-2)"),
-                ("N_STAR", "NUMBER(*,4)"),
-                ("N_INTEGER", "NUMBER(*,0)"),
-                ("F_FLOAT", "FLOAT(126)"),
-                ("F_REAL", "FLOAT(63)"),
-                ("BIN_F", "BINARY_FLOAT"),
-                ("BIN_D", "BINARY_DOUBLE"),
-                ("CH_CHAR", "CHAR(3 CHAR)"),
-                ("CH_BYTE", "CHAR(2 BYTE)"),
-                ("VC_CHAR", "VARCHAR2(50 CHAR)"),
-                ("VC_BYTE", "VARCHAR2(4000 BYTE)"),
-                ("NCH", "NCHAR(10)"),
-                ("NVC", "NVARCHAR2(100)"),
-                ("D", "DATE"),
-                ("TS", "TIMESTAMP(3)"),
-                ("TS_TZ", "TIMESTAMP(9) WITH TIME ZONE"),
-                ("TS_LTZ", "TIMESTAMP(6) WITH LOCAL TIME ZONE"),
-                ("IV_YM", "INTERVAL YEAR(2) TO MONTH"),
-                ("IV_DS", "INTERVAL DAY(3) TO SECOND(6)"),
-                ("R", "RAW(16)"),
-                ("LR", "LONG RAW"),
-                ("CL", "CLOB"),
-                ("NCL", "NCLOB"),
-                ("BL", "BLOB"),
-                ("BF", "BFILE"),
-                ("X", "XMLTYPE"),
-                ("GEOM", "SDO_GEOMETRY"),
-                ("RID", "ROWID"),
-                ("URID", "UROWID"),
-                ("J", "JSON"),
-                ("B", "BOOLEAN"),
-                ("ADDR", "APP.ADDRESS_T"),
-            ]
-        );
-        // Each column's neutral type is its type's (tested one by one above); the SRID comes
-        // from the spatial metadata.
-        for c in &sample.columns[1..] {
-            let (native, neutral) = type_cases()
-                .into_iter()
-                .map(|(_, native, neutral)| (native, neutral))
-                .find(|(native, _)| *native == c.native_type)
-                .unwrap_or_else(|| panic!("no case for {}", c.native_type));
-            let neutral = match neutral {
-                NeutralType::Spatial { .. } => NeutralType::Spatial { srid: Some(4326) },
-                other => other,
-            };
-            assert_eq!(c.neutral_type, neutral, "{native}");
-            assert!(c.nullable, "{}", c.name);
-        }
-
-        assert_eq!(
-            catalog.sequences,
-            vec![
-                Sequence {
-                    schema: APP.into(),
-                    name: "ADDRESS_SEQ".into(),
-                    start: 1041,
-                    increment: 1,
-                    min_value: Some(1),
-                    max_value: Some(9_999_999_999_999_999_999_999_999_999),
-                    cycle: false,
-                    cache: Some(20),
-                    owned_by: None,
-                },
-                Sequence {
-                    schema: APP.into(),
-                    name: "ISEQ$$_73001".into(),
-                    start: 1021,
-                    increment: 1,
-                    min_value: Some(1),
-                    max_value: Some(9_999_999_999_999_999_999_999_999_999),
-                    cycle: false,
-                    cache: Some(20),
-                    owned_by: Some(("CUSTOMER".into(), "ID".into())),
-                },
-                Sequence {
-                    schema: APP.into(),
-                    name: "ISEQ$$_73010".into(),
-                    start: 1,
-                    increment: 1,
-                    min_value: Some(1),
-                    max_value: Some(9_999_999_999_999_999_999_999_999_999),
-                    cycle: false,
-                    cache: None,
-                    owned_by: Some(("TYPE_SAMPLE".into(), "ID".into())),
-                },
-                Sequence {
-                    schema: APP.into(),
-                    name: "TICKET_SEQ".into(),
-                    start: -1,
-                    increment: -1,
-                    min_value: Some(-1000),
-                    max_value: Some(-1),
-                    cycle: true,
-                    cache: None,
-                    owned_by: None,
-                },
-            ]
-        );
-
-        assert_eq!(
-            catalog.views,
-            vec![
-                View {
-                    schema: APP.into(),
-                    name: "CUSTOMER_CITY_MV".into(),
-                    materialized: true,
-                    columns: vec![
-                        column("CITY", "VARCHAR2(60 CHAR)", text(60, Char, false), false),
-                        column("CUSTOMERS", "NUMBER", decimal(None, None), true),
-                    ],
-                    source: "SELECT a.CITY, COUNT(*) AS CUSTOMERS\n  FROM ADDRESS a\n GROUP BY \
-                             a.CITY"
-                        .into(),
-                    comment: Some("Customers per city".into()),
-                },
-                View {
-                    schema: APP.into(),
-                    name: "CUSTOMER_V".into(),
-                    materialized: false,
-                    columns: vec![
-                        column("ID", "NUMBER(10)", n10.clone(), false),
-                        column("NAME", "VARCHAR2(100 CHAR)", text(100, Char, false), false),
-                        column("CITY", "VARCHAR2(60 CHAR)", text(60, Char, false), true),
-                    ],
-                    source: VIEW_TEXT.into(),
-                    comment: Some("Customers with the city of their main address".into()),
-                },
-            ]
-        );
-
-        // Only the table trigger; its source unqualified.
-        assert_eq!(
-            catalog.triggers,
-            vec![Trigger {
-                schema: APP.into(),
-                name: "ADDRESS_BI".into(),
-                table_schema: APP.into(),
-                table_name: "ADDRESS".into(),
-                timing: "BEFORE".into(),
-                events: vec!["INSERT".into()],
-                for_each_row: true,
-                enabled: false,
-                source: "TRIGGER \"ADDRESS_BI\"\nBEFORE INSERT ON ADDRESS\nFOR EACH ROW\n\
-                         BEGIN\n  IF :NEW.ID IS NULL THEN\n    :NEW.ID := ADDRESS_SEQ.NEXTVAL;\n  \
-                         END IF;\n  :NEW.UPDATED_AT := SYSTIMESTAMP;\nEND;"
-                    .into(),
-            }]
-        );
-
-        let routine = |name: &str, kind: ObjectKind, source: &str| Routine {
-            schema: APP.into(),
-            name: name.into(),
-            kind,
-            source: source.trim_end().into(),
-        };
-        assert_eq!(
-            catalog.routines,
-            vec![
-                routine("ADDRESS_T", K::Type, TYPE_SOURCE),
-                routine("ADDRESS_T", K::TypeBody, TYPE_BODY_SOURCE),
-                routine(
-                    "ARCHIVE_CUSTOMER",
-                    K::Procedure,
-                    &PROCEDURE_SOURCE.replace("app.archive_customer", "archive_customer"),
-                ),
-                routine("CHECKSUM_OF", K::Function, FUNCTION_SOURCE),
-                routine("CUSTOMER_API", K::Package, PACKAGE_SOURCE),
-                routine("CUSTOMER_API", K::PackageBody, PACKAGE_BODY_SOURCE),
-            ]
-        );
-
-        assert_eq!(
-            catalog.synonyms,
-            vec![
-                Synonym {
-                    schema: APP.into(),
-                    name: "CLIENT".into(),
-                    target_schema: APP.into(),
-                    target_name: "CUSTOMER".into(),
-                    db_link: None,
-                },
-                Synonym {
-                    schema: APP.into(),
-                    name: "FX_RATE".into(),
-                    target_schema: "FIN".into(),
-                    target_name: "EXCHANGE_RATE".into(),
-                    db_link: Some("FINLINK.WORLD".into()),
-                },
-            ]
-        );
-
-        // One entry per name: the Java class, not its source as well.
-        assert_eq!(
-            catalog.others,
-            vec![
-                OtherObject {
-                    schema: APP.into(),
-                    name: "CHECKSUM_LIB".into(),
-                    object_type: "LIBRARY".into(),
-                },
-                OtherObject {
-                    schema: APP.into(),
-                    name: "com/acme/Checksum".into(),
-                    object_type: "JAVA CLASS".into(),
-                },
-            ]
-        );
-
-        // Without Oracle's own objects, non-existent ones, self-references, a trigger's own
-        // table, or what skipped objects need; a materialized view is one, not its table.
-        let mut expected = vec![
-            dep(("ADDRESS_BI", K::Trigger), ("ADDRESS_SEQ", K::Sequence)),
-            dep(("ADDRESS_T", K::TypeBody), ("ADDRESS_T", K::Type)),
-            dep(("ARCHIVE_CUSTOMER", K::Procedure), ("ADDRESS", K::Table)),
-            dep(("ARCHIVE_CUSTOMER", K::Procedure), ("CUSTOMER", K::Table)),
-            dep(
-                ("CHECKSUM_OF", K::Function),
-                ("com/acme/Checksum", K::Other),
-            ),
-            dep(("CLIENT", K::Synonym), ("CUSTOMER", K::Table)),
-            dep(("CUSTOMER_API", K::PackageBody), ("ADDRESS", K::Table)),
-            dep(("CUSTOMER_API", K::PackageBody), ("CUSTOMER", K::Table)),
-            dep(
-                ("CUSTOMER_API", K::PackageBody),
-                ("CUSTOMER_API", K::Package),
-            ),
-            dep(
-                ("CUSTOMER_CITY_MV", K::MaterializedView),
-                ("ADDRESS", K::Table),
-            ),
-            dep(("CUSTOMER_V", K::View), ("ADDRESS", K::Table)),
-            dep(("CUSTOMER_V", K::View), ("CUSTOMER", K::Table)),
-            dep(("TYPE_SAMPLE", K::Table), ("ADDRESS_T", K::Type)),
-        ];
-        expected.sort();
-        assert_eq!(catalog.dependencies, expected);
-
-        // Grants on the catalog's objects; the materialized view's (granted on its table).
-        let grant = |name: &str, kind, grantee: &str, privilege: &str, grantable| Grant {
-            object: ObjectKey::new(APP, name, kind),
-            grantee: grantee.into(),
-            privilege: privilege.into(),
-            grantable,
-        };
-        assert_eq!(
-            catalog.grants,
-            vec![
-                grant("CUSTOMER_API", K::Package, "APP_USER", "EXECUTE", true),
-                grant(
-                    "CUSTOMER_CITY_MV",
-                    K::MaterializedView,
-                    "REPORTING",
-                    "SELECT",
-                    false
-                ),
-                grant("CUSTOMER_V", K::View, "REPORTING", "SELECT", false),
-            ]
-        );
-        assert_eq!(catalog.source, None);
-    }
-
-    #[test]
-    fn a_foreign_key_to_a_key_the_user_cannot_see_is_an_error_naming_it() {
-        let mut rows = fixture();
-        for c in &mut rows.constraints {
-            if c.name == "CUSTOMER_ADDRESS_FK" {
-                c.r_owner = Some("FIN".into());
-                c.r_table = None;
-            }
-        }
-        let error = assemble(rows).unwrap_err().to_string();
-        assert_eq!(
-            error,
-            "foreign key CUSTOMER_ADDRESS_FK of APP.CUSTOMER references a key of schema FIN \
-             that the user may not see: grant it SELECT_CATALOG_ROLE (dbsub then reads the \
-             DBA_ views) or SELECT on the parent table"
-        );
-    }
-
-    #[test]
-    fn a_table_trigger_without_source_is_an_error_naming_it() {
-        let mut rows = fixture();
-        rows.source.retain(|s| s.name != "ADDRESS_BI");
-        let error = assemble(rows).unwrap_err().to_string();
-        assert!(
-            error.starts_with("the source of trigger APP.ADDRESS_BI is hidden from the user"),
-            "{error}"
-        );
-        assert!(error.contains("SELECT_CATALOG_ROLE"), "{error}");
-    }
-
-    #[test]
-    fn an_index_dependency_becomes_its_tables() {
-        let mut rows = fixture();
-        rows.dependencies.push(dependency(
-            "CUSTOMER_NAME_UPPER_IX",
-            "INDEX",
-            APP,
-            "CHECKSUM_OF",
-            "FUNCTION",
-        ));
-        let catalog = assemble(rows).expect("assemble");
-        assert!(catalog.dependencies.contains(&dep(
-            ("CUSTOMER", ObjectKind::Table),
-            ("CHECKSUM_OF", ObjectKind::Function)
-        )));
-    }
-
-    #[test]
-    fn a_sequence_number_that_is_not_an_integer_is_an_error_naming_it() {
-        let mut rows = fixture();
-        rows.sequences[0].max_value = "1E+28".into();
-        let error = assemble(rows).unwrap_err().to_string();
-        assert_eq!(
-            error,
-            "sequence APP.ADDRESS_SEQ: MAX_VALUE `1E+28` is not an integer"
-        );
-    }
-
-    /// The snapshot other tests (Oracle DDL golden files) are generated from; it must stay
-    /// what the reader makes of the fixture. `DBSUB_UPDATE_GOLDEN=1` rewrites it.
-    #[test]
-    fn the_oracle_catalog_snapshot_is_the_assembled_fixture() {
-        let mut catalog = assemble(fixture()).expect("assemble");
-        catalog.source = Some(CatalogSource {
-            kind: DbKind::Oracle.word().to_string(),
-            url: "oracle://dbsub@structdb:1521/FREEPDB1".into(),
-            read_at: "2026-01-15T09:30:00Z".into(),
-        });
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests")
-            .join("data")
-            .join("oracle_catalog.json");
-        if std::env::var_os("DBSUB_UPDATE_GOLDEN").is_some() {
-            std::fs::create_dir_all(path.parent().expect("a folder")).expect("create the folder");
-            crate::catalog::snapshot::write(&catalog, &path).expect("write the snapshot");
-        }
-        let stored = crate::catalog::snapshot::read(&path)
-            .expect("the snapshot (DBSUB_UPDATE_GOLDEN=1 writes it)");
-        assert!(
-            stored == catalog,
-            "{} differs from the assembled fixture (DBSUB_UPDATE_GOLDEN=1 rewrites it after \
-             review)",
-            path.display()
-        );
-    }
-}
+mod tests;
