@@ -6,6 +6,7 @@
 //! first 500 seedlots into the demo's file store, ingest it into the local database and verify.
 
 mod generate;
+mod vocabulary;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
