@@ -2,8 +2,8 @@
 //! forest-genetics seedlot registry in SQLite, see data/demo/README.md), which every command
 //! falls back to when nothing is configured.
 
-#[path = "../demo/generate.rs"]
 mod generate;
+mod vocabulary;
 
 use std::path::Path;
 use std::time::Instant;

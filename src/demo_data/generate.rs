@@ -2,10 +2,11 @@
 //!
 //! The schema lives in `data/demo/schema.sql` (a legacy Oracle-style seedlot
 //! registry written as SQLite DDL). This module creates a fresh SQLite file,
-//! runs that DDL and fills it with realistic, FK-consistent rows. All
-//! randomness comes from a hand-written SplitMix64 generator seeded with a
-//! constant (one stream per table), so a given scale always produces exactly
-//! the same rows.
+//! runs that DDL and fills it with realistic, FK-consistent rows. The names,
+//! sentences, code tables and settings it draws from are data, in
+//! `data/demo/vocabulary.toml` (see `vocabulary.rs`). All randomness comes from
+//! a hand-written SplitMix64 generator seeded with a constant (one stream per
+//! table), so a given scale always produces exactly the same rows.
 
 use std::collections::BTreeMap;
 use std::fs::OpenOptions;
@@ -14,6 +15,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, Statement, ToSql, Transaction, params};
+
+use crate::model::value::{civil_from_days, days_from_civil};
+
+use super::vocabulary::vocabulary;
 
 /// DDL of the demo database.
 const SCHEMA_SQL: &str = include_str!("../../data/demo/schema.sql");
@@ -250,30 +255,6 @@ impl Rng {
 
 const DAY: i64 = 86_400;
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 /// Seconds since 1970 of midnight on a date.
 fn at(y: i64, m: i64, d: i64) -> i64 {
     days_from_civil(y, m, d) * DAY
@@ -351,32 +332,15 @@ struct Audit {
     revision: i64,
 }
 
-const USERS: &[&str] = &[
-    "IDIR\\JSMITH",
-    "IDIR\\MLEVESQUE",
-    "IDIR\\KNGUYEN",
-    "IDIR\\RWILSON",
-    "IDIR\\ATREMBLAY",
-    "IDIR\\PSINGH",
-    "IDIR\\DMACDONALD",
-    "IDIR\\LCHEN",
-    "IDIR\\BOBRIEN",
-    "IDIR\\SGILL",
-    "IDIR\\HKOWALSKI",
-    "BCEID\\NURSERYADM",
-    "BCEID\\SEEDCO01",
-    "SPAR_ETL",
-    "THE",
-];
-
 /// Audit columns for a row created at `created`: about half were never updated.
 fn audit(rng: &mut Rng, created: i64) -> Audit {
-    let entry_user = *rng.pick(USERS);
+    let users = &vocabulary().users;
+    let entry_user = rng.pick(users).as_str();
     let (update_user, update_secs, revision) = if created + 3600 >= t_max() || rng.chance(0.55) {
         (entry_user, created, 1)
     } else {
         let upd = rng.ts_between(created + 3600, (created + 6 * 365 * DAY).min(t_max()));
-        (*rng.pick(USERS), upd, rng.range(2, 7))
+        (rng.pick(users).as_str(), upd, rng.range(2, 7))
     };
     Audit {
         entry_user,
@@ -389,544 +353,15 @@ fn audit(rng: &mut Rng, created: i64) -> Audit {
 }
 
 // ---------------------------------------------------------------------------
-// Word lists
+// Code tables and settings
 // ---------------------------------------------------------------------------
-
-const SENTENCES: &[&str] = &[
-    "Cones collected late due to early snow.",
-    "Seed extracted at the Tree Seed Centre, Surrey.",
-    "Applicant confirmed ownership split by phone.",
-    "Re-tested after moisture content exceeded 10%.",
-    "Crop from upper crown only; lower branches not yet producing.",
-    "Pollen contamination estimate supplied by orchard manager.",
-    "Registered under the 1995 Chief Forester's standards.",
-    "Container count corrected after field audit.",
-    "Collection area partially burned in 2017; see attached map.",
-    "Transfer to new owner pending signed agreement.",
-    "Lot split from an older seedlot; genetic worth recalculated.",
-    "Note: cones stored in burlap for 3 weeks before shipping.",
-    "Données saisies par le bureau régional.",
-    "Seedlot \"hold\" flag removed after review.",
-    "Client's O'Reilly Rd address used for correspondence.",
-];
-
-const FIRST_NAMES: &[&str] = &[
-    "John",
-    "Mary",
-    "Robert",
-    "Linda",
-    "David",
-    "Susan",
-    "James",
-    "Karen",
-    "Michael",
-    "Jennifer",
-    "William",
-    "Sarah",
-    "José",
-    "Zoë",
-    "Chloé",
-    "Søren",
-    "Björn",
-    "Łucja",
-    "Noémie",
-    "Jürgen",
-    "Hélène",
-    "Iñaki",
-    "Amrit",
-    "Harpreet",
-    "Wei",
-    "明",
-    "Ngoc",
-    "Siobhán",
-    "François",
-    "Aroha",
-];
-
-const SURNAMES: &[&str] = &[
-    "Smith",
-    "Brown",
-    "Wilson",
-    "Campbell",
-    "Stewart",
-    "Thompson",
-    "Anderson",
-    "Taylor",
-    "MacDonald",
-    "McKenzie",
-    "O'Brien",
-    "D'Amico",
-    "Nguyen",
-    "Chen",
-    "Gill",
-    "Sandhu",
-    "Singh",
-    "Lévesque",
-    "Côté",
-    "Gagné",
-    "Tremblay",
-    "Muñoz",
-    "Łukasik",
-    "Müller",
-    "Ødegaard",
-    "Kowalski",
-    "Van der Berg",
-    "Nakamura",
-    "王",
-    "李",
-    "陳",
-    "Nguyễn",
-    "Fernández",
-    "Johansson",
-];
-
-const CORP_PREFIXES: &[&str] = &[
-    "Arbutus",
-    "Cedar",
-    "Coastal",
-    "Nechako",
-    "Skeena",
-    "Fraser",
-    "Kootenay",
-    "Cariboo",
-    "Okanagan",
-    "Pacific",
-    "Northern",
-    "Boreal",
-    "Tamarack",
-    "Sitka",
-    "Silver Creek",
-    "Bulkley",
-    "Chilcotin",
-    "Thompson",
-    "Peace River",
-    "Stikine",
-    "Columbia",
-    "Tsolum",
-    "Mount Arrowsmith",
-];
-
-const CORP_CORES: &[&str] = &[
-    "Seed",
-    "Reforestation",
-    "Timber",
-    "Forest Products",
-    "Silviculture",
-    "Nursery",
-    "Tree Farm",
-    "Cone Collectors",
-    "Logging",
-    "Woodlands",
-    "Seed Orchards",
-];
-
-const CORP_SUFFIXES: &[&str] = &["Ltd.", "Inc.", "Corp.", "Co.", "Limited", "LLP", "Ltée"];
-
-const NATIONS: &[&str] = &[
-    "Lheidli T'enneh",
-    "Tl'azt'en",
-    "Nak'azdli Whut'en",
-    "Stó:lō",
-    "Sṉuneymuxw",
-    "Tsleil-Waututh",
-    "Secwépemc",
-    "Ktunaxa",
-    "Wet'suwet'en",
-    "St'át'imc",
-    "Nisg̱a'a",
-    "Tsilhqot'in",
-];
-
-const SPECIAL_CLIENTS: &[&str] = &[
-    "Pépinière Lévesque Inc.",
-    "Forêt Boréale Ltée",
-    "Łukasik Timber Sp. z o.o.",
-    "Müller Baumschule GmbH",
-    "Muñoz Silvicultura S.A.",
-    "北海道林業株式会社",
-    "大興安嶺種苗有限公司",
-    "Björkå Skogsfrö AB",
-    "Øvre Skog AS",
-    "Çam Fidan A.Ş.",
-    "Société d'aménagement forestier Côte-Nord",
-];
-
-const GOVERNMENT_CLIENTS: &[&str] = &[
-    "BC Timber Sales - Babine",
-    "BC Timber Sales - Chinook",
-    "BC Timber Sales - Kootenay",
-    "Ministry of Forests - Tree Improvement Branch",
-    "Ministry of Forests - Coast Area",
-    "Natural Resources Canada",
-    "Ministère des Ressources naturelles et des Forêts",
-    "Alberta Agriculture and Forestry",
-];
-
-/// (city, province/state, country, area codes)
-const CITIES: &[(&str, &str, &str, &[&str])] = &[
-    ("Victoria", "BC", "CANADA", &["250", "778"]),
-    ("Vancouver", "BC", "CANADA", &["604", "778"]),
-    ("Surrey", "BC", "CANADA", &["604"]),
-    ("Prince George", "BC", "CANADA", &["250"]),
-    ("Kamloops", "BC", "CANADA", &["250"]),
-    ("Vernon", "BC", "CANADA", &["250"]),
-    ("Nelson", "BC", "CANADA", &["250"]),
-    ("Smithers", "BC", "CANADA", &["250"]),
-    ("Williams Lake", "BC", "CANADA", &["250"]),
-    ("Quesnel", "BC", "CANADA", &["250"]),
-    ("Campbell River", "BC", "CANADA", &["250"]),
-    ("Nanaimo", "BC", "CANADA", &["250"]),
-    ("Cranbrook", "BC", "CANADA", &["250"]),
-    ("Fort St. John", "BC", "CANADA", &["250"]),
-    ("Terrace", "BC", "CANADA", &["250"]),
-    ("Salmon Arm", "BC", "CANADA", &["250"]),
-    ("Saanichton", "BC", "CANADA", &["250"]),
-    ("Mission", "BC", "CANADA", &["604"]),
-    ("Duncan", "BC", "CANADA", &["250"]),
-    ("Revelstoke", "BC", "CANADA", &["250"]),
-    ("100 Mile House", "BC", "CANADA", &["250"]),
-    ("Edmonton", "AB", "CANADA", &["780"]),
-    ("Grande Prairie", "AB", "CANADA", &["780"]),
-    ("Québec", "QC", "CANADA", &["418"]),
-    ("Trois-Rivières", "QC", "CANADA", &["819"]),
-    ("Montréal", "QC", "CANADA", &["514"]),
-    ("Thunder Bay", "ON", "CANADA", &["807"]),
-    ("Whitehorse", "YT", "CANADA", &["867"]),
-    ("Olympia", "WA", "USA", &["360"]),
-    ("Bellingham", "WA", "USA", &["360"]),
-    ("Portland", "OR", "USA", &["503"]),
-];
-
-const STREETS: &[&str] = &[
-    "Main St",
-    "Douglas St",
-    "Blanshard St",
-    "Government St",
-    "Rue Saint-Édouard",
-    "Rue des Érables",
-    "Highway 97 N",
-    "Old Island Hwy",
-    "Kalamalka Rd",
-    "Industrial Way",
-    "Mill Rd",
-    "Airport Rd",
-    "O'Reilly Rd",
-    "Seed Orchard Ln",
-];
-
-const LOCN_NAMES: &[&str] = &[
-    "Head Office",
-    "Mailing",
-    "Seed Warehouse",
-    "Nursery",
-    "Field Office",
-    "Orchard Site",
-    "Bureau principal",
-];
-
-const EMAIL_DOMAINS: &[&str] = &[
-    "telus.net",
-    "shaw.ca",
-    "gmail.com",
-    "gov.bc.ca",
-    "outlook.com",
-];
-
-const ORCHARD_PLACES: &[&str] = &[
-    "Kalamalka",
-    "Vernon",
-    "Saanichton",
-    "Mt Newton",
-    "Sechelt",
-    "Grandview",
-    "Bowser",
-    "Quinsam",
-    "Skimikin",
-    "Eagle Rock",
-    "Kettle River",
-    "Sorrento",
-    "Harrop",
-    "Red Rock",
-    "Prince George",
-    "Mission",
-];
-
-const BEC_SUBZONES: &[&str] = &["xh", "xm", "dk", "dm", "mk", "mw", "wk", "vh", "mm", "wc"];
-
-const LABS: &[&str] = &[
-    "Tree Seed Centre",
-    "TSC Surrey Lab",
-    "BC Seed Lab",
-    "Laboratoire de semences",
-    "Kalamalka Lab",
-];
-
-const CARRIERS: &[&str] = &[
-    "Purolator",
-    "Canada Post",
-    "Loomis Express",
-    "Day & Ross",
-    "Brûlé Transport Ltée",
-    "Kelowna Cold Chain",
-    "北方物流",
-];
-
-// ---------------------------------------------------------------------------
-// Code tables
-// ---------------------------------------------------------------------------
-
-const SEEDLOT_STATUSES: &[(&str, &str)] = &[
-    ("PND", "Pending"),
-    ("INC", "Incomplete"),
-    ("SUB", "Submitted"),
-    ("APP", "Approved"),
-    ("RET", "Returned to applicant"),
-    ("CAN", "Cancelled"),
-    ("EXP", "Expired"),
-    ("CSP", "Cone and seed processing"),
-];
-
-const GENETIC_CLASSES: &[(&str, &str)] = &[
-    ("A", "Orchard seed or cuttings from select parent trees"),
-    ("B", "Natural stand (wild) seed"),
-];
-
-const GENETIC_WORTHS: &[(&str, &str)] = &[
-    ("AD", "Animal browse resistance"),
-    ("DFS", "Dothistroma needle blight resistance"),
-    ("DFU", "Cedar leaf blight resistance"),
-    ("DFW", "Swiss needle cast resistance"),
-    ("DSB", "White pine blister rust resistance"),
-    ("DSC", "Comandra blister rust resistance"),
-    ("DSG", "Western gall rust resistance"),
-    ("GVO", "Volume growth"),
-    ("IWS", "Spruce terminal weevil resistance"),
-    ("WDU", "Wood durability"),
-    ("WVE", "Wood velocity"),
-    ("WWD", "Wood density"),
-];
-
-/// (code, description, coniferous)
-const VEGETATIONS: &[(&str, &str, bool)] = &[
-    ("FDC", "Coastal Douglas-fir", true),
-    ("FDI", "Interior Douglas-fir", true),
-    ("PLI", "Lodgepole pine", true),
-    ("PW", "Western white pine", true),
-    ("PY", "Ponderosa pine", true),
-    ("PA", "Whitebark pine", true),
-    ("SX", "Hybrid white spruce", true),
-    ("SS", "Sitka spruce", true),
-    ("SXS", "Sitka x white spruce hybrid", true),
-    ("SB", "Black spruce", true),
-    ("CW", "Western redcedar", true),
-    ("YC", "Yellow-cedar", true),
-    ("HW", "Western hemlock", true),
-    ("HM", "Mountain hemlock", true),
-    ("LW", "Western larch", true),
-    ("BA", "Amabilis fir", true),
-    ("BG", "Grand fir", true),
-    ("BL", "Subalpine fir", true),
-    ("EP", "Paper birch", false),
-    ("ACT", "Black cottonwood", false),
-    ("DR", "Red alder", false),
-    ("MB", "Bigleaf maple", false),
-];
-
-/// Species grown in seed orchards, with weights.
-const ORCHARD_SPECIES: &[(&str, u32)] = &[
-    ("FDC", 20),
-    ("PLI", 20),
-    ("SX", 15),
-    ("CW", 10),
-    ("FDI", 6),
-    ("PW", 6),
-    ("LW", 6),
-    ("YC", 5),
-    ("HW", 5),
-    ("SS", 3),
-    ("PY", 4),
-];
-
-/// Species of natural-stand collections, with weights.
-const WILD_SPECIES: &[(&str, u32)] = &[
-    ("PLI", 30),
-    ("SX", 25),
-    ("FDI", 12),
-    ("FDC", 6),
-    ("BL", 6),
-    ("HW", 4),
-    ("CW", 3),
-    ("LW", 4),
-    ("PY", 2),
-    ("SB", 2),
-    ("PA", 1),
-    ("BA", 1),
-    ("HM", 1),
-    ("SXS", 1),
-    ("EP", 1),
-    ("ACT", 1),
-];
-
-const CONE_COLLECTION_METHODS: &[(&str, &str)] = &[
-    ("1", "Aerial raking"),
-    ("2", "Aerial clipping / topping"),
-    ("3", "Climbing"),
-    ("4", "Felled trees"),
-    ("5", "Ladders"),
-    ("6", "Squirrel cache"),
-    ("7", "Ground collection"),
-    ("8", "Tree shaking"),
-    ("9", "Unknown"),
-];
-
-const SEEDLOT_SOURCES: &[(&str, &str)] = &[
-    ("TPT", "Tested parent trees"),
-    ("UPT", "Untested parent trees"),
-    ("CUS", "Custom seedlot"),
-    ("NAT", "Natural stand collection"),
-];
-
-const CLIENT_TYPES: &[(&str, &str)] = &[
-    ("A", "Association"),
-    ("B", "First Nation Band"),
-    ("C", "Corporation"),
-    ("F", "Ministry of Forests and Range"),
-    ("G", "Government"),
-    ("I", "Individual"),
-    ("L", "Limited Partnership"),
-    ("P", "General Partnership"),
-    ("R", "First Nation Group"),
-    ("S", "Society"),
-    ("T", "First Nation Tribal Council"),
-    ("U", "Unregistered Company"),
-];
-
-const CLIENT_STATUSES: &[(&str, &str)] = &[
-    ("ACT", "Active"),
-    ("DAC", "Deactivated"),
-    ("DEC", "Deceased"),
-    ("REC", "Receivership"),
-    ("SPN", "Suspended"),
-];
-
-const FUNDING_SOURCES: &[(&str, &str)] = &[
-    ("BCT", "BC Timber Sales"),
-    ("FIA", "Forest Investment Account"),
-    ("FFT", "Forests for Tomorrow"),
-    ("FES", "Forest Enhancement Society"),
-    ("LFP", "Licensee funded"),
-    ("GOV", "Federal program"),
-    ("OTH", "Other"),
-    ("FRB", "Forest Renewal BC"),
-];
-
-const PAYMENT_METHODS: &[(&str, &str)] = &[
-    ("CLA", "Cheque or cash"),
-    ("ITC", "Invoice to client"),
-    ("JV", "Journal voucher"),
-    ("NC", "No charge"),
-    ("EFT", "Electronic funds transfer"),
-];
-
-const ORCHARD_STAGES: &[(&str, &str)] = &[
-    ("EST", "Establishment"),
-    ("PRD", "Production"),
-    ("RET", "Retired"),
-    ("CLO", "Closed"),
-    ("BRD", "Breeding arboretum"),
-];
-
-const BEC_ZONES: &[(&str, &str)] = &[
-    ("BAFA", "Boreal Altai Fescue Alpine"),
-    ("BG", "Bunchgrass"),
-    ("BWBS", "Boreal White and Black Spruce"),
-    ("CDF", "Coastal Douglas-fir"),
-    ("CMA", "Coastal Mountain-heather Alpine"),
-    ("CWH", "Coastal Western Hemlock"),
-    ("ESSF", "Engelmann Spruce – Subalpine Fir"),
-    ("ICH", "Interior Cedar – Hemlock"),
-    ("IDF", "Interior Douglas-fir"),
-    ("IMA", "Interior Mountain-heather Alpine"),
-    ("MH", "Mountain Hemlock"),
-    ("MS", "Montane Spruce"),
-    ("PP", "Ponderosa Pine"),
-    ("SBPS", "Sub-Boreal Pine – Spruce"),
-    ("SBS", "Sub-Boreal Spruce"),
-    ("SWB", "Spruce – Willow – Birch"),
-    ("AT", "Alpine Tundra"),
-];
-
-const SEED_PLAN_ZONES: &[(&str, &str)] = &[
-    ("BV", "Bulkley Valley"),
-    ("CP", "Central Plateau"),
-    ("CT", "Coast Transition"),
-    ("EK", "East Kootenay"),
-    ("M", "Maritime"),
-    ("SM", "Submaritime"),
-    ("NE", "Nelson"),
-    ("PG", "Prince George"),
-    ("QL", "Quesnel Lakes"),
-    ("SA", "Shuswap Adams"),
-    ("TO", "Thompson Okanagan"),
-    ("PR", "Peace River"),
-    ("DK", "Dry Kootenay"),
-];
-
-const TEST_CATEGORIES: &[(&str, &str)] = &[
-    ("STD", "Standard germination test"),
-    ("RTS", "Retest"),
-    ("QA", "Quality assurance test"),
-    ("MC", "Moisture content only"),
-];
-
-const REQUEST_STATUSES: &[(&str, &str)] = &[
-    ("NEW", "New"),
-    ("ACC", "Accepted"),
-    ("SHP", "Shipped"),
-    ("CLS", "Closed"),
-    ("CAN", "Cancelled"),
-];
-
-/// Codes that are no longer in use: (table, code, effective, expiry).
-/// (year, month, day)
-type Ymd = (i64, i64, i64);
-
-const RETIRED_CODES: &[(&str, &str, Ymd, Ymd)] = &[
-    ("SEEDLOT_STATUS_CODE", "CSP", (1995, 4, 1), (2014, 3, 31)),
-    ("FUNDING_SOURCE_CODE", "FRB", (1994, 4, 1), (2002, 3, 31)),
-    ("BEC_ZONE_CODE", "AT", (1905, 1, 1), (2012, 3, 31)),
-    (
-        "CONE_COLLECTION_METHOD_CODE",
-        "9",
-        (1905, 1, 1),
-        (2008, 12, 31),
-    ),
-    ("ORCHARD_STAGE_CODE", "BRD", (2001, 6, 1), (2019, 12, 31)),
-];
 
 fn load_code_tables(tx: &Transaction<'_>) -> Result<()> {
+    let v = vocabulary();
     let mut rng = Rng::new("CODE_TABLES");
-    let tables: &[(&'static str, &[(&str, &str)])] = &[
-        ("SEEDLOT_STATUS_CODE", SEEDLOT_STATUSES),
-        ("GENETIC_CLASS_CODE", GENETIC_CLASSES),
-        ("GENETIC_WORTH_CODE", GENETIC_WORTHS),
-        // CONE_COLLECTION_METHOD_CODE is NUMBER(2): the codes are bound as text
-        // and stored as integers by the column's NUMERIC affinity.
-        ("CONE_COLLECTION_METHOD_CODE", CONE_COLLECTION_METHODS),
-        ("SEEDLOT_SOURCE_CODE", SEEDLOT_SOURCES),
-        ("CLIENT_TYPE_CODE", CLIENT_TYPES),
-        ("CLIENT_STATUS_CODE", CLIENT_STATUSES),
-        ("FUNDING_SOURCE_CODE", FUNDING_SOURCES),
-        ("METHOD_OF_PAYMENT_CODE", PAYMENT_METHODS),
-        ("ORCHARD_STAGE_CODE", ORCHARD_STAGES),
-        ("BEC_ZONE_CODE", BEC_ZONES),
-        ("SEED_PLAN_ZONE_CODE", SEED_PLAN_ZONES),
-        ("TEST_CATEGORY_CODE", TEST_CATEGORIES),
-        ("REQUEST_STATUS_CODE", REQUEST_STATUSES),
-    ];
     let default_effective = fmt_ts(at(1905, 1, 1));
     let default_expiry = fmt_ts(at(9999, 12, 31));
-    for &(table, rows) in tables {
+    for (table, rows) in v.code_tables() {
         let mut ins = Insert::new(
             tx,
             table,
@@ -939,13 +374,17 @@ fn load_code_tables(tx: &Transaction<'_>) -> Result<()> {
             ],
         )?;
         for (code, desc) in rows {
-            let (effective, expiry) =
-                match RETIRED_CODES.iter().find(|r| r.0 == table && r.1 == *code) {
-                    Some((_, _, (ey, em, ed), (xy, xm, xd))) => {
-                        (fmt_ts(at(*ey, *em, *ed)), fmt_ts(at(*xy, *xm, *xd)))
-                    }
-                    None => (default_effective.clone(), default_expiry.clone()),
-                };
+            let retired = v
+                .retired_codes
+                .iter()
+                .find(|r| r.table == table && r.code == *code);
+            let (effective, expiry) = match retired {
+                Some(r) => {
+                    let ((ey, em, ed), (xy, xm, xd)) = (r.effective, r.expiry);
+                    (fmt_ts(at(ey, em, ed)), fmt_ts(at(xy, xm, xd)))
+                }
+                None => (default_effective.clone(), default_expiry.clone()),
+            };
             let updated = fmt_ts(rng.office_ts(at(2003, 1, 1), at(2015, 12, 31)));
             ins.row(params![code, desc, effective, expiry, updated])?;
         }
@@ -963,12 +402,12 @@ fn load_code_tables(tx: &Transaction<'_>) -> Result<()> {
             "UPDATE_TIMESTAMP",
         ],
     )?;
-    for (code, desc, conifer) in VEGETATIONS {
+    for veg in &v.vegetations {
         let updated = fmt_ts(rng.office_ts(at(2003, 1, 1), at(2015, 12, 31)));
-        let ind = if *conifer { "Y" } else { "N" };
+        let ind = if veg.coniferous { "Y" } else { "N" };
         ins.row(params![
-            code,
-            desc,
+            veg.code,
+            veg.description,
             ind,
             default_effective,
             default_expiry,
@@ -980,52 +419,6 @@ fn load_code_tables(tx: &Transaction<'_>) -> Result<()> {
 
 fn load_app_settings(tx: &Transaction<'_>) -> Result<()> {
     let mut rng = Rng::new("APP_SETTING");
-    let rows: &[(&str, Option<&str>, Option<&str>)] = &[
-        (
-            "SEEDLOT_NUMBER_SEQ_START",
-            Some("60000"),
-            Some("First number handed out to new seedlots"),
-        ),
-        (
-            "EMAIL_NOTIFY_ENABLED",
-            Some("Y"),
-            Some("Send e-mail when a seedlot changes status"),
-        ),
-        (
-            "GERMINATION_TEST_DAYS",
-            Some("21"),
-            Some("Length of a standard germination test"),
-        ),
-        (
-            "MAINTENANCE_BANNER",
-            Some(""),
-            Some("Banner shown during outages (empty = none)"),
-        ),
-        ("LAST_ETL_RUN", Some("2025-11-30 02:15:00"), None),
-        (
-            "SUPPORT_EMAIL",
-            Some("seedlot.registry@gov.bc.ca"),
-            Some("Help desk address"),
-        ),
-        (
-            "A_CLASS_GW_CALC_VERSION",
-            Some("3.2"),
-            Some("Genetic worth calculation version"),
-        ),
-        ("UI_LOCALE", Some("en-CA"), None),
-        (
-            "WELCOME_TEXT_FR",
-            Some("Bienvenue au registre des lots de semences — Colombie-Britannique"),
-            Some("Texte d'accueil (français)"),
-        ),
-        ("ADMIN_NOTE", None, Some("Free text for administrators")),
-        ("MAX_OWNER_COUNT", Some("10"), None),
-        (
-            "REPORT_FOOTER",
-            Some("Ministry of Forests · Tree Improvement Branch"),
-            None,
-        ),
-    ];
     let mut ins = Insert::new(
         tx,
         "APP_SETTING",
@@ -1036,9 +429,14 @@ fn load_app_settings(tx: &Transaction<'_>) -> Result<()> {
             "UPDATE_TIMESTAMP",
         ],
     )?;
-    for (key, value, desc) in rows {
+    for setting in &vocabulary().app_settings {
         let updated = fmt_ts(rng.office_ts(at(2010, 1, 1), at(2025, 11, 30)));
-        ins.row(params![key, value, desc, updated])?;
+        ins.row(params![
+            setting.key,
+            setting.value,
+            setting.description,
+            updated
+        ])?;
     }
     Ok(())
 }
@@ -1091,7 +489,8 @@ fn truncate_chars(s: String, n: usize) -> String {
 
 fn comment(rng: &mut Rng, max_sentences: i64) -> String {
     let n = rng.range(1, max_sentences);
-    let parts: Vec<&str> = (0..n).map(|_| *rng.pick(SENTENCES)).collect();
+    let sentences = &vocabulary().sentences;
+    let parts: Vec<&str> = (0..n).map(|_| rng.pick(sentences).as_str()).collect();
     parts.join(" ")
 }
 
@@ -1121,6 +520,7 @@ fn postal_code(rng: &mut Rng, province: &str, country: &str) -> String {
 /// Inserts FOREST_CLIENT (PRIMARY_LOCN_CODE NULL), then CLIENT_LOCATION, then
 /// closes the FK cycle by setting PRIMARY_LOCN_CODE for most clients.
 fn load_clients(tx: &Transaction<'_>, n: usize) -> Result<Vec<Loc>> {
+    let v = vocabulary();
     let mut rng = Rng::new("FOREST_CLIENT");
     let mut lrng = Rng::new("CLIENT_LOCATION");
     let mut clients = Insert::new(
@@ -1194,9 +594,9 @@ fn load_clients(tx: &Transaction<'_>, n: usize) -> Result<Vec<Loc>> {
             status = "DAC";
         }
         let (name, first, middle, birthdate) = if ctype == "I" {
-            let surname = (*rng.pick(SURNAMES)).to_string();
-            let first = (*rng.pick(FIRST_NAMES)).to_string();
-            let middle = rng.maybe_text(0.55, 0.05, |r| (*r.pick(FIRST_NAMES)).to_string());
+            let surname = rng.pick(&v.surnames).clone();
+            let first = rng.pick(&v.first_names).clone();
+            let middle = rng.maybe_text(0.55, 0.05, |r| r.pick(&v.first_names).clone());
             let birth = if rng.chance(0.85) {
                 Some(fmt_date(rng.ts_between(at(1935, 1, 1), at(2000, 12, 31))))
             } else {
@@ -1205,18 +605,18 @@ fn load_clients(tx: &Transaction<'_>, n: usize) -> Result<Vec<Loc>> {
             (surname, Some(first), middle, birth)
         } else {
             let name = match ctype {
-                "B" => format!("{} First Nation", rng.pick(NATIONS)),
-                "R" => format!("{} Nation", rng.pick(NATIONS)),
-                "T" => format!("{} Tribal Council", rng.pick(NATIONS)),
-                "G" | "F" => (*rng.pick(GOVERNMENT_CLIENTS)).to_string(),
-                _ if rng.chance(0.07) => (*rng.pick(SPECIAL_CLIENTS)).to_string(),
-                "S" => format!("{} Forestry Society", rng.pick(CORP_PREFIXES)),
-                "A" => format!("{} Seed Growers Association", rng.pick(CORP_PREFIXES)),
+                "B" => format!("{} First Nation", rng.pick(&v.nations)),
+                "R" => format!("{} Nation", rng.pick(&v.nations)),
+                "T" => format!("{} Tribal Council", rng.pick(&v.nations)),
+                "G" | "F" => rng.pick(&v.government_clients).clone(),
+                _ if rng.chance(0.07) => rng.pick(&v.special_clients).clone(),
+                "S" => format!("{} Forestry Society", rng.pick(&v.corp_prefixes)),
+                "A" => format!("{} Seed Growers Association", rng.pick(&v.corp_prefixes)),
                 _ => format!(
                     "{} {} {}",
-                    rng.pick(CORP_PREFIXES),
-                    rng.pick(CORP_CORES),
-                    rng.pick(CORP_SUFFIXES)
+                    rng.pick(&v.corp_prefixes),
+                    rng.pick(&v.corp_cores),
+                    rng.pick(&v.corp_suffixes)
                 ),
             };
             (name, None, None, None)
@@ -1270,16 +670,16 @@ fn load_clients(tx: &Transaction<'_>, n: usize) -> Result<Vec<Loc>> {
     for (number, name, created, n_locs) in &made {
         for l in 0..*n_locs {
             let code = format!("{l:02}");
-            let (city, province, country, area_codes) = *lrng.pick(CITIES);
+            let city = lrng.pick(&v.cities);
             let locn_name = if lrng.chance(0.1) {
                 None
             } else {
-                Some((*lrng.pick(LOCN_NAMES)).to_string())
+                Some(lrng.pick(&v.locn_names).clone())
             };
             let address_1 = if lrng.chance(0.15) {
                 format!("PO Box {}", lrng.range(1, 9999))
             } else {
-                format!("{} {}", lrng.range(1, 9999), lrng.pick(STREETS))
+                format!("{} {}", lrng.range(1, 9999), lrng.pick(&v.streets))
             };
             let address_2 = lrng.maybe_text(0.70, 0.05, |r| match r.below(3) {
                 0 => format!("Suite {}", r.range(100, 1900)),
@@ -1289,19 +689,19 @@ fn load_clients(tx: &Transaction<'_>, n: usize) -> Result<Vec<Loc>> {
             let postal = if lrng.chance(0.03) {
                 None
             } else {
-                Some(postal_code(&mut lrng, province, country))
+                Some(postal_code(&mut lrng, &city.province, &city.country))
             };
             let phone = if lrng.chance(0.05) {
                 None
             } else {
                 Some(format!(
                     "{}{:07}",
-                    lrng.pick(area_codes),
+                    lrng.pick(&city.area_codes),
                     lrng.range(2_000_000, 9_999_999)
                 ))
             };
             let email = lrng.maybe_text(0.55, 0.05, |r| {
-                format!("{}@{}", ascii_slug(name), r.pick(EMAIL_DOMAINS))
+                format!("{}@{}", ascii_slug(name), r.pick(&v.email_domains))
             });
             let expired = if lrng.chance(0.06) { "Y" } else { "N" };
             let returned = if lrng.chance(0.03) {
@@ -1322,10 +722,10 @@ fn load_clients(tx: &Transaction<'_>, n: usize) -> Result<Vec<Loc>> {
                 locn_name,
                 address_1,
                 address_2,
-                city,
-                province,
+                city.city,
+                city.province,
                 postal,
-                country,
+                city.country,
                 phone,
                 email,
                 expired,
@@ -1376,6 +776,7 @@ struct Orchard {
 }
 
 fn load_orchards(tx: &Transaction<'_>, n: usize, locs: &[Loc]) -> Result<Vec<Orchard>> {
+    let v = vocabulary();
     let mut rng = Rng::new("ORCHARD");
     let mut ins = Insert::new(
         tx,
@@ -1404,8 +805,8 @@ fn load_orchards(tx: &Transaction<'_>, n: usize, locs: &[Loc]) -> Result<Vec<Orc
     let mut orchards = Vec::with_capacity(n);
     for o in 0..n {
         let id = format!("{:03}", 101 + o);
-        let veg = *rng.weighted(ORCHARD_SPECIES);
-        let name = format!("{} {} {}", rng.pick(ORCHARD_PLACES), veg, id);
+        let veg = rng.weighted(&v.orchard_species).as_str();
+        let name = format!("{} {} {}", rng.pick(&v.orchard_places), veg, id);
         let stage = *rng.weighted(&[
             ("PRD", 60),
             ("EST", 15),
@@ -1415,13 +816,14 @@ fn load_orchards(tx: &Transaction<'_>, n: usize, locs: &[Loc]) -> Result<Vec<Orc
         ]);
         let (zone, subzone, variant) = if rng.chance(0.85) {
             // Skip the retired "AT" zone (last entry).
-            let zone = rng.pick(&BEC_ZONES[..BEC_ZONES.len() - 1]).0;
+            let zone = rng.pick(&v.bec_zones[..v.bec_zones.len() - 1]).0.as_str();
             let variant = if rng.chance(0.5) {
                 Some(rng.range(1, 4).to_string())
             } else {
                 None
             };
-            (Some(zone), Some(*rng.pick(BEC_SUBZONES)), variant)
+            let subzone = rng.pick(&v.bec_subzones).as_str();
+            (Some(zone), Some(subzone), variant)
         } else {
             (None, None, None)
         };
@@ -1499,6 +901,7 @@ fn sibling_orchard(
 /// PARENT_TREE (self-reference only to lower IDs), PARENT_TREE_ORCHARD and
 /// PARENT_TREE_GENETIC_QUALITY.
 fn load_parent_trees(tx: &Transaction<'_>, n: usize, orchards: &mut [Orchard]) -> Result<()> {
+    let v = vocabulary();
     let mut rng = Rng::new("PARENT_TREE");
     let mut orng = Rng::new("PARENT_TREE_ORCHARD");
     let mut grng = Rng::new("PARENT_TREE_GENETIC_QUALITY");
@@ -1632,14 +1035,14 @@ fn load_parent_trees(tx: &Transaction<'_>, n: usize, orchards: &mut [Orchard]) -
                 Some(orng.range(1, 40))
             };
             let ts = fmt_ts(orng.office_ts(created, t_max()));
-            members.row(params![id, orchards[h].id, ramets, orng.pick(USERS), ts])?;
+            members.row(params![id, orchards[h].id, ramets, orng.pick(&v.users), ts])?;
             orchards[h].trees.push(id);
         }
 
         if tested {
             let mut codes = vec!["GVO"];
             if grng.chance(0.35) {
-                let other = grng.pick(GENETIC_WORTHS).0;
+                let other = grng.pick(&v.genetic_worths).0.as_str();
                 if other != "GVO" {
                     codes.push(other);
                 }
@@ -1974,6 +1377,7 @@ fn load_seedlots(
     locs: &[Loc],
     orchards: &[Orchard],
 ) -> Result<Vec<PendingUpdate>> {
+    let v = vocabulary();
     let mut ins = SeedlotInserts::new(tx)?;
     let mut r = SeedlotRngs::new();
     let by_species = orchards_by_species(orchards);
@@ -2009,7 +1413,7 @@ fn load_seedlots(
             let source = *rng.weighted(&[("TPT", 60), ("UPT", 25), ("CUS", 15)]);
             (orchards[home].veg, source)
         } else {
-            (*rng.weighted(WILD_SPECIES), "NAT")
+            (rng.weighted(&v.wild_species).as_str(), "NAT")
         };
 
         let year = rng.range(1990, 2024);
@@ -2026,8 +1430,8 @@ fn load_seedlots(
             None
         };
         let applicant_email = rng.maybe_text(0.3, 0.03, |rr| {
-            let surname: &&str = rr.pick(SURNAMES);
-            format!("{}@{}", ascii_slug(surname), rr.pick(EMAIL_DOMAINS))
+            let surname = rr.pick(&v.surnames);
+            format!("{}@{}", ascii_slug(surname), rr.pick(&v.email_domains))
         });
         let collector = match applicant {
             Some(l) if rng.chance(0.6) => l,
@@ -2059,7 +1463,7 @@ fn load_seedlots(
             // A long CLOB.
             Some(
                 (0..60)
-                    .map(|_| *rng.pick(SENTENCES))
+                    .map(|_| rng.pick(&v.sentences).as_str())
                     .collect::<Vec<_>>()
                     .join(" "),
             )
@@ -2176,7 +1580,7 @@ fn load_seedlots(
                 };
                 let reserved = rng.range(0, 10_000);
                 let payment = if rng.chance(0.85) {
-                    Some(rng.pick(PAYMENT_METHODS).0)
+                    Some(rng.pick(&v.payment_methods).0.as_str())
                 } else {
                     None
                 };
@@ -2224,7 +1628,7 @@ fn load_seedlots(
             let rng = &mut r.worth;
             let mut codes = vec!["GVO"];
             if rng.chance(0.15) {
-                let other = rng.pick(GENETIC_WORTHS).0;
+                let other = rng.pick(&v.genetic_worths).0.as_str();
                 if other != "GVO" {
                     codes.push(other);
                 }
@@ -2259,7 +1663,7 @@ fn load_seedlots(
                 let ts = fmt_ts(rng.office_ts(created, (created + 30 * DAY).min(t_max())));
                 ins.method.row(params![
                     number,
-                    CONE_COLLECTION_METHODS[j].0,
+                    v.cone_collection_methods[j].0,
                     a.entry_user,
                     ts
                 ])?;
@@ -2286,13 +1690,13 @@ fn load_seedlots(
             let k = if rng.chance(0.05) { 2 } else { 1 };
             let class = if a_class { "A" } else { "B" };
             for (j, z) in rng
-                .distinct(SEED_PLAN_ZONES.len(), k)
+                .distinct(v.seed_plan_zones.len(), k)
                 .into_iter()
                 .enumerate()
             {
                 ins.zone.row(params![
                     number,
-                    SEED_PLAN_ZONES[z].0,
+                    v.seed_plan_zones[z].0,
                     class,
                     if j == 0 { "Y" } else { "N" },
                     a.entry_user,
@@ -2403,6 +1807,7 @@ fn load_tests(
     created: i64,
     force: bool,
 ) -> Result<()> {
+    let v = vocabulary();
     let k = *rng.weighted(&[(0usize, 55), (1, 35), (2, 8), (3, 2)]);
     let k = if force { k.max(1) } else { k };
     let seeds_per_gram = match veg {
@@ -2429,8 +1834,8 @@ fn load_tests(
             Some(rng.decimal(95.0, 100.0, 1))
         };
         let spg = rng.range(seeds_per_gram.0, seeds_per_gram.1);
-        let lab = *rng.pick(LABS);
-        let note = rng.maybe_text(0.8, 0.03, |rr| (*rr.pick(SENTENCES)).to_string());
+        let lab = rng.pick(&v.labs).as_str();
+        let note = rng.maybe_text(0.8, 0.03, |rr| rr.pick(&v.sentences).clone());
         let copies = if rng.chance(0.01) { 2 } else { 1 };
         for _ in 0..copies {
             ins.row(params![
@@ -2459,6 +1864,7 @@ fn load_requests(
     approved_at: i64,
     force: bool,
 ) -> Result<()> {
+    let v = vocabulary();
     let k = if rng.chance(0.3) { 2 } else { 1 };
     for j in 0..k {
         let id = ids.request;
@@ -2523,7 +1929,7 @@ fn load_requests(
             let carrier = if rng.chance(0.1) {
                 None
             } else {
-                Some(*rng.pick(CARRIERS))
+                Some(rng.pick(&v.carriers).as_str())
             };
             let tracking = rng.maybe_text(0.3, 0.1, |rr| {
                 format!(
@@ -2540,7 +1946,7 @@ fn load_requests(
                 carrier,
                 tracking,
                 if rng.chance(0.8) { "Y" } else { "N" },
-                *rng.pick(USERS),
+                rng.pick(&v.users),
                 fmt_ts(shipped),
             ])?;
             ids.shipment += 1;
@@ -2557,6 +1963,7 @@ fn load_attachments(
     number: &str,
     created: i64,
 ) -> Result<()> {
+    let v = vocabulary();
     let k = if rng.chance(0.3) { 2 } else { 1 };
     for _ in 0..k {
         let (name, mime, magic): (String, &str, &[u8]) = match rng.below(4) {
@@ -2597,7 +2004,7 @@ fn load_attachments(
             mime,
             size as i64,
             content,
-            *rng.pick(USERS),
+            rng.pick(&v.users),
             ts,
         ])?;
         ids.attachment += 1;
@@ -2607,6 +2014,7 @@ fn load_attachments(
 
 /// Status changes after the load; each UPDATE fires SEEDLOT_AUDIT_TRG.
 fn apply_seedlot_updates(tx: &Transaction<'_>, pending: &[PendingUpdate]) -> Result<()> {
+    let v = vocabulary();
     let mut rng = Rng::new("SEEDLOT_AUDIT");
     let mut update = tx
         .prepare(
@@ -2638,7 +2046,7 @@ fn apply_seedlot_updates(tx: &Transaction<'_>, pending: &[PendingUpdate]) -> Res
                 .execute(params![
                     p.number,
                     status,
-                    *rng.pick(USERS),
+                    rng.pick(&v.users),
                     fmt_ts(updated),
                     revision
                 ])
