@@ -36,7 +36,7 @@ SCALE=${SCALE:-40}
 SMALL_SCALE=${SMALL_SCALE:-$(awk -v s="$SCALE" 'BEGIN { print s / 4 }')}
 RUNS=${RUNS:-5}
 SUBSET=ingest-bench
-# The page cache and foreign-key setting of dbsub's SQLite sink (src/db/sqlite.rs).
+# The page cache and foreign-key setting of dbsub's SQLite sink (src/db/sqlite/sink.rs).
 SINK_PRAGMAS=(-cmd "PRAGMA cache_size = -65536" -cmd "PRAGMA foreign_keys = ON")
 
 cargo build --release

@@ -4,7 +4,7 @@
 //!   [`output`] beside them (arguments, settings, printing);
 //! - [`backend`]: the registry of database kinds — the one place that names a backend;
 //! - the stages: [`catalog`] → [`graph`] → [`migrations`]; [`subset`] → [`mask`] →
-//!   [`archive`]; and [`demo_data`], the embedded demo's generator;
+//!   [`archive`] → [`load`]; and [`demo_data`], the embedded demo's generator;
 //! - [`db`]: the backends, one folder each, behind the ports of [`model`];
 //! - [`model`]: the shared vocabulary (values, keys, URLs, the port traits), at the bottom with
 //!   the [`catalog`] model it is made of.
@@ -20,6 +20,7 @@ pub mod config;
 pub mod db;
 pub mod demo_data;
 pub mod graph;
+pub mod load;
 pub mod mask;
 pub mod migrations;
 pub mod model;

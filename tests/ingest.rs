@@ -11,7 +11,7 @@ use std::process::Output;
 use common::{Workspace, stderr, stdout};
 use dbsub::archive::csv::{CsvReader, Record};
 use dbsub::archive::manifest::{Manifest, TableEntry};
-use dbsub::archive::read::file_sha256;
+use dbsub::archive::reader::file_sha256;
 use rusqlite::Connection;
 use rusqlite::types::Value as Sql;
 use serde_json::Value as Json;

@@ -9,8 +9,6 @@ use crate::model::row::Snapshot;
 
 pub const FORMAT: &str = "dbsub-extract";
 pub const FORMAT_VERSION: u32 = 1;
-/// The manifest's key under a subset's folder.
-pub const MANIFEST: &str = "manifest.json";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -117,22 +115,33 @@ pub struct PartEntry {
     pub sha256: String,
 }
 
-/// The folder of a subset in a store: `<ENV>/<DBTYPE>/<subset>`.
-pub fn subset_prefix(env: &str, kind: &str, subset: &str) -> String {
-    format!("{env}/{kind}/{subset}")
-}
-
-/// The folder of a table's parts, under the subset's folder.
-pub fn table_dir(schema: &str, name: &str) -> String {
-    format!("data/{schema}.{name}")
-}
-
-/// The key of part `n` of a table.
-pub fn part_key(schema: &str, name: &str, n: usize) -> String {
-    format!("{}/part-{n:05}.csv.zst", table_dir(schema, name))
-}
-
 impl Manifest {
+    /// The manifest of an extract this dbsub writes now.
+    pub fn new(
+        source: Source,
+        snapshot: Snapshot,
+        subset: Subset,
+        load_order: Vec<String>,
+        cycle_foreign_keys: Vec<CycleKey>,
+        tables: Vec<TableEntry>,
+    ) -> Manifest {
+        Manifest {
+            format: FORMAT.to_string(),
+            format_version: FORMAT_VERSION,
+            created_at: crate::model::clock::now_rfc3339(),
+            tool: Tool {
+                name: "dbsub".to_string(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            },
+            source,
+            snapshot,
+            subset,
+            load_order,
+            cycle_foreign_keys,
+            tables,
+        }
+    }
+
     pub fn to_json(&self) -> Vec<u8> {
         let mut text = serde_json::to_vec_pretty(self).expect("a manifest always serializes");
         text.push(b'\n');
@@ -170,15 +179,6 @@ impl Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_follow_the_layout() {
-        assert_eq!(subset_prefix("PROD", "ORA", "default"), "PROD/ORA/default");
-        assert_eq!(
-            part_key("THE", "SEEDLOT", 3),
-            "data/THE.SEEDLOT/part-00003.csv.zst"
-        );
-    }
 
     #[test]
     fn other_formats_and_versions_are_refused_with_a_reason() {

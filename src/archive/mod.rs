@@ -2,7 +2,9 @@
 //! and the store layout. Nothing else in dbsub knows the file format.
 
 pub mod csv;
+pub mod layout;
 pub mod manifest;
 pub mod part;
-pub mod read;
+pub mod reader;
 pub mod store;
+pub mod writer;

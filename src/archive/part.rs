@@ -7,7 +7,8 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
-use super::manifest::{PartEntry, part_key};
+use super::layout::part_key;
+use super::manifest::PartEntry;
 use super::store::{Store, Upload};
 use crate::model::digest::hex;
 use crate::model::value::Value;

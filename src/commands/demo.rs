@@ -5,18 +5,21 @@
 //! migrations that create them and apply those to a local database, extract the subset of the
 //! first 500 seedlots into the demo's file store, ingest it into the local database and verify.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::archive::layout::{MANIFEST, SubsetDir};
 use crate::backend::{self, parse_url};
+use crate::catalog::Catalog;
 use crate::catalog::ObjectQuery;
 use crate::cli::{Cli, CreateMigrationsArgs, DemoArgs, MigrationDirection, SeedArgs};
-use crate::config::{Config, DEMO_SOURCE_URL, DEMO_TARGET_URL};
+use crate::config::{Config, DEMO_CACHE_DIR, DEMO_SOURCE_URL, DEMO_STORE_URL, DEMO_TARGET_URL};
 use crate::demo_data;
 use crate::graph::render::Report;
 use crate::graph::{Closure, ClosureOptions, DepGraph, order};
 use crate::mask::{self, MaskingPlan};
+use crate::model::DbUrl;
 use crate::output::{self, plural};
 use crate::subset::Plan;
 
@@ -54,27 +57,38 @@ fn random_key() -> String {
 const DEMO_WHERE: &str = "SEEDLOT_NUMBER < '60500'";
 
 pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
+    let quiet = cli.quiet;
     let url = parse_url(DEMO_SOURCE_URL)?;
     let path = url.file_path()?;
     if path.exists() && !args.rebuild {
         output::note(
-            cli.quiet,
+            quiet,
             &format!(
                 "Using the demo database {} (dbsub demo --rebuild builds it again).",
                 path.display()
             ),
         );
     } else {
-        demo_data::build(&path, args.scale, cli.quiet)?;
+        demo_data::build(&path, args.scale, quiet)?;
     }
-
     let catalog = backend::catalog_reader(&url)?.read_catalog(&[])?;
-    let graph = DepGraph::build(&catalog);
+    show_seed(&catalog, quiet)?;
+    let target = parse_url(DEMO_TARGET_URL)?;
+    migrations(&catalog, &target, quiet)?;
+    let classification = extract_subset(catalog, &url, &path, quiet)?;
+    ingest_subset(&target, quiet)?;
+    closing_notes(&url, &target, &path, &classification, quiet);
+    Ok(())
+}
+
+/// What the seed needs, as `dbsub show-deps` prints it.
+fn show_seed(catalog: &Catalog, quiet: bool) -> Result<()> {
+    let graph = DepGraph::build(catalog);
     let seed = graph.find(&ObjectQuery::named(SEED))?;
     let closure = Closure::compute(&graph, &[seed], ClosureOptions::default());
     let order = order::load_order(&graph, &closure);
     output::note(
-        cli.quiet,
+        quiet,
         &format!(
             "\nThe demo schema has {}, {} and {}. What {SEED} needs (its parents), as \
              dbsub show-deps --seed-object {SEED} prints it:\n",
@@ -90,10 +104,11 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
             order: &order,
         }
         .text(),
-    )?;
+    )
+}
 
-    // Migrations for SEEDLOT's closure, applied to an empty local SQLite database.
-    let target = parse_url(DEMO_TARGET_URL)?;
+/// Migrations for the seed's closure, applied to an empty local database (`target`).
+fn migrations(catalog: &Catalog, target: &DbUrl, quiet: bool) -> Result<()> {
     let folder = PathBuf::from(DEMO_MIGRATIONS);
     let request = CreateMigrationsArgs {
         seeds: SeedArgs {
@@ -109,38 +124,46 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         grants: false,
     };
     output::note(
-        cli.quiet,
-        "\nMigrations (dbsub create-migrations --dialect sqlite):",
+        quiet,
+        &format!(
+            "\nMigrations (dbsub create-migrations --dialect {}):",
+            backend::dialect(target.kind()).name()
+        ),
     );
-    match create_migrations::write(&catalog, &request)? {
-        Outcome::Written(summary) => output::note(cli.quiet, summary.trim_end()),
-        Outcome::NothingNew(message) => output::note(cli.quiet, &message),
+    match create_migrations::write(catalog, &request)? {
+        Outcome::Written(summary) => output::note(quiet, summary.trim_end()),
+        Outcome::NothingNew(message) => output::note(quiet, &message),
     }
-    let applied = migrate::apply(&target, &folder, true)?;
+    let applied = migrate::apply(target, &folder, true)?;
     output::note(
-        cli.quiet,
+        quiet,
         &format!(
             "\nApplied (dbsub migrate --migration-folder {DEMO_MIGRATIONS}):\n  {}",
             applied.trim_end()
         ),
     );
-    // The rows: SEEDLOT's subset into the demo's file store.
+    Ok(())
+}
+
+/// The seed's subset from the demo database (`source`, the file `path`) into the demo's file
+/// store, its client tables masked as the users' classification says; returns where the
+/// classification was written.
+fn extract_subset(catalog: Catalog, source: &DbUrl, path: &Path, quiet: bool) -> Result<PathBuf> {
     output::note(
-        cli.quiet,
+        quiet,
         &format!(
-            "\nExtract (dbsub extract SQLITE DEMO --seed-object {SEED} --where \"{DEMO_WHERE}\" \
-             --classification data/demo/classification.csv --refresh):"
+            "\nExtract (dbsub extract {} DEMO --seed-object {SEED} --where \"{DEMO_WHERE}\" \
+             --classification data/demo/classification.csv --refresh):",
+            source.kind()
         ),
     );
-    // The personal columns of the client tables are masked as the users' classification
-    // says (data/demo/classification.csv).
     let classification = path.with_file_name("demo-classification.csv");
     std::fs::write(&classification, DEMO_CLASSIFICATION)
         .with_context(|| format!("cannot write {}", classification.display()))?;
     let key = std::env::var(mask::KEY_VAR).ok().filter(|k| !k.is_empty());
     if key.is_none() {
         output::note(
-            cli.quiet,
+            quiet,
             &format!(
                 "  ({} is not set: this run masks with a random key, so its pseudonyms differ \
                  from run to run.)",
@@ -155,7 +178,7 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         ..MaskingPlan::default()
     });
     let request = extract::Request {
-        kind: url.kind(),
+        kind: source.kind(),
         env: "DEMO".to_string(),
         plan,
         subset: "default".to_string(),
@@ -168,10 +191,9 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
         classification: Vec::new(),
         quiet: true,
     };
-    let summary =
-        extract::extract(&config, &request, Some(catalog.clone()))?.expect("not a dry run");
+    let summary = extract::extract(&config, &request, Some(catalog))?.expect("not a dry run");
     output::note(
-        cli.quiet,
+        quiet,
         &format!(
             "  {} rows of {} ({}) in {}/{}",
             summary.rows,
@@ -181,10 +203,17 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
             summary.manifest
         ),
     );
-    // The rows into the local database, then verified.
+    Ok(classification)
+}
+
+/// The subset into the local database (`target`), then verified.
+fn ingest_subset(target: &DbUrl, quiet: bool) -> Result<()> {
     output::note(
-        cli.quiet,
-        "\nIngest (dbsub ingest SQLITE DEMO --refreshdb), then verify:",
+        quiet,
+        &format!(
+            "\nIngest (dbsub ingest {} DEMO --refreshdb), then verify:",
+            target.kind()
+        ),
     );
     let request = ingest::Request {
         kind: target.kind(),
@@ -200,36 +229,44 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
     };
     let loaded = ingest::ingest(&Config::default(), &request)?;
     output::note(
-        cli.quiet,
+        quiet,
         &format!(
             "  {} rows into {} in {:.1} s",
             loaded.rows, loaded.target, loaded.seconds
         ),
     );
     output::result(&format!("\n{}", verify::render(&loaded.verify)))?;
-    verify::fail_on_problems(&loaded.verify)?;
+    crate::load::verify::fail_on_problems(&loaded.verify)
+}
+
+/// Where everything is, and what to try next.
+fn closing_notes(source: &DbUrl, target: &DbUrl, path: &Path, classification: &Path, quiet: bool) {
+    let extract = SubsetDir::new("DEMO", source.kind().word(), "default");
     output::note(
-        cli.quiet,
+        quiet,
         &format!(
             "\nFiles:\n  {}   the demo \"production\" database\n  {}   its data classification \
              (the masked columns)\n  {DEMO_MIGRATIONS}/   the SQLite migrations\n  \
-             data/store/DEMO/SQLITE/default/   the extract (manifest.json, zstd CSV parts)\n  {}   \
-             the loaded local database\n  data/cache/   parts fetched by ingest",
+             {}/{}/   the extract ({MANIFEST}, zstd CSV parts)\n  {}   \
+             the loaded local database\n  {DEMO_CACHE_DIR}/   parts fetched by ingest",
             path.display(),
             classification.display(),
+            DEMO_STORE_URL.trim_start_matches("file://"),
+            extract.prefix(),
             DEMO_TARGET_URL.trim_start_matches("sqlite://")
         ),
     );
     output::note(
-        cli.quiet,
+        quiet,
         &format!(
             "\nNext:\n  dbsub show-deps --seed-object {SEED} --format mermaid   # draw it\n  \
              dbsub show-deps --seed-object {SEED} --direction children   # what needs it\n  \
              dbsub create-migrations --seed-object {SEED} --migration-folder /tmp/oracle   # Oracle DDL\n  \
              dbsub catalog export --out catalog.json   # an offline snapshot of the schema\n  \
-             dbsub extract SQLITE DEMO --seed-object {SEED} --where \"{DEMO_WHERE}\" --dry-run --subset x   # the subset plan\n  \
-             dbsub verify SQLITE   # check the local database again"
+             dbsub extract {} DEMO --seed-object {SEED} --where \"{DEMO_WHERE}\" --dry-run --subset x   # the subset plan\n  \
+             dbsub verify {}   # check the local database again",
+            source.kind(),
+            target.kind()
         ),
     );
-    Ok(())
 }

@@ -23,6 +23,7 @@
 pub mod classification;
 mod fake;
 mod resolve;
+mod row;
 
 use std::fmt;
 
@@ -40,6 +41,7 @@ pub use crate::model::mask::{
 pub use crate::subset::plan::MaskingPlan;
 pub use fake::FakeKind;
 pub use resolve::resolve;
+pub use row::TableMasker;
 
 /// The environment variable (or `.env` line) holding the masking key.
 pub const KEY_VAR: &str = "DBSUB_MASKING_KEY";

@@ -1,0 +1,368 @@
+//! `dbsub extract DBTYPE ENV`: the rows of a subset, from a source database into the store.
+//!
+//! 1. the plan (file or flags) is resolved against the source's catalog into a scope of tables;
+//! 2. the row closure runs in the source's snapshot, keys only;
+//! 3. each table's rows stream into zstd CSV parts (`--jobs` tables at once, each with its own
+//!    connection in the same snapshot), masked on the way; an interrupted extract resumes where
+//!    it stopped ([`crate::archive::writer`]);
+//! 4. the manifest is written last.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use indicatif::{MultiProgress, ProgressDrawTarget};
+use serde::Serialize;
+
+use crate::archive::layout::{SubsetDir, validate_subset_name};
+use crate::archive::manifest::{self, CycleKey, Manifest, TableEntry};
+use crate::archive::writer::SubsetWriter;
+use crate::backend;
+use crate::catalog::{Catalog, ObjectKey, snapshot};
+use crate::cli::{Cli, ExtractArgs};
+use crate::config::{Config, DbKind};
+use crate::mask::{self, Masking};
+use crate::model::ports::RowSource;
+use crate::model::row::Snapshot;
+use crate::output;
+use crate::subset::closure::{self, TableRows};
+use crate::subset::keys::Budget;
+use crate::subset::{Plan, Scope};
+
+mod report;
+mod write;
+
+use report::{progress_bar, render_masking, render_plan, render_summary, warn_unknown};
+use write::{Ctx, Job};
+
+/// What `run` needs besides the command line: `dbsub demo` calls [`extract`] directly.
+pub struct Request {
+    pub kind: DbKind,
+    pub env: String,
+    pub plan: Plan,
+    pub subset: String,
+    pub tables: Vec<String>,
+    pub refresh: bool,
+    pub jobs: usize,
+    pub dry_run: bool,
+    pub part_size: u64,
+    pub key_memory: u64,
+    /// Classification files (`--classification`), besides the plan's.
+    pub classification: Vec<PathBuf>,
+    pub quiet: bool,
+}
+
+/// The outcome of one table.
+#[derive(Clone, Debug, Serialize)]
+pub struct TableSummary {
+    pub table: String,
+    pub rows: u64,
+    pub parts: usize,
+    /// Compressed bytes in the store.
+    pub bytes: u64,
+    /// Parts kept from an interrupted extract.
+    pub kept_parts: usize,
+    pub seconds: f64,
+}
+
+/// The outcome of an extract.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub store: String,
+    pub manifest: String,
+    pub subset: String,
+    pub snapshot: Snapshot,
+    pub tables: Vec<TableSummary>,
+    pub rows: u64,
+    pub bytes: u64,
+    pub closure_queries: u64,
+    pub seconds: f64,
+}
+
+/// `dbsub extract`.
+pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
+    let plan = match &args.plan {
+        Some(path) => Plan::read(path)?,
+        None => Plan::from_flags(
+            &args.seed_objects,
+            args.condition.as_deref(),
+            args.schema.as_deref(),
+        ),
+    };
+    let subset = args
+        .subset
+        .clone()
+        .or_else(|| plan.name.clone())
+        .unwrap_or_else(|| "default".to_string());
+    let request = Request {
+        kind: args.kind,
+        env: args.env.clone(),
+        plan,
+        subset,
+        tables: args.tables.clone(),
+        refresh: args.refresh,
+        jobs: args.jobs as usize,
+        dry_run: args.dry_run,
+        part_size: args.part_size,
+        key_memory: args.key_memory,
+        classification: args.classification.clone(),
+        quiet: cli.quiet,
+    };
+    let catalog = match &cli.catalog {
+        Some(path) => Some(snapshot::read(path)?),
+        None => None,
+    };
+    match extract(config, &request, catalog)? {
+        None => Ok(()),
+        Some(summary) => args.format.print(&summary, render_summary),
+    }
+}
+
+/// Runs an extract; `None` for a dry run (which prints its plan). `catalog` overrides reading
+/// the source's own catalog.
+pub fn extract(
+    config: &Config,
+    req: &Request,
+    catalog: Option<Catalog>,
+) -> Result<Option<Summary>> {
+    let started = Instant::now();
+    validate_subset_name(&req.subset)?;
+    let env = crate::config::env_name(&req.env)?;
+    let source = config.source(req.kind, &env)?;
+    super::demo_if_unconfigured(
+        &source,
+        "source",
+        &format!("DBSUB_SOURCE_{}_{env}", req.kind.word()),
+        req.quiet,
+    )?;
+    let jobs = if req.dry_run { 1 } else { req.jobs.max(1) };
+    let mut sources = backend::row_sources(&source.url, jobs)
+        .with_context(|| format!("cannot open the source {} ({})", source.url, source.origin))?;
+    let catalog = match catalog {
+        Some(c) => c,
+        None => backend::catalog_reader(&source.url)
+            .and_then(|mut r| r.read_catalog(&[]))
+            .with_context(|| format!("cannot read the catalog of the source {}", source.url))?,
+    };
+
+    // What to extract: the plan's tables, their masking, in load order.
+    let Planned {
+        scope,
+        masking,
+        only,
+        order,
+        cycle_keys,
+    } = plan(&catalog, req, config)?;
+
+    // The store before the closure: a wrong URL, missing bucket or complete extract fails fast.
+    let writer = if req.dry_run {
+        None
+    } else {
+        let (url, origin) = config.store(&env)?;
+        let dir = SubsetDir::new(&env, req.kind.word(), &req.subset);
+        let subset = format!("subset `{}` of {} {env}", req.subset, req.kind);
+        let whole = only.is_empty();
+        Some(SubsetWriter::open(
+            &url,
+            &origin.to_string(),
+            dir,
+            &subset,
+            whole,
+            req.refresh,
+        )?)
+    };
+
+    // The plan with estimates first, so that a long closure shows what it is working on.
+    let main = &mut sources[0];
+    let mut estimates = Vec::with_capacity(scope.tables.len());
+    if req.dry_run {
+        for t in &scope.tables {
+            estimates.push(main.estimate_rows(&t.table)?);
+        }
+        output::result(&render_plan(&scope, &order, &estimates, None))?;
+        output::result(&render_masking(&scope, &order, &masking))?;
+    }
+    let (rows, stats) = run_closure(&scope, main.as_mut(), req)?;
+    let Some(writer) = writer else {
+        let exact: Vec<u64> = rows.iter().map(|r| r.rows).collect();
+        output::result(&render_plan(&scope, &order, &estimates, Some(&exact)))?;
+        return Ok(None);
+    };
+    if req.refresh {
+        writer.start_over()?;
+    }
+
+    // The rows, table by table, then the manifest that vouches for them.
+    let snapshot = sources[0].snapshot().clone();
+    let ctx = Ctx {
+        scope: &scope,
+        writer: &writer,
+        part_size: req.part_size,
+        fingerprint_base: serde_json::json!({
+            "format_version": manifest::FORMAT_VERSION,
+            "plan": &req.plan,
+            "part_size": req.part_size,
+            "snapshot_kind": &snapshot.kind,
+            "masking": masking.fingerprint(),
+        }),
+        masking: &masking,
+        progress: if req.quiet {
+            MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
+        } else {
+            MultiProgress::new()
+        },
+        quiet: req.quiet,
+    };
+    let jobs: Vec<Job> = scope
+        .tables
+        .iter()
+        .enumerate()
+        .zip(rows)
+        .filter(|((_, t), _)| only.is_empty() || only.contains(&t.table.key()))
+        .map(|((index, _), selected)| Job { index, selected })
+        .collect();
+    let mut done = ctx.write_tables(&mut sources, jobs)?;
+    done.sort_by_key(|(i, _, _)| order.iter().position(|o| o == i));
+
+    let manifest = Manifest::new(
+        manifest::Source {
+            kind: req.kind.word().to_string(),
+            env: env.clone(),
+            url: source.url.redacted(),
+        },
+        snapshot.clone(),
+        manifest::Subset {
+            name: req.subset.clone(),
+            plan: serde_json::to_value(&req.plan).expect("a plan always serializes"),
+            cut: scope.cut.clone(),
+        },
+        order
+            .iter()
+            .map(|&i| scope.tables[i].table.key().qualified_name())
+            .collect(),
+        cycle_keys
+            .into_iter()
+            .map(|(table, foreign_key)| CycleKey { table, foreign_key })
+            .collect(),
+        table_entries(&done, &only, writer.existing(), &scope, &order),
+    );
+    let written: Vec<(&str, &str)> = done
+        .iter()
+        .map(|(_, e, _)| (e.schema.as_str(), e.name.as_str()))
+        .collect();
+    writer.commit(&manifest, &written)?;
+
+    let tables: Vec<TableSummary> = done.into_iter().map(|(_, _, s)| s).collect();
+    Ok(Some(Summary {
+        store: writer.store_shown(),
+        manifest: writer.manifest_key(),
+        subset: req.subset.clone(),
+        snapshot,
+        rows: tables.iter().map(|t| t.rows).sum(),
+        bytes: tables.iter().map(|t| t.bytes).sum(),
+        tables,
+        closure_queries: stats.queries,
+        seconds: started.elapsed().as_secs_f64(),
+    }))
+}
+
+/// The subset a request asks for, resolved against the source's catalog.
+struct Planned {
+    scope: Scope,
+    masking: Masking,
+    /// The tables `--table` names (empty: all).
+    only: Vec<ObjectKey>,
+    /// The scope's tables in load order, and the foreign keys that close cycles.
+    order: Vec<usize>,
+    cycle_keys: Vec<(String, String)>,
+}
+
+/// Resolves the plan against `catalog` into the scope of tables, their masking and load
+/// order; warns of foreign keys not followed and classification lines that name nothing.
+fn plan(catalog: &Catalog, req: &Request, config: &Config) -> Result<Planned> {
+    let scope = Scope::resolve(catalog, &req.plan)?;
+    for cut in &scope.cut {
+        output::warning(&format!(
+            "not followed: {cut}; the subset is not closed over it"
+        ));
+    }
+    let masking = mask::resolve(
+        catalog,
+        &scope,
+        req.plan.masking.as_ref(),
+        &req.classification,
+        req.plan.schema.as_deref(),
+        config.masking_key(),
+    )?;
+    warn_unknown(&masking.unknown);
+    let only = scope.tables_named(&req.tables)?;
+    let (order, cycle_keys) = scope.load_order();
+    Ok(Planned {
+        scope,
+        masking,
+        only,
+        order,
+        cycle_keys,
+    })
+}
+
+/// The row closure of `scope` in the source's snapshot, keys only, with a spinner; its key
+/// sets spill to a temporary folder past `--key-memory`.
+fn run_closure(
+    scope: &Scope,
+    source: &mut dyn RowSource,
+    req: &Request,
+) -> Result<(Vec<TableRows>, closure::Stats)> {
+    let spill_dir = std::env::temp_dir().join(format!("dbsub-spill-{}", std::process::id()));
+    let budget = Budget::new(req.key_memory, &spill_dir);
+    let bar = progress_bar(req.quiet, "closure");
+    bar.set_message("seed rows");
+    let result = closure::close(scope, source, &budget, &mut |table, rows| {
+        bar.set_message(format!("{table}: {rows} rows"));
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    let _ = std::fs::remove_dir_all(&spill_dir);
+    let (rows, stats) = result?;
+    if stats.spilled > 0 {
+        output::note(
+            req.quiet,
+            &format!(
+                "{} of the closure moved to disk (--key-memory {} bytes).",
+                output::plural(stats.spilled as usize, "key set"),
+                req.key_memory
+            ),
+        );
+    }
+    Ok((rows, stats))
+}
+
+/// The manifest's tables in load order: those written now, and when single tables were
+/// refreshed (`only`), the others as the earlier manifest has them.
+fn table_entries(
+    done: &[(usize, TableEntry, TableSummary)],
+    only: &[ObjectKey],
+    existing: Option<&Manifest>,
+    scope: &Scope,
+    order: &[usize],
+) -> Vec<TableEntry> {
+    let mut entries: Vec<TableEntry> = done.iter().map(|(_, e, _)| e.clone()).collect();
+    if !only.is_empty()
+        && let Some(old) = existing
+    {
+        for old_entry in &old.tables {
+            if !entries
+                .iter()
+                .any(|e| e.schema == old_entry.schema && e.name == old_entry.name)
+            {
+                entries.push(old_entry.clone());
+            }
+        }
+    }
+    let load_order: Vec<String> = order
+        .iter()
+        .map(|&i| scope.tables[i].table.key().qualified_name())
+        .collect();
+    entries.sort_by_key(|e| load_order.iter().position(|o| *o == e.qualified_name()));
+    entries
+}
