@@ -1496,6 +1496,7 @@ struct SeedlotRngs {
 }
 
 impl SeedlotRngs {
+    /// Seeds one stream per seedlot table, and one for the status updates.
     fn new() -> Self {
         SeedlotRngs {
             seedlot: Rng::new("SEEDLOT"),
@@ -1521,143 +1522,124 @@ struct Ids {
     attachment: i64,
 }
 
+/// The state shared by the seedlot phases: their inserts and streams, the running
+/// IDs, the status updates queued so far, and the clients and orchards loaded before.
+struct SeedlotLoad<'c, 'a> {
+    ins: SeedlotInserts<'c>,
+    r: SeedlotRngs,
+    ids: Ids,
+    pending: Vec<PendingUpdate>,
+    locs: &'a [Loc],
+    orchards: &'a [Orchard],
+    by_species: BTreeMap<&'static str, Vec<usize>>,
+}
+
+/// A seedlot just inserted: what its child rows need.
+struct NewSeedlot<'a> {
+    number: String,
+    /// Seedlot 0 exercises every optional child table, so even the smallest
+    /// scale fills every table.
+    force: bool,
+    /// Genetic class A: seed from an orchard (class B is collected in the wild).
+    a_class: bool,
+    /// Index of its orchard (drawn for class B too, but unused there).
+    home: usize,
+    status: &'static str,
+    veg: &'static str,
+    /// Year of the cone collection.
+    year: i64,
+    created: i64,
+    approved: Option<i64>,
+    applicant: Option<&'a Loc>,
+    /// Whether supplemental mass pollination was used (class A only).
+    smp: bool,
+    /// Its parent trees (PARENT_TREE_ID), from its orchard; none for class B.
+    trees: Vec<i64>,
+    /// The seedlot's audit columns, which its child rows partly share.
+    audit: Audit,
+}
+
+/// SEEDLOT and its child tables, one seedlot at a time; returns the status
+/// updates to apply once everything is loaded.
 fn load_seedlots(
     tx: &Transaction<'_>,
     n: usize,
     locs: &[Loc],
     orchards: &[Orchard],
 ) -> Result<Vec<PendingUpdate>> {
-    let v = vocabulary();
-    let mut ins = SeedlotInserts::new(tx)?;
-    let mut r = SeedlotRngs::new();
-    let by_species = orchards_by_species(orchards);
-    let mut ids = Ids {
-        request: 500_001,
-        shipment: 900_001,
-        attachment: 1,
-    };
-    let mut pending = Vec::new();
-
+    let mut load = SeedlotLoad::new(tx, locs, orchards)?;
+    // Each table draws from its own stream, but the order of the inserts shapes the
+    // file: a seedlot's child rows follow it, table by table, in this order.
     for i in 0..n {
-        // Seedlot 0 exercises every optional child table, so even the
-        // smallest scale fills every table.
-        let force = i == 0;
-        let rng = &mut r.seedlot;
-        let number = seedlot_number(i);
-        let a_class = force || rng.chance(0.4);
-        let home = if force { 0 } else { rng.below(orchards.len()) };
-        let status = if force {
-            "APP"
-        } else {
-            *rng.weighted(&[
-                ("APP", 55),
-                ("EXP", 15),
-                ("PND", 8),
-                ("SUB", 10),
-                ("INC", 5),
-                ("RET", 3),
-                ("CAN", 4),
-            ])
-        };
-        let (veg, source) = if a_class {
-            let source = *rng.weighted(&[("TPT", 60), ("UPT", 25), ("CUS", 15)]);
-            (orchards[home].veg, source)
-        } else {
-            (rng.weighted(&v.wild_species).as_str(), "NAT")
-        };
+        let lot = load.insert_seedlot(i)?;
+        load.queue_status_update(&lot);
+        load.insert_owners(&lot)?;
+        load.insert_genetic_worth(&lot)?;
+        load.insert_collection_methods(&lot)?;
+        load.insert_orchards(&lot)?;
+        load.insert_seed_plan_zones(&lot)?;
+        load.insert_parent_trees(&lot)?;
+        load.insert_smp_mix(&lot)?;
+        load.insert_test_results(&lot)?;
+        load.insert_sowing_requests(&lot)?;
+        load.insert_attachments(&lot)?;
+    }
+    Ok(load.pending)
+}
 
-        let year = rng.range(1990, 2024);
-        let coll_start = rng.ts_between(at(year, 7, 15), at(year, 10, 15));
-        let coll_end = if rng.chance(0.1) {
-            None
-        } else {
-            Some(coll_start + rng.range(0, 30) * DAY)
-        };
-        let created = rng.office_ts(coll_start + 20 * DAY, (coll_start + 400 * DAY).min(t_max()));
-        let applicant = if rng.chance(0.88) {
-            Some(rng.pick(locs))
-        } else {
-            None
-        };
-        let applicant_email = rng.maybe_text(0.3, 0.03, |rr| {
-            let surname = rr.pick(&v.surnames);
-            format!("{}@{}", ascii_slug(surname), rr.pick(&v.email_domains))
-        });
-        let collector = match applicant {
-            Some(l) if rng.chance(0.6) => l,
-            _ => rng.pick(locs),
-        };
-        let (containers, per_container, volume) = if rng.chance(0.1) {
-            (None, None, None)
-        } else {
-            let c = rng.decimal(1.0, 400.0, 2);
-            let v = rng.decimal(0.5, 2.5, 2);
-            (Some(c), Some(v), Some((c * v * 100.0).round() / 100.0))
-        };
-        let (elev, lat, lon) = if a_class || rng.chance(0.05) {
-            (None, None, None)
-        } else {
-            (
-                Some(rng.range(100, 2000)),
-                Some(rng.decimal(48.3, 59.9, 5)),
-                Some(rng.decimal(-132.0, -114.1, 5)),
-            )
-        };
+impl<'c, 'a> SeedlotLoad<'c, 'a> {
+    /// Prepares the inserts, seeds the streams and starts the surrogate IDs.
+    fn new(tx: &'c Transaction<'_>, locs: &'a [Loc], orchards: &'a [Orchard]) -> Result<Self> {
+        Ok(SeedlotLoad {
+            ins: SeedlotInserts::new(tx)?,
+            r: SeedlotRngs::new(),
+            ids: Ids {
+                request: 500_001,
+                shipment: 900_001,
+                attachment: 1,
+            },
+            pending: Vec::new(),
+            locs,
+            orchards,
+            by_species: orchards_by_species(orchards),
+        })
+    }
+
+    /// One SEEDLOT row: its kind, collection, applicant, declaration and parent-tree totals.
+    fn insert_seedlot(&mut self, i: usize) -> Result<NewSeedlot<'a>> {
+        let force = i == 0;
+        let number = seedlot_number(i);
+        let (locs, orchards) = (self.locs, self.orchards);
+        // The draws below share one stream: their order is part of the data.
+        let rng = &mut self.r.seedlot;
+        let kind = seedlot_kind(rng, force, orchards);
+        let a_class = kind.a_class;
+        let dates = collection_dates(rng);
+        let (applicant, applicant_email, collector) = seedlot_parties(rng, locs);
+        let (containers, per_container, volume) = cone_volume(rng);
+        let (elev, lat, lon) = collection_site(rng, a_class);
         let orchard_col = if a_class && rng.chance(0.95) {
-            Some(orchards[home].id.as_str())
+            Some(orchards[kind.home].id.as_str())
         } else {
             None
         };
         let smp = a_class && (force || rng.chance(0.1));
-        let comment_text = if rng.chance(0.01) {
-            // A long CLOB.
-            Some(
-                (0..60)
-                    .map(|_| rng.pick(&v.sentences).as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            )
-        } else {
-            rng.maybe_text(0.7, 0.05, |rr| comment(rr, 5))
-        };
-        let declared = match status {
-            "PND" | "CAN" => None,
-            _ => Some(rng.office_ts(created, (created + 60 * DAY).min(t_max()))),
-        };
-        let approved = match (status, declared) {
-            ("APP" | "EXP", Some(d)) => Some(rng.ts_between(d, (d + 120 * DAY).min(t_max()))),
-            _ => None,
-        };
-
+        let comment_text = seedlot_comment(rng);
+        let (declared, approved) = declaration(rng, kind.status, dates.created);
         // Parent trees of an orchard seedlot come from its orchard.
-        let pool = &orchards[home].trees;
-        let picked: Vec<i64> = if a_class {
-            let k = r.tree.range(3, 10) as usize;
-            r.tree
-                .distinct(pool.len(), k)
-                .into_iter()
-                .map(|j| pool[j])
-                .collect()
+        let trees = if a_class {
+            pick_parent_trees(&mut self.r.tree, &orchards[kind.home].trees)
         } else {
             Vec::new()
         };
-        let rng = &mut r.seedlot;
-        let (total_trees, pop_size, smp_pct) = if a_class {
-            (
-                Some(picked.len() as i64),
-                Some(rng.decimal(5.0, 40.0, 1)),
-                if smp { Some(rng.range(5, 60)) } else { None },
-            )
-        } else {
-            (None, None, None)
-        };
-        let a = audit(rng, created);
-        ins.seedlot.row(params![
+        let (total_trees, pop_size, smp_pct) = parent_tree_totals(rng, a_class, smp, trees.len());
+        let a = audit(rng, dates.created);
+        self.ins.seedlot.row(params![
             number,
-            status,
-            veg,
+            kind.status,
+            kind.veg,
             if a_class { "A" } else { "B" },
-            source,
+            kind.source,
             if a_class && rng.chance(0.9) { "Y" } else { "N" },
             if rng.chance(0.97) { "Y" } else { "N" },
             applicant.map(|l| &l.client),
@@ -1665,8 +1647,8 @@ fn load_seedlots(
             applicant_email,
             collector.client,
             collector.code,
-            fmt_date(coll_start),
-            coll_end.map(fmt_date),
+            fmt_date(dates.start),
+            dates.end.map(fmt_date),
             containers,
             per_container,
             volume,
@@ -1687,184 +1669,205 @@ fn load_seedlots(
             a.update_ts,
             a.revision,
         ])?;
+        Ok(NewSeedlot {
+            number,
+            force,
+            a_class,
+            home: kind.home,
+            status: kind.status,
+            veg: kind.veg,
+            year: dates.year,
+            created: dates.created,
+            approved,
+            applicant,
+            smp,
+            trees,
+            audit: a,
+        })
+    }
 
-        if force || r.update.chance(0.14) {
-            pending.push(PendingUpdate {
-                number: number.clone(),
-                status,
-                updated: a.update_secs,
-                revision: a.revision,
-                times: if r.update.chance(0.2) { 2 } else { 1 },
+    /// Queues a status change after the load for some seedlots (always seedlot 0).
+    fn queue_status_update(&mut self, lot: &NewSeedlot<'_>) {
+        let rng = &mut self.r.update;
+        if lot.force || rng.chance(0.14) {
+            self.pending.push(PendingUpdate {
+                number: lot.number.clone(),
+                status: lot.status,
+                updated: lot.audit.update_secs,
+                revision: lot.audit.revision,
+                times: if rng.chance(0.2) { 2 } else { 1 },
             });
         }
+    }
 
-        // Owners: distinct client locations, percentages summing to 100.00.
-        {
-            let rng = &mut r.owner;
-            let k = *rng.weighted(&[(1usize, 85), (2, 12), (3, 3)]);
-            let mut owners: Vec<&Loc> = Vec::with_capacity(k);
-            if let Some(l) = applicant
-                && rng.chance(0.8)
-            {
-                owners.push(l);
+    /// SEEDLOT_OWNER_QUANTITY rows: distinct client locations, percentages summing to 100.00.
+    fn insert_owners(&mut self, lot: &NewSeedlot<'a>) -> Result<()> {
+        let v = vocabulary();
+        let rng = &mut self.r.owner;
+        let owners = pick_owners(rng, lot.applicant, self.locs);
+        let mut left: i64 = 10_000;
+        for (j, owner) in owners.iter().enumerate() {
+            let share = if j + 1 == owners.len() {
+                left
+            } else {
+                let s = rng.range(1_000, left - 1_000 * (owners.len() - j - 1) as i64);
+                left -= s;
+                s
+            };
+            let reserved = rng.range(0, 10_000);
+            let payment = if rng.chance(0.85) {
+                Some(rng.pick(&v.payment_methods).0.as_str())
+            } else {
+                None
+            };
+            // The retired FRB code appears only on old seedlots.
+            let funding = if lot.year < 2002 && rng.chance(0.3) {
+                "FRB"
+            } else {
+                *rng.weighted(&FUNDING_SOURCES)
+            };
+            let qty = if rng.chance(0.4) {
+                None
+            } else {
+                Some(rng.decimal(0.0, 50.0, 3))
+            };
+            let oa = audit(rng, lot.created);
+            self.ins.owner.row(params![
+                lot.number,
+                owner.client,
+                owner.code,
+                share as f64 / 100.0,
+                reserved as f64 / 100.0,
+                (10_000 - reserved) as f64 / 100.0,
+                payment,
+                funding,
+                qty,
+                oa.entry_user,
+                oa.entry_ts,
+                oa.update_user,
+                oa.update_ts,
+                oa.revision,
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// SEEDLOT_GENETIC_WORTH rows of an orchard seedlot: GVO, sometimes one more worth.
+    fn insert_genetic_worth(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        if !lot.a_class {
+            return Ok(());
+        }
+        let v = vocabulary();
+        let rng = &mut self.r.worth;
+        let mut codes = vec!["GVO"];
+        if rng.chance(0.15) {
+            let other = rng.pick(&v.genetic_worths).0.as_str();
+            if other != "GVO" {
+                codes.push(other);
             }
-            let mut guard = 0;
-            while owners.len() < k && guard < 20 {
-                guard += 1;
-                let l = rng.pick(locs);
-                if !owners
-                    .iter()
-                    .any(|o| o.client == l.client && o.code == l.code)
-                {
-                    owners.push(l);
-                }
-            }
-            let mut left: i64 = 10_000;
-            for (j, owner) in owners.iter().enumerate() {
-                let share = if j + 1 == owners.len() {
-                    left
-                } else {
-                    let s = rng.range(1_000, left - 1_000 * (owners.len() - j - 1) as i64);
-                    left -= s;
-                    s
-                };
-                let reserved = rng.range(0, 10_000);
-                let payment = if rng.chance(0.85) {
-                    Some(rng.pick(&v.payment_methods).0.as_str())
-                } else {
+        }
+        for code in codes {
+            let wa = audit(rng, lot.created);
+            self.ins.worth.row(params![
+                lot.number,
+                code,
+                rng.decimal(0.0, 25.0, 1),
+                if rng.chance(0.2) {
                     None
-                };
-                // The retired FRB code appears only on old seedlots.
-                let funding = if year < 2002 && rng.chance(0.3) {
-                    "FRB"
                 } else {
-                    *rng.weighted(&[
-                        ("LFP", 40),
-                        ("BCT", 20),
-                        ("FFT", 12),
-                        ("FIA", 12),
-                        ("FES", 6),
-                        ("GOV", 5),
-                        ("OTH", 5),
-                    ])
-                };
-                let qty = if rng.chance(0.4) {
-                    None
-                } else {
-                    Some(rng.decimal(0.0, 50.0, 3))
-                };
-                let oa = audit(rng, created);
-                ins.owner.row(params![
-                    number,
-                    owner.client,
-                    owner.code,
-                    share as f64 / 100.0,
-                    reserved as f64 / 100.0,
-                    (10_000 - reserved) as f64 / 100.0,
-                    payment,
-                    funding,
-                    qty,
-                    oa.entry_user,
-                    oa.entry_ts,
-                    oa.update_user,
-                    oa.update_ts,
-                    oa.revision,
-                ])?;
-            }
+                    Some(rng.decimal(50.0, 100.0, 2))
+                },
+                if rng.chance(0.15) { "Y" } else { "N" },
+                wa.entry_user,
+                wa.entry_ts,
+                wa.update_user,
+                wa.update_ts,
+                wa.revision,
+            ])?;
         }
+        Ok(())
+    }
 
-        // Genetic worth of orchard seedlots.
-        if a_class {
-            let rng = &mut r.worth;
-            let mut codes = vec!["GVO"];
-            if rng.chance(0.15) {
-                let other = rng.pick(&v.genetic_worths).0.as_str();
-                if other != "GVO" {
-                    codes.push(other);
-                }
-            }
-            for code in codes {
-                let wa = audit(rng, created);
-                ins.worth.row(params![
-                    number,
-                    code,
-                    rng.decimal(0.0, 25.0, 1),
-                    if rng.chance(0.2) {
-                        None
-                    } else {
-                        Some(rng.decimal(50.0, 100.0, 2))
-                    },
-                    if rng.chance(0.15) { "Y" } else { "N" },
-                    wa.entry_user,
-                    wa.entry_ts,
-                    wa.update_user,
-                    wa.update_ts,
-                    wa.revision,
-                ])?;
-            }
+    /// SEEDLOT_COLLECTION_METHOD rows: one cone collection method, sometimes two.
+    fn insert_collection_methods(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        let v = vocabulary();
+        let rng = &mut self.r.method;
+        let created = lot.created;
+        let k = if rng.chance(0.05) { 2 } else { 1 };
+        // Only the first eight methods are current; "9" is retired.
+        for j in rng.distinct(8, k) {
+            let ts = fmt_ts(rng.office_ts(created, (created + 30 * DAY).min(t_max())));
+            self.ins.method.row(params![
+                lot.number,
+                v.cone_collection_methods[j].0,
+                lot.audit.entry_user,
+                ts
+            ])?;
         }
+        Ok(())
+    }
 
-        // Cone collection methods (one, sometimes two).
+    /// SEEDLOT_ORCHARD rows of an orchard seedlot: its orchard, sometimes a sibling too.
+    fn insert_orchards(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        if !lot.a_class {
+            return Ok(());
+        }
+        let orchards = self.orchards;
+        let rng = &mut self.r.orchard;
+        let (number, user, ts) = (&lot.number, lot.audit.entry_user, fmt_ts(lot.created));
+        let primary = &orchards[lot.home].id;
+        self.ins
+            .orchard
+            .row(params![number, primary, "Y", user, ts])?;
+        if rng.chance(0.12)
+            && let Some(other) = sibling_orchard(rng, &self.by_species, orchards, lot.home)
         {
-            let rng = &mut r.method;
-            let k = if rng.chance(0.05) { 2 } else { 1 };
-            // Only the first eight methods are current; "9" is retired.
-            for j in rng.distinct(8, k) {
-                let ts = fmt_ts(rng.office_ts(created, (created + 30 * DAY).min(t_max())));
-                ins.method.row(params![
-                    number,
-                    v.cone_collection_methods[j].0,
-                    a.entry_user,
-                    ts
-                ])?;
-            }
+            let other = &orchards[other].id;
+            self.ins
+                .orchard
+                .row(params![number, other, "N", user, ts])?;
         }
+        Ok(())
+    }
 
-        // Orchards of an orchard seedlot.
-        if a_class {
-            let rng = &mut r.orchard;
-            let ts = fmt_ts(created);
-            ins.orchard
-                .row(params![number, orchards[home].id, "Y", a.entry_user, ts])?;
-            if rng.chance(0.12)
-                && let Some(other) = sibling_orchard(rng, &by_species, orchards, home)
-            {
-                ins.orchard
-                    .row(params![number, orchards[other].id, "N", a.entry_user, ts])?;
-            }
-        }
-
-        // Seed planning zones.
+    /// SEEDLOT_SEED_PLAN_ZONE rows: one primary zone, sometimes a second one.
+    fn insert_seed_plan_zones(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        let v = vocabulary();
+        let rng = &mut self.r.zone;
+        let k = if rng.chance(0.05) { 2 } else { 1 };
+        let class = if lot.a_class { "A" } else { "B" };
+        for (j, z) in rng
+            .distinct(v.seed_plan_zones.len(), k)
+            .into_iter()
+            .enumerate()
         {
-            let rng = &mut r.zone;
-            let k = if rng.chance(0.05) { 2 } else { 1 };
-            let class = if a_class { "A" } else { "B" };
-            for (j, z) in rng
-                .distinct(v.seed_plan_zones.len(), k)
-                .into_iter()
-                .enumerate()
-            {
-                ins.zone.row(params![
-                    number,
-                    v.seed_plan_zones[z].0,
-                    class,
-                    if j == 0 { "Y" } else { "N" },
-                    a.entry_user,
-                    fmt_ts(created),
-                ])?;
-            }
+            self.ins.zone.row(params![
+                lot.number,
+                v.seed_plan_zones[z].0,
+                class,
+                if j == 0 { "Y" } else { "N" },
+                lot.audit.entry_user,
+                fmt_ts(lot.created),
+            ])?;
         }
+        Ok(())
+    }
 
-        // Parent trees and their per-seedlot genetic quality.
-        for (j, tree_id) in picked.iter().enumerate() {
-            let rng = &mut r.tree;
-            let ta = audit(rng, created);
-            ins.tree.row(params![
-                number,
+    /// SEEDLOT_PARENT_TREE rows, a few followed by their per-seedlot genetic quality.
+    fn insert_parent_trees(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        for (j, tree_id) in lot.trees.iter().enumerate() {
+            let rng = &mut self.r.tree;
+            let ta = audit(rng, lot.created);
+            self.ins.tree.row(params![
+                lot.number,
                 tree_id,
                 rng.decimal(1.0, 500.0, 1),
                 rng.decimal(0.0, 300.0, 1),
-                if smp { Some(rng.range(0, 80)) } else { None },
+                if lot.smp {
+                    Some(rng.range(0, 80))
+                } else {
+                    None
+                },
                 if rng.chance(0.5) {
                     None
                 } else {
@@ -1876,77 +1879,309 @@ fn load_seedlots(
                 ta.update_ts,
                 ta.revision,
             ])?;
-            if (force && j == 0) || rng.chance(0.07) {
-                let mut codes = vec!["GVO"];
-                if rng.chance(0.3) {
-                    codes.push("WWD");
-                }
-                for code in codes {
-                    ins.tree_quality.row(params![
-                        number,
-                        tree_id,
-                        code,
-                        rng.decimal(-5.0, 30.0, 1),
-                        if rng.chance(0.2) { "Y" } else { "N" },
-                        ta.entry_user,
-                        ta.entry_ts,
-                        ta.update_user,
-                        ta.update_ts,
-                        ta.revision,
-                    ])?;
-                }
+            if (lot.force && j == 0) || rng.chance(0.07) {
+                self.insert_tree_quality(lot, *tree_id, &ta)?;
             }
         }
+        Ok(())
+    }
 
-        // Supplemental mass pollination mix.
-        if smp && !pool.is_empty() {
-            let rng = &mut r.smp;
-            let k = rng.range(2, 6) as usize;
-            let chosen = rng.distinct(pool.len(), k);
-            let amounts: Vec<i64> = chosen.iter().map(|_| rng.range(1, 500)).collect();
-            let total: i64 = amounts.iter().sum();
-            for (j, amount) in chosen.iter().zip(&amounts) {
-                let proportion = (*amount as f64 / total as f64 * 1e10).round() / 1e10;
-                let sa = audit(rng, created);
-                ins.smp.row(params![
-                    number,
-                    pool[*j],
-                    amount,
-                    proportion,
-                    sa.entry_user,
-                    sa.entry_ts,
-                    sa.update_user,
-                    sa.update_ts,
-                    sa.revision,
-                ])?;
-            }
+    /// SEEDLOT_PARENT_TREE_GEN_QLTY rows of one tree: GVO, sometimes WWD; audited as the tree row.
+    fn insert_tree_quality(
+        &mut self,
+        lot: &NewSeedlot<'_>,
+        tree_id: i64,
+        ta: &Audit,
+    ) -> Result<()> {
+        let rng = &mut self.r.tree;
+        let mut codes = vec!["GVO"];
+        if rng.chance(0.3) {
+            codes.push("WWD");
         }
+        for code in codes {
+            self.ins.tree_quality.row(params![
+                lot.number,
+                tree_id,
+                code,
+                rng.decimal(-5.0, 30.0, 1),
+                if rng.chance(0.2) { "Y" } else { "N" },
+                ta.entry_user,
+                ta.entry_ts,
+                ta.update_user,
+                ta.update_ts,
+                ta.revision,
+            ])?;
+        }
+        Ok(())
+    }
 
-        load_tests(&mut ins.test, &mut r.test, &number, veg, created, force)?;
-        if force || (matches!(status, "APP" | "EXP") && r.request.chance(0.25)) {
-            let approved_at = approved.unwrap_or(created);
+    /// SMP_MIX rows: the pollen mix of a seedlot with supplemental mass pollination.
+    fn insert_smp_mix(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        let pool = &self.orchards[lot.home].trees;
+        if !lot.smp || pool.is_empty() {
+            return Ok(());
+        }
+        let rng = &mut self.r.smp;
+        let k = rng.range(2, 6) as usize;
+        let chosen = rng.distinct(pool.len(), k);
+        let amounts: Vec<i64> = chosen.iter().map(|_| rng.range(1, 500)).collect();
+        let total: i64 = amounts.iter().sum();
+        for (j, amount) in chosen.iter().zip(&amounts) {
+            let proportion = (*amount as f64 / total as f64 * 1e10).round() / 1e10;
+            let sa = audit(rng, lot.created);
+            self.ins.smp.row(params![
+                lot.number,
+                pool[*j],
+                amount,
+                proportion,
+                sa.entry_user,
+                sa.entry_ts,
+                sa.update_user,
+                sa.update_ts,
+                sa.revision,
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// SEEDLOT_TEST_RESULT rows (see `load_tests`).
+    fn insert_test_results(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        let (ins, rng) = (&mut self.ins.test, &mut self.r.test);
+        load_tests(ins, rng, &lot.number, lot.veg, lot.created, lot.force)
+    }
+
+    /// SOWING_REQUEST and NURSERY_SHIPMENT rows for a quarter of the approved or expired seedlots.
+    fn insert_sowing_requests(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        let rng = &mut self.r.request;
+        if lot.force || (matches!(lot.status, "APP" | "EXP") && rng.chance(0.25)) {
+            let approved_at = lot.approved.unwrap_or(lot.created);
+            let (ins, ids) = (&mut self.ins, &mut self.ids);
             load_requests(
-                &mut ins,
-                &mut r.request,
-                &mut ids,
-                &number,
-                locs,
+                ins,
+                rng,
+                ids,
+                &lot.number,
+                self.locs,
                 approved_at,
-                force,
+                lot.force,
             )?;
         }
-        if force || r.attachment.chance(0.025) {
-            load_attachments(
-                &mut ins.attachment,
-                &mut r.attachment,
-                &mut ids,
-                &number,
-                created,
-            )?;
+        Ok(())
+    }
+
+    /// SEEDLOT_ATTACHMENT rows for a few seedlots.
+    fn insert_attachments(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        let rng = &mut self.r.attachment;
+        if lot.force || rng.chance(0.025) {
+            let (ins, ids) = (&mut self.ins.attachment, &mut self.ids);
+            load_attachments(ins, rng, ids, &lot.number, lot.created)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a seedlot is: its genetic class, orchard, status, species and seed source.
+struct SeedlotKind {
+    a_class: bool,
+    home: usize,
+    status: &'static str,
+    veg: &'static str,
+    source: &'static str,
+}
+
+/// A seedlot's kind: class A takes its orchard's species, class B a wild one.
+fn seedlot_kind(rng: &mut Rng, force: bool, orchards: &[Orchard]) -> SeedlotKind {
+    let v = vocabulary();
+    let a_class = force || rng.chance(0.4);
+    let home = if force { 0 } else { rng.below(orchards.len()) };
+    let status = if force {
+        "APP"
+    } else {
+        *rng.weighted(&[
+            ("APP", 55),
+            ("EXP", 15),
+            ("PND", 8),
+            ("SUB", 10),
+            ("INC", 5),
+            ("RET", 3),
+            ("CAN", 4),
+        ])
+    };
+    let (veg, source) = if a_class {
+        let source = *rng.weighted(&[("TPT", 60), ("UPT", 25), ("CUS", 15)]);
+        (orchards[home].veg, source)
+    } else {
+        (rng.weighted(&v.wild_species).as_str(), "NAT")
+    };
+    SeedlotKind {
+        a_class,
+        home,
+        status,
+        veg,
+        source,
+    }
+}
+
+/// When a seedlot's cones were collected, and when the seedlot was entered.
+struct CollectionDates {
+    year: i64,
+    start: i64,
+    end: Option<i64>,
+    created: i64,
+}
+
+/// A summer-to-autumn collection, entered weeks to a year later.
+fn collection_dates(rng: &mut Rng) -> CollectionDates {
+    let year = rng.range(1990, 2024);
+    let start = rng.ts_between(at(year, 7, 15), at(year, 10, 15));
+    let end = if rng.chance(0.1) {
+        None
+    } else {
+        Some(start + rng.range(0, 30) * DAY)
+    };
+    let created = rng.office_ts(start + 20 * DAY, (start + 400 * DAY).min(t_max()));
+    CollectionDates {
+        year,
+        start,
+        end,
+        created,
+    }
+}
+
+/// A seedlot's applicant location (sometimes none), applicant e-mail and
+/// collector location (often the applicant).
+fn seedlot_parties<'a>(
+    rng: &mut Rng,
+    locs: &'a [Loc],
+) -> (Option<&'a Loc>, Option<String>, &'a Loc) {
+    let v = vocabulary();
+    let applicant = if rng.chance(0.88) {
+        Some(rng.pick(locs))
+    } else {
+        None
+    };
+    let email = rng.maybe_text(0.3, 0.03, |rr| {
+        let surname = rr.pick(&v.surnames);
+        format!("{}@{}", ascii_slug(surname), rr.pick(&v.email_domains))
+    });
+    let collector = match applicant {
+        Some(l) if rng.chance(0.6) => l,
+        _ => rng.pick(locs),
+    };
+    (applicant, email, collector)
+}
+
+/// Containers, volume per container and total volume collected; sometimes unknown.
+fn cone_volume(rng: &mut Rng) -> (Option<f64>, Option<f64>, Option<f64>) {
+    if rng.chance(0.1) {
+        return (None, None, None);
+    }
+    let containers = rng.decimal(1.0, 400.0, 2);
+    let per_container = rng.decimal(0.5, 2.5, 2);
+    let volume = (containers * per_container * 100.0).round() / 100.0;
+    (Some(containers), Some(per_container), Some(volume))
+}
+
+/// Elevation, latitude and longitude of a wild collection; none for orchard seed.
+fn collection_site(rng: &mut Rng, a_class: bool) -> (Option<i64>, Option<f64>, Option<f64>) {
+    if a_class || rng.chance(0.05) {
+        return (None, None, None);
+    }
+    (
+        Some(rng.range(100, 2000)),
+        Some(rng.decimal(48.3, 59.9, 5)),
+        Some(rng.decimal(-132.0, -114.1, 5)),
+    )
+}
+
+/// SEEDLOT_COMMENT: mostly NULL, sometimes a few sentences, rarely a long CLOB.
+fn seedlot_comment(rng: &mut Rng) -> Option<String> {
+    if rng.chance(0.01) {
+        let sentences = &vocabulary().sentences;
+        Some(
+            (0..60)
+                .map(|_| rng.pick(sentences).as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    } else {
+        rng.maybe_text(0.7, 0.05, |rr| comment(rr, 5))
+    }
+}
+
+/// When a seedlot was declared (not if pending or cancelled) and approved (if approved or expired).
+fn declaration(rng: &mut Rng, status: &str, created: i64) -> (Option<i64>, Option<i64>) {
+    let declared = match status {
+        "PND" | "CAN" => None,
+        _ => Some(rng.office_ts(created, (created + 60 * DAY).min(t_max()))),
+    };
+    let approved = match (status, declared) {
+        ("APP" | "EXP", Some(d)) => Some(rng.ts_between(d, (d + 120 * DAY).min(t_max()))),
+        _ => None,
+    };
+    (declared, approved)
+}
+
+/// TOTAL_PARENT_TREES, EFFECTIVE_POP_SIZE and SMP_SUCCESS_PCT of an orchard seedlot.
+fn parent_tree_totals(
+    rng: &mut Rng,
+    a_class: bool,
+    smp: bool,
+    trees: usize,
+) -> (Option<i64>, Option<f64>, Option<i64>) {
+    if !a_class {
+        return (None, None, None);
+    }
+    (
+        Some(trees as i64),
+        Some(rng.decimal(5.0, 40.0, 1)),
+        if smp { Some(rng.range(5, 60)) } else { None },
+    )
+}
+
+/// Three to ten distinct trees of an orchard seedlot's pool.
+fn pick_parent_trees(rng: &mut Rng, pool: &[i64]) -> Vec<i64> {
+    let k = rng.range(3, 10) as usize;
+    rng.distinct(pool.len(), k)
+        .into_iter()
+        .map(|j| pool[j])
+        .collect()
+}
+
+/// One to three distinct owner locations, usually starting with the applicant.
+fn pick_owners<'a>(rng: &mut Rng, applicant: Option<&'a Loc>, locs: &'a [Loc]) -> Vec<&'a Loc> {
+    let k = *rng.weighted(&[(1usize, 85), (2, 12), (3, 3)]);
+    let mut owners: Vec<&Loc> = Vec::with_capacity(k);
+    if let Some(l) = applicant
+        && rng.chance(0.8)
+    {
+        owners.push(l);
+    }
+    // Small client lists may not hold k distinct locations: give up after a few tries.
+    let mut guard = 0;
+    while owners.len() < k && guard < 20 {
+        guard += 1;
+        let l = rng.pick(locs);
+        if !owners
+            .iter()
+            .any(|o| o.client == l.client && o.code == l.code)
+        {
+            owners.push(l);
         }
     }
-    Ok(pending)
+    owners
 }
+
+/// Current funding sources of seedlot owners, with their weights.
+const FUNDING_SOURCES: [(&str, u32); 7] = [
+    ("LFP", 40),
+    ("BCT", 20),
+    ("FFT", 12),
+    ("FIA", 12),
+    ("FES", 6),
+    ("GOV", 5),
+    ("OTH", 5),
+];
 
 /// SEEDLOT_TEST_RESULT: no key at all, and about 1% exact duplicates.
 fn load_tests(
