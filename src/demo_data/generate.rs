@@ -18,7 +18,7 @@ use rusqlite::{Connection, Statement, ToSql, Transaction, params};
 
 use crate::model::value::{civil_from_days, days_from_civil};
 
-use super::vocabulary::vocabulary;
+use super::vocabulary::{City, vocabulary};
 
 /// DDL of the demo database.
 const SCHEMA_SQL: &str = include_str!("../../data/demo/schema.sql");
@@ -517,251 +517,339 @@ fn postal_code(rng: &mut Rng, province: &str, country: &str) -> String {
     )
 }
 
+/// Columns of a FOREST_CLIENT row, in insert order.
+const CLIENT_COLUMNS: [&str; 15] = [
+    "CLIENT_NUMBER",
+    "CLIENT_NAME",
+    "LEGAL_FIRST_NAME",
+    "LEGAL_MIDDLE_NAME",
+    "CLIENT_STATUS_CODE",
+    "CLIENT_TYPE_CODE",
+    "BIRTHDATE",
+    "CLIENT_ACRONYM",
+    "PRIMARY_LOCN_CODE",
+    "CLIENT_COMMENT",
+    "ENTRY_USERID",
+    "ENTRY_TIMESTAMP",
+    "UPDATE_USERID",
+    "UPDATE_TIMESTAMP",
+    "REVISION_COUNT",
+];
+
+/// Columns of a CLIENT_LOCATION row, in insert order.
+const LOCATION_COLUMNS: [&str; 19] = [
+    "CLIENT_NUMBER",
+    "CLIENT_LOCN_CODE",
+    "CLIENT_LOCN_NAME",
+    "ADDRESS_1",
+    "ADDRESS_2",
+    "CITY",
+    "PROVINCE",
+    "POSTAL_CODE",
+    "COUNTRY",
+    "BUSINESS_PHONE",
+    "EMAIL_ADDRESS",
+    "LOCN_EXPIRED_IND",
+    "RETURNED_MAIL_DATE",
+    "TRUST_LOCATION_IND",
+    "ENTRY_USERID",
+    "ENTRY_TIMESTAMP",
+    "UPDATE_USERID",
+    "UPDATE_TIMESTAMP",
+    "REVISION_COUNT",
+];
+
+/// A client just inserted: what its locations and its primary location need.
+struct NewClient {
+    number: String,
+    /// Also the local part of its locations' e-mail addresses.
+    name: String,
+    created: i64,
+    locations: usize,
+}
+
 /// Inserts FOREST_CLIENT (PRIMARY_LOCN_CODE NULL), then CLIENT_LOCATION, then
 /// closes the FK cycle by setting PRIMARY_LOCN_CODE for most clients.
 fn load_clients(tx: &Transaction<'_>, n: usize) -> Result<Vec<Loc>> {
-    let v = vocabulary();
+    // The clients' stream also draws their primary locations, after the locations exist.
     let mut rng = Rng::new("FOREST_CLIENT");
     let mut lrng = Rng::new("CLIENT_LOCATION");
-    let mut clients = Insert::new(
-        tx,
-        "FOREST_CLIENT",
-        &[
-            "CLIENT_NUMBER",
-            "CLIENT_NAME",
-            "LEGAL_FIRST_NAME",
-            "LEGAL_MIDDLE_NAME",
-            "CLIENT_STATUS_CODE",
-            "CLIENT_TYPE_CODE",
-            "BIRTHDATE",
-            "CLIENT_ACRONYM",
-            "PRIMARY_LOCN_CODE",
-            "CLIENT_COMMENT",
-            "ENTRY_USERID",
-            "ENTRY_TIMESTAMP",
-            "UPDATE_USERID",
-            "UPDATE_TIMESTAMP",
-            "REVISION_COUNT",
-        ],
-    )?;
-    let mut locations = Insert::new(
-        tx,
-        "CLIENT_LOCATION",
-        &[
-            "CLIENT_NUMBER",
-            "CLIENT_LOCN_CODE",
-            "CLIENT_LOCN_NAME",
-            "ADDRESS_1",
-            "ADDRESS_2",
-            "CITY",
-            "PROVINCE",
-            "POSTAL_CODE",
-            "COUNTRY",
-            "BUSINESS_PHONE",
-            "EMAIL_ADDRESS",
-            "LOCN_EXPIRED_IND",
-            "RETURNED_MAIL_DATE",
-            "TRUST_LOCATION_IND",
-            "ENTRY_USERID",
-            "ENTRY_TIMESTAMP",
-            "UPDATE_USERID",
-            "UPDATE_TIMESTAMP",
-            "REVISION_COUNT",
-        ],
-    )?;
+    let clients = insert_clients(tx, &mut rng, n)?;
+    let locs = insert_locations(tx, &mut lrng, &clients)?;
+    set_primary_locations(tx, &mut rng, &clients)?;
+    Ok(locs)
+}
 
-    // Per client: number, name (for e-mails), creation time, location count.
-    let mut made: Vec<(String, String, i64, usize)> = Vec::with_capacity(n);
+/// FOREST_CLIENT rows, their primary location still NULL.
+fn insert_clients(tx: &Transaction<'_>, rng: &mut Rng, n: usize) -> Result<Vec<NewClient>> {
+    let mut ins = Insert::new(tx, "FOREST_CLIENT", &CLIENT_COLUMNS)?;
+    let mut clients = Vec::with_capacity(n);
     for c in 0..n {
-        let number = format!("{:08}", 10_000 + c * 3 + rng.below(3));
-        let ctype = *rng.weighted(&[
-            ("C", 40),
-            ("I", 28),
-            ("B", 4),
-            ("R", 1),
-            ("T", 1),
-            ("A", 4),
-            ("G", 4),
-            ("F", 2),
-            ("S", 5),
-            ("L", 4),
-            ("P", 4),
-            ("U", 3),
-        ]);
-        let mut status =
-            *rng.weighted(&[("ACT", 82), ("DAC", 10), ("DEC", 2), ("REC", 2), ("SPN", 4)]);
-        if status == "DEC" && ctype != "I" {
-            status = "DAC";
-        }
-        let (name, first, middle, birthdate) = if ctype == "I" {
-            let surname = rng.pick(&v.surnames).clone();
-            let first = rng.pick(&v.first_names).clone();
-            let middle = rng.maybe_text(0.55, 0.05, |r| r.pick(&v.first_names).clone());
-            let birth = if rng.chance(0.85) {
-                Some(fmt_date(rng.ts_between(at(1935, 1, 1), at(2000, 12, 31))))
-            } else {
-                None
-            };
-            (surname, Some(first), middle, birth)
-        } else {
-            let name = match ctype {
-                "B" => format!("{} First Nation", rng.pick(&v.nations)),
-                "R" => format!("{} Nation", rng.pick(&v.nations)),
-                "T" => format!("{} Tribal Council", rng.pick(&v.nations)),
-                "G" | "F" => rng.pick(&v.government_clients).clone(),
-                _ if rng.chance(0.07) => rng.pick(&v.special_clients).clone(),
-                "S" => format!("{} Forestry Society", rng.pick(&v.corp_prefixes)),
-                "A" => format!("{} Seed Growers Association", rng.pick(&v.corp_prefixes)),
-                _ => format!(
-                    "{} {} {}",
-                    rng.pick(&v.corp_prefixes),
-                    rng.pick(&v.corp_cores),
-                    rng.pick(&v.corp_suffixes)
-                ),
-            };
-            (name, None, None, None)
-        };
-        let name = truncate_chars(name, 60);
-        let acronym = if ctype != "I" && rng.chance(0.28) {
-            if rng.chance(0.1) {
-                Some(String::new())
-            } else {
-                let initials: String = name
-                    .split_whitespace()
-                    .filter_map(|w| w.chars().next())
-                    .filter(|ch| ch.is_ascii_alphabetic())
-                    .map(|ch| ch.to_ascii_uppercase())
-                    .take(8)
-                    .collect();
-                Some(initials)
-            }
-        } else {
-            None
-        };
-        let comment_text = if rng.chance(0.08) {
-            Some(comment(&mut rng, 4))
-        } else {
-            None
-        };
-        let created = rng.office_ts(t_min(), at(2024, 6, 30));
-        let a = audit(&mut rng, created);
-        clients.row(params![
-            number,
-            name,
-            first,
-            middle,
-            status,
-            ctype,
-            birthdate,
-            acronym,
-            None::<String>,
-            comment_text,
-            a.entry_user,
-            a.entry_ts,
-            a.update_user,
-            a.update_ts,
-            a.revision,
-        ])?;
-        let n_locs = *rng.weighted(&[(1usize, 35), (2, 40), (3, 20), (4, 5)]);
-        made.push((number, name, created, n_locs));
+        clients.push(insert_client(&mut ins, rng, c)?);
     }
+    Ok(clients)
+}
 
-    let mut locs = Vec::with_capacity(n * 2);
-    for (number, name, created, n_locs) in &made {
-        for l in 0..*n_locs {
-            let code = format!("{l:02}");
-            let city = lrng.pick(&v.cities);
-            let locn_name = if lrng.chance(0.1) {
-                None
-            } else {
-                Some(lrng.pick(&v.locn_names).clone())
-            };
-            let address_1 = if lrng.chance(0.15) {
-                format!("PO Box {}", lrng.range(1, 9999))
-            } else {
-                format!("{} {}", lrng.range(1, 9999), lrng.pick(&v.streets))
-            };
-            let address_2 = lrng.maybe_text(0.70, 0.05, |r| match r.below(3) {
-                0 => format!("Suite {}", r.range(100, 1900)),
-                1 => format!("Unit {}", r.range(1, 40)),
-                _ => format!("RR {}", r.range(1, 9)),
-            });
-            let postal = if lrng.chance(0.03) {
-                None
-            } else {
-                Some(postal_code(&mut lrng, &city.province, &city.country))
-            };
-            let phone = if lrng.chance(0.05) {
-                None
-            } else {
-                Some(format!(
-                    "{}{:07}",
-                    lrng.pick(&city.area_codes),
-                    lrng.range(2_000_000, 9_999_999)
-                ))
-            };
-            let email = lrng.maybe_text(0.55, 0.05, |r| {
-                format!("{}@{}", ascii_slug(name), r.pick(&v.email_domains))
-            });
-            let expired = if lrng.chance(0.06) { "Y" } else { "N" };
-            let returned = if lrng.chance(0.03) {
-                Some(fmt_date(lrng.ts_between(*created, t_max())))
-            } else {
-                None
-            };
-            let trust = if lrng.chance(0.02) { "Y" } else { "N" };
-            let loc_created = if l == 0 {
-                *created
-            } else {
-                lrng.office_ts(*created, t_max())
-            };
-            let a = audit(&mut lrng, loc_created);
-            locations.row(params![
-                number,
-                code,
-                locn_name,
-                address_1,
-                address_2,
-                city.city,
-                city.province,
-                postal,
-                city.country,
-                phone,
-                email,
-                expired,
-                returned,
-                trust,
-                a.entry_user,
-                a.entry_ts,
-                a.update_user,
-                a.update_ts,
-                a.revision,
-            ])?;
-            locs.push(Loc {
-                client: number.clone(),
-                code,
-            });
+/// One FOREST_CLIENT row: a person or an organisation, and how many locations it will have.
+fn insert_client(ins: &mut Insert<'_>, rng: &mut Rng, c: usize) -> Result<NewClient> {
+    let number = format!("{:08}", 10_000 + c * 3 + rng.below(3));
+    let (ctype, status) = client_type_and_status(rng);
+    let (name, first, middle, birthdate) = if ctype == "I" {
+        person(rng)
+    } else {
+        (organisation_name(rng, ctype), None, None, None)
+    };
+    let name = truncate_chars(name, 60);
+    let acronym = client_acronym(rng, ctype, &name);
+    let comment_text = if rng.chance(0.08) {
+        Some(comment(rng, 4))
+    } else {
+        None
+    };
+    let created = rng.office_ts(t_min(), at(2024, 6, 30));
+    let a = audit(rng, created);
+    ins.row(params![
+        number,
+        name,
+        first,
+        middle,
+        status,
+        ctype,
+        birthdate,
+        acronym,
+        None::<String>,
+        comment_text,
+        a.entry_user,
+        a.entry_ts,
+        a.update_user,
+        a.update_ts,
+        a.revision,
+    ])?;
+    let locations = *rng.weighted(&[(1usize, 35), (2, 40), (3, 20), (4, 5)]);
+    Ok(NewClient {
+        number,
+        name,
+        created,
+        locations,
+    })
+}
+
+/// A client's type and status; only individuals can be deceased.
+fn client_type_and_status(rng: &mut Rng) -> (&'static str, &'static str) {
+    let ctype = *rng.weighted(&[
+        ("C", 40),
+        ("I", 28),
+        ("B", 4),
+        ("R", 1),
+        ("T", 1),
+        ("A", 4),
+        ("G", 4),
+        ("F", 2),
+        ("S", 5),
+        ("L", 4),
+        ("P", 4),
+        ("U", 3),
+    ]);
+    let mut status = *rng.weighted(&[("ACT", 82), ("DAC", 10), ("DEC", 2), ("REC", 2), ("SPN", 4)]);
+    if status == "DEC" && ctype != "I" {
+        status = "DAC";
+    }
+    (ctype, status)
+}
+
+/// An individual: surname (the client name), first name, middle name and birth date.
+fn person(rng: &mut Rng) -> (String, Option<String>, Option<String>, Option<String>) {
+    let v = vocabulary();
+    let surname = rng.pick(&v.surnames).clone();
+    let first = rng.pick(&v.first_names).clone();
+    let middle = rng.maybe_text(0.55, 0.05, |r| r.pick(&v.first_names).clone());
+    let birth = if rng.chance(0.85) {
+        Some(fmt_date(rng.ts_between(at(1935, 1, 1), at(2000, 12, 31))))
+    } else {
+        None
+    };
+    (surname, Some(first), middle, birth)
+}
+
+/// The name of a non-individual client, shaped by its type (nation, government, company...).
+fn organisation_name(rng: &mut Rng, ctype: &str) -> String {
+    let v = vocabulary();
+    match ctype {
+        "B" => format!("{} First Nation", rng.pick(&v.nations)),
+        "R" => format!("{} Nation", rng.pick(&v.nations)),
+        "T" => format!("{} Tribal Council", rng.pick(&v.nations)),
+        "G" | "F" => rng.pick(&v.government_clients).clone(),
+        _ if rng.chance(0.07) => rng.pick(&v.special_clients).clone(),
+        "S" => format!("{} Forestry Society", rng.pick(&v.corp_prefixes)),
+        "A" => format!("{} Seed Growers Association", rng.pick(&v.corp_prefixes)),
+        _ => format!(
+            "{} {} {}",
+            rng.pick(&v.corp_prefixes),
+            rng.pick(&v.corp_cores),
+            rng.pick(&v.corp_suffixes)
+        ),
+    }
+}
+
+/// CLIENT_ACRONYM of an organisation (its initials, sometimes empty); NULL for most.
+fn client_acronym(rng: &mut Rng, ctype: &str, name: &str) -> Option<String> {
+    if ctype == "I" || !rng.chance(0.28) {
+        return None;
+    }
+    if rng.chance(0.1) {
+        return Some(String::new());
+    }
+    let initials: String = name
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .filter(|ch| ch.is_ascii_alphabetic())
+        .map(|ch| ch.to_ascii_uppercase())
+        .take(8)
+        .collect();
+    Some(initials)
+}
+
+/// CLIENT_LOCATION rows: one to four per client, coded '00', '01', ...
+fn insert_locations(
+    tx: &Transaction<'_>,
+    rng: &mut Rng,
+    clients: &[NewClient],
+) -> Result<Vec<Loc>> {
+    let mut ins = Insert::new(tx, "CLIENT_LOCATION", &LOCATION_COLUMNS)?;
+    let mut locs = Vec::with_capacity(clients.len() * 2);
+    for client in clients {
+        for l in 0..client.locations {
+            locs.push(insert_location(&mut ins, rng, client, l)?);
         }
     }
+    Ok(locs)
+}
 
-    // Close the cycle: most clients get a primary location, a few stay NULL.
+/// One CLIENT_LOCATION row: an address, phone, e-mail and flags; the first dates from the client.
+fn insert_location(
+    ins: &mut Insert<'_>,
+    rng: &mut Rng,
+    client: &NewClient,
+    l: usize,
+) -> Result<Loc> {
+    let v = vocabulary();
+    let code = format!("{l:02}");
+    let address = postal_address(rng);
+    let city = address.city;
+    let phone = if rng.chance(0.05) {
+        None
+    } else {
+        Some(format!(
+            "{}{:07}",
+            rng.pick(&city.area_codes),
+            rng.range(2_000_000, 9_999_999)
+        ))
+    };
+    let email = rng.maybe_text(0.55, 0.05, |r| {
+        format!("{}@{}", ascii_slug(&client.name), r.pick(&v.email_domains))
+    });
+    let expired = if rng.chance(0.06) { "Y" } else { "N" };
+    let returned = if rng.chance(0.03) {
+        Some(fmt_date(rng.ts_between(client.created, t_max())))
+    } else {
+        None
+    };
+    let trust = if rng.chance(0.02) { "Y" } else { "N" };
+    let created = if l == 0 {
+        client.created
+    } else {
+        rng.office_ts(client.created, t_max())
+    };
+    let a = audit(rng, created);
+    ins.row(params![
+        client.number,
+        code,
+        address.locn_name,
+        address.line_1,
+        address.line_2,
+        city.city,
+        city.province,
+        address.postal,
+        city.country,
+        phone,
+        email,
+        expired,
+        returned,
+        trust,
+        a.entry_user,
+        a.entry_ts,
+        a.update_user,
+        a.update_ts,
+        a.revision,
+    ])?;
+    Ok(Loc {
+        client: client.number.clone(),
+        code,
+    })
+}
+
+/// Where a client location is.
+struct Address {
+    city: &'static City,
+    locn_name: Option<String>,
+    line_1: String,
+    line_2: Option<String>,
+    postal: Option<String>,
+}
+
+/// A location's name, street or PO box, optional second line, city and postal code.
+fn postal_address(rng: &mut Rng) -> Address {
+    let v = vocabulary();
+    let city = rng.pick(&v.cities);
+    let locn_name = if rng.chance(0.1) {
+        None
+    } else {
+        Some(rng.pick(&v.locn_names).clone())
+    };
+    let line_1 = if rng.chance(0.15) {
+        format!("PO Box {}", rng.range(1, 9999))
+    } else {
+        format!("{} {}", rng.range(1, 9999), rng.pick(&v.streets))
+    };
+    let line_2 = rng.maybe_text(0.70, 0.05, |r| match r.below(3) {
+        0 => format!("Suite {}", r.range(100, 1900)),
+        1 => format!("Unit {}", r.range(1, 40)),
+        _ => format!("RR {}", r.range(1, 9)),
+    });
+    let postal = if rng.chance(0.03) {
+        None
+    } else {
+        Some(postal_code(rng, &city.province, &city.country))
+    };
+    Address {
+        city,
+        locn_name,
+        line_1,
+        line_2,
+        postal,
+    }
+}
+
+/// Closes the FOREST_CLIENT -> CLIENT_LOCATION cycle: most clients get a
+/// primary location ('00', sometimes '01'), a few stay NULL.
+fn set_primary_locations(tx: &Transaction<'_>, rng: &mut Rng, clients: &[NewClient]) -> Result<()> {
     let mut update = tx
         .prepare("UPDATE FOREST_CLIENT SET PRIMARY_LOCN_CODE = ?2 WHERE CLIENT_NUMBER = ?1")
         .context("preparing the update of FOREST_CLIENT.PRIMARY_LOCN_CODE")?;
-    for (number, _, _, n_locs) in &made {
+    for client in clients {
         if rng.chance(0.08) {
             continue;
         }
-        let code = if *n_locs > 1 && rng.chance(0.15) {
+        let code = if client.locations > 1 && rng.chance(0.15) {
             "01"
         } else {
             "00"
         };
         update
-            .execute(params![number, code])
+            .execute(params![client.number, code])
             .context("updating FOREST_CLIENT.PRIMARY_LOCN_CODE")?;
     }
-    Ok(locs)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -898,88 +986,113 @@ fn sibling_orchard(
     (other != home).then_some(other)
 }
 
+/// Columns of a PARENT_TREE row, in insert order.
+const PARENT_TREE_COLUMNS: [&str; 17] = [
+    "PARENT_TREE_ID",
+    "PARENT_TREE_NUMBER",
+    "VEGETATION_CODE",
+    "FEMALE_PARENT_TREE_ID",
+    "MALE_PARENT_TREE_ID",
+    "ACTIVE_IND",
+    "TESTED_IND",
+    "LATITUDE",
+    "LONGITUDE",
+    "ELEVATION_M",
+    "REGISTERED_DATE",
+    "PARENT_TREE_COMMENT",
+    "ENTRY_USERID",
+    "ENTRY_TIMESTAMP",
+    "UPDATE_USERID",
+    "UPDATE_TIMESTAMP",
+    "REVISION_COUNT",
+];
+
+/// Columns of a PARENT_TREE_ORCHARD row, in insert order.
+const TREE_ORCHARD_COLUMNS: [&str; 5] = [
+    "PARENT_TREE_ID",
+    "ORCHARD_ID",
+    "RAMET_COUNT",
+    "ENTRY_USERID",
+    "ENTRY_TIMESTAMP",
+];
+
+/// Columns of a PARENT_TREE_GENETIC_QUALITY row, in insert order.
+const TREE_QUALITY_COLUMNS: [&str; 11] = [
+    "PARENT_TREE_GEN_QLTY_ID",
+    "PARENT_TREE_ID",
+    "GENETIC_WORTH_CODE",
+    "GENETIC_QUALITY_VALUE",
+    "STANDARD_DEVIATION",
+    "TEST_SITE_COUNT",
+    "ENTRY_USERID",
+    "ENTRY_TIMESTAMP",
+    "UPDATE_USERID",
+    "UPDATE_TIMESTAMP",
+    "REVISION_COUNT",
+];
+
+/// A parent tree just inserted: what its orchard rows and genetic quality need.
+struct NewTree {
+    id: i64,
+    /// Index of the orchard it was registered in.
+    home: usize,
+    created: i64,
+    tested: bool,
+}
+
+/// The inserts and random streams (one per table) of the parent-tree phases.
+struct ParentTreeLoad<'c> {
+    trees: Insert<'c>,
+    members: Insert<'c>,
+    quality: Insert<'c>,
+    tree_rng: Rng,
+    member_rng: Rng,
+    quality_rng: Rng,
+    by_species: BTreeMap<&'static str, Vec<usize>>,
+    next_quality_id: i64,
+}
+
 /// PARENT_TREE (self-reference only to lower IDs), PARENT_TREE_ORCHARD and
 /// PARENT_TREE_GENETIC_QUALITY.
 fn load_parent_trees(tx: &Transaction<'_>, n: usize, orchards: &mut [Orchard]) -> Result<()> {
-    let v = vocabulary();
-    let mut rng = Rng::new("PARENT_TREE");
-    let mut orng = Rng::new("PARENT_TREE_ORCHARD");
-    let mut grng = Rng::new("PARENT_TREE_GENETIC_QUALITY");
-    let mut trees = Insert::new(
-        tx,
-        "PARENT_TREE",
-        &[
-            "PARENT_TREE_ID",
-            "PARENT_TREE_NUMBER",
-            "VEGETATION_CODE",
-            "FEMALE_PARENT_TREE_ID",
-            "MALE_PARENT_TREE_ID",
-            "ACTIVE_IND",
-            "TESTED_IND",
-            "LATITUDE",
-            "LONGITUDE",
-            "ELEVATION_M",
-            "REGISTERED_DATE",
-            "PARENT_TREE_COMMENT",
-            "ENTRY_USERID",
-            "ENTRY_TIMESTAMP",
-            "UPDATE_USERID",
-            "UPDATE_TIMESTAMP",
-            "REVISION_COUNT",
-        ],
-    )?;
-    let mut members = Insert::new(
-        tx,
-        "PARENT_TREE_ORCHARD",
-        &[
-            "PARENT_TREE_ID",
-            "ORCHARD_ID",
-            "RAMET_COUNT",
-            "ENTRY_USERID",
-            "ENTRY_TIMESTAMP",
-        ],
-    )?;
-    let mut quality = Insert::new(
-        tx,
-        "PARENT_TREE_GENETIC_QUALITY",
-        &[
-            "PARENT_TREE_GEN_QLTY_ID",
-            "PARENT_TREE_ID",
-            "GENETIC_WORTH_CODE",
-            "GENETIC_QUALITY_VALUE",
-            "STANDARD_DEVIATION",
-            "TEST_SITE_COUNT",
-            "ENTRY_USERID",
-            "ENTRY_TIMESTAMP",
-            "UPDATE_USERID",
-            "UPDATE_TIMESTAMP",
-            "REVISION_COUNT",
-        ],
-    )?;
-    let by_species = orchards_by_species(orchards);
-    let mut quality_id: i64 = 1;
+    let mut load = ParentTreeLoad::new(tx, orchards)?;
+    // Each tree's rows go in together: later trees pick their parents among the
+    // trees already planted in their orchard.
     for t in 0..n {
+        let tree = load.insert_tree(t, orchards)?;
+        load.insert_memberships(&tree, orchards)?;
+        if tree.tested {
+            load.insert_genetic_quality(&tree)?;
+        }
+    }
+    Ok(())
+}
+
+impl<'c> ParentTreeLoad<'c> {
+    /// Prepares the three inserts and seeds the three streams.
+    fn new(tx: &'c Transaction<'_>, orchards: &[Orchard]) -> Result<Self> {
+        Ok(ParentTreeLoad {
+            trees: Insert::new(tx, "PARENT_TREE", &PARENT_TREE_COLUMNS)?,
+            members: Insert::new(tx, "PARENT_TREE_ORCHARD", &TREE_ORCHARD_COLUMNS)?,
+            quality: Insert::new(tx, "PARENT_TREE_GENETIC_QUALITY", &TREE_QUALITY_COLUMNS)?,
+            tree_rng: Rng::new("PARENT_TREE"),
+            member_rng: Rng::new("PARENT_TREE_ORCHARD"),
+            quality_rng: Rng::new("PARENT_TREE_GENETIC_QUALITY"),
+            by_species: orchards_by_species(orchards),
+            next_quality_id: 1,
+        })
+    }
+
+    /// One PARENT_TREE row; the first trees go one per orchard so that none is empty.
+    fn insert_tree(&mut self, t: usize, orchards: &[Orchard]) -> Result<NewTree> {
+        let rng = &mut self.tree_rng;
         let id = 1000 + t as i64;
         let home = if t < orchards.len() {
             t
         } else {
             rng.below(orchards.len())
         };
-        let veg = orchards[home].veg;
-        // Parents are earlier trees of the same orchard, so IDs only point down.
-        let pool = &orchards[home].trees;
-        let female = if !pool.is_empty() && rng.chance(0.3) {
-            Some(*rng.pick(pool))
-        } else {
-            None
-        };
-        let male = match female {
-            Some(f) if pool.len() >= 2 && rng.chance(0.8) => {
-                let m = *rng.pick(pool);
-                (m != f).then_some(m)
-            }
-            _ => None,
-        };
+        let (female, male) = tree_parents(rng, &orchards[home].trees);
         let tested = t == 0 || rng.chance(0.65);
         let (lat, lon, elev) = if rng.chance(0.1) {
             (None, None, None)
@@ -996,16 +1109,16 @@ fn load_parent_trees(tx: &Transaction<'_>, n: usize, orchards: &mut [Orchard]) -
             Some(rng.ts_between(at(1965, 1, 1), at(2023, 12, 31)))
         };
         let comment_text = if rng.chance(0.1) {
-            Some(comment(&mut rng, 2))
+            Some(comment(rng, 2))
         } else {
             None
         };
         let created = rng.office_ts(registered.unwrap_or(t_min()).max(t_min()), at(2024, 12, 31));
-        let a = audit(&mut rng, created);
-        trees.row(params![
+        let a = audit(rng, created);
+        self.trees.row(params![
             id,
             (t + 1).to_string(),
-            veg,
+            orchards[home].veg,
             female,
             male,
             if rng.chance(0.85) { "Y" } else { "N" },
@@ -1021,57 +1134,96 @@ fn load_parent_trees(tx: &Transaction<'_>, n: usize, orchards: &mut [Orchard]) -
             a.update_ts,
             a.revision,
         ])?;
+        Ok(NewTree {
+            id,
+            home,
+            created,
+            tested,
+        })
+    }
 
-        let mut homes = vec![home];
-        if orng.chance(0.1)
-            && let Some(other) = sibling_orchard(&mut orng, &by_species, orchards, home)
+    /// PARENT_TREE_ORCHARD rows: the tree's orchard, sometimes also a sibling
+    /// orchard of the same species; the tree joins their pools.
+    fn insert_memberships(&mut self, tree: &NewTree, orchards: &mut [Orchard]) -> Result<()> {
+        let v = vocabulary();
+        let rng = &mut self.member_rng;
+        let mut homes = vec![tree.home];
+        if rng.chance(0.1)
+            && let Some(other) = sibling_orchard(rng, &self.by_species, orchards, tree.home)
         {
             homes.push(other);
         }
         for h in homes {
-            let ramets = if orng.chance(0.1) {
+            let ramets = if rng.chance(0.1) {
                 None
             } else {
-                Some(orng.range(1, 40))
+                Some(rng.range(1, 40))
             };
-            let ts = fmt_ts(orng.office_ts(created, t_max()));
-            members.row(params![id, orchards[h].id, ramets, orng.pick(&v.users), ts])?;
-            orchards[h].trees.push(id);
+            let ts = fmt_ts(rng.office_ts(tree.created, t_max()));
+            self.members.row(params![
+                tree.id,
+                orchards[h].id,
+                ramets,
+                rng.pick(&v.users),
+                ts
+            ])?;
+            orchards[h].trees.push(tree.id);
         }
-
-        if tested {
-            let mut codes = vec!["GVO"];
-            if grng.chance(0.35) {
-                let other = grng.pick(&v.genetic_worths).0.as_str();
-                if other != "GVO" {
-                    codes.push(other);
-                }
-            }
-            for code in codes {
-                let sd = if grng.chance(0.3) {
-                    None
-                } else {
-                    Some(grng.decimal(0.0, 5.0, 3))
-                };
-                let a = audit(&mut grng, created);
-                quality.row(params![
-                    quality_id,
-                    id,
-                    code,
-                    grng.decimal(-5.0, 30.0, 1),
-                    sd,
-                    grng.range(1, 12),
-                    a.entry_user,
-                    a.entry_ts,
-                    a.update_user,
-                    a.update_ts,
-                    a.revision,
-                ])?;
-                quality_id += 1;
-            }
-        }
+        Ok(())
     }
-    Ok(())
+
+    /// PARENT_TREE_GENETIC_QUALITY rows of a tested tree: GVO, sometimes one more worth.
+    fn insert_genetic_quality(&mut self, tree: &NewTree) -> Result<()> {
+        let v = vocabulary();
+        let rng = &mut self.quality_rng;
+        let mut codes = vec!["GVO"];
+        if rng.chance(0.35) {
+            let other = rng.pick(&v.genetic_worths).0.as_str();
+            if other != "GVO" {
+                codes.push(other);
+            }
+        }
+        for code in codes {
+            let sd = if rng.chance(0.3) {
+                None
+            } else {
+                Some(rng.decimal(0.0, 5.0, 3))
+            };
+            let a = audit(rng, tree.created);
+            self.quality.row(params![
+                self.next_quality_id,
+                tree.id,
+                code,
+                rng.decimal(-5.0, 30.0, 1),
+                sd,
+                rng.range(1, 12),
+                a.entry_user,
+                a.entry_ts,
+                a.update_user,
+                a.update_ts,
+                a.revision,
+            ])?;
+            self.next_quality_id += 1;
+        }
+        Ok(())
+    }
+}
+
+/// A tree's female and male parents: earlier trees of its orchard, so IDs only point down.
+fn tree_parents(rng: &mut Rng, pool: &[i64]) -> (Option<i64>, Option<i64>) {
+    let female = if !pool.is_empty() && rng.chance(0.3) {
+        Some(*rng.pick(pool))
+    } else {
+        None
+    };
+    let male = match female {
+        Some(f) if pool.len() >= 2 && rng.chance(0.8) => {
+            let m = *rng.pick(pool);
+            (m != f).then_some(m)
+        }
+        _ => None,
+    };
+    (female, male)
 }
 
 // ---------------------------------------------------------------------------
@@ -1122,6 +1274,7 @@ struct SeedlotInserts<'c> {
     attachment: Insert<'c>,
 }
 
+/// The audit columns that end most rows.
 const AUDIT_COLS: [&str; 5] = [
     "ENTRY_USERID",
     "ENTRY_TIMESTAMP",
@@ -1130,201 +1283,198 @@ const AUDIT_COLS: [&str; 5] = [
     "REVISION_COUNT",
 ];
 
+/// `cols` followed by the audit columns.
 fn with_audit(cols: &[&'static str]) -> Vec<&'static str> {
     let mut v = cols.to_vec();
     v.extend_from_slice(&AUDIT_COLS);
     v
 }
 
+/// Columns of a SEEDLOT row, in insert order, before the audit columns.
+const SEEDLOT_COLUMNS: [&str; 28] = [
+    "SEEDLOT_NUMBER",
+    "SEEDLOT_STATUS_CODE",
+    "VEGETATION_CODE",
+    "GENETIC_CLASS_CODE",
+    "SEEDLOT_SOURCE_CODE",
+    "TO_BE_REGISTRD_IND",
+    "BC_SOURCE_IND",
+    "APPLICANT_CLIENT_NUMBER",
+    "APPLICANT_LOCN_CODE",
+    "APPLICANT_EMAIL_ADDRESS",
+    "COLLECTION_CLI_NUMBER",
+    "COLLECTION_CLI_LOCN_CD",
+    "COLLECTION_START_DATE",
+    "COLLECTION_END_DATE",
+    "NO_OF_CONTAINERS",
+    "VOL_PER_CONTAINER",
+    "CLCTN_VOLUME",
+    "COLLECTION_ELEVATION",
+    "COLLECTION_LATITUDE",
+    "COLLECTION_LONGITUDE",
+    "ORCHARD_ID",
+    "TOTAL_PARENT_TREES",
+    "EFFECTIVE_POP_SIZE",
+    "SMP_SUCCESS_PCT",
+    "BIOTECH_PROCESSES_IND",
+    "SEEDLOT_COMMENT",
+    "DECLARED_DATE",
+    "APPROVED_TIMESTAMP",
+];
+
+/// Columns of a SEEDLOT_OWNER_QUANTITY row, in insert order, before the audit columns.
+const OWNER_COLUMNS: [&str; 9] = [
+    "SEEDLOT_NUMBER",
+    "OWNER_CLIENT_NUMBER",
+    "OWNER_LOCN_CODE",
+    "ORIGINAL_PCT_OWNED",
+    "ORIGINAL_PCT_RSRVD",
+    "ORIGINAL_PCT_SRPLS",
+    "METHOD_OF_PAYMENT_CODE",
+    "FUNDING_SOURCE_CODE",
+    "QTY_RESERVED_KG",
+];
+
+/// Columns of a SEEDLOT_GENETIC_WORTH row, in insert order, before the audit columns.
+const WORTH_COLUMNS: [&str; 5] = [
+    "SEEDLOT_NUMBER",
+    "GENETIC_WORTH_CODE",
+    "GENETIC_QUALITY_VALUE",
+    "TESTED_PARENT_TREE_CONT_PCT",
+    "ESTIMATED_IND",
+];
+
+/// Columns of a SEEDLOT_COLLECTION_METHOD row, in insert order.
+const METHOD_COLUMNS: [&str; 4] = [
+    "SEEDLOT_NUMBER",
+    "CONE_COLLECTION_METHOD_CODE",
+    "ENTRY_USERID",
+    "ENTRY_TIMESTAMP",
+];
+
+/// Columns of a SEEDLOT_ORCHARD row, in insert order.
+const SEEDLOT_ORCHARD_COLUMNS: [&str; 5] = [
+    "SEEDLOT_NUMBER",
+    "ORCHARD_ID",
+    "PRIMARY_IND",
+    "ENTRY_USERID",
+    "ENTRY_TIMESTAMP",
+];
+
+/// Columns of a SEEDLOT_SEED_PLAN_ZONE row, in insert order.
+const ZONE_COLUMNS: [&str; 6] = [
+    "SEEDLOT_NUMBER",
+    "SEED_PLAN_ZONE_CODE",
+    "GENETIC_CLASS_CODE",
+    "PRIMARY_IND",
+    "ENTRY_USERID",
+    "ENTRY_TIMESTAMP",
+];
+
+/// Columns of a SEEDLOT_PARENT_TREE row, in insert order, before the audit columns.
+const SEEDLOT_TREE_COLUMNS: [&str; 6] = [
+    "SEEDLOT_NUMBER",
+    "PARENT_TREE_ID",
+    "CONE_COUNT",
+    "POLLEN_COUNT",
+    "SMP_SUCCESS_PCT",
+    "NON_ORCHARD_POLLEN_CONTAM_PCT",
+];
+
+/// Columns of a SEEDLOT_PARENT_TREE_GEN_QLTY row, in insert order, before the audit columns.
+const SEEDLOT_TREE_QUALITY_COLUMNS: [&str; 5] = [
+    "SEEDLOT_NUMBER",
+    "PARENT_TREE_ID",
+    "GENETIC_WORTH_CODE",
+    "GENETIC_QUALITY_VALUE",
+    "ESTIMATED_IND",
+];
+
+/// Columns of a SMP_MIX row, in insert order, before the audit columns.
+const SMP_MIX_COLUMNS: [&str; 4] = [
+    "SEEDLOT_NUMBER",
+    "PARENT_TREE_ID",
+    "AMOUNT_OF_MATERIAL",
+    "PROPORTION",
+];
+
+/// Columns of a SEEDLOT_TEST_RESULT row, in insert order.
+const TEST_RESULT_COLUMNS: [&str; 9] = [
+    "SEEDLOT_NUMBER",
+    "TEST_CATEGORY_CODE",
+    "TEST_DATE",
+    "GERMINATION_PCT",
+    "MOISTURE_PCT",
+    "PURITY_PCT",
+    "SEEDS_PER_GRAM",
+    "TESTED_BY",
+    "TEST_COMMENT",
+];
+
+/// Columns of a SOWING_REQUEST row, in insert order, before the audit columns.
+const REQUEST_COLUMNS: [&str; 10] = [
+    "SOWING_REQUEST_ID",
+    "SEEDLOT_NUMBER",
+    "REQUEST_STATUS_CODE",
+    "REQUESTOR_CLIENT_NUMBER",
+    "REQUESTOR_LOCN_CODE",
+    "SOWING_YEAR",
+    "SEEDLINGS_REQUESTED",
+    "SEED_KG_REQUESTED",
+    "REQUEST_DATE",
+    "REQUEST_COMMENT",
+];
+
+/// Columns of a NURSERY_SHIPMENT row, in insert order.
+const SHIPMENT_COLUMNS: [&str; 9] = [
+    "SHIPMENT_ID",
+    "SOWING_REQUEST_ID",
+    "SHIP_DATE",
+    "SEEDLINGS_SHIPPED",
+    "CARRIER_NAME",
+    "TRACKING_NUMBER",
+    "RECEIVED_IND",
+    "ENTRY_USERID",
+    "ENTRY_TIMESTAMP",
+];
+
+/// Columns of a SEEDLOT_ATTACHMENT row, in insert order.
+const ATTACHMENT_COLUMNS: [&str; 8] = [
+    "ATTACHMENT_ID",
+    "SEEDLOT_NUMBER",
+    "FILE_NAME",
+    "MIME_TYPE",
+    "FILE_SIZE",
+    "CONTENT",
+    "ENTRY_USERID",
+    "ENTRY_TIMESTAMP",
+];
+
 impl<'c> SeedlotInserts<'c> {
+    /// Prepares the insert of every seedlot table.
     fn new(tx: &'c Transaction<'_>) -> Result<Self> {
         Ok(SeedlotInserts {
-            seedlot: Insert::new(
-                tx,
-                "SEEDLOT",
-                &with_audit(&[
-                    "SEEDLOT_NUMBER",
-                    "SEEDLOT_STATUS_CODE",
-                    "VEGETATION_CODE",
-                    "GENETIC_CLASS_CODE",
-                    "SEEDLOT_SOURCE_CODE",
-                    "TO_BE_REGISTRD_IND",
-                    "BC_SOURCE_IND",
-                    "APPLICANT_CLIENT_NUMBER",
-                    "APPLICANT_LOCN_CODE",
-                    "APPLICANT_EMAIL_ADDRESS",
-                    "COLLECTION_CLI_NUMBER",
-                    "COLLECTION_CLI_LOCN_CD",
-                    "COLLECTION_START_DATE",
-                    "COLLECTION_END_DATE",
-                    "NO_OF_CONTAINERS",
-                    "VOL_PER_CONTAINER",
-                    "CLCTN_VOLUME",
-                    "COLLECTION_ELEVATION",
-                    "COLLECTION_LATITUDE",
-                    "COLLECTION_LONGITUDE",
-                    "ORCHARD_ID",
-                    "TOTAL_PARENT_TREES",
-                    "EFFECTIVE_POP_SIZE",
-                    "SMP_SUCCESS_PCT",
-                    "BIOTECH_PROCESSES_IND",
-                    "SEEDLOT_COMMENT",
-                    "DECLARED_DATE",
-                    "APPROVED_TIMESTAMP",
-                ]),
-            )?,
-            owner: Insert::new(
-                tx,
-                "SEEDLOT_OWNER_QUANTITY",
-                &with_audit(&[
-                    "SEEDLOT_NUMBER",
-                    "OWNER_CLIENT_NUMBER",
-                    "OWNER_LOCN_CODE",
-                    "ORIGINAL_PCT_OWNED",
-                    "ORIGINAL_PCT_RSRVD",
-                    "ORIGINAL_PCT_SRPLS",
-                    "METHOD_OF_PAYMENT_CODE",
-                    "FUNDING_SOURCE_CODE",
-                    "QTY_RESERVED_KG",
-                ]),
-            )?,
-            worth: Insert::new(
-                tx,
-                "SEEDLOT_GENETIC_WORTH",
-                &with_audit(&[
-                    "SEEDLOT_NUMBER",
-                    "GENETIC_WORTH_CODE",
-                    "GENETIC_QUALITY_VALUE",
-                    "TESTED_PARENT_TREE_CONT_PCT",
-                    "ESTIMATED_IND",
-                ]),
-            )?,
-            method: Insert::new(
-                tx,
-                "SEEDLOT_COLLECTION_METHOD",
-                &[
-                    "SEEDLOT_NUMBER",
-                    "CONE_COLLECTION_METHOD_CODE",
-                    "ENTRY_USERID",
-                    "ENTRY_TIMESTAMP",
-                ],
-            )?,
-            orchard: Insert::new(
-                tx,
-                "SEEDLOT_ORCHARD",
-                &[
-                    "SEEDLOT_NUMBER",
-                    "ORCHARD_ID",
-                    "PRIMARY_IND",
-                    "ENTRY_USERID",
-                    "ENTRY_TIMESTAMP",
-                ],
-            )?,
-            zone: Insert::new(
-                tx,
-                "SEEDLOT_SEED_PLAN_ZONE",
-                &[
-                    "SEEDLOT_NUMBER",
-                    "SEED_PLAN_ZONE_CODE",
-                    "GENETIC_CLASS_CODE",
-                    "PRIMARY_IND",
-                    "ENTRY_USERID",
-                    "ENTRY_TIMESTAMP",
-                ],
-            )?,
+            seedlot: Insert::new(tx, "SEEDLOT", &with_audit(&SEEDLOT_COLUMNS))?,
+            owner: Insert::new(tx, "SEEDLOT_OWNER_QUANTITY", &with_audit(&OWNER_COLUMNS))?,
+            worth: Insert::new(tx, "SEEDLOT_GENETIC_WORTH", &with_audit(&WORTH_COLUMNS))?,
+            method: Insert::new(tx, "SEEDLOT_COLLECTION_METHOD", &METHOD_COLUMNS)?,
+            orchard: Insert::new(tx, "SEEDLOT_ORCHARD", &SEEDLOT_ORCHARD_COLUMNS)?,
+            zone: Insert::new(tx, "SEEDLOT_SEED_PLAN_ZONE", &ZONE_COLUMNS)?,
             tree: Insert::new(
                 tx,
                 "SEEDLOT_PARENT_TREE",
-                &with_audit(&[
-                    "SEEDLOT_NUMBER",
-                    "PARENT_TREE_ID",
-                    "CONE_COUNT",
-                    "POLLEN_COUNT",
-                    "SMP_SUCCESS_PCT",
-                    "NON_ORCHARD_POLLEN_CONTAM_PCT",
-                ]),
+                &with_audit(&SEEDLOT_TREE_COLUMNS),
             )?,
             tree_quality: Insert::new(
                 tx,
                 "SEEDLOT_PARENT_TREE_GEN_QLTY",
-                &with_audit(&[
-                    "SEEDLOT_NUMBER",
-                    "PARENT_TREE_ID",
-                    "GENETIC_WORTH_CODE",
-                    "GENETIC_QUALITY_VALUE",
-                    "ESTIMATED_IND",
-                ]),
+                &with_audit(&SEEDLOT_TREE_QUALITY_COLUMNS),
             )?,
-            smp: Insert::new(
-                tx,
-                "SMP_MIX",
-                &with_audit(&[
-                    "SEEDLOT_NUMBER",
-                    "PARENT_TREE_ID",
-                    "AMOUNT_OF_MATERIAL",
-                    "PROPORTION",
-                ]),
-            )?,
-            test: Insert::new(
-                tx,
-                "SEEDLOT_TEST_RESULT",
-                &[
-                    "SEEDLOT_NUMBER",
-                    "TEST_CATEGORY_CODE",
-                    "TEST_DATE",
-                    "GERMINATION_PCT",
-                    "MOISTURE_PCT",
-                    "PURITY_PCT",
-                    "SEEDS_PER_GRAM",
-                    "TESTED_BY",
-                    "TEST_COMMENT",
-                ],
-            )?,
-            request: Insert::new(
-                tx,
-                "SOWING_REQUEST",
-                &with_audit(&[
-                    "SOWING_REQUEST_ID",
-                    "SEEDLOT_NUMBER",
-                    "REQUEST_STATUS_CODE",
-                    "REQUESTOR_CLIENT_NUMBER",
-                    "REQUESTOR_LOCN_CODE",
-                    "SOWING_YEAR",
-                    "SEEDLINGS_REQUESTED",
-                    "SEED_KG_REQUESTED",
-                    "REQUEST_DATE",
-                    "REQUEST_COMMENT",
-                ]),
-            )?,
-            shipment: Insert::new(
-                tx,
-                "NURSERY_SHIPMENT",
-                &[
-                    "SHIPMENT_ID",
-                    "SOWING_REQUEST_ID",
-                    "SHIP_DATE",
-                    "SEEDLINGS_SHIPPED",
-                    "CARRIER_NAME",
-                    "TRACKING_NUMBER",
-                    "RECEIVED_IND",
-                    "ENTRY_USERID",
-                    "ENTRY_TIMESTAMP",
-                ],
-            )?,
-            attachment: Insert::new(
-                tx,
-                "SEEDLOT_ATTACHMENT",
-                &[
-                    "ATTACHMENT_ID",
-                    "SEEDLOT_NUMBER",
-                    "FILE_NAME",
-                    "MIME_TYPE",
-                    "FILE_SIZE",
-                    "CONTENT",
-                    "ENTRY_USERID",
-                    "ENTRY_TIMESTAMP",
-                ],
-            )?,
+            smp: Insert::new(tx, "SMP_MIX", &with_audit(&SMP_MIX_COLUMNS))?,
+            test: Insert::new(tx, "SEEDLOT_TEST_RESULT", &TEST_RESULT_COLUMNS)?,
+            request: Insert::new(tx, "SOWING_REQUEST", &with_audit(&REQUEST_COLUMNS))?,
+            shipment: Insert::new(tx, "NURSERY_SHIPMENT", &SHIPMENT_COLUMNS)?,
+            attachment: Insert::new(tx, "SEEDLOT_ATTACHMENT", &ATTACHMENT_COLUMNS)?,
         })
     }
 }
@@ -1346,6 +1496,7 @@ struct SeedlotRngs {
 }
 
 impl SeedlotRngs {
+    /// Seeds one stream per seedlot table, and one for the status updates.
     fn new() -> Self {
         SeedlotRngs {
             seedlot: Rng::new("SEEDLOT"),
@@ -1371,143 +1522,124 @@ struct Ids {
     attachment: i64,
 }
 
+/// The state shared by the seedlot phases: their inserts and streams, the running
+/// IDs, the status updates queued so far, and the clients and orchards loaded before.
+struct SeedlotLoad<'c, 'a> {
+    ins: SeedlotInserts<'c>,
+    r: SeedlotRngs,
+    ids: Ids,
+    pending: Vec<PendingUpdate>,
+    locs: &'a [Loc],
+    orchards: &'a [Orchard],
+    by_species: BTreeMap<&'static str, Vec<usize>>,
+}
+
+/// A seedlot just inserted: what its child rows need.
+struct NewSeedlot<'a> {
+    number: String,
+    /// Seedlot 0 exercises every optional child table, so even the smallest
+    /// scale fills every table.
+    force: bool,
+    /// Genetic class A: seed from an orchard (class B is collected in the wild).
+    a_class: bool,
+    /// Index of its orchard (drawn for class B too, but unused there).
+    home: usize,
+    status: &'static str,
+    veg: &'static str,
+    /// Year of the cone collection.
+    year: i64,
+    created: i64,
+    approved: Option<i64>,
+    applicant: Option<&'a Loc>,
+    /// Whether supplemental mass pollination was used (class A only).
+    smp: bool,
+    /// Its parent trees (PARENT_TREE_ID), from its orchard; none for class B.
+    trees: Vec<i64>,
+    /// The seedlot's audit columns, which its child rows partly share.
+    audit: Audit,
+}
+
+/// SEEDLOT and its child tables, one seedlot at a time; returns the status
+/// updates to apply once everything is loaded.
 fn load_seedlots(
     tx: &Transaction<'_>,
     n: usize,
     locs: &[Loc],
     orchards: &[Orchard],
 ) -> Result<Vec<PendingUpdate>> {
-    let v = vocabulary();
-    let mut ins = SeedlotInserts::new(tx)?;
-    let mut r = SeedlotRngs::new();
-    let by_species = orchards_by_species(orchards);
-    let mut ids = Ids {
-        request: 500_001,
-        shipment: 900_001,
-        attachment: 1,
-    };
-    let mut pending = Vec::new();
-
+    let mut load = SeedlotLoad::new(tx, locs, orchards)?;
+    // Each table draws from its own stream, but the order of the inserts shapes the
+    // file: a seedlot's child rows follow it, table by table, in this order.
     for i in 0..n {
-        // Seedlot 0 exercises every optional child table, so even the
-        // smallest scale fills every table.
-        let force = i == 0;
-        let rng = &mut r.seedlot;
-        let number = seedlot_number(i);
-        let a_class = force || rng.chance(0.4);
-        let home = if force { 0 } else { rng.below(orchards.len()) };
-        let status = if force {
-            "APP"
-        } else {
-            *rng.weighted(&[
-                ("APP", 55),
-                ("EXP", 15),
-                ("PND", 8),
-                ("SUB", 10),
-                ("INC", 5),
-                ("RET", 3),
-                ("CAN", 4),
-            ])
-        };
-        let (veg, source) = if a_class {
-            let source = *rng.weighted(&[("TPT", 60), ("UPT", 25), ("CUS", 15)]);
-            (orchards[home].veg, source)
-        } else {
-            (rng.weighted(&v.wild_species).as_str(), "NAT")
-        };
+        let lot = load.insert_seedlot(i)?;
+        load.queue_status_update(&lot);
+        load.insert_owners(&lot)?;
+        load.insert_genetic_worth(&lot)?;
+        load.insert_collection_methods(&lot)?;
+        load.insert_orchards(&lot)?;
+        load.insert_seed_plan_zones(&lot)?;
+        load.insert_parent_trees(&lot)?;
+        load.insert_smp_mix(&lot)?;
+        load.insert_test_results(&lot)?;
+        load.insert_sowing_requests(&lot)?;
+        load.insert_attachments(&lot)?;
+    }
+    Ok(load.pending)
+}
 
-        let year = rng.range(1990, 2024);
-        let coll_start = rng.ts_between(at(year, 7, 15), at(year, 10, 15));
-        let coll_end = if rng.chance(0.1) {
-            None
-        } else {
-            Some(coll_start + rng.range(0, 30) * DAY)
-        };
-        let created = rng.office_ts(coll_start + 20 * DAY, (coll_start + 400 * DAY).min(t_max()));
-        let applicant = if rng.chance(0.88) {
-            Some(rng.pick(locs))
-        } else {
-            None
-        };
-        let applicant_email = rng.maybe_text(0.3, 0.03, |rr| {
-            let surname = rr.pick(&v.surnames);
-            format!("{}@{}", ascii_slug(surname), rr.pick(&v.email_domains))
-        });
-        let collector = match applicant {
-            Some(l) if rng.chance(0.6) => l,
-            _ => rng.pick(locs),
-        };
-        let (containers, per_container, volume) = if rng.chance(0.1) {
-            (None, None, None)
-        } else {
-            let c = rng.decimal(1.0, 400.0, 2);
-            let v = rng.decimal(0.5, 2.5, 2);
-            (Some(c), Some(v), Some((c * v * 100.0).round() / 100.0))
-        };
-        let (elev, lat, lon) = if a_class || rng.chance(0.05) {
-            (None, None, None)
-        } else {
-            (
-                Some(rng.range(100, 2000)),
-                Some(rng.decimal(48.3, 59.9, 5)),
-                Some(rng.decimal(-132.0, -114.1, 5)),
-            )
-        };
+impl<'c, 'a> SeedlotLoad<'c, 'a> {
+    /// Prepares the inserts, seeds the streams and starts the surrogate IDs.
+    fn new(tx: &'c Transaction<'_>, locs: &'a [Loc], orchards: &'a [Orchard]) -> Result<Self> {
+        Ok(SeedlotLoad {
+            ins: SeedlotInserts::new(tx)?,
+            r: SeedlotRngs::new(),
+            ids: Ids {
+                request: 500_001,
+                shipment: 900_001,
+                attachment: 1,
+            },
+            pending: Vec::new(),
+            locs,
+            orchards,
+            by_species: orchards_by_species(orchards),
+        })
+    }
+
+    /// One SEEDLOT row: its kind, collection, applicant, declaration and parent-tree totals.
+    fn insert_seedlot(&mut self, i: usize) -> Result<NewSeedlot<'a>> {
+        let force = i == 0;
+        let number = seedlot_number(i);
+        let (locs, orchards) = (self.locs, self.orchards);
+        // The draws below share one stream: their order is part of the data.
+        let rng = &mut self.r.seedlot;
+        let kind = seedlot_kind(rng, force, orchards);
+        let a_class = kind.a_class;
+        let dates = collection_dates(rng);
+        let (applicant, applicant_email, collector) = seedlot_parties(rng, locs);
+        let (containers, per_container, volume) = cone_volume(rng);
+        let (elev, lat, lon) = collection_site(rng, a_class);
         let orchard_col = if a_class && rng.chance(0.95) {
-            Some(orchards[home].id.as_str())
+            Some(orchards[kind.home].id.as_str())
         } else {
             None
         };
         let smp = a_class && (force || rng.chance(0.1));
-        let comment_text = if rng.chance(0.01) {
-            // A long CLOB.
-            Some(
-                (0..60)
-                    .map(|_| rng.pick(&v.sentences).as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            )
-        } else {
-            rng.maybe_text(0.7, 0.05, |rr| comment(rr, 5))
-        };
-        let declared = match status {
-            "PND" | "CAN" => None,
-            _ => Some(rng.office_ts(created, (created + 60 * DAY).min(t_max()))),
-        };
-        let approved = match (status, declared) {
-            ("APP" | "EXP", Some(d)) => Some(rng.ts_between(d, (d + 120 * DAY).min(t_max()))),
-            _ => None,
-        };
-
+        let comment_text = seedlot_comment(rng);
+        let (declared, approved) = declaration(rng, kind.status, dates.created);
         // Parent trees of an orchard seedlot come from its orchard.
-        let pool = &orchards[home].trees;
-        let picked: Vec<i64> = if a_class {
-            let k = r.tree.range(3, 10) as usize;
-            r.tree
-                .distinct(pool.len(), k)
-                .into_iter()
-                .map(|j| pool[j])
-                .collect()
+        let trees = if a_class {
+            pick_parent_trees(&mut self.r.tree, &orchards[kind.home].trees)
         } else {
             Vec::new()
         };
-        let rng = &mut r.seedlot;
-        let (total_trees, pop_size, smp_pct) = if a_class {
-            (
-                Some(picked.len() as i64),
-                Some(rng.decimal(5.0, 40.0, 1)),
-                if smp { Some(rng.range(5, 60)) } else { None },
-            )
-        } else {
-            (None, None, None)
-        };
-        let a = audit(rng, created);
-        ins.seedlot.row(params![
+        let (total_trees, pop_size, smp_pct) = parent_tree_totals(rng, a_class, smp, trees.len());
+        let a = audit(rng, dates.created);
+        self.ins.seedlot.row(params![
             number,
-            status,
-            veg,
+            kind.status,
+            kind.veg,
             if a_class { "A" } else { "B" },
-            source,
+            kind.source,
             if a_class && rng.chance(0.9) { "Y" } else { "N" },
             if rng.chance(0.97) { "Y" } else { "N" },
             applicant.map(|l| &l.client),
@@ -1515,8 +1647,8 @@ fn load_seedlots(
             applicant_email,
             collector.client,
             collector.code,
-            fmt_date(coll_start),
-            coll_end.map(fmt_date),
+            fmt_date(dates.start),
+            dates.end.map(fmt_date),
             containers,
             per_container,
             volume,
@@ -1537,184 +1669,205 @@ fn load_seedlots(
             a.update_ts,
             a.revision,
         ])?;
+        Ok(NewSeedlot {
+            number,
+            force,
+            a_class,
+            home: kind.home,
+            status: kind.status,
+            veg: kind.veg,
+            year: dates.year,
+            created: dates.created,
+            approved,
+            applicant,
+            smp,
+            trees,
+            audit: a,
+        })
+    }
 
-        if force || r.update.chance(0.14) {
-            pending.push(PendingUpdate {
-                number: number.clone(),
-                status,
-                updated: a.update_secs,
-                revision: a.revision,
-                times: if r.update.chance(0.2) { 2 } else { 1 },
+    /// Queues a status change after the load for some seedlots (always seedlot 0).
+    fn queue_status_update(&mut self, lot: &NewSeedlot<'_>) {
+        let rng = &mut self.r.update;
+        if lot.force || rng.chance(0.14) {
+            self.pending.push(PendingUpdate {
+                number: lot.number.clone(),
+                status: lot.status,
+                updated: lot.audit.update_secs,
+                revision: lot.audit.revision,
+                times: if rng.chance(0.2) { 2 } else { 1 },
             });
         }
+    }
 
-        // Owners: distinct client locations, percentages summing to 100.00.
-        {
-            let rng = &mut r.owner;
-            let k = *rng.weighted(&[(1usize, 85), (2, 12), (3, 3)]);
-            let mut owners: Vec<&Loc> = Vec::with_capacity(k);
-            if let Some(l) = applicant
-                && rng.chance(0.8)
-            {
-                owners.push(l);
+    /// SEEDLOT_OWNER_QUANTITY rows: distinct client locations, percentages summing to 100.00.
+    fn insert_owners(&mut self, lot: &NewSeedlot<'a>) -> Result<()> {
+        let v = vocabulary();
+        let rng = &mut self.r.owner;
+        let owners = pick_owners(rng, lot.applicant, self.locs);
+        let mut left: i64 = 10_000;
+        for (j, owner) in owners.iter().enumerate() {
+            let share = if j + 1 == owners.len() {
+                left
+            } else {
+                let s = rng.range(1_000, left - 1_000 * (owners.len() - j - 1) as i64);
+                left -= s;
+                s
+            };
+            let reserved = rng.range(0, 10_000);
+            let payment = if rng.chance(0.85) {
+                Some(rng.pick(&v.payment_methods).0.as_str())
+            } else {
+                None
+            };
+            // The retired FRB code appears only on old seedlots.
+            let funding = if lot.year < 2002 && rng.chance(0.3) {
+                "FRB"
+            } else {
+                *rng.weighted(&FUNDING_SOURCES)
+            };
+            let qty = if rng.chance(0.4) {
+                None
+            } else {
+                Some(rng.decimal(0.0, 50.0, 3))
+            };
+            let oa = audit(rng, lot.created);
+            self.ins.owner.row(params![
+                lot.number,
+                owner.client,
+                owner.code,
+                share as f64 / 100.0,
+                reserved as f64 / 100.0,
+                (10_000 - reserved) as f64 / 100.0,
+                payment,
+                funding,
+                qty,
+                oa.entry_user,
+                oa.entry_ts,
+                oa.update_user,
+                oa.update_ts,
+                oa.revision,
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// SEEDLOT_GENETIC_WORTH rows of an orchard seedlot: GVO, sometimes one more worth.
+    fn insert_genetic_worth(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        if !lot.a_class {
+            return Ok(());
+        }
+        let v = vocabulary();
+        let rng = &mut self.r.worth;
+        let mut codes = vec!["GVO"];
+        if rng.chance(0.15) {
+            let other = rng.pick(&v.genetic_worths).0.as_str();
+            if other != "GVO" {
+                codes.push(other);
             }
-            let mut guard = 0;
-            while owners.len() < k && guard < 20 {
-                guard += 1;
-                let l = rng.pick(locs);
-                if !owners
-                    .iter()
-                    .any(|o| o.client == l.client && o.code == l.code)
-                {
-                    owners.push(l);
-                }
-            }
-            let mut left: i64 = 10_000;
-            for (j, owner) in owners.iter().enumerate() {
-                let share = if j + 1 == owners.len() {
-                    left
-                } else {
-                    let s = rng.range(1_000, left - 1_000 * (owners.len() - j - 1) as i64);
-                    left -= s;
-                    s
-                };
-                let reserved = rng.range(0, 10_000);
-                let payment = if rng.chance(0.85) {
-                    Some(rng.pick(&v.payment_methods).0.as_str())
-                } else {
+        }
+        for code in codes {
+            let wa = audit(rng, lot.created);
+            self.ins.worth.row(params![
+                lot.number,
+                code,
+                rng.decimal(0.0, 25.0, 1),
+                if rng.chance(0.2) {
                     None
-                };
-                // The retired FRB code appears only on old seedlots.
-                let funding = if year < 2002 && rng.chance(0.3) {
-                    "FRB"
                 } else {
-                    *rng.weighted(&[
-                        ("LFP", 40),
-                        ("BCT", 20),
-                        ("FFT", 12),
-                        ("FIA", 12),
-                        ("FES", 6),
-                        ("GOV", 5),
-                        ("OTH", 5),
-                    ])
-                };
-                let qty = if rng.chance(0.4) {
-                    None
-                } else {
-                    Some(rng.decimal(0.0, 50.0, 3))
-                };
-                let oa = audit(rng, created);
-                ins.owner.row(params![
-                    number,
-                    owner.client,
-                    owner.code,
-                    share as f64 / 100.0,
-                    reserved as f64 / 100.0,
-                    (10_000 - reserved) as f64 / 100.0,
-                    payment,
-                    funding,
-                    qty,
-                    oa.entry_user,
-                    oa.entry_ts,
-                    oa.update_user,
-                    oa.update_ts,
-                    oa.revision,
-                ])?;
-            }
+                    Some(rng.decimal(50.0, 100.0, 2))
+                },
+                if rng.chance(0.15) { "Y" } else { "N" },
+                wa.entry_user,
+                wa.entry_ts,
+                wa.update_user,
+                wa.update_ts,
+                wa.revision,
+            ])?;
         }
+        Ok(())
+    }
 
-        // Genetic worth of orchard seedlots.
-        if a_class {
-            let rng = &mut r.worth;
-            let mut codes = vec!["GVO"];
-            if rng.chance(0.15) {
-                let other = rng.pick(&v.genetic_worths).0.as_str();
-                if other != "GVO" {
-                    codes.push(other);
-                }
-            }
-            for code in codes {
-                let wa = audit(rng, created);
-                ins.worth.row(params![
-                    number,
-                    code,
-                    rng.decimal(0.0, 25.0, 1),
-                    if rng.chance(0.2) {
-                        None
-                    } else {
-                        Some(rng.decimal(50.0, 100.0, 2))
-                    },
-                    if rng.chance(0.15) { "Y" } else { "N" },
-                    wa.entry_user,
-                    wa.entry_ts,
-                    wa.update_user,
-                    wa.update_ts,
-                    wa.revision,
-                ])?;
-            }
+    /// SEEDLOT_COLLECTION_METHOD rows: one cone collection method, sometimes two.
+    fn insert_collection_methods(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        let v = vocabulary();
+        let rng = &mut self.r.method;
+        let created = lot.created;
+        let k = if rng.chance(0.05) { 2 } else { 1 };
+        // Only the first eight methods are current; "9" is retired.
+        for j in rng.distinct(8, k) {
+            let ts = fmt_ts(rng.office_ts(created, (created + 30 * DAY).min(t_max())));
+            self.ins.method.row(params![
+                lot.number,
+                v.cone_collection_methods[j].0,
+                lot.audit.entry_user,
+                ts
+            ])?;
         }
+        Ok(())
+    }
 
-        // Cone collection methods (one, sometimes two).
+    /// SEEDLOT_ORCHARD rows of an orchard seedlot: its orchard, sometimes a sibling too.
+    fn insert_orchards(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        if !lot.a_class {
+            return Ok(());
+        }
+        let orchards = self.orchards;
+        let rng = &mut self.r.orchard;
+        let (number, user, ts) = (&lot.number, lot.audit.entry_user, fmt_ts(lot.created));
+        let primary = &orchards[lot.home].id;
+        self.ins
+            .orchard
+            .row(params![number, primary, "Y", user, ts])?;
+        if rng.chance(0.12)
+            && let Some(other) = sibling_orchard(rng, &self.by_species, orchards, lot.home)
         {
-            let rng = &mut r.method;
-            let k = if rng.chance(0.05) { 2 } else { 1 };
-            // Only the first eight methods are current; "9" is retired.
-            for j in rng.distinct(8, k) {
-                let ts = fmt_ts(rng.office_ts(created, (created + 30 * DAY).min(t_max())));
-                ins.method.row(params![
-                    number,
-                    v.cone_collection_methods[j].0,
-                    a.entry_user,
-                    ts
-                ])?;
-            }
+            let other = &orchards[other].id;
+            self.ins
+                .orchard
+                .row(params![number, other, "N", user, ts])?;
         }
+        Ok(())
+    }
 
-        // Orchards of an orchard seedlot.
-        if a_class {
-            let rng = &mut r.orchard;
-            let ts = fmt_ts(created);
-            ins.orchard
-                .row(params![number, orchards[home].id, "Y", a.entry_user, ts])?;
-            if rng.chance(0.12)
-                && let Some(other) = sibling_orchard(rng, &by_species, orchards, home)
-            {
-                ins.orchard
-                    .row(params![number, orchards[other].id, "N", a.entry_user, ts])?;
-            }
-        }
-
-        // Seed planning zones.
+    /// SEEDLOT_SEED_PLAN_ZONE rows: one primary zone, sometimes a second one.
+    fn insert_seed_plan_zones(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        let v = vocabulary();
+        let rng = &mut self.r.zone;
+        let k = if rng.chance(0.05) { 2 } else { 1 };
+        let class = if lot.a_class { "A" } else { "B" };
+        for (j, z) in rng
+            .distinct(v.seed_plan_zones.len(), k)
+            .into_iter()
+            .enumerate()
         {
-            let rng = &mut r.zone;
-            let k = if rng.chance(0.05) { 2 } else { 1 };
-            let class = if a_class { "A" } else { "B" };
-            for (j, z) in rng
-                .distinct(v.seed_plan_zones.len(), k)
-                .into_iter()
-                .enumerate()
-            {
-                ins.zone.row(params![
-                    number,
-                    v.seed_plan_zones[z].0,
-                    class,
-                    if j == 0 { "Y" } else { "N" },
-                    a.entry_user,
-                    fmt_ts(created),
-                ])?;
-            }
+            self.ins.zone.row(params![
+                lot.number,
+                v.seed_plan_zones[z].0,
+                class,
+                if j == 0 { "Y" } else { "N" },
+                lot.audit.entry_user,
+                fmt_ts(lot.created),
+            ])?;
         }
+        Ok(())
+    }
 
-        // Parent trees and their per-seedlot genetic quality.
-        for (j, tree_id) in picked.iter().enumerate() {
-            let rng = &mut r.tree;
-            let ta = audit(rng, created);
-            ins.tree.row(params![
-                number,
+    /// SEEDLOT_PARENT_TREE rows, a few followed by their per-seedlot genetic quality.
+    fn insert_parent_trees(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        for (j, tree_id) in lot.trees.iter().enumerate() {
+            let rng = &mut self.r.tree;
+            let ta = audit(rng, lot.created);
+            self.ins.tree.row(params![
+                lot.number,
                 tree_id,
                 rng.decimal(1.0, 500.0, 1),
                 rng.decimal(0.0, 300.0, 1),
-                if smp { Some(rng.range(0, 80)) } else { None },
+                if lot.smp {
+                    Some(rng.range(0, 80))
+                } else {
+                    None
+                },
                 if rng.chance(0.5) {
                     None
                 } else {
@@ -1726,77 +1879,309 @@ fn load_seedlots(
                 ta.update_ts,
                 ta.revision,
             ])?;
-            if (force && j == 0) || rng.chance(0.07) {
-                let mut codes = vec!["GVO"];
-                if rng.chance(0.3) {
-                    codes.push("WWD");
-                }
-                for code in codes {
-                    ins.tree_quality.row(params![
-                        number,
-                        tree_id,
-                        code,
-                        rng.decimal(-5.0, 30.0, 1),
-                        if rng.chance(0.2) { "Y" } else { "N" },
-                        ta.entry_user,
-                        ta.entry_ts,
-                        ta.update_user,
-                        ta.update_ts,
-                        ta.revision,
-                    ])?;
-                }
+            if (lot.force && j == 0) || rng.chance(0.07) {
+                self.insert_tree_quality(lot, *tree_id, &ta)?;
             }
         }
+        Ok(())
+    }
 
-        // Supplemental mass pollination mix.
-        if smp && !pool.is_empty() {
-            let rng = &mut r.smp;
-            let k = rng.range(2, 6) as usize;
-            let chosen = rng.distinct(pool.len(), k);
-            let amounts: Vec<i64> = chosen.iter().map(|_| rng.range(1, 500)).collect();
-            let total: i64 = amounts.iter().sum();
-            for (j, amount) in chosen.iter().zip(&amounts) {
-                let proportion = (*amount as f64 / total as f64 * 1e10).round() / 1e10;
-                let sa = audit(rng, created);
-                ins.smp.row(params![
-                    number,
-                    pool[*j],
-                    amount,
-                    proportion,
-                    sa.entry_user,
-                    sa.entry_ts,
-                    sa.update_user,
-                    sa.update_ts,
-                    sa.revision,
-                ])?;
-            }
+    /// SEEDLOT_PARENT_TREE_GEN_QLTY rows of one tree: GVO, sometimes WWD; audited as the tree row.
+    fn insert_tree_quality(
+        &mut self,
+        lot: &NewSeedlot<'_>,
+        tree_id: i64,
+        ta: &Audit,
+    ) -> Result<()> {
+        let rng = &mut self.r.tree;
+        let mut codes = vec!["GVO"];
+        if rng.chance(0.3) {
+            codes.push("WWD");
         }
+        for code in codes {
+            self.ins.tree_quality.row(params![
+                lot.number,
+                tree_id,
+                code,
+                rng.decimal(-5.0, 30.0, 1),
+                if rng.chance(0.2) { "Y" } else { "N" },
+                ta.entry_user,
+                ta.entry_ts,
+                ta.update_user,
+                ta.update_ts,
+                ta.revision,
+            ])?;
+        }
+        Ok(())
+    }
 
-        load_tests(&mut ins.test, &mut r.test, &number, veg, created, force)?;
-        if force || (matches!(status, "APP" | "EXP") && r.request.chance(0.25)) {
-            let approved_at = approved.unwrap_or(created);
+    /// SMP_MIX rows: the pollen mix of a seedlot with supplemental mass pollination.
+    fn insert_smp_mix(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        let pool = &self.orchards[lot.home].trees;
+        if !lot.smp || pool.is_empty() {
+            return Ok(());
+        }
+        let rng = &mut self.r.smp;
+        let k = rng.range(2, 6) as usize;
+        let chosen = rng.distinct(pool.len(), k);
+        let amounts: Vec<i64> = chosen.iter().map(|_| rng.range(1, 500)).collect();
+        let total: i64 = amounts.iter().sum();
+        for (j, amount) in chosen.iter().zip(&amounts) {
+            let proportion = (*amount as f64 / total as f64 * 1e10).round() / 1e10;
+            let sa = audit(rng, lot.created);
+            self.ins.smp.row(params![
+                lot.number,
+                pool[*j],
+                amount,
+                proportion,
+                sa.entry_user,
+                sa.entry_ts,
+                sa.update_user,
+                sa.update_ts,
+                sa.revision,
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// SEEDLOT_TEST_RESULT rows (see `load_tests`).
+    fn insert_test_results(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        let (ins, rng) = (&mut self.ins.test, &mut self.r.test);
+        load_tests(ins, rng, &lot.number, lot.veg, lot.created, lot.force)
+    }
+
+    /// SOWING_REQUEST and NURSERY_SHIPMENT rows for a quarter of the approved or expired seedlots.
+    fn insert_sowing_requests(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        let rng = &mut self.r.request;
+        if lot.force || (matches!(lot.status, "APP" | "EXP") && rng.chance(0.25)) {
+            let approved_at = lot.approved.unwrap_or(lot.created);
+            let (ins, ids) = (&mut self.ins, &mut self.ids);
             load_requests(
-                &mut ins,
-                &mut r.request,
-                &mut ids,
-                &number,
-                locs,
+                ins,
+                rng,
+                ids,
+                &lot.number,
+                self.locs,
                 approved_at,
-                force,
+                lot.force,
             )?;
         }
-        if force || r.attachment.chance(0.025) {
-            load_attachments(
-                &mut ins.attachment,
-                &mut r.attachment,
-                &mut ids,
-                &number,
-                created,
-            )?;
+        Ok(())
+    }
+
+    /// SEEDLOT_ATTACHMENT rows for a few seedlots.
+    fn insert_attachments(&mut self, lot: &NewSeedlot<'_>) -> Result<()> {
+        let rng = &mut self.r.attachment;
+        if lot.force || rng.chance(0.025) {
+            let (ins, ids) = (&mut self.ins.attachment, &mut self.ids);
+            load_attachments(ins, rng, ids, &lot.number, lot.created)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a seedlot is: its genetic class, orchard, status, species and seed source.
+struct SeedlotKind {
+    a_class: bool,
+    home: usize,
+    status: &'static str,
+    veg: &'static str,
+    source: &'static str,
+}
+
+/// A seedlot's kind: class A takes its orchard's species, class B a wild one.
+fn seedlot_kind(rng: &mut Rng, force: bool, orchards: &[Orchard]) -> SeedlotKind {
+    let v = vocabulary();
+    let a_class = force || rng.chance(0.4);
+    let home = if force { 0 } else { rng.below(orchards.len()) };
+    let status = if force {
+        "APP"
+    } else {
+        *rng.weighted(&[
+            ("APP", 55),
+            ("EXP", 15),
+            ("PND", 8),
+            ("SUB", 10),
+            ("INC", 5),
+            ("RET", 3),
+            ("CAN", 4),
+        ])
+    };
+    let (veg, source) = if a_class {
+        let source = *rng.weighted(&[("TPT", 60), ("UPT", 25), ("CUS", 15)]);
+        (orchards[home].veg, source)
+    } else {
+        (rng.weighted(&v.wild_species).as_str(), "NAT")
+    };
+    SeedlotKind {
+        a_class,
+        home,
+        status,
+        veg,
+        source,
+    }
+}
+
+/// When a seedlot's cones were collected, and when the seedlot was entered.
+struct CollectionDates {
+    year: i64,
+    start: i64,
+    end: Option<i64>,
+    created: i64,
+}
+
+/// A summer-to-autumn collection, entered weeks to a year later.
+fn collection_dates(rng: &mut Rng) -> CollectionDates {
+    let year = rng.range(1990, 2024);
+    let start = rng.ts_between(at(year, 7, 15), at(year, 10, 15));
+    let end = if rng.chance(0.1) {
+        None
+    } else {
+        Some(start + rng.range(0, 30) * DAY)
+    };
+    let created = rng.office_ts(start + 20 * DAY, (start + 400 * DAY).min(t_max()));
+    CollectionDates {
+        year,
+        start,
+        end,
+        created,
+    }
+}
+
+/// A seedlot's applicant location (sometimes none), applicant e-mail and
+/// collector location (often the applicant).
+fn seedlot_parties<'a>(
+    rng: &mut Rng,
+    locs: &'a [Loc],
+) -> (Option<&'a Loc>, Option<String>, &'a Loc) {
+    let v = vocabulary();
+    let applicant = if rng.chance(0.88) {
+        Some(rng.pick(locs))
+    } else {
+        None
+    };
+    let email = rng.maybe_text(0.3, 0.03, |rr| {
+        let surname = rr.pick(&v.surnames);
+        format!("{}@{}", ascii_slug(surname), rr.pick(&v.email_domains))
+    });
+    let collector = match applicant {
+        Some(l) if rng.chance(0.6) => l,
+        _ => rng.pick(locs),
+    };
+    (applicant, email, collector)
+}
+
+/// Containers, volume per container and total volume collected; sometimes unknown.
+fn cone_volume(rng: &mut Rng) -> (Option<f64>, Option<f64>, Option<f64>) {
+    if rng.chance(0.1) {
+        return (None, None, None);
+    }
+    let containers = rng.decimal(1.0, 400.0, 2);
+    let per_container = rng.decimal(0.5, 2.5, 2);
+    let volume = (containers * per_container * 100.0).round() / 100.0;
+    (Some(containers), Some(per_container), Some(volume))
+}
+
+/// Elevation, latitude and longitude of a wild collection; none for orchard seed.
+fn collection_site(rng: &mut Rng, a_class: bool) -> (Option<i64>, Option<f64>, Option<f64>) {
+    if a_class || rng.chance(0.05) {
+        return (None, None, None);
+    }
+    (
+        Some(rng.range(100, 2000)),
+        Some(rng.decimal(48.3, 59.9, 5)),
+        Some(rng.decimal(-132.0, -114.1, 5)),
+    )
+}
+
+/// SEEDLOT_COMMENT: mostly NULL, sometimes a few sentences, rarely a long CLOB.
+fn seedlot_comment(rng: &mut Rng) -> Option<String> {
+    if rng.chance(0.01) {
+        let sentences = &vocabulary().sentences;
+        Some(
+            (0..60)
+                .map(|_| rng.pick(sentences).as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    } else {
+        rng.maybe_text(0.7, 0.05, |rr| comment(rr, 5))
+    }
+}
+
+/// When a seedlot was declared (not if pending or cancelled) and approved (if approved or expired).
+fn declaration(rng: &mut Rng, status: &str, created: i64) -> (Option<i64>, Option<i64>) {
+    let declared = match status {
+        "PND" | "CAN" => None,
+        _ => Some(rng.office_ts(created, (created + 60 * DAY).min(t_max()))),
+    };
+    let approved = match (status, declared) {
+        ("APP" | "EXP", Some(d)) => Some(rng.ts_between(d, (d + 120 * DAY).min(t_max()))),
+        _ => None,
+    };
+    (declared, approved)
+}
+
+/// TOTAL_PARENT_TREES, EFFECTIVE_POP_SIZE and SMP_SUCCESS_PCT of an orchard seedlot.
+fn parent_tree_totals(
+    rng: &mut Rng,
+    a_class: bool,
+    smp: bool,
+    trees: usize,
+) -> (Option<i64>, Option<f64>, Option<i64>) {
+    if !a_class {
+        return (None, None, None);
+    }
+    (
+        Some(trees as i64),
+        Some(rng.decimal(5.0, 40.0, 1)),
+        if smp { Some(rng.range(5, 60)) } else { None },
+    )
+}
+
+/// Three to ten distinct trees of an orchard seedlot's pool.
+fn pick_parent_trees(rng: &mut Rng, pool: &[i64]) -> Vec<i64> {
+    let k = rng.range(3, 10) as usize;
+    rng.distinct(pool.len(), k)
+        .into_iter()
+        .map(|j| pool[j])
+        .collect()
+}
+
+/// One to three distinct owner locations, usually starting with the applicant.
+fn pick_owners<'a>(rng: &mut Rng, applicant: Option<&'a Loc>, locs: &'a [Loc]) -> Vec<&'a Loc> {
+    let k = *rng.weighted(&[(1usize, 85), (2, 12), (3, 3)]);
+    let mut owners: Vec<&Loc> = Vec::with_capacity(k);
+    if let Some(l) = applicant
+        && rng.chance(0.8)
+    {
+        owners.push(l);
+    }
+    // Small client lists may not hold k distinct locations: give up after a few tries.
+    let mut guard = 0;
+    while owners.len() < k && guard < 20 {
+        guard += 1;
+        let l = rng.pick(locs);
+        if !owners
+            .iter()
+            .any(|o| o.client == l.client && o.code == l.code)
+        {
+            owners.push(l);
         }
     }
-    Ok(pending)
+    owners
 }
+
+/// Current funding sources of seedlot owners, with their weights.
+const FUNDING_SOURCES: [(&str, u32); 7] = [
+    ("LFP", 40),
+    ("BCT", 20),
+    ("FFT", 12),
+    ("FIA", 12),
+    ("FES", 6),
+    ("GOV", 5),
+    ("OTH", 5),
+];
 
 /// SEEDLOT_TEST_RESULT: no key at all, and about 1% exact duplicates.
 fn load_tests(
