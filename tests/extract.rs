@@ -362,6 +362,23 @@ fn cycles_self_references_and_composite_nullable_keys_close() {
 }
 
 #[test]
+fn a_self_referencing_table_taken_whole_counts_each_row_once() {
+    // EMP is a seed without a condition (all its rows) and references itself: its bosses are
+    // among its rows already, and must not be read, or counted, again.
+    let ws = Workspace::empty();
+    cycle_db(ws.path());
+    let out = app_run(&ws, &["--seed-object", "EMP"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = ws.path().join("store/APP/SQLITE/default");
+    let got = ids(&read_extract(&dir));
+    assert_eq!(got["EMP"], ["1", "3", "5", "6"]);
+    let manifest =
+        Manifest::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let emp = manifest.tables.iter().find(|t| t.name == "EMP").unwrap();
+    assert_eq!(emp.rows, 4);
+}
+
+#[test]
 fn a_plan_file_takes_children_with_caps_and_passthrough_tables() {
     let ws = Workspace::empty();
     cycle_db(ws.path());

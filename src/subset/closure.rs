@@ -340,8 +340,9 @@ impl<'a> Engine<'a> {
             if values.contains(&KeyValue::Null) {
                 continue;
             }
-            let parent = self.scope.edges[*e].parent;
-            if parent != t && self.all[parent] {
+            // A parent taken whole (also this very table, through a self-reference) holds
+            // every row already: nothing to look up, and no row to count twice.
+            if self.all[self.scope.edges[*e].parent] {
                 continue;
             }
             self.buf.clear();
