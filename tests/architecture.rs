@@ -24,7 +24,7 @@
 //!    its backend speaks. [`SQL_ELSEWHERE`] lists the exceptions, each with its reason.
 //! 5. **No store-layout knowledge outside `src/archive/`**: the layout (`<subset prefix>/
 //!    manifest.json`, `…/progress/…`, `data/<SCHEMA>.<TABLE>/part-00000.csv.zst`) is
-//!    `archive::manifest`'s (`subset_prefix`, `table_dir`, `part_key`, `MANIFEST`). Elsewhere no
+//!    `archive::layout`'s (`SubsetDir`, `table_dir`, `part_key`, `MANIFEST`). Elsewhere no
 //!    string literal may hold a [`LAYOUT_TEXT`] marker and no code may name a
 //!    [`LAYOUT_NAMES`] item.
 //!
@@ -32,8 +32,9 @@
 //! x;` and `tests.rs` files. Tests reach across on purpose (one Oracle catalog test checks
 //! SQLite's type parser). Known blind spots: a path continued from an imported module name
 //! (after `use crate::db;`, `db::sqlite::…` counts only as `db`), and comparisons that name no
-//! operator or pattern, such as `[DbKind::A].contains(&k)`. `print_architecture_measures` prints the numbers the maintainers
-//! quote (`cargo test --test architecture -- --nocapture`); it never fails.
+//! operator or pattern, such as `[DbKind::A].contains(&k)`. `print_architecture_measures`
+//! prints the numbers the maintainers quote (`cargo test --test architecture -- --nocapture`);
+//! it never fails.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -47,7 +48,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The top: the binary, one orchestration file per command, arguments and settings.
     ("main",       &["cli", "commands", "config", "output"]),
     ("commands",   &["archive", "backend", "catalog", "cli", "config", "demo_data", "graph",
-                     "mask", "migrations", "model", "output", "subset"]),
+                     "load", "mask", "migrations", "model", "output", "subset"]),
     ("cli",        &["backend", "catalog", "graph", "model", "output"]),
     ("config",     &["backend", "mask", "model", "output"]),
     // The registry of database kinds: the one module that reaches the backends.
@@ -57,6 +58,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("mask",       &["catalog", "graph", "model", "output", "subset"]),
     ("subset",     &["catalog", "graph", "model", "output"]),
     ("graph",      &["catalog", "model", "output"]),
+    ("load",       &["archive", "catalog", "model", "output"]),
     ("archive",    &["catalog", "model", "output"]),
     ("demo_data",  &["catalog", "model", "output"]),
     // The backends, and the bottom.
@@ -93,7 +95,8 @@ const SQL_ELSEWHERE: &[(&str, &str)] = &[
 const LAYOUT_TEXT: &[&str] =
     &["manifest.json", "progress/", "part-0", "part-{", ".csv.zst", "data/{", "{prefix}/"];
 
-/// `archive::manifest`'s layout items, which only `src/archive/` should need.
+/// `archive::layout`'s items, which only `src/archive/` should need (elsewhere a
+/// `SubsetDir` is asked for the paths).
 const LAYOUT_NAMES: &[&str] = &["MANIFEST", "subset_prefix", "table_dir", "part_key"];
 
 // ---------------------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ impl Store {
         }
         anyhow::anyhow!(
             "cannot {what} {key} in the store {}: {text}",
-            crate::config::redact(&self.display)
+            crate::model::redact(&self.display)
         )
     }
 

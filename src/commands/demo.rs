@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::archive::layout::{MANIFEST, SubsetDir};
+use crate::archive::layout::SubsetDir;
 use crate::backend::{self, parse_url};
 use crate::catalog::Catalog;
 use crate::catalog::ObjectQuery;
@@ -247,7 +247,7 @@ fn closing_notes(source: &DbUrl, target: &DbUrl, path: &Path, classification: &P
         &format!(
             "\nFiles:\n  {}   the demo \"production\" database\n  {}   its data classification \
              (the masked columns)\n  {DEMO_MIGRATIONS}/   the SQLite migrations\n  \
-             {}/{}/   the extract ({MANIFEST}, zstd CSV parts)\n  {}   \
+             {}/{}/   the extract (its manifest and zstd CSV parts)\n  {}   \
              the loaded local database\n  {DEMO_CACHE_DIR}/   parts fetched by ingest",
             path.display(),
             classification.display(),
