@@ -6,8 +6,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use common::{Workspace, stderr, stdout};
-use dbsub::archive::csv::{CsvReader, Record};
+use common::{ExtractRows, Workspace, files_below, read_extract, stderr, stdout, walk};
 use dbsub::archive::manifest::Manifest;
 use rusqlite::Connection;
 use serde_json::Value as Json;
@@ -54,47 +53,8 @@ impl Extract {
     }
 
     fn manifest(&self, subset: &str) -> Manifest {
-        let bytes = std::fs::read(self.subset_dir(subset).join("manifest.json")).unwrap();
-        Manifest::from_slice(&bytes).unwrap()
+        common::manifest(&self.subset_dir(subset))
     }
-}
-
-/// Every row of every table of an extract: header and fields as (text, quoted).
-type Rows = BTreeMap<String, (Vec<String>, Vec<Vec<(String, bool)>>)>;
-
-fn read_extract(dir: &Path) -> Rows {
-    let manifest =
-        Manifest::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-    let mut out = Rows::new();
-    for t in &manifest.tables {
-        let mut header = Vec::new();
-        let mut rows = Vec::new();
-        for part in &t.parts {
-            let bytes = std::fs::read(dir.join(&part.key)).unwrap();
-            let text = zstd::decode_all(&bytes[..]).unwrap();
-            let mut reader = CsvReader::new(&text[..]);
-            let mut record = Record::new();
-            let mut first = true;
-            let mut n = 0;
-            while reader.read_record(&mut record).unwrap() {
-                let fields: Vec<(String, bool)> = record
-                    .iter()
-                    .map(|(f, q)| (String::from_utf8(f.to_vec()).unwrap(), q))
-                    .collect();
-                if first {
-                    header = fields.into_iter().map(|(f, _)| f).collect();
-                    first = false;
-                } else {
-                    rows.push(fields);
-                    n += 1;
-                }
-            }
-            assert_eq!(n, part.rows, "{}", part.key);
-        }
-        assert_eq!(rows.len() as u64, t.rows, "{}", t.name);
-        out.insert(t.name.clone(), (header, rows));
-    }
-    out
 }
 
 /// A foreign key: (child, parent, child columns, parent columns).
@@ -337,7 +297,7 @@ fn app_run(ws: &Workspace, args: &[&str]) -> std::process::Output {
 }
 
 /// The first column of every row of each table.
-fn ids(rows: &Rows) -> BTreeMap<String, Vec<String>> {
+fn ids(rows: &ExtractRows) -> BTreeMap<String, Vec<String>> {
     rows.iter()
         .map(|(t, (_, r))| (t.clone(), r.iter().map(|f| f[0].0.clone()).collect()))
         .collect()
@@ -428,32 +388,6 @@ cap = 2
     assert!(!got.contains_key("DESK") && !got.contains_key("EMP"));
 }
 
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    for entry in walk(dir) {
-        let rel = entry
-            .strip_prefix(dir)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        out.insert(rel, std::fs::read(&entry).unwrap());
-    }
-    out
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
 /// The manifest without what differs between any two runs.
 fn stable_manifest(bytes: &[u8]) -> Json {
     let mut m: Json = serde_json::from_slice(bytes).unwrap();
@@ -512,8 +446,8 @@ fn a_killed_extract_resumes_and_ends_identical_to_a_clean_one() {
         )],
     );
     assert!(clean.status.success(), "{}", stderr(&clean));
-    let mut a = files(&dir);
-    let mut b = files(&clean_store.join("DEMO/SQLITE/default"));
+    let mut a = files_below(&dir);
+    let mut b = files_below(&clean_store.join("DEMO/SQLITE/default"));
     let (ma, mb) = (
         a.remove("manifest.json").unwrap(),
         b.remove("manifest.json").unwrap(),

@@ -8,7 +8,6 @@ mod common;
 use std::path::Path;
 
 use dbsub::archive::csv::{CsvReader, Record};
-use dbsub::archive::manifest::Manifest;
 use dbsub::commands::extract::{Request, extract};
 use dbsub::config::{Config, DbKind};
 use dbsub::model::text::{self as value, decode};
@@ -212,12 +211,11 @@ fn read_back(dir: &Path, db: &Path, env: &str) -> Vec<Vec<Value<'static>>> {
     };
     extract(&config, &request, None).unwrap();
     let dir = store.join(format!("{env}/SQLITE/v"));
-    let manifest =
-        Manifest::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let manifest = common::manifest(&dir);
     let table = &manifest.tables[0];
     let mut out = Vec::new();
     for part in &table.parts {
-        let text = zstd::decode_all(&std::fs::read(dir.join(&part.key)).unwrap()[..]).unwrap();
+        let text = common::decompressed(&dir.join(&part.key));
         let mut reader = CsvReader::new(&text[..]);
         let mut record = Record::new();
         reader.read_record(&mut record).unwrap();

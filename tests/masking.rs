@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{Workspace, pg, stderr, stdout};
-use dbsub::archive::csv::{CsvReader, Record};
-use dbsub::archive::manifest::Manifest;
+use common::{
+    Workspace, decompressed, failure, manifest, pg, read_extract, stderr, stdout, success, walk,
+};
 use rusqlite::Connection;
 
 const KEY: &str = "masking-test-key-0123456789abcdef";
@@ -62,23 +62,12 @@ impl Lab {
 
     fn ok(&self, args: &[&str], key: Option<&str>) -> String {
         let out = self.run(args, key);
-        assert!(
-            out.status.success(),
-            "dbsub {args:?} failed:\n{}\n{}",
-            stdout(&out),
-            stderr(&out)
-        );
-        stdout(&out)
+        success(&out, args)
     }
 
     fn fails(&self, args: &[&str], key: Option<&str>) -> String {
         let out = self.run(args, key);
-        assert!(
-            !out.status.success(),
-            "dbsub {args:?} should have failed:\n{}",
-            stdout(&out)
-        );
-        stderr(&out)
+        failure(&out, args)
     }
 
     /// Extracts the demo subset as `subset` with the classification and `key`.
@@ -110,39 +99,22 @@ impl Lab {
 type Tables = BTreeMap<String, (Vec<String>, Vec<Vec<Option<String>>>)>;
 
 fn read_tables(dir: &Path) -> Tables {
-    let manifest =
-        Manifest::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-    let mut out = Tables::new();
-    for t in &manifest.tables {
-        let mut header = Vec::new();
-        let mut rows = Vec::new();
-        for part in &t.parts {
-            let text = decompressed(&dir.join(&part.key));
-            let mut reader = CsvReader::new(&text[..]);
-            let mut record = Record::new();
-            let mut first = true;
-            while reader.read_record(&mut record).unwrap() {
-                let fields: Vec<Option<String>> = record
-                    .iter()
-                    .map(|(f, quoted)| {
-                        (quoted || !f.is_empty()).then(|| String::from_utf8(f.to_vec()).unwrap())
-                    })
-                    .collect();
-                if first {
-                    header = fields.into_iter().map(Option::unwrap).collect();
-                    first = false;
-                } else {
-                    rows.push(fields);
-                }
-            }
-        }
-        out.insert(t.name.clone(), (header, rows));
-    }
-    out
-}
-
-fn decompressed(path: &Path) -> Vec<u8> {
-    zstd::decode_all(&std::fs::read(path).unwrap()[..]).unwrap()
+    read_extract(dir)
+        .into_iter()
+        .map(|(table, (header, rows))| {
+            // An empty field that is not quoted is NULL.
+            let rows = rows
+                .into_iter()
+                .map(|fields| {
+                    fields
+                        .into_iter()
+                        .map(|(text, quoted)| (quoted || !text.is_empty()).then_some(text))
+                        .collect()
+                })
+                .collect();
+            (table, (header, rows))
+        })
+        .collect()
 }
 
 /// Every decompressed byte of an extract's parts, and its manifest.
@@ -152,19 +124,6 @@ fn archive_bytes(dir: &Path) -> String {
         all.push_str(&String::from_utf8(decompressed(&entry)).unwrap());
     }
     all
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// A column of an extracted table.
@@ -267,8 +226,7 @@ fn no_original_value_of_a_masked_column_is_in_the_archive_and_keys_still_join() 
     assert!(checked > 100, "only {checked} values checked");
 
     // The manifest says what was masked and how, and nothing about the key.
-    let manifest =
-        Manifest::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let manifest = manifest(&dir);
     let rules: BTreeMap<String, (String, Option<String>)> = manifest
         .tables
         .iter()
@@ -688,13 +646,7 @@ fn postgresql_and_sqlite_compute_the_same_masks_and_the_subset_loads() {
     ];
     let run = |args: &[&str]| {
         let out = ws.dbsub(&vars).args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}\n{}",
-            stdout(&out),
-            stderr(&out)
-        );
-        stdout(&out)
+        success(&out, args)
     };
     for kind in ["PG", "SQLITE"] {
         run(&[

@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Workspace, stderr, stdout};
+use common::{Workspace, stderr, stdout, success};
 
 fn oracle_url() -> Option<String> {
     match std::env::var("DBSUB_TEST_ORACLE_URL") {
@@ -355,13 +355,7 @@ fn the_whole_pipeline_carries_every_type_through_a_cycle() {
     let run = |args: &[&str]| {
         let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let out = ws.dbsub(&pairs).args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "dbsub {args:?} failed:\n{}\n{}",
-            stdout(&out),
-            stderr(&out)
-        );
-        stdout(&out)
+        success(&out, args)
     };
 
     // Analyse: the walk from DL_ITEM finds its parent (through the cycle), its trigger and the

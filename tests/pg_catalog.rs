@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Workspace, pg, stderr, stdout};
+use common::{Workspace, pg, stderr, stdout, success};
 use dbsub::catalog::*;
 
 /// A schema with one of everything the reader maps. `ROLE` is replaced by a role name of the
@@ -619,13 +619,7 @@ fn dbsub_ok(ws: &Workspace, url: &str, args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "dbsub {}: {}",
-        args.join(" "),
-        stderr(&out)
-    );
-    stdout(&out)
+    success(&out, args)
 }
 
 /// The tables of `catalog` named in `names`, without what a migration does not carry over:

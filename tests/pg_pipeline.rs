@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::process::Output;
 
-use common::{Workspace, pg, stderr, stdout};
+use common::{Workspace, failure, pg, success};
 use postgres::Client;
 
 /// A working folder with a store and a cache, and the URLs of PostgreSQL databases.
@@ -40,23 +40,12 @@ impl Lab {
 
     fn ok(&self, vars: &[(&str, &str)], args: &[&str]) -> String {
         let out = self.run(vars, args);
-        assert!(
-            out.status.success(),
-            "dbsub {args:?} failed:\n{}\n{}",
-            stdout(&out),
-            stderr(&out)
-        );
-        stdout(&out)
+        success(&out, args)
     }
 
     fn fails(&self, vars: &[(&str, &str)], args: &[&str]) -> String {
         let out = self.run(vars, args);
-        assert!(
-            !out.status.success(),
-            "dbsub {args:?} should have failed:\n{}",
-            stdout(&out)
-        );
-        stderr(&out)
+        failure(&out, args)
     }
 }
 

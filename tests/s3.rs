@@ -7,11 +7,10 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt as _;
-use std::path::Path;
 use std::process::Output;
 
 use common::s3::{self, Bucket};
-use common::{Workspace, stderr, stdout};
+use common::{Workspace, files_below, stderr, stdout};
 use sha2::{Digest as _, Sha256};
 
 /// Seed rows that exist at the demo's scale 0.01 (SEEDLOT_NUMBER runs from 60000).
@@ -70,24 +69,7 @@ fn file_store_extract(ws: &Workspace, name: &str, part_size: &str) -> BTreeMap<S
         &["--part-size", part_size],
     );
     succeeded(&out, "the extract into a file store");
-    let mut files = BTreeMap::new();
-    collect_files(&root, &root, &mut files);
-    files
-}
-
-fn collect_files(root: &Path, dir: &Path, into: &mut BTreeMap<String, Vec<u8>>) {
-    for entry in std::fs::read_dir(dir).expect("read the store folder") {
-        let path = entry.expect("a folder entry").path();
-        if path.is_dir() {
-            collect_files(root, &path, into);
-        } else {
-            let key = path.strip_prefix(root).expect("under the root");
-            into.insert(
-                key.to_string_lossy().into_owned(),
-                std::fs::read(&path).expect("read a stored file"),
-            );
-        }
-    }
+    files_below(&root)
 }
 
 /// Every object of the bucket under `PREFIX/`, by its key relative to that prefix.

@@ -132,33 +132,21 @@ mod tests {
     use crate::catalog::model::*;
 
     fn tiny() -> Catalog {
+        let number = NeutralType::Decimal {
+            precision: Some(10),
+            scale: Some(0),
+        };
+        let id = Column {
+            nullable: false,
+            ..Column::test("ID", "NUMBER(10)", number)
+        };
         Catalog {
             tables: vec![Table {
-                schema: "S".into(),
-                name: "T".into(),
-                columns: vec![Column {
-                    name: "ID".into(),
-                    native_type: "NUMBER(10)".into(),
-                    neutral_type: NeutralType::Decimal {
-                        precision: Some(10),
-                        scale: Some(0),
-                    },
-                    nullable: false,
-                    default: None,
-                    identity: None,
-                    generated: None,
-                    comment: None,
-                }],
                 primary_key: Some(Key {
                     name: Some("T_PK".into()),
                     columns: vec!["ID".into()],
                 }),
-                unique_keys: vec![],
-                foreign_keys: vec![],
-                checks: vec![],
-                indexes: vec![],
-                comment: None,
-                estimated_rows: None,
+                ..Table::test("S", "T", vec![id])
             }],
             ..Catalog::default()
         }

@@ -278,18 +278,13 @@ pub(crate) mod testutil {
     use crate::catalog::*;
 
     pub fn col(name: &str, nullable: bool) -> Column {
+        let number = NeutralType::Decimal {
+            precision: Some(10),
+            scale: Some(0),
+        };
         Column {
-            name: name.into(),
-            native_type: "NUMBER(10)".into(),
-            neutral_type: NeutralType::Decimal {
-                precision: Some(10),
-                scale: Some(0),
-            },
             nullable,
-            default: None,
-            identity: None,
-            generated: None,
-            comment: None,
+            ..Column::test(name, "NUMBER(10)", number)
         }
     }
 
@@ -316,19 +311,12 @@ pub(crate) mod testutil {
             });
         }
         Table {
-            schema: "S".into(),
-            name: name.into(),
-            columns,
             primary_key: Some(Key {
                 name: Some(format!("{name}_PK")),
                 columns: vec!["ID".into()],
             }),
-            unique_keys: vec![],
             foreign_keys,
-            checks: vec![],
-            indexes: vec![],
-            comment: None,
-            estimated_rows: None,
+            ..Table::test("S", name, columns)
         }
     }
 

@@ -17,19 +17,6 @@ fn text_type(length: u32) -> NeutralType {
     }
 }
 
-fn column(name: &str, ty: NeutralType) -> Column {
-    Column {
-        name: name.to_string(),
-        native_type: String::new(),
-        neutral_type: ty,
-        nullable: true,
-        default: None,
-        identity: None,
-        generated: None,
-        comment: None,
-    }
-}
-
 fn masked(strategy: Strategy, by_dbsub: bool) -> MaskedColumn {
     MaskedColumn {
         column: "C".to_string(),
@@ -42,7 +29,11 @@ fn masked(strategy: Strategy, by_dbsub: bool) -> MaskedColumn {
 
 fn finish(strategy: Strategy, ty: NeutralType, reply: Value<'_>) -> Value<'static> {
     let k = keys();
-    let mask = ColumnMask::new(&masked(strategy, false), &column("C", ty), Some(&k));
+    let mask = ColumnMask::new(
+        &masked(strategy, false),
+        &Column::test("C", "", ty),
+        Some(&k),
+    );
     mask.finish(reply).unwrap().into_owned()
 }
 
@@ -136,7 +127,7 @@ fn pseudonyms_keep_length_classes_and_nulls() {
     );
     let other = ColumnMask::new(
         &masked(Strategy::Pseudonym, false),
-        &column("C", text_type(40)),
+        &Column::test("C", "", text_type(40)),
         Some(&Keys::new("another key, also long").unwrap()),
     );
     assert_ne!(other.finish(reply).unwrap(), Value::Text(p));

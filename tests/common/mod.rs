@@ -7,9 +7,12 @@ pub mod pg;
 pub mod s3;
 pub mod service;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use dbsub::archive::csv::{CsvReader, Record};
+use dbsub::archive::manifest::Manifest;
 
 /// A temporary working folder with a small demo database in it.
 pub struct Workspace {
@@ -86,10 +89,112 @@ pub fn golden(name: &str, actual: &str) {
     );
 }
 
+/// The stdout of a dbsub run with `args` that had to succeed; panics with both outputs when it
+/// failed.
+pub fn success(out: &std::process::Output, args: &[&str]) -> String {
+    assert!(
+        out.status.success(),
+        "dbsub {args:?} failed:\n{}\n{}",
+        stdout(out),
+        stderr(out)
+    );
+    stdout(out)
+}
+
+/// The stderr of a dbsub run with `args` that had to fail; panics with its stdout when it
+/// succeeded.
+pub fn failure(out: &std::process::Output, args: &[&str]) -> String {
+    assert!(
+        !out.status.success(),
+        "dbsub {args:?} should have failed:\n{}",
+        stdout(out)
+    );
+    stderr(out)
+}
+
 pub fn stdout(output: &std::process::Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("utf-8 stdout")
 }
 
 pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("utf-8 stderr")
+}
+
+/// Every file below `dir`, in no particular order.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Every file below `dir` with its bytes, by its path relative to `dir`.
+pub fn files_below(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walk(dir)
+        .into_iter()
+        .map(|path| {
+            let relative = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let bytes = std::fs::read(&path).unwrap();
+            (relative, bytes)
+        })
+        .collect()
+}
+
+/// The manifest of the extract in `dir`.
+pub fn manifest(dir: &Path) -> Manifest {
+    Manifest::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+/// The bytes of a part file (zstd).
+pub fn decompressed(path: &Path) -> Vec<u8> {
+    zstd::decode_all(&std::fs::read(path).unwrap()[..]).unwrap()
+}
+
+/// Every row of every table of an extract, by table name: the header, and each row's fields as
+/// (text, quoted).
+pub type ExtractRows = BTreeMap<String, (Vec<String>, Vec<Vec<(String, bool)>>)>;
+
+/// The extract in `dir`, read part by part as its manifest lists them; panics when a part or a
+/// table does not hold as many rows as the manifest says.
+pub fn read_extract(dir: &Path) -> ExtractRows {
+    let manifest = manifest(dir);
+    let mut out = ExtractRows::new();
+    for t in &manifest.tables {
+        let mut header = Vec::new();
+        let mut rows = Vec::new();
+        for part in &t.parts {
+            let text = decompressed(&dir.join(&part.key));
+            let mut reader = CsvReader::new(&text[..]);
+            let mut record = Record::new();
+            let mut first = true;
+            let mut n = 0;
+            while reader.read_record(&mut record).unwrap() {
+                let fields: Vec<(String, bool)> = record
+                    .iter()
+                    .map(|(f, q)| (String::from_utf8(f.to_vec()).unwrap(), q))
+                    .collect();
+                if first {
+                    header = fields.into_iter().map(|(f, _)| f).collect();
+                    first = false;
+                } else {
+                    rows.push(fields);
+                    n += 1;
+                }
+            }
+            assert_eq!(n, part.rows, "{}", part.key);
+        }
+        assert_eq!(rows.len() as u64, t.rows, "{}", t.name);
+        out.insert(t.name.clone(), (header, rows));
+    }
+    out
 }

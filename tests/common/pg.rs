@@ -19,19 +19,22 @@
 //! Instead the server runs under a small shell supervisor whose stdin is a pipe from the test
 //! process. The test process holds the only write end and never closes it; the kernel closes it
 //! when the process exits, however it exits (end of the tests, panic, abort, `kill -9`). The
-//! supervisor then reads end-of-file, stops the server (SIGINT, PostgreSQL's fast shutdown),
-//! waits for it and removes the temporary folder. See `SUPERVISOR` below.
+//! supervisor then reads end-of-file, stops the server (SIGINT, PostgreSQL's fast shutdown, which
+//! disconnects clients and exits within a second or so), waits for it and removes the temporary
+//! folder. See `SUPERVISOR` in `service.rs`.
 
+use std::ffi::OsString;
 use std::fs;
-use std::net::TcpListener;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use super::service::{Failure, Service, stop, tail};
+use super::service::{
+    Attempt, Failure, Probe, Service, Supervised, failed, free_port, is_executable, launch_in,
+    name_stem, retry_while_port_taken,
+};
 
 /// The PostgreSQL superuser the tests connect as (initdb `-U`).
 pub const SUPERUSER: &str = "dbsub";
@@ -45,37 +48,6 @@ pub const BIN_DIR_VAR: &str = "DBSUB_PG_BIN_DIR";
 const OS_USER: &str = "postgres";
 /// How long the server may take to accept connections.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Starting is retried with a new port only when the port was taken between our probe and the
-/// server's bind (another test binary may be doing the same thing at the same moment).
-const START_ATTEMPTS: usize = 3;
-
-/// Run by `/bin/sh` (as the cluster's owner) with the temporary folder as `$1` and the postgres
-/// command line after it.
-///
-/// - The server runs in the background with `/dev/null` as stdin and its log in the folder.
-/// - The watcher (`cat`) reads the pipe from the test process until end-of-file, which comes only
-///   when the test process has exited, then sends SIGINT: PostgreSQL's fast shutdown, which
-///   disconnects clients and exits within a second or so. A pipe needs no polling, works across
-///   users (unlike `kill -0` on the parent's pid, which an unprivileged user may not signal) and
-///   cannot be fooled by pid reuse.
-/// - Background jobs of a non-interactive shell get `/dev/null` as stdin, hence the pipe travels
-///   as fd 3.
-/// - `exited` tells the test process, while it waits for readiness, that the server died.
-/// - Ctrl-C in a terminal interrupts the whole process group: the server shuts down by itself,
-///   and the shell ignores SIGINT so that it still removes the folder.
-const SUPERVISOR: &str = r#"
-dir=$1; shift
-exec 3<&0 </dev/null
-"$@" >"$dir/postgres.log" 2>&1 3<&- &
-pid=$!
-{ cat >/dev/null; kill -INT "$pid" 2>/dev/null; } <&3 &
-exec 3<&-
-trap '' INT
-wait "$pid"
-echo "$?" >"$dir/exited"
-wait
-rm -rf "$dir"
-"#;
 
 /// Client authentication: the superuser without a password (on the socket and on loopback),
 /// any other role with its password (SCRAM, PostgreSQL's default password encryption).
@@ -171,18 +143,7 @@ impl PgCluster {
 /// `hint` reduced to lower-case letters, digits and `_`, short enough for PostgreSQL's 63-byte
 /// identifiers once the counter and the pid are appended.
 fn database_name(hint: &str, counter: u32, pid: u32) -> String {
-    let mut stem: String = hint
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    // Every character is ASCII now, so truncating cannot split one.
-    stem.truncate(40);
+    let mut stem = name_stem(hint, '_', 40);
     if stem.is_empty() {
         stem.push_str("db");
     }
@@ -193,46 +154,16 @@ fn start() -> Result<PgCluster, Failure> {
     let began = Instant::now();
     let bin_dir = find_bin_dir()?;
     let owner = Owner::detect()?;
-    let mut failures = Vec::new();
-    for _ in 0..START_ATTEMPTS {
-        match start_once(&bin_dir, &owner) {
-            Ok((port, supervisor)) => {
-                return Ok(PgCluster {
-                    port,
-                    bin_dir,
-                    startup_time: began.elapsed(),
-                    _supervisor: supervisor,
-                });
-            }
-            Err(Attempt::PortTaken(details)) => failures.push(details),
-            Err(Attempt::Failed(failure)) => return Err(failure),
-        }
-    }
-    Err(Failure::new(
-        format!("the server's port was taken by another process {START_ATTEMPTS} times"),
-        failures.join("\n\n"),
-    ))
-}
-
-enum Attempt {
-    /// Worth another try with a new port.
-    PortTaken(String),
-    Failed(Failure),
-}
-
-/// One initdb and one server start, in a new temporary folder.
-fn start_once(bin_dir: &Path, owner: &Owner) -> Result<(u16, Child), Attempt> {
-    let dir = make_temp_dir(owner).map_err(Attempt::Failed)?;
-    let started = launch(bin_dir, owner, &dir);
-    if started.is_err() {
-        // Once the supervisor runs it removes the folder itself, but it may never have run.
-        let _ = fs::remove_dir_all(&dir);
-    }
-    started
-}
-
-fn failed(summary: String, details: String) -> Attempt {
-    Attempt::Failed(Failure::new(summary, details))
+    let (port, supervisor) = retry_while_port_taken(|| {
+        let dir = make_temp_dir(&owner).map_err(Attempt::Failed)?;
+        launch_in(&dir, |dir| launch(&bin_dir, &owner, dir))
+    })?;
+    Ok(PgCluster {
+        port,
+        bin_dir,
+        startup_time: began.elapsed(),
+        _supervisor: supervisor,
+    })
 }
 
 /// initdb, then the server under its supervisor, in `dir`.
@@ -280,22 +211,12 @@ fn launch(bin_dir: &Path, owner: &Owner, dir: &Path) -> Result<(u16, Child), Att
         )
     })?;
 
-    let port = free_port()
-        .map_err(|e| failed(format!("no free port on 127.0.0.1: {e}"), String::new()))?;
-    let supervisor_log = dir.join("supervisor.log");
-    let log = fs::File::create(&supervisor_log).map_err(|e| {
-        let summary = format!("cannot create {}: {e}", supervisor_log.display());
-        failed(summary, String::new())
-    })?;
-    let mut command = owner.command(Path::new("/bin/sh"));
-    command
-        .arg("-c")
-        .arg(SUPERVISOR)
-        .arg("dbsub-pg-supervisor")
-        .arg(dir)
-        .arg(bin_dir.join("postgres"))
-        .arg("-D")
-        .arg(&data);
+    let port = free_port()?;
+    let mut command: Vec<OsString> = vec![
+        bin_dir.join("postgres").into(),
+        "-D".into(),
+        data.clone().into(),
+    ];
     for setting in [
         "listen_addresses=127.0.0.1".to_string(),
         format!("port={port}"),
@@ -314,101 +235,39 @@ fn launch(bin_dir: &Path, owner: &Owner, dir: &Path) -> Result<(u16, Child), Att
         // Deterministic timestamps whatever the machine's zone.
         "timezone=UTC".to_string(),
     ] {
-        command.arg("-c").arg(setting);
+        command.extend(["-c".into(), setting.into()]);
     }
-    command
-        .current_dir(dir)
-        // English messages, so that "Address already in use" can be recognised.
-        .env("LC_ALL", "C")
-        .stdin(Stdio::piped())
-        // Not the test's stdout/stderr: a pipe reader such as `cargo test | tee` would otherwise
-        // wait for the server too.
-        .stdout(Stdio::null())
-        .stderr(log);
-    let mut child = command.spawn().map_err(|e| {
-        let summary = format!("cannot start the PostgreSQL supervisor: {e}");
-        failed(summary, owner.describe())
-    })?;
-
-    match wait_until_ready(port, dir, &data, &mut child) {
-        Ok(()) => Ok((port, child)),
-        Err((port_taken, summary)) => {
-            // Read before `stop`, which removes the folder.
-            let mut details = format!(
-                "{}postgres output:\n{}",
-                owner.describe(),
-                tail(&dir.join("postgres.log"))
-            );
-            let supervisor_output = tail(&supervisor_log);
-            if !supervisor_output.is_empty() {
-                details.push_str("\nsupervisor output:\n");
-                details.push_str(&supervisor_output);
-            }
-            stop(&mut child);
-            if port_taken {
-                Err(Attempt::PortTaken(format!("{summary}\n{details}")))
-            } else {
-                Err(Attempt::Failed(Failure::new(summary, details)))
-            }
+    let server = Supervised {
+        server: "postgres",
+        port,
+        dir,
+        timeout: READY_TIMEOUT,
+        context: owner.describe(),
+    };
+    let shell = owner.command(Path::new("/bin/sh"));
+    let url = format!("postgres://{SUPERUSER}@127.0.0.1:{port}/postgres");
+    // SIGINT: PostgreSQL's fast shutdown.
+    let supervisor = server.start(shell, "INT", command, || {
+        match postgres::Client::connect(&url, postgres::NoTls) {
+            Ok(client) => ours(client, &data, port),
+            Err(e) => Probe::Waiting(Some(e.to_string())),
         }
-    }
+    })?;
+    Ok((port, supervisor))
 }
 
-/// Waits until the server in `data` accepts connections on `port`. On failure: whether the port
-/// was taken (worth a retry), and a summary.
-fn wait_until_ready(
-    port: u16,
-    dir: &Path,
-    data: &Path,
-    supervisor: &mut Child,
-) -> Result<(), (bool, String)> {
-    let url = format!("postgres://{SUPERUSER}@127.0.0.1:{port}/postgres");
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        let error = match postgres::Client::connect(&url, postgres::NoTls) {
-            Ok(mut client) => {
-                // Someone else's server may have bound the port before ours (then ours exits
-                // with "Address already in use"); make sure this is the cluster we started.
-                let ours = client
-                    .query_one("SHOW data_directory", &[])
-                    .ok()
-                    .map(|row| row.get::<_, String>(0))
-                    .is_some_and(|shown| same_path(Path::new(&shown), data));
-                if ours {
-                    return Ok(());
-                }
-                return Err((
-                    true,
-                    format!("port {port} answers, but not with our cluster"),
-                ));
-            }
-            Err(e) => e,
-        };
-        let server_exited = dir.join("exited").exists();
-        let supervisor_exited = matches!(supervisor.try_wait(), Ok(Some(_)));
-        if server_exited || supervisor_exited {
-            let log = fs::read_to_string(dir.join("postgres.log")).unwrap_or_default();
-            let port_taken = log.contains("Address already in use");
-            let who = if server_exited {
-                "postgres"
-            } else {
-                "the supervisor shell"
-            };
-            return Err((
-                port_taken,
-                format!("{who} exited before accepting connections on port {port}"),
-            ));
-        }
-        if Instant::now() > deadline {
-            return Err((
-                false,
-                format!(
-                    "no connection to port {port} within {}s: {error}",
-                    READY_TIMEOUT.as_secs()
-                ),
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(50));
+/// Someone else's server may have bound the port before ours (then ours exits with "Address
+/// already in use"): the one that answers must show our data directory.
+fn ours(mut client: postgres::Client, data: &Path, port: u16) -> Probe {
+    let ours = client
+        .query_one("SHOW data_directory", &[])
+        .ok()
+        .map(|row| row.get::<_, String>(0))
+        .is_some_and(|shown| same_path(Path::new(&shown), data));
+    if ours {
+        Probe::Ready
+    } else {
+        Probe::NotOurs(format!("port {port} answers, but not with our cluster"))
     }
 }
 
@@ -417,13 +276,6 @@ fn same_path(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
     }
-}
-
-/// A port that was free a moment ago: the kernel picks it for a listener we drop at once. Another
-/// process may take it before the server binds it; `start` retries then.
-fn free_port() -> std::io::Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
 }
 
 /// The folder with `initdb` and `postgres`.
@@ -478,10 +330,6 @@ fn debian_bin_dirs() -> Vec<PathBuf> {
         .collect();
     versions.sort_by(|a, b| b.cmp(a));
     versions.into_iter().map(|(_, dir)| dir).collect()
-}
-
-fn is_executable(path: &Path) -> bool {
-    fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// Who runs initdb and the server.

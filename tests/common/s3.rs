@@ -23,19 +23,23 @@
 //! Shutdown works as in `pg.rs`: Rust never drops statics, so the server runs under a small shell
 //! supervisor whose stdin is a pipe from the test process. The kernel closes the pipe when the
 //! test process exits, however it exits (end of the tests, panic, abort, `kill -9`); the
-//! supervisor then reads end-of-file, stops the server and removes its temporary folder. See
-//! `SUPERVISOR` below.
+//! supervisor then reads end-of-file, stops the server (SIGTERM) and removes its temporary folder.
+//! See `SUPERVISOR` in `service.rs`. (`moto_server` found through a pyenv shim is still the
+//! process the supervisor signals: the shim `exec`s Python.)
 
 use std::fs;
 use std::io::{Read as _, Write as _};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use super::service::{Failure, Service, stop, tail};
+use super::service::{
+    Attempt, Failure, Probe, Service, Supervised, failed, free_port, is_executable, launch_in,
+    name_stem, retry_while_port_taken,
+};
 
 /// `1` makes a missing or broken moto a test failure instead of a skip.
 pub const REQUIRE_VAR: &str = "DBSUB_REQUIRE_S3";
@@ -53,37 +57,8 @@ pub const DUMMY_AUTHORIZATION: &str = "AWS4-HMAC-SHA256 \
 /// How long the server may take to answer: Python imports moto, boto and Flask first, which takes
 /// a few seconds on a slow machine.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
-/// Starting is retried with a new port only when the port was taken between our probe and the
-/// server's bind.
-const START_ATTEMPTS: usize = 3;
 /// Connect, read and write timeout of the helpers' requests.
 const IO_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Run by `/bin/sh` with the temporary folder as `$1` and the server's command line after it.
-///
-/// - The server runs in the background with `/dev/null` as stdin and its log in the folder.
-/// - The watcher (`cat`) reads the pipe from the test process until end-of-file, which comes only
-///   when the test process has exited, then sends SIGTERM. A pipe needs no polling and cannot be
-///   fooled by pid reuse. (`moto_server` found through a pyenv shim is still the same process:
-///   the shim `exec`s Python.)
-/// - Background jobs of a non-interactive shell get `/dev/null` as stdin, hence the pipe travels
-///   as fd 3.
-/// - `exited` tells the test process, while it waits for the server to answer, that it died.
-/// - Ctrl-C in a terminal interrupts the whole process group: the server exits by itself, and the
-///   shell ignores SIGINT so that it still removes the folder.
-const SUPERVISOR: &str = r#"
-dir=$1; shift
-exec 3<&0 </dev/null
-"$@" >"$dir/moto.log" 2>&1 3<&- &
-pid=$!
-{ cat >/dev/null; kill -TERM "$pid" 2>/dev/null; } <&3 &
-exec 3<&-
-trap '' INT
-wait "$pid"
-echo "$?" >"$dir/exited"
-wait
-rm -rf "$dir"
-"#;
 
 /// A running moto server, shared by the tests of one binary.
 pub struct MotoServer {
@@ -212,18 +187,7 @@ impl Bucket<'_> {
 /// `hint` reduced to a valid bucket name (lower-case letters, digits and `-`, 3 to 63
 /// characters) once the prefix, the counter and the pid are added.
 fn bucket_name(hint: &str, counter: u32, pid: u32) -> String {
-    let mut stem: String = hint
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    // Every character is ASCII now, so truncating cannot split one.
-    stem.truncate(30);
+    let stem = name_stem(hint, '-', 30);
     let stem = stem.trim_matches('-');
     if stem.is_empty() {
         format!("dbsub-{counter}-{pid}")
@@ -355,31 +319,25 @@ fn dechunk(mut rest: &[u8]) -> Result<Vec<u8>, String> {
 fn start() -> Result<MotoServer, Failure> {
     let began = Instant::now();
     let program = find_server()?;
-    let mut failures = Vec::new();
-    for _ in 0..START_ATTEMPTS {
-        match start_once(&program) {
-            Ok((port, supervisor)) => {
-                return Ok(MotoServer {
-                    port,
-                    command: program.join(" "),
-                    startup_time: began.elapsed(),
-                    _supervisor: supervisor,
-                });
-            }
-            Err(Attempt::PortTaken(details)) => failures.push(details),
-            Err(Attempt::Failed(failure)) => return Err(failure),
-        }
-    }
-    Err(Failure::new(
-        format!("the server's port was taken by another process {START_ATTEMPTS} times"),
-        failures.join("\n\n"),
-    ))
-}
-
-enum Attempt {
-    /// Worth another try with a new port.
-    PortTaken(String),
-    Failed(Failure),
+    let (port, supervisor) = retry_while_port_taken(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("dbsub-moto-")
+            .tempdir()
+            .map_err(|e| {
+                let summary = format!("cannot create a temporary folder: {e}");
+                failed(summary, String::new())
+            })?
+            // The supervisor removes it after the server has stopped; TempDir's own removal
+            // would come too early (or, in a static, never).
+            .keep();
+        launch_in(&dir, |dir| launch(&program, dir))
+    })?;
+    Ok(MotoServer {
+        port,
+        command: program.join(" "),
+        startup_time: began.elapsed(),
+        _supervisor: supervisor,
+    })
 }
 
 /// The server's command line without its options: `moto_server`, or `python3 -m moto.server`
@@ -425,171 +383,66 @@ fn find_server() -> Result<Vec<String>, Failure> {
     ])
 }
 
-/// One server start on a new port, in a new temporary folder.
-fn start_once(program: &[String]) -> Result<(u16, Child), Attempt> {
-    let dir = tempfile::Builder::new()
-        .prefix("dbsub-moto-")
-        .tempdir()
-        .map_err(|e| {
-            failed(
-                format!("cannot create a temporary folder: {e}"),
-                String::new(),
-            )
-        })?
-        // The supervisor removes it after the server has stopped; TempDir's own removal would
-        // come too early (or, in a static, never).
-        .keep();
-    let started = launch(program, &dir);
-    if started.is_err() {
-        // Once the supervisor runs it removes the folder itself, but it may never have run.
-        let _ = fs::remove_dir_all(&dir);
-    }
-    started
-}
-
-fn failed(summary: String, details: String) -> Attempt {
-    Attempt::Failed(Failure::new(summary, details))
-}
-
 /// The server under its supervisor, logging into `dir`.
 fn launch(program: &[String], dir: &Path) -> Result<(u16, Child), Attempt> {
-    let port = free_port()
-        .map_err(|e| failed(format!("no free port on 127.0.0.1: {e}"), String::new()))?;
-    let supervisor_log = dir.join("supervisor.log");
-    let log = fs::File::create(&supervisor_log).map_err(|e| {
-        let summary = format!("cannot create {}: {e}", supervisor_log.display());
-        failed(summary, String::new())
-    })?;
-    let mut child = Command::new("/bin/sh")
-        .arg("-c")
-        .arg(SUPERVISOR)
-        .arg("dbsub-moto-supervisor")
-        .arg(dir)
-        .args(program)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .current_dir(dir)
-        // English messages, so that "Address already in use" can be recognised.
-        .env("LC_ALL", "C")
-        // With this set, moto checks signatures, which the helpers' requests do not have.
-        .env_remove("INITIAL_NO_AUTH_ACTION_COUNT")
-        .stdin(Stdio::piped())
-        // Not the test's stdout/stderr: a pipe reader such as `cargo test | tee` would otherwise
-        // wait for the server too.
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .map_err(|e| {
-            failed(
-                format!("cannot start the moto supervisor: {e}"),
-                String::new(),
-            )
-        })?;
-
-    match wait_until_ready(port, dir, &mut child) {
-        Ok(()) => Ok((port, child)),
-        Err((port_taken, summary)) => {
-            // Read before `stop`, which removes the folder.
-            let mut details = format!(
-                "command: {} -H 127.0.0.1 -p {port}\nmoto output:\n{}",
-                program.join(" "),
-                tail(&dir.join("moto.log"))
-            );
-            let supervisor_output = tail(&supervisor_log);
-            if !supervisor_output.is_empty() {
-                details.push_str("\nsupervisor output:\n");
-                details.push_str(&supervisor_output);
-            }
-            stop(&mut child);
-            if port_taken {
-                Err(Attempt::PortTaken(format!("{summary}\n{details}")))
-            } else {
-                Err(Attempt::Failed(Failure::new(summary, details)))
-            }
-        }
-    }
+    let port = free_port()?;
+    let port_text = port.to_string();
+    let options = ["-H", "127.0.0.1", "-p", &port_text];
+    let server = Supervised {
+        server: "moto",
+        port,
+        dir,
+        timeout: READY_TIMEOUT,
+        context: format!("command: {} {}\n", program.join(" "), options.join(" ")),
+    };
+    let mut shell = Command::new("/bin/sh");
+    // With this set, moto checks signatures, which the helpers' requests do not have.
+    shell.env_remove("INITIAL_NO_AUTH_ACTION_COUNT");
+    let command = program.iter().map(String::as_str).chain(options);
+    let log = dir.join("moto.log");
+    let supervisor = server.start(shell, "TERM", command, ours(port, &log))?;
+    Ok((port, supervisor))
 }
 
-/// Waits until the server logging into `dir` answers on `port`. On failure: whether the port was
-/// taken (worth a retry), and a summary.
-fn wait_until_ready(port: u16, dir: &Path, supervisor: &mut Child) -> Result<(), (bool, String)> {
-    let log_path = dir.join("moto.log");
-    // Someone else's server may have bound the port before ours (then ours exits with "Address
-    // already in use"): a probe with a unique query must show up in our server's request log.
+/// The readiness probe. Someone else's server may have bound the port before ours (then ours
+/// exits with "Address already in use"): a request with a unique query must show up in our
+/// server's request log.
+fn ours(port: u16, log: &Path) -> impl FnMut() -> Probe {
     let probe = format!("/?dbsub-probe={}-{port}", std::process::id());
-    let deadline = Instant::now() + READY_TIMEOUT;
     // When the probe was answered, and the answer.
     let mut answered: Option<(Instant, Response)> = None;
-    loop {
-        match &answered {
-            None => {
-                if let Ok(response) = http(port, "GET", &probe) {
-                    answered = Some((Instant::now(), response));
-                    continue;
-                }
+    move || {
+        let (when, response) = match answered {
+            Some(ref answer) => answer,
+            None => match http(port, "GET", &probe) {
+                Ok(response) => answered.insert((Instant::now(), response)),
+                Err(_) => return Probe::Waiting(None),
+            },
+        };
+        let log = fs::read_to_string(log).unwrap_or_default();
+        if log.contains(&probe) {
+            if response.status == 200 {
+                return Probe::Ready;
             }
-            Some((when, response)) => {
-                let log = fs::read_to_string(&log_path).unwrap_or_default();
-                if log.contains(&probe) {
-                    if response.status == 200 {
-                        return Ok(());
-                    }
-                    return Err((
-                        false,
-                        format!(
-                            "moto answers {} to GET /: {}",
-                            response.status,
-                            response.text()
-                        ),
-                    ));
-                }
-                // The log line follows the answer by milliseconds.
-                if when.elapsed() > Duration::from_secs(5) {
-                    return Err((
-                        true,
-                        format!("port {port} answers, but not our server (not in its log)"),
-                    ));
-                }
-            }
-        }
-        let server_exited = dir.join("exited").exists();
-        let supervisor_exited = matches!(supervisor.try_wait(), Ok(Some(_)));
-        if server_exited || supervisor_exited {
-            let log = fs::read_to_string(&log_path).unwrap_or_default();
-            let port_taken = log.contains("Address already in use");
-            let who = if server_exited {
-                "moto"
-            } else {
-                "the supervisor shell"
-            };
-            return Err((
-                port_taken,
-                format!("{who} exited before answering on port {port}"),
+            return Probe::Broken(format!(
+                "moto answers {} to GET /: {}",
+                response.status,
+                response.text()
             ));
         }
-        if Instant::now() > deadline {
-            return Err((
-                false,
-                format!(
-                    "no answer on port {port} within {}s",
-                    READY_TIMEOUT.as_secs()
-                ),
+        // The log line follows the answer by milliseconds.
+        if when.elapsed() > Duration::from_secs(5) {
+            return Probe::NotOurs(format!(
+                "port {port} answers, but not our server (not in its log)"
             ));
         }
-        std::thread::sleep(Duration::from_millis(50));
+        Probe::Waiting(None)
     }
-}
-
-/// A port that was free a moment ago: the kernel picks it for a listener we drop at once. Another
-/// process may take it before the server binds it; `start` retries then.
-fn free_port() -> std::io::Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt as _;
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
-        .find(|p| fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
+        .find(|p| is_executable(p))
 }

@@ -405,19 +405,6 @@ mod tests {
     use crate::catalog::NeutralType as N;
     use crate::model::ports::*;
 
-    fn column(native: &str, neutral: N) -> Column {
-        Column {
-            name: "C".into(),
-            native_type: native.into(),
-            neutral_type: neutral,
-            nullable: true,
-            default: None,
-            identity: None,
-            generated: None,
-            comment: None,
-        }
-    }
-
     #[test]
     fn types_from_other_dialects() {
         let d = OracleDialect;
@@ -471,12 +458,15 @@ mod tests {
         ];
         for (neutral, expected) in cases {
             assert_eq!(
-                d.column_type(&column("x", neutral.clone())),
+                d.column_type(&Column::test("C", "x", neutral.clone())),
                 Ok(expected.to_string()),
                 "{neutral:?}"
             );
         }
-        assert!(d.column_type(&column("money", N::Other)).is_err());
+        assert!(
+            d.column_type(&Column::test("C", "money", N::Other))
+                .is_err()
+        );
     }
 
     #[test]
@@ -490,7 +480,7 @@ mod tests {
     #[test]
     fn date_defaults_become_ansi_literals() {
         let d = OracleDialect;
-        let date = column("DATE", N::Timestamp { precision: Some(0) });
+        let date = Column::test("C", "DATE", N::Timestamp { precision: Some(0) });
         assert_eq!(
             d.default_expr(&date, "'9999-12-31 00:00:00'"),
             "TIMESTAMP '9999-12-31 00:00:00'"

@@ -1881,34 +1881,6 @@ mod tests {
     use crate::model::value::Date;
     use crate::model::value::*;
 
-    fn column(name: &str, native: &str, neutral: NeutralType) -> Column {
-        Column {
-            name: name.to_string(),
-            native_type: native.to_string(),
-            neutral_type: neutral,
-            nullable: true,
-            default: None,
-            identity: None,
-            generated: None,
-            comment: None,
-        }
-    }
-
-    fn table(schema: &str, name: &str, columns: Vec<Column>) -> Table {
-        Table {
-            schema: schema.to_string(),
-            name: name.to_string(),
-            columns,
-            primary_key: None,
-            unique_keys: Vec::new(),
-            foreign_keys: Vec::new(),
-            checks: Vec::new(),
-            indexes: Vec::new(),
-            comment: None,
-            estimated_rows: None,
-        }
-    }
-
     fn varchar(n: u32) -> NeutralType {
         NeutralType::Text {
             length: Some(n),
@@ -2030,21 +2002,21 @@ mod tests {
 
     #[test]
     fn xml_json_and_geometry_binds_are_wrapped_and_numbered_in_order() {
-        let t = table(
+        let t = Table::test(
             "APP",
             "DOC",
             vec![
-                column("ID", "NUMBER(10)", number(10, 0)),
-                column("BODY", "XMLTYPE", NeutralType::Xml),
-                column("META", "JSON", NeutralType::Json),
-                column(
+                Column::test("ID", "NUMBER(10)", number(10, 0)),
+                Column::test("BODY", "XMLTYPE", NeutralType::Xml),
+                Column::test("META", "JSON", NeutralType::Json),
+                Column::test(
                     "AREA",
                     "MDSYS.SDO_GEOMETRY",
                     NeutralType::Spatial { srid: None },
                 ),
-                column("NOTE", "VARCHAR2(10 CHAR)", varchar(10)),
+                Column::test("NOTE", "VARCHAR2(10 CHAR)", varchar(10)),
                 {
-                    let mut v = column("TOTAL", "NUMBER", number(10, 0));
+                    let mut v = Column::test("TOTAL", "NUMBER", number(10, 0));
                     v.generated = Some("\"ID\" * 2".into());
                     v
                 },
@@ -2098,12 +2070,12 @@ mod tests {
 
     #[test]
     fn a_merge_key_missing_from_the_extract_and_bfile_columns_are_refused_up_front() {
-        let t = table(
+        let t = Table::test(
             "APP",
             "F",
             vec![
-                column("ID", "NUMBER", number(10, 0)),
-                column("SCAN", "BFILE", NeutralType::Lob { lob: LobKind::File }),
+                Column::test("ID", "NUMBER", number(10, 0)),
+                Column::test("SCAN", "BFILE", NeutralType::Lob { lob: LobKind::File }),
             ],
         );
         let cols: Vec<&Column> = t.columns.iter().collect();
@@ -2122,7 +2094,7 @@ mod tests {
 
     #[test]
     fn ddl_for_keys_triggers_identities_sequences_and_records() {
-        let t = table("APP", "ORDER", Vec::new());
+        let t = Table::test("APP", "ORDER", Vec::new());
         assert_eq!(
             disable_constraint_sql(&t, "FK_1"),
             r#"ALTER TABLE "APP"."ORDER" DISABLE CONSTRAINT "FK_1""#
@@ -2207,8 +2179,8 @@ mod tests {
 
     #[test]
     fn orphans_are_counted_with_oracle_sql() {
-        let child = table("APP", "LINE", Vec::new());
-        let parent = table("APP", "ORDER", Vec::new());
+        let child = Table::test("APP", "LINE", Vec::new());
+        let parent = Table::test("APP", "ORDER", Vec::new());
         assert_eq!(
             crate::db::sql::orphans_sql(
                 &qualified(&child),
@@ -2222,11 +2194,11 @@ mod tests {
 
     #[test]
     fn numbers_bind_exactly_and_refuse_what_does_not_fit() {
-        let dec = column("AMOUNT", "NUMBER(38,10)", number(38, 10));
-        let int = column("QTY", "NUMBER(10)", NeutralType::Integer { bits: 32 });
-        let flag = column("ACTIVE", "NUMBER(1)", NeutralType::Boolean);
-        let boolean = column("ACTIVE", "BOOLEAN", NeutralType::Boolean);
-        let float = column(
+        let dec = Column::test("AMOUNT", "NUMBER(38,10)", number(38, 10));
+        let int = Column::test("QTY", "NUMBER(10)", NeutralType::Integer { bits: 32 });
+        let flag = Column::test("ACTIVE", "NUMBER(1)", NeutralType::Boolean);
+        let boolean = Column::test("ACTIVE", "BOOLEAN", NeutralType::Boolean);
+        let float = Column::test(
             "RATE",
             "BINARY_DOUBLE",
             NeutralType::Float { bits: Some(53) },
@@ -2355,20 +2327,20 @@ mod tests {
             ("MONEY", NeutralType::Other, Slot::Varchar(64)),
         ];
         for (native, neutral, slot) in cases {
-            let c = column("C", native, neutral.clone());
+            let c = Column::test("C", native, neutral.clone());
             assert_eq!(
                 plan_column(&c),
                 Ok((slot, Wrap::Plain)),
                 "{native} {neutral:?}"
             );
         }
-        let text = column("NAME", "VARCHAR2(10 CHAR)", varchar(10));
+        let text = Column::test("NAME", "VARCHAR2(10 CHAR)", varchar(10));
         assert_eq!(
             bind_one(Value::Text("Zoë".into()), &text).unwrap(),
             "text Zoë"
         );
         assert!(bind_one(Value::Int(3), &text).is_err());
-        let raw = column(
+        let raw = Column::test(
             "H",
             "RAW(4)",
             NeutralType::Binary {
@@ -2381,7 +2353,7 @@ mod tests {
             "bytes [0, 255]"
         );
         assert!(bind_one(Value::Text("00ff".into()), &raw).is_err());
-        let uuid = column("U", "RAW(16)", NeutralType::Uuid);
+        let uuid = Column::test("U", "RAW(16)", NeutralType::Uuid);
         assert_eq!(
             bind_one(
                 Value::Text("00010203-0405-0607-0809-0a0b0c0d0e0f".into()),
@@ -2391,7 +2363,7 @@ mod tests {
             "bytes [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]"
         );
         assert!(bind_one(Value::Text("not-a-uuid".into()), &uuid).is_err());
-        let json_blob = column("J", "BLOB", NeutralType::Json);
+        let json_blob = Column::test("J", "BLOB", NeutralType::Json);
         assert_eq!(
             bind_one(Value::Text("{}".into()), &json_blob).unwrap(),
             "bytes [123, 125]"
@@ -2400,14 +2372,14 @@ mod tests {
 
     #[test]
     fn dates_timestamps_and_intervals_bind_as_oracle_keeps_them() {
-        let date = column("D", "DATE", NeutralType::Timestamp { precision: Some(0) });
-        let sql_date = column("D", "DATE", NeutralType::Date);
-        let ts = column(
+        let date = Column::test("D", "DATE", NeutralType::Timestamp { precision: Some(0) });
+        let sql_date = Column::test("D", "DATE", NeutralType::Date);
+        let ts = Column::test(
             "T",
             "TIMESTAMP(6)",
             NeutralType::Timestamp { precision: Some(6) },
         );
-        let tstz = column(
+        let tstz = Column::test(
             "Z",
             "TIMESTAMP(6) WITH TIME ZONE",
             NeutralType::TimestampTz {
@@ -2461,7 +2433,7 @@ mod tests {
         assert!(bind_one(Value::Timestamp(dt(2024, 1, 2, 3, 4, 5, 0)), &tstz).is_err());
         assert!(bind_one(Value::TimestampTz(dt(2024, 1, 2, 3, 4, 5, 0), 0), &ts).is_err());
 
-        let ds = column(
+        let ds = Column::test(
             "I",
             "INTERVAL DAY(9) TO SECOND(9)",
             NeutralType::Interval {
@@ -2470,7 +2442,7 @@ mod tests {
                 fractional_precision: Some(9),
             },
         );
-        let ym = column(
+        let ym = Column::test(
             "Y",
             "INTERVAL YEAR(2) TO MONTH",
             NeutralType::Interval {
@@ -2479,7 +2451,7 @@ mod tests {
                 fractional_precision: None,
             },
         );
-        let time = column(
+        let time = Column::test(
             "AT",
             "INTERVAL DAY(0) TO SECOND(6)",
             NeutralType::Time { precision: Some(6) },
@@ -2569,7 +2541,7 @@ mod tests {
 
     #[test]
     fn a_key_that_does_not_validate_is_named_with_its_orphans_and_left_disabled() {
-        let t = table("APP", "LINE", Vec::new());
+        let t = Table::test("APP", "LINE", Vec::new());
         let m = not_validated(
             &t,
             "LINE_ORDER_FK",
@@ -2588,11 +2560,11 @@ mod tests {
 
     #[test]
     fn sequences_come_from_the_triggers_dependencies_and_the_single_numeric_key() {
-        let mut orders = table(
+        let mut orders = Table::test(
             "APP",
             "ORDERS",
             vec![
-                column(
+                Column::test(
                     "ID",
                     "NUMBER",
                     NeutralType::Decimal {
@@ -2600,7 +2572,7 @@ mod tests {
                         scale: None,
                     },
                 ),
-                column("NAME", "VARCHAR2(10)", varchar(10)),
+                Column::test("NAME", "VARCHAR2(10)", varchar(10)),
             ],
         );
         orders.primary_key = Some(Key {
@@ -2773,7 +2745,7 @@ mod tests {
         };
         let mut wrong = Vec::new();
         for (native, neutral) in &targets {
-            let c = column("C", native, neutral.clone());
+            let c = Column::test("C", native, neutral.clone());
             for value in &values {
                 let bound = bind(value, &c);
                 let fits = crate::model::fit::fits(value, neutral).is_ok();
@@ -2791,7 +2763,7 @@ mod tests {
         }
         assert!(wrong.is_empty(), "{wrong:#?}");
         // No value goes into a BFILE.
-        let bfile = column("C", "BFILE", N::Lob { lob: LobKind::File });
+        let bfile = Column::test("C", "BFILE", N::Lob { lob: LobKind::File });
         assert!(values.iter().all(|v| bind(v, &bfile).is_err()));
     }
 

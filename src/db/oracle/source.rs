@@ -1390,26 +1390,12 @@ pub fn mask_select(
 mod tests {
     use super::*;
     use crate::catalog::LengthSemantics;
-    use crate::catalog::NeutralType as N;
     use crate::model::DbKind;
     use crate::model::key::{self, KeyValue};
     use crate::model::mask::SourceMask;
     use crate::model::row::*;
     use crate::model::value::*;
     use std::borrow::Cow;
-
-    fn col(name: &str, native: &str, ty: NeutralType) -> Column {
-        Column {
-            name: name.into(),
-            native_type: native.into(),
-            neutral_type: ty,
-            nullable: true,
-            default: None,
-            identity: None,
-            generated: None,
-            comment: None,
-        }
-    }
 
     fn number(p: u16, s: i16) -> NeutralType {
         NeutralType::Decimal {
@@ -1426,62 +1412,51 @@ mod tests {
         }
     }
 
-    fn table(columns: Vec<Column>) -> Table {
-        Table {
-            schema: "HR".into(),
-            name: "EMP".into(),
-            columns,
-            primary_key: None,
-            unique_keys: Vec::new(),
-            foreign_keys: Vec::new(),
-            checks: Vec::new(),
-            indexes: Vec::new(),
-            comment: None,
-            estimated_rows: None,
-        }
-    }
-
     fn sample() -> Table {
-        table(vec![
-            col("ID", "NUMBER(10)", number(10, 0)),
-            col("SEQ", "NUMBER(5)", number(5, 0)),
-            col("NAME", "VARCHAR2(30)", varchar(30)),
-            col(
-                "LOCAL_NAME",
-                "NVARCHAR2(30)",
-                NeutralType::NationalText {
-                    length: Some(30),
-                    fixed: false,
-                },
-            ),
-            col("DOC", "XMLTYPE", NeutralType::Xml),
-            col("GEOM", "SDO_GEOMETRY", NeutralType::Spatial { srid: None }),
-            col("REF_ROW", "ROWID", NeutralType::RowId),
-            col("ANY_ROW", "UROWID(4000)", NeutralType::RowId),
-            col("DATA", "JSON", NeutralType::Json),
-            col("SCAN", "BFILE", NeutralType::Lob { lob: LobKind::File }),
-            col(
-                "BORN",
-                "DATE",
-                NeutralType::Timestamp { precision: Some(0) },
-            ),
-            col(
-                "SEEN",
-                "TIMESTAMP(6) WITH TIME ZONE",
-                NeutralType::TimestampTz {
-                    precision: Some(6),
-                    local: false,
-                },
-            ),
-            col(
-                "PHOTO",
-                "RAW(16)",
-                NeutralType::Binary {
-                    length: Some(16),
-                    fixed: false,
-                },
-            ),
-        ])
+        Table::test(
+            "HR",
+            "EMP",
+            vec![
+                Column::test("ID", "NUMBER(10)", number(10, 0)),
+                Column::test("SEQ", "NUMBER(5)", number(5, 0)),
+                Column::test("NAME", "VARCHAR2(30)", varchar(30)),
+                Column::test(
+                    "LOCAL_NAME",
+                    "NVARCHAR2(30)",
+                    NeutralType::NationalText {
+                        length: Some(30),
+                        fixed: false,
+                    },
+                ),
+                Column::test("DOC", "XMLTYPE", NeutralType::Xml),
+                Column::test("GEOM", "SDO_GEOMETRY", NeutralType::Spatial { srid: None }),
+                Column::test("REF_ROW", "ROWID", NeutralType::RowId),
+                Column::test("ANY_ROW", "UROWID(4000)", NeutralType::RowId),
+                Column::test("DATA", "JSON", NeutralType::Json),
+                Column::test("SCAN", "BFILE", NeutralType::Lob { lob: LobKind::File }),
+                Column::test(
+                    "BORN",
+                    "DATE",
+                    NeutralType::Timestamp { precision: Some(0) },
+                ),
+                Column::test(
+                    "SEEN",
+                    "TIMESTAMP(6) WITH TIME ZONE",
+                    NeutralType::TimestampTz {
+                        precision: Some(6),
+                        local: false,
+                    },
+                ),
+                Column::test(
+                    "PHOTO",
+                    "RAW(16)",
+                    NeutralType::Binary {
+                        length: Some(16),
+                        fixed: false,
+                    },
+                ),
+            ],
+        )
     }
 
     fn key(values: &[KeyValue<'_>]) -> key::Key {
@@ -1812,7 +1787,7 @@ mod tests {
         assert_eq!((ts.tz_offset(), ts.nanosecond()), (19_800, 500_000_000));
         assert!(key_bind(c("ID"), KeyValue::Text("abc")).is_err());
         assert!(key_bind(None, KeyValue::Int(3)).is_err());
-        let ym = col(
+        let ym = Column::test(
             "TERM",
             "INTERVAL YEAR(2) TO MONTH",
             NeutralType::Interval {
@@ -1825,7 +1800,7 @@ mod tests {
             key_bind(Some(&ym), KeyValue::Text("P1Y2M")).unwrap(),
             Bind::IntervalYM(IntervalYM::new(1, 2).unwrap())
         );
-        let ds = col(
+        let ds = Column::test(
             "WAIT",
             "INTERVAL DAY(2) TO SECOND(6)",
             NeutralType::Interval {
@@ -2038,12 +2013,12 @@ mod tests {
             bfile.contains("BFILE") && bfile.contains("constant"),
             "{bfile}"
         );
-        let other = col("X", "MDSYS.SDO_TOPO_GEOMETRY", NeutralType::Other);
+        let other = Column::test("X", "MDSYS.SDO_TOPO_GEOMETRY", NeutralType::Other);
         assert!(unsupported(&other).contains("MDSYS.SDO_TOPO_GEOMETRY"));
         assert!(is_lob(&t.columns[4], None));
         assert!(!is_lob(&t.columns[4], Some(&SourceMask::Digest)));
         assert!(is_lob(
-            &col(
+            &Column::test(
                 "L",
                 "LONG",
                 NeutralType::Lob {
@@ -2075,7 +2050,7 @@ mod tests {
         let k = OwnedKey::of(date);
         assert_eq!(k, OwnedKey::Text("2024-01-02T03:04:05".into()));
         // And back: the text binds as the DATE it came from.
-        let column = col("D", "DATE", NeutralType::Timestamp { precision: Some(0) });
+        let column = Column::test("D", "DATE", NeutralType::Timestamp { precision: Some(0) });
         assert_eq!(key_bind(Some(&column), k.as_key()).unwrap(), Bind::Date(ts));
     }
 
@@ -2109,12 +2084,12 @@ mod tests {
         .unwrap();
         conn.commit().unwrap();
         let user: String = conn.query_row_as("SELECT USER FROM DUAL", &[]).unwrap();
-        let catalog_table = Table {
-            schema: user,
-            name: "DBSUB_ROWS_T".into(),
-            ..table(vec![
-                col("ID", "NUMBER(10)", number(10, 0)),
-                col(
+        let catalog_table = Table::test(
+            &user,
+            "DBSUB_ROWS_T",
+            vec![
+                Column::test("ID", "NUMBER(10)", number(10, 0)),
+                Column::test(
                     "AMOUNT",
                     "NUMBER",
                     NeutralType::Decimal {
@@ -2122,13 +2097,13 @@ mod tests {
                         scale: None,
                     },
                 ),
-                col("NAME", "VARCHAR2(30)", varchar(30)),
-                col(
+                Column::test("NAME", "VARCHAR2(30)", varchar(30)),
+                Column::test(
                     "BORN",
                     "DATE",
                     NeutralType::Timestamp { precision: Some(0) },
                 ),
-                col(
+                Column::test(
                     "SEEN",
                     "TIMESTAMP(6) WITH TIME ZONE",
                     NeutralType::TimestampTz {
@@ -2136,7 +2111,7 @@ mod tests {
                         local: false,
                     },
                 ),
-                col(
+                Column::test(
                     "WAIT",
                     "INTERVAL DAY(2) TO SECOND(6)",
                     NeutralType::Interval {
@@ -2145,7 +2120,7 @@ mod tests {
                         fractional_precision: Some(6),
                     },
                 ),
-                col(
+                Column::test(
                     "PHOTO",
                     "RAW(4)",
                     NeutralType::Binary {
@@ -2153,15 +2128,15 @@ mod tests {
                         fixed: false,
                     },
                 ),
-                col(
+                Column::test(
                     "NOTE",
                     "CLOB",
                     NeutralType::Lob {
                         lob: LobKind::Character,
                     },
                 ),
-            ])
-        };
+            ],
+        );
         // Two readers on one SCN when the user may read it; else one read-only transaction.
         let mut sources = match open_sources(&url, 2) {
             Ok(sources) => {
@@ -2223,31 +2198,11 @@ mod tests {
         let _ = conn.execute("DROP TABLE DBSUB_ROWS_T PURGE", &[]);
     }
 
-    fn column(native: &str, neutral: N) -> Column {
-        Column {
-            name: "C".into(),
-            native_type: native.into(),
-            neutral_type: neutral,
-            nullable: true,
-            default: None,
-            identity: None,
-            generated: None,
-            comment: None,
-        }
-    }
-
-    /// A column named `name` of neutral type `ty`, as the mask builders see it.
-    fn ora_column(name: &str, ty: NeutralType) -> Column {
-        Column {
-            name: name.to_string(),
-            ..column("", ty)
-        }
-    }
-
     #[test]
     fn masked_columns_are_computed_by_the_server_with_bound_keys() {
-        let text = ora_column(
+        let text = Column::test(
             "EMAIL",
+            "",
             NeutralType::Text {
                 length: Some(80),
                 semantics: LengthSemantics::Char,
@@ -2269,7 +2224,7 @@ mod tests {
             )
         );
         assert!(binds.is_empty());
-        let born = ora_column("BORN", NeutralType::Timestamp { precision: Some(0) });
+        let born = Column::test("BORN", "", NeutralType::Timestamp { precision: Some(0) });
         let key = [3u8; 32];
         let (sql, binds) = mask_select(&born, &SourceMask::ShiftDays { days: 30, key }, 2);
         let k = "MOD(TO_NUMBER(SUBSTR(RAWTOHEX(STANDARD_HASH(UTL_RAW.CONCAT(:dbsub_mask_2_o, \

@@ -282,23 +282,10 @@ mod tests {
     use crate::catalog::LengthSemantics;
     use crate::model::ports::*;
 
-    fn column(neutral: NeutralType) -> Column {
-        Column {
-            name: "C".into(),
-            native_type: "x".into(),
-            neutral_type: neutral,
-            nullable: true,
-            default: None,
-            identity: None,
-            generated: None,
-            comment: None,
-        }
-    }
-
     #[test]
     fn oracle_types_in_postgres() {
         let d = PgDialect;
-        let t = |n| d.column_type(&column(n)).unwrap();
+        let t = |n| d.column_type(&Column::test("C", "x", n)).unwrap();
         assert_eq!(
             t(NeutralType::Decimal {
                 precision: Some(10),

@@ -1203,14 +1203,8 @@ fn fixture() -> DictionaryRows {
 
 fn column(name: &str, native: &str, neutral: NeutralType, nullable: bool) -> Column {
     Column {
-        name: name.into(),
-        native_type: native.into(),
-        neutral_type: neutral,
         nullable,
-        default: None,
-        identity: None,
-        generated: None,
-        comment: None,
+        ..Column::test(name, native, neutral)
     }
 }
 
