@@ -1,5 +1,5 @@
 //! Writing results and messages: results to stdout, notes and errors to stderr. Everything
-//! printed passes through [`redact`](crate::model::redact) so that no credential reaches a
+//! printed passes through [`crate::model::redact`] so that no credential reaches a
 //! terminal or a log, whatever a driver put in its message. Also the words of messages:
 //! plurals, byte counts, column widths.
 

@@ -1,5 +1,5 @@
 //! Foreign-key cycles during a load, and what a `--refreshdb` may empty: the transactions a
-//! cycle's tables share ([`cycle_units`]) where the database cannot switch one key off, or the
+//! cycle's tables share ([`units`]) where the database cannot switch one key off, or the
 //! keys a sink disables for the load and validates again afterwards — always, also on error
 //! ([`with_keys_disabled`]).
 
@@ -337,16 +337,8 @@ mod tests {
 
     fn table(name: &str, foreign_keys: Vec<ForeignKey>) -> Table {
         Table {
-            schema: "APP".to_string(),
-            name: name.to_string(),
-            columns: Vec::new(),
-            primary_key: None,
-            unique_keys: Vec::new(),
             foreign_keys,
-            checks: Vec::new(),
-            indexes: Vec::new(),
-            comment: None,
-            estimated_rows: None,
+            ..Table::test("APP", name, Vec::new())
         }
     }
 

@@ -1,11 +1,11 @@
 //! Oracle: the users' real database — source, structural database and local test database.
 //!
-//! - [`client`]: Instant Client, loaded once per process, and connections (`oracle` crate,
+//! - `client.rs`: Instant Client, loaded once per process, and connections (`oracle` crate,
 //!   ODPI-C, which needs Instant Client at run time);
-//! - [`dialect`]: names, types, defaults, statement splitting as Flyway's Oracle parser does it;
-//! - [`catalog`]: the dictionary (DBA_ or ALL_ views) in a constant number of queries;
-//! - [`source`]: rows as of one SCN; [`sink`]: array DML into a local test database;
-//! - [`target`]: the migration target; [`doctor`]: what `dbsub doctor` checks.
+//! - `dialect.rs`: names, types, defaults, statement splitting as Flyway's Oracle parser does it;
+//! - `catalog.rs`: the dictionary (DBA_ or ALL_ views) in a constant number of queries;
+//! - `source.rs`: rows as of one SCN; `sink.rs`: array DML into a local test database;
+//! - `target.rs`: the migration target; `doctor.rs`: what `dbsub doctor` checks.
 
 mod catalog;
 mod client;
@@ -93,7 +93,7 @@ pub struct OracleDb {
 }
 
 impl OracleDb {
-    /// Connects to the database `url` names ([`connect`]).
+    /// Connects to the database `url` names (`client::connect`).
     pub fn connect(url: &DbUrl) -> Result<OracleDb> {
         Ok(OracleDb {
             conn: connect(url)?,

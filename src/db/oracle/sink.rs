@@ -1126,7 +1126,7 @@ struct Switched {
 }
 
 impl OracleSink {
-    /// Connects to the Oracle database `url` names and sets the session up ([`SESSION`]).
+    /// Connects to the Oracle database `url` names and sets the session up (`SESSION`).
     ///
     /// Fails when [`BATCH_ROWS_VAR`] is not a number of rows, when Oracle Instant Client is
     /// missing, or when the database cannot be reached or refuses the login; the message names

@@ -57,7 +57,7 @@ const SYSTIMESTAMP_QUERY: &str =
 const MAX_BATCH: usize = 1000;
 
 /// Rows per fetch round trip (prefetch and array size): `DBSUB_ORACLE_FETCH_ROWS`, read once
-/// per extract, default [`DEFAULT_FETCH_ROWS`].
+/// per extract, default `DEFAULT_FETCH_ROWS`.
 pub const FETCH_ROWS_VAR: &str = "DBSUB_ORACLE_FETCH_ROWS";
 const DEFAULT_FETCH_ROWS: u32 = 1000;
 const MAX_FETCH_ROWS: u32 = 100_000;

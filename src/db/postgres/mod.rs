@@ -1,12 +1,12 @@
 //! PostgreSQL: a second source and target, and the real server the pipeline is proven on.
 //!
-//! - [`dialect`]: names, types, defaults, statement splitting (dollar quotes kept whole);
-//! - [`catalog`]: `pg_catalog` in a constant number of queries;
-//! - [`source`]: COPY and key lookups in one exported repeatable-read snapshot;
-//! - [`sink`]: COPY FROM into a local database, merge through a staging table;
-//! - [`target`]: the migration target; [`doctor`]: what `dbsub doctor` checks.
+//! - `dialect.rs`: names, types, defaults, statement splitting (dollar quotes kept whole);
+//! - `catalog.rs`: `pg_catalog` in a constant number of queries;
+//! - `source.rs`: COPY and key lookups in one exported repeatable-read snapshot;
+//! - `sink.rs`: COPY FROM into a local database, merge through a staging table;
+//! - `target.rs`: the migration target; `doctor.rs`: what `dbsub doctor` checks.
 //!
-//! Both rows sides speak PostgreSQL's text forms, fixed by the session settings of [`SESSION`].
+//! Both rows sides speak PostgreSQL's text forms, fixed by the session settings of `SESSION`.
 
 mod catalog;
 mod dialect;

@@ -1,13 +1,13 @@
 //! SQLite: the embedded default, as a structural database, a source and a local target.
 //!
-//! - [`catalog`]: `sqlite_schema` once, and each table-valued pragma (`pragma_table_xinfo`,
+//! - `catalog.rs`: `sqlite_schema` once, and each table-valued pragma (`pragma_table_xinfo`,
 //!   `pragma_foreign_key_list`, `pragma_index_list`, `pragma_index_xinfo`) joined against it
 //!   once for all tables; what the pragmas do not tell (constraint names, CHECK expressions,
-//!   DEFERRABLE) comes from the stored `CREATE` text ([`create_text`], a small tokenizer);
-//! - [`dialect`]: names, types, defaults, statement splitting (trigger bodies kept whole);
-//! - [`source`]: one read transaction per connection, started together;
-//! - [`sink`]: one transaction per table (a cycle's tables in one), foreign keys checked;
-//! - [`target`]: the migration target; [`doctor`]: what `dbsub doctor` checks.
+//!   DEFERRABLE) comes from the stored `CREATE` text (`create_text.rs`, a small tokenizer);
+//! - `dialect.rs`: names, types, defaults, statement splitting (trigger bodies kept whole);
+//! - `source.rs`: one read transaction per connection, started together;
+//! - `sink.rs`: one transaction per table (a cycle's tables in one), foreign keys checked;
+//! - `target.rs`: the migration target; `doctor.rs`: what `dbsub doctor` checks.
 //!
 //! A SQLite file stands for one schema. Its name in the catalog is the URL's `?schema=NAME`
 //! (the demo uses `THE`, the schema it imitates), else `main`.
