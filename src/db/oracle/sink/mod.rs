@@ -10,7 +10,7 @@
 //! tables' enabled triggers, `GENERATED ALWAYS` on the identity columns it writes, and foreign
 //! keys whose parents are not in the extract — is therefore switched off before the load's
 //! transaction begins, and switched on again after its commit or rollback: always, also when
-//! the load fails ([`Switched`](switch::Switched)); a failure to switch something back on is
+//! the load fails (`Switched`, in `switch.rs`); a failure to switch something back on is
 //! added to the outcome with the statement to run. Only a process killed in between leaves them
 //! off (`ALL_TRIGGERS.STATUS`, `ALL_CONSTRAINTS.STATUS` and `ALL_TAB_IDENTITY_COLS` show it).
 //!
