@@ -21,7 +21,7 @@ use crate::model::value::{civil_from_days, days_from_civil};
 use super::vocabulary::{City, vocabulary};
 
 /// DDL of the demo database.
-const SCHEMA_SQL: &str = include_str!("../../data/demo/schema.sql");
+const SCHEMA_SQL: &str = include_str!("../../../data/demo/schema.sql");
 
 /// Seed of every random stream (mixed with the stream's name).
 const SEED: u64 = 0x05EE_D107_5BA2_0250;
