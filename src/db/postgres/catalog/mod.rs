@@ -1171,11 +1171,11 @@ fn spatial_srid(typmod: i32) -> Option<i32> {
 // query count is internal, so it is checked from inside the crate.
 #[cfg(test)]
 #[allow(dead_code)]
-#[path = "../../../tests/common/pg.rs"]
+#[path = "../../../../tests/common/pg.rs"]
 mod pg;
 #[cfg(test)]
 #[allow(dead_code)]
-#[path = "../../../tests/common/service.rs"]
+#[path = "../../../../tests/common/service.rs"]
 mod service;
 
 #[cfg(test)]
