@@ -1,3 +1,6 @@
+use super::assemble::*;
+use super::text_forms::*;
+use super::types::*;
 use super::*;
 
 // -----------------------------------------------------------------------------------
