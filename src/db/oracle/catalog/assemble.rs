@@ -9,12 +9,16 @@ use anyhow::{Result, anyhow};
 
 use crate::catalog::*;
 
+use super::rows::{
+    ColumnRow, ConstraintColumnRow, ConstraintRow, DependencyRow, DictionaryRows, GrantRow,
+    IndexRow, ObjectRow, SequenceRow, SourceRow, SridRow, SynonymRow, TableRow, TriggerRow,
+    ViewRow,
+};
 use super::text_forms::{
     HISTORY_TABLES, index_expression, index_type_read, is_oracle_owner, not_null_check_column,
     object_kind, trigger_events, trigger_timing, unqualified_unit,
 };
 use super::types::column_type;
-use super::*;
 
 type Name = (String, String);
 

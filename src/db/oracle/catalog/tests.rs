@@ -1,4 +1,5 @@
 use super::assemble::*;
+use super::rows::*;
 use super::text_forms::*;
 use super::types::*;
 use super::*;

@@ -5,7 +5,7 @@
 
 use crate::catalog::ObjectKind;
 
-use super::IndexRow;
+use super::rows::IndexRow;
 
 /// The column of a check Oracle keeps for a NOT NULL column: `"X" IS NOT NULL`, as Oracle
 /// writes it (quoted name, single spaces).

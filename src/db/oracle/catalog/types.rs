@@ -5,7 +5,7 @@
 
 use crate::catalog::{IntervalFields, LengthSemantics, LobKind, NeutralType};
 
-use super::TypeFields;
+use super::rows::TypeFields;
 
 /// An Oracle name as DDL writes it: bare when it is a plain upper-case identifier, else quoted.
 fn oracle_name(name: &str) -> String {
