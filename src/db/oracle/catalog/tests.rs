@@ -1,4 +1,5 @@
 use super::assemble::*;
+use super::queries::*;
 use super::rows::*;
 use super::text_forms::*;
 use super::types::*;
