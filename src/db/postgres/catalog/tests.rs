@@ -1,3 +1,4 @@
+use super::types::*;
 use super::*;
 
 fn text(length: Option<u32>, fixed: bool) -> NeutralType {
