@@ -1,3 +1,4 @@
+use super::assemble::*;
 use super::types::*;
 use super::*;
 
