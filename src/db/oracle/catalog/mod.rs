@@ -14,7 +14,7 @@
 //! kinds the model does not describe, and the SRIDs of spatial columns (skipped quietly when
 //! Oracle Spatial is not installed). Everything runs in one read-only transaction, so the
 //! queries see one consistent dictionary. The rows then become a catalog in one pure function
-//! ([`assemble`]).
+//! ([`assemble`](fn@assemble)).
 //!
 //! Needs Oracle 12.1 or later (identity columns, `*_TAB_PRIVS.TYPE`).
 //!
@@ -24,9 +24,9 @@
 //! materialized view stands for them), object tables, dbsub's and Flyway's history tables;
 //! hidden and invisible columns; constraints other than primary, unique, foreign and check
 //! keys, disabled checks, and the `"X" IS NOT NULL` checks Oracle keeps for NOT NULL columns;
-//! see [`assemble`] for indexes; triggers on views, schemas and the database; column
+//! see [`assemble`](fn@assemble) for indexes; triggers on views, schemas and the database; column
 //! privileges; the types Oracle generates for PL/SQL (`SYS_PLSQL_…`); dependencies through
-//! database links and on Oracle's own schemas ([`ORACLE_OWNERS`](text_forms::ORACLE_OWNERS)).
+//! database links and on Oracle's own schemas (`ORACLE_OWNERS` in `text_forms.rs`).
 //!
 //! This file runs the reader; beside it, `queries.rs` holds the query text, `rows.rs` the row
 //! structs and their reading, `assemble.rs` the assembly's phases, `types.rs` the mapping of
