@@ -1,3 +1,8 @@
+use super::assemble::*;
+use super::queries::*;
+use super::rows::*;
+use super::text_forms::*;
+use super::types::*;
 use super::*;
 
 // -----------------------------------------------------------------------------------

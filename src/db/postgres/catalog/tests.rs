@@ -1,3 +1,5 @@
+use super::assemble::*;
+use super::types::*;
 use super::*;
 
 fn text(length: Option<u32>, fixed: bool) -> NeutralType {

@@ -1,0 +1,255 @@
+//! The queries: the schema check, then one per kind of object, each over the relations of the
+//! schemas read (the `rels` CTE) and leaving out what belongs to an extension. `$1` is the
+//! schemas read (text[]), `$2` the history tables to leave out.
+
+pub(super) const SCHEMAS_SQL: &str = "SELECT current_schema()::text, \
+     ARRAY(SELECT nspname::text FROM pg_namespace \
+           WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY 1)";
+
+/// `NOT` an extension's member, for a catalog (`pg_class`, `pg_proc`, `pg_type`) and an oid.
+fn not_in_extension(catalog: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '{catalog}'::regclass \
+         AND x.objid = {oid} AND x.deptype = 'e')"
+    )
+}
+
+/// The relations read: tables, partitioned tables, views and materialized views of the
+/// schemas, not partitions, not history tables, not an extension's.
+fn rels_cte() -> String {
+    format!(
+        "rels AS (SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, \
+           c.relkind::text AS relkind \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname::text = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm') \
+           AND NOT c.relispartition \
+           AND NOT (c.relkind IN ('r', 'p') AND c.relname::text = ANY($2::text[])) \
+           AND {})",
+        not_in_extension("pg_class", "c.oid")
+    )
+}
+
+pub(super) fn relations_sql() -> String {
+    format!(
+        "WITH {} \
+         SELECT r.oid, r.schema, r.name, r.relkind, c.reltuples::float8, \
+           obj_description(r.oid, 'pg_class'), \
+           CASE WHEN r.relkind IN ('v', 'm') THEN pg_get_viewdef(r.oid, true) END \
+         FROM rels r JOIN pg_class c ON c.oid = r.oid",
+        rels_cte()
+    )
+}
+
+/// Domains are resolved to their base type (through domains over domains) for the neutral
+/// type; the native type stays the domain's name. The last two columns name the enum or
+/// domain a column uses (or holds an array of), for the table → type dependency.
+pub(super) fn columns_sql() -> String {
+    format!(
+        "WITH RECURSIVE {}, \
+         dom(start, typid, typmod) AS ( \
+           SELECT t.oid, t.typbasetype, t.typtypmod FROM pg_type t WHERE t.typtype = 'd' \
+           UNION ALL \
+           SELECT d.start, t.typbasetype, t.typtypmod FROM dom d \
+           JOIN pg_type t ON t.oid = d.typid WHERE t.typtype = 'd'), \
+         base AS (SELECT d.start, d.typid, d.typmod FROM dom d \
+           JOIN pg_type t ON t.oid = d.typid WHERE t.typtype <> 'd') \
+         SELECT a.attrelid, a.attname::text, format_type(a.atttypid, a.atttypmod), \
+           bt.typname::text, bt.typcategory::text, \
+           CASE WHEN b.start IS NULL THEN a.atttypmod ELSE b.typmod END, \
+           NOT a.attnotnull, \
+           CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid, true) END, \
+           a.attidentity::text, \
+           CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid, true) END, \
+           col_description(a.attrelid, a.attnum), \
+           un.nspname::text, ut.typname::text \
+         FROM pg_attribute a JOIN rels r ON r.oid = a.attrelid \
+         JOIN pg_type t ON t.oid = a.atttypid \
+         LEFT JOIN base b ON b.start = a.atttypid \
+         JOIN pg_type bt ON bt.oid = COALESCE(b.typid, a.atttypid) \
+         LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
+         LEFT JOIN pg_type ut ON ut.typtype IN ('e', 'd') \
+           AND ut.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END \
+         LEFT JOIN pg_namespace un ON un.oid = ut.typnamespace \
+         WHERE a.attnum > 0 AND NOT a.attisdropped \
+         ORDER BY a.attrelid, a.attnum",
+        rels_cte()
+    )
+}
+
+/// Primary, unique, foreign and check constraints with their columns in key order. Foreign
+/// keys that PostgreSQL clones for partitions (`conparentid`) are left out.
+pub(super) fn constraints_sql() -> String {
+    format!(
+        "WITH {} \
+         SELECT c.conrelid, c.conname::text, c.contype::text, \
+           ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, pos) \
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num \
+                 ORDER BY k.pos), \
+           fn.nspname::text, fc.relname::text, \
+           ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(num, pos) \
+                 JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num \
+                 ORDER BY k.pos), \
+           c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred, \
+           CASE WHEN c.contype = 'c' THEN pg_get_expr(c.conbin, c.conrelid, true) END \
+         FROM pg_constraint c JOIN rels r ON r.oid = c.conrelid \
+         LEFT JOIN pg_class fc ON fc.oid = c.confrelid \
+         LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
+         WHERE c.contype IN ('p', 'u', 'f', 'c') AND c.conparentid = 0 \
+         ORDER BY c.conrelid, c.conname",
+        rels_cte()
+    )
+}
+
+/// B-tree indexes that back no constraint: per key column, the column's name or the
+/// expression's text, and whether it is descending (`indoption` bit 0).
+pub(super) fn indexes_sql() -> String {
+    format!(
+        "WITH {} \
+         SELECT i.indrelid, ic.relname::text, i.indisunique, \
+           ARRAY(SELECT CASE WHEN i.indkey[k - 1] <> 0 \
+                   THEN (SELECT a.attname::text FROM pg_attribute a \
+                         WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]) \
+                   ELSE pg_get_indexdef(i.indexrelid, k, true) END \
+                 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+           ARRAY(SELECT (i.indoption[k - 1] & 1) = 1 \
+                 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+           pg_get_expr(i.indpred, i.indrelid, true) \
+         FROM pg_index i JOIN rels r ON r.oid = i.indrelid \
+         JOIN pg_class ic ON ic.oid = i.indexrelid \
+         JOIN pg_am am ON am.oid = ic.relam \
+         WHERE am.amname = 'btree' AND NOT EXISTS (SELECT 1 FROM pg_constraint c \
+           WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid \
+             AND c.contype IN ('p', 'u', 'x')) \
+         ORDER BY i.indrelid, ic.relname",
+        rels_cte()
+    )
+}
+
+/// Sequences with the column that owns them: `a` (serial, `OWNED BY`) or `i` (identity).
+pub(super) fn sequences_sql() -> String {
+    format!(
+        "SELECT n.nspname::text, c.relname::text, s.seqstart, s.seqincrement, s.seqmin, \
+           s.seqmax, s.seqcycle, s.seqcache, tn.nspname::text, t.relname::text, \
+           a.attname::text, d.deptype::text \
+         FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid \
+           AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 \
+           AND d.deptype IN ('a', 'i') \
+         LEFT JOIN pg_class t ON t.oid = d.refobjid \
+         LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace \
+         LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+         WHERE n.nspname::text = ANY($1::text[]) AND {} \
+         ORDER BY 1, 2",
+        not_in_extension("pg_class", "c.oid")
+    )
+}
+
+/// What views read (through their rewrite rule) and what column defaults use (sequences,
+/// functions): relations, sequences, functions, procedures, enums and domains outside the
+/// system schemas and extensions. The kind comes as the catalog's word for it.
+pub(super) fn dependencies_sql() -> String {
+    format!(
+        "WITH {}, \
+         uses AS ( \
+           SELECT r.ev_class AS from_oid, d.refclassid, d.refobjid \
+           FROM pg_rewrite r JOIN pg_depend d \
+             ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid \
+           WHERE d.deptype = 'n' \
+           UNION \
+           SELECT ad.adrelid, d.refclassid, d.refobjid \
+           FROM pg_attrdef ad JOIN pg_depend d \
+             ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid \
+           WHERE d.deptype = 'n') \
+         SELECT DISTINCT f.schema, f.name, f.relkind, tn.nspname::text, \
+           COALESCE(tc.relname, tp.proname, tt.typname)::text, \
+           CASE WHEN tc.oid IS NOT NULL THEN tc.relkind::text \
+                WHEN tp.oid IS NOT NULL THEN 'proc ' || tp.prokind::text \
+                ELSE 'type' END \
+         FROM uses u JOIN rels f ON f.oid = u.from_oid \
+         LEFT JOIN pg_class tc ON u.refclassid = 'pg_class'::regclass \
+           AND tc.oid = u.refobjid AND tc.relkind IN ('r', 'p', 'v', 'm', 'S') \
+         LEFT JOIN pg_proc tp ON u.refclassid = 'pg_proc'::regclass \
+           AND tp.oid = u.refobjid AND tp.prokind IN ('f', 'p') \
+         LEFT JOIN pg_type tt ON u.refclassid = 'pg_type'::regclass \
+           AND tt.oid = u.refobjid AND tt.typtype IN ('e', 'd') \
+         JOIN pg_namespace tn \
+           ON tn.oid = COALESCE(tc.relnamespace, tp.pronamespace, tt.typnamespace) \
+         WHERE u.refobjid <> u.from_oid \
+           AND tn.nspname !~ '^pg_' AND tn.nspname <> 'information_schema' \
+           AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = u.refclassid \
+             AND x.objid = u.refobjid AND x.deptype = 'e') \
+         ORDER BY 1, 2, 4, 5",
+        rels_cte()
+    )
+}
+
+/// User triggers (not those PostgreSQL makes for foreign keys) with their function; the last
+/// column says whether that function is the system's or an extension's.
+pub(super) fn triggers_sql() -> String {
+    format!(
+        "WITH {} \
+         SELECT r.schema, r.name, t.tgname::text, t.tgtype::int4, t.tgenabled::text, \
+           pg_get_triggerdef(t.oid, true), pn.nspname::text, p.proname::text, \
+           p.prokind::text, \
+           (pn.nspname ~ '^pg_' OR pn.nspname = 'information_schema' OR NOT {}) \
+         FROM pg_trigger t JOIN rels r ON r.oid = t.tgrelid \
+         JOIN pg_proc p ON p.oid = t.tgfoid \
+         JOIN pg_namespace pn ON pn.oid = p.pronamespace \
+         WHERE NOT t.tgisinternal \
+         ORDER BY 1, 2, 3",
+        rels_cte(),
+        not_in_extension("pg_proc", "p.oid")
+    )
+}
+
+/// Functions and procedures (not aggregates or window functions), overloads in a stable
+/// order, with the schema as `pg_get_functiondef` quotes it.
+pub(super) fn routines_sql() -> String {
+    format!(
+        "SELECT n.nspname::text, p.proname::text, p.prokind::text, pg_get_functiondef(p.oid), \
+           quote_ident(n.nspname) \
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+         WHERE n.nspname::text = ANY($1::text[]) AND p.prokind IN ('f', 'p') AND {} \
+         ORDER BY 1, 2, 3, pg_get_function_identity_arguments(p.oid)",
+        not_in_extension("pg_proc", "p.oid")
+    )
+}
+
+/// Enum and domain types, with what their `CREATE` statement needs; the last two columns name
+/// the enum or domain a domain is based on.
+pub(super) fn types_sql() -> String {
+    format!(
+        "SELECT n.nspname::text, t.typname::text, quote_ident(t.typname), t.typtype::text, \
+           ARRAY(SELECT quote_literal(e.enumlabel) FROM pg_enum e \
+                 WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
+           format_type(t.typbasetype, t.typtypmod), t.typdefault, t.typnotnull, \
+           ARRAY(SELECT 'CONSTRAINT ' || quote_ident(c.conname) || ' ' \
+                        || pg_get_constraintdef(c.oid, true) \
+                 FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c' \
+                 ORDER BY c.conname), \
+           bn.nspname::text, bt.typname::text \
+         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+         LEFT JOIN pg_type bt ON bt.oid = t.typbasetype AND bt.typtype IN ('e', 'd') \
+         LEFT JOIN pg_namespace bn ON bn.oid = bt.typnamespace \
+         WHERE n.nspname::text = ANY($1::text[]) AND t.typtype IN ('e', 'd') AND {} \
+         ORDER BY 1, 2",
+        not_in_extension("pg_type", "t.oid")
+    )
+}
+
+/// Privileges on the relations read, from their ACL; the owner's own are implied, not
+/// granted. `public` is PostgreSQL's PUBLIC pseudo-role.
+pub(super) fn grants_sql() -> String {
+    format!(
+        "WITH {} \
+         SELECT r.schema, r.name, r.relkind, \
+           CASE WHEN g.grantee = 0 THEN 'public' ELSE pg_get_userbyid(g.grantee)::text END, \
+           g.privilege_type, g.is_grantable \
+         FROM rels r JOIN pg_class c ON c.oid = r.oid \
+         CROSS JOIN LATERAL aclexplode(c.relacl) g \
+         WHERE g.grantee <> c.relowner \
+         ORDER BY 1, 2, 4, 5",
+        rels_cte()
+    )
+}
