@@ -611,7 +611,7 @@ fn oracle_target_problems_are_explained_without_the_password() {
 
 /// The DDL written from a snapshot of an Oracle-style schema as the Oracle catalog reader
 /// returns it (tests/data/oracle_catalog.json, kept equal to the reader's assembly by a unit
-/// test in src/db/oracle/catalog.rs): every column type, identity and virtual columns, a
+/// test in src/db/oracle/catalog/tests.rs): every column type, identity and virtual columns, a
 /// foreign-key cycle, function-based and descending indexes, a view and a materialized view,
 /// a synonym, a type, code depending on a Java class (kept as a comment), a disabled trigger,
 /// and a second run that adds a package body.

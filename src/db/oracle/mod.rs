@@ -3,8 +3,8 @@
 //! - `client.rs`: Instant Client, loaded once per process, and connections (`oracle` crate,
 //!   ODPI-C, which needs Instant Client at run time);
 //! - `dialect.rs`: names, types, defaults, statement splitting as Flyway's Oracle parser does it;
-//! - `catalog.rs`: the dictionary (DBA_ or ALL_ views) in a constant number of queries;
-//! - `source.rs`: rows as of one SCN; `sink.rs`: array DML into a local test database;
+//! - `catalog/`: the dictionary (DBA_ or ALL_ views) in a constant number of queries;
+//! - `source/`: rows as of one SCN; `sink/`: array DML into a local test database;
 //! - `target.rs`: the migration target; `doctor.rs`: what `dbsub doctor` checks.
 
 mod catalog;

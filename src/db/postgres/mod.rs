@@ -1,7 +1,7 @@
 //! PostgreSQL: a second source and target, and the real server the pipeline is proven on.
 //!
 //! - `dialect.rs`: names, types, defaults, statement splitting (dollar quotes kept whole);
-//! - `catalog.rs`: `pg_catalog` in a constant number of queries;
+//! - `catalog/`: `pg_catalog` in a constant number of queries;
 //! - `source.rs`: COPY and key lookups in one exported repeatable-read snapshot;
 //! - `sink.rs`: COPY FROM into a local database, merge through a staging table;
 //! - `target.rs`: the migration target; `doctor.rs`: what `dbsub doctor` checks.

@@ -4,7 +4,7 @@
 //! registry written as SQLite DDL). This module creates a fresh SQLite file,
 //! runs that DDL and fills it with realistic, FK-consistent rows. The names,
 //! sentences, code tables and settings it draws from are data, in
-//! `data/demo/vocabulary.toml` (see `vocabulary.rs`). All randomness comes from
+//! `data/demo/vocabulary.toml` (see `src/demo_data/vocabulary.rs`). All randomness comes from
 //! a hand-written SplitMix64 generator seeded with a constant (one stream per
 //! table), so a given scale always produces exactly the same rows.
 //!
