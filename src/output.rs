@@ -41,6 +41,21 @@ pub fn name_width<'a>(names: impl IntoIterator<Item = &'a str>) -> usize {
     names.into_iter().map(str::len).max().unwrap_or(5).max(5)
 }
 
+/// A table's progress bar: `rows` rows, named `name`, ticking while it waits. Add it to a
+/// `MultiProgress` that `--quiet` hides.
+pub fn rows_bar(name: &str, rows: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(rows);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{prefix:28!} {bar:20} {human_pos:>10}/{human_len} rows {per_sec:>12} {msg}",
+        )
+        .expect("a valid template"),
+    );
+    bar.set_prefix(name.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
 /// Bytes in KiB/MiB/GiB, for people.
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];

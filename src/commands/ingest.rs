@@ -12,13 +12,13 @@
 //! Each loaded table is recorded in the target (in the same transaction), so a re-run after a
 //! failure or a kill skips what is already loaded and continues.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use crate::archive::manifest::{PartEntry, TableEntry};
+use crate::archive::manifest::PartEntry;
 use crate::archive::reader::{Extract, PartCache};
 use crate::archive::store::Store;
 use crate::backend;
@@ -229,7 +229,8 @@ fn load_tables(
                 .iter()
                 .map(|&i| {
                     let m = &plan.tables[i];
-                    let bar = progress.add(rows_bar(m.entry));
+                    let bar =
+                        progress.add(output::rows_bar(&m.entry.qualified_name(), m.entry.rows));
                     let rows = feed(m, cache, Bar(bar));
                     plan.table_load(i, &extract.id, &extract.manifest_sha256, rows)
                 })
@@ -260,20 +261,6 @@ fn load_tables(
         warnings.extend(cycles::left_disabled(plan));
     }
     Ok(warnings)
-}
-
-/// A table's row bar.
-fn rows_bar(entry: &TableEntry) -> ProgressBar {
-    let bar = ProgressBar::new(entry.rows);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix:28!} {bar:20} {human_pos:>10}/{human_len} rows {per_sec:>12} {msg}",
-        )
-        .expect("a valid template"),
-    );
-    bar.set_prefix(entry.qualified_name());
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 /// The bar of the parts' fetch, `total` bytes.

@@ -211,7 +211,6 @@ pub fn extract(
         } else {
             MultiProgress::new()
         },
-        quiet: req.quiet,
     };
     let jobs: Vec<Job> = scope
         .tables

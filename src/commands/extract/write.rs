@@ -4,10 +4,10 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Result;
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar};
 
 use super::TableSummary;
 use crate::archive::manifest::{ColumnEntry, MaskedColumn, PartEntry, TableEntry};
@@ -17,7 +17,7 @@ use crate::mask::{Masking, TableMasker};
 use crate::model::ports::RowSource;
 use crate::model::row::{ReadRequest, RowFilter};
 use crate::model::value::Value;
-use crate::output::human_bytes;
+use crate::output::{self, human_bytes};
 use crate::subset::Scope;
 use crate::subset::closure::{Selection, TableRows};
 
@@ -34,8 +34,8 @@ pub(super) struct Ctx<'a> {
     pub(super) part_size: u64,
     pub(super) fingerprint_base: serde_json::Value,
     pub(super) masking: &'a Masking,
+    /// Hidden with `--quiet`.
     pub(super) progress: MultiProgress,
-    pub(super) quiet: bool,
 }
 
 impl Ctx<'_> {
@@ -161,20 +161,8 @@ impl Ctx<'_> {
 
     /// A table's row bar, starting after the `skip` rows of kept parts.
     fn table_bar(&self, name: &str, rows: u64, skip: u64) -> ProgressBar {
-        let bar = self.progress.add(if self.quiet {
-            ProgressBar::hidden()
-        } else {
-            ProgressBar::new(rows)
-        });
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{prefix:28!} {bar:20} {human_pos:>10}/{human_len} rows {per_sec:>12} {msg}",
-            )
-            .expect("a valid template"),
-        );
-        bar.set_prefix(name.to_string());
+        let bar = self.progress.add(output::rows_bar(name, rows));
         bar.set_position(skip);
-        bar.enable_steady_tick(Duration::from_millis(200));
         bar
     }
 
