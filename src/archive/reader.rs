@@ -294,7 +294,7 @@ fn find_manifest(
 }
 
 /// How many parts came from the store and how many from the cache.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Fetched {
     pub parts: usize,
     pub bytes: u64,

@@ -35,9 +35,7 @@ use crate::model::fit::fits;
 use crate::model::text;
 use crate::model::value::{Date, DateTime, Interval, Time, Value};
 
-pub use crate::model::mask::{
-    SHAPE_FROM, SHAPE_TO, SourceMask, digest_reply, hmac_pads, shape, shift_date_text, shift_offset,
-};
+use crate::model::mask::{SourceMask, shape};
 pub use crate::subset::plan::MaskingPlan;
 pub use fake::FakeKind;
 pub use resolve::resolve;

@@ -3,6 +3,7 @@ use std::collections::HashSet;
 
 use super::*;
 use crate::catalog::LengthSemantics;
+use crate::model::mask::{digest_reply, hmac_pads, shift_date_text, shift_offset};
 use sha2::{Digest, Sha256};
 
 fn keys() -> Keys {

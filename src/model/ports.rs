@@ -107,7 +107,8 @@ pub trait RowSource: Send {
     /// that `request.filter` selects, in the order of `request.order_by`, after skipping the
     /// first `request.skip` rows. Values are converted by each column's neutral type; a value
     /// that does not fit its type fails with a message naming the table, the row and the column.
-    /// A masked column's reply that [`SourceMask::replies_text`](super::mask::SourceMask::replies_text) comes as [`Value::Text`].
+    /// A masked column's reply that [`replies_text`](super::mask::SourceMask::replies_text)
+    /// comes as [`Value::Text`].
     fn read_rows(
         &mut self,
         request: &ReadRequest<'_>,

@@ -74,13 +74,6 @@ impl DbUrl {
         self.kind
     }
 
-    /// The scheme, lower case (`oracle`, `postgresql`, `sqlite`).
-    pub fn scheme(&self) -> String {
-        self.raw
-            .split_once("://")
-            .map_or(String::new(), |(s, _)| s.to_ascii_lowercase())
-    }
-
     /// The URL with its credentials: only for handing to a driver, never for printing.
     pub fn expose(&self) -> &str {
         &self.raw

@@ -223,6 +223,11 @@ pub fn extract(
     let mut done = ctx.write_tables(&mut sources, jobs)?;
     done.sort_by_key(|(i, _, _)| order.iter().position(|o| o == i));
 
+    let load_order: Vec<String> = order
+        .iter()
+        .map(|&i| scope.tables[i].table.key().qualified_name())
+        .collect();
+    let tables = table_entries(&done, &only, writer.existing(), &load_order);
     let manifest = Manifest::new(
         manifest::Source {
             kind: req.kind.word().to_string(),
@@ -235,15 +240,12 @@ pub fn extract(
             plan: serde_json::to_value(&req.plan).expect("a plan always serializes"),
             cut: scope.cut.clone(),
         },
-        order
-            .iter()
-            .map(|&i| scope.tables[i].table.key().qualified_name())
-            .collect(),
+        load_order,
         cycle_keys
             .into_iter()
             .map(|(table, foreign_key)| CycleKey { table, foreign_key })
             .collect(),
-        table_entries(&done, &only, writer.existing(), &scope, &order),
+        tables,
     );
     let written: Vec<(&str, &str)> = done
         .iter()
@@ -336,14 +338,13 @@ fn run_closure(
     Ok((rows, stats))
 }
 
-/// The manifest's tables in load order: those written now, and when single tables were
+/// The manifest's tables in `load_order`: those written now, and when single tables were
 /// refreshed (`only`), the others as the earlier manifest has them.
 fn table_entries(
     done: &[(usize, TableEntry, TableSummary)],
     only: &[ObjectKey],
     existing: Option<&Manifest>,
-    scope: &Scope,
-    order: &[usize],
+    load_order: &[String],
 ) -> Vec<TableEntry> {
     let mut entries: Vec<TableEntry> = done.iter().map(|(_, e, _)| e.clone()).collect();
     if !only.is_empty()
@@ -358,10 +359,6 @@ fn table_entries(
             }
         }
     }
-    let load_order: Vec<String> = order
-        .iter()
-        .map(|&i| scope.tables[i].table.key().qualified_name())
-        .collect();
     entries.sort_by_key(|e| load_order.iter().position(|o| *o == e.qualified_name()));
     entries
 }
