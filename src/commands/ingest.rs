@@ -229,8 +229,7 @@ fn load_tables(
                 .iter()
                 .map(|&i| {
                     let m = &plan.tables[i];
-                    let bar =
-                        progress.add(output::rows_bar(&m.entry.qualified_name(), m.entry.rows));
+                    let bar = output::rows_bar(&progress, &m.entry.qualified_name(), m.entry.rows);
                     let rows = feed(m, cache, Bar(bar));
                     plan.table_load(i, &extract.id, &extract.manifest_sha256, rows)
                 })
