@@ -271,7 +271,8 @@ fn fetch_bar(quiet: bool, total: u64) -> ProgressBar {
     };
     bar.set_style(
         ProgressStyle::with_template(
-            "{prefix:28!} {bar:20} {binary_bytes:>10}/{binary_total_bytes} {msg}",
+            "{prefix:28!} {bar:20} {binary_bytes:>10}/{binary_total_bytes} \
+             {binary_bytes_per_sec:>12} ETA {eta:3} {msg}",
         )
         .expect("a valid template"),
     );
