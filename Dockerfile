@@ -14,8 +14,12 @@ ARG INSTANT_CLIENT=23
 
 FROM oraclelinux:${ORACLE_LINUX} AS build
 RUN dnf -y install gcc make perl && dnf clean all
-# rustup's minimal profile: the toolchain only, at the version rust-toolchain pins or stable.
-RUN curl -fsSL https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain stable
+# rustup's minimal profile: the toolchain only, at this pinned version, so that an image built
+# today and one built next year compile with the same compiler. At least Cargo.toml's
+# rust-version; .ci/docker-context-check checks that. Another: --build-arg RUST_TOOLCHAIN=1.xx.y
+ARG RUST_TOOLCHAIN=1.95.0
+RUN curl -fsSL https://sh.rustup.rs \
+    | sh -s -- -y --profile minimal --default-toolchain "${RUST_TOOLCHAIN}"
 ENV PATH=/root/.cargo/bin:$PATH
 WORKDIR /src
 # Dependencies first, so that a source change does not rebuild them.
@@ -25,6 +29,8 @@ RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && cargo build --release --locked && rm -rf src
 COPY src src
 COPY templates templates
+# The demo's schema, vocabulary and classification are compiled in (include_str!).
+COPY data/demo/schema.sql data/demo/vocabulary.toml data/demo/classification.csv data/demo/
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked
 
 # Oracle's own image with Instant Client (Basic) installed and on the library path.

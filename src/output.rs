@@ -41,19 +41,38 @@ pub fn name_width<'a>(names: impl IntoIterator<Item = &'a str>) -> usize {
     names.into_iter().map(str::len).max().unwrap_or(5).max(5)
 }
 
-/// A table's progress bar: `rows` rows, named `name`, ticking while it waits. Add it to a
-/// `MultiProgress` that `--quiet` hides.
-pub fn rows_bar(name: &str, rows: u64) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(rows);
+/// A table's progress bar in `bars` (hidden with `--quiet`): `rows` rows, named `name`, ticking
+/// while it waits, with the rate (`99,216/s`) and the time left (`ETA 12s`). Like every
+/// indicatif bar it draws nothing when stderr is not a terminal.
+pub fn rows_bar(bars: &indicatif::MultiProgress, name: &str, rows: u64) -> indicatif::ProgressBar {
+    // Into `bars` before it ticks: a bar ticking on its own draws on stderr, even when `bars`
+    // is hidden.
+    let bar = bars.add(indicatif::ProgressBar::new(rows));
     bar.set_style(
         indicatif::ProgressStyle::with_template(
-            "{prefix:28!} {bar:20} {human_pos:>10}/{human_len} rows {per_sec:>12} {msg}",
+            "{prefix:28!} {bar:20} {human_pos:>10}/{human_len} rows {rate:>10} ETA {eta:3} {msg}",
         )
-        .expect("a valid template"),
+        .expect("a valid template")
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&per_second(state.per_sec()));
+            },
+        ),
     );
     bar.set_prefix(name.to_string());
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
+}
+
+/// A rate for people: whole units per second, thousands separated (`99,216/s`); `-/s` before
+/// there is one.
+pub fn per_second(rate: f64) -> String {
+    if !rate.is_finite() || rate < 0.0 {
+        return "-/s".to_string();
+    }
+    // Saturates at u64::MAX, far beyond any rate of rows.
+    format!("{}/s", indicatif::HumanCount(rate.round() as u64))
 }
 
 /// Bytes in KiB/MiB/GiB, for people.
@@ -90,6 +109,16 @@ pub fn plural(n: usize, word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_are_whole_and_separated() {
+        assert_eq!(per_second(99_215.845_673), "99,216/s");
+        assert_eq!(per_second(1_234_567.4), "1,234,567/s");
+        assert_eq!(per_second(0.4), "0/s");
+        assert_eq!(per_second(999.5), "1,000/s");
+        assert_eq!(per_second(f64::NAN), "-/s");
+        assert_eq!(per_second(f64::INFINITY), "-/s");
+    }
 
     #[test]
     fn plurals() {

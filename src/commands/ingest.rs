@@ -229,8 +229,7 @@ fn load_tables(
                 .iter()
                 .map(|&i| {
                     let m = &plan.tables[i];
-                    let bar =
-                        progress.add(output::rows_bar(&m.entry.qualified_name(), m.entry.rows));
+                    let bar = output::rows_bar(&progress, &m.entry.qualified_name(), m.entry.rows);
                     let rows = feed(m, cache, Bar(bar));
                     plan.table_load(i, &extract.id, &extract.manifest_sha256, rows)
                 })
@@ -272,7 +271,8 @@ fn fetch_bar(quiet: bool, total: u64) -> ProgressBar {
     };
     bar.set_style(
         ProgressStyle::with_template(
-            "{prefix:28!} {bar:20} {binary_bytes:>10}/{binary_total_bytes} {msg}",
+            "{prefix:28!} {bar:20} {binary_bytes:>10}/{binary_total_bytes} \
+             {binary_bytes_per_sec:>12} ETA {eta:3} {msg}",
         )
         .expect("a valid template"),
     );

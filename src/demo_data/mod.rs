@@ -6,12 +6,15 @@ mod generate;
 mod vocabulary;
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
 use crate::output;
 
+use generate::{BuildProgress, NoProgress, build_demo_database_reporting, expected_rows};
 pub use generate::{DemoStats, build_demo_database};
 
 /// About 115,000 rows.
@@ -50,8 +53,16 @@ pub fn build(path: &Path, scale: f64, quiet: bool) -> Result<DemoStats> {
             .with_context(|| format!("cannot remove the leftover {}", tmp.display()))?;
     }
     let started = Instant::now();
-    let stats = build_demo_database(&tmp, scale)
+    let bar = (!quiet).then(|| Arc::new(BuildBar::new(expected_rows(scale))));
+    let progress: Arc<dyn BuildProgress> = match &bar {
+        Some(bar) => Arc::clone(bar) as Arc<dyn BuildProgress>,
+        None => Arc::new(NoProgress),
+    };
+    let stats = build_demo_database_reporting(&tmp, scale, progress)
         .with_context(|| format!("cannot build the demo database {}", path.display()));
+    if let Some(bar) = bar {
+        bar.bar.finish_and_clear();
+    }
     let stats = match stats {
         Ok(stats) => stats,
         Err(e) => {
@@ -72,4 +83,48 @@ pub fn build(path: &Path, scale: f64, quiet: bool) -> Result<DemoStats> {
         ),
     );
     Ok(stats)
+}
+
+/// The build's progress bar (stderr, drawn only on a terminal): rows written of about how many,
+/// the table being written, the rate and the time left; then the step after the rows.
+struct BuildBar {
+    bar: indicatif::ProgressBar,
+    rows: AtomicU64,
+}
+
+/// Rows between two updates of the bar: the rows come faster than a bar needs to move.
+const ROWS_PER_UPDATE: u64 = 512;
+
+impl BuildBar {
+    fn new(expected: u64) -> Self {
+        BuildBar {
+            bar: output::rows_bar(&indicatif::MultiProgress::new(), "demo database", expected),
+            rows: AtomicU64::new(0),
+        }
+    }
+
+    fn show(&self, rows: u64) {
+        // The expected count is an estimate: a longer build lengthens the bar.
+        if self.bar.length().is_some_and(|len| rows > len) {
+            self.bar.set_length(rows);
+        }
+        self.bar.set_position(rows);
+    }
+}
+
+impl BuildProgress for BuildBar {
+    fn row(&self, table: &str) {
+        let rows = self.rows.fetch_add(1, Ordering::Relaxed) + 1;
+        if rows.is_multiple_of(ROWS_PER_UPDATE) {
+            self.bar.set_prefix(table.to_string());
+            self.show(rows);
+        }
+    }
+
+    fn step(&self, what: &str) {
+        let rows = self.rows.load(Ordering::Relaxed);
+        self.bar.set_length(rows);
+        self.show(rows);
+        self.bar.set_message(what.to_string());
+    }
 }

@@ -161,7 +161,7 @@ impl Ctx<'_> {
 
     /// A table's row bar, starting after the `skip` rows of kept parts.
     fn table_bar(&self, name: &str, rows: u64, skip: u64) -> ProgressBar {
-        let bar = self.progress.add(output::rows_bar(name, rows));
+        let bar = output::rows_bar(&self.progress, name, rows);
         bar.set_position(skip);
         bar
     }

@@ -28,9 +28,11 @@ mod seedlots;
 use std::fs::OpenOptions;
 use std::io::ErrorKind;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use rusqlite::Connection;
+use rusqlite::hooks::Action;
 
 use clients::load_clients;
 use codes::{load_app_settings, load_code_tables};
@@ -63,11 +65,44 @@ impl DemoStats {
     }
 }
 
+/// What a build reports as it goes, for a progress bar: each row as SQLite inserts it (the
+/// generator's and its triggers'), then each step after the rows. Reporting never changes the
+/// rows.
+pub trait BuildProgress: Send + Sync {
+    /// One row was inserted into `table`.
+    fn row(&self, table: &str);
+    /// The rows are written; `what` (`checking the foreign keys`) runs now.
+    fn step(&self, what: &str);
+}
+
+/// Reports nothing.
+pub struct NoProgress;
+
+impl BuildProgress for NoProgress {
+    fn row(&self, _table: &str) {}
+    fn step(&self, _what: &str) {}
+}
+
+/// About how many rows a build at `scale` writes (within a few per cent at scale 0.1 and
+/// above): the length of its progress bar.
+pub fn expected_rows(scale: f64) -> u64 {
+    Sizes::new(scale).expected_rows()
+}
+
 /// Creates a new SQLite database at `path` (fails if the file exists) holding the demo schema
 /// and `scale` × the base data set (scale 1.0 ≈ 100,000 rows in all; 0.01 gives a tiny but
 /// complete data set; 10 or 100 for benchmarks). Deterministic: the same scale gives byte-for-byte
 /// the same rows every time.
 pub fn build_demo_database(path: &Path, scale: f64) -> Result<DemoStats> {
+    build_demo_database_reporting(path, scale, Arc::new(NoProgress))
+}
+
+/// [`build_demo_database`], telling `progress` about every row and step.
+pub fn build_demo_database_reporting(
+    path: &Path,
+    scale: f64,
+    progress: Arc<dyn BuildProgress>,
+) -> Result<DemoStats> {
     if !scale.is_finite() || scale <= 0.0 {
         bail!("invalid demo scale {scale}: it must be a finite number greater than 0");
     }
@@ -88,7 +123,7 @@ pub fn build_demo_database(path: &Path, scale: f64) -> Result<DemoStats> {
                 .with_context(|| format!("cannot create demo database file {}", path.display()));
         }
     }
-    match build_into(path, scale) {
+    match build_into(path, scale, progress) {
         Ok(stats) => Ok(stats),
         Err(e) => {
             // Do not leave a half-built database behind; the original error matters more.
@@ -98,7 +133,7 @@ pub fn build_demo_database(path: &Path, scale: f64) -> Result<DemoStats> {
     }
 }
 
-fn build_into(path: &Path, scale: f64) -> Result<DemoStats> {
+fn build_into(path: &Path, scale: f64, progress: Arc<dyn BuildProgress>) -> Result<DemoStats> {
     let mut conn = Connection::open(path)
         .with_context(|| format!("cannot open demo database {}", path.display()))?;
     conn.pragma_update(None, "foreign_keys", true)
@@ -111,6 +146,15 @@ fn build_into(path: &Path, scale: f64) -> Result<DemoStats> {
     if fk_on != 1 {
         bail!("this SQLite build does not enforce foreign keys");
     }
+    // SQLite tells of every row it inserts, the triggers' rows too, so the count is exact
+    // without touching the loaders.
+    let rows = Arc::clone(&progress);
+    conn.update_hook(Some(move |action, _db: &str, table: &str, _rowid| {
+        if action == Action::SQLITE_INSERT {
+            rows.row(table);
+        }
+    }))
+    .context("watching the rows for the progress bar")?;
 
     let tx = conn
         .transaction()
@@ -125,11 +169,24 @@ fn build_into(path: &Path, scale: f64) -> Result<DemoStats> {
     load_parent_trees(&tx, sizes.parent_trees, &mut orchards)?;
     let pending = load_seedlots(&tx, sizes.seedlots, &locations, &orchards)?;
     apply_seedlot_updates(&tx, &pending)?;
+    progress.step("committing");
     tx.commit().context("committing the demo data")?;
+    conn.update_hook(None::<fn(Action, &str, &str, i64)>)
+        .context("watching the rows for the progress bar")?;
 
+    progress.step("checking the foreign keys");
     check_foreign_keys(&conn)?;
+    progress.step("counting the rows");
     collect_stats(&conn)
 }
+
+/// Rows per thousand of each independent entity, with its dependent rows, at scale 1 (from
+/// the row counts of a scale-1 build); the code tables and settings do not scale.
+const ROWS_PER_1000_CLIENTS: u64 = 2_962;
+const ROWS_PER_1000_ORCHARDS: u64 = 1_000;
+const ROWS_PER_1000_PARENT_TREES: u64 = 2_948;
+const ROWS_PER_1000_SEEDLOTS: u64 = 9_389;
+const FIXED_ROWS: u64 = 143;
 
 /// Numbers of independent entities for a scale; never below one.
 struct Sizes {
@@ -148,6 +205,16 @@ impl Sizes {
             parent_trees: f(BASE_PARENT_TREES),
             seedlots: f(BASE_SEEDLOTS),
         }
+    }
+
+    /// About how many rows these entities make: see [`expected_rows`].
+    fn expected_rows(&self) -> u64 {
+        let per = |n: usize, per_1000: u64| n as u64 * per_1000 / 1000;
+        FIXED_ROWS
+            + per(self.clients, ROWS_PER_1000_CLIENTS)
+            + per(self.orchards, ROWS_PER_1000_ORCHARDS)
+            + per(self.parent_trees, ROWS_PER_1000_PARENT_TREES)
+            + per(self.seedlots, ROWS_PER_1000_SEEDLOTS)
     }
 }
 

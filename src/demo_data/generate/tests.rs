@@ -89,6 +89,67 @@ fn builds_are_deterministic() {
     assert!(dump(&a) == dump(&b), "row dumps differ");
 }
 
+/// Remembers what a build reports: rows per table, and the steps.
+#[derive(Default)]
+struct Recorder {
+    rows: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+    steps: std::sync::Mutex<Vec<String>>,
+}
+
+impl BuildProgress for Recorder {
+    fn row(&self, table: &str) {
+        *self
+            .rows
+            .lock()
+            .unwrap()
+            .entry(table.to_string())
+            .or_default() += 1;
+    }
+    fn step(&self, what: &str) {
+        self.steps.lock().unwrap().push(what.to_string());
+    }
+}
+
+#[test]
+fn progress_reports_every_row_of_every_table_then_the_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reported.db");
+    let recorder = Arc::new(Recorder::default());
+    let stats = build_demo_database_reporting(&path, 0.02, recorder.clone()).unwrap();
+    let reported = recorder.rows.lock().unwrap().clone();
+    // Each table's rows as SQLite counts them, the trigger's SEEDLOT_AUDIT rows included.
+    let counted: std::collections::BTreeMap<String, u64> = stats.tables.into_iter().collect();
+    assert_eq!(reported, counted);
+    assert_eq!(
+        *recorder.steps.lock().unwrap(),
+        [
+            "committing",
+            "checking the foreign keys",
+            "counting the rows"
+        ]
+    );
+}
+
+#[test]
+fn reporting_progress_leaves_the_rows_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = dir.path().join("quiet.db");
+    let reported = dir.path().join("reported.db");
+    build_demo_database(&quiet, 0.02).unwrap();
+    build_demo_database_reporting(&reported, 0.02, Arc::new(Recorder::default())).unwrap();
+    assert!(dump(&quiet) == dump(&reported), "row dumps differ");
+}
+
+#[test]
+fn expected_rows_are_close_to_the_rows_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sized.db");
+    let written = build_demo_database(&path, 0.1).unwrap().total_rows();
+    let expected = expected_rows(0.1);
+    let off = expected.abs_diff(written) as f64 / written as f64;
+    assert!(off < 0.05, "expected {expected} rows, {written} written");
+}
+
 #[test]
 fn tiny_scale_fills_every_table() {
     let dir = tempfile::tempdir().unwrap();
