@@ -73,6 +73,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
             dbsub extract SQLITE DEMO --seed-object SEEDLOT --where \"SEEDLOT_NUMBER LIKE '6%'\"\n  \
             dbsub extract SQLITE DEMO --seed-object SEEDLOT --where \"SEEDLOT_NUMBER LIKE '6%'\" --dry-run\n  \
+            dbsub extract SQLITE DEMO --seed-object SEEDLOT --dry-run --format svg > plan.svg\n  \
             dbsub extract ORA PROD --plan seedlot.toml --subset seedlot --jobs 4\n  \
             dbsub extract ORA PROD --plan seedlot.toml --refresh --format json")]
     Extract(ExtractArgs),

@@ -484,3 +484,41 @@ fn pictures_mark_the_tables_the_classification_masks() {
         stderr(&out)
     );
 }
+
+#[test]
+fn picture_boxes_give_the_catalogs_row_statistics() {
+    let ws = Workspace::with_demo();
+    let url = dbsub::backend::parse_url(&ws.demo_url()).unwrap();
+    let mut catalog = dbsub::backend::catalog_reader(&url)
+        .unwrap()
+        .read_catalog(&[])
+        .unwrap();
+    for t in &mut catalog.tables {
+        if t.name == "ORCHARD" {
+            t.estimated_rows = Some(1234);
+        }
+    }
+    let snapshot = ws.path().join("stats.json");
+    dbsub::catalog::snapshot::write(&catalog, &snapshot).unwrap();
+    let out = ws
+        .dbsub(&[])
+        .args([
+            "show-deps",
+            "--seed-object",
+            "SEEDLOT",
+            "--format",
+            "svg",
+            "--catalog",
+        ])
+        .arg(&snapshot)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc = xml::parse(&stdout(&out));
+    let with_rows: Vec<&String> = doc
+        .titles
+        .iter()
+        .filter(|t| t.contains("\nrows: "))
+        .collect();
+    assert_eq!(with_rows, ["TABLE THE.ORCHARD\nrows: ≈ 1234 rows"]);
+}

@@ -62,7 +62,16 @@ pub fn run(cli: &Cli, config: &Config, args: &ShowDepsArgs) -> Result<()> {
                 .map(|k| k.qualified_name())
                 .collect();
             let masked = masked_columns(&catalog, tables, args)?;
-            picture.render(&report.diagram(&masked))
+            let mut diagram = report.diagram(&masked);
+            // The source's statistics, where the catalog has them.
+            for node in &mut diagram.nodes {
+                let rows = (node.kind == ObjectKind::Table.as_str())
+                    .then(|| catalog.table(&node.schema, &node.name))
+                    .flatten()
+                    .and_then(|t| t.estimated_rows);
+                node.rows = rows.map(|r| format!("≈ {r} rows"));
+            }
+            picture.render(&diagram)
         }
         None => report.render(args.format),
     };
