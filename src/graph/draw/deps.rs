@@ -56,6 +56,7 @@ impl Report<'_> {
                     Edge::TriggerOn => (LinkKind::Dependency, "trigger on its table".into()),
                     Edge::DependsOn => (LinkKind::Dependency, "dependency".into()),
                 };
+                // `edges()` keeps the edges with both ends in the closure, all in `index`.
                 Link {
                     from: index[&from],
                     to: index[&to],

@@ -47,7 +47,8 @@ impl Node {
     }
 }
 
-/// One arrow: `from` needs `to` (indexes into [`Diagram::nodes`]).
+/// One arrow: `from` needs `to`, both indexes into [`Diagram::nodes`] (drawing a diagram whose
+/// link names a node it does not have is a bug of its maker, and panics).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Link {
     pub from: usize,
