@@ -43,6 +43,7 @@ pub enum Command {
             dbsub show-deps --seed-object SEEDLOT\n  \
             dbsub show-deps --seed-object seedlot --direction children --depth 1\n  \
             dbsub show-deps --seed-object THE.SEEDLOT --format mermaid\n  \
+            dbsub show-deps --seed-object SEEDLOT --format svg > seedlot.svg\n  \
             dbsub show-deps --seed-object SEEDLOT --format dot | dot -Tsvg > seedlot.svg\n  \
             dbsub show-deps --seed-object SEEDLOT --catalog catalog.json --format json"
     )]
@@ -72,6 +73,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
             dbsub extract SQLITE DEMO --seed-object SEEDLOT --where \"SEEDLOT_NUMBER LIKE '6%'\"\n  \
             dbsub extract SQLITE DEMO --seed-object SEEDLOT --where \"SEEDLOT_NUMBER LIKE '6%'\" --dry-run\n  \
+            dbsub extract SQLITE DEMO --seed-object SEEDLOT --dry-run --format svg > plan.svg\n  \
             dbsub extract ORA PROD --plan seedlot.toml --subset seedlot --jobs 4\n  \
             dbsub extract ORA PROD --plan seedlot.toml --refresh --format json")]
     Extract(ExtractArgs),
@@ -146,6 +148,11 @@ pub struct ShowDepsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    /// A data classification, as for extract: svg and html mark the tables whose columns it
+    /// masks (repeatable; docs/masking.md)
+    #[arg(long, value_name = "FILE")]
+    pub classification: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -282,9 +289,22 @@ pub struct ExtractArgs {
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     pub key_memory: u64,
 
-    /// The summary's format
-    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
-    pub format: SummaryFormat,
+    /// The summary's format; svg and html draw the plan of a --dry-run
+    #[arg(long, value_enum, default_value_t = ExtractFormat::Text)]
+    pub format: ExtractFormat,
+}
+
+/// What `extract` prints: its summary, or the picture of a dry run's plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExtractFormat {
+    /// A table for people
+    Text,
+    /// One JSON document for scripts
+    Json,
+    /// With --dry-run: the plan as an SVG picture (tables, foreign keys, cycles, masked tables)
+    Svg,
+    /// With --dry-run: a self-contained HTML page with the picture and a table of the plan
+    Html,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -620,3 +620,119 @@ fn an_independent_reader_gets_the_source_rows_back() {
     );
     assert!(stdout(&check).contains("rows match"), "{}", stdout(&check));
 }
+
+/// `TABLE` boxes of a drawn plan: (table, the lines of its tooltip).
+fn drawn_tables(svg: &str) -> BTreeMap<String, Vec<String>> {
+    common::xml::parse(svg)
+        .titles
+        .iter()
+        .filter_map(|t| t.strip_prefix("TABLE "))
+        .map(|t| {
+            let mut lines = t.lines().map(str::to_string);
+            let table = lines.next().unwrap_or_default();
+            (table, lines.collect())
+        })
+        .collect()
+}
+
+#[test]
+fn a_dry_run_draws_its_plan_with_the_text_plans_rows_and_masked_columns() {
+    let ex = Extract::demo();
+    std::fs::write(
+        ex.ws.path().join("classification.csv"),
+        include_str!("../data/demo/classification.csv"),
+    )
+    .unwrap();
+    let key = [("DBSUB_MASKING_KEY", "a-test-key-of-32-bytes-0123456789")];
+    let args = |format: &'static str| {
+        vec![
+            "--seed-object",
+            "SEEDLOT",
+            "--where",
+            WHERE,
+            "--classification",
+            "classification.csv",
+            "--dry-run",
+            "--format",
+            format,
+        ]
+    };
+    let text = ex.run(&args("text"), &key);
+    assert!(text.status.success(), "{}", stderr(&text));
+    let text = stdout(&text);
+    // The text plan: the selected rows per table (its last table), the masked columns.
+    let (head, selected) = text.split_once("\nRows selected:").expect("rows selected");
+    let rows: BTreeMap<String, String> = selected
+        .lines()
+        .skip(2)
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[0].to_string(), f[2].to_string())
+        })
+        .collect();
+    let mut masked: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let masking = head
+        .split_once("computed by the source:\n")
+        .expect("masked")
+        .1;
+    for line in masking.lines().skip(1).filter(|l| !l.is_empty()) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let (table, column) = f[0].rsplit_once('.').unwrap();
+        masked
+            .entry(table.to_string())
+            .or_default()
+            .push(format!("{column} ({})", f[1]));
+    }
+    assert!(masked.len() >= 2, "{text}");
+
+    let svg = ex.run(&args("svg"), &key);
+    assert!(svg.status.success(), "{}", stderr(&svg));
+    let svg = stdout(&svg);
+    assert!(
+        svg.starts_with("<?xml"),
+        "only the picture on stdout: {svg}"
+    );
+    let drawn = drawn_tables(&svg);
+    assert_eq!(
+        drawn.keys().collect::<Vec<_>>(),
+        rows.keys().collect::<Vec<_>>()
+    );
+    for (table, lines) in &drawn {
+        let rows_line = lines.iter().find(|l| l.starts_with("rows: ")).unwrap();
+        assert!(
+            rows_line.starts_with(&format!("rows: {} of ≈ ", rows[table])),
+            "{table}: {rows_line}"
+        );
+        let masked_line = lines.iter().find(|l| l.starts_with("masked columns: "));
+        match masked.get(table) {
+            Some(columns) => {
+                assert!(lines.contains(&"masked".to_string()), "{table}: {lines:?}");
+                assert_eq!(
+                    masked_line.map(String::as_str),
+                    Some(format!("masked columns: {}", columns.join(", ")).as_str())
+                );
+            }
+            None => assert!(masked_line.is_none() && !lines.contains(&"masked".to_string())),
+        }
+    }
+    assert!(drawn["THE.SEEDLOT"].contains(&"seed".to_string()));
+    // The demo's client tables reference each other: the cycle and its broken key are marked.
+    assert!(drawn["THE.FOREST_CLIENT"].contains(&"in a cycle".to_string()));
+    assert!(svg.contains("FK FOREST_CLIENT_PRIMARY_LOCN_FK"));
+    assert!(svg.contains("broken to load the cycle"));
+
+    let html = ex.run(&args("html"), &key);
+    assert!(html.status.success(), "{}", stderr(&html));
+    let page = common::xml::parse(&stdout(&html));
+    assert_eq!(page.count("tr"), 1 + rows.len());
+
+    assert!(!ex.store.exists(), "a dry run writes nothing");
+    let out = ex.run(&["--seed-object", "SEEDLOT", "--format", "svg"], &key);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--format svg draws the plan of a dry run"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!ex.store.exists(), "a refused picture writes nothing");
+}

@@ -204,6 +204,7 @@ fn read_back(dir: &Path, db: &Path, env: &str) -> Vec<Vec<Value<'static>>> {
         refresh: true,
         jobs: 1,
         dry_run: false,
+        picture: None,
         part_size: 4096,
         key_memory: 1 << 20,
         classification: Vec::new(),

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Workspace, golden, stderr, stdout};
+use common::{Workspace, golden, stderr, stdout, xml};
 
 fn show(ws: &Workspace, args: &[&str]) -> String {
     let out = ws
@@ -24,6 +24,7 @@ fn every_format_matches_its_golden_file() {
         ("json", "seedlot-parents.json"),
         ("dot", "seedlot-parents.dot"),
         ("mermaid", "seedlot-parents.mmd"),
+        ("svg", "seedlot-parents.svg"),
     ] {
         golden(
             file,
@@ -413,4 +414,111 @@ fn export_from_a_snapshot_keeps_the_schemas_asked_for() {
         stderr(&out)
     );
     assert!(!ws.path().join("x.json").exists());
+}
+
+#[test]
+fn pictures_mark_the_tables_the_classification_masks() {
+    let ws = Workspace::with_demo();
+    std::fs::write(
+        ws.path().join("classification.csv"),
+        include_str!("../data/demo/classification.csv"),
+    )
+    .unwrap();
+    let args = |format| {
+        [
+            "--seed-object",
+            "SEEDLOT",
+            "--format",
+            format,
+            "--classification",
+            "classification.csv",
+        ]
+    };
+    let svg = show(&ws, &args("svg"));
+    let doc = xml::parse(&svg);
+    let masked: Vec<&str> = doc
+        .titles
+        .iter()
+        .filter(|t| t.lines().any(|l| l == "masked"))
+        .map(|t| t.lines().next().unwrap())
+        .collect();
+    // Classified columns of the client tables, and the keys that follow them by foreign key.
+    assert_eq!(
+        masked,
+        [
+            "TABLE THE.CLIENT_LOCATION",
+            "TABLE THE.FOREST_CLIENT",
+            "TABLE THE.ORCHARD",
+            "TABLE THE.SEEDLOT"
+        ]
+    );
+    let seedlot = doc
+        .titles
+        .iter()
+        .find(|t| t.starts_with("TABLE THE.SEEDLOT\n"))
+        .unwrap();
+    assert!(
+        seedlot.contains("masked columns: APPLICANT_CLIENT_NUMBER (pseudonym)"),
+        "{seedlot}"
+    );
+    // Without the classification nothing is masked; with it the picture is the same but for
+    // the marks.
+    let plain = show(&ws, &["--seed-object", "SEEDLOT", "--format", "svg"]);
+    assert!(!plain.contains("masked columns:"));
+    assert_eq!(xml::parse(&plain).count("polyline"), doc.count("polyline"));
+
+    let page = xml::parse(&show(&ws, &args("html")));
+    assert_eq!(page.count("svg"), 1);
+    assert_eq!(page.count("tr"), 1 + 14);
+
+    let out = ws
+        .dbsub_demo()
+        .args(["show-deps", "--seed-object", "SEEDLOT"])
+        .args(["--classification", "classification.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--classification marks the masked tables of a picture only"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn picture_boxes_give_the_catalogs_row_statistics() {
+    let ws = Workspace::with_demo();
+    let url = dbsub::backend::parse_url(&ws.demo_url()).unwrap();
+    let mut catalog = dbsub::backend::catalog_reader(&url)
+        .unwrap()
+        .read_catalog(&[])
+        .unwrap();
+    for t in &mut catalog.tables {
+        if t.name == "ORCHARD" {
+            t.estimated_rows = Some(1234);
+        }
+    }
+    let snapshot = ws.path().join("stats.json");
+    dbsub::catalog::snapshot::write(&catalog, &snapshot).unwrap();
+    let out = ws
+        .dbsub(&[])
+        .args([
+            "show-deps",
+            "--seed-object",
+            "SEEDLOT",
+            "--format",
+            "svg",
+            "--catalog",
+        ])
+        .arg(&snapshot)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc = xml::parse(&stdout(&out));
+    let with_rows: Vec<&String> = doc
+        .titles
+        .iter()
+        .filter(|t| t.contains("\nrows: "))
+        .collect();
+    assert_eq!(with_rows, ["TABLE THE.ORCHARD\nrows: ≈ 1234 rows"]);
 }

@@ -186,6 +186,7 @@ fn extract_subset(catalog: Catalog, source: &DbUrl, path: &Path, quiet: bool) ->
         refresh: true,
         jobs: 2,
         dry_run: false,
+        picture: None,
         part_size: 256 << 20,
         key_memory: 512 << 20,
         classification: Vec::new(),

@@ -13,8 +13,10 @@
 //! - [`closure`]: the objects reachable from seeds in a direction, with a depth and exclusions.
 //! - [`order`]: strongly connected components, the cycle report and the load order.
 //! - [`render`]: text tree, JSON, DOT and Mermaid.
+//! - [`draw`]: the layered layout and the SVG and HTML pictures.
 
 pub mod closure;
+pub mod draw;
 pub mod order;
 pub mod render;
 

@@ -1,15 +1,17 @@
-//! Renders a closure: an indented text tree, JSON, Graphviz DOT and Mermaid.
+//! Renders a closure: an indented text tree, JSON, Graphviz DOT and Mermaid; SVG and HTML
+//! through [`super::draw`].
 //!
 //! Every format is deterministic: objects are sorted by key, edges by their ends and name.
 //! The JSON format is documented in docs/show-deps.md.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use serde::Serialize;
 
 use super::closure::{Phase, step_edges};
+use super::draw::Picture;
 use super::{Closure, DepGraph, Direction, Edge, LoadOrder};
 use crate::catalog::{ObjectKey, ObjectKind};
 use crate::output::plural;
@@ -26,6 +28,10 @@ pub enum Format {
     Dot,
     /// A Mermaid flowchart.
     Mermaid,
+    /// An SVG picture drawn by dbsub: cycles, broken edges and seeds marked, with a legend.
+    Svg,
+    /// A self-contained HTML page with the SVG picture and a table of the objects.
+    Html,
 }
 
 /// A closure with its load order, ready to render.
@@ -42,11 +48,13 @@ impl Report<'_> {
             Format::Json => self.json(),
             Format::Dot => self.dot(),
             Format::Mermaid => self.mermaid(),
+            Format::Svg => Picture::Svg.render(&self.diagram(&HashMap::new())),
+            Format::Html => Picture::Html.render(&self.diagram(&HashMap::new())),
         }
     }
 
     /// Edges with both ends in the closure, sorted by (child, parent, name).
-    fn edges(&self) -> Vec<EdgeIndex> {
+    pub(super) fn edges(&self) -> Vec<EdgeIndex> {
         let g = self.graph;
         let mut edges: Vec<EdgeIndex> = self
             .closure
@@ -60,13 +68,13 @@ impl Report<'_> {
         edges
     }
 
-    fn sorted_members(&self) -> Vec<NodeIndex> {
+    pub(super) fn sorted_members(&self) -> Vec<NodeIndex> {
         let mut nodes = self.closure.members().to_vec();
         nodes.sort_by(|&a, &b| self.graph.key(a).cmp(self.graph.key(b)));
         nodes
     }
 
-    fn broken_edges(&self) -> HashSet<EdgeIndex> {
+    pub(super) fn broken_edges(&self) -> HashSet<EdgeIndex> {
         self.order.broken().map(|b| b.edge).collect()
     }
 

@@ -38,7 +38,7 @@ use crate::model::value::{Date, DateTime, Interval, Time, Value};
 use crate::model::mask::{SourceMask, shape};
 pub use crate::subset::plan::MaskingPlan;
 pub use fake::FakeKind;
-pub use resolve::resolve;
+pub use resolve::{preview, resolve};
 pub use row::TableMasker;
 
 /// The environment variable (or `.env` line) holding the masking key.

@@ -31,6 +31,36 @@ pub fn resolve(
     schema: Option<&str>,
     key: Option<&str>,
 ) -> Result<Masking> {
+    let (rules, unknown) = rules(catalog, scope, plan, extra, schema)?;
+    let keys = masking_keys(&rules, key)?;
+    Ok(Masking {
+        tables: per_table(scope, &rules),
+        unknown,
+        keys,
+    })
+}
+
+/// What [`resolve`] would mask in each table of `scope` with the classification files `extra`
+/// and no plan, without the masking key: for showing it (`show-deps --classification`), never
+/// for masking. Also the lines that name nothing. Fails as [`resolve`] does, but for the key.
+pub fn preview(
+    catalog: &Catalog,
+    scope: &Scope,
+    extra: &[PathBuf],
+    schema: Option<&str>,
+) -> Result<(Vec<Vec<MaskedColumn>>, Vec<String>)> {
+    let (rules, unknown) = rules(catalog, scope, None, extra, schema)?;
+    Ok((per_table(scope, &rules), unknown))
+}
+
+/// The masking rules of `scope`'s columns, and the lines that name nothing.
+fn rules(
+    catalog: &Catalog,
+    scope: &Scope,
+    plan: Option<&MaskingPlan>,
+    extra: &[PathBuf],
+    schema: Option<&str>,
+) -> Result<(Rules, Vec<String>)> {
     let default = default_strategy(plan)?;
     let mut said = classified(plan, extra)?;
     said.extend(plan_columns(plan)?);
@@ -41,13 +71,7 @@ pub fn resolve(
         said,
         in_scope: scope.tables.iter().map(|t| t.table.key()).collect(),
     };
-    let rules = decided.rules(&Groups::of(scope))?;
-    let keys = masking_keys(&rules, key)?;
-    Ok(Masking {
-        tables: per_table(scope, &rules),
-        unknown,
-        keys,
-    })
+    Ok((decided.rules(&Groups::of(scope))?, unknown))
 }
 
 /// The masking rules by column.

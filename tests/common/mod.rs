@@ -6,6 +6,7 @@
 pub mod pg;
 pub mod s3;
 pub mod service;
+pub mod xml;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

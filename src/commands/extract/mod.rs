@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use indicatif::{MultiProgress, ProgressDrawTarget};
 use serde::Serialize;
 
@@ -19,8 +19,9 @@ use crate::archive::manifest::{self, CycleKey, Manifest, TableEntry};
 use crate::archive::writer::SubsetWriter;
 use crate::backend;
 use crate::catalog::{Catalog, ObjectKey, snapshot};
-use crate::cli::{Cli, ExtractArgs};
+use crate::cli::{Cli, ExtractArgs, ExtractFormat, SummaryFormat};
 use crate::config::{Config, DbKind};
+use crate::graph::draw::{Diagram, Picture};
 use crate::mask::{self, Masking};
 use crate::model::ports::RowSource;
 use crate::model::row::Snapshot;
@@ -32,7 +33,9 @@ use crate::subset::{Plan, Scope};
 mod report;
 mod write;
 
-use report::{progress_bar, render_masking, render_plan, render_summary, warn_unknown};
+use report::{
+    plan_diagram, progress_bar, render_masking, render_plan, render_summary, warn_unknown,
+};
 use write::{Ctx, Job};
 
 /// What `run` needs besides the command line: `dbsub demo` calls [`extract`] directly.
@@ -45,6 +48,8 @@ pub struct Request {
     pub refresh: bool,
     pub jobs: usize,
     pub dry_run: bool,
+    /// With `dry_run`: draw the plan instead of printing its tables.
+    pub picture: Option<Picture>,
     pub part_size: u64,
     pub key_memory: u64,
     /// Classification files (`--classification`), besides the plan's.
@@ -94,6 +99,23 @@ pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
         .clone()
         .or_else(|| plan.name.clone())
         .unwrap_or_else(|| "default".to_string());
+    let (summary_format, picture) = match args.format {
+        ExtractFormat::Text => (SummaryFormat::Text, None),
+        ExtractFormat::Json => (SummaryFormat::Json, None),
+        ExtractFormat::Svg => (SummaryFormat::Text, Some(Picture::Svg)),
+        ExtractFormat::Html => (SummaryFormat::Text, Some(Picture::Html)),
+    };
+    if picture.is_some() && !args.dry_run {
+        bail!(
+            "--format {} draws the plan of a dry run, and this extract would write: add \
+             --dry-run, or use --format text or json for the summary",
+            if picture == Some(Picture::Svg) {
+                "svg"
+            } else {
+                "html"
+            }
+        );
+    }
     let request = Request {
         kind: args.kind,
         env: args.env.clone(),
@@ -103,6 +125,7 @@ pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
         refresh: args.refresh,
         jobs: args.jobs as usize,
         dry_run: args.dry_run,
+        picture,
         part_size: args.part_size,
         key_memory: args.key_memory,
         classification: args.classification.clone(),
@@ -114,7 +137,7 @@ pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
     };
     match extract(config, &request, catalog)? {
         None => Ok(()),
-        Some(summary) => args.format.print(&summary, render_summary),
+        Some(summary) => summary_format.print(&summary, render_summary),
     }
 }
 
@@ -179,13 +202,23 @@ pub fn extract(
         for t in &scope.tables {
             estimates.push(main.estimate_rows(&t.table)?);
         }
-        output::result(&render_plan(&scope, &order, &estimates, None))?;
-        output::result(&render_masking(&scope, &order, &masking))?;
+        if req.picture.is_none() {
+            output::result(&render_plan(&scope, &order, &estimates, None))?;
+            output::result(&render_masking(&scope, &order, &masking))?;
+        }
     }
     let (rows, stats) = run_closure(&scope, main.as_mut(), req)?;
     let Some(writer) = writer else {
         let exact: Vec<u64> = rows.iter().map(|r| r.rows).collect();
-        output::result(&render_plan(&scope, &order, &estimates, Some(&exact)))?;
+        let text = match req.picture {
+            None => render_plan(&scope, &order, &estimates, Some(&exact)),
+            Some(picture) => {
+                let title = format!("Subset `{}` of {} {env} (dry run)", req.subset, req.kind);
+                let plan = plan_diagram(&scope, &masking, &estimates, &exact, &cycle_keys);
+                picture.render(&Diagram { title, ..plan })
+            }
+        };
+        output::result(&text)?;
         return Ok(None);
     };
     if req.refresh {

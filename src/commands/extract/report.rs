@@ -5,9 +5,10 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Summary;
+use crate::graph::draw::{Diagram, Link, LinkKind, Node};
 use crate::mask::Masking;
 use crate::output::{self, human_bytes};
-use crate::subset::Scope;
+use crate::subset::{Reason, Scope};
 
 /// Lists the classification lines that name no table or column of the source (at most 20).
 pub(super) fn warn_unknown(unknown: &[String]) {
@@ -119,6 +120,83 @@ pub(super) fn render_plan(
         ));
     }
     out
+}
+
+/// The dry run's plan as a [`Diagram`] (its title left to the caller): one box per table with
+/// its selected and estimated rows, why it is there and its masked columns; one arrow per
+/// foreign key rows follow, those in `cycle_keys` (`(SCHEMA.TABLE, foreign key)`) marked
+/// broken; the foreign keys not followed as notes.
+pub(super) fn plan_diagram(
+    scope: &Scope,
+    masking: &Masking,
+    estimates: &[u64],
+    exact: &[u64],
+    cycle_keys: &[(String, String)],
+) -> Diagram {
+    let nodes = scope
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let rows = match (exact.get(i), estimates.get(i)) {
+                (Some(rows), Some(whole)) => format!("{rows} of ≈ {whole} rows"),
+                (Some(rows), None) => format!("{rows} rows"),
+                (None, _) => "? rows".to_string(),
+            };
+            Node {
+                kind: "TABLE".to_string(),
+                schema: t.table.schema.clone(),
+                name: t.table.name.clone(),
+                rows: Some(rows),
+                masked: masking
+                    .table(i)
+                    .iter()
+                    .map(|m| format!("{} ({})", m.column, m.strategy))
+                    .collect(),
+                seed: matches!(t.reason, Reason::Seed { .. }),
+                why: Some(scope.why(i)),
+            }
+        })
+        .collect();
+    let links = scope
+        .edges
+        .iter()
+        .map(|e| {
+            let child = &scope.tables[e.child].table;
+            let fk = &e.foreign_key;
+            let nullable = child.fk_is_nullable(fk);
+            let broken = cycle_keys
+                .iter()
+                .any(|(t, name)| *t == child.key().qualified_name() && *name == fk.name);
+            Link {
+                from: e.child,
+                to: e.parent,
+                kind: if nullable {
+                    LinkKind::NullableForeignKey
+                } else {
+                    LinkKind::ForeignKey
+                },
+                broken,
+                label: format!(
+                    "{} {}: {}{}",
+                    if e.virtual_key { "virtual FK" } else { "FK" },
+                    fk.name,
+                    fk.columns.join(", "),
+                    if nullable { " (nullable)" } else { "" }
+                ),
+            }
+        })
+        .collect();
+    Diagram {
+        title: String::new(),
+        nodes,
+        links,
+        notes: scope
+            .cut
+            .iter()
+            .map(|c| format!("not followed: {c}"))
+            .collect(),
+    }
 }
 
 pub(super) fn render_summary(s: &Summary) -> String {
