@@ -27,9 +27,9 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
-    /// Also print, on stderr, the configuration as dbsub resolved it (the .env file read and
-    /// every DBSUB_* setting, passwords and keys hidden) and, at the end, how long the command
-    /// took and its exit code.
+    /// Also print, on stderr, the configuration as dbsub resolved it (the .env file read, every
+    /// DBSUB_* setting with passwords and keys hidden, the databases they name) and, at the end,
+    /// how long the command took and its exit code.
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
 

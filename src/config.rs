@@ -337,6 +337,23 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The databases the configuration names, one line each as `dbsub --verbose` shows them:
+    /// role, URL (redacted) or why it is unusable, and where it came from.
+    pub fn profiles_shown(&self) -> Vec<String> {
+        self.profiles()
+            .into_iter()
+            .map(|p| {
+                let url = match &p.url {
+                    Ok(url) => url.redacted(),
+                    Err(why) => format!("unusable: {why}"),
+                };
+                format!("{} database: {url} ({})", p.role, p.origin)
+            })
+            .collect()
+    }
+}
+
 /// Validates an environment name (`DEV`, `PROD`, …) and returns it upper-cased.
 pub fn env_name(env: &str) -> Result<String> {
     let upper = env.trim().to_ascii_uppercase();

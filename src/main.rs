@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     if cli.verbose
         && let Ok(config) = &config
     {
-        output::configuration(config.env_file(), config.shown());
+        output::configuration(config.env_file(), config.shown(), config.profiles_shown());
     }
     let result = config.and_then(|config| match &cli.command {
         Command::ShowDeps(args) => show_deps::run(&cli, &config, args),

@@ -36,9 +36,13 @@ pub fn error(err: &anyhow::Error) {
     eprintln!("dbsub: {}", redact(&chain.join(": ")));
 }
 
-/// `--verbose`: the configuration as resolved, on stderr: the `.env` file read, and each
-/// setting as `Config::shown` shows it (secrets hidden).
-pub fn configuration(env_file: Option<&std::path::Path>, shown: Vec<(String, String)>) {
+/// `--verbose`: the configuration as resolved, on stderr: the `.env` file read, each setting as
+/// `Config::shown` shows it (secrets hidden), then the databases it names (`profiles`).
+pub fn configuration(
+    env_file: Option<&std::path::Path>,
+    shown: Vec<(String, String)>,
+    profiles: Vec<String>,
+) {
     let mut text = match env_file {
         Some(path) => format!("configuration: read {}", path.display()),
         None => "configuration: no .env file found".to_string(),
@@ -48,6 +52,9 @@ pub fn configuration(env_file: Option<&std::path::Path>, shown: Vec<(String, Str
     }
     for (name, value) in shown {
         text.push_str(&format!("\n  {name} = {value}"));
+    }
+    for profile in profiles {
+        text.push_str(&format!("\n  {profile}"));
     }
     eprintln!("{}", redact(&text));
 }

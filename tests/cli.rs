@@ -104,6 +104,17 @@ fn verbose_shows_the_configuration_with_secrets_hidden_and_how_it_ended() {
         "{err}"
     );
     assert!(err.contains("DBSUB_CACHE_DIR = /tmp/parts"), "{err}");
+    // The databases those settings name, and the demo's for the roles left unset.
+    assert!(
+        err.contains("target PG database: postgres://app:***@db.example:5432/test"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "structural database: sqlite://data/demo.db?schema=THE (the embedded demo default)"
+        ),
+        "{err}"
+    );
     assert!(
         err.contains("dbsub verify: ") && err.contains("exit code 4 (connection error)"),
         "{err}"
