@@ -9,6 +9,7 @@ use anyhow::{Result, bail};
 
 use crate::db::{oracle, postgres, sqlite};
 use crate::model::diagnose::{Finding, Use};
+use crate::model::exit::Class;
 use crate::model::ports::{Backend, CatalogReader, Dialect, MigrationTarget, RowSink, RowSource};
 use crate::model::{DbKind, DbUrl, redact};
 
@@ -81,14 +82,28 @@ pub fn parse_url(raw: &str) -> Result<DbUrl> {
 /// Fails when the database cannot be opened or reached (for Oracle also when Instant Client
 /// cannot be loaded); the message names the (redacted) URL and what to do.
 pub fn catalog_reader(url: &DbUrl) -> Result<Box<dyn CatalogReader>> {
-    of(url.kind()).catalog_reader(url)
+    of(url.kind())
+        .catalog_reader(url)
+        .map_err(|e| Class::Connection.wrap(e))
 }
 
 /// Opens a database to apply migrations to.
 ///
 /// Fails when it cannot be opened or reached; the message names the (redacted) URL.
 pub fn migration_target(url: &DbUrl) -> Result<Box<dyn MigrationTarget>> {
-    of(url.kind()).migration_target(url)
+    of(url.kind())
+        .migration_target(url)
+        .map_err(|e| Class::Connection.wrap(e))
+}
+
+/// Opens a database to read its migration history, changing nothing (a SQLite file that does
+/// not exist is not created).
+///
+/// Fails when it cannot be opened or reached; the message names the (redacted) URL.
+pub fn migration_history(url: &DbUrl) -> Result<Box<dyn MigrationTarget>> {
+    of(url.kind())
+        .migration_history(url)
+        .map_err(|e| Class::Connection.wrap(e))
 }
 
 /// Opens `count` readers on the database `url` names, all in one consistent snapshot (SQLite:
@@ -98,7 +113,9 @@ pub fn migration_target(url: &DbUrl) -> Result<Box<dyn MigrationTarget>> {
 ///
 /// Fails when the database cannot be opened or reached, or the snapshot cannot be taken.
 pub fn row_sources(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>> {
-    of(url.kind()).row_sources(url, count)
+    of(url.kind())
+        .row_sources(url, count)
+        .map_err(|e| Class::Connection.wrap(e))
 }
 
 /// Opens the local test database `url` names, to load rows into.
@@ -106,7 +123,9 @@ pub fn row_sources(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>>
 /// Fails when it cannot be opened or reached (for Oracle also when Instant Client is missing or
 /// `DBSUB_ORACLE_BATCH_ROWS` is not a number of rows); the message names the (redacted) URL.
 pub fn row_sink(url: &DbUrl) -> Result<Box<dyn RowSink>> {
-    of(url.kind()).row_sink(url)
+    of(url.kind())
+        .row_sink(url)
+        .map_err(|e| Class::Connection.wrap(e))
 }
 
 /// Connects to the database `url` names and checks what `role` needs of it. Never fails: a

@@ -27,6 +27,12 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
+    /// Also print, on stderr, the configuration as dbsub resolved it (the .env file read, every
+    /// DBSUB_* setting with passwords and keys hidden, the databases they name) and, at the end,
+    /// how long the command took and its exit code.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -65,7 +71,11 @@ pub enum Command {
 
     /// Apply a folder's migrations to a SQLite, PostgreSQL or Oracle database, in version order,
     /// recording them in dbsub_schema_history. A convenience for laptops without Java; Flyway
-    /// reads the same files.
+    /// reads the same files. `dbsub migrate info` shows what is applied and pending.
+    #[command(after_help = "Examples:\n  \
+            dbsub migrate --migration-folder data/migrations\n  \
+            dbsub migrate --target PG --migration-folder migrations/pg --dry-run\n  \
+            dbsub migrate info")]
     Migrate(MigrateArgs),
 
     /// Extract the rows of a subset from a source database into the store, as zstd CSV parts
@@ -84,6 +94,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
             dbsub ingest SQLITE DEMO\n  \
             dbsub ingest SQLITE DEMO --refreshdb\n  \
+            dbsub ingest SQLITE DEMO --refreshdb --dry-run\n  \
             dbsub ingest SQLITE PROD --subset seedlot --table SEEDLOT --merge")]
     Ingest(IngestArgs),
 
@@ -95,8 +106,24 @@ pub enum Command {
     #[command(subcommand)]
     Catalog(CatalogCommand),
 
-    /// Build the embedded demo database (a forest-genetics seedlot registry in SQLite) and show
-    /// the dependencies of SEEDLOT. Needs no configuration and no network.
+    /// Run the whole pipeline on an embedded demo database. Needs no configuration and no
+    /// network.
+    #[command(
+        long_about = "Run the whole pipeline on an embedded demo, with no configuration \
+        and no network, in the working directory's data/ folder:\n\n\
+        1. build the demo \"production\" database data/demo.db (a forest-genetics seedlot \
+           registry in SQLite: 36 tables, about 115,000 rows at --scale 1), unless it exists;\n\
+        2. print what SEEDLOT needs, as `dbsub show-deps --seed-object SEEDLOT` does;\n\
+        3. write the SQLite migrations that create it into data/migrations and apply them to \
+           the local test database data/local.db;\n\
+        4. extract the first 500 seedlots and every row they reference into the file store \
+           data/store, masking the columns that the demo's data classification marks \
+           (written to data/demo-run/classification.csv; the masking key is \
+           DBSUB_MASKING_KEY, else a random one kept in data/demo-run/masking.key);\n\
+        5. load that extract into data/local.db and verify it (row counts, every foreign key).\n\n\
+        A second run reuses data/demo.db (--rebuild builds it again) and replaces the loaded \
+        rows. At the end it prints the commands that repeat each step."
+    )]
     Demo(DemoArgs),
 
     /// Check the set-up: configuration, the Oracle client, and for every configured database
@@ -106,6 +133,68 @@ pub enum Command {
             dbsub doctor\n  \
             dbsub doctor --format json")]
     Doctor(DoctorArgs),
+
+    /// Print a shell completion script for dbsub (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "Examples:\n  \
+            dbsub completions bash > ~/.local/share/bash-completion/completions/dbsub\n  \
+            dbsub completions zsh > ~/.zfunc/_dbsub\n  \
+            dbsub completions fish > ~/.config/fish/completions/dbsub.fish")]
+    Completions(CompletionsArgs),
+}
+
+impl Command {
+    /// The command's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::ShowDeps(_) => "show-deps",
+            Command::CreateMigrations(_) => "create-migrations",
+            Command::Migrate(_) => "migrate",
+            Command::Extract(_) => "extract",
+            Command::Ingest(_) => "ingest",
+            Command::Verify(_) => "verify",
+            Command::Catalog(_) => "catalog export",
+            Command::Demo(_) => "demo",
+            Command::Doctor(_) => "doctor",
+            Command::Completions(_) => "completions",
+        }
+    }
+
+    /// Whether the command reads a catalog, and so can take `--catalog FILE` instead.
+    pub fn reads_catalog(&self) -> bool {
+        matches!(
+            self,
+            Command::ShowDeps(_)
+                | Command::CreateMigrations(_)
+                | Command::Extract(_)
+                | Command::Catalog(_)
+        )
+    }
+}
+
+impl Cli {
+    /// What clap cannot say in the definitions: the global `--catalog` given to a command
+    /// that reads no catalog. Fails with a usage error (exit code 2) naming the command.
+    pub fn check(&self) -> Result<(), clap::Error> {
+        if self.catalog.is_some() && !self.command.reads_catalog() {
+            use clap::CommandFactory;
+            return Err(Cli::command().error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "--catalog is not used by `dbsub {}`, which reads no catalog: leave it \
+                     out (show-deps, create-migrations, extract and catalog export take it)",
+                    self.command.name()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to write the script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// How the user names the objects to start from, and the objects to leave out.
@@ -205,20 +294,51 @@ pub struct CreateMigrationsArgs {
 
 #[derive(Args, Debug)]
 pub struct MigrateArgs {
+    #[command(subcommand)]
+    pub action: Option<MigrateAction>,
+
     /// The database to apply to: ORA, PG or SQLITE for the local test database configured in
     /// DBSUB_TARGET_<DBTYPE> (SQLITE defaults to data/local.db), or a URL without a password
     /// (credentials belong in .env).
-    #[arg(long, value_name = "DBTYPE|URL", default_value = "SQLITE")]
+    #[arg(
+        long,
+        value_name = "DBTYPE|URL",
+        default_value = "SQLITE",
+        global = true
+    )]
     pub target: String,
 
-    /// The folder of V<version>__<name>.sql files.
+    /// The folder of V<version>__<name>.sql files [default: migrations; with the demo's local
+    /// database, data/migrations (where `dbsub demo` writes) when ./migrations does not exist]
     #[arg(
         long,
         value_name = "DIR",
         env = "DBSUB_MIGRATION_FOLDER",
-        default_value = "migrations"
+        global = true
     )]
-    pub migration_folder: PathBuf,
+    pub migration_folder: Option<PathBuf>,
+
+    /// Print the migrations that would be applied, in order, and apply nothing (the target is
+    /// only read: no history table is created, no SQLite file made)
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MigrateAction {
+    /// Per migration file: its version, description, and whether it is applied (when), pending,
+    /// or changed since it was applied (checksum mismatch). Changes nothing.
+    #[command(after_help = "Examples:\n  \
+            dbsub migrate info\n  \
+            dbsub migrate info --target PG --migration-folder migrations/pg")]
+    Info(MigrateInfoArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateInfoArgs {
+    /// The report's format
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
 }
 
 #[derive(Args, Debug)]
@@ -341,6 +461,12 @@ pub struct IngestArgs {
     /// Empty the local cache of fetched parts first
     #[arg(long)]
     pub purge: bool,
+
+    /// Print what would be loaded — the tables in load order, their rows, whether each would
+    /// be emptied first (--refreshdb), appended to, merged, or is already loaded — and change
+    /// nothing: no part is fetched, the target is only read
+    #[arg(long)]
+    pub dry_run: bool,
 
     /// Parts fetched and checked at once
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]

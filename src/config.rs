@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 
 use crate::backend::parse_url;
+use crate::model::exit::Class;
 pub use crate::model::{DbKind, DbUrl, redact};
 
 /// The demo's production database, which also serves as its structural database.
@@ -21,6 +22,11 @@ pub const DEMO_SOURCE_URL: &str = "sqlite://data/demo.db?schema=THE";
 pub const DEMO_TARGET_URL: &str = "sqlite://data/local.db";
 /// The demo's object store.
 pub const DEMO_STORE_URL: &str = "file://data/store";
+/// Where `dbsub demo` writes its SQLite migrations.
+pub const DEMO_MIGRATIONS_DIR: &str = "data/migrations";
+/// Where `dbsub demo` keeps its own files: the data classification it masks with, and its
+/// masking key when DBSUB_MASKING_KEY is not set.
+pub const DEMO_RUN_DIR: &str = "data/demo-run";
 /// The default cache of fetched parts.
 pub const DEMO_CACHE_DIR: &str = "data/cache";
 
@@ -113,6 +119,7 @@ impl Config {
             .map(|raw| {
                 parse_url(raw)
                     .with_context(|| format!("{var} is set but unusable"))
+                    .map_err(|e| Class::Configuration.wrap(e))
                     .map(|url| Resolved {
                         url,
                         origin: Origin::Variable(var.to_string()),
@@ -160,16 +167,18 @@ impl Config {
             Some(r) => r,
             // The demo's own kind falls back to it; any other must be configured.
             None if parse_url(demo)?.kind() == kind => return Config::demo(demo),
-            None => bail!(
-                "no {role} database is configured for {kind}: set {var} in the environment \
-                 or in .env (see env_sample)"
-            ),
+            None => {
+                return Err(Class::Configuration.error(format!(
+                    "no {role} database is configured for {kind}: set {var} in the environment \
+                     or in .env (see env_sample)"
+                )));
+            }
         };
         if resolved.url.kind() != kind {
-            bail!(
+            return Err(Class::Configuration.error(format!(
                 "{var} must hold a {kind} URL for the {kind} {role}, not a {} one",
                 resolved.url.kind()
-            );
+            )));
         }
         Ok(resolved)
     }
@@ -296,11 +305,62 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Every `DBSUB_*` setting as `dbsub --verbose` shows it, with secrets hidden: a value
+    /// holding a URL shows it redacted (no password, no query parameter that looks like a
+    /// secret), a setting whose name says it is a key, password, secret or token shows only
+    /// its length.
+    pub fn shown(&self) -> Vec<(String, String)> {
+        const SECRET_WORDS: [&str; 6] =
+            ["KEY", "PASSWORD", "SECRET", "TOKEN", "CREDENTIAL", "PASS"];
+        let secret = |text: &str| {
+            let upper = text.to_ascii_uppercase();
+            SECRET_WORDS.iter().any(|w| upper.contains(w))
+        };
+        self.vars
+            .iter()
+            .map(|(name, value)| {
+                let shown = if secret(name) {
+                    format!("(set, {} characters, hidden)", value.chars().count())
+                } else if value.contains("://") {
+                    let redacted = redact(value);
+                    match redacted.split_once('?') {
+                        Some((base, query)) if secret(query) => format!("{base}?…"),
+                        _ => redacted,
+                    }
+                } else {
+                    value.clone()
+                };
+                (name.clone(), shown)
+            })
+            .collect()
+    }
+}
+
+impl Config {
+    /// The databases the configuration names, one line each as `dbsub --verbose` shows them:
+    /// role, URL (redacted) or why it is unusable, and where it came from.
+    pub fn profiles_shown(&self) -> Vec<String> {
+        self.profiles()
+            .into_iter()
+            .map(|p| {
+                let url = match &p.url {
+                    Ok(url) => url.redacted(),
+                    Err(why) => format!("unusable: {why}"),
+                };
+                format!("{} database: {url} ({})", p.role, p.origin)
+            })
+            .collect()
+    }
+}
+
 /// Validates an environment name (`DEV`, `PROD`, …) and returns it upper-cased.
 pub fn env_name(env: &str) -> Result<String> {
     let upper = env.trim().to_ascii_uppercase();
     if upper.is_empty() || !upper.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        bail!("`{env}` is not an environment name: use letters, digits and _, such as PROD");
+        return Err(Class::Configuration.error(format!(
+            "`{env}` is not an environment name: use letters, digits and _, such as PROD"
+        )));
     }
     Ok(upper)
 }

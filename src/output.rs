@@ -36,6 +36,42 @@ pub fn error(err: &anyhow::Error) {
     eprintln!("dbsub: {}", redact(&chain.join(": ")));
 }
 
+/// `--verbose`: the configuration as resolved, on stderr: the `.env` file read, each setting as
+/// `Config::shown` shows it (secrets hidden), then the databases it names (`profiles`).
+pub fn configuration(
+    env_file: Option<&std::path::Path>,
+    shown: Vec<(String, String)>,
+    profiles: Vec<String>,
+) {
+    let mut text = match env_file {
+        Some(path) => format!("configuration: read {}", path.display()),
+        None => "configuration: no .env file found".to_string(),
+    };
+    if shown.is_empty() {
+        text.push_str("; no DBSUB_* setting: every database is the embedded demo's");
+    }
+    for (name, value) in shown {
+        text.push_str(&format!("\n  {name} = {value}"));
+    }
+    for profile in profiles {
+        text.push_str(&format!("\n  {profile}"));
+    }
+    eprintln!("{}", redact(&text));
+}
+
+/// `--verbose`: how long `command` took and how it ended (its exit code and class).
+pub fn finished(
+    command: &str,
+    took: std::time::Duration,
+    class: Option<crate::model::exit::Class>,
+) {
+    let ending = match class {
+        None => "exit code 0".to_string(),
+        Some(c) => format!("exit code {} ({})", c.code(), c.describe()),
+    };
+    eprintln!("dbsub {command}: {:.2} s, {ending}", took.as_secs_f64());
+}
+
 /// The width of a table's name column: its longest name, at least 5 (`TABLE`).
 pub fn name_width<'a>(names: impl IntoIterator<Item = &'a str>) -> usize {
     names.into_iter().map(str::len).max().unwrap_or(5).max(5)

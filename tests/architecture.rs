@@ -46,7 +46,7 @@ use std::sync::OnceLock;
 #[rustfmt::skip]
 const LAYERS: &[(&str, &[&str])] = &[
     // The top: the binary, one orchestration file per command, arguments and settings.
-    ("main",       &["cli", "commands", "config", "output"]),
+    ("main",       &["cli", "commands", "config", "model", "output"]),
     ("commands",   &["archive", "backend", "catalog", "cli", "config", "demo_data", "graph",
                      "load", "mask", "migrations", "model", "output", "subset"]),
     ("cli",        &["backend", "catalog", "graph", "model", "output"]),

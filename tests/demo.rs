@@ -2,17 +2,14 @@
 
 mod common;
 
-use common::{Workspace, stderr, stdout};
+use std::path::Path;
+
+use common::{Workspace, read_extract, stderr, stdout};
 
 #[test]
 fn demo_builds_the_database_and_shows_seedlot() {
     let ws = Workspace::empty();
-    let out = ws
-        .dbsub(&[])
-        .args(["demo", "--scale", "0.01"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run_demo(&ws);
     let text = stdout(&out);
     assert!(text.starts_with("TABLE: THE.SEEDLOT\n"), "{text}");
     assert!(text.contains("TRIGGER: THE.SEEDLOT_AUDIT_TRG"), "{text}");
@@ -37,7 +34,7 @@ fn demo_builds_the_database_and_shows_seedlot() {
         made,
         [
             "cache",
-            "demo-classification.csv",
+            "demo-run",
             "demo.db",
             "local.db",
             "migrations",
@@ -62,7 +59,10 @@ fn demo_builds_the_database_and_shows_seedlot() {
         "{emails} emails, {fakes} fakes"
     );
     assert_eq!(joined, locations);
-    assert!(notes.contains("masks with a random key"), "{notes}");
+    assert!(
+        notes.contains("the demo masks with its own random key, kept in data/demo-run/masking.key"),
+        "{notes}"
+    );
     assert!(
         notes.contains("Wrote 3 migrations to data/migrations (version 1.0.0, sqlite)"),
         "{notes}"
@@ -144,4 +144,76 @@ fn bad_scale_is_refused() {
         stderr(&out)
     );
     assert!(!ws.path().join("data/demo.db").exists());
+}
+
+/// The demo at scale 0.01 in `ws`, which must succeed.
+fn run_demo(ws: &Workspace) -> std::process::Output {
+    let out = ws
+        .dbsub(&[])
+        .args(["demo", "--scale", "0.01"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    out
+}
+
+#[test]
+fn the_demo_s_extract_command_works_as_printed() {
+    let ws = Workspace::empty();
+    let notes = stderr(&run_demo(&ws));
+    let extract = ws.path().join("data/store/DEMO/SQLITE/default");
+    let before = read_extract(&extract);
+    // The command the demo's closing notes give for extracting again, run as printed by a
+    // POSIX shell with dbsub on the PATH and nothing configured.
+    let line = notes
+        .lines()
+        .find(|l| l.contains("# extract again, masked the same way"))
+        .unwrap_or_else(|| panic!("no extract command in the notes:\n{notes}"));
+    let command = line.split("   #").next().unwrap().trim();
+    assert!(command.contains("dbsub extract SQLITE DEMO"), "{command}");
+    let key = std::fs::read_to_string(ws.path().join("data/demo-run/masking.key")).unwrap();
+    assert!(
+        !notes.contains(key.trim()),
+        "the notes print the masking key"
+    );
+    let bin = assert_cmd::cargo::cargo_bin("dbsub");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", command])
+        .current_dir(ws.path())
+        .env_clear()
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{command}: {}", stderr(&out));
+    // The same rows, masked with the same key: the same pseudonyms.
+    assert_eq!(read_extract(&extract), before);
+}
+
+#[test]
+fn the_demo_leaves_nothing_untracked_in_the_repository() {
+    // A checkout of this repository: its .gitignore in an empty git work tree.
+    let ws = Workspace::empty();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(ws.path())
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    git(&["init", "-q"]);
+    let ignore = Path::new(env!("CARGO_MANIFEST_DIR")).join(".gitignore");
+    std::fs::copy(ignore, ws.path().join(".gitignore")).unwrap();
+    run_demo(&ws);
+    assert_eq!(
+        git(&["status", "--porcelain", "--untracked-files=all"]),
+        "?? .gitignore\n"
+    );
+    assert!(ws.path().join("data/demo-run/classification.csv").exists());
 }

@@ -114,13 +114,13 @@ fn a_missing_oracle_client_is_explained_by_every_oracle_command() {
         ("DBSUB_TARGET_ORA", url),
     ];
     // (`ingest` reads the store before the target: it meets the client through the same
-    // `row_sink` as `verify`.)
+    // `row_sink` as `verify`; `migrate` checks that its folder exists before it connects.)
     let commands: [&[&str]; 6] = [
         &["show-deps", "--seed-object", "SEEDLOT"],
         &["create-migrations", "--seed-object", "SEEDLOT"],
         &["catalog", "export", "--out", "catalog.json"],
         &["extract", "ORA", "PROD", "--seed-object", "SEEDLOT"],
-        &["migrate", "--target", "ORA"],
+        &["migrate", "--target", "ORA", "--migration-folder", "."],
         &["verify", "ORA"],
     ];
     for args in commands {

@@ -1053,7 +1053,8 @@ fn verify_reports_missing_rows_and_orphans() {
         .execute_batch("PRAGMA foreign_keys = OFF; DELETE FROM CUSTOMER WHERE ID = 2;")
         .unwrap();
     let out = lab.verify();
-    assert_eq!(out.status.code(), Some(1));
+    // A data problem found: exit code 5.
+    assert_eq!(out.status.code(), Some(5));
     assert!(
         stderr(&out).contains("verify found 2 problems"),
         "{}",

@@ -596,7 +596,8 @@ fn oracle_target_problems_are_explained_without_the_password() {
         .args(["migrate", "--target", "ORA"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    // A connection error: exit code 4.
+    assert_eq!(out.status.code(), Some(4));
     let err = stderr(&out);
     assert!(
         err.contains("cannot connect to oracle://the:***@127.0.0.1:1/NOWHERE"),

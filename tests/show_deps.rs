@@ -318,7 +318,8 @@ fn credentials_never_reach_the_output() {
         .args(["show-deps", "--seed-object", "SEEDLOT"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    // A connection error: exit code 4.
+    assert_eq!(out.status.code(), Some(4));
     let err = stderr(&out);
     assert!(err.contains("oracle://scott:***@db:1521/STRUCT"), "{err}");
     assert!(!err.contains("tiger"), "{err}");
@@ -359,7 +360,8 @@ fn dot_env_is_read_and_a_broken_one_is_explained() {
         .args(["show-deps", "--seed-object", "ORCHARD"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    // A configuration error: exit code 3.
+    assert_eq!(out.status.code(), Some(3));
     assert!(
         stderr(&out).contains(".env could not be read"),
         "{}",

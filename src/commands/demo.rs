@@ -14,7 +14,10 @@ use crate::backend::{self, parse_url};
 use crate::catalog::Catalog;
 use crate::catalog::ObjectQuery;
 use crate::cli::{Cli, CreateMigrationsArgs, DemoArgs, MigrationDirection, SeedArgs};
-use crate::config::{Config, DEMO_CACHE_DIR, DEMO_SOURCE_URL, DEMO_STORE_URL, DEMO_TARGET_URL};
+use crate::config::{
+    Config, DEMO_CACHE_DIR, DEMO_MIGRATIONS_DIR, DEMO_RUN_DIR, DEMO_SOURCE_URL, DEMO_STORE_URL,
+    DEMO_TARGET_URL,
+};
 use crate::demo_data;
 use crate::graph::render::Report;
 use crate::graph::{Closure, ClosureOptions, DepGraph, order};
@@ -29,13 +32,10 @@ use super::{extract, ingest, migrate, verify};
 /// The seed object the demo shows.
 const SEED: &str = "SEEDLOT";
 
-/// Where the demo writes its SQLite migrations.
-const DEMO_MIGRATIONS: &str = "data/migrations";
-
 /// The demo's data classification, in the users' format.
 const DEMO_CLASSIFICATION: &str = include_str!("../../data/demo/classification.csv");
 
-/// A masking key for one demo run: 256 bits from the standard library's randomly keyed
+/// A new masking key for the demo: 256 bits from the standard library's randomly keyed
 /// hasher (the demo needs no cryptographic generator: its data is invented).
 fn random_key() -> String {
     use std::hash::{BuildHasher, Hasher};
@@ -75,10 +75,83 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<()> {
     show_seed(&catalog, quiet)?;
     let target = parse_url(DEMO_TARGET_URL)?;
     migrations(&catalog, &target, quiet)?;
-    let classification = extract_subset(catalog, &url, &path, quiet)?;
+    let run_dir = PathBuf::from(DEMO_RUN_DIR);
+    let masking = DemoMasking::prepare(&run_dir)?;
+    extract_subset(catalog, &url, &masking, quiet)?;
     ingest_subset(&target, quiet)?;
-    closing_notes(&url, &target, &path, &classification, quiet);
+    closing_notes(&url, &target, &path, &masking, quiet);
     Ok(())
+}
+
+/// The demo's masking: the classification it writes, and its key — `DBSUB_MASKING_KEY`, else
+/// its own random key, kept in a file beside the classification so that the extract command
+/// it prints masks the same way. The key is never printed: the command reads its file.
+struct DemoMasking {
+    classification: PathBuf,
+    key: String,
+    /// The file holding the demo's own key; `None` when the key is `DBSUB_MASKING_KEY`.
+    key_file: Option<PathBuf>,
+}
+
+impl DemoMasking {
+    /// Writes the classification into `dir` (created if missing) and finds the key, writing a
+    /// new random one there when there is none yet.
+    fn prepare(dir: &Path) -> Result<DemoMasking> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+        let classification = dir.join("classification.csv");
+        std::fs::write(&classification, DEMO_CLASSIFICATION)
+            .with_context(|| format!("cannot write {}", classification.display()))?;
+        if let Some(key) = std::env::var(mask::KEY_VAR).ok().filter(|k| !k.is_empty()) {
+            return Ok(DemoMasking {
+                classification,
+                key,
+                key_file: None,
+            });
+        }
+        let key_file = dir.join("masking.key");
+        let key = match std::fs::read_to_string(&key_file) {
+            Ok(key) if !key.trim().is_empty() => key.trim().to_string(),
+            _ => {
+                let key = random_key();
+                write_private(&key_file, &key)?;
+                key
+            }
+        };
+        Ok(DemoMasking {
+            classification,
+            key,
+            key_file: Some(key_file),
+        })
+    }
+
+    /// The `dbsub extract` command that extracts the demo's subset again, masked the same way,
+    /// as a POSIX shell runs it.
+    fn extract_command(&self, source: &DbUrl) -> String {
+        let key = match &self.key_file {
+            Some(file) => format!("{}=\"$(cat {})\" ", mask::KEY_VAR, file.display()),
+            None => String::new(),
+        };
+        format!(
+            "{key}dbsub extract {} DEMO --seed-object {SEED} --where \"{DEMO_WHERE}\" \
+             --classification {} --refresh",
+            source.kind(),
+            self.classification.display()
+        )
+    }
+}
+
+/// Writes `text` to a file only its owner can read (where the system has such permissions).
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// What the seed needs, as `dbsub show-deps` prints it.
@@ -109,7 +182,7 @@ fn show_seed(catalog: &Catalog, quiet: bool) -> Result<()> {
 
 /// Migrations for the seed's closure, applied to an empty local database (`target`).
 fn migrations(catalog: &Catalog, target: &DbUrl, quiet: bool) -> Result<()> {
-    let folder = PathBuf::from(DEMO_MIGRATIONS);
+    let folder = PathBuf::from(DEMO_MIGRATIONS_DIR);
     let request = CreateMigrationsArgs {
         seeds: SeedArgs {
             seed_objects: vec![SEED.to_string()],
@@ -138,43 +211,39 @@ fn migrations(catalog: &Catalog, target: &DbUrl, quiet: bool) -> Result<()> {
     output::note(
         quiet,
         &format!(
-            "\nApplied (dbsub migrate --migration-folder {DEMO_MIGRATIONS}):\n  {}",
+            "\nApplied (dbsub migrate --migration-folder {DEMO_MIGRATIONS_DIR}):\n  {}",
             applied.trim_end()
         ),
     );
     Ok(())
 }
 
-/// The seed's subset from the demo database (`source`, the file `path`) into the demo's file
-/// store, its client tables masked as the users' classification says; returns where the
-/// classification was written.
-fn extract_subset(catalog: Catalog, source: &DbUrl, path: &Path, quiet: bool) -> Result<PathBuf> {
+/// The seed's subset from the demo database (`source`) into the demo's file store, its
+/// client tables masked as the users' classification says.
+fn extract_subset(
+    catalog: Catalog,
+    source: &DbUrl,
+    masking: &DemoMasking,
+    quiet: bool,
+) -> Result<()> {
     output::note(
         quiet,
-        &format!(
-            "\nExtract (dbsub extract {} DEMO --seed-object {SEED} --where \"{DEMO_WHERE}\" \
-             --classification data/demo/classification.csv --refresh):",
-            source.kind()
-        ),
+        &format!("\nExtract ({}):", masking.extract_command(source)),
     );
-    let classification = path.with_file_name("demo-classification.csv");
-    std::fs::write(&classification, DEMO_CLASSIFICATION)
-        .with_context(|| format!("cannot write {}", classification.display()))?;
-    let key = std::env::var(mask::KEY_VAR).ok().filter(|k| !k.is_empty());
-    if key.is_none() {
+    if let Some(file) = &masking.key_file {
         output::note(
             quiet,
             &format!(
-                "  ({} is not set: this run masks with a random key, so its pseudonyms differ \
-                 from run to run.)",
-                mask::KEY_VAR
+                "  ({} is not set: the demo masks with its own random key, kept in {}.)",
+                mask::KEY_VAR,
+                file.display()
             ),
         );
     }
-    let config = Config::from_vars([(mask::KEY_VAR.to_string(), key.unwrap_or_else(random_key))]);
+    let config = Config::from_vars([(mask::KEY_VAR.to_string(), masking.key.clone())]);
     let mut plan = Plan::from_flags(&[SEED.to_string()], Some(DEMO_WHERE), None);
     plan.masking = Some(MaskingPlan {
-        classification: vec![classification.clone()],
+        classification: vec![masking.classification.clone()],
         ..MaskingPlan::default()
     });
     let request = extract::Request {
@@ -204,7 +273,7 @@ fn extract_subset(catalog: Catalog, source: &DbUrl, path: &Path, quiet: bool) ->
             summary.manifest
         ),
     );
-    Ok(classification)
+    Ok(())
 }
 
 /// The subset into the local database (`target`), then verified.
@@ -237,21 +306,24 @@ fn ingest_subset(target: &DbUrl, quiet: bool) -> Result<()> {
         ),
     );
     output::result(&format!("\n{}", verify::render(&loaded.verify)))?;
-    crate::load::verify::fail_on_problems(&loaded.verify)
+    verify::fail_on_problems(&loaded.verify)
 }
 
 /// Where everything is, and what to try next.
-fn closing_notes(source: &DbUrl, target: &DbUrl, path: &Path, classification: &Path, quiet: bool) {
+fn closing_notes(source: &DbUrl, target: &DbUrl, path: &Path, masking: &DemoMasking, quiet: bool) {
     let extract = SubsetDir::new("DEMO", source.kind().word(), "default");
+    let key_file = masking.key_file.as_ref().map_or(String::new(), |file| {
+        format!("\n  {}   its masking key", file.display())
+    });
     output::note(
         quiet,
         &format!(
             "\nFiles:\n  {}   the demo \"production\" database\n  {}   its data classification \
-             (the masked columns)\n  {DEMO_MIGRATIONS}/   the SQLite migrations\n  \
+             (the masked columns){key_file}\n  {DEMO_MIGRATIONS_DIR}/   the SQLite migrations\n  \
              {}/{}/   the extract (its manifest and zstd CSV parts)\n  {}   \
              the loaded local database\n  {DEMO_CACHE_DIR}/   parts fetched by ingest",
             path.display(),
-            classification.display(),
+            masking.classification.display(),
             DEMO_STORE_URL.trim_start_matches("file://"),
             extract.prefix(),
             DEMO_TARGET_URL.trim_start_matches("sqlite://")
@@ -264,9 +336,12 @@ fn closing_notes(source: &DbUrl, target: &DbUrl, path: &Path, classification: &P
              dbsub show-deps --seed-object {SEED} --direction children   # what needs it\n  \
              dbsub create-migrations --seed-object {SEED} --migration-folder /tmp/oracle   # Oracle DDL\n  \
              dbsub catalog export --out catalog.json   # an offline snapshot of the schema\n  \
+             dbsub migrate info   # the demo's migrations, applied to the local database\n  \
              dbsub extract {} DEMO --seed-object {SEED} --where \"{DEMO_WHERE}\" --dry-run --subset x   # the subset plan\n  \
+             {}   # extract again, masked the same way\n  \
              dbsub verify {}   # check the local database again",
             source.kind(),
+            masking.extract_command(source),
             target.kind()
         ),
     );

@@ -22,7 +22,7 @@ use crate::archive::manifest::PartEntry;
 use crate::archive::reader::{Extract, PartCache};
 use crate::archive::store::Store;
 use crate::backend;
-use crate::catalog::Table;
+use crate::catalog::{Catalog, Table};
 use crate::cli::{Cli, IngestArgs};
 use crate::config::{Config, DbKind, env_name};
 use crate::load::feed::{Progress, feed};
@@ -89,9 +89,13 @@ pub fn run(cli: &Cli, config: &Config, args: &IngestArgs) -> Result<()> {
         jobs: args.jobs as usize,
         quiet: cli.quiet,
     };
+    if args.dry_run {
+        let plan = dry_run(config, &request)?;
+        return args.format.print(&plan, render_dry_run);
+    }
     let summary = ingest(config, &request)?;
     args.format.print(&summary, render_summary)?;
-    verify::fail_on_problems(&summary.verify)
+    super::verify::fail_on_problems(&summary.verify)
 }
 
 /// Runs an ingest and then `verify`.
@@ -101,32 +105,15 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
     if req.merge && req.refreshdb {
         bail!("--merge and --refreshdb exclude each other: choose one");
     }
-    let env = env_name(&req.env)?;
-    let (store_url, _) = config.store(&env)?;
-    let target = config.target(req.kind)?;
-    let target_name = target.url.redacted();
-    let store = Store::open(&store_url)?;
-    let extract = Extract::find(&store, &env, req.kind, req.source, &req.subset)?;
-
+    let Opened {
+        store,
+        extract,
+        mut sink,
+        catalog,
+        target_name,
+    } = open(config, req)?;
     // The extract onto the target: every problem found before anything is written.
-    let mut sink = backend::row_sink(&target.url)?;
-    let catalog = sink.catalog()?;
-    let mode = if req.merge {
-        LoadMode::Merge
-    } else {
-        LoadMode::Insert
-    };
-    let plan = LoadPlan::new(&extract.manifest, &catalog, &req.tables, mode, &target_name)?;
-    let to_load = plan.pending(
-        sink.as_mut(),
-        &extract.id,
-        &extract.manifest_sha256,
-        req.refreshdb,
-        &target_name,
-    )?;
-    if req.refreshdb {
-        cycles::check_cascades(sink.as_mut(), &catalog, &plan.tables)?;
-    }
+    let (plan, to_load) = plan_load(&extract, &catalog, sink.as_mut(), req, &target_name)?;
 
     // Every part, fetched and checked before any row is written.
     let cache = PartCache::new(&config.cache_dir(), &extract.dir);
@@ -188,6 +175,65 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
         warnings,
         verify: report,
     })
+}
+
+/// What an ingest and its dry run start from: the store, the extract found in it, and the
+/// target opened with its catalog read.
+struct Opened {
+    store: Store,
+    extract: Extract,
+    sink: Box<dyn RowSink>,
+    catalog: Catalog,
+    /// The target's URL, redacted.
+    target_name: String,
+}
+
+/// Finds the extract `req` names and opens the target. Fails on a bad environment name, an
+/// unconfigured or unreachable target, or no such extract in the store.
+fn open(config: &Config, req: &Request) -> Result<Opened> {
+    let env = env_name(&req.env)?;
+    let (store_url, _) = config.store(&env)?;
+    let target = config.target(req.kind)?;
+    let store = Store::open(&store_url)?;
+    let extract = Extract::find(&store, &env, req.kind, req.source, &req.subset)?;
+    let mut sink = backend::row_sink(&target.url)?;
+    let catalog = sink.catalog()?;
+    Ok(Opened {
+        store,
+        extract,
+        sink,
+        catalog,
+        target_name: target.url.redacted(),
+    })
+}
+
+/// The extract mapped onto the target's catalog, and the indexes of its tables to load (all
+/// with --refreshdb or --merge, else those not loaded yet). Reads the target, changes nothing;
+/// fails on every problem that must stop an ingest before it writes.
+fn plan_load<'m, 'c>(
+    extract: &'m Extract,
+    catalog: &'c Catalog,
+    sink: &mut dyn RowSink,
+    req: &Request,
+    target_name: &str,
+) -> Result<(LoadPlan<'m, 'c>, Vec<usize>)> {
+    let mode = if req.merge {
+        LoadMode::Merge
+    } else {
+        LoadMode::Insert
+    };
+    let plan = LoadPlan::new(&extract.manifest, catalog, &req.tables, mode, target_name)?;
+    let to_load = plan.pending(
+        sink,
+        &extract.id,
+        &extract.manifest_sha256,
+        req.refreshdb,
+        target_name,
+    )?;
+    if req.refreshdb {
+        cycles::check_cascades(sink, catalog, &plan.tables)?;
+    }
+    Ok((plan, to_load))
 }
 
 /// Loads the tables `to_load` of `plan` unit by unit (`--refreshdb` empties them first), with
@@ -333,5 +379,102 @@ fn render_summary(s: &Summary) -> String {
     }
     out.push('\n');
     out.push_str(&super::verify::render(&s.verify));
+    out
+}
+
+/// What an ingest would do, table by table, in load order.
+#[derive(Clone, Debug, Serialize)]
+pub struct DryRun {
+    pub extract: String,
+    pub target: String,
+    pub tables: Vec<PlannedTable>,
+    /// The tables that would load, their rows and parts.
+    pub loading: usize,
+    pub rows: u64,
+    pub parts: usize,
+    pub bytes: u64,
+}
+
+/// One table of a [`DryRun`].
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedTable {
+    pub table: String,
+    pub target: String,
+    pub rows: u64,
+    pub parts: usize,
+    pub bytes: u64,
+    /// `emptied, then loaded` (--refreshdb), `merged` (--merge), `loaded` (into an empty
+    /// table), or `already loaded` (by an earlier run from the same extract: skipped).
+    pub action: &'static str,
+}
+
+/// `dbsub ingest --dry-run`: the ingest's plan, checked as [`ingest`] checks it before it
+/// writes (the extract's tables and columns onto the target, rows already there, what
+/// --refreshdb would cascade into), with no part fetched and nothing written: the target is
+/// only read. Fails where [`ingest`] would fail before writing.
+pub fn dry_run(config: &Config, req: &Request) -> Result<DryRun> {
+    let mut opened = open(config, req)?;
+    let (plan, to_load) = plan_load(
+        &opened.extract,
+        &opened.catalog,
+        opened.sink.as_mut(),
+        req,
+        &opened.target_name,
+    )?;
+    let tables: Vec<PlannedTable> = plan
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(i, m)| PlannedTable {
+            table: m.entry.qualified_name(),
+            target: m.table.name.clone(),
+            rows: m.entry.rows,
+            parts: m.entry.parts.len(),
+            bytes: m.entry.parts.iter().map(|p| p.bytes).sum(),
+            action: match (to_load.contains(&i), req.refreshdb, req.merge) {
+                (false, _, _) => "already loaded",
+                (true, true, _) => "emptied, then loaded",
+                (true, _, true) => "merged",
+                (true, false, false) => "loaded",
+            },
+        })
+        .collect();
+    let loading: Vec<&PlannedTable> = to_load.iter().map(|&i| &tables[i]).collect();
+    Ok(DryRun {
+        extract: opened.extract.id.clone(),
+        target: opened.target_name.clone(),
+        loading: loading.len(),
+        rows: loading.iter().map(|t| t.rows).sum(),
+        parts: loading.iter().map(|t| t.parts).sum(),
+        bytes: loading.iter().map(|t| t.bytes).sum(),
+        tables,
+    })
+}
+
+/// The dry run's plan for people.
+fn render_dry_run(d: &DryRun) -> String {
+    let width = output::name_width(d.tables.iter().map(|t| t.table.as_str()));
+    let mut out = format!(
+        "Would load {} into {} (dry run: nothing fetched, nothing changed), in load order:\n",
+        d.extract, d.target
+    );
+    out.push_str(&format!(
+        "  {:<width$}  {:>10}  {:>5}  {:>10}  ACTION\n",
+        "TABLE", "ROWS", "PARTS", "BYTES"
+    ));
+    for t in &d.tables {
+        let (rows, bytes) = (t.rows, human_bytes(t.bytes));
+        out.push_str(&format!(
+            "  {:<width$}  {rows:>10}  {:>5}  {bytes:>10}  {}\n",
+            t.table, t.parts, t.action
+        ));
+    }
+    out.push_str(&format!(
+        "{} rows into {}; {} ({}) to fetch and check.\n",
+        d.rows,
+        plural(d.loading, "table"),
+        plural(d.parts, "part"),
+        human_bytes(d.bytes)
+    ));
     out
 }

@@ -4,6 +4,7 @@
 //! `mask`, `archive`, `load`).
 
 pub mod catalog_export;
+pub mod completions;
 pub mod create_migrations;
 pub mod demo;
 pub mod doctor;

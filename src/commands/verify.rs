@@ -7,6 +7,7 @@ use crate::backend;
 use crate::cli::{Cli, VerifyArgs};
 use crate::config::Config;
 use crate::load::verify::{self, Report};
+use crate::model::exit::Class;
 use crate::model::ports::LoadMode;
 use crate::output::{self, plural};
 
@@ -17,7 +18,19 @@ pub fn run(_cli: &Cli, config: &Config, args: &VerifyArgs) -> Result<()> {
     let catalog = sink.catalog()?;
     let report = verify::check(sink.as_mut(), &catalog, &target.url.redacted())?;
     args.format.print(&report, render)?;
-    verify::fail_on_problems(&report)
+    fail_on_problems(&report)
+}
+
+/// Fails when nothing was loaded, or when `report` found a problem: a data problem, exit
+/// code 5 ([`Class::DataProblem`]).
+pub fn fail_on_problems(report: &Report) -> Result<()> {
+    verify::fail_on_problems(report).map_err(|e| {
+        if report.problems > 0 {
+            Class::DataProblem.wrap(e)
+        } else {
+            e
+        }
+    })
 }
 
 /// The report for people: one line per table, then the problems.

@@ -15,7 +15,9 @@ pub mod verify;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+
+use crate::model::exit::Class;
 
 /// Set by Ctrl-C ([`catch_interrupt`]): row loops stop at the next row, the open transaction rolls back, and
 /// whatever was switched off for the load is switched on again before dbsub exits.
@@ -35,10 +37,27 @@ pub fn catch_interrupt() {
 
 pub fn check_interrupt() -> Result<()> {
     if INTERRUPTED.load(Ordering::Relaxed) {
-        bail!(
-            "interrupted (Ctrl-C): the table being loaded was rolled back; run the same command \
-             again to continue"
-        );
+        return Err(interrupted());
     }
     Ok(())
+}
+
+/// The error of a load stopped by Ctrl-C: exit code 130.
+fn interrupted() -> anyhow::Error {
+    Class::Interrupted.error(
+        "interrupted (Ctrl-C): the table being loaded was rolled back; run the same command \
+         again to continue",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::exit::{Class, class_of};
+
+    #[test]
+    fn a_load_stopped_by_ctrl_c_exits_as_interrupted() {
+        let err = super::interrupted().context("cannot load THE.SEEDLOT");
+        assert_eq!(class_of(&err), Class::Interrupted);
+        assert_eq!(Class::Interrupted.code(), 130);
+    }
 }

@@ -178,16 +178,25 @@ pub struct Applied {
     pub version: Version,
     pub script: String,
     pub checksum: String,
+    /// When it was applied, as the history table records it (RFC 3339 or the database's text
+    /// form of its timestamp).
+    pub installed_on: String,
 }
 
 impl Applied {
     /// A row of the history table. Fails when its version does not parse.
-    pub fn from_history(version: String, script: String, checksum: String) -> Result<Applied> {
+    pub fn from_history(
+        version: String,
+        script: String,
+        checksum: String,
+        installed_on: String,
+    ) -> Result<Applied> {
         Ok(Applied {
             version: Version::parse(&version)
                 .with_context(|| format!("{HISTORY_TABLE} holds an invalid version `{version}`"))?,
             script,
             checksum,
+            installed_on,
         })
     }
 }

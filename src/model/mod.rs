@@ -10,12 +10,14 @@
 //! - [`ports`]: the traits a backend implements ([`ports::Backend`], [`ports::CatalogReader`],
 //!   [`ports::RowSource`], [`ports::RowSink`], [`ports::MigrationTarget`], [`ports::Dialect`]);
 //! - [`url`]: database kinds and URLs, and redaction; [`diagnose`]: `dbsub doctor`'s findings;
-//! - [`clock`] and [`digest`]: RFC 3339 time, hex, SHA-256 and HMAC.
+//! - [`clock`] and [`digest`]: RFC 3339 time, hex, SHA-256 and HMAC;
+//! - [`exit`]: the exit codes, one per class of failure.
 
 pub mod clock;
 pub mod ddl;
 pub mod diagnose;
 pub mod digest;
+pub mod exit;
 pub mod fit;
 pub mod key;
 pub mod mask;

@@ -40,6 +40,13 @@ pub trait Backend: Sync {
     /// Opens a database to apply migrations to.
     fn migration_target(&self, url: &DbUrl) -> Result<Box<dyn MigrationTarget>>;
 
+    /// Opens a database to read its migration history only, changing nothing by opening it
+    /// (a backend whose open creates a database overrides this). Only
+    /// [`MigrationTarget::history`] and `dialect` are called on it.
+    fn migration_history(&self, url: &DbUrl) -> Result<Box<dyn MigrationTarget>> {
+        self.migration_target(url)
+    }
+
     /// Opens `count` readers all in one consistent snapshot: every read through any of them
     /// sees the same data, whatever is written to the database meanwhile. Fails when the
     /// database cannot be reached or the snapshot cannot be taken.
@@ -256,8 +263,12 @@ pub trait MigrationTarget {
     /// The dialect its migrations are written in.
     fn dialect(&self) -> &'static dyn Dialect;
 
-    /// Creates the history table if it is missing, and returns what it records.
-    fn applied(&mut self) -> Result<Vec<Applied>>;
+    /// Creates the history table if it is missing.
+    fn create_history(&mut self) -> Result<()>;
+
+    /// What the history table records; nothing when there is no history table. Changes
+    /// nothing (`dbsub migrate --dry-run` and `migrate info` read the target with it).
+    fn history(&mut self) -> Result<Vec<Applied>>;
 
     /// Runs one migration's statements and records it in the history table, in one
     /// transaction where the database allows DDL in transactions.

@@ -10,38 +10,42 @@ impl MigrationTarget for OracleDb {
         &super::OracleDialect
     }
 
-    fn applied(&mut self) -> Result<Vec<Applied>> {
-        let (exists,): (i64,) = self
-            .conn
-            .query_row_as(
-                "SELECT COUNT(*) FROM user_tables WHERE table_name = :1",
-                &[&HISTORY.to_ascii_uppercase()],
+    fn create_history(&mut self) -> Result<()> {
+        if self.history_exists()? {
+            return Ok(());
+        }
+        self.conn
+            .execute(
+                &format!(
+                    "CREATE TABLE {HISTORY} (VERSION VARCHAR2(100) PRIMARY KEY, \
+                     DESCRIPTION VARCHAR2(400) NOT NULL, SCRIPT VARCHAR2(1000) NOT NULL, \
+                     CHECKSUM VARCHAR2(64) NOT NULL, \
+                     INSTALLED_ON TIMESTAMP DEFAULT SYSTIMESTAMP NOT NULL, \
+                     EXECUTION_MS NUMBER(19) NOT NULL)"
+                ),
+                &[],
             )
-            .with_context(|| format!("cannot read the tables of {}", self.url))?;
-        if exists == 0 {
-            self.conn
-                .execute(
-                    &format!(
-                        "CREATE TABLE {HISTORY} (VERSION VARCHAR2(100) PRIMARY KEY, \
-                         DESCRIPTION VARCHAR2(400) NOT NULL, SCRIPT VARCHAR2(1000) NOT NULL, \
-                         CHECKSUM VARCHAR2(64) NOT NULL, \
-                         INSTALLED_ON TIMESTAMP DEFAULT SYSTIMESTAMP NOT NULL, \
-                         EXECUTION_MS NUMBER(19) NOT NULL)"
-                    ),
-                    &[],
-                )
-                .with_context(|| format!("cannot create {HISTORY} in {}", self.url))?;
+            .with_context(|| format!("cannot create {HISTORY} in {}", self.url))?;
+        Ok(())
+    }
+
+    fn history(&mut self) -> Result<Vec<Applied>> {
+        if !self.history_exists()? {
+            return Ok(Vec::new());
         }
         let rows = self
             .conn
-            .query_as::<(String, String, String)>(
-                &format!("SELECT VERSION, SCRIPT, CHECKSUM FROM {HISTORY}"),
+            .query_as::<(String, String, String, String)>(
+                &format!(
+                    "SELECT VERSION, SCRIPT, CHECKSUM, \
+                     TO_CHAR(INSTALLED_ON, 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM {HISTORY}"
+                ),
                 &[],
             )
             .with_context(|| format!("cannot read {HISTORY} in {}", self.url))?;
         rows.map(|row| {
-            let (version, script, checksum) = row?;
-            Applied::from_history(version, script, checksum)
+            let (version, script, checksum, installed_on) = row?;
+            Applied::from_history(version, script, checksum, installed_on)
         })
         .collect()
     }
@@ -72,5 +76,19 @@ impl MigrationTarget for OracleDb {
             )
             .map_err(ApplyError::setup)?;
         self.conn.commit().map_err(ApplyError::setup)
+    }
+}
+
+impl OracleDb {
+    /// Whether the schema has the history table.
+    fn history_exists(&self) -> Result<bool> {
+        let (exists,): (i64,) = self
+            .conn
+            .query_row_as(
+                "SELECT COUNT(*) FROM user_tables WHERE table_name = :1",
+                &[&HISTORY.to_ascii_uppercase()],
+            )
+            .with_context(|| format!("cannot read the tables of {}", self.url))?;
+        Ok(exists > 0)
     }
 }

@@ -10,20 +10,36 @@ impl MigrationTarget for PgDb {
         &super::PgDialect
     }
 
-    fn applied(&mut self) -> Result<Vec<Applied>> {
+    fn create_history(&mut self) -> Result<()> {
         self.client
             .batch_execute(&format!(
                 "CREATE TABLE IF NOT EXISTS {HISTORY} (version text PRIMARY KEY, \
                  description text NOT NULL, script text NOT NULL, checksum text NOT NULL, \
                  installed_on timestamptz NOT NULL DEFAULT now(), execution_ms bigint NOT NULL)"
             ))
-            .with_context(|| format!("cannot create {HISTORY} in {}", self.url))?;
+            .with_context(|| format!("cannot create {HISTORY} in {}", self.url))
+    }
+
+    fn history(&mut self) -> Result<Vec<Applied>> {
+        // The table the unqualified name resolves to, as CREATE TABLE above made it.
+        let exists: bool = self
+            .client
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&HISTORY])
+            .with_context(|| format!("cannot read the tables of {}", self.url))?
+            .get(0);
+        if !exists {
+            return Ok(Vec::new());
+        }
         let rows = self.client.query(
-            &format!("SELECT version, script, checksum FROM {HISTORY}"),
+            &format!(
+                "SELECT version, script, checksum, \
+                 to_char(installed_on AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') \
+                 FROM {HISTORY}"
+            ),
             &[],
         )?;
         rows.iter()
-            .map(|row| Applied::from_history(row.get(0), row.get(1), row.get(2)))
+            .map(|row| Applied::from_history(row.get(0), row.get(1), row.get(2), row.get(3)))
             .collect()
     }
 

@@ -70,6 +70,17 @@ impl Backend for Sqlite {
         Ok(Box::new(SqliteDb::open_read_write(url)?))
     }
 
+    /// Read-only, and a file that does not exist is not created: it has no history.
+    fn migration_history(&self, url: &DbUrl) -> Result<Box<dyn MigrationTarget>> {
+        let path = url.file_path()?;
+        if path.exists() {
+            return Ok(Box::new(SqliteDb::open_read_only(url)?));
+        }
+        let conn = Connection::open_in_memory().context("cannot open an empty SQLite database")?;
+        let schema = url.param("schema").unwrap_or_else(|| "main".to_string());
+        Ok(Box::new(SqliteDb { conn, path, schema }))
+    }
+
     fn row_sources(&self, url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>> {
         source::SqliteSource::open(url, count)
     }

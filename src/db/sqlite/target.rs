@@ -10,21 +10,35 @@ impl MigrationTarget for SqliteDb {
         &super::SqliteDialect
     }
 
-    fn applied(&mut self) -> Result<Vec<Applied>> {
+    fn create_history(&mut self) -> Result<()> {
         self.conn
             .execute_batch(&format!(
                 "CREATE TABLE IF NOT EXISTS {HISTORY} (version TEXT PRIMARY KEY, \
                  description TEXT NOT NULL, script TEXT NOT NULL, checksum TEXT NOT NULL, \
                  installed_on TEXT NOT NULL, execution_ms INTEGER NOT NULL)"
             ))
-            .with_context(|| format!("cannot create {HISTORY} in {}", self.path.display()))?;
-        let mut stmt = self
+            .with_context(|| format!("cannot create {HISTORY} in {}", self.path.display()))
+    }
+
+    fn history(&mut self) -> Result<Vec<Applied>> {
+        let exists: bool = self
             .conn
-            .prepare(&format!("SELECT version, script, checksum FROM {HISTORY}"))?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [HISTORY],
+                |r| r.get(0),
+            )
+            .with_context(|| format!("cannot read the tables of {}", self.path.display()))?;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT version, script, checksum, installed_on FROM {HISTORY}"
+        ))?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         rows.map(|row| {
-            let (version, script, checksum) = row?;
-            Applied::from_history(version, script, checksum)
+            let (version, script, checksum, installed_on) = row?;
+            Applied::from_history(version, script, checksum, installed_on)
         })
         .collect()
     }
