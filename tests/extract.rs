@@ -6,7 +6,10 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use common::{ExtractRows, Workspace, files_below, read_extract, stderr, stdout, walk};
+use common::{
+    ExtractRows, Workspace, files_below, mixed_code, read_extract, resumed_equals_clean,
+    stable_manifest, stderr, stdout, walk,
+};
 use dbsub::archive::manifest::Manifest;
 use rusqlite::Connection;
 use serde_json::Value as Json;
@@ -388,14 +391,6 @@ cap = 2
     assert!(!got.contains_key("DESK") && !got.contains_key("EMP"));
 }
 
-/// The manifest without what differs between any two runs.
-fn stable_manifest(bytes: &[u8]) -> Json {
-    let mut m: Json = serde_json::from_slice(bytes).unwrap();
-    m["created_at"] = Json::Null;
-    m["snapshot"] = Json::Null;
-    m
-}
-
 #[test]
 fn a_killed_extract_resumes_and_ends_identical_to_a_clean_one() {
     let ex = Extract::demo();
@@ -619,4 +614,68 @@ fn an_independent_reader_gets_the_source_rows_back() {
         stderr(&check)
     );
     assert!(stdout(&check).contains("rows match"), "{}", stdout(&check));
+}
+
+/// A database whose seed LOT (rows 1..=600) references two rows of CODE (text keys of
+/// [`mixed_code`]) and one of SPOT (integer keys, negative ones too) each.
+fn mixed_keys_db(path: &Path) {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE CODE (CODE TEXT PRIMARY KEY, LABEL TEXT NOT NULL);
+         CREATE TABLE SPOT (ID INTEGER PRIMARY KEY, LABEL TEXT NOT NULL);
+         CREATE TABLE LOT (ID INTEGER PRIMARY KEY, CODE_A TEXT REFERENCES CODE (CODE),
+             CODE_B TEXT REFERENCES CODE (CODE), SPOT_ID INTEGER REFERENCES SPOT (ID));
+         BEGIN;",
+    )
+    .unwrap();
+    for i in 0..1200 {
+        conn.execute(
+            "INSERT INTO CODE VALUES (?1, ?2)",
+            (mixed_code(i), format!("code {i} {}", "x".repeat(i % 13))),
+        )
+        .unwrap();
+    }
+    let spot = |i: i64| (i * 7919) % 20011 - 10000;
+    for i in 0..600i64 {
+        conn.execute(
+            "INSERT INTO SPOT VALUES (?1, ?2)",
+            (spot(i), format!("spot {i}")),
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO LOT VALUES (?1, ?2, ?3, ?4)",
+            (
+                i + 1,
+                mixed_code(2 * i as usize),
+                mixed_code(2 * i as usize + 1),
+                spot(i),
+            ),
+        )
+        .unwrap();
+    }
+    conn.execute_batch("COMMIT").unwrap();
+}
+
+#[test]
+fn a_resumed_extract_of_text_and_integer_keys_writes_the_clean_runs_parts() {
+    let ws = Workspace::empty();
+    mixed_keys_db(&ws.path().join("app.db"));
+    let source = format!("sqlite://{}?schema=APP", ws.path().join("app.db").display());
+    let run = |store: &str, extra: &[(&str, &str)]| {
+        let url = format!("file://{}", ws.path().join(store).display());
+        let mut vars = vec![("DBSUB_SOURCE_SQLITE_APP", source.as_str())];
+        vars.push(("DBSUB_STORE_APP", &url));
+        vars.extend_from_slice(extra);
+        ws.dbsub(&vars)
+            .args(["extract", "SQLITE", "APP", "--seed-object", "LOT"])
+            .args(["--where", "ID <= 550", "--part-size", "2K"])
+            .output()
+            .unwrap()
+    };
+    let subset_dir = |store: &str| ws.path().join(store).join("APP/SQLITE/default");
+    resumed_equals_clean(&run, &subset_dir);
+    let rows = read_extract(&subset_dir("clean"));
+    let codes: BTreeSet<String> = rows["CODE"].1.iter().map(|r| r[0].0.clone()).collect();
+    assert_eq!(codes.len(), 1100, "each selected code once");
+    assert_eq!(rows["SPOT"].1.len(), 550);
 }

@@ -200,6 +200,9 @@ pub fn extract(
         part_size: req.part_size,
         fingerprint_base: serde_json::json!({
             "format_version": manifest::FORMAT_VERSION,
+            // Rows looked up by key come in the key set's order (earlier builds wrote them in the
+            // database's order within a lookup): parts written in another order are not resumed.
+            "row_order": "key set",
             "plan": &req.plan,
             "part_size": req.part_size,
             "snapshot_kind": &snapshot.kind,

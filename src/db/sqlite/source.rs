@@ -8,6 +8,7 @@ use rusqlite::types::ValueRef;
 
 use super::SqliteDb;
 use crate::catalog::*;
+use crate::db::key_order::KeyOrder;
 use crate::db::sql::double_quote;
 use crate::model::DbUrl;
 use crate::model::key::KeyValue;
@@ -286,17 +287,7 @@ impl RowSource for SqliteSource {
         let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(table, filter, &sql, binds, &mut |row| {
             let mut values: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare));
-            for i in 0..columns.len() {
-                values.push(match row.get_ref(i)? {
-                    ValueRef::Null => KeyValue::Null,
-                    ValueRef::Integer(n) => KeyValue::Int(n),
-                    ValueRef::Real(f) => KeyValue::Float(f),
-                    ValueRef::Text(t) => KeyValue::Text(std::str::from_utf8(t).map_err(|_| {
-                        anyhow!("{}.{}: a key is not UTF-8 text", table.schema, table.name)
-                    })?),
-                    ValueRef::Blob(b) => KeyValue::Bytes(b),
-                });
-            }
+            key_values(table, row, 0..columns.len(), &mut values)?;
             each(&values)?;
             spare = recycle(values);
             Ok(())
@@ -330,6 +321,15 @@ impl RowSource for SqliteSource {
         if locator {
             select.push("rowid".to_string());
         }
+        // A lookup's rows go on in the order of its keys: its key columns are read too.
+        let key_at = select.len();
+        let mut in_order = match filter {
+            RowFilter::In { columns, keys } => {
+                select.push(Self::column_list(columns));
+                Some((key_at..key_at + columns.len(), KeyOrder::new(keys)))
+            }
+            _ => None,
+        };
         let (sql, binds) = Self::query(table, &select.join(", "), order_by, filter, skip)?;
         let convs: Vec<Conv> = columns
             .iter()
@@ -364,9 +364,41 @@ impl RowSource for SqliteSource {
                     }
                 }
             }
-            each(&values)
-        })
+            match &mut in_order {
+                None => each(&values),
+                Some((at, order)) => {
+                    let mut key = Vec::with_capacity(at.len());
+                    key_values(table, row, at.clone(), &mut key)?;
+                    order.row(table, &key, &values, each)
+                }
+            }
+        })?;
+        match in_order {
+            Some((_, order)) => order.finish(each),
+            None => Ok(()),
+        }
     }
+}
+
+/// The values of the key columns `at` of `row`, as the key set holds them.
+fn key_values<'r>(
+    table: &Table,
+    row: &'r rusqlite::Row<'_>,
+    at: std::ops::Range<usize>,
+    out: &mut Vec<KeyValue<'r>>,
+) -> Result<()> {
+    for i in at {
+        out.push(match row.get_ref(i)? {
+            ValueRef::Null => KeyValue::Null,
+            ValueRef::Integer(n) => KeyValue::Int(n),
+            ValueRef::Real(f) => KeyValue::Float(f),
+            ValueRef::Text(t) => KeyValue::Text(std::str::from_utf8(t).map_err(|_| {
+                anyhow!("{}.{}: a key is not UTF-8 text", table.schema, table.name)
+            })?),
+            ValueRef::Blob(b) => KeyValue::Bytes(b),
+        });
+    }
+    Ok(())
 }
 
 /// A masked column's select expression (see [`SqliteSource::register_mask_functions`]).
