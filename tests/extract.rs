@@ -413,6 +413,9 @@ fn a_killed_extract_resumes_and_ends_identical_to_a_clean_one() {
         dir.join("progress").exists(),
         "the progress of the parts written"
     );
+    // What a kill during an upload leaves in a folder store: the part under a staging name.
+    let staged = dir.join("data/THE.SEEDLOT/part-00006.csv.zst#1");
+    std::fs::write(&staged, b"half a part").unwrap();
 
     let mut resumed_args = args.to_vec();
     resumed_args.extend(["--format", "json"]);
@@ -430,6 +433,7 @@ fn a_killed_extract_resumes_and_ends_identical_to_a_clean_one() {
         !dir.join("progress").exists(),
         "the manifest replaces the progress files"
     );
+    assert!(!staged.exists(), "the resume deletes the killed upload");
 
     // A clean run into another store: every part byte for byte the same.
     let clean_store = ex.ws.path().join("clean");
@@ -474,8 +478,15 @@ fn a_complete_extract_is_not_overwritten_without_refresh_and_tables_refresh_alon
     assert_eq!(after.tables, before.tables, "same data, same parts");
     assert!(stdout(&one).contains("THE.SEEDLOT ") && !stdout(&one).contains("THE.ORCHARD "));
 
+    // A killed upload's file (which no listing shows) goes with a refresh too.
+    let staged = ex
+        .subset_dir("default")
+        .join("data/THE.SEEDLOT/part-00000.csv.zst#3");
+    std::fs::write(&staged, b"half a part").unwrap();
     let refreshed = ex.run(&[&args[..], &["--refresh"]].concat(), &[]);
     assert!(refreshed.status.success(), "{}", stderr(&refreshed));
+    assert!(!staged.exists(), "the refresh deletes the killed upload");
+    assert_eq!(ex.manifest("default").tables, before.tables);
 }
 
 #[test]
