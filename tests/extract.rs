@@ -40,15 +40,17 @@ impl Extract {
     }
 
     fn run(&self, args: &[&str], extra: &[(&str, &str)]) -> std::process::Output {
+        self.command(args, extra).output().unwrap()
+    }
+
+    /// `dbsub extract SQLITE DEMO args` with the demo's variables and `extra`.
+    fn command(&self, args: &[&str], extra: &[(&str, &str)]) -> std::process::Command {
         let mut vars = self.vars();
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        self.ws
-            .dbsub(&refs)
-            .args(["extract", "SQLITE", "DEMO"])
-            .args(args)
-            .output()
-            .unwrap()
+        let mut cmd = self.ws.dbsub_process(&refs);
+        cmd.args(["extract", "SQLITE", "DEMO"]).args(args);
+        cmd
     }
 
     fn subset_dir(&self, subset: &str) -> PathBuf {
@@ -391,17 +393,20 @@ cap = 2
     assert!(!got.contains_key("DESK") && !got.contains_key("EMP"));
 }
 
+/// The seed of most tests in parts of 2 KiB: many parts for a kill to fall between.
+const SMALL_PARTS: [&str; 6] = [
+    "--seed-object",
+    "SEEDLOT",
+    "--where",
+    WHERE,
+    "--part-size",
+    "2K",
+];
+
 #[test]
 fn a_killed_extract_resumes_and_ends_identical_to_a_clean_one() {
     let ex = Extract::demo();
-    let args = [
-        "--seed-object",
-        "SEEDLOT",
-        "--where",
-        WHERE,
-        "--part-size",
-        "2K",
-    ];
+    let args = SMALL_PARTS;
     let killed = ex.run(&args, &[("DBSUB_TEST_ABORT_AFTER_PARTS", "3")]);
     assert!(!killed.status.success(), "the hook kills the process");
     let dir = ex.subset_dir("default");
@@ -689,4 +694,53 @@ fn a_resumed_extract_of_text_and_integer_keys_writes_the_clean_runs_parts() {
     let codes: BTreeSet<String> = rows["CODE"].1.iter().map(|r| r[0].0.clone()).collect();
     assert_eq!(codes.len(), 1100, "each selected code once");
     assert_eq!(rows["SPOT"].1.len(), 550);
+}
+
+#[test]
+fn ctrl_c_stops_an_extract_with_how_to_resume_and_leaves_no_spill_file() {
+    let ex = Extract::demo();
+    let tmp = ex.ws.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    // The closure's key sets and queues spill to TMPDIR.
+    let args = [&SMALL_PARTS[..], &["--key-memory", "1K"]].concat();
+    let tmpdir = tmp.display().to_string();
+    let child = ex
+        .command(
+            &args,
+            &[("TMPDIR", &tmpdir), ("DBSUB_TEST_PAUSE_AFTER_PARTS", "2")],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Under way once a part is in the store (the hook then waits for Ctrl-C).
+    let data = ex.subset_dir("default").join("data");
+    for _ in 0..6000 {
+        if data.exists() && !walk(&data).is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "interrupted (Ctrl-C): the parts written so far are kept; run the same \
+                      command again to resume"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("moved to disk"), "the closure spilled: {err}");
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "spill files left: {left:?}");
+
+    let resumed = ex.run(&args, &[]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert!(stdout(&resumed).contains("kept from the interrupted run"));
 }

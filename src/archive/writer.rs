@@ -295,18 +295,25 @@ fn unreachable_store(url: &str) -> String {
     )
 }
 
-/// Parts completed by this process, for the test hook below.
+/// Parts completed by this process, for the test hooks below.
 static PARTS_DONE: AtomicU64 = AtomicU64::new(0);
 
-/// Test hook: `DBSUB_TEST_ABORT_AFTER_PARTS=N` aborts the process (as a kill would) right after
-/// the N-th part is recorded, to prove that an extract resumes.
+/// Test hooks, right after the N-th part is recorded: `DBSUB_TEST_ABORT_AFTER_PARTS=N` aborts
+/// the process (as a kill would), to prove that an extract resumes;
+/// `DBSUB_TEST_PAUSE_AFTER_PARTS=N` waits for Ctrl-C (at most a minute), so that a test can
+/// interrupt an extract that is sure to be under way.
 fn abort_hook() {
     let done = PARTS_DONE.fetch_add(1, Ordering::SeqCst) + 1;
-    if let Some(n) = std::env::var("DBSUB_TEST_ABORT_AFTER_PARTS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        && done >= n
-    {
+    let setting = |var: &str| std::env::var(var).ok().and_then(|v| v.parse::<u64>().ok());
+    if setting("DBSUB_TEST_ABORT_AFTER_PARTS").is_some_and(|n| done >= n) {
         std::process::abort();
+    }
+    if setting("DBSUB_TEST_PAUSE_AFTER_PARTS") == Some(done) {
+        for _ in 0..6000 {
+            if crate::output::interrupted() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 }

@@ -49,7 +49,13 @@ impl Workspace {
 
     /// dbsub, run in this folder with no DBSUB_* variables but the given ones.
     pub fn dbsub(&self, vars: &[(&str, &str)]) -> Command {
-        let mut cmd = Command::cargo_bin("dbsub").expect("dbsub binary");
+        Command::from_std(self.dbsub_process(vars))
+    }
+
+    /// [`Workspace::dbsub`] as a plain command, to spawn and signal.
+    pub fn dbsub_process(&self, vars: &[(&str, &str)]) -> std::process::Command {
+        let bin = Command::cargo_bin("dbsub").expect("dbsub binary");
+        let mut cmd = std::process::Command::new(bin.get_program());
         cmd.current_dir(self.path()).env_clear();
         if let Ok(path) = std::env::var("PATH") {
             cmd.env("PATH", path);

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use indicatif::{MultiProgress, ProgressBar};
 
 use super::TableSummary;
@@ -74,6 +74,12 @@ impl Ctx<'_> {
             }
         });
         if let Some(err) = failure.into_inner().expect("not poisoned") {
+            if output::interrupted() {
+                bail!(
+                    "interrupted (Ctrl-C): the parts written so far are kept; run the same \
+                     command again to resume (--refresh starts over)"
+                );
+            }
             return Err(err.context(
                 "the extract stopped; the parts written so far are kept: once the cause is \
                  fixed, run the same command again to resume (--refresh starts over)",
@@ -119,6 +125,7 @@ impl Ctx<'_> {
         let mut bytes_done = write.bytes();
         let mut written = 0u64;
         let mut each = |values: &[Value<'_>]| -> Result<()> {
+            super::stop_if_interrupted()?;
             masker.mask(values, &name, &mut |row| {
                 if let Some(bytes) = write.write_row(row)? {
                     bytes_done += bytes;
