@@ -1,12 +1,12 @@
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 
-use super::SqliteDb;
+use super::{SqliteDb, locked};
 use crate::catalog::*;
 use crate::db::key_order::KeyOrder;
 use crate::db::sql::double_quote;
@@ -27,6 +27,46 @@ const MIDNIGHT: crate::model::value::Time = crate::model::value::Time {
     nanos: 0,
 };
 
+/// Tries to start `--jobs` read transactions on one snapshot, waiting longer after each
+/// failure (10 ms doubling, at most 320 ms: about 2 s in all).
+const SNAPSHOT_ATTEMPTS: u32 = 10;
+
+/// Starts `count` read transactions on the database at `path` with `start`, all seeing the
+/// same data.
+///
+/// SQLite has no shareable snapshot handle, so they start between two readings of
+/// `version` (`PRAGMA data_version` on a further connection): equal readings mean no write
+/// committed meanwhile. Otherwise it tries again, up to `attempts` times. One transaction is
+/// its own snapshot and needs no check.
+///
+/// Fails when every attempt saw a write commit: the message says to use `--jobs 1`.
+pub(super) fn on_one_snapshot<T>(
+    path: &Path,
+    count: usize,
+    attempts: u32,
+    mut version: impl FnMut() -> Result<i64>,
+    mut start: impl FnMut() -> Result<T>,
+) -> Result<Vec<T>> {
+    if count == 1 {
+        return Ok(vec![start()?]);
+    }
+    for attempt in 0..attempts {
+        let before = version()?;
+        let started = (0..count).map(|_| start()).collect::<Result<Vec<T>>>()?;
+        if version()? == before {
+            return Ok(started);
+        }
+        drop(started);
+        std::thread::sleep(std::time::Duration::from_millis(10 << attempt.min(5)));
+    }
+    bail!(
+        "SQLite database {} was written to during each of {attempts} attempts to start --jobs \
+         {count} read transactions on one snapshot: run with --jobs 1 (one transaction is its \
+         own snapshot), or when the writes stop",
+        path.display()
+    )
+}
+
 /// Keys per lookup: well under SQLite's limit of 32766 bound variables for composite keys.
 const MAX_BATCH: usize = 500;
 
@@ -41,53 +81,39 @@ pub struct SqliteSource {
 
 impl SqliteSource {
     /// Opens `count` read-only connections on the file of `url`, each inside a read
-    /// transaction, all on one snapshot.
-    ///
-    /// SQLite has no shareable snapshot handle, so the connections start their transactions
-    /// between two readings of `PRAGMA data_version` on a further connection: equal readings
-    /// mean no write committed meanwhile, so every transaction sees the same data. Otherwise
-    /// it tries again.
+    /// transaction, all on one snapshot ([`on_one_snapshot`]).
     pub fn open(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>> {
         let path = url.file_path()?;
         let taken_at = crate::model::clock::now_rfc3339();
         let watch = SqliteDb::open_path(&path, "main")?.conn;
-        let data_version = |c: &Connection| -> Result<i64> {
-            c.query_row("PRAGMA data_version", [], |r| r.get(0))
+        let data_version = || -> Result<i64> {
+            watch
+                .query_row("PRAGMA data_version", [], |r| r.get(0))
                 .with_context(|| format!("cannot read SQLite database {}", path.display()))
         };
-        for _attempt in 0..20 {
-            let before = data_version(&watch)?;
-            let mut sources: Vec<Box<dyn RowSource>> = Vec::with_capacity(count);
-            for _ in 0..count.max(1) {
-                let conn = SqliteDb::open_path(&path, "main")?.conn;
-                // A read transaction starts with its first read.
-                conn.execute_batch("BEGIN DEFERRED")?;
-                conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
-                    .with_context(|| {
-                        format!(
-                            "cannot read SQLite database {} (is it a SQLite database?)",
-                            path.display()
-                        )
-                    })?;
-                sources.push(Box::new(SqliteSource {
-                    conn,
-                    path: path.clone(),
-                    snapshot: Snapshot {
-                        kind: "read transaction".to_string(),
-                        id: taken_at.clone(),
-                    },
-                    locators: HashMap::new(),
-                }));
-            }
-            if data_version(&watch)? == before {
-                return Ok(sources);
-            }
-        }
-        bail!(
-            "cannot take a consistent snapshot of {}: it is being written to continuously; \
-             retry when the writes stop, or use --jobs 1",
-            path.display()
-        )
+        let start = || -> Result<Box<dyn RowSource>> {
+            let conn = SqliteDb::open_path(&path, "main")?.conn;
+            // A read transaction starts with its first read.
+            conn.execute_batch("BEGIN DEFERRED")?;
+            conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+                .map_err(|e| match locked(&e, &path) {
+                    Some(message) => anyhow!(message),
+                    None => anyhow!(e).context(format!(
+                        "cannot read SQLite database {} (is it a SQLite database?)",
+                        path.display()
+                    )),
+                })?;
+            Ok(Box::new(SqliteSource {
+                conn,
+                path: path.clone(),
+                snapshot: Snapshot {
+                    kind: "read transaction".to_string(),
+                    id: taken_at.clone(),
+                },
+                locators: HashMap::new(),
+            }))
+        };
+        on_one_snapshot(&path, count.max(1), SNAPSHOT_ATTEMPTS, data_version, start)
     }
 
     fn table_name(table: &Table) -> String {
@@ -221,6 +247,9 @@ impl SqliteSource {
     }
 
     fn failed(&self, table: &Table, filter: RowFilter<'_>, err: rusqlite::Error) -> anyhow::Error {
+        if let Some(message) = locked(&err, &self.path) {
+            return anyhow!("cannot read {}.{}: {message}", table.schema, table.name);
+        }
         match filter {
             RowFilter::Where(condition) => anyhow!(
                 "the condition `{condition}` on {}.{} failed in SQLite database {}: {err}",
