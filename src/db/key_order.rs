@@ -61,17 +61,17 @@ impl<'k> KeyOrder<'k> {
         self.buf.clear();
         encode(key, &mut self.buf);
         let Some(&at) = self.position.get(&self.buf[..]) else {
+            // The key's values are not shown: they may be what masking hides.
             bail!(
-                "{}.{}: the source returned a row with the key {key:?}, which the lookup did not \
-                 ask for (its key columns compare differently from how they read)",
+                "{}.{}: the source returned a row whose key the lookup did not ask for (its key \
+                 columns compare otherwise than they read): the extract cannot place it",
                 table.schema,
                 table.name
             );
         };
         if std::mem::replace(&mut self.seen[at], true) {
             bail!(
-                "{}.{}: the source returned two rows with the key {key:?}: the table's key is \
-                 not unique",
+                "{}.{}: the source returned two rows with one key: the table's key is not unique",
                 table.schema,
                 table.name
             );
