@@ -1,11 +1,35 @@
 //! Writing results and messages: results to stdout, notes and errors to stderr. Everything
 //! printed passes through [`crate::model::redact`] so that no credential reaches a
-//! terminal or a log, whatever a driver put in its message. Also the words of messages:
-//! plurals, byte counts, column widths.
+//! terminal or a log, whatever a driver put in its message. Also Ctrl-C, and the words of
+//! messages: plurals, byte counts, column widths.
 
 use std::io::Write;
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::model::redact;
+
+/// Set by Ctrl-C once [`catch_interrupt`] is called.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Catches Ctrl-C for the rest of the process: the first sets [`interrupted`], so that the
+/// command's loops stop at their next row, clean up and say how to go on; a second stops at
+/// once.
+pub fn catch_interrupt() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        });
+    });
+}
+
+/// Whether Ctrl-C was pressed (after [`catch_interrupt`]).
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::Relaxed)
+}
 
 /// Writes a command's result to stdout. A closed pipe (`dbsub … | head`) ends the output
 /// quietly instead of failing.

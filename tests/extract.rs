@@ -6,7 +6,10 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use common::{ExtractRows, Workspace, files_below, read_extract, stderr, stdout, walk};
+use common::{
+    ExtractRows, Workspace, files_below, mixed_code, read_extract, resumed_equals_clean,
+    stable_manifest, stderr, stdout, walk,
+};
 use dbsub::archive::manifest::Manifest;
 use rusqlite::Connection;
 use serde_json::Value as Json;
@@ -37,15 +40,17 @@ impl Extract {
     }
 
     fn run(&self, args: &[&str], extra: &[(&str, &str)]) -> std::process::Output {
+        self.command(args, extra).output().unwrap()
+    }
+
+    /// `dbsub extract SQLITE DEMO args` with the demo's variables and `extra`.
+    fn command(&self, args: &[&str], extra: &[(&str, &str)]) -> std::process::Command {
         let mut vars = self.vars();
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        self.ws
-            .dbsub(&refs)
-            .args(["extract", "SQLITE", "DEMO"])
-            .args(args)
-            .output()
-            .unwrap()
+        let mut cmd = self.ws.dbsub_process(&refs);
+        cmd.args(["extract", "SQLITE", "DEMO"]).args(args);
+        cmd
     }
 
     fn subset_dir(&self, subset: &str) -> PathBuf {
@@ -388,25 +393,20 @@ cap = 2
     assert!(!got.contains_key("DESK") && !got.contains_key("EMP"));
 }
 
-/// The manifest without what differs between any two runs.
-fn stable_manifest(bytes: &[u8]) -> Json {
-    let mut m: Json = serde_json::from_slice(bytes).unwrap();
-    m["created_at"] = Json::Null;
-    m["snapshot"] = Json::Null;
-    m
-}
+/// The seed of most tests in parts of 2 KiB: many parts for a kill to fall between.
+const SMALL_PARTS: [&str; 6] = [
+    "--seed-object",
+    "SEEDLOT",
+    "--where",
+    WHERE,
+    "--part-size",
+    "2K",
+];
 
 #[test]
 fn a_killed_extract_resumes_and_ends_identical_to_a_clean_one() {
     let ex = Extract::demo();
-    let args = [
-        "--seed-object",
-        "SEEDLOT",
-        "--where",
-        WHERE,
-        "--part-size",
-        "2K",
-    ];
+    let args = SMALL_PARTS;
     let killed = ex.run(&args, &[("DBSUB_TEST_ABORT_AFTER_PARTS", "3")]);
     assert!(!killed.status.success(), "the hook kills the process");
     let dir = ex.subset_dir("default");
@@ -418,6 +418,9 @@ fn a_killed_extract_resumes_and_ends_identical_to_a_clean_one() {
         dir.join("progress").exists(),
         "the progress of the parts written"
     );
+    // What a kill during an upload leaves in a folder store: the part under a staging name.
+    let staged = dir.join("data/THE.SEEDLOT/part-00006.csv.zst#1");
+    std::fs::write(&staged, b"half a part").unwrap();
 
     let mut resumed_args = args.to_vec();
     resumed_args.extend(["--format", "json"]);
@@ -435,6 +438,7 @@ fn a_killed_extract_resumes_and_ends_identical_to_a_clean_one() {
         !dir.join("progress").exists(),
         "the manifest replaces the progress files"
     );
+    assert!(!staged.exists(), "the resume deletes the killed upload");
 
     // A clean run into another store: every part byte for byte the same.
     let clean_store = ex.ws.path().join("clean");
@@ -479,8 +483,15 @@ fn a_complete_extract_is_not_overwritten_without_refresh_and_tables_refresh_alon
     assert_eq!(after.tables, before.tables, "same data, same parts");
     assert!(stdout(&one).contains("THE.SEEDLOT ") && !stdout(&one).contains("THE.ORCHARD "));
 
+    // A killed upload's file (which no listing shows) goes with a refresh too.
+    let staged = ex
+        .subset_dir("default")
+        .join("data/THE.SEEDLOT/part-00000.csv.zst#3");
+    std::fs::write(&staged, b"half a part").unwrap();
     let refreshed = ex.run(&[&args[..], &["--refresh"]].concat(), &[]);
     assert!(refreshed.status.success(), "{}", stderr(&refreshed));
+    assert!(!staged.exists(), "the refresh deletes the killed upload");
+    assert_eq!(ex.manifest("default").tables, before.tables);
 }
 
 #[test]
@@ -735,4 +746,117 @@ fn a_dry_run_draws_its_plan_with_the_text_plans_rows_and_masked_columns() {
         stderr(&out)
     );
     assert!(!ex.store.exists(), "a refused picture writes nothing");
+}
+
+/// A database whose seed LOT (rows 1..=600) references two rows of CODE (text keys of
+/// [`mixed_code`]) and one of SPOT (integer keys, negative ones too) each.
+fn mixed_keys_db(path: &Path) {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE CODE (CODE TEXT PRIMARY KEY, LABEL TEXT NOT NULL);
+         CREATE TABLE SPOT (ID INTEGER PRIMARY KEY, LABEL TEXT NOT NULL);
+         CREATE TABLE LOT (ID INTEGER PRIMARY KEY, CODE_A TEXT REFERENCES CODE (CODE),
+             CODE_B TEXT REFERENCES CODE (CODE), SPOT_ID INTEGER REFERENCES SPOT (ID));
+         BEGIN;",
+    )
+    .unwrap();
+    for i in 0..1200 {
+        conn.execute(
+            "INSERT INTO CODE VALUES (?1, ?2)",
+            (mixed_code(i), format!("code {i} {}", "x".repeat(i % 13))),
+        )
+        .unwrap();
+    }
+    let spot = |i: i64| (i * 7919) % 20011 - 10000;
+    for i in 0..600i64 {
+        conn.execute(
+            "INSERT INTO SPOT VALUES (?1, ?2)",
+            (spot(i), format!("spot {i}")),
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO LOT VALUES (?1, ?2, ?3, ?4)",
+            (
+                i + 1,
+                mixed_code(2 * i as usize),
+                mixed_code(2 * i as usize + 1),
+                spot(i),
+            ),
+        )
+        .unwrap();
+    }
+    conn.execute_batch("COMMIT").unwrap();
+}
+
+#[test]
+fn a_resumed_extract_of_text_and_integer_keys_writes_the_clean_runs_parts() {
+    let ws = Workspace::empty();
+    mixed_keys_db(&ws.path().join("app.db"));
+    let source = format!("sqlite://{}?schema=APP", ws.path().join("app.db").display());
+    let run = |store: &str, extra: &[(&str, &str)]| {
+        let url = format!("file://{}", ws.path().join(store).display());
+        let mut vars = vec![("DBSUB_SOURCE_SQLITE_APP", source.as_str())];
+        vars.push(("DBSUB_STORE_APP", &url));
+        vars.extend_from_slice(extra);
+        ws.dbsub(&vars)
+            .args(["extract", "SQLITE", "APP", "--seed-object", "LOT"])
+            .args(["--where", "ID <= 550", "--part-size", "2K"])
+            .output()
+            .unwrap()
+    };
+    let subset_dir = |store: &str| ws.path().join(store).join("APP/SQLITE/default");
+    resumed_equals_clean(&run, &subset_dir);
+    let rows = read_extract(&subset_dir("clean"));
+    let codes: BTreeSet<String> = rows["CODE"].1.iter().map(|r| r[0].0.clone()).collect();
+    assert_eq!(codes.len(), 1100, "each selected code once");
+    assert_eq!(rows["SPOT"].1.len(), 550);
+}
+
+#[test]
+fn ctrl_c_stops_an_extract_with_how_to_resume_and_leaves_no_spill_file() {
+    let ex = Extract::demo();
+    let tmp = ex.ws.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    // The closure's key sets and queues spill to TMPDIR.
+    let args = [&SMALL_PARTS[..], &["--key-memory", "1K"]].concat();
+    let tmpdir = tmp.display().to_string();
+    let child = ex
+        .command(
+            &args,
+            &[("TMPDIR", &tmpdir), ("DBSUB_TEST_PAUSE_AFTER_PARTS", "2")],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Under way once a part is in the store (the hook then waits for Ctrl-C).
+    let data = ex.subset_dir("default").join("data");
+    for _ in 0..6000 {
+        if data.exists() && !walk(&data).is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "interrupted (Ctrl-C): the parts written so far are kept; run the same \
+                      command again to resume"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("moved to disk"), "the closure spilled: {err}");
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "spill files left: {left:?}");
+
+    let resumed = ex.run(&args, &[]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert!(stdout(&resumed).contains("kept from the interrupted run"));
 }

@@ -8,10 +8,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Output;
 
-use common::{Workspace, failure, pg, success};
+use common::{Workspace, failure, mixed_code, pg, read_extract, resumed_equals_clean, success};
 use postgres::Client;
 
 /// A working folder with a store and a cache, and the URLs of PostgreSQL databases.
@@ -527,4 +527,72 @@ fn bad_input_is_explained_and_changes_nothing() {
     assert!(!err.contains("Sup3rSecret"), "{err}");
     assert!(err.contains("cannot connect"), "{err}");
     assert!(err.contains("is the server running"), "{err}");
+}
+
+#[test]
+fn a_resumed_postgres_extract_of_text_and_integer_keys_writes_the_clean_runs_parts() {
+    let Some(pg) = pg::cluster() else { return };
+    let lab = Lab::new(Workspace::empty());
+    let source = pg.create_database("resume_source");
+    let mut client = pg::connect(&source);
+    client
+        .batch_execute(
+            "CREATE TABLE code (code text PRIMARY KEY, label text NOT NULL);
+             CREATE TABLE spot (id integer PRIMARY KEY, label text NOT NULL);
+             CREATE TABLE lot (id integer PRIMARY KEY, code_a text REFERENCES code,
+                 code_b text REFERENCES code, spot_id integer REFERENCES spot);",
+        )
+        .unwrap();
+    // Text keys whose collation order is not the key set's; integers, negative ones too
+    // (`-10` sorts before `-5`, but not as text keys).
+    let mut tx = client.transaction().unwrap();
+    for i in 0..1200 {
+        let label = format!("code {i} {}", "x".repeat(i % 13));
+        tx.execute(
+            "INSERT INTO code VALUES ($1, $2)",
+            &[&mixed_code(i), &label],
+        )
+        .unwrap();
+    }
+    for i in 0..600i32 {
+        let spot = (i * 7919) % 20011 - 10000;
+        tx.execute(
+            "INSERT INTO spot VALUES ($1, $2)",
+            &[&spot, &format!("spot {i}")],
+        )
+        .unwrap();
+        let (a, b) = (mixed_code(2 * i as usize), mixed_code(2 * i as usize + 1));
+        tx.execute(
+            "INSERT INTO lot VALUES ($1, $2, $3, $4)",
+            &[&(i + 1), &a, &b, &spot],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    let run = |store: &str, extra: &[(&str, &str)]| {
+        let url = format!("file://{}", lab.ws.path().join(store).display());
+        let mut vars = vec![("DBSUB_SOURCE_PG_APP", source.as_str())];
+        vars.push(("DBSUB_STORE_APP", &url));
+        vars.extend_from_slice(extra);
+        lab.run(
+            &vars,
+            &[
+                "extract",
+                "PG",
+                "APP",
+                "--seed-object",
+                "lot",
+                "--where",
+                "id <= 550",
+                "--part-size",
+                "2K",
+            ],
+        )
+    };
+    let subset_dir = |store: &str| lab.ws.path().join(store).join("APP/PG/default");
+    resumed_equals_clean(&run, &subset_dir);
+    let rows = read_extract(&subset_dir("clean"));
+    let codes: BTreeSet<&str> = rows["code"].1.iter().map(|r| r[0].0.as_str()).collect();
+    assert_eq!(codes.len(), 1100, "each selected code once");
+    assert_eq!(rows["spot"].1.len(), 550);
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use futures::TryStreamExt;
+use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
@@ -18,6 +19,8 @@ use crate::model::digest::hex;
 /// An object store and the prefix dbsub writes under.
 pub struct Store {
     inner: Arc<dyn ObjectStore>,
+    /// The same store when it is a `file://` folder: its uploads stage in files of their own.
+    local: Option<Arc<LocalFileSystem>>,
     prefix: ObjectPath,
     runtime: tokio::runtime::Runtime,
     display: String,
@@ -39,16 +42,19 @@ impl Store {
         let (scheme, rest) = url.split_once("://").with_context(|| {
             format!("`{url}` is not a store URL: use file://folder or s3://bucket/prefix")
         })?;
+        let mut local = None;
         let (inner, prefix): (Arc<dyn ObjectStore>, String) = match scheme {
             "file" => {
                 let folder = std::path::Path::new(rest);
                 std::fs::create_dir_all(folder).with_context(|| {
                     format!("cannot create the store folder {}", folder.display())
                 })?;
-                let store = object_store::local::LocalFileSystem::new_with_prefix(folder)
+                let store = LocalFileSystem::new_with_prefix(folder)
                     .with_context(|| format!("cannot open the store folder {}", folder.display()))?
                     .with_automatic_cleanup(true);
-                (Arc::new(store), String::new())
+                let store = Arc::new(store);
+                local = Some(Arc::clone(&store));
+                (store, String::new())
             }
             "s3" | "s3a" => {
                 let (bucket, prefix) = bucket_and_prefix(url, rest)?;
@@ -103,6 +109,7 @@ impl Store {
         };
         Ok(Store {
             inner,
+            local,
             prefix: ObjectPath::from(prefix),
             runtime,
             display: url.to_string(),
@@ -231,6 +238,46 @@ impl Store {
         }
     }
 
+    /// Deletes what killed uploads left under `prefix` in a `file://` store, and returns how
+    /// many files: an upload is written to `<key>#<digits>` beside its object and renamed when
+    /// it completes, so a kill leaves that file, which no listing shows. A cloud store keeps
+    /// an unfinished upload out of sight and deletes it by its own rules: nothing to do.
+    ///
+    /// Only files named like that are deleted; fails when the folder cannot be read or a file
+    /// deleted.
+    pub fn remove_staging(&self, prefix: &str) -> Result<usize> {
+        let Some(local) = &self.local else {
+            return Ok(0);
+        };
+        let folder = local
+            .path_to_filesystem(&self.path(prefix))
+            .map_err(|e| self.failed("find", prefix, e))?;
+        let mut removed = 0;
+        let mut folders = vec![folder];
+        while let Some(folder) = folders.pop() {
+            let entries = match std::fs::read_dir(&folder) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot read {}", folder.display()));
+                }
+            };
+            for entry in entries {
+                let entry = entry.with_context(|| format!("cannot read {}", folder.display()))?;
+                let path = entry.path();
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    folders.push(path);
+                } else if is_staging(&entry.file_name().to_string_lossy()) {
+                    std::fs::remove_file(&path).with_context(|| {
+                        format!("cannot delete the unfinished upload {}", path.display())
+                    })?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     /// Starts a streaming upload of `key`: small objects go up in one request, larger ones in
     /// a multipart upload; nothing is visible under `key` until [`Upload::finish`].
     pub fn upload(&self, key: &str) -> Upload<'_> {
@@ -246,6 +293,13 @@ impl Store {
             buf: Vec::with_capacity(BUFFER),
         }
     }
+}
+
+/// Whether a file name is that of an upload under way in a `file://` store: `<name>#<digits>`.
+fn is_staging(name: &str) -> bool {
+    name.rsplit_once('#').is_some_and(|(object, n)| {
+        !object.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// Multipart chunk size: S3 needs at least 5 MiB for all but the last.
@@ -359,6 +413,38 @@ mod tests {
         store.delete("a/b.json").unwrap();
         store.delete("a/b.json").unwrap();
         assert_eq!(store.list("a").unwrap(), ["a/data/part-00000.csv.zst"]);
+    }
+
+    #[test]
+    fn a_killed_uploads_file_is_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("file://{}", dir.path().display())).unwrap();
+        store.put("s/data/T/part-00000.csv.zst", vec![1]).unwrap();
+        // What a kill leaves of an upload: a file `<key>#<n>`, which listings skip.
+        let staged = ["s/data/T/part-00001.csv.zst#1", "s/progress/T.json#12"];
+        let kept = [
+            "s/data/T/part-00000.csv.zst",
+            "s/notes#draft",
+            "s/#1",
+            "other/data/T/part-00001.csv.zst#1",
+        ];
+        for key in staged.iter().chain(&kept[1..]) {
+            let path = dir.path().join(key);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, b"x").unwrap();
+        }
+        assert_eq!(
+            store.list("s/data").unwrap(),
+            ["s/data/T/part-00000.csv.zst"]
+        );
+        assert_eq!(store.remove_staging("s").unwrap(), 2);
+        for key in staged {
+            assert!(!dir.path().join(key).exists(), "{key}");
+        }
+        for key in kept {
+            assert!(dir.path().join(key).exists(), "{key}");
+        }
+        assert_eq!(store.remove_staging("missing").unwrap(), 0);
     }
 
     #[test]

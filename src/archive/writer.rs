@@ -1,8 +1,8 @@
 //! Writing an extract into a store, so that an interrupted run resumes and a reader never takes
 //! a half-written extract for a complete one:
 //!
-//! 1. [`SubsetWriter::open`] reads an existing manifest and proves the folder writable, before
-//!    any row is read;
+//! 1. [`SubsetWriter::open`] reads an existing manifest, deletes what a killed run's unfinished
+//!    uploads left, and proves the folder writable, before any row is read;
 //! 2. each table's parts are written by a [`TableWrite`]: after each part, a progress record in
 //!    the store lists the parts done with their checksums; a re-run with the same fingerprint
 //!    keeps the parts whose checksums still match and skips their rows;
@@ -33,7 +33,8 @@ pub struct SubsetWriter {
 
 impl SubsetWriter {
     /// Opens the store `url` (whose setting came from `origin`), reads the manifest of `dir`
-    /// if there is one, and proves the folder writable.
+    /// if there is one, deletes the files of unfinished uploads in it
+    /// ([`Store::remove_staging`]) and proves the folder writable.
     ///
     /// Fails when the store cannot be reached or written, and when the subset is complete
     /// already and the whole of it (`whole`: not single tables) is asked without `refresh`;
@@ -71,6 +72,8 @@ impl SubsetWriter {
                 done.created_at
             );
         }
+        // A killed run's unfinished uploads (file:// stores keep them as files of their own).
+        store.remove_staging(dir.prefix())?;
         let probe = dir.write_probe();
         store
             .put(&probe, Vec::new())
@@ -292,18 +295,25 @@ fn unreachable_store(url: &str) -> String {
     )
 }
 
-/// Parts completed by this process, for the test hook below.
+/// Parts completed by this process, for the test hooks below.
 static PARTS_DONE: AtomicU64 = AtomicU64::new(0);
 
-/// Test hook: `DBSUB_TEST_ABORT_AFTER_PARTS=N` aborts the process (as a kill would) right after
-/// the N-th part is recorded, to prove that an extract resumes.
+/// Test hooks, right after the N-th part is recorded: `DBSUB_TEST_ABORT_AFTER_PARTS=N` aborts
+/// the process (as a kill would), to prove that an extract resumes;
+/// `DBSUB_TEST_PAUSE_AFTER_PARTS=N` waits for Ctrl-C (at most a minute), so that a test can
+/// interrupt an extract that is sure to be under way.
 fn abort_hook() {
     let done = PARTS_DONE.fetch_add(1, Ordering::SeqCst) + 1;
-    if let Some(n) = std::env::var("DBSUB_TEST_ABORT_AFTER_PARTS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        && done >= n
-    {
+    let setting = |var: &str| std::env::var(var).ok().and_then(|v| v.parse::<u64>().ok());
+    if setting("DBSUB_TEST_ABORT_AFTER_PARTS").is_some_and(|n| done >= n) {
         std::process::abort();
+    }
+    if setting("DBSUB_TEST_PAUSE_AFTER_PARTS") == Some(done) {
+        for _ in 0..6000 {
+            if crate::output::interrupted() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! [`crate::backend`]. Nothing outside this folder knows a database's SQL, besides the DDL
 //! templates under `templates/<dialect>/`; [`sql`] has the text helpers they share.
 
+mod key_order;
 pub mod oracle;
 pub mod postgres;
 pub mod sql;

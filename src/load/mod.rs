@@ -12,31 +12,16 @@ pub mod feed;
 pub mod plan;
 pub mod verify;
 
-use std::sync::Once;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use anyhow::Result;
 
 use crate::model::exit::Class;
 
-/// Set by Ctrl-C ([`catch_interrupt`]): row loops stop at the next row, the open transaction rolls back, and
-/// whatever was switched off for the load is switched on again before dbsub exits.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-pub fn catch_interrupt() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // A second Ctrl-C stops at once.
-        let _ = ctrlc::set_handler(|| {
-            if INTERRUPTED.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-        });
-    });
-}
+/// Ctrl-C: row loops stop at the next row ([`check_interrupt`]), the open transaction rolls
+/// back, and whatever was switched off for the load is switched on again before dbsub exits.
+pub use crate::output::catch_interrupt;
 
 pub fn check_interrupt() -> Result<()> {
-    if INTERRUPTED.load(Ordering::Relaxed) {
+    if crate::output::interrupted() {
         return Err(interrupted());
     }
     Ok(())

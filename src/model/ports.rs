@@ -112,7 +112,9 @@ pub trait RowSource: Send {
 
     /// Calls `each` with every archived column (`request.columns`, in that order) of every row
     /// that `request.filter` selects, in the order of `request.order_by`, after skipping the
-    /// first `request.skip` rows. Values are converted by each column's neutral type; a value
+    /// first `request.skip` rows; the rows of a lookup by keys ([`RowFilter::In`]) come in the
+    /// order of its keys instead, whatever the database's collation, so that a resumed extract
+    /// skips exactly the rows an interrupted one wrote. Values are converted by each column's neutral type; a value
     /// that does not fit its type fails with a message naming the table, the row and the column.
     /// A masked column's reply that [`replies_text`](super::mask::SourceMask::replies_text)
     /// comes as [`Value::Text`].

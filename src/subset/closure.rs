@@ -101,18 +101,21 @@ struct RuleState {
 const QUEUE_MEMORY_KEYS: usize = 100_000;
 
 /// Computes the selected rows of every table of `scope`. `progress` hears about each lookup
-/// (table and rows selected so far).
+/// (table and rows selected so far); `check` is asked at every row whether to go on (Ctrl-C),
+/// and its error stops the closure.
 pub fn close(
     scope: &Scope,
     source: &mut dyn RowSource,
     budget: &Budget,
     progress: &mut dyn FnMut(&str, u64),
+    check: &dyn Fn() -> Result<()>,
 ) -> Result<(Vec<TableRows>, Stats)> {
     let mut engine = Engine::new(scope, source, budget)?;
     let mut reader = Reader {
         source,
         stats: Stats::default(),
         progress,
+        check,
     };
     engine.scan_seeds(&mut reader)?;
     loop {
@@ -132,6 +135,7 @@ struct Reader<'a> {
     source: &'a mut dyn RowSource,
     stats: Stats,
     progress: &'a mut dyn FnMut(&str, u64),
+    check: &'a dyn Fn() -> Result<()>,
 }
 
 impl Reader<'_> {
@@ -145,8 +149,12 @@ impl Reader<'_> {
         each: &mut dyn FnMut(&[KeyValue<'_>]) -> Result<()>,
     ) -> Result<()> {
         self.stats.queries += 1;
+        let check = self.check;
         self.source
-            .scan_keys(table, &cols, &order, filter, each)
+            .scan_keys(table, &cols, &order, filter, &mut |row| {
+                check()?;
+                each(row)
+            })
             .with_context(|| format!("cannot select rows of {}", table.key().qualified_name()))
     }
 

@@ -21,8 +21,9 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// A budget of `limit` bytes whose spill files go to `spill_dir` (a folder of the client,
-    /// never the source database).
+    /// A budget of `limit` bytes whose queues spill to `spill_dir` (a folder of the client,
+    /// never the source database) and whose sets to SQLite's temporary folder; either file is
+    /// deleted from its folder as soon as it is open.
     pub fn new(limit: u64, spill_dir: &Path) -> Budget {
         Budget {
             limit,
@@ -57,10 +58,10 @@ pub struct KeySet {
     budget: Budget,
 }
 
+/// A set on disk: a private temporary SQLite database, whose file SQLite deletes from its
+/// folder as soon as it is open (and frees on close): a killed run leaves nothing behind.
 struct Spill {
     conn: Connection,
-    // Keeps the file until the set is dropped.
-    _file: tempfile::NamedTempFile,
 }
 
 impl KeySet {
@@ -148,16 +149,12 @@ impl KeySet {
     }
 
     fn spill_to_disk(&mut self) -> Result<()> {
-        let dir = self.budget.spill_dir.as_path();
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the spill folder {}", dir.display()))?;
-        let file = tempfile::Builder::new()
-            .prefix("dbsub-keys-")
-            .suffix(".db")
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot create a spill file in {}", dir.display()))?;
-        let mut conn = Connection::open(file.path())
-            .with_context(|| format!("cannot open the spill file {}", file.path().display()))?;
+        // The empty name: SQLite's private temporary database, in its temporary folder
+        // (SQLITE_TMPDIR, else TMPDIR, else /var/tmp or /tmp), written past its page cache.
+        let mut conn = Connection::open("").context(
+            "cannot open a temporary SQLite file for the closure's keys: check that TMPDIR \
+             is writable and has room",
+        )?;
         conn.execute_batch(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -16384;
              CREATE TABLE k (k BLOB PRIMARY KEY) WITHOUT ROWID;",
@@ -184,7 +181,7 @@ impl KeySet {
             .fetch_sub(self.mem_bytes, Ordering::Relaxed);
         self.mem_bytes = 0;
         self.mem = Mem::Keys(HashSet::new());
-        self.spill = Some(Spill { conn, _file: file });
+        self.spill = Some(Spill { conn });
         Ok(())
     }
 
@@ -257,11 +254,12 @@ pub struct KeyQueue {
     len: u64,
 }
 
+/// A queue's keys on disk: a file already deleted from its folder, read and written through
+/// two handles of its own.
 struct SpillFile {
     writer: std::io::BufWriter<std::fs::File>,
     reader: std::io::BufReader<std::fs::File>,
     unread: u64,
-    _file: tempfile::NamedTempFile,
 }
 
 impl KeyQueue {
@@ -303,11 +301,14 @@ impl KeyQueue {
                 .with_context(|| {
                     format!("cannot create a spill file in {}", self.spill_dir.display())
                 })?;
+            let (writer, reader) = (file.reopen()?, file.reopen()?);
+            // Out of the folder at once: a killed run leaves nothing behind. (Where the system
+            // cannot delete an open file, it goes when the handles close.)
+            let _ = file.close();
             self.file = Some(SpillFile {
-                writer: std::io::BufWriter::new(file.reopen()?),
-                reader: std::io::BufReader::new(file.reopen()?),
+                writer: std::io::BufWriter::new(writer),
+                reader: std::io::BufReader::new(reader),
                 unread: 0,
-                _file: file,
             });
         }
         let spill = self.file.as_mut().expect("created above");
@@ -383,6 +384,27 @@ mod tests {
         assert_eq!(collect(&spilled, 0), collect(&in_memory, 0));
         assert_eq!(collect(&spilled, 95), collect(&in_memory, 95));
         assert_eq!(collect(&spilled, 95).len(), 5);
+    }
+
+    #[test]
+    fn spilled_sets_and_queues_leave_no_file_in_the_spill_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let budget = Budget::new(100, dir.path());
+        let mut set = KeySet::new(&budget);
+        let mut queue = KeyQueue::new(2, &budget);
+        for i in 0..50 {
+            let k = key(&[KeyValue::Text(&format!("key {i}"))]);
+            set.insert(&k).unwrap();
+            queue.push(&k).unwrap();
+        }
+        assert!(set.spilled() && queue.file.is_some());
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "a kill now would leave {left:?}");
+        assert!(set.contains(&key(&[KeyValue::Text("key 7")])).unwrap());
+        assert_eq!(
+            queue.pop_batch(3).unwrap()[2][..],
+            key(&[KeyValue::Text("key 2")])
+        );
     }
 
     #[test]

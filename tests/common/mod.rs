@@ -50,7 +50,13 @@ impl Workspace {
 
     /// dbsub, run in this folder with no DBSUB_* variables but the given ones.
     pub fn dbsub(&self, vars: &[(&str, &str)]) -> Command {
-        let mut cmd = Command::cargo_bin("dbsub").expect("dbsub binary");
+        Command::from_std(self.dbsub_process(vars))
+    }
+
+    /// [`Workspace::dbsub`] as a plain command, to spawn and signal.
+    pub fn dbsub_process(&self, vars: &[(&str, &str)]) -> std::process::Command {
+        let bin = Command::cargo_bin("dbsub").expect("dbsub binary");
+        let mut cmd = std::process::Command::new(bin.get_program());
         cmd.current_dir(self.path()).env_clear();
         if let Ok(path) = std::env::var("PATH") {
             cmd.env("PATH", path);
@@ -198,4 +204,70 @@ pub fn read_extract(dir: &Path) -> ExtractRows {
         out.insert(t.name.clone(), (header, rows));
     }
     out
+}
+
+/// The manifest without what differs between any two runs.
+pub fn stable_manifest(bytes: &[u8]) -> serde_json::Value {
+    let mut m: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+    m["created_at"] = serde_json::Value::Null;
+    m["snapshot"] = serde_json::Value::Null;
+    m
+}
+
+/// A key of text whose byte order and whose order as an encoded key (length first) disagree,
+/// for row `i`: numbers of several lengths (`6872`, `40438`), letters (`M`, `BV`), mixtures.
+pub fn mixed_code(i: usize) -> String {
+    let letters = |mut n: usize| {
+        let mut s = String::new();
+        loop {
+            s.insert(0, (b'A' + (n % 26) as u8) as char);
+            n /= 26;
+            if n == 0 {
+                return s;
+            }
+        }
+    };
+    match i % 4 {
+        0 => ((i * 7919) % 99991).to_string(),
+        1 => letters(i / 4 * 7),
+        2 => format!("{}x{i}", i % 7),
+        _ => format!("0{i}"),
+    }
+}
+
+/// An extract into a store folder of the workspace, with extra variables.
+pub type ExtractInto<'a> = dyn Fn(&str, &[(&str, &str)]) -> std::process::Output + 'a;
+
+/// Extracts cleanly into the store folder `clean`, then kills extracts after a few parts (in
+/// the largest table, written first, and in the last table) and resumes each, asserting that
+/// every resumed store holds exactly the clean run's files (the manifest aside from its times).
+/// `subset_dir` is where a store folder holds the subset.
+pub fn resumed_equals_clean(run: &ExtractInto, subset_dir: &dyn Fn(&str) -> PathBuf) {
+    let out = run("clean", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut clean = files_below(&subset_dir("clean"));
+    let clean_manifest = clean.remove("manifest.json").unwrap();
+    assert!(clean.len() > 15, "several parts per table: {}", clean.len());
+    // Parts are recorded one by one, table after table: the last ones are the last table's.
+    for after in [3, clean.len() - 2].map(|n| n.to_string()) {
+        let store = format!("killed-{after}");
+        let killed = run(&store, &[("DBSUB_TEST_ABORT_AFTER_PARTS", &after)]);
+        assert!(!killed.status.success(), "the hook kills the process");
+        let resumed = run(&store, &[]);
+        assert!(resumed.status.success(), "{}", stderr(&resumed));
+        let mut got = files_below(&subset_dir(&store));
+        let manifest = got.remove("manifest.json").unwrap();
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            clean.keys().collect::<Vec<_>>(),
+            "killed after {after} parts"
+        );
+        for (key, bytes) in &got {
+            assert!(
+                *bytes == clean[key],
+                "killed after {after} parts: {key} differs from the clean run's"
+            );
+        }
+        assert_eq!(stable_manifest(&manifest), stable_manifest(&clean_manifest));
+    }
 }

@@ -23,6 +23,7 @@ use crate::cli::{Cli, ExtractArgs, ExtractFormat, SummaryFormat};
 use crate::config::{Config, DbKind};
 use crate::graph::draw::{Diagram, Picture};
 use crate::mask::{self, Masking};
+use crate::model::exit::Class;
 use crate::model::ports::RowSource;
 use crate::model::row::Snapshot;
 use crate::output;
@@ -149,6 +150,7 @@ pub fn extract(
     catalog: Option<Catalog>,
 ) -> Result<Option<Summary>> {
     let started = Instant::now();
+    output::catch_interrupt();
     validate_subset_name(&req.subset)?;
     let env = crate::config::env_name(&req.env)?;
     let source = config.source(req.kind, &env)?;
@@ -233,6 +235,9 @@ pub fn extract(
         part_size: req.part_size,
         fingerprint_base: serde_json::json!({
             "format_version": manifest::FORMAT_VERSION,
+            // Rows looked up by key come in the key set's order (earlier builds wrote them in the
+            // database's order within a lookup): parts written in another order are not resumed.
+            "row_order": "key set",
             "plan": &req.plan,
             "part_size": req.part_size,
             "snapshot_kind": &snapshot.kind,
@@ -347,17 +352,32 @@ fn run_closure(
     source: &mut dyn RowSource,
     req: &Request,
 ) -> Result<(Vec<TableRows>, closure::Stats)> {
-    let spill_dir = std::env::temp_dir().join(format!("dbsub-spill-{}", std::process::id()));
-    let budget = Budget::new(req.key_memory, &spill_dir);
+    // Spill files are deleted from the folder as soon as they are open: nothing is left, even
+    // by a killed run.
+    let budget = Budget::new(req.key_memory, &std::env::temp_dir());
     let bar = progress_bar(req.quiet, "closure");
     bar.set_message("seed rows");
-    let result = closure::close(scope, source, &budget, &mut |table, rows| {
-        bar.set_message(format!("{table}: {rows} rows"));
-        bar.inc(1);
-    });
+    let result = closure::close(
+        scope,
+        source,
+        &budget,
+        &mut |table, rows| {
+            bar.set_message(format!("{table}: {rows} rows"));
+            bar.inc(1);
+        },
+        &stop_if_interrupted,
+    );
     bar.finish_and_clear();
-    let _ = std::fs::remove_dir_all(&spill_dir);
-    let (rows, stats) = result?;
+    let (rows, stats) = result.map_err(|e| {
+        if output::interrupted() {
+            Class::Interrupted.error(
+                "interrupted (Ctrl-C) while selecting the rows, before any was written: run \
+                 the same command again to start",
+            )
+        } else {
+            e
+        }
+    })?;
     if stats.spilled > 0 {
         output::note(
             req.quiet,
@@ -369,6 +389,14 @@ fn run_closure(
         );
     }
     Ok((rows, stats))
+}
+
+/// Fails once Ctrl-C was pressed: the extract's loops ask at every row.
+fn stop_if_interrupted() -> Result<()> {
+    if output::interrupted() {
+        anyhow::bail!("interrupted (Ctrl-C)");
+    }
+    Ok(())
 }
 
 /// The manifest's tables in `load_order`: those written now, and when single tables were

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use indicatif::{MultiProgress, ProgressBar};
 
 use super::TableSummary;
@@ -14,6 +14,7 @@ use crate::archive::manifest::{ColumnEntry, MaskedColumn, PartEntry, TableEntry}
 use crate::archive::writer::SubsetWriter;
 use crate::catalog::Column;
 use crate::mask::{Masking, TableMasker};
+use crate::model::exit::Class;
 use crate::model::ports::RowSource;
 use crate::model::row::{ReadRequest, RowFilter};
 use crate::model::value::Value;
@@ -74,6 +75,12 @@ impl Ctx<'_> {
             }
         });
         if let Some(err) = failure.into_inner().expect("not poisoned") {
+            if output::interrupted() {
+                return Err(Class::Interrupted.error(
+                    "interrupted (Ctrl-C): the parts written so far are kept; run the same \
+                     command again to resume (--refresh starts over)",
+                ));
+            }
             return Err(err.context(
                 "the extract stopped; the parts written so far are kept: once the cause is \
                  fixed, run the same command again to resume (--refresh starts over)",
@@ -119,6 +126,7 @@ impl Ctx<'_> {
         let mut bytes_done = write.bytes();
         let mut written = 0u64;
         let mut each = |values: &[Value<'_>]| -> Result<()> {
+            super::stop_if_interrupted()?;
             masker.mask(values, &name, &mut |row| {
                 if let Some(bytes) = write.write_row(row)? {
                     bytes_done += bytes;
@@ -214,7 +222,8 @@ impl Ctx<'_> {
 }
 
 /// Reads the rows the closure selected (`selection`: all, the seed's condition, or by keys in
-/// batches the source takes) as `read` asks, in the order of the table's identity.
+/// batches the source takes) as `read` asks: in the order of the table's identity, or of the
+/// key set (the encoded keys' bytes), in which the kept parts' rows are skipped.
 fn read_selected(
     source: &mut dyn RowSource,
     read: ReadRequest<'_>,

@@ -14,6 +14,7 @@ use std::io::BufRead;
 
 use super::{connect, key_column_sql, pg_message, qualified};
 use crate::catalog::*;
+use crate::db::key_order::KeyOrder;
 use crate::db::sql::double_quote;
 use crate::model::DbUrl;
 use crate::model::key::{self, KeyValue};
@@ -355,11 +356,7 @@ impl RowSource for PgSource {
             &[],
             &mut |fields| {
                 let mut values: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare));
-                values.extend(
-                    fields
-                        .iter()
-                        .map(|f| f.map_or(KeyValue::Null, KeyValue::Text)),
-                );
+                values.extend(fields.iter().map(|f| key_value(*f)));
                 each(&values)?;
                 spare = recycle(values);
                 Ok(())
@@ -383,7 +380,7 @@ impl RowSource for PgSource {
         let (from_where, arrays) = Self::from_where(table, filter, order_by, skip)?;
         let first_secret = arrays.as_ref().map_or(0, Vec::len) + 1;
         let mut secrets: Vec<Vec<u8>> = Vec::new();
-        let select: Vec<String> = columns
+        let mut select: Vec<String> = columns
             .iter()
             .enumerate()
             .map(|(i, c)| match masks.get(i).and_then(Option::as_ref) {
@@ -391,6 +388,18 @@ impl RowSource for PgSource {
                 Some(mask) => mask_expr(table, c, mask, first_secret, &mut secrets),
             })
             .collect();
+        // A lookup's rows go on in the order of its keys: its key columns are read too, as
+        // text like the closure's key scan reads them.
+        let mut in_order = match filter {
+            RowFilter::In {
+                columns: keys_of,
+                keys,
+            } => {
+                select.extend(keys_of.iter().map(key_column_sql));
+                Some(KeyOrder::new(keys))
+            }
+            _ => None,
+        };
         let as_text: Vec<bool> = (0..columns.len())
             .map(|i| {
                 masks
@@ -410,6 +419,7 @@ impl RowSource for PgSource {
             &secrets,
             &mut |fields| {
                 n += 1;
+                let (fields, key) = fields.split_at(columns.len());
                 let mut values: Vec<Value<'_>> = recycle(std::mem::take(&mut spare));
                 for (i, field) in fields.iter().enumerate() {
                     let column = columns[i];
@@ -427,12 +437,27 @@ impl RowSource for PgSource {
                         },
                     }
                 }
-                let outcome = each(&values);
+                let outcome = match &mut in_order {
+                    None => each(&values),
+                    Some(order) => {
+                        let key: Vec<KeyValue<'_>> = key.iter().map(|f| key_value(*f)).collect();
+                        order.row(table, &key, &values, each)
+                    }
+                };
                 spare = recycle(values);
                 outcome
             },
-        )
+        )?;
+        match in_order {
+            Some(order) => order.finish(each),
+            None => Ok(()),
+        }
     }
+}
+
+/// A key column's text field as the key set holds it.
+fn key_value(field: Option<&str>) -> KeyValue<'_> {
+    field.map_or(KeyValue::Null, KeyValue::Text)
 }
 
 /// A masked column's select expression: what [`SourceMask`] asks for, computed by the server

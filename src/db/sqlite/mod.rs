@@ -21,6 +21,7 @@ mod source;
 mod target;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, OpenFlags};
@@ -94,6 +95,32 @@ impl Backend for Sqlite {
     }
 }
 
+/// How long a statement waits for a lock that another connection holds (a writer committing)
+/// before it fails: rusqlite's default of 5 s fails a read behind one larger commit.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Opens `path` with `flags`, waiting up to [`BUSY_TIMEOUT`] for other connections' locks.
+fn open_waiting(path: &Path, flags: OpenFlags) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, flags)
+        .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
+    Ok(conn)
+}
+
+/// What to say when `err` is SQLite's "database is locked" after [`BUSY_TIMEOUT`]: which
+/// database stayed locked, and what to do.
+fn locked(err: &rusqlite::Error, path: &Path) -> Option<String> {
+    (err.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)).then(|| {
+        format!(
+            "SQLite database {} stayed locked by another connection for {} s: run again once \
+             its writer is done",
+            path.display(),
+            BUSY_TIMEOUT.as_secs()
+        )
+    })
+}
+
 /// An open SQLite database and the schema name it stands for.
 pub struct SqliteDb {
     conn: Connection,
@@ -120,11 +147,10 @@ impl SqliteDb {
                 path.display()
             );
         }
-        let conn = Connection::open_with_flags(
+        let conn = open_waiting(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
+        )?;
         Ok(SqliteDb {
             conn,
             path: path.to_path_buf(),
@@ -142,8 +168,8 @@ impl SqliteDb {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create the folder {}", dir.display()))?;
         }
-        let conn = Connection::open(&path)
-            .with_context(|| format!("cannot open SQLite database {}", path.display()))?;
+        // Connection::open's flags.
+        let conn = open_waiting(&path, OpenFlags::default())?;
         let schema = url.param("schema").unwrap_or_else(|| "main".to_string());
         Ok(SqliteDb { conn, path, schema })
     }
@@ -161,5 +187,112 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
     match e {
         rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::source::on_one_snapshot;
+    use super::*;
+    use crate::catalog::{Column, NeutralType, Table};
+    use crate::model::row::{ReadRequest, RowFilter};
+
+    #[test]
+    fn connections_wait_for_a_writers_lock_instead_of_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("busy.db");
+        let writer = Connection::open(&path).unwrap();
+        writer
+            .execute_batch(
+                "CREATE TABLE T (ID INTEGER PRIMARY KEY);
+                 INSERT INTO T VALUES (1);
+                 BEGIN EXCLUSIVE; INSERT INTO T VALUES (2);",
+            )
+            .unwrap();
+        let url = DbUrl::new(DbKind::Sqlite, &format!("sqlite://{}", path.display()));
+        // Readers and writers wait up to BUSY_TIMEOUT (rusqlite's default was 5 s).
+        for conn in [
+            SqliteDb::open_path(&path, "main").unwrap().conn,
+            SqliteDb::open_read_write(&url).unwrap().conn,
+        ] {
+            let ms: i64 = conn
+                .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(ms, 30_000);
+        }
+        // The writer commits a little later, while the source waits for its lock.
+        let commit = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            writer.execute_batch("COMMIT").unwrap();
+        });
+        let mut sources = source::SqliteSource::open(&url, 2).unwrap();
+        commit.join().unwrap();
+        let table = Table::test(
+            "main",
+            "T",
+            vec![Column::test(
+                "ID",
+                "INTEGER",
+                NeutralType::Integer { bits: 64 },
+            )],
+        );
+        let columns = [&table.columns[0]];
+        let mut ids = Vec::new();
+        let read = ReadRequest {
+            table: &table,
+            columns: &columns,
+            masks: &[],
+            order_by: &[],
+            filter: RowFilter::All,
+            skip: 0,
+        };
+        sources[1]
+            .read_rows(&read, &mut |values| {
+                ids.push(format!("{:?}", values[0]));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(ids, ["Int(1)", "Int(2)"], "the snapshot after the commit");
+    }
+
+    #[test]
+    fn a_lock_held_too_long_is_named_with_what_to_do() {
+        let busy = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            None,
+        );
+        assert_eq!(
+            locked(&busy, Path::new("/data/app.db")).unwrap(),
+            "SQLite database /data/app.db stayed locked by another connection for 30 s: run \
+             again once its writer is done"
+        );
+        let other = rusqlite::Error::InvalidQuery;
+        assert_eq!(locked(&other, Path::new("x")), None);
+    }
+
+    #[test]
+    fn one_transaction_needs_no_shared_snapshot_however_busy_the_database() {
+        // A database written to all the time: every reading of data_version differs.
+        let writes = Cell::new(0);
+        let version = || {
+            writes.set(writes.get() + 1);
+            Ok(writes.get())
+        };
+        let started = on_one_snapshot(Path::new("app.db"), 1, 3, version, || Ok("tx")).unwrap();
+        assert_eq!(started, ["tx"]);
+
+        let err = on_one_snapshot(Path::new("app.db"), 2, 3, version, || Ok("tx")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "SQLite database app.db was written to during each of 3 attempts to start --jobs 2 \
+             read transactions on one snapshot: run with --jobs 1 (one transaction is its own \
+             snapshot), or when the writes stop"
+        );
+
+        // Quiet again: the transactions start on one snapshot.
+        let started = on_one_snapshot(Path::new("app.db"), 2, 3, || Ok(7), || Ok("tx")).unwrap();
+        assert_eq!(started, ["tx", "tx"]);
     }
 }

@@ -1,13 +1,14 @@
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 
-use super::SqliteDb;
+use super::{SqliteDb, locked};
 use crate::catalog::*;
+use crate::db::key_order::KeyOrder;
 use crate::db::sql::double_quote;
 use crate::model::DbUrl;
 use crate::model::key::KeyValue;
@@ -26,6 +27,46 @@ const MIDNIGHT: crate::model::value::Time = crate::model::value::Time {
     nanos: 0,
 };
 
+/// Tries to start `--jobs` read transactions on one snapshot, waiting longer after each
+/// failure (10 ms doubling, at most 320 ms: about 2 s in all).
+const SNAPSHOT_ATTEMPTS: u32 = 10;
+
+/// Starts `count` read transactions on the database at `path` with `start`, all seeing the
+/// same data.
+///
+/// SQLite has no shareable snapshot handle, so they start between two readings of
+/// `version` (`PRAGMA data_version` on a further connection): equal readings mean no write
+/// committed meanwhile. Otherwise it tries again, up to `attempts` times. One transaction is
+/// its own snapshot and needs no check.
+///
+/// Fails when every attempt saw a write commit: the message says to use `--jobs 1`.
+pub(super) fn on_one_snapshot<T>(
+    path: &Path,
+    count: usize,
+    attempts: u32,
+    mut version: impl FnMut() -> Result<i64>,
+    mut start: impl FnMut() -> Result<T>,
+) -> Result<Vec<T>> {
+    if count == 1 {
+        return Ok(vec![start()?]);
+    }
+    for attempt in 0..attempts {
+        let before = version()?;
+        let started = (0..count).map(|_| start()).collect::<Result<Vec<T>>>()?;
+        if version()? == before {
+            return Ok(started);
+        }
+        drop(started);
+        std::thread::sleep(std::time::Duration::from_millis(10 << attempt.min(5)));
+    }
+    bail!(
+        "SQLite database {} was written to during each of {attempts} attempts to start --jobs \
+         {count} read transactions on one snapshot: run with --jobs 1 (one transaction is its \
+         own snapshot), or when the writes stop",
+        path.display()
+    )
+}
+
 /// Keys per lookup: well under SQLite's limit of 32766 bound variables for composite keys.
 const MAX_BATCH: usize = 500;
 
@@ -40,53 +81,39 @@ pub struct SqliteSource {
 
 impl SqliteSource {
     /// Opens `count` read-only connections on the file of `url`, each inside a read
-    /// transaction, all on one snapshot.
-    ///
-    /// SQLite has no shareable snapshot handle, so the connections start their transactions
-    /// between two readings of `PRAGMA data_version` on a further connection: equal readings
-    /// mean no write committed meanwhile, so every transaction sees the same data. Otherwise
-    /// it tries again.
+    /// transaction, all on one snapshot ([`on_one_snapshot`]).
     pub fn open(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>> {
         let path = url.file_path()?;
         let taken_at = crate::model::clock::now_rfc3339();
         let watch = SqliteDb::open_path(&path, "main")?.conn;
-        let data_version = |c: &Connection| -> Result<i64> {
-            c.query_row("PRAGMA data_version", [], |r| r.get(0))
+        let data_version = || -> Result<i64> {
+            watch
+                .query_row("PRAGMA data_version", [], |r| r.get(0))
                 .with_context(|| format!("cannot read SQLite database {}", path.display()))
         };
-        for _attempt in 0..20 {
-            let before = data_version(&watch)?;
-            let mut sources: Vec<Box<dyn RowSource>> = Vec::with_capacity(count);
-            for _ in 0..count.max(1) {
-                let conn = SqliteDb::open_path(&path, "main")?.conn;
-                // A read transaction starts with its first read.
-                conn.execute_batch("BEGIN DEFERRED")?;
-                conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
-                    .with_context(|| {
-                        format!(
-                            "cannot read SQLite database {} (is it a SQLite database?)",
-                            path.display()
-                        )
-                    })?;
-                sources.push(Box::new(SqliteSource {
-                    conn,
-                    path: path.clone(),
-                    snapshot: Snapshot {
-                        kind: "read transaction".to_string(),
-                        id: taken_at.clone(),
-                    },
-                    locators: HashMap::new(),
-                }));
-            }
-            if data_version(&watch)? == before {
-                return Ok(sources);
-            }
-        }
-        bail!(
-            "cannot take a consistent snapshot of {}: it is being written to continuously; \
-             retry when the writes stop, or use --jobs 1",
-            path.display()
-        )
+        let start = || -> Result<Box<dyn RowSource>> {
+            let conn = SqliteDb::open_path(&path, "main")?.conn;
+            // A read transaction starts with its first read.
+            conn.execute_batch("BEGIN DEFERRED")?;
+            conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+                .map_err(|e| match locked(&e, &path) {
+                    Some(message) => anyhow!(message),
+                    None => anyhow!(e).context(format!(
+                        "cannot read SQLite database {} (is it a SQLite database?)",
+                        path.display()
+                    )),
+                })?;
+            Ok(Box::new(SqliteSource {
+                conn,
+                path: path.clone(),
+                snapshot: Snapshot {
+                    kind: "read transaction".to_string(),
+                    id: taken_at.clone(),
+                },
+                locators: HashMap::new(),
+            }))
+        };
+        on_one_snapshot(&path, count.max(1), SNAPSHOT_ATTEMPTS, data_version, start)
     }
 
     fn table_name(table: &Table) -> String {
@@ -220,6 +247,9 @@ impl SqliteSource {
     }
 
     fn failed(&self, table: &Table, filter: RowFilter<'_>, err: rusqlite::Error) -> anyhow::Error {
+        if let Some(message) = locked(&err, &self.path) {
+            return anyhow!("cannot read {}.{}: {message}", table.schema, table.name);
+        }
         match filter {
             RowFilter::Where(condition) => anyhow!(
                 "the condition `{condition}` on {}.{} failed in SQLite database {}: {err}",
@@ -286,17 +316,7 @@ impl RowSource for SqliteSource {
         let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(table, filter, &sql, binds, &mut |row| {
             let mut values: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare));
-            for i in 0..columns.len() {
-                values.push(match row.get_ref(i)? {
-                    ValueRef::Null => KeyValue::Null,
-                    ValueRef::Integer(n) => KeyValue::Int(n),
-                    ValueRef::Real(f) => KeyValue::Float(f),
-                    ValueRef::Text(t) => KeyValue::Text(std::str::from_utf8(t).map_err(|_| {
-                        anyhow!("{}.{}: a key is not UTF-8 text", table.schema, table.name)
-                    })?),
-                    ValueRef::Blob(b) => KeyValue::Bytes(b),
-                });
-            }
+            key_values(table, row, 0..columns.len(), &mut values)?;
             each(&values)?;
             spare = recycle(values);
             Ok(())
@@ -330,6 +350,15 @@ impl RowSource for SqliteSource {
         if locator {
             select.push("rowid".to_string());
         }
+        // A lookup's rows go on in the order of its keys: its key columns are read too.
+        let key_at = select.len();
+        let mut in_order = match filter {
+            RowFilter::In { columns, keys } => {
+                select.push(Self::column_list(columns));
+                Some((key_at..key_at + columns.len(), KeyOrder::new(keys)))
+            }
+            _ => None,
+        };
         let (sql, binds) = Self::query(table, &select.join(", "), order_by, filter, skip)?;
         let convs: Vec<Conv> = columns
             .iter()
@@ -364,9 +393,41 @@ impl RowSource for SqliteSource {
                     }
                 }
             }
-            each(&values)
-        })
+            match &mut in_order {
+                None => each(&values),
+                Some((at, order)) => {
+                    let mut key = Vec::with_capacity(at.len());
+                    key_values(table, row, at.clone(), &mut key)?;
+                    order.row(table, &key, &values, each)
+                }
+            }
+        })?;
+        match in_order {
+            Some((_, order)) => order.finish(each),
+            None => Ok(()),
+        }
     }
+}
+
+/// The values of the key columns `at` of `row`, as the key set holds them.
+fn key_values<'r>(
+    table: &Table,
+    row: &'r rusqlite::Row<'_>,
+    at: std::ops::Range<usize>,
+    out: &mut Vec<KeyValue<'r>>,
+) -> Result<()> {
+    for i in at {
+        out.push(match row.get_ref(i)? {
+            ValueRef::Null => KeyValue::Null,
+            ValueRef::Integer(n) => KeyValue::Int(n),
+            ValueRef::Real(f) => KeyValue::Float(f),
+            ValueRef::Text(t) => KeyValue::Text(std::str::from_utf8(t).map_err(|_| {
+                anyhow!("{}.{}: a key is not UTF-8 text", table.schema, table.name)
+            })?),
+            ValueRef::Blob(b) => KeyValue::Bytes(b),
+        });
+    }
+    Ok(())
 }
 
 /// A masked column's select expression (see [`SqliteSource::register_mask_functions`]).

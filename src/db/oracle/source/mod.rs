@@ -29,6 +29,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use oracle::sql_type::ToSql;
 
 use crate::catalog::*;
+use crate::db::key_order::KeyOrder;
 use crate::model::DbUrl;
 use crate::model::key::KeyValue;
 use crate::model::ports::RowSource;
@@ -38,12 +39,16 @@ use convert::{Fetch, OwnedKey, fetch_of, read_field, read_text};
 use query::{Bind, Query, keys_query, read_query};
 
 /// The session settings every connection gets before it reads: timestamps WITH LOCAL TIME ZONE
-/// arrive in UTC, and numbers that the server turns into text (masks' `TO_CHAR`, a user's
-/// condition comparing text with numbers) use `.` as the decimal point. Dates and timestamps
-/// are fetched as values, never as text, so the NLS date formats do not matter.
-const SESSION: [&str; 2] = [
+/// arrive in UTC, numbers that the server turns into text (masks' `TO_CHAR`, a user's
+/// condition comparing text with numbers) use `.` as the decimal point, and `ORDER BY` sorts
+/// text by its bytes whatever the client's NLS_LANG: a resumed extract skips the rows an
+/// interrupted one wrote by their position in that order, so it must not change between the
+/// runs. Dates and timestamps are fetched as values, never as text, so the NLS date formats do
+/// not matter.
+const SESSION: [&str; 3] = [
     "ALTER SESSION SET TIME_ZONE = '+00:00'",
     "ALTER SESSION SET NLS_NUMERIC_CHARACTERS = '.,'",
+    "ALTER SESSION SET NLS_SORT = BINARY",
 ];
 
 /// The queries that return the current SCN, tried in order: the first needs EXECUTE on
@@ -375,38 +380,14 @@ impl RowSource for OracleSource {
             return Ok(());
         }
         let query = keys_query(table, columns, order_by, filter, self.scn())?;
-        let reads: Vec<(Fetch, Option<&Column>)> = columns
-            .iter()
-            .map(|k| match k {
-                KeyColumn::Locator => Ok((Fetch::Text, None)),
-                KeyColumn::Column(name) => {
-                    let column = table_column(table, name)?;
-                    Ok((fetch_of(column, None), Some(column)))
-                }
-            })
-            .collect::<Result<_>>()?;
+        let reads = KeyReads::of(table, columns)?;
         let mut n = 0u64;
         let mut owned: Vec<OwnedKey> = Vec::with_capacity(columns.len());
         // One vector for every row (recycled between rows: its values borrow `owned`).
         let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(table, filter, &query, &mut |row| {
             n += 1;
-            owned.clear();
-            for (i, (fetch, column)) in reads.iter().enumerate() {
-                let value = match column {
-                    Some(column) => read_field(row, i, *fetch, column),
-                    None => read_text(row, i),
-                };
-                match value {
-                    Ok(v) => owned.push(OwnedKey::of(v)),
-                    Err(why) => bail!(
-                        "{}.{}, row {n}, key column {}: {why}",
-                        table.schema,
-                        table.name,
-                        column.map_or("ROWID", |c| c.name.as_str())
-                    ),
-                }
-            }
+            reads.read(table, row, 0, n, &mut owned)?;
             let mut values: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare));
             values.extend(owned.iter().map(OwnedKey::as_key));
             each(&values)?;
@@ -448,6 +429,16 @@ impl RowSource for OracleSource {
             .enumerate()
             .map(|(i, c)| fetch_of(c, masks.get(i).and_then(Option::as_ref)))
             .collect();
+        // A lookup's rows go on in the order of its keys, read after the columns and ROWID.
+        let mut in_order = match filter {
+            RowFilter::In {
+                columns: keys_of,
+                keys,
+            } => Some((KeyReads::of(table, keys_of)?, KeyOrder::new(keys))),
+            _ => None,
+        };
+        let key_at = columns.len() + usize::from(locator);
+        let mut owned: Vec<OwnedKey> = Vec::new();
         let mut n = skip;
         let mut values: Vec<Value<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(table, filter, &query, &mut |row| {
@@ -473,8 +464,67 @@ impl RowSource for OracleSource {
                     }
                 }
             }
-            each(&values)
-        })
+            match &mut in_order {
+                None => each(&values),
+                Some((reads, order)) => {
+                    reads.read(table, row, key_at, n, &mut owned)?;
+                    let key: Vec<KeyValue<'_>> = owned.iter().map(OwnedKey::as_key).collect();
+                    order.row(table, &key, &values, each)
+                }
+            }
+        })?;
+        match in_order {
+            Some((_, order)) => order.finish(each),
+            None => Ok(()),
+        }
+    }
+}
+
+/// How the key columns of a scan or lookup are fetched: ROWID as text, a column as its type.
+struct KeyReads<'t>(Vec<(Fetch, Option<&'t Column>)>);
+
+impl<'t> KeyReads<'t> {
+    fn of(table: &'t Table, columns: &[KeyColumn]) -> Result<KeyReads<'t>> {
+        columns
+            .iter()
+            .map(|k| match k {
+                KeyColumn::Locator => Ok((Fetch::Text, None)),
+                KeyColumn::Column(name) => {
+                    let column = table_column(table, name)?;
+                    Ok((fetch_of(column, None), Some(column)))
+                }
+            })
+            .collect::<Result<_>>()
+            .map(KeyReads)
+    }
+
+    /// Reads the key of `row` (row `n` of the query), whose fields start at `at`, into `owned`
+    /// as the closure's key set holds it.
+    fn read(
+        &self,
+        table: &Table,
+        row: &oracle::Row,
+        at: usize,
+        n: u64,
+        owned: &mut Vec<OwnedKey>,
+    ) -> Result<()> {
+        owned.clear();
+        for (i, (fetch, column)) in self.0.iter().enumerate() {
+            let value = match column {
+                Some(column) => read_field(row, at + i, *fetch, column),
+                None => read_text(row, at + i),
+            };
+            match value {
+                Ok(v) => owned.push(OwnedKey::of(v)),
+                Err(why) => bail!(
+                    "{}.{}, row {n}, key column {}: {why}",
+                    table.schema,
+                    table.name,
+                    column.map_or("ROWID", |c| c.name.as_str())
+                ),
+            }
+        }
+        Ok(())
     }
 }
 

@@ -292,10 +292,11 @@ pub(super) fn select_list(
     (items.join(", "), binds)
 }
 
-/// The query of [`RowSource::read_rows`](crate::model::ports::RowSource::read_rows): `SELECT <select_list>[, ROWID] FROM … AS OF SCN
-/// :scn … [WHERE …] [ORDER BY …] [OFFSET :skip_rows ROWS]`. Skipping is done by the server
-/// (12c and later, which dbsub needs anyway for its masks' STANDARD_HASH), so skipped rows do
-/// not cross the network.
+/// The query of [`RowSource::read_rows`](crate::model::ports::RowSource::read_rows):
+/// `SELECT <select_list>[, ROWID][, <a lookup's key columns>] FROM … AS OF SCN :scn …
+/// [WHERE …] [ORDER BY …] [OFFSET :skip_rows ROWS]`. Skipping is done by the server (12c and
+/// later, which dbsub needs anyway for its masks' STANDARD_HASH), so skipped rows do not cross
+/// the network.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn read_query(
     table: &Table,
@@ -313,7 +314,17 @@ pub(super) fn read_query(
     } else {
         ""
     };
-    let mut sql = format!("SELECT {list}{rowid}");
+    // A lookup's rows go on in the order of its keys: its key columns are read too, as the
+    // key scan reads them.
+    let keys = match filter {
+        RowFilter::In { columns, .. } => key_select(table, columns)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, expr)| format!(", {expr} AS dbsub_k{}", i + 1))
+            .collect(),
+        _ => String::new(),
+    };
+    let mut sql = format!("SELECT {list}{rowid}{keys}");
     sql.push_str(&from_clause(table, scn, &mut binds));
     sql.push_str(&where_clause(table, filter, &mut binds)?);
     sql.push_str(&order_clause(order_by));
@@ -341,16 +352,8 @@ pub(super) fn keys_query(
     filter: RowFilter<'_>,
     scn: Option<&str>,
 ) -> Result<Query> {
-    let alias = double_quote(&table.name);
-    let select: Vec<String> = columns
-        .iter()
-        .map(|k| match k {
-            KeyColumn::Locator => Ok("ROWIDTOCHAR(ROWID)".to_string()),
-            KeyColumn::Column(name) => Ok(select_expr(table_column(table, name)?, &alias)),
-        })
-        .collect::<Result<_>>()?;
     let mut binds = Vec::new();
-    let mut sql = format!("SELECT {}", select.join(", "));
+    let mut sql = format!("SELECT {}", key_select(table, columns)?.join(", "));
     sql.push_str(&from_clause(table, scn, &mut binds));
     sql.push_str(&where_clause(table, filter, &mut binds)?);
     sql.push_str(&order_clause(order_by));
@@ -359,6 +362,18 @@ pub(super) fn keys_query(
         binds,
         reads_lobs: false,
     })
+}
+
+/// The select expressions of key columns: ROWID as text, a column as a read reads it.
+fn key_select(table: &Table, columns: &[KeyColumn]) -> Result<Vec<String>> {
+    let alias = double_quote(&table.name);
+    columns
+        .iter()
+        .map(|k| match k {
+            KeyColumn::Locator => Ok("ROWIDTOCHAR(ROWID)".to_string()),
+            KeyColumn::Column(name) => Ok(select_expr(table_column(table, name)?, &alias)),
+        })
+        .collect()
 }
 
 /// A key value as a bind typed for `column` (`None`: the ROWID locator, bound as text).

@@ -83,12 +83,13 @@ fn names(binds: &[(String, Bind)]) -> Vec<&str> {
 }
 
 #[test]
-fn session_settings_fix_the_zone_and_the_decimal_point() {
+fn session_settings_fix_the_zone_the_decimal_point_and_the_sort_order() {
     assert_eq!(
         SESSION,
         [
             "ALTER SESSION SET TIME_ZONE = '+00:00'",
             "ALTER SESSION SET NLS_NUMERIC_CHARACTERS = '.,'",
+            "ALTER SESSION SET NLS_SORT = BINARY",
         ]
     );
     assert_eq!(
@@ -313,8 +314,11 @@ fn lookups_bind_two_column_keys_as_tuples() {
     .unwrap();
     assert_eq!(
         q.sql,
-        "SELECT \"ID\", \"SEQ\" FROM \"HR\".\"EMP\" AS OF SCN :scn \"EMP\" \
-         WHERE (\"ID\", \"SEQ\") IN ((:k1_1, :k1_2), (:k2_1, :k2_2)) ORDER BY \"ID\", \"SEQ\""
+        "SELECT \"ID\", \"SEQ\", \"ID\" AS dbsub_k1, \"SEQ\" AS dbsub_k2 FROM \"HR\".\"EMP\" \
+         AS OF SCN :scn \"EMP\" WHERE (\"ID\", \"SEQ\") IN ((:k1_1, :k1_2), (:k2_1, :k2_2)) \
+         ORDER BY \"ID\", \"SEQ\"",
+        "a lookup reads its key columns after the archived ones, to hand its rows on in the \
+         order of its keys"
     );
     assert_eq!(names(&q.binds), ["scn", "k1_1", "k1_2", "k2_1", "k2_2"]);
     assert_eq!(q.binds[1].1, Bind::Int(1));
@@ -349,8 +353,9 @@ fn the_rowid_locator_is_read_as_text_and_bound_back_through_chartorowid() {
     .unwrap();
     assert_eq!(
         q.sql,
-        "SELECT \"ID\", ROWIDTOCHAR(ROWID) AS dbsub_rowid FROM \"HR\".\"EMP\" AS OF SCN \
-         :scn \"EMP\" WHERE ROWID IN (CHARTOROWID(:k1)) ORDER BY ROWID"
+        "SELECT \"ID\", ROWIDTOCHAR(ROWID) AS dbsub_rowid, ROWIDTOCHAR(ROWID) AS dbsub_k1 \
+         FROM \"HR\".\"EMP\" AS OF SCN :scn \"EMP\" WHERE ROWID IN (CHARTOROWID(:k1)) \
+         ORDER BY ROWID"
     );
     assert_eq!(q.binds[1].1, Bind::Varchar("AAAFd1AAFAAAABSAA/".into()));
 }
