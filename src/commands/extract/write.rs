@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use indicatif::{MultiProgress, ProgressBar};
 
 use super::TableSummary;
