@@ -153,6 +153,14 @@ fn the_demo_goes_through_postgres_and_back_row_for_row() {
     );
     // The triggers are back on, the constraints are all there and valid.
     assert_eq!(schema(&first), empty_schema);
+    // --refreshdb replaces it, the FOREST_CLIENT ⇄ CLIENT_LOCATION cycle included.
+    let reloaded = lab.ok(
+        &[("DBSUB_TARGET_PG", &first)],
+        &["ingest", "PG", "DEMO", "--refreshdb"],
+    );
+    assert!(reloaded.contains("foreign keys hold"), "{reloaded}");
+    assert_eq!(contents(&first), after_first);
+    assert_eq!(schema(&first), empty_schema);
 
     // PostgreSQL → PostgreSQL: everything in the first database, extracted in one snapshot and
     // loaded into the second.
@@ -354,6 +362,33 @@ fn a_not_null_cycle_loads_and_its_keys_come_back_validated() {
     assert_eq!(count(&mut client, "SELECT count(*) FROM pet"), 20);
     assert_eq!(count(&mut client, "SELECT count(*) FROM owner"), 20);
     assert_eq!(schema(&target), before, "the keys are back, validated");
+
+    // --refreshdb replaces the loaded cycle: emptying it sets the keys among its tables aside
+    // (and adds them back) inside the transaction, rather than refusing as if other tables
+    // referenced it.
+    let loaded = contents(&target);
+    let out = lab.ok(
+        &[("DBSUB_TARGET_PG", &target)],
+        &["ingest", "PG", "APP", "--refreshdb"],
+    );
+    assert!(out.contains("foreign keys hold"), "{out}");
+    assert_eq!(contents(&target), loaded);
+    assert_eq!(schema(&target), before, "the keys are back, validated");
+
+    // A table outside the load that references the cycle still stops the emptying.
+    let mut client = pg::connect(&target);
+    client
+        .batch_execute(
+            "CREATE TABLE visit (id integer PRIMARY KEY, pet_id integer NOT NULL REFERENCES pet (id));
+             INSERT INTO visit VALUES (1, 20);",
+        )
+        .unwrap();
+    let err = lab.fails(
+        &[("DBSUB_TARGET_PG", &target)],
+        &["ingest", "PG", "APP", "--refreshdb"],
+    );
+    assert!(err.contains("visit"), "{err}");
+    assert_eq!(count(&mut client, "SELECT count(*) FROM pet"), 20);
 }
 
 /// A shop with a trigger on its items, an identity and a serial column.

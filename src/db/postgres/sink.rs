@@ -477,6 +477,20 @@ impl RowSink for PgSink {
             .map_err(|e| anyhow!("cannot start a transaction in {url}: {}", pg_message(&e)))?;
         ensure_history(&mut tx)?;
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+        // The foreign keys among the emptied tables (a cycle's, a table's to itself) are set
+        // aside and added back once every table is empty, so that the order of the deletes
+        // does not matter; a key from any other table still refuses the delete.
+        let mut dropped = Vec::new();
+        for table in tables {
+            for fk in &table.foreign_keys {
+                let among = tables
+                    .iter()
+                    .any(|t| t.schema == fk.ref_schema && t.name == fk.ref_table);
+                if among {
+                    dropped.push(drop_key(&mut tx, table, &fk.name, false)?);
+                }
+            }
+        }
         for table in tables {
             // Emptying is part of the load: the table's triggers do not fire.
             let paused = pause_triggers(&mut tx, table)?;
@@ -495,6 +509,9 @@ impl RowSink for PgSink {
                 &[&table.name],
             )
             .map_err(|e| anyhow!("cannot update {INGEST_HISTORY}: {}", pg_message(&e)))?;
+        }
+        for key in &dropped {
+            restore_key(&mut tx, key)?;
         }
         tx.commit()
             .map_err(|e| anyhow!("cannot empty {}: {}", names.join(", "), pg_message(&e)))
