@@ -1439,3 +1439,105 @@ fn refreshdb_refuses_an_edited_manifest_before_emptying_anything() {
     }
     assert!(now == then, "the same rows again");
 }
+
+/// A table without any key, 5000 rows: nothing but an emptiness check keeps a second load out.
+const NOTES: &str = "
+CREATE TABLE NOTE (TXT TEXT, N INTEGER);
+INSERT INTO NOTE
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+SELECT 'note ' || i, i % 7 FROM n;
+";
+
+#[test]
+fn two_ingests_at_once_load_a_keyless_table_once() {
+    let lab = Lab::new(NOTES);
+    let out = lab.extract(&["--seed-object", "NOTE"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let expected = lab.manifest().tables[0].rows;
+    assert_eq!(expected, 5000);
+    let mut failed = Vec::new();
+    for round in 0..5 {
+        lab.create_target("CREATE TABLE NOTE (TXT TEXT, N INTEGER);");
+        // Two processes at once, each from its own thread.
+        let outs: Vec<Output> = std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..2)
+                .map(|_| scope.spawn(|| lab.ingest(&["--quiet", "--format", "json"])))
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        let conn = Connection::open(lab.target()).unwrap();
+        let rows = count(&conn, "NOTE");
+        if rows != expected {
+            failed.push(format!("round {round}: {rows} rows"));
+        }
+        // Each run either loaded the table, or found it loaded by the other; a run that fails
+        // says what happened, and never that nothing was changed.
+        let mut loaded = 0;
+        for out in &outs {
+            let err = stderr(out);
+            if err.contains("nothing was changed") {
+                failed.push(format!("round {round}: {err}"));
+            }
+            if !out.status.success() {
+                failed.push(format!("round {round}: failed: {err}"));
+                continue;
+            }
+            let summary: Json = serde_json::from_str(&stdout(out)).unwrap();
+            match statuses(&summary)["APP.NOTE"].as_str() {
+                "loaded" => loaded += 1,
+                "already loaded" => {}
+                other => failed.push(format!("round {round}: status {other}")),
+            }
+        }
+        if loaded != 1 {
+            failed.push(format!("round {round}: loaded by {loaded} runs"));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+#[test]
+fn verify_names_a_table_that_a_refreshdb_emptied_and_did_not_load_again() {
+    let lab = Lab::shop(&[]);
+    assert!(lab.ingest(&[]).status.success());
+    let rows: BTreeMap<String, u64> = lab
+        .manifest()
+        .tables
+        .iter()
+        .map(|t| (t.name.clone(), t.rows))
+        .collect();
+    // --refreshdb empties all three tables, loads CUSTOMER and ORDERS, and is killed in ITEM.
+    let abort_at = rows["CUSTOMER"] + rows["ORDERS"] + 1;
+    let killed = lab.ingest_with(
+        &["--refreshdb"],
+        &[("DBSUB_TEST_ABORT_AFTER_ROWS", &abort_at.to_string())],
+    );
+    assert!(!killed.status.success());
+    let conn = Connection::open(lab.target()).unwrap();
+    assert_eq!(count(&conn, "ITEM"), 0);
+    assert_eq!(count(&conn, "ORDERS"), rows["ORDERS"]);
+
+    let out = lab.verify();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let report = stdout(&out);
+    assert!(!report.contains("match their extract"), "{report}");
+    assert!(
+        report.contains("APP.ITEM: not loaded") && report.contains("run ingest again"),
+        "{report}"
+    );
+    let item_line = report
+        .lines()
+        .find(|l| l.trim_start().starts_with("APP.ITEM "))
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(item_line.contains("FAILED"), "{item_line}");
+    assert!(
+        stderr(&out).contains("verify found 1 problem"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Ingest again: ITEM loads, and verify is content.
+    let summary = lab.ingest_json(&[]);
+    assert_eq!(statuses(&summary), item_reloaded(), "{summary}");
+    assert!(lab.verify().status.success());
+}

@@ -563,3 +563,123 @@ fn bad_input_is_explained_and_changes_nothing() {
     assert!(err.contains("cannot connect"), "{err}");
     assert!(err.contains("is the server running"), "{err}");
 }
+
+#[test]
+fn two_ingests_at_once_load_a_keyless_table_once() {
+    let Some(pg) = pg::cluster() else { return };
+    let lab = Lab::new(Workspace::empty());
+    let source = pg.create_database("race_source");
+    let notes = "CREATE TABLE note (txt text, n integer);";
+    pg::connect(&source)
+        .batch_execute(&format!(
+            "{notes} INSERT INTO note SELECT 'note ' || i, i % 7 FROM generate_series(1, 5000) i;"
+        ))
+        .unwrap();
+    lab.ok(
+        &[("DBSUB_SOURCE_PG_APP", &source)],
+        &["extract", "PG", "APP", "--seed-object", "note"],
+    );
+    let mut failed = Vec::new();
+    for round in 0..5 {
+        let target = pg.create_database(&format!("race_target_{round}"));
+        pg::connect(&target).batch_execute(notes).unwrap();
+        let vars = [("DBSUB_TARGET_PG", target.as_str())];
+        let args = ["ingest", "PG", "APP", "--quiet", "--format", "json"];
+        let outs: Vec<Output> = std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..2)
+                .map(|_| scope.spawn(|| lab.run(&vars, &args)))
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        let rows = count(&mut pg::connect(&target), "SELECT count(*) FROM note");
+        if rows != 5000 {
+            failed.push(format!("round {round}: {rows} rows"));
+        }
+        let mut loaded = 0;
+        for out in &outs {
+            let err = String::from_utf8_lossy(&out.stderr).to_string();
+            if !out.status.success() {
+                failed.push(format!("round {round}: failed: {err}"));
+                continue;
+            }
+            let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            match summary["tables"][0]["status"].as_str() {
+                Some("loaded") => loaded += 1,
+                Some("already loaded") => {}
+                other => failed.push(format!("round {round}: status {other:?}")),
+            }
+        }
+        if loaded != 1 {
+            failed.push(format!("round {round}: loaded by {loaded} runs"));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+#[test]
+fn refreshdb_refuses_an_edited_manifest_before_emptying_anything() {
+    let Some(pg) = pg::cluster() else { return };
+    let lab = Lab::new(Workspace::empty());
+    let source = pg.create_database("edited_source");
+    let target = pg.create_database("edited_target");
+    pg::connect(&source)
+        .batch_execute(&format!("{SHOP}{SHOP_ROWS}"))
+        .unwrap();
+    pg::connect(&target).batch_execute(SHOP).unwrap();
+    lab.ok(
+        &[("DBSUB_SOURCE_PG_APP", &source)],
+        &[
+            "extract",
+            "PG",
+            "APP",
+            "--seed-object",
+            "item",
+            "--part-size",
+            "1000",
+        ],
+    );
+    let tgt = [("DBSUB_TARGET_PG", target.as_str())];
+    lab.ok(&tgt, &["ingest", "PG", "APP"]);
+    let loaded = contents(&target);
+    let path = lab.ws.path().join("store/APP/PG/default/manifest.json");
+    let pristine = std::fs::read(&path).unwrap();
+    let item = |m: &serde_json::Value| {
+        m["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|t| t["name"] == "item")
+            .unwrap()
+    };
+    // Counts edited consistently (the part's and the table's), and a part dropped with the
+    // table's count adjusted.
+    type Edit = fn(&mut serde_json::Value, usize);
+    let edits: [(&str, Edit); 2] = [
+        ("counts", |m, i| {
+            let t = &mut m["tables"][i];
+            let part = t["parts"][0]["rows"].as_u64().unwrap();
+            t["parts"][0]["rows"] = (part - 1).into();
+            t["rows"] = (t["rows"].as_u64().unwrap() - 1).into();
+        }),
+        ("dropped part", |m, i| {
+            let t = &mut m["tables"][i];
+            let part = t["parts"].as_array_mut().unwrap().pop().unwrap();
+            t["rows"] = (t["rows"].as_u64().unwrap() - part["rows"].as_u64().unwrap()).into();
+        }),
+    ];
+    for (what, edit) in edits {
+        let mut m: serde_json::Value = serde_json::from_slice(&pristine).unwrap();
+        let i = item(&m);
+        assert!(m["tables"][i]["parts"].as_array().unwrap().len() > 1);
+        edit(&mut m, i);
+        std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+        let err = lab.fails(&tgt, &["ingest", "PG", "APP", "--refreshdb"]);
+        assert!(
+            err.contains("APP/PG/default/manifest.json"),
+            "{what}: {err}"
+        );
+        assert!(err.contains("checksum does not match"), "{what}: {err}");
+        assert!(err.contains("re-run extract"), "{what}: {err}");
+        assert_eq!(contents(&target), loaded, "{what}");
+    }
+}

@@ -15,7 +15,7 @@
 
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
@@ -29,7 +29,7 @@ use crate::config::{Config, DbKind, env_name};
 use crate::load::feed::{Progress, feed};
 use crate::load::plan::LoadPlan;
 use crate::load::{self, cycles, verify};
-use crate::model::ports::{CycleHandling, LoadMode, RowSink, TableLoad};
+use crate::model::ports::{CycleHandling, LoadMode, Occupied, RowSink, TableLoad};
 use crate::output::{self, human_bytes, plural};
 
 /// What `run` needs besides the command line: `dbsub demo` calls [`ingest`] directly.
@@ -92,7 +92,7 @@ pub fn run(cli: &Cli, config: &Config, args: &IngestArgs) -> Result<()> {
     };
     let summary = ingest(config, &request)?;
     args.format.print(&summary, render_summary)?;
-    verify::fail_on_problems(&summary.verify)
+    verify::fail_after_load(&summary.verify)
 }
 
 /// Runs an ingest and then `verify`.
@@ -187,11 +187,16 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
         identities.extend(sink.advance_identity(plan.tables[i].table)?);
     }
     let report = verify::check(sink.as_mut(), &catalog, &target_name)?;
+    let rows = tables
+        .iter()
+        .filter(|t| t.status != "already loaded")
+        .map(|t| t.rows)
+        .sum();
     Ok(Summary {
         extract: extract.id.clone(),
         target: target_name,
         tables,
-        rows: to_load.iter().map(|&i| plan.tables[i].entry.rows).sum(),
+        rows,
         fetched_parts: fetched.parts,
         fetched_bytes: fetched.bytes,
         cached_parts: fetched.cached,
@@ -247,11 +252,21 @@ fn load_tables(
                     plan.table_load(i, &extract.id, &extract.manifest_sha256, rows)
                 })
                 .collect();
-            sink.load(&mut loads, plan.mode, &cut)
-                .with_context(|| format!("cannot load {}", plan.names(unit)))?;
+            let status = match sink.load(&mut loads, plan.mode, &cut) {
+                Ok(()) if req.merge => "merged",
+                Ok(()) => "loaded",
+                // Another ingest of the same extract loaded the unit meanwhile: it is done.
+                Err(e)
+                    if e.downcast_ref::<Occupied>().is_some()
+                        && loaded_meanwhile(sink, plan, unit, extract)? =>
+                {
+                    "already loaded"
+                }
+                Err(e) => return Err(e.context(format!("cannot load {}", plan.names(unit)))),
+            };
             let seconds = unit_started.elapsed().as_secs_f64();
             for &i in unit {
-                tables[i].status = if req.merge { "merged" } else { "loaded" };
+                tables[i].status = status;
                 tables[i].seconds = seconds;
             }
             for (table, key) in cut {
@@ -273,6 +288,28 @@ fn load_tables(
         warnings.extend(cycles::left_disabled(plan));
     }
     Ok(warnings)
+}
+
+/// Whether every table of `unit` holds what a load of this very extract recorded: another
+/// ingest of it loaded them while this one ran.
+fn loaded_meanwhile(
+    sink: &mut dyn RowSink,
+    plan: &LoadPlan<'_, '_>,
+    unit: &[usize],
+    extract: &Extract,
+) -> Result<bool> {
+    let records = sink.records()?;
+    for &i in unit {
+        let table = plan.tables[i].table;
+        let Some(record) = records.iter().find(|r| r.table == table.name) else {
+            return Ok(false);
+        };
+        let rows = sink.count_rows(table)?;
+        if !record.is_load_of(&extract.id, &extract.manifest_sha256, rows) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The bar of the parts' fetch, `total` bytes.

@@ -12,7 +12,7 @@ use crate::catalog::*;
 use crate::db::sql::double_quote;
 use crate::model::DbUrl;
 use crate::model::ports::{
-    CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, RowSink, TableLoad,
+    CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, Occupied, RowSink, TableLoad,
 };
 use crate::model::value::{Date, DateTime, Value};
 
@@ -179,6 +179,51 @@ fn restore_key(tx: &mut postgres::Transaction<'_>, key: &DroppedKey) -> Result<(
             key.table,
             pg_message(&e)
         )
+    })
+}
+
+/// Serializes dbsub's loads into one database: every load and emptying transaction takes this
+/// transaction-level advisory lock first, so that two ingests at once take turns table by table
+/// (and do not both create the history table).
+pub(super) const LOAD_LOCK_SQL: &str = "SELECT pg_advisory_xact_lock(hashtext('dbsub ingest'))";
+
+/// Locks the tables of a plain load against every other writer until the transaction ends
+/// (SHARE ROW EXCLUSIVE conflicts with itself and with INSERT, UPDATE, DELETE; reads go on).
+pub(super) fn lock_tables_sql(tables: &[&Table]) -> String {
+    let names: Vec<String> = tables.iter().map(|t| qualified(t)).collect();
+    format!(
+        "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+        names.join(", ")
+    )
+}
+
+/// Takes the load lock; for a plain load also the tables' locks, then fails with [`Occupied`]
+/// when one holds rows.
+fn lock_for_load(
+    tx: &mut postgres::Transaction<'_>,
+    tables: &[&Table],
+    mode: Option<LoadMode>,
+) -> Result<()> {
+    tx.batch_execute(LOAD_LOCK_SQL)
+        .map_err(|e| anyhow!("cannot take dbsub's load lock: {}", pg_message(&e)))?;
+    if mode != Some(LoadMode::Insert) {
+        return Ok(());
+    }
+    tx.batch_execute(&lock_tables_sql(tables))
+        .map_err(|e| anyhow!("cannot lock the tables to load: {}", pg_message(&e)))?;
+    Occupied::refuse(tables, &mut |table| {
+        let sql = format!("SELECT count(*) FROM {}", qualified(table));
+        let rows: i64 = tx
+            .query_one(&sql, &[])
+            .map_err(|e| {
+                anyhow!(
+                    "cannot count the rows of {}: {}",
+                    table.name,
+                    pg_message(&e)
+                )
+            })?
+            .get(0);
+        Ok(rows as u64)
     })
 }
 
@@ -475,6 +520,7 @@ impl RowSink for PgSink {
             .client
             .transaction()
             .map_err(|e| anyhow!("cannot start a transaction in {url}: {}", pg_message(&e)))?;
+        lock_for_load(&mut tx, tables, None)?;
         ensure_history(&mut tx)?;
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
         // The foreign keys among the emptied tables (a cycle's, a table's to itself) are set
@@ -528,8 +574,9 @@ impl RowSink for PgSink {
             .client
             .transaction()
             .map_err(|e| anyhow!("cannot start a transaction in {url}: {}", pg_message(&e)))?;
-        ensure_history(&mut tx)?;
         let loaded: Vec<&Table> = tables.iter().map(|t| t.table).collect();
+        lock_for_load(&mut tx, &loaded, Some(mode))?;
+        ensure_history(&mut tx)?;
         let mut paused = Vec::new();
         let mut dropped = Vec::new();
         for table in &loaded {

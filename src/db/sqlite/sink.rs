@@ -7,7 +7,8 @@ use crate::catalog::*;
 use crate::db::sql::{double_quote, orphans_sql, string_literal};
 use crate::model::DbUrl;
 use crate::model::ports::{
-    CatalogReader, CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, RowSink, TableLoad,
+    CatalogReader, CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, Occupied, RowSink,
+    TableLoad,
 };
 use crate::model::value::Value;
 
@@ -37,6 +38,10 @@ impl SqliteSink {
         db.conn
             .execute_batch("PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;")
             .with_context(|| format!("cannot set up {} for loading", path.display()))?;
+        // Another ingest's transaction (one table's load) is waited for, not failed on.
+        db.conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .with_context(|| format!("cannot set up {} for loading", path.display()))?;
         Ok(SqliteSink { db })
     }
 
@@ -47,6 +52,54 @@ impl SqliteSink {
             sqlite_message(&e)
         )
     }
+}
+
+/// How long a load waits for another connection's write transaction to end.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Starts the write transaction of a load or an emptying: `BEGIN IMMEDIATE` takes the
+/// database's write lock at once, so that whatever the transaction reads first (is the table
+/// empty?) no other writer can change before its commit.
+fn begin_immediate<'c>(
+    conn: &'c mut Connection,
+    path: &std::path::Path,
+    tables: &[&str],
+) -> Result<rusqlite::Transaction<'c>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| {
+            let busy = e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy);
+            if busy {
+                anyhow!(
+                    "SQLite database {} is locked: another connection (another ingest?) has been \
+                     writing to it for over {} s; nothing was written to {}: run again once it \
+                     is done",
+                    path.display(),
+                    BUSY_TIMEOUT.as_secs(),
+                    tables.join(", ")
+                )
+            } else {
+                anyhow!(
+                    "cannot start a transaction in {}: {}",
+                    path.display(),
+                    sqlite_message(&e)
+                )
+            }
+        })
+}
+
+/// Fails with [`Occupied`] when a table of a plain load holds rows (inside its transaction).
+fn refuse_occupied(tx: &Connection, tables: &[&Table]) -> Result<()> {
+    Occupied::refuse(tables, &mut |table| {
+        let sql = format!("SELECT count(*) FROM {}", double_quote(&table.name));
+        let rows: i64 = tx.query_row(&sql, [], |r| r.get(0)).map_err(|e| {
+            anyhow!(
+                "cannot count the rows of {}: {}",
+                table.name,
+                sqlite_message(&e)
+            )
+        })?;
+        Ok(rows as u64)
+    })
 }
 
 /// Creates the load records' table, inside the caller's transaction (so that a failed load
@@ -389,11 +442,8 @@ impl RowSink for SqliteSink {
 
     fn empty(&mut self, tables: &[&Table]) -> Result<()> {
         let path = self.db.path.clone();
-        let tx = self
-            .db
-            .conn
-            .transaction()
-            .map_err(|e| anyhow!("cannot start a transaction in {}: {e}", path.display()))?;
+        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+        let tx = begin_immediate(&mut self.db.conn, &path, &names)?;
         tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
         ensure_history(&tx)?;
         for table in tables {
@@ -409,7 +459,6 @@ impl RowSink for SqliteSink {
         }
         if let Err(e) = tx.execute_batch("COMMIT") {
             drop(tx);
-            let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
             bail!(
                 "emptying {} would leave rows of other tables without their parents ({}); \
                  nothing was deleted: load those tables too, or empty them first",
@@ -508,17 +557,12 @@ impl SqliteSink {
 
     fn load_all(&mut self, tables: &mut [TableLoad<'_>], mode: LoadMode) -> Result<()> {
         let path = self.db.path.clone();
-        let tx = self
-            .db
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| {
-                anyhow!(
-                    "cannot start a transaction in {}: {}",
-                    path.display(),
-                    sqlite_message(&e)
-                )
-            })?;
+        let names: Vec<&str> = tables.iter().map(|t| t.table.name.as_str()).collect();
+        let tx = begin_immediate(&mut self.db.conn, &path, &names)?;
+        if mode == LoadMode::Insert {
+            let loaded: Vec<&Table> = tables.iter().map(|t| t.table).collect();
+            refuse_occupied(&tx, &loaded)?;
+        }
         // Foreign keys are checked at the commit, so that the tables of a cycle can load in
         // any order within the transaction.
         tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
@@ -527,7 +571,6 @@ impl SqliteSink {
             SqliteSink::load_one(&tx, load, mode)?;
         }
         if let Err(e) = tx.execute_batch("COMMIT") {
-            let names: Vec<&str> = tables.iter().map(|t| t.table.name.as_str()).collect();
             let detail = violations(&tx, &names);
             drop(tx);
             bail!(
@@ -563,5 +606,91 @@ mod tests {
         assert_eq!(Affinity::of("BIGINT"), Affinity::Integer);
         assert_eq!(Affinity::of("BINARY_DOUBLE"), Affinity::Real);
         assert_eq!(Affinity::of(""), Affinity::Blob);
+    }
+
+    /// A sink on a new database file built by `sql`, and the file's folder.
+    fn sink_on(sql: &str) -> (SqliteSink, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("target.db");
+        Connection::open(&path).unwrap().execute_batch(sql).unwrap();
+        let url = DbUrl::new(
+            crate::model::DbKind::Sqlite,
+            &format!("sqlite://{}", path.display()),
+        );
+        (SqliteSink::open(&url).unwrap(), dir)
+    }
+
+    fn note_record() -> LoadRecord {
+        LoadRecord {
+            table: "NOTE".into(),
+            extract_table: "APP.NOTE".into(),
+            extract: "file:///store/APP/SQLITE/default".into(),
+            manifest_sha256: String::new(),
+            mode: LoadMode::Insert,
+            rows: 1,
+            foreign_keys: Vec::new(),
+            loaded_at: String::new(),
+            load_set: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_plain_load_into_a_table_that_holds_rows_now_is_refused_and_writes_nothing() {
+        let (mut sink, _dir) =
+            sink_on("CREATE TABLE NOTE (TXT TEXT); INSERT INTO NOTE VALUES ('x');");
+        let catalog = sink.catalog().unwrap();
+        let table = &catalog.tables[0];
+        let fed = std::cell::Cell::new(0);
+        let mut loads = vec![TableLoad {
+            table,
+            columns: table.columns.iter().collect(),
+            key: Vec::new(),
+            rows: Box::new(|each| {
+                fed.set(fed.get() + 1);
+                each(&[Value::Text("y".into())])?;
+                Ok(1)
+            }),
+            record: note_record(),
+        }];
+        let err = sink.load(&mut loads, LoadMode::Insert, &[]).unwrap_err();
+        assert_eq!(
+            err.downcast_ref::<Occupied>(),
+            Some(&Occupied {
+                table: "NOTE".into(),
+                rows: 1
+            })
+        );
+        assert_eq!(
+            err.to_string(),
+            "NOTE holds 1 rows that were not there when this ingest began: another ingest (or \
+             program) loaded it meanwhile; this run wrote nothing to it"
+        );
+        drop(loads);
+        assert_eq!(fed.get(), 0, "no row was read");
+        assert_eq!(sink.count_rows(table).unwrap(), 1);
+        assert!(sink.records().unwrap().is_empty());
+
+        // A merge upserts into rows that are there: no refusal.
+        let (mut sink, _dir) = sink_on(
+            "CREATE TABLE NOTE (ID INTEGER PRIMARY KEY, TXT TEXT); INSERT INTO NOTE VALUES (1, 'x');",
+        );
+        let catalog = sink.catalog().unwrap();
+        let table = &catalog.tables[0];
+        let mut loads = vec![TableLoad {
+            table,
+            columns: table.columns.iter().collect(),
+            key: vec!["ID".into()],
+            rows: Box::new(|each| {
+                each(&[Value::Int(1), Value::Text("y".into())])?;
+                Ok(1)
+            }),
+            record: LoadRecord {
+                mode: LoadMode::Merge,
+                ..note_record()
+            },
+        }];
+        sink.load(&mut loads, LoadMode::Merge, &[]).unwrap();
+        drop(loads);
+        assert_eq!(sink.count_rows(table).unwrap(), 1);
     }
 }
