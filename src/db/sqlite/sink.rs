@@ -78,13 +78,39 @@ fn begin_immediate<'c>(
                     tables.join(", ")
                 )
             } else {
-                anyhow!(
-                    "cannot start a transaction in {}: {}",
-                    path.display(),
-                    sqlite_message(&e)
-                )
+                anyhow::Error::from(e)
+                    .context(format!("cannot start a transaction in {}", path.display()))
             }
         })
+}
+
+/// A write that failed because of where the database is rather than what was written — the
+/// file is read-only, its disk is full — said as such, naming the file, the tables (`tables`,
+/// whose transaction rolled back) and the remedy. Any other error comes back as it was.
+fn explain_storage(path: &std::path::Path, tables: &[&str], e: anyhow::Error) -> anyhow::Error {
+    let Some(cause) = e.chain().find_map(|c| c.downcast_ref::<rusqlite::Error>()) else {
+        return e;
+    };
+    let what = match cause.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ReadOnly) => format!(
+            "SQLite database {} is read-only ({}): nothing was written to {}; make the file \
+             and its folder writable for this user (SQLite writes a journal beside the file), \
+             or set DBSUB_TARGET_SQLITE to a writable copy",
+            path.display(),
+            sqlite_message(cause),
+            tables.join(", ")
+        ),
+        Some(rusqlite::ErrorCode::DiskFull) => format!(
+            "the disk holding SQLite database {} is full ({}): nothing was written to {} (its \
+             transaction rolled back); free space on that disk, or set DBSUB_TARGET_SQLITE to a \
+             file on another disk, then run the same command again",
+            path.display(),
+            sqlite_message(cause),
+            tables.join(", ")
+        ),
+        _ => return e,
+    };
+    anyhow!(what)
 }
 
 /// Fails with [`Occupied`] when a table of a plain load holds rows (inside its transaction).
@@ -110,7 +136,7 @@ fn ensure_history(conn: &Connection) -> Result<()> {
          extract TEXT NOT NULL, rows INTEGER NOT NULL, loaded_at TEXT NOT NULL, \
          record TEXT NOT NULL)"
     ))
-    .map_err(|e| anyhow!("cannot create {INGEST_HISTORY}: {}", sqlite_message(&e)))
+    .map_err(|e| anyhow::Error::from(e).context(format!("cannot create {INGEST_HISTORY}")))
 }
 
 /// The rows of `tables` that reference a missing parent, as a message (empty when none).
@@ -177,8 +203,8 @@ impl SqliteSink {
                     bind(&mut stmt, i + 1, value, column, affinities[i], &mut text)
                         .map_err(|why| anyhow!("column {}: {why}", column.name))?;
                 }
-                stmt.raw_execute()
-                    .map_err(|e| anyhow!("{}", sqlite_message(&e)))?;
+                // Kept typed: a full disk or a read-only file is told apart (explain_storage).
+                stmt.raw_execute().map_err(anyhow::Error::from)?;
                 Ok(())
             })?;
         }
@@ -441,33 +467,9 @@ impl RowSink for SqliteSink {
     }
 
     fn empty(&mut self, tables: &[&Table]) -> Result<()> {
-        let path = self.db.path.clone();
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-        let tx = begin_immediate(&mut self.db.conn, &path, &names)?;
-        tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
-        ensure_history(&tx)?;
-        for table in tables {
-            // Emptying is part of the load: the table's triggers do not fire.
-            let triggers = drop_triggers(&tx, &table.name)?;
-            tx.execute(&format!("DELETE FROM {}", double_quote(&table.name)), [])
-                .map_err(|e| anyhow!("cannot empty {}: {}", table.name, sqlite_message(&e)))?;
-            create_triggers(&tx, &triggers)?;
-            tx.execute(
-                &format!("DELETE FROM {INGEST_HISTORY} WHERE table_name = ?1"),
-                [&table.name],
-            )?;
-        }
-        if let Err(e) = tx.execute_batch("COMMIT") {
-            drop(tx);
-            bail!(
-                "emptying {} would leave rows of other tables without their parents ({}); \
-                 nothing was deleted: load those tables too, or empty them first",
-                names.join(", "),
-                sqlite_message(&e)
-            );
-        }
-        // After the COMMIT, dropping `tx` finds no open transaction and does nothing.
-        Ok(())
+        self.empty_all(tables)
+            .map_err(|e| explain_storage(&self.db.path, &names, e))
     }
 
     fn load(
@@ -485,7 +487,8 @@ impl RowSink for SqliteSink {
         if !check_foreign_keys {
             self.db.conn.execute_batch("PRAGMA foreign_keys = ON")?;
         }
-        outcome
+        let names: Vec<&str> = tables.iter().map(|t| t.table.name.as_str()).collect();
+        outcome.map_err(|e| explain_storage(&self.db.path, &names, e))
     }
 
     fn advance_identity(&mut self, table: &Table) -> Result<Vec<String>> {
@@ -545,6 +548,44 @@ impl RowSink for SqliteSink {
 }
 
 impl SqliteSink {
+    /// [`RowSink::empty`], with SQLite's own errors.
+    fn empty_all(&mut self, tables: &[&Table]) -> Result<()> {
+        let path = self.db.path.clone();
+        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+        let tx = begin_immediate(&mut self.db.conn, &path, &names)?;
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+        ensure_history(&tx)?;
+        for table in tables {
+            // Emptying is part of the load: the table's triggers do not fire.
+            let triggers = drop_triggers(&tx, &table.name)?;
+            tx.execute(&format!("DELETE FROM {}", double_quote(&table.name)), [])
+                .map_err(|e| {
+                    anyhow::Error::from(e).context(format!("cannot empty {}", table.name))
+                })?;
+            create_triggers(&tx, &triggers)?;
+            tx.execute(
+                &format!("DELETE FROM {INGEST_HISTORY} WHERE table_name = ?1"),
+                [&table.name],
+            )?;
+        }
+        if let Err(e) = tx.execute_batch("COMMIT") {
+            drop(tx);
+            if e.sqlite_error_code() != Some(rusqlite::ErrorCode::ConstraintViolation) {
+                return Err(
+                    anyhow::Error::from(e).context(format!("cannot empty {}", names.join(", ")))
+                );
+            }
+            bail!(
+                "emptying {} would leave rows of other tables without their parents ({}); \
+                 nothing was deleted: load those tables too, or empty them first",
+                names.join(", "),
+                sqlite_message(&e)
+            );
+        }
+        // After the COMMIT, dropping `tx` finds no open transaction and does nothing.
+        Ok(())
+    }
+
     fn has_rowid(&self, table: &Table) -> bool {
         self.db
             .conn
@@ -571,6 +612,14 @@ impl SqliteSink {
             SqliteSink::load_one(&tx, load, mode)?;
         }
         if let Err(e) = tx.execute_batch("COMMIT") {
+            if e.sqlite_error_code() != Some(rusqlite::ErrorCode::ConstraintViolation) {
+                drop(tx);
+                return Err(anyhow::Error::from(e).context(format!(
+                    "cannot commit the load of {} in {}",
+                    names.join(", "),
+                    path.display()
+                )));
+            }
             let detail = violations(&tx, &names);
             drop(tx);
             bail!(
@@ -632,6 +681,84 @@ mod tests {
             loaded_at: String::new(),
             load_set: Vec::new(),
         }
+    }
+
+    /// A load of `n` rows into the empty table NOTE (TXT TEXT) of `sink`.
+    fn load_notes(sink: &mut SqliteSink, n: usize) -> Result<()> {
+        let catalog = sink.catalog().unwrap();
+        let table = &catalog.tables[0];
+        let mut loads = vec![TableLoad {
+            table,
+            columns: table.columns.iter().collect(),
+            key: Vec::new(),
+            rows: Box::new(|each| {
+                for i in 0..n {
+                    each(&[Value::Text(format!("note {i:0>100}").into())])?;
+                }
+                Ok(n as u64)
+            }),
+            record: note_record(),
+        }];
+        sink.load(&mut loads, LoadMode::Insert, &[])
+    }
+
+    #[test]
+    fn a_full_disk_or_a_read_only_file_is_said_as_such_naming_the_file() {
+        let (mut sink, _dir) = sink_on("CREATE TABLE NOTE (TXT TEXT);");
+        let path = sink.db.path.display().to_string();
+        // SQLite's own SQLITE_FULL: the file may not grow past a few pages.
+        let pages: i64 = sink
+            .db
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        sink.db
+            .conn
+            .execute_batch(&format!("PRAGMA max_page_count = {}", pages + 2))
+            .unwrap();
+        let err = format!("{:#}", load_notes(&mut sink, 5000).unwrap_err());
+        assert!(
+            err.starts_with(&format!(
+                "the disk holding SQLite database {path} is full ("
+            )),
+            "{err}"
+        );
+        assert!(err.contains("nothing was written to NOTE"), "{err}");
+        assert!(err.contains("free space on that disk"), "{err}");
+        assert!(!err.contains("parent") && !err.contains("foreign"), "{err}");
+        sink.db
+            .conn
+            .execute_batch("PRAGMA max_page_count = 1000000")
+            .unwrap();
+        let table = &sink.catalog().unwrap().tables[0];
+        assert_eq!(sink.count_rows(table).unwrap(), 0);
+
+        // SQLite's own SQLITE_READONLY.
+        sink.db
+            .conn
+            .execute_batch("PRAGMA query_only = ON")
+            .unwrap();
+        let err = format!("{:#}", load_notes(&mut sink, 10).unwrap_err());
+        assert!(
+            err.starts_with(&format!("SQLite database {path} is read-only (")),
+            "{err}"
+        );
+        assert!(
+            err.contains("make the file and its folder writable"),
+            "{err}"
+        );
+        let err = format!("{:#}", sink.empty(&[table]).unwrap_err());
+        assert!(
+            err.starts_with(&format!("SQLite database {path} is read-only (")),
+            "{err}"
+        );
+
+        // Other errors pass unchanged.
+        let other = anyhow!("UNIQUE constraint failed: NOTE.TXT");
+        assert_eq!(
+            explain_storage(std::path::Path::new("x.db"), &["NOTE"], other).to_string(),
+            "UNIQUE constraint failed: NOTE.TXT"
+        );
     }
 
     #[test]
