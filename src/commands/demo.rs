@@ -236,7 +236,7 @@ fn ingest_subset(target: &DbUrl, quiet: bool) -> Result<()> {
         ),
     );
     output::result(&format!("\n{}", verify::render(&loaded.verify)))?;
-    crate::load::verify::fail_on_problems(&loaded.verify)
+    crate::load::verify::fail_after_load(&loaded.verify, loaded.changed())
 }
 
 /// Where everything is, and what to try next.

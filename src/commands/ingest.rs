@@ -76,6 +76,13 @@ pub struct Summary {
     pub verify: verify::Report,
 }
 
+impl Summary {
+    /// Whether this ingest loaded or merged any table.
+    pub fn changed(&self) -> bool {
+        self.tables.iter().any(|t| t.status != "already loaded")
+    }
+}
+
 /// `dbsub ingest`.
 pub fn run(cli: &Cli, config: &Config, args: &IngestArgs) -> Result<()> {
     let request = Request {
@@ -92,7 +99,7 @@ pub fn run(cli: &Cli, config: &Config, args: &IngestArgs) -> Result<()> {
     };
     let summary = ingest(config, &request)?;
     args.format.print(&summary, render_summary)?;
-    verify::fail_after_load(&summary.verify)
+    verify::fail_after_load(&summary.verify, summary.changed())
 }
 
 /// Runs an ingest and then `verify`.

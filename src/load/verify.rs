@@ -61,18 +61,21 @@ pub fn fail_on_problems(report: &Report) -> Result<()> {
     Ok(())
 }
 
-/// Fails (after the summary was printed) when the verify that ends an ingest found problems.
-/// Unlike [`fail_on_problems`], it says that the load did change the target.
-pub fn fail_after_load(report: &Report) -> Result<()> {
-    if report.problems > 0 {
+/// Fails (after the summary was printed) when the verify that ends an ingest found problems,
+/// saying whether that ingest changed the target (`changed`: it loaded or merged a table).
+pub fn fail_after_load(report: &Report, changed: bool) -> Result<()> {
+    if report.problems == 0 {
+        return Ok(());
+    }
+    let problems = plural(report.problems, "problem");
+    if changed {
         bail!(
-            "the load changed {}, but verify then found {} (see the report above): run `dbsub \
-             verify` to see them again, and ingest with --refreshdb to replace the tables",
-            report.target,
-            plural(report.problems, "problem")
+            "the load changed {}, but verify then found {problems} (see the report above): run \
+             `dbsub verify` to see them again, and ingest with --refreshdb to replace the tables",
+            report.target
         );
     }
-    Ok(())
+    fail_on_problems(report)
 }
 
 /// Checks every table the target's load records list.
@@ -172,4 +175,42 @@ pub fn check(sink: &mut dyn RowSink, catalog: &Catalog, target: &str) -> Result<
         tables,
         problems,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_a_load_a_problem_is_never_said_to_have_changed_nothing() {
+        let report = Report {
+            target: "sqlite://data/local.db".to_string(),
+            tables: vec![TableCheck {
+                table: "APP.NOTE".to_string(),
+                target: "NOTE".to_string(),
+                rows: Some(10),
+                expected: 5,
+                mode: LoadMode::Insert,
+                foreign_keys: Vec::new(),
+                problems: vec!["10 rows where the extract has 5".to_string()],
+            }],
+            problems: 1,
+        };
+        let loaded = fail_after_load(&report, true).unwrap_err().to_string();
+        assert!(
+            loaded.starts_with(
+                "the load changed sqlite://data/local.db, but verify then found 1 problem"
+            ),
+            "{loaded}"
+        );
+        assert!(!loaded.contains("nothing was changed"), "{loaded}");
+        // A run that loaded nothing (every table already loaded) did not change anything.
+        let skipped = fail_after_load(&report, false).unwrap_err().to_string();
+        assert!(skipped.contains("nothing was changed"), "{skipped}");
+        let fine = Report {
+            problems: 0,
+            ..report
+        };
+        assert!(fail_after_load(&fine, true).is_ok());
+    }
 }

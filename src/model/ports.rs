@@ -217,8 +217,10 @@ pub struct RecordedKey {
 /// had found the table empty. The load wrote nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{table} holds {rows} rows that were not there when this ingest began: another ingest (or \
-     program) loaded it meanwhile; this run wrote nothing to it"
+    "{table} holds {} that {} not there when this ingest began: another ingest (or program) \
+     loaded it meanwhile; this run wrote nothing to it",
+    if *rows == 1 { "1 row".to_string() } else { format!("{rows} rows") },
+    if *rows == 1 { "was" } else { "were" }
 )]
 pub struct Occupied {
     /// The table in the target.

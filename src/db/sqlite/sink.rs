@@ -789,7 +789,7 @@ mod tests {
         );
         assert_eq!(
             err.to_string(),
-            "NOTE holds 1 rows that were not there when this ingest began: another ingest (or \
+            "NOTE holds 1 row that was not there when this ingest began: another ingest (or \
              program) loaded it meanwhile; this run wrote nothing to it"
         );
         drop(loads);
