@@ -196,11 +196,11 @@ fn restore_key(tx: &mut postgres::Transaction<'_>, key: &DroppedKey) -> Result<(
 /// Serializes dbsub's loads into one database: every load and emptying transaction takes this
 /// transaction-level advisory lock first, so that two ingests at once take turns table by table
 /// (and do not both create the history table).
-pub(super) const LOAD_LOCK_SQL: &str = "SELECT pg_advisory_xact_lock(hashtext('dbsub ingest'))";
+const LOAD_LOCK_SQL: &str = "SELECT pg_advisory_xact_lock(hashtext('dbsub ingest'))";
 
 /// Locks the tables of a plain load against every other writer until the transaction ends
 /// (SHARE ROW EXCLUSIVE conflicts with itself and with INSERT, UPDATE, DELETE; reads go on).
-pub(super) fn lock_tables_sql(tables: &[&Table]) -> String {
+fn lock_tables_sql(tables: &[&Table]) -> String {
     let names: Vec<String> = tables.iter().map(|t| qualified(t)).collect();
     format!(
         "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
@@ -752,6 +752,20 @@ mod tests {
     use crate::db::postgres::server_message;
     use crate::model::DbKind;
     use postgres::error::SqlState;
+
+    #[test]
+    fn a_plain_load_locks_its_tables_against_other_writers() {
+        let a = Table::test("public", "note", Vec::new());
+        let b = Table::test("App", "Odd \"name\"", Vec::new());
+        assert_eq!(
+            lock_tables_sql(&[&a, &b]),
+            r#"LOCK TABLE "public"."note", "App"."Odd ""name""" IN SHARE ROW EXCLUSIVE MODE"#
+        );
+        assert_eq!(
+            LOAD_LOCK_SQL,
+            "SELECT pg_advisory_xact_lock(hashtext('dbsub ingest'))"
+        );
+    }
 
     #[test]
     fn a_full_disk_is_said_as_such_naming_the_database() {
