@@ -446,7 +446,7 @@ fn flip_byte(path: &Path, at: usize) {
     std::fs::write(path, bytes).unwrap();
 }
 
-/// Rewrites the manifest's JSON.
+/// Rewrites the manifest's JSON, leaving its checksum as it was (so that the edit shows).
 fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut Json)) {
     let path = dir.join("manifest.json");
     let mut m: Json = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
@@ -454,12 +454,23 @@ fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut Json)) {
     std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
 }
 
+/// Rewrites the manifest's JSON and its checksum, as a deliberate forger would.
+fn forge_manifest(dir: &Path, edit: impl FnOnce(&mut Json)) {
+    edit_manifest(dir, |m| {
+        edit(m);
+        m.as_object_mut().unwrap().remove("checksum");
+    });
+    let path = dir.join("manifest.json");
+    let unsealed = Manifest::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    std::fs::write(&path, unsealed.to_json()).unwrap();
+}
+
 /// Replaces a part's bytes and makes the manifest agree with them (size, SHA-256 and, when
 /// given, rows), so that the part passes the checksum.
 fn replace_part(dir: &Path, key: &str, bytes: &[u8], rows: Option<u64>) {
     std::fs::write(dir.join(key), bytes).unwrap();
     let (sha256, size) = file_sha256(&dir.join(key)).unwrap();
-    edit_manifest(dir, |m| {
+    forge_manifest(dir, |m| {
         for t in m["tables"].as_array_mut().unwrap() {
             let mut total = 0;
             for p in t["parts"].as_array_mut().unwrap() {
@@ -1306,4 +1317,228 @@ fn merge_refresh_and_table_choices_are_guarded() {
         ),
         "{text}"
     );
+}
+
+/// ITEM's entry in the manifest's JSON.
+fn item_entry(m: &mut Json) -> &mut Json {
+    m["tables"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|t| t["name"] == "ITEM")
+        .unwrap()
+}
+
+/// One row fewer for ITEM, in its first part and in the table: counts edited consistently.
+fn one_item_fewer(m: &mut Json) {
+    let item = item_entry(m);
+    let part = item["parts"][0]["rows"].as_u64().unwrap();
+    item["parts"][0]["rows"] = (part - 1).into();
+    let rows = item["rows"].as_u64().unwrap();
+    item["rows"] = (rows - 1).into();
+}
+
+/// ITEM's last part left out, the table's count adjusted.
+fn last_item_part_dropped(m: &mut Json) {
+    let item = item_entry(m);
+    let part = item["parts"].as_array_mut().unwrap().pop().unwrap();
+    let rows = item["rows"].as_u64().unwrap();
+    item["rows"] = (rows - part["rows"].as_u64().unwrap()).into();
+}
+
+#[test]
+fn refreshdb_refuses_an_edited_manifest_before_emptying_anything() {
+    let lab = Lab::shop(&["--part-size", "200"]);
+    let dir = lab.subset_dir();
+    let pristine = lab.ws.path().join("pristine");
+    copy_dir(&dir, &pristine);
+    let items = lab
+        .manifest()
+        .tables
+        .iter()
+        .find(|t| t.name == "ITEM")
+        .unwrap()
+        .parts
+        .len();
+    assert!(items > 1, "{items}");
+    assert!(lab.ingest(&[]).status.success());
+    let loaded = state(&lab.target());
+    let manifest_key = "APP/SQLITE/default/manifest.json";
+    let first_item_part = "data/APP.ITEM/part-00000.csv.zst";
+
+    type Edit = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Edit, Vec<&str>)> = vec![
+        (
+            "counts edited consistently",
+            Box::new(|dir| edit_manifest(dir, one_item_fewer)),
+            vec![manifest_key, "checksum does not match", "re-run extract"],
+        ),
+        (
+            "a part dropped, the counts adjusted",
+            Box::new(|dir| edit_manifest(dir, last_item_part_dropped)),
+            vec![manifest_key, "checksum does not match", "re-run extract"],
+        ),
+        (
+            "counts edited consistently and the checksum forged",
+            Box::new(|dir| forge_manifest(dir, one_item_fewer)),
+            vec![
+                first_item_part,
+                "rows where the manifest says",
+                "re-run extract",
+            ],
+        ),
+        (
+            "only the table's count edited",
+            Box::new(|dir| {
+                forge_manifest(dir, |_| {});
+                edit_manifest(dir, |m| {
+                    m.as_object_mut().unwrap().remove("checksum");
+                    item_entry(m)["rows"] = 29.into();
+                });
+            }),
+            vec![manifest_key, "29 rows for APP.ITEM", "re-run extract"],
+        ),
+    ];
+    let mut failed = Vec::new();
+    for (what, edit, wanted) in &cases {
+        edit(&dir);
+        // The parts are in the cache from the first load: they are counted all the same.
+        let out = lab.ingest(&["--refreshdb"]);
+        let err = stderr(&out);
+        if out.status.code() != Some(1) {
+            failed.push(format!("{what}: exit {:?}: {err}", out.status.code()));
+        }
+        for w in wanted {
+            if !err.contains(w) {
+                failed.push(format!("{what}: `{w}` not in {err}"));
+            }
+        }
+        let after = state(&lab.target());
+        if after != loaded {
+            failed.push(format!(
+                "{what}: the target changed: {}",
+                changes(&loaded, &after)
+            ));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        copy_dir(&pristine, &dir);
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+
+    // A manifest of an older dbsub, without a checksum, still loads, with a warning.
+    edit_manifest(&dir, |m| {
+        m.as_object_mut().unwrap().remove("checksum");
+    });
+    let out = lab.ingest(&["--refreshdb"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(said.contains("has no checksum"), "{said}");
+    let mut now = state(&lab.target()).rows;
+    let mut then = loaded.rows.clone();
+    for rows in [&mut now, &mut then] {
+        rows.remove("dbsub_ingest_history");
+    }
+    assert!(now == then, "the same rows again");
+}
+
+/// A table without any key, 5000 rows: nothing but an emptiness check keeps a second load out.
+const NOTES: &str = "
+CREATE TABLE NOTE (TXT TEXT, N INTEGER);
+INSERT INTO NOTE
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+SELECT 'note ' || i, i % 7 FROM n;
+";
+
+#[test]
+fn two_ingests_at_once_load_a_keyless_table_once() {
+    let lab = Lab::new(NOTES);
+    let out = lab.extract(&["--seed-object", "NOTE"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let expected = lab.manifest().tables[0].rows;
+    assert_eq!(expected, 5000);
+    let mut failed = Vec::new();
+    for round in 0..5 {
+        lab.create_target("CREATE TABLE NOTE (TXT TEXT, N INTEGER);");
+        // Two processes at once, each from its own thread.
+        let outs: Vec<Output> = std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..2)
+                .map(|_| scope.spawn(|| lab.ingest(&["--quiet", "--format", "json"])))
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        let conn = Connection::open(lab.target()).unwrap();
+        let rows = count(&conn, "NOTE");
+        if rows != expected {
+            failed.push(format!("round {round}: {rows} rows"));
+        }
+        // Each run either loaded the table, or found it loaded by the other; a run that fails
+        // says what happened, and never that nothing was changed.
+        let mut loaded = 0;
+        for out in &outs {
+            let err = stderr(out);
+            if err.contains("nothing was changed") {
+                failed.push(format!("round {round}: {err}"));
+            }
+            if !out.status.success() {
+                failed.push(format!("round {round}: failed: {err}"));
+                continue;
+            }
+            let summary: Json = serde_json::from_str(&stdout(out)).unwrap();
+            match statuses(&summary)["APP.NOTE"].as_str() {
+                "loaded" => loaded += 1,
+                "already loaded" => {}
+                other => failed.push(format!("round {round}: status {other}")),
+            }
+        }
+        if loaded != 1 {
+            failed.push(format!("round {round}: loaded by {loaded} runs"));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+#[test]
+fn verify_names_a_table_that_a_refreshdb_emptied_and_did_not_load_again() {
+    let lab = Lab::shop(&[]);
+    assert!(lab.ingest(&[]).status.success());
+    let rows: BTreeMap<String, u64> = lab
+        .manifest()
+        .tables
+        .iter()
+        .map(|t| (t.name.clone(), t.rows))
+        .collect();
+    // --refreshdb empties all three tables, loads CUSTOMER and ORDERS, and is killed in ITEM.
+    let abort_at = rows["CUSTOMER"] + rows["ORDERS"] + 1;
+    let killed = lab.ingest_with(
+        &["--refreshdb"],
+        &[("DBSUB_TEST_ABORT_AFTER_ROWS", &abort_at.to_string())],
+    );
+    assert!(!killed.status.success());
+    let conn = Connection::open(lab.target()).unwrap();
+    assert_eq!(count(&conn, "ITEM"), 0);
+    assert_eq!(count(&conn, "ORDERS"), rows["ORDERS"]);
+
+    let out = lab.verify();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let report = stdout(&out);
+    assert!(!report.contains("match their extract"), "{report}");
+    assert!(
+        report.contains("APP.ITEM: not loaded") && report.contains("run ingest again"),
+        "{report}"
+    );
+    let item_line = report
+        .lines()
+        .find(|l| l.trim_start().starts_with("APP.ITEM "))
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(item_line.contains("FAILED"), "{item_line}");
+    assert!(
+        stderr(&out).contains("verify found 1 problem"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Ingest again: ITEM loads, and verify is content.
+    let summary = lab.ingest_json(&[]);
+    assert_eq!(statuses(&summary), item_reloaded(), "{summary}");
+    assert!(lab.verify().status.success());
 }

@@ -153,6 +153,14 @@ fn the_demo_goes_through_postgres_and_back_row_for_row() {
     );
     // The triggers are back on, the constraints are all there and valid.
     assert_eq!(schema(&first), empty_schema);
+    // --refreshdb replaces it, the FOREST_CLIENT ⇄ CLIENT_LOCATION cycle included.
+    let reloaded = lab.ok(
+        &[("DBSUB_TARGET_PG", &first)],
+        &["ingest", "PG", "DEMO", "--refreshdb"],
+    );
+    assert!(reloaded.contains("foreign keys hold"), "{reloaded}");
+    assert_eq!(contents(&first), after_first);
+    assert_eq!(schema(&first), empty_schema);
 
     // PostgreSQL → PostgreSQL: everything in the first database, extracted in one snapshot and
     // loaded into the second.
@@ -354,6 +362,33 @@ fn a_not_null_cycle_loads_and_its_keys_come_back_validated() {
     assert_eq!(count(&mut client, "SELECT count(*) FROM pet"), 20);
     assert_eq!(count(&mut client, "SELECT count(*) FROM owner"), 20);
     assert_eq!(schema(&target), before, "the keys are back, validated");
+
+    // --refreshdb replaces the loaded cycle: emptying it sets the keys among its tables aside
+    // (and adds them back) inside the transaction, rather than refusing as if other tables
+    // referenced it.
+    let loaded = contents(&target);
+    let out = lab.ok(
+        &[("DBSUB_TARGET_PG", &target)],
+        &["ingest", "PG", "APP", "--refreshdb"],
+    );
+    assert!(out.contains("foreign keys hold"), "{out}");
+    assert_eq!(contents(&target), loaded);
+    assert_eq!(schema(&target), before, "the keys are back, validated");
+
+    // A table outside the load that references the cycle still stops the emptying.
+    let mut client = pg::connect(&target);
+    client
+        .batch_execute(
+            "CREATE TABLE visit (id integer PRIMARY KEY, pet_id integer NOT NULL REFERENCES pet (id));
+             INSERT INTO visit VALUES (1, 20);",
+        )
+        .unwrap();
+    let err = lab.fails(
+        &[("DBSUB_TARGET_PG", &target)],
+        &["ingest", "PG", "APP", "--refreshdb"],
+    );
+    assert!(err.contains("visit"), "{err}");
+    assert_eq!(count(&mut client, "SELECT count(*) FROM pet"), 20);
 }
 
 /// A shop with a trigger on its items, an identity and a serial column.
@@ -595,4 +630,124 @@ fn a_resumed_postgres_extract_of_text_and_integer_keys_writes_the_clean_runs_par
     let codes: BTreeSet<&str> = rows["code"].1.iter().map(|r| r[0].0.as_str()).collect();
     assert_eq!(codes.len(), 1100, "each selected code once");
     assert_eq!(rows["spot"].1.len(), 550);
+}
+
+#[test]
+fn two_ingests_at_once_load_a_keyless_table_once() {
+    let Some(pg) = pg::cluster() else { return };
+    let lab = Lab::new(Workspace::empty());
+    let source = pg.create_database("race_source");
+    let notes = "CREATE TABLE note (txt text, n integer);";
+    pg::connect(&source)
+        .batch_execute(&format!(
+            "{notes} INSERT INTO note SELECT 'note ' || i, i % 7 FROM generate_series(1, 5000) i;"
+        ))
+        .unwrap();
+    lab.ok(
+        &[("DBSUB_SOURCE_PG_APP", &source)],
+        &["extract", "PG", "APP", "--seed-object", "note"],
+    );
+    let mut failed = Vec::new();
+    for round in 0..5 {
+        let target = pg.create_database(&format!("race_target_{round}"));
+        pg::connect(&target).batch_execute(notes).unwrap();
+        let vars = [("DBSUB_TARGET_PG", target.as_str())];
+        let args = ["ingest", "PG", "APP", "--quiet", "--format", "json"];
+        let outs: Vec<Output> = std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..2)
+                .map(|_| scope.spawn(|| lab.run(&vars, &args)))
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        let rows = count(&mut pg::connect(&target), "SELECT count(*) FROM note");
+        if rows != 5000 {
+            failed.push(format!("round {round}: {rows} rows"));
+        }
+        let mut loaded = 0;
+        for out in &outs {
+            let err = String::from_utf8_lossy(&out.stderr).to_string();
+            if !out.status.success() {
+                failed.push(format!("round {round}: failed: {err}"));
+                continue;
+            }
+            let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            match summary["tables"][0]["status"].as_str() {
+                Some("loaded") => loaded += 1,
+                Some("already loaded") => {}
+                other => failed.push(format!("round {round}: status {other:?}")),
+            }
+        }
+        if loaded != 1 {
+            failed.push(format!("round {round}: loaded by {loaded} runs"));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+#[test]
+fn refreshdb_refuses_an_edited_manifest_before_emptying_anything() {
+    let Some(pg) = pg::cluster() else { return };
+    let lab = Lab::new(Workspace::empty());
+    let source = pg.create_database("edited_source");
+    let target = pg.create_database("edited_target");
+    pg::connect(&source)
+        .batch_execute(&format!("{SHOP}{SHOP_ROWS}"))
+        .unwrap();
+    pg::connect(&target).batch_execute(SHOP).unwrap();
+    lab.ok(
+        &[("DBSUB_SOURCE_PG_APP", &source)],
+        &[
+            "extract",
+            "PG",
+            "APP",
+            "--seed-object",
+            "item",
+            "--part-size",
+            "1000",
+        ],
+    );
+    let tgt = [("DBSUB_TARGET_PG", target.as_str())];
+    lab.ok(&tgt, &["ingest", "PG", "APP"]);
+    let loaded = contents(&target);
+    let path = lab.ws.path().join("store/APP/PG/default/manifest.json");
+    let pristine = std::fs::read(&path).unwrap();
+    let item = |m: &serde_json::Value| {
+        m["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|t| t["name"] == "item")
+            .unwrap()
+    };
+    // Counts edited consistently (the part's and the table's), and a part dropped with the
+    // table's count adjusted.
+    type Edit = fn(&mut serde_json::Value, usize);
+    let edits: [(&str, Edit); 2] = [
+        ("counts", |m, i| {
+            let t = &mut m["tables"][i];
+            let part = t["parts"][0]["rows"].as_u64().unwrap();
+            t["parts"][0]["rows"] = (part - 1).into();
+            t["rows"] = (t["rows"].as_u64().unwrap() - 1).into();
+        }),
+        ("dropped part", |m, i| {
+            let t = &mut m["tables"][i];
+            let part = t["parts"].as_array_mut().unwrap().pop().unwrap();
+            t["rows"] = (t["rows"].as_u64().unwrap() - part["rows"].as_u64().unwrap()).into();
+        }),
+    ];
+    for (what, edit) in edits {
+        let mut m: serde_json::Value = serde_json::from_slice(&pristine).unwrap();
+        let i = item(&m);
+        assert!(m["tables"][i]["parts"].as_array().unwrap().len() > 1);
+        edit(&mut m, i);
+        std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+        let err = lab.fails(&tgt, &["ingest", "PG", "APP", "--refreshdb"]);
+        assert!(
+            err.contains("APP/PG/default/manifest.json"),
+            "{what}: {err}"
+        );
+        assert!(err.contains("checksum does not match"), "{what}: {err}");
+        assert!(err.contains("re-run extract"), "{what}: {err}");
+        assert_eq!(contents(&target), loaded, "{what}");
+    }
 }

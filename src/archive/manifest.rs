@@ -3,8 +3,10 @@
 
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::catalog::{ForeignKey, NeutralType};
+use crate::model::digest::hex;
 use crate::model::row::Snapshot;
 
 pub const FORMAT: &str = "dbsub-extract";
@@ -25,6 +27,11 @@ pub struct Manifest {
     #[serde(default)]
     pub cycle_foreign_keys: Vec<CycleKey>,
     pub tables: Vec<TableEntry>,
+    /// `sha256:` and the SHA-256 of the manifest's content ([`Manifest::content_checksum`]),
+    /// written by [`Manifest::to_json`]; a reader refuses a manifest it does not match. `None`
+    /// in manifests of dbsub releases before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -139,13 +146,31 @@ impl Manifest {
             load_order,
             cycle_foreign_keys,
             tables,
+            checksum: None,
         }
     }
 
+    /// The manifest's JSON, pretty-printed, with its [`checksum`](Manifest::checksum).
     pub fn to_json(&self) -> Vec<u8> {
-        let mut text = serde_json::to_vec_pretty(self).expect("a manifest always serializes");
+        let sealed = Manifest {
+            checksum: Some(self.content_checksum()),
+            ..self.clone()
+        };
+        let mut text = serde_json::to_vec_pretty(&sealed).expect("a manifest always serializes");
         text.push(b'\n');
         text
+    }
+
+    /// `sha256:` and the SHA-256 (lowercase hex) of the manifest's compact JSON without its
+    /// `checksum` field: fields in the order of the file, no whitespace. Any change to a count,
+    /// a part or a column changes it; reformatting the file does not.
+    pub fn content_checksum(&self) -> String {
+        let content = Manifest {
+            checksum: None,
+            ..self.clone()
+        };
+        let bytes = serde_json::to_vec(&content).expect("a manifest always serializes");
+        format!("sha256:{}", hex(&Sha256::digest(&bytes)))
     }
 
     /// Parses a manifest, checking its format and version.
@@ -170,9 +195,32 @@ impl Manifest {
             ),
             None => bail!("the manifest has no format_version: it is damaged; extract again"),
         }
-        serde_json::from_value(value).map_err(|e| {
+        let manifest: Manifest = serde_json::from_value(value).map_err(|e| {
             anyhow::anyhow!("the manifest does not match format {FORMAT_VERSION}: {e}")
-        })
+        })?;
+        for table in &manifest.tables {
+            let in_parts: u64 = table.parts.iter().map(|p| p.rows).sum();
+            if in_parts != table.rows {
+                bail!(
+                    "it counts {} rows for {} and {in_parts} in its parts: the manifest was \
+                     edited or damaged after extract wrote it; re-run extract (dbsub extract … \
+                     --refresh)",
+                    table.rows,
+                    table.qualified_name()
+                );
+            }
+        }
+        if let Some(written) = &manifest.checksum {
+            let now = manifest.content_checksum();
+            if *written != now {
+                bail!(
+                    "its checksum does not match its content ({written} written, {now} now): \
+                     the manifest was edited or damaged after extract wrote it; re-run extract \
+                     (dbsub extract … --refresh)"
+                );
+            }
+        }
+        Ok(manifest)
     }
 }
 
@@ -189,5 +237,53 @@ mod tests {
         assert!(err.to_string().contains("format version 2"), "{err}");
         let err = Manifest::from_slice(b"{\"format\":").unwrap_err();
         assert!(err.to_string().contains("not valid JSON"), "{err}");
+    }
+
+    fn small() -> Manifest {
+        let json = r#"{"format": "dbsub-extract", "format_version": 1,
+            "created_at": "2026-01-01T00:00:00Z", "tool": {"name": "dbsub", "version": "0"},
+            "source": {"kind": "SQLITE", "env": "APP", "url": "sqlite://src.db"},
+            "snapshot": {"kind": "read transaction", "id": "1"},
+            "subset": {"name": "default", "plan": {}}, "load_order": ["APP.T"],
+            "tables": [{"schema": "APP", "name": "T", "reason": {}, "path": "T", "columns": [],
+                "rows": 3, "parts": [{"key": "data/APP.T/part-00000.csv.zst", "rows": 3,
+                "bytes": 10, "sha256": "00"}]}]}"#;
+        Manifest::from_slice(json.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_written_manifest_carries_a_checksum_that_refuses_any_edit() {
+        let old = small();
+        assert_eq!(old.checksum, None, "an old manifest has none, and reads");
+        let written = old.to_json();
+        let read = Manifest::from_slice(&written).unwrap();
+        assert_eq!(read.checksum, Some(old.content_checksum()));
+        assert_eq!(
+            read.to_json(),
+            written,
+            "reading and writing again keeps it"
+        );
+
+        // Counts edited consistently (table and part): refused.
+        let text = String::from_utf8(written.clone()).unwrap();
+        let edited = text.replace("\"rows\": 3", "\"rows\": 2");
+        assert_ne!(edited, text);
+        let err = Manifest::from_slice(edited.as_bytes()).unwrap_err();
+        let err = err.to_string();
+        assert!(err.contains("checksum does not match"), "{err}");
+        assert!(err.contains("re-run extract"), "{err}");
+
+        // A part dropped with the counts adjusted: refused.
+        let mut value: serde_json::Value = serde_json::from_slice(&written).unwrap();
+        value["tables"][0]["parts"] = serde_json::json!([]);
+        value["tables"][0]["rows"] = 0.into();
+        let err = Manifest::from_slice(&serde_json::to_vec(&value).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("checksum does not match"), "{err}");
+
+        // Reformatted, not changed: still read.
+        let compact =
+            serde_json::to_vec(&serde_json::from_slice::<serde_json::Value>(&written).unwrap())
+                .unwrap();
+        assert!(Manifest::from_slice(&compact).is_ok());
     }
 }

@@ -70,6 +70,40 @@ pub fn check_digest(part: &PartEntry, sha256: &str, size: u64) -> Result<()> {
     Ok(())
 }
 
+/// Counts the rows of the local copy of `part` at `path` — decompressed and read as CSV, its
+/// header row left out — and compares them with the manifest's count. Ingest runs it on every
+/// part before anything is emptied or written, so that a manifest whose counts were changed
+/// stops the load before it starts.
+pub fn check_rows(path: &Path, part: &PartEntry) -> Result<()> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let decoder = zstd::stream::read::Decoder::new(file)
+        .map_err(|e| anyhow!("{}: not a zstd file ({e})", part.key))?;
+    let mut csv = CsvReader::new(BufReader::with_capacity(1 << 16, decoder));
+    let mut record = Record::new();
+    let mut records = 0u64;
+    while csv.read_record(&mut record).map_err(|e| match e {
+        CsvError::Io { line, source } => anyhow!(
+            "{}, line {line}: cannot decompress the part ({source}): it is truncated or damaged; \
+             fetch it again (dbsub ingest --purge) or extract again",
+            part.key
+        ),
+        other => anyhow!("{}, {other}: the part is damaged; extract again", part.key),
+    })? {
+        records += 1;
+    }
+    // The first record is the header.
+    let rows = records.saturating_sub(1);
+    if rows != part.rows {
+        bail!(
+            "{}: {rows} rows where the manifest says {}: the manifest was changed after extract \
+             wrote it, or the part does not belong to it; re-run extract",
+            part.key,
+            part.rows
+        );
+    }
+    Ok(())
+}
+
 /// Reads every row of one table from local copies of its parts, in part order.
 pub struct TableReader<'m> {
     table: &'m TableEntry,
@@ -331,7 +365,8 @@ impl PartCache {
 
     /// Makes each part's local copy, `jobs` at a time: a cached copy whose SHA-256 matches is
     /// kept, anything else is fetched from `store` (the extract's folder `dir`) into a
-    /// temporary file, checked, and then moved into place. `progress` hears the bytes of each
+    /// temporary file, checked, and then moved into place; then its rows are counted against
+    /// the manifest ([`check_rows`]). `progress` hears the bytes of each
     /// part done; `proceed` is asked before each part and stops the fetch with its error.
     pub fn fetch(
         &self,
@@ -355,7 +390,13 @@ impl PartCache {
                             return;
                         }
                         let part = parts[i];
-                        match proceed().and_then(|()| self.fetch_part(store, dir, part)) {
+                        let checked = proceed()
+                            .and_then(|()| self.fetch_part(store, dir, part))
+                            .and_then(|fetched| {
+                                check_rows(&self.path(part), part)?;
+                                Ok(fetched)
+                            });
+                        match checked {
                             Ok(true) => {
                                 fetched.fetch_add(1, Ordering::SeqCst);
                                 fetched_bytes.fetch_add(part.bytes, Ordering::SeqCst);

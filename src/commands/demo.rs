@@ -306,7 +306,7 @@ fn ingest_subset(target: &DbUrl, quiet: bool) -> Result<()> {
         ),
     );
     output::result(&format!("\n{}", verify::render(&loaded.verify)))?;
-    verify::fail_on_problems(&loaded.verify)
+    super::verify::fail_after_load(&loaded.verify, loaded.changed())
 }
 
 /// Where everything is, and what to try next.

@@ -24,13 +24,22 @@ pub fn run(_cli: &Cli, config: &Config, args: &VerifyArgs) -> Result<()> {
 /// Fails when nothing was loaded, or when `report` found a problem: a data problem, exit
 /// code 5 ([`Class::DataProblem`]).
 pub fn fail_on_problems(report: &Report) -> Result<()> {
-    verify::fail_on_problems(report).map_err(|e| {
-        if report.problems > 0 {
-            Class::DataProblem.wrap(e)
-        } else {
-            e
-        }
-    })
+    verify::fail_on_problems(report).map_err(|e| data_problem(report, e))
+}
+
+/// Fails when the verify that ends an ingest found a problem, saying whether the ingest changed
+/// the target (`changed`): exit code 5 too.
+pub fn fail_after_load(report: &Report, changed: bool) -> Result<()> {
+    verify::fail_after_load(report, changed).map_err(|e| data_problem(report, e))
+}
+
+/// `e` marked as a data problem when `report` found one.
+fn data_problem(report: &Report, e: anyhow::Error) -> anyhow::Error {
+    if report.problems > 0 {
+        Class::DataProblem.wrap(e)
+    } else {
+        e
+    }
 }
 
 /// The report for people: one line per table, then the problems.

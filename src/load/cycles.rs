@@ -377,6 +377,7 @@ mod tests {
                         rows: 1,
                         foreign_keys: Vec::new(),
                         loaded_at: String::new(),
+                        load_set: Vec::new(),
                     },
                 }];
                 sink.load(&mut loads, LoadMode::Insert, &[])

@@ -9,7 +9,9 @@ use anyhow::{Result, anyhow, bail};
 use crate::archive::manifest::{Manifest, TableEntry};
 use crate::catalog::lookup::{self, LookupError, ObjectQuery};
 use crate::catalog::{Catalog, Column, ObjectKey, ObjectKind, Table};
-use crate::model::ports::{LoadMode, LoadRecord, RecordedKey, RowFeed, RowSink, TableLoad};
+use crate::model::ports::{
+    LoadMode, LoadRecord, PlannedTable, RecordedKey, RowFeed, RowSink, TableLoad,
+};
 use crate::output::plural;
 
 /// A table of the extract and where it goes in the target.
@@ -97,9 +99,9 @@ impl<'m, 'c> LoadPlan<'m, 'c> {
                 pending.push(i);
                 continue;
             }
-            let same = records.get(&m.table.name).is_some_and(|r| {
-                r.extract == extract && r.manifest_sha256 == manifest_sha256 && r.rows == count
-            });
+            let same = records
+                .get(&m.table.name)
+                .is_some_and(|r| r.is_load_of(extract, manifest_sha256, count));
             if !same {
                 occupied.push(format!(
                     "{} ({})",
@@ -144,6 +146,15 @@ impl<'m, 'c> LoadPlan<'m, 'c> {
                 rows: m.entry.rows,
                 foreign_keys: self.recorded_keys(m),
                 loaded_at: crate::model::clock::now_rfc3339(),
+                load_set: self
+                    .tables
+                    .iter()
+                    .map(|m| PlannedTable {
+                        table: m.table.name.clone(),
+                        extract_table: m.entry.qualified_name(),
+                        rows: m.entry.rows,
+                    })
+                    .collect(),
             },
         }
     }

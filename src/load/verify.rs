@@ -1,6 +1,7 @@
 //! `verify`: the local test database against what loads recorded in it — each loaded table's
-//! row count against its extract's manifest, and every foreign key among the loaded tables (the
-//! extract's own, virtual ones included). Reports; never changes a row.
+//! row count against its extract's manifest, every foreign key among the loaded tables (the
+//! extract's own, virtual ones included), and every table an ingest set out to load but left
+//! without a record. Reports; never changes a row.
 
 use anyhow::{Result, bail};
 use serde::Serialize;
@@ -58,6 +59,23 @@ pub fn fail_on_problems(report: &Report) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Fails (after the summary was printed) when the verify that ends an ingest found problems,
+/// saying whether that ingest changed the target (`changed`: it loaded or merged a table).
+pub fn fail_after_load(report: &Report, changed: bool) -> Result<()> {
+    if report.problems == 0 {
+        return Ok(());
+    }
+    let problems = plural(report.problems, "problem");
+    if changed {
+        bail!(
+            "the load changed {}, but verify then found {problems} (see the report above): run \
+             `dbsub verify` to see them again, and ingest with --refreshdb to replace the tables",
+            report.target
+        );
+    }
+    fail_on_problems(report)
 }
 
 /// Checks every table the target's load records list.
@@ -125,9 +143,74 @@ pub fn check(sink: &mut dyn RowSink, catalog: &Catalog, target: &str) -> Result<
         problems += check.problems.len();
         tables.push(check);
     }
+    // The tables an ingest set out to load and left without a record: emptied by --refreshdb
+    // and not loaded again, or never reached.
+    for planned in records.iter().flat_map(|r| &r.load_set) {
+        let seen = records.iter().any(|r| r.table == planned.table)
+            || tables.iter().any(|t| t.target == planned.table);
+        if seen {
+            continue;
+        }
+        let rows = match table(&planned.table) {
+            Some(t) => Some(sink.count_rows(t)?),
+            None => None,
+        };
+        tables.push(TableCheck {
+            table: planned.extract_table.clone(),
+            target: planned.table.clone(),
+            rows,
+            expected: planned.rows,
+            mode: LoadMode::Insert,
+            foreign_keys: Vec::new(),
+            problems: vec![
+                "not loaded: the ingest that loaded the other tables did not finish it; run \
+                 ingest again"
+                    .to_string(),
+            ],
+        });
+        problems += 1;
+    }
     Ok(Report {
         target: target.to_string(),
         tables,
         problems,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_a_load_a_problem_is_never_said_to_have_changed_nothing() {
+        let report = Report {
+            target: "sqlite://data/local.db".to_string(),
+            tables: vec![TableCheck {
+                table: "APP.NOTE".to_string(),
+                target: "NOTE".to_string(),
+                rows: Some(10),
+                expected: 5,
+                mode: LoadMode::Insert,
+                foreign_keys: Vec::new(),
+                problems: vec!["10 rows where the extract has 5".to_string()],
+            }],
+            problems: 1,
+        };
+        let loaded = fail_after_load(&report, true).unwrap_err().to_string();
+        assert!(
+            loaded.starts_with(
+                "the load changed sqlite://data/local.db, but verify then found 1 problem"
+            ),
+            "{loaded}"
+        );
+        assert!(!loaded.contains("nothing was changed"), "{loaded}");
+        // A run that loaded nothing (every table already loaded) did not change anything.
+        let skipped = fail_after_load(&report, false).unwrap_err().to_string();
+        assert!(skipped.contains("nothing was changed"), "{skipped}");
+        let fine = Report {
+            problems: 0,
+            ..report
+        };
+        assert!(fail_after_load(&fine, true).is_ok());
+    }
 }

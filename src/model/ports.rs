@@ -187,6 +187,29 @@ pub struct LoadRecord {
     /// The foreign keys among loaded tables, in the target's names.
     pub foreign_keys: Vec<RecordedKey>,
     pub loaded_at: String,
+    /// Every table the ingest that wrote this record set out to load (this one included), so
+    /// that `verify` finds a table it left unloaded. Empty in records of older releases.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load_set: Vec<PlannedTable>,
+}
+
+/// A table an ingest set out to load, as its load records remember it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedTable {
+    /// The table in the target.
+    pub table: String,
+    /// The table in the extract (`SCHEMA.NAME`).
+    pub extract_table: String,
+    /// Rows in the extract.
+    pub rows: u64,
+}
+
+impl LoadRecord {
+    /// Whether this record is of a plain load of the extract `extract` (with the manifest
+    /// `manifest_sha256`) whose table holds `rows` rows now, as many as it loaded.
+    pub fn is_load_of(&self, extract: &str, manifest_sha256: &str, rows: u64) -> bool {
+        self.extract == extract && self.manifest_sha256 == manifest_sha256 && self.rows == rows
+    }
 }
 
 /// A foreign key `verify` checks, in the target's names.
@@ -196,6 +219,40 @@ pub struct RecordedKey {
     pub columns: Vec<String>,
     pub parent: String,
     pub parent_columns: Vec<String>,
+}
+
+/// A table that held rows when its load's transaction began, under the load's lock
+/// ([`LoadMode::Insert`]): another ingest, or another program, wrote them after this ingest
+/// had found the table empty. The load wrote nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{table} holds {} that {} not there when this ingest began: another ingest (or program) \
+     loaded it meanwhile; this run wrote nothing to it",
+    if *rows == 1 { "1 row".to_string() } else { format!("{rows} rows") },
+    if *rows == 1 { "was" } else { "were" }
+)]
+pub struct Occupied {
+    /// The table in the target.
+    pub table: String,
+    pub rows: u64,
+}
+
+impl Occupied {
+    /// Fails with [`Occupied`] for the first of `tables` that holds rows, as `count` counts
+    /// them (a sink's count inside its load transaction, under its lock).
+    pub fn refuse(tables: &[&Table], count: &mut dyn FnMut(&Table) -> Result<u64>) -> Result<()> {
+        for table in tables {
+            let rows = count(table)?;
+            if rows > 0 {
+                return Err(Occupied {
+                    table: table.name.clone(),
+                    rows,
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Loads rows into a local test database. COPY (PostgreSQL) and array DML (Oracle) fit
@@ -218,7 +275,11 @@ pub trait RowSink {
     fn empty(&mut self, tables: &[&Table]) -> Result<()>;
 
     /// Loads `tables` in one transaction: each table's triggers off, its rows in (`mode`), its
-    /// triggers back on, its record written. Every foreign key is checked (at the latest at the
+    /// triggers back on, its record written. With [`LoadMode::Insert`] the sink first locks
+    /// the tables against other writers until its commit or rollback (each database its own
+    /// way: SQLite `BEGIN IMMEDIATE`, PostgreSQL `LOCK TABLE`, Oracle `LOCK TABLE … IN
+    /// EXCLUSIVE MODE`) and then fails with [`Occupied`] when one of them holds rows: two
+    /// ingests at once never load a table twice. Every foreign key is checked (at the latest at the
     /// commit) and a violation fails the load naming the key, except the `unchecked` ones
     /// (`(table, foreign key)`: their parents are not part of the extract), which are not
     /// checked for the loaded rows — a sink that cannot leave out single keys checks none

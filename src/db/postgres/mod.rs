@@ -120,11 +120,28 @@ fn connect_remedy(e: &postgres::Error) -> &'static str {
 /// The server's message (and detail) rather than the client's generic "db error".
 fn pg_message(e: &postgres::Error) -> String {
     match e.as_db_error() {
-        Some(db) => match db.detail() {
-            Some(detail) => format!("{} ({detail})", db.message()),
-            None => db.message().to_string(),
-        },
+        Some(db) => server_message(db.code(), db.message(), db.detail()),
         None => e.to_string(),
+    }
+}
+
+/// Said of a full disk; [`sink`] names the database in it.
+const DISK_FULL: &str = "the disk of the PostgreSQL server is full";
+
+/// The server's message and detail, and what a full disk (SQLSTATE 53100: `could not extend
+/// file …: No space left on device`, `could not write to file …`) means for the user.
+fn server_message(code: &postgres::error::SqlState, message: &str, detail: Option<&str>) -> String {
+    let text = match detail {
+        Some(detail) => format!("{message} ({detail})"),
+        None => message.to_string(),
+    };
+    if *code == postgres::error::SqlState::DISK_FULL {
+        format!(
+            "{DISK_FULL} ({text}): the transaction rolled back; free space on the server's \
+             disk, then run the same command again"
+        )
+    } else {
+        text
     }
 }
 

@@ -7,12 +7,12 @@ use anyhow::{Context, Result, anyhow};
 use postgres::Client;
 use std::io::Write;
 
-use super::{connect, pg_message, qualified};
+use super::{DISK_FULL, connect, pg_message, qualified};
 use crate::catalog::*;
 use crate::db::sql::double_quote;
 use crate::model::DbUrl;
 use crate::model::ports::{
-    CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, RowSink, TableLoad,
+    CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, Occupied, RowSink, TableLoad,
 };
 use crate::model::value::{Date, DateTime, Value};
 
@@ -35,6 +35,17 @@ impl PgSink {
 
     fn fail(&self, what: &str, e: postgres::Error) -> anyhow::Error {
         anyhow!("{what} in {}: {}", self.url, pg_message(&e))
+    }
+}
+
+/// An error of a load or an emptying, with the database named when its disk is full (the
+/// server's message names only a file).
+fn naming_a_full_database(url: &DbUrl, e: anyhow::Error) -> anyhow::Error {
+    let text = format!("{e:#}");
+    if text.contains(DISK_FULL) {
+        anyhow!(text.replacen(DISK_FULL, &format!("{DISK_FULL} (the database {url})"), 1))
+    } else {
+        e
     }
 }
 
@@ -179,6 +190,51 @@ fn restore_key(tx: &mut postgres::Transaction<'_>, key: &DroppedKey) -> Result<(
             key.table,
             pg_message(&e)
         )
+    })
+}
+
+/// Serializes dbsub's loads into one database: every load and emptying transaction takes this
+/// transaction-level advisory lock first, so that two ingests at once take turns table by table
+/// (and do not both create the history table).
+const LOAD_LOCK_SQL: &str = "SELECT pg_advisory_xact_lock(hashtext('dbsub ingest'))";
+
+/// Locks the tables of a plain load against every other writer until the transaction ends
+/// (SHARE ROW EXCLUSIVE conflicts with itself and with INSERT, UPDATE, DELETE; reads go on).
+fn lock_tables_sql(tables: &[&Table]) -> String {
+    let names: Vec<String> = tables.iter().map(|t| qualified(t)).collect();
+    format!(
+        "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+        names.join(", ")
+    )
+}
+
+/// Takes the load lock; for a plain load also the tables' locks, then fails with [`Occupied`]
+/// when one holds rows.
+fn lock_for_load(
+    tx: &mut postgres::Transaction<'_>,
+    tables: &[&Table],
+    mode: Option<LoadMode>,
+) -> Result<()> {
+    tx.batch_execute(LOAD_LOCK_SQL)
+        .map_err(|e| anyhow!("cannot take dbsub's load lock: {}", pg_message(&e)))?;
+    if mode != Some(LoadMode::Insert) {
+        return Ok(());
+    }
+    tx.batch_execute(&lock_tables_sql(tables))
+        .map_err(|e| anyhow!("cannot lock the tables to load: {}", pg_message(&e)))?;
+    Occupied::refuse(tables, &mut |table| {
+        let sql = format!("SELECT count(*) FROM {}", qualified(table));
+        let rows: i64 = tx
+            .query_one(&sql, &[])
+            .map_err(|e| {
+                anyhow!(
+                    "cannot count the rows of {}: {}",
+                    table.name,
+                    pg_message(&e)
+                )
+            })?
+            .get(0);
+        Ok(rows as u64)
     })
 }
 
@@ -417,6 +473,106 @@ impl PgSink {
     }
 }
 
+impl PgSink {
+    /// [`RowSink::empty`].
+    fn empty_tables(&mut self, tables: &[&Table]) -> Result<()> {
+        let url = self.url.clone();
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(|e| anyhow!("cannot start a transaction in {url}: {}", pg_message(&e)))?;
+        lock_for_load(&mut tx, tables, None)?;
+        ensure_history(&mut tx)?;
+        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+        // The foreign keys among the emptied tables (a cycle's, a table's to itself) are set
+        // aside and added back once every table is empty, so that the order of the deletes
+        // does not matter; a key from any other table still refuses the delete.
+        let mut dropped = Vec::new();
+        for table in tables {
+            for fk in &table.foreign_keys {
+                let among = tables
+                    .iter()
+                    .any(|t| t.schema == fk.ref_schema && t.name == fk.ref_table);
+                if among {
+                    dropped.push(drop_key(&mut tx, table, &fk.name, false)?);
+                }
+            }
+        }
+        for table in tables {
+            // Emptying is part of the load: the table's triggers do not fire.
+            let paused = pause_triggers(&mut tx, table)?;
+            tx.batch_execute(&format!("DELETE FROM {}", qualified(table)))
+                .map_err(|e| {
+                    anyhow!(
+                        "emptying {} would leave rows of other tables without their parents \
+                         ({}); nothing was deleted: load those tables too, or empty them first",
+                        names.join(", "),
+                        pg_message(&e)
+                    )
+                })?;
+            resume_triggers(&mut tx, &paused)?;
+            tx.execute(
+                &format!("DELETE FROM {INGEST_HISTORY} WHERE table_name = $1"),
+                &[&table.name],
+            )
+            .map_err(|e| anyhow!("cannot update {INGEST_HISTORY}: {}", pg_message(&e)))?;
+        }
+        for key in &dropped {
+            restore_key(&mut tx, key)?;
+        }
+        tx.commit()
+            .map_err(|e| anyhow!("cannot empty {}: {}", names.join(", "), pg_message(&e)))
+    }
+
+    /// [`RowSink::load`].
+    fn load_tables(
+        &mut self,
+        tables: &mut [TableLoad<'_>],
+        mode: LoadMode,
+        unchecked: &[(&Table, &str)],
+    ) -> Result<()> {
+        let url = self.url.clone();
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(|e| anyhow!("cannot start a transaction in {url}: {}", pg_message(&e)))?;
+        let loaded: Vec<&Table> = tables.iter().map(|t| t.table).collect();
+        lock_for_load(&mut tx, &loaded, Some(mode))?;
+        ensure_history(&mut tx)?;
+        let mut paused = Vec::new();
+        let mut dropped = Vec::new();
+        for table in &loaded {
+            paused.extend(pause_triggers(&mut tx, table)?);
+            for fk in &table.foreign_keys {
+                let outside = unchecked
+                    .iter()
+                    .any(|(t, name)| t.key() == table.key() && *name == fk.name);
+                // A key among the tables of this load (a cycle, or a table that references
+                // itself) is checked once all of them are in.
+                let among = loaded
+                    .iter()
+                    .any(|t| t.schema == fk.ref_schema && t.name == fk.ref_table);
+                if outside || among {
+                    dropped.push(drop_key(&mut tx, table, &fk.name, outside)?);
+                }
+            }
+        }
+        for load in tables.iter_mut() {
+            Self::load_one(&mut tx, load, mode)?;
+        }
+        // Deferred constraints of the target fire now, before triggers are switched on again
+        // (PostgreSQL refuses ALTER TABLE while trigger events are pending).
+        tx.batch_execute("SET CONSTRAINTS ALL IMMEDIATE")
+            .map_err(|e| anyhow!("{}; nothing was written", pg_message(&e)))?;
+        for key in &dropped {
+            restore_key(&mut tx, key)?;
+        }
+        resume_triggers(&mut tx, &paused)?;
+        tx.commit()
+            .map_err(|e| anyhow!("cannot commit the load in {url}: {}", pg_message(&e)))
+    }
+}
+
 impl RowSink for PgSink {
     fn catalog(&mut self) -> Result<Catalog> {
         super::catalog::read_catalog(&mut self.client, &self.url, &[])
@@ -471,33 +627,8 @@ impl RowSink for PgSink {
 
     fn empty(&mut self, tables: &[&Table]) -> Result<()> {
         let url = self.url.clone();
-        let mut tx = self
-            .client
-            .transaction()
-            .map_err(|e| anyhow!("cannot start a transaction in {url}: {}", pg_message(&e)))?;
-        ensure_history(&mut tx)?;
-        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-        for table in tables {
-            // Emptying is part of the load: the table's triggers do not fire.
-            let paused = pause_triggers(&mut tx, table)?;
-            tx.batch_execute(&format!("DELETE FROM {}", qualified(table)))
-                .map_err(|e| {
-                    anyhow!(
-                        "emptying {} would leave rows of other tables without their parents \
-                         ({}); nothing was deleted: load those tables too, or empty them first",
-                        names.join(", "),
-                        pg_message(&e)
-                    )
-                })?;
-            resume_triggers(&mut tx, &paused)?;
-            tx.execute(
-                &format!("DELETE FROM {INGEST_HISTORY} WHERE table_name = $1"),
-                &[&table.name],
-            )
-            .map_err(|e| anyhow!("cannot update {INGEST_HISTORY}: {}", pg_message(&e)))?;
-        }
-        tx.commit()
-            .map_err(|e| anyhow!("cannot empty {}: {}", names.join(", "), pg_message(&e)))
+        self.empty_tables(tables)
+            .map_err(|e| naming_a_full_database(&url, e))
     }
 
     fn load(
@@ -507,43 +638,8 @@ impl RowSink for PgSink {
         unchecked: &[(&Table, &str)],
     ) -> Result<()> {
         let url = self.url.clone();
-        let mut tx = self
-            .client
-            .transaction()
-            .map_err(|e| anyhow!("cannot start a transaction in {url}: {}", pg_message(&e)))?;
-        ensure_history(&mut tx)?;
-        let loaded: Vec<&Table> = tables.iter().map(|t| t.table).collect();
-        let mut paused = Vec::new();
-        let mut dropped = Vec::new();
-        for table in &loaded {
-            paused.extend(pause_triggers(&mut tx, table)?);
-            for fk in &table.foreign_keys {
-                let outside = unchecked
-                    .iter()
-                    .any(|(t, name)| t.key() == table.key() && *name == fk.name);
-                // A key among the tables of this load (a cycle, or a table that references
-                // itself) is checked once all of them are in.
-                let among = loaded
-                    .iter()
-                    .any(|t| t.schema == fk.ref_schema && t.name == fk.ref_table);
-                if outside || among {
-                    dropped.push(drop_key(&mut tx, table, &fk.name, outside)?);
-                }
-            }
-        }
-        for load in tables.iter_mut() {
-            Self::load_one(&mut tx, load, mode)?;
-        }
-        // Deferred constraints of the target fire now, before triggers are switched on again
-        // (PostgreSQL refuses ALTER TABLE while trigger events are pending).
-        tx.batch_execute("SET CONSTRAINTS ALL IMMEDIATE")
-            .map_err(|e| anyhow!("{}; nothing was written", pg_message(&e)))?;
-        for key in &dropped {
-            restore_key(&mut tx, key)?;
-        }
-        resume_triggers(&mut tx, &paused)?;
-        tx.commit()
-            .map_err(|e| anyhow!("cannot commit the load in {url}: {}", pg_message(&e)))
+        self.load_tables(tables, mode, unchecked)
+            .map_err(|e| naming_a_full_database(&url, e))
     }
 
     fn advance_identity(&mut self, table: &Table) -> Result<Vec<String>> {
@@ -647,5 +743,69 @@ impl RowSink for PgSink {
             )
         })?;
         Ok(row.get::<_, i64>(0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::postgres::server_message;
+    use crate::model::DbKind;
+    use postgres::error::SqlState;
+
+    #[test]
+    fn a_plain_load_locks_its_tables_against_other_writers() {
+        let a = Table::test("public", "note", Vec::new());
+        let b = Table::test("App", "Odd \"name\"", Vec::new());
+        assert_eq!(
+            lock_tables_sql(&[&a, &b]),
+            r#"LOCK TABLE "public"."note", "App"."Odd ""name""" IN SHARE ROW EXCLUSIVE MODE"#
+        );
+        assert_eq!(
+            LOAD_LOCK_SQL,
+            "SELECT pg_advisory_xact_lock(hashtext('dbsub ingest'))"
+        );
+    }
+
+    #[test]
+    fn a_full_disk_is_said_as_such_naming_the_database() {
+        let url = DbUrl::new(
+            DbKind::Postgres,
+            "postgres://dbsub:Sup3rSecret@db.local/test",
+        );
+        let server = server_message(
+            &SqlState::DISK_FULL,
+            "could not extend file \"base/16384/16385\": No space left on device",
+            None,
+        );
+        let err = naming_a_full_database(
+            &url,
+            anyhow!("cannot load seedlot: {server}").context("cannot load THE.SEEDLOT"),
+        );
+        let text = format!("{err:#}");
+        assert!(
+            text.contains(
+                "the disk of the PostgreSQL server is full (the database \
+                 postgres://dbsub:***@db.local/test) (could not extend file"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("free space on the server's disk"), "{text}");
+        assert!(!text.contains("Sup3rSecret"), "{text}");
+        assert!(!text.contains("parent"), "{text}");
+
+        // Any other error is PostgreSQL's words, unchanged.
+        let other = server_message(
+            &SqlState::FOREIGN_KEY_VIOLATION,
+            "insert or update on table \"item\" violates foreign key constraint \"item_fk\"",
+            Some("Key (customer_id)=(7) is not present in table \"customer\"."),
+        );
+        assert_eq!(
+            other,
+            "insert or update on table \"item\" violates foreign key constraint \"item_fk\" \
+             (Key (customer_id)=(7) is not present in table \"customer\".)"
+        );
+        let err = naming_a_full_database(&url, anyhow!("{other}"));
+        assert_eq!(err.to_string(), other);
     }
 }

@@ -7,7 +7,8 @@ use crate::catalog::*;
 use crate::db::sql::{double_quote, orphans_sql, string_literal};
 use crate::model::DbUrl;
 use crate::model::ports::{
-    CatalogReader, CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, RowSink, TableLoad,
+    CatalogReader, CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, Occupied, RowSink,
+    TableLoad,
 };
 use crate::model::value::Value;
 
@@ -37,6 +38,10 @@ impl SqliteSink {
         db.conn
             .execute_batch("PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;")
             .with_context(|| format!("cannot set up {} for loading", path.display()))?;
+        // Another ingest's transaction (one table's load) is waited for, not failed on.
+        db.conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .with_context(|| format!("cannot set up {} for loading", path.display()))?;
         Ok(SqliteSink { db })
     }
 
@@ -49,6 +54,80 @@ impl SqliteSink {
     }
 }
 
+/// How long a load waits for another connection's write transaction to end.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Starts the write transaction of a load or an emptying: `BEGIN IMMEDIATE` takes the
+/// database's write lock at once, so that whatever the transaction reads first (is the table
+/// empty?) no other writer can change before its commit.
+fn begin_immediate<'c>(
+    conn: &'c mut Connection,
+    path: &std::path::Path,
+    tables: &[&str],
+) -> Result<rusqlite::Transaction<'c>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| {
+            let busy = e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy);
+            if busy {
+                anyhow!(
+                    "SQLite database {} is locked: another connection (another ingest?) has been \
+                     writing to it for over {} s; nothing was written to {}: run again once it \
+                     is done",
+                    path.display(),
+                    BUSY_TIMEOUT.as_secs(),
+                    tables.join(", ")
+                )
+            } else {
+                anyhow::Error::from(e)
+                    .context(format!("cannot start a transaction in {}", path.display()))
+            }
+        })
+}
+
+/// A write that failed because of where the database is rather than what was written — the
+/// file is read-only, its disk is full — said as such, naming the file, the tables (`tables`,
+/// whose transaction rolled back) and the remedy. Any other error comes back as it was.
+fn explain_storage(path: &std::path::Path, tables: &[&str], e: anyhow::Error) -> anyhow::Error {
+    let Some(cause) = e.chain().find_map(|c| c.downcast_ref::<rusqlite::Error>()) else {
+        return e;
+    };
+    let what = match cause.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ReadOnly) => format!(
+            "SQLite database {} is read-only ({}): nothing was written to {}; make the file \
+             and its folder writable for this user (SQLite writes a journal beside the file), \
+             or set DBSUB_TARGET_SQLITE to a writable copy",
+            path.display(),
+            sqlite_message(cause),
+            tables.join(", ")
+        ),
+        Some(rusqlite::ErrorCode::DiskFull) => format!(
+            "the disk holding SQLite database {} is full ({}): nothing was written to {} (its \
+             transaction rolled back); free space on that disk, or set DBSUB_TARGET_SQLITE to a \
+             file on another disk, then run the same command again",
+            path.display(),
+            sqlite_message(cause),
+            tables.join(", ")
+        ),
+        _ => return e,
+    };
+    anyhow!(what)
+}
+
+/// Fails with [`Occupied`] when a table of a plain load holds rows (inside its transaction).
+fn refuse_occupied(tx: &Connection, tables: &[&Table]) -> Result<()> {
+    Occupied::refuse(tables, &mut |table| {
+        let sql = format!("SELECT count(*) FROM {}", double_quote(&table.name));
+        let rows: i64 = tx.query_row(&sql, [], |r| r.get(0)).map_err(|e| {
+            anyhow!(
+                "cannot count the rows of {}: {}",
+                table.name,
+                sqlite_message(&e)
+            )
+        })?;
+        Ok(rows as u64)
+    })
+}
+
 /// Creates the load records' table, inside the caller's transaction (so that a failed load
 /// leaves no trace of it either).
 fn ensure_history(conn: &Connection) -> Result<()> {
@@ -57,7 +136,7 @@ fn ensure_history(conn: &Connection) -> Result<()> {
          extract TEXT NOT NULL, rows INTEGER NOT NULL, loaded_at TEXT NOT NULL, \
          record TEXT NOT NULL)"
     ))
-    .map_err(|e| anyhow!("cannot create {INGEST_HISTORY}: {}", sqlite_message(&e)))
+    .map_err(|e| anyhow::Error::from(e).context(format!("cannot create {INGEST_HISTORY}")))
 }
 
 /// The rows of `tables` that reference a missing parent, as a message (empty when none).
@@ -124,8 +203,8 @@ impl SqliteSink {
                     bind(&mut stmt, i + 1, value, column, affinities[i], &mut text)
                         .map_err(|why| anyhow!("column {}: {why}", column.name))?;
                 }
-                stmt.raw_execute()
-                    .map_err(|e| anyhow!("{}", sqlite_message(&e)))?;
+                // Kept typed: a full disk or a read-only file is told apart (explain_storage).
+                stmt.raw_execute().map_err(anyhow::Error::from)?;
                 Ok(())
             })?;
         }
@@ -388,37 +467,9 @@ impl RowSink for SqliteSink {
     }
 
     fn empty(&mut self, tables: &[&Table]) -> Result<()> {
-        let path = self.db.path.clone();
-        let tx = self
-            .db
-            .conn
-            .transaction()
-            .map_err(|e| anyhow!("cannot start a transaction in {}: {e}", path.display()))?;
-        tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
-        ensure_history(&tx)?;
-        for table in tables {
-            // Emptying is part of the load: the table's triggers do not fire.
-            let triggers = drop_triggers(&tx, &table.name)?;
-            tx.execute(&format!("DELETE FROM {}", double_quote(&table.name)), [])
-                .map_err(|e| anyhow!("cannot empty {}: {}", table.name, sqlite_message(&e)))?;
-            create_triggers(&tx, &triggers)?;
-            tx.execute(
-                &format!("DELETE FROM {INGEST_HISTORY} WHERE table_name = ?1"),
-                [&table.name],
-            )?;
-        }
-        if let Err(e) = tx.execute_batch("COMMIT") {
-            drop(tx);
-            let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-            bail!(
-                "emptying {} would leave rows of other tables without their parents ({}); \
-                 nothing was deleted: load those tables too, or empty them first",
-                names.join(", "),
-                sqlite_message(&e)
-            );
-        }
-        // After the COMMIT, dropping `tx` finds no open transaction and does nothing.
-        Ok(())
+        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+        self.empty_all(tables)
+            .map_err(|e| explain_storage(&self.db.path, &names, e))
     }
 
     fn load(
@@ -436,7 +487,8 @@ impl RowSink for SqliteSink {
         if !check_foreign_keys {
             self.db.conn.execute_batch("PRAGMA foreign_keys = ON")?;
         }
-        outcome
+        let names: Vec<&str> = tables.iter().map(|t| t.table.name.as_str()).collect();
+        outcome.map_err(|e| explain_storage(&self.db.path, &names, e))
     }
 
     fn advance_identity(&mut self, table: &Table) -> Result<Vec<String>> {
@@ -496,6 +548,44 @@ impl RowSink for SqliteSink {
 }
 
 impl SqliteSink {
+    /// [`RowSink::empty`], with SQLite's own errors.
+    fn empty_all(&mut self, tables: &[&Table]) -> Result<()> {
+        let path = self.db.path.clone();
+        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+        let tx = begin_immediate(&mut self.db.conn, &path, &names)?;
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+        ensure_history(&tx)?;
+        for table in tables {
+            // Emptying is part of the load: the table's triggers do not fire.
+            let triggers = drop_triggers(&tx, &table.name)?;
+            tx.execute(&format!("DELETE FROM {}", double_quote(&table.name)), [])
+                .map_err(|e| {
+                    anyhow::Error::from(e).context(format!("cannot empty {}", table.name))
+                })?;
+            create_triggers(&tx, &triggers)?;
+            tx.execute(
+                &format!("DELETE FROM {INGEST_HISTORY} WHERE table_name = ?1"),
+                [&table.name],
+            )?;
+        }
+        if let Err(e) = tx.execute_batch("COMMIT") {
+            drop(tx);
+            if e.sqlite_error_code() != Some(rusqlite::ErrorCode::ConstraintViolation) {
+                return Err(
+                    anyhow::Error::from(e).context(format!("cannot empty {}", names.join(", ")))
+                );
+            }
+            bail!(
+                "emptying {} would leave rows of other tables without their parents ({}); \
+                 nothing was deleted: load those tables too, or empty them first",
+                names.join(", "),
+                sqlite_message(&e)
+            );
+        }
+        // After the COMMIT, dropping `tx` finds no open transaction and does nothing.
+        Ok(())
+    }
+
     fn has_rowid(&self, table: &Table) -> bool {
         self.db
             .conn
@@ -508,17 +598,12 @@ impl SqliteSink {
 
     fn load_all(&mut self, tables: &mut [TableLoad<'_>], mode: LoadMode) -> Result<()> {
         let path = self.db.path.clone();
-        let tx = self
-            .db
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| {
-                anyhow!(
-                    "cannot start a transaction in {}: {}",
-                    path.display(),
-                    sqlite_message(&e)
-                )
-            })?;
+        let names: Vec<&str> = tables.iter().map(|t| t.table.name.as_str()).collect();
+        let tx = begin_immediate(&mut self.db.conn, &path, &names)?;
+        if mode == LoadMode::Insert {
+            let loaded: Vec<&Table> = tables.iter().map(|t| t.table).collect();
+            refuse_occupied(&tx, &loaded)?;
+        }
         // Foreign keys are checked at the commit, so that the tables of a cycle can load in
         // any order within the transaction.
         tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
@@ -527,7 +612,14 @@ impl SqliteSink {
             SqliteSink::load_one(&tx, load, mode)?;
         }
         if let Err(e) = tx.execute_batch("COMMIT") {
-            let names: Vec<&str> = tables.iter().map(|t| t.table.name.as_str()).collect();
+            if e.sqlite_error_code() != Some(rusqlite::ErrorCode::ConstraintViolation) {
+                drop(tx);
+                return Err(anyhow::Error::from(e).context(format!(
+                    "cannot commit the load of {} in {}",
+                    names.join(", "),
+                    path.display()
+                )));
+            }
             let detail = violations(&tx, &names);
             drop(tx);
             bail!(
@@ -563,5 +655,169 @@ mod tests {
         assert_eq!(Affinity::of("BIGINT"), Affinity::Integer);
         assert_eq!(Affinity::of("BINARY_DOUBLE"), Affinity::Real);
         assert_eq!(Affinity::of(""), Affinity::Blob);
+    }
+
+    /// A sink on a new database file built by `sql`, and the file's folder.
+    fn sink_on(sql: &str) -> (SqliteSink, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("target.db");
+        Connection::open(&path).unwrap().execute_batch(sql).unwrap();
+        let url = DbUrl::new(
+            crate::model::DbKind::Sqlite,
+            &format!("sqlite://{}", path.display()),
+        );
+        (SqliteSink::open(&url).unwrap(), dir)
+    }
+
+    fn note_record() -> LoadRecord {
+        LoadRecord {
+            table: "NOTE".into(),
+            extract_table: "APP.NOTE".into(),
+            extract: "file:///store/APP/SQLITE/default".into(),
+            manifest_sha256: String::new(),
+            mode: LoadMode::Insert,
+            rows: 1,
+            foreign_keys: Vec::new(),
+            loaded_at: String::new(),
+            load_set: Vec::new(),
+        }
+    }
+
+    /// A load of `n` rows into the empty table NOTE (TXT TEXT) of `sink`.
+    fn load_notes(sink: &mut SqliteSink, n: usize) -> Result<()> {
+        let catalog = sink.catalog().unwrap();
+        let table = &catalog.tables[0];
+        let mut loads = vec![TableLoad {
+            table,
+            columns: table.columns.iter().collect(),
+            key: Vec::new(),
+            rows: Box::new(|each| {
+                for i in 0..n {
+                    each(&[Value::Text(format!("note {i:0>100}").into())])?;
+                }
+                Ok(n as u64)
+            }),
+            record: note_record(),
+        }];
+        sink.load(&mut loads, LoadMode::Insert, &[])
+    }
+
+    #[test]
+    fn a_full_disk_or_a_read_only_file_is_said_as_such_naming_the_file() {
+        let (mut sink, _dir) = sink_on("CREATE TABLE NOTE (TXT TEXT);");
+        let path = sink.db.path.display().to_string();
+        // SQLite's own SQLITE_FULL: the file may not grow past a few pages.
+        let pages: i64 = sink
+            .db
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        sink.db
+            .conn
+            .execute_batch(&format!("PRAGMA max_page_count = {}", pages + 2))
+            .unwrap();
+        let err = format!("{:#}", load_notes(&mut sink, 5000).unwrap_err());
+        assert!(
+            err.starts_with(&format!(
+                "the disk holding SQLite database {path} is full ("
+            )),
+            "{err}"
+        );
+        assert!(err.contains("nothing was written to NOTE"), "{err}");
+        assert!(err.contains("free space on that disk"), "{err}");
+        assert!(!err.contains("parent") && !err.contains("foreign"), "{err}");
+        sink.db
+            .conn
+            .execute_batch("PRAGMA max_page_count = 1000000")
+            .unwrap();
+        let table = &sink.catalog().unwrap().tables[0];
+        assert_eq!(sink.count_rows(table).unwrap(), 0);
+
+        // SQLite's own SQLITE_READONLY.
+        sink.db
+            .conn
+            .execute_batch("PRAGMA query_only = ON")
+            .unwrap();
+        let err = format!("{:#}", load_notes(&mut sink, 10).unwrap_err());
+        assert!(
+            err.starts_with(&format!("SQLite database {path} is read-only (")),
+            "{err}"
+        );
+        assert!(
+            err.contains("make the file and its folder writable"),
+            "{err}"
+        );
+        let err = format!("{:#}", sink.empty(&[table]).unwrap_err());
+        assert!(
+            err.starts_with(&format!("SQLite database {path} is read-only (")),
+            "{err}"
+        );
+
+        // Other errors pass unchanged.
+        let other = anyhow!("UNIQUE constraint failed: NOTE.TXT");
+        assert_eq!(
+            explain_storage(std::path::Path::new("x.db"), &["NOTE"], other).to_string(),
+            "UNIQUE constraint failed: NOTE.TXT"
+        );
+    }
+
+    #[test]
+    fn a_plain_load_into_a_table_that_holds_rows_now_is_refused_and_writes_nothing() {
+        let (mut sink, _dir) =
+            sink_on("CREATE TABLE NOTE (TXT TEXT); INSERT INTO NOTE VALUES ('x');");
+        let catalog = sink.catalog().unwrap();
+        let table = &catalog.tables[0];
+        let fed = std::cell::Cell::new(0);
+        let mut loads = vec![TableLoad {
+            table,
+            columns: table.columns.iter().collect(),
+            key: Vec::new(),
+            rows: Box::new(|each| {
+                fed.set(fed.get() + 1);
+                each(&[Value::Text("y".into())])?;
+                Ok(1)
+            }),
+            record: note_record(),
+        }];
+        let err = sink.load(&mut loads, LoadMode::Insert, &[]).unwrap_err();
+        assert_eq!(
+            err.downcast_ref::<Occupied>(),
+            Some(&Occupied {
+                table: "NOTE".into(),
+                rows: 1
+            })
+        );
+        assert_eq!(
+            err.to_string(),
+            "NOTE holds 1 row that was not there when this ingest began: another ingest (or \
+             program) loaded it meanwhile; this run wrote nothing to it"
+        );
+        drop(loads);
+        assert_eq!(fed.get(), 0, "no row was read");
+        assert_eq!(sink.count_rows(table).unwrap(), 1);
+        assert!(sink.records().unwrap().is_empty());
+
+        // A merge upserts into rows that are there: no refusal.
+        let (mut sink, _dir) = sink_on(
+            "CREATE TABLE NOTE (ID INTEGER PRIMARY KEY, TXT TEXT); INSERT INTO NOTE VALUES (1, 'x');",
+        );
+        let catalog = sink.catalog().unwrap();
+        let table = &catalog.tables[0];
+        let mut loads = vec![TableLoad {
+            table,
+            columns: table.columns.iter().collect(),
+            key: vec!["ID".into()],
+            rows: Box::new(|each| {
+                each(&[Value::Int(1), Value::Text("y".into())])?;
+                Ok(1)
+            }),
+            record: LoadRecord {
+                mode: LoadMode::Merge,
+                ..note_record()
+            },
+        }];
+        sink.load(&mut loads, LoadMode::Merge, &[]).unwrap();
+        drop(loads);
+        assert_eq!(sink.count_rows(table).unwrap(), 1);
     }
 }

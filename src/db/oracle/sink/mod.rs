@@ -35,15 +35,16 @@ use super::OracleDb;
 use crate::catalog::*;
 use crate::model::DbUrl;
 use crate::model::ports::{
-    CatalogReader, CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, RowSink, TableLoad,
+    CatalogReader, CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, Occupied, RowSink,
+    TableLoad,
 };
 use binds::TablePlan;
 use messages::{constraint_in, not_validated, ora, row_failure, with_also};
 use sql::{
     CONSTRAINT_TABLE_SQL, Generation, HISTORY_EXISTS_SQL, IDENTITY_SQL, SEQUENCE_INCREMENT_SQL,
     count_sql, delete_sql, disable_constraint_sql, enable_constraint_sql, extreme_sql, history_ddl,
-    history_delete_sql, history_insert_sql, history_select_sql, identity_sql, nextval_sql,
-    qualified, qualified_name, sequence_increment_sql, sequence_restart_sql,
+    history_delete_sql, history_insert_sql, history_select_sql, identity_sql, lock_table_sql,
+    nextval_sql, qualified, qualified_name, sequence_increment_sql, sequence_restart_sql,
 };
 
 /// The session settings the sink relies on, run once after connecting: timestamps without a
@@ -419,6 +420,19 @@ fn load_rows(
     Ok(())
 }
 
+/// Locks the tables of a plain load against other writers until the transaction ends
+/// ([`lock_table_sql`]), then fails with [`Occupied`] when one of them holds rows.
+fn refuse_occupied(conn: &Connection, tables: &[&Table]) -> Result<()> {
+    Occupied::refuse(tables, &mut |table| {
+        conn.execute(&lock_table_sql(table), &[])
+            .map_err(|e| anyhow!("cannot lock {}: {}", qualified(table), ora(&e)))?;
+        let rows: i64 = conn
+            .query_row_as(&count_sql(table), &[])
+            .map_err(|e| anyhow!("cannot count the rows of {}: {}", qualified(table), ora(&e)))?;
+        Ok(rows.max(0) as u64)
+    })
+}
+
 /// Writes a table's load record, in the load's transaction.
 fn write_record(conn: &Connection, record: &LoadRecord) -> Result<()> {
     let text = serde_json::to_string(record)
@@ -564,6 +578,9 @@ impl RowSink for OracleSink {
             .collect();
         let batch_rows = self.batch_rows;
         self.transaction(&loaded, &always, &unchecked, &mut |conn| {
+            if mode == LoadMode::Insert {
+                refuse_occupied(conn, &loaded)?;
+            }
             for (load, plan) in tables.iter_mut().zip(&plans) {
                 load_rows(conn, load, plan, batch_rows)?;
                 write_record(conn, &load.record)?;

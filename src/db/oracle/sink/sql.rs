@@ -64,6 +64,13 @@ pub(super) fn delete_sql(table: &Table) -> String {
     format!("DELETE FROM {}", qualified(table))
 }
 
+/// Locks a table against every other writer until the transaction's commit or rollback; other
+/// sessions still read it. Without NOWAIT, Oracle waits for a lock another session holds (an
+/// ingest loading the same table) for as long as it takes.
+pub(super) fn lock_table_sql(table: &Table) -> String {
+    format!("LOCK TABLE {} IN EXCLUSIVE MODE", qualified(table))
+}
+
 pub(super) fn count_sql(table: &Table) -> String {
     format!("SELECT COUNT(*) FROM {}", qualified(table))
 }

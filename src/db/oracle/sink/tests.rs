@@ -222,6 +222,11 @@ fn a_merge_key_missing_from_the_extract_and_bfile_columns_are_refused_up_front()
 fn ddl_for_keys_triggers_identities_sequences_and_records() {
     let t = Table::test("APP", "ORDER", Vec::new());
     assert_eq!(
+        lock_table_sql(&t),
+        r#"LOCK TABLE "APP"."ORDER" IN EXCLUSIVE MODE"#
+    );
+    assert_eq!(count_sql(&t), r#"SELECT COUNT(*) FROM "APP"."ORDER""#);
+    assert_eq!(
         disable_constraint_sql(&t, "FK_1"),
         r#"ALTER TABLE "APP"."ORDER" DISABLE CONSTRAINT "FK_1""#
     );
