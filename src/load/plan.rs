@@ -86,30 +86,33 @@ impl<'m, 'c> LoadPlan<'m, 'c> {
         if replace || self.mode == LoadMode::Merge {
             return Ok((0..self.tables.len()).collect());
         }
-        let records: HashMap<String, LoadRecord> = sink
-            .records()?
-            .into_iter()
-            .map(|r| (r.table.clone(), r))
-            .collect();
         let mut pending = Vec::new();
-        let mut occupied = Vec::new();
+        let mut kept = Vec::new();
         for (i, m) in self.tables.iter().enumerate() {
-            let count = sink.count_rows(m.table)?;
-            if count == 0 {
-                pending.push(i);
-                continue;
-            }
-            let same = records
-                .get(&m.table.name)
-                .is_some_and(|r| r.is_load_of(extract, manifest_sha256, count));
-            if !same {
-                occupied.push(format!(
-                    "{} ({})",
-                    m.table.name,
-                    plural(count as usize, "row")
-                ));
+            match sink.count_rows(m.table)? {
+                0 => pending.push(i),
+                count => kept.push((m, count)),
             }
         }
+        // The records are read after the rows were counted: a run that committed a table in
+        // between (rows and record in one transaction) shows its record here too.
+        let records: HashMap<String, LoadRecord> = if kept.is_empty() {
+            HashMap::new()
+        } else {
+            sink.records()?
+                .into_iter()
+                .map(|r| (r.table.clone(), r))
+                .collect()
+        };
+        let occupied: Vec<String> = kept
+            .into_iter()
+            .filter(|(m, count)| {
+                !records
+                    .get(&m.table.name)
+                    .is_some_and(|r| r.is_load_of(extract, manifest_sha256, *count))
+            })
+            .map(|(m, count)| format!("{} ({})", m.table.name, plural(count as usize, "row")))
+            .collect();
         if !occupied.is_empty() {
             bail!(
                 "{target} already holds rows in {}: ingest loads into empty tables; run it \
