@@ -5,12 +5,13 @@
 
 use std::io::Write;
 
-use crate::model::redact;
+use crate::model::{hide_known_secrets, redact};
 
 /// Writes a command's result to stdout. A closed pipe (`dbsub … | head`) ends the output
 /// quietly instead of failing.
 pub fn result(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
+    let text = hide_known_secrets(text);
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
