@@ -359,11 +359,12 @@ fn dot_env_is_read_and_a_broken_one_is_explained() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains(".env could not be read"),
-        "{}",
-        stderr(&out)
+        err.contains(".env, line 1: the value of DBSUB_STRUCT_URL cannot be read"),
+        "{err}"
     );
+    assert!(!err.contains("unterminated"), "{err}");
 }
 
 #[test]

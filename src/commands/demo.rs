@@ -189,6 +189,7 @@ fn extract_subset(catalog: Catalog, source: &DbUrl, path: &Path, quiet: bool) ->
         part_size: 256 << 20,
         key_memory: 512 << 20,
         classification: Vec::new(),
+        strict: true,
         quiet: true,
     };
     let summary = extract::extract(&config, &request, Some(catalog))?.expect("not a dry run");

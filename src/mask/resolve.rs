@@ -35,6 +35,20 @@ pub fn resolve(
     let mut said = classified(plan, extra)?;
     said.extend(plan_columns(plan)?);
     let (said, unknown) = decide(catalog, said, schema);
+    let classified = scope
+        .tables
+        .iter()
+        .map(|st| {
+            let key = st.table.key();
+            let mut names: Vec<String> = said
+                .keys()
+                .filter(|(t, _)| *t == key)
+                .map(|(_, c)| c.clone())
+                .collect();
+            names.sort();
+            names
+        })
+        .collect();
     let decided = Decided {
         catalog,
         default,
@@ -46,6 +60,7 @@ pub fn resolve(
     Ok(Masking {
         tables: per_table(scope, &rules),
         unknown,
+        classified,
         keys,
     })
 }

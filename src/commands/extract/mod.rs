@@ -29,10 +29,11 @@ use crate::subset::closure::{self, TableRows};
 use crate::subset::keys::Budget;
 use crate::subset::{Plan, Scope};
 
+mod personal;
 mod report;
 mod write;
 
-use report::{progress_bar, render_masking, render_plan, render_summary, warn_unknown};
+use report::{progress_bar, render_masking, render_plan, render_summary};
 use write::{Ctx, Job};
 
 /// What `run` needs besides the command line: `dbsub demo` calls [`extract`] directly.
@@ -49,6 +50,9 @@ pub struct Request {
     pub key_memory: u64,
     /// Classification files (`--classification`), besides the plan's.
     pub classification: Vec<PathBuf>,
+    /// `--strict`: unknown classification lines and unclassified columns that look personal
+    /// are errors rather than warnings.
+    pub strict: bool,
     pub quiet: bool,
 }
 
@@ -106,6 +110,7 @@ pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
         part_size: args.part_size,
         key_memory: args.key_memory,
         classification: args.classification.clone(),
+        strict: args.strict,
         quiet: cli.quiet,
     };
     let catalog = match &cli.catalog {
@@ -183,6 +188,8 @@ pub fn extract(
         output::result(&render_masking(&scope, &order, &masking))?;
     }
     let (rows, stats) = run_closure(&scope, main.as_mut(), req)?;
+    // Before anything is written: under --strict nothing leaves when a column looks personal.
+    personal::check_values(&scope, &masking, main.as_mut(), &rows, req.strict)?;
     let Some(writer) = writer else {
         let exact: Vec<u64> = rows.iter().map(|r| r.rows).collect();
         output::result(&render_plan(&scope, &order, &estimates, Some(&exact)))?;
@@ -279,7 +286,8 @@ struct Planned {
 }
 
 /// Resolves the plan against `catalog` into the scope of tables, their masking and load
-/// order; warns of foreign keys not followed and classification lines that name nothing.
+/// order; warns of foreign keys not followed, classification lines that name nothing and
+/// unclassified columns whose names look personal (`--strict`: fails on the last two).
 fn plan(catalog: &Catalog, req: &Request, config: &Config) -> Result<Planned> {
     let scope = Scope::resolve(catalog, &req.plan)?;
     for cut in &scope.cut {
@@ -295,7 +303,7 @@ fn plan(catalog: &Catalog, req: &Request, config: &Config) -> Result<Planned> {
         req.plan.schema.as_deref(),
         config.masking_key(),
     )?;
-    warn_unknown(&masking.unknown);
+    personal::check_names(&scope, &masking, req.strict)?;
     let only = scope.tables_named(&req.tables)?;
     let (order, cycle_keys) = scope.load_order();
     Ok(Planned {

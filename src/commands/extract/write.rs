@@ -215,7 +215,7 @@ impl Ctx<'_> {
 
 /// Reads the rows the closure selected (`selection`: all, the seed's condition, or by keys in
 /// batches the source takes) as `read` asks, in the order of the table's identity.
-fn read_selected(
+pub(super) fn read_selected(
     source: &mut dyn RowSource,
     read: ReadRequest<'_>,
     selection: &Selection,
