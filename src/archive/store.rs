@@ -136,6 +136,17 @@ impl Store {
         {
             text.push_str(&format!(" ({root})"));
         }
+        // Without credentials the S3 client asks the instance metadata endpoint (IMDS), which
+        // answers only on a cloud machine: its error would send the user the wrong way.
+        if text.contains("/latest/api/token") || text.contains("/latest/meta-data") {
+            return anyhow::anyhow!(
+                "cannot {what} {key} in the store {}: no credentials for it: set \
+                 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment or .env (dbsub \
+                 reads no ~/.aws profile); without them the cloud's instance metadata endpoint \
+                 was asked, which answers only on a cloud machine with a role ({text})",
+                crate::model::redact(&self.display)
+            );
+        }
         anyhow::anyhow!(
             "cannot {what} {key} in the store {}: {text}",
             crate::model::redact(&self.display)

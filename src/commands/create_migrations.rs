@@ -21,7 +21,7 @@ use crate::output::{self, plural};
 use super::structural;
 
 pub fn run(cli: &Cli, config: &Config, args: &CreateMigrationsArgs) -> Result<()> {
-    let catalog = structural::load(cli, config, &[])?;
+    let catalog = structural::load_for_seeds(cli, config, &args.seeds)?;
     match write(&catalog, args)? {
         Outcome::Written(summary) => output::result(&summary),
         Outcome::NothingNew(message) => {

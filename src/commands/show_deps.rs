@@ -11,7 +11,7 @@ use crate::output;
 use super::structural;
 
 pub fn run(cli: &Cli, config: &Config, args: &ShowDepsArgs) -> Result<()> {
-    let catalog = structural::load(cli, config, &[])?;
+    let catalog = structural::load_for_seeds(cli, config, &args.seeds)?;
     let graph = DepGraph::build(&catalog);
     let (seeds, exclude) = graph.seeds_and_exclusions(
         &args.seeds.seed_objects,

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::backend;
 use crate::catalog::{Catalog, snapshot};
-use crate::cli::Cli;
+use crate::cli::{Cli, SeedArgs};
 use crate::config::Config;
 
 /// Loads the catalog the command should work on.
@@ -50,4 +50,65 @@ pub fn load(cli: &Cli, config: &Config, schemas: &[String]) -> Result<Catalog> {
         source.url = structural.url.redacted();
     }
     Ok(catalog)
+}
+
+/// The catalog for the seeds of a command (`--seed-object S.NAME`, `--schema S`): [`load`],
+/// then, when a seed names a schema that read did not cover (PostgreSQL reads only the
+/// connection's `current_schema()` unless asked), the structural database again with that
+/// schema added. A snapshot without the schema fails, naming the schemas it holds.
+pub fn load_for_seeds(cli: &Cli, config: &Config, seeds: &SeedArgs) -> Result<Catalog> {
+    let catalog = load(cli, config, &[])?;
+    let mut read: Vec<String> = catalog
+        .object_keys()
+        .into_iter()
+        .map(|k| k.schema)
+        .collect();
+    read.sort();
+    read.dedup();
+    let mut missing: Vec<String> = seed_schemas(seeds)
+        .into_iter()
+        .filter(|s| !read.iter().any(|r| r.eq_ignore_ascii_case(s)))
+        .collect();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(catalog);
+    }
+    if let Some(path) = &cli.catalog {
+        bail!(
+            "catalog snapshot {} holds the schemas {}, not {}: export one that does with \
+             `dbsub catalog export --schema {} --out FILE` (one --schema per schema)",
+            path.display(),
+            listed(&read),
+            missing.join(", "),
+            read.iter()
+                .chain(&missing)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" --schema ")
+        );
+    }
+    let schemas: Vec<String> = read.into_iter().chain(missing).collect();
+    load(cli, config, &schemas)
+}
+
+/// The schemas the seeds name: `--schema`, else the `S` of each `S.NAME`.
+fn seed_schemas(seeds: &SeedArgs) -> Vec<String> {
+    match &seeds.schema {
+        Some(schema) => vec![schema.clone()],
+        None => seeds
+            .seed_objects
+            .iter()
+            .filter_map(|name| name.split_once('.'))
+            .filter(|(s, n)| !s.is_empty() && !n.is_empty())
+            .map(|(s, _)| s.to_string())
+            .collect(),
+    }
+}
+
+fn listed(schemas: &[String]) -> String {
+    if schemas.is_empty() {
+        "(none)".to_string()
+    } else {
+        schemas.join(", ")
+    }
 }

@@ -187,7 +187,7 @@ pub fn extract(
         output::result(&render_plan(&scope, &order, &estimates, None))?;
         output::result(&render_masking(&scope, &order, &masking))?;
     }
-    let (rows, stats) = run_closure(&scope, main.as_mut(), req)?;
+    let (rows, stats) = run_closure(&scope, main.as_mut(), req).map_err(|e| req.plan.locate(e))?;
     // Before anything is written: under --strict nothing leaves when a column looks personal.
     personal::check_values(&scope, &masking, main.as_mut(), &rows, req.strict)?;
     let Some(writer) = writer else {
@@ -289,7 +289,7 @@ struct Planned {
 /// order; warns of foreign keys not followed, classification lines that name nothing and
 /// unclassified columns whose names look personal (`--strict`: fails on the last two).
 fn plan(catalog: &Catalog, req: &Request, config: &Config) -> Result<Planned> {
-    let scope = Scope::resolve(catalog, &req.plan)?;
+    let scope = Scope::resolve(catalog, &req.plan).map_err(|e| req.plan.locate(e))?;
     for cut in &scope.cut {
         output::warning(&format!(
             "not followed: {cut}; the subset is not closed over it"
@@ -302,7 +302,8 @@ fn plan(catalog: &Catalog, req: &Request, config: &Config) -> Result<Planned> {
         &req.classification,
         req.plan.schema.as_deref(),
         config.masking_key(),
-    )?;
+    )
+    .map_err(|e| req.plan.locate(e))?;
     personal::check_names(&scope, &masking, req.strict)?;
     let only = scope.tables_named(&req.tables)?;
     let (order, cycle_keys) = scope.load_order();
