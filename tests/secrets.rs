@@ -192,3 +192,41 @@ fn a_malformed_env_line_is_named_by_file_line_and_key_never_by_its_value() {
         }
     }
 }
+
+#[test]
+fn passwords_in_malformed_store_urls_never_reach_the_terminal() {
+    let ws = Workspace::with_demo();
+    let url = ws.demo_url();
+    for (i, store) in [
+        "u:Sq0#Zt0@bucket/x",
+        "s3:/u:Sq1#Zt1@bucket/x",
+        "s3//u:Sq2/Zt2@bucket/x",
+        "s3://u:Sq3?Zt3@/x",
+        "ftp://u:Sq4 Zt4@host/x",
+    ]
+    .iter()
+    .enumerate()
+    {
+        for args in [
+            vec!["doctor", "--format", "json"],
+            vec!["extract", "SQLITE", "PROD", "--seed-object", "SEEDLOT"],
+        ] {
+            let out = ws
+                .dbsub(&[
+                    ("DBSUB_STORE_PROD", store),
+                    ("DBSUB_SOURCE_SQLITE_PROD", &url),
+                ])
+                .args(&args)
+                .output()
+                .unwrap();
+            let printed = format!("{}{}", stdout(&out), stderr(&out));
+            assert!(!out.status.success(), "{args:?} with {store}: {printed}");
+            for fragment in [format!("Sq{i}"), format!("Zt{i}")] {
+                assert!(
+                    !printed.contains(&fragment),
+                    "{args:?} with DBSUB_STORE_PROD={store:?} printed `{fragment}`:\n{printed}"
+                );
+            }
+        }
+    }
+}
