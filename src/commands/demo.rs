@@ -153,7 +153,7 @@ fn extract_subset(catalog: Catalog, source: &DbUrl, path: &Path, quiet: bool) ->
         quiet,
         &format!(
             "\nExtract (dbsub extract {} DEMO --seed-object {SEED} --where \"{DEMO_WHERE}\" \
-             --classification data/demo/classification.csv --refresh):",
+             --classification data/demo/classification.csv --strict --refresh):",
             source.kind()
         ),
     );
