@@ -133,6 +133,21 @@ fn a_postgres_schema_named_by_the_seed_is_read_and_a_missing_one_named() {
         .unwrap();
     let text = success(&out, &args);
     assert!(text.starts_with("TABLE: a.item\n"), "{text}");
+    // Without a schema: the one read (public, empty) is named, and how to name another.
+    let out = ws
+        .dbsub(&[("DBSUB_STRUCT_URL", &url)])
+        .args(["show-deps", "--seed-object", "item"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(
+        err.contains(
+            "(the catalog holds the schemas public; name a seed of another schema as \
+             SCHEMA.NAME or with --schema S)"
+        ),
+        "{err}"
+    );
     let out = ws
         .dbsub(&[("DBSUB_STRUCT_URL", &url)])
         .args(["show-deps", "--seed-object", "b.item"])
