@@ -148,7 +148,7 @@ fn an_unclassified_contact_email_column_is_named_and_refused_under_strict() {
     says(
         &err,
         &[
-            "--strict: 1 unclassified column look",
+            "--strict: 1 unclassified column looks personal",
             "THE.SEEDLOT.CONTACT_EMAIL: its name suggests e-mail addresses",
             "SEEDLOT,CONTACT_EMAIL,Protected B,fake:email",
         ],
@@ -159,7 +159,7 @@ fn an_unclassified_contact_email_column_is_named_and_refused_under_strict() {
     says(
         &err,
         &[
-            "warning: 1 unclassified column look",
+            "warning: 1 unclassified column looks personal and is extracted unmasked",
             "SEEDLOT,CONTACT_EMAIL,Protected B,fake:email",
         ],
     );

@@ -146,14 +146,19 @@ fn report(suspects: &[Suspect], strict: bool, written: &str) -> Result<()> {
             .map(String::as_str),
     );
     let count = output::plural(suspects.len(), "unclassified column");
+    let (looks, is) = if suspects.len() == 1 {
+        ("looks", "is")
+    } else {
+        ("look", "are")
+    };
     if strict {
         bail!(
-            "--strict: {count} look personal and would leave unmasked{written}; add the lines \
+            "--strict: {count} {looks} personal and would leave unmasked{written}; add the lines \
              to the classification (or classify a column Public to keep it as it is):{list}"
         );
     }
     output::warning(&format!(
-        "{count} look personal and are extracted as they are; add the lines to the \
+        "{count} {looks} personal and {is} extracted unmasked; add the lines to the \
          classification (or classify a column Public to keep it as it is), or use --strict to \
          refuse:{list}"
     ));
