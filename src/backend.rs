@@ -11,7 +11,7 @@ use crate::db::{oracle, postgres, sqlite};
 use crate::model::diagnose::{Finding, Use};
 use crate::model::exit::Class;
 use crate::model::ports::{Backend, CatalogReader, Dialect, MigrationTarget, RowSink, RowSource};
-use crate::model::{DbKind, DbUrl, redact};
+use crate::model::{DbKind, DbUrl, hide_url_secrets, redact_url};
 
 /// Every backend, in the order messages list them.
 static BACKENDS: [&dyn Backend; 3] = [&oracle::Oracle, &postgres::Postgres, &sqlite::Sqlite];
@@ -56,6 +56,8 @@ pub fn dialect_names() -> Vec<&'static str> {
 /// URL redacted.
 pub fn parse_url(raw: &str) -> Result<DbUrl> {
     let raw = raw.trim();
+    // Before anything can fail: whatever the message, the password stays out of it.
+    hide_url_secrets(raw);
     let scheme = raw
         .split_once("://")
         .map(|(s, _)| s.to_ascii_lowercase())
@@ -68,7 +70,7 @@ pub fn parse_url(raw: &str) -> Result<DbUrl> {
         let (last, first) = forms.split_last().expect("backends are registered");
         bail!(
             "`{}` is not a database URL: use {} or {last}",
-            redact(raw),
+            redact_url(raw),
             first.join(", ")
         );
     };

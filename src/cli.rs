@@ -401,6 +401,12 @@ pub struct ExtractArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Refuse, before anything is written, when a classification line names no table or
+    /// column, or an unclassified column looks personal by its name or sampled values
+    /// (docs/masking.md); without it these are warnings
+    #[arg(long)]
+    pub strict: bool,
+
     /// CSV bytes per part before compression (K, M, G suffixes)
     #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
     pub part_size: u64,

@@ -15,6 +15,16 @@ use anyhow::{Context, Result, bail};
 use crate::backend::parse_url;
 use crate::model::exit::Class;
 pub use crate::model::{DbKind, DbUrl, redact};
+use crate::model::{hide_secret, hide_url_secrets};
+
+/// Variables of other tools that hold secrets dbsub may meet in a message (the object stores'
+/// credentials): hidden like the passwords of URLs.
+const SECRET_VARS: [&str; 4] = [
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AZURE_STORAGE_ACCOUNT_KEY",
+    "AZURE_STORAGE_SAS_KEY",
+];
 
 /// The demo's production database, which also serves as its structural database.
 pub const DEMO_SOURCE_URL: &str = "sqlite://data/demo.db?schema=THE";
@@ -74,21 +84,38 @@ impl Config {
     /// Loads `.env` from the working directory (if present) into the environment, then reads
     /// every `DBSUB_*` variable. Variables already set in the environment win over `.env`.
     ///
-    /// Fails if `.env` exists but cannot be parsed; the message names the line.
+    /// Fails if `.env` exists but cannot be parsed; the message names the file, the line and
+    /// its key, never its value.
     pub fn load() -> Result<Config> {
         let env_file = match dotenvy::dotenv() {
             Ok(path) => Some(path),
             Err(e) if e.not_found() => None,
-            Err(dotenvy::Error::LineParse(line, index)) => bail!(
-                ".env could not be read at `{}` (character {index}): write KEY=value lines \
-                 as in env_sample",
-                redact(&line)
-            ),
-            Err(e) => bail!(".env could not be read: {e}"),
+            Err(dotenvy::Error::Io(e)) => bail!(".env could not be read: {e}"),
+            // The parser's own message quotes the line, value and all: say where instead.
+            Err(_) => match find_env_file() {
+                Some(path) => return Err(env_file_error(&path)),
+                None => bail!(".env could not be read: write KEY=value lines as in env_sample"),
+            },
         };
+        let vars: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("DBSUB_"))
+            .collect();
+        // Before any value is parsed, so that no message can show one.
+        for (key, value) in &vars {
+            if key == crate::mask::KEY_VAR {
+                hide_secret(value);
+            } else {
+                hide_url_secrets(value);
+            }
+        }
+        for key in SECRET_VARS {
+            if let Ok(value) = std::env::var(key) {
+                hide_secret(&value);
+            }
+        }
         Ok(Config {
             env_file,
-            ..Config::from_vars(std::env::vars().filter(|(k, _)| k.starts_with("DBSUB_")))
+            ..Config::from_vars(vars)
         })
     }
 
@@ -352,6 +379,65 @@ impl Config {
             })
             .collect()
     }
+}
+
+/// The `.env` dotenvy reads: the working directory's or the nearest parent's.
+fn find_env_file() -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    cwd.ancestors()
+        .map(|dir| dir.join(".env"))
+        .find(|path| path.is_file())
+}
+
+/// Why `.env` at `path` cannot be read: its first line that does not parse, that line's key and
+/// what is wrong with the value — never the value, which may be a password or a key.
+fn env_file_error(path: &std::path::Path) -> anyhow::Error {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => return anyhow::anyhow!("{} could not be read: {e}", path.display()),
+    };
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let parses =
+        |n: usize| dotenvy::from_read_iter(lines[..n].concat().as_bytes()).all(|item| item.is_ok());
+    // The longest run of leading lines that parses ends just before the bad line (a value
+    // quoted over several lines parses once its closing line is in).
+    let good = (0..=lines.len()).rev().find(|&n| parses(n)).unwrap_or(0);
+    let number = good + 1;
+    let line = lines.get(good).map_or("", |l| l.trim());
+    let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
+    let key_chars = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    };
+    let Some((key, value)) = line.split_once('=').filter(|(k, _)| key_chars(k.trim())) else {
+        return anyhow::anyhow!(
+            "{}, line {number} is not a KEY=value line (its text is not shown: it may hold a \
+             secret): write KEY=value as in env_sample, or start a comment with #",
+            path.display()
+        );
+    };
+    let value = value.trim();
+    let rest_of_file: String = lines[good..].concat();
+    let why = match value.chars().next() {
+        Some(q @ ('\'' | '"'))
+            if rest_of_file
+                .split_once('=')
+                .is_none_or(|(_, v)| v.trim_start()[1..].find(q).is_none()) =>
+        {
+            "its quote is never closed: end the value with the same quote"
+        }
+        _ if value.contains(char::is_whitespace) => {
+            "it holds a blank outside quotes: put the value in single quotes ('…'), or in a URL \
+             write the blank as %20"
+        }
+        _ => "put the value in single quotes ('…'), which take it as it is",
+    };
+    anyhow::anyhow!(
+        "{}, line {number}: the value of {} cannot be read (it is not shown): {why}",
+        path.display(),
+        key.trim()
+    )
 }
 
 /// Validates an environment name (`DEV`, `PROD`, …) and returns it upper-cased.

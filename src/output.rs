@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::model::redact;
+use crate::model::{hide_known_secrets, redact};
 
 /// Set by Ctrl-C once [`catch_interrupt`] is called.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -35,6 +35,7 @@ pub fn interrupted() -> bool {
 /// quietly instead of failing.
 pub fn result(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
+    let text = hide_known_secrets(text);
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),

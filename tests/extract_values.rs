@@ -208,6 +208,7 @@ fn read_back(dir: &Path, db: &Path, env: &str) -> Vec<Vec<Value<'static>>> {
         part_size: 4096,
         key_memory: 1 << 20,
         classification: Vec::new(),
+        strict: false,
         quiet: true,
     };
     extract(&config, &request, None).unwrap();

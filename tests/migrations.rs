@@ -306,6 +306,7 @@ fn not_null_cycle() -> Catalog {
             kind: "SQLITE".into(),
             url: "sqlite://cycle.db".into(),
             read_at: "2026-01-01T00:00:00Z".into(),
+            schemas: Vec::new(),
         }),
         tables: vec![table("A", "B"), table("B", "C"), table("C", "A")],
         ..Catalog::default()

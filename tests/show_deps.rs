@@ -144,18 +144,7 @@ fn unknown_seed_lists_the_closest_names() {
 #[test]
 fn ambiguous_seed_lists_the_candidates_and_schema_resolves_it() {
     let ws = Workspace::with_demo();
-    // A snapshot with SEEDLOT in two schemas.
-    let url = dbsub::backend::parse_url(&ws.demo_url()).unwrap();
-    let mut catalog = dbsub::backend::catalog_reader(&url)
-        .unwrap()
-        .read_catalog(&[])
-        .unwrap();
-    let mut copy = catalog.table("THE", "SEEDLOT").unwrap().clone();
-    copy.schema = "ARCHIVE".into();
-    copy.foreign_keys.clear();
-    catalog.tables.push(copy);
-    let snapshot = ws.path().join("two-schemas.json");
-    dbsub::catalog::snapshot::write(&catalog, &snapshot).unwrap();
+    let snapshot = ws.two_schema_snapshot();
 
     let out = ws
         .dbsub(&[])
@@ -166,7 +155,7 @@ fn ambiguous_seed_lists_the_candidates_and_schema_resolves_it() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "dbsub: `seedlot` names 2 objects; pick one with --schema and/or --object-type:\n  \
+        "dbsub: `seedlot` names 2 objects; name it as SCHEMA.NAME (or with --schema S):\n  \
          TABLE: ARCHIVE.SEEDLOT\n  TABLE: THE.SEEDLOT\n"
     );
     let out = ws
@@ -362,11 +351,12 @@ fn dot_env_is_read_and_a_broken_one_is_explained() {
         .unwrap();
     // A configuration error: exit code 3.
     assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains(".env could not be read"),
-        "{}",
-        stderr(&out)
+        err.contains(".env, line 1: the value of DBSUB_STRUCT_URL cannot be read"),
+        "{err}"
     );
+    assert!(!err.contains("unterminated"), "{err}");
 }
 
 #[test]

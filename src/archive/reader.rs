@@ -22,7 +22,7 @@ use super::store::Store;
 use crate::model::digest::hex;
 use crate::model::text::decode;
 use crate::model::value::Value;
-use crate::model::{DbKind, redact};
+use crate::model::{DbKind, redact_url};
 
 /// The SHA-256 (lowercase hex) and size of a local file, read in a stream.
 pub fn file_sha256(path: &Path) -> Result<(String, u64)> {
@@ -250,12 +250,12 @@ impl Extract {
             format!(
                 "cannot read {} in the store {}",
                 dir.manifest(),
-                redact(store.url())
+                redact_url(store.url())
             )
         })?;
         Ok(Extract {
             manifest_sha256: hex(&Sha256::digest(&bytes)),
-            id: format!("{}/{}", redact(store.url()), dir.prefix()),
+            id: format!("{}/{}", redact_url(store.url()), dir.prefix()),
             dir,
             manifest,
         })
@@ -301,7 +301,7 @@ fn find_manifest(
                 .collect();
             bail!(
                 "no extract `{subset}` for {env} in the store {}{}: {}",
-                redact(store.url()),
+                redact_url(store.url()),
                 source.map_or(String::new(), |k| format!(" from {k}")),
                 if there.is_empty() {
                     format!(
@@ -454,13 +454,13 @@ impl PartCache {
                 bail!(
                     "{key} is listed in the manifest but missing from the store {}: the \
                      extract is incomplete; extract again",
-                    redact(store.url())
+                    redact_url(store.url())
                 );
             };
             check_digest(part, &sha256, size).map_err(|e| {
                 anyhow!(
                     "{e} in the store {} ({}): extract again (dbsub extract … --refresh)",
-                    redact(store.url()),
+                    redact_url(store.url()),
                     dir.prefix()
                 )
             })

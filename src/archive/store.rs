@@ -34,13 +34,15 @@ impl Store {
     /// Fails on an unknown scheme, a folder that cannot be created, or incomplete cloud
     /// settings; the message says which.
     pub fn open(url: &str) -> Result<Store> {
+        // Messages show the URL as it is configured, but never a password in it.
+        let shown = crate::model::redact_url(url);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .context("cannot start the object-store runtime")?;
         let (scheme, rest) = url.split_once("://").with_context(|| {
-            format!("`{url}` is not a store URL: use file://folder or s3://bucket/prefix")
+            format!("`{shown}` is not a store URL: use file://folder or s3://bucket/prefix")
         })?;
         let mut local = None;
         let (inner, prefix): (Arc<dyn ObjectStore>, String) = match scheme {
@@ -63,7 +65,7 @@ impl Store {
                     .build()
                     .with_context(|| {
                         format!(
-                            "cannot open the store {url}: check AWS_REGION, AWS_ACCESS_KEY_ID, \
+                            "cannot open the store {shown}: check AWS_REGION, AWS_ACCESS_KEY_ID, \
                              AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT for a non-AWS server)"
                         )
                     })?;
@@ -77,7 +79,7 @@ impl Store {
                     .build()
                     .with_context(|| {
                         format!(
-                            "cannot open the store {url}: check GOOGLE_SERVICE_ACCOUNT or \
+                            "cannot open the store {shown}: check GOOGLE_SERVICE_ACCOUNT or \
                              GOOGLE_APPLICATION_CREDENTIALS"
                         )
                     })?;
@@ -91,19 +93,19 @@ impl Store {
                     .build()
                     .with_context(|| {
                         format!(
-                            "cannot open the store {url}: check AZURE_STORAGE_ACCOUNT_NAME and \
+                            "cannot open the store {shown}: check AZURE_STORAGE_ACCOUNT_NAME and \
                              AZURE_STORAGE_ACCOUNT_KEY"
                         )
                     })?;
                 (Arc::new(store), prefix)
             }
             "gs" | "az" | "azure" => bail!(
-                "`{url}`: this dbsub was built without {scheme}:// support; rebuild with \
+                "`{shown}`: this dbsub was built without {scheme}:// support; rebuild with \
                  `cargo build --release --features {}`",
                 if scheme == "gs" { "gcs" } else { "azure" }
             ),
             _ => bail!(
-                "`{url}` is not a store URL: use file://folder, s3://bucket/prefix, \
+                "`{shown}` is not a store URL: use file://folder, s3://bucket/prefix, \
                  gs://bucket/prefix or az://container/prefix"
             ),
         };
@@ -143,9 +145,20 @@ impl Store {
         {
             text.push_str(&format!(" ({root})"));
         }
+        // Without credentials the S3 client asks the instance metadata endpoint (IMDS), which
+        // answers only on a cloud machine: its error would send the user the wrong way.
+        if text.contains("/latest/api/token") || text.contains("/latest/meta-data") {
+            return anyhow::anyhow!(
+                "cannot {what} {key} in the store {}: no credentials for it: set \
+                 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment or .env (dbsub \
+                 reads no ~/.aws profile); without them the cloud's instance metadata endpoint \
+                 was asked, which answers only on a cloud machine with a role ({text})",
+                crate::model::redact_url(&self.display)
+            );
+        }
         anyhow::anyhow!(
             "cannot {what} {key} in the store {}: {text}",
-            crate::model::redact(&self.display)
+            crate::model::redact_url(&self.display)
         )
     }
 
@@ -308,10 +321,11 @@ const UPLOAD_CHUNK: usize = 8 * 1024 * 1024;
 const BUFFER: usize = 1024 * 1024;
 
 fn bucket_and_prefix(url: &str, rest: &str) -> Result<(String, String)> {
+    let shown = crate::model::redact_url(url);
     let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
     if bucket.is_empty() {
         bail!(
-            "`{url}` names no bucket: write {}//bucket/prefix",
+            "`{shown}` names no bucket: write {}//bucket/prefix",
             &url[..url.find("//").unwrap_or(0)]
         );
     }

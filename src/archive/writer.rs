@@ -19,7 +19,7 @@ use super::manifest::{Manifest, PartEntry};
 use super::part::TableWriter;
 use super::store::Store;
 use crate::model::digest::sha256_hex;
-use crate::model::redact;
+use crate::model::redact_url;
 use crate::model::value::Value;
 
 /// A subset's folder in a store, being written.
@@ -47,7 +47,7 @@ impl SubsetWriter {
         whole: bool,
         refresh: bool,
     ) -> Result<SubsetWriter> {
-        let shown = redact(url);
+        let shown = redact_url(url);
         let store = Store::open(url)
             .with_context(|| format!("cannot open the store {shown} ({origin})"))?;
         let manifest_key = dir.manifest();
@@ -103,7 +103,7 @@ impl SubsetWriter {
 
     /// The store, redacted.
     pub fn store_shown(&self) -> String {
-        redact(&self.url)
+        redact_url(&self.url)
     }
 
     /// The manifest's key.
@@ -291,7 +291,7 @@ fn unreachable_store(url: &str) -> String {
     format!(
         "cannot reach the store {}: check the URL and, for a cloud store, its credentials and \
          endpoint (AWS_ENDPOINT, AWS_REGION, …)",
-        redact(url)
+        redact_url(url)
     )
 }
 

@@ -81,11 +81,19 @@ impl fmt::Display for LookupError {
                 Ok(())
             }
             LookupError::Ambiguous { query, candidates } => {
-                write!(
-                    f,
-                    "`{query}` names {} objects; pick one with --schema and/or --object-type:",
-                    candidates.len()
-                )?;
+                // Only what tells the candidates apart: a command that takes no
+                // --object-type (extract) only ever meets candidates in several schemas.
+                let differ = |part: fn(&ObjectKey) -> String| {
+                    candidates.iter().any(|c| part(c) != part(&candidates[0]))
+                };
+                let how = match (differ(|k| k.schema.clone()), differ(|k| k.kind.to_string())) {
+                    (true, true) => {
+                        "name it as SCHEMA.NAME (or with --schema S) and with --object-type T"
+                    }
+                    (true, false) => "name it as SCHEMA.NAME (or with --schema S)",
+                    (false, _) => "name it with --object-type T",
+                };
+                write!(f, "`{query}` names {} objects; {how}:", candidates.len())?;
                 for key in candidates {
                     write!(f, "\n  {key}")?;
                 }

@@ -557,6 +557,9 @@ pub struct CatalogSource {
     pub url: String,
     /// When it was read, RFC 3339.
     pub read_at: String,
+    /// The schemas that were read, when the reader says (also those that hold nothing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schemas: Vec<String>,
 }
 
 /// A whole schema (or several) as read from a structural database.

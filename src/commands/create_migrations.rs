@@ -21,7 +21,7 @@ use crate::output::{self, plural};
 use super::structural;
 
 pub fn run(cli: &Cli, config: &Config, args: &CreateMigrationsArgs) -> Result<()> {
-    let catalog = structural::load(cli, config, &[])?;
+    let catalog = structural::load_for_seeds(cli, config, &args.seeds)?;
     match write(&catalog, args)? {
         Outcome::Written(summary) => output::result(&summary),
         Outcome::NothingNew(message) => {
@@ -44,12 +44,7 @@ pub enum Outcome {
 /// or a folder that cannot be written (then nothing new is left in it).
 pub fn write(catalog: &Catalog, args: &CreateMigrationsArgs) -> Result<Outcome> {
     let graph = DepGraph::build(catalog);
-    let (seeds, exclude) = graph.seeds_and_exclusions(
-        &args.seeds.seed_objects,
-        args.seeds.schema.as_deref(),
-        args.seeds.object_type,
-        &args.seeds.exclude,
-    )?;
+    let (seeds, exclude) = structural::find_seeds(&graph, catalog, &args.seeds)?;
     let direction = match args.direction {
         MigrationDirection::Parents => Direction::Parents,
         MigrationDirection::Both => Direction::Both,

@@ -134,7 +134,7 @@ impl DemoMasking {
         };
         format!(
             "{key}dbsub extract {} DEMO --seed-object {SEED} --where \"{DEMO_WHERE}\" \
-             --classification {} --refresh",
+             --classification {} --strict --refresh",
             source.kind(),
             self.classification.display()
         )
@@ -259,6 +259,7 @@ fn extract_subset(
         part_size: 256 << 20,
         key_memory: 512 << 20,
         classification: Vec::new(),
+        strict: true,
         quiet: true,
     };
     let summary = extract::extract(&config, &request, Some(catalog))?.expect("not a dry run");

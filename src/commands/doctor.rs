@@ -156,7 +156,7 @@ fn store(var: &str, url: &str) -> Section {
     Section {
         title: format!("store {}", var.trim_start_matches("DBSUB_STORE_")),
         origin: Some(Origin::Variable(var.to_string()).to_string()),
-        url: Some(crate::model::redact(url)),
+        url: Some(crate::model::redact_url(url)),
         findings: vec![finding],
     }
 }

@@ -27,14 +27,9 @@ pub fn run(cli: &Cli, config: &Config, args: &ShowDepsArgs) -> Result<()> {
              --format html"
         );
     }
-    let catalog = structural::load(cli, config, &[])?;
+    let catalog = structural::load_for_seeds(cli, config, &args.seeds)?;
     let graph = DepGraph::build(&catalog);
-    let (seeds, exclude) = graph.seeds_and_exclusions(
-        &args.seeds.seed_objects,
-        args.seeds.schema.as_deref(),
-        args.seeds.object_type,
-        &args.seeds.exclude,
-    )?;
+    let (seeds, exclude) = structural::find_seeds(&graph, &catalog, &args.seeds)?;
     let closure = Closure::compute(
         &graph,
         &seeds,

@@ -1,13 +1,18 @@
 //! Where the catalog comes from: a snapshot (`--catalog FILE`), the structural database
 //! (`DBSUB_STRUCT_URL`), or, with nothing configured, the embedded demo database, built on
-//! first use.
+//! first use; and the seeds a command names in it.
+
+use std::collections::HashSet;
 
 use anyhow::{Context, Result, bail};
+use petgraph::graph::NodeIndex;
 
 use crate::backend;
+use crate::catalog::lookup::LookupError;
 use crate::catalog::{Catalog, snapshot};
-use crate::cli::Cli;
+use crate::cli::{Cli, SeedArgs};
 use crate::config::Config;
+use crate::graph::DepGraph;
 
 /// Loads the catalog the command should work on.
 ///
@@ -50,4 +55,104 @@ pub fn load(cli: &Cli, config: &Config, schemas: &[String]) -> Result<Catalog> {
         source.url = structural.url.redacted();
     }
     Ok(catalog)
+}
+
+/// The catalog for the seeds of a command (`--seed-object S.NAME`, `--schema S`): [`load`],
+/// then, when a seed names a schema that read did not cover (PostgreSQL reads only the
+/// connection's `current_schema()` unless asked), the structural database again with that
+/// schema added. A snapshot without the schema fails, naming the schemas it holds.
+pub fn load_for_seeds(cli: &Cli, config: &Config, seeds: &SeedArgs) -> Result<Catalog> {
+    let catalog = load(cli, config, &[])?;
+    let read = schemas_read(&catalog);
+    let mut missing: Vec<String> = seed_schemas(seeds)
+        .into_iter()
+        .filter(|s| !read.iter().any(|r| r.eq_ignore_ascii_case(s)))
+        .collect();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(catalog);
+    }
+    if let Some(path) = &cli.catalog {
+        bail!(
+            "catalog snapshot {} holds the schemas {}, not {}: export one that does with \
+             `dbsub catalog export --schema {} --out FILE` (one --schema per schema)",
+            path.display(),
+            listed(&read),
+            missing.join(", "),
+            read.iter()
+                .chain(&missing)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" --schema ")
+        );
+    }
+    let schemas: Vec<String> = read.into_iter().chain(missing).collect();
+    load(cli, config, &schemas)
+}
+
+/// The schemas a catalog was read for: those its reader names, and those its objects are in.
+fn schemas_read(catalog: &Catalog) -> Vec<String> {
+    let mut read: Vec<String> = catalog
+        .source
+        .iter()
+        .flat_map(|s| s.schemas.iter().cloned())
+        .chain(catalog.object_keys().into_iter().map(|k| k.schema))
+        .collect();
+    read.sort();
+    read.dedup();
+    read
+}
+
+/// The seed objects and exclusions `seeds` names in `graph` (built from `catalog`).
+///
+/// Fails when a name matches nothing (naming the schemas the catalog was read for and how to
+/// name a seed of another) or several objects.
+pub fn find_seeds(
+    graph: &DepGraph,
+    catalog: &Catalog,
+    seeds: &SeedArgs,
+) -> Result<(Vec<NodeIndex>, HashSet<NodeIndex>)> {
+    graph
+        .seeds_and_exclusions(
+            &seeds.seed_objects,
+            seeds.schema.as_deref(),
+            seeds.object_type,
+            &seeds.exclude,
+        )
+        .map_err(|e| seed_error(e, catalog))
+}
+
+/// A seed lookup's error; for a name that matched nothing, with the schemas the catalog was
+/// read for and how to name a seed of another.
+fn seed_error(err: LookupError, catalog: &Catalog) -> anyhow::Error {
+    match err {
+        LookupError::NotFound { .. } => anyhow::anyhow!(
+            "{err}\n(the catalog holds the schemas {}; name a seed of another schema as \
+             SCHEMA.NAME or with --schema S)",
+            listed(&schemas_read(catalog))
+        ),
+        LookupError::Ambiguous { .. } => err.into(),
+    }
+}
+
+/// The schemas the seeds name: `--schema`, else the `S` of each `S.NAME`.
+fn seed_schemas(seeds: &SeedArgs) -> Vec<String> {
+    match &seeds.schema {
+        Some(schema) => vec![schema.clone()],
+        None => seeds
+            .seed_objects
+            .iter()
+            .filter_map(|name| name.split_once('.'))
+            .filter(|(s, n)| !s.is_empty() && !n.is_empty())
+            .map(|(s, _)| s.to_string())
+            .collect(),
+    }
+}
+
+fn listed(schemas: &[String]) -> String {
+    if schemas.is_empty() {
+        "(none)".to_string()
+    } else {
+        schemas.join(", ")
+    }
 }

@@ -22,6 +22,7 @@
 
 pub mod classification;
 mod fake;
+pub mod personal;
 mod resolve;
 mod row;
 
@@ -348,6 +349,9 @@ pub struct Masking {
     pub tables: Vec<Vec<MaskedColumn>>,
     /// Classification lines that name no table or column of the source.
     pub unknown: Vec<String>,
+    /// Parallel to `tables`: the columns a classification line or the plan names, masked or
+    /// kept (the others are unclassified: [`personal`] looks at them).
+    pub classified: Vec<Vec<String>>,
     keys: Option<Keys>,
 }
 

@@ -31,11 +31,12 @@ pub fn resolve(
     schema: Option<&str>,
     key: Option<&str>,
 ) -> Result<Masking> {
-    let (rules, unknown) = rules(catalog, scope, plan, extra, schema)?;
+    let (rules, unknown, classified) = rules(catalog, scope, plan, extra, schema)?;
     let keys = masking_keys(&rules, key)?;
     Ok(Masking {
         tables: per_table(scope, &rules),
         unknown,
+        classified,
         keys,
     })
 }
@@ -49,29 +50,44 @@ pub fn preview(
     extra: &[PathBuf],
     schema: Option<&str>,
 ) -> Result<(Vec<Vec<MaskedColumn>>, Vec<String>)> {
-    let (rules, unknown) = rules(catalog, scope, None, extra, schema)?;
+    let (rules, unknown, _) = rules(catalog, scope, None, extra, schema)?;
     Ok((per_table(scope, &rules), unknown))
 }
 
-/// The masking rules of `scope`'s columns, and the lines that name nothing.
+/// The masking rules of `scope`'s columns, the lines that name nothing, and the columns of
+/// each table of `scope` the classification names (masked or kept), sorted.
 fn rules(
     catalog: &Catalog,
     scope: &Scope,
     plan: Option<&MaskingPlan>,
     extra: &[PathBuf],
     schema: Option<&str>,
-) -> Result<(Rules, Vec<String>)> {
+) -> Result<(Rules, Vec<String>, Vec<Vec<String>>)> {
     let default = default_strategy(plan)?;
     let mut said = classified(plan, extra)?;
     said.extend(plan_columns(plan)?);
     let (said, unknown) = decide(catalog, said, schema);
+    let classified = scope
+        .tables
+        .iter()
+        .map(|st| {
+            let key = st.table.key();
+            let mut names: Vec<String> = said
+                .keys()
+                .filter(|(t, _)| *t == key)
+                .map(|(_, c)| c.clone())
+                .collect();
+            names.sort();
+            names
+        })
+        .collect();
     let decided = Decided {
         catalog,
         default,
         said,
         in_scope: scope.tables.iter().map(|t| t.table.key()).collect(),
     };
-    Ok((decided.rules(&Groups::of(scope))?, unknown))
+    Ok((decided.rules(&Groups::of(scope))?, unknown, classified))
 }
 
 /// The masking rules by column.

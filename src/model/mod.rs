@@ -30,5 +30,7 @@ pub mod text;
 pub mod url;
 pub mod value;
 
-pub use url::{DbKind, DbUrl, redact};
+pub use url::{
+    DbKind, DbUrl, hide_known_secrets, hide_secret, hide_url_secrets, redact, redact_url,
+};
 pub use value::Value;

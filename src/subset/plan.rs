@@ -37,6 +37,16 @@ pub struct Plan {
     /// Which columns to mask and how (docs/masking.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub masking: Option<MaskingPlan>,
+    /// The file the plan was read from, for messages; not part of the plan.
+    #[serde(skip)]
+    pub file: Option<PlanFile>,
+}
+
+/// A plan file's path and text, so that a message about the plan can name the line.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlanFile {
+    pub path: PathBuf,
+    pub text: String,
 }
 
 /// A seed table and which of its rows to take (all when `where` is absent).
@@ -115,7 +125,41 @@ impl Plan {
         if let Some(m) = &mut plan.masking {
             m.rebase(path.parent().unwrap_or(Path::new(".")));
         }
+        plan.file = Some(PlanFile {
+            path: path.to_path_buf(),
+            text,
+        });
         Ok(plan)
+    }
+
+    /// `err`, about something this plan says, with the plan file and the line that says it
+    /// when the plan came from a file: the first name or text the message quotes (in backticks
+    /// or double quotes) that a line of the file holds.
+    pub fn locate(&self, err: anyhow::Error) -> anyhow::Error {
+        let Some(file) = &self.file else {
+            return err;
+        };
+        let message = format!("{err:#}");
+        let quoted = message
+            .split(['`', '"'])
+            .skip(1)
+            .step_by(2)
+            .filter(|q| q.trim().len() >= 2);
+        let line = quoted
+            .filter_map(|q| {
+                file.text
+                    .lines()
+                    .position(|l| l.contains(&format!("\"{q}\"")) || l.contains(&format!("'{q}'")))
+            })
+            .next();
+        match line {
+            Some(i) => err.context(format!(
+                "in the plan file {}, line {}",
+                file.path.display(),
+                i + 1
+            )),
+            None => err.context(format!("in the plan file {}", file.path.display())),
+        }
     }
 
     /// Parses plan text; see [`Plan::read`].

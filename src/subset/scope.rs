@@ -175,10 +175,22 @@ impl<'a> Names<'a> {
             } else {
                 self.schema.clone()
             },
-            kind: None,
+            kind: Some(ObjectKind::Table),
         };
-        let key = lookup::find(&self.keys, &query)
-            .map_err(|e| anyhow::anyhow!("{what} `{name}`: {e}"))?;
+        // Tables first, so that a view or index of the same name makes no ambiguity; then any
+        // object, to say that what the name names holds no rows.
+        let key = match lookup::find(&self.keys, &query) {
+            Ok(key) => key,
+            Err(lookup::LookupError::NotFound { .. }) => lookup::find(
+                &self.keys,
+                &ObjectQuery {
+                    kind: None,
+                    ..query
+                },
+            )
+            .map_err(|e| anyhow::anyhow!("{what} `{name}`: {e}"))?,
+            Err(e) => bail!("{what} `{name}`: {e}"),
+        };
         if key.kind != ObjectKind::Table {
             bail!(
                 "{what} `{name}` is a {} ({}): only tables hold rows",

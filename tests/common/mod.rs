@@ -67,6 +67,23 @@ impl Workspace {
         cmd
     }
 
+    /// A catalog snapshot of the demo with a copy of SEEDLOT in schema ARCHIVE (so that
+    /// `seedlot` names two tables); its path.
+    pub fn two_schema_snapshot(&self) -> PathBuf {
+        let url = dbsub::backend::parse_url(&self.demo_url()).unwrap();
+        let mut catalog = dbsub::backend::catalog_reader(&url)
+            .unwrap()
+            .read_catalog(&[])
+            .unwrap();
+        let mut copy = catalog.table("THE", "SEEDLOT").unwrap().clone();
+        copy.schema = "ARCHIVE".into();
+        copy.foreign_keys.clear();
+        catalog.tables.push(copy);
+        let snapshot = self.path().join("two-schemas.json");
+        dbsub::catalog::snapshot::write(&catalog, &snapshot).unwrap();
+        snapshot
+    }
+
     /// dbsub with the demo database as the structural database.
     pub fn dbsub_demo(&self) -> Command {
         self.dbsub(&[("DBSUB_STRUCT_URL", &self.demo_url())])

@@ -31,12 +31,11 @@ use crate::subset::closure::{self, TableRows};
 use crate::subset::keys::Budget;
 use crate::subset::{Plan, Scope};
 
+mod personal;
 mod report;
 mod write;
 
-use report::{
-    plan_diagram, progress_bar, render_masking, render_plan, render_summary, warn_unknown,
-};
+use report::{plan_diagram, progress_bar, render_masking, render_plan, render_summary};
 use write::{Ctx, Job};
 
 /// What `run` needs besides the command line: `dbsub demo` calls [`extract`] directly.
@@ -55,6 +54,9 @@ pub struct Request {
     pub key_memory: u64,
     /// Classification files (`--classification`), besides the plan's.
     pub classification: Vec<PathBuf>,
+    /// `--strict`: unknown classification lines and unclassified columns that look personal
+    /// are errors rather than warnings.
+    pub strict: bool,
     pub quiet: bool,
 }
 
@@ -130,6 +132,7 @@ pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
         part_size: args.part_size,
         key_memory: args.key_memory,
         classification: args.classification.clone(),
+        strict: args.strict,
         quiet: cli.quiet,
     };
     let catalog = match &cli.catalog {
@@ -209,7 +212,9 @@ pub fn extract(
             output::result(&render_masking(&scope, &order, &masking))?;
         }
     }
-    let (rows, stats) = run_closure(&scope, main.as_mut(), req)?;
+    let (rows, stats) = run_closure(&scope, main.as_mut(), req).map_err(|e| req.plan.locate(e))?;
+    // Before anything is written: under --strict nothing leaves when a column looks personal.
+    personal::check_values(&scope, &masking, main.as_mut(), &rows, req.strict)?;
     let Some(writer) = writer else {
         let exact: Vec<u64> = rows.iter().map(|r| r.rows).collect();
         let text = match req.picture {
@@ -317,9 +322,10 @@ struct Planned {
 }
 
 /// Resolves the plan against `catalog` into the scope of tables, their masking and load
-/// order; warns of foreign keys not followed and classification lines that name nothing.
+/// order; warns of foreign keys not followed, classification lines that name nothing and
+/// unclassified columns whose names look personal (`--strict`: fails on the last two).
 fn plan(catalog: &Catalog, req: &Request, config: &Config) -> Result<Planned> {
-    let scope = Scope::resolve(catalog, &req.plan)?;
+    let scope = Scope::resolve(catalog, &req.plan).map_err(|e| req.plan.locate(e))?;
     for cut in &scope.cut {
         output::warning(&format!(
             "not followed: {cut}; the subset is not closed over it"
@@ -332,8 +338,9 @@ fn plan(catalog: &Catalog, req: &Request, config: &Config) -> Result<Planned> {
         &req.classification,
         req.plan.schema.as_deref(),
         config.masking_key(),
-    )?;
-    warn_unknown(&masking.unknown);
+    )
+    .map_err(|e| req.plan.locate(e))?;
+    personal::check_names(&scope, &masking, req.strict)?;
     let only = scope.tables_named(&req.tables)?;
     let (order, cycle_keys) = scope.load_order();
     Ok(Planned {

@@ -224,7 +224,7 @@ impl Ctx<'_> {
 /// Reads the rows the closure selected (`selection`: all, the seed's condition, or by keys in
 /// batches the source takes) as `read` asks: in the order of the table's identity, or of the
 /// key set (the encoded keys' bytes), in which the kept parts' rows are skipped.
-fn read_selected(
+pub(super) fn read_selected(
     source: &mut dyn RowSource,
     read: ReadRequest<'_>,
     selection: &Selection,

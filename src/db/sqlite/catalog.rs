@@ -31,6 +31,7 @@ impl CatalogReader for SqliteDb {
             kind: DbKind::Sqlite.word().to_string(),
             url: format!("sqlite://{}?schema={}", self.path.display(), self.schema),
             read_at: crate::model::clock::now_rfc3339(),
+            schemas: vec![self.schema.clone()],
         });
         Ok(catalog)
     }

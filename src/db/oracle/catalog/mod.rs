@@ -85,6 +85,7 @@ fn read_catalog(conn: &Connection, url: &DbUrl, asked: &[String]) -> Result<Cata
         kind: DbKind::Oracle.word().to_string(),
         url: url.redacted(),
         read_at: crate::model::clock::now_rfc3339(),
+        schemas: Vec::new(),
     });
     Ok(catalog)
 }

@@ -1767,6 +1767,7 @@ fn the_oracle_catalog_snapshot_is_the_assembled_fixture() {
         kind: DbKind::Oracle.word().to_string(),
         url: "oracle://dbsub@structdb:1521/FREEPDB1".into(),
         read_at: "2026-01-15T09:30:00Z".into(),
+        schemas: Vec::new(),
     });
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")

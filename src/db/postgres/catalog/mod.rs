@@ -90,6 +90,7 @@ fn read_counting(client: &mut Client, url: &DbUrl, schemas: &[String]) -> Result
         kind: DbKind::Postgres.word().to_string(),
         url: url.redacted(),
         read_at: crate::model::clock::now_rfc3339(),
+        schemas,
     });
     Ok((catalog, queries))
 }
