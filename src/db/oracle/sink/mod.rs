@@ -683,4 +683,6 @@ impl RowSink for OracleSink {
 }
 
 #[cfg(test)]
+pub(super) mod statements;
+#[cfg(test)]
 mod tests;
