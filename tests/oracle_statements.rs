@@ -15,13 +15,14 @@ use std::path::{Path, PathBuf};
 use common::{Workspace, stderr};
 use dbsub::catalog::{ObjectKind, snapshot};
 
-fn out_dir() -> PathBuf {
-    match std::env::var_os("DBSUB_ORACLE_SQL_DIR") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/oracle-sql"),
-    }
-    .join("migrations")
-}
+/// The folders this test writes below [`common::oracle_migrations_dir`].
+const SETS: [&str; 5] = [
+    "snapshot-parents",
+    "snapshot-both-grants-target",
+    "snapshot-incremental",
+    "demo-both",
+    "demo-both-grants-target",
+];
 
 fn snapshot_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oracle_catalog.json")
@@ -61,9 +62,11 @@ fn slug(text: &str) -> String {
 
 #[test]
 fn every_kind_of_oracle_migration_is_written_out() {
-    let root = out_dir();
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).unwrap();
+    let root = common::oracle_migrations_dir();
+    // This test's folders only: tests/pg_catalog.rs writes one beside them.
+    for set in SETS {
+        let _ = std::fs::remove_dir_all(root.join(set));
+    }
     let ws = Workspace::with_demo();
     let snapshot = snapshot_file();
     let snapshot_arg = snapshot.to_str().unwrap();
@@ -87,13 +90,13 @@ fn every_kind_of_oracle_migration_is_written_out() {
         create(
             &ws,
             &[],
-            &root.join("snapshot-parents").join(&dir),
+            &root.join(SETS[0]).join(&dir),
             &[&seed[..], &typed[..]].concat(),
         );
         create(
             &ws,
             &[],
-            &root.join("snapshot-both-grants-target").join(&dir),
+            &root.join(SETS[1]).join(&dir),
             &[
                 &seed[..],
                 &typed[..],
@@ -111,7 +114,7 @@ fn every_kind_of_oracle_migration_is_written_out() {
     // All of them into one folder, in three runs (each writes the next minor version): the
     // tables; the views, sequences, triggers, routines and synonyms; the packages (with
     // --object-type: a package and its body share a name).
-    let together = root.join("snapshot-incremental");
+    let together = root.join(SETS[2]);
     let runs: [(&[ObjectKind], &[&str]); 3] = [
         (&[ObjectKind::Table], &[]),
         (
@@ -159,13 +162,13 @@ fn every_kind_of_oracle_migration_is_written_out() {
     create(
         &ws,
         &demo,
-        &root.join("demo-both"),
+        &root.join(SETS[3]),
         &[&seeds[..], &["--direction", "both"]].concat(),
     );
     create(
         &ws,
         &demo,
-        &root.join("demo-both-grants-target"),
+        &root.join(SETS[4]),
         &[
             &seeds[..],
             &[
