@@ -11,7 +11,8 @@
 //! So that a new builder is not forgotten, the test also reads the files that hold the SQL
 //! ([`SCANNED`]) and fails for any function returning SQL text or any `*_SQL` / `*_QUERY` /
 //! `*_QUERIES` / `SESSION` constant that no written statement names in its label, unless
-//! [`NOT_STATEMENTS`] lists it as a fragment or a message.
+//! [`NOT_STATEMENTS`] lists it as a fragment or a message, and for any SQL literal passed
+//! straight to the driver (`.execute("…"`) that is not among the written statements.
 
 use std::path::PathBuf;
 
@@ -225,6 +226,49 @@ fn builders(text: &str) -> Vec<String> {
     out
 }
 
+/// The SQL written inline where it is sent: a string literal passed straight to the driver
+/// (`.execute("…"`, `.query_row_as("…"`, …). Test code is left out.
+fn inline_sql(text: &str) -> Vec<String> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or(text);
+    let mut out = Vec::new();
+    for method in [
+        ".execute(",
+        ".query(",
+        ".query_as(",
+        ".query_row(",
+        ".query_row_as(",
+        ".statement(",
+        ".batch(",
+    ] {
+        for (at, _) in code.match_indices(method) {
+            let rest = code[at + method.len()..].trim_start();
+            let Some(literal) = rest.strip_prefix('"') else {
+                continue;
+            };
+            // Up to the closing quote; `\"` is a quote inside, `\` at a line's end continues it.
+            let mut sql = String::new();
+            let mut chars = literal.chars().peekable();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => break,
+                    '\\' => match chars.next() {
+                        Some('\n') => {
+                            while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                                chars.next();
+                            }
+                        }
+                        Some(other) => sql.push(other),
+                        None => break,
+                    },
+                    c => sql.push(c),
+                }
+            }
+            out.push(sql);
+        }
+    }
+    out
+}
+
 fn words(label: &str) -> impl Iterator<Item = &str> {
     label.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
 }
@@ -277,6 +321,20 @@ fn every_statement_sent_to_oracle_is_written_out() {
          statement built with each (its label naming the builder), or list it in \
          NOT_STATEMENTS when it returns a part of a statement or a message"
     );
+    // Every statement written inline where it is sent is among them.
+    let texts: std::collections::BTreeSet<&str> =
+        statements.iter().map(|s| s.sql.as_str()).collect();
+    let inline: Vec<String> = SCANNED
+        .iter()
+        .flat_map(|(file, text)| inline_sql(text).into_iter().map(move |sql| (file, sql)))
+        .filter(|(_, sql)| !texts.contains(sql.as_str()))
+        .map(|(file, sql)| format!("{file}: {sql}"))
+        .collect();
+    assert!(
+        inline.is_empty(),
+        "SQL written inline where it is sent, which no statement here has: {inline:?}; add it \
+         (better: make it a constant of its part and add that)"
+    );
     let dir = out_dir().join("single");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -302,6 +360,13 @@ fn the_builder_scan_finds_functions_returning_sql_and_sql_constants() {
     assert_eq!(
         builders(text),
         ["count_sql", "multi", "TRIGGERS_SQL", "SESSION"]
+    );
+    let sending = "conn.execute(\"SET TRANSACTION READ ONLY\", &[]);\n\
+                   conn.query_row_as(\n    \"SELECT A \\\n     FROM \\\"T\\\"\", &[]);\n\
+                   conn.execute(&sql, &[]);";
+    assert_eq!(
+        inline_sql(sending),
+        ["SET TRANSACTION READ ONLY", "SELECT A FROM \"T\""]
     );
     assert_eq!(
         file_name(6, "sink insert_sql \"TYPE_SAMPLE\""),
