@@ -885,36 +885,3 @@ fn connection_problems_are_explained_without_the_password() {
         "{err}"
     );
 }
-
-/// The Oracle migrations of the whole schema (every table a seed, both directions, grants),
-/// written for `.ci/run`'s grammar check ([`common::oracle_migrations_dir`]): PostgreSQL's
-/// types, defaults, checks, identities and views as Oracle DDL.
-#[test]
-fn oracle_migrations_of_a_postgres_schema_are_written_out() {
-    let Some(pg) = pg::cluster() else { return };
-    let (url, _role) = schema_database(pg, "oracle_src");
-    let ws = Workspace::empty();
-    let folder = common::oracle_migrations_dir().join("postgres-schema");
-    let _ = std::fs::remove_dir_all(&folder);
-    let catalog = read(&url, &[]).unwrap();
-    let mut args = vec![
-        "create-migrations".to_string(),
-        "--dialect".into(),
-        "oracle".into(),
-        "--direction".into(),
-        "both".into(),
-        "--grants".into(),
-        "--migration-folder".into(),
-        folder.to_str().unwrap().into(),
-    ];
-    for t in &catalog.tables {
-        args.extend(["--seed-object".into(), t.name.clone()]);
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    dbsub_ok(&ws, &url, &args);
-    let written = common::walk(&folder)
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-        .count();
-    assert!(written >= 3, "{written} files in {}", folder.display());
-}
