@@ -63,7 +63,7 @@ fn slug(text: &str) -> String {
 #[test]
 fn every_kind_of_oracle_migration_is_written_out() {
     let root = common::oracle_migrations_dir();
-    // This test's folders only: tests/pg_catalog.rs writes one beside them.
+    // This test's folders only: another test may write one beside them.
     for set in SETS {
         let _ = std::fs::remove_dir_all(root.join(set));
     }
