@@ -348,6 +348,53 @@ fn every_statement_sent_to_oracle_is_written_out() {
     );
 }
 
+/// Whether `text` (test code left out) holds a string literal that starts a SQL statement.
+fn has_sql_literal(text: &str) -> bool {
+    let code = text.split("#[cfg(test)]").next().unwrap_or(text);
+    [
+        "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "ALTER", "DROP", "LOCK", "SET",
+        "BEGIN", "DECLARE",
+    ]
+    .iter()
+    .any(|word| code.contains(&format!("\"{word} ")))
+}
+
+/// The `.rs` files below `dir`, as paths relative to `root`.
+fn rust_files(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(root, &path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let relative = path.strip_prefix(root).unwrap();
+            out.push(relative.to_string_lossy().replace('\\', "/"));
+        }
+    }
+}
+
+#[test]
+fn every_file_with_sql_of_the_backend_is_scanned() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/db/oracle");
+    let mut files = Vec::new();
+    rust_files(&root, &root, &mut files);
+    let scanned: Vec<&str> = SCANNED.iter().map(|(file, _)| *file).collect();
+    let missing: Vec<&String> = files
+        .iter()
+        .filter(|f| !f.ends_with("tests.rs") && !f.ends_with("statements.rs"))
+        .filter(|f| !scanned.contains(&f.as_str()))
+        .filter(|f| has_sql_literal(&std::fs::read_to_string(root.join(f)).unwrap()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "files of src/db/oracle with SQL that SCANNED in src/db/oracle/statements.rs does not \
+         read: {missing:?}"
+    );
+    assert!(has_sql_literal("const Q: &str = \"SELECT 1 FROM DUAL\";"));
+    assert!(!has_sql_literal(
+        "#[cfg(test)]\nconst Q: &str = \"SELECT 1 FROM DUAL\";"
+    ));
+}
+
 #[test]
 fn the_builder_scan_finds_functions_returning_sql_and_sql_constants() {
     let text = "pub(super) fn count_sql(table: &Table) -> String {\n\
