@@ -4,7 +4,12 @@
 //! `MERGE … USING (SELECT :1 "A", … FROM DUAL)`, [`BATCH_ROWS_VAR`] rows per round trip, every
 //! value bound with a type taken from its target column ([`Slot`](binds::Slot)). XMLTYPE, JSON
 //! and SDO_GEOMETRY columns get their bind wrapped in the type's constructor
-//! ([`Wrap`](binds::Wrap)).
+//! ([`Wrap`](binds::Wrap)). CLOB, NCLOB and BLOB binds are temporary LOBs (the driver binds
+//! them as LOB locators and writes each value into one), so a value of any size goes into a
+//! LOB column, a constructor or MERGE's select list; they and LONG binds come after every
+//! other bind (ORA-24816). A merge that binds a LONG goes row by row: an UPDATE by the key,
+//! then an INSERT when it found no row, since Oracle takes a LONG bind of more than 4000 bytes
+//! only straight into its column.
 //!
 //! Oracle commits before and after every DDL statement. What a load switches off — the loaded
 //! tables' enabled triggers, `GENERATED ALWAYS` on the identity columns it writes, and foreign
@@ -38,7 +43,8 @@ use crate::model::ports::{
     CatalogReader, CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, Occupied, RowSink,
     TableLoad,
 };
-use binds::TablePlan;
+use crate::model::value::Value;
+use binds::{ColumnPlan, RowByRow, Slot, TablePlan};
 use messages::{constraint_in, not_validated, ora, row_failure, with_also};
 use sql::{
     CONSTRAINT_TABLE_SQL, Generation, HISTORY_EXISTS_SQL, IDENTITY_SQL, SEQUENCE_INCREMENT_SQL,
@@ -360,6 +366,55 @@ fn send(
     }
 }
 
+/// Prepares `sql` for `rows` rows a round trip, every bind typed by its slot.
+fn prepare<'c>(
+    conn: &'c Connection,
+    sql: &str,
+    slots: &[Slot],
+    rows: usize,
+    counts: bool,
+    table: &str,
+) -> Result<Batch<'c>> {
+    let failed = |e: oracle::Error| anyhow!("cannot prepare the load of {table}: {}", ora(&e));
+    let mut builder = conn.batch(sql, rows);
+    builder.with_batch_errors();
+    if counts {
+        builder.with_row_counts();
+    }
+    let mut batch = builder.build().map_err(failed)?;
+    for (i, slot) in slots.iter().enumerate() {
+        batch.set_type(i + 1, &slot.oracle_type()).map_err(failed)?;
+    }
+    Ok(batch)
+}
+
+/// Adds one row to `batch`: the binds of `columns`, in that order, from the feed's `values`.
+fn add_row(batch: &mut Batch<'_>, columns: &[&ColumnPlan<'_>], values: &[Value<'_>]) -> Result<()> {
+    let mut position = 1;
+    for column in columns {
+        let name = &column.column.name;
+        let value = values.get(column.index).ok_or_else(|| {
+            anyhow!(
+                "the row has {} values; column {name} is value {}",
+                values.len(),
+                column.index + 1
+            )
+        })?;
+        let binds = column
+            .bind(value)
+            .map_err(|why| anyhow!("column {name} ({}): {why}", column.column.native_type))?;
+        for bound in binds.iter() {
+            batch
+                .set(position, bound.sql())
+                .map_err(|e| anyhow!("column {name}: {}", ora(&e)))?;
+            position += 1;
+        }
+    }
+    batch
+        .append_row(&[])
+        .map_err(|e| anyhow!("cannot add the row to the batch: {}", ora(&e)))
+}
+
 /// Loads the rows of `load` as `plan` says, `batch_rows` at a time.
 fn load_rows(
     conn: &Connection,
@@ -367,44 +422,16 @@ fn load_rows(
     plan: &TablePlan<'_>,
     batch_rows: usize,
 ) -> Result<()> {
-    let table = qualified(plan.table);
-    let prepare = |e: oracle::Error| anyhow!("cannot prepare the load of {table}: {}", ora(&e));
-    let mut batch = conn
-        .batch(&plan.sql, batch_rows)
-        .with_batch_errors()
-        .build()
-        .map_err(prepare)?;
-    for (i, slot) in plan.slots.iter().enumerate() {
-        batch
-            .set_type(i + 1, &slot.oracle_type())
-            .map_err(prepare)?;
+    if let Some(by_row) = &plan.by_row {
+        return merge_by_row(conn, load, plan, by_row);
     }
+    let table = qualified(plan.table);
+    let mut batch = prepare(conn, &plan.sql, &plan.slots, batch_rows, false, &table)?;
+    let columns: Vec<&ColumnPlan<'_>> = plan.columns.iter().collect();
     let mut pending = 0usize;
     let mut sent = 0u64;
     (load.rows)(&mut |values| {
-        let mut position = 1;
-        for column in &plan.columns {
-            let name = &column.column.name;
-            let value = values.get(column.index).ok_or_else(|| {
-                anyhow!(
-                    "the row has {} values; column {name} is value {}",
-                    values.len(),
-                    column.index + 1
-                )
-            })?;
-            let binds = column
-                .bind(value)
-                .map_err(|why| anyhow!("column {name} ({}): {why}", column.column.native_type))?;
-            for bound in binds.iter() {
-                batch
-                    .set(position, bound.sql())
-                    .map_err(|e| anyhow!("column {name}: {}", ora(&e)))?;
-                position += 1;
-            }
-        }
-        batch
-            .append_row(&[])
-            .map_err(|e| anyhow!("cannot add the row to the batch: {}", ora(&e)))?;
+        add_row(&mut batch, &columns, values)?;
         pending += 1;
         if pending == batch_rows {
             let first = sent;
@@ -417,6 +444,37 @@ fn load_rows(
     if pending > 0 {
         send(&mut batch, plan, sent, pending, false)?;
     }
+    Ok(())
+}
+
+/// Merges the rows of `load` one at a time: the UPDATE of `by_row` by the row's key, then,
+/// when it found no row, `plan`'s INSERT. Each bind goes straight into its column, as Oracle
+/// takes a LONG of more than 4000 bytes (a one-row UPDATE, an INSERT's VALUES).
+fn merge_by_row(
+    conn: &Connection,
+    load: &mut TableLoad<'_>,
+    plan: &TablePlan<'_>,
+    by_row: &RowByRow,
+) -> Result<()> {
+    let table = qualified(plan.table);
+    let mut update = prepare(conn, &by_row.sql, &by_row.slots, 1, true, &table)?;
+    let mut insert = prepare(conn, &plan.sql, &plan.slots, 1, false, &table)?;
+    let updated: Vec<&ColumnPlan<'_>> = by_row.order.iter().map(|&i| &plan.columns[i]).collect();
+    let inserted: Vec<&ColumnPlan<'_>> = plan.columns.iter().collect();
+    let mut done = 0u64;
+    (load.rows)(&mut |values| {
+        add_row(&mut update, &updated, values)?;
+        send(&mut update, plan, done, 1, true)?;
+        let found = update
+            .row_counts()
+            .map_err(|e| anyhow!("cannot merge into {table}: {}", ora(&e)))?;
+        if found.first().copied().unwrap_or(0) == 0 {
+            add_row(&mut insert, &inserted, values)?;
+            send(&mut insert, plan, done, 1, true)?;
+        }
+        done += 1;
+        Ok(())
+    })?;
     Ok(())
 }
 
