@@ -312,6 +312,76 @@ fn trigger_sequences(catalog: &Catalog, table: &Table) -> Vec<ObjectKey> {
     out
 }
 
+/// The numeric columns of `table` whose default draws from a sequence (`DEFAULT
+/// seq.NEXTVAL`, Oracle 12c), with that sequence; an unqualified name is in the table's
+/// schema. Identity columns are moved as identities.
+fn default_sequences(table: &Table) -> Vec<(String, ObjectKey)> {
+    table
+        .columns
+        .iter()
+        .filter(|c| {
+            c.identity.is_none()
+                && c.generated.is_none()
+                && matches!(
+                    c.neutral_type,
+                    NeutralType::Integer { .. }
+                        | NeutralType::Decimal {
+                            scale: None | Some(0),
+                            ..
+                        }
+                )
+        })
+        .filter_map(|c| {
+            let (schema, name) = nextval_sequence(c.default.as_deref()?)?;
+            Some((
+                c.name.clone(),
+                ObjectKey {
+                    kind: ObjectKind::Sequence,
+                    schema: schema.unwrap_or_else(|| table.schema.clone()),
+                    name,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The sequence of a default that is `[schema.]sequence.NEXTVAL` (names quoted or not; an
+/// unquoted one in upper case, as Oracle keeps it), `None` for any other expression.
+pub(super) fn nextval_sequence(default: &str) -> Option<(Option<String>, String)> {
+    let mut parts = Vec::new();
+    let mut rest = default.trim();
+    loop {
+        let (part, after) = if let Some(quoted) = rest.strip_prefix('"') {
+            let end = quoted.find('"')?;
+            (quoted[..end].to_string(), &quoted[end + 1..])
+        } else {
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '$' | '#')))
+                .unwrap_or(rest.len());
+            if end == 0 {
+                return None;
+            }
+            (rest[..end].to_ascii_uppercase(), &rest[end..])
+        };
+        parts.push(part);
+        let after = after.trim_start();
+        match after.strip_prefix('.') {
+            Some(next) => rest = next.trim_start(),
+            None if after.is_empty() => break,
+            None => return None,
+        }
+    }
+    if parts.last().map(String::as_str) != Some("NEXTVAL") {
+        return None;
+    }
+    parts.pop();
+    match parts.as_slice() {
+        [name] => Some((None, name.clone())),
+        [schema, name] => Some((Some(schema.clone()), name.clone())),
+        _ => None,
+    }
+}
+
 /// The table's key column when it has exactly one and it holds whole numbers: what a sequence
 /// filled through a trigger.
 fn single_numeric_key(table: &Table) -> Option<&str> {
@@ -695,8 +765,10 @@ impl RowSink for OracleSink {
 
     /// Identity columns move with `START WITH LIMIT VALUE` (their generation kept); a sequence
     /// that a trigger of the table draws from (by the catalog's dependencies) moves past the
-    /// largest value of the table's single numeric key: `ALTER SEQUENCE … RESTART START WITH`
-    /// from 18c, before that by drawing one value with the increment set to the gap.
+    /// largest value of the table's single numeric key, and a sequence a column's default
+    /// draws from (`DEFAULT seq.NEXTVAL`) past that column's largest value: `ALTER SEQUENCE …
+    /// RESTART START WITH` from 18c, before that by drawing one value with the increment set
+    /// to the gap. A sequence only application code draws from is not known, and not moved.
     fn advance_identity(&mut self, table: &Table) -> Result<Vec<String>> {
         let mut moved = Vec::new();
         for (column, generation) in self.identity_columns(table)? {
@@ -725,6 +797,9 @@ impl RowSink for OracleSink {
             for sequence in &sequences {
                 moved.extend(self.advance_sequence(table, key, sequence)?);
             }
+        }
+        for (column, sequence) in default_sequences(table) {
+            moved.extend(self.advance_sequence(table, &column, &sequence)?);
         }
         Ok(moved)
     }

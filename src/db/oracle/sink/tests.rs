@@ -1038,3 +1038,45 @@ fn native_names_lose_precision_and_owner() {
     assert_eq!(native_name("LONG RAW"), "LONG RAW");
     assert_eq!(native_name("VARCHAR2(30 CHAR)"), "VARCHAR2");
 }
+
+#[test]
+fn sequences_named_in_column_defaults_are_moved_past_the_loaded_values() {
+    assert_eq!(
+        nextval_sequence("\"APP\".\"ORDER_SEQ\".\"NEXTVAL\""),
+        Some((Some("APP".into()), "ORDER_SEQ".into()))
+    );
+    assert_eq!(
+        nextval_sequence(" order_seq.nextval "),
+        Some((None, "ORDER_SEQ".into()))
+    );
+    assert_eq!(
+        nextval_sequence("app . \"Mixed$Seq\" . NextVal"),
+        Some((Some("APP".into()), "Mixed$Seq".into()))
+    );
+    assert_eq!(nextval_sequence("order_seq.currval"), None);
+    assert_eq!(nextval_sequence("order_seq.nextval + 1"), None);
+    assert_eq!(nextval_sequence("SYSDATE"), None);
+    assert_eq!(nextval_sequence("'x.nextval'"), None);
+    let mut id = Column::test("ID", "NUMBER(10)", number(10, 0));
+    id.default = Some("\"APP\".\"ORDER_SEQ\".nextval".into());
+    let mut line = Column::test("LINE_NO", "NUMBER", number(38, 0));
+    line.default = Some("line_seq.NEXTVAL".into());
+    let mut code = Column::test("CODE", "VARCHAR2(20)", varchar(20));
+    code.default = Some("code_seq.nextval".into());
+    let t = Table::test("SALES", "ORDERS", vec![id, line, code]);
+    let found: Vec<(String, String, String)> = default_sequences(&t)
+        .into_iter()
+        .map(|(c, s)| (c, s.schema, s.name))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("ID".to_string(), "APP".to_string(), "ORDER_SEQ".to_string()),
+            (
+                "LINE_NO".to_string(),
+                "SALES".to_string(),
+                "LINE_SEQ".to_string()
+            ),
+        ]
+    );
+}
