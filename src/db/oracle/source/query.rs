@@ -314,8 +314,9 @@ pub fn mask_refusal(column: &Column, mask: &SourceMask) -> Option<String> {
         // functions, expressions or conditions, so not even `IS NULL` is computed on it.
         return Some(
             "Oracle allows no function or condition on a LONG column, so the server cannot \
-             mask it (no mask works): mark the column keep if it holds no personal data, or \
-             convert it to a CLOB (or BLOB) in the source"
+             mask it (no mask works): mark the column keep if it holds no personal data (the \
+             plan's [masking.columns], \"TABLE.COLUMN\" = \"keep\"), or convert it to a CLOB \
+             (or BLOB) in the source"
                 .to_string(),
         );
     }
@@ -332,7 +333,8 @@ pub fn mask_refusal(column: &Column, mask: &SourceMask) -> Option<String> {
         SourceMask::Digest if lob_or_object => Some(
             "pseudonym and fake read the value as text with TO_CHAR, which fails on a CLOB over \
              4000 bytes (ORA-22835) and takes no BLOB, XMLTYPE, JSON or SDO_GEOMETRY: mask the \
-             column with constant, which works for it"
+             column with constant, which works for it (the plan's [masking.columns], \
+             \"TABLE.COLUMN\" = \"constant\")"
                 .to_string(),
         ),
         _ => None,
