@@ -307,7 +307,7 @@ pub(super) fn select_list(
 
 /// Why the server cannot compute `mask` for `column`, and what it can; `None` when it can.
 /// Masked values never leave the source, so nothing is masked here instead.
-pub fn mask_refusal(column: &Column, mask: &SourceMask) -> Option<String> {
+pub(super) fn mask_refusal(column: &Column, mask: &SourceMask) -> Option<String> {
     let native = column.native_type.trim().to_ascii_uppercase();
     if native.starts_with("LONG") {
         // SQL Language Reference, LONG data type: a LONG column cannot appear in built-in
