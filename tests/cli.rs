@@ -202,7 +202,10 @@ fn a_bad_env_file_is_a_configuration_error() {
         err.contains(".env, line 1: the value of DBSUB_STRUCT_URL cannot be read"),
         "{err}"
     );
-    assert!(!err.contains("unterminated"), "the value is never shown: {err}");
+    assert!(
+        !err.contains("unterminated"),
+        "the value is never shown: {err}"
+    );
 }
 
 /// Ctrl-C during an ingest: the second one stops dbsub at once, with 130 as shells report an
