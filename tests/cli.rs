@@ -197,10 +197,14 @@ fn a_bad_env_file_is_a_configuration_error() {
     std::fs::write(ws.path().join(".env"), "DBSUB_STRUCT_URL='unterminated\n").unwrap();
     let out = run(&ws, &[], &["doctor"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains(".env could not be read"),
-        "{}",
-        stderr(&out)
+        err.contains(".env, line 1: the value of DBSUB_STRUCT_URL cannot be read"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("unterminated"),
+        "the value is never shown: {err}"
     );
 }
 

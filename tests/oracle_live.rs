@@ -229,31 +229,16 @@ fn table_text(conn: &oracle::Connection, table: &str) -> Vec<Vec<Option<String>>
         .collect();
     // Object attributes (SDO_SRID) are reached through a table alias only.
     let sql = format!("SELECT {} FROM \"{table}\" T ORDER BY 1", exprs.join(", "));
-    conn.query(&sql, &[])
-        .unwrap()
-        .map(|row| {
-            let row = row.unwrap();
-            (0..columns.len())
-                .map(|i| row.get::<_, Option<String>>(i).unwrap())
-                .collect()
-        })
-        .collect()
+    text_rows(conn, &sql, columns.len())
 }
 
 #[test]
 fn the_whole_pipeline_carries_every_type_through_a_cycle() {
-    let Some(url) = oracle_url() else { return };
-    let Ok(target_url) = std::env::var("DBSUB_TEST_ORACLE_TARGET_URL") else {
-        eprintln!(
-            "Oracle whole-pipeline test skipped: DBSUB_TEST_ORACLE_TARGET_URL (a second user \
-             to load into) is not set"
-        );
+    let Some((url, target_url, source, target)) =
+        live_pair("whole-pipeline test", drop_pipeline_objects)
+    else {
         return;
     };
-    let source = connect(&url);
-    let target = connect(&target_url);
-    drop_pipeline_objects(&source);
-    drop_pipeline_objects(&target);
     for sql in SOURCE_DDL {
         source
             .execute(sql, &[])
@@ -304,13 +289,8 @@ fn the_whole_pipeline_carries_every_type_through_a_cycle() {
         )
         .unwrap();
     // SDO_GEOMETRY where Oracle Spatial is installed (the regular gvenzl images have it).
-    let (spatial,): (i64,) = source
-        .query_row_as(
-            "SELECT COUNT(*) FROM ALL_USERS WHERE USERNAME = 'MDSYS'",
-            &[],
-        )
-        .unwrap();
-    if spatial > 0 {
+    let spatial = has_spatial(&source);
+    if spatial {
         for sql in [
             "CREATE TABLE DL_PLACE (ID NUMBER(10) PRIMARY KEY, ITEM_ID NUMBER(10) NOT NULL \
              CONSTRAINT DL_PLACE_ITEM_FK REFERENCES DL_ITEM, G SDO_GEOMETRY)",
@@ -328,30 +308,19 @@ fn the_whole_pipeline_carries_every_type_through_a_cycle() {
     }
     source.commit().unwrap();
     let mut seeds = vec!["DL_ITEM", "DL_LEGACY"];
-    if spatial > 0 {
+    if spatial {
         seeds.push("DL_PLACE");
     }
     let seed_args: Vec<&str> = seeds.iter().flat_map(|s| ["--seed-object", *s]).collect();
 
     let ws = Workspace::empty();
-    let store = format!("file://{}/store", ws.path().display());
     let classification = ws.path().join("classification.csv");
     std::fs::write(
         &classification,
         "TABLE NAME,COLUMN NAME,INFO SECURITY CLASS\nDL_OWNER,NAME,personal\n",
     )
     .unwrap();
-    let mut vars: Vec<(String, String)> = vec![
-        ("DBSUB_STRUCT_URL".into(), url.clone()),
-        ("DBSUB_SOURCE_ORA_LIVE".into(), url.clone()),
-        ("DBSUB_TARGET_ORA".into(), target_url.clone()),
-        ("DBSUB_STORE_LIVE".into(), store),
-        (
-            "DBSUB_MASKING_KEY".into(),
-            "live-test-masking-key-0123456789".into(),
-        ),
-    ];
-    vars.extend(client_vars());
+    let vars = live_vars(&url, &target_url, &ws);
     let run = |args: &[&str]| {
         let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let out = ws.dbsub(&pairs).args(args).output().unwrap();
@@ -411,7 +380,7 @@ fn the_whole_pipeline_carries_every_type_through_a_cycle() {
         table_text(&target, "DL_LEGACY"),
         table_text(&source, "DL_LEGACY")
     );
-    if spatial > 0 {
+    if spatial {
         assert_eq!(
             table_text(&target, "DL_PLACE"),
             table_text(&source, "DL_PLACE")
@@ -463,4 +432,362 @@ fn the_whole_pipeline_carries_every_type_through_a_cycle() {
 
     drop_pipeline_objects(&source);
     drop_pipeline_objects(&target);
+}
+
+/// Drops what [`large_values_load_merge_mask_and_resume`] creates; what is not there is fine.
+fn drop_large_value_objects(conn: &oracle::Connection) {
+    let tables = ["DB_BIG", "DB_LONG", "DB_MASKED"]
+        .map(|t| format!("DROP TABLE {t} CASCADE CONSTRAINTS PURGE"));
+    let rest = [
+        "DROP SEQUENCE DB_SEQ",
+        "DROP TABLE DBSUB_SCHEMA_HISTORY PURGE",
+        "DROP TABLE DBSUB_INGEST_HISTORY PURGE",
+        "DROP TABLE \"dbsub_ingest_history\" PURGE",
+    ];
+    for sql in tables.iter().map(String::as_str).chain(rest) {
+        let _ = conn.execute(sql, &[]);
+    }
+}
+
+/// A large value as comparable text: its length and digests of its first, middle and last
+/// 2000 characters (bytes for a BLOB); `expr` is a CLOB, NCLOB or BLOB expression.
+fn lob_digest(expr: &str) -> String {
+    let piece = |from: &str| {
+        format!("RAWTOHEX(STANDARD_HASH(DBMS_LOB.SUBSTR({expr}, 2000, {from}), 'SHA256'))")
+    };
+    format!(
+        "DBMS_LOB.GETLENGTH({expr}) || ':' || {} || ':' || {} || ':' || {}",
+        piece("1"),
+        piece(&format!(
+            "GREATEST(TRUNC(DBMS_LOB.GETLENGTH({expr}) / 2), 1)"
+        )),
+        piece(&format!("GREATEST(DBMS_LOB.GETLENGTH({expr}) - 1999, 1)"))
+    )
+}
+
+/// The rows of DB_BIG as comparable text, by ID.
+fn big_rows(conn: &oracle::Connection, json: bool, spatial: bool) -> Vec<Vec<Option<String>>> {
+    let mut exprs = vec![
+        "TO_CHAR(ID)".to_string(),
+        lob_digest("CL"),
+        "RAWTOHEX(STANDARD_HASH(T, 'SHA256'))".to_string(),
+        lob_digest("NCL"),
+        lob_digest("BL"),
+        lob_digest("XMLSERIALIZE(CONTENT X AS CLOB)"),
+    ];
+    if json {
+        exprs.push(lob_digest("JSON_QUERY(J, '$' RETURNING CLOB)"));
+    }
+    if spatial {
+        exprs.push(format!(
+            "B.G.SDO_SRID || '/' || {}",
+            lob_digest("SDO_UTIL.TO_WKTGEOMETRY(B.G)")
+        ));
+    }
+    let sql = format!("SELECT {} FROM DB_BIG B ORDER BY ID", exprs.join(", "));
+    text_rows(conn, &sql, exprs.len())
+}
+
+/// The `width` text fields of every row of `sql`.
+fn text_rows(conn: &oracle::Connection, sql: &str, width: usize) -> Vec<Vec<Option<String>>> {
+    conn.query(sql, &[])
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .map(|row| {
+            let row = row.unwrap();
+            (0..width)
+                .map(|i| row.get::<_, Option<String>>(i).unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+fn long_rows(conn: &oracle::Connection) -> Vec<(i64, Option<String>)> {
+    conn.query_as::<(i64, Option<String>)>("SELECT ID, L FROM DB_LONG ORDER BY ID", &[])
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+/// Inserts a DB_BIG row `id` whose LOB, XML, JSON and geometry values are each about `size`
+/// bytes, built with DBMS_LOB in PL/SQL (SQL's RPAD stops at 4000 bytes); the VARCHAR2(4000)
+/// column T, after a LOB in the table, is full.
+fn insert_big_row(conn: &oracle::Connection, id: i64, size: i64, json: bool, spatial: bool) {
+    let (json_col, json_val) = if json { (", J", ", JSON(j)") } else { ("", "") };
+    let (geo_col, geo_val) = if spatial {
+        (", G", ", SDO_GEOMETRY(g, 4326)")
+    } else {
+        ("", "")
+    };
+    let block = format!(
+        "DECLARE \
+           c CLOB; n NCLOB; b BLOB; x CLOB; j CLOB; g CLOB; \
+           piece VARCHAR2(4000) := RPAD('lob ' || :1 || ' é ', 1000, 'abcdefghij'); \
+           PROCEDURE add(l IN OUT NOCOPY CLOB, s VARCHAR2) IS \
+           BEGIN DBMS_LOB.WRITEAPPEND(l, LENGTH(s), s); END; \
+         BEGIN \
+           DBMS_LOB.CREATETEMPORARY(c, TRUE); DBMS_LOB.CREATETEMPORARY(n, TRUE); \
+           DBMS_LOB.CREATETEMPORARY(b, TRUE); DBMS_LOB.CREATETEMPORARY(x, TRUE); \
+           DBMS_LOB.CREATETEMPORARY(j, TRUE); DBMS_LOB.CREATETEMPORARY(g, TRUE); \
+           add(x, '<doc id=\"' || :1 || '\">'); add(j, '{{\"items\":['); add(g, 'LINESTRING ('); \
+           FOR i IN 1 .. CEIL(:2 / 1000) LOOP \
+             add(c, piece); \
+             DBMS_LOB.WRITEAPPEND(n, LENGTH(piece), TO_NCHAR(piece)); \
+             DBMS_LOB.WRITEAPPEND(b, 1000, UTL_RAW.CAST_TO_RAW(RPAD(TO_CHAR(i), 1000, 'b'))); \
+             add(x, '<item n=\"' || i || '\">' || SUBSTR(piece, 1, 900) || '</item>'); \
+             add(j, CASE WHEN i > 1 THEN ',' END || '\"' || SUBSTR(piece, 1, 900) || '\"'); \
+             FOR k IN 1 .. 40 LOOP \
+               add(g, CASE WHEN i > 1 OR k > 1 THEN ', ' END || TO_CHAR(i * 40 + k) || ' ' \
+                   || TO_CHAR(MOD(i * 40 + k, 89))); \
+             END LOOP; \
+           END LOOP; \
+           add(x, '</doc>'); add(j, ']}}'); add(g, ')'); \
+           INSERT INTO DB_BIG (ID, CL, T, NCL, BL, X{json_col}{geo_col}) \
+             VALUES (:1, c, RPAD('t', 4000, 't'), n, b, XMLTYPE(x){json_val}{geo_val}); \
+         END;"
+    );
+    conn.execute(&block, &[&id, &size])
+        .unwrap_or_else(|e| panic!("{block}: {e}"));
+}
+
+#[test]
+fn large_values_load_merge_mask_and_resume() {
+    let Some((url, target_url, source, target)) =
+        live_pair("large-value test", drop_large_value_objects)
+    else {
+        return;
+    };
+    let (version, _) = source.server_version().unwrap();
+    let json = version.major() >= 21;
+    let spatial = has_spatial(&source);
+    let big_ddl = format!(
+        "CREATE TABLE DB_BIG (ID NUMBER(10) DEFAULT DB_SEQ.NEXTVAL PRIMARY KEY, CL CLOB, \
+         T VARCHAR2(4000), NCL NCLOB, BL BLOB, X XMLTYPE{}{})",
+        if json { ", J JSON" } else { "" },
+        if spatial { ", G SDO_GEOMETRY" } else { "" }
+    );
+    for sql in [
+        "CREATE SEQUENCE DB_SEQ",
+        big_ddl.as_str(),
+        "CREATE TABLE DB_LONG (ID NUMBER(10) PRIMARY KEY, L LONG)",
+        "CREATE TABLE DB_MASKED (ID NUMBER(10) PRIMARY KEY, NOTE CLOB)",
+    ] {
+        source
+            .execute(sql, &[])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    // Keys past what the target's sequence will start at: the load must move it.
+    insert_big_row(&source, 1001, 32 * 1024, json, spatial);
+    insert_big_row(&source, 1002, 1024 * 1024, json, spatial);
+    let long_block = "DECLARE v VARCHAR2(32767); BEGIN FOR i IN 1 .. 30 LOOP \
+                      v := RPAD('long ' || i || ' ', 20000, 'xyz'); \
+                      INSERT INTO DB_LONG (ID, L) VALUES (i, v); END LOOP; END;";
+    source.execute(long_block, &[]).unwrap();
+    source
+        .execute(
+            "DECLARE c CLOB; BEGIN DBMS_LOB.CREATETEMPORARY(c, TRUE); \
+             FOR i IN 1 .. 40 LOOP DBMS_LOB.WRITEAPPEND(c, 1000, RPAD('secret ', 1000, 's')); \
+             END LOOP; INSERT INTO DB_MASKED VALUES (1, c); INSERT INTO DB_MASKED VALUES (2, NULL); \
+             END;",
+            &[],
+        )
+        .unwrap();
+    source.commit().unwrap();
+
+    let ws = Workspace::empty();
+    // DB_MASKED.NOTE personal: by default a pseudonym, then forced to constant.
+    let [pseudonym, constant] =
+        [("pseudonym.csv", ""), ("constant.csv", "constant")].map(|(file, strategy)| {
+            let path = ws.path().join(file);
+            let lines = format!(
+                "TABLE NAME,COLUMN NAME,INFO SECURITY CLASS,STRATEGY\n\
+                 DB_MASKED,NOTE,personal,{strategy}\n"
+            );
+            std::fs::write(&path, lines).unwrap();
+            path
+        });
+    let vars = live_vars(&url, &target_url, &ws);
+    let dbsub = |args: &[&str], extra: &[(&str, &str)]| {
+        let mut pairs: Vec<(&str, &str)> =
+            vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        pairs.extend(extra);
+        ws.dbsub(&pairs).args(args).output().unwrap()
+    };
+    let run = |args: &[&str]| success(&dbsub(args, &[]), args);
+
+    run(&[
+        "create-migrations",
+        "--seed-object",
+        "DB_BIG",
+        "--seed-object",
+        "DB_LONG",
+        "--seed-object",
+        "DB_MASKED",
+        "--dialect",
+        "oracle",
+        "--migration-folder",
+        "migrations",
+    ]);
+    run(&[
+        "migrate",
+        "--target",
+        "ORA",
+        "--migration-folder",
+        "migrations",
+    ]);
+
+    // A LONG table's extract, killed after 3 parts of 16 KiB (a row each) and resumed: the
+    // resume skips the written rows here, not with OFFSET (ORA-00997).
+    let long_args = [
+        "extract",
+        "ORA",
+        "LIVE",
+        "--seed-object",
+        "DB_LONG",
+        "--subset",
+        "longrun",
+        "--part-size",
+        "16K",
+    ];
+    let killed = dbsub(&long_args, &[("DBSUB_TEST_ABORT_AFTER_PARTS", "3")]);
+    assert!(!killed.status.success(), "the hook kills the extract");
+    run(&long_args);
+    run(&["ingest", "ORA", "LIVE", "--subset", "longrun"]);
+    assert_eq!(long_rows(&target), long_rows(&source));
+
+    // Pseudonyms of a CLOB are refused before a row of the table is read; constant works.
+    let big_args = |classification: &std::path::Path| -> Vec<String> {
+        [
+            "extract",
+            "ORA",
+            "LIVE",
+            "--seed-object",
+            "DB_BIG",
+            "--seed-object",
+            "DB_MASKED",
+            "--refresh",
+            "--classification",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([classification.display().to_string()])
+        .collect()
+    };
+    let refused_args = big_args(&pseudonym);
+    let refused_args: Vec<&str> = refused_args.iter().map(String::as_str).collect();
+    let refused = dbsub(&refused_args, &[]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("column NOTE (CLOB) cannot be masked"),
+        "{}",
+        stderr(&refused)
+    );
+    let masked_args = big_args(&constant);
+    let masked_args: Vec<&str> = masked_args.iter().map(String::as_str).collect();
+    run(&masked_args);
+    run(&["ingest", "ORA", "LIVE"]);
+    assert_eq!(
+        big_rows(&target, json, spatial),
+        big_rows(&source, json, spatial)
+    );
+    let masked: Vec<(i64, Option<String>)> = target
+        .query_as(
+            "SELECT ID, DBMS_LOB.SUBSTR(NOTE, 100, 1) FROM DB_MASKED ORDER BY ID",
+            &[],
+        )
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(masked.len(), 2);
+    assert_eq!(masked[0].1.as_deref(), Some("MASKED"), "{masked:?}");
+    assert_eq!(masked[1].1, None, "NULL stays NULL");
+    // The sequence of `DEFAULT DB_SEQ.NEXTVAL` was moved past the loaded keys.
+    let (next,): (i64,) = target
+        .query_row_as("SELECT DB_SEQ.NEXTVAL FROM DUAL", &[])
+        .unwrap();
+    assert!(next > 1002, "DB_SEQ at {next}, keys up to 1002");
+
+    // --merge: changed large values, a new row, a changed LONG over 4000 bytes.
+    source
+        .execute(
+            "DECLARE c CLOB; BEGIN SELECT CL INTO c FROM DB_BIG WHERE ID = 1002 FOR UPDATE; \
+             DBMS_LOB.WRITEAPPEND(c, 7, 'changed'); END;",
+            &[],
+        )
+        .unwrap();
+    insert_big_row(&source, 1003, 64 * 1024, json, spatial);
+    source
+        .execute(
+            "DECLARE v VARCHAR2(32767) := RPAD('merged ', 25000, 'm'); BEGIN \
+             UPDATE DB_LONG SET L = v WHERE ID = 2; INSERT INTO DB_LONG (ID, L) VALUES (31, v); \
+             END;",
+            &[],
+        )
+        .unwrap();
+    source.commit().unwrap();
+    let mut long_refresh = long_args.to_vec();
+    long_refresh.push("--refresh");
+    run(&long_refresh);
+    run(&masked_args);
+    run(&["ingest", "ORA", "LIVE", "--subset", "longrun", "--merge"]);
+    run(&["ingest", "ORA", "LIVE", "--merge"]);
+    assert_eq!(long_rows(&target), long_rows(&source));
+    assert_eq!(
+        big_rows(&target, json, spatial),
+        big_rows(&source, json, spatial)
+    );
+
+    drop_large_value_objects(&source);
+    drop_large_value_objects(&target);
+}
+
+/// The source (DBSUB_TEST_ORACLE_URL) and the target (DBSUB_TEST_ORACLE_TARGET_URL, a second
+/// user to load into), their URLs and connections, with what `drop` drops dropped from both;
+/// `None`, said on stderr, when either is not set.
+fn live_pair(
+    test: &str,
+    drop: fn(&oracle::Connection),
+) -> Option<(String, String, oracle::Connection, oracle::Connection)> {
+    let url = oracle_url()?;
+    let Ok(target_url) = std::env::var("DBSUB_TEST_ORACLE_TARGET_URL") else {
+        eprintln!(
+            "Oracle {test} skipped: DBSUB_TEST_ORACLE_TARGET_URL (a second user to load into) \
+             is not set"
+        );
+        return None;
+    };
+    let (source, target) = (connect(&url), connect(&target_url));
+    drop(&source);
+    drop(&target);
+    Some((url, target_url, source, target))
+}
+
+/// Whether Oracle Spatial is installed (the regular gvenzl images have it).
+fn has_spatial(conn: &oracle::Connection) -> bool {
+    let (users,): (i64,) = conn
+        .query_row_as(
+            "SELECT COUNT(*) FROM ALL_USERS WHERE USERNAME = 'MDSYS'",
+            &[],
+        )
+        .unwrap();
+    users > 0
+}
+
+/// The variables of a dbsub run from `url` (struct and source, env LIVE) to `target_url`
+/// (ORA), with a folder store in `ws`, a masking key and the client's variables.
+fn live_vars(url: &str, target_url: &str, ws: &Workspace) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = vec![
+        ("DBSUB_STRUCT_URL".into(), url.to_string()),
+        ("DBSUB_SOURCE_ORA_LIVE".into(), url.to_string()),
+        ("DBSUB_TARGET_ORA".into(), target_url.to_string()),
+        (
+            "DBSUB_STORE_LIVE".into(),
+            format!("file://{}/store", ws.path().display()),
+        ),
+        (
+            "DBSUB_MASKING_KEY".into(),
+            "live-test-masking-key-0123456789".into(),
+        ),
+    ];
+    vars.extend(client_vars());
+    vars
 }

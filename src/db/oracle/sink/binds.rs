@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use anyhow::{Result, bail};
 use oracle::sql_type::{IntervalDS, IntervalYM, OracleType, Timestamp, ToSql};
 
-use super::sql::{insert_sql, merge_sql, qualified};
+use super::sql::{insert_sql, merge_sql, qualified, update_sql};
 use crate::catalog::*;
 use crate::db::sql::double_quote;
 use crate::model::ports::LoadMode;
@@ -94,6 +94,22 @@ impl Slot {
     fn is_binary(&self) -> bool {
         matches!(self, Slot::Raw(_) | Slot::Blob | Slot::LongRaw)
     }
+
+    /// A LOB (bound as a temporary LOB) or a LONG: Oracle wants such binds after every bind
+    /// that may hold more than 4000 bytes (ORA-24816), and the driver grows text binds past
+    /// 4000 bytes (powers of two, 4 bytes a character).
+    pub(super) fn is_large(&self) -> bool {
+        matches!(
+            self,
+            Slot::Clob | Slot::NClob | Slot::Long | Slot::Blob | Slot::LongRaw
+        )
+    }
+
+    /// LONG or LONG RAW: Oracle takes more than 4000 bytes of them only straight into the
+    /// column of an INSERT or a one-row UPDATE, never in a subquery's select list.
+    pub(super) fn is_long(&self) -> bool {
+        matches!(self, Slot::Long | Slot::LongRaw)
+    }
 }
 
 /// How a column's bind appears in the statement. A NULL never reaches a constructor: the
@@ -118,6 +134,16 @@ impl Wrap {
             Wrap::Plain => 1,
             Wrap::Xml | Wrap::Json => 2,
             Wrap::Spatial => 3,
+        }
+    }
+
+    /// The slot of each bind, in the order of [`Wrap::expr`]: the NULL flag and the SRID are
+    /// numbers (the driver cannot put an integer into a LOB bind), the document is `value`.
+    pub(super) fn slots(self, value: &Slot) -> Vec<Slot> {
+        match self {
+            Wrap::Plain => vec![value.clone()],
+            Wrap::Xml | Wrap::Json => vec![Slot::Int, value.clone()],
+            Wrap::Spatial => vec![Slot::Int, value.clone(), Slot::Int],
         }
     }
 
@@ -243,6 +269,10 @@ pub(super) fn plan_column(column: &Column) -> Result<(Slot, Wrap), String> {
         N::Lob {
             lob: LobKind::Character,
         } if native == "NCLOB" => plain(Slot::NClob),
+        // The catalog reads LONG as a character LOB: it binds as LONG, straight into its column.
+        N::Lob {
+            lob: LobKind::Character,
+        } if native == "LONG" => plain(Slot::Long),
         N::Lob {
             lob: LobKind::Character,
         } => plain(Slot::Clob),
@@ -629,6 +659,38 @@ pub(super) struct TablePlan<'a> {
     /// Every bind's slot, in position order.
     pub(super) slots: Vec<Slot>,
     pub(super) sql: String,
+    /// For a merge that binds a LONG: the UPDATE each row goes through first (`sql` is then
+    /// the INSERT of a row it did not find).
+    pub(super) by_row: Option<RowByRow>,
+}
+
+/// A merge row by row: `UPDATE … SET <the other columns> WHERE <the key>`, its binds' slots,
+/// and the order of the table plan's columns it binds.
+pub(super) struct RowByRow {
+    pub(super) sql: String,
+    pub(super) slots: Vec<Slot>,
+    pub(super) order: Vec<usize>,
+}
+
+/// The (quoted column, expression) pairs of the columns at `which`, their binds numbered on
+/// from the slots already in `slots`, to which theirs are added.
+fn numbered(
+    planned: &[ColumnPlan<'_>],
+    which: &[usize],
+    slots: &mut Vec<Slot>,
+) -> Vec<(String, String)> {
+    which
+        .iter()
+        .map(|&i| {
+            let plan = &planned[i];
+            let expr = (
+                double_quote(&plan.column.name),
+                plan.wrap.expr(slots.len() + 1),
+            );
+            slots.extend(plan.wrap.slots(&plan.slot));
+            expr
+        })
+        .collect()
 }
 
 impl<'a> TablePlan<'a> {
@@ -673,17 +735,13 @@ impl<'a> TablePlan<'a> {
                 qualified(table)
             );
         }
+        // LOB and LONG binds after every other (ORA-24816): the order of an INSERT's or a
+        // MERGE's columns is free. A stable sort keeps the feed's order otherwise.
+        planned.sort_by_key(|p| p.slot.is_large());
+        let all: Vec<usize> = (0..planned.len()).collect();
         let mut slots = Vec::new();
-        let mut exprs = Vec::with_capacity(planned.len());
-        for plan in &planned {
-            exprs.push((
-                double_quote(&plan.column.name),
-                plan.wrap.expr(slots.len() + 1),
-            ));
-            for _ in 0..plan.wrap.binds() {
-                slots.push(plan.slot.clone());
-            }
-        }
+        let exprs = numbered(&planned, &all, &mut slots);
+        let mut by_row = None;
         let sql = match mode {
             LoadMode::Insert => insert_sql(&qualified(table), &exprs),
             LoadMode::Merge => {
@@ -704,8 +762,25 @@ impl<'a> TablePlan<'a> {
                             .join(", ")
                     );
                 }
-                let key: Vec<String> = key.iter().map(|k| double_quote(k)).collect();
-                merge_sql(&qualified(table), &exprs, &key)
+                let (keyed, rest): (Vec<usize>, Vec<usize>) = all
+                    .iter()
+                    .partition(|&&i| key.contains(&planned[i].column.name));
+                if !rest.is_empty() && planned.iter().any(|p| p.slot.is_long()) {
+                    // A LONG bind may not sit in MERGE's `USING (SELECT …)`: each row is an
+                    // UPDATE by its key, then an INSERT when it found no row.
+                    let mut update_slots = Vec::new();
+                    let set = numbered(&planned, &rest, &mut update_slots);
+                    let matching = numbered(&planned, &keyed, &mut update_slots);
+                    by_row = Some(RowByRow {
+                        sql: update_sql(&qualified(table), &set, &matching),
+                        slots: update_slots,
+                        order: rest.iter().chain(&keyed).copied().collect(),
+                    });
+                    insert_sql(&qualified(table), &exprs)
+                } else {
+                    let key: Vec<String> = key.iter().map(|k| double_quote(k)).collect();
+                    merge_sql(&qualified(table), &exprs, &key)
+                }
             }
         };
         Ok(TablePlan {
@@ -713,6 +788,7 @@ impl<'a> TablePlan<'a> {
             columns: planned,
             slots,
             sql,
+            by_row,
         })
     }
 

@@ -4,7 +4,12 @@
 //! `MERGE … USING (SELECT :1 "A", … FROM DUAL)`, [`BATCH_ROWS_VAR`] rows per round trip, every
 //! value bound with a type taken from its target column ([`Slot`](binds::Slot)). XMLTYPE, JSON
 //! and SDO_GEOMETRY columns get their bind wrapped in the type's constructor
-//! ([`Wrap`](binds::Wrap)).
+//! ([`Wrap`](binds::Wrap)). CLOB, NCLOB and BLOB binds are temporary LOBs (the driver binds
+//! them as LOB locators and writes each value into one), so a value of any size goes into a
+//! LOB column, a constructor or MERGE's select list; they and LONG binds come after every
+//! other bind (ORA-24816). A merge that binds a LONG goes row by row: an UPDATE by the key,
+//! then an INSERT when it found no row, since Oracle takes a LONG bind of more than 4000 bytes
+//! only straight into its column.
 //!
 //! Oracle commits before and after every DDL statement. What a load switches off — the loaded
 //! tables' enabled triggers, `GENERATED ALWAYS` on the identity columns it writes, and foreign
@@ -38,7 +43,8 @@ use crate::model::ports::{
     CatalogReader, CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, Occupied, RowSink,
     TableLoad,
 };
-use binds::TablePlan;
+use crate::model::value::Value;
+use binds::{ColumnPlan, RowByRow, Slot, TablePlan};
 use messages::{constraint_in, not_validated, ora, row_failure, with_also};
 use sql::{
     CONSTRAINT_TABLE_SQL, Generation, HISTORY_EXISTS_SQL, IDENTITY_SQL, SEQUENCE_INCREMENT_SQL,
@@ -306,6 +312,76 @@ fn trigger_sequences(catalog: &Catalog, table: &Table) -> Vec<ObjectKey> {
     out
 }
 
+/// The numeric columns of `table` whose default draws from a sequence (`DEFAULT
+/// seq.NEXTVAL`, Oracle 12c), with that sequence; an unqualified name is in the table's
+/// schema. Identity columns are moved as identities.
+fn default_sequences(table: &Table) -> Vec<(String, ObjectKey)> {
+    table
+        .columns
+        .iter()
+        .filter(|c| {
+            c.identity.is_none()
+                && c.generated.is_none()
+                && matches!(
+                    c.neutral_type,
+                    NeutralType::Integer { .. }
+                        | NeutralType::Decimal {
+                            scale: None | Some(0),
+                            ..
+                        }
+                )
+        })
+        .filter_map(|c| {
+            let (schema, name) = nextval_sequence(c.default.as_deref()?)?;
+            Some((
+                c.name.clone(),
+                ObjectKey {
+                    kind: ObjectKind::Sequence,
+                    schema: schema.unwrap_or_else(|| table.schema.clone()),
+                    name,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The sequence of a default that is `[schema.]sequence.NEXTVAL` (names quoted or not; an
+/// unquoted one in upper case, as Oracle keeps it), `None` for any other expression.
+pub(super) fn nextval_sequence(default: &str) -> Option<(Option<String>, String)> {
+    let mut parts = Vec::new();
+    let mut rest = default.trim();
+    loop {
+        let (part, after) = if let Some(quoted) = rest.strip_prefix('"') {
+            let end = quoted.find('"')?;
+            (quoted[..end].to_string(), &quoted[end + 1..])
+        } else {
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '$' | '#')))
+                .unwrap_or(rest.len());
+            if end == 0 {
+                return None;
+            }
+            (rest[..end].to_ascii_uppercase(), &rest[end..])
+        };
+        parts.push(part);
+        let after = after.trim_start();
+        match after.strip_prefix('.') {
+            Some(next) => rest = next.trim_start(),
+            None if after.is_empty() => break,
+            None => return None,
+        }
+    }
+    if parts.last().map(String::as_str) != Some("NEXTVAL") {
+        return None;
+    }
+    parts.pop();
+    match parts.as_slice() {
+        [name] => Some((None, name.clone())),
+        [schema, name] => Some((Some(schema.clone()), name.clone())),
+        _ => None,
+    }
+}
+
 /// The table's key column when it has exactly one and it holds whole numbers: what a sequence
 /// filled through a trigger.
 fn single_numeric_key(table: &Table) -> Option<&str> {
@@ -360,6 +436,55 @@ fn send(
     }
 }
 
+/// Prepares `sql` for `rows` rows a round trip, every bind typed by its slot.
+fn prepare<'c>(
+    conn: &'c Connection,
+    sql: &str,
+    slots: &[Slot],
+    rows: usize,
+    counts: bool,
+    table: &str,
+) -> Result<Batch<'c>> {
+    let failed = |e: oracle::Error| anyhow!("cannot prepare the load of {table}: {}", ora(&e));
+    let mut builder = conn.batch(sql, rows);
+    builder.with_batch_errors();
+    if counts {
+        builder.with_row_counts();
+    }
+    let mut batch = builder.build().map_err(failed)?;
+    for (i, slot) in slots.iter().enumerate() {
+        batch.set_type(i + 1, &slot.oracle_type()).map_err(failed)?;
+    }
+    Ok(batch)
+}
+
+/// Adds one row to `batch`: the binds of `columns`, in that order, from the feed's `values`.
+fn add_row(batch: &mut Batch<'_>, columns: &[&ColumnPlan<'_>], values: &[Value<'_>]) -> Result<()> {
+    let mut position = 1;
+    for column in columns {
+        let name = &column.column.name;
+        let value = values.get(column.index).ok_or_else(|| {
+            anyhow!(
+                "the row has {} values; column {name} is value {}",
+                values.len(),
+                column.index + 1
+            )
+        })?;
+        let binds = column
+            .bind(value)
+            .map_err(|why| anyhow!("column {name} ({}): {why}", column.column.native_type))?;
+        for bound in binds.iter() {
+            batch
+                .set(position, bound.sql())
+                .map_err(|e| anyhow!("column {name}: {}", ora(&e)))?;
+            position += 1;
+        }
+    }
+    batch
+        .append_row(&[])
+        .map_err(|e| anyhow!("cannot add the row to the batch: {}", ora(&e)))
+}
+
 /// Loads the rows of `load` as `plan` says, `batch_rows` at a time.
 fn load_rows(
     conn: &Connection,
@@ -367,44 +492,16 @@ fn load_rows(
     plan: &TablePlan<'_>,
     batch_rows: usize,
 ) -> Result<()> {
-    let table = qualified(plan.table);
-    let prepare = |e: oracle::Error| anyhow!("cannot prepare the load of {table}: {}", ora(&e));
-    let mut batch = conn
-        .batch(&plan.sql, batch_rows)
-        .with_batch_errors()
-        .build()
-        .map_err(prepare)?;
-    for (i, slot) in plan.slots.iter().enumerate() {
-        batch
-            .set_type(i + 1, &slot.oracle_type())
-            .map_err(prepare)?;
+    if let Some(by_row) = &plan.by_row {
+        return merge_by_row(conn, load, plan, by_row);
     }
+    let table = qualified(plan.table);
+    let mut batch = prepare(conn, &plan.sql, &plan.slots, batch_rows, false, &table)?;
+    let columns: Vec<&ColumnPlan<'_>> = plan.columns.iter().collect();
     let mut pending = 0usize;
     let mut sent = 0u64;
     (load.rows)(&mut |values| {
-        let mut position = 1;
-        for column in &plan.columns {
-            let name = &column.column.name;
-            let value = values.get(column.index).ok_or_else(|| {
-                anyhow!(
-                    "the row has {} values; column {name} is value {}",
-                    values.len(),
-                    column.index + 1
-                )
-            })?;
-            let binds = column
-                .bind(value)
-                .map_err(|why| anyhow!("column {name} ({}): {why}", column.column.native_type))?;
-            for bound in binds.iter() {
-                batch
-                    .set(position, bound.sql())
-                    .map_err(|e| anyhow!("column {name}: {}", ora(&e)))?;
-                position += 1;
-            }
-        }
-        batch
-            .append_row(&[])
-            .map_err(|e| anyhow!("cannot add the row to the batch: {}", ora(&e)))?;
+        add_row(&mut batch, &columns, values)?;
         pending += 1;
         if pending == batch_rows {
             let first = sent;
@@ -417,6 +514,37 @@ fn load_rows(
     if pending > 0 {
         send(&mut batch, plan, sent, pending, false)?;
     }
+    Ok(())
+}
+
+/// Merges the rows of `load` one at a time: the UPDATE of `by_row` by the row's key, then,
+/// when it found no row, `plan`'s INSERT. Each bind goes straight into its column, as Oracle
+/// takes a LONG of more than 4000 bytes (a one-row UPDATE, an INSERT's VALUES).
+fn merge_by_row(
+    conn: &Connection,
+    load: &mut TableLoad<'_>,
+    plan: &TablePlan<'_>,
+    by_row: &RowByRow,
+) -> Result<()> {
+    let table = qualified(plan.table);
+    let mut update = prepare(conn, &by_row.sql, &by_row.slots, 1, true, &table)?;
+    let mut insert = prepare(conn, &plan.sql, &plan.slots, 1, false, &table)?;
+    let updated: Vec<&ColumnPlan<'_>> = by_row.order.iter().map(|&i| &plan.columns[i]).collect();
+    let inserted: Vec<&ColumnPlan<'_>> = plan.columns.iter().collect();
+    let mut done = 0u64;
+    (load.rows)(&mut |values| {
+        add_row(&mut update, &updated, values)?;
+        send(&mut update, plan, done, 1, true)?;
+        let found = update
+            .row_counts()
+            .map_err(|e| anyhow!("cannot merge into {table}: {}", ora(&e)))?;
+        if found.first().copied().unwrap_or(0) == 0 {
+            add_row(&mut insert, &inserted, values)?;
+            send(&mut insert, plan, done, 1, true)?;
+        }
+        done += 1;
+        Ok(())
+    })?;
     Ok(())
 }
 
@@ -637,8 +765,10 @@ impl RowSink for OracleSink {
 
     /// Identity columns move with `START WITH LIMIT VALUE` (their generation kept); a sequence
     /// that a trigger of the table draws from (by the catalog's dependencies) moves past the
-    /// largest value of the table's single numeric key: `ALTER SEQUENCE … RESTART START WITH`
-    /// from 18c, before that by drawing one value with the increment set to the gap.
+    /// largest value of the table's single numeric key, and a sequence a column's default
+    /// draws from (`DEFAULT seq.NEXTVAL`) past that column's largest value: `ALTER SEQUENCE …
+    /// RESTART START WITH` from 18c, before that by drawing one value with the increment set
+    /// to the gap. A sequence only application code draws from is not known, and not moved.
     fn advance_identity(&mut self, table: &Table) -> Result<Vec<String>> {
         let mut moved = Vec::new();
         for (column, generation) in self.identity_columns(table)? {
@@ -667,6 +797,9 @@ impl RowSink for OracleSink {
             for sequence in &sequences {
                 moved.extend(self.advance_sequence(table, key, sequence)?);
             }
+        }
+        for (column, sequence) in default_sequences(table) {
+            moved.extend(self.advance_sequence(table, &column, &sequence)?);
         }
         Ok(moved)
     }

@@ -60,6 +60,21 @@ pub(super) fn merge_sql(table: &str, columns: &[(String, String)], key: &[String
     sql
 }
 
+/// `UPDATE t SET "A" = :1, … WHERE "K" = :n AND …` from (quoted column, expression) pairs.
+pub(super) fn update_sql(
+    table: &str,
+    set: &[(String, String)],
+    key: &[(String, String)],
+) -> String {
+    let set: Vec<String> = set.iter().map(|(n, e)| format!("{n} = {e}")).collect();
+    let key: Vec<String> = key.iter().map(|(n, e)| format!("{n} = {e}")).collect();
+    format!(
+        "UPDATE {table} SET {} WHERE {}",
+        set.join(", "),
+        key.join(" AND ")
+    )
+}
+
 pub(super) fn delete_sql(table: &Table) -> String {
     format!("DELETE FROM {}", qualified(table))
 }

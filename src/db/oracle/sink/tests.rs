@@ -150,32 +150,39 @@ fn xml_json_and_geometry_binds_are_wrapped_and_numbered_in_order() {
     );
     let cols: Vec<&Column> = t.columns.iter().collect();
     let plan = TablePlan::new(&t, &cols, &[], LoadMode::Insert).unwrap();
+    // The documents (temporary LOB binds) after the plain columns (ORA-24816).
     assert_eq!(
         plan.sql,
-        "INSERT INTO \"APP\".\"DOC\" (\"ID\", \"BODY\", \"META\", \"AREA\", \"NOTE\") VALUES \
-         (:1, CASE WHEN :2 IS NULL THEN NULL ELSE XMLTYPE(:3) END, \
-         CASE WHEN :4 IS NULL THEN NULL ELSE JSON(:5) END, \
-         CASE WHEN :6 IS NULL THEN NULL ELSE SDO_GEOMETRY(:7, :8) END, :9)"
+        "INSERT INTO \"APP\".\"DOC\" (\"ID\", \"NOTE\", \"BODY\", \"META\", \"AREA\") VALUES \
+         (:1, :2, CASE WHEN :3 IS NULL THEN NULL ELSE XMLTYPE(:4) END, \
+         CASE WHEN :5 IS NULL THEN NULL ELSE JSON(:6) END, \
+         CASE WHEN :7 IS NULL THEN NULL ELSE SDO_GEOMETRY(:8, :9) END)"
     );
+    // The NULL flags and the SRID are numbers: the driver cannot set an integer into a CLOB
+    // bind (oracle 0.6 `SqlValue::set_i64` refuses a LOB's native type).
     assert_eq!(
         plan.slots,
         vec![
             Slot::Number,
-            Slot::Clob,
-            Slot::Clob,
-            Slot::Clob,
-            Slot::Clob,
-            Slot::Clob,
-            Slot::Clob,
-            Slot::Clob,
             Slot::Varchar(40),
+            Slot::Int,
+            Slot::Clob,
+            Slot::Int,
+            Slot::Clob,
+            Slot::Int,
+            Slot::Clob,
+            Slot::Int,
         ]
     );
+    // Each column still takes its value from its place in the feed.
+    let indexes: Vec<usize> = plan.columns.iter().map(|c| c.index).collect();
+    assert_eq!(indexes, [0, 4, 1, 2, 3]);
     let merge = TablePlan::new(&t, &cols, &["ID".to_string()], LoadMode::Merge).unwrap();
     assert!(merge.sql.starts_with(
-        "MERGE INTO \"APP\".\"DOC\" d USING (SELECT :1 \"ID\", CASE WHEN :2 IS NULL THEN \
-         NULL ELSE XMLTYPE(:3) END \"BODY\","
+        "MERGE INTO \"APP\".\"DOC\" d USING (SELECT :1 \"ID\", :2 \"NOTE\", CASE WHEN :3 IS \
+         NULL THEN NULL ELSE XMLTYPE(:4) END \"BODY\","
     ));
+    assert!(merge.by_row.is_none());
     let geo = &t.columns[3];
     assert_eq!(
         bind(&Value::Text("SRID=4326;POINT(1 2)".into()), geo).unwrap(),
@@ -192,6 +199,131 @@ fn xml_json_and_geometry_binds_are_wrapped_and_numbered_in_order() {
         ["int 1", "text <a/>"]
     );
     assert!(bind(&Value::Int(1), &t.columns[2]).is_err());
+}
+
+#[test]
+fn lob_and_long_binds_come_after_every_other_bind() {
+    let t = Table::test(
+        "APP",
+        "NOTES",
+        vec![
+            Column::test("ID", "NUMBER(10)", number(10, 0)),
+            Column::test(
+                "BODY",
+                "CLOB",
+                NeutralType::Lob {
+                    lob: LobKind::Character,
+                },
+            ),
+            Column::test("TITLE", "VARCHAR2(4000 CHAR)", varchar(4000)),
+            Column::test(
+                "SCAN",
+                "BLOB",
+                NeutralType::Lob {
+                    lob: LobKind::Binary,
+                },
+            ),
+            Column::test(
+                "CODE",
+                "RAW(16)",
+                NeutralType::Binary {
+                    length: Some(16),
+                    fixed: false,
+                },
+            ),
+            Column::test(
+                "WIDE",
+                "NCLOB",
+                NeutralType::Lob {
+                    lob: LobKind::National,
+                },
+            ),
+        ],
+    );
+    let cols: Vec<&Column> = t.columns.iter().collect();
+    let plan = TablePlan::new(&t, &cols, &[], LoadMode::Insert).unwrap();
+    assert_eq!(
+        plan.sql,
+        "INSERT INTO \"APP\".\"NOTES\" (\"ID\", \"TITLE\", \"CODE\", \"BODY\", \"SCAN\", \"WIDE\") \
+         VALUES (:1, :2, :3, :4, :5, :6)"
+    );
+    assert_eq!(
+        plan.slots,
+        vec![
+            Slot::Number,
+            Slot::Varchar(256),
+            Slot::Raw(16),
+            Slot::Clob,
+            Slot::Blob,
+            Slot::NClob,
+        ]
+    );
+    let first_large = plan.slots.iter().position(Slot::is_large).unwrap();
+    assert!(plan.slots[first_large..].iter().all(Slot::is_large));
+    let merge = TablePlan::new(&t, &cols, &["ID".to_string()], LoadMode::Merge).unwrap();
+    assert_eq!(
+        merge.sql,
+        "MERGE INTO \"APP\".\"NOTES\" d USING (SELECT :1 \"ID\", :2 \"TITLE\", :3 \"CODE\", \
+         :4 \"BODY\", :5 \"SCAN\", :6 \"WIDE\" FROM DUAL) s ON (d.\"ID\" = s.\"ID\") WHEN MATCHED \
+         THEN UPDATE SET d.\"TITLE\" = s.\"TITLE\", d.\"CODE\" = s.\"CODE\", d.\"BODY\" = s.\"BODY\", \
+         d.\"SCAN\" = s.\"SCAN\", d.\"WIDE\" = s.\"WIDE\" WHEN NOT MATCHED THEN INSERT (\"ID\", \
+         \"TITLE\", \"CODE\", \"BODY\", \"SCAN\", \"WIDE\") VALUES (s.\"ID\", s.\"TITLE\", s.\"CODE\", \
+         s.\"BODY\", s.\"SCAN\", s.\"WIDE\")"
+    );
+}
+
+#[test]
+fn a_merge_that_binds_a_long_updates_then_inserts_row_by_row() {
+    let t = Table::test(
+        "APP",
+        "LEGACY",
+        vec![
+            Column::test(
+                "NOTE",
+                "LONG",
+                NeutralType::Lob {
+                    lob: LobKind::Character,
+                },
+            ),
+            Column::test("ID", "NUMBER(10)", number(10, 0)),
+            Column::test("NAME", "VARCHAR2(10 CHAR)", varchar(10)),
+        ],
+    );
+    let cols: Vec<&Column> = t.columns.iter().collect();
+    let plan = TablePlan::new(&t, &cols, &["ID".to_string()], LoadMode::Merge).unwrap();
+    assert_eq!(
+        plan.sql,
+        "INSERT INTO \"APP\".\"LEGACY\" (\"ID\", \"NAME\", \"NOTE\") VALUES (:1, :2, :3)"
+    );
+    assert_eq!(
+        plan.slots,
+        vec![Slot::Number, Slot::Varchar(40), Slot::Long]
+    );
+    let by_row = plan.by_row.as_ref().unwrap();
+    assert_eq!(
+        by_row.sql,
+        "UPDATE \"APP\".\"LEGACY\" SET \"NAME\" = :1, \"NOTE\" = :2 WHERE \"ID\" = :3"
+    );
+    assert_eq!(
+        by_row.slots,
+        vec![Slot::Varchar(40), Slot::Long, Slot::Number]
+    );
+    // The plan's columns are ID, NAME, NOTE: the UPDATE binds NAME, NOTE, then ID.
+    assert_eq!(by_row.order, [1, 2, 0]);
+    // LONG RAW too; a plain insert of a LONG stays one array INSERT.
+    let insert = TablePlan::new(&t, &cols, &[], LoadMode::Insert).unwrap();
+    assert!(insert.by_row.is_none());
+    assert_eq!(
+        update_sql(
+            "\"S\".\"T\"",
+            &[("\"A\"".to_string(), ":1".to_string())],
+            &[
+                ("\"K\"".to_string(), ":2".to_string()),
+                ("\"L\"".to_string(), ":3".to_string())
+            ]
+        ),
+        "UPDATE \"S\".\"T\" SET \"A\" = :1 WHERE \"K\" = :2 AND \"L\" = :3"
+    );
 }
 
 #[test]
@@ -905,4 +1037,46 @@ fn native_names_lose_precision_and_owner() {
     assert_eq!(native_name("\"SYS\".\"XMLTYPE\""), "XMLTYPE");
     assert_eq!(native_name("LONG RAW"), "LONG RAW");
     assert_eq!(native_name("VARCHAR2(30 CHAR)"), "VARCHAR2");
+}
+
+#[test]
+fn sequences_named_in_column_defaults_are_moved_past_the_loaded_values() {
+    assert_eq!(
+        nextval_sequence("\"APP\".\"ORDER_SEQ\".\"NEXTVAL\""),
+        Some((Some("APP".into()), "ORDER_SEQ".into()))
+    );
+    assert_eq!(
+        nextval_sequence(" order_seq.nextval "),
+        Some((None, "ORDER_SEQ".into()))
+    );
+    assert_eq!(
+        nextval_sequence("app . \"Mixed$Seq\" . NextVal"),
+        Some((Some("APP".into()), "Mixed$Seq".into()))
+    );
+    assert_eq!(nextval_sequence("order_seq.currval"), None);
+    assert_eq!(nextval_sequence("order_seq.nextval + 1"), None);
+    assert_eq!(nextval_sequence("SYSDATE"), None);
+    assert_eq!(nextval_sequence("'x.nextval'"), None);
+    let mut id = Column::test("ID", "NUMBER(10)", number(10, 0));
+    id.default = Some("\"APP\".\"ORDER_SEQ\".nextval".into());
+    let mut line = Column::test("LINE_NO", "NUMBER", number(38, 0));
+    line.default = Some("line_seq.NEXTVAL".into());
+    let mut code = Column::test("CODE", "VARCHAR2(20)", varchar(20));
+    code.default = Some("code_seq.nextval".into());
+    let t = Table::test("SALES", "ORDERS", vec![id, line, code]);
+    let found: Vec<(String, String, String)> = default_sequences(&t)
+        .into_iter()
+        .map(|(c, s)| (c, s.schema, s.name))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("ID".to_string(), "APP".to_string(), "ORDER_SEQ".to_string()),
+            (
+                "LINE_NO".to_string(),
+                "SALES".to_string(),
+                "LINE_SEQ".to_string()
+            ),
+        ]
+    );
 }

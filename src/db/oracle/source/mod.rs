@@ -440,8 +440,13 @@ impl RowSource for OracleSource {
         let key_at = columns.len() + usize::from(locator);
         let mut owned: Vec<OwnedKey> = Vec::new();
         let mut n = skip;
+        let mut dropped = 0;
         let mut values: Vec<Value<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(table, filter, &query, &mut |row| {
+            if dropped < query.skip_here {
+                dropped += 1;
+                return Ok(());
+            }
             n += 1;
             values.clear();
             for (i, column) in columns.iter().enumerate() {

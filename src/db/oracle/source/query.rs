@@ -27,6 +27,9 @@ pub(super) struct Query {
     pub(super) binds: Vec<(String, Bind)>,
     /// Whether a column is fetched as a LOB ([`LOB_FETCH_ROWS`](super::LOB_FETCH_ROWS)).
     pub(super) reads_lobs: bool,
+    /// Rows of the result to drop here before the first one read: a resumed read of a LONG
+    /// column, which OFFSET cannot skip on the server.
+    pub(super) skip_here: u64,
 }
 
 /// A value bound into a query, with the Oracle type it is bound as: the column's own type,
@@ -264,11 +267,12 @@ pub(super) fn is_lob(column: &Column, mask: Option<&SourceMask>) -> bool {
 /// ([`mask_select`], whose HMAC pads are bound as RAW by name). An expression is named
 /// `dbsub_c<i>` (its position): Oracle needs distinct names under OFFSET, and a name of its own
 /// cannot capture a column in ORDER BY.
+/// Fails naming the table and column when a mask cannot be computed by the server.
 pub(super) fn select_list(
     table: &Table,
     columns: &[&Column],
     masks: &[Option<SourceMask>],
-) -> (String, Vec<(String, Bind)>) {
+) -> Result<(String, Vec<(String, Bind)>)> {
     let alias = double_quote(&table.name);
     let mut binds = Vec::new();
     let mut masked = 0;
@@ -276,6 +280,15 @@ pub(super) fn select_list(
     for (i, column) in columns.iter().enumerate() {
         let expr = match masks.get(i).and_then(Option::as_ref) {
             Some(mask) => {
+                if let Some(why) = mask_refusal(column, mask) {
+                    bail!(
+                        "{}.{} column {} ({}) cannot be masked: {why}",
+                        table.schema,
+                        table.name,
+                        column.name,
+                        column.native_type
+                    );
+                }
                 let (sql, pads) = mask_select(column, mask, masked);
                 masked += 1;
                 binds.extend(pads.into_iter().map(|(name, pad)| (name, Bind::Raw(pad))));
@@ -289,7 +302,43 @@ pub(super) fn select_list(
             items.push(format!("{expr} AS dbsub_c{}", i + 1));
         }
     }
-    (items.join(", "), binds)
+    Ok((items.join(", "), binds))
+}
+
+/// Why the server cannot compute `mask` for `column`, and what it can; `None` when it can.
+/// Masked values never leave the source, so nothing is masked here instead.
+pub(super) fn mask_refusal(column: &Column, mask: &SourceMask) -> Option<String> {
+    let native = column.native_type.trim().to_ascii_uppercase();
+    if native.starts_with("LONG") {
+        // SQL Language Reference, LONG data type: a LONG column cannot appear in built-in
+        // functions, expressions or conditions, so not even `IS NULL` is computed on it.
+        return Some(
+            "Oracle allows no function or condition on a LONG column, so the server cannot \
+             mask it (no mask works): mark the column keep if it holds no personal data (the \
+             plan's [masking.columns], \"TABLE.COLUMN\" = \"keep\"), or convert it to a CLOB \
+             (or BLOB) in the source"
+                .to_string(),
+        );
+    }
+    let lob_or_object = matches!(
+        column.neutral_type,
+        NeutralType::Lob { .. }
+            | NeutralType::Xml
+            | NeutralType::Json
+            | NeutralType::Spatial { .. }
+    );
+    match mask {
+        // TO_CHAR of a CLOB longer than a VARCHAR2 fails (ORA-22835); it takes no BLOB,
+        // XMLTYPE, JSON or SDO_GEOMETRY at all.
+        SourceMask::Digest if lob_or_object => Some(
+            "pseudonym and fake read the value as text with TO_CHAR, which fails on a CLOB over \
+             4000 bytes (ORA-22835) and takes no BLOB, XMLTYPE, JSON or SDO_GEOMETRY: mask the \
+             column with constant, which works for it (the plan's [masking.columns], \
+             \"TABLE.COLUMN\" = \"constant\")"
+                .to_string(),
+        ),
+        _ => None,
+    }
 }
 
 /// The query of [`RowSource::read_rows`](crate::model::ports::RowSource::read_rows):
@@ -308,7 +357,7 @@ pub(super) fn read_query(
     scn: Option<&str>,
     locator: bool,
 ) -> Result<Query> {
-    let (list, mut binds) = select_list(table, columns, masks);
+    let (list, mut binds) = select_list(table, columns, masks)?;
     let rowid = if locator {
         ", ROWIDTOCHAR(ROWID) AS dbsub_rowid"
     } else {
@@ -328,7 +377,18 @@ pub(super) fn read_query(
     sql.push_str(&from_clause(table, scn, &mut binds));
     sql.push_str(&where_clause(table, filter, &mut binds)?);
     sql.push_str(&order_clause(order_by));
-    if skip > 0 {
+    // Oracle rewrites OFFSET into an inline view with ROW_NUMBER(), and a LONG may not be in a
+    // subquery's select list (ORA-00997): the rows of a table with a LONG are skipped here.
+    let long = columns.iter().any(|c| {
+        c.native_type
+            .trim()
+            .to_ascii_uppercase()
+            .starts_with("LONG")
+    });
+    let mut skip_here = 0;
+    if skip > 0 && long {
+        skip_here = skip;
+    } else if skip > 0 {
         sql.push_str(" OFFSET :skip_rows ROWS");
         binds.push(("skip_rows".to_string(), Bind::Number(skip.to_string())));
     }
@@ -340,6 +400,7 @@ pub(super) fn read_query(
         sql,
         binds,
         reads_lobs,
+        skip_here,
     })
 }
 
@@ -361,6 +422,7 @@ pub(super) fn keys_query(
         sql,
         binds,
         reads_lobs: false,
+        skip_here: 0,
     })
 }
 

@@ -175,7 +175,7 @@ fn flashback_errors_say_what_to_do() {
 fn select_list_reads_server_side_types_as_text_and_masks_with_bound_pads() {
     let t = sample();
     let columns: Vec<&Column> = t.columns.iter().collect();
-    let (sql, binds) = select_list(&t, &columns, &[]);
+    let (sql, binds) = select_list(&t, &columns, &[]).unwrap();
     assert_eq!(
         sql,
         "\"ID\", \"SEQ\", \"NAME\", \"LOCAL_NAME\", \
@@ -197,7 +197,7 @@ fn select_list_reads_server_side_types_as_text_and_masks_with_bound_pads() {
         Some(SourceMask::NullOnly),
         Some(SourceMask::ShiftDays { days: 30, key }),
     ];
-    let (sql, binds) = select_list(&t, &masked, &masks);
+    let (sql, binds) = select_list(&t, &masked, &masks).unwrap();
     let (null_only, _) = mask_select(&t.columns[2], &SourceMask::NullOnly, 0);
     let (shift, pads) = mask_select(&t.columns[10], masks[1].as_ref().unwrap(), 1);
     assert_eq!(sql, format!("{null_only} AS dbsub_c1, {shift} AS dbsub_c2"));
@@ -863,4 +863,128 @@ fn masked_columns_are_computed_by_the_server_with_bound_keys() {
     );
     // The key is bound, never in the SQL.
     assert!(!sql.contains("0303"));
+}
+
+#[test]
+fn masks_the_server_cannot_compute_on_lobs_and_longs_are_refused_naming_the_column() {
+    let t = Table::test(
+        "HR",
+        "FILES",
+        vec![
+            Column::test(
+                "NOTES",
+                "CLOB",
+                NeutralType::Lob {
+                    lob: LobKind::Character,
+                },
+            ),
+            Column::test(
+                "MEMO",
+                "LONG",
+                NeutralType::Lob {
+                    lob: LobKind::Character,
+                },
+            ),
+            Column::test("EMAIL", "VARCHAR2(80)", varchar(80)),
+            Column::test("DOC", "XMLTYPE", NeutralType::Xml),
+        ],
+    );
+    let (clob, long, text, xml) = (&t.columns[0], &t.columns[1], &t.columns[2], &t.columns[3]);
+    // A CLOB keeps NULL-ness with IS NULL; its text over 4000 bytes has no TO_CHAR.
+    assert_eq!(mask_refusal(clob, &SourceMask::NullOnly), None);
+    let why = mask_refusal(clob, &SourceMask::Digest).unwrap();
+    assert!(
+        why.contains("ORA-22835") && why.contains("constant"),
+        "{why}"
+    );
+    assert!(mask_refusal(xml, &SourceMask::Digest).is_some());
+    assert_eq!(mask_refusal(xml, &SourceMask::NullOnly), None);
+    // No function or condition at all on a LONG: not even constant's IS NULL.
+    for mask in [SourceMask::NullOnly, SourceMask::Digest] {
+        let why = mask_refusal(long, &mask).unwrap();
+        assert!(why.contains("LONG") && why.contains("keep"), "{why}");
+    }
+    assert_eq!(mask_refusal(text, &SourceMask::Digest), None);
+    let err = select_list(&t, &[clob, text], &[Some(SourceMask::Digest), None])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("HR.FILES column NOTES (CLOB) cannot be masked: "),
+        "{err}"
+    );
+    let err = read_query(
+        &t,
+        &[text, long],
+        &[None, Some(SourceMask::NullOnly)],
+        &[],
+        RowFilter::All,
+        0,
+        None,
+        false,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("column MEMO (LONG)"), "{err}");
+    assert!(
+        select_list(
+            &t,
+            &[clob, text],
+            &[Some(SourceMask::NullOnly), Some(SourceMask::Digest)]
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn a_resumed_read_of_a_long_column_skips_its_rows_here_not_with_offset() {
+    let t = Table::test(
+        "HR",
+        "LEGACY",
+        vec![
+            Column::test("ID", "NUMBER(10)", number(10, 0)),
+            Column::test(
+                "MEMO",
+                "LONG",
+                NeutralType::Lob {
+                    lob: LobKind::Character,
+                },
+            ),
+        ],
+    );
+    let columns: Vec<&Column> = t.columns.iter().collect();
+    let order = [KeyColumn::Column("ID".into())];
+    let q = read_query(
+        &t,
+        &columns,
+        &[],
+        &order,
+        RowFilter::All,
+        500,
+        Some("42"),
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        q.sql,
+        "SELECT \"ID\", \"MEMO\" FROM \"HR\".\"LEGACY\" AS OF SCN :scn \"LEGACY\" ORDER BY \"ID\""
+    );
+    assert_eq!(q.skip_here, 500);
+    assert_eq!(
+        q.binds,
+        vec![("scn".to_string(), Bind::Number("42".into()))]
+    );
+    // Without the LONG column the server skips.
+    let q = read_query(
+        &t,
+        &columns[..1],
+        &[],
+        &order,
+        RowFilter::All,
+        500,
+        Some("42"),
+        false,
+    )
+    .unwrap();
+    assert!(q.sql.ends_with(" OFFSET :skip_rows ROWS"), "{}", q.sql);
+    assert_eq!(q.skip_here, 0);
 }
