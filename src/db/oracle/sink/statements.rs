@@ -26,7 +26,29 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
         out.push(sent(format!("sink insert_sql TablePlan {n}"), plan.sql));
         if let Some(pk) = &t.primary_key {
             let plan = TablePlan::new(t, &columns, &pk.columns, LoadMode::Merge).unwrap();
-            out.push(sent(format!("sink merge_sql TablePlan {n}"), plan.sql));
+            // A merge that binds a LONG goes row by row: an UPDATE, then the INSERT of a row it
+            // did not find.
+            match plan.by_row {
+                Some(by_row) => {
+                    out.push(sent(
+                        format!("sink update_sql merge by row {n}"),
+                        by_row.sql,
+                    ));
+                    out.push(sent(format!("sink insert_sql merge by row {n}"), plan.sql));
+                }
+                None => out.push(sent(format!("sink merge_sql TablePlan {n}"), plan.sql)),
+            }
+            // Without the LONG columns, the same table merges in one MERGE.
+            let no_long: Vec<&Column> = columns
+                .iter()
+                .copied()
+                .filter(|c| !c.native_type.to_ascii_uppercase().starts_with("LONG"))
+                .collect();
+            if no_long.len() < columns.len() {
+                let plan = TablePlan::new(t, &no_long, &pk.columns, LoadMode::Merge).unwrap();
+                assert!(plan.by_row.is_none(), "{n}: a merge without LONG columns");
+                out.push(sent(format!("sink merge_sql without LONG {n}"), plan.sql));
+            }
             // Only the key's columns: a MERGE without WHEN MATCHED.
             let key_only: Vec<&Column> = pk.columns.iter().map(|c| t.column(c).unwrap()).collect();
             let plan = TablePlan::new(t, &key_only, &pk.columns, LoadMode::Merge).unwrap();
