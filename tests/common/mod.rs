@@ -90,6 +90,17 @@ impl Workspace {
     }
 }
 
+/// Where the tests write Oracle statements for `.ci/run`'s grammar check (docs/oracle.md,
+/// "Tests"): `$DBSUB_ORACLE_SQL_DIR/migrations`, default `target/oracle-sql/migrations`. Each
+/// test writes its own subfolders.
+pub fn oracle_migrations_dir() -> PathBuf {
+    match std::env::var_os("DBSUB_ORACLE_SQL_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/oracle-sql"),
+    }
+    .join("migrations")
+}
+
 /// Compares `actual` with `tests/golden/<name>`; with `DBSUB_UPDATE_GOLDEN=1` rewrites it.
 pub fn golden(name: &str, actual: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -4,11 +4,11 @@ use crate::model::DbUrl;
 use crate::model::diagnose::{Finding, Use};
 
 /// The user and the schema unqualified names resolve in.
-const WHO_SQL: &str = "SELECT USER, SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM DUAL";
+pub(super) const WHO_SQL: &str = "SELECT USER, SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM DUAL";
 /// The system privileges the session has, directly or through roles.
-const SESSION_PRIVS_SQL: &str = "SELECT PRIVILEGE FROM SESSION_PRIVS";
+pub(super) const SESSION_PRIVS_SQL: &str = "SELECT PRIVILEGE FROM SESSION_PRIVS";
 /// The objects of the session's schema.
-const OWN_OBJECTS_SQL: &str =
+pub(super) const OWN_OBJECTS_SQL: &str =
     "SELECT COUNT(*) FROM ALL_OBJECTS WHERE OWNER = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA')";
 /// What each of the row source's SCN queries ([`super::source::SCN_QUERIES`]) needs.
 const SCN_PRIVILEGES: [&str; 2] = ["EXECUTE on DBMS_FLASHBACK", "SELECT on V_$DATABASE"];

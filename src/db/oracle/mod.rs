@@ -114,3 +114,6 @@ fn rows_setting(var: &str, setting: Option<&str>, default: usize, max: usize) ->
         },
     }
 }
+
+#[cfg(test)]
+mod statements;

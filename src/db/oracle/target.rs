@@ -15,16 +15,7 @@ impl MigrationTarget for OracleDb {
             return Ok(());
         }
         self.conn
-            .execute(
-                &format!(
-                    "CREATE TABLE {HISTORY} (VERSION VARCHAR2(100) PRIMARY KEY, \
-                     DESCRIPTION VARCHAR2(400) NOT NULL, SCRIPT VARCHAR2(1000) NOT NULL, \
-                     CHECKSUM VARCHAR2(64) NOT NULL, \
-                     INSTALLED_ON TIMESTAMP DEFAULT SYSTIMESTAMP NOT NULL, \
-                     EXECUTION_MS NUMBER(19) NOT NULL)"
-                ),
-                &[],
-            )
+            .execute(&history_ddl(), &[])
             .with_context(|| format!("cannot create {HISTORY} in {}", self.url))?;
         Ok(())
     }
@@ -35,13 +26,7 @@ impl MigrationTarget for OracleDb {
         }
         let rows = self
             .conn
-            .query_as::<(String, String, String, String)>(
-                &format!(
-                    "SELECT VERSION, SCRIPT, CHECKSUM, \
-                     TO_CHAR(INSTALLED_ON, 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM {HISTORY}"
-                ),
-                &[],
-            )
+            .query_as::<(String, String, String, String)>(&history_select_sql(), &[])
             .with_context(|| format!("cannot read {HISTORY} in {}", self.url))?;
         rows.map(|row| {
             let (version, script, checksum, installed_on) = row?;
@@ -62,10 +47,7 @@ impl MigrationTarget for OracleDb {
         let elapsed = started.elapsed().as_millis() as i64;
         self.conn
             .execute(
-                &format!(
-                    "INSERT INTO {HISTORY} (VERSION, DESCRIPTION, SCRIPT, CHECKSUM, \
-                     EXECUTION_MS) VALUES (:1, :2, :3, :4, :5)"
-                ),
+                &history_insert_sql(),
                 &[
                     &migration.version.to_string(),
                     &migration.description,
@@ -84,11 +66,38 @@ impl OracleDb {
     fn history_exists(&self) -> Result<bool> {
         let (exists,): (i64,) = self
             .conn
-            .query_row_as(
-                "SELECT COUNT(*) FROM user_tables WHERE table_name = :1",
-                &[&HISTORY.to_ascii_uppercase()],
-            )
+            .query_row_as(HISTORY_EXISTS_SQL, &[&HISTORY.to_ascii_uppercase()])
             .with_context(|| format!("cannot read the tables of {}", self.url))?;
         Ok(exists > 0)
     }
 }
+
+// The statements on the migration history table, as the driver receives them (the grammar check
+// of `statements.rs` writes each one out).
+
+pub(super) fn history_ddl() -> String {
+    format!(
+        "CREATE TABLE {HISTORY} (VERSION VARCHAR2(100) PRIMARY KEY, \
+         DESCRIPTION VARCHAR2(400) NOT NULL, SCRIPT VARCHAR2(1000) NOT NULL, \
+         CHECKSUM VARCHAR2(64) NOT NULL, \
+         INSTALLED_ON TIMESTAMP DEFAULT SYSTIMESTAMP NOT NULL, \
+         EXECUTION_MS NUMBER(19) NOT NULL)"
+    )
+}
+
+pub(super) fn history_select_sql() -> String {
+    format!(
+        "SELECT VERSION, SCRIPT, CHECKSUM, \
+         TO_CHAR(INSTALLED_ON, 'YYYY-MM-DD\"T\"HH24:MI:SS') FROM {HISTORY}"
+    )
+}
+
+pub(super) fn history_insert_sql() -> String {
+    format!(
+        "INSERT INTO {HISTORY} (VERSION, DESCRIPTION, SCRIPT, CHECKSUM, \
+         EXECUTION_MS) VALUES (:1, :2, :3, :4, :5)"
+    )
+}
+
+pub(super) const HISTORY_EXISTS_SQL: &str =
+    "SELECT COUNT(*) FROM user_tables WHERE table_name = :1";

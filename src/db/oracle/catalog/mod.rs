@@ -201,4 +201,6 @@ fn fetch<T: DictRow>(
 }
 
 #[cfg(test)]
+pub(super) mod statements;
+#[cfg(test)]
 mod tests;

@@ -816,4 +816,6 @@ impl RowSink for OracleSink {
 }
 
 #[cfg(test)]
+pub(super) mod statements;
+#[cfg(test)]
 mod tests;

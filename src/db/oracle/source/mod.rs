@@ -591,4 +591,6 @@ fn read_error(
 }
 
 #[cfg(test)]
+pub(super) mod statements;
+#[cfg(test)]
 mod tests;

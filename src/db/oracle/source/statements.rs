@@ -1,0 +1,238 @@
+//! The row source's statements, for the grammar check of `../statements.rs`: the session, the
+//! SCN, the dictionary lookups, and reads and key scans of every shape.
+
+use super::query::{keys_query, read_query};
+use super::{ESTIMATE_QUERY, LOCATOR_QUERY, SCN_QUERIES, SESSION, SYSTIMESTAMP_QUERY};
+use crate::catalog::*;
+use crate::db::oracle::statements::{Sent, sent, table};
+use crate::model::key::{self, KeyValue};
+use crate::model::mask::SourceMask;
+use crate::model::row::{KeyColumn, RowFilter};
+
+fn key(values: &[KeyValue<'_>]) -> key::Key {
+    let mut out = Vec::new();
+    key::encode(values, &mut out);
+    out.into_boxed_slice()
+}
+
+fn column(t: &Table) -> KeyColumn {
+    KeyColumn::Column(t.primary_key.as_ref().unwrap().columns[0].clone())
+}
+
+pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
+    let mut out = Vec::new();
+    for sql in SESSION {
+        out.push(sent("source SESSION", sql));
+    }
+    for sql in SCN_QUERIES {
+        out.push(sent("source SCN_QUERIES", sql));
+    }
+    out.push(sent("source SYSTIMESTAMP_QUERY", SYSTIMESTAMP_QUERY));
+    out.push(sent("source LOCATOR_QUERY has_locator", LOCATOR_QUERY));
+    out.push(sent("source ESTIMATE_QUERY", ESTIMATE_QUERY));
+    let scn = Some("1234567890123");
+    let read = |label: &str, q: anyhow::Result<super::query::Query>| {
+        sent(format!("source read_query {label}"), q.unwrap().sql)
+    };
+    // Every table, every column, as of an SCN, in key order, with the ROWID; then resumed
+    // (OFFSET) and inside a read-only transaction (no AS OF).
+    for t in tables {
+        let columns: Vec<&Column> = t.columns.iter().collect();
+        let order: Vec<KeyColumn> = match &t.primary_key {
+            Some(pk) => pk.columns.iter().cloned().map(KeyColumn::Column).collect(),
+            None => vec![KeyColumn::Locator],
+        };
+        let all = RowFilter::All;
+        out.push(read(
+            &format!("{} every column", t.name),
+            read_query(t, &columns, &[], &order, all, 0, scn, true),
+        ));
+        // The grammar stops at JSON_SERIALIZE(<column> …) (a gap its README lists): the same
+        // read without JSON columns lets it check the rest of the statement.
+        if t.columns
+            .iter()
+            .any(|c| c.neutral_type == NeutralType::Json)
+        {
+            let no_json: Vec<&Column> = t
+                .columns
+                .iter()
+                .filter(|c| c.neutral_type != NeutralType::Json)
+                .collect();
+            out.push(read(
+                &format!("{} every column but JSON", t.name),
+                read_query(t, &no_json, &[], &order, all, 5000, scn, true),
+            ));
+        }
+        out.push(read(
+            &format!("{} resumed with OFFSET", t.name),
+            read_query(t, &columns, &[], &order, all, 5000, scn, false),
+        ));
+        out.push(read(
+            &format!("{} no SCN", t.name),
+            read_query(t, &columns, &[], &[], all, 0, None, false),
+        ));
+    }
+    let sample = table(tables, "TYPE_SAMPLE");
+    let by_name = |names: &[&str]| -> Vec<&Column> {
+        names.iter().map(|n| sample.column(n).unwrap()).collect()
+    };
+    // Masks computed by the server: every kind over the types they meet.
+    let masked = by_name(&[
+        "ID", "VC_CHAR", "N_MONEY", "D", "TS", "TS_TZ", "NVC", "CL", "D", "TS", "TS_TZ", "CH_CHAR",
+    ]);
+    let shift = SourceMask::ShiftDays {
+        days: 30,
+        key: [7; 32],
+    };
+    let masks = [
+        None,
+        Some(SourceMask::Digest),
+        Some(SourceMask::Digest),
+        Some(SourceMask::Digest),
+        Some(SourceMask::Digest),
+        Some(SourceMask::Digest),
+        Some(SourceMask::NullOnly),
+        Some(SourceMask::NullOnly),
+        Some(shift.clone()),
+        Some(shift.clone()),
+        Some(shift),
+        Some(SourceMask::NullOnly),
+    ];
+    let id = [KeyColumn::Column("ID".into())];
+    out.push(read(
+        "masked mask_select Digest NullOnly ShiftDays",
+        read_query(sample, &masked, &masks, &id, RowFilter::All, 10, scn, true),
+    ));
+    // A seed's condition, naming the table by its alias.
+    out.push(read(
+        "seed condition",
+        read_query(
+            sample,
+            &by_name(&["ID", "VC_BYTE", "X", "J", "GEOM"]),
+            &[],
+            &id,
+            RowFilter::Where("\"N_MONEY\" > 100 AND \"TYPE_SAMPLE\".\"D\" < DATE '2024-01-01'"),
+            0,
+            scn,
+            true,
+        ),
+    ));
+    // Lookups: one key column, a composite key, the ROWID, a timestamp key.
+    let ids: Vec<key::Key> = (1..=3).map(|i| key(&[KeyValue::Int(i)])).collect();
+    out.push(read(
+        "IN list one column",
+        read_query(
+            sample,
+            &by_name(&["ID", "CL", "BL"]),
+            &[],
+            &[],
+            RowFilter::In {
+                columns: &id,
+                keys: &ids,
+            },
+            0,
+            scn,
+            false,
+        ),
+    ));
+    let lines = table(tables, "ORDER_LINE");
+    let pair = [
+        KeyColumn::Column("ORDER_ID".into()),
+        KeyColumn::Column("LINE_NO".into()),
+    ];
+    let pairs: Vec<key::Key> = [(1, 1), (1, 2), (7, 3)]
+        .iter()
+        .map(|&(o, l)| key(&[KeyValue::Int(o), KeyValue::Int(l)]))
+        .collect();
+    let line_columns: Vec<&Column> = lines.columns.iter().collect();
+    out.push(read(
+        "IN list composite key",
+        read_query(
+            lines,
+            &line_columns,
+            &[],
+            &pair,
+            RowFilter::In {
+                columns: &pair,
+                keys: &pairs,
+            },
+            0,
+            scn,
+            false,
+        ),
+    ));
+    let rowids: Vec<key::Key> = ["AAAR3sAAEAAAACXAAA", "AAAR3sAAEAAAACXAAB"]
+        .iter()
+        .map(|r| key(&[KeyValue::Text(r)]))
+        .collect();
+    let locator = [KeyColumn::Locator];
+    out.push(read(
+        "IN list ROWID CHARTOROWID",
+        read_query(
+            sample,
+            &by_name(&["ID", "LR"]),
+            &[],
+            &[],
+            RowFilter::In {
+                columns: &locator,
+                keys: &rowids,
+            },
+            0,
+            scn,
+            true,
+        ),
+    ));
+    let odd = table(tables, "order line's");
+    let odd_columns: Vec<&Column> = odd.columns.iter().collect();
+    let when = [KeyColumn::Column("when it happened".into())];
+    let times: Vec<key::Key> = ["2024-07-14 14:30:00.123456+02:00"]
+        .iter()
+        .map(|t| key(&[KeyValue::Text(t)]))
+        .collect();
+    out.push(read(
+        "IN list timestamp key quoted names",
+        read_query(
+            odd,
+            &odd_columns,
+            &[],
+            &[column(odd)],
+            RowFilter::In {
+                columns: &when,
+                keys: &times,
+            },
+            0,
+            scn,
+            false,
+        ),
+    ));
+    // Key scans.
+    let scan = |label: &str, q: anyhow::Result<super::query::Query>| {
+        sent(format!("source keys_query {label}"), q.unwrap().sql)
+    };
+    out.push(scan(
+        "one column",
+        keys_query(sample, &id, &id, RowFilter::All, scn),
+    ));
+    out.push(scan(
+        "ROWID",
+        keys_query(sample, &locator, &locator, RowFilter::All, None),
+    ));
+    out.push(scan(
+        "composite with a condition",
+        keys_query(lines, &pair, &pair, RowFilter::Where("\"AMOUNT\" > 0"), scn),
+    ));
+    out.push(scan(
+        "lookup",
+        keys_query(
+            lines,
+            &pair,
+            &[],
+            RowFilter::In {
+                columns: &pair,
+                keys: &pairs,
+            },
+            scn,
+        ),
+    ));
+    out
+}
