@@ -285,6 +285,43 @@ pub fn scan_created(sql: &str) -> BTreeSet<(String, String)> {
     found
 }
 
+/// `text` with every qualifier naming schema `from` (`FROM.x`, `"FROM".x`), outside strings
+/// and comments, replaced by `to.` or removed when `to` is `None`. An unquoted word matches
+/// ignoring case, a quoted one exactly; a word after a `.` (`T.APP.X`) is part of a longer
+/// name and kept. Not a parser: a table alias or column spelled like the schema and followed
+/// by `.` is rewritten too, and Oracle's `q'[…]'` literals are not recognised
+/// (docs/migrations.md).
+pub(crate) fn requalify(text: &str, from: &str, to: Option<&str>) -> String {
+    let tokens = tokenize(text);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (i, (start, token)) in tokens.iter().enumerate() {
+        let names_schema = match token {
+            Token::Word { text, quoted: true } => text == from,
+            Token::Word {
+                text,
+                quoted: false,
+            } => text.eq_ignore_ascii_case(from),
+            _ => false,
+        };
+        let after_dot = i > 0 && tokens[i - 1].1 == Token::Punct('.');
+        let Some((dot, Token::Punct('.'))) = tokens.get(i + 1) else {
+            continue;
+        };
+        if !names_schema || after_dot {
+            continue;
+        }
+        out.push_str(&text[copied..*start]);
+        if let Some(to) = to {
+            out.push_str(to);
+            out.push('.');
+        }
+        copied = dot + 1;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 /// The words of SQL text outside comments and string literals, quotes removed; a dotted name
 /// (`"S"."T"`) is one word, `S.T`.
 fn words(sql: &str) -> Vec<String> {
@@ -324,6 +361,22 @@ mod tests {
         assert_eq!(stmts[0].line, 2);
         assert_eq!(stmts[0].sql, "CREATE TABLE A (X TEXT DEFAULT 'a;b')");
         assert_eq!(stmts[1].line, 4);
+    }
+
+    #[test]
+    fn source_schema_qualifiers_are_renamed_outside_strings_and_comments() {
+        let text = "SELECT a.X, app.F(1) FROM APP.T a JOIN \"APP\" . \"U\" u ON 1 = 1 \
+                    WHERE a.Y = 'APP.T' /* APP.T */ AND T.APP.Z = 0 AND APPX.T.C = \"app\".V.C";
+        assert_eq!(
+            requalify(text, "APP", Some("TGT")),
+            "SELECT a.X, TGT.F(1) FROM TGT.T a JOIN TGT. \"U\" u ON 1 = 1 \
+             WHERE a.Y = 'APP.T' /* APP.T */ AND T.APP.Z = 0 AND APPX.T.C = \"app\".V.C"
+        );
+        assert_eq!(
+            requalify("ADDR APP.ADDRESS_T", "APP", None),
+            "ADDR ADDRESS_T"
+        );
+        assert_eq!(requalify("APP", "APP", None), "APP");
     }
 
     #[test]

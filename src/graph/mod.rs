@@ -127,6 +127,12 @@ impl DepGraph {
             g.triggers_on.entry(to).or_default().push((edge, from));
         }
         for synonym in &catalog.synonyms {
+            let from = g.node(synonym.key());
+            // Over a database link the target is in another database: nothing here to create
+            // first, and a local object of the same name is not it.
+            if synonym.db_link.is_some() {
+                continue;
+            }
             let target = g
                 .resolve_any_kind(&synonym.target_schema, &synonym.target_name)
                 .unwrap_or_else(|| {
@@ -135,7 +141,6 @@ impl DepGraph {
                         &synonym.target_name,
                     ))
                 });
-            let from = g.node(synonym.key());
             g.add_dependency(from, target);
         }
         for dep in &catalog.dependencies {

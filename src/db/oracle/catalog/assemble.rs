@@ -476,7 +476,13 @@ fn routines(catalog: &mut Catalog, sources: Sources) {
 fn synonyms(catalog: &mut Catalog, rows: Vec<SynonymRow>) {
     for s in rows {
         catalog.synonyms.push(Synonym {
-            target_schema: s.table_owner.unwrap_or_else(|| s.owner.clone()),
+            // Over a database link without an owner, the remote user's own object: no schema
+            // (the synonym's owner would name a local one).
+            target_schema: match (&s.table_owner, &s.db_link) {
+                (Some(owner), _) => owner.clone(),
+                (None, Some(link)) if !link.is_empty() => String::new(),
+                (None, _) => s.owner.clone(),
+            },
             target_name: s.table,
             db_link: s.db_link.filter(|l| !l.is_empty()),
             schema: s.owner,

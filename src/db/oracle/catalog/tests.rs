@@ -713,11 +713,11 @@ fn object_row(name: &str, object_type: &str) -> ObjectRow {
 const MAX_SEQ: &str = "9999999999999999999999999999";
 
 const TRIGGER_SOURCE: &str = "TRIGGER \"APP\".\"ADDRESS_BI\"\n\
-    BEFORE INSERT ON ADDRESS\n\
+    BEFORE INSERT ON APP.ADDRESS\n\
     FOR EACH ROW\n\
     BEGIN\n\
     \x20 IF :NEW.ID IS NULL THEN\n\
-    \x20   :NEW.ID := ADDRESS_SEQ.NEXTVAL;\n\
+    \x20   :NEW.ID := \"APP\".ADDRESS_SEQ.NEXTVAL;\n\
     \x20 END IF;\n\
     \x20 :NEW.UPDATED_AT := SYSTIMESTAMP;\n\
     END;\n";
@@ -769,7 +769,11 @@ const TYPE_BODY_SOURCE: &str = "TYPE BODY ADDRESS_T AS\n\
     \x20 END;\n\
     END;\n";
 
-const VIEW_TEXT: &str = "SELECT c.ID, c.NAME, a.CITY\n  FROM CUSTOMER c\n  LEFT JOIN ADDRESS a ON a.ID = c.MAIN_ADDRESS_ID";
+/// The query only (ALL_VIEWS.TEXT): the view's column list `(ID, NAME, CITY)` is not in it,
+/// and `UPPER(c.NAME)` would not be a valid column name without it.
+const VIEW_TEXT: &str = "SELECT c.ID, UPPER(c.NAME), a.CITY\n  FROM APP.CUSTOMER c\n  \
+                         LEFT JOIN \"APP\".\"ADDRESS\" a ON a.ID = c.MAIN_ADDRESS_ID\n \
+                         WHERE c.STATUS <> 'APP.X' /* APP.comment */";
 
 const MVIEW_QUERY: &str =
     "SELECT a.CITY, COUNT(*) AS CUSTOMERS\n  FROM ADDRESS a\n GROUP BY a.CITY\n";
@@ -1581,8 +1585,9 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
             events: vec!["INSERT".into()],
             for_each_row: true,
             enabled: false,
-            source: "TRIGGER \"ADDRESS_BI\"\nBEFORE INSERT ON ADDRESS\nFOR EACH ROW\n\
-                     BEGIN\n  IF :NEW.ID IS NULL THEN\n    :NEW.ID := ADDRESS_SEQ.NEXTVAL;\n  \
+            // The unit's own qualifier goes; those inside stay for the planner to rename.
+            source: "TRIGGER \"ADDRESS_BI\"\nBEFORE INSERT ON APP.ADDRESS\nFOR EACH ROW\n\
+                     BEGIN\n  IF :NEW.ID IS NULL THEN\n    :NEW.ID := \"APP\".ADDRESS_SEQ.NEXTVAL;\n  \
                      END IF;\n  :NEW.UPDATED_AT := SYSTIMESTAMP;\nEND;"
                 .into(),
         }]
