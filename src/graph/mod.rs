@@ -423,6 +423,27 @@ mod tests {
     }
 
     #[test]
+    fn a_synonym_over_a_database_link_depends_on_nothing_here() {
+        let mut catalog = catalog(vec![table("RATE", &[])]);
+        catalog.synonyms.push(Synonym {
+            schema: "S".into(),
+            name: "FX".into(),
+            target_schema: "S".into(),
+            target_name: "RATE".into(),
+            db_link: Some("FINLINK".into()),
+        });
+        let g = DepGraph::build(&catalog);
+        let syn = g
+            .node_of(&ObjectKey::new("S", "FX", ObjectKind::Synonym))
+            .expect("the synonym is a node, to be seeded");
+        assert_eq!(
+            g.parents(syn).count(),
+            0,
+            "the local RATE is not its target"
+        );
+    }
+
+    #[test]
     fn fk_to_an_unread_schema_gets_a_node() {
         let mut child = table("CHILD", &[("X_ID", "X", false)]);
         child.foreign_keys[0].ref_schema = "OTHER".into();
