@@ -675,3 +675,52 @@ fn an_oracle_snapshot_matches_golden_files_in_oracle_and_postgres() {
         golden_folder(folder, &dir);
     }
 }
+
+/// A view that also uses its schema's name as a table alias (`FROM APP.CUSTOMER app`): its
+/// `app.` qualifiers may be the alias, so they are not rewritten, and the warning says so.
+#[test]
+fn a_schema_name_used_as_an_alias_is_left_as_written_with_a_warning() {
+    let ws = Workspace::empty();
+    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oracle_catalog.json");
+    let text = std::fs::read_to_string(snapshot)
+        .unwrap()
+        .replace(
+            "SELECT c.ID, UPPER(c.NAME)",
+            "SELECT app.ID, UPPER(app.NAME)",
+        )
+        .replace("FROM APP.CUSTOMER c\\n", "FROM APP.CUSTOMER app\\n")
+        .replace("= c.MAIN_ADDRESS_ID", "= app.MAIN_ADDRESS_ID")
+        .replace("WHERE c.STATUS", "WHERE app.STATUS");
+    let catalog = ws.path().join("aliased.json");
+    std::fs::write(&catalog, text).unwrap();
+    let dir = ws.path().join("out");
+    let out = ws
+        .dbsub(&[])
+        .arg("create-migrations")
+        .args([
+            "--catalog",
+            catalog.to_str().unwrap(),
+            "--dialect",
+            "oracle",
+        ])
+        .args(["--migration-folder", dir.to_str().unwrap()])
+        .args(["--seed-object", "CUSTOMER_V", "--target-schema", "TGT"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("VIEW: APP.CUSTOMER_V uses the name APP for something other than its schema"),
+        "{}",
+        stderr(&out)
+    );
+    let views = files(&dir)
+        .into_iter()
+        .find(|(name, _)| name.ends_with("_views.sql"))
+        .expect("a views file")
+        .1;
+    assert!(
+        views.contains("SELECT app.ID, UPPER(app.NAME), a.CITY\n  FROM APP.CUSTOMER app"),
+        "{views}"
+    );
+}

@@ -288,10 +288,11 @@ pub fn scan_created(sql: &str) -> BTreeSet<(String, String)> {
 /// `text` with every qualifier naming schema `from` (`FROM.x`, `"FROM".x`), outside strings
 /// and comments, replaced by `to.` or removed when `to` is `None`. An unquoted word matches
 /// ignoring case, a quoted one exactly; a word after a `.` (`T.APP.X`) is part of a longer
-/// name and kept. Not a parser: a table alias or column spelled like the schema and followed
-/// by `.` is rewritten too, and Oracle's `q'[…]'` literals are not recognised
-/// (docs/migrations.md).
-pub(crate) fn requalify(text: &str, from: &str, to: Option<&str>) -> String {
+/// name and kept. `None` when the text also uses the schema's name for something else (a
+/// table alias `FROM T app`, a column, a variable): then `app.X` may mean that thing, and the
+/// text is left to the reader. Not a parser: Oracle's `q'[…]'` literals are not recognised
+/// (docs/oracle.md).
+pub(crate) fn requalify(text: &str, from: &str, to: Option<&str>) -> Option<String> {
     let tokens = tokenize(text);
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
@@ -305,12 +306,12 @@ pub(crate) fn requalify(text: &str, from: &str, to: Option<&str>) -> String {
             _ => false,
         };
         let after_dot = i > 0 && tokens[i - 1].1 == Token::Punct('.');
-        let Some((dot, Token::Punct('.'))) = tokens.get(i + 1) else {
-            continue;
-        };
         if !names_schema || after_dot {
             continue;
         }
+        let Some((dot, Token::Punct('.'))) = tokens.get(i + 1) else {
+            return None;
+        };
         out.push_str(&text[copied..*start]);
         if let Some(to) = to {
             out.push_str(to);
@@ -319,7 +320,7 @@ pub(crate) fn requalify(text: &str, from: &str, to: Option<&str>) -> String {
         copied = dot + 1;
     }
     out.push_str(&text[copied..]);
-    out
+    Some(out)
 }
 
 /// The words of SQL text outside comments and string literals, quotes removed; a dotted name
@@ -368,15 +369,19 @@ mod tests {
         let text = "SELECT a.X, app.F(1) FROM APP.T a JOIN \"APP\" . \"U\" u ON 1 = 1 \
                     WHERE a.Y = 'APP.T' /* APP.T */ AND T.APP.Z = 0 AND APPX.T.C = \"app\".V.C";
         assert_eq!(
-            requalify(text, "APP", Some("TGT")),
-            "SELECT a.X, TGT.F(1) FROM TGT.T a JOIN TGT. \"U\" u ON 1 = 1 \
-             WHERE a.Y = 'APP.T' /* APP.T */ AND T.APP.Z = 0 AND APPX.T.C = \"app\".V.C"
+            requalify(text, "APP", Some("TGT")).as_deref(),
+            Some(
+                "SELECT a.X, TGT.F(1) FROM TGT.T a JOIN TGT. \"U\" u ON 1 = 1 \
+                 WHERE a.Y = 'APP.T' /* APP.T */ AND T.APP.Z = 0 AND APPX.T.C = \"app\".V.C"
+            )
         );
         assert_eq!(
-            requalify("ADDR APP.ADDRESS_T", "APP", None),
-            "ADDR ADDRESS_T"
+            requalify("ADDR APP.ADDRESS_T", "APP", None).as_deref(),
+            Some("ADDR ADDRESS_T")
         );
-        assert_eq!(requalify("APP", "APP", None), "APP");
+        // The schema's name is also an alias here: `app.X` may be the alias's column.
+        assert_eq!(requalify("SELECT app.X FROM APP.T app", "APP", None), None);
+        assert_eq!(requalify("APP", "APP", None), None);
     }
 
     #[test]

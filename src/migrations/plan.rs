@@ -259,20 +259,31 @@ impl Planner<'_> {
     }
 
     /// Text carried from `schema` (a query, code, a type or a default) naming the objects as
-    /// created: the source schema's qualifiers become `--target-schema`'s, or go.
-    fn carried(&self, text: &str, schema: &str) -> String {
+    /// created: the source schema's qualifiers become `--target-schema`'s, or go. Where the
+    /// text also uses the schema's name for something else, it stays as written, with a
+    /// warning naming `what`.
+    fn carried(&mut self, text: &str, schema: &str, what: &str) -> String {
         let target = self
             .options
             .target_schema
             .as_deref()
             .map(|t| self.dialect.ident(t, None));
-        self.dialect.requalify(text, schema, target.as_deref())
+        match self.dialect.requalify(text, schema, target.as_deref()) {
+            Some(text) => text,
+            None => {
+                self.warnings.push(format!(
+                    "{what} uses the name {schema} for something other than its schema (an \
+                     alias?): its {schema}. qualifiers are left as written; review them"
+                ));
+                text.to_string()
+            }
+        }
     }
 
     /// A stored-code definition as created: carried (see [`Self::carried`]), and with
     /// `--target-schema` its unit (and a trigger's table) qualified like every other object.
-    fn carried_unit(&self, definition: &str, schema: &str) -> String {
-        let text = self.carried(definition.trim(), schema);
+    fn carried_unit(&mut self, definition: &str, key: &ObjectKey) -> String {
+        let text = self.carried(definition.trim(), &key.schema, &key.to_string());
         match &self.options.target_schema {
             Some(target) => self
                 .dialect
@@ -439,7 +450,11 @@ impl Planner<'_> {
         let same = self.same_dialect();
         // An object type of the source schema (`APP.ADDRESS_T`) is the type as created.
         let ty = match if same {
-            Ok(self.carried(&c.native_type, &table.schema))
+            Ok(self.carried(
+                &c.native_type,
+                &table.schema,
+                &format!("the type of {}.{}.{}", table.schema, table.name, c.name),
+            ))
         } else {
             self.dialect.column_type(c)
         } {
@@ -474,7 +489,11 @@ impl Planner<'_> {
                 .filter(|_| identity.is_none() && generated.is_none() && !serial)
                 .map(|d| {
                     if same {
-                        self.carried(d, &table.schema)
+                        self.carried(
+                            d,
+                            &table.schema,
+                            &format!("the default of {}.{}.{}", table.schema, table.name, c.name),
+                        )
                     } else {
                         self.dialect.default_expr(c, d)
                     }
@@ -674,7 +693,7 @@ impl Planner<'_> {
             name: self.name(&view.name),
             materialized: view.materialized,
             columns: (!names.is_empty()).then(|| self.list(&names)),
-            query: self.carried(view.source.trim(), &view.schema),
+            query: self.carried(view.source.trim(), &view.schema, &key.to_string()),
         });
         self.add(Bucket::Views, item, key.kind.as_str(), key);
     }
@@ -742,7 +761,7 @@ impl Planner<'_> {
             return;
         }
         let item = Item::Code(CodeSql {
-            definition: self.carried_unit(&trigger.source, &trigger.schema),
+            definition: self.carried_unit(&trigger.source, key),
             or_replace: self.or_replace(ObjectKind::Trigger),
             disabled_trigger: (!trigger.enabled).then(|| self.name(&trigger.name)),
         });
@@ -764,7 +783,7 @@ impl Planner<'_> {
             return;
         }
         let item = Item::Code(CodeSql {
-            definition: self.carried_unit(&routine.source, &routine.schema),
+            definition: self.carried_unit(&routine.source, key),
             or_replace: self.or_replace(key.kind),
             disabled_trigger: None,
         });

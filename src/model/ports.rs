@@ -432,10 +432,12 @@ pub trait Dialect: Sync {
     /// default) with each qualifier naming the source schema `from` (`APP.T`, `"APP"."T"`)
     /// replaced by `to` (the target schema as written, e.g. `TGT`) or removed when `to` is
     /// `None`, so that the text names the objects the migrations create. Outside strings and
-    /// comments only; the default, for a dialect without schemas, returns the text unchanged.
-    fn requalify(&self, text: &str, from: &str, to: Option<&str>) -> String {
+    /// comments only; `None` when the text also uses the schema's name otherwise (an alias),
+    /// which makes its qualifiers ambiguous. The default, for a dialect without schemas,
+    /// returns the text unchanged.
+    fn requalify(&self, text: &str, from: &str, to: Option<&str>) -> Option<String> {
         let _ = (from, to);
-        text.to_string()
+        Some(text.to_string())
     }
 
     /// A stored-code definition (without `CREATE OR REPLACE`) whose unit name, and a trigger's

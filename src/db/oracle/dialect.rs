@@ -280,7 +280,7 @@ impl Dialect for OracleDialect {
         scan_created(sql)
     }
 
-    fn requalify(&self, text: &str, from: &str, to: Option<&str>) -> String {
+    fn requalify(&self, text: &str, from: &str, to: Option<&str>) -> Option<String> {
         requalify(text, from, to)
     }
 

@@ -210,7 +210,7 @@ impl Dialect for PgDialect {
         scan_created(sql)
     }
 
-    fn requalify(&self, text: &str, from: &str, to: Option<&str>) -> String {
+    fn requalify(&self, text: &str, from: &str, to: Option<&str>) -> Option<String> {
         requalify(text, from, to)
     }
 }
