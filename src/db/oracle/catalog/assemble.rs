@@ -516,6 +516,9 @@ struct Objects {
     materialized: HashSet<Name>,
     /// The table of every index, by (owner, index).
     index_tables: HashMap<Name, Name>,
+    /// The objects of kinds dbsub does not create, by (owner, name): an external table is a
+    /// `TABLE` in the dependencies but one of these in the catalog.
+    others: HashSet<Name>,
 }
 
 impl Objects {
@@ -529,6 +532,11 @@ impl Objects {
                 .map(|v| name(&v.schema, &v.name))
                 .collect(),
             index_tables,
+            others: catalog
+                .others
+                .iter()
+                .map(|o| name(&o.schema, &o.name))
+                .collect(),
         }
     }
 
@@ -538,6 +546,9 @@ impl Objects {
         let mut kind = object_kind(object_type);
         if kind == ObjectKind::Table && self.materialized.contains(&name(owner, object)) {
             kind = ObjectKind::MaterializedView;
+        }
+        if kind == ObjectKind::Table && self.others.contains(&name(owner, object)) {
+            kind = ObjectKind::Other;
         }
         ObjectKey::new(owner, object, kind)
     }
