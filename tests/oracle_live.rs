@@ -791,3 +791,141 @@ fn live_vars(url: &str, target_url: &str, ws: &Workspace) -> Vec<(String, String
     vars.extend(client_vars());
     vars
 }
+
+/// What an audit of the generated DDL against Oracle's documentation found (issue 17), run for
+/// real: a view whose column list names expressions, a column of an object type, a synonym over
+/// a database link, all created in another schema with --target-schema; then a procedure that
+/// does not compile must fail `migrate` and leave no history row.
+#[test]
+fn views_types_and_linked_synonyms_land_in_another_schema_and_bad_plsql_fails() {
+    let Some(url) = oracle_url() else { return };
+    let Ok(target_url) = std::env::var("DBSUB_TEST_ORACLE_TARGET_URL") else {
+        eprintln!("Oracle DDL test skipped: DBSUB_TEST_ORACLE_TARGET_URL is not set");
+        return;
+    };
+    let source = connect(&url);
+    let target = connect(&target_url);
+    let drops = [
+        "DROP SYNONYM DDL_FX",
+        "DROP VIEW DDL_PERSON_V",
+        "DROP TABLE DDL_PERSON PURGE",
+        "DROP TYPE DDL_ADDRESS_T FORCE",
+        "DROP PROCEDURE DDL_BAD",
+        "DROP TABLE DBSUB_SCHEMA_HISTORY PURGE",
+    ];
+    for conn in [&source, &target] {
+        for sql in drops {
+            let _ = conn.execute(sql, &[]);
+        }
+    }
+    let (owner,): (String,) = source.query_row_as("SELECT USER FROM DUAL", &[]).unwrap();
+    let (target_user,): (String,) = target.query_row_as("SELECT USER FROM DUAL", &[]).unwrap();
+    for sql in [
+        "CREATE OR REPLACE TYPE DDL_ADDRESS_T AS OBJECT (CITY VARCHAR2(60))".to_string(),
+        "CREATE TABLE DDL_PERSON (ID NUMBER(10) PRIMARY KEY, NAME VARCHAR2(60) NOT NULL, \
+         ADDR DDL_ADDRESS_T)"
+            .to_string(),
+        // The column list is not in ALL_VIEWS.TEXT; UPPER(...) has no name without it, and the
+        // source owner's qualifier must become the target's.
+        format!(
+            "CREATE OR REPLACE VIEW DDL_PERSON_V (PERSON_ID, NAME_UPPER) AS \
+             SELECT P.ID, UPPER(P.NAME) FROM \"{owner}\".DDL_PERSON P"
+        ),
+        // A synonym is not checked when created: the link need not exist.
+        "CREATE OR REPLACE SYNONYM DDL_FX FOR FIN.EXCHANGE_RATE@DDL_LINK".to_string(),
+    ] {
+        source
+            .execute(&sql, &[])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    let ws = Workspace::empty();
+    let mut vars: Vec<(String, String)> = vec![
+        ("DBSUB_STRUCT_URL".into(), url.clone()),
+        ("DBSUB_TARGET_ORA".into(), target_url.clone()),
+    ];
+    vars.extend(client_vars());
+    let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let run = |args: &[&str]| ws.dbsub(&pairs).args(args).output().unwrap();
+    let args = [
+        "create-migrations",
+        "--seed-object",
+        "DDL_PERSON_V",
+        "--seed-object",
+        "DDL_FX",
+        "--dialect",
+        "oracle",
+        "--migration-folder",
+        "migrations",
+        "--target-schema",
+        &target_user,
+    ];
+    success(&run(&args), &args);
+    let args = [
+        "migrate",
+        "--target",
+        "ORA",
+        "--migration-folder",
+        "migrations",
+    ];
+    success(&run(&args), &args);
+
+    let view_columns: Vec<String> = target
+        .query_as::<String>(
+            "SELECT COLUMN_NAME FROM USER_TAB_COLUMNS WHERE TABLE_NAME = 'DDL_PERSON_V' \
+             ORDER BY COLUMN_ID",
+            &[],
+        )
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(view_columns, ["PERSON_ID", "NAME_UPPER"]);
+    let (type_owner,): (Option<String>,) = target
+        .query_row_as(
+            "SELECT DATA_TYPE_OWNER FROM USER_TAB_COLUMNS WHERE TABLE_NAME = 'DDL_PERSON' \
+             AND COLUMN_NAME = 'ADDR'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(type_owner.as_deref(), Some(target_user.as_str()));
+    let (link, table_owner): (Option<String>, Option<String>) = target
+        .query_row_as(
+            "SELECT DB_LINK, TABLE_OWNER FROM USER_SYNONYMS WHERE SYNONYM_NAME = 'DDL_FX'",
+            &[],
+        )
+        .unwrap();
+    assert!(
+        link.as_deref().is_some_and(|l| l.starts_with("DDL_LINK")),
+        "{link:?}"
+    );
+    assert_eq!(table_owner.as_deref(), Some("FIN"));
+
+    // A procedure that does not compile: Oracle creates it, invalid, with a warning.
+    let bad = ws.path().join("migrations/V9.0.0.1__ddl_bad.sql");
+    std::fs::write(
+        &bad,
+        "CREATE OR REPLACE PROCEDURE DDL_BAD AS\nBEGIN\n  NO_SUCH_PROCEDURE;\nEND;\n/\n",
+    )
+    .unwrap();
+    let out = run(&args);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("compilation errors"), "{err}");
+    assert!(err.contains("PLS-00201"), "{err}");
+    let (recorded,): (i64,) = target
+        .query_row_as(
+            "SELECT COUNT(*) FROM DBSUB_SCHEMA_HISTORY WHERE VERSION = '9.0.0.1'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        recorded, 0,
+        "a file that created invalid PL/SQL is not recorded"
+    );
+
+    for conn in [&source, &target] {
+        for sql in drops {
+            let _ = conn.execute(sql, &[]);
+        }
+    }
+}

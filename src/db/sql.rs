@@ -285,6 +285,44 @@ pub fn scan_created(sql: &str) -> BTreeSet<(String, String)> {
     found
 }
 
+/// `text` with every qualifier naming schema `from` (`FROM.x`, `"FROM".x`), outside strings
+/// and comments, replaced by `to.` or removed when `to` is `None`. An unquoted word matches
+/// ignoring case, a quoted one exactly; a word after a `.` (`T.APP.X`) is part of a longer
+/// name and kept. `None` when the text also uses the schema's name for something else (a
+/// table alias `FROM T app`, a column, a variable): then `app.X` may mean that thing, and the
+/// text is left to the reader. Not a parser: Oracle's `q'[…]'` literals are not recognised
+/// (docs/oracle.md).
+pub(crate) fn requalify(text: &str, from: &str, to: Option<&str>) -> Option<String> {
+    let tokens = tokenize(text);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (i, (start, token)) in tokens.iter().enumerate() {
+        let names_schema = match token {
+            Token::Word { text, quoted: true } => text == from,
+            Token::Word {
+                text,
+                quoted: false,
+            } => text.eq_ignore_ascii_case(from),
+            _ => false,
+        };
+        let after_dot = i > 0 && tokens[i - 1].1 == Token::Punct('.');
+        if !names_schema || after_dot {
+            continue;
+        }
+        let Some((dot, Token::Punct('.'))) = tokens.get(i + 1) else {
+            return None;
+        };
+        out.push_str(&text[copied..*start]);
+        if let Some(to) = to {
+            out.push_str(to);
+            out.push('.');
+        }
+        copied = dot + 1;
+    }
+    out.push_str(&text[copied..]);
+    Some(out)
+}
+
 /// The words of SQL text outside comments and string literals, quotes removed; a dotted name
 /// (`"S"."T"`) is one word, `S.T`.
 fn words(sql: &str) -> Vec<String> {
@@ -324,6 +362,26 @@ mod tests {
         assert_eq!(stmts[0].line, 2);
         assert_eq!(stmts[0].sql, "CREATE TABLE A (X TEXT DEFAULT 'a;b')");
         assert_eq!(stmts[1].line, 4);
+    }
+
+    #[test]
+    fn source_schema_qualifiers_are_renamed_outside_strings_and_comments() {
+        let text = "SELECT a.X, app.F(1) FROM APP.T a JOIN \"APP\" . \"U\" u ON 1 = 1 \
+                    WHERE a.Y = 'APP.T' /* APP.T */ AND T.APP.Z = 0 AND APPX.T.C = \"app\".V.C";
+        assert_eq!(
+            requalify(text, "APP", Some("TGT")).as_deref(),
+            Some(
+                "SELECT a.X, TGT.F(1) FROM TGT.T a JOIN TGT. \"U\" u ON 1 = 1 \
+                 WHERE a.Y = 'APP.T' /* APP.T */ AND T.APP.Z = 0 AND APPX.T.C = \"app\".V.C"
+            )
+        );
+        assert_eq!(
+            requalify("ADDR APP.ADDRESS_T", "APP", None).as_deref(),
+            Some("ADDR ADDRESS_T")
+        );
+        // The schema's name is also an alias here: `app.X` may be the alias's column.
+        assert_eq!(requalify("SELECT app.X FROM APP.T app", "APP", None), None);
+        assert_eq!(requalify("APP", "APP", None), None);
     }
 
     #[test]

@@ -127,6 +127,12 @@ impl DepGraph {
             g.triggers_on.entry(to).or_default().push((edge, from));
         }
         for synonym in &catalog.synonyms {
+            let from = g.node(synonym.key());
+            // Over a database link the target is in another database: nothing here to create
+            // first, and a local object of the same name is not it.
+            if synonym.db_link.is_some() {
+                continue;
+            }
             let target = g
                 .resolve_any_kind(&synonym.target_schema, &synonym.target_name)
                 .unwrap_or_else(|| {
@@ -135,7 +141,6 @@ impl DepGraph {
                         &synonym.target_name,
                     ))
                 });
-            let from = g.node(synonym.key());
             g.add_dependency(from, target);
         }
         for dep in &catalog.dependencies {
@@ -415,6 +420,27 @@ mod tests {
             .node_of(&ObjectKey::new("S", "PAR", ObjectKind::Synonym))
             .unwrap();
         assert_eq!(g.key(g.parents(syn).next().unwrap().1), &t("PARENT"));
+    }
+
+    #[test]
+    fn a_synonym_over_a_database_link_depends_on_nothing_here() {
+        let mut catalog = catalog(vec![table("RATE", &[])]);
+        catalog.synonyms.push(Synonym {
+            schema: "S".into(),
+            name: "FX".into(),
+            target_schema: "S".into(),
+            target_name: "RATE".into(),
+            db_link: Some("FINLINK".into()),
+        });
+        let g = DepGraph::build(&catalog);
+        let syn = g
+            .node_of(&ObjectKey::new("S", "FX", ObjectKind::Synonym))
+            .expect("the synonym is a node, to be seeded");
+        assert_eq!(
+            g.parents(syn).count(),
+            0,
+            "the local RATE is not its target"
+        );
     }
 
     #[test]

@@ -258,6 +258,40 @@ impl Planner<'_> {
         self.dialect.ident(name, self.source.map(|d| d.name_case()))
     }
 
+    /// Text carried from `schema` (a query, code, a type or a default) naming the objects as
+    /// created: the source schema's qualifiers become `--target-schema`'s, or go. Where the
+    /// text also uses the schema's name for something else, it stays as written, with a
+    /// warning naming `what`.
+    fn carried(&mut self, text: &str, schema: &str, what: &str) -> String {
+        let target = self
+            .options
+            .target_schema
+            .as_deref()
+            .map(|t| self.dialect.ident(t, None));
+        match self.dialect.requalify(text, schema, target.as_deref()) {
+            Some(text) => text,
+            None => {
+                self.warnings.push(format!(
+                    "{what} uses the name {schema} for something other than its schema (an \
+                     alias?): its {schema}. qualifiers are left as written; review them"
+                ));
+                text.to_string()
+            }
+        }
+    }
+
+    /// A stored-code definition as created: carried (see [`Self::carried`]), and with
+    /// `--target-schema` its unit (and a trigger's table) qualified like every other object.
+    fn carried_unit(&mut self, definition: &str, key: &ObjectKey) -> String {
+        let text = self.carried(definition.trim(), &key.schema, &key.to_string());
+        match &self.options.target_schema {
+            Some(target) => self
+                .dialect
+                .qualify_unit(&text, &self.dialect.ident(target, None)),
+            None => text,
+        }
+    }
+
     fn list(&self, names: &[String]) -> String {
         names
             .iter()
@@ -414,8 +448,13 @@ impl Planner<'_> {
     fn column(&mut self, table: &Table, c: &crate::catalog::Column) -> ColumnSql {
         // Within one dialect the native type and default are kept as the source wrote them.
         let same = self.same_dialect();
+        // An object type of the source schema (`APP.ADDRESS_T`) is the type as created.
         let ty = match if same {
-            Ok(c.native_type.clone())
+            Ok(self.carried(
+                &c.native_type,
+                &table.schema,
+                &format!("the type of {}.{}.{}", table.schema, table.name, c.name),
+            ))
         } else {
             self.dialect.column_type(c)
         } {
@@ -450,7 +489,11 @@ impl Planner<'_> {
                 .filter(|_| identity.is_none() && generated.is_none() && !serial)
                 .map(|d| {
                     if same {
-                        d.to_string()
+                        self.carried(
+                            d,
+                            &table.schema,
+                            &format!("the default of {}.{}.{}", table.schema, table.name, c.name),
+                        )
                     } else {
                         self.dialect.default_expr(c, d)
                     }
@@ -645,10 +688,12 @@ impl Planner<'_> {
         if !self.same_dialect() {
             self.carried_views.push(key.qualified_name());
         }
+        let names: Vec<String> = view.columns.iter().map(|c| c.name.clone()).collect();
         let item = Item::View(ViewSql {
             name: self.name(&view.name),
             materialized: view.materialized,
-            query: view.source.trim().to_string(),
+            columns: (!names.is_empty()).then(|| self.list(&names)),
+            query: self.carried(view.source.trim(), &view.schema, &key.to_string()),
         });
         self.add(Bucket::Views, item, key.kind.as_str(), key);
     }
@@ -716,7 +761,7 @@ impl Planner<'_> {
             return;
         }
         let item = Item::Code(CodeSql {
-            definition: trigger.source.trim().to_string(),
+            definition: self.carried_unit(&trigger.source, key),
             or_replace: self.or_replace(ObjectKind::Trigger),
             disabled_trigger: (!trigger.enabled).then(|| self.name(&trigger.name)),
         });
@@ -738,7 +783,7 @@ impl Planner<'_> {
             return;
         }
         let item = Item::Code(CodeSql {
-            definition: routine.source.trim().to_string(),
+            definition: self.carried_unit(&routine.source, key),
             or_replace: self.or_replace(key.kind),
             disabled_trigger: None,
         });
@@ -778,14 +823,26 @@ impl Planner<'_> {
         };
         if !self.can.synonyms {
             let why = format!("{} has no synonyms", self.dialect.name());
+            let link = syn
+                .db_link
+                .as_deref()
+                .map_or(String::new(), |l| format!("@{l}"));
             let text = format!(
-                "SYNONYM {} FOR {}.{}",
+                "SYNONYM {} FOR {}.{}{link}",
                 syn.name, syn.target_schema, syn.target_name
             );
             self.not_translated(Bucket::Views, key, &why, &text);
             return;
         }
-        let target = if syn.target_schema == syn.schema {
+        let target = if syn.db_link.is_some() {
+            // A remote object: its schema (if the dictionary names one) is the remote one.
+            [&syn.target_schema, &syn.target_name]
+                .iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| self.ident(p))
+                .collect::<Vec<_>>()
+                .join(".")
+        } else if syn.target_schema == syn.schema {
             self.name(&syn.target_name)
         } else {
             format!(
@@ -793,6 +850,18 @@ impl Planner<'_> {
                 self.ident(&syn.target_schema),
                 self.ident(&syn.target_name)
             )
+        };
+        // A synonym over a database link names a remote object: written with its link, which
+        // must exist in the target too (dbsub does not create links).
+        let target = match &syn.db_link {
+            Some(link) => {
+                self.warnings.push(format!(
+                    "synonym {key} points over database link {link}: create the link in the \
+                     target, or the synonym resolves to nothing"
+                ));
+                format!("{target}@{link}")
+            }
+            None => target,
         };
         let item = Item::Synonym(SynonymSql {
             name: self.name(&syn.name),

@@ -124,6 +124,10 @@ pub struct CommentSql {
 pub struct ViewSql {
     pub name: String,
     pub materialized: bool,
+    /// The declared column names (`c1, c2`), written `CREATE VIEW v (c1, c2) AS`: the query
+    /// text of a dictionary (Oracle's `ALL_VIEWS.TEXT`) lacks them, and an unaliased expression
+    /// in it would not name its column. `None` when the catalog has no columns for the view.
+    pub columns: Option<String>,
     pub query: String,
 }
 

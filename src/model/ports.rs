@@ -427,4 +427,24 @@ pub trait Dialect: Sync {
     /// its plain `CREATE …` and `ADD CONSTRAINT …` statements name (for files dbsub did not
     /// write, so that it never creates an object twice).
     fn objects_created(&self, sql: &str) -> BTreeSet<(String, String)>;
+
+    /// SQL text carried from a source schema (a view's query, stored code, a column's type or
+    /// default) with each qualifier naming the source schema `from` (`APP.T`, `"APP"."T"`)
+    /// replaced by `to` (the target schema as written, e.g. `TGT`) or removed when `to` is
+    /// `None`, so that the text names the objects the migrations create. Outside strings and
+    /// comments only; `None` when the text also uses the schema's name otherwise (an alias),
+    /// which makes its qualifiers ambiguous. The default, for a dialect without schemas,
+    /// returns the text unchanged.
+    fn requalify(&self, text: &str, from: &str, to: Option<&str>) -> Option<String> {
+        let _ = (from, to);
+        Some(text.to_string())
+    }
+
+    /// A stored-code definition (without `CREATE OR REPLACE`) whose unit name, and a trigger's
+    /// table, are qualified with `schema` (as written) where they are not qualified yet: the
+    /// form `--target-schema` writes. The default returns the definition unchanged.
+    fn qualify_unit(&self, definition: &str, schema: &str) -> String {
+        let _ = schema;
+        definition.to_string()
+    }
 }

@@ -12,7 +12,8 @@
 {% when Item::Comment with (c) -%}
 COMMENT ON {{ c.on }} {{ c.target }} IS {{ c.literal }};
 {% when Item::View with (v) -%}
-CREATE {% if v.materialized %}MATERIALIZED VIEW{% else %}OR REPLACE VIEW{% endif %} {{ v.name }} AS
+CREATE {% if v.materialized %}MATERIALIZED VIEW{% else %}OR REPLACE VIEW{% endif %} {{ v.name }}
+{%- if let Some(columns) = v.columns %} ({{ columns }}){% endif %} AS
 {{ v.query }};
 {% when Item::Code with (code) -%}
 CREATE {% if code.or_replace %}OR REPLACE {% endif %}{{ code.definition }};

@@ -12,7 +12,8 @@
 {% when Item::Comment with (c) -%}
 -- COMMENT ON {{ c.on }} {{ c.target }}: {{ c.literal }}
 {% when Item::View with (v) -%}
-CREATE VIEW {{ v.name }} AS
+CREATE VIEW {{ v.name }}
+{%- if let Some(columns) = v.columns %} ({{ columns }}){% endif %} AS
 {{ v.query }};
 {% when Item::Code with (code) -%}
 CREATE {{ code.definition }};

@@ -120,6 +120,25 @@ pub(crate) fn connect(url: &DbUrl) -> Result<oracle::Connection> {
     oracle::Connection::connect(user, password, connect_string).map_err(|e| explain(url, &e))
 }
 
+/// A text bind sent as `VARCHAR2`. The driver binds `&str` and `String` as `NVARCHAR2`
+/// (oracle 0.6 `sql_type/oracle_type.rs`: `DPI_ORACLE_TYPE_NVARCHAR`), and comparing an
+/// `NVARCHAR2` bind with a `VARCHAR2` column (the dictionary's `OWNER`, `NAME`, …) makes Oracle
+/// convert the column to the national character set on every row.
+pub(crate) struct Varchar2<'a>(pub &'a str);
+
+impl oracle::sql_type::ToSql for Varchar2<'_> {
+    fn oratype(&self, _conn: &oracle::Connection) -> oracle::Result<oracle::sql_type::OracleType> {
+        // A zero-length VARCHAR2 is not a type; an empty text binds as NULL either way.
+        Ok(oracle::sql_type::OracleType::Varchar2(
+            u32::try_from(self.0.len().max(1)).unwrap_or(u32::MAX),
+        ))
+    }
+
+    fn to_sql(&self, val: &mut oracle::SqlValue) -> oracle::Result<()> {
+        val.set(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,9 @@ use askama::Template;
 use anyhow::Result;
 
 use crate::catalog::*;
+use crate::db::sql::lex::{Token, tokenize};
 use crate::db::sql::{
-    LineCounter, find_semicolon, fold_ident, push_statement, scan_created, skip_blank,
+    LineCounter, find_semicolon, fold_ident, push_statement, requalify, scan_created, skip_blank,
     string_literal,
 };
 use crate::model::DbKind;
@@ -278,6 +279,69 @@ impl Dialect for OracleDialect {
     fn objects_created(&self, sql: &str) -> BTreeSet<(String, String)> {
         scan_created(sql)
     }
+
+    fn requalify(&self, text: &str, from: &str, to: Option<&str>) -> Option<String> {
+        requalify(text, from, to)
+    }
+
+    fn qualify_unit(&self, definition: &str, schema: &str) -> String {
+        qualify_unit(definition, schema)
+    }
+}
+
+/// `definition` (`PACKAGE BODY P AS …`, `TRIGGER T BEFORE INSERT ON X …`) with `schema.`
+/// before the unit's name and, for a trigger on a table or view, before that table's name,
+/// where they are not qualified: Oracle creates an unqualified unit in the session's schema and
+/// looks an unqualified trigger table up there (SQL Language Reference, CREATE TRIGGER:
+/// "If you omit schema, then the database assumes the table is in your own schema").
+fn qualify_unit(definition: &str, schema: &str) -> String {
+    let tokens = tokenize(definition);
+    let is_dot = |i: usize| matches!(tokens.get(i), Some((_, Token::Punct('.'))));
+    let kw = |i: usize, w: &str| tokens.get(i).is_some_and(|(_, t)| t.is_kw(w));
+    let mut i = 0;
+    while ["EDITIONABLE", "NONEDITIONABLE", "EDITIONING"]
+        .iter()
+        .any(|w| kw(i, w))
+    {
+        i += 1;
+    }
+    let trigger = kw(i, "TRIGGER");
+    if !["PACKAGE", "TYPE", "PROCEDURE", "FUNCTION", "TRIGGER"]
+        .iter()
+        .any(|w| kw(i, w))
+    {
+        return definition.to_string();
+    }
+    i += 1;
+    // PACKAGE BODY, TYPE BODY; but a package named BODY is `PACKAGE BODY AS`.
+    if kw(i, "BODY")
+        && matches!(tokens.get(i + 1), Some((_, Token::Word { .. })))
+        && !kw(i + 1, "AS")
+        && !kw(i + 1, "IS")
+    {
+        i += 1;
+    }
+    let mut at = Vec::new();
+    if tokens.get(i).is_some_and(|(_, t)| t.word().is_some()) && !is_dot(i + 1) {
+        at.push(tokens[i].0);
+    }
+    if trigger && let Some(on) = (i..tokens.len()).find(|&j| kw(j, "ON")) {
+        let table = on + 1;
+        let other = ["DATABASE", "SCHEMA", "PLUGGABLE", "NESTED"]
+            .iter()
+            .any(|w| kw(table, w));
+        if !other
+            && tokens.get(table).is_some_and(|(_, t)| t.word().is_some())
+            && !is_dot(table + 1)
+        {
+            at.push(tokens[table].0);
+        }
+    }
+    let mut out = definition.to_string();
+    for offset in at.into_iter().rev() {
+        out.insert_str(offset, &format!("{schema}."));
+    }
+    out
 }
 
 /// Whether a statement is a PL/SQL unit, which ends at a `/` line rather than at `;`.
@@ -487,6 +551,39 @@ mod tests {
         );
         assert_eq!(d.default_expr(&date, "CURRENT_TIMESTAMP"), "SYSDATE");
         assert_eq!(d.default_expr(&date, "'N'"), "'N'");
+    }
+
+    #[test]
+    fn target_schema_qualifies_units_and_trigger_tables_not_yet_qualified() {
+        let cases = [
+            ("PACKAGE BODY P AS\nEND;", "PACKAGE BODY TGT.P AS\nEND;"),
+            (
+                "procedure p (x in number) as",
+                "procedure TGT.p (x in number) as",
+            ),
+            (
+                "TYPE \"T\" AS OBJECT (A NUMBER);",
+                "TYPE TGT.\"T\" AS OBJECT (A NUMBER);",
+            ),
+            ("PACKAGE BODY AS END;", "PACKAGE TGT.BODY AS END;"),
+            ("FUNCTION HR.F RETURN NUMBER", "FUNCTION HR.F RETURN NUMBER"),
+            (
+                "TRIGGER T BEFORE UPDATE OF A ON X FOR EACH ROW BEGIN NULL; END;",
+                "TRIGGER TGT.T BEFORE UPDATE OF A ON TGT.X FOR EACH ROW BEGIN NULL; END;",
+            ),
+            (
+                "EDITIONABLE TRIGGER T AFTER LOGON ON SCHEMA BEGIN NULL; END;",
+                "EDITIONABLE TRIGGER TGT.T AFTER LOGON ON SCHEMA BEGIN NULL; END;",
+            ),
+            (
+                "TRIGGER T INSTEAD OF INSERT ON TGT.V BEGIN NULL; END;",
+                "TRIGGER TGT.T INSTEAD OF INSERT ON TGT.V BEGIN NULL; END;",
+            ),
+            ("WRAPPED nonsense", "WRAPPED nonsense"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(OracleDialect.qualify_unit(text, "TGT"), expected, "{text}");
+        }
     }
 
     #[test]

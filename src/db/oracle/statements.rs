@@ -36,7 +36,7 @@ const SCANNED: [(&str, &str); 9] = [
 
 /// Builders in [`SCANNED`] that return text which is not a whole statement: parts of one (each
 /// is inside a written statement) or messages.
-const NOT_STATEMENTS: [&str; 12] = [
+const NOT_STATEMENTS: [&str; 13] = [
     // Parts of statements.
     "qualified",
     "qualified_name",
@@ -51,6 +51,7 @@ const NOT_STATEMENTS: [&str; 12] = [
     "view_names",
     "no_scn_message",
     "read_error",
+    "compile_failure",
 ];
 
 /// One statement as the driver receives it, and the builders that made it (their names, for
@@ -150,6 +151,10 @@ fn every_statement() -> Vec<Sent> {
         "doctor OWN_OBJECTS_SQL",
         super::doctor::OWN_OBJECTS_SQL,
     ));
+    out.push(sent(
+        "doctor DIRECT_PRIVS_SQL",
+        super::doctor::DIRECT_PRIVS_SQL,
+    ));
     // dbsub migrate: the history table (the migrations themselves are checked in script mode).
     out.push(sent("target history_ddl", super::target::history_ddl()));
     out.push(sent(
@@ -163,6 +168,10 @@ fn every_statement() -> Vec<Sent> {
     out.push(sent(
         "target HISTORY_EXISTS_SQL",
         super::target::HISTORY_EXISTS_SQL,
+    ));
+    out.push(sent(
+        "target COMPILE_ERRORS_SQL",
+        super::target::COMPILE_ERRORS_SQL,
     ));
     out
 }

@@ -5,7 +5,7 @@ use askama::Template;
 use anyhow::Result;
 
 use crate::catalog::*;
-use crate::db::sql::{fold_ident, scan_created, split_at_semicolons, string_literal};
+use crate::db::sql::{fold_ident, requalify, scan_created, split_at_semicolons, string_literal};
 use crate::model::DbKind;
 use crate::model::ddl::*;
 use crate::model::migration::Statement;
@@ -208,6 +208,10 @@ impl Dialect for PgDialect {
 
     fn objects_created(&self, sql: &str) -> BTreeSet<(String, String)> {
         scan_created(sql)
+    }
+
+    fn requalify(&self, text: &str, from: &str, to: Option<&str>) -> Option<String> {
+        requalify(text, from, to)
     }
 }
 

@@ -476,7 +476,13 @@ fn routines(catalog: &mut Catalog, sources: Sources) {
 fn synonyms(catalog: &mut Catalog, rows: Vec<SynonymRow>) {
     for s in rows {
         catalog.synonyms.push(Synonym {
-            target_schema: s.table_owner.unwrap_or_else(|| s.owner.clone()),
+            // Over a database link without an owner, the remote user's own object: no schema
+            // (the synonym's owner would name a local one).
+            target_schema: match (&s.table_owner, &s.db_link) {
+                (Some(owner), _) => owner.clone(),
+                (None, Some(link)) if !link.is_empty() => String::new(),
+                (None, _) => s.owner.clone(),
+            },
             target_name: s.table,
             db_link: s.db_link.filter(|l| !l.is_empty()),
             schema: s.owner,
@@ -510,6 +516,9 @@ struct Objects {
     materialized: HashSet<Name>,
     /// The table of every index, by (owner, index).
     index_tables: HashMap<Name, Name>,
+    /// The objects of kinds dbsub does not create, by (owner, name): an external table is a
+    /// `TABLE` in the dependencies but one of these in the catalog.
+    others: HashSet<Name>,
 }
 
 impl Objects {
@@ -523,6 +532,11 @@ impl Objects {
                 .map(|v| name(&v.schema, &v.name))
                 .collect(),
             index_tables,
+            others: catalog
+                .others
+                .iter()
+                .map(|o| name(&o.schema, &o.name))
+                .collect(),
         }
     }
 
@@ -532,6 +546,9 @@ impl Objects {
         let mut kind = object_kind(object_type);
         if kind == ObjectKind::Table && self.materialized.contains(&name(owner, object)) {
             kind = ObjectKind::MaterializedView;
+        }
+        if kind == ObjectKind::Table && self.others.contains(&name(owner, object)) {
+            kind = ObjectKind::Other;
         }
         ObjectKey::new(owner, object, kind)
     }

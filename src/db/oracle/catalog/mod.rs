@@ -43,6 +43,8 @@ use anyhow::{Result, anyhow};
 use oracle::Connection;
 use oracle::sql_type::ToSql;
 
+use super::client::Varchar2;
+
 use crate::catalog::*;
 use crate::model::ports::CatalogReader;
 use crate::model::{DbKind, DbUrl};
@@ -108,7 +110,8 @@ fn read_rows(conn: &Connection, url: &DbUrl, asked: &[String]) -> Result<Diction
         Err(e) => return Err(anyhow!("cannot query the data dictionary of {url}: {e}")),
     };
     let schemas = schemas(conn, url, asked)?;
-    let binds: Vec<(String, &dyn ToSql)> = schemas
+    let texts: Vec<Varchar2> = schemas.iter().map(|s| Varchar2(s)).collect();
+    let binds: Vec<(String, &dyn ToSql)> = texts
         .iter()
         .enumerate()
         .map(|(i, s)| (format!("s{}", i + 1), s as &dyn ToSql))
@@ -170,7 +173,8 @@ fn schemas(conn: &Connection, url: &DbUrl, asked: &[String]) -> Result<Vec<Strin
             )),
         };
     }
-    let binds: Vec<(String, &dyn ToSql)> = asked
+    let texts: Vec<Varchar2> = asked.iter().map(|s| Varchar2(s)).collect();
+    let binds: Vec<(String, &dyn ToSql)> = texts
         .iter()
         .enumerate()
         .map(|(i, s)| (format!("s{}", i + 1), s as &dyn ToSql))

@@ -92,7 +92,7 @@ impl Query {
     /// The dictionary views it reads (without prefix).
     fn views(self) -> &'static [&'static str] {
         match self {
-            Query::Tables => &["TABLES", "TAB_COMMENTS", "MVIEWS"],
+            Query::Tables => &["TABLES", "TAB_COMMENTS", "MVIEWS", "EXTERNAL_TABLES"],
             Query::Columns => &["TAB_COLS", "TAB_IDENTITY_COLS", "COL_COMMENTS"],
             Query::Constraints => &["CONSTRAINTS"],
             Query::ConstraintColumns => &["CONS_COLUMNS", "CONSTRAINTS"],
@@ -105,7 +105,7 @@ impl Query {
             Query::Synonyms => &["SYNONYMS"],
             Query::Grants => &["TAB_PRIVS"],
             Query::Dependencies => &["DEPENDENCIES"],
-            Query::Objects => &["OBJECTS"],
+            Query::Objects => &["OBJECTS", "EXTERNAL_TABLES"],
             Query::SpatialMetadata => &["SDO_GEOM_METADATA"],
         }
     }
@@ -169,6 +169,8 @@ pub(super) fn dictionary_queries(prefix: Prefix, schemas: usize) -> Vec<(Query, 
                        AND t.TABLE_NAME NOT LIKE 'RUPD$\\_%' ESCAPE '\\' \
                        AND NOT EXISTS (SELECT 1 FROM {p}_MVIEWS m \
                          WHERE m.OWNER = t.OWNER AND m.CONTAINER_NAME = t.TABLE_NAME) \
+                       AND NOT EXISTS (SELECT 1 FROM {p}_EXTERNAL_TABLES x \
+                         WHERE x.OWNER = t.OWNER AND x.TABLE_NAME = t.TABLE_NAME) \
                      ORDER BY t.OWNER, t.TABLE_NAME"
                 ),
                 Query::Columns => format!(
@@ -286,16 +288,22 @@ pub(super) fn dictionary_queries(prefix: Prefix, schemas: usize) -> Vec<(Query, 
                      ORDER BY d.OWNER, d.NAME, d.TYPE, d.REFERENCED_OWNER, \
                        d.REFERENCED_NAME, d.REFERENCED_TYPE"
                 ),
+                // An external table is a TABLE among the objects, but one dbsub does not
+                // create (it reads a file on the server): listed as an EXTERNAL TABLE.
                 Query::Objects => format!(
-                    "SELECT o.OWNER, o.OBJECT_NAME, o.OBJECT_TYPE \
+                    "SELECT o.OWNER, o.OBJECT_NAME, CASE WHEN o.OBJECT_TYPE = 'TABLE' \
+                       THEN 'EXTERNAL TABLE' ELSE o.OBJECT_TYPE END \
                      FROM {p}_OBJECTS o \
                      WHERE o.OWNER IN ({s}) AND o.SUBOBJECT_NAME IS NULL \
-                       AND o.SECONDARY = 'N' AND o.OBJECT_TYPE NOT IN ('TABLE', \
+                       AND o.SECONDARY = 'N' AND (o.OBJECT_TYPE NOT IN ('TABLE', \
                        'TABLE PARTITION', 'TABLE SUBPARTITION', 'VIEW', 'MATERIALIZED VIEW', \
                        'SEQUENCE', 'INDEX', 'INDEX PARTITION', 'INDEX SUBPARTITION', 'LOB', \
                        'LOB PARTITION', 'LOB SUBPARTITION', 'TRIGGER', 'PACKAGE', \
                        'PACKAGE BODY', 'PROCEDURE', 'FUNCTION', 'TYPE', 'TYPE BODY', \
                        'SYNONYM', 'NON-EXISTENT') \
+                       OR o.OBJECT_TYPE = 'TABLE' AND EXISTS (SELECT 1 \
+                         FROM {p}_EXTERNAL_TABLES x \
+                         WHERE x.OWNER = o.OWNER AND x.TABLE_NAME = o.OBJECT_NAME)) \
                      ORDER BY o.OWNER, o.OBJECT_NAME, o.OBJECT_TYPE"
                 ),
                 Query::SpatialMetadata => format!(

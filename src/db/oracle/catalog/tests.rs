@@ -17,7 +17,8 @@ const ALL_QUERIES_FOR_TWO_SCHEMAS: [&str; 15] = [
      'IOT') AND t.TABLE_NAME NOT LIKE 'BIN$%' AND t.TABLE_NAME NOT LIKE 'DR$%' AND \
      t.TABLE_NAME NOT LIKE 'MLOG$\\_%' ESCAPE '\\' AND t.TABLE_NAME NOT LIKE 'RUPD$\\_%' \
      ESCAPE '\\' AND NOT EXISTS (SELECT 1 FROM ALL_MVIEWS m WHERE m.OWNER = t.OWNER AND \
-     m.CONTAINER_NAME = t.TABLE_NAME) ORDER BY t.OWNER, t.TABLE_NAME",
+     m.CONTAINER_NAME = t.TABLE_NAME) AND NOT EXISTS (SELECT 1 FROM ALL_EXTERNAL_TABLES x \
+     WHERE x.OWNER = t.OWNER AND x.TABLE_NAME = t.TABLE_NAME) ORDER BY t.OWNER, t.TABLE_NAME",
     "SELECT c.OWNER, c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.DATA_TYPE_OWNER, \
      c.DATA_LENGTH, c.CHAR_LENGTH, c.DATA_PRECISION, c.DATA_SCALE, c.CHAR_USED, \
      c.NULLABLE, c.VIRTUAL_COLUMN, c.IDENTITY_COLUMN, i.GENERATION_TYPE, i.SEQUENCE_NAME, \
@@ -70,13 +71,15 @@ const ALL_QUERIES_FOR_TWO_SCHEMAS: [&str; 15] = [
      d.REFERENCED_TYPE FROM ALL_DEPENDENCIES d WHERE d.OWNER IN (:s1, :s2) AND \
      d.REFERENCED_LINK_NAME IS NULL ORDER BY d.OWNER, d.NAME, d.TYPE, d.REFERENCED_OWNER, \
      d.REFERENCED_NAME, d.REFERENCED_TYPE",
-    "SELECT o.OWNER, o.OBJECT_NAME, o.OBJECT_TYPE FROM ALL_OBJECTS o WHERE o.OWNER IN \
-     (:s1, :s2) AND o.SUBOBJECT_NAME IS NULL AND o.SECONDARY = 'N' AND o.OBJECT_TYPE NOT \
+    "SELECT o.OWNER, o.OBJECT_NAME, CASE WHEN o.OBJECT_TYPE = 'TABLE' THEN 'EXTERNAL TABLE' \
+     ELSE o.OBJECT_TYPE END FROM ALL_OBJECTS o WHERE o.OWNER IN \
+     (:s1, :s2) AND o.SUBOBJECT_NAME IS NULL AND o.SECONDARY = 'N' AND (o.OBJECT_TYPE NOT \
      IN ('TABLE', 'TABLE PARTITION', 'TABLE SUBPARTITION', 'VIEW', 'MATERIALIZED VIEW', \
      'SEQUENCE', 'INDEX', 'INDEX PARTITION', 'INDEX SUBPARTITION', 'LOB', 'LOB PARTITION', \
      'LOB SUBPARTITION', 'TRIGGER', 'PACKAGE', 'PACKAGE BODY', 'PROCEDURE', 'FUNCTION', \
-     'TYPE', 'TYPE BODY', 'SYNONYM', 'NON-EXISTENT') ORDER BY o.OWNER, o.OBJECT_NAME, \
-     o.OBJECT_TYPE",
+     'TYPE', 'TYPE BODY', 'SYNONYM', 'NON-EXISTENT') OR o.OBJECT_TYPE = 'TABLE' AND EXISTS \
+     (SELECT 1 FROM ALL_EXTERNAL_TABLES x WHERE x.OWNER = o.OWNER AND x.TABLE_NAME = \
+     o.OBJECT_NAME)) ORDER BY o.OWNER, o.OBJECT_NAME, o.OBJECT_TYPE",
     "SELECT g.OWNER, g.TABLE_NAME, g.COLUMN_NAME, g.SRID FROM ALL_SDO_GEOM_METADATA g \
      WHERE g.OWNER IN (:s1, :s2)",
 ];
@@ -713,11 +716,11 @@ fn object_row(name: &str, object_type: &str) -> ObjectRow {
 const MAX_SEQ: &str = "9999999999999999999999999999";
 
 const TRIGGER_SOURCE: &str = "TRIGGER \"APP\".\"ADDRESS_BI\"\n\
-    BEFORE INSERT ON ADDRESS\n\
+    BEFORE INSERT ON APP.ADDRESS\n\
     FOR EACH ROW\n\
     BEGIN\n\
     \x20 IF :NEW.ID IS NULL THEN\n\
-    \x20   :NEW.ID := ADDRESS_SEQ.NEXTVAL;\n\
+    \x20   :NEW.ID := \"APP\".ADDRESS_SEQ.NEXTVAL;\n\
     \x20 END IF;\n\
     \x20 :NEW.UPDATED_AT := SYSTIMESTAMP;\n\
     END;\n";
@@ -769,7 +772,11 @@ const TYPE_BODY_SOURCE: &str = "TYPE BODY ADDRESS_T AS\n\
     \x20 END;\n\
     END;\n";
 
-const VIEW_TEXT: &str = "SELECT c.ID, c.NAME, a.CITY\n  FROM CUSTOMER c\n  LEFT JOIN ADDRESS a ON a.ID = c.MAIN_ADDRESS_ID";
+/// The query only (ALL_VIEWS.TEXT): the view's column list `(ID, NAME, CITY)` is not in it,
+/// and `UPPER(c.NAME)` would not be a valid column name without it.
+const VIEW_TEXT: &str = "SELECT c.ID, UPPER(c.NAME), a.CITY\n  FROM APP.CUSTOMER c\n  \
+                         LEFT JOIN \"APP\".\"ADDRESS\" a ON a.ID = c.MAIN_ADDRESS_ID\n \
+                         WHERE c.STATUS <> 'APP.X' /* APP.comment */";
 
 const MVIEW_QUERY: &str =
     "SELECT a.CITY, COUNT(*) AS CUSTOMERS\n  FROM ADDRESS a\n GROUP BY a.CITY\n";
@@ -1581,8 +1588,9 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
             events: vec!["INSERT".into()],
             for_each_row: true,
             enabled: false,
-            source: "TRIGGER \"ADDRESS_BI\"\nBEFORE INSERT ON ADDRESS\nFOR EACH ROW\n\
-                     BEGIN\n  IF :NEW.ID IS NULL THEN\n    :NEW.ID := ADDRESS_SEQ.NEXTVAL;\n  \
+            // The unit's own qualifier goes; those inside stay for the planner to rename.
+            source: "TRIGGER \"ADDRESS_BI\"\nBEFORE INSERT ON APP.ADDRESS\nFOR EACH ROW\n\
+                     BEGIN\n  IF :NEW.ID IS NULL THEN\n    :NEW.ID := \"APP\".ADDRESS_SEQ.NEXTVAL;\n  \
                      END IF;\n  :NEW.UPDATED_AT := SYSTIMESTAMP;\nEND;"
                 .into(),
         }]
@@ -1698,6 +1706,31 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
         ]
     );
     assert_eq!(catalog.source, None);
+}
+
+/// An external table reads a file on the server: the Objects query lists it as an EXTERNAL
+/// TABLE (the Tables query leaves it out), so it is an object dbsub does not create, and a
+/// view over it depends on that object, not on a table to create.
+#[test]
+fn an_external_table_is_an_object_not_created_and_what_uses_it_depends_on_it() {
+    let mut rows = fixture();
+    rows.objects.push(object_row("RATES_EXT", "EXTERNAL TABLE"));
+    rows.dependencies
+        .push(dependency("CUSTOMER_V", "VIEW", APP, "RATES_EXT", "TABLE"));
+    let catalog = assemble(rows).expect("assemble");
+    assert!(catalog.table(APP, "RATES_EXT").is_none());
+    assert!(
+        catalog
+            .others
+            .iter()
+            .any(|o| o.name == "RATES_EXT" && o.object_type == "EXTERNAL TABLE"),
+        "{:?}",
+        catalog.others
+    );
+    assert!(catalog.dependencies.contains(&Dependency {
+        from: ObjectKey::new(APP, "CUSTOMER_V", ObjectKind::View),
+        to: ObjectKey::new(APP, "RATES_EXT", ObjectKind::Other),
+    }));
 }
 
 #[test]
