@@ -117,6 +117,7 @@ fn synthetic_catalog(edges: &[(usize, usize, bool)]) -> Catalog {
             indexes: vec![],
             comment: None,
             estimated_rows: None,
+            temporary: None,
         })
         .collect();
     for (n, &(child, parent, nullable)) in edges.iter().enumerate() {

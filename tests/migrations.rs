@@ -10,7 +10,7 @@ use std::path::Path;
 use common::{Workspace, pg, stderr, stdout};
 use dbsub::backend::{catalog_reader, parse_url};
 use dbsub::catalog::{
-    Catalog, CatalogSource, Column, ForeignKey, Key, NeutralType, Table, snapshot,
+    Catalog, CatalogSource, Column, ForeignKey, Key, NeutralType, Table, Temporary, snapshot,
 };
 
 fn create(ws: &Workspace, args: &[&str]) -> std::process::Output {
@@ -300,6 +300,7 @@ fn not_null_cycle() -> Catalog {
         indexes: vec![],
         comment: None,
         estimated_rows: None,
+        temporary: None,
     };
     Catalog {
         source: Some(CatalogSource {
@@ -334,6 +335,72 @@ fn cycle_migrations(dialect: &str) -> (Workspace, String) {
         .unwrap();
     let report = ok(out);
     (ws, report)
+}
+
+/// A global temporary table is one in Oracle, without the foreign keys Oracle forbids on it
+/// (to it and from it); in PostgreSQL it is an ordinary table, with its foreign keys, a comment
+/// line saying so and a warning.
+#[test]
+fn a_global_temporary_table_is_one_in_oracle_and_an_ordinary_table_elsewhere() {
+    let mut catalog = not_null_cycle();
+    catalog.tables[1].temporary = Some(Temporary::Transaction);
+    let ws = Workspace::empty();
+    let snapshot_file = ws.path().join("gtt.json");
+    snapshot::write(&catalog, &snapshot_file).unwrap();
+    let run = |dialect: &str| {
+        let folder = ws.path().join(dialect);
+        let out = ws
+            .dbsub(&[])
+            .args(["create-migrations", "--seed-object", "A", "--dialect"])
+            .arg(dialect)
+            .arg("--catalog")
+            .arg(&snapshot_file)
+            .arg("--migration-folder")
+            .arg(&folder)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let sql: String = files(&folder).into_iter().map(|(_, text)| text).collect();
+        (sql, stderr(&out))
+    };
+
+    let (sql, warnings) = run("oracle");
+    assert!(
+        sql.contains("CREATE GLOBAL TEMPORARY TABLE B (")
+            && sql.contains(") ON COMMIT DELETE ROWS;"),
+        "{sql}"
+    );
+    assert_eq!(sql.matches("CREATE TABLE").count(), 2, "{sql}");
+    // A references B and B references C: neither is written; C references A: written.
+    assert!(!sql.contains("A_FK") && !sql.contains("B_FK"), "{sql}");
+    assert!(sql.contains("ADD CONSTRAINT C_FK"), "{sql}");
+    for fk in ["A_FK", "B_FK"] {
+        assert!(
+            warnings.contains(&format!("foreign key {fk} of S.")),
+            "{warnings}"
+        );
+    }
+
+    let (sql, warnings) = run("postgres");
+    assert!(!sql.contains("TEMPORARY TABLE"), "{sql}");
+    assert!(
+        sql.contains(
+            "-- S.B is a global temporary table in the source (ON COMMIT DELETE ROWS); \
+             PostgreSQL has none, so it is created as an ordinary table.\nCREATE TABLE b ("
+        ),
+        "{sql}"
+    );
+    assert_eq!(sql.matches("ADD CONSTRAINT").count(), 3, "{sql}");
+    assert!(
+        warnings.contains("TABLE: S.B: a global temporary table"),
+        "{warnings}"
+    );
+
+    let (sql, _) = run("sqlite");
+    assert!(
+        sql.contains("SQLite has none, so it is created as an ordinary table.\nCREATE TABLE B ("),
+        "{sql}"
+    );
 }
 
 #[test]
@@ -616,7 +683,8 @@ fn oracle_target_problems_are_explained_without_the_password() {
 /// test in src/db/oracle/catalog/tests.rs): every column type, identity and virtual columns, a
 /// foreign-key cycle, function-based and descending indexes, a view and a materialized view,
 /// a synonym, a type, code depending on a Java class (kept as a comment), a disabled trigger,
-/// and a second run that adds a package body.
+/// a global temporary table (an ordinary table with a comment line in PostgreSQL), and a second
+/// run that adds a package body.
 #[test]
 fn an_oracle_snapshot_matches_golden_files_in_oracle_and_postgres() {
     let ws = Workspace::empty();
@@ -643,6 +711,7 @@ fn an_oracle_snapshot_matches_golden_files_in_oracle_and_postgres() {
         let seeds = [
             "TYPE_SAMPLE",
             "LEGACY_NOTE",
+            "SESSION_CART",
             "CUSTOMER_V",
             "CUSTOMER_CITY_MV",
             "CHECKSUM_OF",

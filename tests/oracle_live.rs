@@ -811,6 +811,7 @@ fn views_types_and_linked_synonyms_land_in_another_schema_and_bad_plsql_fails() 
         "DROP TABLE DDL_PERSON PURGE",
         "DROP TYPE DDL_ADDRESS_T FORCE",
         "DROP PROCEDURE DDL_BAD",
+        "DROP TABLE DDL_CART",
         "DROP TABLE DBSUB_SCHEMA_HISTORY PURGE",
     ];
     for conn in [&source, &target] {
@@ -833,6 +834,10 @@ fn views_types_and_linked_synonyms_land_in_another_schema_and_bad_plsql_fails() 
         ),
         // A synonym is not checked when created: the link need not exist.
         "CREATE OR REPLACE SYNONYM DDL_FX FOR FIN.EXCHANGE_RATE@DDL_LINK".to_string(),
+        // A global temporary table stays one, with its rows kept for the session.
+        "CREATE GLOBAL TEMPORARY TABLE DDL_CART (ID NUMBER(10) PRIMARY KEY, ITEM VARCHAR2(60)) \
+         ON COMMIT PRESERVE ROWS"
+            .to_string(),
     ] {
         source
             .execute(&sql, &[])
@@ -853,6 +858,8 @@ fn views_types_and_linked_synonyms_land_in_another_schema_and_bad_plsql_fails() 
         "DDL_PERSON_V",
         "--seed-object",
         "DDL_FX",
+        "--seed-object",
+        "DDL_CART",
         "--dialect",
         "oracle",
         "--migration-folder",
@@ -899,6 +906,16 @@ fn views_types_and_linked_synonyms_land_in_another_schema_and_bad_plsql_fails() 
         "{link:?}"
     );
     assert_eq!(table_owner.as_deref(), Some("FIN"));
+    let (temporary, duration): (String, Option<String>) = target
+        .query_row_as(
+            "SELECT TEMPORARY, DURATION FROM USER_TABLES WHERE TABLE_NAME = 'DDL_CART'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        (temporary.as_str(), duration.as_deref()),
+        ("Y", Some("SYS$SESSION"))
+    );
 
     // A procedure that does not compile: Oracle creates it, invalid, with a warning.
     let bad = ws.path().join("migrations/V9.0.0.1__ddl_bad.sql");

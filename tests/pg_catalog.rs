@@ -631,6 +631,7 @@ fn tables_named(catalog: &Catalog, names: &BTreeSet<String>) -> Vec<Table> {
         .filter(|t| names.contains(&t.name))
         .map(|t| Table {
             estimated_rows: None,
+            temporary: None,
             ..t.clone()
         })
         .collect()

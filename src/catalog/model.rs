@@ -389,6 +389,21 @@ pub struct Table {
     /// The source's row-count estimate (statistics), when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_rows: Option<u64>,
+    /// Set for an Oracle global temporary table: every session sees only its own rows, kept
+    /// until the end of the transaction or of the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporary: Option<Temporary>,
+}
+
+/// How long a global temporary table keeps a session's rows (Oracle's `ON COMMIT` clause,
+/// `ALL_TABLES.DURATION`).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Temporary {
+    /// `ON COMMIT DELETE ROWS` (`SYS$TRANSACTION`): rows vanish at the end of each transaction.
+    Transaction,
+    /// `ON COMMIT PRESERVE ROWS` (`SYS$SESSION`): rows vanish at the end of the session.
+    Session,
 }
 
 impl Table {

@@ -34,6 +34,7 @@ impl Table {
             indexes: Vec::new(),
             comment: None,
             estimated_rows: None,
+            temporary: None,
         }
     }
 }

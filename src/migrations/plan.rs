@@ -13,7 +13,7 @@ use std::fmt;
 use anyhow::{Result, bail};
 
 use super::record::{Created, Existing};
-use crate::catalog::{Catalog, FkAction, ObjectKey, ObjectKind, Table};
+use crate::catalog::{Catalog, FkAction, ObjectKey, ObjectKind, Table, Temporary};
 use crate::graph::{Closure, DepGraph, Direction, LoadOrder};
 use crate::model::ddl::*;
 use crate::model::migration::Version;
@@ -400,6 +400,7 @@ impl Planner<'_> {
                 expression: check.expression.clone(),
             }));
         }
+        let (preserve_rows, note) = self.temporary(table, key);
         let inline_fks = self.can.inline_foreign_keys;
         let mut later_fks = Vec::new();
         let mut inline_names = Vec::new();
@@ -419,6 +420,8 @@ impl Planner<'_> {
             Item::Table(TableSql {
                 name: name.clone(),
                 elements,
+                preserve_rows,
+                note,
             }),
             "TABLE",
             key,
@@ -443,6 +446,27 @@ impl Planner<'_> {
             });
         }
         self.indexes_and_comments(table, key, &name);
+    }
+
+    /// Whether a global temporary table keeps its rows for the session, where the dialect
+    /// creates such tables; elsewhere a comment line and a warning: the table is created as an
+    /// ordinary one.
+    fn temporary(&mut self, table: &Table, key: &ObjectKey) -> (Option<bool>, Option<String>) {
+        let Some(temporary) = table.temporary else {
+            return (None, None);
+        };
+        let preserve = temporary == Temporary::Session;
+        if self.can.global_temporary_tables {
+            return (Some(preserve), None);
+        }
+        let rows = if preserve { "PRESERVE" } else { "DELETE" };
+        let why = format!(
+            "a global temporary table in the source (ON COMMIT {rows} ROWS); {} has none, so it \
+             is created as an ordinary table",
+            self.dialect.title()
+        );
+        self.warnings.push(format!("{key}: {why}"));
+        (None, Some(format!("{}.{} is {why}.", key.schema, key.name)))
     }
 
     fn column(&mut self, table: &Table, c: &crate::catalog::Column) -> ColumnSql {
@@ -536,6 +560,22 @@ impl Planner<'_> {
                 "foreign key {} of {}.{} references {parent}, which is outside this set of \
                  migrations: not created",
                 fk.name, table.schema, table.name
+            ));
+            return None;
+        }
+        let parent_temporary = self
+            .catalog
+            .table(&parent.schema, &parent.name)
+            .is_some_and(|p| p.temporary.is_some());
+        if self.can.global_temporary_tables && (table.temporary.is_some() || parent_temporary) {
+            // Oracle: "You cannot specify any foreign key constraints on temporary tables."
+            self.warnings.push(format!(
+                "foreign key {} of {}.{} involves a global temporary table, which {} does not \
+                 allow: not created",
+                fk.name,
+                table.schema,
+                table.name,
+                self.dialect.title()
             ));
             return None;
         }

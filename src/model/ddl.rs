@@ -42,6 +42,11 @@ pub struct SequenceSql {
 pub struct TableSql {
     pub name: String,
     pub elements: Vec<Element>,
+    /// A global temporary table: `Some(true)`: ON COMMIT PRESERVE ROWS (rows kept for the
+    /// session); `Some(false)`: ON COMMIT DELETE ROWS (for the transaction).
+    pub preserve_rows: Option<bool>,
+    /// A comment line written above the statement.
+    pub note: Option<String>,
 }
 
 /// A line inside `CREATE TABLE (…)`.

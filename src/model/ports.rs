@@ -382,6 +382,10 @@ pub struct Capabilities {
     pub create_without_replace: &'static [ObjectKind],
     /// DDL runs inside a transaction, so a failed migration file leaves nothing behind.
     pub transactional_ddl: bool,
+    /// `CREATE GLOBAL TEMPORARY TABLE … ON COMMIT …`: a table whose definition every session
+    /// sees and whose rows each session keeps to itself. Without it such a table is created as
+    /// an ordinary one.
+    pub global_temporary_tables: bool,
 }
 
 /// What DDL generation needs to know about a dialect.

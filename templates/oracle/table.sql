@@ -1,4 +1,7 @@
-CREATE TABLE {{ t.name }} (
+{% if let Some(note) = t.note -%}
+-- {{ note }}
+{% endif -%}
+CREATE {% if t.preserve_rows.is_some() %}GLOBAL TEMPORARY {% endif %}TABLE {{ t.name }} (
 {%- for e in t.elements %}
   {% match e -%}
   {% when Element::Column with (c) -%}
@@ -11,4 +14,5 @@ CREATE TABLE {{ t.name }} (
     {% include "common/table_constraint.sql" %}
   {%- endmatch %}{% if !loop.last %},{% endif %}
 {%- endfor %}
-);
+)
+{%- if let Some(preserve) = t.preserve_rows %} ON COMMIT {% if preserve %}PRESERVE{% else %}DELETE{% endif %} ROWS{% endif %};

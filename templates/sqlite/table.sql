@@ -1,3 +1,6 @@
+{% if let Some(note) = t.note -%}
+-- {{ note }}
+{% endif -%}
 CREATE TABLE {{ t.name }} (
 {%- for e in t.elements %}
   {% match e -%}

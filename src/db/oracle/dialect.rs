@@ -153,6 +153,7 @@ static CAPABILITIES: Capabilities = Capabilities {
     create_without_replace: &[],
     // Oracle commits each DDL statement.
     transactional_ddl: false,
+    global_temporary_tables: true,
 };
 
 /// A migration file, from `templates/oracle/migration.sql`.

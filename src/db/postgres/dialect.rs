@@ -143,6 +143,9 @@ static CAPABILITIES: Capabilities = Capabilities {
     // No CREATE OR REPLACE for types and domains; for triggers only since version 14.
     create_without_replace: &[ObjectKind::Type, ObjectKind::Trigger],
     transactional_ddl: true,
+    // A TEMPORARY table vanishes with the session that created it: a migration cannot create
+    // one for the sessions that come after.
+    global_temporary_tables: false,
 };
 
 /// A migration file, from `templates/postgres/migration.sql`.

@@ -416,6 +416,7 @@ fn table(
         indexes,
         comment: None,
         estimated_rows: None,
+        temporary: None,
     }
 }
 

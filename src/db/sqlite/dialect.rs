@@ -190,6 +190,9 @@ static CAPABILITIES: Capabilities = Capabilities {
     grants: false,
     create_without_replace: &[],
     transactional_ddl: true,
+    // A TEMPORARY table vanishes with the session that created it: a migration cannot create
+    // one for the sessions that come after.
+    global_temporary_tables: false,
 };
 
 /// A migration file, from `templates/sqlite/migration.sql`.

@@ -159,6 +159,7 @@ fn tables(rows: Vec<TableRow>, columns: &mut HashMap<Name, Vec<Column>>) -> BTre
                 indexes: Vec::new(),
                 comment: t.comment,
                 estimated_rows: t.num_rows,
+                temporary: temporary(t.temporary.as_deref(), t.duration.as_deref()),
             },
         );
     }
@@ -166,6 +167,19 @@ fn tables(rows: Vec<TableRow>, columns: &mut HashMap<Name, Vec<Column>>) -> BTre
         table.columns = columns.remove(key).unwrap_or_default();
     }
     tables
+}
+
+/// A global temporary table's duration from `ALL_TABLES.TEMPORARY` and `DURATION`:
+/// `SYS$SESSION` is `ON COMMIT PRESERVE ROWS`; anything else on a temporary table is
+/// `ON COMMIT DELETE ROWS` (`SYS$TRANSACTION`, Oracle's default).
+fn temporary(temporary: Option<&str>, duration: Option<&str>) -> Option<Temporary> {
+    if temporary.map(str::trim) != Some("Y") {
+        return None;
+    }
+    Some(match duration.map(str::trim) {
+        Some("SYS$SESSION") => Temporary::Session,
+        _ => Temporary::Transaction,
+    })
 }
 
 /// Adds the primary, unique, foreign and check keys to their tables, with their columns in key

@@ -158,7 +158,7 @@ pub(super) fn dictionary_queries(prefix: Prefix, schemas: usize) -> Vec<(Query, 
         .map(|&query| {
             let sql = match query {
                 Query::Tables => format!(
-                    "SELECT t.OWNER, t.TABLE_NAME, t.NUM_ROWS, c.COMMENTS \
+                    "SELECT t.OWNER, t.TABLE_NAME, t.NUM_ROWS, c.COMMENTS, t.TEMPORARY, t.DURATION \
                      FROM {p}_TABLES t \
                      LEFT JOIN {p}_TAB_COMMENTS c ON c.OWNER = t.OWNER \
                        AND c.TABLE_NAME = t.TABLE_NAME AND c.TABLE_TYPE = 'TABLE' \

@@ -41,6 +41,10 @@ pub(super) struct TableRow {
     pub(super) name: String,
     pub(super) num_rows: Option<u64>,
     pub(super) comment: Option<String>,
+    /// `TEMPORARY`: `Y` for a global temporary table.
+    pub(super) temporary: Option<String>,
+    /// `DURATION`: `SYS$SESSION` or `SYS$TRANSACTION` for a global temporary table.
+    pub(super) duration: Option<String>,
 }
 
 impl DictRow for TableRow {
@@ -50,6 +54,8 @@ impl DictRow for TableRow {
             name: text(row, 1)?,
             num_rows: row.get(2)?,
             comment: opt(row, 3)?,
+            temporary: opt(row, 4)?,
+            duration: opt(row, 5)?,
         })
     }
 }

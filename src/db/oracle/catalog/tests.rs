@@ -10,7 +10,7 @@ use super::*;
 
 /// The queries through the ALL_ views for two schemas, exactly.
 const ALL_QUERIES_FOR_TWO_SCHEMAS: [&str; 15] = [
-    "SELECT t.OWNER, t.TABLE_NAME, t.NUM_ROWS, c.COMMENTS FROM ALL_TABLES t \
+    "SELECT t.OWNER, t.TABLE_NAME, t.NUM_ROWS, c.COMMENTS, t.TEMPORARY, t.DURATION FROM ALL_TABLES t \
      LEFT JOIN ALL_TAB_COMMENTS c ON c.OWNER = t.OWNER AND c.TABLE_NAME = t.TABLE_NAME \
      AND c.TABLE_TYPE = 'TABLE' WHERE t.OWNER IN (:s1, :s2) AND t.DROPPED = 'NO' \
      AND t.NESTED = 'NO' AND t.SECONDARY = 'N' AND (t.IOT_TYPE IS NULL OR t.IOT_TYPE = \
@@ -565,6 +565,7 @@ fn table_row(name: &str, num_rows: Option<u64>, comment: Option<&str>) -> TableR
         name: name.into(),
         num_rows,
         comment: comment.map(String::from),
+        ..TableRow::default()
     }
 }
 
@@ -831,6 +832,8 @@ fn fixture() -> DictionaryRows {
         },
         column_row("LEGACY_NOTE", "ID", number(None, None), true),
         column_row("LEGACY_NOTE", "NOTE", ty("LONG"), true),
+        column_row("SESSION_CART", "CUSTOMER_ID", n10(), false),
+        column_row("SESSION_CART", "ITEM", vc(400, 100, "C"), true),
         identity(
             column_row("TYPE_SAMPLE", "ID", n10(), false),
             "BY DEFAULT",
@@ -929,6 +932,12 @@ fn fixture() -> DictionaryRows {
             table_row("CUSTOMER", Some(1000), Some("A buyer of seed lots")),
             table_row("DBSUB_SCHEMA_HISTORY", Some(3), None),
             table_row("LEGACY_NOTE", None, None),
+            // A global temporary table, ON COMMIT PRESERVE ROWS.
+            TableRow {
+                temporary: Some("Y".into()),
+                duration: Some("SYS$SESSION".into()),
+                ..table_row("SESSION_CART", None, None)
+            },
             table_row("TYPE_SAMPLE", Some(0), None),
             table_row("flyway_schema_history", Some(3), None),
         ],
@@ -1228,6 +1237,26 @@ fn dep(from: (&str, ObjectKind), to: (&str, ObjectKind)) -> Dependency {
 }
 
 #[test]
+fn temporary_and_duration_say_how_long_a_temporary_table_keeps_rows() {
+    let of = |temporary: Option<&str>, duration: Option<&str>| {
+        let mut rows = fixture();
+        rows.tables = vec![TableRow {
+            temporary: temporary.map(String::from),
+            duration: duration.map(String::from),
+            ..table_row("LEGACY_NOTE", None, None)
+        }];
+        assemble(rows).expect("assemble").tables[0].temporary
+    };
+    assert_eq!(of(Some("N"), None), None);
+    assert_eq!(of(None, None), None);
+    assert_eq!(of(Some("Y"), Some("SYS$SESSION")), Some(Temporary::Session));
+    assert_eq!(
+        of(Some("Y"), Some("SYS$TRANSACTION")),
+        Some(Temporary::Transaction)
+    );
+}
+
+#[test]
 fn the_dictionary_of_a_schema_becomes_its_catalog() {
     use LengthSemantics::{Byte, Char};
     use ObjectKind as K;
@@ -1235,7 +1264,16 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
     let table = |name: &str| catalog.table(APP, name).expect(name);
     let names: Vec<&str> = catalog.tables.iter().map(|t| t.name.as_str()).collect();
     // Not the history tables, not the recycle bin.
-    assert_eq!(names, ["ADDRESS", "CUSTOMER", "LEGACY_NOTE", "TYPE_SAMPLE"]);
+    assert_eq!(
+        names,
+        [
+            "ADDRESS",
+            "CUSTOMER",
+            "LEGACY_NOTE",
+            "SESSION_CART",
+            "TYPE_SAMPLE"
+        ]
+    );
 
     let n10 = decimal(Some(10), Some(0));
     let customer = table("CUSTOMER");
@@ -1401,6 +1439,12 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
         legacy.columns[1],
         column("NOTE", "LONG", lob(LobKind::Character), true)
     );
+
+    // TEMPORARY = 'Y', DURATION = 'SYS$SESSION': a global temporary table whose rows last
+    // the session; every other table is an ordinary one.
+    assert_eq!(table("SESSION_CART").temporary, Some(Temporary::Session));
+    assert_eq!(table("SESSION_CART").columns.len(), 2);
+    assert_eq!(legacy.temporary, None);
 
     let sample = table("TYPE_SAMPLE");
     assert_eq!(sample.estimated_rows, Some(0));

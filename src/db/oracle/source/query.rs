@@ -108,8 +108,12 @@ fn qualified(table: &Table) -> String {
 /// `FROM "S"."T" AS OF SCN :scn "T"`. The table is aliased by its own name: an object
 /// column's attributes (`SDO_SRID`) can only be reached through an alias, and a user's
 /// condition that names the table (`"T"."ID" > 5`) still works.
+///
+/// A global temporary table is read without `AS OF SCN`: its rows are each session's own, so
+/// the extract's session sees none at any SCN, and there is no shared state to be consistent
+/// with.
 fn from_clause(table: &Table, scn: Option<&str>, binds: &mut Vec<(String, Bind)>) -> String {
-    let as_of = match scn {
+    let as_of = match scn.filter(|_| table.temporary.is_none()) {
         Some(scn) => {
             binds.push(("scn".to_string(), Bind::Number(scn.to_string())));
             " AS OF SCN :scn"

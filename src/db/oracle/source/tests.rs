@@ -327,6 +327,19 @@ fn lookups_bind_two_column_keys_as_tuples() {
 }
 
 #[test]
+fn a_global_temporary_table_is_read_without_an_scn() {
+    let mut t = sample();
+    t.temporary = Some(crate::catalog::Temporary::Session);
+    let columns = [KeyColumn::Column("ID".into())];
+    let q = keys_query(&t, &columns, &columns, RowFilter::All, Some("9")).unwrap();
+    assert_eq!(
+        q.sql,
+        "SELECT \"ID\" FROM \"HR\".\"EMP\" \"EMP\" ORDER BY \"ID\""
+    );
+    assert!(q.binds.is_empty(), "{:?}", q.binds);
+}
+
+#[test]
 fn the_rowid_locator_is_read_as_text_and_bound_back_through_chartorowid() {
     let t = sample();
     let columns = [KeyColumn::Locator];

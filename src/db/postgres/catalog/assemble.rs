@@ -222,6 +222,7 @@ fn tables_and_views(
                         indexes: Vec::new(),
                         comment: rel.comment,
                         estimated_rows: rel.estimated_rows,
+                        temporary: None,
                     },
                 );
             }
