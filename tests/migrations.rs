@@ -317,9 +317,16 @@ fn not_null_cycle() -> Catalog {
 /// A working folder with the migrations of [`not_null_cycle`] in `dialect`, written by
 /// `create-migrations` from a snapshot of it; and that command's report.
 fn cycle_migrations(dialect: &str) -> (Workspace, String) {
+    let (ws, out) = snapshot_migrations(&not_null_cycle(), dialect);
+    (ws, ok(out))
+}
+
+/// A working folder with the migrations of `catalog` in `dialect`, written by
+/// `create-migrations` from a snapshot of it; and that command's output.
+fn snapshot_migrations(catalog: &Catalog, dialect: &str) -> (Workspace, std::process::Output) {
     let ws = Workspace::empty();
-    let snapshot_file = ws.path().join("cycle.json");
-    snapshot::write(&not_null_cycle(), &snapshot_file).unwrap();
+    let snapshot_file = ws.path().join("catalog.json");
+    snapshot::write(catalog, &snapshot_file).unwrap();
     let out = ws
         .dbsub(&[])
         .args([
@@ -333,8 +340,7 @@ fn cycle_migrations(dialect: &str) -> (Workspace, String) {
         .arg(&snapshot_file)
         .output()
         .unwrap();
-    let report = ok(out);
-    (ws, report)
+    (ws, out)
 }
 
 /// A global temporary table is one in Oracle, without the foreign keys Oracle forbids on it
@@ -401,6 +407,42 @@ fn a_global_temporary_table_is_one_in_oracle_and_an_ordinary_table_elsewhere() {
         sql.contains("SQLite has none, so it is created as an ordinary table.\nCREATE TABLE B ("),
         "{sql}"
     );
+}
+
+/// Oracle defaults drawn from sequences: SQLite has none, so each is left out with a warning
+/// naming the column (the rowid alias numbers the key), and the migrations apply.
+#[test]
+fn sequence_defaults_are_reported_and_left_out_in_sqlite() {
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "ORACLE".into();
+    catalog.tables[0].columns[0].default = Some("\"S\".\"A_SEQ\".nextval".into());
+    catalog.tables[1].columns[1].default = Some("B_SEQ.NEXTVAL".into());
+    let (ws, out) = snapshot_migrations(&catalog, "sqlite");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let warnings = stderr(&out);
+    assert!(
+        warnings.contains(
+            "column S.A.ID: its default draws from sequence S.A_SEQ, and SQLite has no \
+             sequences: the default is left out; as the table's INTEGER PRIMARY KEY"
+        ),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("column S.B.PARENT_ID: its default draws from sequence B_SEQ"),
+        "{warnings}"
+    );
+    let sql: String = files(&ws.path().join("migrations"))
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
+    assert!(!sql.to_ascii_uppercase().contains("NEXTVAL"), "{sql}");
+    let target = format!("sqlite://{}", ws.path().join("local.db").display());
+    let out = ws
+        .dbsub(&[])
+        .args(["migrate", "--target", &target])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 #[test]

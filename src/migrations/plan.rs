@@ -504,13 +504,17 @@ impl Planner<'_> {
             c.identity.as_ref().map(|i| i.always)
         };
         let generated = c.generated.clone().filter(|g| !g.is_empty());
+        let drawn = !serial
+            && identity.is_none()
+            && generated.is_none()
+            && !self.drawn_default_kept(table, c);
         ColumnSql {
             name: self.ident(&c.name),
             ty,
             default: c
                 .default
                 .as_deref()
-                .filter(|_| identity.is_none() && generated.is_none() && !serial)
+                .filter(|_| identity.is_none() && generated.is_none() && !serial && !drawn)
                 .map(|d| {
                     if same {
                         self.carried(
@@ -526,6 +530,42 @@ impl Planner<'_> {
             generated,
             not_null: !c.nullable,
         }
+    }
+
+    /// Whether the column's default can be written here: `false`, with a warning naming the
+    /// column and what to do, for a default drawn from a sequence (one no column owns; a serial
+    /// column's is handled as an identity) where the dialect has no sequences.
+    fn drawn_default_kept(&mut self, table: &Table, c: &crate::catalog::Column) -> bool {
+        let sequence = match (self.can.sequences, self.source, c.default.as_deref()) {
+            (false, Some(source), Some(default)) => match source.default_sequence(default) {
+                Some(sequence) => sequence,
+                None => return true,
+            },
+            _ => return true,
+        };
+        let rowid_alias = !self.can.identity_columns
+            && matches!(c.neutral_type, crate::catalog::NeutralType::Integer { .. })
+            && table
+                .primary_key
+                .as_ref()
+                .is_some_and(|pk| pk.columns == [c.name.as_str()]);
+        let remedy = if rowid_alias {
+            "as the table's INTEGER PRIMARY KEY the column is its rowid alias, which numbers a \
+             row inserted without it max + 1 (per table, not shared with other users of the \
+             sequence)"
+        } else {
+            "rows inserted without the column get NULL (or fail NOT NULL): give it a value on \
+             insert"
+        };
+        self.warnings.push(format!(
+            "column {}.{}.{}: its default draws from sequence {sequence}, and {} has no \
+             sequences: the default is left out; {remedy}",
+            table.schema,
+            table.name,
+            c.name,
+            self.dialect.title()
+        ));
+        false
     }
 
     /// The sequence a column owns and draws its default from (a PostgreSQL serial column).

@@ -421,6 +421,14 @@ pub trait Dialect: Sync {
     /// A column default of another dialect, as this dialect spells it.
     fn default_expr(&self, column: &Column, expr: &str) -> String;
 
+    /// The sequence a column default of this dialect draws its values from, as the default
+    /// names it (`nextval('s'::regclass)` in PostgreSQL, `S.NEXTVAL` in Oracle); `None` for
+    /// any other expression. A target without sequences cannot carry such a default.
+    fn default_sequence(&self, expr: &str) -> Option<String> {
+        let _ = expr;
+        None
+    }
+
     /// Splits a migration file into statements, as this dialect's tools do.
     fn split_statements(&self, sql: &str) -> Vec<Statement>;
 

@@ -192,6 +192,11 @@ impl Dialect for OracleDialect {
         oracle_type(&column.neutral_type, &column.native_type)
     }
 
+    fn default_sequence(&self, expr: &str) -> Option<String> {
+        let (schema, name) = super::sink::nextval_sequence(expr)?;
+        Some(schema.map_or(name.clone(), |s| format!("{s}.{name}")))
+    }
+
     fn default_expr(&self, column: &Column, expr: &str) -> String {
         let trimmed = expr.trim();
         // A quoted date or timestamp literal as a default of a date column: Oracle would convert

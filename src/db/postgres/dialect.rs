@@ -196,6 +196,10 @@ impl Dialect for PgDialect {
         }
     }
 
+    fn default_sequence(&self, expr: &str) -> Option<String> {
+        nextval_sequence(expr)
+    }
+
     /// At `;` outside quotes, comments and dollar-quoted bodies.
     fn split_statements(&self, sql: &str) -> Vec<Statement> {
         split_at_semicolons(sql, true, |_| false)
@@ -219,6 +223,23 @@ impl Dialect for PgDialect {
 }
 
 /// The neutral type in PostgreSQL (docs/types.md).
+/// The sequence of a default that is `nextval('name')`, as PostgreSQL prints it
+/// (`nextval('app.s'::regclass)`), the name as the literal holds it; `None` for any other
+/// expression, one that does more than draw the next value included.
+fn nextval_sequence(expr: &str) -> Option<String> {
+    let expr = expr.trim();
+    let call = expr.get(..8)?;
+    let inner = call
+        .eq_ignore_ascii_case("nextval(")
+        .then(|| expr[8..].strip_suffix(')'))??
+        .trim();
+    let literal = inner.strip_suffix("::regclass").unwrap_or(inner).trim_end();
+    let text = literal.strip_prefix('\'')?.strip_suffix('\'')?;
+    // One literal: a lone quote inside would end it early (`'a') + nextval('b'`).
+    let lone_quote = text.replace("''", "").contains('\'');
+    (!text.is_empty() && !lone_quote).then(|| text.replace("''", "'"))
+}
+
 fn pg_type(t: &NeutralType, native: &str) -> Result<String, String> {
     use NeutralType as N;
     Ok(match t {
@@ -288,6 +309,25 @@ mod tests {
     use super::*;
     use crate::catalog::LengthSemantics;
     use crate::model::ports::*;
+
+    #[test]
+    fn a_nextval_default_names_its_sequence() {
+        let d = PgDialect;
+        let seq = |e: &str| d.default_sequence(e);
+        assert_eq!(
+            seq("nextval('shared_seq'::regclass)").as_deref(),
+            Some("shared_seq")
+        );
+        assert_eq!(
+            seq(" NEXTVAL('app.\"Odd''s\"'::regclass) ").as_deref(),
+            Some("app.\"Odd's\"")
+        );
+        assert_eq!(seq("nextval('s')").as_deref(), Some("s"));
+        assert_eq!(seq("nextval('a'::regclass) + nextval('b'::regclass)"), None);
+        assert_eq!(seq("currval('s'::regclass)"), None);
+        assert_eq!(seq("'nextval(''s'')'"), None);
+        assert_eq!(seq("now()"), None);
+    }
 
     #[test]
     fn oracle_types_in_postgres() {

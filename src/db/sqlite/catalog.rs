@@ -519,6 +519,8 @@ pub fn neutral_type(declared: &str) -> NeutralType {
             fixed: true,
         },
         "DATE" => NeutralType::Timestamp { precision: Some(0) },
+        // What dbsub writes for a date without a time (PostgreSQL's `date`).
+        "DATEONLY" => NeutralType::Date,
         "DATETIME" => NeutralType::Timestamp { precision: Some(0) },
         "TIME" => NeutralType::Time {
             precision: arg_u8(0),
@@ -814,6 +816,7 @@ mod tests {
             ("INTEGER", Integer { bits: 64 }),
             ("BINARY_FLOAT", Float { bits: Some(24) }),
             ("DATE", Timestamp { precision: Some(0) }),
+            ("DATEONLY", Date),
             ("TIMESTAMP", Timestamp { precision: Some(6) }),
             (
                 "TIMESTAMP(3) WITH TIME ZONE",

@@ -326,7 +326,8 @@ fn sqlite_type(t: &NeutralType, native: &str) -> Result<String, String> {
             (None, _) => "TEXT".into(),
         },
         N::Binary { .. } | N::Uuid => "BLOB".into(),
-        N::Date => "DATE".into(),
+        // `DATE` is Oracle's DATE, a timestamp(0), when read from SQLite (docs/catalog.md).
+        N::Date => "DATEONLY".into(),
         N::Time { .. } => "TIME".into(),
         N::Timestamp { precision: Some(0) } => "DATE".into(),
         N::Timestamp { precision } => format!("TIMESTAMP({})", precision.unwrap_or(6)),
