@@ -889,11 +889,14 @@ fn connection_problems_are_explained_without_the_password() {
 
 /// Stored code that calls other code: `a_outer` (LANGUAGE sql, so PostgreSQL checks its body at
 /// creation unless told not to) calls `b_inner`, which name order creates after it; a plpgsql
-/// function; a view that calls them. `pg_depend` records the view's calls, not those inside a
-/// function's body written as a string.
+/// function; `a_standard`, whose SQL-standard body PostgreSQL always checks at creation, calls
+/// `z_base`; a view that calls them. `pg_depend` records the view's calls and those of a
+/// SQL-standard body, not those inside a body written as a string.
 const CALLS: &str = "
 CREATE TABLE ledger (id integer PRIMARY KEY, amount numeric NOT NULL);
 INSERT INTO ledger VALUES (1, 10), (2, 20);
+CREATE FUNCTION z_base() RETURNS integer LANGUAGE sql RETURN 41;
+CREATE FUNCTION a_standard() RETURNS integer LANGUAGE sql RETURN z_base() + 1;
 CREATE FUNCTION b_inner() RETURNS integer LANGUAGE sql AS $$ SELECT 41 $$;
 CREATE FUNCTION a_outer() RETURNS integer LANGUAGE sql AS $$ SELECT b_inner() + 1 $$;
 CREATE FUNCTION c_total() RETURNS numeric LANGUAGE plpgsql AS $$
@@ -902,7 +905,8 @@ BEGIN
 END
 $$;
 CREATE VIEW ledger_answers AS
-  SELECT l.id, a_outer() AS answer, b_inner() AS inner_answer, c_total() AS total
+  SELECT l.id, a_outer() AS answer, b_inner() AS inner_answer, c_total() AS total,
+    a_standard() AS standard
   FROM ledger l;
 ";
 
@@ -950,6 +954,11 @@ fn code_calling_code_created_later_by_name_still_migrates() {
         at("b_inner()\n RETURNS") < at("VIEW ledger_answers"),
         "{code}"
     );
+    // What the SQL-standard body calls is in the closure, and created before it.
+    assert!(
+        at("z_base()\n RETURNS") < at("a_standard()\n RETURNS"),
+        "{code}"
+    );
 
     let target = pg.create_database("calls_dst");
     let applied = dbsub_ok(&ws, &url, &["migrate", "--target", &target]);
@@ -958,8 +967,13 @@ fn code_calling_code_created_later_by_name_still_migrates() {
     client
         .batch_execute("INSERT INTO ledger VALUES (1, 10), (2, 20)")
         .unwrap();
-    let answer: i32 = client.query_one("SELECT a_outer()", &[]).unwrap().get(0);
-    assert_eq!(answer, 42);
+    for function in ["a_outer", "a_standard"] {
+        let answer: i32 = client
+            .query_one(&format!("SELECT {function}()"), &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(answer, 42, "{function}");
+    }
     let rows = client
         .query(
             "SELECT answer, inner_answer, total::text FROM ledger_answers ORDER BY id",
