@@ -835,3 +835,129 @@ fn a_schema_name_used_as_an_alias_is_left_as_written_with_a_warning() {
         "{views}"
     );
 }
+
+/// Stored code in a chain (`a_top` calls `b_mid`, which calls `c_base`: name order is the
+/// reverse of what creation needs), `c_base` calling into a cycle (`x_one` and `y_two` call
+/// each other), and a view calling `a_top`, as a PostgreSQL catalog records them.
+fn calling_code() -> Catalog {
+    use dbsub::catalog::{Dependency, ObjectKey, ObjectKind, Routine, View};
+    let function = |name: &str, calls: &str| Routine {
+        schema: "public".into(),
+        name: name.into(),
+        kind: ObjectKind::Function,
+        source: format!(
+            "FUNCTION public.{name}()\n RETURNS integer\n LANGUAGE sql\nAS $function$ SELECT \
+             {calls} $function$"
+        ),
+    };
+    let key = |name: &str, kind| ObjectKey::new("public", name, kind);
+    let calls = |from: &str, from_kind, to: &str| Dependency {
+        from: key(from, from_kind),
+        to: key(to, ObjectKind::Function),
+    };
+    let f = ObjectKind::Function;
+    Catalog {
+        source: Some(CatalogSource {
+            kind: "PG".into(),
+            url: "postgres://host/calls".into(),
+            read_at: "2026-01-01T00:00:00Z".into(),
+            schemas: vec!["public".into()],
+        }),
+        routines: vec![
+            function("a_top", "b_mid() + 1"),
+            function("b_mid", "c_base() + 1"),
+            function("c_base", "CASE WHEN false THEN x_one() ELSE 40 END"),
+            function("x_one", "CASE WHEN false THEN y_two() ELSE 1 END"),
+            function("y_two", "CASE WHEN false THEN x_one() ELSE 2 END"),
+        ],
+        views: vec![View {
+            schema: "public".into(),
+            name: "answers".into(),
+            materialized: false,
+            columns: Vec::new(),
+            source: "SELECT a_top() AS answer".into(),
+            comment: None,
+        }],
+        dependencies: vec![
+            calls("answers", ObjectKind::View, "a_top"),
+            calls("a_top", f, "b_mid"),
+            calls("b_mid", f, "c_base"),
+            calls("c_base", f, "x_one"),
+            calls("x_one", f, "y_two"),
+            calls("y_two", f, "x_one"),
+        ],
+        ..Catalog::default()
+    }
+}
+
+/// Code is created in dependency order (parents first, a cycle broken the same way every run),
+/// not name order; the view calling it comes after it, in the code file; and the result applies
+/// to PostgreSQL.
+#[test]
+fn code_is_written_in_dependency_order_and_views_calling_it_after_it() {
+    let write = || {
+        let ws = Workspace::empty();
+        let snapshot_file = ws.path().join("calls.json");
+        snapshot::write(&calling_code(), &snapshot_file).unwrap();
+        ok(ws
+            .dbsub(&[])
+            .args([
+                "create-migrations",
+                "--seed-object",
+                "answers",
+                "--dialect",
+                "postgres",
+                "--catalog",
+            ])
+            .arg(&snapshot_file)
+            .output()
+            .unwrap());
+        ws
+    };
+    let ws = write();
+    let folder = ws.path().join("migrations");
+    let written = files(&folder);
+    let names: Vec<&str> = written.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["V1.0.0.1__answers_code.sql"],
+        "no views file before it"
+    );
+    let code = &written[0].1;
+    assert!(
+        code.contains("\nSET check_function_bodies = false;\n"),
+        "{code}"
+    );
+    let created: Vec<&str> = code
+        .lines()
+        .filter_map(|l| l.strip_prefix("CREATE OR REPLACE "))
+        .collect();
+    assert_eq!(
+        created,
+        // The cycle is broken at x_one's call of y_two (x_one first by name); y_two, free
+        // then, comes by name after the others that are ready.
+        [
+            "FUNCTION x_one()",
+            "FUNCTION c_base()",
+            "FUNCTION b_mid()",
+            "FUNCTION a_top()",
+            "VIEW answers AS",
+            "FUNCTION y_two()",
+        ],
+        "{code}"
+    );
+    assert_eq!(files(&write().path().join("migrations")), written);
+
+    let Some(pg) = pg::cluster() else { return };
+    let url = pg.create_database("calls");
+    ok(ws
+        .dbsub(&[])
+        .args(["migrate", "--target", &url])
+        .output()
+        .unwrap());
+    let answer: i32 = pg::connect(&url)
+        .query_one("SELECT answer FROM answers", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(answer, 42);
+}

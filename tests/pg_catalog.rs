@@ -886,3 +886,103 @@ fn connection_problems_are_explained_without_the_password() {
         "{err}"
     );
 }
+
+/// Stored code that calls other code: `a_outer` (LANGUAGE sql, so PostgreSQL checks its body at
+/// creation unless told not to) calls `b_inner`, which name order creates after it; a plpgsql
+/// function; `a_standard`, whose SQL-standard body PostgreSQL always checks at creation, calls
+/// `z_base`; a view that calls them. `pg_depend` records the view's calls and those of a
+/// SQL-standard body, not those inside a body written as a string.
+const CALLS: &str = "
+CREATE TABLE ledger (id integer PRIMARY KEY, amount numeric NOT NULL);
+INSERT INTO ledger VALUES (1, 10), (2, 20);
+CREATE FUNCTION z_base() RETURNS integer LANGUAGE sql RETURN 41;
+CREATE FUNCTION a_standard() RETURNS integer LANGUAGE sql RETURN z_base() + 1;
+CREATE FUNCTION b_inner() RETURNS integer LANGUAGE sql AS $$ SELECT 41 $$;
+CREATE FUNCTION a_outer() RETURNS integer LANGUAGE sql AS $$ SELECT b_inner() + 1 $$;
+CREATE FUNCTION c_total() RETURNS numeric LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN (SELECT sum(amount) FROM ledger) + a_outer();
+END
+$$;
+CREATE VIEW ledger_answers AS
+  SELECT l.id, a_outer() AS answer, b_inner() AS inner_answer, c_total() AS total,
+    a_standard() AS standard
+  FROM ledger l;
+";
+
+#[test]
+fn code_calling_code_created_later_by_name_still_migrates() {
+    let Some(pg) = pg::cluster() else { return };
+    let url = pg.create_database("calls_src");
+    pg::connect(&url).batch_execute(CALLS).unwrap();
+    let ws = Workspace::empty();
+    dbsub_ok(
+        &ws,
+        &url,
+        &[
+            "create-migrations",
+            "--seed-object",
+            "ledger",
+            "--direction",
+            "both",
+            "--dialect",
+            "postgres",
+        ],
+    );
+    let folder = ws.path().join("migrations");
+    let code_file = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("_code.sql"))
+        .expect("a code file");
+    let code = std::fs::read_to_string(&code_file).unwrap();
+    // As pg_dump does: the bodies are checked when called, not when created.
+    let first_statement = code
+        .lines()
+        .find(|l| !l.is_empty() && !l.starts_with("--"))
+        .unwrap();
+    assert_eq!(
+        first_statement, "SET check_function_bodies = false;",
+        "{code}"
+    );
+    // The view calls the functions: it is created after them.
+    let at = |what: &str| {
+        code.find(what)
+            .unwrap_or_else(|| panic!("no {what} in {code}"))
+    };
+    assert!(
+        at("b_inner()\n RETURNS") < at("VIEW ledger_answers"),
+        "{code}"
+    );
+    // What the SQL-standard body calls is in the closure, and created before it.
+    assert!(
+        at("z_base()\n RETURNS") < at("a_standard()\n RETURNS"),
+        "{code}"
+    );
+
+    let target = pg.create_database("calls_dst");
+    let applied = dbsub_ok(&ws, &url, &["migrate", "--target", &target]);
+    assert!(applied.contains("migrations applied now"), "{applied}");
+    let mut client = pg::connect(&target);
+    client
+        .batch_execute("INSERT INTO ledger VALUES (1, 10), (2, 20)")
+        .unwrap();
+    for function in ["a_outer", "a_standard"] {
+        let answer: i32 = client
+            .query_one(&format!("SELECT {function}()"), &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(answer, 42, "{function}");
+    }
+    let rows = client
+        .query(
+            "SELECT answer, inner_answer, total::text FROM ledger_answers ORDER BY id",
+            &[],
+        )
+        .unwrap();
+    let rows: Vec<(i32, i32, String)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(rows, vec![(42, 41, "72".to_string()); 2]);
+}

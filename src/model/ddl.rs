@@ -7,6 +7,11 @@
 pub struct FileModel {
     /// Comment lines at the top of the file.
     pub header: Vec<String>,
+    /// The file creates stored code. Calls inside a body are not all recorded as dependencies
+    /// (PostgreSQL records none for a body written as a string), so one function may be created
+    /// before another it calls: a dialect that checks bodies at creation turns that off for the
+    /// file, as pg_dump does (PostgreSQL: `SET check_function_bodies = false`).
+    pub stored_code: bool,
     pub items: Vec<Item>,
 }
 

@@ -1,4 +1,8 @@
 {% include "common/header.sql" %}
+{% if m.stored_code -%}
+SET check_function_bodies = false;
+
+{% endif -%}
 {% for item in m.items -%}
 {% match item -%}
 {% when Item::Sequence with (s) -%}

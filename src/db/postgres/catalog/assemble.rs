@@ -304,24 +304,26 @@ fn indexes(tables: &mut HashMap<Oid, Table>, rows: &[Row]) -> Result<()> {
     Ok(())
 }
 
-/// Adds what views read and what column defaults use.
+/// Adds what views read, what column defaults use and what functions and procedures use.
 fn dependencies(catalog: &mut Catalog, rows: &[Row]) -> Result<()> {
+    let kind = |word: &str| match word {
+        "proc p" => ObjectKind::Procedure,
+        "proc f" => ObjectKind::Function,
+        "type" => ObjectKind::Type,
+        relkind => relation_kind(relkind),
+    };
     for r in rows {
-        let from_kind: String = get(r, 2)?;
-        let to_kind: String = get(r, 5)?;
-        let to_kind = match to_kind.as_str() {
-            "proc p" => ObjectKind::Procedure,
-            "proc f" => ObjectKind::Function,
-            "type" => ObjectKind::Type,
-            relkind => relation_kind(relkind),
-        };
         catalog.dependencies.push(Dependency {
             from: ObjectKey::new(
                 get::<String>(r, 0)?,
                 get::<String>(r, 1)?,
-                relation_kind(&from_kind),
+                kind(&get::<String>(r, 2)?),
             ),
-            to: ObjectKey::new(get::<String>(r, 3)?, get::<String>(r, 4)?, to_kind),
+            to: ObjectKey::new(
+                get::<String>(r, 3)?,
+                get::<String>(r, 4)?,
+                kind(&get::<String>(r, 5)?),
+            ),
         });
     }
     Ok(())

@@ -4,7 +4,7 @@
 //! One query per kind of object, each over every relation of the schemas read: relations,
 //! columns, constraints (with their column names, through `unnest(conkey) WITH ORDINALITY`),
 //! indexes, sequences, dependencies (views through `pg_rewrite`, defaults through
-//! `pg_attrdef`), triggers, functions and procedures, enum and domain types, and grants — plus
+//! `pg_attrdef`, functions and procedures directly), triggers, functions and procedures, enum and domain types, and grants — plus
 //! one to check the schemas and one `set_config` that puts the schemas read on the
 //! `search_path`, so that the server's deparsed text (`format_type`, `pg_get_expr`,
 //! `pg_get_viewdef`…) names their objects unqualified, the way a migration creates them. All of

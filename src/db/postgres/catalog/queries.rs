@@ -145,28 +145,42 @@ pub(super) fn sequences_sql() -> String {
     )
 }
 
-/// What views read (through their rewrite rule) and what column defaults use (sequences,
-/// functions): relations, sequences, functions, procedures, enums and domains outside the
-/// system schemas and extensions. The kind comes as the catalog's word for it.
+/// What views read (through their rewrite rule), what column defaults use (sequences,
+/// functions) and what functions and procedures use (their argument and result types, and what
+/// a SQL-standard body names: PostgreSQL records nothing for a body written as a string):
+/// relations, sequences, functions, procedures, enums and domains outside the system schemas and
+/// extensions. The kinds come as the catalog's words for them (`proc f` for a function).
 pub(super) fn dependencies_sql() -> String {
     format!(
         "WITH {}, \
+         froms AS ( \
+           SELECT 'pg_class'::regclass AS classid, oid, schema, name, relkind FROM rels \
+           UNION ALL \
+           SELECT 'pg_proc'::regclass, p.oid, n.nspname::text, p.proname::text, \
+             'proc ' || p.prokind::text \
+           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+           WHERE n.nspname::text = ANY($1::text[]) AND p.prokind IN ('f', 'p') AND {}), \
          uses AS ( \
-           SELECT r.ev_class AS from_oid, d.refclassid, d.refobjid \
+           SELECT 'pg_class'::regclass AS from_class, r.ev_class AS from_oid, d.refclassid, \
+             d.refobjid \
            FROM pg_rewrite r JOIN pg_depend d \
              ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid \
            WHERE d.deptype = 'n' \
            UNION \
-           SELECT ad.adrelid, d.refclassid, d.refobjid \
+           SELECT 'pg_class'::regclass, ad.adrelid, d.refclassid, d.refobjid \
            FROM pg_attrdef ad JOIN pg_depend d \
              ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid \
-           WHERE d.deptype = 'n') \
+           WHERE d.deptype = 'n' \
+           UNION \
+           SELECT d.classid, d.objid, d.refclassid, d.refobjid \
+           FROM pg_depend d \
+           WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'n') \
          SELECT DISTINCT f.schema, f.name, f.relkind, tn.nspname::text, \
            COALESCE(tc.relname, tp.proname, tt.typname)::text, \
            CASE WHEN tc.oid IS NOT NULL THEN tc.relkind::text \
                 WHEN tp.oid IS NOT NULL THEN 'proc ' || tp.prokind::text \
                 ELSE 'type' END \
-         FROM uses u JOIN rels f ON f.oid = u.from_oid \
+         FROM uses u JOIN froms f ON f.classid = u.from_class AND f.oid = u.from_oid \
          LEFT JOIN pg_class tc ON u.refclassid = 'pg_class'::regclass \
            AND tc.oid = u.refobjid AND tc.relkind IN ('r', 'p', 'v', 'm', 'S') \
          LEFT JOIN pg_proc tp ON u.refclassid = 'pg_proc'::regclass \
@@ -175,12 +189,13 @@ pub(super) fn dependencies_sql() -> String {
            AND tt.oid = u.refobjid AND tt.typtype IN ('e', 'd') \
          JOIN pg_namespace tn \
            ON tn.oid = COALESCE(tc.relnamespace, tp.pronamespace, tt.typnamespace) \
-         WHERE u.refobjid <> u.from_oid \
+         WHERE NOT (u.refclassid = u.from_class AND u.refobjid = u.from_oid) \
            AND tn.nspname !~ '^pg_' AND tn.nspname <> 'information_schema' \
            AND NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = u.refclassid \
              AND x.objid = u.refobjid AND x.deptype = 'e') \
          ORDER BY 1, 2, 4, 5",
-        rels_cte()
+        rels_cte(),
+        not_in_extension("pg_proc", "p.oid")
     )
 }
 
