@@ -12,7 +12,10 @@ fn demo_builds_the_database_and_shows_seedlot() {
     let out = run_demo(&ws);
     let text = stdout(&out);
     assert!(text.starts_with("TABLE: THE.SEEDLOT\n"), "{text}");
-    assert!(text.contains("TRIGGER: THE.SEEDLOT_AUDIT_TRG"), "{text}");
+    assert!(
+        text.contains("TRIGGER: THE.SEEDLOT.SEEDLOT_AUDIT_TRG"),
+        "{text}"
+    );
     assert!(
         text.contains("break FK FOREST_CLIENT_PRIMARY_LOCN_FK"),
         "{text}"

@@ -151,7 +151,7 @@ fn the_features_the_demo_exists_to_show() {
         catalog
             .dependencies
             .iter()
-            .any(|d| d.from.name == "SEEDLOT_AUDIT_TRG"
+            .any(|d| d.from.name == "SEEDLOT.SEEDLOT_AUDIT_TRG"
                 && d.to == ObjectKey::table("THE", "SEEDLOT_AUDIT"))
     );
 

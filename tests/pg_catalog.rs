@@ -511,7 +511,7 @@ fn a_schema_reads_into_the_model() {
             dependency(("order_line", Table), ("posint", Type)),
             dependency(("order_totals", MaterializedView), ("order_line", Table)),
             dependency(("orders", Table), ("mood", Type)),
-            dependency(("orders_stamp", Trg), ("orders_stamp", Function)),
+            dependency(("orders.orders_stamp", Trg), ("orders_stamp", Function)),
         ]
     );
 
@@ -648,7 +648,7 @@ fn migrations_from_postgres_recreate_the_closure() {
         "TABLE: public.order_line",
         "TABLE: public.orders  [FK order_line_order_fk: order_id]",
         "TYPE: public.posint  [dependency]",
-        "TRIGGER: public.orders_stamp  [trigger]",
+        "TRIGGER: public.orders.orders_stamp  [trigger]",
         "FUNCTION: public.orders_stamp  [dependency]",
         "SEQUENCE: public.customer_id_seq  [dependency]",
         "TABLE: public.region",

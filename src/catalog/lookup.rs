@@ -86,7 +86,12 @@ impl fmt::Display for LookupError {
                 let differ = |part: fn(&ObjectKey) -> String| {
                     candidates.iter().any(|c| part(c) != part(&candidates[0]))
                 };
+                let triggers = candidates.iter().all(|c| c.kind == ObjectKind::Trigger);
                 let how = match (differ(|k| k.schema.clone()), differ(|k| k.kind.to_string())) {
+                    (false, false) if triggers => {
+                        "the trigger is on several tables; name it as SCHEMA.TABLE.TRIGGER \
+                         (or TABLE.TRIGGER with --schema S)"
+                    }
                     (true, true) => {
                         "name it as SCHEMA.NAME (or with --schema S) and with --object-type T"
                     }
@@ -122,8 +127,13 @@ pub fn find<'a>(
                 a.eq_ignore_ascii_case(b)
             }
         };
-        eq(&key.name, name)
-            && schema.is_none_or(|s| eq(&key.schema, s))
+        // A trigger's key names it `TABLE.NAME`: its bare name finds it too, and
+        // `TABLE.NAME` is not a schema and a name.
+        let bare = key.kind == ObjectKind::Trigger
+            && key.name.split_once('.').is_some_and(|(_, n)| eq(n, name));
+        let table_qualified = query.schema.is_none() && eq(&key.name, &query.name);
+        (table_qualified
+            || ((eq(&key.name, name) || bare) && schema.is_none_or(|s| eq(&key.schema, s))))
             && query.kind.is_none_or(|k| key.kind == k)
     };
     for exact in [true, false] {
@@ -236,6 +246,38 @@ mod tests {
             find(&keys, &dotted).unwrap(),
             ObjectKey::table("ARCHIVE", "SEEDLOT")
         );
+    }
+
+    #[test]
+    fn a_trigger_on_several_tables_is_named_by_its_table() {
+        let trigger = |table: &str| {
+            ObjectKey::new(
+                "public",
+                format!("{table}.last_updated"),
+                ObjectKind::Trigger,
+            )
+        };
+        let keys = vec![trigger("orders"), trigger("items"), trigger("clients")];
+        let err = find(&keys, &ObjectQuery::named("last_updated")).unwrap_err();
+        let LookupError::Ambiguous { candidates, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(candidates.len(), 3);
+        let text = err.to_string();
+        assert!(text.contains("SCHEMA.TABLE.TRIGGER"), "{text}");
+        assert!(
+            text.contains("TRIGGER: public.items.last_updated"),
+            "{text}"
+        );
+        for name in ["orders.last_updated", "public.orders.last_updated"] {
+            assert_eq!(
+                find(&keys, &ObjectQuery::named(name)).unwrap(),
+                trigger("orders")
+            );
+        }
+        let one = vec![trigger("orders")];
+        let q = ObjectQuery::named("public.last_updated");
+        assert_eq!(find(&one, &q).unwrap(), trigger("orders"));
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The catalog model: one serde model for every database kind.
 //!
-//! Every object is keyed by (schema, name, kind). Column types keep the native type text as the
+//! Every object is keyed by (schema, name, kind); a trigger's name in its key is `TABLE.NAME`, as
+//! PostgreSQL names triggers per table. Column types keep the native type text as the
 //! source spells it and a neutral type that the other stages (migrations, archive, sinks) work
 //! from.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -488,8 +490,15 @@ pub struct Trigger {
 }
 
 impl Trigger {
+    /// `TRIGGER: SCHEMA.TABLE.NAME`: PostgreSQL names triggers per table, so that the same
+    /// `last_updated` on two tables is two triggers (Oracle and SQLite name them per schema,
+    /// where the table changes nothing).
     pub fn key(&self) -> ObjectKey {
-        ObjectKey::new(&self.schema, &self.name, ObjectKind::Trigger)
+        ObjectKey::new(
+            &self.schema,
+            format!("{}.{}", self.table_name, self.name),
+            ObjectKind::Trigger,
+        )
     }
 
     pub fn table_key(&self) -> ObjectKey {
@@ -653,6 +662,35 @@ impl Catalog {
         self.grants.retain(|g| keep(&g.object.schema));
     }
 
+    /// Rewrites a trigger named by its bare name in a dependency or grant (a snapshot written
+    /// before trigger keys carried their table) to the key of the one trigger of that schema
+    /// and name; a name several tables share stays as it is.
+    pub fn qualify_trigger_keys(&mut self) {
+        let mut by_name: HashMap<(&str, &str), Vec<ObjectKey>> = HashMap::new();
+        for t in &self.triggers {
+            by_name
+                .entry((&t.schema, &t.name))
+                .or_default()
+                .push(t.key());
+        }
+        let qualify = |key: &mut ObjectKey| {
+            if key.kind == ObjectKind::Trigger
+                && let Some([one]) = by_name
+                    .get(&(key.schema.as_str(), key.name.as_str()))
+                    .map(Vec::as_slice)
+            {
+                *key = one.clone();
+            }
+        };
+        for d in &mut self.dependencies {
+            qualify(&mut d.from);
+            qualify(&mut d.to);
+        }
+        for g in &mut self.grants {
+            qualify(&mut g.object);
+        }
+    }
+
     /// Sorts every list by key so that two reads of the same schema serialize identically.
     pub fn normalize(&mut self) {
         self.tables
@@ -665,13 +703,13 @@ impl Catalog {
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
         self.sequences
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
-        self.triggers
-            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        self.triggers.sort_by_key(Trigger::key);
         self.routines.sort_by_key(Routine::key);
         self.synonyms
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
         self.others
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        self.qualify_trigger_keys();
         self.dependencies.sort();
         self.dependencies.dedup();
         self.grants.sort_by(|a, b| {

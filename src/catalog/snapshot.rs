@@ -71,7 +71,11 @@ pub fn read(path: &Path) -> Result<Catalog> {
 /// name the file (see [`read`]).
 pub fn from_slice(bytes: &[u8]) -> Result<Catalog> {
     match serde_json::from_slice::<Snapshot>(bytes) {
-        Ok(s) if s.format == FORMAT && s.format_version == FORMAT_VERSION => Ok(s.catalog),
+        Ok(s) if s.format == FORMAT && s.format_version == FORMAT_VERSION => {
+            let mut catalog = s.catalog;
+            catalog.qualify_trigger_keys();
+            Ok(catalog)
+        }
         Ok(s) => explain(Some(s.format), Some(s.format_version), None),
         Err(e) => match serde_json::from_slice::<Envelope>(bytes) {
             Ok(env) => explain(env.format, env.format_version, Some(e)),
@@ -150,6 +154,42 @@ mod tests {
             }],
             ..Catalog::default()
         }
+    }
+
+    #[test]
+    fn a_dependency_naming_a_trigger_bare_is_read_as_its_one_trigger() {
+        let trigger = |name: &str, table: &str| Trigger {
+            schema: "S".into(),
+            name: name.into(),
+            table_schema: "S".into(),
+            table_name: table.into(),
+            timing: "AFTER".into(),
+            events: vec!["UPDATE".into()],
+            for_each_row: true,
+            enabled: true,
+            source: String::new(),
+        };
+        let bare = |name: &str| Dependency {
+            from: ObjectKey::new("S", name, ObjectKind::Trigger),
+            to: ObjectKey::table("S", "AUDIT"),
+        };
+        let old = Catalog {
+            triggers: vec![
+                trigger("T_TRG", "T"),
+                trigger("STAMP", "A"),
+                trigger("STAMP", "B"),
+            ],
+            dependencies: vec![bare("T_TRG"), bare("STAMP")],
+            ..tiny()
+        };
+        let read = from_slice(to_json(&old).unwrap().as_bytes()).unwrap();
+        let from: Vec<&str> = read
+            .dependencies
+            .iter()
+            .map(|d| d.from.name.as_str())
+            .collect();
+        // The name two tables' triggers share stays as written: it could be either.
+        assert_eq!(from, ["T.T_TRG", "STAMP"]);
     }
 
     #[test]

@@ -249,8 +249,11 @@ pub fn scan_created(sql: &str) -> BTreeSet<(String, String)> {
     for i in 0..words.len() {
         let w = words[i].to_ascii_uppercase();
         if w == "ADD" && upper(i + 1).as_deref() == Some("CONSTRAINT") {
-            if let Some(name) = words.get(i + 2) {
-                found.insert(("CONSTRAINT".to_string(), name.to_ascii_uppercase()));
+            // `ALTER TABLE t ADD CONSTRAINT c`: PostgreSQL names constraints per table.
+            if let (Some(table), Some(name)) =
+                (i.checked_sub(1).map(|p| &words[p]), words.get(i + 2))
+            {
+                found.insert(("CONSTRAINT".to_string(), per_table(table, name)));
             }
             continue;
         }
@@ -279,10 +282,24 @@ pub fn scan_created(sql: &str) -> BTreeSet<(String, String)> {
         if let Some(name) = words.get(k) {
             // `schema.name`: the name is the last part.
             let name = name.rsplit('.').next().unwrap_or(name);
-            found.insert((kind, name.to_ascii_uppercase()));
+            // A trigger is named per table (PostgreSQL): `TABLE.NAME`, the table after `ON`.
+            let on = (kind == "TRIGGER")
+                .then(|| (k + 1..words.len()).find(|&o| upper(o).as_deref() == Some("ON")))
+                .flatten()
+                .and_then(|o| words.get(o + 1));
+            match on {
+                Some(table) => found.insert((kind, per_table(table, name))),
+                None => found.insert((kind, name.to_ascii_uppercase())),
+            };
         }
     }
     found
+}
+
+/// `TABLE.NAME` in upper case, for an object named per table; `table` may be `schema.table`.
+fn per_table(table: &str, name: &str) -> String {
+    let table = table.rsplit('.').next().unwrap_or(table);
+    format!("{table}.{name}").to_ascii_uppercase()
 }
 
 /// `text` with every qualifier naming schema `from` (`FROM.x`, `"FROM".x`), outside strings
@@ -411,6 +428,9 @@ mod tests {
                    CREATE OR REPLACE EDITIONABLE PACKAGE BODY THE.PKG AS BEGIN NULL; END;\n\
                    CREATE GLOBAL TEMPORARY TABLE TMP (A INT);\n\
                    ALTER TABLE X ADD CONSTRAINT X_FK FOREIGN KEY (A) REFERENCES Y (A);\n\
+                   ALTER TABLE ONLY app.y ADD CONSTRAINT X_FK FOREIGN KEY (A) REFERENCES Y (A);\n\
+                   CREATE TRIGGER last_updated BEFORE UPDATE OF a ON app.y FOR EACH ROW \
+                   EXECUTE FUNCTION touch();\n\
                    INSERT INTO T VALUES ('CREATE TABLE NOT_ME');";
         let found: Vec<String> = scan_created(sql)
             .into_iter()
@@ -419,11 +439,13 @@ mod tests {
         assert_eq!(
             found,
             [
-                "CONSTRAINT X_FK",
+                "CONSTRAINT X.X_FK",
+                "CONSTRAINT Y.X_FK",
                 "INDEX SEEDLOT_IX",
                 "PACKAGE BODY PKG",
                 "TABLE SEEDLOT",
-                "TABLE TMP"
+                "TABLE TMP",
+                "TRIGGER Y.LAST_UPDATED"
             ]
         );
     }

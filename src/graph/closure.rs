@@ -327,13 +327,13 @@ mod tests {
             source: String::new(),
         });
         cat.dependencies.push(crate::catalog::Dependency {
-            from: ObjectKey::new("S", "T_TRG", ObjectKind::Trigger),
+            from: ObjectKey::new("S", "T.T_TRG", ObjectKind::Trigger),
             to: t("AUDIT"),
         });
         let g = DepGraph::build(&cat);
         assert_eq!(
             names(&g, &run(&g, "CHILD", Direction::Parents, None)),
-            ["AUDIT", "CHILD", "T", "T_TRG"]
+            ["AUDIT", "CHILD", "T", "T.T_TRG"]
         );
     }
 }

@@ -378,7 +378,7 @@ mod tests {
             target_name: "PARENT".into(),
             db_link: None,
         });
-        let trg = ObjectKey::new("S", "CHILD_TRG", ObjectKind::Trigger);
+        let trg = ObjectKey::new("S", "CHILD.CHILD_TRG", ObjectKind::Trigger);
         let view = ObjectKey::new("S", "V", ObjectKind::View);
         catalog.dependencies = vec![
             Dependency {
@@ -412,7 +412,7 @@ mod tests {
         assert_eq!(
             kids,
             vec![
-                ("CHILD_TRG".into(), "trigger_on"),
+                ("CHILD.CHILD_TRG".into(), "trigger_on"),
                 ("V".into(), "depends_on")
             ]
         );

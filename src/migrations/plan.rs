@@ -378,7 +378,13 @@ impl Planner<'_> {
 
     fn object(&mut self, node: NodeIndex, closure: &Closure, graph: &DepGraph) {
         let key = graph.key(node);
-        if self.existing.has(key.kind.as_str(), &key.name) {
+        // A record written before trigger keys carried their table names a trigger bare.
+        let bare = (key.kind == ObjectKind::Trigger)
+            .then(|| key.name.split_once('.').map(|(_, name)| name))
+            .flatten();
+        if self.existing.has(key.kind.as_str(), &key.name)
+            || bare.is_some_and(|name| self.existing.has("TRIGGER", name))
+        {
             return;
         }
         match key.kind {
@@ -454,11 +460,13 @@ impl Planner<'_> {
             let Some(sql) = self.foreign_key(table, fk, closure, graph) else {
                 continue;
             };
+            // PostgreSQL names constraints per table: recorded as `TABLE.NAME`.
+            let per_table = format!("{}.{}", table.name, fk.name);
             if inline_fks {
                 elements.push(Element::ForeignKey(sql));
-                inline_names.push(fk.name.clone());
+                inline_names.push(per_table);
             } else {
-                later_fks.push((fk.name.clone(), sql));
+                later_fks.push((per_table, sql));
             }
         }
         self.add(
@@ -480,7 +488,9 @@ impl Planner<'_> {
             });
         }
         for (fk_name, sql) in later_fks {
-            if self.existing.has("CONSTRAINT", &fk_name) {
+            // A record written before names the constraint bare.
+            let bare = fk_name.split_once('.').map_or(fk_name.as_str(), |(_, n)| n);
+            if self.existing.has("CONSTRAINT", &fk_name) || self.existing.has("CONSTRAINT", bare) {
                 continue;
             }
             let content = self.bucket(Bucket::ForeignKeys);
@@ -873,12 +883,7 @@ impl Planner<'_> {
     }
 
     fn trigger(&mut self, key: &ObjectKey) {
-        let Some(trigger) = self
-            .catalog
-            .triggers
-            .iter()
-            .find(|t| t.schema == key.schema && t.name == key.name)
-        else {
+        let Some(trigger) = self.catalog.triggers.iter().find(|t| t.key() == *key) else {
             return;
         };
         if !self.same_dialect() {

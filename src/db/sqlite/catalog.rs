@@ -742,7 +742,7 @@ mod tests {
         assert_eq!(
             deps,
             [
-                "TRIGGER: S.T_TRG -> TABLE: S.T_AUDIT",
+                "TRIGGER: S.T.T_TRG -> TABLE: S.T_AUDIT",
                 "VIEW: S.V -> TABLE: S.CODES",
                 "VIEW: S.V -> TABLE: S.T",
                 "VIEW: S.V2 -> VIEW: S.V",

@@ -533,6 +533,8 @@ struct Objects {
     /// The objects of kinds dbsub does not create, by (owner, name): an external table is a
     /// `TABLE` in the dependencies but one of these in the catalog.
     others: HashSet<Name>,
+    /// The key of every trigger (`TABLE.NAME`), by (owner, name) as the dictionary names it.
+    triggers: HashMap<Name, ObjectKey>,
 }
 
 impl Objects {
@@ -546,6 +548,11 @@ impl Objects {
                 .map(|v| name(&v.schema, &v.name))
                 .collect(),
             index_tables,
+            triggers: catalog
+                .triggers
+                .iter()
+                .map(|t| (name(&t.schema, &t.name), t.key()))
+                .collect(),
             others: catalog
                 .others
                 .iter()
@@ -558,6 +565,11 @@ impl Objects {
     /// table is the materialized view.
     fn key(&self, owner: &str, object: &str, object_type: &str) -> ObjectKey {
         let mut kind = object_kind(object_type);
+        if kind == ObjectKind::Trigger
+            && let Some(key) = self.triggers.get(&name(owner, object))
+        {
+            return key.clone();
+        }
         if kind == ObjectKind::Table && self.materialized.contains(&name(owner, object)) {
             kind = ObjectKind::MaterializedView;
         }

@@ -1702,7 +1702,10 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
     // Without Oracle's own objects, non-existent ones, self-references, a trigger's own
     // table, or what skipped objects need; a materialized view is one, not its table.
     let mut expected = vec![
-        dep(("ADDRESS_BI", K::Trigger), ("ADDRESS_SEQ", K::Sequence)),
+        dep(
+            ("ADDRESS.ADDRESS_BI", K::Trigger),
+            ("ADDRESS_SEQ", K::Sequence),
+        ),
         dep(("ADDRESS_T", K::TypeBody), ("ADDRESS_T", K::Type)),
         dep(("ARCHIVE_CUSTOMER", K::Procedure), ("ADDRESS", K::Table)),
         dep(("ARCHIVE_CUSTOMER", K::Procedure), ("CUSTOMER", K::Table)),

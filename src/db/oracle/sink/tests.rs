@@ -870,15 +870,15 @@ fn sequences_come_from_the_triggers_dependencies_and_the_single_numeric_key() {
         triggers: vec![trigger("ORDERS_BI", "ORDERS"), trigger("OTHER_BI", "OTHER")],
         dependencies: vec![
             Dependency {
-                from: ObjectKey::new("APP", "ORDERS_BI", ObjectKind::Trigger),
+                from: ObjectKey::new("APP", "ORDERS.ORDERS_BI", ObjectKind::Trigger),
                 to: seq("ORDERS_SEQ"),
             },
             Dependency {
-                from: ObjectKey::new("APP", "ORDERS_BI", ObjectKind::Trigger),
+                from: ObjectKey::new("APP", "ORDERS.ORDERS_BI", ObjectKind::Trigger),
                 to: ObjectKey::table("APP", "AUDIT"),
             },
             Dependency {
-                from: ObjectKey::new("APP", "OTHER_BI", ObjectKind::Trigger),
+                from: ObjectKey::new("APP", "OTHER.OTHER_BI", ObjectKind::Trigger),
                 to: seq("OTHER_SEQ"),
             },
         ],

@@ -2,7 +2,7 @@
 -- Seed: TABLE: THE.SEEDLOT (parents). Dialect: oracle.
 -- File 4 of 4 of version 1.0.0; apply in version order.
 
--- NOT CREATED: TRIGGER: THE.SEEDLOT_AUDIT_TRG: trigger code written for SQLITE cannot be translated to oracle
+-- NOT CREATED: TRIGGER: THE.SEEDLOT.SEEDLOT_AUDIT_TRG: trigger code written for SQLITE cannot be translated to oracle
 --   TRIGGER SEEDLOT_AUDIT_TRG
 --   AFTER UPDATE ON SEEDLOT
 --   FOR EACH ROW
