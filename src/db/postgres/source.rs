@@ -410,6 +410,8 @@ impl RowSource for PgSource {
             .collect();
         let mut n = skip;
         let mut spare: Vec<Value<'static>> = Vec::with_capacity(columns.len());
+        // The lookup's key of each row, in one vector recycled between rows.
+        let mut spare_key: Vec<KeyValue<'static>> = Vec::new();
         self.for_each_row(
             table,
             filter,
@@ -440,8 +442,11 @@ impl RowSource for PgSource {
                 let outcome = match &mut in_order {
                     None => each(&values),
                     Some(order) => {
-                        let key: Vec<KeyValue<'_>> = key.iter().map(|f| key_value(*f)).collect();
-                        order.row(table, &key, &values, each)
+                        let mut k: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare_key));
+                        k.extend(key.iter().map(|f| key_value(*f)));
+                        let outcome = order.row(table, &k, &values, each);
+                        spare_key = recycle(k);
+                        outcome
                     }
                 };
                 spare = recycle(values);

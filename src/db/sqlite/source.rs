@@ -369,6 +369,8 @@ impl RowSource for SqliteSource {
             })
             .collect();
         let mut n = skip;
+        // The lookup's key of each row, in one vector recycled between rows.
+        let mut spare_key: Vec<KeyValue<'static>> = Vec::new();
         self.for_each_row(table, filter, &sql, binds, &mut |row| {
             n += 1;
             let mut values: Vec<Value<'_>> = Vec::with_capacity(columns.len());
@@ -396,9 +398,11 @@ impl RowSource for SqliteSource {
             match &mut in_order {
                 None => each(&values),
                 Some((at, order)) => {
-                    let mut key = Vec::with_capacity(at.len());
+                    let mut key: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare_key));
                     key_values(table, row, at.clone(), &mut key)?;
-                    order.row(table, &key, &values, each)
+                    let outcome = order.row(table, &key, &values, each);
+                    spare_key = recycle(key);
+                    outcome
                 }
             }
         })?;

@@ -442,6 +442,8 @@ impl RowSource for OracleSource {
         let mut n = skip;
         let mut dropped = 0;
         let mut values: Vec<Value<'static>> = Vec::with_capacity(columns.len());
+        // The lookup's key of each row, in one vector recycled between rows.
+        let mut spare_key: Vec<KeyValue<'static>> = Vec::new();
         self.for_each_row(table, filter, &query, &mut |row| {
             if dropped < query.skip_here {
                 dropped += 1;
@@ -473,8 +475,11 @@ impl RowSource for OracleSource {
                 None => each(&values),
                 Some((reads, order)) => {
                     reads.read(table, row, key_at, n, &mut owned)?;
-                    let key: Vec<KeyValue<'_>> = owned.iter().map(OwnedKey::as_key).collect();
-                    order.row(table, &key, &values, each)
+                    let mut key: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare_key));
+                    key.extend(owned.iter().map(OwnedKey::as_key));
+                    let outcome = order.row(table, &key, &values, each);
+                    spare_key = recycle(key);
+                    outcome
                 }
             }
         })?;
