@@ -946,3 +946,82 @@ fn views_types_and_linked_synonyms_land_in_another_schema_and_bad_plsql_fails() 
         }
     }
 }
+
+/// Drops what [`two_ingests_at_once_load_a_keyless_table_once`] creates.
+fn drop_race_objects(conn: &oracle::Connection) {
+    for sql in [
+        "DROP TABLE DR_NOTE PURGE",
+        "DROP TABLE DBSUB_INGEST_HISTORY PURGE",
+        "DROP TABLE DBSUB_SCHEMA_HISTORY PURGE",
+    ] {
+        let _ = conn.execute(sql, &[]);
+    }
+}
+
+/// Two ingests of a table without a key at once (issue 19): each load locks its tables
+/// (`LOCK TABLE … IN EXCLUSIVE MODE`) and counts them inside its transaction, so the rows land
+/// once, whichever run wins; the other reports the table already loaded or fails, never doubles.
+#[test]
+fn two_ingests_at_once_load_a_keyless_table_once() {
+    let Some((url, target_url, source, target)) = live_pair("two-ingests test", drop_race_objects)
+    else {
+        return;
+    };
+    source
+        .execute("CREATE TABLE DR_NOTE (TXT VARCHAR2(40), N NUMBER(5))", &[])
+        .unwrap();
+    source
+        .execute(
+            "BEGIN FOR i IN 1 .. 5000 LOOP \
+             INSERT INTO DR_NOTE VALUES ('note ' || i, MOD(i, 7)); END LOOP; END;",
+            &[],
+        )
+        .unwrap();
+    source.commit().unwrap();
+    let ws = Workspace::empty();
+    let vars = live_vars(&url, &target_url, &ws);
+    let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let run = |args: &[&str]| ws.dbsub(&pairs).args(args).output().unwrap();
+    for args in [
+        &[
+            "create-migrations",
+            "--seed-object",
+            "DR_NOTE",
+            "--dialect",
+            "oracle",
+            "--migration-folder",
+            "migrations",
+        ][..],
+        &[
+            "migrate",
+            "--target",
+            "ORA",
+            "--migration-folder",
+            "migrations",
+        ],
+        &["extract", "ORA", "LIVE", "--seed-object", "DR_NOTE"],
+    ] {
+        success(&run(args), args);
+    }
+    let outs: Vec<std::process::Output> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| run(&["ingest", "ORA", "LIVE", "--format", "json"])))
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let (rows,): (i64,) = target
+        .query_row_as("SELECT COUNT(*) FROM DR_NOTE", &[])
+        .unwrap();
+    let said: Vec<String> = outs.iter().map(stderr).collect();
+    assert_eq!(rows, 5000, "loaded once: {said:?}");
+    assert!(
+        outs.iter().any(|o| o.status.success()),
+        "one run loads: {said:?}"
+    );
+    assert!(
+        said.iter().all(|e| !e.contains("nothing was changed")),
+        "{said:?}"
+    );
+    drop_race_objects(&source);
+    drop_race_objects(&target);
+}
