@@ -118,6 +118,7 @@ fn synthetic_catalog(edges: &[(usize, usize, bool)]) -> Catalog {
             comment: None,
             estimated_rows: None,
             temporary: None,
+            partitioning: None,
         })
         .collect();
     for (n, &(child, parent, nullable)) in edges.iter().enumerate() {

@@ -301,6 +301,7 @@ fn not_null_cycle() -> Catalog {
         comment: None,
         estimated_rows: None,
         temporary: None,
+        partitioning: None,
     };
     Catalog {
         source: Some(CatalogSource {

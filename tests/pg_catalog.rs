@@ -632,6 +632,7 @@ fn tables_named(catalog: &Catalog, names: &BTreeSet<String>) -> Vec<Table> {
         .map(|t| Table {
             estimated_rows: None,
             temporary: None,
+            partitioning: None,
             ..t.clone()
         })
         .collect()

@@ -395,6 +395,86 @@ pub struct Table {
     /// until the end of the transaction or of the session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temporary: Option<Temporary>,
+    /// Set for a partitioned table (PostgreSQL declarative partitioning, Oracle partitioning).
+    /// The table stands for its partitions everywhere else: its rows are read once, through
+    /// it, and the graph has no node for a partition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitioning: Option<Partitioning>,
+}
+
+/// How a table (or, for a sub-partitioned table, one partition) is split into partitions.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Partitioning {
+    pub method: PartitionMethod,
+    /// The partition key: column names, or expressions as the source spells them
+    /// (PostgreSQL allows expressions; Oracle columns only). Empty for reference partitioning.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key: Vec<String>,
+    /// Oracle interval partitioning: the `INTERVAL` expression, e.g.
+    /// `NUMTOYMINTERVAL(1,'MONTH')` (`ALL_PART_TABLES.INTERVAL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// Oracle reference partitioning: the foreign key (a name in the table's `foreign_keys`)
+    /// whose parent's partitioning the table follows (`ALL_PART_TABLES.REF_PTN_CONSTRAINT_NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The partitions in the source's order (by position for Oracle, by name for PostgreSQL).
+    /// For Oracle interval partitioning only the partitions the DDL created, not those the
+    /// database added on insert.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<Partition>,
+}
+
+/// The partitioning methods of PostgreSQL and Oracle.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionMethod {
+    Range,
+    List,
+    Hash,
+    /// Oracle: the partitions follow the parent table's through a foreign key.
+    Reference,
+    /// Oracle: the application names the partition on insert.
+    System,
+}
+
+impl PartitionMethod {
+    /// The word after `PARTITION BY`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartitionMethod::Range => "RANGE",
+            PartitionMethod::List => "LIST",
+            PartitionMethod::Hash => "HASH",
+            PartitionMethod::Reference => "REFERENCE",
+            PartitionMethod::System => "SYSTEM",
+        }
+    }
+}
+
+/// One partition (or Oracle subpartition) of a partitioned table.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Partition {
+    /// PostgreSQL: the partition's schema when it differs from the partitioned table's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    pub name: String,
+    /// The bound as the source's dialect spells it: PostgreSQL `FOR VALUES FROM (…) TO (…)`,
+    /// `FOR VALUES IN (…)`, `FOR VALUES WITH (modulus 4, remainder 0)`, `DEFAULT`; Oracle
+    /// `VALUES LESS THAN (…)`, `VALUES (…)`, or empty (hash, reference, system).
+    #[serde(default)]
+    pub bound: String,
+    /// A partition that is itself partitioned (PostgreSQL multi-level partitioning, Oracle
+    /// composite partitioning: its subpartitions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitioning: Option<Box<Partitioning>>,
+    /// Foreign keys declared on this partition alone (PostgreSQL), not inherited from the
+    /// partitioned table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Indexes created on this partition alone (PostgreSQL), not attached to an index of the
+    /// partitioned table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
 }
 
 /// How long a global temporary table keeps a session's rows (Oracle's `ON COMMIT` clause,

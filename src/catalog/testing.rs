@@ -35,6 +35,7 @@ impl Table {
             comment: None,
             estimated_rows: None,
             temporary: None,
+            partitioning: None,
         }
     }
 }

@@ -417,6 +417,7 @@ fn table(
         comment: None,
         estimated_rows: None,
         temporary: None,
+        partitioning: None,
     }
 }
 

@@ -160,6 +160,7 @@ fn tables(rows: Vec<TableRow>, columns: &mut HashMap<Name, Vec<Column>>) -> BTre
                 comment: t.comment,
                 estimated_rows: t.num_rows,
                 temporary: temporary(t.temporary.as_deref(), t.duration.as_deref()),
+                partitioning: None,
             },
         );
     }

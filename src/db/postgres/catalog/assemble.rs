@@ -223,6 +223,7 @@ fn tables_and_views(
                         comment: rel.comment,
                         estimated_rows: rel.estimated_rows,
                         temporary: None,
+                        partitioning: None,
                     },
                 );
             }
