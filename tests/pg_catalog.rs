@@ -499,10 +499,14 @@ fn a_schema_reads_into_the_model() {
         "DOMAIN posint AS integer CONSTRAINT posint_check CHECK (VALUE > 0)"
     );
 
-    use ObjectKind::{Function, MaterializedView, Sequence, Table, Trigger as Trg, Type, View};
+    use ObjectKind::{
+        Function, MaterializedView, Procedure, Sequence, Table, Trigger as Trg, Type, View,
+    };
     assert_eq!(
         catalog.dependencies,
         [
+            // The procedure's PL/pgSQL body updates orders (read from its text).
+            dependency(("close_order", Procedure), ("orders", Table)),
             dependency(("customer", Table), ("customer_id_seq", Sequence)),
             dependency(("customer_orders", View), ("customer", Table)),
             dependency(("customer_orders", View), ("orders", Table)),
