@@ -23,6 +23,11 @@ CREATE TABLE rental_audit (rental_id int NOT NULL);
 CREATE TABLE visit (n int NOT NULL);
 CREATE TABLE decoy (id int PRIMARY KEY);
 CREATE SEQUENCE ticket_seq;
+-- A default calling a function that reads the table: no cycle to create or load them.
+CREATE TABLE invoice (no int PRIMARY KEY);
+CREATE FUNCTION next_invoice_no() RETURNS int LANGUAGE sql
+  AS $$ SELECT coalesce(max(no), 0) + 1 FROM invoice $$;
+ALTER TABLE invoice ALTER COLUMN no SET DEFAULT next_invoice_no();
 
 -- A table's row type as the result, and an array of one as an argument.
 CREATE FUNCTION all_customers() RETURNS SETOF customer LANGUAGE sql STABLE
@@ -123,6 +128,15 @@ fn a_code_seed_brings_the_tables_and_types_it_needs() {
         }
         assert!(!tree.contains("decoy"), "{seed}:\n{tree}");
     }
+    let tree = dbsub_ok(&["show-deps", "--seed-object", "invoice"]);
+    assert!(
+        tree.starts_with(
+            "TABLE: public.invoice\n  FUNCTION: public.next_invoice_no  [dependency]\n    \
+             TABLE: public.invoice  [uses]  (see above)\n"
+        ),
+        "{tree}"
+    );
+    assert!(tree.contains(", 0 cycles"), "{tree}");
 
     let mut args = vec!["create-migrations", "--dialect", "postgres"];
     for (seed, _) in NEEDS {
@@ -175,4 +189,45 @@ fn a_code_seed_brings_the_tables_and_types_it_needs() {
         .unwrap()
         .get(0);
     assert_eq!(decoy, None, "decoy is only named in comments and strings");
+}
+
+/// An unqualified name in a string body resolves where PostgreSQL would look it up: on the
+/// routine's own `SET search_path`, else in its schema; a qualified one in its schema.
+#[test]
+fn a_body_name_resolves_on_the_routines_search_path() {
+    use dbsub::catalog::{Dependency, ObjectKey, ObjectKind};
+    let Some(pg) = pg::cluster() else { return };
+    let url = pg.create_database("code_deps_path");
+    pg::connect(&url)
+        .batch_execute(
+            r#"CREATE SCHEMA "App";
+               CREATE TABLE "App".ledger (id int PRIMARY KEY);
+               CREATE TABLE public.ledger (id int PRIMARY KEY);
+               CREATE TABLE "App".rates (id int PRIMARY KEY);
+               CREATE FUNCTION public.app_count() RETURNS bigint LANGUAGE plpgsql
+                 SET search_path = "$user", "App", public
+                 AS $$ BEGIN RETURN (SELECT count(*) FROM Ledger); END $$;
+               CREATE FUNCTION public.own_count() RETURNS bigint LANGUAGE sql
+                 AS $$ SELECT count(*) FROM ledger $$;
+               CREATE FUNCTION public.qualified() RETURNS bigint LANGUAGE sql
+                 AS $$ SELECT count(*) FROM "App".rates $$;"#,
+        )
+        .unwrap();
+    let schemas = vec!["public".to_string(), "App".to_string()];
+    let catalog = dbsub::backend::catalog_reader(&dbsub::backend::parse_url(&url).unwrap())
+        .unwrap()
+        .read_catalog(&schemas)
+        .unwrap();
+    let uses = |function: &str| -> Vec<String> {
+        let from = ObjectKey::new("public", function, ObjectKind::Function);
+        catalog
+            .run_time_dependencies
+            .iter()
+            .filter(|d: &&Dependency| d.from == from)
+            .map(|d| d.to.to_string())
+            .collect()
+    };
+    assert_eq!(uses("app_count"), ["TABLE: App.ledger"]);
+    assert_eq!(uses("own_count"), ["TABLE: public.ledger"]);
+    assert_eq!(uses("qualified"), ["TABLE: App.rates"]);
 }

@@ -212,7 +212,7 @@ pub(super) fn dependencies(catalog: &mut Catalog, rows: &[Row]) -> Result<()> {
         for used in names_used(&body) {
             for to in objects.resolve(&used, &path) {
                 if to != from {
-                    catalog.dependencies.push(Dependency {
+                    catalog.run_time_dependencies.push(Dependency {
                         from: from.clone(),
                         to,
                     });
