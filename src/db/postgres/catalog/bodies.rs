@@ -121,9 +121,17 @@ pub(super) fn search_path(setting: &str) -> Vec<String> {
 }
 
 /// Whether a name is looked up among routines or among relations and types: PostgreSQL
-/// resolves each on the search path separately.
+/// resolves each on the search path separately. Any kind that is no relation or type is code
+/// (functions, procedures, and whatever code kinds the reader adds).
 fn is_routine(kind: ObjectKind) -> bool {
-    matches!(kind, ObjectKind::Function | ObjectKind::Procedure)
+    !matches!(
+        kind,
+        ObjectKind::Table
+            | ObjectKind::View
+            | ObjectKind::MaterializedView
+            | ObjectKind::Sequence
+            | ObjectKind::Type
+    )
 }
 
 /// The objects a body's names may name, by (schema, name).
@@ -136,16 +144,8 @@ impl Objects {
     fn new(catalog: &Catalog) -> Objects {
         let mut by_name: HashMap<(String, String), Vec<ObjectKey>> = HashMap::new();
         for key in catalog.object_keys() {
-            let named = matches!(
-                key.kind,
-                ObjectKind::Table
-                    | ObjectKind::View
-                    | ObjectKind::MaterializedView
-                    | ObjectKind::Sequence
-                    | ObjectKind::Function
-                    | ObjectKind::Procedure
-                    | ObjectKind::Type
-            );
+            // Index and trigger names are no names a body uses as such.
+            let named = !matches!(key.kind, ObjectKind::Index | ObjectKind::Trigger);
             if named {
                 by_name
                     .entry((key.schema.clone(), key.name.clone()))
