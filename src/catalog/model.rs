@@ -685,6 +685,13 @@ pub struct Catalog {
     pub synonyms: Vec<Synonym>,
     #[serde(default)]
     pub dependencies: Vec<Dependency>,
+    /// What stored code uses when it runs, not to be created: the objects a body written as a
+    /// string names (PostgreSQL records nothing for such a body; its reader finds the names in
+    /// the text). A closure follows them like [`Catalog::dependencies`]; the creation and load
+    /// order does not, so that a table whose default calls a function reading the table is no
+    /// cycle.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub run_time_dependencies: Vec<Dependency>,
     #[serde(default)]
     pub grants: Vec<Grant>,
     /// Objects of kinds the model does not describe.
@@ -739,6 +746,7 @@ impl Catalog {
         self.synonyms.retain(|s| keep(&s.schema));
         self.others.retain(|o| keep(&o.schema));
         self.dependencies.retain(|d| keep(&d.from.schema));
+        self.run_time_dependencies.retain(|d| keep(&d.from.schema));
         self.grants.retain(|g| keep(&g.object.schema));
     }
 
@@ -792,6 +800,12 @@ impl Catalog {
         self.qualify_trigger_keys();
         self.dependencies.sort();
         self.dependencies.dedup();
+        self.run_time_dependencies.sort();
+        self.run_time_dependencies.dedup();
+        // One that creation also needs is a dependency already.
+        let dependencies = &self.dependencies;
+        self.run_time_dependencies
+            .retain(|d| dependencies.binary_search(d).is_err());
         self.grants.sort_by(|a, b| {
             (&a.object, &a.grantee, &a.privilege).cmp(&(&b.object, &b.grantee, &b.privilege))
         });

@@ -5,6 +5,7 @@ use askama::Template;
 use anyhow::Result;
 
 use crate::catalog::*;
+use crate::db::sql::lex::tokenize_postgres;
 use crate::db::sql::{fold_ident, requalify, scan_created, split_at_semicolons, string_literal};
 use crate::model::DbKind;
 use crate::model::ddl::*;
@@ -200,9 +201,10 @@ impl Dialect for PgDialect {
         nextval_sequence(expr)
     }
 
-    /// At `;` outside quotes, comments and dollar-quoted bodies.
+    /// At `;` outside quotes, comments, dollar-quoted bodies and SQL-standard `BEGIN ATOMIC …
+    /// END` bodies.
     fn split_statements(&self, sql: &str) -> Vec<Statement> {
-        split_at_semicolons(sql, true, |_| false)
+        split_at_semicolons(sql, true, inside_atomic_body)
     }
 
     fn render_migration(&self, file: &FileModel) -> Result<String, askama::Error> {
@@ -304,11 +306,58 @@ fn pg_type(t: &NeutralType, native: &str) -> Result<String, String> {
     })
 }
 
+/// Whether the statement so far opens a SQL-standard `BEGIN ATOMIC` body (PostgreSQL 14+) that
+/// no `END` has closed yet; a `CASE … END` inside it nests.
+fn inside_atomic_body(statement: &str) -> bool {
+    let tokens = tokenize_postgres(statement);
+    let mut open = 0i32;
+    for (i, (_, token)) in tokens.iter().enumerate() {
+        let atomic = token.is_kw("BEGIN")
+            && tokens
+                .get(i + 1)
+                .is_some_and(|(_, next)| next.is_kw("ATOMIC"));
+        if atomic || (open > 0 && token.is_kw("CASE")) {
+            open += 1;
+        } else if open > 0 && token.is_kw("END") {
+            open -= 1;
+        }
+    }
+    open > 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::LengthSemantics;
     use crate::model::ports::*;
+
+    #[test]
+    fn a_begin_atomic_body_is_one_statement() {
+        // As pg_get_functiondef prints a SQL-standard body, with a CASE … END inside.
+        let sql = "SET check_function_bodies = false;
+CREATE OR REPLACE FUNCTION record_visit(p integer)
+ RETURNS integer
+ LANGUAGE sql
+BEGIN ATOMIC
+ INSERT INTO visit (n) VALUES (CASE WHEN p > 0 THEN p ELSE 0 END);
+ SELECT count(*) AS count FROM visit;
+END;
+CREATE FUNCTION plain() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN RETURN 'BEGIN ATOMIC;'; END $$;
+CREATE VIEW v AS SELECT 1 AS begin;
+SELECT 'end';";
+        let statements: Vec<(usize, String)> = PgDialect
+            .split_statements(sql)
+            .into_iter()
+            .map(|s| (s.line, s.sql))
+            .collect();
+        let lines: Vec<usize> = statements.iter().map(|s| s.0).collect();
+        assert_eq!(lines, [1, 2, 9, 11, 12], "{statements:#?}");
+        assert!(
+            statements[1].1.ends_with("FROM visit;\nEND"),
+            "{statements:#?}"
+        );
+    }
 
     #[test]
     fn a_nextval_default_names_its_sequence() {

@@ -1866,3 +1866,45 @@ fn the_oracle_catalog_snapshot_is_the_assembled_fixture() {
         path.display()
     );
 }
+
+/// Oracle records in ALL_DEPENDENCIES every static reference of a unit, also a table named
+/// only by a `%ROWTYPE` declaration or inside a cursor: both reach a code seed's closure.
+#[test]
+fn a_table_used_only_through_rowtype_or_a_cursor_is_in_a_code_seeds_closure() {
+    use crate::graph::DepGraph;
+    use crate::graph::closure::{Closure, ClosureOptions};
+    let mut rows = fixture();
+    rows.source.extend(source_rows(
+        "PROCEDURE",
+        "PRINT_NOTES",
+        "PROCEDURE PRINT_NOTES (P_ID IN NUMBER) AS\n\
+         \x20 R LEGACY_NOTE%ROWTYPE;\n\
+         \x20 CURSOR C IS SELECT CITY FROM ADDRESS WHERE ID = P_ID;\n\
+         BEGIN\n\
+         \x20 FOR A IN C LOOP DBMS_OUTPUT.PUT_LINE(A.CITY); END LOOP;\n\
+         END PRINT_NOTES;\n",
+    ));
+    // As Oracle lists them for that source.
+    rows.dependencies.extend([
+        dependency("PRINT_NOTES", "PROCEDURE", APP, "LEGACY_NOTE", "TABLE"),
+        dependency("PRINT_NOTES", "PROCEDURE", APP, "ADDRESS", "TABLE"),
+        dependency("PRINT_NOTES", "PROCEDURE", "SYS", "DBMS_OUTPUT", "PACKAGE"),
+        dependency("PRINT_NOTES", "PROCEDURE", "SYS", "STANDARD", "PACKAGE"),
+    ]);
+    let catalog = assemble(rows).expect("assemble");
+    let graph = DepGraph::build(&catalog);
+    let seed = graph
+        .node_of(&ObjectKey::new(APP, "PRINT_NOTES", ObjectKind::Procedure))
+        .expect("the procedure is read");
+    let closure = Closure::compute(&graph, &[seed], ClosureOptions::default());
+    let members: Vec<String> = closure
+        .members()
+        .iter()
+        .map(|&n| graph.key(n).to_string())
+        .collect();
+    for table in ["LEGACY_NOTE", "ADDRESS"] {
+        let key = ObjectKey::table(APP, table);
+        let node = graph.node_of(&key).expect("the table is read");
+        assert!(closure.contains(node), "{key} not in {members:?}");
+    }
+}

@@ -1,7 +1,7 @@
 //! From rows to the model: [`Rows`], the rows of every query, and [`assemble`], one pure
 //! function from them to a catalog, with its phases in the order it runs them (relations,
 //! sequences, columns, tables and views, keys, indexes, dependencies, triggers, routines,
-//! types, grants) and the text forms they read (foreign-key actions, trigger bits, view and
+//! types, the names routine bodies use, grants) and the text forms they read (foreign-key actions, trigger bits, view and
 //! routine sources, literal defaults).
 
 use std::collections::HashMap;
@@ -25,6 +25,7 @@ pub(super) struct Rows {
     pub(super) dependencies: Vec<Row>,
     pub(super) triggers: Vec<Row>,
     pub(super) routines: Vec<Row>,
+    pub(super) bodies: Vec<Row>,
     pub(super) types: Vec<Row>,
     pub(super) grants: Vec<Row>,
 }
@@ -72,6 +73,8 @@ pub(super) fn assemble(rows: Rows) -> Result<Catalog> {
     triggers(&mut catalog, &rows.triggers)?;
     routines(&mut catalog, &rows.routines)?;
     types(&mut catalog, &rows.types)?;
+    // Last: a body's names resolve against every object read.
+    super::bodies::dependencies(&mut catalog, &rows.bodies)?;
     grants(&mut catalog, &rows.grants)?;
     catalog.normalize();
     Ok(catalog)

@@ -4,7 +4,8 @@
 //! One query per kind of object, each over every relation of the schemas read: relations,
 //! columns, constraints (with their column names, through `unnest(conkey) WITH ORDINALITY`),
 //! indexes, sequences, dependencies (views through `pg_rewrite`, defaults through
-//! `pg_attrdef`, functions and procedures directly), triggers, functions and procedures, enum and domain types, and grants — plus
+//! `pg_attrdef`, functions and procedures directly), triggers, functions and procedures, the
+//! names their string bodies use (`bodies.rs`), enum and domain types, and grants — plus
 //! one to check the schemas and one `set_config` that puts the schemas read on the
 //! `search_path`, so that the server's deparsed text (`format_type`, `pg_get_expr`,
 //! `pg_get_viewdef`…) names their objects unqualified, the way a migration creates them. All of
@@ -20,6 +21,7 @@
 //! onto neutral ones, and `tests.rs` the tests.
 
 mod assemble;
+mod bodies;
 mod queries;
 mod types;
 
@@ -34,8 +36,8 @@ use crate::model::{DbKind, DbUrl};
 
 use assemble::{Rows, assemble};
 use queries::{
-    SCHEMAS_SQL, columns_sql, constraints_sql, dependencies_sql, grants_sql, indexes_sql,
-    relations_sql, routines_sql, sequences_sql, triggers_sql, types_sql,
+    SCHEMAS_SQL, bodies_sql, columns_sql, constraints_sql, dependencies_sql, grants_sql,
+    indexes_sql, relations_sql, routines_sql, sequences_sql, triggers_sql, types_sql,
 };
 
 /// Tables that are bookkeeping, not the application's: dbsub's migration and ingest histories
@@ -189,6 +191,7 @@ impl Session<'_> {
             dependencies: self.query("dependencies", &dependencies_sql(), &scoped)?,
             triggers: self.query("triggers", &triggers_sql(), &scoped)?,
             routines: self.query("functions and procedures", &routines_sql(), &only_schemas)?,
+            bodies: self.query("routine bodies", &bodies_sql(), &only_schemas)?,
             types: self.query("types", &types_sql(), &only_schemas)?,
             grants: self.query("grants", &grants_sql(), &scoped)?,
         })

@@ -146,10 +146,13 @@ pub(super) fn sequences_sql() -> String {
 }
 
 /// What views read (through their rewrite rule), what column defaults use (sequences,
-/// functions) and what functions and procedures use (their argument and result types, and what
-/// a SQL-standard body names: PostgreSQL records nothing for a body written as a string):
-/// relations, sequences, functions, procedures, enums and domains outside the system schemas and
-/// extensions. The kinds come as the catalog's words for them (`proc f` for a function).
+/// functions), the types of table columns, and what functions and procedures use (their
+/// argument and result types, and what a SQL-standard body names: PostgreSQL records nothing
+/// for a body written as a string, which [`bodies_sql`] reads instead): relations, sequences,
+/// functions, procedures, enums and domains outside the system schemas and extensions. A type
+/// stands for what defines it: an array for its element type, a table's row type (`RETURNS
+/// SETOF customer`, `customer[]`) for the table. The kinds come as the catalog's words for them
+/// (`proc f` for a function).
 pub(super) fn dependencies_sql() -> String {
     format!(
         "WITH {}, \
@@ -174,13 +177,24 @@ pub(super) fn dependencies_sql() -> String {
            UNION \
            SELECT d.classid, d.objid, d.refclassid, d.refobjid \
            FROM pg_depend d \
-           WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'n') \
+           WHERE d.deptype = 'n' AND (d.classid = 'pg_proc'::regclass \
+             OR (d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_type'::regclass))), \
+         refs AS ( \
+           SELECT u.from_class, u.from_oid, \
+             CASE WHEN et.typrelid <> 0 THEN 'pg_class'::regclass ELSE u.refclassid END \
+               AS refclassid, \
+             CASE WHEN et.typrelid <> 0 THEN et.typrelid ELSE COALESCE(et.oid, u.refobjid) END \
+               AS refobjid \
+           FROM uses u \
+           LEFT JOIN pg_type rt ON u.refclassid = 'pg_type'::regclass AND rt.oid = u.refobjid \
+           LEFT JOIN pg_type et ON et.oid = CASE \
+             WHEN rt.typcategory = 'A' AND rt.typelem <> 0 THEN rt.typelem ELSE rt.oid END) \
          SELECT DISTINCT f.schema, f.name, f.relkind, tn.nspname::text, \
            COALESCE(tc.relname, tp.proname, tt.typname)::text, \
            CASE WHEN tc.oid IS NOT NULL THEN tc.relkind::text \
                 WHEN tp.oid IS NOT NULL THEN 'proc ' || tp.prokind::text \
                 ELSE 'type' END \
-         FROM uses u JOIN froms f ON f.classid = u.from_class AND f.oid = u.from_oid \
+         FROM refs u JOIN froms f ON f.classid = u.from_class AND f.oid = u.from_oid \
          LEFT JOIN pg_class tc ON u.refclassid = 'pg_class'::regclass \
            AND tc.oid = u.refobjid AND tc.relkind IN ('r', 'p', 'v', 'm', 'S') \
          LEFT JOIN pg_proc tp ON u.refclassid = 'pg_proc'::regclass \
@@ -195,6 +209,23 @@ pub(super) fn dependencies_sql() -> String {
              AND x.objid = u.refobjid AND x.deptype = 'e') \
          ORDER BY 1, 2, 4, 5",
         rels_cte(),
+        not_in_extension("pg_proc", "p.oid")
+    )
+}
+
+/// The bodies written as a string of the SQL and PL/pgSQL functions and procedures, with the
+/// `search_path` a routine sets (`SET search_path = …`, or none): read for the names they use
+/// (`bodies.rs`). Other languages are not read: their text is not SQL (C's is a symbol name).
+pub(super) fn bodies_sql() -> String {
+    format!(
+        "SELECT n.nspname::text, p.proname::text, p.prokind::text, p.prosrc, \
+           (SELECT substr(c, length('search_path=') + 1) FROM unnest(p.proconfig) c \
+            WHERE c LIKE 'search_path=%' LIMIT 1) \
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+         JOIN pg_language l ON l.oid = p.prolang \
+         WHERE n.nspname::text = ANY($1::text[]) AND p.prokind IN ('f', 'p') \
+           AND l.lanname IN ('sql', 'plpgsql') AND {} \
+         ORDER BY 1, 2, 3",
         not_in_extension("pg_proc", "p.oid")
     )
 }
