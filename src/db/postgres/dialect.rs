@@ -200,6 +200,10 @@ impl Dialect for PgDialect {
         nextval_sequence(expr)
     }
 
+    fn portable_check(&self, expr: &str) -> Option<String> {
+        super::check::portable_check(expr)
+    }
+
     /// At `;` outside quotes, comments and dollar-quoted bodies.
     fn split_statements(&self, sql: &str) -> Vec<Statement> {
         split_at_semicolons(sql, true, |_| false)
