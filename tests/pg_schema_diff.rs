@@ -6,6 +6,7 @@
 //! - `create-migrations` and `migrate` into an empty database give the source's schema: the
 //!   `pg_dump --schema-only` entries of the subset's objects, normalised (see [`normalised`]),
 //!   equal the target's, but for objects `create-migrations` reported;
+//! - into SQLite, every table, view, index and check is created or reported by name;
 //! - extract, ingest and verify give the source's rows, value by value; into SQLite too, read
 //!   back through dbsub (a date stays a date).
 //!
@@ -110,6 +111,7 @@ fn the_fixture_has_every_pattern_of_the_issue() {
     let names: Vec<String> = patterns().into_iter().map(|p| p.name).collect();
     for name in [
         CORE,
+        "checks_in_postgres_syntax",
         "view_chain",
         "same_named_triggers",
         "unowned_sequence_default",
@@ -199,7 +201,7 @@ fn whole_pipeline(pg: &PgCluster, sections: &[Pattern]) -> Step<()> {
     }
     lab.extract(&subset, "PG", &lab.source, "store")?;
     lab.to_postgres(pg, &subset, &source_dump)?;
-    lab.to_sqlite(&subset)
+    lab.to_sqlite(&subset, &source_dump)
 }
 
 /// The objects of the subset, as `show-deps --format json` lists them.
@@ -332,10 +334,11 @@ impl Lab {
         Ok(())
     }
 
-    fn to_sqlite(&self, subset: &Subset) -> Step<()> {
+    fn to_sqlite(&self, subset: &Subset, source_dump: &Dump) -> Step<()> {
         let file = self.ws.path().join("local.db");
         let target = format!("sqlite://{}", file.display());
         let report = self.migrations("sqlite", &target)?;
+        objects_in_sqlite(source_dump, &file, subset, &report)?;
         checks_in_sqlite(&self.source, &file, subset, &report)?;
         self.ingest_and_verify("SQLITE", &target)?;
 
@@ -363,6 +366,41 @@ impl Lab {
         }
         // A date is stored as one and matches its text.
         dates_stay_dates(&file, &from_pg)
+    }
+}
+
+/// Every table, view, materialized view and index of the subset is in SQLite, or
+/// `create-migrations` reported it by name.
+fn objects_in_sqlite(source: &Dump, file: &Path, subset: &Subset, report: &Report) -> Step<()> {
+    let db = rusqlite::Connection::open(file).map_err(|e| e.to_string())?;
+    let mut statement = db
+        .prepare("SELECT name FROM sqlite_master")
+        .map_err(|e| e.to_string())?;
+    let created: BTreeSet<String> = statement
+        .query_map([], |r| r.get(0))
+        .and_then(Iterator::collect)
+        .map_err(|e| e.to_string())?;
+    let missing: Vec<String> = source
+        .entries
+        .values()
+        .filter(|e| subset.objects.contains(&e.object))
+        .filter(|e| {
+            matches!(
+                e.kind.as_str(),
+                "TABLE" | "VIEW" | "MATERIALIZED VIEW" | "INDEX"
+            )
+        })
+        .filter(|e| !created.contains(&e.name) && !report.names(&e.name))
+        .map(|e| format!("{} {}", e.kind, e.name))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "not in SQLite and not reported by create-migrations: {missing:?}\n\
+             create-migrations reported:\n{}",
+            report.warnings.join("\n")
+        ))
     }
 }
 
