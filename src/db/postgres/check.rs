@@ -130,13 +130,14 @@ fn quoted_len(text: &str, q: char) -> Option<usize> {
 /// The type name of a cast, as `format_type` prints it (`text`, `character varying`,
 /// `numeric(5,2)`, `public.mood`, `text[]`), and the text after it.
 fn cast_type(text: &str) -> Option<(&str, &str)> {
-    const MULTI_WORD: [&str; 6] = [
+    const MULTI_WORD: [&str; 7] = [
         "character varying",
         "double precision",
         "bit varying",
         "timestamp without time zone",
         "timestamp with time zone",
         "time without time zone",
+        "time with time zone",
     ];
     let name_len = |t: &str| {
         t.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '"'))
@@ -144,7 +145,6 @@ fn cast_type(text: &str) -> Option<(&str, &str)> {
     };
     let mut len = MULTI_WORD
         .iter()
-        .chain(["time with time zone"].iter())
         .find(|m| text.starts_with(*m) && !text[m.len()..].starts_with(char::is_alphanumeric))
         .map_or_else(|| name_len(text), |m| m.len());
     if len == 0 {
@@ -175,6 +175,10 @@ fn in_lists(text: &str, op: &str, words: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some((at, _)) = outside_literals(rest).find(|(_, r)| r.starts_with(op)) {
+        // `>= ANY (…)`, `<= ANY (…)`, `!= ANY (…)` are no IN list.
+        if rest[..at].ends_with(['<', '>', '!']) {
+            return None;
+        }
         out.push_str(&rest[..at]);
         let after = &rest[at + op.len()..];
         let opened = after.len() - after.trim_start_matches('(').len();
@@ -240,6 +244,7 @@ mod tests {
             "(array_length(tags, 1) > 0)::boolean",
             "(tags <> ARRAY['x'::text])",
             "(x = ANY (allowed_values()))",
+            "(x >= ANY (ARRAY[1, 2]))",
         ] {
             assert_eq!(portable_check(printed), None, "{printed}");
         }
