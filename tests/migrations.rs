@@ -10,7 +10,7 @@ use std::path::Path;
 use common::{Workspace, pg, stderr, stdout};
 use dbsub::backend::{catalog_reader, parse_url};
 use dbsub::catalog::{
-    Catalog, CatalogSource, Column, ForeignKey, Key, NeutralType, Table, Temporary, snapshot,
+    Catalog, CatalogSource, Check, Column, ForeignKey, Key, NeutralType, Table, Temporary, snapshot,
 };
 
 fn create(ws: &Workspace, args: &[&str]) -> std::process::Output {
@@ -412,6 +412,25 @@ fn a_global_temporary_table_is_one_in_oracle_and_an_ordinary_table_elsewhere() {
 
 /// Oracle defaults drawn from sequences: SQLite has none, so each is left out with a warning
 /// naming the column (the rowid alias numbers the key), and the migrations apply.
+/// The SQL of every file in the workspace's `migrations` folder.
+fn migrations_sql(ws: &Workspace) -> String {
+    files(&ws.path().join("migrations"))
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect()
+}
+
+/// `migrate` of the workspace's `migrations` folder into a new SQLite file succeeds.
+fn migrate_into_sqlite(ws: &Workspace) {
+    let target = format!("sqlite://{}", ws.path().join("local.db").display());
+    let out = ws
+        .dbsub(&[])
+        .args(["migrate", "--target", &target])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 #[test]
 fn sequence_defaults_are_reported_and_left_out_in_sqlite() {
     let mut catalog = not_null_cycle();
@@ -432,18 +451,46 @@ fn sequence_defaults_are_reported_and_left_out_in_sqlite() {
         warnings.contains("column S.B.PARENT_ID: its default draws from sequence B_SEQ"),
         "{warnings}"
     );
-    let sql: String = files(&ws.path().join("migrations"))
-        .into_iter()
-        .map(|(_, text)| text)
-        .collect();
+    let sql = migrations_sql(&ws);
     assert!(!sql.to_ascii_uppercase().contains("NEXTVAL"), "{sql}");
-    let target = format!("sqlite://{}", ws.path().join("local.db").display());
-    let out = ws
-        .dbsub(&[])
-        .args(["migrate", "--target", &target])
-        .output()
-        .unwrap();
+    migrate_into_sqlite(&ws);
+}
+
+/// PostgreSQL prints `x >= 0` as `(x >= (0)::numeric)` and `x LIKE 'a%'` as `(x ~~
+/// 'a%'::text)`: written in standard SQL elsewhere; a regular expression is reported instead.
+#[test]
+fn postgres_checks_are_written_in_standard_sql_or_reported_in_sqlite() {
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "PG".into();
+    catalog.tables[0].checks = vec![
+        Check {
+            name: Some("a_positive".into()),
+            expression: "(\"ID\" >= (0)::numeric)".into(),
+        },
+        Check {
+            name: Some("a_like".into()),
+            expression: "((\"ID\")::text ~~ '1%'::text)".into(),
+        },
+        Check {
+            name: Some("a_digits".into()),
+            expression: "((\"ID\")::text ~ '^[0-9]+$'::text)".into(),
+        },
+    ];
+    let (ws, out) = snapshot_migrations(&catalog, "sqlite");
     assert!(out.status.success(), "{}", stderr(&out));
+    let warnings = stderr(&out);
+    assert!(
+        warnings.contains(
+            "check a_digits of S.A: `((\"ID\")::text ~ '^[0-9]+$'::text)` is written in \
+             PostgreSQL syntax that SQLite does not read: not created"
+        ),
+        "{warnings}"
+    );
+    let sql = migrations_sql(&ws);
+    assert!(sql.contains("a_positive CHECK ((\"ID\" >= (0)))"), "{sql}");
+    assert!(sql.contains("a_like CHECK (((\"ID\") LIKE '1%'))"), "{sql}");
+    assert!(!sql.contains("a_digits"), "{sql}");
+    migrate_into_sqlite(&ws);
 }
 
 #[test]

@@ -447,10 +447,12 @@ impl Planner<'_> {
             }));
         }
         for check in &table.checks {
-            elements.push(Element::Check(CheckSql {
-                name: check.name.as_deref().map(|n| self.ident(n)),
-                expression: check.expression.clone(),
-            }));
+            if let Some(expression) = self.check_expression(table, check) {
+                elements.push(Element::Check(CheckSql {
+                    name: check.name.as_deref().map(|n| self.ident(n)),
+                    expression,
+                }));
+            }
         }
         let (preserve_rows, note) = self.temporary(table, key);
         let inline_fks = self.can.inline_foreign_keys;
@@ -502,6 +504,33 @@ impl Planner<'_> {
             });
         }
         self.indexes_and_comments(table, key, &name);
+    }
+
+    /// A check's expression as written here: as the source wrote it within one dialect, else
+    /// in standard SQL; `None`, with a warning naming the check, when it uses syntax only the
+    /// source's dialect has (a check that fails `migrate` would stop every file after it).
+    fn check_expression(&mut self, table: &Table, check: &crate::catalog::Check) -> Option<String> {
+        let source = match self.source {
+            Some(source) if !self.same_dialect() => source,
+            _ => return Some(check.expression.clone()),
+        };
+        let portable = source.portable_check(&check.expression);
+        if portable.is_none() {
+            let name = check
+                .name
+                .as_deref()
+                .map_or(String::new(), |n| format!(" {n}"));
+            self.warnings.push(format!(
+                "check{name} of {}.{}: `{}` is written in {} syntax that {} does not read: not \
+                 created; add an equivalent check by hand if the tests need it",
+                table.schema,
+                table.name,
+                check.expression,
+                source.title(),
+                self.dialect.title()
+            ));
+        }
+        portable
     }
 
     /// Whether a global temporary table keeps its rows for the session, where the dialect

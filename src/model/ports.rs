@@ -421,6 +421,13 @@ pub trait Dialect: Sync {
     /// A column default of another dialect, as this dialect spells it.
     fn default_expr(&self, column: &Column, expr: &str) -> String;
 
+    /// A CHECK expression of this dialect, as its catalog prints it, in standard SQL for
+    /// another dialect; `None` when it uses syntax only this dialect has (the caller reports
+    /// the check rather than write one that fails). By default, as written.
+    fn portable_check(&self, expr: &str) -> Option<String> {
+        Some(expr.to_string())
+    }
+
     /// The sequence a column default of this dialect draws its values from, as the default
     /// names it (`nextval('s'::regclass)` in PostgreSQL, `S.NEXTVAL` in Oracle); `None` for
     /// any other expression. A target without sequences cannot carry such a default.

@@ -201,6 +201,10 @@ impl Dialect for PgDialect {
         nextval_sequence(expr)
     }
 
+    fn portable_check(&self, expr: &str) -> Option<String> {
+        super::check::portable_check(expr)
+    }
+
     /// At `;` outside quotes, comments, dollar-quoted bodies and SQL-standard `BEGIN ATOMIC …
     /// END` bodies.
     fn split_statements(&self, sql: &str) -> Vec<Statement> {
