@@ -151,6 +151,8 @@ struct Planner<'a> {
     views_after_code: HashSet<NodeIndex>,
     /// Extensions this run creates for indexes' operator classes, each once.
     extensions: HashSet<String>,
+    /// The objects kept as comments: a view that uses one is not created either.
+    left_out: HashSet<ObjectKey>,
 }
 
 /// Plans the files that create `closure`'s objects not yet created in the folder.
@@ -193,6 +195,7 @@ pub fn plan(
         carried_views: Vec::new(),
         views_after_code: HashSet::new(),
         extensions: HashSet::new(),
+        left_out: HashSet::new(),
     };
     for &node in &order.order {
         planner.object(node, closure, graph);
@@ -385,6 +388,7 @@ impl Planner<'_> {
             "not created in {} (kept as a comment in the {bucket} file): {key}: {why}",
             self.dialect.name()
         ));
+        self.left_out.insert(key.clone());
         let content = self.bucket(bucket);
         content.items.push(Item::NotTranslated(NoteSql {
             what: key.to_string(),
@@ -436,7 +440,12 @@ impl Planner<'_> {
                 } else {
                     Bucket::Views
                 };
-                self.view(key, bucket)
+                let missing = graph
+                    .parents(node)
+                    .map(|(_, parent)| graph.key(parent))
+                    .find(|parent| self.left_out.contains(*parent))
+                    .cloned();
+                self.view(key, bucket, missing)
             }
             ObjectKind::Sequence => self.sequence(key),
             ObjectKind::Trigger => self.trigger(key),
@@ -925,7 +934,10 @@ impl Planner<'_> {
         self.add(bucket, item, "INDEX", &ix_key);
     }
 
-    fn view(&mut self, key: &ObjectKey, bucket: Bucket) {
+    /// A view or materialized view, with a materialized view's indexes; kept as a comment where
+    /// the dialect has no materialized views or the view uses an object that is not created
+    /// (`missing`: an aggregate or function of another dialect), which it would fail without.
+    fn view(&mut self, key: &ObjectKey, bucket: Bucket, missing: Option<ObjectKey>) {
         let Some(view) = self
             .catalog
             .views
@@ -934,8 +946,15 @@ impl Planner<'_> {
         else {
             return;
         };
-        if view.materialized && !self.can.materialized_views {
-            let why = format!("{} has no materialized views", self.dialect.title());
+        let why = match missing {
+            Some(missing) => Some(format!(
+                "it uses {missing}, which is not created in {}",
+                self.dialect.name()
+            )),
+            None => (view.materialized && !self.can.materialized_views)
+                .then(|| format!("{} has no materialized views", self.dialect.title())),
+        };
+        if let Some(why) = why {
             self.not_translated(bucket, key, &why, &view.source);
             for ix in &view.indexes {
                 let ix_key = ObjectKey::new(&key.schema, &ix.name, ObjectKind::Index);
