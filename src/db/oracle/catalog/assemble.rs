@@ -630,10 +630,11 @@ fn dependencies(catalog: &mut Catalog, rows: Vec<DependencyRow>, objects: &Objec
             continue;
         }
         let mut from = objects.key(&d.owner, &d.name, &d.kind);
-        // An index needs what its expression calls; its table stands for it.
+        // An index needs what its expression calls; its table (or materialized view) stands
+        // for it.
         if from.kind == ObjectKind::Index {
             match objects.index_tables.get(&name(&from.schema, &from.name)) {
-                Some((owner, table)) => from = ObjectKey::table(owner, table),
+                Some((owner, table)) => from = objects.key(owner, table, "TABLE"),
                 None => continue,
             }
         }

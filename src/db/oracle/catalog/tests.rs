@@ -1935,9 +1935,21 @@ fn an_index_dependency_becomes_its_tables() {
         "CHECKSUM_OF",
         "FUNCTION",
     ));
+    // On a materialized view's container table: the materialized view's.
+    rows.dependencies.push(dependency(
+        "CUSTOMER_CITY_MV_UX",
+        "INDEX",
+        APP,
+        "CHECKSUM_OF",
+        "FUNCTION",
+    ));
     let catalog = assemble(rows).expect("assemble");
     assert!(catalog.dependencies.contains(&dep(
         ("CUSTOMER", ObjectKind::Table),
+        ("CHECKSUM_OF", ObjectKind::Function)
+    )));
+    assert!(catalog.dependencies.contains(&dep(
+        ("CUSTOMER_CITY_MV", ObjectKind::MaterializedView),
         ("CHECKSUM_OF", ObjectKind::Function)
     )));
 }
