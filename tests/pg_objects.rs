@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::{Workspace, pg, success};
+use dbsub::catalog::{Dependency, ObjectKey, ObjectKind};
 
 const SCHEMA: &str = r#"
 CREATE EXTENSION pg_trgm;
@@ -178,6 +179,63 @@ fn aggregates_materialized_view_indexes_and_index_methods_are_carried_into_postg
     pg::connect(&source)
         .batch_execute(&format!("{SCHEMA}{ROWS}"))
         .unwrap();
+
+    // The catalog: the aggregate as CREATE AGGREGATE takes it, quoted by the server, depending
+    // on its support functions and needed by the view; the indexes with what they say.
+    let mut reader =
+        dbsub::backend::catalog_reader(&dbsub::backend::parse_url(&source).unwrap()).unwrap();
+    let catalog = reader.read_catalog(&["public".to_string()]).unwrap();
+    let source_of = |name: &str| {
+        let routine = catalog.routines.iter().find(|r| r.name == name);
+        routine.map(|r| (r.kind, r.source.as_str()))
+    };
+    assert_eq!(
+        source_of("list_of"),
+        Some((
+            ObjectKind::Function,
+            "AGGREGATE list_of(text) (SFUNC = list_step, STYPE = text, FINALFUNC = list_final, \
+             INITCOND = 'it''s: ')"
+        ))
+    );
+    assert_eq!(
+        source_of("place").map(|(_, s)| s),
+        Some(
+            "AGGREGATE place(VARIADIC \"any\" ORDER BY VARIADIC \"any\") (SFUNC = \
+             ordered_set_transition_multi, STYPE = internal, FINALFUNC = rank_final, \
+             FINALFUNC_EXTRA, HYPOTHETICAL)"
+        )
+    );
+    let function = |name: &str| ObjectKey::new("public", name, ObjectKind::Function);
+    for (from, to) in [
+        (function("list_of"), function("list_step")),
+        (function("list_of"), function("list_final")),
+        (
+            ObjectKey::new("public", "doc_owners", ObjectKind::View),
+            function("list_of"),
+        ),
+    ] {
+        let dependency = Dependency { from, to };
+        assert!(catalog.dependencies.contains(&dependency), "{dependency:?}");
+    }
+    let label = catalog.table("public", "label").unwrap();
+    let index = |name: &str| label.indexes.iter().find(|i| i.name == name).unwrap();
+    assert_eq!(index("label_name_hash").method.as_deref(), Some("hash"));
+    assert_eq!(
+        index("label_note_trgm").columns[0].opclass.as_deref(),
+        Some("gin_trgm_ops")
+    );
+    assert_eq!(index("label_note_trgm").extensions, ["pg_trgm"]);
+    assert_eq!(index("label_name_include").include, ["owner", "created"]);
+    assert!(index("label_owner_note_nnd").nulls_not_distinct);
+    let counts = catalog.views.iter().find(|v| v.name == "label_counts");
+    let names: Vec<&str> = counts
+        .unwrap()
+        .indexes
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(names, ["label_counts_n", "label_counts_owner"]);
+
     let ws = Workspace::empty();
     let vars = [("DBSUB_STRUCT_URL", source.as_str())];
     let args = [&["create-migrations", "--dialect", "postgres"][..], &SEEDS].concat();
