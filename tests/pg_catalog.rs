@@ -222,11 +222,13 @@ fn a_schema_reads_into_the_model() {
                     expression: "lower(name)".into(),
                     descending: true,
                     opclass: None,
+                    nulls_first: None,
                 },
                 IndexColumn {
                     expression: "id".into(),
                     descending: false,
                     opclass: None,
+                    nulls_first: None,
                 },
             ],
             predicate: None,

@@ -363,6 +363,10 @@ pub struct IndexColumn {
     /// schema-qualified when not on the search path).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opclass: Option<String>,
+    /// `NULLS FIRST` (`true`) or `NULLS LAST` (`false`) where it differs from the direction's
+    /// default (PostgreSQL: NULLs sort last ascending, first descending).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nulls_first: Option<bool>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]

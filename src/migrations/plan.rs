@@ -290,6 +290,11 @@ fn index_text(ix: &Index, on: &str) -> String {
             if c.descending {
                 text.push_str(" DESC");
             }
+            match c.nulls_first {
+                Some(true) => text.push_str(" NULLS FIRST"),
+                Some(false) => text.push_str(" NULLS LAST"),
+                None => {}
+            }
             text
         })
         .collect();
@@ -879,6 +884,9 @@ impl Planner<'_> {
         if !ix.include.is_empty() && !can.include {
             left_out.push(format!("INCLUDE ({})", ix.include.join(", ")));
         }
+        if ix.columns.iter().any(|c| c.nulls_first.is_some()) && !can.nulls_order {
+            left_out.push("NULLS FIRST/LAST".to_string());
+        }
         if ix.nulls_not_distinct && !can.nulls_not_distinct {
             left_out.push("NULLS NOT DISTINCT (so NULLs count as distinct)".to_string());
         }
@@ -920,6 +928,7 @@ impl Planner<'_> {
                     },
                     opclass: c.opclass.clone().filter(|_| can.operator_classes),
                     descending: c.descending,
+                    nulls_first: c.nulls_first.filter(|_| can.nulls_order),
                 })
                 .collect(),
             include: if can.include {

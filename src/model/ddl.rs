@@ -129,6 +129,8 @@ pub struct IndexColumnSql {
     /// A non-default operator class.
     pub opclass: Option<String>,
     pub descending: bool,
+    /// `NULLS FIRST` (`true`) or `NULLS LAST` (`false`), when not the default.
+    pub nulls_first: Option<bool>,
 }
 
 #[derive(Clone, Debug)]

@@ -405,6 +405,8 @@ pub struct IndexCapabilities {
     pub include: bool,
     /// `NULLS NOT DISTINCT`.
     pub nulls_not_distinct: bool,
+    /// `NULLS FIRST` / `NULLS LAST` on a column.
+    pub nulls_order: bool,
     /// `CREATE EXTENSION IF NOT EXISTS` for what an index's operator classes need.
     pub extensions: bool,
 }

@@ -142,6 +142,7 @@ static CAPABILITIES: Capabilities = Capabilities {
         operator_classes: true,
         include: true,
         nulls_not_distinct: true,
+        nulls_order: true,
         extensions: true,
     },
     comments: true,

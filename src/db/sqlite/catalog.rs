@@ -398,6 +398,7 @@ fn table(
                             }),
                             descending: r.descending,
                             opclass: None,
+                            nulls_first: None,
                         })
                         .collect(),
                     predicate: shape.predicate,

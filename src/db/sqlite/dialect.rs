@@ -190,6 +190,7 @@ static CAPABILITIES: Capabilities = Capabilities {
         operator_classes: false,
         include: false,
         nulls_not_distinct: false,
+        nulls_order: false,
         extensions: false,
     },
     comments: false,

@@ -338,6 +338,7 @@ fn indexes(
             expression: index_expression(&r),
             descending: r.descending,
             opclass: None,
+            nulls_first: None,
         };
         let entry = indexes.entry((table, index)).or_insert_with(|| {
             (

@@ -1441,6 +1441,7 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
                     expression: "UPPER(\"NAME\")".into(),
                     descending: false,
                     opclass: None,
+                    nulls_first: None,
                 }],
                 predicate: None,
                 ..Index::default()
@@ -1453,11 +1454,13 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
                         expression: "STATUS".into(),
                         descending: false,
                         opclass: None,
+                        nulls_first: None,
                     },
                     IndexColumn {
                         expression: "CREATED_AT".into(),
                         descending: true,
                         opclass: None,
+                        nulls_first: None,
                     },
                 ],
                 predicate: None,
@@ -1549,6 +1552,7 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
                     expression: "CL".into(),
                     descending: false,
                     opclass: None,
+                    nulls_first: None,
                 }],
                 method: Some("domain".into()),
                 ..Index::default()
@@ -1560,6 +1564,7 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
                     expression: "R".into(),
                     descending: false,
                     opclass: None,
+                    nulls_first: None,
                 }],
                 predicate: None,
                 ..Index::default()
@@ -1708,6 +1713,7 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
                         expression: "CITY".into(),
                         descending: false,
                         opclass: None,
+                        nulls_first: None,
                     }],
                     ..Index::default()
                 }],

@@ -296,7 +296,7 @@ fn keys(tables: &mut HashMap<Oid, Table>, rows: &[Row]) -> Result<()> {
 }
 
 /// Adds the indexes to their tables and materialized views, with their columns (or
-/// expressions) and operator classes, predicate, method, `INCLUDE` columns, `NULLS NOT
+/// expressions), operator classes and NULLs order, predicate, method, `INCLUDE` columns, `NULLS NOT
 /// DISTINCT` and the extensions they need.
 fn indexes(
     tables: &mut HashMap<Oid, Table>,
@@ -316,6 +316,7 @@ fn indexes(
         let expressions: Vec<Option<String>> = get(r, 3)?;
         let descending: Vec<bool> = get(r, 4)?;
         let opclasses: Vec<Option<String>> = get(r, 7)?;
+        let nulls_first: Vec<Option<bool>> = get(r, 11)?;
         indexes.push(Index {
             name: get(r, 1)?,
             unique: get(r, 2)?,
@@ -323,11 +324,15 @@ fn indexes(
                 .into_iter()
                 .zip(descending)
                 .zip(opclasses)
-                .map(|((expression, descending), opclass)| IndexColumn {
-                    expression: expression.unwrap_or_default(),
-                    descending,
-                    opclass,
-                })
+                .zip(nulls_first)
+                .map(
+                    |(((expression, descending), opclass), nulls_first)| IndexColumn {
+                        expression: expression.unwrap_or_default(),
+                        descending,
+                        opclass,
+                        nulls_first,
+                    },
+                )
                 .collect(),
             predicate: get(r, 5)?,
             method: get(r, 6)?,

@@ -104,8 +104,10 @@ pub(super) fn constraints_sql() -> String {
 /// or the expression's text, whether it is descending (`indoption` bit 0) and its operator
 /// class when not the default (unqualified when on the search path); then the predicate, the
 /// method when not B-tree, the `INCLUDE` columns, `NULLS NOT DISTINCT` (PostgreSQL 15, read
-/// through `to_jsonb` so that older servers answer `false`) and the extensions the operator
-/// classes belong to. Materialized views' indexes come too.
+/// through `to_jsonb` so that older servers answer `false`), the extensions the operator
+/// classes belong to, and per key column `NULLS FIRST`/`LAST` where it is not the direction's
+/// default (`indoption` bit 1 without bit 0, or bit 0 without bit 1). Materialized views'
+/// indexes come too.
 pub(super) fn indexes_sql() -> String {
     format!(
         "WITH {} \
@@ -132,7 +134,9 @@ pub(super) fn indexes_sql() -> String {
            ARRAY(SELECT DISTINCT e.extname::text FROM unnest(i.indclass) c(oid) \
                  JOIN pg_depend x ON x.classid = 'pg_opclass'::regclass AND x.objid = c.oid \
                    AND x.deptype = 'e' \
-                 JOIN pg_extension e ON e.oid = x.refobjid ORDER BY 1) \
+                 JOIN pg_extension e ON e.oid = x.refobjid ORDER BY 1), \
+           ARRAY(SELECT CASE i.indoption[k - 1] & 3 WHEN 2 THEN true WHEN 1 THEN false END \
+                 FROM generate_series(1, i.indnkeyatts) k ORDER BY k) \
          FROM pg_index i JOIN rels r ON r.oid = i.indrelid \
          JOIN pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_am am ON am.oid = ic.relam \
