@@ -3,7 +3,7 @@
 //! Files are bucketed by object kind so that each applies on its own, in this order: sequences
 //! and types → tables (columns, keys, checks) → foreign keys as `ALTER TABLE … ADD CONSTRAINT`
 //! (so that every cycle applies; SQLite keeps them inline) → indexes and comments → views in
-//! dependency order → packages, procedures and functions (and the views that call them) →
+//! dependency order (a materialized view's indexes right after it) → packages, procedures and functions (and the views that call them) →
 //! triggers → grants (optional). Within a file, objects come in the load order: parents before
 //! children by the dependencies the catalog records (`pg_depend`, `ALL_DEPENDENCIES`), ties by
 //! name, cycles broken deterministically (see [`crate::graph::order::load_order`]).
