@@ -772,7 +772,8 @@ fn oracle_target_problems_are_explained_without_the_password() {
 /// returns it (tests/data/oracle_catalog.json, kept equal to the reader's assembly by a unit
 /// test in src/db/oracle/catalog/tests.rs): every column type, identity and virtual columns, a
 /// foreign-key cycle, function-based and descending indexes, a view and a materialized view,
-/// a synonym, a type, code depending on a Java class (kept as a comment), a disabled trigger,
+/// with an index, bitmap and domain indexes (the domain index kept as a comment), a synonym, a
+/// type, code depending on a Java class (kept as a comment), a disabled trigger,
 /// a global temporary table (an ordinary table with a comment line in PostgreSQL), and a second
 /// run that adds a package body.
 #[test]
@@ -925,6 +926,7 @@ fn calling_code() -> Catalog {
             columns: Vec::new(),
             source: "SELECT a_top() AS answer".into(),
             comment: None,
+            indexes: Vec::new(),
         }],
         dependencies: vec![
             calls("answers", ObjectKind::View, "a_top"),

@@ -220,14 +220,19 @@ fn a_schema_reads_into_the_model() {
             columns: vec![
                 IndexColumn {
                     expression: "lower(name)".into(),
-                    descending: true
+                    descending: true,
+                    opclass: None,
+                    nulls_first: None,
                 },
                 IndexColumn {
                     expression: "id".into(),
-                    descending: false
+                    descending: false,
+                    opclass: None,
+                    nulls_first: None,
                 },
             ],
             predicate: None,
+            ..Index::default()
         }]
     );
 

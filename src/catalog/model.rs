@@ -352,15 +352,24 @@ pub struct Check {
     pub expression: String,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct IndexColumn {
     /// A column name, or the expression of a function-based index.
     pub expression: String,
     #[serde(default)]
     pub descending: bool,
+    /// The operator class when it is not the default for the column's type and the index's
+    /// method, as PostgreSQL names it (`jsonb_path_ops`, `text_pattern_ops`, `gin_trgm_ops`;
+    /// schema-qualified when not on the search path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
+    /// `NULLS FIRST` (`true`) or `NULLS LAST` (`false`) where it differs from the direction's
+    /// default (PostgreSQL: NULLs sort last ascending, first descending).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nulls_first: Option<bool>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Index {
     pub name: String,
     pub unique: bool,
@@ -368,6 +377,20 @@ pub struct Index {
     /// A partial index's predicate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicate: Option<String>,
+    /// The access method, in lower case, when not the default B-tree: PostgreSQL's `gin`,
+    /// `gist`, `brin`, `hash`, `spgist` (or an extension's), Oracle's `bitmap`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Columns stored in the index but not part of its key (PostgreSQL `INCLUDE`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// A unique index that counts NULLs as equal (PostgreSQL 15 `NULLS NOT DISTINCT`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
+    /// The extensions whose operator classes the index uses (`pg_trgm` for `gin_trgm_ops`):
+    /// the target needs them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -518,6 +541,10 @@ pub struct View {
     pub source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// A materialized view's indexes (PostgreSQL; Oracle: those of its container table other
+    /// than the ones Oracle creates for it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
 }
 
 impl View {
@@ -718,6 +745,13 @@ impl Catalog {
                     .map(|i| ObjectKey::new(&t.schema, &i.name, ObjectKind::Index)),
             );
         }
+        for v in &self.views {
+            keys.extend(
+                v.indexes
+                    .iter()
+                    .map(|i| ObjectKey::new(&v.schema, &i.name, ObjectKind::Index)),
+            );
+        }
         keys.extend(self.triggers.iter().map(Trigger::key));
         keys.extend(self.routines.iter().map(Routine::key));
         keys.extend(self.synonyms.iter().map(Synonym::key));
@@ -789,6 +823,9 @@ impl Catalog {
         }
         self.views
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        for v in &mut self.views {
+            v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        }
         self.sequences
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
         self.triggers.sort_by_key(Trigger::key);

@@ -380,6 +380,7 @@ mod tests {
             columns: vec![],
             source: String::new(),
             comment: None,
+            indexes: Vec::new(),
         });
         catalog.synonyms.push(Synonym {
             schema: "S".into(),

@@ -3,7 +3,7 @@
 //! Files are bucketed by object kind so that each applies on its own, in this order: sequences
 //! and types → tables (columns, keys, checks) → foreign keys as `ALTER TABLE … ADD CONSTRAINT`
 //! (so that every cycle applies; SQLite keeps them inline) → indexes and comments → views in
-//! dependency order → packages, procedures and functions (and the views that call them) →
+//! dependency order (a materialized view's indexes right after it) → packages, procedures and functions (and the views that call them) →
 //! triggers → grants (optional). Within a file, objects come in the load order: parents before
 //! children by the dependencies the catalog records (`pg_depend`, `ALL_DEPENDENCIES`), ties by
 //! name, cycles broken deterministically (see [`crate::graph::order::load_order`]).
@@ -17,7 +17,7 @@ use anyhow::{Result, bail};
 use petgraph::graph::NodeIndex;
 
 use super::record::{Created, Existing};
-use crate::catalog::{Catalog, FkAction, ObjectKey, ObjectKind, Table, Temporary};
+use crate::catalog::{Catalog, Column, FkAction, Index, ObjectKey, ObjectKind, Table, Temporary};
 use crate::graph::{Closure, DepGraph, Direction, LoadOrder};
 use crate::model::ddl::*;
 use crate::model::migration::Version;
@@ -149,6 +149,10 @@ struct Planner<'a> {
     /// Views that call stored code (directly or through another such view): created in the
     /// code file, after what they call, rather than in the views file before it.
     views_after_code: HashSet<NodeIndex>,
+    /// Extensions this run creates for indexes' operator classes, each once.
+    extensions: HashSet<String>,
+    /// The objects kept as comments: a view that uses one is not created either.
+    left_out: HashSet<ObjectKey>,
 }
 
 /// Plans the files that create `closure`'s objects not yet created in the folder.
@@ -190,6 +194,8 @@ pub fn plan(
         warnings: Vec::new(),
         carried_views: Vec::new(),
         views_after_code: HashSet::new(),
+        extensions: HashSet::new(),
+        left_out: HashSet::new(),
     };
     for &node in &order.order {
         planner.object(node, closure, graph);
@@ -264,6 +270,44 @@ pub fn plan(
         files,
         warnings,
     })
+}
+
+/// An index as the comment of one not created shows it: `INDEX n ON t USING gin (c opclass)`.
+fn index_text(ix: &Index, on: &str) -> String {
+    let using = ix
+        .method
+        .as_deref()
+        .map_or(String::new(), |m| format!(" USING {m}"));
+    let columns: Vec<String> = ix
+        .columns
+        .iter()
+        .map(|c| {
+            let mut text = c.expression.clone();
+            if let Some(opclass) = &c.opclass {
+                text.push(' ');
+                text.push_str(opclass);
+            }
+            if c.descending {
+                text.push_str(" DESC");
+            }
+            match c.nulls_first {
+                Some(true) => text.push_str(" NULLS FIRST"),
+                Some(false) => text.push_str(" NULLS LAST"),
+                None => {}
+            }
+            text
+        })
+        .collect();
+    let predicate = ix
+        .predicate
+        .as_deref()
+        .map_or(String::new(), |p| format!(" WHERE {p}"));
+    format!(
+        "{}INDEX {} ON {on}{using} ({}){predicate}",
+        if ix.unique { "UNIQUE " } else { "" },
+        ix.name,
+        columns.join(", ")
+    )
 }
 
 fn direction_word(direction: Direction) -> &'static str {
@@ -349,6 +393,7 @@ impl Planner<'_> {
             "not created in {} (kept as a comment in the {bucket} file): {key}: {why}",
             self.dialect.name()
         ));
+        self.left_out.insert(key.clone());
         let content = self.bucket(bucket);
         content.items.push(Item::NotTranslated(NoteSql {
             what: key.to_string(),
@@ -400,7 +445,12 @@ impl Planner<'_> {
                 } else {
                     Bucket::Views
                 };
-                self.view(key, bucket)
+                let missing = graph
+                    .parents(node)
+                    .map(|(_, parent)| graph.key(parent))
+                    .find(|parent| self.left_out.contains(*parent))
+                    .cloned();
+                self.view(key, bucket, missing)
             }
             ObjectKind::Sequence => self.sequence(key),
             ObjectKind::Trigger => self.trigger(key),
@@ -779,36 +829,7 @@ impl Planner<'_> {
 
     fn indexes_and_comments(&mut self, table: &Table, key: &ObjectKey, name: &str) {
         for ix in &table.indexes {
-            if self.existing.has("INDEX", &ix.name) {
-                continue;
-            }
-            let ix_key = ObjectKey::new(&key.schema, &ix.name, ObjectKind::Index);
-            if ix.predicate.is_some() && !self.can.partial_indexes {
-                let why = format!("{} has no partial indexes (WHERE)", self.dialect.title());
-                self.not_translated(Bucket::Indexes, &ix_key, &why, "");
-                continue;
-            }
-            let item = Item::Index(IndexSql {
-                name: self.name(&ix.name),
-                table: name.to_string(),
-                unique: ix.unique,
-                columns: ix
-                    .columns
-                    .iter()
-                    .map(|c| IndexColumnSql {
-                        // A plain column name follows the dialect's naming; an expression is
-                        // carried as written.
-                        expression: if table.column(&c.expression).is_some() {
-                            self.ident(&c.expression)
-                        } else {
-                            c.expression.clone()
-                        },
-                        descending: c.descending,
-                    })
-                    .collect(),
-                predicate: ix.predicate.clone(),
-            });
-            self.add(Bucket::Indexes, item, "INDEX", &ix_key);
+            self.index(Bucket::Indexes, &key.schema, name, &table.columns, ix);
         }
         if !self.can.comments {
             return;
@@ -836,7 +857,125 @@ impl Planner<'_> {
             .extend(comments.into_iter().map(Item::Comment));
     }
 
-    fn view(&mut self, key: &ObjectKey, bucket: Bucket) {
+    /// An index of a table or materialized view (`on`, as written), into `bucket`: what the
+    /// dialect lacks is left out, with a warning, or, for a method it lacks, the whole index
+    /// (kept as a comment); a bitmap index, which differs from a B-tree only in storage, is
+    /// created as a B-tree.
+    fn index(&mut self, bucket: Bucket, schema: &str, on: &str, columns: &[Column], ix: &Index) {
+        if self.existing.has("INDEX", &ix.name) {
+            return;
+        }
+        let ix_key = ObjectKey::new(schema, &ix.name, ObjectKind::Index);
+        let title = self.dialect.title();
+        let can = &self.can.indexes;
+        let described = || index_text(ix, on);
+        if ix.predicate.is_some() && !self.can.partial_indexes {
+            let why = format!("{title} has no partial indexes (WHERE)");
+            self.not_translated(bucket, &ix_key, &why, &described());
+            return;
+        }
+        let (method_word, using) = match ix.method.as_deref() {
+            None => (None, None),
+            Some(m) if can.methods.contains(&m) && can.method_before_index => {
+                (Some(m.to_ascii_uppercase()), None)
+            }
+            Some(m) if can.methods.contains(&m) => (None, Some(m.to_string())),
+            Some("bitmap") => {
+                self.warnings.push(format!(
+                    "{ix_key}: {title} has no bitmap indexes: created as a B-tree index"
+                ));
+                (None, None)
+            }
+            Some("domain") => {
+                let why = "a domain index (Oracle Text, Spatial, …) is not created by dbsub; \
+                           create it by hand if the subset's queries need it";
+                self.not_translated(bucket, &ix_key, why, &described());
+                return;
+            }
+            Some(m) => {
+                let why = format!(
+                    "the {m} index method is not one dbsub creates in {title}; create an index \
+                     that suits the queries by hand if they need one"
+                );
+                self.not_translated(bucket, &ix_key, &why, &described());
+                return;
+            }
+        };
+        let mut left_out = Vec::new();
+        let opclasses: Vec<&str> = ix
+            .columns
+            .iter()
+            .filter_map(|c| c.opclass.as_deref())
+            .collect();
+        if !opclasses.is_empty() && !can.operator_classes {
+            left_out.push(format!("operator classes ({})", opclasses.join(", ")));
+        }
+        if !ix.include.is_empty() && !can.include {
+            left_out.push(format!("INCLUDE ({})", ix.include.join(", ")));
+        }
+        if ix.columns.iter().any(|c| c.nulls_first.is_some()) && !can.nulls_order {
+            left_out.push("NULLS FIRST/LAST".to_string());
+        }
+        if ix.nulls_not_distinct && !can.nulls_not_distinct {
+            left_out.push("NULLS NOT DISTINCT (so NULLs count as distinct)".to_string());
+        }
+        if !left_out.is_empty() {
+            self.warnings.push(format!(
+                "{ix_key}: created without {}, which {title} does not have",
+                left_out.join(", ")
+            ));
+        }
+        let mut extensions = Vec::new();
+        if can.operator_classes {
+            for extension in &ix.extensions {
+                if can.extensions && self.extensions.insert(extension.clone()) {
+                    extensions.push(self.dialect.ident(extension, None));
+                }
+                self.warnings.push(format!(
+                    "{ix_key} uses an operator class of extension {extension}: the {bucket} \
+                     file creates the extension first (CREATE EXTENSION IF NOT EXISTS), which \
+                     needs it installed on the target's server and the privilege to create it"
+                ));
+            }
+        }
+        let item = Item::Index(IndexSql {
+            name: self.name(&ix.name),
+            table: on.to_string(),
+            unique: ix.unique,
+            method_word,
+            using,
+            columns: ix
+                .columns
+                .iter()
+                .map(|c| IndexColumnSql {
+                    // A plain column name follows the dialect's naming; an expression is
+                    // carried as written.
+                    expression: if columns.iter().any(|col| col.name == c.expression) {
+                        self.ident(&c.expression)
+                    } else {
+                        c.expression.clone()
+                    },
+                    opclass: c.opclass.clone().filter(|_| can.operator_classes),
+                    descending: c.descending,
+                    nulls_first: c.nulls_first.filter(|_| can.nulls_order),
+                })
+                .collect(),
+            include: if can.include {
+                self.list(&ix.include)
+            } else {
+                String::new()
+            },
+            nulls_not_distinct: ix.nulls_not_distinct && can.nulls_not_distinct,
+            predicate: ix.predicate.clone(),
+            extensions,
+        });
+        self.add(bucket, item, "INDEX", &ix_key);
+    }
+
+    /// A view or materialized view, with a materialized view's indexes; kept as a comment where
+    /// the dialect has no materialized views or the view uses an object that is not created
+    /// (`missing`: an aggregate or function of another dialect), which it would fail without.
+    fn view(&mut self, key: &ObjectKey, bucket: Bucket, missing: Option<ObjectKey>) {
         let Some(view) = self
             .catalog
             .views
@@ -845,9 +984,21 @@ impl Planner<'_> {
         else {
             return;
         };
-        if view.materialized && !self.can.materialized_views {
-            let why = format!("{} has no materialized views", self.dialect.title());
+        let why = match missing {
+            Some(missing) => Some(format!(
+                "it uses {missing}, which is not created in {}",
+                self.dialect.name()
+            )),
+            None => (view.materialized && !self.can.materialized_views)
+                .then(|| format!("{} has no materialized views", self.dialect.title())),
+        };
+        if let Some(why) = why {
             self.not_translated(bucket, key, &why, &view.source);
+            for ix in &view.indexes {
+                let ix_key = ObjectKey::new(&key.schema, &ix.name, ObjectKind::Index);
+                let why = format!("its materialized view {key} is not created");
+                self.not_translated(bucket, &ix_key, &why, &index_text(ix, &view.name));
+            }
             return;
         }
         if !self.same_dialect() {
@@ -861,6 +1012,11 @@ impl Planner<'_> {
             query: self.carried(view.source.trim(), &view.schema, &key.to_string()),
         });
         self.add(bucket, item, key.kind.as_str(), key);
+        // A materialized view's indexes right after it: the indexes file comes before it.
+        let name = self.name(&view.name);
+        for ix in &view.indexes {
+            self.index(bucket, &key.schema, &name, &view.columns, ix);
+        }
     }
 
     fn sequence(&mut self, key: &ObjectKey) {

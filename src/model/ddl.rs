@@ -110,14 +110,27 @@ pub struct IndexSql {
     pub name: String,
     pub table: String,
     pub unique: bool,
+    /// The method as a word before `INDEX`: Oracle's `BITMAP`.
+    pub method_word: Option<String>,
+    /// The method as `USING method` after the table: PostgreSQL's `gin`.
+    pub using: Option<String>,
     pub columns: Vec<IndexColumnSql>,
+    /// `INCLUDE (…)`'s columns, empty for none.
+    pub include: String,
+    pub nulls_not_distinct: bool,
     pub predicate: Option<String>,
+    /// Extensions created (`IF NOT EXISTS`) before the index, for its operator classes.
+    pub extensions: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
 pub struct IndexColumnSql {
     pub expression: String,
+    /// A non-default operator class.
+    pub opclass: Option<String>,
     pub descending: bool,
+    /// `NULLS FIRST` (`true`) or `NULLS LAST` (`false`), when not the default.
+    pub nulls_first: Option<bool>,
 }
 
 #[derive(Clone, Debug)]

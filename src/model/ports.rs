@@ -372,6 +372,8 @@ pub struct Capabilities {
     pub sequence_max: Option<i128>,
     /// Indexes with a `WHERE` predicate.
     pub partial_indexes: bool,
+    /// What an index can say besides its columns and predicate.
+    pub indexes: IndexCapabilities,
     /// `COMMENT ON TABLE/COLUMN`.
     pub comments: bool,
     pub materialized_views: bool,
@@ -386,6 +388,27 @@ pub struct Capabilities {
     /// sees and whose rows each session keeps to itself. Without it such a table is created as
     /// an ordinary one.
     pub global_temporary_tables: bool,
+}
+
+/// What a dialect's indexes can say besides their columns and predicate.
+#[derive(Clone, Copy, Debug)]
+pub struct IndexCapabilities {
+    /// The access methods it creates besides the default B-tree, as the catalog names them
+    /// (`gin`, `bitmap`).
+    pub methods: &'static [&'static str],
+    /// The method is a word before `INDEX` (Oracle's `CREATE BITMAP INDEX`), not `USING
+    /// method` after the table (PostgreSQL).
+    pub method_before_index: bool,
+    /// Per-column operator classes (PostgreSQL's `jsonb_path_ops`).
+    pub operator_classes: bool,
+    /// `INCLUDE (columns)`.
+    pub include: bool,
+    /// `NULLS NOT DISTINCT`.
+    pub nulls_not_distinct: bool,
+    /// `NULLS FIRST` / `NULLS LAST` on a column.
+    pub nulls_order: bool,
+    /// `CREATE EXTENSION IF NOT EXISTS` for what an index's operator classes need.
+    pub extensions: bool,
 }
 
 /// What DDL generation needs to know about a dialect.

@@ -13,7 +13,7 @@ use crate::db::sql::{
 use crate::model::DbKind;
 use crate::model::ddl::*;
 use crate::model::migration::Statement;
-use crate::model::ports::{Capabilities, Dialect, NameCase};
+use crate::model::ports::{Capabilities, Dialect, IndexCapabilities, NameCase};
 
 /// Oracle's reserved words (Oracle Database SQL Language Reference, "Oracle SQL Reserved
 /// Words"): a name among them must be quoted.
@@ -146,6 +146,15 @@ static CAPABILITIES: Capabilities = Capabilities {
     sequences: true,
     sequence_max: None,
     partial_indexes: false,
+    indexes: IndexCapabilities {
+        methods: &["bitmap"],
+        method_before_index: true,
+        operator_classes: false,
+        include: false,
+        nulls_not_distinct: false,
+        nulls_order: false,
+        extensions: false,
+    },
     comments: true,
     materialized_views: true,
     synonyms: true,

@@ -10,7 +10,7 @@ use crate::db::sql::{fold_ident, requalify, scan_created, split_at_semicolons, s
 use crate::model::DbKind;
 use crate::model::ddl::*;
 use crate::model::migration::Statement;
-use crate::model::ports::{Capabilities, Dialect, NameCase};
+use crate::model::ports::{Capabilities, Dialect, IndexCapabilities, NameCase};
 
 /// PostgreSQL's reserved key words (PostgreSQL documentation, Appendix C, "reserved" and
 /// "reserved (can be function or type)"): a name among them is quoted.
@@ -137,6 +137,15 @@ static CAPABILITIES: Capabilities = Capabilities {
     // Sequences are bigint.
     sequence_max: Some(i64::MAX as i128),
     partial_indexes: true,
+    indexes: IndexCapabilities {
+        methods: &["gin", "gist", "brin", "hash", "spgist"],
+        method_before_index: false,
+        operator_classes: true,
+        include: true,
+        nulls_not_distinct: true,
+        nulls_order: true,
+        extensions: true,
+    },
     comments: true,
     materialized_views: true,
     synonyms: false,

@@ -65,9 +65,14 @@ pub(super) fn assemble(rows: Rows) -> Result<Catalog> {
     let relations = relations(&rows.relations)?;
     let identity_sequences = sequences(&mut catalog, &rows.sequences)?;
     let mut columns = columns(&mut catalog, &rows.columns, &relations, &identity_sequences)?;
-    let mut tables = tables_and_views(&mut catalog, relations, &mut columns);
+    let (mut tables, materialized) = tables_and_views(&mut catalog, relations, &mut columns);
     keys(&mut tables, &rows.constraints)?;
-    indexes(&mut tables, &rows.indexes)?;
+    indexes(
+        &mut tables,
+        &mut catalog.views,
+        &materialized,
+        &rows.indexes,
+    )?;
     catalog.tables = tables.into_values().collect();
     dependencies(&mut catalog, &rows.dependencies)?;
     triggers(&mut catalog, &rows.triggers)?;
@@ -191,26 +196,36 @@ fn columns(
     Ok(columns_of)
 }
 
+/// The position in `Catalog::views` of each materialized view, by oid.
+type Materialized = HashMap<Oid, usize>;
+
 /// Adds the views and materialized views, with their columns (taken from `columns`), query and
-/// comment. Returns the tables by oid, with their columns, comment and estimated rows; keys and
-/// indexes come later.
+/// comment. Returns the tables by oid, with their columns, comment and estimated rows (keys and
+/// indexes come later), and where each materialized view is, for its indexes.
 fn tables_and_views(
     catalog: &mut Catalog,
     relations: Vec<(Oid, Relation)>,
     columns: &mut HashMap<Oid, Vec<Column>>,
-) -> HashMap<Oid, Table> {
+) -> (HashMap<Oid, Table>, Materialized) {
     let mut tables: HashMap<Oid, Table> = HashMap::new();
+    let mut materialized = Materialized::new();
     for (oid, rel) in relations {
         let columns = columns.remove(&oid).unwrap_or_default();
         match rel.relkind.as_str() {
-            "v" | "m" => catalog.views.push(View {
-                schema: rel.schema,
-                name: rel.name,
-                materialized: rel.relkind == "m",
-                columns,
-                source: rel.view_source.unwrap_or_default(),
-                comment: rel.comment,
-            }),
+            "v" | "m" => {
+                if rel.relkind == "m" {
+                    materialized.insert(oid, catalog.views.len());
+                }
+                catalog.views.push(View {
+                    schema: rel.schema,
+                    name: rel.name,
+                    materialized: rel.relkind == "m",
+                    columns,
+                    source: rel.view_source.unwrap_or_default(),
+                    comment: rel.comment,
+                    indexes: Vec::new(),
+                })
+            }
             _ => {
                 tables.insert(
                     oid,
@@ -232,7 +247,7 @@ fn tables_and_views(
             }
         }
     }
-    tables
+    (tables, materialized)
 }
 
 /// Adds the primary, unique, foreign and check keys to their tables.
@@ -283,26 +298,50 @@ fn keys(tables: &mut HashMap<Oid, Table>, rows: &[Row]) -> Result<()> {
     Ok(())
 }
 
-/// Adds the indexes to their tables, with their columns (or expressions) and predicate.
-fn indexes(tables: &mut HashMap<Oid, Table>, rows: &[Row]) -> Result<()> {
+/// Adds the indexes to their tables and materialized views, with their columns (or
+/// expressions), operator classes and NULLs order, predicate, method, `INCLUDE` columns, `NULLS NOT
+/// DISTINCT` and the extensions they need.
+fn indexes(
+    tables: &mut HashMap<Oid, Table>,
+    views: &mut [View],
+    materialized: &Materialized,
+    rows: &[Row],
+) -> Result<()> {
     for r in rows {
-        let Some(table) = tables.get_mut(&get::<Oid>(r, 0)?) else {
-            continue;
+        let oid: Oid = get(r, 0)?;
+        let indexes = match tables.get_mut(&oid) {
+            Some(table) => &mut table.indexes,
+            None => match materialized.get(&oid).and_then(|&at| views.get_mut(at)) {
+                Some(view) => &mut view.indexes,
+                None => continue,
+            },
         };
         let expressions: Vec<Option<String>> = get(r, 3)?;
         let descending: Vec<bool> = get(r, 4)?;
-        table.indexes.push(Index {
+        let opclasses: Vec<Option<String>> = get(r, 7)?;
+        let nulls_first: Vec<Option<bool>> = get(r, 11)?;
+        indexes.push(Index {
             name: get(r, 1)?,
             unique: get(r, 2)?,
             columns: expressions
                 .into_iter()
                 .zip(descending)
-                .map(|(expression, descending)| IndexColumn {
-                    expression: expression.unwrap_or_default(),
-                    descending,
-                })
+                .zip(opclasses)
+                .zip(nulls_first)
+                .map(
+                    |(((expression, descending), opclass), nulls_first)| IndexColumn {
+                        expression: expression.unwrap_or_default(),
+                        descending,
+                        opclass,
+                        nulls_first,
+                    },
+                )
                 .collect(),
             predicate: get(r, 5)?,
+            method: get(r, 6)?,
+            include: get(r, 8)?,
+            nulls_not_distinct: get(r, 9)?,
+            extensions: get(r, 10)?,
         });
     }
     Ok(())
@@ -312,7 +351,8 @@ fn indexes(tables: &mut HashMap<Oid, Table>, rows: &[Row]) -> Result<()> {
 fn dependencies(catalog: &mut Catalog, rows: &[Row]) -> Result<()> {
     let kind = |word: &str| match word {
         "proc p" => ObjectKind::Procedure,
-        "proc f" => ObjectKind::Function,
+        // An aggregate is created and called as a function.
+        "proc f" | "proc a" => ObjectKind::Function,
         "type" => ObjectKind::Type,
         relkind => relation_kind(relkind),
     };
@@ -380,7 +420,7 @@ fn triggers(catalog: &mut Catalog, rows: &[Row]) -> Result<()> {
     Ok(())
 }
 
-/// Adds the functions and procedures, the overloads of a name in one routine.
+/// Adds the functions, procedures and aggregates, the overloads of a name in one routine.
 fn routines(catalog: &mut Catalog, rows: &[Row]) -> Result<()> {
     // Overloads share a name, and so a key: one routine holds all their definitions.
     let mut routine_at: HashMap<ObjectKey, usize> = HashMap::new();

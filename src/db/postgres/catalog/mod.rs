@@ -3,9 +3,10 @@
 //!
 //! One query per kind of object, each over every relation of the schemas read: relations,
 //! columns, constraints (with their column names, through `unnest(conkey) WITH ORDINALITY`),
-//! indexes, sequences, dependencies (views through `pg_rewrite`, defaults through
-//! `pg_attrdef`, functions and procedures directly), triggers, functions and procedures, the
-//! names their string bodies use (`bodies.rs`), enum and domain types, and grants — plus
+//! indexes (of every access method, materialized views' too), sequences, dependencies (views
+//! through `pg_rewrite`, defaults through `pg_attrdef`, functions, procedures and aggregates
+//! directly), triggers, functions, procedures and aggregates, the names their string bodies use
+//! (`bodies.rs`), enum and domain types, and grants — plus
 //! one to check the schemas and one `set_config` that puts the schemas read on the
 //! `search_path`, so that the server's deparsed text (`format_type`, `pg_get_expr`,
 //! `pg_get_viewdef`…) names their objects unqualified, the way a migration creates them. All of
@@ -13,8 +14,10 @@
 //!
 //! Left out: the system schemas, objects that belong to an extension (PostGIS's
 //! `spatial_ref_sys`, citext's functions), partitions (their partitioned table stands for them),
-//! dbsub's and Flyway's history tables, aggregates, indexes other than B-tree ones (the model
-//! has no access method), and constraint kinds other than primary, unique, foreign and check.
+//! dbsub's and Flyway's history tables, window functions, operator-class parameters and
+//! collations of index columns, and constraint kinds other than primary, unique, foreign and
+//! check. Aggregates are read as functions whose source is `CREATE AGGREGATE`, built from
+//! `pg_aggregate` (PostgreSQL has no `pg_get_aggregatedef`).
 //!
 //! This file runs the reader; beside it, `queries.rs` holds the query text, `assemble.rs` the
 //! assembly's phases and the text forms they read, `types.rs` the mapping of PostgreSQL's types

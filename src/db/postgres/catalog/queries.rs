@@ -100,8 +100,14 @@ pub(super) fn constraints_sql() -> String {
     )
 }
 
-/// B-tree indexes that back no constraint: per key column, the column's name or the
-/// expression's text, and whether it is descending (`indoption` bit 0).
+/// Indexes that back no constraint, of every access method: per key column, the column's name
+/// or the expression's text, whether it is descending (`indoption` bit 0) and its operator
+/// class when not the default (unqualified when on the search path); then the predicate, the
+/// method when not B-tree, the `INCLUDE` columns, `NULLS NOT DISTINCT` (PostgreSQL 15, read
+/// through `to_jsonb` so that older servers answer `false`), the extensions the operator
+/// classes belong to, and per key column `NULLS FIRST`/`LAST` where it is not the direction's
+/// default (`indoption` bit 1 without bit 0, or bit 0 without bit 1). Materialized views'
+/// indexes come too.
 pub(super) fn indexes_sql() -> String {
     format!(
         "WITH {} \
@@ -113,11 +119,28 @@ pub(super) fn indexes_sql() -> String {
                  FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
            ARRAY(SELECT (i.indoption[k - 1] & 1) = 1 \
                  FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
-           pg_get_expr(i.indpred, i.indrelid, true) \
+           pg_get_expr(i.indpred, i.indrelid, true), \
+           CASE WHEN am.amname <> 'btree' THEN am.amname::text END, \
+           ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL \
+                   WHEN pg_opclass_is_visible(oc.oid) THEN quote_ident(oc.opcname) \
+                   ELSE quote_ident(ocn.nspname) || '.' || quote_ident(oc.opcname) END \
+                 FROM generate_series(1, i.indnkeyatts) k \
+                 JOIN pg_opclass oc ON oc.oid = i.indclass[k - 1] \
+                 JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace ORDER BY k), \
+           ARRAY(SELECT a.attname::text FROM generate_series(i.indnkeyatts + 1, i.indnatts) k \
+                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1] \
+                 ORDER BY k), \
+           COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false), \
+           ARRAY(SELECT DISTINCT e.extname::text FROM unnest(i.indclass) c(oid) \
+                 JOIN pg_depend x ON x.classid = 'pg_opclass'::regclass AND x.objid = c.oid \
+                   AND x.deptype = 'e' \
+                 JOIN pg_extension e ON e.oid = x.refobjid ORDER BY 1), \
+           ARRAY(SELECT CASE i.indoption[k - 1] & 3 WHEN 2 THEN true WHEN 1 THEN false END \
+                 FROM generate_series(1, i.indnkeyatts) k ORDER BY k) \
          FROM pg_index i JOIN rels r ON r.oid = i.indrelid \
          JOIN pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_am am ON am.oid = ic.relam \
-         WHERE am.amname = 'btree' AND NOT EXISTS (SELECT 1 FROM pg_constraint c \
+         WHERE NOT EXISTS (SELECT 1 FROM pg_constraint c \
            WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid \
              AND c.contype IN ('p', 'u', 'x')) \
          ORDER BY i.indrelid, ic.relname",
@@ -162,7 +185,7 @@ pub(super) fn dependencies_sql() -> String {
            SELECT 'pg_proc'::regclass, p.oid, n.nspname::text, p.proname::text, \
              'proc ' || p.prokind::text \
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-           WHERE n.nspname::text = ANY($1::text[]) AND p.prokind IN ('f', 'p') AND {}), \
+           WHERE n.nspname::text = ANY($1::text[]) AND p.prokind IN ('f', 'p', 'a') AND {}), \
          uses AS ( \
            SELECT 'pg_class'::regclass AS from_class, r.ev_class AS from_oid, d.refclassid, \
              d.refobjid \
@@ -198,7 +221,7 @@ pub(super) fn dependencies_sql() -> String {
          LEFT JOIN pg_class tc ON u.refclassid = 'pg_class'::regclass \
            AND tc.oid = u.refobjid AND tc.relkind IN ('r', 'p', 'v', 'm', 'S') \
          LEFT JOIN pg_proc tp ON u.refclassid = 'pg_proc'::regclass \
-           AND tp.oid = u.refobjid AND tp.prokind IN ('f', 'p') \
+           AND tp.oid = u.refobjid AND tp.prokind IN ('f', 'p', 'a') \
          LEFT JOIN pg_type tt ON u.refclassid = 'pg_type'::regclass \
            AND tt.oid = u.refobjid AND tt.typtype IN ('e', 'd') \
          JOIN pg_namespace tn \
@@ -249,18 +272,67 @@ pub(super) fn triggers_sql() -> String {
     )
 }
 
-/// Functions and procedures (not aggregates or window functions), overloads in a stable
-/// order, with the schema as `pg_get_functiondef` quotes it.
+/// Functions, procedures and aggregates (not window functions), overloads in a stable order,
+/// with the schema as `pg_get_functiondef` quotes it. An aggregate's definition is built here
+/// ([`AGGREGATE_DEF`]): PostgreSQL has no `pg_get_aggregatedef`.
 pub(super) fn routines_sql() -> String {
     format!(
-        "SELECT n.nspname::text, p.proname::text, p.prokind::text, pg_get_functiondef(p.oid), \
+        "SELECT n.nspname::text, p.proname::text, p.prokind::text, \
+           CASE WHEN p.prokind = 'a' THEN {AGGREGATE_DEF} ELSE pg_get_functiondef(p.oid) END, \
            quote_ident(n.nspname) \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-         WHERE n.nspname::text = ANY($1::text[]) AND p.prokind IN ('f', 'p') AND {} \
+         LEFT JOIN pg_aggregate ag ON ag.aggfnoid = p.oid \
+         WHERE n.nspname::text = ANY($1::text[]) AND p.prokind IN ('f', 'p', 'a') AND {} \
          ORDER BY 1, 2, 3, pg_get_function_identity_arguments(p.oid)",
         not_in_extension("pg_proc", "p.oid")
     )
 }
+
+/// `AGGREGATE name(args) (SFUNC = …, STYPE = …, …)` from `pg_aggregate` (`ag`) and `pg_proc`
+/// (`p`), as pg_dump writes it: the name, support functions (`regproc`), types
+/// (`format_type`), the sort operator and the initial conditions (`quote_literal`) quoted by
+/// the server, with only what differs from the defaults. An ordered-set aggregate's arguments
+/// carry their `ORDER BY` (`pg_get_function_arguments`); one without arguments is `(*)`.
+const AGGREGATE_DEF: &str = "'AGGREGATE ' || quote_ident(p.proname) || '(' \
+     || CASE WHEN p.pronargs = 0 THEN '*' ELSE pg_get_function_arguments(p.oid) END || ') (' \
+     || concat_ws(', ', \
+       'SFUNC = ' || ag.aggtransfn::regproc::text, \
+       'STYPE = ' || format_type(ag.aggtranstype, NULL), \
+       CASE WHEN ag.aggtransspace <> 0 THEN 'SSPACE = ' || ag.aggtransspace END, \
+       CASE WHEN ag.aggfinalfn <> 0 THEN 'FINALFUNC = ' || ag.aggfinalfn::regproc::text END, \
+       CASE WHEN ag.aggfinalextra THEN 'FINALFUNC_EXTRA' END, \
+       CASE WHEN ag.aggfinalmodify <> CASE WHEN ag.aggkind = 'n' THEN 'r' ELSE 'w' END \
+         THEN 'FINALFUNC_MODIFY = ' || CASE ag.aggfinalmodify WHEN 'r' THEN 'READ_ONLY' \
+           WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END, \
+       CASE WHEN ag.aggcombinefn <> 0 \
+         THEN 'COMBINEFUNC = ' || ag.aggcombinefn::regproc::text END, \
+       CASE WHEN ag.aggserialfn <> 0 \
+         THEN 'SERIALFUNC = ' || ag.aggserialfn::regproc::text END, \
+       CASE WHEN ag.aggdeserialfn <> 0 \
+         THEN 'DESERIALFUNC = ' || ag.aggdeserialfn::regproc::text END, \
+       'INITCOND = ' || quote_literal(ag.agginitval), \
+       CASE WHEN ag.aggmtransfn <> 0 THEN 'MSFUNC = ' || ag.aggmtransfn::regproc::text END, \
+       CASE WHEN ag.aggminvtransfn <> 0 \
+         THEN 'MINVFUNC = ' || ag.aggminvtransfn::regproc::text END, \
+       CASE WHEN ag.aggmtranstype <> 0 \
+         THEN 'MSTYPE = ' || format_type(ag.aggmtranstype, NULL) END, \
+       CASE WHEN ag.aggmtransspace <> 0 THEN 'MSSPACE = ' || ag.aggmtransspace END, \
+       CASE WHEN ag.aggmfinalfn <> 0 \
+         THEN 'MFINALFUNC = ' || ag.aggmfinalfn::regproc::text END, \
+       CASE WHEN ag.aggmfinalextra THEN 'MFINALFUNC_EXTRA' END, \
+       CASE WHEN ag.aggmtransfn <> 0 \
+         AND ag.aggmfinalmodify <> CASE WHEN ag.aggkind = 'n' THEN 'r' ELSE 'w' END \
+         THEN 'MFINALFUNC_MODIFY = ' || CASE ag.aggmfinalmodify WHEN 'r' THEN 'READ_ONLY' \
+           WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END, \
+       'MINITCOND = ' || quote_literal(ag.aggminitval), \
+       CASE WHEN ag.aggsortop <> 0 THEN (SELECT 'SORTOP = OPERATOR(' \
+         || quote_ident(opn.nspname) || '.' || o.oprname || ')' \
+         FROM pg_operator o JOIN pg_namespace opn ON opn.oid = o.oprnamespace \
+         WHERE o.oid = ag.aggsortop) END, \
+       CASE WHEN ag.aggkind = 'h' THEN 'HYPOTHETICAL' END, \
+       CASE p.proparallel WHEN 's' THEN 'PARALLEL = SAFE' \
+         WHEN 'r' THEN 'PARALLEL = RESTRICTED' END) \
+     || ')'";
 
 /// Enum and domain types, with what their `CREATE` statement needs; the last two columns name
 /// the enum or domain a domain is based on.
