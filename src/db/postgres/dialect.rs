@@ -200,6 +200,12 @@ impl Dialect for PgDialect {
         nextval_sequence(expr)
     }
 
+    /// PostgreSQL's own declarative partitioning: range, list and hash, every bound (at every
+    /// level) spelled `FOR VALUES …` or `DEFAULT`.
+    fn carries_partitioning(&self, partitioning: &Partitioning) -> bool {
+        pg_partitioning(partitioning)
+    }
+
     /// At `;` outside quotes, comments and dollar-quoted bodies.
     fn split_statements(&self, sql: &str) -> Vec<Statement> {
         split_at_semicolons(sql, true, |_| false)
@@ -302,6 +308,19 @@ fn pg_type(t: &NeutralType, native: &str) -> Result<String, String> {
             ));
         }
     })
+}
+
+/// Whether `p` is PostgreSQL's declarative partitioning, at every level.
+fn pg_partitioning(p: &Partitioning) -> bool {
+    matches!(
+        p.method,
+        PartitionMethod::Range | PartitionMethod::List | PartitionMethod::Hash
+    ) && p.interval.is_none()
+        && p.reference.is_none()
+        && p.partitions.iter().all(|part| {
+            (part.bound.starts_with("FOR VALUES ") || part.bound == "DEFAULT")
+                && part.partitioning.as_deref().is_none_or(pg_partitioning)
+        })
 }
 
 #[cfg(test)]

@@ -303,9 +303,10 @@ impl RowSource for PgSource {
         MAX_BATCH
     }
 
-    fn has_locator(&mut self, _table: &Table) -> Result<bool> {
-        // Every table has a ctid, stable within the snapshot.
-        Ok(true)
+    fn has_locator(&mut self, table: &Table) -> Result<bool> {
+        // Every table has a ctid, stable within the snapshot; but a partitioned table's rows
+        // are its partitions', and two rows of different partitions may share one.
+        Ok(table.partitioning.is_none())
     }
 
     fn estimate_rows(&mut self, table: &Table) -> Result<u64> {
