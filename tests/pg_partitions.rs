@@ -104,6 +104,13 @@ FROM generate_series(1, 80) i;
 INSERT INTO event SELECT i, 'event ' || i, CASE WHEN i % 4 = 0 THEN NULL ELSE 1 + i % 30 END
 FROM generate_series(1, 40) i;
 ANALYZE;
+-- Created after the rows: a load must not fire it (it is cloned onto every partition).
+CREATE FUNCTION shout() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.payload := upper(NEW.payload);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER shout BEFORE INSERT ON event FOR EACH ROW EXECUTE FUNCTION shout();
 ";
 
 /// dbsub in `ws` with `vars`; its stdout and stderr together, and whether it succeeded.
@@ -134,8 +141,8 @@ fn rows(url: &str, sql: &str) -> Vec<String> {
         .collect()
 }
 
-/// The partitioning, partitions, bounds, indexes and constraints of the tables of the fixture
-/// (dbsub's and Flyway's own left out), in a stable order.
+/// The partitioning, partitions, bounds, indexes, triggers and constraints of the tables of the
+/// fixture (dbsub's and Flyway's own left out), in a stable order.
 fn structure(url: &str) -> Vec<String> {
     let ours = "n.nspname IN ('public', 'archive') AND c.relname !~ '^(dbsub|flyway)'";
     let mut all = Vec::new();
@@ -164,6 +171,15 @@ fn structure(url: &str) -> Vec<String> {
             "SELECT c.relname::text, pg_get_indexdef(i.indexrelid) FROM pg_index i \
              JOIN pg_class c ON c.oid = i.indrelid \
              JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {ours} ORDER BY 1, 2"
+        ),
+    ));
+    all.extend(rows(
+        url,
+        &format!(
+            "SELECT c.relname::text, t.tgname::text FROM pg_trigger t \
+             JOIN pg_class c ON c.oid = t.tgrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE NOT t.tgisinternal AND {ours} ORDER BY 1, 2"
         ),
     ));
     all.extend(rows(
