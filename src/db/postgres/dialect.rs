@@ -330,6 +330,46 @@ mod tests {
     use crate::model::ports::*;
 
     #[test]
+    fn only_postgresql_partitioning_is_carried() {
+        let part = |bound: &str| Partition {
+            schema: None,
+            name: "p".into(),
+            bound: bound.into(),
+            partitioning: None,
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+        };
+        let by = |method, bounds: &[&str]| Partitioning {
+            method,
+            key: vec!["d".into()],
+            interval: None,
+            reference: None,
+            partitions: bounds.iter().map(|b| part(b)).collect(),
+        };
+        let range = by(
+            PartitionMethod::Range,
+            &[
+                "FOR VALUES FROM ('2022-01-01') TO ('2022-02-01')",
+                "DEFAULT",
+            ],
+        );
+        assert!(PgDialect.carries_partitioning(&range));
+        let mut nested = by(PartitionMethod::List, &["FOR VALUES IN (1)"]);
+        nested.partitions[0].partitioning = Some(Box::new(by(
+            PartitionMethod::Hash,
+            &["FOR VALUES WITH (modulus 2, remainder 0)"],
+        )));
+        assert!(PgDialect.carries_partitioning(&nested));
+        // Oracle's: its bounds, its interval and reference partitioning.
+        let oracle = by(PartitionMethod::Range, &["VALUES LESS THAN (MAXVALUE)"]);
+        assert!(!PgDialect.carries_partitioning(&oracle));
+        let reference = by(PartitionMethod::Reference, &[""]);
+        assert!(!PgDialect.carries_partitioning(&reference));
+        nested.partitions[0].partitioning = Some(Box::new(oracle));
+        assert!(!PgDialect.carries_partitioning(&nested));
+    }
+
+    #[test]
     fn a_nextval_default_names_its_sequence() {
         let d = PgDialect;
         let seq = |e: &str| d.default_sequence(e);

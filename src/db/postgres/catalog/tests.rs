@@ -282,3 +282,13 @@ fn the_number_of_queries_does_not_grow_with_the_tables() {
     // partitioning (partitions, their foreign keys, their indexes).
     assert_eq!(one, 15);
 }
+
+#[test]
+fn a_partition_key_splits_at_its_top_level_commas() {
+    assert_eq!(partition_key("RANGE (payment_date)"), ["payment_date"]);
+    assert_eq!(
+        partition_key("LIST (a, lower(b), ((c || ',') || \"D,e\"))"),
+        ["a", "lower(b)", "((c || ',') || \"D,e\")"]
+    );
+    assert!(partition_key("HASH").is_empty());
+}
