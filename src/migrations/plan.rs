@@ -552,7 +552,7 @@ impl Planner<'_> {
         }
         let mut partitions = Vec::new();
         let mut created = Vec::new();
-        self.partitions_of(p, &table.schema, name, &mut partitions, &mut created);
+        self.partitions_of(table, p, &table.schema, name, &mut partitions, &mut created);
         let sql = PartitioningSql {
             method: p.method.as_str(),
             key: self.partition_key(table, &p.key),
@@ -561,8 +561,10 @@ impl Planner<'_> {
         Some((sql, created))
     }
 
+    /// The partitions of `p` (of `parent`, as created, in `schema`), each after its parent.
     fn partitions_of<'t>(
         &self,
+        table: &Table,
         p: &'t Partitioning,
         schema: &str,
         parent: &str,
@@ -571,9 +573,12 @@ impl Planner<'_> {
     ) {
         for part in &p.partitions {
             let part_schema = part.schema.as_deref().unwrap_or(schema);
-            // A partition in another schema stays there, unless everything goes to one.
-            let name = match (part.schema.as_deref(), &self.options.target_schema) {
-                (Some(other), None) => format!("{}.{}", self.ident(other), self.ident(&part.name)),
+            // A partition in another schema than its table's stays there, unless everything
+            // goes to one.
+            let name = match &self.options.target_schema {
+                None if part_schema != table.schema => {
+                    format!("{}.{}", self.ident(part_schema), self.ident(&part.name))
+                }
                 _ => self.name(&part.name),
             };
             let sub = part.partitioning.as_deref();
@@ -582,11 +587,11 @@ impl Planner<'_> {
                 parent: parent.to_string(),
                 bound: part.bound.clone(),
                 sub_method: sub.map(|s| s.method.as_str()),
-                sub_key: sub.map(|s| s.key.join(", ")).unwrap_or_default(),
+                sub_key: sub.map_or_else(String::new, |s| self.partition_key(table, &s.key)),
             });
             created.push((part, name.clone()));
             if let Some(sub) = sub {
-                self.partitions_of(sub, part_schema, &name, out, created);
+                self.partitions_of(table, sub, part_schema, &name, out, created);
             }
         }
     }
