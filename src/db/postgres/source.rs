@@ -314,12 +314,14 @@ impl RowSource for PgSource {
         if let Some(rows) = table.estimated_rows {
             return Ok(rows);
         }
+        // A partitioned table's rows are its leaf partitions' (its own `reltuples` is 0 or -1);
+        // a plain table is its own only leaf.
         let row = self
             .client
             .query_one(
-                "SELECT greatest(c.reltuples, 0)::float8 FROM pg_class c \
-                 JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE n.nspname = $1 AND c.relname = $2",
+                "SELECT COALESCE(sum(greatest(c.reltuples, 0)), 0)::float8 \
+                 FROM pg_partition_tree(format('%I.%I', $1::text, $2::text)::regclass) t \
+                 JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf",
                 &[&table.schema, &table.name],
             )
             .map_err(|e| {
