@@ -267,6 +267,17 @@ fn foreign_keys_declared_on_partitions_bring_their_parents() {
         );
     }
     assert!(!tree.contains("TABLE: public.payment_2022_01"), "{tree}");
+    // And the children of a parent include the partitioned table, through a key declared on
+    // two of its partitions only.
+    let args = [
+        "show-deps",
+        "--seed-object",
+        "promo",
+        "--direction",
+        "children",
+    ];
+    let children = ok(&ws, &struct_url, &args);
+    assert!(children.contains("TABLE: public.payment"), "{children}");
 
     // The seed rows of a few customers bring every parent they reference, each row once.
     let condition = "customer_id IN (1, 8, 15) OR payment_date >= '2023-01-01'";
@@ -331,6 +342,32 @@ fn foreign_keys_declared_on_partitions_bring_their_parents() {
         .find(|k| k.ref_table == "promo")
         .expect("the promo key is recorded");
     assert!(!promo_key.enabled, "{promo_key:?}");
+
+    // A children plan from a customer reaches its payments through the partitions' keys.
+    let plan = ws.path().join("children.toml");
+    std::fs::write(
+        &plan,
+        "name = \"children\"\n[[seed]]\ntable = \"customer\"\nwhere = \"id = 8\"\n\
+         [children]\ndepth = 1\ncap = 1000\n",
+    )
+    .unwrap();
+    let vars = [
+        ("DBSUB_SOURCE_PG_APP", source.as_str()),
+        ("DBSUB_STORE_APP", store.as_str()),
+    ];
+    let plan_arg = plan.to_string_lossy().to_string();
+    let text = ok(&ws, &vars, &["extract", "PG", "APP", "--plan", &plan_arg]);
+    let extract = read_extract(&ws.path().join("store/APP/PG/children"));
+    let (payments, n) = extracted_ids(&extract, "payment");
+    let expected: BTreeSet<String> = rows(
+        &source,
+        "SELECT payment_id::text FROM payment WHERE customer_id = 8",
+    )
+    .into_iter()
+    .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(payments, expected, "{text}");
+    assert_eq!(n, expected.len());
 
     // A key-less partitioned table cannot use ctid (one per partition): a clear refusal.
     pg::connect(&source)
