@@ -216,6 +216,13 @@ fn migrations(ws: &Workspace, source: &str, dialect: &str, target: &str) -> Stri
     created
 }
 
+/// A new database of the throwaway cluster holding `sql`'s tables and rows.
+fn database_with(pg: &pg::PgCluster, name_hint: &str, sql: &str) -> String {
+    let url = pg.create_database(name_hint);
+    pg::connect(&url).batch_execute(sql).unwrap();
+    url
+}
+
 /// The ids of an extracted table's rows (its first column), and how many rows it has.
 fn extracted_ids(extract: &common::ExtractRows, table: &str) -> (BTreeSet<String>, usize) {
     let (_, rows) = extract
@@ -229,10 +236,7 @@ fn extracted_ids(extract: &common::ExtractRows, table: &str) -> (BTreeSet<String
 fn foreign_keys_declared_on_partitions_bring_their_parents() {
     let Some(pg) = pg::cluster() else { return };
     let ws = Workspace::empty();
-    let source = pg.create_database("partitions_closure");
-    pg::connect(&source)
-        .batch_execute(&format!("{SCHEMA}{ROWS}"))
-        .unwrap();
+    let source = database_with(pg, "partitions_closure", &format!("{SCHEMA}{ROWS}"));
     let struct_url = [("DBSUB_STRUCT_URL", source.as_str())];
 
     // The catalog: the partitioning at every level, and the rows of the partitions.
@@ -403,10 +407,7 @@ fn foreign_keys_declared_on_partitions_bring_their_parents() {
 fn partitioned_tables_migrate_and_load_into_postgres_and_sqlite() {
     let Some(pg) = pg::cluster() else { return };
     let ws = Workspace::empty();
-    let source = pg.create_database("partitions_source");
-    pg::connect(&source)
-        .batch_execute(&format!("{SCHEMA}{ROWS}"))
-        .unwrap();
+    let source = database_with(pg, "partitions_source", &format!("{SCHEMA}{ROWS}"));
     let store = format!("file://{}", ws.path().join("store").display());
     let source_vars = [
         ("DBSUB_SOURCE_PG_APP", source.as_str()),
@@ -528,4 +529,68 @@ fn partitioned_tables_migrate_and_load_into_postgres_and_sqlite() {
         !statements.into_iter().any(|l| l.contains("PARTITION")),
         "{sql}"
     );
+}
+
+#[test]
+fn rows_of_an_inheriting_table_are_read_once_by_their_own_table() {
+    let Some(pg) = pg::cluster() else { return };
+    let ws = Workspace::empty();
+    // Old-style partitioning by inheritance: PostgreSQL's `SELECT … FROM reading` also returns
+    // the rows of reading_2020.
+    let source = database_with(
+        pg,
+        "inheritance_source",
+        "CREATE TABLE reading (id int PRIMARY KEY, v int NOT NULL); \
+         CREATE TABLE reading_2020 (CHECK (id > 100)) INHERITS (reading); \
+         ALTER TABLE reading_2020 ADD PRIMARY KEY (id); \
+         INSERT INTO reading VALUES (1, 10), (2, 20); \
+         INSERT INTO reading_2020 VALUES (101, 10), (102, 20), (103, 30);",
+    );
+    let store = format!("file://{}", ws.path().join("store").display());
+    let vars = [
+        ("DBSUB_SOURCE_PG_APP", source.as_str()),
+        ("DBSUB_STORE_APP", store.as_str()),
+    ];
+    let args = [
+        "extract",
+        "PG",
+        "APP",
+        "--seed-object",
+        "reading",
+        "--seed-object",
+        "reading_2020",
+    ];
+    let text = ok(&ws, &vars, &args);
+    let extract = read_extract(&ws.path().join("store/APP/PG/default"));
+    let ids = |table: &str| {
+        extracted_ids(&extract, table)
+            .0
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids("reading"), ["1", "2"], "{text}");
+    assert_eq!(ids("reading_2020"), ["101", "102", "103"], "{text}");
+
+    // Into plain tables of another PostgreSQL database: each row once.
+    let target = pg.create_database("inheritance_target");
+    let struct_url = [("DBSUB_STRUCT_URL", source.as_str())];
+    let create = [
+        "create-migrations",
+        "--dialect",
+        "postgres",
+        "--seed-object",
+        "reading",
+        "--seed-object",
+        "reading_2020",
+    ];
+    ok(&ws, &struct_url, &create);
+    ok(&ws, &struct_url, &["migrate", "--target", &target]);
+    ok(
+        &ws,
+        &[("DBSUB_TARGET_PG", &target), ("DBSUB_STORE_APP", &store)],
+        &["ingest", "PG", "APP"],
+    );
+    let count = |table: &str| rows(&target, &format!("SELECT count(*)::text FROM {table}"));
+    assert_eq!(count("reading"), ["2"]);
+    assert_eq!(count("reading_2020"), ["3"]);
 }
