@@ -31,37 +31,7 @@ const FIXTURE: &str = include_str!("data/pg_rich_schema.sql");
 /// the whole-pipeline test, and `patterns_not_yet_carried_still_fail` asserts that each still
 /// fails on its own; once one is carried, that test fails and names it. The issue-18 branches
 /// that carry them: empty this list when they are merged.
-const NOT_YET_CARRIED: &[(&str, &str)] = &[
-    (
-        "fks_on_partitions",
-        "issue 18 items 2 and 3 (branch helper-pg-part): the partitions' foreign keys are not \
-         read, so the subset lacks customer 4, and the partitions are not created",
-    ),
-    (
-        "partitions_with_indexes",
-        "issue 18 item 3 (branch helper-pg-part): PARTITION BY, the partitions and their own \
-         indexes are not created",
-    ),
-    (
-        "function_returning_row_type",
-        "issue 18 item 5 (branch helper-code-deps): the subset of a function misses the table \
-         of its row type and what its string body uses",
-    ),
-    (
-        "aggregate_in_view",
-        "issue 18 item 6 (branch helper-pg-objects): user aggregates are not read, so the view \
-         using one fails `migrate`",
-    ),
-    (
-        "materialized_view_index",
-        "issue 18 item 6 (branch helper-pg-objects): indexes on materialized views are not \
-         created",
-    ),
-    (
-        "gin_index",
-        "issue 18 item 6 (branch helper-pg-objects): GIN and GiST indexes are not created",
-    ),
-];
+const NOT_YET_CARRIED: &[(&str, &str)] = &[];
 
 /// The section every run creates: the tables the other patterns use.
 const CORE: &str = "core";

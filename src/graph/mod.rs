@@ -111,7 +111,8 @@ impl DepGraph {
         }
         for table in &catalog.tables {
             let child = g.node(table.key());
-            for fk in &table.foreign_keys {
+            // With the keys declared on its partitions: the graph has no node for a partition.
+            for fk in &table.all_foreign_keys() {
                 let parent = g.node(fk.parent_key());
                 let edge = FkEdge {
                     name: fk.name.clone(),

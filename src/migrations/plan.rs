@@ -17,7 +17,10 @@ use anyhow::{Result, bail};
 use petgraph::graph::NodeIndex;
 
 use super::record::{Created, Existing};
-use crate::catalog::{Catalog, Column, FkAction, Index, ObjectKey, ObjectKind, Table, Temporary};
+use crate::catalog::{
+    Catalog, Column, FkAction, ForeignKey, Index, ObjectKey, ObjectKind, Partition, Partitioning,
+    Table, Temporary,
+};
 use crate::graph::{Closure, DepGraph, Direction, LoadOrder};
 use crate::model::ddl::*;
 use crate::model::migration::Version;
@@ -310,6 +313,17 @@ fn index_text(ix: &Index, on: &str) -> String {
     )
 }
 
+/// Counts the partitions (at every level) and the indexes declared on them.
+fn count_partitions(p: &Partitioning, count: &mut usize, indexes: &mut usize) {
+    for part in &p.partitions {
+        *count += 1;
+        *indexes += part.indexes.len();
+        if let Some(sub) = &part.partitioning {
+            count_partitions(sub, count, indexes);
+        }
+    }
+}
+
 fn direction_word(direction: Direction) -> &'static str {
     match direction {
         Direction::Parents => "parents",
@@ -504,11 +518,18 @@ impl Planner<'_> {
                 }));
             }
         }
-        let (preserve_rows, note) = self.temporary(table, key);
+        let (preserve_rows, mut note) = self.temporary(table, key);
+        let partitions = self.partitions(table, &name);
         let inline_fks = self.can.inline_foreign_keys;
         let mut later_fks = Vec::new();
         let mut inline_names = Vec::new();
-        for fk in &table.foreign_keys {
+        let mut table_fks = table.foreign_keys.clone();
+        if partitions.is_none() && table.partitioning.is_some() {
+            let (enforced, why) = self.plain_partitioned(table, key);
+            table_fks.extend(enforced);
+            note = note.or(Some(why));
+        }
+        for fk in &table_fks {
             let Some(sql) = self.foreign_key(table, fk, closure, graph) else {
                 continue;
             };
@@ -521,6 +542,15 @@ impl Planner<'_> {
                 later_fks.push((per_table, sql));
             }
         }
+        // The foreign keys declared on the partitions themselves, on each partition.
+        for (part, part_name) in partitions.iter().flat_map(|p| &p.1) {
+            for fk in &part.foreign_keys {
+                if let Some(mut sql) = self.foreign_key(table, fk, closure, graph) {
+                    sql.table = part_name.clone();
+                    later_fks.push((format!("{}.{}", part.name, fk.name), sql));
+                }
+            }
+        }
         self.add(
             Bucket::Tables,
             Item::Table(TableSql {
@@ -528,6 +558,7 @@ impl Planner<'_> {
                 elements,
                 preserve_rows,
                 note,
+                partitioning: partitions.as_ref().map(|p| p.0.clone()),
             }),
             "TABLE",
             key,
@@ -554,6 +585,132 @@ impl Planner<'_> {
             });
         }
         self.indexes_and_comments(table, key, &name);
+        for (part, part_name) in partitions.iter().flat_map(|p| &p.1) {
+            self.indexes(table, &part.indexes, key, part_name);
+        }
+    }
+
+    /// A partitioned table's partitioning where the dialect carries it, with every partition
+    /// (at every level) and its name as created; `None` for a table that is not partitioned, or
+    /// whose partitioning the dialect does not carry.
+    fn partitions<'t>(
+        &self,
+        table: &'t Table,
+        name: &str,
+    ) -> Option<(PartitioningSql, Vec<(&'t Partition, String)>)> {
+        let p = table.partitioning.as_ref()?;
+        if !self.dialect.carries_partitioning(p) {
+            return None;
+        }
+        let mut partitions = Vec::new();
+        let mut created = Vec::new();
+        self.partitions_of(table, p, &table.schema, name, &mut partitions, &mut created);
+        let sql = PartitioningSql {
+            method: p.method.as_str(),
+            key: self.partition_key(table, &p.key),
+            partitions,
+        };
+        Some((sql, created))
+    }
+
+    /// The partitions of `p` (of `parent`, as created, in `schema`), each after its parent.
+    fn partitions_of<'t>(
+        &self,
+        table: &Table,
+        p: &'t Partitioning,
+        schema: &str,
+        parent: &str,
+        out: &mut Vec<PartitionSql>,
+        created: &mut Vec<(&'t Partition, String)>,
+    ) {
+        for part in &p.partitions {
+            let part_schema = part.schema.as_deref().unwrap_or(schema);
+            // A partition in another schema than its table's stays there, unless everything
+            // goes to one.
+            let name = match &self.options.target_schema {
+                None if part_schema != table.schema => {
+                    format!("{}.{}", self.ident(part_schema), self.ident(&part.name))
+                }
+                _ => self.name(&part.name),
+            };
+            let sub = part.partitioning.as_deref();
+            out.push(PartitionSql {
+                name: name.clone(),
+                parent: parent.to_string(),
+                bound: part.bound.clone(),
+                sub_method: sub.map(|s| s.method.as_str()),
+                sub_key: sub.map_or_else(String::new, |s| self.partition_key(table, &s.key)),
+            });
+            created.push((part, name.clone()));
+            if let Some(sub) = sub {
+                self.partitions_of(table, sub, part_schema, &name, out, created);
+            }
+        }
+    }
+
+    /// A partition key as written: a column by the dialect's naming, an expression as the
+    /// source wrote it.
+    fn partition_key(&self, table: &Table, key: &[String]) -> String {
+        key.iter()
+            .map(|k| match table.column(k) {
+                Some(_) => self.ident(k),
+                None => k.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A partitioned table the dialect creates plain: the warning (also the table's note), and
+    /// the foreign keys declared on every partition, which hold for every row of the plain
+    /// table. Those declared on some partitions only would not: not created, and said so.
+    fn plain_partitioned(&mut self, table: &Table, key: &ObjectKey) -> (Vec<ForeignKey>, String) {
+        let Some(p) = &table.partitioning else {
+            return (Vec::new(), String::new());
+        };
+        let mut count = 0;
+        let mut own_indexes = 0;
+        count_partitions(p, &mut count, &mut own_indexes);
+        let mut enforced = Vec::new();
+        let mut partial = Vec::new();
+        for k in table.partition_foreign_keys() {
+            if k.on_every_partition() {
+                enforced.push(k.key);
+            } else {
+                let on: Vec<&str> = k.declared_on.iter().map(|d| d.table.as_str()).collect();
+                partial.push(format!("{} (on {})", k.key.name, on.join(", ")));
+            }
+        }
+        let mut why = format!(
+            "partitioned in the source (PARTITION BY {} ({}), {}); {} cannot create this \
+             partitioning, so it is created as one plain table that holds every partition's rows",
+            p.method.as_str(),
+            p.key.join(", "),
+            crate::output::plural(count, "partition"),
+            self.dialect.title()
+        );
+        if !enforced.is_empty() {
+            why.push_str("; the foreign keys declared on every partition are the table's");
+        }
+        if own_indexes > 0 {
+            why.push_str(&format!(
+                "; not created: {} declared on partitions (create them on the table if the tests \
+                 need them)",
+                crate::output::plural(own_indexes, "index")
+            ));
+        }
+        if !partial.is_empty() {
+            why.push_str(&format!(
+                "; not created, as they do not hold for every row: the foreign keys declared on \
+                 some partitions only, {}",
+                partial.join(", ")
+            ));
+        }
+        why.push_str(
+            ". Rows load as they are; to keep the partitioning, migrate to a database of the \
+             source's kind",
+        );
+        self.warnings.push(format!("{key}: {why}"));
+        (enforced, format!("{}.{} is {why}", key.schema, key.name))
     }
 
     /// A check's expression as written here: as the source wrote it within one dialect, else
@@ -828,9 +985,19 @@ impl Planner<'_> {
     }
 
     fn indexes_and_comments(&mut self, table: &Table, key: &ObjectKey, name: &str) {
-        for ix in &table.indexes {
+        self.indexes(table, &table.indexes, key, name);
+        self.comments(table, name);
+    }
+
+    /// `indexes` of `table` (its own, or one of its partitions') on `name`, the table or
+    /// partition as created.
+    fn indexes(&mut self, table: &Table, indexes: &[Index], key: &ObjectKey, name: &str) {
+        for ix in indexes {
             self.index(Bucket::Indexes, &key.schema, name, &table.columns, ix);
         }
+    }
+
+    fn comments(&mut self, table: &Table, name: &str) {
         if !self.can.comments {
             return;
         }

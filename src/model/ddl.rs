@@ -52,6 +52,33 @@ pub struct TableSql {
     pub preserve_rows: Option<bool>,
     /// A comment line written above the statement.
     pub note: Option<String>,
+    /// A partitioned table, where the dialect carries its partitioning
+    /// ([`crate::model::ports::Dialect::carries_partitioning`]).
+    pub partitioning: Option<PartitioningSql>,
+}
+
+/// A partitioned table's method, key and partitions, for the dialect's templates.
+#[derive(Clone, Debug)]
+pub struct PartitioningSql {
+    /// `RANGE`, `LIST`, `HASH`, …: the word after `PARTITION BY`.
+    pub method: &'static str,
+    /// The key's columns and expressions, comma-separated.
+    pub key: String,
+    /// Every partition at every level, each after the table or partition it belongs to.
+    pub partitions: Vec<PartitionSql>,
+}
+
+/// One partition (or subpartition).
+#[derive(Clone, Debug)]
+pub struct PartitionSql {
+    pub name: String,
+    /// The partitioned table or partition it belongs to, as created.
+    pub parent: String,
+    /// The bound as the source's dialect spells it (`FOR VALUES …`, `DEFAULT`).
+    pub bound: String,
+    /// A partition that is itself partitioned: its method and key.
+    pub sub_method: Option<&'static str>,
+    pub sub_key: String,
 }
 
 /// A line inside `CREATE TABLE (…)`.

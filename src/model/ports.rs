@@ -14,7 +14,7 @@ use super::migration::{Applied, ApplyError, Migration, Statement};
 use super::row::{KeyColumn, ReadRequest, RowFilter, Snapshot};
 use super::url::{DbKind, DbUrl};
 use super::value::Value;
-use crate::catalog::{Catalog, Column, FkAction, ObjectKind, Table};
+use crate::catalog::{Catalog, Column, FkAction, ObjectKind, Partitioning, Table};
 
 /// One database kind: its URL schemes, its dialect, and how each role opens on a URL of it.
 /// Registered once in [`crate::backend`]; nothing else names a backend.
@@ -457,6 +457,15 @@ pub trait Dialect: Sync {
     fn default_sequence(&self, expr: &str) -> Option<String> {
         let _ = expr;
         None
+    }
+
+    /// Whether this dialect creates a source table's `partitioning` as it is (method, key, the
+    /// partitions with their bounds), rendering [`crate::model::ddl::PartitioningSql`] with its
+    /// templates. The default: no; the table is created plain, and `create-migrations` says so
+    /// for that table.
+    fn carries_partitioning(&self, partitioning: &Partitioning) -> bool {
+        let _ = partitioning;
+        false
     }
 
     /// Splits a migration file into statements, as this dialect's tools do.

@@ -210,6 +210,12 @@ impl Dialect for PgDialect {
         nextval_sequence(expr)
     }
 
+    /// PostgreSQL's own declarative partitioning: range, list and hash, every bound (at every
+    /// level) spelled `FOR VALUES …` or `DEFAULT`.
+    fn carries_partitioning(&self, partitioning: &Partitioning) -> bool {
+        pg_partitioning(partitioning)
+    }
+
     fn portable_check(&self, expr: &str) -> Option<String> {
         super::check::portable_check(expr)
     }
@@ -338,6 +344,19 @@ fn inside_atomic_body(statement: &str) -> bool {
     open > 0
 }
 
+/// Whether `p` is PostgreSQL's declarative partitioning, at every level.
+fn pg_partitioning(p: &Partitioning) -> bool {
+    matches!(
+        p.method,
+        PartitionMethod::Range | PartitionMethod::List | PartitionMethod::Hash
+    ) && p.interval.is_none()
+        && p.reference.is_none()
+        && p.partitions.iter().all(|part| {
+            (part.bound.starts_with("FOR VALUES ") || part.bound == "DEFAULT")
+                && part.partitioning.as_deref().is_none_or(pg_partitioning)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,6 +389,46 @@ SELECT 'end';";
             statements[1].1.ends_with("FROM visit;\nEND"),
             "{statements:#?}"
         );
+    }
+
+    #[test]
+    fn only_postgresql_partitioning_is_carried() {
+        let part = |bound: &str| Partition {
+            schema: None,
+            name: "p".into(),
+            bound: bound.into(),
+            partitioning: None,
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+        };
+        let by = |method, bounds: &[&str]| Partitioning {
+            method,
+            key: vec!["d".into()],
+            interval: None,
+            reference: None,
+            partitions: bounds.iter().map(|b| part(b)).collect(),
+        };
+        let range = by(
+            PartitionMethod::Range,
+            &[
+                "FOR VALUES FROM ('2022-01-01') TO ('2022-02-01')",
+                "DEFAULT",
+            ],
+        );
+        assert!(PgDialect.carries_partitioning(&range));
+        let mut nested = by(PartitionMethod::List, &["FOR VALUES IN (1)"]);
+        nested.partitions[0].partitioning = Some(Box::new(by(
+            PartitionMethod::Hash,
+            &["FOR VALUES WITH (modulus 2, remainder 0)"],
+        )));
+        assert!(PgDialect.carries_partitioning(&nested));
+        // Oracle's: its bounds, its interval and reference partitioning.
+        let oracle = by(PartitionMethod::Range, &["VALUES LESS THAN (MAXVALUE)"]);
+        assert!(!PgDialect.carries_partitioning(&oracle));
+        let reference = by(PartitionMethod::Reference, &[""]);
+        assert!(!PgDialect.carries_partitioning(&reference));
+        nested.partitions[0].partitioning = Some(Box::new(oracle));
+        assert!(!PgDialect.carries_partitioning(&nested));
     }
 
     #[test]

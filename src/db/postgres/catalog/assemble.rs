@@ -28,6 +28,12 @@ pub(super) struct Rows {
     pub(super) bodies: Vec<Row>,
     pub(super) types: Vec<Row>,
     pub(super) grants: Vec<Row>,
+    /// Partitioned tables and their partitions ([`super::queries::partitions_sql`]).
+    pub(super) partitions: Vec<Row>,
+    /// Foreign keys declared on partitions themselves.
+    pub(super) partition_keys: Vec<Row>,
+    /// Indexes created on partitions themselves.
+    pub(super) partition_indexes: Vec<Row>,
 }
 
 /// A relation of the first query.
@@ -72,6 +78,12 @@ pub(super) fn assemble(rows: Rows) -> Result<Catalog> {
         &mut catalog.views,
         &materialized,
         &rows.indexes,
+    )?;
+    partitioning(
+        &mut tables,
+        &rows.partitions,
+        &rows.partition_keys,
+        &rows.partition_indexes,
     )?;
     catalog.tables = tables.into_values().collect();
     dependencies(&mut catalog, &rows.dependencies)?;
@@ -345,6 +357,172 @@ fn indexes(
         });
     }
     Ok(())
+}
+
+/// One row of the partitions query: a partitioned table (no parent) or a partition.
+struct PartitionRow {
+    oid: Oid,
+    parent: Option<Oid>,
+    schema: String,
+    name: String,
+    bound: String,
+    tuples: f64,
+    /// Set when the relation is itself partitioned.
+    method: Option<PartitionMethod>,
+    key: Vec<String>,
+}
+
+/// Sets the partitioning of the partitioned tables: method, key and partitions at every level,
+/// each partition with the foreign keys and indexes declared on it alone. A partitioned table's
+/// estimated rows are its leaf partitions' (its own `reltuples` is 0 or -1).
+fn partitioning(
+    tables: &mut HashMap<Oid, Table>,
+    rows: &[Row],
+    key_rows: &[Row],
+    index_rows: &[Row],
+) -> Result<()> {
+    let mut parts: Vec<PartitionRow> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let strategy: Option<String> = get(r, 6)?;
+        let keydef: Option<String> = get(r, 7)?;
+        parts.push(PartitionRow {
+            oid: get(r, 0)?,
+            parent: get(r, 1)?,
+            schema: get(r, 2)?,
+            name: get(r, 3)?,
+            bound: get::<Option<String>>(r, 4)?.unwrap_or_default(),
+            tuples: get(r, 5)?,
+            method: strategy.as_deref().and_then(|s| match s {
+                "r" => Some(PartitionMethod::Range),
+                "l" => Some(PartitionMethod::List),
+                "h" => Some(PartitionMethod::Hash),
+                _ => None,
+            }),
+            key: keydef.as_deref().map(partition_key).unwrap_or_default(),
+        });
+    }
+    // The partitions' own keys and indexes, read into empty tables by the phases above.
+    let mut own: HashMap<Oid, Table> = parts
+        .iter()
+        .filter(|p| p.parent.is_some())
+        .map(|p| (p.oid, empty_table(&p.schema, &p.name)))
+        .collect();
+    keys(&mut own, key_rows)?;
+    indexes(&mut own, &mut [], &Materialized::default(), index_rows)?;
+    let mut children: HashMap<Oid, Vec<usize>> = HashMap::new();
+    for (i, p) in parts.iter().enumerate() {
+        if let Some(parent) = p.parent {
+            children.entry(parent).or_default().push(i);
+        }
+    }
+    for top in parts.iter().filter(|p| p.parent.is_none()) {
+        let Some(table) = tables.get_mut(&top.oid) else {
+            continue;
+        };
+        let mut leaf_rows = 0.0;
+        let built = partitioning_of(top, &parts, &children, &mut own, &mut leaf_rows);
+        table.partitioning = Some(built);
+        if leaf_rows > 0.0 {
+            table.estimated_rows = Some(leaf_rows.round() as u64);
+        }
+    }
+    Ok(())
+}
+
+/// The partitioning of `of` (a partitioned table or partition), its partitions in the query's
+/// order (by name); adds the leaf partitions' estimated rows to `leaf_rows`.
+fn partitioning_of(
+    of: &PartitionRow,
+    parts: &[PartitionRow],
+    children: &HashMap<Oid, Vec<usize>>,
+    own: &mut HashMap<Oid, Table>,
+    leaf_rows: &mut f64,
+) -> Partitioning {
+    let mut partitions = Vec::new();
+    for &i in children.get(&of.oid).map(Vec::as_slice).unwrap_or_default() {
+        let p = &parts[i];
+        let sub = match p.method {
+            Some(_) => Some(Box::new(partitioning_of(
+                p, parts, children, own, leaf_rows,
+            ))),
+            None => {
+                if p.tuples > 0.0 {
+                    *leaf_rows += p.tuples;
+                }
+                None
+            }
+        };
+        let declared = own.remove(&p.oid);
+        let (foreign_keys, indexes) =
+            declared.map_or_else(Default::default, |t| (t.foreign_keys, t.indexes));
+        partitions.push(Partition {
+            schema: (p.schema != of.schema).then(|| p.schema.clone()),
+            name: p.name.clone(),
+            bound: p.bound.clone(),
+            partitioning: sub,
+            foreign_keys,
+            indexes,
+        });
+    }
+    Partitioning {
+        method: of.method.unwrap_or(PartitionMethod::Range),
+        key: of.key.clone(),
+        interval: None,
+        reference: None,
+        partitions,
+    }
+}
+
+/// A table with a name and nothing else.
+fn empty_table(schema: &str, name: &str) -> Table {
+    Table {
+        schema: schema.to_string(),
+        name: name.to_string(),
+        columns: Vec::new(),
+        primary_key: None,
+        unique_keys: Vec::new(),
+        foreign_keys: Vec::new(),
+        checks: Vec::new(),
+        indexes: Vec::new(),
+        comment: None,
+        estimated_rows: None,
+        temporary: None,
+        partitioning: None,
+    }
+}
+
+/// The key of `pg_get_partkeydef`'s `RANGE (a, (lower(b)))`: its columns and expressions,
+/// split at the commas outside parentheses and quotes.
+pub(super) fn partition_key(definition: &str) -> Vec<String> {
+    let text = definition.trim();
+    let inner = match (text.find('('), text.rfind(')')) {
+        (Some(open), Some(close)) if open < close => &text[open + 1..close],
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut current = String::new();
+    for c in inner.chars() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(current.trim().to_string());
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_string());
+    }
+    out
 }
 
 /// Adds what views read, what column defaults use and what functions and procedures use.

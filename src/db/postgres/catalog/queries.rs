@@ -111,32 +111,7 @@ pub(super) fn constraints_sql() -> String {
 pub(super) fn indexes_sql() -> String {
     format!(
         "WITH {} \
-         SELECT i.indrelid, ic.relname::text, i.indisunique, \
-           ARRAY(SELECT CASE WHEN i.indkey[k - 1] <> 0 \
-                   THEN (SELECT a.attname::text FROM pg_attribute a \
-                         WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]) \
-                   ELSE pg_get_indexdef(i.indexrelid, k, true) END \
-                 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
-           ARRAY(SELECT (i.indoption[k - 1] & 1) = 1 \
-                 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
-           pg_get_expr(i.indpred, i.indrelid, true), \
-           CASE WHEN am.amname <> 'btree' THEN am.amname::text END, \
-           ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL \
-                   WHEN pg_opclass_is_visible(oc.oid) THEN quote_ident(oc.opcname) \
-                   ELSE quote_ident(ocn.nspname) || '.' || quote_ident(oc.opcname) END \
-                 FROM generate_series(1, i.indnkeyatts) k \
-                 JOIN pg_opclass oc ON oc.oid = i.indclass[k - 1] \
-                 JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace ORDER BY k), \
-           ARRAY(SELECT a.attname::text FROM generate_series(i.indnkeyatts + 1, i.indnatts) k \
-                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1] \
-                 ORDER BY k), \
-           COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false), \
-           ARRAY(SELECT DISTINCT e.extname::text FROM unnest(i.indclass) c(oid) \
-                 JOIN pg_depend x ON x.classid = 'pg_opclass'::regclass AND x.objid = c.oid \
-                   AND x.deptype = 'e' \
-                 JOIN pg_extension e ON e.oid = x.refobjid ORDER BY 1), \
-           ARRAY(SELECT CASE i.indoption[k - 1] & 3 WHEN 2 THEN true WHEN 1 THEN false END \
-                 FROM generate_series(1, i.indnkeyatts) k ORDER BY k) \
+         {} \
          FROM pg_index i JOIN rels r ON r.oid = i.indrelid \
          JOIN pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_am am ON am.oid = ic.relam \
@@ -144,9 +119,41 @@ pub(super) fn indexes_sql() -> String {
            WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid \
              AND c.contype IN ('p', 'u', 'x')) \
          ORDER BY i.indrelid, ic.relname",
-        rels_cte()
+        rels_cte(),
+        INDEX_SELECT
     )
 }
+
+/// What the index queries read of an index (`assemble::indexes` reads it): its table, name,
+/// uniqueness, key columns or expressions, their order, predicate, access method (when not
+/// B-tree), operator classes (when not the default), `INCLUDE` columns, `NULLS NOT DISTINCT`,
+/// the extensions of its operator classes, and the NULLs order of each key column.
+const INDEX_SELECT: &str = "SELECT i.indrelid, ic.relname::text, i.indisunique, \
+    ARRAY(SELECT CASE WHEN i.indkey[k - 1] <> 0 \
+            THEN (SELECT a.attname::text FROM pg_attribute a \
+                  WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]) \
+            ELSE pg_get_indexdef(i.indexrelid, k, true) END \
+          FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+    ARRAY(SELECT (i.indoption[k - 1] & 1) = 1 \
+          FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+    pg_get_expr(i.indpred, i.indrelid, true), \
+    CASE WHEN am.amname <> 'btree' THEN am.amname::text END, \
+    ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL \
+            WHEN pg_opclass_is_visible(oc.oid) THEN quote_ident(oc.opcname) \
+            ELSE quote_ident(ocn.nspname) || '.' || quote_ident(oc.opcname) END \
+          FROM generate_series(1, i.indnkeyatts) k \
+          JOIN pg_opclass oc ON oc.oid = i.indclass[k - 1] \
+          JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace ORDER BY k), \
+    ARRAY(SELECT a.attname::text FROM generate_series(i.indnkeyatts + 1, i.indnatts) k \
+          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1] \
+          ORDER BY k), \
+    COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false), \
+    ARRAY(SELECT DISTINCT e.extname::text FROM unnest(i.indclass) c(oid) \
+          JOIN pg_depend x ON x.classid = 'pg_opclass'::regclass AND x.objid = c.oid \
+            AND x.deptype = 'e' \
+          JOIN pg_extension e ON e.oid = x.refobjid ORDER BY 1), \
+    ARRAY(SELECT CASE i.indoption[k - 1] & 3 WHEN 2 THEN true WHEN 1 THEN false END \
+          FROM generate_series(1, i.indnkeyatts) k ORDER BY k)";
 
 /// Sequences with the column that owns them: `a` (serial, `OWNED BY`) or `i` (identity).
 pub(super) fn sequences_sql() -> String {
@@ -369,5 +376,82 @@ pub(super) fn grants_sql() -> String {
          WHERE g.grantee <> c.relowner \
          ORDER BY 1, 2, 4, 5",
         rels_cte()
+    )
+}
+
+/// The partitions of the partitioned tables read, at every level, each with its parent:
+/// the `parts` CTE (after `rels`). A partition may live in a schema that is not read.
+fn parts_cte() -> &'static str {
+    "parts(oid, parent) AS ( \
+       SELECT i.inhrelid, i.inhparent FROM pg_inherits i JOIN rels r ON r.oid = i.inhparent \
+       WHERE r.relkind = 'p' \
+       UNION ALL \
+       SELECT i.inhrelid, i.inhparent FROM pg_inherits i JOIN parts p ON p.oid = i.inhparent)"
+}
+
+/// Partitioned tables and partitions, each with its method (`pg_partitioned_table.partstrat`)
+/// and key (`pg_get_partkeydef`), a partition also with its parent, schema, name, bound
+/// (`FOR VALUES …` or `DEFAULT`) and estimated rows; partitioned tables first, then partitions
+/// by parent and name.
+pub(super) fn partitions_sql() -> String {
+    format!(
+        "WITH RECURSIVE {}, {} \
+         SELECT c.oid, p.parent, n.nspname::text, c.relname::text, \
+           pg_get_expr(c.relpartbound, c.oid), c.reltuples::float8, pt.partstrat::text, \
+           CASE WHEN pt.partrelid IS NOT NULL THEN pg_get_partkeydef(c.oid) END \
+         FROM (SELECT oid, NULL::oid AS parent FROM rels WHERE relkind = 'p' \
+               UNION ALL SELECT oid, parent FROM parts) p \
+         JOIN pg_class c ON c.oid = p.oid AND (p.parent IS NULL OR c.relispartition) \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_partitioned_table pt ON pt.partrelid = c.oid \
+         ORDER BY p.parent NULLS FIRST, c.relname",
+        rels_cte(),
+        parts_cte()
+    )
+}
+
+/// The foreign keys declared on partitions themselves (`conparentid = 0`: not cloned from a
+/// partitioned table's), in the columns of [`constraints_sql`].
+pub(super) fn partition_keys_sql() -> String {
+    format!(
+        "WITH RECURSIVE {}, {} \
+         SELECT c.conrelid, c.conname::text, c.contype::text, \
+           ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, pos) \
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num \
+                 ORDER BY k.pos), \
+           fn.nspname::text, fc.relname::text, \
+           ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(num, pos) \
+                 JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num \
+                 ORDER BY k.pos), \
+           c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred, \
+           NULL::text \
+         FROM pg_constraint c JOIN (SELECT DISTINCT oid FROM parts) p ON p.oid = c.conrelid \
+         JOIN pg_class fc ON fc.oid = c.confrelid \
+         JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
+         WHERE c.contype = 'f' AND c.conparentid = 0 \
+         ORDER BY c.conrelid, c.conname",
+        rels_cte(),
+        parts_cte()
+    )
+}
+
+/// The B-tree indexes created on partitions themselves: not attached to an index of the
+/// partitioned table (no `pg_inherits` row for the index), backing no constraint; in the
+/// columns of [`indexes_sql`].
+pub(super) fn partition_indexes_sql() -> String {
+    format!(
+        "WITH RECURSIVE {}, {} \
+         {} \
+         FROM pg_index i JOIN (SELECT DISTINCT oid FROM parts) p ON p.oid = i.indrelid \
+         JOIN pg_class ic ON ic.oid = i.indexrelid \
+         JOIN pg_am am ON am.oid = ic.relam \
+         WHERE NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c \
+             WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid \
+               AND c.contype IN ('p', 'u', 'x')) \
+         ORDER BY i.indrelid, ic.relname",
+        rels_cte(),
+        parts_cte(),
+        INDEX_SELECT
     )
 }
