@@ -10,7 +10,8 @@ use std::path::Path;
 use common::{Workspace, pg, stderr, stdout};
 use dbsub::backend::{catalog_reader, parse_url};
 use dbsub::catalog::{
-    Catalog, CatalogSource, Check, Column, ForeignKey, Key, NeutralType, Table, Temporary, snapshot,
+    Catalog, CatalogSource, Check, Column, Dependency, ForeignKey, Key, NeutralType, ObjectKey,
+    ObjectKind, Table, Temporary, View, snapshot,
 };
 
 fn create(ws: &Workspace, args: &[&str]) -> std::process::Output {
@@ -490,6 +491,72 @@ fn postgres_checks_are_written_in_standard_sql_or_reported_in_sqlite() {
     assert!(sql.contains("a_positive CHECK ((\"ID\" >= (0)))"), "{sql}");
     assert!(sql.contains("a_like CHECK (((\"ID\") LIKE '1%'))"), "{sql}");
     assert!(!sql.contains("a_digits"), "{sql}");
+    migrate_into_sqlite(&ws);
+}
+
+/// A PostgreSQL view into SQLite: PostgreSQL's spellings of standard SQL (casts of literals
+/// and to text, `~~`) are rewritten and the view applies; one that keeps other PostgreSQL
+/// syntax (a regular expression) is reported and kept as a comment, not a `migrate` failure.
+#[test]
+fn postgres_views_are_written_in_standard_sql_or_reported_in_sqlite() {
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "PG".into();
+    let view = |name: &str, query: &str| View {
+        schema: "S".into(),
+        name: name.into(),
+        materialized: false,
+        columns: Vec::new(),
+        source: query.into(),
+        comment: None,
+        indexes: Vec::new(),
+    };
+    catalog.views = vec![
+        view(
+            "NAMES",
+            "SELECT (\"ID\")::text || ' '::text AS label FROM \"A\" \
+             WHERE (\"ID\")::text ~~ '1%'::text",
+        ),
+        view(
+            "DIGITS",
+            "SELECT \"ID\" FROM \"A\" WHERE (\"ID\")::text ~ '^[0-9]+$'::text",
+        ),
+    ];
+    for name in ["NAMES", "DIGITS"] {
+        catalog.dependencies.push(Dependency {
+            from: ObjectKey::new("S", name, ObjectKind::View),
+            to: ObjectKey::table("S", "A"),
+        });
+    }
+    let ws = Workspace::empty();
+    let snapshot_file = ws.path().join("catalog.json");
+    snapshot::write(&catalog, &snapshot_file).unwrap();
+    let out = ws
+        .dbsub(&[])
+        .args([
+            "create-migrations",
+            "--seed-object",
+            "NAMES",
+            "--seed-object",
+            "DIGITS",
+        ])
+        .args(["--dialect", "sqlite", "--catalog"])
+        .arg(&snapshot_file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let warnings = stderr(&out);
+    assert!(
+        warnings.contains(
+            "VIEW: S.DIGITS: its query uses PG syntax that SQLite does not read (a cast, an \
+             operator or an array)"
+        ),
+        "{warnings}"
+    );
+    let sql = migrations_sql(&ws);
+    assert!(
+        sql.contains("SELECT (\"ID\") || ' ' AS label FROM \"A\" WHERE (\"ID\") LIKE '1%'"),
+        "{sql}"
+    );
     migrate_into_sqlite(&ws);
 }
 

@@ -444,9 +444,10 @@ pub trait Dialect: Sync {
     /// A column default of another dialect, as this dialect spells it.
     fn default_expr(&self, column: &Column, expr: &str) -> String;
 
-    /// A CHECK expression of this dialect, as its catalog prints it, in standard SQL for
-    /// another dialect; `None` when it uses syntax only this dialect has (the caller reports
-    /// the check rather than write one that fails). By default, as written.
+    /// A CHECK expression or a view's query of this dialect, as its catalog prints it, in
+    /// standard SQL for another dialect; `None` when it uses syntax only this dialect has (the
+    /// caller reports the check or view rather than write one that fails). By default, as
+    /// written.
     fn portable_check(&self, expr: &str) -> Option<String> {
         Some(expr.to_string())
     }
