@@ -962,3 +962,172 @@ fn code_is_written_in_dependency_order_and_views_calling_it_after_it() {
         .get(0);
     assert_eq!(answer, 42);
 }
+
+/// The Oracle snapshot's partitioned tables (tests/data/oracle_catalog.json): range with an
+/// interval and a local index, list with DEFAULT, hash, composite range-list, and SALES_LINE
+/// partitioned by reference to SALES.
+const PARTITIONED: [&str; 4] = ["SALES_LINE", "REGION_NOTE", "SESSION_LOG", "SHIPMENT"];
+
+/// `create-migrations` from the Oracle snapshot with the partitioned tables as seeds (and
+/// `more` arguments) into `folder`; its output.
+fn partitioned_migrations(
+    ws: &Workspace,
+    dialect: &str,
+    folder: &Path,
+    more: &[&str],
+) -> std::process::Output {
+    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oracle_catalog.json");
+    let mut args = vec![
+        "create-migrations",
+        "--catalog",
+        snapshot.to_str().unwrap(),
+        "--dialect",
+        dialect,
+        "--migration-folder",
+        folder.to_str().unwrap(),
+    ];
+    args.extend(PARTITIONED.iter().flat_map(|s| ["--seed-object", *s]));
+    args.extend(more);
+    ws.dbsub(&[]).args(&args).output().unwrap()
+}
+
+/// Into Oracle, each table keeps its partitioning clauses, no storage: `INTERVAL` with only the
+/// partitions the DDL made, `VALUES (DEFAULT)`, hash partitions by name, subpartitions under
+/// their partitions, `PARTITION BY REFERENCE` with its foreign key inside the CREATE TABLE
+/// after the parent's, and `LOCAL` indexes.
+#[test]
+fn oracle_partitioned_tables_keep_their_partitioning_in_oracle() {
+    let ws = Workspace::empty();
+    let dir = ws.path().join("oracle-partitioned-oracle");
+    let out = partitioned_migrations(&ws, "oracle", &dir, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("partition"), "{}", stderr(&out));
+    let sql: String = files(&dir).into_iter().map(|(_, text)| text).collect();
+    for clause in ["TABLESPACE", "STORAGE", "COMPRESS", "SEGMENT"] {
+        assert!(!sql.contains(clause), "{clause}: {sql}");
+    }
+    let parent = sql.find("CREATE TABLE SALES (").expect("SALES");
+    let child = sql.find("CREATE TABLE SALES_LINE (").expect("SALES_LINE");
+    assert!(parent < child, "{sql}");
+    // The foreign key SALES_LINE is partitioned by is in its CREATE TABLE, not added later.
+    assert_eq!(sql.matches("SALES_LINE_SALE_FK").count(), 2, "{sql}");
+    golden_folder("oracle-partitioned-oracle", &dir);
+}
+
+/// A reference-partitioned table whose parent is left out of the subset (here: a catalog
+/// without it, as when the parent's schema is not read) is created unpartitioned, and
+/// `create-migrations` says so.
+#[test]
+fn a_reference_partitioned_table_without_its_parent_is_created_unpartitioned() {
+    let ws = Workspace::empty();
+    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oracle_catalog.json");
+    let mut catalog = dbsub::catalog::snapshot::read(&snapshot).unwrap();
+    catalog.tables.retain(|t| t.name != "SALES");
+    let without = ws.path().join("without_sales.json");
+    dbsub::catalog::snapshot::write(&catalog, &without).unwrap();
+    let dir = ws.path().join("without");
+    let out = ws
+        .dbsub(&[])
+        .args(["create-migrations", "--dialect", "oracle", "--catalog"])
+        .arg(&without)
+        .arg("--migration-folder")
+        .arg(&dir)
+        .args(PARTITIONED.iter().flat_map(|s| ["--seed-object", *s]))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let warnings = stderr(&out);
+    assert!(
+        warnings.contains(
+            "TABLE: APP.SALES_LINE is partitioned in the source (PARTITION BY REFERENCE \
+             (SALES_LINE_SALE_FK), 1 partition); it is partitioned by reference through foreign \
+             key SALES_LINE_SALE_FK to TABLE: APP.SALES, which is outside this set of \
+             migrations: it is created as a plain table"
+        ),
+        "{warnings}"
+    );
+    let tables = files(&dir)
+        .into_iter()
+        .find(|(name, _)| name.ends_with("_tables.sql"))
+        .expect("a tables file")
+        .1;
+    let line = &tables[tables
+        .find("CREATE TABLE SALES_LINE (")
+        .expect("SALES_LINE")..];
+    let statement = &line[..line.find(';').unwrap()];
+    assert!(!statement.contains("PARTITION"), "{statement}");
+    assert!(!statement.contains("FOREIGN KEY"), "{statement}");
+    assert!(
+        tables.contains("-- APP.SALES_LINE is partitioned in the source"),
+        "{tables}"
+    );
+    // The others keep theirs.
+    assert!(tables.contains("PARTITION BY HASH (ID)"), "{tables}");
+}
+
+/// Oracle partitioning into SQLite and PostgreSQL: every partitioned table is reported by
+/// name with what to do and created as a plain table; the files apply.
+#[test]
+fn oracle_partitioning_is_reported_per_table_into_sqlite_and_postgres() {
+    let ws = Workspace::empty();
+    for dialect in ["sqlite", "postgres"] {
+        let dir = ws.path().join(dialect);
+        let out = partitioned_migrations(&ws, dialect, &dir, &[]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let warnings = stderr(&out);
+        let title = if dialect == "sqlite" {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        };
+        for (table, what) in [
+            (
+                "SALES",
+                "PARTITION BY RANGE (SOLD_ON) INTERVAL (NUMTOYMINTERVAL(1,'MONTH')), 1 partition",
+            ),
+            (
+                "SALES_LINE",
+                "PARTITION BY REFERENCE (SALES_LINE_SALE_FK), 1 partition",
+            ),
+            ("REGION_NOTE", "PARTITION BY LIST (REGION), 2 partitions"),
+            ("SESSION_LOG", "PARTITION BY HASH (ID), 2 partitions"),
+            (
+                "SHIPMENT",
+                "PARTITION BY RANGE (SHIPPED_ON) SUBPARTITION BY LIST (REGION), 2 partitions",
+            ),
+        ] {
+            let expected = format!(
+                "TABLE: APP.{table} is partitioned in the source ({what}); {title} cannot carry \
+                 Oracle partitioning: it is created as a plain table, which holds the same rows; \
+                 partition it by hand if the tests need its partitions"
+            );
+            assert!(warnings.contains(&expected), "{expected}\n{warnings}");
+        }
+        let sql: String = files(&dir).into_iter().map(|(_, text)| text).collect();
+        // Only the comment line above each CREATE TABLE names the partitioning.
+        assert!(!sql.contains("\nPARTITION BY"), "{sql}");
+        assert!(!sql.contains(" LOCAL"), "{sql}");
+        assert!(
+            sql.contains("-- APP.SHIPMENT is partitioned in the source"),
+            "{sql}"
+        );
+    }
+    // The files apply: SQLite into a file; PostgreSQL into a throwaway cluster, if there is one.
+    let cluster = pg::cluster();
+    let mut targets = vec![(
+        format!("sqlite://{}", ws.path().join("local.db").display()),
+        "sqlite",
+    )];
+    if let Some(pg) = &cluster {
+        targets.push((pg.create_database("oracle_partitions"), "postgres"));
+    }
+    for (target, folder) in targets {
+        let out = ws
+            .dbsub(&[])
+            .args(["migrate", "--target", &target, "--migration-folder"])
+            .arg(ws.path().join(folder))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{folder}: {}", stderr(&out));
+    }
+}

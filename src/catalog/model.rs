@@ -423,6 +423,10 @@ pub struct Partitioning {
     /// database added on insert.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub partitions: Vec<Partition>,
+    /// Oracle: the indexes of the table (names in its `indexes`) partitioned like it, one
+    /// index partition per table partition (`CREATE INDEX … LOCAL`, `ALL_PART_INDEXES.LOCALITY`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub local_indexes: Vec<String>,
 }
 
 /// The partitioning methods of PostgreSQL and Oracle.

@@ -10,14 +10,16 @@
 //! Objects already created by the folder's files are left out; objects the dialect cannot
 //! create are kept as comments and listed in the warnings.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use anyhow::{Result, bail};
 use petgraph::graph::NodeIndex;
 
 use super::record::{Created, Existing};
-use crate::catalog::{Catalog, FkAction, ObjectKey, ObjectKind, Table, Temporary};
+use crate::catalog::{
+    Catalog, FkAction, ObjectKey, ObjectKind, PartitionMethod, Partitioning, Table, Temporary,
+};
 use crate::graph::{Closure, DepGraph, Direction, LoadOrder};
 use crate::model::ddl::*;
 use crate::model::migration::Version;
@@ -191,7 +193,7 @@ pub fn plan(
         carried_views: Vec::new(),
         views_after_code: HashSet::new(),
     };
-    for &node in &order.order {
+    for node in reference_parents_first(&order.order, catalog, graph) {
         planner.object(node, closure, graph);
     }
     if options.grants {
@@ -264,6 +266,76 @@ pub fn plan(
         files,
         warnings,
     })
+}
+
+/// The load order with each reference-partitioned table after the parent it is partitioned
+/// by, which Oracle needs to exist (partitioned) first: the load order puts parents first, but
+/// a cycle may have been broken at that foreign key.
+fn reference_parents_first(
+    order: &[NodeIndex],
+    catalog: &Catalog,
+    graph: &DepGraph,
+) -> Vec<NodeIndex> {
+    let parent_of = |node: NodeIndex| -> Option<NodeIndex> {
+        let key = graph.key(node);
+        let table = catalog.table(&key.schema, &key.name)?;
+        let fk = reference_key(table)?;
+        graph.node_of(&fk.parent_key())
+    };
+    let mut out = order.to_vec();
+    // Each pass moves one table after its parent; a chain of references takes one pass per
+    // link, and references never form a cycle (Oracle refuses one), so this ends.
+    for _ in 0..out.len() {
+        let position: HashMap<NodeIndex, usize> =
+            out.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+        let misplaced = out.iter().enumerate().find_map(|(i, &node)| {
+            let parent = *position.get(&parent_of(node)?)?;
+            (parent > i).then_some((i, parent))
+        });
+        let Some((child, parent)) = misplaced else {
+            break;
+        };
+        let node = out.remove(child);
+        // The parent moved up one with the removal: inserting at its old index puts the child
+        // right after it.
+        out.insert(parent, node);
+    }
+    out
+}
+
+/// The foreign key a reference-partitioned table is partitioned by.
+fn reference_key(table: &Table) -> Option<&crate::catalog::ForeignKey> {
+    let p = table.partitioning.as_ref()?;
+    if p.method != PartitionMethod::Reference {
+        return None;
+    }
+    let name = p.reference.as_ref()?;
+    table.foreign_keys.iter().find(|fk| &fk.name == name)
+}
+
+/// A partitioning as a message shows it: `RANGE (SOLD_ON) INTERVAL (…), 2 partitions`.
+fn describe_partitioning(p: &Partitioning) -> String {
+    let mut text = format!("PARTITION BY {}", p.method.as_str());
+    if let Some(fk) = &p.reference {
+        text.push_str(&format!(" ({fk})"));
+    } else if !p.key.is_empty() {
+        text.push_str(&format!(" ({})", p.key.join(", ")));
+    }
+    if let Some(interval) = &p.interval {
+        text.push_str(&format!(" INTERVAL ({interval})"));
+    }
+    if let Some(sub) = p.partitions.iter().find_map(|x| x.partitioning.as_deref()) {
+        text.push_str(&format!(
+            " SUBPARTITION BY {} ({})",
+            sub.method.as_str(),
+            sub.key.join(", ")
+        ));
+    }
+    if !p.partitions.is_empty() {
+        let n = p.partitions.len();
+        text.push_str(&format!(", {n} partition{}", if n == 1 { "" } else { "s" }));
+    }
+    text
 }
 
 fn direction_word(direction: Direction) -> &'static str {
@@ -452,23 +524,41 @@ impl Planner<'_> {
                 expression: check.expression.clone(),
             }));
         }
-        let (preserve_rows, note) = self.temporary(table, key);
+        let (preserve_rows, mut note) = self.temporary(table, key);
+        let (mut partitioning, partition_note) = self.partitioning(table, key, closure, graph);
+        note = note.or(partition_note);
+        // Oracle wants the foreign key a table is partitioned by in its CREATE TABLE.
+        let reference = partitioning
+            .as_ref()
+            .and(reference_key(table))
+            .map(|fk| fk.name.clone());
         let inline_fks = self.can.inline_foreign_keys;
         let mut later_fks = Vec::new();
         let mut inline_names = Vec::new();
+        let mut reference_written = false;
         for fk in &table.foreign_keys {
             let Some(sql) = self.foreign_key(table, fk, closure, graph) else {
                 continue;
             };
             // PostgreSQL names constraints per table: recorded as `TABLE.NAME`.
             let per_table = format!("{}.{}", table.name, fk.name);
-            if inline_fks {
+            let partitions_by = reference.as_ref() == Some(&fk.name);
+            reference_written |= partitions_by;
+            if inline_fks || partitions_by {
                 elements.push(Element::ForeignKey(sql));
                 inline_names.push(per_table);
             } else {
                 later_fks.push((per_table, sql));
             }
         }
+        if reference.is_some() && !reference_written {
+            // Its foreign key is not created (the planner said why): nor can the partitioning be.
+            partitioning = None;
+        }
+        let local_indexes = match (&partitioning, &table.partitioning) {
+            (Some(_), Some(p)) => p.local_indexes.clone(),
+            _ => Vec::new(),
+        };
         self.add(
             Bucket::Tables,
             Item::Table(TableSql {
@@ -476,6 +566,7 @@ impl Planner<'_> {
                 elements,
                 preserve_rows,
                 note,
+                partitioning,
             }),
             "TABLE",
             key,
@@ -501,7 +592,141 @@ impl Planner<'_> {
                 name: fk_name,
             });
         }
-        self.indexes_and_comments(table, key, &name);
+        self.indexes_and_comments(table, key, &name, &local_indexes);
+    }
+
+    /// The table's partitioning where the dialect carries it (see
+    /// [`Self::partitioning_carried`]); elsewhere a comment line and a warning saying what to
+    /// do: the table is created unpartitioned, with the same rows.
+    fn partitioning(
+        &mut self,
+        table: &Table,
+        key: &ObjectKey,
+        closure: &Closure,
+        graph: &DepGraph,
+    ) -> (Option<PartitioningSql>, Option<String>) {
+        let Some(p) = &table.partitioning else {
+            return (None, None);
+        };
+        if let Err(why) = self.partitioning_carried(table, closure, graph, 0) {
+            let what = describe_partitioning(p);
+            self.warnings.push(format!(
+                "{key} is partitioned in the source ({what}); {why}: it is created as a plain \
+                 table, which holds the same rows; partition it by hand if the tests need its \
+                 partitions"
+            ));
+            let note = format!(
+                "{}.{} is partitioned in the source ({what}); created unpartitioned here.",
+                key.schema, key.name
+            );
+            return (None, Some(note));
+        }
+        let subpartition_by = p
+            .partitions
+            .iter()
+            .find_map(|x| x.partitioning.as_deref())
+            .map(|sub| SubpartitionBySql {
+                method: sub.method.as_str(),
+                key: self.list(&sub.key),
+            });
+        let partitions = match p.method {
+            // Oracle gives a reference-partitioned table one partition per partition of its
+            // parent, named as the parent's; listing them would have to match their number.
+            PartitionMethod::Reference => Vec::new(),
+            _ => p
+                .partitions
+                .iter()
+                .map(|x| PartitionSql {
+                    name: self.ident(&x.name),
+                    bound: x.bound.clone(),
+                    subpartitions: x
+                        .partitioning
+                        .iter()
+                        .flat_map(|sub| &sub.partitions)
+                        .map(|s| PartitionSql {
+                            name: self.ident(&s.name),
+                            bound: s.bound.clone(),
+                            subpartitions: Vec::new(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+        let sql = PartitioningSql {
+            method: p.method.as_str(),
+            key: self.list(&p.key),
+            interval: p.interval.clone(),
+            reference: p.reference.as_deref().map(|fk| self.ident(fk)),
+            subpartition_by,
+            partitions,
+        };
+        (Some(sql), None)
+    }
+
+    /// Whether `table` is created partitioned here: the dialect carries its partitioning, and a
+    /// reference-partitioned table's parent is created partitioned in the same set of
+    /// migrations (or was by an earlier one). `Err` says why not.
+    fn partitioning_carried(
+        &self,
+        table: &Table,
+        closure: &Closure,
+        graph: &DepGraph,
+        depth: usize,
+    ) -> Result<(), String> {
+        let Some(p) = &table.partitioning else {
+            return Err(format!(
+                "{}.{} is not partitioned",
+                table.schema, table.name
+            ));
+        };
+        let source = self.source;
+        if !source.is_some_and(|from| self.dialect.carries_partitioning(from.kind(), p)) {
+            let from = source.map_or("an unknown dialect's", |d| d.title());
+            return Err(format!(
+                "{} cannot carry {from} partitioning",
+                self.dialect.title()
+            ));
+        }
+        if p.method != PartitionMethod::Reference {
+            return Ok(());
+        }
+        let Some(fk) = reference_key(table) else {
+            return Err(format!(
+                "the foreign key it is partitioned by ({}) is not among its foreign keys",
+                p.reference.as_deref().unwrap_or("none named")
+            ));
+        };
+        let parent = fk.parent_key();
+        if self.existing.has("TABLE", &parent.name) {
+            return Ok(());
+        }
+        let in_closure = graph.node_of(&parent).is_some_and(|n| closure.contains(n));
+        let parent_table = self
+            .catalog
+            .table(&parent.schema, &parent.name)
+            .filter(|_| in_closure);
+        let Some(parent_table) = parent_table else {
+            return Err(format!(
+                "it is partitioned by reference through foreign key {} to {parent}, which is \
+                 outside this set of migrations",
+                fk.name
+            ));
+        };
+        // References never form a cycle (Oracle refuses one); the depth only bounds a broken
+        // catalog.
+        if depth > 32 {
+            return Err(format!(
+                "its chain of references through {parent} does not end"
+            ));
+        }
+        self.partitioning_carried(parent_table, closure, graph, depth + 1)
+            .map_err(|why| {
+                format!(
+                    "it is partitioned by reference through foreign key {} to {parent}, which \
+                     is created unpartitioned ({why})",
+                    fk.name
+                )
+            })
     }
 
     /// Whether a global temporary table keeps its rows for the session, where the dialect
@@ -748,7 +973,15 @@ impl Planner<'_> {
         (on_delete, on_update)
     }
 
-    fn indexes_and_comments(&mut self, table: &Table, key: &ObjectKey, name: &str) {
+    /// The table's indexes (`local`: those partitioned like the table, where its partitioning
+    /// is carried) and comments.
+    fn indexes_and_comments(
+        &mut self,
+        table: &Table,
+        key: &ObjectKey,
+        name: &str,
+        local: &[String],
+    ) {
         for ix in &table.indexes {
             if self.existing.has("INDEX", &ix.name) {
                 continue;
@@ -778,6 +1011,7 @@ impl Planner<'_> {
                     })
                     .collect(),
                 predicate: ix.predicate.clone(),
+                local: local.contains(&ix.name),
             });
             self.add(Bucket::Indexes, item, "INDEX", &ix_key);
         }

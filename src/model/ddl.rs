@@ -52,6 +52,41 @@ pub struct TableSql {
     pub preserve_rows: Option<bool>,
     /// A comment line written above the statement.
     pub note: Option<String>,
+    /// `PARTITION BY …`, where the dialect carries the source's partitioning.
+    pub partitioning: Option<PartitioningSql>,
+}
+
+/// A table's partitioning as the dialect's templates write it: names and key columns written
+/// for the target, bounds and the interval as the source wrote them; never storage.
+#[derive(Clone, Debug)]
+pub struct PartitioningSql {
+    /// `RANGE`, `LIST`, `HASH`, `REFERENCE`, `SYSTEM`.
+    pub method: &'static str,
+    /// The key columns (`A, B`); empty for reference and system partitioning.
+    pub key: String,
+    /// Oracle interval partitioning: the interval expression.
+    pub interval: Option<String>,
+    /// Reference partitioning: the foreign key's name, declared in the same `CREATE TABLE`.
+    pub reference: Option<String>,
+    /// A composite table's `SUBPARTITION BY` method and key.
+    pub subpartition_by: Option<SubpartitionBySql>,
+    /// Empty for reference partitioning: the partitions follow the parent's, with its names.
+    pub partitions: Vec<PartitionSql>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SubpartitionBySql {
+    pub method: &'static str,
+    pub key: String,
+}
+
+/// One partition (or subpartition) and its bound (`VALUES LESS THAN (…)`, `VALUES (…)`, or
+/// empty).
+#[derive(Clone, Debug)]
+pub struct PartitionSql {
+    pub name: String,
+    pub bound: String,
+    pub subpartitions: Vec<PartitionSql>,
 }
 
 /// A line inside `CREATE TABLE (…)`.
@@ -112,6 +147,8 @@ pub struct IndexSql {
     pub unique: bool,
     pub columns: Vec<IndexColumnSql>,
     pub predicate: Option<String>,
+    /// Partitioned like its table (Oracle `LOCAL`).
+    pub local: bool,
 }
 
 #[derive(Clone, Debug)]

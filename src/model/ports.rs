@@ -14,7 +14,7 @@ use super::migration::{Applied, ApplyError, Migration, Statement};
 use super::row::{KeyColumn, ReadRequest, RowFilter, Snapshot};
 use super::url::{DbKind, DbUrl};
 use super::value::Value;
-use crate::catalog::{Catalog, Column, FkAction, ObjectKind, Table};
+use crate::catalog::{Catalog, Column, FkAction, ObjectKind, Partitioning, Table};
 
 /// One database kind: its URL schemes, its dialect, and how each role opens on a URL of it.
 /// Registered once in [`crate::backend`]; nothing else names a backend.
@@ -427,6 +427,15 @@ pub trait Dialect: Sync {
     fn default_sequence(&self, expr: &str) -> Option<String> {
         let _ = expr;
         None
+    }
+
+    /// Whether this dialect's templates can write `partitioning`, read from a catalog of
+    /// dialect `source` (its bounds and interval as that dialect spells them). A table whose
+    /// partitioning cannot be carried is created as a plain table, and `create-migrations`
+    /// says so. The default carries none.
+    fn carries_partitioning(&self, source: DbKind, partitioning: &Partitioning) -> bool {
+        let _ = (source, partitioning);
+        false
     }
 
     /// Splits a migration file into statements, as this dialect's tools do.

@@ -192,6 +192,11 @@ impl Dialect for OracleDialect {
         oracle_type(&column.neutral_type, &column.native_type)
     }
 
+    /// Oracle's own partitioning, every method: its bounds and interval are Oracle SQL.
+    fn carries_partitioning(&self, source: DbKind, _partitioning: &Partitioning) -> bool {
+        source == DbKind::Oracle
+    }
+
     fn default_sequence(&self, expr: &str) -> Option<String> {
         let (schema, name) = super::sink::nextval_sequence(expr)?;
         Some(schema.map_or(name.clone(), |s| format!("{s}.{name}")))

@@ -11,8 +11,9 @@
 //! constraints, constraint columns (with the referenced key's columns), indexes, sequences,
 //! views, materialized views, triggers, stored source (packages, bodies, procedures, functions,
 //! types, type bodies and triggers in one query), synonyms, grants, dependencies, objects of
-//! kinds the model does not describe, and the SRIDs of spatial columns (skipped quietly when
-//! Oracle Spatial is not installed). Everything runs in one read-only transaction, so the
+//! kinds the model does not describe, the SRIDs of spatial columns (skipped quietly when
+//! Oracle Spatial is not installed), and partitioning: the partitioned tables, their
+//! (sub)partitioning keys, partitions, subpartitions and local indexes. Everything runs in one read-only transaction, so the
 //! queries see one consistent dictionary. The rows then become a catalog in one pure function
 //! ([`assemble`](fn@assemble)).
 //!
@@ -54,7 +55,7 @@ use queries::{
     CURRENT_SCHEMA_SQL, PROBE_SQL, Prefix, Query, check_schemas, dictionary_error,
     dictionary_queries, schemas_sql,
 };
-use rows::{DictRow, DictionaryRows, UserRow};
+use rows::{DictRow, DictionaryRows, SubpartitionRow, UserRow};
 
 impl CatalogReader for super::OracleDb {
     /// Reads the given schemas (the session's `CURRENT_SCHEMA` when `schemas` is empty), as
@@ -155,6 +156,20 @@ fn read_rows(conn: &Connection, url: &DbUrl, asked: &[String]) -> Result<Diction
                     Err(e) => return Err(fail(e)),
                 }
             }
+            Query::PartitionedTables => {
+                rows.part_tables = fetch(conn, &sql, &binds).map_err(fail)?
+            }
+            Query::PartitionKeys => rows.part_keys = fetch(conn, &sql, &binds).map_err(fail)?,
+            Query::SubpartitionKeys => {
+                rows.subpart_keys = fetch(conn, &sql, &binds).map_err(fail)?
+            }
+            Query::Partitions => rows.partitions = fetch(conn, &sql, &binds).map_err(fail)?,
+            Query::Subpartitions => {
+                let subpartitions: Vec<SubpartitionRow> =
+                    fetch(conn, &sql, &binds).map_err(fail)?;
+                rows.subpartitions = subpartitions.into_iter().map(|s| s.0).collect();
+            }
+            Query::LocalIndexes => rows.local_indexes = fetch(conn, &sql, &binds).map_err(fail)?,
         }
     }
     Ok(rows)
