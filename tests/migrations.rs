@@ -1021,10 +1021,10 @@ fn oracle_partitioned_tables_keep_their_partitioning_in_oracle() {
 fn a_reference_partitioned_table_without_its_parent_is_created_unpartitioned() {
     let ws = Workspace::empty();
     let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oracle_catalog.json");
-    let mut catalog = dbsub::catalog::snapshot::read(&snapshot).unwrap();
+    let mut catalog = snapshot::read(&snapshot).unwrap();
     catalog.tables.retain(|t| t.name != "SALES");
     let without = ws.path().join("without_sales.json");
-    dbsub::catalog::snapshot::write(&catalog, &without).unwrap();
+    snapshot::write(&catalog, &without).unwrap();
     let dir = ws.path().join("without");
     let out = ws
         .dbsub(&[])
@@ -1130,4 +1130,71 @@ fn oracle_partitioning_is_reported_per_table_into_sqlite_and_postgres() {
             .unwrap();
         assert!(out.status.success(), "{folder}: {}", stderr(&out));
     }
+}
+
+/// Oracle needs a reference-partitioned table's parent created first. The load order puts
+/// parents first, but a cycle may be broken at that foreign key: here SALES also references
+/// SALES_LINE (NOT NULL) and the partitioning key is deferrable, the cheaper one to break, so
+/// the load order has SALES_LINE first; the tables file still creates SALES first.
+#[test]
+fn a_reference_partitioned_table_follows_its_parent_also_in_a_cycle() {
+    use dbsub::catalog::FkAction;
+    let ws = Workspace::empty();
+    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oracle_catalog.json");
+    let mut catalog = snapshot::read(&snapshot).unwrap();
+    let line = catalog
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "SALES_LINE")
+        .unwrap();
+    line.foreign_keys[0].deferrable = true;
+    let sales = catalog
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "SALES")
+        .unwrap();
+    let first_line_no = Column {
+        name: "FIRST_LINE_NO".into(),
+        ..sales.columns[0].clone()
+    };
+    sales.columns.push(first_line_no);
+    sales.foreign_keys.push(ForeignKey {
+        name: "SALES_FIRST_LINE_FK".into(),
+        columns: vec!["ID".into(), "FIRST_LINE_NO".into()],
+        ref_schema: "APP".into(),
+        ref_table: "SALES_LINE".into(),
+        ref_columns: vec!["SALE_ID".into(), "LINE_NO".into()],
+        on_delete: FkAction::NoAction,
+        on_update: FkAction::NoAction,
+        deferrable: false,
+        initially_deferred: false,
+        enabled: true,
+    });
+    let cyclic = ws.path().join("cyclic.json");
+    snapshot::write(&catalog, &cyclic).unwrap();
+    let dir = ws.path().join("cyclic");
+    let out = ws
+        .dbsub(&[])
+        .args(["create-migrations", "--dialect", "oracle", "--catalog"])
+        .arg(&cyclic)
+        .arg("--migration-folder")
+        .arg(&dir)
+        .args(["--seed-object", "SALES_LINE"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tables = files(&dir)
+        .into_iter()
+        .find(|(name, _)| name.ends_with("_tables.sql"))
+        .expect("a tables file")
+        .1;
+    let parent = tables.find("CREATE TABLE SALES (").expect("SALES");
+    let child = tables
+        .find("CREATE TABLE SALES_LINE (")
+        .expect("SALES_LINE");
+    assert!(parent < child, "{tables}");
+    assert!(
+        tables.contains("PARTITION BY REFERENCE (SALES_LINE_SALE_FK)"),
+        "{tables}"
+    );
 }
