@@ -27,7 +27,9 @@
 //! keys, disabled checks, and the `"X" IS NOT NULL` checks Oracle keeps for NOT NULL columns;
 //! see [`assemble`](fn@assemble) for indexes; triggers on views, schemas and the database; column
 //! privileges; the types Oracle generates for PL/SQL (`SYS_PLSQL_…`); dependencies through
-//! database links and on Oracle's own schemas (`ORACLE_OWNERS` in `text_forms.rs`).
+//! database links and on Oracle's own schemas (`ORACLE_OWNERS` in `text_forms.rs`); partitions
+//! as objects (the partitioned table stands for them), the partitions an interval added,
+//! subpartition templates, automatic list partitioning and globally partitioned indexes.
 //!
 //! This file runs the reader; beside it, `queries.rs` holds the query text, `rows.rs` the row
 //! structs and their reading, `assemble.rs` the assembly's phases, `types.rs` the mapping of
