@@ -968,27 +968,40 @@ fn code_is_written_in_dependency_order_and_views_calling_it_after_it() {
 /// partitioned by reference to SALES.
 const PARTITIONED: [&str; 4] = ["SALES_LINE", "REGION_NOTE", "SESSION_LOG", "SHIPMENT"];
 
-/// `create-migrations` from the Oracle snapshot with the partitioned tables as seeds (and
-/// `more` arguments) into `folder`; its output.
-fn partitioned_migrations(
+/// The Oracle snapshot the partitioning tests start from.
+fn oracle_snapshot() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oracle_catalog.json")
+}
+
+/// `create-migrations` from `catalog` in `dialect` into `folder` with `seeds`, which must
+/// succeed; its warnings.
+fn catalog_migrations(
     ws: &Workspace,
+    catalog: &Path,
     dialect: &str,
     folder: &Path,
-    more: &[&str],
-) -> std::process::Output {
-    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oracle_catalog.json");
-    let mut args = vec![
-        "create-migrations",
-        "--catalog",
-        snapshot.to_str().unwrap(),
-        "--dialect",
-        dialect,
-        "--migration-folder",
-        folder.to_str().unwrap(),
-    ];
-    args.extend(PARTITIONED.iter().flat_map(|s| ["--seed-object", *s]));
-    args.extend(more);
-    ws.dbsub(&[]).args(&args).output().unwrap()
+    seeds: &[&str],
+) -> String {
+    let out = ws
+        .dbsub(&[])
+        .args(["create-migrations", "--dialect", dialect, "--catalog"])
+        .arg(catalog)
+        .arg("--migration-folder")
+        .arg(folder)
+        .args(seeds.iter().flat_map(|s| ["--seed-object", *s]))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    stderr(&out)
+}
+
+/// The text of the tables file of a folder.
+fn tables_file(dir: &Path) -> String {
+    files(dir)
+        .into_iter()
+        .find(|(name, _)| name.ends_with("_tables.sql"))
+        .expect("a tables file")
+        .1
 }
 
 /// Into Oracle, each table keeps its partitioning clauses, no storage: `INTERVAL` with only the
@@ -999,9 +1012,8 @@ fn partitioned_migrations(
 fn oracle_partitioned_tables_keep_their_partitioning_in_oracle() {
     let ws = Workspace::empty();
     let dir = ws.path().join("oracle-partitioned-oracle");
-    let out = partitioned_migrations(&ws, "oracle", &dir, &[]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("partition"), "{}", stderr(&out));
+    let warnings = catalog_migrations(&ws, &oracle_snapshot(), "oracle", &dir, &PARTITIONED);
+    assert!(!warnings.contains("partition"), "{warnings}");
     let sql: String = files(&dir).into_iter().map(|(_, text)| text).collect();
     for clause in ["TABLESPACE", "STORAGE", "COMPRESS", "SEGMENT"] {
         assert!(!sql.contains(clause), "{clause}: {sql}");
@@ -1020,23 +1032,12 @@ fn oracle_partitioned_tables_keep_their_partitioning_in_oracle() {
 #[test]
 fn a_reference_partitioned_table_without_its_parent_is_created_unpartitioned() {
     let ws = Workspace::empty();
-    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oracle_catalog.json");
-    let mut catalog = snapshot::read(&snapshot).unwrap();
+    let mut catalog = snapshot::read(&oracle_snapshot()).unwrap();
     catalog.tables.retain(|t| t.name != "SALES");
     let without = ws.path().join("without_sales.json");
     snapshot::write(&catalog, &without).unwrap();
     let dir = ws.path().join("without");
-    let out = ws
-        .dbsub(&[])
-        .args(["create-migrations", "--dialect", "oracle", "--catalog"])
-        .arg(&without)
-        .arg("--migration-folder")
-        .arg(&dir)
-        .args(PARTITIONED.iter().flat_map(|s| ["--seed-object", *s]))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let warnings = stderr(&out);
+    let warnings = catalog_migrations(&ws, &without, "oracle", &dir, &PARTITIONED);
     assert!(
         warnings.contains(
             "TABLE: APP.SALES_LINE is partitioned in the source (PARTITION BY REFERENCE \
@@ -1046,11 +1047,7 @@ fn a_reference_partitioned_table_without_its_parent_is_created_unpartitioned() {
         ),
         "{warnings}"
     );
-    let tables = files(&dir)
-        .into_iter()
-        .find(|(name, _)| name.ends_with("_tables.sql"))
-        .expect("a tables file")
-        .1;
+    let tables = tables_file(&dir);
     let line = &tables[tables
         .find("CREATE TABLE SALES_LINE (")
         .expect("SALES_LINE")..];
@@ -1072,9 +1069,7 @@ fn oracle_partitioning_is_reported_per_table_into_sqlite_and_postgres() {
     let ws = Workspace::empty();
     for dialect in ["sqlite", "postgres"] {
         let dir = ws.path().join(dialect);
-        let out = partitioned_migrations(&ws, dialect, &dir, &[]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        let warnings = stderr(&out);
+        let warnings = catalog_migrations(&ws, &oracle_snapshot(), dialect, &dir, &PARTITIONED);
         let title = if dialect == "sqlite" {
             "SQLite"
         } else {
@@ -1140,8 +1135,7 @@ fn oracle_partitioning_is_reported_per_table_into_sqlite_and_postgres() {
 fn a_reference_partitioned_table_follows_its_parent_also_in_a_cycle() {
     use dbsub::catalog::FkAction;
     let ws = Workspace::empty();
-    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oracle_catalog.json");
-    let mut catalog = snapshot::read(&snapshot).unwrap();
+    let mut catalog = snapshot::read(&oracle_snapshot()).unwrap();
     let line = catalog
         .tables
         .iter_mut()
@@ -1173,21 +1167,8 @@ fn a_reference_partitioned_table_follows_its_parent_also_in_a_cycle() {
     let cyclic = ws.path().join("cyclic.json");
     snapshot::write(&catalog, &cyclic).unwrap();
     let dir = ws.path().join("cyclic");
-    let out = ws
-        .dbsub(&[])
-        .args(["create-migrations", "--dialect", "oracle", "--catalog"])
-        .arg(&cyclic)
-        .arg("--migration-folder")
-        .arg(&dir)
-        .args(["--seed-object", "SALES_LINE"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let tables = files(&dir)
-        .into_iter()
-        .find(|(name, _)| name.ends_with("_tables.sql"))
-        .expect("a tables file")
-        .1;
+    catalog_migrations(&ws, &cyclic, "oracle", &dir, &["SALES_LINE"]);
+    let tables = tables_file(&dir);
     let parent = tables.find("CREATE TABLE SALES (").expect("SALES");
     let child = tables
         .find("CREATE TABLE SALES_LINE (")
@@ -1197,4 +1178,23 @@ fn a_reference_partitioned_table_follows_its_parent_also_in_a_cycle() {
         tables.contains("PARTITION BY REFERENCE (SALES_LINE_SALE_FK)"),
         "{tables}"
     );
+}
+
+/// A system-partitioned table is created plain in Oracle too: every insert into one names its
+/// partition, which a load cannot; `create-migrations` says so rather than `ingest` failing.
+#[test]
+fn a_system_partitioned_table_is_created_plain_with_a_warning() {
+    let ws = Workspace::empty();
+    let dir = ws.path().join("system");
+    let warnings = catalog_migrations(&ws, &oracle_snapshot(), "oracle", &dir, &["INBOX"]);
+    assert!(
+        warnings.contains(
+            "TABLE: APP.INBOX is partitioned in the source (PARTITION BY SYSTEM, 2 partitions); \
+             a load cannot insert into a system-partitioned table, whose every insert names its \
+             partition (ORA-14701): it is created as a plain table"
+        ),
+        "{warnings}"
+    );
+    let sql: String = files(&dir).into_iter().map(|(_, text)| text).collect();
+    assert!(!sql.contains("\nPARTITION BY"), "{sql}");
 }

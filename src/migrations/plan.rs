@@ -679,14 +679,13 @@ impl Planner<'_> {
                 table.schema, table.name
             ));
         };
-        let source = self.source;
-        if !source.is_some_and(|from| self.dialect.carries_partitioning(from.kind(), p)) {
-            let from = source.map_or("an unknown dialect's", |d| d.title());
+        let Some(source) = self.source else {
             return Err(format!(
-                "{} cannot carry {from} partitioning",
+                "{} cannot carry the partitioning of an unknown dialect",
                 self.dialect.title()
             ));
-        }
+        };
+        self.dialect.carries_partitioning(source, p)?;
         if p.method != PartitionMethod::Reference {
             return Ok(());
         }

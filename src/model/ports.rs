@@ -430,12 +430,20 @@ pub trait Dialect: Sync {
     }
 
     /// Whether this dialect's templates can write `partitioning`, read from a catalog of
-    /// dialect `source` (its bounds and interval as that dialect spells them). A table whose
-    /// partitioning cannot be carried is created as a plain table, and `create-migrations`
-    /// says so. The default carries none.
-    fn carries_partitioning(&self, source: DbKind, partitioning: &Partitioning) -> bool {
-        let _ = (source, partitioning);
-        false
+    /// dialect `source` (its bounds and interval as that dialect spells them); `Err` says why
+    /// not. A table whose partitioning cannot be carried is created as a plain table, and
+    /// `create-migrations` says so, with the reason. The default carries none.
+    fn carries_partitioning(
+        &self,
+        source: &dyn Dialect,
+        partitioning: &Partitioning,
+    ) -> Result<(), String> {
+        let _ = partitioning;
+        Err(format!(
+            "{} cannot carry {} partitioning",
+            self.title(),
+            source.title()
+        ))
     }
 
     /// Splits a migration file into statements, as this dialect's tools do.

@@ -192,9 +192,29 @@ impl Dialect for OracleDialect {
         oracle_type(&column.neutral_type, &column.native_type)
     }
 
-    /// Oracle's own partitioning, every method: its bounds and interval are Oracle SQL.
-    fn carries_partitioning(&self, source: DbKind, _partitioning: &Partitioning) -> bool {
-        source == DbKind::Oracle
+    /// Oracle's own partitioning, its bounds and interval being Oracle SQL; but for system
+    /// partitioning, into which a load cannot insert.
+    fn carries_partitioning(
+        &self,
+        source: &dyn Dialect,
+        partitioning: &Partitioning,
+    ) -> Result<(), String> {
+        if source.kind() != DbKind::Oracle {
+            return Err(format!(
+                "Oracle cannot carry {} partitioning",
+                source.title()
+            ));
+        }
+        if partitioning.method == PartitionMethod::System {
+            // ORA-14701: every insert into a system-partitioned table names its partition,
+            // which the rows of an extract do not say.
+            return Err(
+                "a load cannot insert into a system-partitioned table, whose every \
+                        insert names its partition (ORA-14701)"
+                    .to_string(),
+            );
+        }
+        Ok(())
     }
 
     fn default_sequence(&self, expr: &str) -> Option<String> {

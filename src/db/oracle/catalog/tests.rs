@@ -867,11 +867,13 @@ fn subpartition_row(
 /// - SESSION_LOG by hash on ID, two partitions;
 /// - SHIPMENT by range on SHIPPED_ON, subpartitioned by list on REGION (composite);
 /// - SALES_LINE by reference through SALES_LINE_SALE_FK (SALE_ID NOT NULL) to SALES, with the
-///   partitions the parent's interval gave it too, and a local index.
+///   partitions the parent's interval gave it too, and a local index;
+/// - INBOX by system partitioning (the application names the partition on insert).
 fn partitioned_tables(rows: &mut DictionaryRows) {
     let n10 = || number(Some(10), Some(0));
     let region = || chars("VARCHAR2", 2, 2, "B");
     for table in [
+        "INBOX",
         "REGION_NOTE",
         "SALES",
         "SALES_LINE",
@@ -881,6 +883,7 @@ fn partitioned_tables(rows: &mut DictionaryRows) {
         rows.tables.push(table_row(table, None, None));
     }
     rows.columns.extend([
+        column_row("INBOX", "ID", n10(), false),
         column_row("SALES", "ID", n10(), false),
         column_row("SALES", "SOLD_ON", ty("DATE"), false),
         column_row("SALES", "AMOUNT", number(Some(12), Some(2)), true),
@@ -933,6 +936,7 @@ fn partitioned_tables(rows: &mut DictionaryRows) {
         index_row("SHIPMENT", "SHIPMENT_REGION_IX", "NORMAL", 1, "REGION"),
     ]);
     rows.part_tables.extend([
+        part_table("INBOX", "SYSTEM", "NONE"),
         part_table("REGION_NOTE", "LIST", "NONE"),
         PartTableRow {
             interval: Some("NUMTOYMINTERVAL(1,'MONTH')".into()),
@@ -955,6 +959,8 @@ fn partitioned_tables(rows: &mut DictionaryRows) {
     let y2024 = date_bound("2024-01-01");
     let feb = date_bound("2024-02-01");
     rows.partitions.extend([
+        partition_row("INBOX", "P2", 2, None),
+        partition_row("INBOX", "P1", 1, None),
         partition_row("REGION_NOTE", "P_OTHER", 2, Some("DEFAULT")),
         partition_row("REGION_NOTE", "P_EU", 1, Some("'DE', 'FR'")),
         PartitionRow {
@@ -1474,6 +1480,7 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
         [
             "ADDRESS",
             "CUSTOMER",
+            "INBOX",
             "LEGACY_NOTE",
             "REGION_NOTE",
             "SALES",
@@ -2021,6 +2028,10 @@ fn partitioned_tables_carry_their_partitioning_and_partitions_are_not_tables() {
     assert_eq!(hash.method, PartitionMethod::Hash);
     assert_eq!(hash.key, ["ID"]);
     assert_eq!(hash.partitions, vec![part("P1", ""), part("P2", "")]);
+    let system = partitioning("INBOX");
+    assert_eq!(system.method, PartitionMethod::System);
+    assert!(system.key.is_empty());
+    assert_eq!(system.partitions, vec![part("P1", ""), part("P2", "")]);
 
     let subpartitions = |eu: &str, rest: &str| {
         Some(Box::new(Partitioning {
