@@ -276,21 +276,28 @@ fn reference_parents_first(
     catalog: &Catalog,
     graph: &DepGraph,
 ) -> Vec<NodeIndex> {
-    let parent_of = |node: NodeIndex| -> Option<NodeIndex> {
-        let key = graph.key(node);
-        let table = catalog.table(&key.schema, &key.name)?;
-        let fk = reference_key(table)?;
-        graph.node_of(&fk.parent_key())
-    };
+    // (child, parent) of every reference-partitioned table in the graph.
+    let references: Vec<(NodeIndex, NodeIndex)> = catalog
+        .tables
+        .iter()
+        .filter_map(|t| {
+            let fk = reference_key(t)?;
+            let child = graph.node_of(&ObjectKey::table(&t.schema, &t.name))?;
+            Some((child, graph.node_of(&fk.parent_key())?))
+        })
+        .collect();
+    if references.is_empty() {
+        return order.to_vec();
+    }
     let mut out = order.to_vec();
     // Each pass moves one table after its parent; a chain of references takes one pass per
     // link, and references never form a cycle (Oracle refuses one), so this ends.
     for _ in 0..out.len() {
         let position: HashMap<NodeIndex, usize> =
             out.iter().enumerate().map(|(i, &n)| (n, i)).collect();
-        let misplaced = out.iter().enumerate().find_map(|(i, &node)| {
-            let parent = *position.get(&parent_of(node)?)?;
-            (parent > i).then_some((i, parent))
+        let misplaced = references.iter().find_map(|(child, parent)| {
+            let (child, parent) = (*position.get(child)?, *position.get(parent)?);
+            (parent > child).then_some((child, parent))
         });
         let Some((child, parent)) = misplaced else {
             break;
