@@ -462,6 +462,10 @@ pub struct Partition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     pub name: String,
+    /// The name was made up by the database (Oracle `SYS_P…`, `SYS_SUBP…` for a partition the
+    /// DDL did not name): a target makes up its own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub generated_name: bool,
     /// The bound as the source's dialect spells it: PostgreSQL `FOR VALUES FROM (…) TO (…)`,
     /// `FOR VALUES IN (…)`, `FOR VALUES WITH (modulus 4, remainder 0)`, `DEFAULT`; Oracle
     /// `VALUES LESS THAN (…)`, `VALUES (…)`, or empty (hash, reference, system).

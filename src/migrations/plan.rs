@@ -18,7 +18,8 @@ use petgraph::graph::NodeIndex;
 
 use super::record::{Created, Existing};
 use crate::catalog::{
-    Catalog, FkAction, ObjectKey, ObjectKind, PartitionMethod, Partitioning, Table, Temporary,
+    Catalog, FkAction, ObjectKey, ObjectKind, Partition, PartitionMethod, Partitioning, Table,
+    Temporary,
 };
 use crate::graph::{Closure, DepGraph, Direction, LoadOrder};
 use crate::model::ddl::*;
@@ -644,20 +645,32 @@ impl Planner<'_> {
                 .partitions
                 .iter()
                 .map(|x| PartitionSql {
-                    name: self.ident(&x.name),
+                    name: self.partition_name(x),
                     bound: x.bound.clone(),
                     subpartitions: x
                         .partitioning
                         .iter()
                         .flat_map(|sub| &sub.partitions)
                         .map(|s| PartitionSql {
-                            name: self.ident(&s.name),
+                            name: self.partition_name(s),
                             bound: s.bound.clone(),
                             subpartitions: Vec::new(),
                         })
                         .collect(),
                 })
                 .collect(),
+        };
+        // Hash partitions that are all unnamed and undivided: `PARTITIONS n`.
+        let quantity = (p.method == PartitionMethod::Hash
+            && !partitions.is_empty()
+            && partitions
+                .iter()
+                .all(|x| x.name.is_empty() && x.subpartitions.is_empty()))
+        .then_some(partitions.len());
+        let partitions = if quantity.is_some() {
+            Vec::new()
+        } else {
+            partitions
         };
         let sql = PartitioningSql {
             method: p.method.as_str(),
@@ -666,8 +679,19 @@ impl Planner<'_> {
             reference: p.reference.as_deref().map(|fk| self.ident(fk)),
             subpartition_by,
             partitions,
+            quantity,
         };
         (Some(sql), None)
+    }
+
+    /// A partition's name as written: empty for a name the source's database made up, so that
+    /// the target makes up its own.
+    fn partition_name(&self, partition: &Partition) -> String {
+        if partition.generated_name {
+            String::new()
+        } else {
+            self.ident(&partition.name)
+        }
     }
 
     /// Whether `table` is created partitioned here: the dialect carries its partitioning, and a

@@ -72,6 +72,8 @@ pub struct PartitioningSql {
     pub subpartition_by: Option<SubpartitionBySql>,
     /// Empty for reference partitioning: the partitions follow the parent's, with its names.
     pub partitions: Vec<PartitionSql>,
+    /// Hash partitions the database names, written by their number (`PARTITIONS n`) instead.
+    pub quantity: Option<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -84,6 +86,7 @@ pub struct SubpartitionBySql {
 /// empty).
 #[derive(Clone, Debug)]
 pub struct PartitionSql {
+    /// Empty for a partition the database names.
     pub name: String,
     pub bound: String,
     pub subpartitions: Vec<PartitionSql>,

@@ -20,15 +20,16 @@ CREATE {% if t.preserve_rows.is_some() %}GLOBAL TEMPORARY {% endif %}TABLE {{ t.
 PARTITION BY {{ p.method }}
   {%- if let Some(fk) = p.reference %} ({{ fk }}){% else if !p.key.is_empty() %} ({{ p.key }}){% endif %}
   {%- if let Some(interval) = p.interval %} INTERVAL ({{ interval }}){% endif %}
+  {%- if let Some(n) = p.quantity %} PARTITIONS {{ n }}{% endif %}
   {%- if let Some(sub) = p.subpartition_by %}
 SUBPARTITION BY {{ sub.method }} ({{ sub.key }})
   {%- endif %}
   {%- if !p.partitions.is_empty() %} (
   {%- for part in p.partitions %}
-  PARTITION {{ part.name }}{% if !part.bound.is_empty() %} {{ part.bound }}{% endif %}
+  PARTITION{% if !part.name.is_empty() %} {{ part.name }}{% endif %}{% if !part.bound.is_empty() %} {{ part.bound }}{% endif %}
     {%- if !part.subpartitions.is_empty() %} (
     {%- for sub in part.subpartitions %}
-    SUBPARTITION {{ sub.name }}{% if !sub.bound.is_empty() %} {{ sub.bound }}{% endif %}{% if !loop.last %},{% endif %}
+    SUBPARTITION{% if !sub.name.is_empty() %} {{ sub.name }}{% endif %}{% if !sub.bound.is_empty() %} {{ sub.bound }}{% endif %}{% if !loop.last %},{% endif %}
     {%- endfor %}
   ){% endif %}{% if !loop.last %},{% endif %}
   {%- endfor %}

@@ -409,6 +409,16 @@ fn partition_bound(method: PartitionMethod, high_value: Option<&str>) -> String 
     }
 }
 
+/// Whether Oracle made up a partition's name: `SYS_P<n>` for a partition, `SYS_SUBP<n>` for a
+/// subpartition, which the DDL did not name (Oracle asks users not to give names starting with
+/// `SYS_`).
+pub(super) fn generated_partition_name(name: &str) -> bool {
+    ["SYS_SUBP", "SYS_P"].iter().any(|prefix| {
+        name.strip_prefix(prefix)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
 /// Sets the partitioning of each partitioned table: its method and key, its interval or the
 /// foreign key it is partitioned by, its partitions in position order with their bounds (not
 /// those the database added for an interval: it adds them again on insert), a composite
@@ -475,6 +485,7 @@ fn partitioning(
                             .map(|s| Partition {
                                 schema: None,
                                 bound: partition_bound(sub_method, s.high_value.as_deref()),
+                                generated_name: generated_partition_name(&s.name),
                                 name: s.name,
                                 partitioning: None,
                                 foreign_keys: Vec::new(),
@@ -487,6 +498,7 @@ fn partitioning(
                 Partition {
                     schema: None,
                     bound: partition_bound(method, p.high_value.as_deref()),
+                    generated_name: generated_partition_name(&p.name),
                     name: p.name,
                     partitioning,
                     foreign_keys: Vec::new(),

@@ -973,8 +973,9 @@ fn partitioned_tables(rows: &mut DictionaryRows) {
             interval: true,
             ..partition_row("SALES_LINE", "SYS_P101", 2, None)
         },
-        partition_row("SESSION_LOG", "P1", 1, None),
-        partition_row("SESSION_LOG", "P2", 2, None),
+        // PARTITIONS 2: names Oracle made up.
+        partition_row("SESSION_LOG", "SYS_P201", 1, None),
+        partition_row("SESSION_LOG", "SYS_P202", 2, None),
         partition_row("SHIPMENT", "PMAX", 2, Some("MAXVALUE")),
         partition_row("SHIPMENT", "P2023", 1, Some(&y2024)),
     ]);
@@ -982,7 +983,7 @@ fn partitioned_tables(rows: &mut DictionaryRows) {
         subpartition_row("SHIPMENT", "P2023", "P2023_REST", 2, "DEFAULT"),
         subpartition_row("SHIPMENT", "P2023", "P2023_EU", 1, "'DE', 'FR'"),
         subpartition_row("SHIPMENT", "PMAX", "PMAX_EU", 1, "'DE', 'FR'"),
-        subpartition_row("SHIPMENT", "PMAX", "PMAX_REST", 2, "DEFAULT"),
+        subpartition_row("SHIPMENT", "PMAX", "SYS_SUBP301", 2, "DEFAULT"),
     ]);
     rows.local_indexes.extend([
         LocalIndexRow {
@@ -1975,6 +1976,23 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
 /// An external table reads a file on the server: the Objects query lists it as an EXTERNAL
 /// TABLE (the Tables query leaves it out), so it is an object dbsub does not create, and a
 /// view over it depends on that object, not on a table to create.
+#[test]
+fn partition_names_oracle_made_up_are_told_apart() {
+    for name in ["SYS_P101", "SYS_SUBP7"] {
+        assert!(generated_partition_name(name), "{name}");
+    }
+    for name in [
+        "P2023",
+        "SYS_P",
+        "SYS_PMAX",
+        "SYS_SUBP",
+        "MY_SYS_P1",
+        "sys_p1",
+    ] {
+        assert!(!generated_partition_name(name), "{name}");
+    }
+}
+
 /// Partitioning: method and key, the interval and the partitions the DDL made (not those the
 /// interval added), list DEFAULT, hash, a composite table's subpartitions in position order,
 /// reference partitioning through a foreign key, local indexes; partitions are not tables.
@@ -1991,6 +2009,7 @@ fn partitioned_tables_carry_their_partitioning_and_partitions_are_not_tables() {
     };
     let part = |name: &str, bound: &str| Partition {
         schema: None,
+        generated_name: name.starts_with("SYS_"),
         name: name.into(),
         bound: bound.into(),
         partitioning: None,
@@ -2027,7 +2046,11 @@ fn partitioned_tables_carry_their_partitioning_and_partitions_are_not_tables() {
     let hash = partitioning("SESSION_LOG");
     assert_eq!(hash.method, PartitionMethod::Hash);
     assert_eq!(hash.key, ["ID"]);
-    assert_eq!(hash.partitions, vec![part("P1", ""), part("P2", "")]);
+    assert_eq!(
+        hash.partitions,
+        vec![part("SYS_P201", ""), part("SYS_P202", "")]
+    );
+    assert!(hash.partitions[0].generated_name);
     let system = partitioning("INBOX");
     assert_eq!(system.method, PartitionMethod::System);
     assert!(system.key.is_empty());
@@ -2054,7 +2077,7 @@ fn partitioned_tables_carry_their_partitioning_and_partitions_are_not_tables() {
                 ..part("P2023", &y2024)
             },
             Partition {
-                partitioning: subpartitions("PMAX_EU", "PMAX_REST"),
+                partitioning: subpartitions("PMAX_EU", "SYS_SUBP301"),
                 ..part("PMAX", "VALUES LESS THAN (MAXVALUE)")
             },
         ]
