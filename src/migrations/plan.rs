@@ -680,6 +680,7 @@ impl Planner<'_> {
             subpartition_by,
             partitions,
             quantity,
+            row_movement: p.row_movement,
         };
         (Some(sql), None)
     }

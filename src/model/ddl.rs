@@ -74,6 +74,8 @@ pub struct PartitioningSql {
     pub partitions: Vec<PartitionSql>,
     /// Hash partitions the database names, written by their number (`PARTITIONS n`) instead.
     pub quantity: Option<usize>,
+    /// Oracle `ENABLE ROW MOVEMENT`.
+    pub row_movement: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -35,4 +35,7 @@ SUBPARTITION BY {{ sub.method }} ({{ sub.key }})
   {%- endfor %}
 )
   {%- endif %}
+  {%- if p.row_movement %}
+ENABLE ROW MOVEMENT
+  {%- endif %}
 {%- endif %};

@@ -493,6 +493,7 @@ fn partitioning(
                             })
                             .collect(),
                         local_indexes: Vec::new(),
+                        row_movement: false,
                     })
                 });
                 Partition {
@@ -528,6 +529,7 @@ fn partitioning(
                 .filter(|i| local.contains(&name(&t.owner, &i.name)))
                 .map(|i| i.name.clone())
                 .collect(),
+            row_movement: t.row_movement,
         });
     }
 }

@@ -125,7 +125,7 @@ impl Query {
             Query::Dependencies => &["DEPENDENCIES"],
             Query::Objects => &["OBJECTS", "EXTERNAL_TABLES"],
             Query::SpatialMetadata => &["SDO_GEOM_METADATA"],
-            Query::PartitionedTables => &["PART_TABLES"],
+            Query::PartitionedTables => &["PART_TABLES", "TABLES"],
             Query::PartitionKeys => &["PART_KEY_COLUMNS"],
             Query::SubpartitionKeys => &["SUBPART_KEY_COLUMNS"],
             Query::Partitions => &["TAB_PARTITIONS"],
@@ -337,8 +337,9 @@ pub(super) fn dictionary_queries(prefix: Prefix, schemas: usize) -> Vec<(Query, 
                 ),
                 Query::PartitionedTables => format!(
                     "SELECT t.OWNER, t.TABLE_NAME, t.PARTITIONING_TYPE, t.SUBPARTITIONING_TYPE, \
-                       t.REF_PTN_CONSTRAINT_NAME, t.INTERVAL \
+                       t.REF_PTN_CONSTRAINT_NAME, t.INTERVAL, a.ROW_MOVEMENT \
                      FROM {p}_PART_TABLES t \
+                     JOIN {p}_TABLES a ON a.OWNER = t.OWNER AND a.TABLE_NAME = t.TABLE_NAME \
                      WHERE t.OWNER IN ({s}) \
                      ORDER BY t.OWNER, t.TABLE_NAME"
                 ),

@@ -436,6 +436,8 @@ pub(super) struct PartTableRow {
     pub(super) ref_constraint: Option<String>,
     /// The interval of an interval-partitioned table (`NUMTOYMINTERVAL(1,'MONTH')`).
     pub(super) interval: Option<String>,
+    /// `ALL_TABLES.ROW_MOVEMENT = 'ENABLED'`.
+    pub(super) row_movement: bool,
 }
 
 impl DictRow for PartTableRow {
@@ -447,6 +449,7 @@ impl DictRow for PartTableRow {
             subpartitioning_type: opt(row, 3)?,
             ref_constraint: opt(row, 4)?,
             interval: opt(row, 5)?,
+            row_movement: flag(row, 6, "ENABLED")?,
         })
     }
 }

@@ -83,7 +83,8 @@ const ALL_QUERIES_FOR_TWO_SCHEMAS: [&str; 21] = [
     "SELECT g.OWNER, g.TABLE_NAME, g.COLUMN_NAME, g.SRID FROM ALL_SDO_GEOM_METADATA g \
      WHERE g.OWNER IN (:s1, :s2)",
     "SELECT t.OWNER, t.TABLE_NAME, t.PARTITIONING_TYPE, t.SUBPARTITIONING_TYPE, \
-     t.REF_PTN_CONSTRAINT_NAME, t.INTERVAL FROM ALL_PART_TABLES t WHERE t.OWNER IN \
+     t.REF_PTN_CONSTRAINT_NAME, t.INTERVAL, a.ROW_MOVEMENT FROM ALL_PART_TABLES t JOIN \
+     ALL_TABLES a ON a.OWNER = t.OWNER AND a.TABLE_NAME = t.TABLE_NAME WHERE t.OWNER IN \
      (:s1, :s2) ORDER BY t.OWNER, t.TABLE_NAME",
     "SELECT k.OWNER, k.NAME, k.COLUMN_NAME, k.COLUMN_POSITION FROM ALL_PART_KEY_COLUMNS k \
      WHERE k.OWNER IN (:s1, :s2) AND k.OBJECT_TYPE = 'TABLE' ORDER BY k.OWNER, k.NAME, \
@@ -938,12 +939,15 @@ fn partitioned_tables(rows: &mut DictionaryRows) {
     rows.part_tables.extend([
         part_table("INBOX", "SYSTEM", "NONE"),
         part_table("REGION_NOTE", "LIST", "NONE"),
+        // ENABLE ROW MOVEMENT, on the reference-partitioned child too (Oracle requires it).
         PartTableRow {
             interval: Some("NUMTOYMINTERVAL(1,'MONTH')".into()),
+            row_movement: true,
             ..part_table("SALES", "RANGE", "NONE")
         },
         PartTableRow {
             ref_constraint: Some("SALES_LINE_SALE_FK".into()),
+            row_movement: true,
             ..part_table("SALES_LINE", "REFERENCE", "NONE")
         },
         part_table("SESSION_LOG", "HASH", "NONE"),
@@ -2027,6 +2031,7 @@ fn partitioned_tables_carry_their_partitioning_and_partitions_are_not_tables() {
             // Not SYS_P101, which the interval added: the database adds it again on insert.
             partitions: vec![part("P2023", &y2024)],
             local_indexes: vec!["SALES_SOLD_IX".into()],
+            row_movement: true,
         }
     );
     assert_eq!(
@@ -2041,6 +2046,7 @@ fn partitioned_tables_carry_their_partitioning_and_partitions_are_not_tables() {
                 part("P_OTHER", "VALUES (DEFAULT)"),
             ],
             local_indexes: Vec::new(),
+            row_movement: false,
         }
     );
     let hash = partitioning("SESSION_LOG");
@@ -2067,6 +2073,7 @@ fn partitioned_tables_carry_their_partitioning_and_partitions_are_not_tables() {
                 part(rest, "VALUES (DEFAULT)"),
             ],
             local_indexes: Vec::new(),
+            row_movement: false,
         }))
     };
     assert_eq!(
@@ -2091,6 +2098,7 @@ fn partitioned_tables_carry_their_partitioning_and_partitions_are_not_tables() {
             reference: Some("SALES_LINE_SALE_FK".into()),
             partitions: vec![part("P2023", "")],
             local_indexes: vec!["SALES_LINE_ITEM_IX".into()],
+            row_movement: true,
         }
     );
     let sales_line = catalog.table(APP, "SALES_LINE").expect("SALES_LINE");
