@@ -1073,12 +1073,14 @@ fn partitioned_tables_keep_their_partitioning_and_rows() {
          PARTITION P_OTHER VALUES (DEFAULT))",
         "CREATE TABLE PT_LOG (ID NUMBER(10) NOT NULL, NOTE VARCHAR2(40)) \
          PARTITION BY HASH (ID) PARTITIONS 4",
+        // Composite with an interval: the partitions it adds take the template's subpartitions.
         "CREATE TABLE PT_SHIP (ID NUMBER(10) NOT NULL, SHIPPED_ON DATE NOT NULL, \
          REGION VARCHAR2(2) NOT NULL) PARTITION BY RANGE (SHIPPED_ON) \
-         SUBPARTITION BY LIST (REGION) (PARTITION P2023 VALUES LESS THAN (DATE '2024-01-01') \
-         (SUBPARTITION P2023_EU VALUES ('DE', 'FR'), SUBPARTITION P2023_REST VALUES (DEFAULT)), \
-         PARTITION PMAX VALUES LESS THAN (MAXVALUE) (SUBPARTITION PMAX_EU VALUES ('DE', 'FR'), \
-         SUBPARTITION PMAX_REST VALUES (DEFAULT)))",
+         INTERVAL (NUMTOYMINTERVAL(1,'MONTH')) SUBPARTITION BY LIST (REGION) \
+         SUBPARTITION TEMPLATE (SUBPARTITION EU VALUES ('DE', 'FR'), \
+         SUBPARTITION REST VALUES (DEFAULT)) \
+         (PARTITION P2023 VALUES LESS THAN (DATE '2024-01-01') \
+         (SUBPARTITION P2023_EU VALUES ('DE', 'FR'), SUBPARTITION P2023_REST VALUES (DEFAULT)))",
         "BEGIN FOR i IN 1 .. 60 LOOP \
          INSERT INTO PT_SALES VALUES (i, DATE '2023-11-01' + 3 * i, i * 1.5); \
          INSERT INTO PT_SALES_LINE VALUES (i, 1, 'item ' || i); \
@@ -1161,6 +1163,27 @@ fn partitioned_tables_keep_their_partitioning_and_rows() {
         )
     };
     assert_eq!(local(&target), local(&source));
+    // The template, and the subpartitions it gave the partitions the interval added on load.
+    let template = |conn: &oracle::Connection| -> Vec<Vec<Option<String>>> {
+        text_rows(
+            conn,
+            "SELECT SUBPARTITION_NAME, HIGH_BOUND FROM USER_SUBPARTITION_TEMPLATES \
+             WHERE TABLE_NAME = 'PT_SHIP' ORDER BY SUBPARTITION_POSITION",
+            2,
+        )
+    };
+    assert_eq!(template(&target), template(&source));
+    let subpartitions = |conn: &oracle::Connection| -> Vec<Vec<Option<String>>> {
+        text_rows(
+            conn,
+            "SELECT p.PARTITION_POSITION, s.SUBPARTITION_POSITION, s.HIGH_VALUE \
+             FROM USER_TAB_SUBPARTITIONS s JOIN USER_TAB_PARTITIONS p \
+             ON p.TABLE_NAME = s.TABLE_NAME AND p.PARTITION_NAME = s.PARTITION_NAME \
+             WHERE s.TABLE_NAME = 'PT_SHIP' ORDER BY 1, 2",
+            3,
+        )
+    };
+    assert_eq!(subpartitions(&target), subpartitions(&source));
     for (table, width) in [
         ("PT_SALES_LINE", 3),
         ("PT_SALES", 3),

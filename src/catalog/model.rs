@@ -427,6 +427,10 @@ pub struct Partitioning {
     /// index partition per table partition (`CREATE INDEX … LOCAL`, `ALL_PART_INDEXES.LOCALITY`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub local_indexes: Vec<String>,
+    /// Oracle composite partitioning: the subpartition template, the subpartitions (by name and
+    /// bound) that a partition added without its own (by an interval) is given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subpartition_template: Vec<Partition>,
     /// Oracle `ENABLE ROW MOVEMENT` (`ALL_TABLES.ROW_MOVEMENT`): an update of the key may move
     /// a row to another partition; without it, such an update fails (ORA-14402).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -636,6 +636,15 @@ impl Planner<'_> {
             .map(|sub| SubpartitionBySql {
                 method: sub.method.as_str(),
                 key: self.list(&sub.key),
+                template: p
+                    .subpartition_template
+                    .iter()
+                    .map(|s| PartitionSql {
+                        name: self.partition_name(s),
+                        bound: s.bound.clone(),
+                        subpartitions: Vec::new(),
+                    })
+                    .collect(),
             });
         let partitions = match p.method {
             // Oracle gives a reference-partitioned table one partition per partition of its

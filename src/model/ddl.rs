@@ -82,6 +82,8 @@ pub struct PartitioningSql {
 pub struct SubpartitionBySql {
     pub method: &'static str,
     pub key: String,
+    /// `SUBPARTITION TEMPLATE (…)`: the subpartitions of a partition added without its own.
+    pub template: Vec<PartitionSql>,
 }
 
 /// One partition (or subpartition) and its bound (`VALUES LESS THAN (…)`, `VALUES (…)`, or

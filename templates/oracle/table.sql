@@ -23,6 +23,12 @@ PARTITION BY {{ p.method }}
   {%- if let Some(n) = p.quantity %} PARTITIONS {{ n }}{% endif %}
   {%- if let Some(sub) = p.subpartition_by %}
 SUBPARTITION BY {{ sub.method }} ({{ sub.key }})
+    {%- if !sub.template.is_empty() %} SUBPARTITION TEMPLATE (
+    {%- for s in sub.template %}
+  SUBPARTITION{% if !s.name.is_empty() %} {{ s.name }}{% endif %}{% if !s.bound.is_empty() %} {{ s.bound }}{% endif %}{% if !loop.last %},{% endif %}
+    {%- endfor %}
+)
+    {%- endif %}
   {%- endif %}
   {%- if !p.partitions.is_empty() %} (
   {%- for part in p.partitions %}

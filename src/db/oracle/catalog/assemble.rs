@@ -53,8 +53,11 @@ pub(super) fn assemble(rows: DictionaryRows) -> Result<Catalog> {
             partition: rows.part_keys,
             subpartition: rows.subpart_keys,
         },
-        rows.partitions,
-        rows.subpartitions,
+        Parts {
+            partitions: rows.partitions,
+            subpartitions: rows.subpartitions,
+            templates: rows.subpartition_templates,
+        },
         &rows.local_indexes,
     );
     sequences(&mut catalog, rows.sequences, &columns.identity_owner)?;
@@ -368,6 +371,30 @@ struct Keys {
     subpartition: Vec<PartKeyColumnRow>,
 }
 
+/// The partitions, subpartitions and subpartition templates of the partitioned tables.
+struct Parts {
+    partitions: Vec<PartitionRow>,
+    /// With their partition.
+    subpartitions: Vec<PartitionRow>,
+    templates: Vec<PartitionRow>,
+}
+
+/// Partitions (or subpartitions) of `method` from their rows, in position order.
+fn partition_list(method: PartitionMethod, mut rows: Vec<PartitionRow>) -> Vec<Partition> {
+    rows.sort_by_key(|r| r.position);
+    rows.into_iter()
+        .map(|r| Partition {
+            schema: None,
+            bound: partition_bound(method, r.high_value.as_deref()),
+            generated_name: generated_partition_name(&r.name),
+            name: r.name,
+            partitioning: None,
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+        })
+        .collect()
+}
+
 /// The columns of each table's key, by (owner, table), in key order.
 fn key_columns(rows: Vec<PartKeyColumnRow>) -> HashMap<Name, Vec<String>> {
     let mut keys: HashMap<Name, Vec<(u32, String)>> = HashMap::new();
@@ -422,20 +449,20 @@ pub(super) fn generated_partition_name(name: &str) -> bool {
 /// Sets the partitioning of each partitioned table: its method and key, its interval or the
 /// foreign key it is partitioned by, its partitions in position order with their bounds (not
 /// those the database added for an interval: it adds them again on insert), a composite
-/// table's subpartitions under each partition, and its local indexes. Partitions are never
+/// table's subpartitions under each partition and its subpartition template, and its local
+/// indexes. Partitions are never
 /// tables of the catalog: `ALL_TABLES` lists the partitioned table only.
 fn partitioning(
     tables: &mut BTreeMap<Name, Table>,
     part_tables: Vec<PartTableRow>,
     keys: Keys,
-    partitions: Vec<PartitionRow>,
-    subpartitions: Vec<PartitionRow>,
+    parts: Parts,
     local_indexes: &[LocalIndexRow],
 ) {
     let mut keys_of = key_columns(keys.partition);
     let mut subkeys_of = key_columns(keys.subpartition);
     let mut partitions_of: HashMap<Name, Vec<PartitionRow>> = HashMap::new();
-    for p in partitions {
+    for p in parts.partitions {
         partitions_of
             .entry(name(&p.owner, &p.table))
             .or_default()
@@ -443,10 +470,17 @@ fn partitioning(
     }
     // By (owner, table, partition).
     let mut subpartitions_of: HashMap<(String, String, String), Vec<PartitionRow>> = HashMap::new();
-    for s in subpartitions {
+    for s in parts.subpartitions {
         let partition = s.partition.clone().unwrap_or_default();
         subpartitions_of
             .entry((s.owner.clone(), s.table.clone(), partition))
+            .or_default()
+            .push(s);
+    }
+    let mut templates_of: HashMap<Name, Vec<PartitionRow>> = HashMap::new();
+    for s in parts.templates {
+        templates_of
+            .entry(name(&s.owner, &s.table))
             .or_default()
             .push(s);
     }
@@ -464,49 +498,35 @@ fn partitioning(
         };
         let sub_method = t.subpartitioning_type.as_deref().and_then(partition_method);
         let sub_key = subkeys_of.remove(&key).unwrap_or_default();
-        let mut rows = partitions_of.remove(&key).unwrap_or_default();
-        rows.sort_by_key(|p| p.position);
-        let partitions = rows
+        let rows: Vec<PartitionRow> = partitions_of
+            .remove(&key)
+            .unwrap_or_default()
             .into_iter()
             .filter(|p| !p.interval)
-            .map(|p| {
-                let partitioning = sub_method.map(|sub_method| {
-                    let mut subs = subpartitions_of
-                        .remove(&(p.owner.clone(), p.table.clone(), p.name.clone()))
-                        .unwrap_or_default();
-                    subs.sort_by_key(|s| s.position);
-                    Box::new(Partitioning {
-                        method: sub_method,
-                        key: sub_key.clone(),
-                        interval: None,
-                        reference: None,
-                        partitions: subs
-                            .into_iter()
-                            .map(|s| Partition {
-                                schema: None,
-                                bound: partition_bound(sub_method, s.high_value.as_deref()),
-                                generated_name: generated_partition_name(&s.name),
-                                name: s.name,
-                                partitioning: None,
-                                foreign_keys: Vec::new(),
-                                indexes: Vec::new(),
-                            })
-                            .collect(),
-                        local_indexes: Vec::new(),
-                        row_movement: false,
-                    })
-                });
-                Partition {
-                    schema: None,
-                    bound: partition_bound(method, p.high_value.as_deref()),
-                    generated_name: generated_partition_name(&p.name),
-                    name: p.name,
-                    partitioning,
-                    foreign_keys: Vec::new(),
-                    indexes: Vec::new(),
-                }
-            })
             .collect();
+        let mut partitions = partition_list(method, rows);
+        if let Some(sub_method) = sub_method {
+            for p in &mut partitions {
+                let subs = subpartitions_of
+                    .remove(&(t.owner.clone(), t.table.clone(), p.name.clone()))
+                    .unwrap_or_default();
+                p.partitioning = Some(Box::new(Partitioning {
+                    method: sub_method,
+                    key: sub_key.clone(),
+                    interval: None,
+                    reference: None,
+                    partitions: partition_list(sub_method, subs),
+                    local_indexes: Vec::new(),
+                    subpartition_template: Vec::new(),
+                    row_movement: false,
+                }));
+            }
+        }
+        let template = templates_of.remove(&key).unwrap_or_default();
+        let subpartition_template = match sub_method {
+            Some(sub_method) => partition_list(sub_method, template),
+            None => Vec::new(),
+        };
         let reference = t
             .ref_constraint
             .filter(|c| method == PartitionMethod::Reference && !c.is_empty());
@@ -529,6 +549,7 @@ fn partitioning(
                 .filter(|i| local.contains(&name(&t.owner, &i.name)))
                 .map(|i| i.name.clone())
                 .collect(),
+            subpartition_template,
             row_movement: t.row_movement,
         });
     }

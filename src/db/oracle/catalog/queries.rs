@@ -52,11 +52,12 @@ pub(super) enum Query {
     SubpartitionKeys,
     Partitions,
     Subpartitions,
+    SubpartitionTemplates,
     LocalIndexes,
 }
 
 impl Query {
-    pub(super) const ALL: [Query; 21] = [
+    pub(super) const ALL: [Query; 22] = [
         Query::Tables,
         Query::Columns,
         Query::Constraints,
@@ -77,6 +78,7 @@ impl Query {
         Query::SubpartitionKeys,
         Query::Partitions,
         Query::Subpartitions,
+        Query::SubpartitionTemplates,
         Query::LocalIndexes,
     ];
 
@@ -103,6 +105,7 @@ impl Query {
             Query::SubpartitionKeys => "subpartitioning keys",
             Query::Partitions => "partitions",
             Query::Subpartitions => "subpartitions",
+            Query::SubpartitionTemplates => "subpartition templates",
             Query::LocalIndexes => "local indexes",
         }
     }
@@ -130,6 +133,7 @@ impl Query {
             Query::SubpartitionKeys => &["SUBPART_KEY_COLUMNS"],
             Query::Partitions => &["TAB_PARTITIONS"],
             Query::Subpartitions => &["TAB_SUBPARTITIONS"],
+            Query::SubpartitionTemplates => &["SUBPARTITION_TEMPLATES"],
             Query::LocalIndexes => &["PART_INDEXES"],
         }
     }
@@ -172,7 +176,8 @@ pub(super) fn schemas_sql(schemas: usize) -> String {
 
 /// Every dictionary query, with the schemas as binds `:s1` … `:s<schemas>`: always the same
 /// number of queries, whatever the number of schemas and objects. LONG columns (`DATA_DEFAULT`,
-/// `SEARCH_CONDITION`, `TEXT`, `QUERY`, `COLUMN_EXPRESSION`, `HIGH_VALUE`) come last in their
+/// `SEARCH_CONDITION`, `TEXT`, `QUERY`, `COLUMN_EXPRESSION`, `HIGH_VALUE`, `HIGH_BOUND`) come
+/// last in their
 /// query and are never filtered or sorted on, which Oracle does not allow.
 pub(super) fn dictionary_queries(prefix: Prefix, schemas: usize) -> Vec<(Query, String)> {
     let s = schema_binds(schemas);
@@ -373,6 +378,14 @@ pub(super) fn dictionary_queries(prefix: Prefix, schemas: usize) -> Vec<(Query, 
                      WHERE p.TABLE_OWNER IN ({s}) \
                      ORDER BY p.TABLE_OWNER, p.TABLE_NAME, p.PARTITION_NAME, \
                        p.SUBPARTITION_POSITION"
+                ),
+                // The owner is USER_NAME in this view.
+                Query::SubpartitionTemplates => format!(
+                    "SELECT s.USER_NAME, s.TABLE_NAME, s.SUBPARTITION_NAME, \
+                       s.SUBPARTITION_POSITION, s.HIGH_BOUND \
+                     FROM {p}_SUBPARTITION_TEMPLATES s \
+                     WHERE s.USER_NAME IN ({s}) \
+                     ORDER BY s.USER_NAME, s.TABLE_NAME, s.SUBPARTITION_POSITION"
                 ),
                 Query::LocalIndexes => format!(
                     "SELECT i.OWNER, i.INDEX_NAME \

@@ -522,6 +522,24 @@ impl PartitionRow {
 /// A subpartition: [`PartitionRow`] read from the subpartitions query.
 pub(super) struct SubpartitionRow(pub(super) PartitionRow);
 
+/// A subpartition of a table's subpartition template (`ALL_SUBPARTITION_TEMPLATES`):
+/// [`PartitionRow`] without a partition, its `HIGH_BOUND` (a LONG) as the high value.
+pub(super) struct TemplateRow(pub(super) PartitionRow);
+
+impl DictRow for TemplateRow {
+    fn from_row(row: &Row) -> oracle::Result<Self> {
+        Ok(TemplateRow(PartitionRow {
+            owner: text(row, 0)?,
+            table: text(row, 1)?,
+            partition: None,
+            name: text(row, 2)?,
+            position: row.get::<usize, Option<u32>>(3)?.unwrap_or(0),
+            interval: false,
+            high_value: opt(row, 4)?,
+        }))
+    }
+}
+
 impl DictRow for PartitionRow {
     fn from_row(row: &Row) -> oracle::Result<Self> {
         PartitionRow::partition(row)
@@ -574,5 +592,6 @@ pub(super) struct DictionaryRows {
     pub(super) partitions: Vec<PartitionRow>,
     /// With their partition ([`PartitionRow::partition`]).
     pub(super) subpartitions: Vec<PartitionRow>,
+    pub(super) subpartition_templates: Vec<PartitionRow>,
     pub(super) local_indexes: Vec<LocalIndexRow>,
 }

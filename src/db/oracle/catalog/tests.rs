@@ -9,7 +9,7 @@ use super::*;
 // Queries.
 
 /// The queries through the ALL_ views for two schemas, exactly.
-const ALL_QUERIES_FOR_TWO_SCHEMAS: [&str; 21] = [
+const ALL_QUERIES_FOR_TWO_SCHEMAS: [&str; 22] = [
     "SELECT t.OWNER, t.TABLE_NAME, t.NUM_ROWS, c.COMMENTS, t.TEMPORARY, t.DURATION FROM ALL_TABLES t \
      LEFT JOIN ALL_TAB_COMMENTS c ON c.OWNER = t.OWNER AND c.TABLE_NAME = t.TABLE_NAME \
      AND c.TABLE_TYPE = 'TABLE' WHERE t.OWNER IN (:s1, :s2) AND t.DROPPED = 'NO' \
@@ -99,6 +99,9 @@ const ALL_QUERIES_FOR_TWO_SCHEMAS: [&str; 21] = [
      p.SUBPARTITION_POSITION, p.HIGH_VALUE FROM ALL_TAB_SUBPARTITIONS p WHERE \
      p.TABLE_OWNER IN (:s1, :s2) ORDER BY p.TABLE_OWNER, p.TABLE_NAME, p.PARTITION_NAME, \
      p.SUBPARTITION_POSITION",
+    "SELECT s.USER_NAME, s.TABLE_NAME, s.SUBPARTITION_NAME, s.SUBPARTITION_POSITION, \
+     s.HIGH_BOUND FROM ALL_SUBPARTITION_TEMPLATES s WHERE s.USER_NAME IN (:s1, :s2) ORDER BY \
+     s.USER_NAME, s.TABLE_NAME, s.SUBPARTITION_POSITION",
     "SELECT i.OWNER, i.INDEX_NAME FROM ALL_PART_INDEXES i WHERE i.OWNER IN (:s1, :s2) AND \
      i.LOCALITY = 'LOCAL' ORDER BY i.OWNER, i.INDEX_NAME",
 ];
@@ -134,7 +137,7 @@ fn the_number_of_queries_does_not_depend_on_the_number_of_schemas() {
     for prefix in [Prefix::All, Prefix::Dba] {
         for schemas in 1..=40 {
             let queries = dictionary_queries(prefix, schemas);
-            assert_eq!(queries.len(), 21, "{prefix:?}, {schemas} schemas");
+            assert_eq!(queries.len(), 22, "{prefix:?}, {schemas} schemas");
             let binds = schema_binds(schemas);
             for (query, sql) in &queries {
                 // Every query binds every schema, once.
@@ -988,6 +991,21 @@ fn partitioned_tables(rows: &mut DictionaryRows) {
         subpartition_row("SHIPMENT", "P2023", "P2023_EU", 1, "'DE', 'FR'"),
         subpartition_row("SHIPMENT", "PMAX", "PMAX_EU", 1, "'DE', 'FR'"),
         subpartition_row("SHIPMENT", "PMAX", "SYS_SUBP301", 2, "DEFAULT"),
+    ]);
+    // SHIPMENT's subpartition template, for the partitions added without their own.
+    rows.subpartition_templates.extend([
+        PartitionRow {
+            name: "REST".into(),
+            position: 2,
+            high_value: Some("DEFAULT".into()),
+            ..partition_row("SHIPMENT", "", 0, None)
+        },
+        PartitionRow {
+            name: "EU".into(),
+            position: 1,
+            high_value: Some("'DE', 'FR'".into()),
+            ..partition_row("SHIPMENT", "", 0, None)
+        },
     ]);
     rows.local_indexes.extend([
         LocalIndexRow {
@@ -2031,6 +2049,7 @@ fn partitioned_tables_carry_their_partitioning_and_partitions_are_not_tables() {
             // Not SYS_P101, which the interval added: the database adds it again on insert.
             partitions: vec![part("P2023", &y2024)],
             local_indexes: vec!["SALES_SOLD_IX".into()],
+            subpartition_template: Vec::new(),
             row_movement: true,
         }
     );
@@ -2046,6 +2065,7 @@ fn partitioned_tables_carry_their_partitioning_and_partitions_are_not_tables() {
                 part("P_OTHER", "VALUES (DEFAULT)"),
             ],
             local_indexes: Vec::new(),
+            subpartition_template: Vec::new(),
             row_movement: false,
         }
     );
@@ -2073,9 +2093,17 @@ fn partitioned_tables_carry_their_partitioning_and_partitions_are_not_tables() {
                 part(rest, "VALUES (DEFAULT)"),
             ],
             local_indexes: Vec::new(),
+            subpartition_template: Vec::new(),
             row_movement: false,
         }))
     };
+    assert_eq!(
+        partitioning("SHIPMENT").subpartition_template,
+        vec![
+            part("EU", "VALUES ('DE', 'FR')"),
+            part("REST", "VALUES (DEFAULT)")
+        ]
+    );
     assert_eq!(
         partitioning("SHIPMENT").partitions,
         vec![
@@ -2098,6 +2126,7 @@ fn partitioned_tables_carry_their_partitioning_and_partitions_are_not_tables() {
             reference: Some("SALES_LINE_SALE_FK".into()),
             partitions: vec![part("P2023", "")],
             local_indexes: vec!["SALES_LINE_ITEM_IX".into()],
+            subpartition_template: Vec::new(),
             row_movement: true,
         }
     );

@@ -354,6 +354,7 @@ fn a_partitioned_table_is_read_through_the_table_in_rowid_order() {
         reference: None,
         partitions: Vec::new(),
         local_indexes: Vec::new(),
+        subpartition_template: Vec::new(),
         row_movement: false,
     });
     let order = [KeyColumn::Locator];
