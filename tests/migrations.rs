@@ -10,7 +10,7 @@ use std::path::Path;
 use common::{Workspace, pg, stderr, stdout};
 use dbsub::backend::{catalog_reader, parse_url};
 use dbsub::catalog::{
-    Catalog, CatalogSource, Column, ForeignKey, Key, NeutralType, Table, Temporary, snapshot,
+    Catalog, CatalogSource, Check, Column, ForeignKey, Key, NeutralType, Table, Temporary, snapshot,
 };
 
 fn create(ws: &Workspace, args: &[&str]) -> std::process::Output {
@@ -412,6 +412,25 @@ fn a_global_temporary_table_is_one_in_oracle_and_an_ordinary_table_elsewhere() {
 
 /// Oracle defaults drawn from sequences: SQLite has none, so each is left out with a warning
 /// naming the column (the rowid alias numbers the key), and the migrations apply.
+/// The SQL of every file in the workspace's `migrations` folder.
+fn migrations_sql(ws: &Workspace) -> String {
+    files(&ws.path().join("migrations"))
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect()
+}
+
+/// `migrate` of the workspace's `migrations` folder into a new SQLite file succeeds.
+fn migrate_into_sqlite(ws: &Workspace) {
+    let target = format!("sqlite://{}", ws.path().join("local.db").display());
+    let out = ws
+        .dbsub(&[])
+        .args(["migrate", "--target", &target])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 #[test]
 fn sequence_defaults_are_reported_and_left_out_in_sqlite() {
     let mut catalog = not_null_cycle();
@@ -432,18 +451,46 @@ fn sequence_defaults_are_reported_and_left_out_in_sqlite() {
         warnings.contains("column S.B.PARENT_ID: its default draws from sequence B_SEQ"),
         "{warnings}"
     );
-    let sql: String = files(&ws.path().join("migrations"))
-        .into_iter()
-        .map(|(_, text)| text)
-        .collect();
+    let sql = migrations_sql(&ws);
     assert!(!sql.to_ascii_uppercase().contains("NEXTVAL"), "{sql}");
-    let target = format!("sqlite://{}", ws.path().join("local.db").display());
-    let out = ws
-        .dbsub(&[])
-        .args(["migrate", "--target", &target])
-        .output()
-        .unwrap();
+    migrate_into_sqlite(&ws);
+}
+
+/// PostgreSQL prints `x >= 0` as `(x >= (0)::numeric)` and `x LIKE 'a%'` as `(x ~~
+/// 'a%'::text)`: written in standard SQL elsewhere; a regular expression is reported instead.
+#[test]
+fn postgres_checks_are_written_in_standard_sql_or_reported_in_sqlite() {
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "PG".into();
+    catalog.tables[0].checks = vec![
+        Check {
+            name: Some("a_positive".into()),
+            expression: "(\"ID\" >= (0)::numeric)".into(),
+        },
+        Check {
+            name: Some("a_like".into()),
+            expression: "((\"ID\")::text ~~ '1%'::text)".into(),
+        },
+        Check {
+            name: Some("a_digits".into()),
+            expression: "((\"ID\")::text ~ '^[0-9]+$'::text)".into(),
+        },
+    ];
+    let (ws, out) = snapshot_migrations(&catalog, "sqlite");
     assert!(out.status.success(), "{}", stderr(&out));
+    let warnings = stderr(&out);
+    assert!(
+        warnings.contains(
+            "check a_digits of S.A: `((\"ID\")::text ~ '^[0-9]+$'::text)` is written in \
+             PostgreSQL syntax that SQLite does not read: not created"
+        ),
+        "{warnings}"
+    );
+    let sql = migrations_sql(&ws);
+    assert!(sql.contains("a_positive CHECK ((\"ID\" >= (0)))"), "{sql}");
+    assert!(sql.contains("a_like CHECK (((\"ID\") LIKE '1%'))"), "{sql}");
+    assert!(!sql.contains("a_digits"), "{sql}");
+    migrate_into_sqlite(&ws);
 }
 
 #[test]
@@ -725,7 +772,8 @@ fn oracle_target_problems_are_explained_without_the_password() {
 /// returns it (tests/data/oracle_catalog.json, kept equal to the reader's assembly by a unit
 /// test in src/db/oracle/catalog/tests.rs): every column type, identity and virtual columns, a
 /// foreign-key cycle, function-based and descending indexes, a view and a materialized view,
-/// a synonym, a type, code depending on a Java class (kept as a comment), a disabled trigger,
+/// with an index, bitmap and domain indexes (the domain index kept as a comment), a synonym, a
+/// type, code depending on a Java class (kept as a comment), a disabled trigger,
 /// a global temporary table (an ordinary table with a comment line in PostgreSQL), and a second
 /// run that adds a package body.
 #[test]
@@ -878,6 +926,7 @@ fn calling_code() -> Catalog {
             columns: Vec::new(),
             source: "SELECT a_top() AS answer".into(),
             comment: None,
+            indexes: Vec::new(),
         }],
         dependencies: vec![
             calls("answers", ObjectKind::View, "a_top"),
@@ -1040,10 +1089,11 @@ fn a_reference_partitioned_table_without_its_parent_is_created_unpartitioned() {
     let warnings = catalog_migrations(&ws, &without, "oracle", &dir, &PARTITIONED);
     assert!(
         warnings.contains(
-            "TABLE: APP.SALES_LINE is partitioned in the source (PARTITION BY REFERENCE \
+            "TABLE: APP.SALES_LINE: partitioned in the source (PARTITION BY REFERENCE \
              (SALES_LINE_SALE_FK), 1 partition); it is partitioned by reference through foreign \
              key SALES_LINE_SALE_FK to TABLE: APP.SALES, which is outside this set of \
-             migrations: it is created as a plain table"
+             migrations, so it is created as one plain table that holds every partition's rows. \
+             Rows load as they are"
         ),
         "{warnings}"
     );
@@ -1088,13 +1138,15 @@ fn oracle_partitioning_is_reported_per_table_into_sqlite_and_postgres() {
             ("SESSION_LOG", "PARTITION BY HASH (ID), 2 partitions"),
             (
                 "SHIPMENT",
-                "PARTITION BY RANGE (SHIPPED_ON) SUBPARTITION BY LIST (REGION), 2 partitions",
+                // Two partitions and their four subpartitions.
+                "PARTITION BY RANGE (SHIPPED_ON) SUBPARTITION BY LIST (REGION), 6 partitions",
             ),
         ] {
             let expected = format!(
-                "TABLE: APP.{table} is partitioned in the source ({what}); {title} cannot carry \
-                 Oracle partitioning: it is created as a plain table, which holds the same rows; \
-                 partition it by hand if the tests need its partitions"
+                "TABLE: APP.{table}: partitioned in the source ({what}); {title} cannot create \
+                 this partitioning, so it is created as one plain table that holds every \
+                 partition's rows. Rows load as they are; to keep the partitioning, migrate to a \
+                 database of the source's kind"
             );
             assert!(warnings.contains(&expected), "{expected}\n{warnings}");
         }
@@ -1189,9 +1241,10 @@ fn a_system_partitioned_table_is_created_plain_with_a_warning() {
     let warnings = catalog_migrations(&ws, &oracle_snapshot(), "oracle", &dir, &["INBOX"]);
     assert!(
         warnings.contains(
-            "TABLE: APP.INBOX is partitioned in the source (PARTITION BY SYSTEM, 2 partitions); \
-             a load cannot insert into a system-partitioned table, whose every insert names its \
-             partition (ORA-14701): it is created as a plain table"
+            "TABLE: APP.INBOX: partitioned in the source (PARTITION BY SYSTEM, 2 partitions); a \
+             load cannot insert into a system-partitioned table, whose every insert names its \
+             partition (ORA-14701), so it is created as one plain table that holds every \
+             partition's rows. Rows load as they are"
         ),
         "{warnings}"
     );

@@ -220,14 +220,19 @@ fn a_schema_reads_into_the_model() {
             columns: vec![
                 IndexColumn {
                     expression: "lower(name)".into(),
-                    descending: true
+                    descending: true,
+                    opclass: None,
+                    nulls_first: None,
                 },
                 IndexColumn {
                     expression: "id".into(),
-                    descending: false
+                    descending: false,
+                    opclass: None,
+                    nulls_first: None,
                 },
             ],
             predicate: None,
+            ..Index::default()
         }]
     );
 
@@ -499,7 +504,9 @@ fn a_schema_reads_into_the_model() {
         "DOMAIN posint AS integer CONSTRAINT posint_check CHECK (VALUE > 0)"
     );
 
-    use ObjectKind::{Function, MaterializedView, Sequence, Table, Trigger as Trg, Type, View};
+    use ObjectKind::{
+        Function, MaterializedView, Procedure, Sequence, Table, Trigger as Trg, Type, View,
+    };
     assert_eq!(
         catalog.dependencies,
         [
@@ -513,6 +520,11 @@ fn a_schema_reads_into_the_model() {
             dependency(("orders", Table), ("mood", Type)),
             dependency(("orders.orders_stamp", Trg), ("orders_stamp", Function)),
         ]
+    );
+    // The procedure's PL/pgSQL body updates orders: read from its text, needed when it runs.
+    assert_eq!(
+        catalog.run_time_dependencies,
+        [dependency(("close_order", Procedure), ("orders", Table))]
     );
 
     let grants: Vec<(&str, &str, &str, bool)> = catalog

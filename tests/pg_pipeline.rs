@@ -8,9 +8,10 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::process::Output;
 
+use common::pg::contents;
 use common::{Workspace, failure, mixed_code, pg, read_extract, resumed_equals_clean, success};
 use postgres::Client;
 
@@ -47,34 +48,6 @@ impl Lab {
         let out = self.run(vars, args);
         failure(&out, args)
     }
-}
-
-/// Every row of every user table of a database, as text, sorted: the whole state.
-fn contents(url: &str) -> BTreeMap<String, Vec<String>> {
-    let mut client = pg::connect(url);
-    let tables: Vec<String> = client
-        .query(
-            "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables \
-             WHERE schemaname = 'public' \
-             AND tablename NOT IN ('dbsub_ingest_history', 'dbsub_schema_history') ORDER BY 1",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    tables
-        .into_iter()
-        .map(|t| {
-            let rows = client
-                .query(&format!("SELECT x::text FROM {t} x ORDER BY 1"), &[])
-                .unwrap()
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
-            (t, rows)
-        })
-        .collect()
 }
 
 /// The schema of a database: constraints (with their validation state), triggers (with their

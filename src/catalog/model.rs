@@ -352,15 +352,24 @@ pub struct Check {
     pub expression: String,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct IndexColumn {
     /// A column name, or the expression of a function-based index.
     pub expression: String,
     #[serde(default)]
     pub descending: bool,
+    /// The operator class when it is not the default for the column's type and the index's
+    /// method, as PostgreSQL names it (`jsonb_path_ops`, `text_pattern_ops`, `gin_trgm_ops`;
+    /// schema-qualified when not on the search path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
+    /// `NULLS FIRST` (`true`) or `NULLS LAST` (`false`) where it differs from the direction's
+    /// default (PostgreSQL: NULLs sort last ascending, first descending).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nulls_first: Option<bool>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Index {
     pub name: String,
     pub unique: bool,
@@ -368,6 +377,20 @@ pub struct Index {
     /// A partial index's predicate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicate: Option<String>,
+    /// The access method, in lower case, when not the default B-tree: PostgreSQL's `gin`,
+    /// `gist`, `brin`, `hash`, `spgist` (or an extension's), Oracle's `bitmap`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Columns stored in the index but not part of its key (PostgreSQL `INCLUDE`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// A unique index that counts NULLs as equal (PostgreSQL 15 `NULLS NOT DISTINCT`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nulls_not_distinct: bool,
+    /// The extensions whose operator classes the index uses (`pg_trgm` for `gin_trgm_ops`):
+    /// the target needs them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -534,6 +557,10 @@ pub struct View {
     pub source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// A materialized view's indexes (PostgreSQL; Oracle: those of its container table other
+    /// than the ones Oracle creates for it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
 }
 
 impl View {
@@ -701,6 +728,13 @@ pub struct Catalog {
     pub synonyms: Vec<Synonym>,
     #[serde(default)]
     pub dependencies: Vec<Dependency>,
+    /// What stored code uses when it runs, not to be created: the objects a body written as a
+    /// string names (PostgreSQL records nothing for such a body; its reader finds the names in
+    /// the text). A closure follows them like [`Catalog::dependencies`]; the creation and load
+    /// order does not, so that a table whose default calls a function reading the table is no
+    /// cycle.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub run_time_dependencies: Vec<Dependency>,
     #[serde(default)]
     pub grants: Vec<Grant>,
     /// Objects of kinds the model does not describe.
@@ -725,6 +759,13 @@ impl Catalog {
                 t.indexes
                     .iter()
                     .map(|i| ObjectKey::new(&t.schema, &i.name, ObjectKind::Index)),
+            );
+        }
+        for v in &self.views {
+            keys.extend(
+                v.indexes
+                    .iter()
+                    .map(|i| ObjectKey::new(&v.schema, &i.name, ObjectKind::Index)),
             );
         }
         keys.extend(self.triggers.iter().map(Trigger::key));
@@ -755,6 +796,7 @@ impl Catalog {
         self.synonyms.retain(|s| keep(&s.schema));
         self.others.retain(|o| keep(&o.schema));
         self.dependencies.retain(|d| keep(&d.from.schema));
+        self.run_time_dependencies.retain(|d| keep(&d.from.schema));
         self.grants.retain(|g| keep(&g.object.schema));
     }
 
@@ -797,6 +839,9 @@ impl Catalog {
         }
         self.views
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        for v in &mut self.views {
+            v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        }
         self.sequences
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
         self.triggers.sort_by_key(Trigger::key);
@@ -808,6 +853,12 @@ impl Catalog {
         self.qualify_trigger_keys();
         self.dependencies.sort();
         self.dependencies.dedup();
+        self.run_time_dependencies.sort();
+        self.run_time_dependencies.dedup();
+        // One that creation also needs is a dependency already.
+        let dependencies = &self.dependencies;
+        self.run_time_dependencies
+            .retain(|d| dependencies.binary_search(d).is_err());
         self.grants.sort_by(|a, b| {
             (&a.object, &a.grantee, &a.privilege).cmp(&(&b.object, &b.grantee, &b.privilege))
         });

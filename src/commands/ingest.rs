@@ -293,7 +293,8 @@ fn load_tables(
         for unit in &units {
             // Foreign keys to tables outside the extract (cut by the plan) cannot hold: they
             // are not checked for the loaded rows, and reported.
-            let cut = plan.cut_keys(unit);
+            let cut_keys = plan.cut_keys(unit);
+            let cut: Vec<(&Table, &str)> = cut_keys.iter().map(|(t, k)| (*t, k.as_str())).collect();
             let unit_started = Instant::now();
             let mut loads: Vec<TableLoad<'_>> = unit
                 .iter()
@@ -323,10 +324,10 @@ fn load_tables(
             }
             for (table, key) in cut {
                 let parent = table
-                    .foreign_keys
-                    .iter()
+                    .all_foreign_keys()
+                    .into_iter()
                     .find(|f| f.name == key)
-                    .map_or("?", |f| f.ref_table.as_str());
+                    .map_or("?".to_string(), |f| f.ref_table);
                 warnings.push(format!(
                     "foreign key {}.{key} → {parent} points outside the extract: not checked \
                      while loading",

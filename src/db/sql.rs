@@ -228,7 +228,8 @@ pub(crate) fn skip_blank(text: &str) -> &str {
 }
 
 /// The objects plain DDL creates: `CREATE [OR REPLACE] [EDITIONABLE] [UNIQUE|BITMAP]
-/// [GLOBAL TEMPORARY] KIND [IF NOT EXISTS] [schema.]name` and `ADD CONSTRAINT name`.
+/// [GLOBAL TEMPORARY] KIND [IF NOT EXISTS] [schema.]name` (`AGGREGATE` as a `FUNCTION`) and
+/// `ADD CONSTRAINT name`.
 pub fn scan_created(sql: &str) -> BTreeSet<(String, String)> {
     const SKIP: &[&str] = &[
         "OR",
@@ -268,6 +269,8 @@ pub fn scan_created(sql: &str) -> BTreeSet<(String, String)> {
         let (kind, next) = match (first.as_str(), upper(j + 1).as_deref()) {
             ("PACKAGE" | "TYPE", Some("BODY")) => (format!("{first} BODY"), j + 2),
             ("MATERIALIZED", Some("VIEW")) => ("MATERIALIZED VIEW".to_string(), j + 2),
+            // A PostgreSQL aggregate is a function to the catalog.
+            ("AGGREGATE", _) => ("FUNCTION".to_string(), j + 1),
             (
                 "TABLE" | "VIEW" | "INDEX" | "SEQUENCE" | "TRIGGER" | "PACKAGE" | "PROCEDURE"
                 | "FUNCTION" | "TYPE" | "SYNONYM",
@@ -431,6 +434,8 @@ mod tests {
                    ALTER TABLE ONLY app.y ADD CONSTRAINT X_FK FOREIGN KEY (A) REFERENCES Y (A);\n\
                    CREATE TRIGGER last_updated BEFORE UPDATE OF a ON app.y FOR EACH ROW \
                    EXECUTE FUNCTION touch();\n\
+                   CREATE OR REPLACE AGGREGATE list_of(text) (SFUNC = f, STYPE = text);\n\
+                   CREATE EXTENSION IF NOT EXISTS pg_trgm;\n\
                    INSERT INTO T VALUES ('CREATE TABLE NOT_ME');";
         let found: Vec<String> = scan_created(sql)
             .into_iter()
@@ -441,6 +446,7 @@ mod tests {
             [
                 "CONSTRAINT X.X_FK",
                 "CONSTRAINT Y.X_FK",
+                "FUNCTION LIST_OF",
                 "INDEX SEEDLOT_IX",
                 "PACKAGE BODY PKG",
                 "TABLE SEEDLOT",

@@ -52,6 +52,9 @@ pub enum Edge {
     TriggerOn,
     /// Any other object dependency.
     DependsOn,
+    /// Stored code uses the object when it runs (a name in a string body), but not to be
+    /// created: walked like a dependency, left out of the load order.
+    Uses,
 }
 
 impl Edge {
@@ -63,12 +66,13 @@ impl Edge {
     }
 
     /// A short word for the edge's kind, as used in JSON: `foreign_key`, `trigger_on`,
-    /// `depends_on`.
+    /// `depends_on`, `uses`.
     pub fn kind_word(&self) -> &'static str {
         match self {
             Edge::ForeignKey(_) => "foreign_key",
             Edge::TriggerOn => "trigger_on",
             Edge::DependsOn => "depends_on",
+            Edge::Uses => "uses",
         }
     }
 }
@@ -107,7 +111,8 @@ impl DepGraph {
         }
         for table in &catalog.tables {
             let child = g.node(table.key());
-            for fk in &table.foreign_keys {
+            // With the keys declared on its partitions: the graph has no node for a partition.
+            for fk in &table.all_foreign_keys() {
                 let parent = g.node(fk.parent_key());
                 let edge = FkEdge {
                     name: fk.name.clone(),
@@ -146,6 +151,12 @@ impl DepGraph {
         for dep in &catalog.dependencies {
             let (from, to) = (g.node(dep.from.clone()), g.node(dep.to.clone()));
             g.add_dependency(from, to);
+        }
+        for dep in &catalog.run_time_dependencies {
+            let (from, to) = (g.node(dep.from.clone()), g.node(dep.to.clone()));
+            if from != to && g.graph.find_edge(from, to).is_none() {
+                g.add_edge(from, to, Edge::Uses);
+            }
         }
         g
     }
@@ -370,6 +381,7 @@ mod tests {
             columns: vec![],
             source: String::new(),
             comment: None,
+            indexes: Vec::new(),
         });
         catalog.synonyms.push(Synonym {
             schema: "S".into(),

@@ -74,6 +74,8 @@ fn weight(edge: &Edge) -> u64 {
         Edge::ForeignKey(fk) if fk.nullable || fk.deferrable => 1_000,
         Edge::ForeignKey(_) => 1_001,
         Edge::TriggerOn | Edge::DependsOn => 1_000_000,
+        // Never weighed: the load order leaves these edges out.
+        Edge::Uses => 0,
     }
 }
 
@@ -96,7 +98,8 @@ impl<'g> Local<'g> {
         for (i, &n) in nodes.iter().enumerate() {
             for (e, parent) in graph.parents(n) {
                 let p = local_of[parent.index()];
-                if p != u32::MAX {
+                // What code uses when it runs need not exist before it: no order, no cycle.
+                if p != u32::MAX && *graph.edge(e) != Edge::Uses {
                     edges.push((i as u32, p, e));
                 }
             }
@@ -648,6 +651,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn what_code_uses_when_it_runs_is_walked_but_closes_no_cycle() {
+        use crate::catalog::{Dependency, ObjectKey, ObjectKind};
+        // A default calls F; F's body reads T.
+        let t = ObjectKey::table("S", "T");
+        let f = ObjectKey::new("S", "F", ObjectKind::Function);
+        let mut cat = catalog(vec![table("T", &[])]);
+        cat.dependencies.push(Dependency {
+            from: t.clone(),
+            to: f.clone(),
+        });
+        cat.run_time_dependencies.push(Dependency {
+            from: f.clone(),
+            to: t.clone(),
+        });
+        let (g, order) = plan(&cat);
+        assert!(order.cycles.is_empty(), "{:?}", order.cycles);
+        assert_eq!(names(&g, &order.order), ["F", "T"]);
+        let seed = g.node_of(&f).unwrap();
+        let closure = Closure::compute(&g, &[seed], ClosureOptions::default());
+        assert!(closure.contains(g.node_of(&t).unwrap()));
     }
 
     #[test]

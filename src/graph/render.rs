@@ -107,7 +107,8 @@ impl Report<'_> {
             via: Option<(EdgeIndex, bool)>,
             level: usize,
         }
-        let mut path: Vec<NodeIndex> = Vec::new();
+        // The nodes walked to here, each with whether it was reached by a `Uses` edge.
+        let mut path: Vec<(NodeIndex, bool)> = Vec::new();
         let mut stack = vec![Some(Frame {
             node: seed,
             phase: start,
@@ -125,8 +126,16 @@ impl Report<'_> {
             if let Some((edge, up)) = frame.via {
                 let _ = write!(out, "  [{}]", edge_label(g.edge(edge), up));
             }
-            if path.contains(&frame.node) {
-                out.push_str("  (cycle)\n");
+            let by_use =
+                |via: Option<(EdgeIndex, bool)>| via.is_some_and(|(e, _)| *g.edge(e) == Edge::Uses);
+            if let Some(at) = path.iter().position(|&(n, _)| n == frame.node) {
+                // What code uses when it runs closes no cycle of the load order.
+                let uses = by_use(frame.via) || path[at + 1..].iter().any(|&(_, u)| u);
+                out.push_str(if uses {
+                    "  (see above)\n"
+                } else {
+                    "  (cycle)\n"
+                });
                 continue;
             }
             if !shown.insert(frame.node) {
@@ -164,7 +173,7 @@ impl Report<'_> {
                     b.0.index(),
                 ))
             });
-            path.push(frame.node);
+            path.push((frame.node, by_use(frame.via)));
             stack.push(None);
             for (edge, node, up, phase) in next.into_iter().rev() {
                 stack.push(Some(Frame {
@@ -481,6 +490,8 @@ fn edge_label(edge: &Edge, up: bool) -> String {
         (Edge::TriggerOn, false) => "trigger".into(),
         (Edge::DependsOn, true) => "dependency".into(),
         (Edge::DependsOn, false) => "dependent".into(),
+        (Edge::Uses, true) => "uses".into(),
+        (Edge::Uses, false) => "used by".into(),
     }
 }
 

@@ -164,17 +164,18 @@ impl<'m, 'c> LoadPlan<'m, 'c> {
 
     /// The target's foreign keys of a unit's tables whose parent is not a table of the extract:
     /// `(table, foreign key)`.
-    pub fn cut_keys(&self, unit: &[usize]) -> Vec<(&'c Table, &'c str)> {
+    pub fn cut_keys(&self, unit: &[usize]) -> Vec<(&'c Table, String)> {
         let mut out = Vec::new();
         for &i in unit {
             let table = self.tables[i].table;
-            for fk in &table.foreign_keys {
+            // With the keys declared on its partitions.
+            for fk in table.all_foreign_keys() {
                 let inside = self
                     .by_extract_name
                     .values()
                     .any(|t| t.name.eq_ignore_ascii_case(&fk.ref_table));
                 if !inside {
-                    out.push((table, fk.name.as_str()));
+                    out.push((table, fk.name));
                 }
             }
         }
@@ -189,11 +190,16 @@ impl<'m, 'c> LoadPlan<'m, 'c> {
             .join(", ")
     }
 
-    /// The extract's foreign keys of a table whose parent is also in the extract and the target,
-    /// in the target's names.
+    /// The extract's enforced foreign keys of a table whose parent is also in the extract and
+    /// the target, in the target's names.
     fn recorded_keys(&self, m: &Mapped<'_, '_>) -> Vec<RecordedKey> {
         let mut out = Vec::new();
         for fk in &m.entry.foreign_keys {
+            // A key the source does not enforce on every row (disabled, or declared on some
+            // partitions only) may leave rows without a parent there too: not counted.
+            if !fk.enabled {
+                continue;
+            }
             let parent_name = format!("{}.{}", fk.ref_schema, fk.ref_table);
             let Some(parent) = self.by_extract_name.get(&parent_name) else {
                 continue;

@@ -3,7 +3,7 @@
 //! Files are bucketed by object kind so that each applies on its own, in this order: sequences
 //! and types → tables (columns, keys, checks) → foreign keys as `ALTER TABLE … ADD CONSTRAINT`
 //! (so that every cycle applies; SQLite keeps them inline) → indexes and comments → views in
-//! dependency order → packages, procedures and functions (and the views that call them) →
+//! dependency order (a materialized view's indexes right after it) → packages, procedures and functions (and the views that call them) →
 //! triggers → grants (optional). Within a file, objects come in the load order: parents before
 //! children by the dependencies the catalog records (`pg_depend`, `ALL_DEPENDENCIES`), ties by
 //! name, cycles broken deterministically (see [`crate::graph::order::load_order`]).
@@ -18,8 +18,8 @@ use petgraph::graph::NodeIndex;
 
 use super::record::{Created, Existing};
 use crate::catalog::{
-    Catalog, FkAction, ObjectKey, ObjectKind, Partition, PartitionMethod, Partitioning, Table,
-    Temporary,
+    Catalog, Column, FkAction, ForeignKey, Index, ObjectKey, ObjectKind, Partition,
+    PartitionMethod, Partitioning, Table, Temporary,
 };
 use crate::graph::{Closure, DepGraph, Direction, LoadOrder};
 use crate::model::ddl::*;
@@ -152,6 +152,10 @@ struct Planner<'a> {
     /// Views that call stored code (directly or through another such view): created in the
     /// code file, after what they call, rather than in the views file before it.
     views_after_code: HashSet<NodeIndex>,
+    /// Extensions this run creates for indexes' operator classes, each once.
+    extensions: HashSet<String>,
+    /// The objects kept as comments: a view that uses one is not created either.
+    left_out: HashSet<ObjectKey>,
 }
 
 /// Plans the files that create `closure`'s objects not yet created in the folder.
@@ -193,6 +197,8 @@ pub fn plan(
         warnings: Vec::new(),
         carried_views: Vec::new(),
         views_after_code: HashSet::new(),
+        extensions: HashSet::new(),
+        left_out: HashSet::new(),
     };
     for node in reference_parents_first(&order.order, catalog, graph) {
         planner.object(node, closure, graph);
@@ -321,7 +327,7 @@ fn reference_key(table: &Table) -> Option<&crate::catalog::ForeignKey> {
     table.foreign_keys.iter().find(|fk| &fk.name == name)
 }
 
-/// A partitioning as a message shows it: `RANGE (SOLD_ON) INTERVAL (…), 2 partitions`.
+/// A partitioning as a message shows it: `PARTITION BY RANGE (SOLD_ON) INTERVAL (…)`.
 fn describe_partitioning(p: &Partitioning) -> String {
     let mut text = format!("PARTITION BY {}", p.method.as_str());
     if let Some(fk) = &p.reference {
@@ -332,18 +338,71 @@ fn describe_partitioning(p: &Partitioning) -> String {
     if let Some(interval) = &p.interval {
         text.push_str(&format!(" INTERVAL ({interval})"));
     }
-    if let Some(sub) = p.partitions.iter().find_map(|x| x.partitioning.as_deref()) {
+    // Composite (Oracle): every partition subpartitioned the same way. PostgreSQL may
+    // partition some partitions only, each its own way: its message counts them instead.
+    let composite = p.partitions.iter().all(|x| x.partitioning.is_some());
+    if let Some(sub) = p
+        .partitions
+        .iter()
+        .find_map(|x| x.partitioning.as_deref())
+        .filter(|_| composite)
+    {
         text.push_str(&format!(
             " SUBPARTITION BY {} ({})",
             sub.method.as_str(),
             sub.key.join(", ")
         ));
     }
-    if !p.partitions.is_empty() {
-        let n = p.partitions.len();
-        text.push_str(&format!(", {n} partition{}", if n == 1 { "" } else { "s" }));
-    }
     text
+}
+
+/// An index as the comment of one not created shows it: `INDEX n ON t USING gin (c opclass)`.
+fn index_text(ix: &Index, on: &str) -> String {
+    let using = ix
+        .method
+        .as_deref()
+        .map_or(String::new(), |m| format!(" USING {m}"));
+    let columns: Vec<String> = ix
+        .columns
+        .iter()
+        .map(|c| {
+            let mut text = c.expression.clone();
+            if let Some(opclass) = &c.opclass {
+                text.push(' ');
+                text.push_str(opclass);
+            }
+            if c.descending {
+                text.push_str(" DESC");
+            }
+            match c.nulls_first {
+                Some(true) => text.push_str(" NULLS FIRST"),
+                Some(false) => text.push_str(" NULLS LAST"),
+                None => {}
+            }
+            text
+        })
+        .collect();
+    let predicate = ix
+        .predicate
+        .as_deref()
+        .map_or(String::new(), |p| format!(" WHERE {p}"));
+    format!(
+        "{}INDEX {} ON {on}{using} ({}){predicate}",
+        if ix.unique { "UNIQUE " } else { "" },
+        ix.name,
+        columns.join(", ")
+    )
+}
+
+/// Counts the partitions (at every level) and the indexes declared on them.
+fn count_partitions(p: &Partitioning, count: &mut usize, indexes: &mut usize) {
+    for part in &p.partitions {
+        *count += 1;
+        *indexes += part.indexes.len();
+        if let Some(sub) = &part.partitioning {
+            count_partitions(sub, count, indexes);
+        }
+    }
 }
 
 fn direction_word(direction: Direction) -> &'static str {
@@ -429,6 +488,7 @@ impl Planner<'_> {
             "not created in {} (kept as a comment in the {bucket} file): {key}: {why}",
             self.dialect.name()
         ));
+        self.left_out.insert(key.clone());
         let content = self.bucket(bucket);
         content.items.push(Item::NotTranslated(NoteSql {
             what: key.to_string(),
@@ -480,7 +540,12 @@ impl Planner<'_> {
                 } else {
                     Bucket::Views
                 };
-                self.view(key, bucket)
+                let missing = graph
+                    .parents(node)
+                    .map(|(_, parent)| graph.key(parent))
+                    .find(|parent| self.left_out.contains(*parent))
+                    .cloned();
+                self.view(key, bucket, missing)
             }
             ObjectKind::Sequence => self.sequence(key),
             ObjectKind::Trigger => self.trigger(key),
@@ -527,16 +592,24 @@ impl Planner<'_> {
             }));
         }
         for check in &table.checks {
-            elements.push(Element::Check(CheckSql {
-                name: check.name.as_deref().map(|n| self.ident(n)),
-                expression: check.expression.clone(),
-            }));
+            if let Some(expression) = self.check_expression(table, check) {
+                elements.push(Element::Check(CheckSql {
+                    name: check.name.as_deref().map(|n| self.ident(n)),
+                    expression,
+                }));
+            }
         }
         let (preserve_rows, mut note) = self.temporary(table, key);
-        let (mut partitioning, partition_note) = self.partitioning(table, key, closure, graph);
-        note = note.or(partition_note);
+        let carried = match &table.partitioning {
+            Some(_) => self.partitioning_carried(table, closure, graph, 0),
+            None => Ok(()),
+        };
+        let mut partitions = match carried {
+            Ok(()) => self.partitions(table, &name),
+            Err(_) => None,
+        };
         // Oracle wants the foreign key a table is partitioned by in its CREATE TABLE.
-        let reference = partitioning
+        let reference = partitions
             .as_ref()
             .and(reference_key(table))
             .map(|fk| fk.name.clone());
@@ -544,7 +617,13 @@ impl Planner<'_> {
         let mut later_fks = Vec::new();
         let mut inline_names = Vec::new();
         let mut reference_written = false;
-        for fk in &table.foreign_keys {
+        let mut table_fks = table.foreign_keys.clone();
+        if let Err(why) = &carried {
+            let (enforced, why) = self.plain_partitioned(table, key, why);
+            table_fks.extend(enforced);
+            note = note.or(Some(why));
+        }
+        for fk in &table_fks {
             let Some(sql) = self.foreign_key(table, fk, closure, graph) else {
                 continue;
             };
@@ -561,12 +640,21 @@ impl Planner<'_> {
         }
         if reference.is_some() && !reference_written {
             // Its foreign key is not created (the planner said why): nor can the partitioning be.
-            partitioning = None;
+            partitions = None;
         }
-        let local_indexes = match (&partitioning, &table.partitioning) {
+        let local_indexes = match (&partitions, &table.partitioning) {
             (Some(_), Some(p)) => p.local_indexes.clone(),
             _ => Vec::new(),
         };
+        // The foreign keys declared on the partitions themselves, on each partition.
+        for (part, part_name) in partitions.iter().flat_map(|p| &p.1) {
+            for fk in &part.foreign_keys {
+                if let Some(mut sql) = self.foreign_key(table, fk, closure, graph) {
+                    sql.table = part_name.clone();
+                    later_fks.push((format!("{}.{}", part.name, fk.name), sql));
+                }
+            }
+        }
         self.add(
             Bucket::Tables,
             Item::Table(TableSql {
@@ -574,7 +662,7 @@ impl Planner<'_> {
                 elements,
                 preserve_rows,
                 note,
-                partitioning,
+                partitioning: partitions.as_ref().map(|p| p.0.clone()),
             }),
             "TABLE",
             key,
@@ -601,97 +689,9 @@ impl Planner<'_> {
             });
         }
         self.indexes_and_comments(table, key, &name, &local_indexes);
-    }
-
-    /// The table's partitioning where the dialect carries it (see
-    /// [`Self::partitioning_carried`]); elsewhere a comment line and a warning saying what to
-    /// do: the table is created unpartitioned, with the same rows.
-    fn partitioning(
-        &mut self,
-        table: &Table,
-        key: &ObjectKey,
-        closure: &Closure,
-        graph: &DepGraph,
-    ) -> (Option<PartitioningSql>, Option<String>) {
-        let Some(p) = &table.partitioning else {
-            return (None, None);
-        };
-        if let Err(why) = self.partitioning_carried(table, closure, graph, 0) {
-            let what = describe_partitioning(p);
-            self.warnings.push(format!(
-                "{key} is partitioned in the source ({what}); {why}: it is created as a plain \
-                 table, which holds the same rows; partition it by hand if the tests need its \
-                 partitions"
-            ));
-            let note = format!(
-                "{}.{} is partitioned in the source ({what}); created unpartitioned here.",
-                key.schema, key.name
-            );
-            return (None, Some(note));
+        for (part, part_name) in partitions.iter().flat_map(|p| &p.1) {
+            self.indexes(table, &part.indexes, key, part_name, &[]);
         }
-        let subpartition_by = p
-            .partitions
-            .iter()
-            .find_map(|x| x.partitioning.as_deref())
-            .map(|sub| SubpartitionBySql {
-                method: sub.method.as_str(),
-                key: self.list(&sub.key),
-                template: p
-                    .subpartition_template
-                    .iter()
-                    .map(|s| PartitionSql {
-                        name: self.partition_name(s),
-                        bound: s.bound.clone(),
-                        subpartitions: Vec::new(),
-                    })
-                    .collect(),
-            });
-        let partitions = match p.method {
-            // Oracle gives a reference-partitioned table one partition per partition of its
-            // parent, named as the parent's; listing them would have to match their number.
-            PartitionMethod::Reference => Vec::new(),
-            _ => p
-                .partitions
-                .iter()
-                .map(|x| PartitionSql {
-                    name: self.partition_name(x),
-                    bound: x.bound.clone(),
-                    subpartitions: x
-                        .partitioning
-                        .iter()
-                        .flat_map(|sub| &sub.partitions)
-                        .map(|s| PartitionSql {
-                            name: self.partition_name(s),
-                            bound: s.bound.clone(),
-                            subpartitions: Vec::new(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-        };
-        // Hash partitions that are all unnamed and undivided: `PARTITIONS n`.
-        let quantity = (p.method == PartitionMethod::Hash
-            && !partitions.is_empty()
-            && partitions
-                .iter()
-                .all(|x| x.name.is_empty() && x.subpartitions.is_empty()))
-        .then_some(partitions.len());
-        let partitions = if quantity.is_some() {
-            Vec::new()
-        } else {
-            partitions
-        };
-        let sql = PartitioningSql {
-            method: p.method.as_str(),
-            key: self.list(&p.key),
-            interval: p.interval.clone(),
-            reference: p.reference.as_deref().map(|fk| self.ident(fk)),
-            subpartition_by,
-            partitions,
-            quantity,
-            row_movement: p.row_movement,
-        };
-        (Some(sql), None)
     }
 
     /// A partition's name as written: empty for a name the source's database made up, so that
@@ -720,13 +720,7 @@ impl Planner<'_> {
                 table.schema, table.name
             ));
         };
-        let Some(source) = self.source else {
-            return Err(format!(
-                "{} cannot carry the partitioning of an unknown dialect",
-                self.dialect.title()
-            ));
-        };
-        self.dialect.carries_partitioning(source, p)?;
+        self.dialect.carries_partitioning(p)?;
         if p.method != PartitionMethod::Reference {
             return Ok(());
         }
@@ -767,6 +761,222 @@ impl Planner<'_> {
                     fk.name
                 )
             })
+    }
+
+    /// A partitioned table's partitioning (carried: see [`Self::partitioning_carried`]), with
+    /// every partition (at every level) and its name as created; `None` for a table that is not
+    /// partitioned.
+    fn partitions<'t>(
+        &self,
+        table: &'t Table,
+        name: &str,
+    ) -> Option<(PartitioningSql, Vec<(&'t Partition, String)>)> {
+        let p = table.partitioning.as_ref()?;
+        let mut partitions = Vec::new();
+        let mut created = Vec::new();
+        self.partitions_of(table, p, &table.schema, name, &mut partitions, &mut created);
+        let subpartition_by = p
+            .partitions
+            .iter()
+            .find_map(|x| x.partitioning.as_deref())
+            .map(|sub| SubpartitionBySql {
+                method: sub.method.as_str(),
+                key: self.partition_key(table, &sub.key),
+                template: p
+                    .subpartition_template
+                    .iter()
+                    .map(|s| self.nested_partition(s, name, Vec::new()))
+                    .collect(),
+            });
+        let nested: Vec<PartitionSql> = match p.method {
+            // Oracle gives a reference-partitioned table one partition per partition of its
+            // parent, named as the parent's; listing them would have to match their number.
+            PartitionMethod::Reference => Vec::new(),
+            _ => p
+                .partitions
+                .iter()
+                .map(|x| {
+                    let subs = x
+                        .partitioning
+                        .iter()
+                        .flat_map(|sub| &sub.partitions)
+                        .map(|s| self.nested_partition(s, &x.name, Vec::new()))
+                        .collect();
+                    self.nested_partition(x, name, subs)
+                })
+                .collect(),
+        };
+        // Hash partitions that are all unnamed and undivided: `PARTITIONS n`.
+        let quantity = (p.method == PartitionMethod::Hash
+            && !nested.is_empty()
+            && nested
+                .iter()
+                .all(|x| x.name.is_empty() && x.subpartitions.is_empty()))
+        .then_some(nested.len());
+        let sql = PartitioningSql {
+            method: p.method.as_str(),
+            key: self.partition_key(table, &p.key),
+            partitions,
+            nested: if quantity.is_some() {
+                Vec::new()
+            } else {
+                nested
+            },
+            interval: p.interval.clone(),
+            reference: p.reference.as_deref().map(|fk| self.ident(fk)),
+            subpartition_by,
+            quantity,
+            row_movement: p.row_movement,
+        };
+        Some((sql, created))
+    }
+
+    /// A partition as written inside its table's `CREATE TABLE` (Oracle), with `subpartitions`.
+    fn nested_partition(
+        &self,
+        part: &Partition,
+        parent: &str,
+        subpartitions: Vec<PartitionSql>,
+    ) -> PartitionSql {
+        PartitionSql {
+            name: self.partition_name(part),
+            parent: parent.to_string(),
+            bound: part.bound.clone(),
+            sub_method: None,
+            sub_key: String::new(),
+            subpartitions,
+        }
+    }
+
+    /// The partitions of `p` (of `parent`, as created, in `schema`), each after its parent.
+    fn partitions_of<'t>(
+        &self,
+        table: &Table,
+        p: &'t Partitioning,
+        schema: &str,
+        parent: &str,
+        out: &mut Vec<PartitionSql>,
+        created: &mut Vec<(&'t Partition, String)>,
+    ) {
+        for part in &p.partitions {
+            let part_schema = part.schema.as_deref().unwrap_or(schema);
+            // A partition in another schema than its table's stays there, unless everything
+            // goes to one.
+            let name = match &self.options.target_schema {
+                None if part_schema != table.schema => {
+                    format!("{}.{}", self.ident(part_schema), self.ident(&part.name))
+                }
+                _ => self.name(&part.name),
+            };
+            let sub = part.partitioning.as_deref();
+            out.push(PartitionSql {
+                name: name.clone(),
+                parent: parent.to_string(),
+                bound: part.bound.clone(),
+                sub_method: sub.map(|s| s.method.as_str()),
+                sub_key: sub.map_or_else(String::new, |s| self.partition_key(table, &s.key)),
+                subpartitions: Vec::new(),
+            });
+            created.push((part, name.clone()));
+            if let Some(sub) = sub {
+                self.partitions_of(table, sub, part_schema, &name, out, created);
+            }
+        }
+    }
+
+    /// A partition key as written: a column by the dialect's naming, an expression as the
+    /// source wrote it.
+    fn partition_key(&self, table: &Table, key: &[String]) -> String {
+        key.iter()
+            .map(|k| match table.column(k) {
+                Some(_) => self.ident(k),
+                None => k.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A partitioned table the dialect creates plain: the warning (also the table's note), and
+    /// the foreign keys declared on every partition, which hold for every row of the plain
+    /// table. Those declared on some partitions only would not: not created, and said so.
+    fn plain_partitioned(
+        &mut self,
+        table: &Table,
+        key: &ObjectKey,
+        reason: &str,
+    ) -> (Vec<ForeignKey>, String) {
+        let Some(p) = &table.partitioning else {
+            return (Vec::new(), String::new());
+        };
+        let mut count = 0;
+        let mut own_indexes = 0;
+        count_partitions(p, &mut count, &mut own_indexes);
+        let mut enforced = Vec::new();
+        let mut partial = Vec::new();
+        for k in table.partition_foreign_keys() {
+            if k.on_every_partition() {
+                enforced.push(k.key);
+            } else {
+                let on: Vec<&str> = k.declared_on.iter().map(|d| d.table.as_str()).collect();
+                partial.push(format!("{} (on {})", k.key.name, on.join(", ")));
+            }
+        }
+        let mut why = format!(
+            "partitioned in the source ({}, {}); {reason}, so it is created as one plain table \
+             that holds every partition's rows",
+            describe_partitioning(p),
+            crate::output::plural(count, "partition"),
+        );
+        if !enforced.is_empty() {
+            why.push_str("; the foreign keys declared on every partition are the table's");
+        }
+        if own_indexes > 0 {
+            why.push_str(&format!(
+                "; not created: {} declared on partitions (create them on the table if the tests \
+                 need them)",
+                crate::output::plural(own_indexes, "index")
+            ));
+        }
+        if !partial.is_empty() {
+            why.push_str(&format!(
+                "; not created, as they do not hold for every row: the foreign keys declared on \
+                 some partitions only, {}",
+                partial.join(", ")
+            ));
+        }
+        why.push_str(". Rows load as they are");
+        if !self.same_dialect() {
+            why.push_str("; to keep the partitioning, migrate to a database of the source's kind");
+        }
+        self.warnings.push(format!("{key}: {why}"));
+        (enforced, format!("{}.{} is {why}", key.schema, key.name))
+    }
+
+    /// A check's expression as written here: as the source wrote it within one dialect, else
+    /// in standard SQL; `None`, with a warning naming the check, when it uses syntax only the
+    /// source's dialect has (a check that fails `migrate` would stop every file after it).
+    fn check_expression(&mut self, table: &Table, check: &crate::catalog::Check) -> Option<String> {
+        let source = match self.source {
+            Some(source) if !self.same_dialect() => source,
+            _ => return Some(check.expression.clone()),
+        };
+        let portable = source.portable_check(&check.expression);
+        if portable.is_none() {
+            let name = check
+                .name
+                .as_deref()
+                .map_or(String::new(), |n| format!(" {n}"));
+            self.warnings.push(format!(
+                "check{name} of {}.{}: `{}` is written in {} syntax that {} does not read: not \
+                 created; add an equivalent check by hand if the tests need it",
+                table.schema,
+                table.name,
+                check.expression,
+                source.title(),
+                self.dialect.title()
+            ));
+        }
+        portable
     }
 
     /// Whether a global temporary table keeps its rows for the session, where the dialect
@@ -1022,39 +1232,34 @@ impl Planner<'_> {
         name: &str,
         local: &[String],
     ) {
-        for ix in &table.indexes {
-            if self.existing.has("INDEX", &ix.name) {
-                continue;
-            }
-            let ix_key = ObjectKey::new(&key.schema, &ix.name, ObjectKind::Index);
-            if ix.predicate.is_some() && !self.can.partial_indexes {
-                let why = format!("{} has no partial indexes (WHERE)", self.dialect.title());
-                self.not_translated(Bucket::Indexes, &ix_key, &why, "");
-                continue;
-            }
-            let item = Item::Index(IndexSql {
-                name: self.name(&ix.name),
-                table: name.to_string(),
-                unique: ix.unique,
-                columns: ix
-                    .columns
-                    .iter()
-                    .map(|c| IndexColumnSql {
-                        // A plain column name follows the dialect's naming; an expression is
-                        // carried as written.
-                        expression: if table.column(&c.expression).is_some() {
-                            self.ident(&c.expression)
-                        } else {
-                            c.expression.clone()
-                        },
-                        descending: c.descending,
-                    })
-                    .collect(),
-                predicate: ix.predicate.clone(),
-                local: local.contains(&ix.name),
-            });
-            self.add(Bucket::Indexes, item, "INDEX", &ix_key);
+        self.indexes(table, &table.indexes, key, name, local);
+        self.comments(table, name);
+    }
+
+    /// `indexes` of `table` (its own, or one of its partitions') on `name`, the table or
+    /// partition as created; `local`: those partitioned like the table.
+    fn indexes(
+        &mut self,
+        table: &Table,
+        indexes: &[Index],
+        key: &ObjectKey,
+        name: &str,
+        local: &[String],
+    ) {
+        for ix in indexes {
+            let local = local.contains(&ix.name);
+            self.index(
+                Bucket::Indexes,
+                &key.schema,
+                name,
+                &table.columns,
+                ix,
+                local,
+            );
         }
+    }
+
+    fn comments(&mut self, table: &Table, name: &str) {
         if !self.can.comments {
             return;
         }
@@ -1081,7 +1286,134 @@ impl Planner<'_> {
             .extend(comments.into_iter().map(Item::Comment));
     }
 
-    fn view(&mut self, key: &ObjectKey, bucket: Bucket) {
+    /// An index of a table or materialized view (`on`, as written), into `bucket`: what the
+    /// dialect lacks is left out, with a warning, or, for a method it lacks, the whole index
+    /// (kept as a comment); a bitmap index, which differs from a B-tree only in storage, is
+    /// created as a B-tree.
+    fn index(
+        &mut self,
+        bucket: Bucket,
+        schema: &str,
+        on: &str,
+        columns: &[Column],
+        ix: &Index,
+        local: bool,
+    ) {
+        if self.existing.has("INDEX", &ix.name) {
+            return;
+        }
+        let ix_key = ObjectKey::new(schema, &ix.name, ObjectKind::Index);
+        let title = self.dialect.title();
+        let can = &self.can.indexes;
+        let described = || index_text(ix, on);
+        if ix.predicate.is_some() && !self.can.partial_indexes {
+            let why = format!("{title} has no partial indexes (WHERE)");
+            self.not_translated(bucket, &ix_key, &why, &described());
+            return;
+        }
+        let (method_word, using) = match ix.method.as_deref() {
+            None => (None, None),
+            Some(m) if can.methods.contains(&m) && can.method_before_index => {
+                (Some(m.to_ascii_uppercase()), None)
+            }
+            Some(m) if can.methods.contains(&m) => (None, Some(m.to_string())),
+            Some("bitmap") => {
+                self.warnings.push(format!(
+                    "{ix_key}: {title} has no bitmap indexes: created as a B-tree index"
+                ));
+                (None, None)
+            }
+            Some("domain") => {
+                let why = "a domain index (Oracle Text, Spatial, …) is not created by dbsub; \
+                           create it by hand if the subset's queries need it";
+                self.not_translated(bucket, &ix_key, why, &described());
+                return;
+            }
+            Some(m) => {
+                let why = format!(
+                    "the {m} index method is not one dbsub creates in {title}; create an index \
+                     that suits the queries by hand if they need one"
+                );
+                self.not_translated(bucket, &ix_key, &why, &described());
+                return;
+            }
+        };
+        let mut left_out = Vec::new();
+        let opclasses: Vec<&str> = ix
+            .columns
+            .iter()
+            .filter_map(|c| c.opclass.as_deref())
+            .collect();
+        if !opclasses.is_empty() && !can.operator_classes {
+            left_out.push(format!("operator classes ({})", opclasses.join(", ")));
+        }
+        if !ix.include.is_empty() && !can.include {
+            left_out.push(format!("INCLUDE ({})", ix.include.join(", ")));
+        }
+        if ix.columns.iter().any(|c| c.nulls_first.is_some()) && !can.nulls_order {
+            left_out.push("NULLS FIRST/LAST".to_string());
+        }
+        if ix.nulls_not_distinct && !can.nulls_not_distinct {
+            left_out.push("NULLS NOT DISTINCT (so NULLs count as distinct)".to_string());
+        }
+        if !left_out.is_empty() {
+            self.warnings.push(format!(
+                "{ix_key}: created without {}, which {title} does not have",
+                left_out.join(", ")
+            ));
+        }
+        let mut extensions = Vec::new();
+        if can.operator_classes {
+            for extension in &ix.extensions {
+                if can.extensions && self.extensions.insert(extension.clone()) {
+                    extensions.push(self.dialect.ident(extension, None));
+                }
+                self.warnings.push(format!(
+                    "{ix_key} uses an operator class of extension {extension}: the {bucket} \
+                     file creates the extension first (CREATE EXTENSION IF NOT EXISTS), which \
+                     needs it installed on the target's server and the privilege to create it"
+                ));
+            }
+        }
+        let item = Item::Index(IndexSql {
+            name: self.name(&ix.name),
+            table: on.to_string(),
+            unique: ix.unique,
+            method_word,
+            using,
+            columns: ix
+                .columns
+                .iter()
+                .map(|c| IndexColumnSql {
+                    // A plain column name follows the dialect's naming; an expression is
+                    // carried as written.
+                    expression: if columns.iter().any(|col| col.name == c.expression) {
+                        self.ident(&c.expression)
+                    } else {
+                        c.expression.clone()
+                    },
+                    opclass: c.opclass.clone().filter(|_| can.operator_classes),
+                    descending: c.descending,
+                    nulls_first: c.nulls_first.filter(|_| can.nulls_order),
+                })
+                .collect(),
+            include: if can.include {
+                self.list(&ix.include)
+            } else {
+                String::new()
+            },
+            nulls_not_distinct: ix.nulls_not_distinct && can.nulls_not_distinct,
+            predicate: ix.predicate.clone(),
+            extensions,
+            local,
+        });
+        self.add(bucket, item, "INDEX", &ix_key);
+    }
+
+    /// A view or materialized view, with a materialized view's indexes; kept as a comment where
+    /// the dialect has no materialized views or the view uses an object that is not created
+    /// (`missing`: an aggregate or function of another dialect), which it would fail without.
+    fn view(&mut self, key: &ObjectKey, bucket: Bucket, missing: Option<ObjectKey>) {
         let Some(view) = self
             .catalog
             .views
@@ -1090,9 +1422,21 @@ impl Planner<'_> {
         else {
             return;
         };
-        if view.materialized && !self.can.materialized_views {
-            let why = format!("{} has no materialized views", self.dialect.title());
+        let why = match missing {
+            Some(missing) => Some(format!(
+                "it uses {missing}, which is not created in {}",
+                self.dialect.name()
+            )),
+            None => (view.materialized && !self.can.materialized_views)
+                .then(|| format!("{} has no materialized views", self.dialect.title())),
+        };
+        if let Some(why) = why {
             self.not_translated(bucket, key, &why, &view.source);
+            for ix in &view.indexes {
+                let ix_key = ObjectKey::new(&key.schema, &ix.name, ObjectKind::Index);
+                let why = format!("its materialized view {key} is not created");
+                self.not_translated(bucket, &ix_key, &why, &index_text(ix, &view.name));
+            }
             return;
         }
         if !self.same_dialect() {
@@ -1106,6 +1450,11 @@ impl Planner<'_> {
             query: self.carried(view.source.trim(), &view.schema, &key.to_string()),
         });
         self.add(bucket, item, key.kind.as_str(), key);
+        // A materialized view's indexes right after it: the indexes file comes before it.
+        let name = self.name(&view.name);
+        for ix in &view.indexes {
+            self.index(bucket, &key.schema, &name, &view.columns, ix, false);
+        }
     }
 
     fn sequence(&mut self, key: &ObjectKey) {

@@ -52,26 +52,34 @@ pub struct TableSql {
     pub preserve_rows: Option<bool>,
     /// A comment line written above the statement.
     pub note: Option<String>,
-    /// `PARTITION BY …`, where the dialect carries the source's partitioning.
+    /// A partitioned table, where the dialect carries its partitioning
+    /// ([`crate::model::ports::Dialect::carries_partitioning`]).
     pub partitioning: Option<PartitioningSql>,
 }
 
-/// A table's partitioning as the dialect's templates write it: names and key columns written
-/// for the target, bounds and the interval as the source wrote them; never storage.
+/// A partitioned table's method, key and partitions, for the dialect's templates: names and key
+/// columns written for the target, bounds and the interval as the source wrote them; never
+/// storage.
 #[derive(Clone, Debug)]
 pub struct PartitioningSql {
-    /// `RANGE`, `LIST`, `HASH`, `REFERENCE`, `SYSTEM`.
+    /// `RANGE`, `LIST`, `HASH`, `REFERENCE`, `SYSTEM`: the word after `PARTITION BY`.
     pub method: &'static str,
-    /// The key columns (`A, B`); empty for reference and system partitioning.
+    /// The key's columns and expressions, comma-separated; empty for reference partitioning.
     pub key: String,
+    /// Every partition at every level, each after the table or partition it belongs to (one
+    /// `CREATE TABLE … PARTITION OF` each, PostgreSQL).
+    pub partitions: Vec<PartitionSql>,
+    /// The partitions written inside the table's `CREATE TABLE`, each with its subpartitions
+    /// (Oracle). Empty for reference partitioning, whose partitions follow the parent's (with
+    /// their names), and when `quantity` says how many.
+    pub nested: Vec<PartitionSql>,
     /// Oracle interval partitioning: the interval expression.
     pub interval: Option<String>,
-    /// Reference partitioning: the foreign key's name, declared in the same `CREATE TABLE`.
+    /// Oracle reference partitioning: the foreign key's name, declared in the same
+    /// `CREATE TABLE`.
     pub reference: Option<String>,
-    /// A composite table's `SUBPARTITION BY` method and key.
+    /// An Oracle composite table's `SUBPARTITION BY` method, key and template.
     pub subpartition_by: Option<SubpartitionBySql>,
-    /// Empty for reference partitioning: the partitions follow the parent's, with its names.
-    pub partitions: Vec<PartitionSql>,
     /// Hash partitions the database names, written by their number (`PARTITIONS n`) instead.
     pub quantity: Option<usize>,
     /// Oracle `ENABLE ROW MOVEMENT`.
@@ -86,13 +94,20 @@ pub struct SubpartitionBySql {
     pub template: Vec<PartitionSql>,
 }
 
-/// One partition (or subpartition) and its bound (`VALUES LESS THAN (…)`, `VALUES (…)`, or
-/// empty).
+/// One partition (or subpartition).
 #[derive(Clone, Debug)]
 pub struct PartitionSql {
-    /// Empty for a partition the database names.
+    /// Empty, in `nested`, for a partition the database names (Oracle `SYS_P…`).
     pub name: String,
+    /// The partitioned table or partition it belongs to, as created.
+    pub parent: String,
+    /// The bound as the source's dialect spells it (`FOR VALUES …`, `DEFAULT`, `VALUES LESS
+    /// THAN (…)`, `VALUES (…)`), empty for none.
     pub bound: String,
+    /// A partition that is itself partitioned: its method and key.
+    pub sub_method: Option<&'static str>,
+    pub sub_key: String,
+    /// In `nested`: its subpartitions.
     pub subpartitions: Vec<PartitionSql>,
 }
 
@@ -152,8 +167,17 @@ pub struct IndexSql {
     pub name: String,
     pub table: String,
     pub unique: bool,
+    /// The method as a word before `INDEX`: Oracle's `BITMAP`.
+    pub method_word: Option<String>,
+    /// The method as `USING method` after the table: PostgreSQL's `gin`.
+    pub using: Option<String>,
     pub columns: Vec<IndexColumnSql>,
+    /// `INCLUDE (…)`'s columns, empty for none.
+    pub include: String,
+    pub nulls_not_distinct: bool,
     pub predicate: Option<String>,
+    /// Extensions created (`IF NOT EXISTS`) before the index, for its operator classes.
+    pub extensions: Vec<String>,
     /// Partitioned like its table (Oracle `LOCAL`).
     pub local: bool,
 }
@@ -161,7 +185,11 @@ pub struct IndexSql {
 #[derive(Clone, Debug)]
 pub struct IndexColumnSql {
     pub expression: String,
+    /// A non-default operator class.
+    pub opclass: Option<String>,
     pub descending: bool,
+    /// `NULLS FIRST` (`true`) or `NULLS LAST` (`false`), when not the default.
+    pub nulls_first: Option<bool>,
 }
 
 #[derive(Clone, Debug)]

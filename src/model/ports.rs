@@ -372,6 +372,8 @@ pub struct Capabilities {
     pub sequence_max: Option<i128>,
     /// Indexes with a `WHERE` predicate.
     pub partial_indexes: bool,
+    /// What an index can say besides its columns and predicate.
+    pub indexes: IndexCapabilities,
     /// `COMMENT ON TABLE/COLUMN`.
     pub comments: bool,
     pub materialized_views: bool,
@@ -386,6 +388,27 @@ pub struct Capabilities {
     /// sees and whose rows each session keeps to itself. Without it such a table is created as
     /// an ordinary one.
     pub global_temporary_tables: bool,
+}
+
+/// What a dialect's indexes can say besides their columns and predicate.
+#[derive(Clone, Copy, Debug)]
+pub struct IndexCapabilities {
+    /// The access methods it creates besides the default B-tree, as the catalog names them
+    /// (`gin`, `bitmap`).
+    pub methods: &'static [&'static str],
+    /// The method is a word before `INDEX` (Oracle's `CREATE BITMAP INDEX`), not `USING
+    /// method` after the table (PostgreSQL).
+    pub method_before_index: bool,
+    /// Per-column operator classes (PostgreSQL's `jsonb_path_ops`).
+    pub operator_classes: bool,
+    /// `INCLUDE (columns)`.
+    pub include: bool,
+    /// `NULLS NOT DISTINCT`.
+    pub nulls_not_distinct: bool,
+    /// `NULLS FIRST` / `NULLS LAST` on a column.
+    pub nulls_order: bool,
+    /// `CREATE EXTENSION IF NOT EXISTS` for what an index's operator classes need.
+    pub extensions: bool,
 }
 
 /// What DDL generation needs to know about a dialect.
@@ -421,6 +444,13 @@ pub trait Dialect: Sync {
     /// A column default of another dialect, as this dialect spells it.
     fn default_expr(&self, column: &Column, expr: &str) -> String;
 
+    /// A CHECK expression of this dialect, as its catalog prints it, in standard SQL for
+    /// another dialect; `None` when it uses syntax only this dialect has (the caller reports
+    /// the check rather than write one that fails). By default, as written.
+    fn portable_check(&self, expr: &str) -> Option<String> {
+        Some(expr.to_string())
+    }
+
     /// The sequence a column default of this dialect draws its values from, as the default
     /// names it (`nextval('s'::regclass)` in PostgreSQL, `S.NEXTVAL` in Oracle); `None` for
     /// any other expression. A target without sequences cannot carry such a default.
@@ -429,21 +459,14 @@ pub trait Dialect: Sync {
         None
     }
 
-    /// Whether this dialect's templates can write `partitioning`, read from a catalog of
-    /// dialect `source` (its bounds and interval as that dialect spells them); `Err` says why
-    /// not. A table whose partitioning cannot be carried is created as a plain table, and
-    /// `create-migrations` says so, with the reason. The default carries none.
-    fn carries_partitioning(
-        &self,
-        source: &dyn Dialect,
-        partitioning: &Partitioning,
-    ) -> Result<(), String> {
+    /// Whether this dialect creates a source table's `partitioning` as it is (method, key, the
+    /// partitions with their bounds), rendering [`crate::model::ddl::PartitioningSql`] with its
+    /// templates; `Err` says why not, in words that follow the table's name ("SQLite cannot
+    /// create this partitioning"). The default: no; the table is created plain, and
+    /// `create-migrations` says so for that table.
+    fn carries_partitioning(&self, partitioning: &Partitioning) -> Result<(), String> {
         let _ = partitioning;
-        Err(format!(
-            "{} cannot carry {} partitioning",
-            self.title(),
-            source.title()
-        ))
+        Err(format!("{} cannot create this partitioning", self.title()))
     }
 
     /// Splits a migration file into statements, as this dialect's tools do.

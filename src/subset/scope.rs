@@ -212,13 +212,17 @@ impl<'a> Names<'a> {
 /// Every table's foreign keys, each with `true` when it is virtual.
 type ForeignKeys = HashMap<ObjectKey, Vec<(ForeignKey, bool)>>;
 
-/// The declared foreign keys of every table of the catalog, then the plan's virtual ones.
+/// The declared foreign keys of every table of the catalog (with those declared on its
+/// partitions), then the plan's virtual ones.
 fn foreign_keys(names: &Names, plan: &Plan) -> Result<ForeignKeys> {
     let mut fks: ForeignKeys = HashMap::new();
     for t in &names.catalog.tables {
         fks.insert(
             t.key(),
-            t.foreign_keys.iter().map(|f| (f.clone(), false)).collect(),
+            t.all_foreign_keys()
+                .into_iter()
+                .map(|f| (f, false))
+                .collect(),
         );
     }
     for (i, v) in plan.virtual_foreign_keys.iter().enumerate() {

@@ -30,8 +30,8 @@ SUBPARTITION BY {{ sub.method }} ({{ sub.key }})
 )
     {%- endif %}
   {%- endif %}
-  {%- if !p.partitions.is_empty() %} (
-  {%- for part in p.partitions %}
+  {%- if !p.nested.is_empty() %} (
+  {%- for part in p.nested %}
   PARTITION{% if !part.name.is_empty() %} {{ part.name }}{% endif %}{% if !part.bound.is_empty() %} {{ part.bound }}{% endif %}
     {%- if !part.subpartitions.is_empty() %} (
     {%- for sub in part.subpartitions %}

@@ -14,4 +14,10 @@ CREATE TABLE {{ t.name }} (
     {% include "common/table_constraint.sql" %}
   {%- endmatch %}{% if !loop.last %},{% endif %}
 {%- endfor %}
-);
+){% if let Some(p) = t.partitioning %} PARTITION BY {{ p.method }} ({{ p.key }}){% endif %};
+{%- if let Some(p) = t.partitioning %}
+{%- for part in p.partitions %}
+CREATE TABLE {{ part.name }} PARTITION OF {{ part.parent }} {{ part.bound }}
+{%- if let Some(m) = part.sub_method %} PARTITION BY {{ m }} ({{ part.sub_key }}){% endif %};
+{%- endfor %}
+{%- endif %}

@@ -23,6 +23,7 @@
 //! disconnects clients and exits within a second or so), waits for it and removes the temporary
 //! folder. See `SUPERVISOR` in `service.rs`.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -92,6 +93,36 @@ pub fn cluster() -> Option<&'static PgCluster> {
 pub fn connect(url: &str) -> postgres::Client {
     postgres::Client::connect(url, postgres::NoTls)
         .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"))
+}
+
+/// Every row of every table of a database's `public` schema but dbsub's own history tables,
+/// as text (`ROW(…)::text`), sorted, by `schema.table`: the whole state, to compare two
+/// databases.
+pub fn contents(url: &str) -> BTreeMap<String, Vec<String>> {
+    let mut client = connect(url);
+    let tables: Vec<String> = client
+        .query(
+            "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables \
+             WHERE schemaname = 'public' \
+             AND tablename NOT IN ('dbsub_ingest_history', 'dbsub_schema_history') ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    tables
+        .into_iter()
+        .map(|t| {
+            let rows = client
+                .query(&format!("SELECT x::text FROM {t} x ORDER BY 1"), &[])
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            (t, rows)
+        })
+        .collect()
 }
 
 impl PgCluster {

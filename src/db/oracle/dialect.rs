@@ -13,7 +13,7 @@ use crate::db::sql::{
 use crate::model::DbKind;
 use crate::model::ddl::*;
 use crate::model::migration::Statement;
-use crate::model::ports::{Capabilities, Dialect, NameCase};
+use crate::model::ports::{Capabilities, Dialect, IndexCapabilities, NameCase};
 
 /// Oracle's reserved words (Oracle Database SQL Language Reference, "Oracle SQL Reserved
 /// Words"): a name among them must be quoted.
@@ -146,6 +146,15 @@ static CAPABILITIES: Capabilities = Capabilities {
     sequences: true,
     sequence_max: None,
     partial_indexes: false,
+    indexes: IndexCapabilities {
+        methods: &["bitmap"],
+        method_before_index: true,
+        operator_classes: false,
+        include: false,
+        nulls_not_distinct: false,
+        nulls_order: false,
+        extensions: false,
+    },
     comments: true,
     materialized_views: true,
     synonyms: true,
@@ -161,6 +170,15 @@ static CAPABILITIES: Capabilities = Capabilities {
 #[template(path = "oracle/migration.sql", escape = "none")]
 struct MigrationFile<'a> {
     m: &'a FileModel,
+}
+
+/// Whether every bound of `p`, at every level, is spelled as Oracle's dictionary spells it.
+fn oracle_bounds(p: &Partitioning) -> bool {
+    p.partitions.iter().all(|part| {
+        let bound = part.bound.trim();
+        (bound.is_empty() || bound.starts_with("VALUES "))
+            && part.partitioning.as_deref().is_none_or(oracle_bounds)
+    })
 }
 
 impl Dialect for OracleDialect {
@@ -192,18 +210,14 @@ impl Dialect for OracleDialect {
         oracle_type(&column.neutral_type, &column.native_type)
     }
 
-    /// Oracle's own partitioning, its bounds and interval being Oracle SQL; but for system
-    /// partitioning, into which a load cannot insert.
-    fn carries_partitioning(
-        &self,
-        source: &dyn Dialect,
-        partitioning: &Partitioning,
-    ) -> Result<(), String> {
-        if source.kind() != DbKind::Oracle {
-            return Err(format!(
-                "Oracle cannot carry {} partitioning",
-                source.title()
-            ));
+    /// Oracle's own partitioning: every bound, at every level, as `ALL_TAB_PARTITIONS` gives
+    /// it (`VALUES LESS THAN (…)`, `VALUES (…)`, or none), not PostgreSQL's `FOR VALUES …` or
+    /// `DEFAULT`; but for system partitioning, into which a load cannot insert.
+    fn carries_partitioning(&self, partitioning: &Partitioning) -> Result<(), String> {
+        let listed = !partitioning.partitions.is_empty()
+            || partitioning.method == PartitionMethod::Reference;
+        if !listed || !oracle_bounds(partitioning) {
+            return Err("Oracle cannot create this partitioning".to_string());
         }
         if partitioning.method == PartitionMethod::System {
             // ORA-14701: every insert into a system-partitioned table names its partition,

@@ -5,11 +5,12 @@ use askama::Template;
 use anyhow::Result;
 
 use crate::catalog::*;
+use crate::db::sql::lex::tokenize_postgres;
 use crate::db::sql::{fold_ident, requalify, scan_created, split_at_semicolons, string_literal};
 use crate::model::DbKind;
 use crate::model::ddl::*;
 use crate::model::migration::Statement;
-use crate::model::ports::{Capabilities, Dialect, NameCase};
+use crate::model::ports::{Capabilities, Dialect, IndexCapabilities, NameCase};
 
 /// PostgreSQL's reserved key words (PostgreSQL documentation, Appendix C, "reserved" and
 /// "reserved (can be function or type)"): a name among them is quoted.
@@ -136,6 +137,15 @@ static CAPABILITIES: Capabilities = Capabilities {
     // Sequences are bigint.
     sequence_max: Some(i64::MAX as i128),
     partial_indexes: true,
+    indexes: IndexCapabilities {
+        methods: &["gin", "gist", "brin", "hash", "spgist"],
+        method_before_index: false,
+        operator_classes: true,
+        include: true,
+        nulls_not_distinct: true,
+        nulls_order: true,
+        extensions: true,
+    },
     comments: true,
     materialized_views: true,
     synonyms: false,
@@ -200,9 +210,24 @@ impl Dialect for PgDialect {
         nextval_sequence(expr)
     }
 
-    /// At `;` outside quotes, comments and dollar-quoted bodies.
+    /// PostgreSQL's own declarative partitioning: range, list and hash, every bound (at every
+    /// level) spelled `FOR VALUES …` or `DEFAULT`.
+    fn carries_partitioning(&self, partitioning: &Partitioning) -> Result<(), String> {
+        if pg_partitioning(partitioning) {
+            Ok(())
+        } else {
+            Err("PostgreSQL cannot create this partitioning".to_string())
+        }
+    }
+
+    fn portable_check(&self, expr: &str) -> Option<String> {
+        super::check::portable_check(expr)
+    }
+
+    /// At `;` outside quotes, comments, dollar-quoted bodies and SQL-standard `BEGIN ATOMIC …
+    /// END` bodies.
     fn split_statements(&self, sql: &str) -> Vec<Statement> {
-        split_at_semicolons(sql, true, |_| false)
+        split_at_semicolons(sql, true, inside_atomic_body)
     }
 
     fn render_migration(&self, file: &FileModel) -> Result<String, askama::Error> {
@@ -304,11 +329,115 @@ fn pg_type(t: &NeutralType, native: &str) -> Result<String, String> {
     })
 }
 
+/// Whether the statement so far opens a SQL-standard `BEGIN ATOMIC` body (PostgreSQL 14+) that
+/// no `END` has closed yet; a `CASE … END` inside it nests.
+fn inside_atomic_body(statement: &str) -> bool {
+    let tokens = tokenize_postgres(statement);
+    let mut open = 0i32;
+    for (i, (_, token)) in tokens.iter().enumerate() {
+        let atomic = token.is_kw("BEGIN")
+            && tokens
+                .get(i + 1)
+                .is_some_and(|(_, next)| next.is_kw("ATOMIC"));
+        if atomic || (open > 0 && token.is_kw("CASE")) {
+            open += 1;
+        } else if open > 0 && token.is_kw("END") {
+            open -= 1;
+        }
+    }
+    open > 0
+}
+
+/// Whether `p` is PostgreSQL's declarative partitioning, at every level.
+fn pg_partitioning(p: &Partitioning) -> bool {
+    matches!(
+        p.method,
+        PartitionMethod::Range | PartitionMethod::List | PartitionMethod::Hash
+    ) && p.interval.is_none()
+        && p.reference.is_none()
+        && p.partitions.iter().all(|part| {
+            (part.bound.starts_with("FOR VALUES ") || part.bound == "DEFAULT")
+                && part.partitioning.as_deref().is_none_or(pg_partitioning)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog::LengthSemantics;
     use crate::model::ports::*;
+
+    #[test]
+    fn a_begin_atomic_body_is_one_statement() {
+        // As pg_get_functiondef prints a SQL-standard body, with a CASE … END inside.
+        let sql = "SET check_function_bodies = false;
+CREATE OR REPLACE FUNCTION record_visit(p integer)
+ RETURNS integer
+ LANGUAGE sql
+BEGIN ATOMIC
+ INSERT INTO visit (n) VALUES (CASE WHEN p > 0 THEN p ELSE 0 END);
+ SELECT count(*) AS count FROM visit;
+END;
+CREATE FUNCTION plain() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN RETURN 'BEGIN ATOMIC;'; END $$;
+CREATE VIEW v AS SELECT 1 AS begin;
+SELECT 'end';";
+        let statements: Vec<(usize, String)> = PgDialect
+            .split_statements(sql)
+            .into_iter()
+            .map(|s| (s.line, s.sql))
+            .collect();
+        let lines: Vec<usize> = statements.iter().map(|s| s.0).collect();
+        assert_eq!(lines, [1, 2, 9, 11, 12], "{statements:#?}");
+        assert!(
+            statements[1].1.ends_with("FROM visit;\nEND"),
+            "{statements:#?}"
+        );
+    }
+
+    #[test]
+    fn only_postgresql_partitioning_is_carried() {
+        let part = |bound: &str| Partition {
+            schema: None,
+            name: "p".into(),
+            generated_name: false,
+            bound: bound.into(),
+            partitioning: None,
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+        };
+        let by = |method, bounds: &[&str]| Partitioning {
+            method,
+            key: vec!["d".into()],
+            interval: None,
+            reference: None,
+            partitions: bounds.iter().map(|b| part(b)).collect(),
+            local_indexes: Vec::new(),
+            subpartition_template: Vec::new(),
+            row_movement: false,
+        };
+        let range = by(
+            PartitionMethod::Range,
+            &[
+                "FOR VALUES FROM ('2022-01-01') TO ('2022-02-01')",
+                "DEFAULT",
+            ],
+        );
+        assert!(PgDialect.carries_partitioning(&range).is_ok());
+        let mut nested = by(PartitionMethod::List, &["FOR VALUES IN (1)"]);
+        nested.partitions[0].partitioning = Some(Box::new(by(
+            PartitionMethod::Hash,
+            &["FOR VALUES WITH (modulus 2, remainder 0)"],
+        )));
+        assert!(PgDialect.carries_partitioning(&nested).is_ok());
+        // Oracle's: its bounds, its interval and reference partitioning.
+        let oracle = by(PartitionMethod::Range, &["VALUES LESS THAN (MAXVALUE)"]);
+        assert!(PgDialect.carries_partitioning(&oracle).is_err());
+        let reference = by(PartitionMethod::Reference, &[""]);
+        assert!(PgDialect.carries_partitioning(&reference).is_err());
+        nested.partitions[0].partitioning = Some(Box::new(oracle));
+        assert!(PgDialect.carries_partitioning(&nested).is_err());
+    }
 
     #[test]
     fn a_nextval_default_names_its_sequence() {

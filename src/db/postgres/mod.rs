@@ -9,6 +9,7 @@
 //! Both rows sides speak PostgreSQL's text forms, fixed by the session settings of `SESSION`.
 
 mod catalog;
+mod check;
 mod dialect;
 mod doctor;
 mod sink;

@@ -126,30 +126,34 @@ struct DroppedKey {
     unchecked: bool,
 }
 
-/// Drops the foreign key `name` of `table` inside `tx`, keeping its definition.
+/// Drops the foreign key `declared` (of a table or of one of its partitions) inside `tx`, keeping
+/// its definition.
 fn drop_key(
     tx: &mut postgres::Transaction<'_>,
-    table: &Table,
-    name: &str,
+    declared: &DeclaredKey,
     unchecked: bool,
 ) -> Result<DroppedKey> {
+    let DeclaredKey {
+        schema,
+        table,
+        name,
+    } = declared;
     let row = tx
         .query_opt(
             "SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k \
              JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE n.nspname = $1 AND c.relname = $2 AND k.conname = $3 AND k.contype = 'f'",
-            &[&table.schema, &table.name, &name],
+            &[schema, table, name],
         )
         .map_err(|e| {
             anyhow!(
-                "cannot read foreign key {name} of {}: {}",
-                table.name,
+                "cannot read foreign key {name} of {table}: {}",
                 pg_message(&e)
             )
         })?
-        .ok_or_else(|| anyhow!("{} has no foreign key {name}", table.name))?;
+        .ok_or_else(|| anyhow!("{table} has no foreign key {name}"))?;
     let key = DroppedKey {
-        table: qualified(table),
+        table: format!("{}.{}", double_quote(schema), double_quote(table)),
         name: name.to_string(),
         definition: row.get(0),
         unchecked,
@@ -161,8 +165,7 @@ fn drop_key(
     ))
     .map_err(|e| {
         anyhow!(
-            "cannot set foreign key {name} of {} aside: {}",
-            table.name,
+            "cannot set foreign key {name} of {table} aside: {}",
             pg_message(&e)
         )
     })?;
@@ -489,12 +492,15 @@ impl PgSink {
         // does not matter; a key from any other table still refuses the delete.
         let mut dropped = Vec::new();
         for table in tables {
-            for fk in &table.foreign_keys {
+            // With the keys declared on its partitions, dropped from each partition.
+            for fk in table.all_foreign_keys() {
                 let among = tables
                     .iter()
                     .any(|t| t.schema == fk.ref_schema && t.name == fk.ref_table);
                 if among {
-                    dropped.push(drop_key(&mut tx, table, &fk.name, false)?);
+                    for declared in table.declarations_of(&fk.name) {
+                        dropped.push(drop_key(&mut tx, &declared, false)?);
+                    }
                 }
             }
         }
@@ -543,7 +549,7 @@ impl PgSink {
         let mut dropped = Vec::new();
         for table in &loaded {
             paused.extend(pause_triggers(&mut tx, table)?);
-            for fk in &table.foreign_keys {
+            for fk in table.all_foreign_keys() {
                 let outside = unchecked
                     .iter()
                     .any(|(t, name)| t.key() == table.key() && *name == fk.name);
@@ -553,7 +559,9 @@ impl PgSink {
                     .iter()
                     .any(|t| t.schema == fk.ref_schema && t.name == fk.ref_table);
                 if outside || among {
-                    dropped.push(drop_key(&mut tx, table, &fk.name, outside)?);
+                    for declared in table.declarations_of(&fk.name) {
+                        dropped.push(drop_key(&mut tx, &declared, outside)?);
+                    }
                 }
             }
         }

@@ -4,6 +4,7 @@
 //! text forms, fixed by the session settings of [`super::SESSION`].
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use anyhow::{Context, Result, anyhow, bail};
 
@@ -37,6 +38,9 @@ pub struct PgSource {
     url: DbUrl,
     snapshot: Snapshot,
     read: Read,
+    /// Whether each table read so far is partitioned, by `(schema, name)`, asked of the
+    /// source itself (a catalog snapshot may predate the table's partitioning).
+    partitioned: HashMap<(String, String), bool>,
 }
 
 /// How whole tables and seeds' conditions are read (key lookups are always one query).
@@ -96,6 +100,7 @@ pub fn open_sources(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>
             url: url.clone(),
             snapshot: snapshot.clone(),
             read,
+            partitioned: HashMap::new(),
         }));
     }
     // The exporting transaction stays open as long as its source: the snapshot lives with it.
@@ -106,6 +111,7 @@ pub fn open_sources(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>
             url: url.clone(),
             snapshot,
             read,
+            partitioned: HashMap::new(),
         }),
     );
     Ok(sources)
@@ -115,14 +121,56 @@ pub fn open_sources(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>
 type KeyArrays = Vec<Vec<Option<String>>>;
 
 impl PgSource {
-    /// `FROM … WHERE …` of a read, and the key arrays to bind for [`RowFilter::In`].
+    /// Whether `table` is a partitioned table in the source (asked once per table).
+    fn is_partitioned(&mut self, table: &Table) -> Result<bool> {
+        let key = (table.schema.clone(), table.name.clone());
+        if let Some(&partitioned) = self.partitioned.get(&key) {
+            return Ok(partitioned);
+        }
+        let partitioned: bool = self
+            .client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'p')",
+                &[&table.schema, &table.name],
+            )
+            .map_err(|e| {
+                anyhow!(
+                    "cannot read the kind of {}.{} in {}: {}",
+                    table.schema,
+                    table.name,
+                    self.url,
+                    pg_message(&e)
+                )
+            })?
+            .get(0);
+        self.partitioned.insert(key, partitioned);
+        Ok(partitioned)
+    }
+
+    /// `FROM …` of `table`: a partitioned table's rows are its partitions'; any other table's
+    /// are its own (`ONLY`): the rows of a table that inherits from it (old-style inheritance)
+    /// are that table's, read as it.
+    fn relation_sql(&mut self, table: &Table) -> Result<String> {
+        let only = if self.is_partitioned(table)? {
+            ""
+        } else {
+            "ONLY "
+        };
+        Ok(format!(" FROM {only}{}", qualified(table)))
+    }
+
+    /// `FROM … WHERE …` of a read (`from` as [`Self::relation_sql`] gives it), and the key arrays to
+    /// bind for [`RowFilter::In`].
     fn from_where(
+        from: String,
         table: &Table,
         filter: RowFilter<'_>,
         order_by: &[KeyColumn],
         skip: u64,
     ) -> Result<(String, Option<KeyArrays>)> {
-        let mut sql = format!(" FROM {}", qualified(table));
+        let mut sql = from;
         let mut arrays = None;
         match filter {
             RowFilter::All => {}
@@ -303,9 +351,10 @@ impl RowSource for PgSource {
         MAX_BATCH
     }
 
-    fn has_locator(&mut self, _table: &Table) -> Result<bool> {
-        // Every table has a ctid, stable within the snapshot.
-        Ok(true)
+    fn has_locator(&mut self, table: &Table) -> Result<bool> {
+        // Every table has a ctid, stable within the snapshot; but a partitioned table's rows
+        // are its partitions', and two rows of different partitions may share one.
+        Ok(!self.is_partitioned(table)?)
     }
 
     fn estimate_rows(&mut self, table: &Table) -> Result<u64> {
@@ -313,12 +362,14 @@ impl RowSource for PgSource {
         if let Some(rows) = table.estimated_rows {
             return Ok(rows);
         }
+        // A partitioned table's rows are its leaf partitions' (its own `reltuples` is 0 or -1);
+        // a plain table is its own only leaf.
         let row = self
             .client
             .query_one(
-                "SELECT greatest(c.reltuples, 0)::float8 FROM pg_class c \
-                 JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE n.nspname = $1 AND c.relname = $2",
+                "SELECT COALESCE(sum(greatest(c.reltuples, 0)), 0)::float8 \
+                 FROM pg_partition_tree(format('%I.%I', $1::text, $2::text)::regclass) t \
+                 JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf",
                 &[&table.schema, &table.name],
             )
             .map_err(|e| {
@@ -344,7 +395,8 @@ impl RowSource for PgSource {
         // Keys as text: a child's foreign-key values and its parent's key are then encoded
         // alike whatever their integer widths, and bound back as text arrays.
         let select: Vec<String> = columns.iter().map(key_column_sql).collect();
-        let (from_where, arrays) = Self::from_where(table, filter, order_by, 0)?;
+        let from = self.relation_sql(table)?;
+        let (from_where, arrays) = Self::from_where(from, table, filter, order_by, 0)?;
         // One vector for every row (recycled between rows: its values borrow the row).
         let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(
@@ -377,7 +429,8 @@ impl RowSource for PgSource {
             filter,
             skip,
         } = *request;
-        let (from_where, arrays) = Self::from_where(table, filter, order_by, skip)?;
+        let from = self.relation_sql(table)?;
+        let (from_where, arrays) = Self::from_where(from, table, filter, order_by, skip)?;
         let first_secret = arrays.as_ref().map_or(0, Vec::len) + 1;
         let mut secrets: Vec<Vec<u8>> = Vec::new();
         let mut select: Vec<String> = columns

@@ -29,6 +29,29 @@ impl Token {
 
 /// Tokens with their byte offsets in `sql`.
 pub(crate) fn tokenize(sql: &str) -> Vec<(usize, Token)> {
+    tokenize_as(sql, false)
+}
+
+/// [`tokenize`] with PostgreSQL's own literals: a dollar-quoted `$tag$ … $tag$` string and an
+/// escape string `E'it\'s'` are each one [`Token::Str`].
+pub(crate) fn tokenize_postgres(sql: &str) -> Vec<(usize, Token)> {
+    tokenize_as(sql, true)
+}
+
+/// The delimiter `$tag$` (or `$$`) that starts at `i`, when one does.
+fn dollar_delimiter(sql: &str, i: usize) -> Option<&str> {
+    let rest = sql.get(i + 1..)?;
+    let end = rest.find('$')?;
+    let tag = &rest[..end];
+    let starts_well = tag
+        .chars()
+        .next()
+        .is_none_or(|c| c.is_alphabetic() || c == '_');
+    let is_tag = tag.chars().all(|c| c.is_alphanumeric() || c == '_');
+    (starts_well && is_tag).then(|| &sql[i..i + end + 2])
+}
+
+fn tokenize_as(sql: &str, postgres: bool) -> Vec<(usize, Token)> {
     let bytes = sql.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -49,7 +72,41 @@ pub(crate) fn tokenize(sql: &str) -> Vec<(usize, Token)> {
                 }
                 i += 2;
             }
-            b'\'' | b'"' | b'`' | b'[' => {
+            b'$' if postgres && dollar_delimiter(sql, i).is_some() => {
+                let delimiter = dollar_delimiter(sql, i).unwrap_or_default();
+                let body = i + delimiter.len();
+                // An unclosed body runs to the end, as PostgreSQL reads it.
+                let end = sql[body..].find(delimiter).map_or(sql.len(), |n| body + n);
+                out.push((start, Token::Str(sql[body..end].to_string())));
+                i = (end + delimiter.len()).min(sql.len());
+            }
+            b'E' | b'e' if postgres && bytes.get(i + 1) == Some(&b'\'') => {
+                i += 2;
+                let mut text = Vec::new();
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' if i + 1 < bytes.len() => {
+                            text.push(bytes[i + 1]);
+                            i += 2;
+                        }
+                        b'\'' if bytes.get(i + 1) == Some(&b'\'') => {
+                            text.push(b'\'');
+                            i += 2;
+                        }
+                        b'\'' => {
+                            i += 1;
+                            break;
+                        }
+                        b => {
+                            text.push(b);
+                            i += 1;
+                        }
+                    }
+                }
+                let text = String::from_utf8_lossy(&text).into_owned();
+                out.push((start, Token::Str(text)));
+            }
+            b'\'' | b'"' | b'`' | b'[' if !postgres || c == b'\'' || c == b'"' => {
                 let close = if c == b'[' { b']' } else { c };
                 i += 1;
                 let mut text = Vec::new();
@@ -104,6 +161,7 @@ pub(crate) fn tokenize(sql: &str) -> Vec<(usize, Token)> {
                         || b"(),.;'\"`[".contains(&b)
                         || b.is_ascii_alphabetic()
                         || b == b'_'
+                        || (postgres && b == b'$')
                 };
                 while i < bytes.len() && !ends_other(bytes[i]) {
                     i += 1;

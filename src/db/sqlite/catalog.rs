@@ -220,6 +220,7 @@ fn assemble(
                     columns: cols.into_iter().map(column).collect(),
                     source: view_query(&sql),
                     comment: None,
+                    indexes: Vec::new(),
                 };
                 let from = view.key();
                 for to in referenced_relations(&sql, schema, &relations) {
@@ -396,9 +397,12 @@ fn table(
                                 shape.expressions.get(k).cloned().unwrap_or_default()
                             }),
                             descending: r.descending,
+                            opclass: None,
+                            nulls_first: None,
                         })
                         .collect(),
                     predicate: shape.predicate,
+                    ..Index::default()
                 });
             }
             _ => {}

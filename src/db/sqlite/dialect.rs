@@ -10,7 +10,7 @@ use crate::db::sql::{fold_ident, scan_created, split_at_semicolons, string_liter
 use crate::model::DbKind;
 use crate::model::ddl::*;
 use crate::model::migration::Statement;
-use crate::model::ports::{Capabilities, Dialect, NameCase};
+use crate::model::ports::{Capabilities, Dialect, IndexCapabilities, NameCase};
 
 // ---------------------------------------------------------------------------------------
 // DDL dialect and migration target.
@@ -184,6 +184,15 @@ static CAPABILITIES: Capabilities = Capabilities {
     sequences: false,
     sequence_max: None,
     partial_indexes: true,
+    indexes: IndexCapabilities {
+        methods: &[],
+        method_before_index: false,
+        operator_classes: false,
+        include: false,
+        nulls_not_distinct: false,
+        nulls_order: false,
+        extensions: false,
+    },
     comments: false,
     materialized_views: false,
     synonyms: false,

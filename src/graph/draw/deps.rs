@@ -55,6 +55,7 @@ impl Report<'_> {
                     ),
                     Edge::TriggerOn => (LinkKind::Dependency, "trigger on its table".into()),
                     Edge::DependsOn => (LinkKind::Dependency, "dependency".into()),
+                    Edge::Uses => (LinkKind::Dependency, "uses when it runs".into()),
                 };
                 // `edges()` keeps the edges with both ends in the closure, all in `index`.
                 Link {

@@ -15,8 +15,8 @@ use super::rows::{
     SourceRow, SridRow, SynonymRow, TableRow, TriggerRow, ViewRow,
 };
 use super::text_forms::{
-    HISTORY_TABLES, index_expression, index_type_read, is_oracle_owner, not_null_check_column,
-    object_kind, trigger_events, trigger_timing, unqualified_unit,
+    HISTORY_TABLES, index_expression, index_method, index_type_read, is_oracle_owner,
+    not_null_check_column, object_kind, trigger_events, trigger_timing, unqualified_unit,
 };
 use super::types::column_type;
 
@@ -45,7 +45,7 @@ pub(super) fn assemble(rows: DictionaryRows) -> Result<Catalog> {
     let mut columns = columns(rows.columns, &rows.srids);
     let mut tables = tables(rows.tables, &mut columns.of);
     let key_indexes = keys(&mut tables, rows.constraints, rows.constraint_columns)?;
-    let index_tables = indexes(&mut tables, rows.indexes, &key_indexes);
+    let (index_tables, mut container_indexes) = indexes(&mut tables, rows.indexes, &key_indexes);
     partitioning(
         &mut tables,
         rows.part_tables,
@@ -67,6 +67,11 @@ pub(super) fn assemble(rows: DictionaryRows) -> Result<Catalog> {
         rows.materialized_views,
         &mut columns.of,
     );
+    for view in catalog.views.iter_mut().filter(|v| v.materialized) {
+        view.indexes = container_indexes
+            .remove(&name(&view.schema, &view.name))
+            .unwrap_or_default();
+    }
     let mut sources = sources(rows.source);
     triggers(&mut catalog, rows.triggers, &mut sources)?;
     routines(&mut catalog, sources);
@@ -320,13 +325,19 @@ fn check_key(c: &ConstraintRow, name: Option<String>, table: &Table) -> Option<C
     })
 }
 
+/// The indexes of tables the catalog does not hold as tables (a materialized view's container
+/// table), by (owner, table).
+type ContainerIndexes = HashMap<Name, Vec<Index>>;
+
 /// Adds the indexes to their tables (see [`assemble`] for those left out), their columns in
-/// position order. Returns the table of every index, by (owner, index), for dependencies.
+/// position order. Returns the table of every index, by (owner, index), for dependencies, and
+/// the indexes of other tables (materialized views' container tables), but for those Oracle
+/// creates for a fast-refreshed materialized view (`I_SNAP$_…`).
 fn indexes(
     tables: &mut BTreeMap<Name, Table>,
     rows: Vec<IndexRow>,
     key_indexes: &HashSet<Name>,
-) -> HashMap<Name, Name> {
+) -> (HashMap<Name, Name>, ContainerIndexes) {
     // One row per column.
     let mut index_tables: HashMap<Name, Name> = HashMap::new();
     let mut indexes: BTreeMap<(Name, Name), IndexParts> = BTreeMap::new();
@@ -340,29 +351,35 @@ fn indexes(
         let column = IndexColumn {
             expression: index_expression(&r),
             descending: r.descending,
+            opclass: None,
+            nulls_first: None,
         };
         let entry = indexes.entry((table, index)).or_insert_with(|| {
             (
                 Index {
                     name: r.name.clone(),
                     unique: r.unique,
-                    columns: Vec::new(),
-                    predicate: None,
+                    method: index_method(&r.index_type),
+                    ..Index::default()
                 },
                 Vec::new(),
             )
         });
         entry.1.push((r.position, column));
     }
+    let mut others = ContainerIndexes::new();
     for ((table, _), (mut index, mut columns)) in indexes {
-        let Some(table) = tables.get_mut(&table) else {
-            continue;
-        };
         columns.sort_by_key(|(position, _)| *position);
         index.columns = columns.into_iter().map(|(_, c)| c).collect();
-        table.indexes.push(index);
+        match tables.get_mut(&table) {
+            Some(table) => table.indexes.push(index),
+            None if !index.name.starts_with("I_SNAP$_") => {
+                others.entry(table).or_default().push(index)
+            }
+            None => {}
+        }
     }
-    index_tables
+    (index_tables, others)
 }
 
 /// The partitioning and subpartitioning key columns of the partitioned tables.
@@ -607,6 +624,7 @@ fn views(
                 name: v.name,
                 materialized,
                 comment: v.comment,
+                indexes: Vec::new(),
             });
         }
     }
@@ -817,10 +835,11 @@ fn dependencies(catalog: &mut Catalog, rows: Vec<DependencyRow>, objects: &Objec
             continue;
         }
         let mut from = objects.key(&d.owner, &d.name, &d.kind);
-        // An index needs what its expression calls; its table stands for it.
+        // An index needs what its expression calls; its table (or materialized view) stands
+        // for it.
         if from.kind == ObjectKind::Index {
             match objects.index_tables.get(&name(&from.schema, &from.name)) {
-                Some((owner, table)) => from = ObjectKey::table(owner, table),
+                Some((owner, table)) => from = objects.key(owner, table, "TABLE"),
                 None => continue,
             }
         }

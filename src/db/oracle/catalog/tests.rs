@@ -795,6 +795,48 @@ const TYPE_BODY_SOURCE: &str = "TYPE BODY ADDRESS_T AS\n\
     \x20 END;\n\
     END;\n";
 
+/// A user-defined aggregate: a function implemented by an object type (Oracle's ODCIAggregate
+/// interface).
+const AGGREGATE_SOURCE: &str = "FUNCTION JOIN_CITIES (P_CITY IN VARCHAR2) RETURN VARCHAR2\n\
+    PARALLEL_ENABLE AGGREGATE USING CITY_AGG_T;\n";
+
+const AGGREGATE_TYPE_SOURCE: &str = "TYPE CITY_AGG_T AS OBJECT (\n\
+    \x20 V_TEXT VARCHAR2(4000),\n\
+    \x20 STATIC FUNCTION ODCIAGGREGATEINITIALIZE(P_CTX IN OUT CITY_AGG_T) RETURN NUMBER,\n\
+    \x20 MEMBER FUNCTION ODCIAGGREGATEITERATE(SELF IN OUT CITY_AGG_T, P_VALUE IN VARCHAR2)\n\
+    \x20   RETURN NUMBER,\n\
+    \x20 MEMBER FUNCTION ODCIAGGREGATETERMINATE(SELF IN CITY_AGG_T, P_RESULT OUT VARCHAR2,\n\
+    \x20   P_FLAGS IN NUMBER) RETURN NUMBER,\n\
+    \x20 MEMBER FUNCTION ODCIAGGREGATEMERGE(SELF IN OUT CITY_AGG_T, P_OTHER IN CITY_AGG_T)\n\
+    \x20   RETURN NUMBER\n\
+    );\n";
+
+const AGGREGATE_TYPE_BODY_SOURCE: &str = "TYPE BODY CITY_AGG_T AS\n\
+    \x20 STATIC FUNCTION ODCIAGGREGATEINITIALIZE(P_CTX IN OUT CITY_AGG_T) RETURN NUMBER IS\n\
+    \x20 BEGIN\n\
+    \x20   P_CTX := CITY_AGG_T(NULL);\n\
+    \x20   RETURN ODCICONST.SUCCESS;\n\
+    \x20 END;\n\
+    \x20 MEMBER FUNCTION ODCIAGGREGATEITERATE(SELF IN OUT CITY_AGG_T, P_VALUE IN VARCHAR2)\n\
+    \x20   RETURN NUMBER IS\n\
+    \x20 BEGIN\n\
+    \x20   SELF.V_TEXT := SELF.V_TEXT || ';' || P_VALUE;\n\
+    \x20   RETURN ODCICONST.SUCCESS;\n\
+    \x20 END;\n\
+    \x20 MEMBER FUNCTION ODCIAGGREGATETERMINATE(SELF IN CITY_AGG_T, P_RESULT OUT VARCHAR2,\n\
+    \x20   P_FLAGS IN NUMBER) RETURN NUMBER IS\n\
+    \x20 BEGIN\n\
+    \x20   P_RESULT := LTRIM(SELF.V_TEXT, ';');\n\
+    \x20   RETURN ODCICONST.SUCCESS;\n\
+    \x20 END;\n\
+    \x20 MEMBER FUNCTION ODCIAGGREGATEMERGE(SELF IN OUT CITY_AGG_T, P_OTHER IN CITY_AGG_T)\n\
+    \x20   RETURN NUMBER IS\n\
+    \x20 BEGIN\n\
+    \x20   SELF.V_TEXT := SELF.V_TEXT || P_OTHER.V_TEXT;\n\
+    \x20   RETURN ODCICONST.SUCCESS;\n\
+    \x20 END;\n\
+    END;\n";
+
 /// The query only (ALL_VIEWS.TEXT): the view's column list `(ID, NAME, CITY)` is not in it,
 /// and `UPPER(c.NAME)` would not be a valid column name without it.
 const VIEW_TEXT: &str = "SELECT c.ID, UPPER(c.NAME), a.CITY\n  FROM APP.CUSTOMER c\n  \
@@ -1158,6 +1200,13 @@ fn unpartitioned_fixture() -> DictionaryRows {
     source.extend(source_rows("FUNCTION", "CHECKSUM_OF", FUNCTION_SOURCE));
     source.extend(source_rows("TYPE", "ADDRESS_T", TYPE_SOURCE));
     source.extend(source_rows("TYPE BODY", "ADDRESS_T", TYPE_BODY_SOURCE));
+    source.extend(source_rows("FUNCTION", "JOIN_CITIES", AGGREGATE_SOURCE));
+    source.extend(source_rows("TYPE", "CITY_AGG_T", AGGREGATE_TYPE_SOURCE));
+    source.extend(source_rows(
+        "TYPE BODY",
+        "CITY_AGG_T",
+        AGGREGATE_TYPE_BODY_SOURCE,
+    ));
 
     DictionaryRows {
         tables: vec![
@@ -1231,7 +1280,27 @@ fn unpartitioned_fixture() -> DictionaryRows {
             key_column("SYS_C008120", "ID", None),
         ],
         indexes: vec![
+            index_row("ADDRESS", "ADDRESS_CITY_BX", "BITMAP", 1, "CITY"),
             index_row("ADDRESS", "ADDRESS_CUSTOMER_IX", "NORMAL", 1, "CUSTOMER_ID"),
+            // The materialized view's container table: its own index, and the one Oracle
+            // creates for a fast refresh.
+            IndexRow {
+                unique: true,
+                ..index_row(
+                    "CUSTOMER_CITY_MV",
+                    "CUSTOMER_CITY_MV_UX",
+                    "NORMAL",
+                    1,
+                    "CITY",
+                )
+            },
+            index_row(
+                "CUSTOMER_CITY_MV",
+                "I_SNAP$_CUSTOMER_CITY_MV",
+                "NORMAL",
+                1,
+                "SYS_OP_MAP_NONNULL(\"CITY\")",
+            ),
             IndexRow {
                 unique: true,
                 ..index_row("ADDRESS", "ADDRESS_PK", "NORMAL", 1, "ID")
@@ -1388,6 +1457,8 @@ fn unpartitioned_fixture() -> DictionaryRows {
                 "com/acme/Checksum",
                 "JAVA CLASS",
             ),
+            dependency("CITY_AGG_T", "TYPE BODY", APP, "CITY_AGG_T", "TYPE"),
+            dependency("CITY_AGG_T", "TYPE BODY", "SYS", "ODCICONST", "PACKAGE"),
             dependency("CLIENT", "SYNONYM", APP, "CUSTOMER", "TABLE"),
             dependency("CUSTOMER_API", "PACKAGE", "SYS", "STANDARD", "PACKAGE"),
             dependency("CUSTOMER_API", "PACKAGE BODY", APP, "ADDRESS", "TABLE"),
@@ -1437,6 +1508,8 @@ fn unpartitioned_fixture() -> DictionaryRows {
             dependency("CUSTOMER_V", "VIEW", APP, "ADDRESS", "TABLE"),
             dependency("CUSTOMER_V", "VIEW", APP, "CUSTOMER", "TABLE"),
             dependency("CUSTOMER_V_IO", "TRIGGER", APP, "CUSTOMER_V", "VIEW"),
+            dependency("JOIN_CITIES", "FUNCTION", APP, "CITY_AGG_T", "TYPE"),
+            dependency("JOIN_CITIES", "FUNCTION", "SYS", "STANDARD", "PACKAGE"),
             dependency("TYPE_SAMPLE", "TABLE", APP, "ADDRESS_T", "TYPE"),
             dependency("TYPE_SAMPLE", "TABLE", "MDSYS", "SDO_GEOMETRY", "TYPE"),
             dependency("TYPE_SAMPLE", "TABLE", "SYS", "XMLTYPE", "TYPE"),
@@ -1607,8 +1680,11 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
                 columns: vec![IndexColumn {
                     expression: "UPPER(\"NAME\")".into(),
                     descending: false,
+                    opclass: None,
+                    nulls_first: None,
                 }],
                 predicate: None,
+                ..Index::default()
             },
             Index {
                 name: "CUSTOMER_STATUS_CREATED_IX".into(),
@@ -1617,13 +1693,18 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
                     IndexColumn {
                         expression: "STATUS".into(),
                         descending: false,
+                        opclass: None,
+                        nulls_first: None,
                     },
                     IndexColumn {
                         expression: "CREATED_AT".into(),
                         descending: true,
+                        opclass: None,
+                        nulls_first: None,
                     },
                 ],
                 predicate: None,
+                ..Index::default()
             },
         ]
     );
@@ -1670,8 +1751,11 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
     );
     assert_eq!(
         address.indexes.iter().map(|i| &i.name).collect::<Vec<_>>(),
-        ["ADDRESS_CUSTOMER_IX"]
+        ["ADDRESS_CITY_BX", "ADDRESS_CUSTOMER_IX"]
     );
+    // INDEX_TYPE BITMAP is the method; a B-tree has none.
+    assert_eq!(address.indexes[0].method.as_deref(), Some("bitmap"));
+    assert_eq!(address.indexes[1].method, None);
 
     let legacy = table("LEGACY_NOTE");
     assert_eq!(legacy.estimated_rows, None);
@@ -1697,18 +1781,35 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
         })
     );
     assert!(sample.checks.is_empty());
-    // Not the domain index.
+    // The domain index with its method, for migrations to report.
     assert_eq!(
         sample.indexes,
-        vec![Index {
-            name: "TYPE_SAMPLE_R_UX".into(),
-            unique: true,
-            columns: vec![IndexColumn {
-                expression: "R".into(),
-                descending: false,
-            }],
-            predicate: None,
-        }]
+        vec![
+            Index {
+                name: "TYPE_SAMPLE_CL_CTX".into(),
+                unique: false,
+                columns: vec![IndexColumn {
+                    expression: "CL".into(),
+                    descending: false,
+                    opclass: None,
+                    nulls_first: None,
+                }],
+                method: Some("domain".into()),
+                ..Index::default()
+            },
+            Index {
+                name: "TYPE_SAMPLE_R_UX".into(),
+                unique: true,
+                columns: vec![IndexColumn {
+                    expression: "R".into(),
+                    descending: false,
+                    opclass: None,
+                    nulls_first: None,
+                }],
+                predicate: None,
+                ..Index::default()
+            }
+        ]
     );
     assert_eq!(
         sample.columns[0].identity,
@@ -1844,6 +1945,18 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
                          a.CITY"
                     .into(),
                 comment: Some("Customers per city".into()),
+                // The container table's own index, not Oracle's for a fast refresh.
+                indexes: vec![Index {
+                    name: "CUSTOMER_CITY_MV_UX".into(),
+                    unique: true,
+                    columns: vec![IndexColumn {
+                        expression: "CITY".into(),
+                        descending: false,
+                        opclass: None,
+                        nulls_first: None,
+                    }],
+                    ..Index::default()
+                }],
             },
             View {
                 schema: APP.into(),
@@ -1856,6 +1969,7 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
                 ],
                 source: VIEW_TEXT.into(),
                 comment: Some("Customers with the city of their main address".into()),
+                indexes: Vec::new(),
             },
         ]
     );
@@ -1897,8 +2011,12 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
                 &PROCEDURE_SOURCE.replace("app.archive_customer", "archive_customer"),
             ),
             routine("CHECKSUM_OF", K::Function, FUNCTION_SOURCE),
+            routine("CITY_AGG_T", K::Type, AGGREGATE_TYPE_SOURCE),
+            routine("CITY_AGG_T", K::TypeBody, AGGREGATE_TYPE_BODY_SOURCE),
             routine("CUSTOMER_API", K::Package, PACKAGE_SOURCE),
             routine("CUSTOMER_API", K::PackageBody, PACKAGE_BODY_SOURCE),
+            // An aggregate is a function, carried as written.
+            routine("JOIN_CITIES", K::Function, AGGREGATE_SOURCE),
         ]
     );
 
@@ -1953,6 +2071,7 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
             ("CHECKSUM_OF", K::Function),
             ("com/acme/Checksum", K::Other),
         ),
+        dep(("CITY_AGG_T", K::TypeBody), ("CITY_AGG_T", K::Type)),
         dep(("CLIENT", K::Synonym), ("CUSTOMER", K::Table)),
         dep(("CUSTOMER_API", K::PackageBody), ("ADDRESS", K::Table)),
         dep(("CUSTOMER_API", K::PackageBody), ("CUSTOMER", K::Table)),
@@ -1967,6 +2086,8 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
         dep(("CUSTOMER_V", K::View), ("ADDRESS", K::Table)),
         dep(("CUSTOMER_V", K::View), ("CUSTOMER", K::Table)),
         dep(("TYPE_SAMPLE", K::Table), ("ADDRESS_T", K::Type)),
+        // An aggregate needs the type that implements it.
+        dep(("JOIN_CITIES", K::Function), ("CITY_AGG_T", K::Type)),
     ];
     expected.sort();
     assert_eq!(catalog.dependencies, expected);
@@ -2215,9 +2336,21 @@ fn an_index_dependency_becomes_its_tables() {
         "CHECKSUM_OF",
         "FUNCTION",
     ));
+    // On a materialized view's container table: the materialized view's.
+    rows.dependencies.push(dependency(
+        "CUSTOMER_CITY_MV_UX",
+        "INDEX",
+        APP,
+        "CHECKSUM_OF",
+        "FUNCTION",
+    ));
     let catalog = assemble(rows).expect("assemble");
     assert!(catalog.dependencies.contains(&dep(
         ("CUSTOMER", ObjectKind::Table),
+        ("CHECKSUM_OF", ObjectKind::Function)
+    )));
+    assert!(catalog.dependencies.contains(&dep(
+        ("CUSTOMER_CITY_MV", ObjectKind::MaterializedView),
         ("CHECKSUM_OF", ObjectKind::Function)
     )));
 }
@@ -2260,4 +2393,46 @@ fn the_oracle_catalog_snapshot_is_the_assembled_fixture() {
          review)",
         path.display()
     );
+}
+
+/// Oracle records in ALL_DEPENDENCIES every static reference of a unit, also a table named
+/// only by a `%ROWTYPE` declaration or inside a cursor: both reach a code seed's closure.
+#[test]
+fn a_table_used_only_through_rowtype_or_a_cursor_is_in_a_code_seeds_closure() {
+    use crate::graph::DepGraph;
+    use crate::graph::closure::{Closure, ClosureOptions};
+    let mut rows = fixture();
+    rows.source.extend(source_rows(
+        "PROCEDURE",
+        "PRINT_NOTES",
+        "PROCEDURE PRINT_NOTES (P_ID IN NUMBER) AS\n\
+         \x20 R LEGACY_NOTE%ROWTYPE;\n\
+         \x20 CURSOR C IS SELECT CITY FROM ADDRESS WHERE ID = P_ID;\n\
+         BEGIN\n\
+         \x20 FOR A IN C LOOP DBMS_OUTPUT.PUT_LINE(A.CITY); END LOOP;\n\
+         END PRINT_NOTES;\n",
+    ));
+    // As Oracle lists them for that source.
+    rows.dependencies.extend([
+        dependency("PRINT_NOTES", "PROCEDURE", APP, "LEGACY_NOTE", "TABLE"),
+        dependency("PRINT_NOTES", "PROCEDURE", APP, "ADDRESS", "TABLE"),
+        dependency("PRINT_NOTES", "PROCEDURE", "SYS", "DBMS_OUTPUT", "PACKAGE"),
+        dependency("PRINT_NOTES", "PROCEDURE", "SYS", "STANDARD", "PACKAGE"),
+    ]);
+    let catalog = assemble(rows).expect("assemble");
+    let graph = DepGraph::build(&catalog);
+    let seed = graph
+        .node_of(&ObjectKey::new(APP, "PRINT_NOTES", ObjectKind::Procedure))
+        .expect("the procedure is read");
+    let closure = Closure::compute(&graph, &[seed], ClosureOptions::default());
+    let members: Vec<String> = closure
+        .members()
+        .iter()
+        .map(|&n| graph.key(n).to_string())
+        .collect();
+    for table in ["LEGACY_NOTE", "ADDRESS"] {
+        let key = ObjectKey::table(APP, table);
+        let node = graph.node_of(&key).expect("the table is read");
+        assert!(closure.contains(node), "{key} not in {members:?}");
+    }
 }

@@ -169,19 +169,24 @@ pub(super) fn is_oracle_owner(owner: &str) -> bool {
     ORACLE_OWNERS.contains(&owner) || owner.starts_with("APEX_") || owner.starts_with("FLOWS_")
 }
 
-/// The index types read; bitmap and reverse-key indexes are read as plain indexes (the model
-/// has no access method). Left out: LOB indexes, domain indexes (Oracle Text, Spatial), cluster
-/// indexes and the index of an index-organized table.
+/// The index types read; a reverse-key index is read as a plain one. Left out: LOB indexes,
+/// cluster indexes and the index of an index-organized table.
 pub(super) fn index_type_read(index_type: &str) -> bool {
-    matches!(
-        index_type.trim(),
-        "NORMAL"
-            | "NORMAL/REV"
-            | "BITMAP"
-            | "FUNCTION-BASED NORMAL"
-            | "FUNCTION-BASED NORMAL/REV"
-            | "FUNCTION-BASED BITMAP"
-    )
+    index_method(index_type).is_some()
+        || matches!(
+            index_type.trim(),
+            "NORMAL" | "NORMAL/REV" | "FUNCTION-BASED NORMAL" | "FUNCTION-BASED NORMAL/REV"
+        )
+}
+
+/// The model's method of an index type, `None` for a B-tree: `bitmap`, or `domain` for a
+/// domain index (Oracle Text, Spatial), which dbsub reports rather than creates.
+pub(super) fn index_method(index_type: &str) -> Option<String> {
+    match index_type.trim() {
+        "BITMAP" | "FUNCTION-BASED BITMAP" => Some("bitmap".to_string()),
+        "DOMAIN" | "FUNCTION-BASED DOMAIN" => Some("domain".to_string()),
+        _ => None,
+    }
 }
 
 /// Tables that are bookkeeping, not the application's: dbsub's histories and Flyway's (which

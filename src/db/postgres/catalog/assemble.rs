@@ -1,7 +1,7 @@
 //! From rows to the model: [`Rows`], the rows of every query, and [`assemble`], one pure
 //! function from them to a catalog, with its phases in the order it runs them (relations,
 //! sequences, columns, tables and views, keys, indexes, dependencies, triggers, routines,
-//! types, grants) and the text forms they read (foreign-key actions, trigger bits, view and
+//! types, the names routine bodies use, grants) and the text forms they read (foreign-key actions, trigger bits, view and
 //! routine sources, literal defaults).
 
 use std::collections::HashMap;
@@ -25,8 +25,15 @@ pub(super) struct Rows {
     pub(super) dependencies: Vec<Row>,
     pub(super) triggers: Vec<Row>,
     pub(super) routines: Vec<Row>,
+    pub(super) bodies: Vec<Row>,
     pub(super) types: Vec<Row>,
     pub(super) grants: Vec<Row>,
+    /// Partitioned tables and their partitions ([`super::queries::partitions_sql`]).
+    pub(super) partitions: Vec<Row>,
+    /// Foreign keys declared on partitions themselves.
+    pub(super) partition_keys: Vec<Row>,
+    /// Indexes created on partitions themselves.
+    pub(super) partition_indexes: Vec<Row>,
 }
 
 /// A relation of the first query.
@@ -64,14 +71,27 @@ pub(super) fn assemble(rows: Rows) -> Result<Catalog> {
     let relations = relations(&rows.relations)?;
     let identity_sequences = sequences(&mut catalog, &rows.sequences)?;
     let mut columns = columns(&mut catalog, &rows.columns, &relations, &identity_sequences)?;
-    let mut tables = tables_and_views(&mut catalog, relations, &mut columns);
+    let (mut tables, materialized) = tables_and_views(&mut catalog, relations, &mut columns);
     keys(&mut tables, &rows.constraints)?;
-    indexes(&mut tables, &rows.indexes)?;
+    indexes(
+        &mut tables,
+        &mut catalog.views,
+        &materialized,
+        &rows.indexes,
+    )?;
+    partitioning(
+        &mut tables,
+        &rows.partitions,
+        &rows.partition_keys,
+        &rows.partition_indexes,
+    )?;
     catalog.tables = tables.into_values().collect();
     dependencies(&mut catalog, &rows.dependencies)?;
     triggers(&mut catalog, &rows.triggers)?;
     routines(&mut catalog, &rows.routines)?;
     types(&mut catalog, &rows.types)?;
+    // Last: a body's names resolve against every object read.
+    super::bodies::dependencies(&mut catalog, &rows.bodies)?;
     grants(&mut catalog, &rows.grants)?;
     catalog.normalize();
     Ok(catalog)
@@ -188,26 +208,36 @@ fn columns(
     Ok(columns_of)
 }
 
+/// The position in `Catalog::views` of each materialized view, by oid.
+type Materialized = HashMap<Oid, usize>;
+
 /// Adds the views and materialized views, with their columns (taken from `columns`), query and
-/// comment. Returns the tables by oid, with their columns, comment and estimated rows; keys and
-/// indexes come later.
+/// comment. Returns the tables by oid, with their columns, comment and estimated rows (keys and
+/// indexes come later), and where each materialized view is, for its indexes.
 fn tables_and_views(
     catalog: &mut Catalog,
     relations: Vec<(Oid, Relation)>,
     columns: &mut HashMap<Oid, Vec<Column>>,
-) -> HashMap<Oid, Table> {
+) -> (HashMap<Oid, Table>, Materialized) {
     let mut tables: HashMap<Oid, Table> = HashMap::new();
+    let mut materialized = Materialized::new();
     for (oid, rel) in relations {
         let columns = columns.remove(&oid).unwrap_or_default();
         match rel.relkind.as_str() {
-            "v" | "m" => catalog.views.push(View {
-                schema: rel.schema,
-                name: rel.name,
-                materialized: rel.relkind == "m",
-                columns,
-                source: rel.view_source.unwrap_or_default(),
-                comment: rel.comment,
-            }),
+            "v" | "m" => {
+                if rel.relkind == "m" {
+                    materialized.insert(oid, catalog.views.len());
+                }
+                catalog.views.push(View {
+                    schema: rel.schema,
+                    name: rel.name,
+                    materialized: rel.relkind == "m",
+                    columns,
+                    source: rel.view_source.unwrap_or_default(),
+                    comment: rel.comment,
+                    indexes: Vec::new(),
+                })
+            }
             _ => {
                 tables.insert(
                     oid,
@@ -229,7 +259,7 @@ fn tables_and_views(
             }
         }
     }
-    tables
+    (tables, materialized)
 }
 
 /// Adds the primary, unique, foreign and check keys to their tables.
@@ -280,36 +310,231 @@ fn keys(tables: &mut HashMap<Oid, Table>, rows: &[Row]) -> Result<()> {
     Ok(())
 }
 
-/// Adds the indexes to their tables, with their columns (or expressions) and predicate.
-fn indexes(tables: &mut HashMap<Oid, Table>, rows: &[Row]) -> Result<()> {
+/// Adds the indexes to their tables and materialized views, with their columns (or
+/// expressions), operator classes and NULLs order, predicate, method, `INCLUDE` columns, `NULLS NOT
+/// DISTINCT` and the extensions they need.
+fn indexes(
+    tables: &mut HashMap<Oid, Table>,
+    views: &mut [View],
+    materialized: &Materialized,
+    rows: &[Row],
+) -> Result<()> {
     for r in rows {
-        let Some(table) = tables.get_mut(&get::<Oid>(r, 0)?) else {
-            continue;
+        let oid: Oid = get(r, 0)?;
+        let indexes = match tables.get_mut(&oid) {
+            Some(table) => &mut table.indexes,
+            None => match materialized.get(&oid).and_then(|&at| views.get_mut(at)) {
+                Some(view) => &mut view.indexes,
+                None => continue,
+            },
         };
         let expressions: Vec<Option<String>> = get(r, 3)?;
         let descending: Vec<bool> = get(r, 4)?;
-        table.indexes.push(Index {
+        let opclasses: Vec<Option<String>> = get(r, 7)?;
+        let nulls_first: Vec<Option<bool>> = get(r, 11)?;
+        indexes.push(Index {
             name: get(r, 1)?,
             unique: get(r, 2)?,
             columns: expressions
                 .into_iter()
                 .zip(descending)
-                .map(|(expression, descending)| IndexColumn {
-                    expression: expression.unwrap_or_default(),
-                    descending,
-                })
+                .zip(opclasses)
+                .zip(nulls_first)
+                .map(
+                    |(((expression, descending), opclass), nulls_first)| IndexColumn {
+                        expression: expression.unwrap_or_default(),
+                        descending,
+                        opclass,
+                        nulls_first,
+                    },
+                )
                 .collect(),
             predicate: get(r, 5)?,
+            method: get(r, 6)?,
+            include: get(r, 8)?,
+            nulls_not_distinct: get(r, 9)?,
+            extensions: get(r, 10)?,
         });
     }
     Ok(())
+}
+
+/// One row of the partitions query: a partitioned table (no parent) or a partition.
+struct PartitionRow {
+    oid: Oid,
+    parent: Option<Oid>,
+    schema: String,
+    name: String,
+    bound: String,
+    tuples: f64,
+    /// Set when the relation is itself partitioned.
+    method: Option<PartitionMethod>,
+    key: Vec<String>,
+}
+
+/// Sets the partitioning of the partitioned tables: method, key and partitions at every level,
+/// each partition with the foreign keys and indexes declared on it alone. A partitioned table's
+/// estimated rows are its leaf partitions' (its own `reltuples` is 0 or -1).
+fn partitioning(
+    tables: &mut HashMap<Oid, Table>,
+    rows: &[Row],
+    key_rows: &[Row],
+    index_rows: &[Row],
+) -> Result<()> {
+    let mut parts: Vec<PartitionRow> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let strategy: Option<String> = get(r, 6)?;
+        let keydef: Option<String> = get(r, 7)?;
+        parts.push(PartitionRow {
+            oid: get(r, 0)?,
+            parent: get(r, 1)?,
+            schema: get(r, 2)?,
+            name: get(r, 3)?,
+            bound: get::<Option<String>>(r, 4)?.unwrap_or_default(),
+            tuples: get(r, 5)?,
+            method: strategy.as_deref().and_then(|s| match s {
+                "r" => Some(PartitionMethod::Range),
+                "l" => Some(PartitionMethod::List),
+                "h" => Some(PartitionMethod::Hash),
+                _ => None,
+            }),
+            key: keydef.as_deref().map(partition_key).unwrap_or_default(),
+        });
+    }
+    // The partitions' own keys and indexes, read into empty tables by the phases above.
+    let mut own: HashMap<Oid, Table> = parts
+        .iter()
+        .filter(|p| p.parent.is_some())
+        .map(|p| (p.oid, empty_table(&p.schema, &p.name)))
+        .collect();
+    keys(&mut own, key_rows)?;
+    indexes(&mut own, &mut [], &Materialized::default(), index_rows)?;
+    let mut children: HashMap<Oid, Vec<usize>> = HashMap::new();
+    for (i, p) in parts.iter().enumerate() {
+        if let Some(parent) = p.parent {
+            children.entry(parent).or_default().push(i);
+        }
+    }
+    for top in parts.iter().filter(|p| p.parent.is_none()) {
+        let Some(table) = tables.get_mut(&top.oid) else {
+            continue;
+        };
+        let mut leaf_rows = 0.0;
+        let built = partitioning_of(top, &parts, &children, &mut own, &mut leaf_rows);
+        table.partitioning = Some(built);
+        if leaf_rows > 0.0 {
+            table.estimated_rows = Some(leaf_rows.round() as u64);
+        }
+    }
+    Ok(())
+}
+
+/// The partitioning of `of` (a partitioned table or partition), its partitions in the query's
+/// order (by name); adds the leaf partitions' estimated rows to `leaf_rows`.
+fn partitioning_of(
+    of: &PartitionRow,
+    parts: &[PartitionRow],
+    children: &HashMap<Oid, Vec<usize>>,
+    own: &mut HashMap<Oid, Table>,
+    leaf_rows: &mut f64,
+) -> Partitioning {
+    let mut partitions = Vec::new();
+    for &i in children.get(&of.oid).map(Vec::as_slice).unwrap_or_default() {
+        let p = &parts[i];
+        let sub = match p.method {
+            Some(_) => Some(Box::new(partitioning_of(
+                p, parts, children, own, leaf_rows,
+            ))),
+            None => {
+                if p.tuples > 0.0 {
+                    *leaf_rows += p.tuples;
+                }
+                None
+            }
+        };
+        let declared = own.remove(&p.oid);
+        let (foreign_keys, indexes) =
+            declared.map_or_else(Default::default, |t| (t.foreign_keys, t.indexes));
+        partitions.push(Partition {
+            schema: (p.schema != of.schema).then(|| p.schema.clone()),
+            name: p.name.clone(),
+            generated_name: false,
+            bound: p.bound.clone(),
+            partitioning: sub,
+            foreign_keys,
+            indexes,
+        });
+    }
+    Partitioning {
+        method: of.method.unwrap_or(PartitionMethod::Range),
+        key: of.key.clone(),
+        interval: None,
+        reference: None,
+        partitions,
+        local_indexes: Vec::new(),
+        subpartition_template: Vec::new(),
+        row_movement: false,
+    }
+}
+
+/// A table with a name and nothing else.
+fn empty_table(schema: &str, name: &str) -> Table {
+    Table {
+        schema: schema.to_string(),
+        name: name.to_string(),
+        columns: Vec::new(),
+        primary_key: None,
+        unique_keys: Vec::new(),
+        foreign_keys: Vec::new(),
+        checks: Vec::new(),
+        indexes: Vec::new(),
+        comment: None,
+        estimated_rows: None,
+        temporary: None,
+        partitioning: None,
+    }
+}
+
+/// The key of `pg_get_partkeydef`'s `RANGE (a, (lower(b)))`: its columns and expressions,
+/// split at the commas outside parentheses and quotes.
+pub(super) fn partition_key(definition: &str) -> Vec<String> {
+    let text = definition.trim();
+    let inner = match (text.find('('), text.rfind(')')) {
+        (Some(open), Some(close)) if open < close => &text[open + 1..close],
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut current = String::new();
+    for c in inner.chars() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(current.trim().to_string());
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_string());
+    }
+    out
 }
 
 /// Adds what views read, what column defaults use and what functions and procedures use.
 fn dependencies(catalog: &mut Catalog, rows: &[Row]) -> Result<()> {
     let kind = |word: &str| match word {
         "proc p" => ObjectKind::Procedure,
-        "proc f" => ObjectKind::Function,
+        // An aggregate is created and called as a function.
+        "proc f" | "proc a" => ObjectKind::Function,
         "type" => ObjectKind::Type,
         relkind => relation_kind(relkind),
     };
@@ -377,7 +602,7 @@ fn triggers(catalog: &mut Catalog, rows: &[Row]) -> Result<()> {
     Ok(())
 }
 
-/// Adds the functions and procedures, the overloads of a name in one routine.
+/// Adds the functions, procedures and aggregates, the overloads of a name in one routine.
 fn routines(catalog: &mut Catalog, rows: &[Row]) -> Result<()> {
     // Overloads share a name, and so a key: one routine holds all their definitions.
     let mut routine_at: HashMap<ObjectKey, usize> = HashMap::new();

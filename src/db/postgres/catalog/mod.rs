@@ -3,23 +3,31 @@
 //!
 //! One query per kind of object, each over every relation of the schemas read: relations,
 //! columns, constraints (with their column names, through `unnest(conkey) WITH ORDINALITY`),
-//! indexes, sequences, dependencies (views through `pg_rewrite`, defaults through
-//! `pg_attrdef`, functions and procedures directly), triggers, functions and procedures, enum and domain types, and grants — plus
+//! indexes (of every access method, materialized views' too), sequences, dependencies (views
+//! through `pg_rewrite`, defaults through `pg_attrdef`, functions, procedures and aggregates
+//! directly), triggers, functions, procedures and aggregates, the names their string bodies use
+//! (`bodies.rs`), enum and domain types, grants, and partitioning (partitioned tables and their
+//! partitions at every level through `pg_inherits`, the foreign keys and indexes declared on
+//! partitions themselves) — plus
 //! one to check the schemas and one `set_config` that puts the schemas read on the
 //! `search_path`, so that the server's deparsed text (`format_type`, `pg_get_expr`,
 //! `pg_get_viewdef`…) names their objects unqualified, the way a migration creates them. All of
 //! it runs in one read-only repeatable-read transaction: one consistent view of the catalog.
 //!
 //! Left out: the system schemas, objects that belong to an extension (PostGIS's
-//! `spatial_ref_sys`, citext's functions), partitions (their partitioned table stands for them),
-//! dbsub's and Flyway's history tables, aggregates, indexes other than B-tree ones (the model
-//! has no access method), and constraint kinds other than primary, unique, foreign and check.
+//! `spatial_ref_sys`, citext's functions), partitions as tables (their partitioned table stands
+//! for them, with its `partitioning`; a partition's own primary, unique and check constraints
+//! are not read), dbsub's and Flyway's history tables, window functions, operator-class
+//! parameters and collations of index columns, and constraint kinds other than primary, unique,
+//! foreign and check. Aggregates are read as functions whose source is `CREATE AGGREGATE`, built
+//! from `pg_aggregate` (PostgreSQL has no `pg_get_aggregatedef`).
 //!
 //! This file runs the reader; beside it, `queries.rs` holds the query text, `assemble.rs` the
 //! assembly's phases and the text forms they read, `types.rs` the mapping of PostgreSQL's types
 //! onto neutral ones, and `tests.rs` the tests.
 
 mod assemble;
+mod bodies;
 mod queries;
 mod types;
 
@@ -34,8 +42,9 @@ use crate::model::{DbKind, DbUrl};
 
 use assemble::{Rows, assemble};
 use queries::{
-    SCHEMAS_SQL, columns_sql, constraints_sql, dependencies_sql, grants_sql, indexes_sql,
-    relations_sql, routines_sql, sequences_sql, triggers_sql, types_sql,
+    SCHEMAS_SQL, bodies_sql, columns_sql, constraints_sql, dependencies_sql, grants_sql,
+    indexes_sql, partition_indexes_sql, partition_keys_sql, partitions_sql, relations_sql,
+    routines_sql, sequences_sql, triggers_sql, types_sql,
 };
 
 /// Tables that are bookkeeping, not the application's: dbsub's migration and ingest histories
@@ -189,8 +198,20 @@ impl Session<'_> {
             dependencies: self.query("dependencies", &dependencies_sql(), &scoped)?,
             triggers: self.query("triggers", &triggers_sql(), &scoped)?,
             routines: self.query("functions and procedures", &routines_sql(), &only_schemas)?,
+            bodies: self.query("routine bodies", &bodies_sql(), &only_schemas)?,
             types: self.query("types", &types_sql(), &only_schemas)?,
             grants: self.query("grants", &grants_sql(), &scoped)?,
+            partitions: self.query("partitions", &partitions_sql(), &scoped)?,
+            partition_keys: self.query(
+                "foreign keys of partitions",
+                &partition_keys_sql(),
+                &scoped,
+            )?,
+            partition_indexes: self.query(
+                "indexes of partitions",
+                &partition_indexes_sql(),
+                &scoped,
+            )?,
         })
     }
 }

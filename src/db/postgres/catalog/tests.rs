@@ -245,19 +245,50 @@ fn the_number_of_queries_does_not_grow_with_the_tables() {
                  CREATE VIEW v{i} AS SELECT id, name FROM t{i}; \
                  CREATE TRIGGER t{i}_touch BEFORE UPDATE ON t{i} \
                    FOR EACH ROW EXECUTE FUNCTION touch(); \
-                 COMMENT ON TABLE t{i} IS 'table {i}';"
+                 COMMENT ON TABLE t{i} IS 'table {i}'; \
+                 CREATE TABLE p{i} (d date NOT NULL, t int) PARTITION BY RANGE (d); \
+                 CREATE TABLE p{i}_a PARTITION OF p{i} FOR VALUES FROM ('2020-01-01') \
+                   TO ('2021-01-01') PARTITION BY LIST (t); \
+                 CREATE TABLE p{i}_a1 PARTITION OF p{i}_a DEFAULT; \
+                 CREATE TABLE p{i}_b PARTITION OF p{i} DEFAULT; \
+                 ALTER TABLE p{i}_a1 ADD FOREIGN KEY (t) REFERENCES t{i}; \
+                 CREATE INDEX p{i}_b_t ON p{i}_b (t);"
             ));
         }
         client.batch_execute(&ddl).expect("create the tables");
         let url = DbUrl::new(crate::model::DbKind::Postgres, &url);
         let (catalog, queries) = read_counting(&mut client, &url, &[]).expect("read");
-        assert_eq!(catalog.tables.len(), tables);
+        assert_eq!(catalog.tables.len(), 2 * tables);
+        let partitioned = catalog.tables.iter().filter(|t| t.partitioning.is_some());
+        assert_eq!(partitioned.count(), tables);
+        let p0 = catalog
+            .table("public", "p0")
+            .and_then(|t| t.partitioning.as_ref());
+        let p0 = p0.expect("p0 is partitioned");
+        assert_eq!(p0.partitions.len(), 2);
+        let sub = p0.partitions[0]
+            .partitioning
+            .as_ref()
+            .expect("p0_a is partitioned");
+        assert_eq!(sub.partitions[0].foreign_keys.len(), 1);
+        assert_eq!(p0.partitions[1].indexes.len(), 1);
         assert_eq!(catalog.views.len(), tables);
         assert_eq!(catalog.triggers.len(), tables);
         queries
     };
     let one = read(1);
     assert_eq!(read(40), one, "queries for 40 tables vs 1");
-    // The schema check, the search path, and one query per kind of object.
-    assert_eq!(one, 12);
+    // The schema check, the search path, one query per kind of object, the routines' string
+    // bodies, and three for partitioning (partitions, their foreign keys, their indexes).
+    assert_eq!(one, 16);
+}
+
+#[test]
+fn a_partition_key_splits_at_its_top_level_commas() {
+    assert_eq!(partition_key("RANGE (payment_date)"), ["payment_date"]);
+    assert_eq!(
+        partition_key("LIST (a, lower(b), ((c || ',') || \"D,e\"))"),
+        ["a", "lower(b)", "((c || ',') || \"D,e\")"]
+    );
+    assert!(partition_key("HASH").is_empty());
 }

@@ -10,6 +10,11 @@ COMMENT ON TABLE CUSTOMER IS 'A buyer of seed lots';
 
 COMMENT ON COLUMN CUSTOMER.EMAIL IS 'Unique when given';
 
+CREATE BITMAP INDEX ADDRESS_CITY_BX ON ADDRESS (CITY);
+
 CREATE INDEX ADDRESS_CUSTOMER_IX ON ADDRESS (CUSTOMER_ID);
+
+-- NOT CREATED: INDEX: APP.TYPE_SAMPLE_CL_CTX: a domain index (Oracle Text, Spatial, …) is not created by dbsub; create it by hand if the subset's queries need it
+--   INDEX TYPE_SAMPLE_CL_CTX ON TYPE_SAMPLE USING domain (CL)
 
 CREATE UNIQUE INDEX TYPE_SAMPLE_R_UX ON TYPE_SAMPLE (R);

@@ -10,6 +10,11 @@ COMMENT ON TABLE customer IS 'A buyer of seed lots';
 
 COMMENT ON COLUMN customer.email IS 'Unique when given';
 
+CREATE INDEX address_city_bx ON address (city);
+
 CREATE INDEX address_customer_ix ON address (customer_id);
+
+-- NOT CREATED: INDEX: APP.TYPE_SAMPLE_CL_CTX: a domain index (Oracle Text, Spatial, …) is not created by dbsub; create it by hand if the subset's queries need it
+--   INDEX TYPE_SAMPLE_CL_CTX ON type_sample USING domain (CL)
 
 CREATE UNIQUE INDEX type_sample_r_ux ON type_sample (r);

@@ -10,6 +10,8 @@ SELECT a.CITY, COUNT(*) AS CUSTOMERS
   FROM ADDRESS a
  GROUP BY a.CITY;
 
+CREATE UNIQUE INDEX customer_city_mv_ux ON customer_city_mv (city);
+
 CREATE OR REPLACE VIEW customer_v (id, name, city) AS
 SELECT c.ID, UPPER(c.NAME), a.CITY
   FROM CUSTOMER c
