@@ -1090,8 +1090,8 @@ fn a_reference_partitioned_table_without_its_parent_is_created_unpartitioned() {
     assert!(
         warnings.contains(
             "TABLE: APP.SALES_LINE: partitioned in the source (PARTITION BY REFERENCE \
-             (SALES_LINE_SALE_FK), 1 partition); it is partitioned by reference through foreign \
-             key SALES_LINE_SALE_FK to TABLE: APP.SALES, which is outside this set of \
+             (SALES_LINE_SALE_FK), 1 partition: P2023); it is partitioned by reference through \
+             foreign key SALES_LINE_SALE_FK to TABLE: APP.SALES, which is outside this set of \
              migrations, so it is created as one plain table that holds every partition's rows. \
              Rows load as they are"
         ),
@@ -1128,18 +1128,26 @@ fn oracle_partitioning_is_reported_per_table_into_sqlite_and_postgres() {
         for (table, what) in [
             (
                 "SALES",
-                "PARTITION BY RANGE (SOLD_ON) INTERVAL (NUMTOYMINTERVAL(1,'MONTH')), 1 partition",
+                "PARTITION BY RANGE (SOLD_ON) INTERVAL (NUMTOYMINTERVAL(1,'MONTH')), 1 partition: \
+                 P2023",
             ),
             (
                 "SALES_LINE",
-                "PARTITION BY REFERENCE (SALES_LINE_SALE_FK), 1 partition",
+                "PARTITION BY REFERENCE (SALES_LINE_SALE_FK), 1 partition: P2023",
             ),
-            ("REGION_NOTE", "PARTITION BY LIST (REGION), 2 partitions"),
-            ("SESSION_LOG", "PARTITION BY HASH (ID), 2 partitions"),
+            (
+                "REGION_NOTE",
+                "PARTITION BY LIST (REGION), 2 partitions: P_EU, P_OTHER",
+            ),
+            (
+                "SESSION_LOG",
+                "PARTITION BY HASH (ID), 2 partitions: SYS_P201, SYS_P202",
+            ),
             (
                 "SHIPMENT",
                 // Two partitions and their four subpartitions.
-                "PARTITION BY RANGE (SHIPPED_ON) SUBPARTITION BY LIST (REGION), 6 partitions",
+                "PARTITION BY RANGE (SHIPPED_ON) SUBPARTITION BY LIST (REGION), 6 partitions: \
+                 P2023, P2023_EU, P2023_REST, PMAX, PMAX_EU, SYS_SUBP301",
             ),
         ] {
             let expected = format!(
@@ -1241,7 +1249,8 @@ fn a_system_partitioned_table_is_created_plain_with_a_warning() {
     let warnings = catalog_migrations(&ws, &oracle_snapshot(), "oracle", &dir, &["INBOX"]);
     assert!(
         warnings.contains(
-            "TABLE: APP.INBOX: partitioned in the source (PARTITION BY SYSTEM, 2 partitions); a \
+            "TABLE: APP.INBOX: partitioned in the source (PARTITION BY SYSTEM, 2 partitions: P1, \
+             P2); a \
              load cannot insert into a system-partitioned table, whose every insert names its \
              partition (ORA-14701), so it is created as one plain table that holds every \
              partition's rows. Rows load as they are"

@@ -322,7 +322,8 @@ impl Lab {
         let file = self.ws.path().join("local.db");
         let target = format!("sqlite://{}", file.display());
         let report = self.migrations("sqlite", &target)?;
-        objects_in_sqlite(source_dump, &file, subset, &report)?;
+        let attached = attached_indexes(&self.source);
+        objects_in_sqlite(source_dump, &file, subset, &report, &attached)?;
         checks_in_sqlite(&self.source, &file, subset, &report)?;
         self.ingest_and_verify("SQLITE", &target)?;
 
@@ -353,9 +354,32 @@ impl Lab {
     }
 }
 
+/// The indexes PostgreSQL made on partitions for an index of their partitioned table: the
+/// table's index stands for them.
+fn attached_indexes(source: &str) -> BTreeSet<String> {
+    pg::connect(source)
+        .query(
+            "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+             WHERE c.relkind = 'i'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
 /// Every table, view, materialized view and index of the subset is in SQLite, or
-/// `create-migrations` reported it by name.
-fn objects_in_sqlite(source: &Dump, file: &Path, subset: &Subset, report: &Report) -> Step<()> {
+/// `create-migrations` reported it by name: a partition, or an index declared on one, in the
+/// report of its partitioned table; an index PostgreSQL attached to a partition for an index of
+/// the partitioned table stands for nothing of its own (`attached`).
+fn objects_in_sqlite(
+    source: &Dump,
+    file: &Path,
+    subset: &Subset,
+    report: &Report,
+    attached: &BTreeSet<String>,
+) -> Step<()> {
     let db = rusqlite::Connection::open(file).map_err(|e| e.to_string())?;
     let mut statement = db
         .prepare("SELECT name FROM sqlite_master")
@@ -375,6 +399,7 @@ fn objects_in_sqlite(source: &Dump, file: &Path, subset: &Subset, report: &Repor
             )
         })
         .filter(|e| !created.contains(&e.name) && !report.names(&e.name))
+        .filter(|e| !attached.contains(&e.name) && !report.names_within(&e.object, &e.name))
         .map(|e| format!("{} {}", e.kind, e.name))
         .collect();
     if missing.is_empty() {
@@ -518,14 +543,26 @@ impl Report {
     /// comment, or in a warning as `public.OBJECT` followed by anything but a name's letter.
     fn names(&self, object: &str) -> bool {
         let qualified = format!("public.{object}");
-        self.skipped.contains(object)
-            || self.warnings.iter().any(|w| {
-                w.match_indices(&qualified).any(|(at, _)| {
-                    !w[at + qualified.len()..]
-                        .starts_with(|c: char| c.is_alphanumeric() || c == '_')
-                })
-            })
+        self.skipped.contains(object) || self.warnings.iter().any(|w| names_word(w, &qualified))
     }
+
+    /// Whether a warning about `object` (one that names it first) also names `part`, a word
+    /// of its own: a partition, or an index declared on one, in its partitioned table's report.
+    fn names_within(&self, object: &str, part: &str) -> bool {
+        let about = format!("TABLE: public.{object}:");
+        self.warnings
+            .iter()
+            .any(|w| w.starts_with(&about) && names_word(&w[about.len()..], part))
+    }
+}
+
+/// Whether `text` has `word` not followed by more of an identifier.
+fn names_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        !text[at + word.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+            && !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
 }
 
 /// One entry of a `pg_dump --schema-only` script: what follows a

@@ -394,13 +394,13 @@ fn index_text(ix: &Index, on: &str) -> String {
     )
 }
 
-/// Counts the partitions (at every level) and the indexes declared on them.
-fn count_partitions(p: &Partitioning, count: &mut usize, indexes: &mut usize) {
+/// The names of the partitions (at every level) and of the indexes declared on them.
+fn partition_names<'a>(p: &'a Partitioning, parts: &mut Vec<&'a str>, indexes: &mut Vec<&'a str>) {
     for part in &p.partitions {
-        *count += 1;
-        *indexes += part.indexes.len();
+        parts.push(&part.name);
+        indexes.extend(part.indexes.iter().map(|ix| ix.name.as_str()));
         if let Some(sub) = &part.partitioning {
-            count_partitions(sub, count, indexes);
+            partition_names(sub, parts, indexes);
         }
     }
 }
@@ -908,9 +908,9 @@ impl Planner<'_> {
         let Some(p) = &table.partitioning else {
             return (Vec::new(), String::new());
         };
-        let mut count = 0;
-        let mut own_indexes = 0;
-        count_partitions(p, &mut count, &mut own_indexes);
+        let mut parts = Vec::new();
+        let mut own_indexes = Vec::new();
+        partition_names(p, &mut parts, &mut own_indexes);
         let mut enforced = Vec::new();
         let mut partial = Vec::new();
         for k in table.partition_foreign_keys() {
@@ -922,19 +922,21 @@ impl Planner<'_> {
             }
         }
         let mut why = format!(
-            "partitioned in the source ({}, {}); {reason}, so it is created as one plain table \
-             that holds every partition's rows",
+            "partitioned in the source ({}, {}: {}); {reason}, so it is created as one plain \
+             table that holds every partition's rows",
             describe_partitioning(p),
-            crate::output::plural(count, "partition"),
+            crate::output::plural(parts.len(), "partition"),
+            parts.join(", "),
         );
         if !enforced.is_empty() {
             why.push_str("; the foreign keys declared on every partition are the table's");
         }
-        if own_indexes > 0 {
+        if !own_indexes.is_empty() {
             why.push_str(&format!(
-                "; not created: {} declared on partitions (create them on the table if the tests \
-                 need them)",
-                crate::output::plural(own_indexes, "index")
+                "; not created: {} declared on partitions, {} (create them on the table if the \
+                 tests need them)",
+                crate::output::plural(own_indexes.len(), "index"),
+                own_indexes.join(", ")
             ));
         }
         if !partial.is_empty() {

@@ -62,15 +62,6 @@ pub fn identity(table: &Table, source: &mut dyn RowSource) -> Result<Vec<KeyColu
     if source.has_locator(table)? {
         return Ok(vec![KeyColumn::Locator]);
     }
-    if table.partitioning.is_some() {
-        bail!(
-            "{}.{} has no primary key and no unique key of NOT NULL columns, and as a \
-             partitioned table no row locator (each partition numbers its rows on its own): \
-             declare a primary key on it",
-            table.schema,
-            table.name
-        )
-    }
     bail!(
         "{}.{} has no primary key, no unique key of NOT NULL columns and no row locator: \
          declare a key, or make it a passthrough table",

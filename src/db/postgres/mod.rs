@@ -170,9 +170,16 @@ fn qualified(table: &Table) -> String {
     )
 }
 
-fn key_column_sql(column: &KeyColumn) -> String {
+/// A key column as SQL: a column, or the row locator. A table's `ctid` is stable within the
+/// snapshot; a partitioned table's rows are its partitions', which number their rows each on
+/// its own, so there the locator is the partition's oid and the `ctid`, as text.
+fn key_column_sql(column: &KeyColumn, partitioned: bool) -> String {
     match column {
         KeyColumn::Column(name) => double_quote(name),
+        KeyColumn::Locator if partitioned => PARTITIONED_LOCATOR.to_string(),
         KeyColumn::Locator => "ctid".to_string(),
     }
 }
+
+/// The row locator of a partitioned table ([`key_column_sql`]).
+const PARTITIONED_LOCATOR: &str = "(tableoid::oid::text || ':' || ctid::text)";

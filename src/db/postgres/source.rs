@@ -165,6 +165,7 @@ impl PgSource {
     /// bind for [`RowFilter::In`].
     fn from_where(
         from: String,
+        partitioned: bool,
         table: &Table,
         filter: RowFilter<'_>,
         order_by: &[KeyColumn],
@@ -180,6 +181,7 @@ impl PgSource {
                 // lookup uses its index.
                 let cast = |i: usize, column: &KeyColumn| -> Result<String> {
                     let ty = match column {
+                        KeyColumn::Locator if partitioned => "text".to_string(),
                         KeyColumn::Locator => "tid".to_string(),
                         KeyColumn::Column(name) => table
                             .column(name)
@@ -193,11 +195,14 @@ impl PgSource {
                 if let [column] = columns {
                     sql.push_str(&format!(
                         " WHERE {} = ANY({})",
-                        key_column_sql(column),
+                        key_column_sql(column, partitioned),
                         cast(0, column)?
                     ));
                 } else {
-                    let list: Vec<String> = columns.iter().map(key_column_sql).collect();
+                    let list: Vec<String> = columns
+                        .iter()
+                        .map(|c| key_column_sql(c, partitioned))
+                        .collect();
                     let casts: Vec<String> = columns
                         .iter()
                         .enumerate()
@@ -233,7 +238,10 @@ impl PgSource {
             }
         }
         if !order_by.is_empty() {
-            let list: Vec<String> = order_by.iter().map(key_column_sql).collect();
+            let list: Vec<String> = order_by
+                .iter()
+                .map(|c| key_column_sql(c, partitioned))
+                .collect();
             sql.push_str(&format!(" ORDER BY {}", list.join(", ")));
         }
         if skip > 0 {
@@ -351,10 +359,10 @@ impl RowSource for PgSource {
         MAX_BATCH
     }
 
-    fn has_locator(&mut self, table: &Table) -> Result<bool> {
-        // Every table has a ctid, stable within the snapshot; but a partitioned table's rows
-        // are its partitions', and two rows of different partitions may share one.
-        Ok(!self.is_partitioned(table)?)
+    fn has_locator(&mut self, _table: &Table) -> Result<bool> {
+        // Every table has a ctid, stable within the snapshot; a partitioned table's locator
+        // also names the partition (`key_column_sql`).
+        Ok(true)
     }
 
     fn estimate_rows(&mut self, table: &Table) -> Result<u64> {
@@ -394,9 +402,13 @@ impl RowSource for PgSource {
     ) -> Result<()> {
         // Keys as text: a child's foreign-key values and its parent's key are then encoded
         // alike whatever their integer widths, and bound back as text arrays.
-        let select: Vec<String> = columns.iter().map(key_column_sql).collect();
+        let partitioned = self.is_partitioned(table)?;
+        let select: Vec<String> = columns
+            .iter()
+            .map(|c| key_column_sql(c, partitioned))
+            .collect();
         let from = self.relation_sql(table)?;
-        let (from_where, arrays) = Self::from_where(from, table, filter, order_by, 0)?;
+        let (from_where, arrays) = Self::from_where(from, partitioned, table, filter, order_by, 0)?;
         // One vector for every row (recycled between rows: its values borrow the row).
         let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(
@@ -429,8 +441,10 @@ impl RowSource for PgSource {
             filter,
             skip,
         } = *request;
+        let partitioned = self.is_partitioned(table)?;
         let from = self.relation_sql(table)?;
-        let (from_where, arrays) = Self::from_where(from, table, filter, order_by, skip)?;
+        let (from_where, arrays) =
+            Self::from_where(from, partitioned, table, filter, order_by, skip)?;
         let first_secret = arrays.as_ref().map_or(0, Vec::len) + 1;
         let mut secrets: Vec<Vec<u8>> = Vec::new();
         let mut select: Vec<String> = columns
@@ -448,7 +462,7 @@ impl RowSource for PgSource {
                 columns: keys_of,
                 keys,
             } => {
-                select.extend(keys_of.iter().map(key_column_sql));
+                select.extend(keys_of.iter().map(|c| key_column_sql(c, partitioned)));
                 Some(KeyOrder::new(keys))
             }
             _ => None,
