@@ -1078,3 +1078,252 @@ fn code_is_written_in_dependency_order_and_views_calling_it_after_it() {
         .get(0);
     assert_eq!(answer, 42);
 }
+
+/// The Oracle snapshot's partitioned tables (tests/data/oracle_catalog.json): range with an
+/// interval and a local index, list with DEFAULT, hash, composite range-list, and SALES_LINE
+/// partitioned by reference to SALES.
+const PARTITIONED: [&str; 4] = ["SALES_LINE", "REGION_NOTE", "SESSION_LOG", "SHIPMENT"];
+
+/// The Oracle snapshot the partitioning tests start from.
+fn oracle_snapshot() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oracle_catalog.json")
+}
+
+/// `create-migrations` from `catalog` in `dialect` into `folder` with `seeds`, which must
+/// succeed; its warnings.
+fn catalog_migrations(
+    ws: &Workspace,
+    catalog: &Path,
+    dialect: &str,
+    folder: &Path,
+    seeds: &[&str],
+) -> String {
+    let out = ws
+        .dbsub(&[])
+        .args(["create-migrations", "--dialect", dialect, "--catalog"])
+        .arg(catalog)
+        .arg("--migration-folder")
+        .arg(folder)
+        .args(seeds.iter().flat_map(|s| ["--seed-object", *s]))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    stderr(&out)
+}
+
+/// The text of the tables file of a folder.
+fn tables_file(dir: &Path) -> String {
+    files(dir)
+        .into_iter()
+        .find(|(name, _)| name.ends_with("_tables.sql"))
+        .expect("a tables file")
+        .1
+}
+
+/// Into Oracle, each table keeps its partitioning clauses, no storage: `INTERVAL` with only the
+/// partitions the DDL made, `VALUES (DEFAULT)`, hash partitions by name, subpartitions under
+/// their partitions, `PARTITION BY REFERENCE` with its foreign key inside the CREATE TABLE
+/// after the parent's, and `LOCAL` indexes.
+#[test]
+fn oracle_partitioned_tables_keep_their_partitioning_in_oracle() {
+    let ws = Workspace::empty();
+    let dir = ws.path().join("oracle-partitioned-oracle");
+    let warnings = catalog_migrations(&ws, &oracle_snapshot(), "oracle", &dir, &PARTITIONED);
+    assert!(!warnings.contains("partition"), "{warnings}");
+    let sql: String = files(&dir).into_iter().map(|(_, text)| text).collect();
+    for clause in ["TABLESPACE", "STORAGE", "COMPRESS", "SEGMENT"] {
+        assert!(!sql.contains(clause), "{clause}: {sql}");
+    }
+    let parent = sql.find("CREATE TABLE SALES (").expect("SALES");
+    let child = sql.find("CREATE TABLE SALES_LINE (").expect("SALES_LINE");
+    assert!(parent < child, "{sql}");
+    // The foreign key SALES_LINE is partitioned by is in its CREATE TABLE, not added later.
+    assert_eq!(sql.matches("SALES_LINE_SALE_FK").count(), 2, "{sql}");
+    golden_folder("oracle-partitioned-oracle", &dir);
+}
+
+/// A reference-partitioned table whose parent is left out of the subset (here: a catalog
+/// without it, as when the parent's schema is not read) is created unpartitioned, and
+/// `create-migrations` says so.
+#[test]
+fn a_reference_partitioned_table_without_its_parent_is_created_unpartitioned() {
+    let ws = Workspace::empty();
+    let mut catalog = snapshot::read(&oracle_snapshot()).unwrap();
+    catalog.tables.retain(|t| t.name != "SALES");
+    let without = ws.path().join("without_sales.json");
+    snapshot::write(&catalog, &without).unwrap();
+    let dir = ws.path().join("without");
+    let warnings = catalog_migrations(&ws, &without, "oracle", &dir, &PARTITIONED);
+    assert!(
+        warnings.contains(
+            "TABLE: APP.SALES_LINE: partitioned in the source (PARTITION BY REFERENCE \
+             (SALES_LINE_SALE_FK), 1 partition: P2023); it is partitioned by reference through \
+             foreign key SALES_LINE_SALE_FK to TABLE: APP.SALES, which is outside this set of \
+             migrations, so it is created as one plain table that holds every partition's rows. \
+             Rows load as they are"
+        ),
+        "{warnings}"
+    );
+    let tables = tables_file(&dir);
+    let line = &tables[tables
+        .find("CREATE TABLE SALES_LINE (")
+        .expect("SALES_LINE")..];
+    let statement = &line[..line.find(';').unwrap()];
+    assert!(!statement.contains("PARTITION"), "{statement}");
+    assert!(!statement.contains("FOREIGN KEY"), "{statement}");
+    assert!(
+        tables.contains("-- APP.SALES_LINE is partitioned in the source"),
+        "{tables}"
+    );
+    // The others keep theirs.
+    assert!(tables.contains("PARTITION BY HASH (ID)"), "{tables}");
+}
+
+/// Oracle partitioning into SQLite and PostgreSQL: every partitioned table is reported by
+/// name with what to do and created as a plain table; the files apply.
+#[test]
+fn oracle_partitioning_is_reported_per_table_into_sqlite_and_postgres() {
+    let ws = Workspace::empty();
+    for dialect in ["sqlite", "postgres"] {
+        let dir = ws.path().join(dialect);
+        let warnings = catalog_migrations(&ws, &oracle_snapshot(), dialect, &dir, &PARTITIONED);
+        let title = if dialect == "sqlite" {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        };
+        for (table, what) in [
+            (
+                "SALES",
+                "PARTITION BY RANGE (SOLD_ON) INTERVAL (NUMTOYMINTERVAL(1,'MONTH')), 1 partition: \
+                 P2023",
+            ),
+            (
+                "SALES_LINE",
+                "PARTITION BY REFERENCE (SALES_LINE_SALE_FK), 1 partition: P2023",
+            ),
+            (
+                "REGION_NOTE",
+                "PARTITION BY LIST (REGION), 2 partitions: P_EU, P_OTHER",
+            ),
+            (
+                "SESSION_LOG",
+                "PARTITION BY HASH (ID), 2 partitions: SYS_P201, SYS_P202",
+            ),
+            (
+                "SHIPMENT",
+                // Two partitions and their four subpartitions.
+                "PARTITION BY RANGE (SHIPPED_ON) SUBPARTITION BY LIST (REGION), 6 partitions: \
+                 P2023, P2023_EU, P2023_REST, PMAX, PMAX_EU, SYS_SUBP301",
+            ),
+        ] {
+            let expected = format!(
+                "TABLE: APP.{table}: partitioned in the source ({what}); {title} cannot create \
+                 this partitioning, so it is created as one plain table that holds every \
+                 partition's rows. Rows load as they are; to keep the partitioning, migrate to a \
+                 database of the source's kind"
+            );
+            assert!(warnings.contains(&expected), "{expected}\n{warnings}");
+        }
+        let sql: String = files(&dir).into_iter().map(|(_, text)| text).collect();
+        // Only the comment line above each CREATE TABLE names the partitioning.
+        assert!(!sql.contains("\nPARTITION BY"), "{sql}");
+        assert!(!sql.contains(" LOCAL"), "{sql}");
+        assert!(
+            sql.contains("-- APP.SHIPMENT is partitioned in the source"),
+            "{sql}"
+        );
+    }
+    // The files apply: SQLite into a file; PostgreSQL into a throwaway cluster, if there is one.
+    let cluster = pg::cluster();
+    let mut targets = vec![(
+        format!("sqlite://{}", ws.path().join("local.db").display()),
+        "sqlite",
+    )];
+    if let Some(pg) = &cluster {
+        targets.push((pg.create_database("oracle_partitions"), "postgres"));
+    }
+    for (target, folder) in targets {
+        let out = ws
+            .dbsub(&[])
+            .args(["migrate", "--target", &target, "--migration-folder"])
+            .arg(ws.path().join(folder))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{folder}: {}", stderr(&out));
+    }
+}
+
+/// Oracle needs a reference-partitioned table's parent created first. The load order puts
+/// parents first, but a cycle may be broken at that foreign key: here SALES also references
+/// SALES_LINE (NOT NULL) and the partitioning key is deferrable, the cheaper one to break, so
+/// the load order has SALES_LINE first; the tables file still creates SALES first.
+#[test]
+fn a_reference_partitioned_table_follows_its_parent_also_in_a_cycle() {
+    use dbsub::catalog::FkAction;
+    let ws = Workspace::empty();
+    let mut catalog = snapshot::read(&oracle_snapshot()).unwrap();
+    let line = catalog
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "SALES_LINE")
+        .unwrap();
+    line.foreign_keys[0].deferrable = true;
+    let sales = catalog
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "SALES")
+        .unwrap();
+    let first_line_no = Column {
+        name: "FIRST_LINE_NO".into(),
+        ..sales.columns[0].clone()
+    };
+    sales.columns.push(first_line_no);
+    sales.foreign_keys.push(ForeignKey {
+        name: "SALES_FIRST_LINE_FK".into(),
+        columns: vec!["ID".into(), "FIRST_LINE_NO".into()],
+        ref_schema: "APP".into(),
+        ref_table: "SALES_LINE".into(),
+        ref_columns: vec!["SALE_ID".into(), "LINE_NO".into()],
+        on_delete: FkAction::NoAction,
+        on_update: FkAction::NoAction,
+        deferrable: false,
+        initially_deferred: false,
+        enabled: true,
+    });
+    let cyclic = ws.path().join("cyclic.json");
+    snapshot::write(&catalog, &cyclic).unwrap();
+    let dir = ws.path().join("cyclic");
+    catalog_migrations(&ws, &cyclic, "oracle", &dir, &["SALES_LINE"]);
+    let tables = tables_file(&dir);
+    let parent = tables.find("CREATE TABLE SALES (").expect("SALES");
+    let child = tables
+        .find("CREATE TABLE SALES_LINE (")
+        .expect("SALES_LINE");
+    assert!(parent < child, "{tables}");
+    assert!(
+        tables.contains("PARTITION BY REFERENCE (SALES_LINE_SALE_FK)"),
+        "{tables}"
+    );
+}
+
+/// A system-partitioned table is created plain in Oracle too: every insert into one names its
+/// partition, which a load cannot; `create-migrations` says so rather than `ingest` failing.
+#[test]
+fn a_system_partitioned_table_is_created_plain_with_a_warning() {
+    let ws = Workspace::empty();
+    let dir = ws.path().join("system");
+    let warnings = catalog_migrations(&ws, &oracle_snapshot(), "oracle", &dir, &["INBOX"]);
+    assert!(
+        warnings.contains(
+            "TABLE: APP.INBOX: partitioned in the source (PARTITION BY SYSTEM, 2 partitions: P1, \
+             P2); a \
+             load cannot insert into a system-partitioned table, whose every insert names its \
+             partition (ORA-14701), so it is created as one plain table that holds every \
+             partition's rows. Rows load as they are"
+        ),
+        "{warnings}"
+    );
+    let sql: String = files(&dir).into_iter().map(|(_, text)| text).collect();
+    assert!(!sql.contains("\nPARTITION BY"), "{sql}");
+}

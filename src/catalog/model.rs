@@ -446,6 +446,18 @@ pub struct Partitioning {
     /// database added on insert.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub partitions: Vec<Partition>,
+    /// Oracle: the indexes of the table (names in its `indexes`) partitioned like it, one
+    /// index partition per table partition (`CREATE INDEX … LOCAL`, `ALL_PART_INDEXES.LOCALITY`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub local_indexes: Vec<String>,
+    /// Oracle composite partitioning: the subpartition template, the subpartitions (by name and
+    /// bound) that a partition added without its own (by an interval) is given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subpartition_template: Vec<Partition>,
+    /// Oracle `ENABLE ROW MOVEMENT` (`ALL_TABLES.ROW_MOVEMENT`): an update of the key may move
+    /// a row to another partition; without it, such an update fails (ORA-14402).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub row_movement: bool,
 }
 
 /// The partitioning methods of PostgreSQL and Oracle.
@@ -481,6 +493,10 @@ pub struct Partition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     pub name: String,
+    /// The name was made up by the database (Oracle `SYS_P…`, `SYS_SUBP…` for a partition the
+    /// DDL did not name): a target makes up its own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub generated_name: bool,
     /// The bound as the source's dialect spells it: PostgreSQL `FOR VALUES FROM (…) TO (…)`,
     /// `FOR VALUES IN (…)`, `FOR VALUES WITH (modulus 4, remainder 0)`, `DEFAULT`; Oracle
     /// `VALUES LESS THAN (…)`, `VALUES (…)`, or empty (hash, reference, system).

@@ -158,6 +158,7 @@ mod tests {
         Partition {
             schema: None,
             name: name.into(),
+            generated_name: false,
             bound: String::new(),
             partitioning: sub.map(Box::new),
             foreign_keys: fks,
@@ -172,6 +173,9 @@ mod tests {
             interval: None,
             reference: None,
             partitions,
+            local_indexes: Vec::new(),
+            subpartition_template: Vec::new(),
+            row_movement: false,
         }
     }
 

@@ -10,7 +10,7 @@
 //! Objects already created by the folder's files are left out; objects the dialect cannot
 //! create are kept as comments and listed in the warnings.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use anyhow::{Result, bail};
@@ -18,8 +18,8 @@ use petgraph::graph::NodeIndex;
 
 use super::record::{Created, Existing};
 use crate::catalog::{
-    Catalog, Column, FkAction, ForeignKey, Index, ObjectKey, ObjectKind, Partition, Partitioning,
-    Table, Temporary,
+    Catalog, Column, FkAction, ForeignKey, Index, ObjectKey, ObjectKind, Partition,
+    PartitionMethod, Partitioning, Table, Temporary,
 };
 use crate::graph::{Closure, DepGraph, Direction, LoadOrder};
 use crate::model::ddl::*;
@@ -200,7 +200,7 @@ pub fn plan(
         extensions: HashSet::new(),
         left_out: HashSet::new(),
     };
-    for &node in &order.order {
+    for node in reference_parents_first(&order.order, catalog, graph) {
         planner.object(node, closure, graph);
     }
     if options.grants {
@@ -275,6 +275,87 @@ pub fn plan(
         files,
         warnings,
     })
+}
+
+/// The load order with each reference-partitioned table after the parent it is partitioned
+/// by, which Oracle needs to exist (partitioned) first: the load order puts parents first, but
+/// a cycle may have been broken at that foreign key.
+fn reference_parents_first(
+    order: &[NodeIndex],
+    catalog: &Catalog,
+    graph: &DepGraph,
+) -> Vec<NodeIndex> {
+    // (child, parent) of every reference-partitioned table in the graph.
+    let references: Vec<(NodeIndex, NodeIndex)> = catalog
+        .tables
+        .iter()
+        .filter_map(|t| {
+            let fk = reference_key(t)?;
+            let child = graph.node_of(&ObjectKey::table(&t.schema, &t.name))?;
+            Some((child, graph.node_of(&fk.parent_key())?))
+        })
+        .collect();
+    if references.is_empty() {
+        return order.to_vec();
+    }
+    let mut out = order.to_vec();
+    // Each pass moves one table after its parent; a chain of references takes one pass per
+    // link, and references never form a cycle (Oracle refuses one), so this ends.
+    for _ in 0..out.len() {
+        let position: HashMap<NodeIndex, usize> =
+            out.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+        let misplaced = references.iter().find_map(|(child, parent)| {
+            let (child, parent) = (*position.get(child)?, *position.get(parent)?);
+            (parent > child).then_some((child, parent))
+        });
+        let Some((child, parent)) = misplaced else {
+            break;
+        };
+        let node = out.remove(child);
+        // The parent moved up one with the removal: inserting at its old index puts the child
+        // right after it.
+        out.insert(parent, node);
+    }
+    out
+}
+
+/// The foreign key a reference-partitioned table is partitioned by.
+fn reference_key(table: &Table) -> Option<&crate::catalog::ForeignKey> {
+    let p = table.partitioning.as_ref()?;
+    if p.method != PartitionMethod::Reference {
+        return None;
+    }
+    let name = p.reference.as_ref()?;
+    table.foreign_keys.iter().find(|fk| &fk.name == name)
+}
+
+/// A partitioning as a message shows it: `PARTITION BY RANGE (SOLD_ON) INTERVAL (…)`.
+fn describe_partitioning(p: &Partitioning) -> String {
+    let mut text = format!("PARTITION BY {}", p.method.as_str());
+    if let Some(fk) = &p.reference {
+        text.push_str(&format!(" ({fk})"));
+    } else if !p.key.is_empty() {
+        text.push_str(&format!(" ({})", p.key.join(", ")));
+    }
+    if let Some(interval) = &p.interval {
+        text.push_str(&format!(" INTERVAL ({interval})"));
+    }
+    // Composite (Oracle): every partition subpartitioned the same way. PostgreSQL may
+    // partition some partitions only, each its own way: its message counts them instead.
+    let composite = p.partitions.iter().all(|x| x.partitioning.is_some());
+    if let Some(sub) = p
+        .partitions
+        .iter()
+        .find_map(|x| x.partitioning.as_deref())
+        .filter(|_| composite)
+    {
+        text.push_str(&format!(
+            " SUBPARTITION BY {} ({})",
+            sub.method.as_str(),
+            sub.key.join(", ")
+        ));
+    }
+    text
 }
 
 /// An index as the comment of one not created shows it: `INDEX n ON t USING gin (c opclass)`.
@@ -521,13 +602,26 @@ impl Planner<'_> {
             }
         }
         let (preserve_rows, mut note) = self.temporary(table, key);
-        let partitions = self.partitions(table, &name);
+        let carried = match &table.partitioning {
+            Some(_) => self.partitioning_carried(table, closure, graph, 0),
+            None => Ok(()),
+        };
+        let mut partitions = match carried {
+            Ok(()) => self.partitions(table, &name),
+            Err(_) => None,
+        };
+        // Oracle wants the foreign key a table is partitioned by in its CREATE TABLE.
+        let reference = partitions
+            .as_ref()
+            .and(reference_key(table))
+            .map(|fk| fk.name.clone());
         let inline_fks = self.can.inline_foreign_keys;
         let mut later_fks = Vec::new();
         let mut inline_names = Vec::new();
+        let mut reference_written = false;
         let mut table_fks = table.foreign_keys.clone();
-        if partitions.is_none() && table.partitioning.is_some() {
-            let (enforced, why) = self.plain_partitioned(table, key);
+        if let Err(why) = &carried {
+            let (enforced, why) = self.plain_partitioned(table, key, why);
             table_fks.extend(enforced);
             note = note.or(Some(why));
         }
@@ -537,13 +631,23 @@ impl Planner<'_> {
             };
             // PostgreSQL names constraints per table: recorded as `TABLE.NAME`.
             let per_table = format!("{}.{}", table.name, fk.name);
-            if inline_fks {
+            let partitions_by = reference.as_ref() == Some(&fk.name);
+            reference_written |= partitions_by;
+            if inline_fks || partitions_by {
                 elements.push(Element::ForeignKey(sql));
                 inline_names.push(per_table);
             } else {
                 later_fks.push((per_table, sql));
             }
         }
+        if reference.is_some() && !reference_written {
+            // Its foreign key is not created (the planner said why): nor can the partitioning be.
+            partitions = None;
+        }
+        let local_indexes = match (&partitions, &table.partitioning) {
+            (Some(_), Some(p)) => p.local_indexes.clone(),
+            _ => Vec::new(),
+        };
         // The foreign keys declared on the partitions themselves, on each partition.
         for (part, part_name) in partitions.iter().flat_map(|p| &p.1) {
             for fk in &part.foreign_keys {
@@ -586,33 +690,164 @@ impl Planner<'_> {
                 name: fk_name,
             });
         }
-        self.indexes_and_comments(table, key, &name);
+        self.indexes_and_comments(table, key, &name, &local_indexes);
         for (part, part_name) in partitions.iter().flat_map(|p| &p.1) {
-            self.indexes(table, &part.indexes, key, part_name);
+            self.indexes(table, &part.indexes, key, part_name, &[]);
         }
     }
 
-    /// A partitioned table's partitioning where the dialect carries it, with every partition
-    /// (at every level) and its name as created; `None` for a table that is not partitioned, or
-    /// whose partitioning the dialect does not carry.
+    /// A partition's name as written: empty for a name the source's database made up, so that
+    /// the target makes up its own.
+    fn partition_name(&self, partition: &Partition) -> String {
+        if partition.generated_name {
+            String::new()
+        } else {
+            self.ident(&partition.name)
+        }
+    }
+
+    /// Whether `table` is created partitioned here: the dialect carries its partitioning, and a
+    /// reference-partitioned table's parent is created partitioned in the same set of
+    /// migrations (or was by an earlier one). `Err` says why not.
+    fn partitioning_carried(
+        &self,
+        table: &Table,
+        closure: &Closure,
+        graph: &DepGraph,
+        depth: usize,
+    ) -> Result<(), String> {
+        let Some(p) = &table.partitioning else {
+            return Err(format!(
+                "{}.{} is not partitioned",
+                table.schema, table.name
+            ));
+        };
+        self.dialect.carries_partitioning(p)?;
+        if p.method != PartitionMethod::Reference {
+            return Ok(());
+        }
+        let Some(fk) = reference_key(table) else {
+            return Err(format!(
+                "the foreign key it is partitioned by ({}) is not among its foreign keys",
+                p.reference.as_deref().unwrap_or("none named")
+            ));
+        };
+        let parent = fk.parent_key();
+        if self.existing.has("TABLE", &parent.name) {
+            return Ok(());
+        }
+        let in_closure = graph.node_of(&parent).is_some_and(|n| closure.contains(n));
+        let parent_table = self
+            .catalog
+            .table(&parent.schema, &parent.name)
+            .filter(|_| in_closure);
+        let Some(parent_table) = parent_table else {
+            return Err(format!(
+                "it is partitioned by reference through foreign key {} to {parent}, which is \
+                 outside this set of migrations",
+                fk.name
+            ));
+        };
+        // References never form a cycle (Oracle refuses one); the depth only bounds a broken
+        // catalog.
+        if depth > 32 {
+            return Err(format!(
+                "its chain of references through {parent} does not end"
+            ));
+        }
+        self.partitioning_carried(parent_table, closure, graph, depth + 1)
+            .map_err(|why| {
+                format!(
+                    "it is partitioned by reference through foreign key {} to {parent}, which \
+                     is created unpartitioned ({why})",
+                    fk.name
+                )
+            })
+    }
+
+    /// A partitioned table's partitioning (carried: see [`Self::partitioning_carried`]), with
+    /// every partition (at every level) and its name as created; `None` for a table that is not
+    /// partitioned.
     fn partitions<'t>(
         &self,
         table: &'t Table,
         name: &str,
     ) -> Option<(PartitioningSql, Vec<(&'t Partition, String)>)> {
         let p = table.partitioning.as_ref()?;
-        if !self.dialect.carries_partitioning(p) {
-            return None;
-        }
         let mut partitions = Vec::new();
         let mut created = Vec::new();
         self.partitions_of(table, p, &table.schema, name, &mut partitions, &mut created);
+        let subpartition_by = p
+            .partitions
+            .iter()
+            .find_map(|x| x.partitioning.as_deref())
+            .map(|sub| SubpartitionBySql {
+                method: sub.method.as_str(),
+                key: self.partition_key(table, &sub.key),
+                template: p
+                    .subpartition_template
+                    .iter()
+                    .map(|s| self.nested_partition(s, name, Vec::new()))
+                    .collect(),
+            });
+        let nested: Vec<PartitionSql> = match p.method {
+            // Oracle gives a reference-partitioned table one partition per partition of its
+            // parent, named as the parent's; listing them would have to match their number.
+            PartitionMethod::Reference => Vec::new(),
+            _ => p
+                .partitions
+                .iter()
+                .map(|x| {
+                    let subs = x
+                        .partitioning
+                        .iter()
+                        .flat_map(|sub| &sub.partitions)
+                        .map(|s| self.nested_partition(s, &x.name, Vec::new()))
+                        .collect();
+                    self.nested_partition(x, name, subs)
+                })
+                .collect(),
+        };
+        // Hash partitions that are all unnamed and undivided: `PARTITIONS n`.
+        let quantity = (p.method == PartitionMethod::Hash
+            && !nested.is_empty()
+            && nested
+                .iter()
+                .all(|x| x.name.is_empty() && x.subpartitions.is_empty()))
+        .then_some(nested.len());
         let sql = PartitioningSql {
             method: p.method.as_str(),
             key: self.partition_key(table, &p.key),
             partitions,
+            nested: if quantity.is_some() {
+                Vec::new()
+            } else {
+                nested
+            },
+            interval: p.interval.clone(),
+            reference: p.reference.as_deref().map(|fk| self.ident(fk)),
+            subpartition_by,
+            quantity,
+            row_movement: p.row_movement,
         };
         Some((sql, created))
+    }
+
+    /// A partition as written inside its table's `CREATE TABLE` (Oracle), with `subpartitions`.
+    fn nested_partition(
+        &self,
+        part: &Partition,
+        parent: &str,
+        subpartitions: Vec<PartitionSql>,
+    ) -> PartitionSql {
+        PartitionSql {
+            name: self.partition_name(part),
+            parent: parent.to_string(),
+            bound: part.bound.clone(),
+            sub_method: None,
+            sub_key: String::new(),
+            subpartitions,
+        }
     }
 
     /// The partitions of `p` (of `parent`, as created, in `schema`), each after its parent.
@@ -642,6 +877,7 @@ impl Planner<'_> {
                 bound: part.bound.clone(),
                 sub_method: sub.map(|s| s.method.as_str()),
                 sub_key: sub.map_or_else(String::new, |s| self.partition_key(table, &s.key)),
+                subpartitions: Vec::new(),
             });
             created.push((part, name.clone()));
             if let Some(sub) = sub {
@@ -665,7 +901,12 @@ impl Planner<'_> {
     /// A partitioned table the dialect creates plain: the warning (also the table's note), and
     /// the foreign keys declared on every partition, which hold for every row of the plain
     /// table. Those declared on some partitions only would not: not created, and said so.
-    fn plain_partitioned(&mut self, table: &Table, key: &ObjectKey) -> (Vec<ForeignKey>, String) {
+    fn plain_partitioned(
+        &mut self,
+        table: &Table,
+        key: &ObjectKey,
+        reason: &str,
+    ) -> (Vec<ForeignKey>, String) {
         let Some(p) = &table.partitioning else {
             return (Vec::new(), String::new());
         };
@@ -683,13 +924,11 @@ impl Planner<'_> {
             }
         }
         let mut why = format!(
-            "partitioned in the source (PARTITION BY {} ({}), {}: {}); {} cannot create this \
-             partitioning, so it is created as one plain table that holds every partition's rows",
-            p.method.as_str(),
-            p.key.join(", "),
+            "partitioned in the source ({}, {}: {}); {reason}, so it is created as one plain \
+             table that holds every partition's rows",
+            describe_partitioning(p),
             crate::output::plural(parts.len(), "partition"),
             parts.join(", "),
-            self.dialect.title()
         );
         if !enforced.is_empty() {
             why.push_str("; the foreign keys declared on every partition are the table's");
@@ -709,10 +948,10 @@ impl Planner<'_> {
                 partial.join(", ")
             ));
         }
-        why.push_str(
-            ". Rows load as they are; to keep the partitioning, migrate to a database of the \
-             source's kind",
-        );
+        why.push_str(". Rows load as they are");
+        if !self.same_dialect() {
+            why.push_str("; to keep the partitioning, migrate to a database of the source's kind");
+        }
         self.warnings.push(format!("{key}: {why}"));
         (enforced, format!("{}.{} is {why}", key.schema, key.name))
     }
@@ -988,16 +1227,39 @@ impl Planner<'_> {
         (on_delete, on_update)
     }
 
-    fn indexes_and_comments(&mut self, table: &Table, key: &ObjectKey, name: &str) {
-        self.indexes(table, &table.indexes, key, name);
+    /// The table's indexes (`local`: those partitioned like the table, where its partitioning
+    /// is carried) and comments.
+    fn indexes_and_comments(
+        &mut self,
+        table: &Table,
+        key: &ObjectKey,
+        name: &str,
+        local: &[String],
+    ) {
+        self.indexes(table, &table.indexes, key, name, local);
         self.comments(table, name);
     }
 
     /// `indexes` of `table` (its own, or one of its partitions') on `name`, the table or
-    /// partition as created.
-    fn indexes(&mut self, table: &Table, indexes: &[Index], key: &ObjectKey, name: &str) {
+    /// partition as created; `local`: those partitioned like the table.
+    fn indexes(
+        &mut self,
+        table: &Table,
+        indexes: &[Index],
+        key: &ObjectKey,
+        name: &str,
+        local: &[String],
+    ) {
         for ix in indexes {
-            self.index(Bucket::Indexes, &key.schema, name, &table.columns, ix);
+            let local = local.contains(&ix.name);
+            self.index(
+                Bucket::Indexes,
+                &key.schema,
+                name,
+                &table.columns,
+                ix,
+                local,
+            );
         }
     }
 
@@ -1032,7 +1294,15 @@ impl Planner<'_> {
     /// dialect lacks is left out, with a warning, or, for a method it lacks, the whole index
     /// (kept as a comment); a bitmap index, which differs from a B-tree only in storage, is
     /// created as a B-tree.
-    fn index(&mut self, bucket: Bucket, schema: &str, on: &str, columns: &[Column], ix: &Index) {
+    fn index(
+        &mut self,
+        bucket: Bucket,
+        schema: &str,
+        on: &str,
+        columns: &[Column],
+        ix: &Index,
+        local: bool,
+    ) {
         if self.existing.has("INDEX", &ix.name) {
             return;
         }
@@ -1139,6 +1409,7 @@ impl Planner<'_> {
             nulls_not_distinct: ix.nulls_not_distinct && can.nulls_not_distinct,
             predicate: ix.predicate.clone(),
             extensions,
+            local,
         });
         self.add(bucket, item, "INDEX", &ix_key);
     }
@@ -1203,7 +1474,7 @@ impl Planner<'_> {
         // A materialized view's indexes right after it: the indexes file comes before it.
         let name = self.name(&view.name);
         for ix in &view.indexes {
-            self.index(bucket, &key.schema, &name, &view.columns, ix);
+            self.index(bucket, &key.schema, &name, &view.columns, ix, false);
         }
     }
 

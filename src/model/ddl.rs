@@ -57,28 +57,58 @@ pub struct TableSql {
     pub partitioning: Option<PartitioningSql>,
 }
 
-/// A partitioned table's method, key and partitions, for the dialect's templates.
+/// A partitioned table's method, key and partitions, for the dialect's templates: names and key
+/// columns written for the target, bounds and the interval as the source wrote them; never
+/// storage.
 #[derive(Clone, Debug)]
 pub struct PartitioningSql {
-    /// `RANGE`, `LIST`, `HASH`, …: the word after `PARTITION BY`.
+    /// `RANGE`, `LIST`, `HASH`, `REFERENCE`, `SYSTEM`: the word after `PARTITION BY`.
     pub method: &'static str,
-    /// The key's columns and expressions, comma-separated.
+    /// The key's columns and expressions, comma-separated; empty for reference partitioning.
     pub key: String,
-    /// Every partition at every level, each after the table or partition it belongs to.
+    /// Every partition at every level, each after the table or partition it belongs to (one
+    /// `CREATE TABLE … PARTITION OF` each, PostgreSQL).
     pub partitions: Vec<PartitionSql>,
+    /// The partitions written inside the table's `CREATE TABLE`, each with its subpartitions
+    /// (Oracle). Empty for reference partitioning, whose partitions follow the parent's (with
+    /// their names), and when `quantity` says how many.
+    pub nested: Vec<PartitionSql>,
+    /// Oracle interval partitioning: the interval expression.
+    pub interval: Option<String>,
+    /// Oracle reference partitioning: the foreign key's name, declared in the same
+    /// `CREATE TABLE`.
+    pub reference: Option<String>,
+    /// An Oracle composite table's `SUBPARTITION BY` method, key and template.
+    pub subpartition_by: Option<SubpartitionBySql>,
+    /// Hash partitions the database names, written by their number (`PARTITIONS n`) instead.
+    pub quantity: Option<usize>,
+    /// Oracle `ENABLE ROW MOVEMENT`.
+    pub row_movement: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct SubpartitionBySql {
+    pub method: &'static str,
+    pub key: String,
+    /// `SUBPARTITION TEMPLATE (…)`: the subpartitions of a partition added without its own.
+    pub template: Vec<PartitionSql>,
 }
 
 /// One partition (or subpartition).
 #[derive(Clone, Debug)]
 pub struct PartitionSql {
+    /// Empty, in `nested`, for a partition the database names (Oracle `SYS_P…`).
     pub name: String,
     /// The partitioned table or partition it belongs to, as created.
     pub parent: String,
-    /// The bound as the source's dialect spells it (`FOR VALUES …`, `DEFAULT`).
+    /// The bound as the source's dialect spells it (`FOR VALUES …`, `DEFAULT`, `VALUES LESS
+    /// THAN (…)`, `VALUES (…)`), empty for none.
     pub bound: String,
     /// A partition that is itself partitioned: its method and key.
     pub sub_method: Option<&'static str>,
     pub sub_key: String,
+    /// In `nested`: its subpartitions.
+    pub subpartitions: Vec<PartitionSql>,
 }
 
 /// A line inside `CREATE TABLE (…)`.
@@ -148,6 +178,8 @@ pub struct IndexSql {
     pub predicate: Option<String>,
     /// Extensions created (`IF NOT EXISTS`) before the index, for its operator classes.
     pub extensions: Vec<String>,
+    /// Partitioned like its table (Oracle `LOCAL`).
+    pub local: bool,
 }
 
 #[derive(Clone, Debug)]

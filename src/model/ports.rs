@@ -462,11 +462,12 @@ pub trait Dialect: Sync {
 
     /// Whether this dialect creates a source table's `partitioning` as it is (method, key, the
     /// partitions with their bounds), rendering [`crate::model::ddl::PartitioningSql`] with its
-    /// templates. The default: no; the table is created plain, and `create-migrations` says so
-    /// for that table.
-    fn carries_partitioning(&self, partitioning: &Partitioning) -> bool {
+    /// templates; `Err` says why not, in words that follow the table's name ("SQLite cannot
+    /// create this partitioning"). The default: no; the table is created plain, and
+    /// `create-migrations` says so for that table.
+    fn carries_partitioning(&self, partitioning: &Partitioning) -> Result<(), String> {
         let _ = partitioning;
-        false
+        Err(format!("{} cannot create this partitioning", self.title()))
     }
 
     /// Splits a migration file into statements, as this dialect's tools do.

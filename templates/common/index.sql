@@ -1,3 +1,5 @@
+{#- LOCAL: partitioned like its table, written only where the dialect carries the table's
+    partitioning (Oracle). -#}
 {% for e in ix.extensions -%}
 CREATE EXTENSION IF NOT EXISTS {{ e }};
 {% endfor -%}
@@ -7,4 +9,5 @@ CREATE {% if ix.unique %}UNIQUE {% endif %}{% if let Some(w) = ix.method_word %}
 )
 {%- if !ix.include.is_empty() %} INCLUDE ({{ ix.include }}){% endif %}
 {%- if ix.nulls_not_distinct %} NULLS NOT DISTINCT{% endif %}
+{%- if ix.local %} LOCAL{% endif %}
 {%- if let Some(p) = ix.predicate %} WHERE {{ p }}{% endif %};

@@ -172,6 +172,15 @@ struct MigrationFile<'a> {
     m: &'a FileModel,
 }
 
+/// Whether every bound of `p`, at every level, is spelled as Oracle's dictionary spells it.
+fn oracle_bounds(p: &Partitioning) -> bool {
+    p.partitions.iter().all(|part| {
+        let bound = part.bound.trim();
+        (bound.is_empty() || bound.starts_with("VALUES "))
+            && part.partitioning.as_deref().is_none_or(oracle_bounds)
+    })
+}
+
 impl Dialect for OracleDialect {
     fn kind(&self) -> DbKind {
         DbKind::Oracle
@@ -199,6 +208,27 @@ impl Dialect for OracleDialect {
 
     fn column_type(&self, column: &Column) -> Result<String, String> {
         oracle_type(&column.neutral_type, &column.native_type)
+    }
+
+    /// Oracle's own partitioning: every bound, at every level, as `ALL_TAB_PARTITIONS` gives
+    /// it (`VALUES LESS THAN (…)`, `VALUES (…)`, or none), not PostgreSQL's `FOR VALUES …` or
+    /// `DEFAULT`; but for system partitioning, into which a load cannot insert.
+    fn carries_partitioning(&self, partitioning: &Partitioning) -> Result<(), String> {
+        let listed = !partitioning.partitions.is_empty()
+            || partitioning.method == PartitionMethod::Reference;
+        if !listed || !oracle_bounds(partitioning) {
+            return Err("Oracle cannot create this partitioning".to_string());
+        }
+        if partitioning.method == PartitionMethod::System {
+            // ORA-14701: every insert into a system-partitioned table names its partition,
+            // which the rows of an extract do not say.
+            return Err(
+                "a load cannot insert into a system-partitioned table, whose every \
+                        insert names its partition (ORA-14701)"
+                    .to_string(),
+            );
+        }
+        Ok(())
     }
 
     fn default_sequence(&self, expr: &str) -> Option<String> {

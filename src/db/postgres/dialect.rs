@@ -212,8 +212,12 @@ impl Dialect for PgDialect {
 
     /// PostgreSQL's own declarative partitioning: range, list and hash, every bound (at every
     /// level) spelled `FOR VALUES …` or `DEFAULT`.
-    fn carries_partitioning(&self, partitioning: &Partitioning) -> bool {
-        pg_partitioning(partitioning)
+    fn carries_partitioning(&self, partitioning: &Partitioning) -> Result<(), String> {
+        if pg_partitioning(partitioning) {
+            Ok(())
+        } else {
+            Err("PostgreSQL cannot create this partitioning".to_string())
+        }
     }
 
     fn portable_check(&self, expr: &str) -> Option<String> {
@@ -396,6 +400,7 @@ SELECT 'end';";
         let part = |bound: &str| Partition {
             schema: None,
             name: "p".into(),
+            generated_name: false,
             bound: bound.into(),
             partitioning: None,
             foreign_keys: Vec::new(),
@@ -407,6 +412,9 @@ SELECT 'end';";
             interval: None,
             reference: None,
             partitions: bounds.iter().map(|b| part(b)).collect(),
+            local_indexes: Vec::new(),
+            subpartition_template: Vec::new(),
+            row_movement: false,
         };
         let range = by(
             PartitionMethod::Range,
@@ -415,20 +423,20 @@ SELECT 'end';";
                 "DEFAULT",
             ],
         );
-        assert!(PgDialect.carries_partitioning(&range));
+        assert!(PgDialect.carries_partitioning(&range).is_ok());
         let mut nested = by(PartitionMethod::List, &["FOR VALUES IN (1)"]);
         nested.partitions[0].partitioning = Some(Box::new(by(
             PartitionMethod::Hash,
             &["FOR VALUES WITH (modulus 2, remainder 0)"],
         )));
-        assert!(PgDialect.carries_partitioning(&nested));
+        assert!(PgDialect.carries_partitioning(&nested).is_ok());
         // Oracle's: its bounds, its interval and reference partitioning.
         let oracle = by(PartitionMethod::Range, &["VALUES LESS THAN (MAXVALUE)"]);
-        assert!(!PgDialect.carries_partitioning(&oracle));
+        assert!(PgDialect.carries_partitioning(&oracle).is_err());
         let reference = by(PartitionMethod::Reference, &[""]);
-        assert!(!PgDialect.carries_partitioning(&reference));
+        assert!(PgDialect.carries_partitioning(&reference).is_err());
         nested.partitions[0].partitioning = Some(Box::new(oracle));
-        assert!(!PgDialect.carries_partitioning(&nested));
+        assert!(PgDialect.carries_partitioning(&nested).is_err());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! From rows to the model: [`assemble`], one pure function from the rows of every dictionary
 //! query to a catalog, and its phases in the order it runs them (columns, tables, keys,
-//! indexes, sequences, views, stored code and triggers, routines, synonyms, other objects,
-//! then grants and dependencies on the objects the catalog holds).
+//! indexes, partitioning, sequences, views, stored code and triggers, routines, synonyms, other
+//! objects, then grants and dependencies on the objects the catalog holds).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -11,8 +11,8 @@ use crate::catalog::*;
 
 use super::rows::{
     ColumnRow, ConstraintColumnRow, ConstraintRow, DependencyRow, DictionaryRows, GrantRow,
-    IndexRow, ObjectRow, SequenceRow, SourceRow, SridRow, SynonymRow, TableRow, TriggerRow,
-    ViewRow,
+    IndexRow, LocalIndexRow, ObjectRow, PartKeyColumnRow, PartTableRow, PartitionRow, SequenceRow,
+    SourceRow, SridRow, SynonymRow, TableRow, TriggerRow, ViewRow,
 };
 use super::text_forms::{
     HISTORY_TABLES, index_expression, index_method, index_type_read, is_oracle_owner,
@@ -46,6 +46,20 @@ pub(super) fn assemble(rows: DictionaryRows) -> Result<Catalog> {
     let mut tables = tables(rows.tables, &mut columns.of);
     let key_indexes = keys(&mut tables, rows.constraints, rows.constraint_columns)?;
     let (index_tables, mut container_indexes) = indexes(&mut tables, rows.indexes, &key_indexes);
+    partitioning(
+        &mut tables,
+        rows.part_tables,
+        Keys {
+            partition: rows.part_keys,
+            subpartition: rows.subpart_keys,
+        },
+        Parts {
+            partitions: rows.partitions,
+            subpartitions: rows.subpartitions,
+            templates: rows.subpartition_templates,
+        },
+        &rows.local_indexes,
+    );
     sequences(&mut catalog, rows.sequences, &columns.identity_owner)?;
     views(
         &mut catalog,
@@ -366,6 +380,196 @@ fn indexes(
         }
     }
     (index_tables, others)
+}
+
+/// The partitioning and subpartitioning key columns of the partitioned tables.
+struct Keys {
+    partition: Vec<PartKeyColumnRow>,
+    subpartition: Vec<PartKeyColumnRow>,
+}
+
+/// The partitions, subpartitions and subpartition templates of the partitioned tables.
+struct Parts {
+    partitions: Vec<PartitionRow>,
+    /// With their partition.
+    subpartitions: Vec<PartitionRow>,
+    templates: Vec<PartitionRow>,
+}
+
+/// Partitions (or subpartitions) of `method` from their rows, in position order.
+fn partition_list(method: PartitionMethod, mut rows: Vec<PartitionRow>) -> Vec<Partition> {
+    rows.sort_by_key(|r| r.position);
+    rows.into_iter()
+        .map(|r| Partition {
+            schema: None,
+            bound: partition_bound(method, r.high_value.as_deref()),
+            generated_name: generated_partition_name(&r.name),
+            name: r.name,
+            partitioning: None,
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+        })
+        .collect()
+}
+
+/// The columns of each table's key, by (owner, table), in key order.
+fn key_columns(rows: Vec<PartKeyColumnRow>) -> HashMap<Name, Vec<String>> {
+    let mut keys: HashMap<Name, Vec<(u32, String)>> = HashMap::new();
+    for k in rows {
+        keys.entry(name(&k.owner, &k.table))
+            .or_default()
+            .push((k.position, k.column));
+    }
+    keys.into_iter()
+        .map(|(table, mut columns)| {
+            columns.sort_by_key(|(position, _)| *position);
+            (table, columns.into_iter().map(|(_, c)| c).collect())
+        })
+        .collect()
+}
+
+/// A partitioning method as `ALL_PART_TABLES` names it; `None` for `NONE` and for methods
+/// dbsub does not know.
+fn partition_method(word: &str) -> Option<PartitionMethod> {
+    match word.trim() {
+        "RANGE" => Some(PartitionMethod::Range),
+        "LIST" => Some(PartitionMethod::List),
+        "HASH" => Some(PartitionMethod::Hash),
+        "REFERENCE" => Some(PartitionMethod::Reference),
+        "SYSTEM" => Some(PartitionMethod::System),
+        _ => None,
+    }
+}
+
+/// A partition's bound as `CREATE TABLE` writes it, from its `HIGH_VALUE`: `VALUES LESS THAN
+/// (…)` for range, `VALUES (…)` for list (`VALUES (DEFAULT)` for the default partition), empty
+/// for the methods without bounds.
+fn partition_bound(method: PartitionMethod, high_value: Option<&str>) -> String {
+    let value = high_value.map(str::trim).filter(|v| !v.is_empty());
+    match (method, value) {
+        (PartitionMethod::Range, Some(v)) => format!("VALUES LESS THAN ({v})"),
+        (PartitionMethod::List, Some(v)) => format!("VALUES ({v})"),
+        _ => String::new(),
+    }
+}
+
+/// Whether Oracle made up a partition's name: `SYS_P<n>` for a partition, `SYS_SUBP<n>` for a
+/// subpartition, which the DDL did not name (Oracle asks users not to give names starting with
+/// `SYS_`).
+pub(super) fn generated_partition_name(name: &str) -> bool {
+    ["SYS_SUBP", "SYS_P"].iter().any(|prefix| {
+        name.strip_prefix(prefix)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// Sets the partitioning of each partitioned table: its method and key, its interval or the
+/// foreign key it is partitioned by, its partitions in position order with their bounds (not
+/// those the database added for an interval: it adds them again on insert), a composite
+/// table's subpartitions under each partition and its subpartition template, and its local
+/// indexes. Partitions are never
+/// tables of the catalog: `ALL_TABLES` lists the partitioned table only.
+fn partitioning(
+    tables: &mut BTreeMap<Name, Table>,
+    part_tables: Vec<PartTableRow>,
+    keys: Keys,
+    parts: Parts,
+    local_indexes: &[LocalIndexRow],
+) {
+    let mut keys_of = key_columns(keys.partition);
+    let mut subkeys_of = key_columns(keys.subpartition);
+    let mut partitions_of: HashMap<Name, Vec<PartitionRow>> = HashMap::new();
+    for p in parts.partitions {
+        partitions_of
+            .entry(name(&p.owner, &p.table))
+            .or_default()
+            .push(p);
+    }
+    // By (owner, table, partition).
+    let mut subpartitions_of: HashMap<(String, String, String), Vec<PartitionRow>> = HashMap::new();
+    for s in parts.subpartitions {
+        let partition = s.partition.clone().unwrap_or_default();
+        subpartitions_of
+            .entry((s.owner.clone(), s.table.clone(), partition))
+            .or_default()
+            .push(s);
+    }
+    let mut templates_of: HashMap<Name, Vec<PartitionRow>> = HashMap::new();
+    for s in parts.templates {
+        templates_of
+            .entry(name(&s.owner, &s.table))
+            .or_default()
+            .push(s);
+    }
+    let local: HashSet<Name> = local_indexes
+        .iter()
+        .map(|i| name(&i.owner, &i.name))
+        .collect();
+    for t in part_tables {
+        let key = name(&t.owner, &t.table);
+        let Some(table) = tables.get_mut(&key) else {
+            continue;
+        };
+        let Some(method) = partition_method(&t.partitioning_type) else {
+            continue;
+        };
+        let sub_method = t.subpartitioning_type.as_deref().and_then(partition_method);
+        let sub_key = subkeys_of.remove(&key).unwrap_or_default();
+        let rows: Vec<PartitionRow> = partitions_of
+            .remove(&key)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| !p.interval)
+            .collect();
+        let mut partitions = partition_list(method, rows);
+        if let Some(sub_method) = sub_method {
+            for p in &mut partitions {
+                let subs = subpartitions_of
+                    .remove(&(t.owner.clone(), t.table.clone(), p.name.clone()))
+                    .unwrap_or_default();
+                p.partitioning = Some(Box::new(Partitioning {
+                    method: sub_method,
+                    key: sub_key.clone(),
+                    interval: None,
+                    reference: None,
+                    partitions: partition_list(sub_method, subs),
+                    local_indexes: Vec::new(),
+                    subpartition_template: Vec::new(),
+                    row_movement: false,
+                }));
+            }
+        }
+        let template = templates_of.remove(&key).unwrap_or_default();
+        let subpartition_template = match sub_method {
+            Some(sub_method) => partition_list(sub_method, template),
+            None => Vec::new(),
+        };
+        let reference = t
+            .ref_constraint
+            .filter(|c| method == PartitionMethod::Reference && !c.is_empty());
+        table.partitioning = Some(Partitioning {
+            method,
+            // A reference-partitioned table has its parent's key, not one of its own.
+            key: match method {
+                PartitionMethod::Reference => Vec::new(),
+                _ => keys_of.remove(&key).unwrap_or_default(),
+            },
+            interval: t
+                .interval
+                .map(|i| i.trim().to_string())
+                .filter(|i| !i.is_empty()),
+            reference,
+            partitions,
+            local_indexes: table
+                .indexes
+                .iter()
+                .filter(|i| local.contains(&name(&t.owner, &i.name)))
+                .map(|i| i.name.clone())
+                .collect(),
+            subpartition_template,
+            row_movement: t.row_movement,
+        });
+    }
 }
 
 /// Adds the sequences, each where it stands, with the identity column it belongs to.

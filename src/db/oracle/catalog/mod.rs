@@ -11,8 +11,9 @@
 //! constraints, constraint columns (with the referenced key's columns), indexes, sequences,
 //! views, materialized views, triggers, stored source (packages, bodies, procedures, functions,
 //! types, type bodies and triggers in one query), synonyms, grants, dependencies, objects of
-//! kinds the model does not describe, and the SRIDs of spatial columns (skipped quietly when
-//! Oracle Spatial is not installed). Everything runs in one read-only transaction, so the
+//! kinds the model does not describe, the SRIDs of spatial columns (skipped quietly when
+//! Oracle Spatial is not installed), and partitioning: the partitioned tables, their
+//! (sub)partitioning keys, partitions, subpartitions, subpartition templates and local indexes. Everything runs in one read-only transaction, so the
 //! queries see one consistent dictionary. The rows then become a catalog in one pure function
 //! ([`assemble`](fn@assemble)).
 //!
@@ -26,7 +27,9 @@
 //! keys, disabled checks, and the `"X" IS NOT NULL` checks Oracle keeps for NOT NULL columns;
 //! see [`assemble`](fn@assemble) for indexes; triggers on views, schemas and the database; column
 //! privileges; the types Oracle generates for PL/SQL (`SYS_PLSQL_…`); dependencies through
-//! database links and on Oracle's own schemas (`ORACLE_OWNERS` in `text_forms.rs`).
+//! database links and on Oracle's own schemas (`ORACLE_OWNERS` in `text_forms.rs`); partitions
+//! as objects (the partitioned table stands for them), the partitions an interval added,
+//! automatic list partitioning and globally partitioned indexes.
 //!
 //! This file runs the reader; beside it, `queries.rs` holds the query text, `rows.rs` the row
 //! structs and their reading, `assemble.rs` the assembly's phases, `types.rs` the mapping of
@@ -54,7 +57,7 @@ use queries::{
     CURRENT_SCHEMA_SQL, PROBE_SQL, Prefix, Query, check_schemas, dictionary_error,
     dictionary_queries, schemas_sql,
 };
-use rows::{DictRow, DictionaryRows, UserRow};
+use rows::{DictRow, DictionaryRows, SubpartitionRow, TemplateRow, UserRow};
 
 impl CatalogReader for super::OracleDb {
     /// Reads the given schemas (the session's `CURRENT_SCHEMA` when `schemas` is empty), as
@@ -155,6 +158,24 @@ fn read_rows(conn: &Connection, url: &DbUrl, asked: &[String]) -> Result<Diction
                     Err(e) => return Err(fail(e)),
                 }
             }
+            Query::PartitionedTables => {
+                rows.part_tables = fetch(conn, &sql, &binds).map_err(fail)?
+            }
+            Query::PartitionKeys => rows.part_keys = fetch(conn, &sql, &binds).map_err(fail)?,
+            Query::SubpartitionKeys => {
+                rows.subpart_keys = fetch(conn, &sql, &binds).map_err(fail)?
+            }
+            Query::Partitions => rows.partitions = fetch(conn, &sql, &binds).map_err(fail)?,
+            Query::Subpartitions => {
+                let subpartitions: Vec<SubpartitionRow> =
+                    fetch(conn, &sql, &binds).map_err(fail)?;
+                rows.subpartitions = subpartitions.into_iter().map(|s| s.0).collect();
+            }
+            Query::SubpartitionTemplates => {
+                let templates: Vec<TemplateRow> = fetch(conn, &sql, &binds).map_err(fail)?;
+                rows.subpartition_templates = templates.into_iter().map(|t| t.0).collect();
+            }
+            Query::LocalIndexes => rows.local_indexes = fetch(conn, &sql, &binds).map_err(fail)?,
         }
     }
     Ok(rows)

@@ -47,10 +47,17 @@ pub(super) enum Query {
     Dependencies,
     Objects,
     SpatialMetadata,
+    PartitionedTables,
+    PartitionKeys,
+    SubpartitionKeys,
+    Partitions,
+    Subpartitions,
+    SubpartitionTemplates,
+    LocalIndexes,
 }
 
 impl Query {
-    pub(super) const ALL: [Query; 15] = [
+    pub(super) const ALL: [Query; 22] = [
         Query::Tables,
         Query::Columns,
         Query::Constraints,
@@ -66,6 +73,13 @@ impl Query {
         Query::Dependencies,
         Query::Objects,
         Query::SpatialMetadata,
+        Query::PartitionedTables,
+        Query::PartitionKeys,
+        Query::SubpartitionKeys,
+        Query::Partitions,
+        Query::Subpartitions,
+        Query::SubpartitionTemplates,
+        Query::LocalIndexes,
     ];
 
     /// What it reads, in the users' words.
@@ -86,6 +100,13 @@ impl Query {
             Query::Dependencies => "dependencies",
             Query::Objects => "objects",
             Query::SpatialMetadata => "spatial metadata",
+            Query::PartitionedTables => "partitioned tables",
+            Query::PartitionKeys => "partitioning keys",
+            Query::SubpartitionKeys => "subpartitioning keys",
+            Query::Partitions => "partitions",
+            Query::Subpartitions => "subpartitions",
+            Query::SubpartitionTemplates => "subpartition templates",
+            Query::LocalIndexes => "local indexes",
         }
     }
 
@@ -107,6 +128,13 @@ impl Query {
             Query::Dependencies => &["DEPENDENCIES"],
             Query::Objects => &["OBJECTS", "EXTERNAL_TABLES"],
             Query::SpatialMetadata => &["SDO_GEOM_METADATA"],
+            Query::PartitionedTables => &["PART_TABLES", "TABLES"],
+            Query::PartitionKeys => &["PART_KEY_COLUMNS"],
+            Query::SubpartitionKeys => &["SUBPART_KEY_COLUMNS"],
+            Query::Partitions => &["TAB_PARTITIONS"],
+            Query::Subpartitions => &["TAB_SUBPARTITIONS"],
+            Query::SubpartitionTemplates => &["SUBPARTITION_TEMPLATES"],
+            Query::LocalIndexes => &["PART_INDEXES"],
         }
     }
 
@@ -148,8 +176,9 @@ pub(super) fn schemas_sql(schemas: usize) -> String {
 
 /// Every dictionary query, with the schemas as binds `:s1` … `:s<schemas>`: always the same
 /// number of queries, whatever the number of schemas and objects. LONG columns (`DATA_DEFAULT`,
-/// `SEARCH_CONDITION`, `TEXT`, `QUERY`, `COLUMN_EXPRESSION`) come last in their query and are
-/// never filtered or sorted on, which Oracle does not allow.
+/// `SEARCH_CONDITION`, `TEXT`, `QUERY`, `COLUMN_EXPRESSION`, `HIGH_VALUE`, `HIGH_BOUND`) come
+/// last in their
+/// query and are never filtered or sorted on, which Oracle does not allow.
 pub(super) fn dictionary_queries(prefix: Prefix, schemas: usize) -> Vec<(Query, String)> {
     let s = schema_binds(schemas);
     let p = prefix.word();
@@ -310,6 +339,59 @@ pub(super) fn dictionary_queries(prefix: Prefix, schemas: usize) -> Vec<(Query, 
                     "SELECT g.OWNER, g.TABLE_NAME, g.COLUMN_NAME, g.SRID \
                      FROM ALL_SDO_GEOM_METADATA g \
                      WHERE g.OWNER IN ({s})"
+                ),
+                Query::PartitionedTables => format!(
+                    "SELECT t.OWNER, t.TABLE_NAME, t.PARTITIONING_TYPE, t.SUBPARTITIONING_TYPE, \
+                       t.REF_PTN_CONSTRAINT_NAME, t.INTERVAL, a.ROW_MOVEMENT \
+                     FROM {p}_PART_TABLES t \
+                     JOIN {p}_TABLES a ON a.OWNER = t.OWNER AND a.TABLE_NAME = t.TABLE_NAME \
+                     WHERE t.OWNER IN ({s}) \
+                     ORDER BY t.OWNER, t.TABLE_NAME"
+                ),
+                // The partitioning (and subpartitioning) key of every partitioned table, not of
+                // partitioned indexes; OBJECT_TYPE is CHAR(5), which 'TABLE' fills.
+                Query::PartitionKeys | Query::SubpartitionKeys => {
+                    let view = match query {
+                        Query::PartitionKeys => "PART_KEY_COLUMNS",
+                        _ => "SUBPART_KEY_COLUMNS",
+                    };
+                    format!(
+                        "SELECT k.OWNER, k.NAME, k.COLUMN_NAME, k.COLUMN_POSITION \
+                         FROM {p}_{view} k \
+                         WHERE k.OWNER IN ({s}) AND k.OBJECT_TYPE = 'TABLE' \
+                         ORDER BY k.OWNER, k.NAME, k.COLUMN_POSITION"
+                    )
+                }
+                // Also the partitions the database added for an interval (INTERVAL = 'YES'),
+                // which the assembly leaves out.
+                Query::Partitions => format!(
+                    "SELECT p.TABLE_OWNER, p.TABLE_NAME, p.PARTITION_NAME, \
+                       p.PARTITION_POSITION, p.INTERVAL, p.HIGH_VALUE \
+                     FROM {p}_TAB_PARTITIONS p \
+                     WHERE p.TABLE_OWNER IN ({s}) \
+                     ORDER BY p.TABLE_OWNER, p.TABLE_NAME, p.PARTITION_POSITION"
+                ),
+                Query::Subpartitions => format!(
+                    "SELECT p.TABLE_OWNER, p.TABLE_NAME, p.PARTITION_NAME, \
+                       p.SUBPARTITION_NAME, p.SUBPARTITION_POSITION, p.HIGH_VALUE \
+                     FROM {p}_TAB_SUBPARTITIONS p \
+                     WHERE p.TABLE_OWNER IN ({s}) \
+                     ORDER BY p.TABLE_OWNER, p.TABLE_NAME, p.PARTITION_NAME, \
+                       p.SUBPARTITION_POSITION"
+                ),
+                // The owner is USER_NAME in this view.
+                Query::SubpartitionTemplates => format!(
+                    "SELECT s.USER_NAME, s.TABLE_NAME, s.SUBPARTITION_NAME, \
+                       s.SUBPARTITION_POSITION, s.HIGH_BOUND \
+                     FROM {p}_SUBPARTITION_TEMPLATES s \
+                     WHERE s.USER_NAME IN ({s}) \
+                     ORDER BY s.USER_NAME, s.TABLE_NAME, s.SUBPARTITION_POSITION"
+                ),
+                Query::LocalIndexes => format!(
+                    "SELECT i.OWNER, i.INDEX_NAME \
+                     FROM {p}_PART_INDEXES i \
+                     WHERE i.OWNER IN ({s}) AND i.LOCALITY = 'LOCAL' \
+                     ORDER BY i.OWNER, i.INDEX_NAME"
                 ),
             };
             (query, sql)

@@ -423,6 +423,151 @@ impl DictRow for SridRow {
     }
 }
 
+/// A partitioned table (`ALL_PART_TABLES`).
+#[derive(Clone, Debug, Default)]
+pub(super) struct PartTableRow {
+    pub(super) owner: String,
+    pub(super) table: String,
+    /// `RANGE`, `LIST`, `HASH`, `REFERENCE`, `SYSTEM`.
+    pub(super) partitioning_type: String,
+    /// `NONE` or the method of the subpartitions.
+    pub(super) subpartitioning_type: Option<String>,
+    /// The foreign key of a reference-partitioned table.
+    pub(super) ref_constraint: Option<String>,
+    /// The interval of an interval-partitioned table (`NUMTOYMINTERVAL(1,'MONTH')`).
+    pub(super) interval: Option<String>,
+    /// `ALL_TABLES.ROW_MOVEMENT = 'ENABLED'`.
+    pub(super) row_movement: bool,
+}
+
+impl DictRow for PartTableRow {
+    fn from_row(row: &Row) -> oracle::Result<Self> {
+        Ok(PartTableRow {
+            owner: text(row, 0)?,
+            table: text(row, 1)?,
+            partitioning_type: text(row, 2)?,
+            subpartitioning_type: opt(row, 3)?,
+            ref_constraint: opt(row, 4)?,
+            interval: opt(row, 5)?,
+            row_movement: flag(row, 6, "ENABLED")?,
+        })
+    }
+}
+
+/// A column of a table's partitioning (or subpartitioning) key.
+#[derive(Clone, Debug, Default)]
+pub(super) struct PartKeyColumnRow {
+    pub(super) owner: String,
+    pub(super) table: String,
+    pub(super) column: String,
+    pub(super) position: u32,
+}
+
+impl DictRow for PartKeyColumnRow {
+    fn from_row(row: &Row) -> oracle::Result<Self> {
+        Ok(PartKeyColumnRow {
+            owner: text(row, 0)?,
+            table: text(row, 1)?,
+            column: text(row, 2)?,
+            position: row.get::<usize, Option<u32>>(3)?.unwrap_or(0),
+        })
+    }
+}
+
+/// A partition (`ALL_TAB_PARTITIONS`) or subpartition (`ALL_TAB_SUBPARTITIONS`, with the
+/// partition it belongs to).
+#[derive(Clone, Debug, Default)]
+pub(super) struct PartitionRow {
+    pub(super) owner: String,
+    pub(super) table: String,
+    /// The subpartition's partition; `None` for a partition.
+    pub(super) partition: Option<String>,
+    pub(super) name: String,
+    pub(super) position: u32,
+    /// Added by the database for an interval (`INTERVAL = 'YES'`), not by the DDL.
+    pub(super) interval: bool,
+    /// A LONG: the bound (`TO_DATE(' 2024-01-01 …')`, `'EU', 'UK'`, `MAXVALUE`, `DEFAULT`);
+    /// NULL for hash, reference and system partitions.
+    pub(super) high_value: Option<String>,
+}
+
+impl PartitionRow {
+    /// A row of the partitions query.
+    pub(super) fn partition(row: &Row) -> oracle::Result<Self> {
+        Ok(PartitionRow {
+            owner: text(row, 0)?,
+            table: text(row, 1)?,
+            partition: None,
+            name: text(row, 2)?,
+            position: row.get::<usize, Option<u32>>(3)?.unwrap_or(0),
+            interval: flag(row, 4, "YES")?,
+            high_value: opt(row, 5)?,
+        })
+    }
+
+    /// A row of the subpartitions query.
+    pub(super) fn subpartition(row: &Row) -> oracle::Result<Self> {
+        Ok(PartitionRow {
+            owner: text(row, 0)?,
+            table: text(row, 1)?,
+            partition: Some(text(row, 2)?),
+            name: text(row, 3)?,
+            position: row.get::<usize, Option<u32>>(4)?.unwrap_or(0),
+            interval: false,
+            high_value: opt(row, 5)?,
+        })
+    }
+}
+
+/// A subpartition: [`PartitionRow`] read from the subpartitions query.
+pub(super) struct SubpartitionRow(pub(super) PartitionRow);
+
+/// A subpartition of a table's subpartition template (`ALL_SUBPARTITION_TEMPLATES`):
+/// [`PartitionRow`] without a partition, its `HIGH_BOUND` (a LONG) as the high value.
+pub(super) struct TemplateRow(pub(super) PartitionRow);
+
+impl DictRow for TemplateRow {
+    fn from_row(row: &Row) -> oracle::Result<Self> {
+        Ok(TemplateRow(PartitionRow {
+            owner: text(row, 0)?,
+            table: text(row, 1)?,
+            partition: None,
+            name: text(row, 2)?,
+            position: row.get::<usize, Option<u32>>(3)?.unwrap_or(0),
+            interval: false,
+            high_value: opt(row, 4)?,
+        }))
+    }
+}
+
+impl DictRow for PartitionRow {
+    fn from_row(row: &Row) -> oracle::Result<Self> {
+        PartitionRow::partition(row)
+    }
+}
+
+impl DictRow for SubpartitionRow {
+    fn from_row(row: &Row) -> oracle::Result<Self> {
+        PartitionRow::subpartition(row).map(SubpartitionRow)
+    }
+}
+
+/// A local partitioned index (`ALL_PART_INDEXES.LOCALITY = 'LOCAL'`).
+#[derive(Clone, Debug, Default)]
+pub(super) struct LocalIndexRow {
+    pub(super) owner: String,
+    pub(super) name: String,
+}
+
+impl DictRow for LocalIndexRow {
+    fn from_row(row: &Row) -> oracle::Result<Self> {
+        Ok(LocalIndexRow {
+            owner: text(row, 0)?,
+            name: text(row, 1)?,
+        })
+    }
+}
+
 /// The rows of every dictionary query.
 #[derive(Clone, Debug, Default)]
 pub(super) struct DictionaryRows {
@@ -441,4 +586,12 @@ pub(super) struct DictionaryRows {
     pub(super) dependencies: Vec<DependencyRow>,
     pub(super) objects: Vec<ObjectRow>,
     pub(super) srids: Vec<SridRow>,
+    pub(super) part_tables: Vec<PartTableRow>,
+    pub(super) part_keys: Vec<PartKeyColumnRow>,
+    pub(super) subpart_keys: Vec<PartKeyColumnRow>,
+    pub(super) partitions: Vec<PartitionRow>,
+    /// With their partition ([`PartitionRow::partition`]).
+    pub(super) subpartitions: Vec<PartitionRow>,
+    pub(super) subpartition_templates: Vec<PartitionRow>,
+    pub(super) local_indexes: Vec<LocalIndexRow>,
 }

@@ -9,7 +9,7 @@ use super::*;
 // Queries.
 
 /// The queries through the ALL_ views for two schemas, exactly.
-const ALL_QUERIES_FOR_TWO_SCHEMAS: [&str; 15] = [
+const ALL_QUERIES_FOR_TWO_SCHEMAS: [&str; 22] = [
     "SELECT t.OWNER, t.TABLE_NAME, t.NUM_ROWS, c.COMMENTS, t.TEMPORARY, t.DURATION FROM ALL_TABLES t \
      LEFT JOIN ALL_TAB_COMMENTS c ON c.OWNER = t.OWNER AND c.TABLE_NAME = t.TABLE_NAME \
      AND c.TABLE_TYPE = 'TABLE' WHERE t.OWNER IN (:s1, :s2) AND t.DROPPED = 'NO' \
@@ -82,6 +82,28 @@ const ALL_QUERIES_FOR_TWO_SCHEMAS: [&str; 15] = [
      o.OBJECT_NAME)) ORDER BY o.OWNER, o.OBJECT_NAME, o.OBJECT_TYPE",
     "SELECT g.OWNER, g.TABLE_NAME, g.COLUMN_NAME, g.SRID FROM ALL_SDO_GEOM_METADATA g \
      WHERE g.OWNER IN (:s1, :s2)",
+    "SELECT t.OWNER, t.TABLE_NAME, t.PARTITIONING_TYPE, t.SUBPARTITIONING_TYPE, \
+     t.REF_PTN_CONSTRAINT_NAME, t.INTERVAL, a.ROW_MOVEMENT FROM ALL_PART_TABLES t JOIN \
+     ALL_TABLES a ON a.OWNER = t.OWNER AND a.TABLE_NAME = t.TABLE_NAME WHERE t.OWNER IN \
+     (:s1, :s2) ORDER BY t.OWNER, t.TABLE_NAME",
+    "SELECT k.OWNER, k.NAME, k.COLUMN_NAME, k.COLUMN_POSITION FROM ALL_PART_KEY_COLUMNS k \
+     WHERE k.OWNER IN (:s1, :s2) AND k.OBJECT_TYPE = 'TABLE' ORDER BY k.OWNER, k.NAME, \
+     k.COLUMN_POSITION",
+    "SELECT k.OWNER, k.NAME, k.COLUMN_NAME, k.COLUMN_POSITION FROM ALL_SUBPART_KEY_COLUMNS \
+     k WHERE k.OWNER IN (:s1, :s2) AND k.OBJECT_TYPE = 'TABLE' ORDER BY k.OWNER, k.NAME, \
+     k.COLUMN_POSITION",
+    "SELECT p.TABLE_OWNER, p.TABLE_NAME, p.PARTITION_NAME, p.PARTITION_POSITION, \
+     p.INTERVAL, p.HIGH_VALUE FROM ALL_TAB_PARTITIONS p WHERE p.TABLE_OWNER IN (:s1, :s2) \
+     ORDER BY p.TABLE_OWNER, p.TABLE_NAME, p.PARTITION_POSITION",
+    "SELECT p.TABLE_OWNER, p.TABLE_NAME, p.PARTITION_NAME, p.SUBPARTITION_NAME, \
+     p.SUBPARTITION_POSITION, p.HIGH_VALUE FROM ALL_TAB_SUBPARTITIONS p WHERE \
+     p.TABLE_OWNER IN (:s1, :s2) ORDER BY p.TABLE_OWNER, p.TABLE_NAME, p.PARTITION_NAME, \
+     p.SUBPARTITION_POSITION",
+    "SELECT s.USER_NAME, s.TABLE_NAME, s.SUBPARTITION_NAME, s.SUBPARTITION_POSITION, \
+     s.HIGH_BOUND FROM ALL_SUBPARTITION_TEMPLATES s WHERE s.USER_NAME IN (:s1, :s2) ORDER BY \
+     s.USER_NAME, s.TABLE_NAME, s.SUBPARTITION_POSITION",
+    "SELECT i.OWNER, i.INDEX_NAME FROM ALL_PART_INDEXES i WHERE i.OWNER IN (:s1, :s2) AND \
+     i.LOCALITY = 'LOCAL' ORDER BY i.OWNER, i.INDEX_NAME",
 ];
 
 #[test]
@@ -115,7 +137,7 @@ fn the_number_of_queries_does_not_depend_on_the_number_of_schemas() {
     for prefix in [Prefix::All, Prefix::Dba] {
         for schemas in 1..=40 {
             let queries = dictionary_queries(prefix, schemas);
-            assert_eq!(queries.len(), 15, "{prefix:?}, {schemas} schemas");
+            assert_eq!(queries.len(), 22, "{prefix:?}, {schemas} schemas");
             let binds = schema_binds(schemas);
             for (query, sql) in &queries {
                 // Every query binds every schema, once.
@@ -827,8 +849,219 @@ const MVIEW_QUERY: &str =
 /// The dictionary of schema APP: CUSTOMER and ADDRESS reference each other (CUSTOMER's
 /// key nullable, ADDRESS's deferrable), TYPE_SAMPLE has a column of every type, plus
 /// code, a view and a materialized view, a synonym, a Java class, grants and
-/// dependencies — and the rows the reader must leave out.
+/// dependencies, the partitioned tables of [`partitioned_tables`] — and the rows the reader
+/// must leave out.
 fn fixture() -> DictionaryRows {
+    let mut rows = unpartitioned_fixture();
+    partitioned_tables(&mut rows);
+    rows
+}
+
+/// `TO_DATE` as `HIGH_VALUE` spells a date bound.
+fn date_bound(day: &str) -> String {
+    format!("TO_DATE(' {day} 00:00:00', 'SYYYY-MM-DD HH24:MI:SS', 'NLS_CALENDAR=GREGORIAN')")
+}
+
+fn part_table(table: &str, method: &str, sub: &str) -> PartTableRow {
+    PartTableRow {
+        owner: APP.into(),
+        table: table.into(),
+        partitioning_type: method.into(),
+        subpartitioning_type: Some(sub.into()),
+        ..PartTableRow::default()
+    }
+}
+
+fn part_key(table: &str, column: &str, position: u32) -> PartKeyColumnRow {
+    PartKeyColumnRow {
+        owner: APP.into(),
+        table: table.into(),
+        column: column.into(),
+        position,
+    }
+}
+
+fn partition_row(table: &str, name: &str, position: u32, high_value: Option<&str>) -> PartitionRow {
+    PartitionRow {
+        owner: APP.into(),
+        table: table.into(),
+        partition: None,
+        name: name.into(),
+        position,
+        interval: false,
+        high_value: high_value.map(String::from),
+    }
+}
+
+fn subpartition_row(
+    table: &str,
+    partition: &str,
+    name: &str,
+    position: u32,
+    high_value: &str,
+) -> PartitionRow {
+    PartitionRow {
+        partition: Some(partition.into()),
+        ..partition_row(table, name, position, Some(high_value))
+    }
+}
+
+/// Partitioned tables, as the partitioning views show them (rows in any order):
+/// - SALES by range on SOLD_ON with a monthly interval: P2023 from the DDL, SYS_P101 added by
+///   the database on insert; a local index on SOLD_ON, a global primary key;
+/// - REGION_NOTE by list on REGION, with a DEFAULT partition;
+/// - SESSION_LOG by hash on ID, two partitions;
+/// - SHIPMENT by range on SHIPPED_ON, subpartitioned by list on REGION (composite);
+/// - SALES_LINE by reference through SALES_LINE_SALE_FK (SALE_ID NOT NULL) to SALES, with the
+///   partitions the parent's interval gave it too, and a local index;
+/// - INBOX by system partitioning (the application names the partition on insert).
+fn partitioned_tables(rows: &mut DictionaryRows) {
+    let n10 = || number(Some(10), Some(0));
+    let region = || chars("VARCHAR2", 2, 2, "B");
+    for table in [
+        "INBOX",
+        "REGION_NOTE",
+        "SALES",
+        "SALES_LINE",
+        "SESSION_LOG",
+        "SHIPMENT",
+    ] {
+        rows.tables.push(table_row(table, None, None));
+    }
+    rows.columns.extend([
+        column_row("INBOX", "ID", n10(), false),
+        column_row("SALES", "ID", n10(), false),
+        column_row("SALES", "SOLD_ON", ty("DATE"), false),
+        column_row("SALES", "AMOUNT", number(Some(12), Some(2)), true),
+        column_row("REGION_NOTE", "REGION", region(), false),
+        column_row(
+            "REGION_NOTE",
+            "NOTE",
+            chars("VARCHAR2", 100, 100, "B"),
+            true,
+        ),
+        column_row("SESSION_LOG", "ID", n10(), false),
+        column_row(
+            "SESSION_LOG",
+            "NOTE",
+            chars("VARCHAR2", 100, 100, "B"),
+            true,
+        ),
+        column_row("SHIPMENT", "ID", n10(), false),
+        column_row("SHIPMENT", "SHIPPED_ON", ty("DATE"), false),
+        column_row("SHIPMENT", "REGION", region(), false),
+        column_row("SALES_LINE", "SALE_ID", n10(), false),
+        column_row("SALES_LINE", "LINE_NO", n10(), false),
+        column_row("SALES_LINE", "ITEM", chars("VARCHAR2", 100, 100, "B"), true),
+    ]);
+    rows.constraints.extend([
+        key("SALES", "SALES_PK", "P"),
+        key("SALES_LINE", "SALES_LINE_PK", "P"),
+        ConstraintRow {
+            r_owner: Some(APP.into()),
+            r_table: Some("SALES".into()),
+            ..constraint("SALES_LINE", "SALES_LINE_SALE_FK", "R")
+        },
+    ]);
+    rows.constraint_columns.extend([
+        key_column("SALES_PK", "ID", None),
+        key_column("SALES_LINE_PK", "SALE_ID", None),
+        ConstraintColumnRow {
+            position: 2,
+            ..key_column("SALES_LINE_PK", "LINE_NO", None)
+        },
+        key_column("SALES_LINE_SALE_FK", "SALE_ID", Some("ID")),
+    ]);
+    rows.indexes.extend([
+        IndexRow {
+            unique: true,
+            ..index_row("SALES", "SALES_PK", "NORMAL", 1, "ID")
+        },
+        index_row("SALES", "SALES_SOLD_IX", "NORMAL", 1, "SOLD_ON"),
+        index_row("SALES_LINE", "SALES_LINE_ITEM_IX", "NORMAL", 1, "ITEM"),
+        index_row("SHIPMENT", "SHIPMENT_REGION_IX", "NORMAL", 1, "REGION"),
+    ]);
+    rows.part_tables.extend([
+        part_table("INBOX", "SYSTEM", "NONE"),
+        part_table("REGION_NOTE", "LIST", "NONE"),
+        // ENABLE ROW MOVEMENT, on the reference-partitioned child too (Oracle requires it).
+        PartTableRow {
+            interval: Some("NUMTOYMINTERVAL(1,'MONTH')".into()),
+            row_movement: true,
+            ..part_table("SALES", "RANGE", "NONE")
+        },
+        PartTableRow {
+            ref_constraint: Some("SALES_LINE_SALE_FK".into()),
+            row_movement: true,
+            ..part_table("SALES_LINE", "REFERENCE", "NONE")
+        },
+        part_table("SESSION_LOG", "HASH", "NONE"),
+        part_table("SHIPMENT", "RANGE", "LIST"),
+    ]);
+    rows.part_keys.extend([
+        part_key("REGION_NOTE", "REGION", 1),
+        part_key("SALES", "SOLD_ON", 1),
+        part_key("SESSION_LOG", "ID", 1),
+        part_key("SHIPMENT", "SHIPPED_ON", 1),
+    ]);
+    rows.subpart_keys.push(part_key("SHIPMENT", "REGION", 1));
+    let y2024 = date_bound("2024-01-01");
+    let feb = date_bound("2024-02-01");
+    rows.partitions.extend([
+        partition_row("INBOX", "P2", 2, None),
+        partition_row("INBOX", "P1", 1, None),
+        partition_row("REGION_NOTE", "P_OTHER", 2, Some("DEFAULT")),
+        partition_row("REGION_NOTE", "P_EU", 1, Some("'DE', 'FR'")),
+        PartitionRow {
+            interval: true,
+            ..partition_row("SALES", "SYS_P101", 2, Some(&feb))
+        },
+        partition_row("SALES", "P2023", 1, Some(&y2024)),
+        partition_row("SALES_LINE", "P2023", 1, None),
+        PartitionRow {
+            interval: true,
+            ..partition_row("SALES_LINE", "SYS_P101", 2, None)
+        },
+        // PARTITIONS 2: names Oracle made up.
+        partition_row("SESSION_LOG", "SYS_P201", 1, None),
+        partition_row("SESSION_LOG", "SYS_P202", 2, None),
+        partition_row("SHIPMENT", "PMAX", 2, Some("MAXVALUE")),
+        partition_row("SHIPMENT", "P2023", 1, Some(&y2024)),
+    ]);
+    rows.subpartitions.extend([
+        subpartition_row("SHIPMENT", "P2023", "P2023_REST", 2, "DEFAULT"),
+        subpartition_row("SHIPMENT", "P2023", "P2023_EU", 1, "'DE', 'FR'"),
+        subpartition_row("SHIPMENT", "PMAX", "PMAX_EU", 1, "'DE', 'FR'"),
+        subpartition_row("SHIPMENT", "PMAX", "SYS_SUBP301", 2, "DEFAULT"),
+    ]);
+    // SHIPMENT's subpartition template, for the partitions added without their own.
+    rows.subpartition_templates.extend([
+        PartitionRow {
+            name: "REST".into(),
+            position: 2,
+            high_value: Some("DEFAULT".into()),
+            ..partition_row("SHIPMENT", "", 0, None)
+        },
+        PartitionRow {
+            name: "EU".into(),
+            position: 1,
+            high_value: Some("'DE', 'FR'".into()),
+            ..partition_row("SHIPMENT", "", 0, None)
+        },
+    ]);
+    rows.local_indexes.extend([
+        LocalIndexRow {
+            owner: APP.into(),
+            name: "SALES_LINE_ITEM_IX".into(),
+        },
+        LocalIndexRow {
+            owner: APP.into(),
+            name: "SALES_SOLD_IX".into(),
+        },
+    ]);
+}
+
+fn unpartitioned_fixture() -> DictionaryRows {
     let vc = |bytes, chars_, used| chars("VARCHAR2", bytes, chars_, used);
     let n10 = || number(Some(10), Some(0));
     let mut columns = vec![
@@ -1292,6 +1525,7 @@ fn fixture() -> DictionaryRows {
             column: "GEOM".into(),
             srid: Some(4326),
         }],
+        ..DictionaryRows::default()
     }
 }
 
@@ -1342,8 +1576,14 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
         [
             "ADDRESS",
             "CUSTOMER",
+            "INBOX",
             "LEGACY_NOTE",
+            "REGION_NOTE",
+            "SALES",
+            "SALES_LINE",
             "SESSION_CART",
+            "SESSION_LOG",
+            "SHIPMENT",
             "TYPE_SAMPLE"
         ]
     );
@@ -1879,6 +2119,161 @@ fn the_dictionary_of_a_schema_becomes_its_catalog() {
 /// An external table reads a file on the server: the Objects query lists it as an EXTERNAL
 /// TABLE (the Tables query leaves it out), so it is an object dbsub does not create, and a
 /// view over it depends on that object, not on a table to create.
+#[test]
+fn partition_names_oracle_made_up_are_told_apart() {
+    for name in ["SYS_P101", "SYS_SUBP7"] {
+        assert!(generated_partition_name(name), "{name}");
+    }
+    for name in [
+        "P2023",
+        "SYS_P",
+        "SYS_PMAX",
+        "SYS_SUBP",
+        "MY_SYS_P1",
+        "sys_p1",
+    ] {
+        assert!(!generated_partition_name(name), "{name}");
+    }
+}
+
+/// Partitioning: method and key, the interval and the partitions the DDL made (not those the
+/// interval added), list DEFAULT, hash, a composite table's subpartitions in position order,
+/// reference partitioning through a foreign key, local indexes; partitions are not tables.
+#[test]
+fn partitioned_tables_carry_their_partitioning_and_partitions_are_not_tables() {
+    let catalog = assemble(fixture()).expect("assemble");
+    let partitioning = |name: &str| {
+        catalog
+            .table(APP, name)
+            .expect(name)
+            .partitioning
+            .clone()
+            .expect("partitioned")
+    };
+    let part = |name: &str, bound: &str| Partition {
+        schema: None,
+        generated_name: name.starts_with("SYS_"),
+        name: name.into(),
+        bound: bound.into(),
+        partitioning: None,
+        foreign_keys: Vec::new(),
+        indexes: Vec::new(),
+    };
+    let y2024 = format!("VALUES LESS THAN ({})", date_bound("2024-01-01"));
+    assert_eq!(
+        partitioning("SALES"),
+        Partitioning {
+            method: PartitionMethod::Range,
+            key: vec!["SOLD_ON".into()],
+            interval: Some("NUMTOYMINTERVAL(1,'MONTH')".into()),
+            reference: None,
+            // Not SYS_P101, which the interval added: the database adds it again on insert.
+            partitions: vec![part("P2023", &y2024)],
+            local_indexes: vec!["SALES_SOLD_IX".into()],
+            subpartition_template: Vec::new(),
+            row_movement: true,
+        }
+    );
+    assert_eq!(
+        partitioning("REGION_NOTE"),
+        Partitioning {
+            method: PartitionMethod::List,
+            key: vec!["REGION".into()],
+            interval: None,
+            reference: None,
+            partitions: vec![
+                part("P_EU", "VALUES ('DE', 'FR')"),
+                part("P_OTHER", "VALUES (DEFAULT)"),
+            ],
+            local_indexes: Vec::new(),
+            subpartition_template: Vec::new(),
+            row_movement: false,
+        }
+    );
+    let hash = partitioning("SESSION_LOG");
+    assert_eq!(hash.method, PartitionMethod::Hash);
+    assert_eq!(hash.key, ["ID"]);
+    assert_eq!(
+        hash.partitions,
+        vec![part("SYS_P201", ""), part("SYS_P202", "")]
+    );
+    assert!(hash.partitions[0].generated_name);
+    let system = partitioning("INBOX");
+    assert_eq!(system.method, PartitionMethod::System);
+    assert!(system.key.is_empty());
+    assert_eq!(system.partitions, vec![part("P1", ""), part("P2", "")]);
+
+    let subpartitions = |eu: &str, rest: &str| {
+        Some(Box::new(Partitioning {
+            method: PartitionMethod::List,
+            key: vec!["REGION".into()],
+            interval: None,
+            reference: None,
+            partitions: vec![
+                part(eu, "VALUES ('DE', 'FR')"),
+                part(rest, "VALUES (DEFAULT)"),
+            ],
+            local_indexes: Vec::new(),
+            subpartition_template: Vec::new(),
+            row_movement: false,
+        }))
+    };
+    assert_eq!(
+        partitioning("SHIPMENT").subpartition_template,
+        vec![
+            part("EU", "VALUES ('DE', 'FR')"),
+            part("REST", "VALUES (DEFAULT)")
+        ]
+    );
+    assert_eq!(
+        partitioning("SHIPMENT").partitions,
+        vec![
+            Partition {
+                partitioning: subpartitions("P2023_EU", "P2023_REST"),
+                ..part("P2023", &y2024)
+            },
+            Partition {
+                partitioning: subpartitions("PMAX_EU", "SYS_SUBP301"),
+                ..part("PMAX", "VALUES LESS THAN (MAXVALUE)")
+            },
+        ]
+    );
+    assert_eq!(
+        partitioning("SALES_LINE"),
+        Partitioning {
+            method: PartitionMethod::Reference,
+            key: Vec::new(),
+            interval: None,
+            reference: Some("SALES_LINE_SALE_FK".into()),
+            partitions: vec![part("P2023", "")],
+            local_indexes: vec!["SALES_LINE_ITEM_IX".into()],
+            subpartition_template: Vec::new(),
+            row_movement: true,
+        }
+    );
+    let sales_line = catalog.table(APP, "SALES_LINE").expect("SALES_LINE");
+    assert_eq!(sales_line.foreign_keys[0].name, "SALES_LINE_SALE_FK");
+    // Indexes stay on their tables whether local or not; the primary key's is left out.
+    let sales = catalog.table(APP, "SALES").expect("SALES");
+    let indexes: Vec<&str> = sales.indexes.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(indexes, ["SALES_SOLD_IX"]);
+    assert!(
+        catalog
+            .table(APP, "CUSTOMER")
+            .unwrap()
+            .partitioning
+            .is_none()
+    );
+    // No partition becomes a table or another object of the graph.
+    let keys = catalog.object_keys();
+    assert!(
+        !keys
+            .iter()
+            .any(|k| ["P2023", "SYS_P101", "P_EU", "PMAX_EU"].contains(&k.name.as_str())),
+        "{keys:?}"
+    );
+}
+
 #[test]
 fn an_external_table_is_an_object_not_created_and_what_uses_it_depends_on_it() {
     let mut rows = fixture();

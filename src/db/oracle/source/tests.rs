@@ -339,6 +339,48 @@ fn a_global_temporary_table_is_read_without_an_scn() {
     assert!(q.binds.is_empty(), "{:?}", q.binds);
 }
 
+/// A partitioned table is read once, through the table, as of the SCN: the same statements as
+/// an unpartitioned one, no `PARTITION (…)` clause; its ROWIDs (unique across partitions within
+/// the snapshot) order it and an `OFFSET` resumes it.
+#[test]
+fn a_partitioned_table_is_read_through_the_table_in_rowid_order() {
+    use crate::catalog::{PartitionMethod, Partitioning};
+    let mut t = sample();
+    let plain = sample();
+    t.partitioning = Some(Partitioning {
+        method: PartitionMethod::Hash,
+        key: vec!["ID".into()],
+        interval: None,
+        reference: None,
+        partitions: Vec::new(),
+        local_indexes: Vec::new(),
+        subpartition_template: Vec::new(),
+        row_movement: false,
+    });
+    let order = [KeyColumn::Locator];
+    let read = |table: &Table| {
+        let cols = [&table.columns[0]];
+        read_query(
+            table,
+            &cols,
+            &[],
+            &order,
+            RowFilter::All,
+            500,
+            Some("9"),
+            true,
+        )
+        .unwrap()
+        .sql
+    };
+    assert_eq!(read(&t), read(&plain));
+    assert_eq!(
+        read(&t),
+        "SELECT \"ID\", ROWIDTOCHAR(ROWID) AS dbsub_rowid FROM \"HR\".\"EMP\" AS OF SCN :scn \
+         \"EMP\" ORDER BY ROWID OFFSET :skip_rows ROWS"
+    );
+}
+
 #[test]
 fn the_rowid_locator_is_read_as_text_and_bound_back_through_chartorowid() {
     let t = sample();

@@ -458,6 +458,7 @@ fn partitioning_of(
         partitions.push(Partition {
             schema: (p.schema != of.schema).then(|| p.schema.clone()),
             name: p.name.clone(),
+            generated_name: false,
             bound: p.bound.clone(),
             partitioning: sub,
             foreign_keys,
@@ -470,6 +471,9 @@ fn partitioning_of(
         interval: None,
         reference: None,
         partitions,
+        local_indexes: Vec::new(),
+        subpartition_template: Vec::new(),
+        row_movement: false,
     }
 }
 
