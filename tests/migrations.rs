@@ -560,6 +560,43 @@ fn postgres_views_are_written_in_standard_sql_or_reported_in_sqlite() {
     migrate_into_sqlite(&ws);
 }
 
+/// A column whose type has no equivalent in the target (PostgreSQL `text[]` into Oracle) is
+/// created with a type that holds its values' text form, reported; not written with the source's
+/// type name, which Oracle would refuse at `migrate`. SQLite takes any type name.
+#[test]
+fn a_type_without_an_equivalent_is_created_as_text_and_reported() {
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "PG".into();
+    catalog.tables[0].columns.push(Column {
+        name: "TAGS".into(),
+        native_type: "text[]".into(),
+        neutral_type: NeutralType::Other,
+        nullable: true,
+        default: None,
+        identity: None,
+        generated: None,
+        comment: None,
+    });
+    let (ws, out) = snapshot_migrations(&catalog, "oracle");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "column S.A.TAGS: type `text[]` has no Oracle equivalent in dbsub; created as CLOB, \
+             which holds its values' text form"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let sql = migrations_sql(&ws);
+    assert!(sql.contains("\"TAGS\" CLOB"), "{sql}");
+    assert!(!sql.contains("text[]"), "{sql}");
+
+    let (ws, out) = snapshot_migrations(&catalog, "sqlite");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("written with its source type `text[]`"));
+    migrate_into_sqlite(&ws);
+}
+
 #[test]
 fn a_not_null_three_table_cycle_applies_in_sqlite() {
     let (ws, report) = cycle_migrations("sqlite");

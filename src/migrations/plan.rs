@@ -1019,12 +1019,21 @@ impl Planner<'_> {
         } {
             Ok(ty) => ty,
             Err(why) => {
+                let (ty, how) = match self.dialect.text_fallback_type() {
+                    Some(text) => (
+                        text.to_string(),
+                        format!("created as {text}, which holds its values' text form"),
+                    ),
+                    None => (
+                        c.native_type.clone(),
+                        format!("written with its source type `{}`", c.native_type),
+                    ),
+                };
                 self.warnings.push(format!(
-                    "column {}.{}.{}: {why}; written with its source type `{}`, which may not \
-                     apply",
-                    table.schema, table.name, c.name, c.native_type
+                    "column {}.{}.{}: {why}; {how}",
+                    table.schema, table.name, c.name
                 ));
-                c.native_type.clone()
+                ty
             }
         };
         // A PostgreSQL serial column: its default draws from the sequence it owns. In another

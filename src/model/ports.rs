@@ -437,6 +437,13 @@ pub trait Dialect: Sync {
     /// carried over; the caller decides what to do.
     fn column_type(&self, column: &Column) -> Result<String, String>;
 
+    /// The type a column gets here when its type, from another dialect, has no equivalent
+    /// ([`Self::column_type`] refused it): one that holds the values' text form, as the
+    /// archive carries them. `None` keeps the source's type name (SQLite accepts any name).
+    fn text_fallback_type(&self) -> Option<&'static str> {
+        None
+    }
+
     /// `text` as a string literal of DDL (a comment), quotes doubled. Never for row values,
     /// which are always bound.
     fn literal(&self, text: &str) -> String;

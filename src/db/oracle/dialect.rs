@@ -206,6 +206,10 @@ impl Dialect for OracleDialect {
         fold_ident(name, source, NameCase::Upper, RESERVED, &['$', '#'])
     }
 
+    fn text_fallback_type(&self) -> Option<&'static str> {
+        Some("CLOB")
+    }
+
     fn column_type(&self, column: &Column) -> Result<String, String> {
         oracle_type(&column.neutral_type, &column.native_type)
     }

@@ -190,6 +190,10 @@ impl Dialect for PgDialect {
         fold_ident(name, source, NameCase::Lower, RESERVED, &[])
     }
 
+    fn text_fallback_type(&self) -> Option<&'static str> {
+        Some("text")
+    }
+
     fn column_type(&self, column: &Column) -> Result<String, String> {
         pg_type(&column.neutral_type, &column.native_type)
     }
