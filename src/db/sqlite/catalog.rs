@@ -21,7 +21,21 @@ impl CatalogReader for SqliteDb {
             );
         }
         let objects = self.objects().with_context(|| self.context("the schema"))?;
-        let columns = self.columns().with_context(|| self.context("columns"))?;
+        let mut columns = self
+            .columns("table", None)
+            .with_context(|| self.context("columns"))?;
+        match self.columns("view", None) {
+            Ok(of_views) => columns.extend(of_views),
+            // A view SQLite cannot prepare (it calls a function or reads a table this database
+            // lacks, as a view carried from another dialect may) fails the query for every
+            // view, and would stop every ingest into the database: read the views one by one,
+            // and a broken one without columns.
+            Err(_) => {
+                for view in objects.iter().filter(|o| o.kind == "view") {
+                    columns.extend(self.columns("view", Some(&view.name)).unwrap_or_default());
+                }
+            }
+        }
         let fks = self
             .foreign_keys()
             .with_context(|| self.context("foreign keys"))?;
@@ -95,14 +109,16 @@ impl SqliteDb {
         .collect()
     }
 
-    fn columns(&self) -> rusqlite::Result<Vec<ColumnRow>> {
+    /// The columns of the tables or views (`kind`), or of the one named `name`.
+    fn columns(&self, kind: &str, name: Option<&str>) -> rusqlite::Result<Vec<ColumnRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden \
              FROM sqlite_schema m JOIN pragma_table_xinfo(m.name) p \
-             WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+             WHERE m.type = ?1 AND (?2 IS NULL OR m.name = ?2) \
+               AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
              ORDER BY m.name, p.cid",
         )?;
-        stmt.query_map([], |r| {
+        stmt.query_map(rusqlite::params![kind, name], |r| {
             Ok(ColumnRow {
                 table: r.get(0)?,
                 name: r.get(1)?,
@@ -643,6 +659,24 @@ mod tests {
         let mut db = SqliteDb::open_path(&path, "S").unwrap();
         let catalog = db.read_catalog(&[]).unwrap();
         (dir, catalog)
+    }
+
+    /// A view SQLite cannot prepare (a function of another dialect's, as a view carried from
+    /// PostgreSQL may call) reads without columns; the tables and other views read whole.
+    #[test]
+    fn a_view_calling_a_missing_function_does_not_stop_the_read() {
+        let (_dir, cat) = open(
+            "CREATE TABLE T (ID INTEGER PRIMARY KEY, NAME TEXT);
+             CREATE VIEW BROKEN AS SELECT array_agg(NAME) AS NAMES FROM T;
+             CREATE VIEW GOOD AS SELECT ID FROM T;",
+        );
+        let columns = |name: &str| -> Vec<String> {
+            let view = cat.views.iter().find(|v| v.name == name).unwrap();
+            view.columns.iter().map(|c| c.name.clone()).collect()
+        };
+        assert_eq!(cat.table("S", "T").unwrap().columns.len(), 2);
+        assert_eq!(columns("GOOD"), ["ID"]);
+        assert!(columns("BROKEN").is_empty());
     }
 
     #[test]
