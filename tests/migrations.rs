@@ -326,10 +326,14 @@ fn cycle_migrations(dialect: &str) -> (Workspace, String) {
 /// `create-migrations` from a snapshot of it; and that command's output.
 fn snapshot_migrations(catalog: &Catalog, dialect: &str) -> (Workspace, std::process::Output) {
     let ws = Workspace::empty();
-    let snapshot_file = ws.path().join("catalog.json");
-    snapshot::write(catalog, &snapshot_file).unwrap();
-    let out = ws
-        .dbsub(&[])
+    snapshot::write(catalog, &ws.path().join("catalog.json")).unwrap();
+    let out = snapshot_migrations_again(&ws, dialect);
+    (ws, out)
+}
+
+/// `create-migrations` of [`snapshot_migrations`]'s snapshot, again into its folder.
+fn snapshot_migrations_again(ws: &Workspace, dialect: &str) -> std::process::Output {
+    ws.dbsub(&[])
         .args([
             "create-migrations",
             "--seed-object",
@@ -338,10 +342,9 @@ fn snapshot_migrations(catalog: &Catalog, dialect: &str) -> (Workspace, std::pro
             dialect,
             "--catalog",
         ])
-        .arg(&snapshot_file)
+        .arg(ws.path().join("catalog.json"))
         .output()
-        .unwrap();
-    (ws, out)
+        .unwrap()
 }
 
 /// A global temporary table is one in Oracle, without the foreign keys Oracle forbids on it
@@ -1010,4 +1013,140 @@ fn code_is_written_in_dependency_order_and_views_calling_it_after_it() {
         .unwrap()
         .get(0);
     assert_eq!(answer, 42);
+}
+
+/// An Oracle schema whose table A has a virtual column and a function-based index on
+/// deterministic user functions, as `ALL_DEPENDENCIES` records them (the table needs each).
+fn table_calling_code() -> Catalog {
+    use dbsub::catalog::{Dependency, Index, IndexColumn, ObjectKey, ObjectKind, Routine};
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "ORA".into();
+    let a = &mut catalog.tables[0];
+    let text = |name: &str| Column {
+        name: name.into(),
+        native_type: "VARCHAR2(10 CHAR)".into(),
+        neutral_type: NeutralType::Text {
+            length: Some(10),
+            semantics: dbsub::catalog::LengthSemantics::Char,
+            fixed: false,
+        },
+        nullable: true,
+        default: None,
+        identity: None,
+        generated: None,
+        comment: None,
+    };
+    a.columns.push(text("CODE"));
+    a.columns.push(Column {
+        native_type: "NUMBER".into(),
+        neutral_type: NeutralType::Decimal {
+            precision: None,
+            scale: None,
+        },
+        generated: Some("\"IS_VALID\"(\"CODE\")".into()),
+        ..text("CODE_OK")
+    });
+    a.indexes.push(Index {
+        name: "A_CODE_IX".into(),
+        unique: false,
+        columns: vec![IndexColumn {
+            expression: "\"NORMALIZED\"(\"CODE\")".into(),
+            descending: false,
+            opclass: None,
+            nulls_first: None,
+        }],
+        predicate: None,
+        method: None,
+        include: Vec::new(),
+        nulls_not_distinct: false,
+        extensions: Vec::new(),
+    });
+    let function = |name: &str, returns: &str, body: &str| Routine {
+        schema: "S".into(),
+        name: name.into(),
+        kind: ObjectKind::Function,
+        source: format!(
+            "FUNCTION {name} (P_CODE IN VARCHAR2) RETURN {returns} DETERMINISTIC IS\nBEGIN\n  \
+             RETURN {body};\nEND;"
+        ),
+    };
+    catalog.routines = vec![
+        function(
+            "IS_VALID",
+            "NUMBER",
+            "CASE WHEN P_CODE IS NULL THEN 0 ELSE 1 END",
+        ),
+        function("NORMALIZED", "VARCHAR2", "LOWER(P_CODE)"),
+    ];
+    catalog.dependencies = ["IS_VALID", "NORMALIZED"]
+        .into_iter()
+        .map(|f| Dependency {
+            from: ObjectKey::new("S", "A", ObjectKind::Table),
+            to: ObjectKey::new("S", f, ObjectKind::Function),
+        })
+        .collect();
+    catalog
+}
+
+/// A virtual column and a function-based index that call user functions are added after the
+/// code file, by `ALTER TABLE` and `CREATE INDEX`, not in the tables and indexes files before
+/// it (where `migrate` failed: the function did not exist yet); the statements pass the Oracle
+/// grammar check (`.ci/run`), and a second run adds nothing.
+#[test]
+fn oracle_virtual_columns_and_indexes_calling_functions_come_after_the_code() {
+    let (ws, out) = snapshot_migrations(&table_calling_code(), "oracle");
+    let warnings = stderr(&out);
+    assert!(out.status.success(), "{warnings}");
+    let folder = ws.path().join("migrations");
+    let written = files(&folder);
+    let names: Vec<&str> = written.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "V1.0.0.1__a_tables.sql",
+            "V1.0.0.2__a_foreign_keys.sql",
+            "V1.0.0.3__a_code.sql",
+            "V1.0.0.4__a_table_code.sql",
+        ]
+    );
+    for (name, text) in &written[..2] {
+        assert!(
+            !text.contains("IS_VALID") && !text.contains("NORMALIZED"),
+            "{name}:\n{text}"
+        );
+    }
+    assert!(
+        written[0].1.contains("CODE VARCHAR2(10 CHAR)"),
+        "{}",
+        written[0].1
+    );
+    assert_eq!(
+        written[3]
+            .1
+            .lines()
+            .filter(|l| !l.starts_with("--") && !l.is_empty())
+            .collect::<Vec<_>>(),
+        [
+            "ALTER TABLE A ADD (CODE_OK NUMBER GENERATED ALWAYS AS (\"IS_VALID\"(\"CODE\")) \
+             VIRTUAL);",
+            "CREATE INDEX A_CODE_IX ON A (\"NORMALIZED\"(\"CODE\"));",
+        ]
+    );
+    assert!(
+        warnings.contains(
+            "generated column S.A.CODE_OK calls code created in the code file: it is added after \
+             that code"
+        ),
+        "{warnings}"
+    );
+    let check = common::oracle_migrations_dir().join("table-code");
+    let _ = std::fs::remove_dir_all(&check);
+    std::fs::create_dir_all(&check).unwrap();
+    for (name, text) in &written {
+        std::fs::write(check.join(name), text).unwrap();
+    }
+
+    let again = snapshot_migrations_again(&ws, "oracle");
+    assert!(stderr(&again).contains("Nothing new"), "{}", stderr(&again));
+    assert_eq!(files(&folder), written);
 }

@@ -4,7 +4,8 @@
 //! and types → tables (columns, keys, checks) → foreign keys as `ALTER TABLE … ADD CONSTRAINT`
 //! (so that every cycle applies; SQLite keeps them inline) → indexes and comments → views in
 //! dependency order (a materialized view's indexes right after it) → packages, procedures and functions (and the views that call them) →
-//! triggers → grants (optional). Within a file, objects come in the load order: parents before
+//! the defaults, checks, generated columns and indexes that call that code (the catalog records
+//! a table's need for code: `pg_depend`, `ALL_DEPENDENCIES`), added by `ALTER TABLE` → triggers → grants (optional). Within a file, objects come in the load order: parents before
 //! children by the dependencies the catalog records (`pg_depend`, `ALL_DEPENDENCIES`), ties by
 //! name, cycles broken deterministically (see [`crate::graph::order::load_order`]).
 //! Objects already created by the folder's files are left out; objects the dialect cannot
@@ -35,6 +36,8 @@ pub enum Bucket {
     Indexes,
     Views,
     Code,
+    /// The pieces of tables that call stored code created in the code file.
+    AfterCode,
     Triggers,
     Grants,
 }
@@ -49,6 +52,7 @@ impl Bucket {
             Bucket::Indexes => "indexes",
             Bucket::Views => "views",
             Bucket::Code => "code",
+            Bucket::AfterCode => "table_code",
             Bucket::Triggers => "triggers",
             Bucket::Grants => "grants",
         }
@@ -65,6 +69,10 @@ impl Bucket {
             Bucket::Indexes => "indexes and comments",
             Bucket::Views => "views and synonyms, in dependency order",
             Bucket::Code => "packages, procedures and functions",
+            Bucket::AfterCode => {
+                "the defaults, checks, generated columns and indexes of tables that call the code \
+                 before them"
+            }
             Bucket::Triggers => "triggers",
             Bucket::Grants => "grants",
         }
@@ -313,6 +321,50 @@ fn index_text(ix: &Index, on: &str) -> String {
     )
 }
 
+/// The stored code a table's pieces call, by whether this run creates it.
+#[derive(Default)]
+struct CodeNeeds {
+    /// Created in the code file, after the table.
+    later: Vec<ObjectKey>,
+    /// Not created in the target's dialect (the source's is another).
+    not_created: Vec<ObjectKey>,
+}
+
+impl CodeNeeds {
+    /// What a piece of a table (its expression, `text`) calls, by the names in it.
+    fn called_by(&self, text: &str) -> Calls {
+        if self.later.iter().any(|code| names(text, &code.name)) {
+            return Calls::Later;
+        }
+        match self.not_created.iter().find(|code| names(text, &code.name)) {
+            Some(code) => Calls::NotCreated(code.clone()),
+            None => Calls::Nothing,
+        }
+    }
+}
+
+/// What a piece of a table calls.
+enum Calls {
+    Nothing,
+    /// Code created after the table: the piece is added after it.
+    Later,
+    /// Code not created in this dialect: the piece is left out.
+    NotCreated(ObjectKey),
+}
+
+/// Whether `text` (an expression) names `name` as an identifier, in any case, quoted or not:
+/// which of a table's pieces calls the code the catalog says the table needs.
+fn names(text: &str, name: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$' || c == '#';
+    let upper = text.to_uppercase();
+    let name = name.to_uppercase();
+    upper.match_indices(&name).any(|(at, _)| {
+        let before = upper[..at].chars().next_back();
+        let after = upper[at + name.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
 /// Counts the partitions (at every level) and the indexes declared on them.
 fn count_partitions(p: &Partitioning, count: &mut usize, indexes: &mut usize) {
     for part in &p.partitions {
@@ -493,11 +545,17 @@ impl Planner<'_> {
             return;
         };
         let name = self.name(&table.name);
-        let mut elements: Vec<Element> = table
-            .columns
-            .iter()
-            .map(|c| Element::Column(self.column(table, c)))
-            .collect();
+        let needs = self.code_needed(key, closure, graph);
+        let mut after_code = Vec::new();
+        let mut elements = Vec::new();
+        for c in &table.columns {
+            let column = self.column(table, c);
+            if let Some(column) =
+                self.column_calling_code(table, c, column, &needs, &mut after_code)
+            {
+                elements.push(Element::Column(column));
+            }
+        }
         if let Some(pk) = &table.primary_key {
             elements.push(Element::PrimaryKey(KeySql {
                 name: pk.name.as_deref().map(|n| self.ident(n)),
@@ -512,10 +570,33 @@ impl Planner<'_> {
         }
         for check in &table.checks {
             if let Some(expression) = self.check_expression(table, check) {
-                elements.push(Element::Check(CheckSql {
+                let sql = CheckSql {
                     name: check.name.as_deref().map(|n| self.ident(n)),
                     expression,
-                }));
+                };
+                let what = format!(
+                    "check{} of {}.{}",
+                    check
+                        .name
+                        .as_deref()
+                        .map_or(String::new(), |n| format!(" {n}")),
+                    table.schema,
+                    table.name
+                );
+                match self.calls_code(&needs, &sql.expression, &what) {
+                    Calls::Nothing => elements.push(Element::Check(sql)),
+                    Calls::Later => {
+                        let check_name = check.name.as_deref().unwrap_or("CHECK");
+                        after_code.push((
+                            Item::Alter(AlterSql::AddCheck {
+                                table: name.clone(),
+                                check: sql,
+                            }),
+                            ("CONSTRAINT", format!("{}.{check_name}", table.name)),
+                        ));
+                    }
+                    Calls::NotCreated(_) => {}
+                }
             }
         }
         let (preserve_rows, mut note) = self.temporary(table, key);
@@ -584,10 +665,126 @@ impl Planner<'_> {
                 name: fk_name,
             });
         }
-        self.indexes_and_comments(table, key, &name);
-        for (part, part_name) in partitions.iter().flat_map(|p| &p.1) {
-            self.indexes(table, &part.indexes, key, part_name);
+        let content = self.bucket(Bucket::AfterCode);
+        for (item, (kind, piece)) in after_code {
+            content.items.push(item);
+            content.creates.push(Created {
+                kind: kind.to_string(),
+                schema: key.schema.clone(),
+                name: piece,
+            });
         }
+        self.indexes(table, &table.indexes, key, &name, &needs);
+        self.comments(table, &name);
+        for (part, part_name) in partitions.iter().flat_map(|p| &p.1) {
+            self.indexes(table, &part.indexes, key, part_name, &needs);
+        }
+    }
+
+    /// The stored code a table's defaults, checks, generated columns or indexes call, as the
+    /// catalog records it (`pg_depend`, `ALL_DEPENDENCIES`: a table's need for a function).
+    fn code_needed(&self, key: &ObjectKey, closure: &Closure, graph: &DepGraph) -> CodeNeeds {
+        let mut needs = CodeNeeds::default();
+        let Some(node) = graph.node_of(key) else {
+            return needs;
+        };
+        for (_, parent) in graph.parents(node) {
+            let code = graph.key(parent);
+            if Bucket::of_code(code.kind) != Some(Bucket::Code)
+                || self.existing.has(code.kind.as_str(), &code.name)
+            {
+                continue;
+            }
+            if !self.same_dialect() {
+                needs.not_created.push(code.clone());
+            } else if closure.contains(parent) {
+                needs.later.push(code.clone());
+            }
+        }
+        needs
+    }
+
+    /// Whether a piece of a table (`text`, named `what`) calls code the table needs: code
+    /// created later, in the code file (the piece is added after it), or code not created in
+    /// this dialect (the piece is left out, with a warning).
+    fn calls_code(&mut self, needs: &CodeNeeds, text: &str, what: &str) -> Calls {
+        match needs.called_by(text) {
+            Calls::NotCreated(code) => {
+                let why = self.not_created_reason(&code);
+                self.warnings.push(format!(
+                    "{what}: {why}: left out; add an equivalent by hand if the tests need it"
+                ));
+                Calls::NotCreated(code)
+            }
+            calls => calls,
+        }
+    }
+
+    fn not_created_reason(&self, code: &ObjectKey) -> String {
+        format!(
+            "it calls {code}, which is not created in {}",
+            self.dialect.name()
+        )
+    }
+
+    /// A column as created in the table, or `None` for a generated column that calls code
+    /// created later, which is added at the end of the table after that code; a default that
+    /// calls such code is set after it.
+    fn column_calling_code(
+        &mut self,
+        table: &Table,
+        c: &Column,
+        mut column: ColumnSql,
+        needs: &CodeNeeds,
+        after_code: &mut Vec<(Item, (&'static str, String))>,
+    ) -> Option<ColumnSql> {
+        let what = |piece: &str| {
+            format!(
+                "the {piece} of column {}.{}.{}",
+                table.schema, table.name, c.name
+            )
+        };
+        let table_name = self.name(&table.name);
+        if let Some(default) = column.default.clone() {
+            match self.calls_code(needs, &default, &what("default")) {
+                Calls::Nothing => {}
+                Calls::Later => {
+                    after_code.push((
+                        Item::Alter(AlterSql::SetDefault {
+                            table: table_name.clone(),
+                            column: column.name.clone(),
+                            default,
+                        }),
+                        ("DEFAULT", format!("{}.{}", table.name, c.name)),
+                    ));
+                    column.default = None;
+                }
+                Calls::NotCreated(_) => column.default = None,
+            }
+        }
+        if let Some(generated) = column.generated.clone() {
+            match self.calls_code(needs, &generated, &what("generation expression")) {
+                Calls::Nothing => {}
+                Calls::Later => {
+                    self.warnings.push(format!(
+                        "generated column {}.{}.{} calls code created in the code file: it is \
+                         added after that code (ALTER TABLE … ADD), so it comes last in the \
+                         table rather than in the source's column order",
+                        table.schema, table.name, c.name
+                    ));
+                    after_code.push((
+                        Item::Alter(AlterSql::AddColumn {
+                            table: table_name,
+                            column,
+                        }),
+                        ("COLUMN", format!("{}.{}", table.name, c.name)),
+                    ));
+                    return None;
+                }
+                Calls::NotCreated(_) => column.generated = None,
+            }
+        }
+        Some(column)
     }
 
     /// A partitioned table's partitioning where the dialect carries it, with every partition
@@ -984,16 +1181,31 @@ impl Planner<'_> {
         (on_delete, on_update)
     }
 
-    fn indexes_and_comments(&mut self, table: &Table, key: &ObjectKey, name: &str) {
-        self.indexes(table, &table.indexes, key, name);
-        self.comments(table, name);
-    }
-
     /// `indexes` of `table` (its own, or one of its partitions') on `name`, the table or
-    /// partition as created.
-    fn indexes(&mut self, table: &Table, indexes: &[Index], key: &ObjectKey, name: &str) {
+    /// partition as created: in the indexes file, or, for one whose expressions call code the
+    /// code file creates, after that code.
+    fn indexes(
+        &mut self,
+        table: &Table,
+        indexes: &[Index],
+        key: &ObjectKey,
+        name: &str,
+        needs: &CodeNeeds,
+    ) {
         for ix in indexes {
-            self.index(Bucket::Indexes, &key.schema, name, &table.columns, ix);
+            let mut text: Vec<&str> = ix.columns.iter().map(|c| c.expression.as_str()).collect();
+            text.extend(ix.predicate.as_deref());
+            let bucket = match needs.called_by(&text.join(" ")) {
+                Calls::Nothing => Bucket::Indexes,
+                Calls::Later => Bucket::AfterCode,
+                Calls::NotCreated(code) => {
+                    let ix_key = ObjectKey::new(&key.schema, &ix.name, ObjectKind::Index);
+                    let why = self.not_created_reason(&code);
+                    self.not_translated(Bucket::Indexes, &ix_key, &why, &index_text(ix, name));
+                    continue;
+                }
+            };
+            self.index(bucket, &key.schema, name, &table.columns, ix);
         }
     }
 
