@@ -423,6 +423,18 @@ fn migrations_sql(ws: &Workspace) -> String {
         .collect()
 }
 
+/// `migrate` of the workspace's `migrations` folder into a new database of the throwaway
+/// PostgreSQL cluster, which succeeds; its URL, or `None` without a cluster.
+fn migrate_into_postgres(ws: &Workspace, name_hint: &str) -> Option<String> {
+    let url = pg::cluster()?.create_database(name_hint);
+    ok(ws
+        .dbsub(&[])
+        .args(["migrate", "--target", &url])
+        .output()
+        .unwrap());
+    Some(url)
+}
+
 /// `migrate` of the workspace's `migrations` folder into a new SQLite file succeeds.
 fn migrate_into_sqlite(ws: &Workspace) {
     let target = format!("sqlite://{}", ws.path().join("local.db").display());
@@ -1001,13 +1013,9 @@ fn code_is_written_in_dependency_order_and_views_calling_it_after_it() {
     );
     assert_eq!(files(&write().path().join("migrations")), written);
 
-    let Some(pg) = pg::cluster() else { return };
-    let url = pg.create_database("calls");
-    ok(ws
-        .dbsub(&[])
-        .args(["migrate", "--target", &url])
-        .output()
-        .unwrap());
+    let Some(url) = migrate_into_postgres(&ws, "calls") else {
+        return;
+    };
     let answer: i32 = pg::connect(&url)
         .query_one("SELECT answer FROM answers", &[])
         .unwrap()
@@ -1149,4 +1157,90 @@ fn oracle_virtual_columns_and_indexes_calling_functions_come_after_the_code() {
     let again = snapshot_migrations_again(&ws, "oracle");
     assert!(stderr(&again).contains("Nothing new"), "{}", stderr(&again));
     assert_eq!(files(&folder), written);
+}
+
+/// [`not_null_cycle`] read from `kind`, A's ID drawing from `a_default`'s sequence A_SEQ,
+/// which the set creates (A needs it, as the catalog records), and B's PARENT_ID from
+/// `b_default`'s sequence B_SEQ, which is not in the catalog.
+fn sequence_defaults(kind: &str, a_default: &str, b_default: &str) -> Catalog {
+    use dbsub::catalog::{Dependency, ObjectKey, ObjectKind, Sequence};
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = kind.into();
+    catalog.tables[0].columns[0].default = Some(a_default.into());
+    catalog.tables[1].columns[1].default = Some(b_default.into());
+    catalog.sequences.push(Sequence {
+        schema: "S".into(),
+        name: "A_SEQ".into(),
+        start: 1,
+        increment: 1,
+        min_value: None,
+        max_value: None,
+        cycle: false,
+        cache: None,
+        owned_by: None,
+    });
+    catalog.dependencies.push(Dependency {
+        from: ObjectKey::new("S", "A", ObjectKind::Table),
+        to: ObjectKey::new("S", "A_SEQ", ObjectKind::Sequence),
+    });
+    catalog
+}
+
+/// A default drawn from a sequence is written in the target's form (Oracle `S.NEXTVAL`,
+/// PostgreSQL `nextval('s')`) when the set creates the sequence; one drawn from a sequence it
+/// does not create is left out and reported, naming the column. PostgreSQL applies the result.
+#[test]
+fn sequence_defaults_are_translated_between_postgres_and_oracle() {
+    let b_reported = "column S.B.PARENT_ID: its default draws from sequence ";
+    let catalog = sequence_defaults(
+        "PG",
+        "nextval('\"A_SEQ\"'::regclass)",
+        "nextval('S.B_SEQ'::regclass)",
+    );
+    let (ws, out) = snapshot_migrations(&catalog, "oracle");
+    let warnings = stderr(&out);
+    assert!(out.status.success(), "{warnings}");
+    assert!(
+        warnings.contains(&format!(
+            "{b_reported}S.B_SEQ, which this set of migrations does not create: the default is \
+             left out"
+        )),
+        "{warnings}"
+    );
+    let sql = migrations_sql(&ws);
+    assert!(sql.contains(" DEFAULT \"A_SEQ\".NEXTVAL NOT NULL"), "{sql}");
+    assert!(!sql.contains("nextval"), "{sql}");
+    let check = common::oracle_migrations_dir().join("sequence-defaults");
+    let _ = std::fs::remove_dir_all(&check);
+    std::fs::create_dir_all(&check).unwrap();
+    for (name, text) in files(&ws.path().join("migrations")) {
+        std::fs::write(check.join(name), text).unwrap();
+    }
+
+    let catalog = sequence_defaults("ORA", "\"S\".\"A_SEQ\".\"NEXTVAL\"", "B_SEQ.nextval");
+    let (ws, out) = snapshot_migrations(&catalog, "postgres");
+    let warnings = stderr(&out);
+    assert!(out.status.success(), "{warnings}");
+    assert!(
+        warnings.contains(&format!(
+            "{b_reported}B_SEQ, which this set of migrations does not create"
+        )),
+        "{warnings}"
+    );
+    let sql = migrations_sql(&ws);
+    assert!(sql.contains(" DEFAULT nextval('a_seq') NOT NULL"), "{sql}");
+    assert!(!sql.to_ascii_uppercase().contains(".NEXTVAL"), "{sql}");
+
+    let Some(url) = migrate_into_postgres(&ws, "sequence_defaults") else {
+        return;
+    };
+    let default: String = pg::connect(&url)
+        .query_one(
+            "SELECT column_default::text FROM information_schema.columns \
+             WHERE table_name = 'a' AND column_name = 'id'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(default, "nextval('a_seq'::regclass)");
 }

@@ -164,6 +164,8 @@ struct Planner<'a> {
     extensions: HashSet<String>,
     /// The objects kept as comments: a view that uses one is not created either.
     left_out: HashSet<ObjectKey>,
+    /// Every object of the set (the closure), created by this run or an earlier one.
+    in_set: HashSet<ObjectKey>,
 }
 
 /// Plans the files that create `closure`'s objects not yet created in the folder.
@@ -207,6 +209,7 @@ pub fn plan(
         views_after_code: HashSet::new(),
         extensions: HashSet::new(),
         left_out: HashSet::new(),
+        in_set: order.order.iter().map(|&n| graph.key(n).clone()).collect(),
     };
     for &node in &order.order {
         planner.object(node, closure, graph);
@@ -363,6 +366,25 @@ fn names(text: &str, name: &str) -> bool {
         let after = upper[at + name.len()..].chars().next();
         !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
     })
+}
+
+/// A sequence's name as a default names it (`s`, `APP.S`, `"My Seq"`): its schema, if any,
+/// and name, unquoted.
+fn split_sequence_name(text: &str) -> (Option<String>, String) {
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    let mut quoted = false;
+    for ch in text.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(std::mem::take(&mut part)),
+            _ => part.push(ch),
+        }
+    }
+    match parts.pop() {
+        Some(schema) => (Some(schema), part),
+        None => (None, part),
+    }
 }
 
 /// Counts the partitions (at every level) and the indexes declared on them.
@@ -1004,21 +1026,54 @@ impl Planner<'_> {
                 .default
                 .as_deref()
                 .filter(|_| identity.is_none() && generated.is_none() && !serial && !drawn)
-                .map(|d| {
+                .and_then(|d| {
                     if same {
-                        self.carried(
+                        Some(self.carried(
                             d,
                             &table.schema,
                             &format!("the default of {}.{}.{}", table.schema, table.name, c.name),
-                        )
+                        ))
                     } else {
-                        self.dialect.default_expr(c, d)
+                        self.cross_default(table, c, d)
                     }
                 }),
             identity,
             generated,
             not_null: !c.nullable,
         }
+    }
+
+    /// A default of another dialect, as this one writes it: one drawn from a sequence this set
+    /// of migrations creates (or an earlier one did) in this dialect's form; `None`, with a
+    /// warning naming the column and what to do, for one drawn from a sequence it does not.
+    fn cross_default(&mut self, table: &Table, c: &Column, default: &str) -> Option<String> {
+        let drawn_from = self.source.and_then(|s| s.default_sequence(default));
+        let Some(sequence) = drawn_from.filter(|_| self.can.sequences) else {
+            return Some(self.dialect.default_expr(c, default));
+        };
+        let (schema, name) = match split_sequence_name(&sequence) {
+            (Some(schema), name) => (schema, name),
+            (None, name) => (table.schema.clone(), name),
+        };
+        let created = self.catalog.sequences.iter().find(|s| {
+            s.schema.eq_ignore_ascii_case(&schema)
+                && s.name.eq_ignore_ascii_case(&name)
+                && (self
+                    .in_set
+                    .contains(&ObjectKey::new(&s.schema, &s.name, ObjectKind::Sequence))
+                    || self.existing.has("SEQUENCE", &s.name))
+        });
+        if let Some(expr) = created.and_then(|s| self.dialect.sequence_default(&self.name(&s.name)))
+        {
+            return Some(expr);
+        }
+        self.warnings.push(format!(
+            "column {}.{}.{}: its default draws from sequence {sequence}, which this set of \
+             migrations does not create: the default is left out; add the sequence as a seed \
+             object (--seed-object {sequence}), or give the column a value on insert",
+            table.schema, table.name, c.name
+        ));
+        None
     }
 
     /// Whether the column's default can be written here: `false`, with a warning naming the
