@@ -1244,3 +1244,51 @@ fn sequence_defaults_are_translated_between_postgres_and_oracle() {
         .get(0);
     assert_eq!(default, "nextval('a_seq'::regclass)");
 }
+
+/// SQLite has no comments and numbers only a single-column INTEGER PRIMARY KEY: a table's
+/// comments, and its identity columns but that one, are reported once per table, naming the
+/// columns, rather than dropped silently.
+#[test]
+fn comments_and_identities_sqlite_cannot_carry_are_reported() {
+    use dbsub::catalog::Identity;
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "PG".into();
+    let identity = || {
+        Some(Identity {
+            always: false,
+            sequence: None,
+        })
+    };
+    let a = &mut catalog.tables[0];
+    a.comment = Some("The A's".into());
+    a.columns[1].comment = Some("Its parent".into());
+    let b = &mut catalog.tables[1];
+    b.columns[0].identity = identity();
+    b.columns[1].identity = identity();
+    b.columns[0].comment = Some("The key".into());
+    let (ws, out) = snapshot_migrations(&catalog, "sqlite");
+    let warnings = stderr(&out);
+    assert!(out.status.success(), "{warnings}");
+    let lines = |text: &str| warnings.lines().filter(|l| l.contains(text)).count();
+    assert!(
+        warnings.contains(
+            "TABLE: S.A: SQLite has no comments: not carried: the table's and those of columns \
+             PARENT_ID"
+        ),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("TABLE: S.B: SQLite has no comments: not carried: those of columns ID\n"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains(
+            "TABLE: S.B: SQLite numbers only a table's single-column INTEGER PRIMARY KEY (its \
+             rowid), so these identity columns are created as plain columns: PARENT_ID;"
+        ),
+        "{warnings}"
+    );
+    assert_eq!(lines("has no comments"), 2, "{warnings}");
+    assert_eq!(lines("numbers only"), 1, "{warnings}");
+    migrate_into_sqlite(&ws);
+}

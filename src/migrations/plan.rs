@@ -368,6 +368,16 @@ fn names(text: &str, name: &str) -> bool {
     })
 }
 
+/// Whether `c` is `table`'s single-column integer primary key: SQLite's rowid alias, which
+/// numbers rows inserted without it (SQLite's only identity).
+fn rowid_alias(table: &Table, c: &Column) -> bool {
+    matches!(c.neutral_type, crate::catalog::NeutralType::Integer { .. })
+        && table
+            .primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.columns == [c.name.as_str()])
+}
+
 /// A sequence's name as a default names it (`s`, `APP.S`, `"My Seq"`): its schema, if any,
 /// and name, unquoted.
 fn split_sequence_name(text: &str) -> (Option<String>, String) {
@@ -567,6 +577,7 @@ impl Planner<'_> {
             return;
         };
         let name = self.name(&table.name);
+        self.identities_not_carried(table, key);
         let needs = self.code_needed(key, closure, graph);
         let mut after_code = Vec::new();
         let mut elements = Vec::new();
@@ -701,6 +712,32 @@ impl Planner<'_> {
         for (part, part_name) in partitions.iter().flat_map(|p| &p.1) {
             self.indexes(table, &part.indexes, key, part_name, &needs);
         }
+    }
+
+    /// Where the dialect has no identity columns (SQLite, whose only one is the rowid alias):
+    /// one warning naming the table's other identity and serial columns, which are created
+    /// plain.
+    fn identities_not_carried(&mut self, table: &Table, key: &ObjectKey) {
+        if self.can.identity_columns {
+            return;
+        }
+        let numbered: Vec<&str> = table
+            .columns
+            .iter()
+            .filter(|c| c.identity.is_some() || self.serial_sequence(table, c).is_some())
+            .filter(|c| !rowid_alias(table, c))
+            .map(|c| c.name.as_str())
+            .collect();
+        if numbered.is_empty() {
+            return;
+        }
+        self.warnings.push(format!(
+            "{key}: {} numbers only a table's single-column INTEGER PRIMARY KEY (its rowid), so \
+             these identity columns are created as plain columns: {}; rows inserted without them \
+             get NULL (or fail NOT NULL): give them values on insert",
+            self.dialect.title(),
+            numbered.join(", ")
+        ));
     }
 
     /// The stored code a table's defaults, checks, generated columns or indexes call, as the
@@ -1087,12 +1124,7 @@ impl Planner<'_> {
             },
             _ => return true,
         };
-        let rowid_alias = !self.can.identity_columns
-            && matches!(c.neutral_type, crate::catalog::NeutralType::Integer { .. })
-            && table
-                .primary_key
-                .as_ref()
-                .is_some_and(|pk| pk.columns == [c.name.as_str()]);
+        let rowid_alias = !self.can.identity_columns && rowid_alias(table, c);
         let remedy = if rowid_alias {
             "as the table's INTEGER PRIMARY KEY the column is its rowid alias, which numbers a \
              row inserted without it max + 1 (per table, not shared with other users of the \
@@ -1266,6 +1298,28 @@ impl Planner<'_> {
 
     fn comments(&mut self, table: &Table, name: &str) {
         if !self.can.comments {
+            let mut lost: Vec<String> = table
+                .comment
+                .iter()
+                .map(|_| "the table's".to_string())
+                .collect();
+            let columns: Vec<&str> = table
+                .columns
+                .iter()
+                .filter(|c| c.comment.is_some())
+                .map(|c| c.name.as_str())
+                .collect();
+            if !columns.is_empty() {
+                lost.push(format!("those of columns {}", columns.join(", ")));
+            }
+            if !lost.is_empty() {
+                self.warnings.push(format!(
+                    "{}: {} has no comments: not carried: {}",
+                    table.key(),
+                    self.dialect.title(),
+                    lost.join(" and ")
+                ));
+            }
             return;
         }
         let mut comments = Vec::new();
