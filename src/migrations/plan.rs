@@ -1712,3 +1712,31 @@ impl Planner<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_piece_names_code_as_a_whole_identifier_in_any_case_quoted_or_not() {
+        assert!(names("lower_unaccent(name)", "LOWER_UNACCENT"));
+        assert!(names("\"S\".\"NORMALIZED\"(\"CODE\")", "NORMALIZED"));
+        assert!(names("pkg.f(x) + 1", "PKG"));
+        assert!(!names("lower_unaccent_v2(name)", "lower_unaccent"));
+        assert!(!names("my_lower(name)", "lower"));
+        assert!(!names("x$f(name)", "f"));
+    }
+
+    #[test]
+    fn a_sequence_name_splits_into_schema_and_name_outside_quotes() {
+        assert_eq!(split_sequence_name("s"), (None, "s".to_string()));
+        assert_eq!(
+            split_sequence_name("APP.S"),
+            (Some("APP".to_string()), "S".to_string())
+        );
+        assert_eq!(
+            split_sequence_name("\"My.App\".\"Seq\""),
+            (Some("My.App".to_string()), "Seq".to_string())
+        );
+    }
+}
