@@ -1052,13 +1052,14 @@ fn table_calling_code() -> Catalog {
             scale: None,
         },
         generated: Some("\"IS_VALID\"(\"CODE\")".into()),
+        comment: Some("1 for a valid code".into()),
         ..text("CODE_OK")
     });
-    a.indexes.push(Index {
-        name: "A_CODE_IX".into(),
+    let column_index = |name: &str, expression: &str| Index {
+        name: name.into(),
         unique: false,
         columns: vec![IndexColumn {
-            expression: "\"NORMALIZED\"(\"CODE\")".into(),
+            expression: expression.into(),
             descending: false,
             opclass: None,
             nulls_first: None,
@@ -1068,7 +1069,10 @@ fn table_calling_code() -> Catalog {
         include: Vec::new(),
         nulls_not_distinct: false,
         extensions: Vec::new(),
-    });
+    };
+    a.indexes.push(column_index("A_CODE_OK_IX", "CODE_OK"));
+    a.indexes
+        .push(column_index("A_CODE_IX", "\"NORMALIZED\"(\"CODE\")"));
     let function = |name: &str, returns: &str, body: &str| Routine {
         schema: "S".into(),
         name: name.into(),
@@ -1097,9 +1101,11 @@ fn table_calling_code() -> Catalog {
 }
 
 /// A virtual column and a function-based index that call user functions are added after the
-/// code file, by `ALTER TABLE` and `CREATE INDEX`, not in the tables and indexes files before
-/// it (where `migrate` failed: the function did not exist yet); the statements pass the Oracle
-/// grammar check (`.ci/run`), and a second run adds nothing.
+/// code file, by `ALTER TABLE` and `CREATE INDEX`, with the index and comment on that column,
+/// not in the tables and indexes files before it (where `migrate` failed: the function did not
+/// exist yet); the statements pass the Oracle grammar check (`.ci/run`), a second run adds
+/// nothing, and into PostgreSQL, which does not get the Oracle functions, they are left out and
+/// reported.
 #[test]
 fn oracle_virtual_columns_and_indexes_calling_functions_come_after_the_code() {
     let (ws, out) = snapshot_migrations(&table_calling_code(), "oracle");
@@ -1137,7 +1143,10 @@ fn oracle_virtual_columns_and_indexes_calling_functions_come_after_the_code() {
         [
             "ALTER TABLE A ADD (CODE_OK NUMBER GENERATED ALWAYS AS (\"IS_VALID\"(\"CODE\")) \
              VIRTUAL);",
+            // An index and a comment on the column come after it.
+            "CREATE INDEX A_CODE_OK_IX ON A (CODE_OK);",
             "CREATE INDEX A_CODE_IX ON A (\"NORMALIZED\"(\"CODE\"));",
+            "COMMENT ON COLUMN A.CODE_OK IS '1 for a valid code';",
         ]
     );
     assert!(
@@ -1157,6 +1166,31 @@ fn oracle_virtual_columns_and_indexes_calling_functions_come_after_the_code() {
     let again = snapshot_migrations_again(&ws, "oracle");
     assert!(stderr(&again).contains("Nothing new"), "{}", stderr(&again));
     assert_eq!(files(&folder), written);
+
+    let (ws, out) = snapshot_migrations(&table_calling_code(), "postgres");
+    let warnings = stderr(&out);
+    assert!(out.status.success(), "{warnings}");
+    let sql: String = migrations_sql(&ws)
+        .lines()
+        .filter(|l| !l.starts_with("--"))
+        .collect();
+    for left_out in ["CODE_OK", "code_ok", "NORMALIZED", "IS_VALID"] {
+        assert!(!sql.contains(left_out), "{left_out} in\n{sql}");
+    }
+    assert!(
+        warnings.contains(
+            "generated column S.A.CODE_OK: it calls FUNCTION: S.IS_VALID, which is not created \
+             in postgres: left out"
+        ),
+        "{warnings}"
+    );
+    for index in ["A_CODE_OK_IX", "A_CODE_IX"] {
+        assert!(
+            warnings.contains(&format!("INDEX: S.{index}: it calls FUNCTION: S.")),
+            "{warnings}"
+        );
+    }
+    migrate_into_postgres(&ws, "table_code");
 }
 
 /// [`not_null_cycle`] read from `kind`, A's ID drawing from `a_default`'s sequence A_SEQ,

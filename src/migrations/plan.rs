@@ -331,15 +331,27 @@ struct CodeNeeds {
     later: Vec<ObjectKey>,
     /// Not created in the target's dialect (the source's is another).
     not_created: Vec<ObjectKey>,
+    /// Generated columns added after the code they call.
+    later_columns: Vec<String>,
+    /// Generated columns left out, with the code they call.
+    left_out_columns: Vec<(String, ObjectKey)>,
 }
 
 impl CodeNeeds {
     /// What a piece of a table (its expression, `text`) calls, by the names in it.
+    /// A piece that names a generated column added later or left out follows that column.
     fn called_by(&self, text: &str) -> Calls {
-        if self.later.iter().any(|code| names(text, &code.name)) {
+        if self.later.iter().any(|code| names(text, &code.name))
+            || self.later_columns.iter().any(|c| names(text, c))
+        {
             return Calls::Later;
         }
-        match self.not_created.iter().find(|code| names(text, &code.name)) {
+        let left_out = self
+            .left_out_columns
+            .iter()
+            .find(|(c, _)| names(text, c))
+            .map(|(_, code)| code);
+        match left_out.or_else(|| self.not_created.iter().find(|code| names(text, &code.name))) {
             Some(code) => Calls::NotCreated(code.clone()),
             None => Calls::Nothing,
         }
@@ -578,13 +590,13 @@ impl Planner<'_> {
         };
         let name = self.name(&table.name);
         self.identities_not_carried(table, key);
-        let needs = self.code_needed(key, closure, graph);
+        let mut needs = self.code_needed(key, closure, graph);
         let mut after_code = Vec::new();
         let mut elements = Vec::new();
         for c in &table.columns {
             let column = self.column(table, c);
             if let Some(column) =
-                self.column_calling_code(table, c, column, &needs, &mut after_code)
+                self.column_calling_code(table, c, column, &mut needs, &mut after_code)
             {
                 elements.push(Element::Column(column));
             }
@@ -708,7 +720,7 @@ impl Planner<'_> {
             });
         }
         self.indexes(table, &table.indexes, key, &name, &needs);
-        self.comments(table, &name);
+        self.comments(table, &name, &needs);
         for (part, part_name) in partitions.iter().flat_map(|p| &p.1) {
             self.indexes(table, &part.indexes, key, part_name, &needs);
         }
@@ -794,7 +806,7 @@ impl Planner<'_> {
         table: &Table,
         c: &Column,
         mut column: ColumnSql,
-        needs: &CodeNeeds,
+        needs: &mut CodeNeeds,
         after_code: &mut Vec<(Item, (&'static str, String))>,
     ) -> Option<ColumnSql> {
         let what = |piece: &str| {
@@ -822,7 +834,11 @@ impl Planner<'_> {
             }
         }
         if let Some(generated) = column.generated.clone() {
-            match self.calls_code(needs, &generated, &what("generation expression")) {
+            let what = format!(
+                "generated column {}.{}.{}",
+                table.schema, table.name, c.name
+            );
+            match self.calls_code(needs, &generated, &what) {
                 Calls::Nothing => {}
                 Calls::Later => {
                     self.warnings.push(format!(
@@ -838,9 +854,15 @@ impl Planner<'_> {
                         }),
                         ("COLUMN", format!("{}.{}", table.name, c.name)),
                     ));
+                    // The checks and indexes on it come after it.
+                    needs.later_columns.push(c.name.clone());
                     return None;
                 }
-                Calls::NotCreated(_) => column.generated = None,
+                Calls::NotCreated(code) => {
+                    // Extracts hold no generated values: a plain column would hold NULLs.
+                    needs.left_out_columns.push((c.name.clone(), code));
+                    return None;
+                }
             }
         }
         Some(column)
@@ -1296,7 +1318,9 @@ impl Planner<'_> {
         }
     }
 
-    fn comments(&mut self, table: &Table, name: &str) {
+    /// The comments on a table and its columns, in the indexes file; on a generated column
+    /// added after the code it calls, after it; on one left out, none.
+    fn comments(&mut self, table: &Table, name: &str, needs: &CodeNeeds) {
         if !self.can.comments {
             let mut lost: Vec<String> = table
                 .comment
@@ -1330,15 +1354,21 @@ impl Planner<'_> {
                 literal: self.dialect.literal(text),
             });
         }
+        let mut after_code = Vec::new();
         for c in &table.columns {
-            if let Some(text) = &c.comment {
-                comments.push(CommentSql {
-                    on: "COLUMN",
-                    target: format!("{name}.{}", self.ident(&c.name)),
-                    literal: self.dialect.literal(text),
-                });
+            let Some(text) = &c.comment else { continue };
+            let comment = CommentSql {
+                on: "COLUMN",
+                target: format!("{name}.{}", self.ident(&c.name)),
+                literal: self.dialect.literal(text),
+            };
+            if needs.later_columns.contains(&c.name) {
+                after_code.push(Item::Comment(comment));
+            } else if !needs.left_out_columns.iter().any(|(l, _)| *l == c.name) {
+                comments.push(comment);
             }
         }
+        self.bucket(Bucket::AfterCode).items.extend(after_code);
         let content = self.bucket(Bucket::Indexes);
         content
             .items
