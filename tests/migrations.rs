@@ -327,10 +327,14 @@ fn cycle_migrations(dialect: &str) -> (Workspace, String) {
 /// `create-migrations` from a snapshot of it; and that command's output.
 fn snapshot_migrations(catalog: &Catalog, dialect: &str) -> (Workspace, std::process::Output) {
     let ws = Workspace::empty();
-    let snapshot_file = ws.path().join("catalog.json");
-    snapshot::write(catalog, &snapshot_file).unwrap();
-    let out = ws
-        .dbsub(&[])
+    snapshot::write(catalog, &ws.path().join("catalog.json")).unwrap();
+    let out = snapshot_migrations_again(&ws, dialect);
+    (ws, out)
+}
+
+/// `create-migrations` of [`snapshot_migrations`]'s snapshot, again into its folder.
+fn snapshot_migrations_again(ws: &Workspace, dialect: &str) -> std::process::Output {
+    ws.dbsub(&[])
         .args([
             "create-migrations",
             "--seed-object",
@@ -339,10 +343,9 @@ fn snapshot_migrations(catalog: &Catalog, dialect: &str) -> (Workspace, std::pro
             dialect,
             "--catalog",
         ])
-        .arg(&snapshot_file)
+        .arg(ws.path().join("catalog.json"))
         .output()
-        .unwrap();
-    (ws, out)
+        .unwrap()
 }
 
 /// A global temporary table is one in Oracle, without the foreign keys Oracle forbids on it
@@ -419,6 +422,18 @@ fn migrations_sql(ws: &Workspace) -> String {
         .into_iter()
         .map(|(_, text)| text)
         .collect()
+}
+
+/// `migrate` of the workspace's `migrations` folder into a new database of the throwaway
+/// PostgreSQL cluster, which succeeds; its URL, or `None` without a cluster.
+fn migrate_into_postgres(ws: &Workspace, name_hint: &str) -> Option<String> {
+    let url = pg::cluster()?.create_database(name_hint);
+    ok(ws
+        .dbsub(&[])
+        .args(["migrate", "--target", &url])
+        .output()
+        .unwrap());
+    Some(url)
 }
 
 /// `migrate` of the workspace's `migrations` folder into a new SQLite file succeeds.
@@ -1102,13 +1117,9 @@ fn code_is_written_in_dependency_order_and_views_calling_it_after_it() {
     );
     assert_eq!(files(&write().path().join("migrations")), written);
 
-    let Some(pg) = pg::cluster() else { return };
-    let url = pg.create_database("calls");
-    ok(ws
-        .dbsub(&[])
-        .args(["migrate", "--target", &url])
-        .output()
-        .unwrap());
+    let Some(url) = migrate_into_postgres(&ws, "calls") else {
+        return;
+    };
     let answer: i32 = pg::connect(&url)
         .query_one("SELECT answer FROM answers", &[])
         .unwrap()
@@ -1363,4 +1374,308 @@ fn a_system_partitioned_table_is_created_plain_with_a_warning() {
     );
     let sql: String = files(&dir).into_iter().map(|(_, text)| text).collect();
     assert!(!sql.contains("\nPARTITION BY"), "{sql}");
+}
+
+/// An Oracle schema whose table A has a virtual column and a function-based index on
+/// deterministic user functions, as `ALL_DEPENDENCIES` records them (the table needs each).
+fn table_calling_code() -> Catalog {
+    use dbsub::catalog::{Dependency, Index, IndexColumn, ObjectKey, ObjectKind, Routine};
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "ORA".into();
+    let a = &mut catalog.tables[0];
+    let text = |name: &str| Column {
+        name: name.into(),
+        native_type: "VARCHAR2(10 CHAR)".into(),
+        neutral_type: NeutralType::Text {
+            length: Some(10),
+            semantics: dbsub::catalog::LengthSemantics::Char,
+            fixed: false,
+        },
+        nullable: true,
+        default: None,
+        identity: None,
+        generated: None,
+        comment: None,
+    };
+    a.columns.push(text("CODE"));
+    a.columns.push(Column {
+        native_type: "NUMBER".into(),
+        neutral_type: NeutralType::Decimal {
+            precision: None,
+            scale: None,
+        },
+        generated: Some("\"IS_VALID\"(\"CODE\")".into()),
+        comment: Some("1 for a valid code".into()),
+        ..text("CODE_OK")
+    });
+    let column_index = |name: &str, expression: &str| Index {
+        name: name.into(),
+        unique: false,
+        columns: vec![IndexColumn {
+            expression: expression.into(),
+            descending: false,
+            opclass: None,
+            nulls_first: None,
+        }],
+        predicate: None,
+        method: None,
+        include: Vec::new(),
+        nulls_not_distinct: false,
+        extensions: Vec::new(),
+    };
+    a.indexes.push(column_index("A_CODE_OK_IX", "CODE_OK"));
+    a.indexes
+        .push(column_index("A_CODE_IX", "\"NORMALIZED\"(\"CODE\")"));
+    let function = |name: &str, returns: &str, body: &str| Routine {
+        schema: "S".into(),
+        name: name.into(),
+        kind: ObjectKind::Function,
+        source: format!(
+            "FUNCTION {name} (P_CODE IN VARCHAR2) RETURN {returns} DETERMINISTIC IS\nBEGIN\n  \
+             RETURN {body};\nEND;"
+        ),
+    };
+    catalog.routines = vec![
+        function(
+            "IS_VALID",
+            "NUMBER",
+            "CASE WHEN P_CODE IS NULL THEN 0 ELSE 1 END",
+        ),
+        function("NORMALIZED", "VARCHAR2", "LOWER(P_CODE)"),
+    ];
+    catalog.dependencies = ["IS_VALID", "NORMALIZED"]
+        .into_iter()
+        .map(|f| Dependency {
+            from: ObjectKey::new("S", "A", ObjectKind::Table),
+            to: ObjectKey::new("S", f, ObjectKind::Function),
+        })
+        .collect();
+    catalog
+}
+
+/// A virtual column and a function-based index that call user functions are added after the
+/// code file, by `ALTER TABLE` and `CREATE INDEX`, with the index and comment on that column,
+/// not in the tables and indexes files before it (where `migrate` failed: the function did not
+/// exist yet); the statements pass the Oracle grammar check (`.ci/run`), a second run adds
+/// nothing, and into PostgreSQL, which does not get the Oracle functions, they are left out and
+/// reported.
+#[test]
+fn oracle_virtual_columns_and_indexes_calling_functions_come_after_the_code() {
+    let (ws, out) = snapshot_migrations(&table_calling_code(), "oracle");
+    let warnings = stderr(&out);
+    assert!(out.status.success(), "{warnings}");
+    let folder = ws.path().join("migrations");
+    let written = files(&folder);
+    let names: Vec<&str> = written.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "V1.0.0.1__a_tables.sql",
+            "V1.0.0.2__a_foreign_keys.sql",
+            "V1.0.0.3__a_code.sql",
+            "V1.0.0.4__a_table_code.sql",
+        ]
+    );
+    for (name, text) in &written[..2] {
+        assert!(
+            !text.contains("IS_VALID") && !text.contains("NORMALIZED"),
+            "{name}:\n{text}"
+        );
+    }
+    assert!(
+        written[0].1.contains("CODE VARCHAR2(10 CHAR)"),
+        "{}",
+        written[0].1
+    );
+    assert_eq!(
+        written[3]
+            .1
+            .lines()
+            .filter(|l| !l.starts_with("--") && !l.is_empty())
+            .collect::<Vec<_>>(),
+        [
+            "ALTER TABLE A ADD (CODE_OK NUMBER GENERATED ALWAYS AS (\"IS_VALID\"(\"CODE\")) \
+             VIRTUAL);",
+            // An index and a comment on the column come after it.
+            "CREATE INDEX A_CODE_OK_IX ON A (CODE_OK);",
+            "CREATE INDEX A_CODE_IX ON A (\"NORMALIZED\"(\"CODE\"));",
+            "COMMENT ON COLUMN A.CODE_OK IS '1 for a valid code';",
+        ]
+    );
+    assert!(
+        warnings.contains(
+            "generated column S.A.CODE_OK calls code created in the code file: it is added after \
+             that code"
+        ),
+        "{warnings}"
+    );
+    let check = common::oracle_migrations_dir().join("table-code");
+    let _ = std::fs::remove_dir_all(&check);
+    std::fs::create_dir_all(&check).unwrap();
+    for (name, text) in &written {
+        std::fs::write(check.join(name), text).unwrap();
+    }
+
+    let again = snapshot_migrations_again(&ws, "oracle");
+    assert!(stderr(&again).contains("Nothing new"), "{}", stderr(&again));
+    assert_eq!(files(&folder), written);
+
+    let (ws, out) = snapshot_migrations(&table_calling_code(), "postgres");
+    let warnings = stderr(&out);
+    assert!(out.status.success(), "{warnings}");
+    let sql: String = migrations_sql(&ws)
+        .lines()
+        .filter(|l| !l.starts_with("--"))
+        .collect();
+    for left_out in ["CODE_OK", "code_ok", "NORMALIZED", "IS_VALID"] {
+        assert!(!sql.contains(left_out), "{left_out} in\n{sql}");
+    }
+    assert!(
+        warnings.contains(
+            "generated column S.A.CODE_OK: it calls FUNCTION: S.IS_VALID, which is not created \
+             in postgres: left out"
+        ),
+        "{warnings}"
+    );
+    for index in ["A_CODE_OK_IX", "A_CODE_IX"] {
+        assert!(
+            warnings.contains(&format!("INDEX: S.{index}: it calls FUNCTION: S.")),
+            "{warnings}"
+        );
+    }
+    migrate_into_postgres(&ws, "table_code");
+}
+
+/// [`not_null_cycle`] read from `kind`, A's ID drawing from `a_default`'s sequence A_SEQ,
+/// which the set creates (A needs it, as the catalog records), and B's PARENT_ID from
+/// `b_default`'s sequence B_SEQ, which is not in the catalog.
+fn sequence_defaults(kind: &str, a_default: &str, b_default: &str) -> Catalog {
+    use dbsub::catalog::{Dependency, ObjectKey, ObjectKind, Sequence};
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = kind.into();
+    catalog.tables[0].columns[0].default = Some(a_default.into());
+    catalog.tables[1].columns[1].default = Some(b_default.into());
+    catalog.sequences.push(Sequence {
+        schema: "S".into(),
+        name: "A_SEQ".into(),
+        start: 1,
+        increment: 1,
+        min_value: None,
+        max_value: None,
+        cycle: false,
+        cache: None,
+        owned_by: None,
+    });
+    catalog.dependencies.push(Dependency {
+        from: ObjectKey::new("S", "A", ObjectKind::Table),
+        to: ObjectKey::new("S", "A_SEQ", ObjectKind::Sequence),
+    });
+    catalog
+}
+
+/// A default drawn from a sequence is written in the target's form (Oracle `S.NEXTVAL`,
+/// PostgreSQL `nextval('s')`) when the set creates the sequence; one drawn from a sequence it
+/// does not create is left out and reported, naming the column. PostgreSQL applies the result.
+#[test]
+fn sequence_defaults_are_translated_between_postgres_and_oracle() {
+    let b_reported = "column S.B.PARENT_ID: its default draws from sequence ";
+    let catalog = sequence_defaults(
+        "PG",
+        "nextval('\"A_SEQ\"'::regclass)",
+        "nextval('S.B_SEQ'::regclass)",
+    );
+    let (ws, out) = snapshot_migrations(&catalog, "oracle");
+    let warnings = stderr(&out);
+    assert!(out.status.success(), "{warnings}");
+    assert!(
+        warnings.contains(&format!(
+            "{b_reported}S.B_SEQ, which this set of migrations does not create: the default is \
+             left out"
+        )),
+        "{warnings}"
+    );
+    let sql = migrations_sql(&ws);
+    assert!(sql.contains(" DEFAULT \"A_SEQ\".NEXTVAL NOT NULL"), "{sql}");
+    assert!(!sql.contains("nextval"), "{sql}");
+    let check = common::oracle_migrations_dir().join("sequence-defaults");
+    let _ = std::fs::remove_dir_all(&check);
+    std::fs::create_dir_all(&check).unwrap();
+    for (name, text) in files(&ws.path().join("migrations")) {
+        std::fs::write(check.join(name), text).unwrap();
+    }
+
+    let catalog = sequence_defaults("ORA", "\"S\".\"A_SEQ\".\"NEXTVAL\"", "B_SEQ.nextval");
+    let (ws, out) = snapshot_migrations(&catalog, "postgres");
+    let warnings = stderr(&out);
+    assert!(out.status.success(), "{warnings}");
+    assert!(
+        warnings.contains(&format!(
+            "{b_reported}B_SEQ, which this set of migrations does not create"
+        )),
+        "{warnings}"
+    );
+    let sql = migrations_sql(&ws);
+    assert!(sql.contains(" DEFAULT nextval('a_seq') NOT NULL"), "{sql}");
+    assert!(!sql.to_ascii_uppercase().contains(".NEXTVAL"), "{sql}");
+
+    let Some(url) = migrate_into_postgres(&ws, "sequence_defaults") else {
+        return;
+    };
+    let default: String = pg::connect(&url)
+        .query_one(
+            "SELECT column_default::text FROM information_schema.columns \
+             WHERE table_name = 'a' AND column_name = 'id'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(default, "nextval('a_seq'::regclass)");
+}
+
+/// SQLite has no comments and numbers only a single-column INTEGER PRIMARY KEY: a table's
+/// comments, and its identity columns but that one, are reported once per table, naming the
+/// columns, rather than dropped silently.
+#[test]
+fn comments_and_identities_sqlite_cannot_carry_are_reported() {
+    use dbsub::catalog::Identity;
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "PG".into();
+    let identity = || {
+        Some(Identity {
+            always: false,
+            sequence: None,
+        })
+    };
+    let a = &mut catalog.tables[0];
+    a.comment = Some("The A's".into());
+    a.columns[1].comment = Some("Its parent".into());
+    let b = &mut catalog.tables[1];
+    b.columns[0].identity = identity();
+    b.columns[1].identity = identity();
+    b.columns[0].comment = Some("The key".into());
+    let (ws, out) = snapshot_migrations(&catalog, "sqlite");
+    let warnings = stderr(&out);
+    assert!(out.status.success(), "{warnings}");
+    let lines = |text: &str| warnings.lines().filter(|l| l.contains(text)).count();
+    assert!(
+        warnings.contains(
+            "TABLE: S.A: SQLite has no comments: not carried: the table's and those of columns \
+             PARENT_ID"
+        ),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("TABLE: S.B: SQLite has no comments: not carried: those of columns ID\n"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains(
+            "TABLE: S.B: SQLite numbers only a table's single-column INTEGER PRIMARY KEY (its \
+             rowid), so these identity columns are created as plain columns: PARENT_ID;"
+        ),
+        "{warnings}"
+    );
+    assert_eq!(lines("has no comments"), 2, "{warnings}");
+    assert_eq!(lines("numbers only"), 1, "{warnings}");
+    migrate_into_sqlite(&ws);
 }

@@ -92,6 +92,7 @@ fn the_fixture_has_every_pattern_of_the_issue() {
         "aggregate_in_view",
         "materialized_view_index",
         "gin_index",
+        "code_in_table_pieces",
     ] {
         assert!(names.iter().any(|n| n == name), "no {name} in {names:?}");
     }

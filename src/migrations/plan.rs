@@ -4,7 +4,8 @@
 //! and types → tables (columns, keys, checks) → foreign keys as `ALTER TABLE … ADD CONSTRAINT`
 //! (so that every cycle applies; SQLite keeps them inline) → indexes and comments → views in
 //! dependency order (a materialized view's indexes right after it) → packages, procedures and functions (and the views that call them) →
-//! triggers → grants (optional). Within a file, objects come in the load order: parents before
+//! the defaults, checks, generated columns and indexes that call that code (the catalog records
+//! a table's need for code: `pg_depend`, `ALL_DEPENDENCIES`), added by `ALTER TABLE` → triggers → grants (optional). Within a file, objects come in the load order: parents before
 //! children by the dependencies the catalog records (`pg_depend`, `ALL_DEPENDENCIES`), ties by
 //! name, cycles broken deterministically (see [`crate::graph::order::load_order`]).
 //! Objects already created by the folder's files are left out; objects the dialect cannot
@@ -35,6 +36,8 @@ pub enum Bucket {
     Indexes,
     Views,
     Code,
+    /// The pieces of tables that call stored code created in the code file.
+    AfterCode,
     Triggers,
     Grants,
 }
@@ -49,6 +52,7 @@ impl Bucket {
             Bucket::Indexes => "indexes",
             Bucket::Views => "views",
             Bucket::Code => "code",
+            Bucket::AfterCode => "table_code",
             Bucket::Triggers => "triggers",
             Bucket::Grants => "grants",
         }
@@ -65,6 +69,10 @@ impl Bucket {
             Bucket::Indexes => "indexes and comments",
             Bucket::Views => "views and synonyms, in dependency order",
             Bucket::Code => "packages, procedures and functions",
+            Bucket::AfterCode => {
+                "the defaults, checks, generated columns and indexes of tables that call the code \
+                 before them"
+            }
             Bucket::Triggers => "triggers",
             Bucket::Grants => "grants",
         }
@@ -156,6 +164,8 @@ struct Planner<'a> {
     extensions: HashSet<String>,
     /// The objects kept as comments: a view that uses one is not created either.
     left_out: HashSet<ObjectKey>,
+    /// Every object of the set (the closure), created by this run or an earlier one.
+    in_set: HashSet<ObjectKey>,
 }
 
 /// Plans the files that create `closure`'s objects not yet created in the folder.
@@ -199,6 +209,7 @@ pub fn plan(
         views_after_code: HashSet::new(),
         extensions: HashSet::new(),
         left_out: HashSet::new(),
+        in_set: order.order.iter().map(|&n| graph.key(n).clone()).collect(),
     };
     for node in reference_parents_first(&order.order, catalog, graph) {
         planner.object(node, closure, graph);
@@ -396,6 +407,91 @@ fn index_text(ix: &Index, on: &str) -> String {
     )
 }
 
+/// The stored code a table's pieces call, by whether this run creates it.
+#[derive(Default)]
+struct CodeNeeds {
+    /// Created in the code file, after the table.
+    later: Vec<ObjectKey>,
+    /// Not created in the target's dialect (the source's is another).
+    not_created: Vec<ObjectKey>,
+    /// Generated columns added after the code they call.
+    later_columns: Vec<String>,
+    /// Generated columns left out, with the code they call.
+    left_out_columns: Vec<(String, ObjectKey)>,
+}
+
+impl CodeNeeds {
+    /// What a piece of a table (its expression, `text`) calls, by the names in it.
+    /// A piece that names a generated column added later or left out follows that column.
+    fn called_by(&self, text: &str) -> Calls {
+        if self.later.iter().any(|code| names(text, &code.name))
+            || self.later_columns.iter().any(|c| names(text, c))
+        {
+            return Calls::Later;
+        }
+        let left_out = self
+            .left_out_columns
+            .iter()
+            .find(|(c, _)| names(text, c))
+            .map(|(_, code)| code);
+        match left_out.or_else(|| self.not_created.iter().find(|code| names(text, &code.name))) {
+            Some(code) => Calls::NotCreated(code.clone()),
+            None => Calls::Nothing,
+        }
+    }
+}
+
+/// What a piece of a table calls.
+enum Calls {
+    Nothing,
+    /// Code created after the table: the piece is added after it.
+    Later,
+    /// Code not created in this dialect: the piece is left out.
+    NotCreated(ObjectKey),
+}
+
+/// Whether `text` (an expression) names `name` as an identifier, in any case, quoted or not:
+/// which of a table's pieces calls the code the catalog says the table needs.
+fn names(text: &str, name: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$' || c == '#';
+    let upper = text.to_uppercase();
+    let name = name.to_uppercase();
+    upper.match_indices(&name).any(|(at, _)| {
+        let before = upper[..at].chars().next_back();
+        let after = upper[at + name.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
+/// Whether `c` is `table`'s single-column integer primary key: SQLite's rowid alias, which
+/// numbers rows inserted without it (SQLite's only identity).
+fn rowid_alias(table: &Table, c: &Column) -> bool {
+    matches!(c.neutral_type, crate::catalog::NeutralType::Integer { .. })
+        && table
+            .primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.columns == [c.name.as_str()])
+}
+
+/// A sequence's name as a default names it (`s`, `APP.S`, `"My Seq"`): its schema, if any,
+/// and name, unquoted.
+fn split_sequence_name(text: &str) -> (Option<String>, String) {
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    let mut quoted = false;
+    for ch in text.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(std::mem::take(&mut part)),
+            _ => part.push(ch),
+        }
+    }
+    match parts.pop() {
+        Some(schema) => (Some(schema), part),
+        None => (None, part),
+    }
+}
+
 /// The names of the partitions (at every level) and of the indexes declared on them.
 fn partition_names<'a>(p: &'a Partitioning, parts: &mut Vec<&'a str>, indexes: &mut Vec<&'a str>) {
     for part in &p.partitions {
@@ -576,11 +672,18 @@ impl Planner<'_> {
             return;
         };
         let name = self.name(&table.name);
-        let mut elements: Vec<Element> = table
-            .columns
-            .iter()
-            .map(|c| Element::Column(self.column(table, c)))
-            .collect();
+        self.identities_not_carried(table, key);
+        let mut needs = self.code_needed(key, closure, graph);
+        let mut after_code = Vec::new();
+        let mut elements = Vec::new();
+        for c in &table.columns {
+            let column = self.column(table, c);
+            if let Some(column) =
+                self.column_calling_code(table, c, column, &mut needs, &mut after_code)
+            {
+                elements.push(Element::Column(column));
+            }
+        }
         if let Some(pk) = &table.primary_key {
             elements.push(Element::PrimaryKey(KeySql {
                 name: pk.name.as_deref().map(|n| self.ident(n)),
@@ -595,10 +698,33 @@ impl Planner<'_> {
         }
         for check in &table.checks {
             if let Some(expression) = self.check_expression(table, check) {
-                elements.push(Element::Check(CheckSql {
+                let sql = CheckSql {
                     name: check.name.as_deref().map(|n| self.ident(n)),
                     expression,
-                }));
+                };
+                let what = format!(
+                    "check{} of {}.{}",
+                    check
+                        .name
+                        .as_deref()
+                        .map_or(String::new(), |n| format!(" {n}")),
+                    table.schema,
+                    table.name
+                );
+                match self.calls_code(&needs, &sql.expression, &what) {
+                    Calls::Nothing => elements.push(Element::Check(sql)),
+                    Calls::Later => {
+                        let check_name = check.name.as_deref().unwrap_or("CHECK");
+                        after_code.push((
+                            Item::Alter(AlterSql::AddCheck {
+                                table: name.clone(),
+                                check: sql,
+                            }),
+                            ("CONSTRAINT", format!("{}.{check_name}", table.name)),
+                        ));
+                    }
+                    Calls::NotCreated(_) => {}
+                }
             }
         }
         let (preserve_rows, mut note) = self.temporary(table, key);
@@ -690,10 +816,162 @@ impl Planner<'_> {
                 name: fk_name,
             });
         }
-        self.indexes_and_comments(table, key, &name, &local_indexes);
-        for (part, part_name) in partitions.iter().flat_map(|p| &p.1) {
-            self.indexes(table, &part.indexes, key, part_name, &[]);
+        let content = self.bucket(Bucket::AfterCode);
+        for (item, (kind, piece)) in after_code {
+            content.items.push(item);
+            content.creates.push(Created {
+                kind: kind.to_string(),
+                schema: key.schema.clone(),
+                name: piece,
+            });
         }
+        self.indexes(table, &table.indexes, key, &name, &local_indexes, &needs);
+        self.comments(table, &name, &needs);
+        for (part, part_name) in partitions.iter().flat_map(|p| &p.1) {
+            self.indexes(table, &part.indexes, key, part_name, &[], &needs);
+        }
+    }
+
+    /// Where the dialect has no identity columns (SQLite, whose only one is the rowid alias):
+    /// one warning naming the table's other identity and serial columns, which are created
+    /// plain.
+    fn identities_not_carried(&mut self, table: &Table, key: &ObjectKey) {
+        if self.can.identity_columns {
+            return;
+        }
+        let numbered: Vec<&str> = table
+            .columns
+            .iter()
+            .filter(|c| c.identity.is_some() || self.serial_sequence(table, c).is_some())
+            .filter(|c| !rowid_alias(table, c))
+            .map(|c| c.name.as_str())
+            .collect();
+        if numbered.is_empty() {
+            return;
+        }
+        self.warnings.push(format!(
+            "{key}: {} numbers only a table's single-column INTEGER PRIMARY KEY (its rowid), so \
+             these identity columns are created as plain columns: {}; rows inserted without them \
+             get NULL (or fail NOT NULL): give them values on insert",
+            self.dialect.title(),
+            numbered.join(", ")
+        ));
+    }
+
+    /// The stored code a table's defaults, checks, generated columns or indexes call, as the
+    /// catalog records it (`pg_depend`, `ALL_DEPENDENCIES`: a table's need for a function).
+    fn code_needed(&self, key: &ObjectKey, closure: &Closure, graph: &DepGraph) -> CodeNeeds {
+        let mut needs = CodeNeeds::default();
+        let Some(node) = graph.node_of(key) else {
+            return needs;
+        };
+        for (_, parent) in graph.parents(node) {
+            let code = graph.key(parent);
+            if Bucket::of_code(code.kind) != Some(Bucket::Code)
+                || self.existing.has(code.kind.as_str(), &code.name)
+            {
+                continue;
+            }
+            if !self.same_dialect() {
+                needs.not_created.push(code.clone());
+            } else if closure.contains(parent) {
+                needs.later.push(code.clone());
+            }
+        }
+        needs
+    }
+
+    /// Whether a piece of a table (`text`, named `what`) calls code the table needs: code
+    /// created later, in the code file (the piece is added after it), or code not created in
+    /// this dialect (the piece is left out, with a warning).
+    fn calls_code(&mut self, needs: &CodeNeeds, text: &str, what: &str) -> Calls {
+        match needs.called_by(text) {
+            Calls::NotCreated(code) => {
+                let why = self.not_created_reason(&code);
+                self.warnings.push(format!(
+                    "{what}: {why}: left out; add an equivalent by hand if the tests need it"
+                ));
+                Calls::NotCreated(code)
+            }
+            calls => calls,
+        }
+    }
+
+    fn not_created_reason(&self, code: &ObjectKey) -> String {
+        format!(
+            "it calls {code}, which is not created in {}",
+            self.dialect.name()
+        )
+    }
+
+    /// A column as created in the table, or `None` for a generated column that calls code
+    /// created later, which is added at the end of the table after that code; a default that
+    /// calls such code is set after it.
+    fn column_calling_code(
+        &mut self,
+        table: &Table,
+        c: &Column,
+        mut column: ColumnSql,
+        needs: &mut CodeNeeds,
+        after_code: &mut Vec<(Item, (&'static str, String))>,
+    ) -> Option<ColumnSql> {
+        let what = |piece: &str| {
+            format!(
+                "the {piece} of column {}.{}.{}",
+                table.schema, table.name, c.name
+            )
+        };
+        let table_name = self.name(&table.name);
+        if let Some(default) = column.default.clone() {
+            match self.calls_code(needs, &default, &what("default")) {
+                Calls::Nothing => {}
+                Calls::Later => {
+                    after_code.push((
+                        Item::Alter(AlterSql::SetDefault {
+                            table: table_name.clone(),
+                            column: column.name.clone(),
+                            default,
+                        }),
+                        ("DEFAULT", format!("{}.{}", table.name, c.name)),
+                    ));
+                    column.default = None;
+                }
+                Calls::NotCreated(_) => column.default = None,
+            }
+        }
+        if let Some(generated) = column.generated.clone() {
+            let what = format!(
+                "generated column {}.{}.{}",
+                table.schema, table.name, c.name
+            );
+            match self.calls_code(needs, &generated, &what) {
+                Calls::Nothing => {}
+                Calls::Later => {
+                    self.warnings.push(format!(
+                        "generated column {}.{}.{} calls code created in the code file: it is \
+                         added after that code (ALTER TABLE … ADD), so it comes last in the \
+                         table rather than in the source's column order",
+                        table.schema, table.name, c.name
+                    ));
+                    after_code.push((
+                        Item::Alter(AlterSql::AddColumn {
+                            table: table_name,
+                            column,
+                        }),
+                        ("COLUMN", format!("{}.{}", table.name, c.name)),
+                    ));
+                    // The checks and indexes on it come after it.
+                    needs.later_columns.push(c.name.clone());
+                    return None;
+                }
+                Calls::NotCreated(code) => {
+                    // Extracts hold no generated values: a plain column would hold NULLs.
+                    needs.left_out_columns.push((c.name.clone(), code));
+                    return None;
+                }
+            }
+        }
+        Some(column)
     }
 
     /// A partition's name as written: empty for a name the source's database made up, so that
@@ -1059,21 +1337,54 @@ impl Planner<'_> {
                 .default
                 .as_deref()
                 .filter(|_| identity.is_none() && generated.is_none() && !serial && !drawn)
-                .map(|d| {
+                .and_then(|d| {
                     if same {
-                        self.carried(
+                        Some(self.carried(
                             d,
                             &table.schema,
                             &format!("the default of {}.{}.{}", table.schema, table.name, c.name),
-                        )
+                        ))
                     } else {
-                        self.dialect.default_expr(c, d)
+                        self.cross_default(table, c, d)
                     }
                 }),
             identity,
             generated,
             not_null: !c.nullable,
         }
+    }
+
+    /// A default of another dialect, as this one writes it: one drawn from a sequence this set
+    /// of migrations creates (or an earlier one did) in this dialect's form; `None`, with a
+    /// warning naming the column and what to do, for one drawn from a sequence it does not.
+    fn cross_default(&mut self, table: &Table, c: &Column, default: &str) -> Option<String> {
+        let drawn_from = self.source.and_then(|s| s.default_sequence(default));
+        let Some(sequence) = drawn_from.filter(|_| self.can.sequences) else {
+            return Some(self.dialect.default_expr(c, default));
+        };
+        let (schema, name) = match split_sequence_name(&sequence) {
+            (Some(schema), name) => (schema, name),
+            (None, name) => (table.schema.clone(), name),
+        };
+        let created = self.catalog.sequences.iter().find(|s| {
+            s.schema.eq_ignore_ascii_case(&schema)
+                && s.name.eq_ignore_ascii_case(&name)
+                && (self
+                    .in_set
+                    .contains(&ObjectKey::new(&s.schema, &s.name, ObjectKind::Sequence))
+                    || self.existing.has("SEQUENCE", &s.name))
+        });
+        if let Some(expr) = created.and_then(|s| self.dialect.sequence_default(&self.name(&s.name)))
+        {
+            return Some(expr);
+        }
+        self.warnings.push(format!(
+            "column {}.{}.{}: its default draws from sequence {sequence}, which this set of \
+             migrations does not create: the default is left out; add the sequence as a seed \
+             object (--seed-object {sequence}), or give the column a value on insert",
+            table.schema, table.name, c.name
+        ));
+        None
     }
 
     /// Whether the column's default can be written here: `false`, with a warning naming the
@@ -1087,12 +1398,7 @@ impl Planner<'_> {
             },
             _ => return true,
         };
-        let rowid_alias = !self.can.identity_columns
-            && matches!(c.neutral_type, crate::catalog::NeutralType::Integer { .. })
-            && table
-                .primary_key
-                .as_ref()
-                .is_some_and(|pk| pk.columns == [c.name.as_str()]);
+        let rowid_alias = !self.can.identity_columns && rowid_alias(table, c);
         let remedy = if rowid_alias {
             "as the table's INTEGER PRIMARY KEY the column is its rowid alias, which numbers a \
              row inserted without it max + 1 (per table, not shared with other users of the \
@@ -1236,21 +1542,9 @@ impl Planner<'_> {
         (on_delete, on_update)
     }
 
-    /// The table's indexes (`local`: those partitioned like the table, where its partitioning
-    /// is carried) and comments.
-    fn indexes_and_comments(
-        &mut self,
-        table: &Table,
-        key: &ObjectKey,
-        name: &str,
-        local: &[String],
-    ) {
-        self.indexes(table, &table.indexes, key, name, local);
-        self.comments(table, name);
-    }
-
     /// `indexes` of `table` (its own, or one of its partitions') on `name`, the table or
-    /// partition as created; `local`: those partitioned like the table.
+    /// partition as created (`local`: those partitioned like the table): in the indexes file,
+    /// or, for one whose expressions call code the code file creates, after that code.
     fn indexes(
         &mut self,
         table: &Table,
@@ -1258,22 +1552,52 @@ impl Planner<'_> {
         key: &ObjectKey,
         name: &str,
         local: &[String],
+        needs: &CodeNeeds,
     ) {
         for ix in indexes {
             let local = local.contains(&ix.name);
-            self.index(
-                Bucket::Indexes,
-                &key.schema,
-                name,
-                &table.columns,
-                ix,
-                local,
-            );
+            let mut text: Vec<&str> = ix.columns.iter().map(|c| c.expression.as_str()).collect();
+            text.extend(ix.predicate.as_deref());
+            let bucket = match needs.called_by(&text.join(" ")) {
+                Calls::Nothing => Bucket::Indexes,
+                Calls::Later => Bucket::AfterCode,
+                Calls::NotCreated(code) => {
+                    let ix_key = ObjectKey::new(&key.schema, &ix.name, ObjectKind::Index);
+                    let why = self.not_created_reason(&code);
+                    self.not_translated(Bucket::Indexes, &ix_key, &why, &index_text(ix, name));
+                    continue;
+                }
+            };
+            self.index(bucket, &key.schema, name, &table.columns, ix, local);
         }
     }
 
-    fn comments(&mut self, table: &Table, name: &str) {
+    /// The comments on a table and its columns, in the indexes file; on a generated column
+    /// added after the code it calls, after it; on one left out, none.
+    fn comments(&mut self, table: &Table, name: &str, needs: &CodeNeeds) {
         if !self.can.comments {
+            let mut lost: Vec<String> = table
+                .comment
+                .iter()
+                .map(|_| "the table's".to_string())
+                .collect();
+            let columns: Vec<&str> = table
+                .columns
+                .iter()
+                .filter(|c| c.comment.is_some())
+                .map(|c| c.name.as_str())
+                .collect();
+            if !columns.is_empty() {
+                lost.push(format!("those of columns {}", columns.join(", ")));
+            }
+            if !lost.is_empty() {
+                self.warnings.push(format!(
+                    "{}: {} has no comments: not carried: {}",
+                    table.key(),
+                    self.dialect.title(),
+                    lost.join(" and ")
+                ));
+            }
             return;
         }
         let mut comments = Vec::new();
@@ -1284,15 +1608,21 @@ impl Planner<'_> {
                 literal: self.dialect.literal(text),
             });
         }
+        let mut after_code = Vec::new();
         for c in &table.columns {
-            if let Some(text) = &c.comment {
-                comments.push(CommentSql {
-                    on: "COLUMN",
-                    target: format!("{name}.{}", self.ident(&c.name)),
-                    literal: self.dialect.literal(text),
-                });
+            let Some(text) = &c.comment else { continue };
+            let comment = CommentSql {
+                on: "COLUMN",
+                target: format!("{name}.{}", self.ident(&c.name)),
+                literal: self.dialect.literal(text),
+            };
+            if needs.later_columns.contains(&c.name) {
+                after_code.push(Item::Comment(comment));
+            } else if !needs.left_out_columns.iter().any(|(l, _)| *l == c.name) {
+                comments.push(comment);
             }
         }
+        self.bucket(Bucket::AfterCode).items.extend(after_code);
         let content = self.bucket(Bucket::Indexes);
         content
             .items
@@ -1690,5 +2020,33 @@ impl Planner<'_> {
                 name: record_name,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_piece_names_code_as_a_whole_identifier_in_any_case_quoted_or_not() {
+        assert!(names("lower_unaccent(name)", "LOWER_UNACCENT"));
+        assert!(names("\"S\".\"NORMALIZED\"(\"CODE\")", "NORMALIZED"));
+        assert!(names("pkg.f(x) + 1", "PKG"));
+        assert!(!names("lower_unaccent_v2(name)", "lower_unaccent"));
+        assert!(!names("my_lower(name)", "lower"));
+        assert!(!names("x$f(name)", "f"));
+    }
+
+    #[test]
+    fn a_sequence_name_splits_into_schema_and_name_outside_quotes() {
+        assert_eq!(split_sequence_name("s"), (None, "s".to_string()));
+        assert_eq!(
+            split_sequence_name("APP.S"),
+            (Some("APP".to_string()), "S".to_string())
+        );
+        assert_eq!(
+            split_sequence_name("\"My.App\".\"Seq\""),
+            (Some("My.App".to_string()), "Seq".to_string())
+        );
     }
 }

@@ -30,6 +30,24 @@ pub enum Item {
     Grant(GrantSql),
     /// An object that cannot be created in this dialect, kept as a comment.
     NotTranslated(NoteSql),
+    /// A piece of a table added after the code it calls (`ALTER TABLE …`).
+    Alter(AlterSql),
+}
+
+/// A piece of a table that calls stored code created in a later file than the table: added by
+/// `ALTER TABLE` after that code.
+#[derive(Clone, Debug)]
+pub enum AlterSql {
+    /// `ALTER TABLE table ALTER COLUMN c SET DEFAULT …` (Oracle: `MODIFY (c DEFAULT …)`).
+    SetDefault {
+        table: String,
+        column: String,
+        default: String,
+    },
+    /// `ALTER TABLE table ADD [CONSTRAINT n] CHECK (…)`.
+    AddCheck { table: String, check: CheckSql },
+    /// A generated column added at the end of the table (`ALTER TABLE table ADD …`).
+    AddColumn { table: String, column: ColumnSql },
 }
 
 #[derive(Clone, Debug)]

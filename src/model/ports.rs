@@ -467,6 +467,13 @@ pub trait Dialect: Sync {
         None
     }
 
+    /// A column default drawing from `sequence` (its name as created, quoted as needed) in this
+    /// dialect: `nextval('s')`, `S.NEXTVAL`; `None` where there are no sequences.
+    fn sequence_default(&self, sequence: &str) -> Option<String> {
+        let _ = sequence;
+        None
+    }
+
     /// Whether this dialect creates a source table's `partitioning` as it is (method, key, the
     /// partitions with their bounds), rendering [`crate::model::ddl::PartitioningSql`] with its
     /// templates; `Err` says why not, in words that follow the table's name ("SQLite cannot

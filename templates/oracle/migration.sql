@@ -25,6 +25,8 @@ ALTER TRIGGER {{ name }} DISABLE;
 CREATE OR REPLACE SYNONYM {{ syn.name }} FOR {{ syn.target }};
 {% when Item::Grant with (g) -%}
 {% include "common/grant.sql" %}
+{% when Item::Alter with (a) -%}
+{% include "oracle/alter.sql" %}
 {% when Item::NotTranslated with (note) -%}
 {% include "common/note.sql" %}
 {% endmatch %}

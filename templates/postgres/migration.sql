@@ -25,6 +25,8 @@ CREATE {% if code.or_replace %}OR REPLACE {% endif %}{{ code.definition }};
 -- NOT CREATED: SYNONYM {{ syn.name }} FOR {{ syn.target }}: PostgreSQL has no synonyms
 {% when Item::Grant with (g) -%}
 {% include "common/grant.sql" %}
+{% when Item::Alter with (a) -%}
+{% include "postgres/alter.sql" %}
 {% when Item::NotTranslated with (note) -%}
 {% include "common/note.sql" %}
 {% endmatch %}

@@ -21,6 +21,8 @@ CREATE {{ code.definition }};
 -- NOT CREATED: SYNONYM {{ syn.name }} FOR {{ syn.target }}: SQLite has no synonyms
 {% when Item::Grant with (g) -%}
 -- NOT CREATED: GRANT {{ g.privilege }} ON {{ g.object }} TO {{ g.grantee }}: SQLite has no grants
+{% when Item::Alter with (_a) -%}
+-- NOT CREATED: SQLite has no stored code, so no table piece waits for it
 {% when Item::NotTranslated with (note) -%}
 {% include "common/note.sql" %}
 {% endmatch %}

@@ -206,3 +206,22 @@ CREATE INDEX film_text_words_idx ON film_text USING gin (words);
 CREATE INDEX film_text_shown_idx ON film_text USING gist (shown);
 INSERT INTO film_text VALUES (1, '{dinosaur,drama}', to_tsvector('simple', 'an epic drama'),
     '[2022-02-14 00:00:00+00,2022-03-01 00:00:00+00)');
+
+-- pattern: code_in_table_pieces; seeds: invoice
+-- A default, a check and an expression index that call user functions: the migrations create
+-- the table without them and add them after the code file (pg_depend records each need).
+CREATE FUNCTION is_valid_code(code text) RETURNS boolean LANGUAGE sql IMMUTABLE
+    AS $$ SELECT $1 ~ '^[A-Z]{2}[0-9]{4}$' $$;
+CREATE FUNCTION lower_unaccent(t text) RETURNS text LANGUAGE sql IMMUTABLE
+    RETURN lower(translate(t, 'éèëêàâäôöüç', 'eeeeaaaoouc'));
+CREATE TABLE invoice (
+    invoice_no integer PRIMARY KEY,
+    code text NOT NULL CONSTRAINT invoice_code_valid CHECK (is_valid_code(code)),
+    customer_name text NOT NULL
+);
+CREATE FUNCTION next_invoice_no() RETURNS integer LANGUAGE sql
+    AS $$ SELECT coalesce(max(invoice_no), 0) + 1 FROM invoice $$;
+ALTER TABLE invoice ALTER COLUMN invoice_no SET DEFAULT next_invoice_no();
+CREATE INDEX invoice_name_idx ON invoice (lower_unaccent(customer_name));
+INSERT INTO invoice (code, customer_name) VALUES ('AB1234', 'Zoë');
+INSERT INTO invoice (code, customer_name) VALUES ('CD5678', 'André');

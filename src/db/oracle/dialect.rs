@@ -240,6 +240,11 @@ impl Dialect for OracleDialect {
         Some(schema.map_or(name.clone(), |s| format!("{s}.{name}")))
     }
 
+    /// A sequence in DEFAULT: Oracle 12c and later.
+    fn sequence_default(&self, sequence: &str) -> Option<String> {
+        Some(format!("{sequence}.NEXTVAL"))
+    }
+
     fn default_expr(&self, column: &Column, expr: &str) -> String {
         let trimmed = expr.trim();
         // A quoted date or timestamp literal as a default of a date column: Oracle would convert

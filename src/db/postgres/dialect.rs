@@ -214,6 +214,10 @@ impl Dialect for PgDialect {
         nextval_sequence(expr)
     }
 
+    fn sequence_default(&self, sequence: &str) -> Option<String> {
+        Some(format!("nextval({})", string_literal(sequence)))
+    }
+
     /// PostgreSQL's own declarative partitioning: range, list and hash, every bound (at every
     /// level) spelled `FOR VALUES …` or `DEFAULT`.
     fn carries_partitioning(&self, partitioning: &Partitioning) -> Result<(), String> {

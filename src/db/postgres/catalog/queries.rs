@@ -175,8 +175,9 @@ pub(super) fn sequences_sql() -> String {
     )
 }
 
-/// What views read (through their rewrite rule), what column defaults use (sequences,
-/// functions), the types of table columns, and what functions and procedures use (their
+/// What views read (through their rewrite rule), what column defaults and generated columns
+/// use (sequences, functions), the functions a table's checks and indexes call (as the
+/// table's), the types of table columns, and what functions and procedures use (their
 /// argument and result types, and what a SQL-standard body names: PostgreSQL records nothing
 /// for a body written as a string, which [`bodies_sql`] reads instead): relations, sequences,
 /// functions, procedures, enums and domains outside the system schemas and extensions. A type
@@ -204,6 +205,16 @@ pub(super) fn dependencies_sql() -> String {
            FROM pg_attrdef ad JOIN pg_depend d \
              ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid \
            WHERE d.deptype = 'n' \
+           UNION \
+           SELECT 'pg_class'::regclass, co.conrelid, d.refclassid, d.refobjid \
+           FROM pg_constraint co JOIN pg_depend d \
+             ON d.classid = 'pg_constraint'::regclass AND d.objid = co.oid \
+           WHERE d.deptype = 'n' AND co.conrelid <> 0 AND d.refclassid = 'pg_proc'::regclass \
+           UNION \
+           SELECT 'pg_class'::regclass, ix.indrelid, d.refclassid, d.refobjid \
+           FROM pg_index ix JOIN pg_depend d \
+             ON d.classid = 'pg_class'::regclass AND d.objid = ix.indexrelid \
+           WHERE d.deptype = 'n' AND d.refclassid = 'pg_proc'::regclass \
            UNION \
            SELECT d.classid, d.objid, d.refclassid, d.refobjid \
            FROM pg_depend d \
