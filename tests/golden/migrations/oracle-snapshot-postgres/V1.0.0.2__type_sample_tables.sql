@@ -64,13 +64,13 @@ CREATE TABLE type_sample (
   cl text,
   ncl text,
   bl bytea,
-  bf BFILE,
+  bf text,
   x xml,
   geom geometry,
   rid text,
   urid text,
   j jsonb,
   b boolean,
-  addr APP.ADDRESS_T,
+  addr text,
   PRIMARY KEY (id)
 );
