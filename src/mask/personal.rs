@@ -72,6 +72,15 @@ pub fn by_name(column: &str) -> Option<Looks> {
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
+    // A column named for what it refers to (`ADDRESS_ID`, `CUSTOMER_ADDRESS_KEY`) holds a key,
+    // not the personal value: the value is in the row it refers to, judged there.
+    if words
+        .last()
+        .is_some_and(|w| ["ID", "IDS", "KEY", "FK", "UUID", "GUID", "SEQ"].contains(w))
+        && words.len() > 1
+    {
+        return None;
+    }
     let has = |set: &[&str]| words.iter().any(|w| set.contains(w));
     let pair = |first: &[&str], second: &str| {
         words
@@ -391,6 +400,7 @@ mod tests {
             ("E_MAIL", Looks::Email),
             ("BUSINESS_PHONE", Looks::Phone),
             ("FAX_NUMBER", Looks::Phone),
+            ("PHONE_NO", Looks::Phone),
             ("SURNAME", Looks::PersonName),
             ("LEGAL_FIRST_NAME", Looks::PersonName),
             ("contact_name", Looks::PersonName),
@@ -414,6 +424,8 @@ mod tests {
             "MAILING_LIST_CODE",
             "RETURNED_MAIL_DATE",
             "ZIPPED",
+            "address_id",
+            "MAILING_ADDRESS_KEY",
         ] {
             assert_eq!(by_name(name), None, "{name}");
         }
