@@ -364,6 +364,11 @@ pub struct ExtractArgs {
     #[arg(long = "where", value_name = "SQL", requires = "seed_objects")]
     pub condition: Option<String>,
 
+    /// A value for the condition's named parameter `:NAME`, bound by the source (never written
+    /// into the SQL); repeatable, and over a plan file's [params]
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+
     /// The schema of names given without one
     #[arg(long, value_name = "S")]
     pub schema: Option<String>,

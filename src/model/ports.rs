@@ -93,6 +93,10 @@ pub trait RowSource: Send {
     /// The most keys one [`RowFilter::In`] may carry.
     fn max_batch(&self) -> usize;
 
+    /// The named parameters (`:name`) a seed's condition uses, as this source's SQL reads it
+    /// (not inside its string literals, quoted names or comments), in order of first use.
+    fn condition_params(&self, condition: &str) -> Vec<String>;
+
     /// Whether `table` has a row locator ([`KeyColumn::Locator`]).
     fn has_locator(&mut self, table: &Table) -> Result<bool>;
 
