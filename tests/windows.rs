@@ -347,3 +347,176 @@ fn a_plan_files_params_are_used_and_param_flags_win() {
     extract("flag", &["--param", "to=2024-01-12"]);
     assert_eq!(lab.ids("flag"), range(121, 126));
 }
+
+/// Kinds 1–5 and items 1–50 (item i of kind i % 5 + 1).
+const SHOP: &str = "
+    CREATE TABLE KIND (ID INTEGER PRIMARY KEY, NAME VARCHAR(20) NOT NULL);
+    CREATE TABLE ITEM (ID INTEGER PRIMARY KEY, KIND_ID INTEGER NOT NULL REFERENCES KIND (ID),
+        QTY INTEGER NOT NULL);";
+const SHOP_ROWS: &str = "
+    INSERT INTO KIND VALUES (1, 'one'), (2, 'two'), (3, 'three'), (4, 'four'), (5, 'five');
+    INSERT INTO ITEM (ID, KIND_ID, QTY) WITH RECURSIVE n(i) AS
+        (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) SELECT i, i % 5 + 1, i FROM n;";
+/// Items 1–4 change, a new kind 6 and item 51 of it.
+const SHOP_CHANGES: &str = "
+    UPDATE ITEM SET QTY = -QTY WHERE ID <= 4;
+    INSERT INTO KIND VALUES (6, 'six');
+    INSERT INTO ITEM VALUES (51, 6, 51);";
+
+/// Items 1–30 loaded; then the source changes ([`SHOP_CHANGES`]) and items 27–51 are merged:
+/// items 27–30 and kinds 1–5 are there (updated), items 31–51 and kind 6 are new (inserted).
+/// The counts are in the text and JSON reports, in the load history (`history`: the target's
+/// records, as JSON text) and in `verify`.
+fn merge_counts_its_rows(
+    kind: &str,
+    vars: &[(&str, &str)],
+    change_source: &dyn Fn(&str),
+    history: &dyn Fn() -> Vec<String>,
+) {
+    let ws = Workspace::empty();
+    let store = format!("file://{}", ws.path().join("store").display());
+    let mut vars = vars.to_vec();
+    vars.push(("DBSUB_STORE_APP", &store));
+    let run = |args: &[&str]| {
+        let out = ws.dbsub(&vars).args(args).output().unwrap();
+        success(&out, args)
+    };
+    let extract = |condition: &str, param: &str| {
+        run(&[
+            "extract",
+            kind,
+            "APP",
+            "--seed-object",
+            "ITEM",
+            "--where",
+            condition,
+            "--param",
+            param,
+            "--refresh",
+        ])
+    };
+    extract("ID <= :last", "last=30");
+    let text = run(&["ingest", kind, "APP"]);
+    assert!(
+        !text.contains("INSERTED"),
+        "a plain load has no merge counts: {text}"
+    );
+
+    change_source(SHOP_CHANGES);
+    extract("ID > :first", "first=26");
+    let text = run(&["ingest", kind, "APP", "--merge"]);
+    let line = |table: &str| -> Vec<String> {
+        let line = text
+            .lines()
+            .find(|l| l.to_ascii_uppercase().contains(&format!(".{table} ")))
+            .unwrap_or_else(|| panic!("no line of {table}: {text}"));
+        line.split_whitespace().map(str::to_string).collect()
+    };
+    assert!(
+        text.contains("INSERTED") && text.contains("UPDATED"),
+        "{text}"
+    );
+    // TABLE ROWS STATUS TIME s INSERTED UPDATED
+    assert_eq!(line("ITEM")[5..], ["21", "4"], "{text}");
+    assert_eq!(line("KIND")[5..], ["1", "5"], "{text}");
+
+    // Again, as JSON: everything is there now (all updated).
+    let json = run(&["ingest", kind, "APP", "--merge", "--format", "json"]);
+    let summary: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let merged = |table: &str| {
+        summary["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["target"].as_str().unwrap().eq_ignore_ascii_case(table))
+            .map(|t| t["merged"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        merged("ITEM"),
+        serde_json::json!({"inserted": 0, "updated": 25})
+    );
+    assert_eq!(
+        merged("KIND"),
+        serde_json::json!({"inserted": 0, "updated": 6})
+    );
+
+    // The load history keeps the last merge's counts, and verify reads them.
+    let records = history();
+    assert_eq!(records.len(), 2, "{records:?}");
+    for record in &records {
+        let record: serde_json::Value = serde_json::from_str(record).unwrap();
+        assert_eq!(record["mode"], "merge", "{record}");
+        assert_eq!(record["merged"]["inserted"], 0, "{record}");
+    }
+    let verified = run(&["verify", kind]);
+    assert!(
+        verified.contains("ok (merged: 0 inserted, 25 updated)"),
+        "{verified}"
+    );
+}
+
+#[test]
+fn sqlite_merge_counts_inserted_and_updated_rows() {
+    let ws = Workspace::empty();
+    let (source, target) = (ws.path().join("shop.db"), ws.path().join("local.db"));
+    let conn = rusqlite::Connection::open(&source).unwrap();
+    conn.execute_batch(&format!("{SHOP}{SHOP_ROWS}")).unwrap();
+    rusqlite::Connection::open(&target)
+        .unwrap()
+        .execute_batch(SHOP)
+        .unwrap();
+    let (source_url, target_url) = (
+        format!("sqlite://{}", source.display()),
+        format!("sqlite://{}", target.display()),
+    );
+    merge_counts_its_rows(
+        "SQLITE",
+        &[
+            ("DBSUB_SOURCE_SQLITE_APP", &source_url),
+            ("DBSUB_TARGET_SQLITE", &target_url),
+        ],
+        &|sql| conn.execute_batch(sql).unwrap(),
+        &|| {
+            let sql = "SELECT group_concat(record, char(10)) FROM \
+                       (SELECT record FROM dbsub_ingest_history ORDER BY table_name)";
+            let all: String = rusqlite::Connection::open(&target)
+                .unwrap()
+                .query_row(sql, [], |r| r.get(0))
+                .unwrap();
+            all.lines().map(str::to_string).collect()
+        },
+    );
+}
+
+#[test]
+fn postgres_merge_counts_inserted_and_updated_rows() {
+    let Some(cluster) = pg::cluster() else { return };
+    let (source, target) = (
+        cluster.create_database("shop_source"),
+        cluster.create_database("shop_target"),
+    );
+    pg::connect(&source)
+        .batch_execute(&format!("{SHOP}{SHOP_ROWS}"))
+        .unwrap();
+    pg::connect(&target).batch_execute(SHOP).unwrap();
+    merge_counts_its_rows(
+        "PG",
+        &[
+            ("DBSUB_SOURCE_PG_APP", &source),
+            ("DBSUB_TARGET_PG", &target),
+        ],
+        &|sql| pg::connect(&source).batch_execute(sql).unwrap(),
+        &|| {
+            pg::connect(&target)
+                .query(
+                    "SELECT record FROM dbsub_ingest_history ORDER BY table_name",
+                    &[],
+                )
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+        },
+    );
+}
