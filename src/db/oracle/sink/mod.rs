@@ -547,6 +547,25 @@ fn merge_by_row(
     })
 }
 
+/// Runs `load` (which returns the rows it fed); for a merge, between `lock_and_count` before
+/// and `count` after, whose difference is the rows inserted ([`MergeCounts::from_growth`]).
+fn counted(
+    mode: LoadMode,
+    table: &str,
+    lock_and_count: &mut dyn FnMut() -> Result<u64>,
+    load: &mut dyn FnMut() -> Result<u64>,
+    count: &mut dyn FnMut() -> Result<u64>,
+) -> Result<Option<MergeCounts>> {
+    match mode {
+        LoadMode::Insert => load().map(|_| None),
+        LoadMode::Merge => {
+            let before = lock_and_count()?;
+            let fed = load()?;
+            MergeCounts::from_growth(table, fed, before, count()?).map(Some)
+        }
+    }
+}
+
 /// Locks `table` against other writers until the transaction ends and counts its rows: before
 /// a merge, whose counts are then the table's growth (MERGE's row count does not tell inserted
 /// rows from updated ones).
@@ -718,16 +737,14 @@ impl RowSink for OracleSink {
                 refuse_occupied(conn, &loaded)?;
             }
             for (load, plan) in tables.iter_mut().zip(&plans) {
-                let before = match mode {
-                    LoadMode::Merge => Some(lock_and_count(conn, plan.table)?),
-                    LoadMode::Insert => None,
-                };
-                let fed = load_rows(conn, load, plan, batch_rows)?;
-                if let Some(before) = before {
-                    let after = count(conn, plan.table)?;
-                    let name = qualified(plan.table);
-                    load.record.merged = Some(MergeCounts::from_growth(&name, fed, before, after)?);
-                }
+                let counts = counted(
+                    mode,
+                    &qualified(plan.table),
+                    &mut || lock_and_count(conn, plan.table),
+                    &mut || load_rows(conn, load, plan, batch_rows),
+                    &mut || count(conn, plan.table),
+                )?;
+                load.record.merged = counts;
                 write_record(conn, &load.record)?;
             }
             Ok(())
