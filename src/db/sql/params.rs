@@ -39,7 +39,8 @@ fn uses(sql: &str, postgres: bool) -> Vec<Use<'_>> {
         let len = rest
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(rest.len());
-        if len > 0 && !rest.starts_with(|c: char| c.is_ascii_digit()) {
+        // The name is the word's ASCII letters, digits and `_` (a word never starts with a digit).
+        if len > 0 {
             out.push(Use {
                 start: colon,
                 end: word_at + len,
