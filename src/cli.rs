@@ -84,6 +84,7 @@ pub enum Command {
             dbsub extract SQLITE DEMO --seed-object SEEDLOT --where \"SEEDLOT_NUMBER LIKE '6%'\"\n  \
             dbsub extract SQLITE DEMO --seed-object SEEDLOT --where \"SEEDLOT_NUMBER LIKE '6%'\" --dry-run\n  \
             dbsub extract SQLITE DEMO --seed-object SEEDLOT --dry-run --format svg > plan.svg\n  \
+            dbsub extract PG PROD --seed-object invoice --where \"updated_at >= :from AND updated_at < :to\" --param from=2024-01-01 --param to=2024-02-01\n  \
             dbsub extract ORA PROD --plan seedlot.toml --subset seedlot --jobs 4\n  \
             dbsub extract ORA PROD --plan seedlot.toml --refresh --format json")]
     Extract(ExtractArgs),
@@ -363,6 +364,11 @@ pub struct ExtractArgs {
     /// Which seed rows, as an SQL condition on the seed table (all rows when absent)
     #[arg(long = "where", value_name = "SQL", requires = "seed_objects")]
     pub condition: Option<String>,
+
+    /// A value for the condition's named parameter `:NAME`, bound by the source (never written
+    /// into the SQL); repeatable, and over a plan file's [params]
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
 
     /// The schema of names given without one
     #[arg(long, value_name = "S")]

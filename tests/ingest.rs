@@ -1140,6 +1140,18 @@ fn merge_updates_changed_rows_adds_new_ones_and_keeps_the_rest() {
             })
             .collect();
         assert_eq!(rows_by_id(&conn, &format!("main.{table}")), want, "{table}");
+        // The merge's counts: the extract's rows the first load had are updated, the others
+        // inserted.
+        let merged = summary["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["target"] == table)
+            .map(|t| t["merged"].clone())
+            .unwrap();
+        let updated = now.intersection(&was).count();
+        let counts = serde_json::json!({"inserted": now.len() - updated, "updated": updated});
+        assert_eq!(merged, counts, "{table}");
     }
     let items: BTreeSet<i64> = rows_by_id(&conn, "main.ITEM").into_keys().collect();
     assert!(items.contains(&1) && items.contains(&101) && items.contains(&100));
@@ -1164,7 +1176,7 @@ fn merge_updates_changed_rows_adds_new_ones_and_keeps_the_rest() {
     let verified = lab.verify();
     assert!(verified.status.success(), "{}", stderr(&verified));
     assert!(
-        stdout(&verified).contains("ok (merged)"),
+        stdout(&verified).contains("ok (merged: 72 inserted, 10 updated)"),
         "{}",
         stdout(&verified)
     );

@@ -29,7 +29,7 @@ use crate::config::{Config, DbKind, env_name};
 use crate::load::feed::{Progress, feed};
 use crate::load::plan::LoadPlan;
 use crate::load::{self, cycles, verify};
-use crate::model::ports::{CycleHandling, LoadMode, Occupied, RowSink, TableLoad};
+use crate::model::ports::{CycleHandling, LoadMode, MergeCounts, Occupied, RowSink, TableLoad};
 use crate::output::{self, human_bytes, plural};
 
 /// What `run` needs besides the command line: `dbsub demo` calls [`ingest`] directly.
@@ -54,6 +54,9 @@ pub struct TableSummary {
     pub rows: u64,
     /// `loaded`, `merged`, or `already loaded` (by an earlier run, from the same extract).
     pub status: &'static str,
+    /// Of a merged table: the rows inserted and the rows updated (their key was there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged: Option<MergeCounts>,
     pub seconds: f64,
 }
 
@@ -152,6 +155,7 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
             target: m.table.name.clone(),
             rows: m.entry.rows,
             status: "already loaded",
+            merged: None,
             seconds: 0.0,
         })
         .collect();
@@ -318,8 +322,9 @@ fn load_tables(
                 Err(e) => return Err(e.context(format!("cannot load {}", plan.names(unit)))),
             };
             let seconds = unit_started.elapsed().as_secs_f64();
-            for &i in unit {
+            for (&i, load) in unit.iter().zip(&loads) {
                 tables[i].status = status;
+                tables[i].merged = load.record.merged;
                 tables[i].seconds = seconds;
             }
             for (table, key) in cut {
@@ -400,14 +405,33 @@ impl Progress for Bar {
 fn render_summary(s: &Summary) -> String {
     let width = output::name_width(s.tables.iter().map(|t| t.table.as_str()));
     let mut out = format!("Loaded {} into {}:\n", s.extract, s.target);
+    // A merge says what it did with the rows: inserted (new keys) and updated.
+    let merged = s.tables.iter().any(|t| t.merged.is_some());
+    let counts = |t: &TableSummary| match (merged, t.merged) {
+        (false, _) => String::new(),
+        (true, None) => format!("  {:>10}  {:>10}", "", ""),
+        (true, Some(m)) => format!("  {:>10}  {:>10}", m.inserted, m.updated),
+    };
     out.push_str(&format!(
-        "  {:<width$}  {:>10}  {:<15} {:>8}\n",
-        "TABLE", "ROWS", "STATUS", "TIME"
+        "  {:<width$}  {:>10}  {:<15} {:>8}{}\n",
+        "TABLE",
+        "ROWS",
+        "STATUS",
+        "TIME",
+        if merged {
+            format!("  {:>10}  {:>10}", "INSERTED", "UPDATED")
+        } else {
+            String::new()
+        }
     ));
     for t in &s.tables {
         out.push_str(&format!(
-            "  {:<width$}  {:>10}  {:<15} {:>6.1} s\n",
-            t.table, t.rows, t.status, t.seconds
+            "  {:<width$}  {:>10}  {:<15} {:>6.1} s{}\n",
+            t.table,
+            t.rows,
+            t.status,
+            t.seconds,
+            counts(t)
         ));
     }
     let loaded = s

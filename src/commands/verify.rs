@@ -58,14 +58,14 @@ pub fn render(report: &Report) -> String {
             t.rows.map_or("-".to_string(), |r| r.to_string()),
             t.expected,
             format!("{keys_ok}/{} ok", t.foreign_keys.len()),
-            if t.problems.is_empty() {
-                if t.mode == LoadMode::Merge {
-                    "ok (merged)"
-                } else {
-                    "ok"
-                }
-            } else {
-                "FAILED"
+            match (t.problems.is_empty(), t.merged) {
+                (false, _) => "FAILED".to_string(),
+                (true, Some(m)) => format!(
+                    "ok (merged: {} inserted, {} updated)",
+                    m.inserted, m.updated
+                ),
+                (true, None) if t.mode == LoadMode::Merge => "ok (merged)".to_string(),
+                (true, None) => "ok".to_string(),
             }
         ));
     }

@@ -3,6 +3,7 @@
 //! creates. Values are never formatted into SQL: they are always bound.
 
 pub mod lex;
+pub(crate) mod params;
 
 use std::collections::BTreeSet;
 

@@ -378,6 +378,7 @@ mod tests {
                         foreign_keys: Vec::new(),
                         loaded_at: String::new(),
                         load_set: Vec::new(),
+                        merged: None,
                     },
                 }];
                 sink.load(&mut loads, LoadMode::Insert, &[])

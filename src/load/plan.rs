@@ -158,6 +158,7 @@ impl<'m, 'c> LoadPlan<'m, 'c> {
                         rows: m.entry.rows,
                     })
                     .collect(),
+                merged: None,
             },
         }
     }

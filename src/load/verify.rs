@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::model::ports::{LoadMode, RowSink};
+use crate::model::ports::{LoadMode, MergeCounts, RowSink};
 use crate::output::plural;
 
 /// The check of one loaded table.
@@ -22,6 +22,9 @@ pub struct TableCheck {
     /// Rows in the extract.
     pub expected: u64,
     pub mode: LoadMode,
+    /// Of a merge: the rows it inserted and updated, as its load record says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged: Option<MergeCounts>,
     pub foreign_keys: Vec<KeyCheck>,
     /// What is wrong, in words; empty when the table is fine.
     pub problems: Vec<String>,
@@ -91,6 +94,7 @@ pub fn check(sink: &mut dyn RowSink, catalog: &Catalog, target: &str) -> Result<
             rows: None,
             expected: record.rows,
             mode: record.mode,
+            merged: record.merged,
             foreign_keys: Vec::new(),
             problems: Vec::new(),
         };
@@ -161,6 +165,7 @@ pub fn check(sink: &mut dyn RowSink, catalog: &Catalog, target: &str) -> Result<
             rows,
             expected: planned.rows,
             mode: LoadMode::Insert,
+            merged: None,
             foreign_keys: Vec::new(),
             problems: vec![
                 "not loaded: the ingest that loaded the other tables did not finish it; run \
@@ -191,6 +196,7 @@ mod tests {
                 rows: Some(10),
                 expected: 5,
                 mode: LoadMode::Insert,
+                merged: None,
                 foreign_keys: Vec::new(),
                 problems: vec!["10 rows where the extract has 5".to_string()],
             }],

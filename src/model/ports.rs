@@ -93,6 +93,10 @@ pub trait RowSource: Send {
     /// The most keys one [`RowFilter::In`] may carry.
     fn max_batch(&self) -> usize;
 
+    /// The named parameters (`:name`) a seed's condition uses, as this source's SQL reads it
+    /// (not inside its string literals, quoted names or comments), in order of first use.
+    fn condition_params(&self, condition: &str) -> Vec<String>;
+
     /// Whether `table` has a row locator ([`KeyColumn::Locator`]).
     fn has_locator(&mut self, table: &Table) -> Result<bool>;
 
@@ -191,6 +195,38 @@ pub struct LoadRecord {
     /// that `verify` finds a table it left unloaded. Empty in records of older releases.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub load_set: Vec<PlannedTable>,
+    /// What a merge ([`LoadMode::Merge`]) did with the rows, counted by the sink in the load's
+    /// transaction; `None` for a plain load (and in records of older releases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<MergeCounts>,
+}
+
+/// The rows of one table's merge: `inserted` had a key the table did not hold, `updated` had
+/// one it held (their row now holds the extract's values); together, the rows of the extract.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeCounts {
+    pub inserted: u64,
+    pub updated: u64,
+}
+
+impl MergeCounts {
+    /// The counts of a merge of `fed` rows that grew the table from `before` to `after` rows,
+    /// both counted in the merge's transaction while no one else could write the table (a
+    /// merge deletes nothing, so the growth is the rows inserted).
+    ///
+    /// Fails when the counts cannot be of such a merge (someone else wrote the table).
+    pub fn from_growth(table: &str, fed: u64, before: u64, after: u64) -> Result<MergeCounts> {
+        match after.checked_sub(before) {
+            Some(inserted) if inserted <= fed => Ok(MergeCounts {
+                inserted,
+                updated: fed - inserted,
+            }),
+            _ => bail!(
+                "the merge of {fed} rows into {table} took it from {before} to {after} rows: \
+                 another program wrote the table during the merge, its counts cannot be told"
+            ),
+        }
+    }
 }
 
 /// A table an ingest set out to load, as its load records remember it.
@@ -513,5 +549,27 @@ pub trait Dialect: Sync {
     fn qualify_unit(&self, definition: &str, schema: &str) -> String {
         let _ = schema;
         definition.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MergeCounts;
+
+    #[test]
+    fn a_merges_counts_are_the_tables_growth_and_the_rest_of_its_rows() {
+        let counts = MergeCounts::from_growth("T", 10, 100, 103).unwrap();
+        assert_eq!(
+            counts,
+            MergeCounts {
+                inserted: 3,
+                updated: 7
+            }
+        );
+        // Rows gone, or more new rows than were fed: someone else wrote the table.
+        for (before, after) in [(100, 99), (100, 111)] {
+            let err = MergeCounts::from_growth("T", 10, before, after).unwrap_err();
+            assert!(err.to_string().contains("another program wrote"), "{err}");
+        }
     }
 }

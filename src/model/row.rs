@@ -1,6 +1,8 @@
 //! What a read of rows asks for: key columns, which rows, the request to a source, and the
 //! snapshot every read of one extract shares.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::key::Key;
@@ -20,14 +22,23 @@ pub enum KeyColumn {
 #[derive(Clone, Copy, Debug)]
 pub enum RowFilter<'a> {
     All,
-    /// A user's SQL condition, as written (the seed's `--where`).
-    Where(&'a str),
+    /// A user's SQL condition, as written (the seed's `--where`), with its named parameters.
+    Where(Condition<'a>),
     /// The rows whose `columns` equal one of `keys` (encoded by [`super::key`]); at
     /// most [`RowSource::max_batch`](super::ports::RowSource::max_batch) keys.
     In {
         columns: &'a [KeyColumn],
         keys: &'a [Key],
     },
+}
+
+/// A seed's condition as the user wrote it, and the values of its named parameters (`:name`,
+/// from `--param` or the plan's `[params]`). A source binds the values as text, in its own
+/// placeholders; they are never written into the SQL.
+#[derive(Clone, Copy, Debug)]
+pub struct Condition<'a> {
+    pub sql: &'a str,
+    pub params: &'a BTreeMap<String, String>,
 }
 
 /// What identifies the snapshot an extract read: recorded in the manifest.

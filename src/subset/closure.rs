@@ -6,14 +6,14 @@
 //! (primary key, else a NOT NULL unique key, else the source's row locator). Lookups go to the
 //! source in batches of [`RowSource::max_batch`] keys, never one query per row.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context, Result, bail};
 
 use crate::catalog::Table;
 use crate::model::key::{KeyValue, encode};
 use crate::model::ports::RowSource;
-use crate::model::row::{KeyColumn, RowFilter};
+use crate::model::row::{Condition, KeyColumn, RowFilter};
 
 use super::keys::{Budget, KeyQueue, KeySet};
 use super::{Reason, Scope};
@@ -22,8 +22,11 @@ use super::{Reason, Scope};
 pub enum Selection {
     /// Every row.
     All,
-    /// Exactly the rows of the seed's condition.
-    Where(String),
+    /// Exactly the rows of the seed's condition, with the values of its parameters.
+    Where {
+        condition: String,
+        params: BTreeMap<String, String>,
+    },
     /// The rows with these identities.
     Keys(Box<KeySet>),
 }
@@ -207,7 +210,13 @@ impl<'a> Engine<'a> {
         let scope = self.scope;
         for (i, t) in scope.tables.iter().enumerate() {
             let (filter, level) = match &t.reason {
-                Reason::Seed { condition: Some(c) } => (RowFilter::Where(c.as_str()), Some(0)),
+                Reason::Seed { condition: Some(c) } => {
+                    let condition = Condition {
+                        sql: c,
+                        params: &scope.params,
+                    };
+                    (RowFilter::Where(condition), Some(0))
+                }
                 Reason::Seed { condition: None } => (RowFilter::All, Some(0)),
                 Reason::Passthrough => (RowFilter::All, None),
                 _ => continue,
@@ -310,7 +319,10 @@ impl<'a> Engine<'a> {
                     _ if s.all => Selection::All,
                     // Nothing but the seed's own rows: read them with its condition.
                     Reason::Seed { condition: Some(c) } if s.selected.len() == s.seed_rows => {
-                        Selection::Where(c.clone())
+                        Selection::Where {
+                            condition: c.clone(),
+                            params: self.scope.params.clone(),
+                        }
                     }
                     _ => Selection::Keys(Box::new(s.selected)),
                 };

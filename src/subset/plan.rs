@@ -26,6 +26,10 @@ pub struct Plan {
     pub exclude: Vec<String>,
     #[serde(default, rename = "seed")]
     pub seeds: Vec<Seed>,
+    /// The values of the named parameters (`:name`) of the seeds' conditions, bound by the
+    /// source, never written into its SQL (`[params]`, and `--param NAME=VALUE`, which wins).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Children::is_off")]
     pub children: Children,
     #[serde(
@@ -169,6 +173,66 @@ impl Plan {
             bail!("it names no seed: add a [[seed]] table = \"NAME\" section");
         }
         Ok(plan)
+    }
+
+    /// Adds `--param NAME=VALUE` arguments to the plan's parameters (over a value of the
+    /// same name the plan file gives).
+    ///
+    /// Fails, naming it, on an argument without `=`, a name that is not a plain identifier, or
+    /// a name given twice.
+    pub fn add_params(&mut self, args: &[String]) -> Result<()> {
+        let mut given = Vec::new();
+        for arg in args {
+            let Some((name, value)) = arg.split_once('=') else {
+                bail!("--param {arg} has no value: write --param NAME=VALUE");
+            };
+            let plain = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !plain {
+                bail!(
+                    "--param {name}=…: a parameter's name is letters, digits and _, starting \
+                     with a letter or _, as the condition writes it after the colon (:{name})"
+                );
+            }
+            if given.contains(&name) {
+                bail!("--param {name} is given twice: give each parameter once");
+            }
+            given.push(name);
+            self.params.insert(name.to_string(), value.to_string());
+        }
+        Ok(())
+    }
+
+    /// Checks the parameters against the seeds' conditions before anything is read: every
+    /// `:name` a condition uses (`used`: as the source's SQL reads it) has a value, and every
+    /// value is used by some condition.
+    ///
+    /// Fails naming the first parameter that is missing or unused.
+    pub fn check_params(&self, used: &dyn Fn(&str) -> Vec<String>) -> Result<()> {
+        let mut all_used = Vec::new();
+        for seed in &self.seeds {
+            let Some(condition) = &seed.condition else {
+                continue;
+            };
+            for name in used(condition) {
+                if !self.params.contains_key(&name) {
+                    bail!(
+                        "the condition of seed {} uses the parameter :{name}, which has no \
+                         value: add --param {name}=VALUE (or {name} = \"VALUE\" under [params] \
+                         in the plan)",
+                        seed.table
+                    );
+                }
+                all_used.push(name);
+            }
+        }
+        if let Some(name) = self.params.keys().find(|n| !all_used.contains(n)) {
+            bail!(
+                "the parameter {name} is given, but no seed condition uses :{name}: remove \
+                 --param {name} (or its line under [params]), or use :{name} in the condition"
+            );
+        }
+        Ok(())
     }
 
     /// The plan of the simple command-line case: one or more seeds, the same condition.

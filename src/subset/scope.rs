@@ -1,7 +1,7 @@
 //! The scope of a subset: its plan resolved against the catalog into the tables it touches
 //! (seeds, parents, children, passthrough tables) and the foreign keys rows flow along.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use anyhow::{Result, bail};
 use serde::Serialize;
@@ -63,6 +63,8 @@ pub struct Scope {
     /// Foreign keys that are not followed because their parent is excluded: the subset is not
     /// closed over them.
     pub cut: Vec<String>,
+    /// The values of the seeds' conditions' named parameters ([`Plan::params`]).
+    pub params: BTreeMap<String, String>,
 }
 
 impl Scope {
@@ -92,6 +94,7 @@ impl Scope {
         walk.seeds(plan)?;
         walk.passthrough(plan)?;
         walk.run();
+        walk.scope.params = plan.params.clone();
         Ok(walk.scope)
     }
 
@@ -410,6 +413,7 @@ impl<'a> Walk<'a> {
                 edges: Vec::new(),
                 child_rules: Vec::new(),
                 cut: Vec::new(),
+                params: BTreeMap::new(),
             },
             index: HashMap::new(),
             queue: VecDeque::new(),

@@ -89,7 +89,7 @@ pub struct Summary {
 
 /// `dbsub extract`.
 pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
-    let plan = match &args.plan {
+    let mut plan = match &args.plan {
         Some(path) => Plan::read(path)?,
         None => Plan::from_flags(
             &args.seed_objects,
@@ -97,6 +97,7 @@ pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
             args.schema.as_deref(),
         ),
     };
+    plan.add_params(&args.params)?;
     let subset = args
         .subset
         .clone()
@@ -172,6 +173,12 @@ pub fn extract(
             .and_then(|mut r| r.read_catalog(&[]))
             .with_context(|| format!("cannot read the catalog of the source {}", source.url))?,
     };
+
+    // The seeds' parameters before anything is read: each one used has a value, each value is
+    // used.
+    req.plan
+        .check_params(&|condition| sources[0].condition_params(condition))
+        .map_err(|e| req.plan.locate(e))?;
 
     // What to extract: the plan's tables, their masking, in load order.
     let Planned {

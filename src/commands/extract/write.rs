@@ -16,7 +16,7 @@ use crate::catalog::Column;
 use crate::mask::{Masking, TableMasker};
 use crate::model::exit::Class;
 use crate::model::ports::RowSource;
-use crate::model::row::{ReadRequest, RowFilter};
+use crate::model::row::{Condition, ReadRequest, RowFilter};
 use crate::model::value::Value;
 use crate::output::{self, human_bytes};
 use crate::subset::Scope;
@@ -232,9 +232,12 @@ pub(super) fn read_selected(
 ) -> Result<()> {
     match selection {
         Selection::All => source.read_rows(&read, each),
-        Selection::Where(condition) => source.read_rows(
+        Selection::Where { condition, params } => source.read_rows(
             &ReadRequest {
-                filter: RowFilter::Where(condition),
+                filter: RowFilter::Where(Condition {
+                    sql: condition,
+                    params,
+                }),
                 ..read
             },
             each,

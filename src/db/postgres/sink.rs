@@ -12,7 +12,7 @@ use crate::catalog::*;
 use crate::db::sql::double_quote;
 use crate::model::DbUrl;
 use crate::model::ports::{
-    CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, Occupied, RowSink, TableLoad,
+    CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, MergeCounts, Occupied, RowSink, TableLoad,
 };
 use crate::model::value::{Date, DateTime, Value};
 
@@ -440,13 +440,36 @@ impl PgSink {
                 } else {
                     format!("UPDATE SET {}", updates.join(", "))
                 };
-                tx.batch_execute(&format!(
-                    "INSERT INTO {target} ({cols}) OVERRIDING SYSTEM VALUE SELECT {cols} FROM \
-                     pg_temp.{staging} ON CONFLICT ({key}) DO {action}; DROP TABLE pg_temp.{staging}",
-                    cols = column_list(load),
-                    key = key.join(", ")
-                ))
-                .map_err(|e| anyhow!("cannot merge into {}: {}", load.table.name, pg_message(&e)))?;
+                // A row the upsert inserted has no xmax; one it updated has the transaction's.
+                // Rows it left alone (DO NOTHING) are not returned: the staged rows less the
+                // inserted ones are those whose key was there.
+                let counted = tx
+                    .query_one(
+                        &format!(
+                            "WITH merged AS (INSERT INTO {target} ({cols}) OVERRIDING SYSTEM \
+                             VALUE SELECT {cols} FROM pg_temp.{staging} ON CONFLICT ({key}) DO \
+                             {action} RETURNING (xmax = 0) AS inserted) \
+                             SELECT (SELECT count(*) FROM merged WHERE inserted), \
+                             (SELECT count(*) FROM pg_temp.{staging})",
+                            cols = column_list(load),
+                            key = key.join(", ")
+                        ),
+                        &[],
+                    )
+                    .and_then(|row| Ok((row.try_get::<_, i64>(0)?, row.try_get::<_, i64>(1)?)));
+                let (inserted, staged) = counted.map_err(|e| {
+                    anyhow!("cannot merge into {}: {}", load.table.name, pg_message(&e))
+                })?;
+                tx.batch_execute(&format!("DROP TABLE pg_temp.{staging}"))
+                    .map_err(|e| {
+                        anyhow!("cannot merge into {}: {}", load.table.name, pg_message(&e))
+                    })?;
+                // Each staged row is inserted or meets a row of its key (extract keys are
+                // unique).
+                load.record.merged = Some(MergeCounts {
+                    inserted: inserted as u64,
+                    updated: (staged - inserted) as u64,
+                });
             }
         }
         let record = serde_json::to_string(&load.record).expect("a record always serializes");

@@ -10,7 +10,9 @@ use anyhow::{Context, Result, anyhow, bail};
 
 use postgres::Client;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::types::ToSql;
+use postgres::types::{Format, IsNull, ToSql, Type, to_sql_checked};
+
+use crate::db::sql::params;
 use std::io::BufRead;
 
 use super::{connect, key_column_sql, pg_message, qualified};
@@ -21,7 +23,7 @@ use crate::model::DbUrl;
 use crate::model::key::{self, KeyValue};
 use crate::model::mask::SourceMask;
 use crate::model::ports::RowSource;
-use crate::model::row::{KeyColumn, ReadRequest, RowFilter, Snapshot, recycle};
+use crate::model::row::{Condition, KeyColumn, ReadRequest, RowFilter, Snapshot, recycle};
 use crate::model::text::{canonical_decimal, decode, parse_datetime};
 use crate::model::value::{DateTime, Value};
 
@@ -120,6 +122,47 @@ pub fn open_sources(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>
 /// The parameters of a key lookup: one text array per key column.
 type KeyArrays = Vec<Vec<Option<String>>>;
 
+/// What a read binds from `$1`, before its masks' secrets: a lookup's key arrays, or the values
+/// of a seed condition's parameters.
+struct Binds {
+    arrays: Option<KeyArrays>,
+    values: Vec<String>,
+}
+
+impl Binds {
+    fn len(&self) -> usize {
+        self.arrays.as_ref().map_or(0, Vec::len) + self.values.len()
+    }
+}
+
+/// A seed condition's parameter value, sent in PostgreSQL's text format whatever the type the
+/// server infers for its `$n` (date, timestamp, numeric, text), which then parses it as it
+/// parses a literal of that type: `updated_at >= $1` compares timestamps, not text, and a value
+/// that is no valid timestamp is an error from the server, never SQL.
+#[derive(Debug)]
+struct TextParam<'a>(&'a str);
+
+impl ToSql for TextParam<'_> {
+    fn to_sql(
+        &self,
+        _ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        out.extend_from_slice(self.0.as_bytes());
+        Ok(IsNull::No)
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+
+    fn encode_format(&self, _ty: &Type) -> Format {
+        Format::Text
+    }
+
+    to_sql_checked!();
+}
+
 impl PgSource {
     /// Whether `table` is a partitioned table in the source (asked once per table).
     fn is_partitioned(&mut self, table: &Table) -> Result<bool> {
@@ -161,8 +204,8 @@ impl PgSource {
         Ok(format!(" FROM {only}{}", qualified(table)))
     }
 
-    /// `FROM … WHERE …` of a read (`from` as [`Self::relation_sql`] gives it), and the key arrays to
-    /// bind for [`RowFilter::In`].
+    /// `FROM … WHERE …` of a read (`from` as [`Self::relation_sql`] gives it), and what it binds:
+    /// the key arrays of [`RowFilter::In`], the parameters of [`RowFilter::Where`].
     fn from_where(
         from: String,
         partitioned: bool,
@@ -170,12 +213,19 @@ impl PgSource {
         filter: RowFilter<'_>,
         order_by: &[KeyColumn],
         skip: u64,
-    ) -> Result<(String, Option<KeyArrays>)> {
+    ) -> Result<(String, Binds)> {
         let mut sql = from;
         let mut arrays = None;
+        let mut values = Vec::new();
         match filter {
             RowFilter::All => {}
-            RowFilter::Where(condition) => sql.push_str(&format!(" WHERE ({condition})")),
+            RowFilter::Where(condition) => {
+                // `$n` without a cast: the value goes as text (`TextParam`) and the server
+                // reads it as the type the condition gives it (a date, a timestamp, a number).
+                let (text, bound) = params::bind(condition, true, &|i| format!("${}", i + 1))?;
+                sql.push_str(&format!(" WHERE ({text})"));
+                values = bound.into_iter().map(str::to_string).collect();
+            }
             RowFilter::In { columns, keys } => {
                 // The keys travel as text and are cast to the column's own type, so that the
                 // lookup uses its index.
@@ -247,15 +297,15 @@ impl PgSource {
         if skip > 0 {
             sql.push_str(&format!(" OFFSET {skip}"));
         }
-        Ok((sql, arrays))
+        Ok((sql, Binds { arrays, values }))
     }
 
     /// Runs `SELECT <select><from_where>` and hands each row's fields (text, `None` for NULL)
     /// to `each`: through `COPY … TO STDOUT` when there is nothing to bind, else as a query
     /// whose columns are all cast to text.
     ///
-    /// `secrets` are further `bytea` parameters, numbered after the key arrays (the date-shift
-    /// keys of masked columns): a query that has them is never a COPY, which cannot bind.
+    /// `secrets` are further `bytea` parameters, numbered after `binds` (the date-shift keys of
+    /// masked columns): a query that binds anything is never a COPY, which cannot bind.
     #[allow(clippy::too_many_arguments)]
     fn for_each_row(
         &mut self,
@@ -263,14 +313,14 @@ impl PgSource {
         filter: RowFilter<'_>,
         select: &[String],
         from_where: &str,
-        arrays: Option<KeyArrays>,
+        binds: Binds,
         secrets: &[Vec<u8>],
         each: &mut dyn FnMut(&[Option<&str>]) -> Result<()>,
     ) -> Result<()> {
         let url = self.url.clone();
         let failed = |e: postgres::Error| -> anyhow::Error {
             match filter {
-                RowFilter::Where(condition) => anyhow!(
+                RowFilter::Where(Condition { sql: condition, .. }) => anyhow!(
                     "the condition `{condition}` on {}.{} failed in {url}: {}",
                     table.schema,
                     table.name,
@@ -285,7 +335,8 @@ impl PgSource {
             }
         };
         let texts: Vec<String> = select.iter().map(|s| as_text(s)).collect();
-        let arrays = match (arrays, secrets.is_empty()) {
+        let Binds { arrays, values } = binds;
+        let arrays = match (arrays, secrets.is_empty() && values.is_empty()) {
             (None, false) => Some(Vec::new()),
             (arrays, _) => arrays,
         };
@@ -327,9 +378,11 @@ impl PgSource {
             }
             (Some(arrays), _) => {
                 let sql = format!("SELECT {}{from_where}", texts.join(", "));
+                let values: Vec<TextParam<'_>> = values.iter().map(|v| TextParam(v)).collect();
                 let params: Vec<&(dyn ToSql + Sync)> = arrays
                     .iter()
                     .map(|a| a as &(dyn ToSql + Sync))
+                    .chain(values.iter().map(|v| v as &(dyn ToSql + Sync)))
                     .chain(secrets.iter().map(|s| s as &(dyn ToSql + Sync)))
                     .collect();
                 let mut rows = self
@@ -351,6 +404,10 @@ fn text_fields(row: &postgres::Row, width: usize) -> Result<Vec<Option<&str>>, p
 }
 
 impl RowSource for PgSource {
+    fn condition_params(&self, condition: &str) -> Vec<String> {
+        crate::db::sql::params::names(condition, true)
+    }
+
     fn snapshot(&self) -> &Snapshot {
         &self.snapshot
     }
@@ -408,7 +465,7 @@ impl RowSource for PgSource {
             .map(|c| key_column_sql(c, partitioned))
             .collect();
         let from = self.relation_sql(table)?;
-        let (from_where, arrays) = Self::from_where(from, partitioned, table, filter, order_by, 0)?;
+        let (from_where, binds) = Self::from_where(from, partitioned, table, filter, order_by, 0)?;
         // One vector for every row (recycled between rows: its values borrow the row).
         let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(
@@ -416,7 +473,7 @@ impl RowSource for PgSource {
             filter,
             &select,
             &from_where,
-            arrays,
+            binds,
             &[],
             &mut |fields| {
                 let mut values: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare));
@@ -443,9 +500,9 @@ impl RowSource for PgSource {
         } = *request;
         let partitioned = self.is_partitioned(table)?;
         let from = self.relation_sql(table)?;
-        let (from_where, arrays) =
+        let (from_where, binds) =
             Self::from_where(from, partitioned, table, filter, order_by, skip)?;
-        let first_secret = arrays.as_ref().map_or(0, Vec::len) + 1;
+        let first_secret = binds.len() + 1;
         let mut secrets: Vec<Vec<u8>> = Vec::new();
         let mut select: Vec<String> = columns
             .iter()
@@ -484,7 +541,7 @@ impl RowSource for PgSource {
             filter,
             &select,
             &from_where,
-            arrays,
+            binds,
             &secrets,
             &mut |fields| {
                 n += 1;

@@ -7,8 +7,8 @@ use crate::catalog::*;
 use crate::db::sql::{double_quote, orphans_sql, string_literal};
 use crate::model::DbUrl;
 use crate::model::ports::{
-    CatalogReader, CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, Occupied, RowSink,
-    TableLoad,
+    CatalogReader, CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, MergeCounts, Occupied,
+    RowSink, TableLoad,
 };
 use crate::model::value::Value;
 
@@ -192,7 +192,18 @@ impl SqliteSink {
             .map(|c| Affinity::of(&c.native_type))
             .collect();
         let columns = load.columns.clone();
-        {
+        // A merge's counts: the table's growth is the rows inserted. Exact, as the load's
+        // transaction began IMMEDIATE: no other connection writes until its commit.
+        let count = || -> Result<u64> {
+            let sql = format!("SELECT count(*) FROM {}", double_quote(name));
+            let n: i64 = tx.query_row(&sql, [], |r| r.get(0))?;
+            Ok(n as u64)
+        };
+        let before = match mode {
+            LoadMode::Merge => count()?,
+            LoadMode::Insert => 0,
+        };
+        let fed = {
             let mut stmt = tx.prepare(&sql).map_err(|e| {
                 anyhow!("cannot prepare the load of {name}: {}", sqlite_message(&e))
             })?;
@@ -206,7 +217,11 @@ impl SqliteSink {
                 // Kept typed: a full disk or a read-only file is told apart (explain_storage).
                 stmt.raw_execute().map_err(anyhow::Error::from)?;
                 Ok(())
-            })?;
+            })?
+        };
+        if mode == LoadMode::Merge {
+            let counts = MergeCounts::from_growth(name, fed, before, count()?)?;
+            load.record.merged = Some(counts);
         }
         create_triggers(tx, &triggers)?;
         let record = serde_json::to_string(&load.record).expect("a record always serializes");
@@ -680,6 +695,7 @@ mod tests {
             foreign_keys: Vec::new(),
             loaded_at: String::new(),
             load_set: Vec::new(),
+            merged: None,
         }
     }
 

@@ -14,7 +14,7 @@ use crate::model::DbUrl;
 use crate::model::key::KeyValue;
 use crate::model::mask::SourceMask;
 use crate::model::ports::RowSource;
-use crate::model::row::{KeyColumn, ReadRequest, RowFilter, Snapshot, recycle};
+use crate::model::row::{Condition, KeyColumn, ReadRequest, RowFilter, Snapshot, recycle};
 use crate::model::value::Value;
 
 // ---------------------------------------------------------------------------------------------
@@ -146,7 +146,12 @@ impl SqliteSource {
         match filter {
             RowFilter::All => {}
             RowFilter::Where(condition) => {
-                sql.push_str(&format!(" WHERE ({condition})"));
+                // Bound as text: SQLite applies a numeric column's affinity to it, and compares
+                // text (ISO dates) as text.
+                let (text, values) =
+                    crate::db::sql::params::bind(condition, false, &|i| format!("?{}", i + 1))?;
+                sql.push_str(&format!(" WHERE ({text})"));
+                binds.extend(values.into_iter().map(|v| Sql::Text(v.to_string())));
             }
             RowFilter::In { columns, keys } => {
                 let width = columns.len();
@@ -251,7 +256,7 @@ impl SqliteSource {
             return anyhow!("cannot read {}.{}: {message}", table.schema, table.name);
         }
         match filter {
-            RowFilter::Where(condition) => anyhow!(
+            RowFilter::Where(Condition { sql: condition, .. }) => anyhow!(
                 "the condition `{condition}` on {}.{} failed in SQLite database {}: {err}",
                 table.schema,
                 table.name,
@@ -268,6 +273,10 @@ impl SqliteSource {
 }
 
 impl RowSource for SqliteSource {
+    fn condition_params(&self, condition: &str) -> Vec<String> {
+        crate::db::sql::params::names(condition, false)
+    }
+
     fn snapshot(&self) -> &Snapshot {
         &self.snapshot
     }

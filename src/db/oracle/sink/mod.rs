@@ -40,8 +40,8 @@ use super::OracleDb;
 use crate::catalog::*;
 use crate::model::DbUrl;
 use crate::model::ports::{
-    CatalogReader, CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, Occupied, RowSink,
-    TableLoad,
+    CatalogReader, CycleHandling, INGEST_HISTORY, LoadMode, LoadRecord, MergeCounts, Occupied,
+    RowSink, TableLoad,
 };
 use crate::model::value::Value;
 use binds::{ColumnPlan, RowByRow, Slot, TablePlan};
@@ -485,13 +485,13 @@ fn add_row(batch: &mut Batch<'_>, columns: &[&ColumnPlan<'_>], values: &[Value<'
         .map_err(|e| anyhow!("cannot add the row to the batch: {}", ora(&e)))
 }
 
-/// Loads the rows of `load` as `plan` says, `batch_rows` at a time.
+/// Loads the rows of `load` as `plan` says, `batch_rows` at a time; returns how many.
 fn load_rows(
     conn: &Connection,
     load: &mut TableLoad<'_>,
     plan: &TablePlan<'_>,
     batch_rows: usize,
-) -> Result<()> {
+) -> Result<u64> {
     if let Some(by_row) = &plan.by_row {
         return merge_by_row(conn, load, plan, by_row);
     }
@@ -500,7 +500,7 @@ fn load_rows(
     let columns: Vec<&ColumnPlan<'_>> = plan.columns.iter().collect();
     let mut pending = 0usize;
     let mut sent = 0u64;
-    (load.rows)(&mut |values| {
+    let fed = (load.rows)(&mut |values| {
         add_row(&mut batch, &columns, values)?;
         pending += 1;
         if pending == batch_rows {
@@ -514,7 +514,7 @@ fn load_rows(
     if pending > 0 {
         send(&mut batch, plan, sent, pending, false)?;
     }
-    Ok(())
+    Ok(fed)
 }
 
 /// Merges the rows of `load` one at a time: the UPDATE of `by_row` by the row's key, then,
@@ -525,7 +525,7 @@ fn merge_by_row(
     load: &mut TableLoad<'_>,
     plan: &TablePlan<'_>,
     by_row: &RowByRow,
-) -> Result<()> {
+) -> Result<u64> {
     let table = qualified(plan.table);
     let mut update = prepare(conn, &by_row.sql, &by_row.slots, 1, true, &table)?;
     let mut insert = prepare(conn, &plan.sql, &plan.slots, 1, false, &table)?;
@@ -544,21 +544,48 @@ fn merge_by_row(
         }
         done += 1;
         Ok(())
-    })?;
-    Ok(())
+    })
+}
+
+/// Runs `load` (which returns the rows it fed); for a merge, between `lock_and_count` before
+/// and `count` after, whose difference is the rows inserted ([`MergeCounts::from_growth`]).
+fn counted(
+    mode: LoadMode,
+    table: &str,
+    lock_and_count: &mut dyn FnMut() -> Result<u64>,
+    load: &mut dyn FnMut() -> Result<u64>,
+    count: &mut dyn FnMut() -> Result<u64>,
+) -> Result<Option<MergeCounts>> {
+    match mode {
+        LoadMode::Insert => load().map(|_| None),
+        LoadMode::Merge => {
+            let before = lock_and_count()?;
+            let fed = load()?;
+            MergeCounts::from_growth(table, fed, before, count()?).map(Some)
+        }
+    }
+}
+
+/// Locks `table` against other writers until the transaction ends and counts its rows: before
+/// a merge, whose counts are then the table's growth (MERGE's row count does not tell inserted
+/// rows from updated ones).
+fn lock_and_count(conn: &Connection, table: &Table) -> Result<u64> {
+    conn.execute(&lock_table_sql(table), &[])
+        .map_err(|e| anyhow!("cannot lock {}: {}", qualified(table), ora(&e)))?;
+    count(conn, table)
+}
+
+fn count(conn: &Connection, table: &Table) -> Result<u64> {
+    let rows: i64 = conn
+        .query_row_as(&count_sql(table), &[])
+        .map_err(|e| anyhow!("cannot count the rows of {}: {}", qualified(table), ora(&e)))?;
+    Ok(rows.max(0) as u64)
 }
 
 /// Locks the tables of a plain load against other writers until the transaction ends
 /// ([`lock_table_sql`]), then fails with [`Occupied`] when one of them holds rows.
 fn refuse_occupied(conn: &Connection, tables: &[&Table]) -> Result<()> {
-    Occupied::refuse(tables, &mut |table| {
-        conn.execute(&lock_table_sql(table), &[])
-            .map_err(|e| anyhow!("cannot lock {}: {}", qualified(table), ora(&e)))?;
-        let rows: i64 = conn
-            .query_row_as(&count_sql(table), &[])
-            .map_err(|e| anyhow!("cannot count the rows of {}: {}", qualified(table), ora(&e)))?;
-        Ok(rows.max(0) as u64)
-    })
+    Occupied::refuse(tables, &mut |table| lock_and_count(conn, table))
 }
 
 /// Writes a table's load record, in the load's transaction.
@@ -710,7 +737,14 @@ impl RowSink for OracleSink {
                 refuse_occupied(conn, &loaded)?;
             }
             for (load, plan) in tables.iter_mut().zip(&plans) {
-                load_rows(conn, load, plan, batch_rows)?;
+                let counts = counted(
+                    mode,
+                    &qualified(plan.table),
+                    &mut || lock_and_count(conn, plan.table),
+                    &mut || load_rows(conn, load, plan, batch_rows),
+                    &mut || count(conn, plan.table),
+                )?;
+                load.record.merged = counts;
                 write_record(conn, &load.record)?;
             }
             Ok(())

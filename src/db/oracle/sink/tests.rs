@@ -1080,3 +1080,60 @@ fn sequences_named_in_column_defaults_are_moved_past_the_loaded_values() {
         ]
     );
 }
+
+#[test]
+fn a_merge_counts_the_locked_table_before_and_after_its_rows() {
+    use std::cell::RefCell;
+    // What the merge sends, in order: the lock and count of the table, the rows, the count.
+    let sent = RefCell::new(Vec::new());
+    let t = Table::test("APP", "ORDER", Vec::new());
+    let mut lock_and_count = || {
+        sent.borrow_mut().push(lock_table_sql(&t));
+        sent.borrow_mut().push(count_sql(&t));
+        Ok(100)
+    };
+    let mut load = || {
+        sent.borrow_mut().push("the rows".to_string());
+        Ok(10)
+    };
+    let mut count = || {
+        sent.borrow_mut().push(count_sql(&t));
+        Ok(103)
+    };
+    let counts = counted(
+        LoadMode::Merge,
+        "APP.ORDER",
+        &mut lock_and_count,
+        &mut load,
+        &mut count,
+    )
+    .unwrap();
+    assert_eq!(
+        counts,
+        Some(MergeCounts {
+            inserted: 3,
+            updated: 7
+        })
+    );
+    assert_eq!(
+        *sent.borrow(),
+        [
+            r#"LOCK TABLE "APP"."ORDER" IN EXCLUSIVE MODE"#,
+            r#"SELECT COUNT(*) FROM "APP"."ORDER""#,
+            "the rows",
+            r#"SELECT COUNT(*) FROM "APP"."ORDER""#,
+        ]
+    );
+    // A plain load only loads (its lock and emptiness check come before, refuse_occupied).
+    sent.borrow_mut().clear();
+    let counts = counted(
+        LoadMode::Insert,
+        "APP.ORDER",
+        &mut lock_and_count,
+        &mut load,
+        &mut count,
+    )
+    .unwrap();
+    assert_eq!(counts, None);
+    assert_eq!(*sent.borrow(), ["the rows"]);
+}

@@ -33,7 +33,7 @@ use crate::db::key_order::KeyOrder;
 use crate::model::DbUrl;
 use crate::model::key::KeyValue;
 use crate::model::ports::RowSource;
-use crate::model::row::{KeyColumn, ReadRequest, RowFilter, Snapshot, recycle};
+use crate::model::row::{Condition, KeyColumn, ReadRequest, RowFilter, Snapshot, recycle};
 use crate::model::value::Value;
 use convert::{Fetch, OwnedKey, fetch_of, read_field, read_text};
 use query::{Bind, Query, keys_query, read_query};
@@ -43,12 +43,16 @@ use query::{Bind, Query, keys_query, read_query};
 /// condition comparing text with numbers) use `.` as the decimal point, and `ORDER BY` sorts
 /// text by its bytes whatever the client's NLS_LANG: a resumed extract skips the rows an
 /// interrupted one wrote by their position in that order, so it must not change between the
-/// runs. Dates and timestamps are fetched as values, never as text, so the NLS date formats do
-/// not matter.
-const SESSION: [&str; 3] = [
+/// runs. Dates and timestamps are fetched as values, never as text; the NLS date formats are
+/// ISO so that a seed condition's parameter (bound as text, `updated_at >= :from`) converts
+/// from `2024-01-01` or `2024-01-01 12:30:00` whatever the client's NLS_LANG.
+const SESSION: [&str; 6] = [
     "ALTER SESSION SET TIME_ZONE = '+00:00'",
     "ALTER SESSION SET NLS_NUMERIC_CHARACTERS = '.,'",
     "ALTER SESSION SET NLS_SORT = BINARY",
+    "ALTER SESSION SET NLS_DATE_FORMAT = 'YYYY-MM-DD HH24:MI:SS'",
+    "ALTER SESSION SET NLS_TIMESTAMP_FORMAT = 'YYYY-MM-DD HH24:MI:SS.FF9'",
+    "ALTER SESSION SET NLS_TIMESTAMP_TZ_FORMAT = 'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM'",
 ];
 
 /// The queries that return the current SCN, tried in order: the first needs EXECUTE on
@@ -309,6 +313,10 @@ impl OracleSource {
 }
 
 impl RowSource for OracleSource {
+    fn condition_params(&self, condition: &str) -> Vec<String> {
+        crate::db::sql::params::names(condition, false)
+    }
+
     fn snapshot(&self) -> &Snapshot {
         &self.snapshot
     }
@@ -588,7 +596,7 @@ fn read_error(
             "cannot read {name} {as_of} in {url}: its definition changed after that point \
              (ORA-01466); re-run the extract"
         )
-    } else if let RowFilter::Where(condition) = filter {
+    } else if let RowFilter::Where(Condition { sql: condition, .. }) = filter {
         format!("the condition `{condition}` on {name} failed in {url}: {message}")
     } else {
         format!("cannot read {name} from {url}: {message}")

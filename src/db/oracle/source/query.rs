@@ -13,7 +13,7 @@ use oracle::sql_type::{IntervalDS, IntervalYM, OracleType, Timestamp, ToSql};
 use super::convert::oracle_timestamp;
 use super::{MAX_BATCH, table_column};
 use crate::catalog::*;
-use crate::db::sql::double_quote;
+use crate::db::sql::{double_quote, params};
 use crate::model::key::{self, KeyValue};
 use crate::model::mask::SourceMask;
 use crate::model::row::{KeyColumn, RowFilter};
@@ -134,7 +134,7 @@ fn key_column_sql(column: &KeyColumn) -> String {
     }
 }
 
-/// ` WHERE …` for `filter`, its key values bound as `:k<i>` (one key column) or `:k<i>_<j>`,
+/// ` WHERE …` for `filter`, a seed condition's parameters bound as `:w<i>`, its key values bound as `:k<i>` (one key column) or `:k<i>_<j>`,
 /// each typed as its column ([`key_bind`]); a ROWID key is bound as text through CHARTOROWID.
 fn where_clause(
     table: &Table,
@@ -143,7 +143,21 @@ fn where_clause(
 ) -> Result<String> {
     match filter {
         RowFilter::All => Ok(String::new()),
-        RowFilter::Where(condition) => Ok(format!(" WHERE ({condition})")),
+        RowFilter::Where(condition) => {
+            // Named binds of dbsub's own (`:w1`), so that a user's `:scn` or `:k1` cannot meet
+            // dbsub's; bound as VARCHAR2, which Oracle converts to the type the condition
+            // compares with (dates and timestamps by the session's ISO formats, [`SESSION`]).
+            //
+            // [`SESSION`]: super::SESSION
+            let (text, values) = params::bind(condition, false, &|i| format!(":w{}", i + 1))?;
+            binds.extend(
+                values
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (format!("w{}", i + 1), Bind::Varchar(v.to_string()))),
+            );
+            Ok(format!(" WHERE ({text})"))
+        }
         RowFilter::In { columns, keys } => {
             if keys.len() > MAX_BATCH {
                 bail!(

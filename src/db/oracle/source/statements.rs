@@ -1,13 +1,21 @@
 //! The row source's statements, for the grammar check of `../statements.rs`: the session, the
 //! SCN, the dictionary lookups, and reads and key scans of every shape.
 
+use std::collections::BTreeMap;
+
 use super::query::{keys_query, read_query};
 use super::{ESTIMATE_QUERY, LOCATOR_QUERY, SCN_QUERIES, SESSION, SYSTIMESTAMP_QUERY};
 use crate::catalog::*;
 use crate::db::oracle::statements::{Sent, sent, table};
 use crate::model::key::{self, KeyValue};
 use crate::model::mask::SourceMask;
-use crate::model::row::{KeyColumn, RowFilter};
+use crate::model::row::{Condition, KeyColumn, RowFilter};
+
+/// A seed condition without parameters.
+fn condition(sql: &str) -> RowFilter<'_> {
+    static NONE: BTreeMap<String, String> = BTreeMap::new();
+    RowFilter::Where(Condition { sql, params: &NONE })
+}
 
 fn key(values: &[KeyValue<'_>]) -> key::Key {
     let mut out = Vec::new();
@@ -111,8 +119,28 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
             &by_name(&["ID", "VC_BYTE", "X", "J", "GEOM"]),
             &[],
             &id,
-            RowFilter::Where("\"N_MONEY\" > 100 AND \"TYPE_SAMPLE\".\"D\" < DATE '2024-01-01'"),
+            condition("\"N_MONEY\" > 100 AND \"TYPE_SAMPLE\".\"D\" < DATE '2024-01-01'"),
             0,
+            scn,
+            true,
+        ),
+    ));
+    // A time window with bound parameters (`--param`), one of them used twice.
+    let window: BTreeMap<String, String> = [("from", "2024-01-01"), ("to", "2024-02-01")]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .into();
+    out.push(read(
+        "seed condition with parameters",
+        read_query(
+            sample,
+            &by_name(&["ID", "D"]),
+            &[],
+            &id,
+            RowFilter::Where(Condition {
+                sql: "\"D\" >= :from AND \"D\" < :to AND (\"N_MONEY\" IS NULL OR \"D\" <> :from)",
+                params: &window,
+            }),
+            10,
             scn,
             true,
         ),
@@ -219,7 +247,7 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
     ));
     out.push(scan(
         "composite with a condition",
-        keys_query(lines, &pair, &pair, RowFilter::Where("\"AMOUNT\" > 0"), scn),
+        keys_query(lines, &pair, &pair, condition("\"AMOUNT\" > 0"), scn),
     ));
     out.push(scan(
         "lookup",

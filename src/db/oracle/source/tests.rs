@@ -9,6 +9,7 @@ use crate::model::row::*;
 use crate::model::value::*;
 use oracle::sql_type::{IntervalDS, IntervalYM, Timestamp};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 fn number(p: u16, s: i16) -> NeutralType {
     NeutralType::Decimal {
@@ -83,13 +84,16 @@ fn names(binds: &[(String, Bind)]) -> Vec<&str> {
 }
 
 #[test]
-fn session_settings_fix_the_zone_the_decimal_point_and_the_sort_order() {
+fn session_settings_fix_the_zone_the_decimal_point_the_sort_order_and_the_date_formats() {
     assert_eq!(
         SESSION,
         [
             "ALTER SESSION SET TIME_ZONE = '+00:00'",
             "ALTER SESSION SET NLS_NUMERIC_CHARACTERS = '.,'",
             "ALTER SESSION SET NLS_SORT = BINARY",
+            "ALTER SESSION SET NLS_DATE_FORMAT = 'YYYY-MM-DD HH24:MI:SS'",
+            "ALTER SESSION SET NLS_TIMESTAMP_FORMAT = 'YYYY-MM-DD HH24:MI:SS.FF9'",
+            "ALTER SESSION SET NLS_TIMESTAMP_TZ_FORMAT = 'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM'",
         ]
     );
     assert_eq!(
@@ -158,7 +162,10 @@ fn flashback_errors_say_what_to_do() {
     assert!(ddl.contains("re-run"), "{ddl}");
     let seed = read_error(
         &t,
-        RowFilter::Where("ID >"),
+        RowFilter::Where(Condition {
+            sql: "ID >",
+            params: &BTreeMap::new(),
+        }),
         &url,
         Some("42"),
         "ORA-00936: missing expression",
@@ -215,6 +222,72 @@ fn select_list_reads_server_side_types_as_text_and_masks_with_bound_pads() {
 }
 
 #[test]
+fn a_seed_conditions_parameters_are_bound_by_name_never_written_into_the_sql() {
+    let t = sample();
+    let columns = [&t.columns[0], &t.columns[2]];
+    let params: BTreeMap<String, String> = [
+        ("from", "2024-01-01'; --"),
+        ("name", "O'Brien"),
+        ("scn", "a user's own :scn"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .into();
+    let condition = Condition {
+        sql: "\"NAME\" = :name AND \"ID\" >= :from AND \"ID\" <> :scn \
+              AND \"NAME\" <> ':name' AND \"ID\" <> :from",
+        params: &params,
+    };
+    let q = read_query(
+        &t,
+        &columns,
+        &[],
+        &[KeyColumn::Column("ID".into())],
+        RowFilter::Where(condition),
+        0,
+        Some("42"),
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        q.sql,
+        "SELECT \"ID\", \"NAME\" FROM \"HR\".\"EMP\" AS OF SCN :scn \"EMP\" \
+         WHERE (\"NAME\" = :w1 AND \"ID\" >= :w2 AND \"ID\" <> :w3 \
+         AND \"NAME\" <> ':name' AND \"ID\" <> :w2) ORDER BY \"ID\""
+    );
+    assert_eq!(
+        q.binds,
+        vec![
+            ("scn".to_string(), Bind::Number("42".into())),
+            ("w1".to_string(), Bind::Varchar("O'Brien".into())),
+            ("w2".to_string(), Bind::Varchar("2024-01-01'; --".into())),
+            ("w3".to_string(), Bind::Varchar("a user's own :scn".into())),
+        ]
+    );
+    // The key scan of the closure binds them alike.
+    let scan = keys_query(&t, &columns_of(&t), &[], RowFilter::Where(condition), None).unwrap();
+    assert!(
+        scan.sql.ends_with(
+            "WHERE (\"NAME\" = :w1 AND \"ID\" >= :w2 AND \"ID\" <> :w3 \
+         AND \"NAME\" <> ':name' AND \"ID\" <> :w2)"
+        ),
+        "{}",
+        scan.sql
+    );
+    assert_eq!(names(&scan.binds), ["w1", "w2", "w3"]);
+    // A parameter without a value fails, naming it, before any SQL is sent.
+    let missing = Condition {
+        sql: "\"ID\" < :to",
+        params: &params,
+    };
+    let err = keys_query(&t, &columns_of(&t), &[], RowFilter::Where(missing), None).unwrap_err();
+    assert!(err.to_string().contains(":to, which has no value"), "{err}");
+}
+
+fn columns_of(t: &Table) -> Vec<KeyColumn> {
+    vec![KeyColumn::Column(t.columns[0].name.clone())]
+}
+
+#[test]
 fn reads_are_as_of_the_bound_scn_with_skips_on_the_server() {
     let t = sample();
     let columns = [&t.columns[0], &t.columns[2]];
@@ -223,7 +296,10 @@ fn reads_are_as_of_the_bound_scn_with_skips_on_the_server() {
         &columns,
         &[],
         &[KeyColumn::Column("ID".into())],
-        RowFilter::Where("\"NAME\" LIKE 'A%'"),
+        RowFilter::Where(Condition {
+            sql: "\"NAME\" LIKE 'A%'",
+            params: &BTreeMap::new(),
+        }),
         500,
         Some("987654321"),
         true,
