@@ -1679,3 +1679,52 @@ fn comments_and_identities_sqlite_cannot_carry_are_reported() {
     assert_eq!(lines("numbers only"), 1, "{warnings}");
     migrate_into_sqlite(&ws);
 }
+
+/// Every object is created in one schema, so two objects of different source schemas with one
+/// name (AdventureWorks' views `hr.d` and `pr.d`) cannot both be created: `create-migrations`
+/// says which and what to do, rather than writing a second CREATE that fails `migrate` (or, for
+/// a view of the same columns, silently replaces the first).
+#[test]
+fn objects_of_different_schemas_with_one_name_are_refused_at_generation() {
+    let mut catalog = not_null_cycle();
+    catalog.tables[2].schema = "T".into();
+    catalog.tables[2].name = "A".into();
+    catalog.tables[1].foreign_keys[0].ref_schema = "T".into();
+    catalog.tables[1].foreign_keys[0].ref_table = "A".into();
+    catalog.tables[2].foreign_keys[0].name = "T_A_FK".into();
+    let ws = Workspace::empty();
+    let snapshot_file = ws.path().join("catalog.json");
+    snapshot::write(&catalog, &snapshot_file).unwrap();
+    for dialect in ["postgres", "sqlite", "oracle"] {
+        let out = ws
+            .dbsub(&[])
+            .args([
+                "create-migrations",
+                "--seed-object",
+                "S.A",
+                "--dialect",
+                dialect,
+            ])
+            .arg("--migration-folder")
+            .arg(ws.path().join(dialect))
+            .arg("--catalog")
+            .arg(&snapshot_file)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{dialect}: {err}");
+        assert!(
+            err.contains("objects of different schemas would be created under one name")
+                && err.contains("TABLE: S.A")
+                && err.contains("TABLE: T.A")
+                && err.contains("--exclude"),
+            "{dialect}: {err}"
+        );
+        assert!(
+            !ws.path()
+                .join(dialect)
+                .join("V1.0.0.1__A_tables.sql")
+                .exists()
+        );
+    }
+}

@@ -186,6 +186,7 @@ pub fn plan(
             options.dialect.title()
         );
     }
+    same_names_from_several_schemas(order.order.iter().map(|&n| graph.key(n)), options)?;
     let release = match (&options.version, &existing.latest) {
         (Some(v), Some(latest)) if v.release() <= latest.release() => bail!(
             "--migration-version {v} is not above the folder's latest version {latest}: pass a \
@@ -501,6 +502,60 @@ fn partition_names<'a>(p: &'a Partitioning, parts: &mut Vec<&'a str>, indexes: &
             partition_names(sub, parts, indexes);
         }
     }
+}
+
+/// Fails when two objects of different source schemas would be created under one name: every
+/// object is written into one schema (`--target-schema`'s, or the target's default), where
+/// relations (tables, views, sequences) and types share a name space in every dialect, so the
+/// second `CREATE` would fail `migrate`, or silently replace the first view.
+fn same_names_from_several_schemas<'k>(
+    keys: impl Iterator<Item = &'k ObjectKey>,
+    options: &PlanOptions,
+) -> Result<()> {
+    let mut by_name: BTreeMap<String, Vec<&ObjectKey>> = BTreeMap::new();
+    for key in keys {
+        if matches!(
+            key.kind,
+            ObjectKind::Table
+                | ObjectKind::View
+                | ObjectKind::MaterializedView
+                | ObjectKind::Sequence
+                | ObjectKind::Type
+                | ObjectKind::Synonym
+        ) {
+            by_name
+                .entry(
+                    options
+                        .dialect
+                        .ident(&key.name, options.source.map(|d| d.name_case())),
+                )
+                .or_default()
+                .push(key);
+        }
+    }
+    let clashes: Vec<String> = by_name
+        .into_values()
+        .filter(|keys| {
+            keys.iter()
+                .any(|k| !k.schema.eq_ignore_ascii_case(&keys[0].schema))
+        })
+        .map(|keys| {
+            keys.iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        })
+        .collect();
+    if clashes.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "objects of different schemas would be created under one name, as every object is \
+         created in one schema: {}. Leave one of each out (--exclude SCHEMA.NAME), or write each \
+         source schema's objects in a run of their own into a schema of their own (--schema, \
+         --target-schema)",
+        clashes.join("; ")
+    )
 }
 
 fn direction_word(direction: Direction) -> &'static str {
