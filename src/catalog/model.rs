@@ -677,6 +677,18 @@ impl OtherObject {
     }
 }
 
+/// A table or view using an extension (PostgreSQL): a function of it in a default, check,
+/// index or query (`uuid_generate_v1()` of `uuid-ossp`, `crosstab` of `tablefunc`), or a type
+/// of it for a column (`citext`). The extension is not read as objects; the target needs it
+/// before the table or view.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExtensionUse {
+    pub schema: String,
+    /// The table's or view's name.
+    pub name: String,
+    pub extension: String,
+}
+
 /// `from` needs `to`: a view reads a table, a package body calls a function, a trigger writes
 /// an audit table. Foreign keys and trigger-on-table are not listed here; the graph derives
 /// them from tables and triggers.
@@ -737,6 +749,9 @@ pub struct Catalog {
     pub run_time_dependencies: Vec<Dependency>,
     #[serde(default)]
     pub grants: Vec<Grant>,
+    /// The extensions tables and views use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions_used: Vec<ExtensionUse>,
     /// Objects of kinds the model does not describe.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub others: Vec<OtherObject>,
@@ -853,6 +868,8 @@ impl Catalog {
         self.qualify_trigger_keys();
         self.dependencies.sort();
         self.dependencies.dedup();
+        self.extensions_used.sort();
+        self.extensions_used.dedup();
         self.run_time_dependencies.sort();
         self.run_time_dependencies.dedup();
         // One that creation also needs is a dependency already.

@@ -238,10 +238,11 @@ pub fn plan(
         buckets, warnings, ..
     } = planner;
     // A bucket of objects that cannot be created still gets its file, so that the comments
-    // saying so are where a reader looks for the objects.
+    // saying so are where a reader looks for the objects; so does one of only `COMMENT ON`s
+    // (the indexes file of tables without indexes), which create nothing of their own.
     let with_ddl: Vec<(Bucket, BucketContent)> = buckets
         .into_iter()
-        .filter(|(_, c)| !c.creates.is_empty() || !c.skipped.is_empty())
+        .filter(|(_, c)| !c.items.is_empty() || !c.creates.is_empty() || !c.skipped.is_empty())
         .collect();
     let count = with_ddl.len();
     let files = with_ddl
@@ -838,6 +839,7 @@ impl Planner<'_> {
                 }
             }
         }
+        self.extensions_first(Bucket::Tables, key);
         self.add(
             Bucket::Tables,
             Item::Table(TableSql {
@@ -1808,6 +1810,56 @@ impl Planner<'_> {
         self.add(bucket, item, "INDEX", &ix_key);
     }
 
+    /// The extensions the table or view `key` uses.
+    fn extensions_of(&self, key: &ObjectKey) -> Vec<String> {
+        self.catalog
+            .extensions_used
+            .iter()
+            .filter(|u| u.schema == key.schema && u.name == key.name)
+            .map(|u| u.extension.clone())
+            .collect()
+    }
+
+    /// Why a view cannot be created where the dialect has no extensions: it calls an
+    /// extension's function (`crosstab(…) AS ct(a integer, …)`) or reads its type.
+    fn extensions_lacking(&self, key: &ObjectKey) -> Option<String> {
+        if self.can.indexes.extensions {
+            return None;
+        }
+        let used = self.extensions_of(key);
+        (!used.is_empty()).then(|| {
+            format!(
+                "it uses extension {} (its functions or types), which {} does not have; write \
+                 the view by hand if the tests need it",
+                used.join(", "),
+                self.dialect.title()
+            )
+        })
+    }
+
+    /// The extensions the table or view `key` uses (a function in a default, check, index or
+    /// query; a column's type): created in `bucket` before it, each once, where the dialect has
+    /// extensions; reported elsewhere, as what calls them is carried as written.
+    fn extensions_first(&mut self, bucket: Bucket, key: &ObjectKey) {
+        for extension in self.extensions_of(key) {
+            if !self.can.indexes.extensions {
+                self.warnings.push(format!(
+                    "{key} uses extension {extension} (a function in a default, check, index or \
+                     query, or a column's type), which {} does not have: review what it calls",
+                    self.dialect.title()
+                ));
+            } else if self.extensions.insert(extension.clone()) {
+                self.warnings.push(format!(
+                    "{key} uses extension {extension}: the {bucket} file creates it first \
+                     (CREATE EXTENSION IF NOT EXISTS), which needs it installed on the \
+                     target's server and the privilege to create it"
+                ));
+                let item = Item::Extension(self.dialect.ident(&extension, None));
+                self.bucket(bucket).items.push(item);
+            }
+        }
+    }
+
     /// A view or materialized view, with a materialized view's indexes; kept as a comment where
     /// the dialect has no materialized views or the view uses an object that is not created
     /// (`missing`: an aggregate or function of another dialect), which it would fail without.
@@ -1826,7 +1878,8 @@ impl Planner<'_> {
                 self.dialect.name()
             )),
             None => (view.materialized && !self.can.materialized_views)
-                .then(|| format!("{} has no materialized views", self.dialect.title())),
+                .then(|| format!("{} has no materialized views", self.dialect.title()))
+                .or_else(|| self.extensions_lacking(key)),
         };
         if let Some(why) = why {
             self.not_translated(bucket, key, &why, &view.source);
@@ -1857,6 +1910,7 @@ impl Planner<'_> {
         if !self.same_dialect() {
             self.carried_views.push(key.qualified_name());
         }
+        self.extensions_first(bucket, key);
         let names: Vec<String> = view.columns.iter().map(|c| c.name.clone()).collect();
         let item = Item::View(ViewSql {
             name: self.name(&view.name),
