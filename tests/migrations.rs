@@ -1750,3 +1750,60 @@ fn comments_of_tables_without_indexes_are_written() {
         "{sql}"
     );
 }
+
+/// A PostgreSQL view over a table with a domain column depends on the domain, which SQLite does
+/// not create: its columns are created with the base type, so the view is created too
+/// (AdventureWorks' 15 views over `"Name"` and `"Phone"` columns were all kept out).
+#[test]
+fn a_view_over_a_domain_column_is_created_where_the_domain_is_not() {
+    use dbsub::catalog::{Dependency, ObjectKey, ObjectKind, Routine, View};
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "PG".into();
+    catalog.routines.push(Routine {
+        schema: "S".into(),
+        name: "Name".into(),
+        kind: ObjectKind::Type,
+        source: "DOMAIN \"Name\" AS character varying(50)".into(),
+    });
+    catalog.tables[0].columns[1].native_type = "\"Name\"".into();
+    catalog.views.push(View {
+        schema: "S".into(),
+        name: "V".into(),
+        materialized: false,
+        columns: Vec::new(),
+        source: "SELECT \"A\".\"ID\" FROM \"A\"".into(),
+        comment: None,
+        indexes: Vec::new(),
+    });
+    let view = ObjectKey::new("S", "V", ObjectKind::View);
+    catalog.dependencies = vec![
+        Dependency {
+            from: view.clone(),
+            to: ObjectKey::new("S", "A", ObjectKind::Table),
+        },
+        Dependency {
+            from: view,
+            to: ObjectKey::new("S", "Name", ObjectKind::Type),
+        },
+    ];
+    let ws = Workspace::empty();
+    snapshot::write(&catalog, &ws.path().join("catalog.json")).unwrap();
+    let out = ws
+        .dbsub(&[])
+        .args([
+            "create-migrations",
+            "--seed-object",
+            "V",
+            "--dialect",
+            "sqlite",
+        ])
+        .arg("--catalog")
+        .arg(ws.path().join("catalog.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("VIEW: S.V"), "{}", stderr(&out));
+    let sql = migrations_sql(&ws);
+    assert!(sql.contains("CREATE VIEW \"V\""), "{sql}");
+    migrate_into_sqlite(&ws);
+}

@@ -643,6 +643,15 @@ impl Routine {
     pub fn key(&self) -> ObjectKey {
         ObjectKey::new(&self.schema, &self.name, self.kind)
     }
+
+    /// A PostgreSQL domain or enum, as the PostgreSQL reader writes them (`DOMAIN "Name" AS
+    /// character varying(50)`, `TYPE mood AS ENUM (…)`): a column of it is created with its
+    /// base type (an enum's as text) where the type itself is not.
+    pub fn is_domain_or_enum(&self) -> bool {
+        self.kind == ObjectKind::Type
+            && (self.source.starts_with("DOMAIN ")
+                || (self.source.starts_with("TYPE ") && self.source.contains(" AS ENUM (")))
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]

@@ -694,10 +694,13 @@ impl Planner<'_> {
                 } else {
                     Bucket::Views
                 };
+                // A domain or enum not created is no reason to leave the view out: the tables'
+                // columns of it are created with its base type, and a cast to it in the query
+                // is not portable, which keeps the view out anyway.
                 let missing = graph
                     .parents(node)
                     .map(|(_, parent)| graph.key(parent))
-                    .find(|parent| self.left_out.contains(*parent))
+                    .find(|parent| self.left_out.contains(*parent) && !self.domain_or_enum(parent))
                     .cloned();
                 self.view(key, bucket, missing)
             }
@@ -1808,6 +1811,13 @@ impl Planner<'_> {
             local,
         });
         self.add(bucket, item, "INDEX", &ix_key);
+    }
+
+    fn domain_or_enum(&self, key: &ObjectKey) -> bool {
+        self.catalog
+            .routines
+            .iter()
+            .any(|r| r.key() == *key && r.is_domain_or_enum())
     }
 
     /// The extensions the table or view `key` uses.
