@@ -1046,4 +1046,25 @@ fn a_parent_in_another_schema_is_followed_and_created() {
         .unwrap()
         .get(0);
     assert_eq!(tables, 2);
+    // extract reads the source's catalog likewise: the parents' rows come along.
+    pg::connect(&url)
+        .batch_execute(
+            "INSERT INTO sales.region VALUES (7); \
+             INSERT INTO sales.territory VALUES (3, 'North', 7); \
+             INSERT INTO province VALUES (1, 3);",
+        )
+        .unwrap();
+    let store = format!("file://{}", ws.path().join("store").display());
+    let out = ws
+        .dbsub(&[
+            ("DBSUB_SOURCE_PG_PROD", url.as_str()),
+            ("DBSUB_STORE_PROD", store.as_str()),
+        ])
+        .args(["extract", "PG", "PROD", "--seed-object", "province"])
+        .output()
+        .unwrap();
+    let report = success(&out, &["extract"]);
+    for table in ["sales.region", "sales.territory", "public.province"] {
+        assert!(report.contains(table), "{table}: {report}");
+    }
 }

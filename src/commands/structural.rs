@@ -63,9 +63,9 @@ pub fn load(cli: &Cli, config: &Config, schemas: &[String]) -> Result<Catalog> {
 /// schema it did not cover, the structural database again with that schema added, until none
 /// is missing. A snapshot without a seed's schema fails, naming the schemas it holds.
 pub fn load_for_seeds(cli: &Cli, config: &Config, seeds: &SeedArgs) -> Result<Catalog> {
-    let mut catalog = load(cli, config, &[])?;
-    let mut schemas = schemas_read(&catalog);
-    let mut missing = not_read(seed_schemas(seeds), &schemas);
+    let catalog = load(cli, config, &[])?;
+    let schemas = schemas_read(&catalog);
+    let missing = not_read(seed_schemas(seeds), &schemas);
     if let Some(path) = &cli.catalog {
         if missing.is_empty() {
             return Ok(catalog);
@@ -84,17 +84,42 @@ pub fn load_for_seeds(cli: &Cli, config: &Config, seeds: &SeedArgs) -> Result<Ca
                 .join(" --schema ")
         );
     }
-    // The parents of the tables read in schemas not read (AdventureWorks' person.stateprovince
-    // has a foreign key to sales.salesterritory) are read too; else such a parent would be
-    // neither followed nor created, and its key would fail migrate.
+    with_parent_schemas(catalog, missing, |schemas| load(cli, config, schemas))
+}
+
+/// `catalog` — or, when the schemas `named` were not read, or the tables read have foreign
+/// keys into schemas not read (AdventureWorks' person.stateprovince → sales.salesterritory),
+/// the catalog `read` again with those added, until none is missing: else such a parent would
+/// be neither followed nor created, and its key would fail migrate.
+pub fn with_parent_schemas(
+    mut catalog: Catalog,
+    named: Vec<String>,
+    mut read: impl FnMut(&[String]) -> Result<Catalog>,
+) -> Result<Catalog> {
+    let mut schemas = schemas_read(&catalog);
+    let mut missing = not_read(named, &schemas);
     missing.extend(not_read(referred_schemas(&catalog), &schemas));
-    missing.dedup();
     while !missing.is_empty() {
-        schemas.append(&mut missing);
-        catalog = load(cli, config, &schemas)?;
+        schemas.extend(missing);
+        schemas.sort();
+        schemas.dedup();
+        catalog = read(&schemas)?;
         missing = not_read(referred_schemas(&catalog), &schemas);
     }
     Ok(catalog)
+}
+
+/// The schemas a plan's names name (`--schema`, or the `S` of `S.NAME` seeds and tables).
+pub fn plan_schemas(plan: &crate::subset::plan::Plan) -> Vec<String> {
+    let named = plan
+        .seeds
+        .iter()
+        .map(|s| s.table.as_str())
+        .chain(plan.passthrough.iter().map(String::as_str))
+        .filter_map(|name| name.split_once('.'))
+        .filter(|(s, n)| !s.is_empty() && !n.is_empty())
+        .map(|(s, _)| s.to_string());
+    plan.schema.iter().cloned().chain(named).collect()
 }
 
 /// The `names` that are not among the schemas `read` (case-insensitively), each once.
