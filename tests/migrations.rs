@@ -1807,3 +1807,83 @@ fn a_view_over_a_domain_column_is_created_where_the_domain_is_not() {
     assert!(sql.contains("CREATE VIEW \"V\""), "{sql}");
     migrate_into_sqlite(&ws);
 }
+
+/// A table or view using an extension (AdventureWorks: `uuid_generate_v1()` of `uuid-ossp` in
+/// defaults, `crosstab` of `tablefunc` in a view): PostgreSQL creates the extension first, once;
+/// SQLite reports the tables in one warning and keeps the view as a comment.
+#[test]
+fn extensions_are_created_first_in_postgres_and_reported_elsewhere() {
+    use dbsub::catalog::{Dependency, ExtensionUse, ObjectKey, ObjectKind, View};
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "PG".into();
+    catalog.tables[0].columns[1].default = Some("uuid_generate_v1()".into());
+    catalog.views.push(View {
+        schema: "S".into(),
+        name: "PIVOT".into(),
+        materialized: false,
+        columns: Vec::new(),
+        source: "SELECT * FROM crosstab('SELECT 1, 2, 3') AS ct(a integer, b integer)".into(),
+        comment: None,
+        indexes: Vec::new(),
+    });
+    catalog.dependencies.push(Dependency {
+        from: ObjectKey::new("S", "PIVOT", ObjectKind::View),
+        to: ObjectKey::new("S", "A", ObjectKind::Table),
+    });
+    let uses = |name: &str, extension: &str| ExtensionUse {
+        schema: "S".into(),
+        name: name.into(),
+        extension: extension.into(),
+    };
+    catalog.extensions_used = vec![
+        uses("A", "uuid-ossp"),
+        uses("B", "uuid-ossp"),
+        uses("PIVOT", "tablefunc"),
+    ];
+    let ws = Workspace::empty();
+    snapshot::write(&catalog, &ws.path().join("catalog.json")).unwrap();
+    let run = |dialect: &str| {
+        let out = ws
+            .dbsub(&[])
+            .args([
+                "create-migrations",
+                "--seed-object",
+                "PIVOT",
+                "--dialect",
+                dialect,
+            ])
+            .arg("--migration-folder")
+            .arg(ws.path().join(dialect))
+            .arg("--catalog")
+            .arg(ws.path().join("catalog.json"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let sql: String = files(&ws.path().join(dialect))
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect();
+        (stderr(&out), sql)
+    };
+    let (_, sql) = run("postgres");
+    let created = |what: &str| sql.find(what).unwrap_or_else(|| panic!("no {what}: {sql}"));
+    assert_eq!(
+        sql.matches("CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\";")
+            .count(),
+        1
+    );
+    assert!(created("CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\";") < created("CREATE TABLE"));
+    assert!(created("CREATE EXTENSION IF NOT EXISTS tablefunc;") < created("VIEW \"PIVOT\""));
+    let (warnings, sql) = run("sqlite");
+    assert!(!sql.contains("EXTENSION"), "{sql}");
+    assert!(
+        warnings.contains("extension uuid-ossp, which SQLite does not have, is used by 2 tables")
+            && warnings.contains("S.A")
+            && warnings.contains("S.B"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("VIEW: S.PIVOT: it uses extension tablefunc"),
+        "{warnings}"
+    );
+}

@@ -157,6 +157,8 @@ struct Planner<'a> {
     buckets: BTreeMap<Bucket, BucketContent>,
     warnings: Vec<String>,
     carried_views: Vec<String>,
+    /// The tables using each extension the dialect does not have, reported once per extension.
+    extension_users: BTreeMap<String, Vec<String>>,
     /// Views that call stored code (directly or through another such view): created in the
     /// code file, after what they call, rather than in the views file before it.
     views_after_code: HashSet<NodeIndex>,
@@ -207,6 +209,7 @@ pub fn plan(
         buckets: BTreeMap::new(),
         warnings: Vec::new(),
         carried_views: Vec::new(),
+        extension_users: BTreeMap::new(),
         views_after_code: HashSet::new(),
         extensions: HashSet::new(),
         left_out: HashSet::new(),
@@ -217,6 +220,16 @@ pub fn plan(
     }
     if options.grants {
         planner.grants(closure, graph);
+    }
+    for (extension, users) in std::mem::take(&mut planner.extension_users) {
+        planner.warnings.push(format!(
+            "extension {extension}, which {} does not have, is used by {} (a function in a \
+             default, check or index, or a column's type): created without it, with what calls \
+             it as written; review those: {}",
+            options.dialect.title(),
+            crate::output::plural(users.len(), "table"),
+            users.join(", ")
+        ));
     }
     if !planner.carried_views.is_empty() {
         let from = source.map_or("an unknown dialect".to_string(), |d| d.kind().to_string());
@@ -1853,11 +1866,10 @@ impl Planner<'_> {
     fn extensions_first(&mut self, bucket: Bucket, key: &ObjectKey) {
         for extension in self.extensions_of(key) {
             if !self.can.indexes.extensions {
-                self.warnings.push(format!(
-                    "{key} uses extension {extension} (a function in a default, check, index or \
-                     query, or a column's type), which {} does not have: review what it calls",
-                    self.dialect.title()
-                ));
+                self.extension_users
+                    .entry(extension)
+                    .or_default()
+                    .push(key.qualified_name());
             } else if self.extensions.insert(extension.clone()) {
                 self.warnings.push(format!(
                     "{key} uses extension {extension}: the {bucket} file creates it first \
