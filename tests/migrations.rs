@@ -1679,3 +1679,211 @@ fn comments_and_identities_sqlite_cannot_carry_are_reported() {
     assert_eq!(lines("numbers only"), 1, "{warnings}");
     migrate_into_sqlite(&ws);
 }
+
+/// Every object is created in one schema, so two objects of different source schemas with one
+/// name (AdventureWorks' views `hr.d` and `pr.d`) cannot both be created: `create-migrations`
+/// says which and what to do, rather than writing a second CREATE that fails `migrate` (or, for
+/// a view of the same columns, silently replaces the first).
+#[test]
+fn objects_of_different_schemas_with_one_name_are_refused_at_generation() {
+    let mut catalog = not_null_cycle();
+    catalog.tables[2].schema = "T".into();
+    catalog.tables[2].name = "A".into();
+    catalog.tables[1].foreign_keys[0].ref_schema = "T".into();
+    catalog.tables[1].foreign_keys[0].ref_table = "A".into();
+    catalog.tables[2].foreign_keys[0].name = "T_A_FK".into();
+    let ws = Workspace::empty();
+    let snapshot_file = ws.path().join("catalog.json");
+    snapshot::write(&catalog, &snapshot_file).unwrap();
+    for dialect in ["postgres", "sqlite", "oracle"] {
+        let out = ws
+            .dbsub(&[])
+            .args([
+                "create-migrations",
+                "--seed-object",
+                "S.A",
+                "--dialect",
+                dialect,
+            ])
+            .arg("--migration-folder")
+            .arg(ws.path().join(dialect))
+            .arg("--catalog")
+            .arg(&snapshot_file)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{dialect}: {err}");
+        assert!(
+            err.contains("objects of different schemas would be created under one name")
+                && err.contains("TABLE: S.A")
+                && err.contains("TABLE: T.A")
+                && err.contains("--exclude"),
+            "{dialect}: {err}"
+        );
+        assert!(
+            !ws.path()
+                .join(dialect)
+                .join("V1.0.0.1__A_tables.sql")
+                .exists()
+        );
+    }
+}
+
+/// The comments on tables and columns go in the indexes file: a subset whose tables have no
+/// index but their keys (AdventureWorks' 68 tables, 427 comments) still gets that file, rather
+/// than every comment lost without a word.
+#[test]
+fn comments_of_tables_without_indexes_are_written() {
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "PG".into();
+    catalog.tables[0].comment = Some("The A's.".into());
+    catalog.tables[1].columns[1].comment = Some("Its parent.".into());
+    let (ws, out) = snapshot_migrations(&catalog, "postgres");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sql = migrations_sql(&ws);
+    assert!(
+        sql.contains(r#"COMMENT ON TABLE "A" IS 'The A''s.';"#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"COMMENT ON COLUMN "B"."PARENT_ID" IS 'Its parent.';"#),
+        "{sql}"
+    );
+}
+
+/// A PostgreSQL view over a table with a domain column depends on the domain, which SQLite does
+/// not create: its columns are created with the base type, so the view is created too
+/// (AdventureWorks' 15 views over `"Name"` and `"Phone"` columns were all kept out).
+#[test]
+fn a_view_over_a_domain_column_is_created_where_the_domain_is_not() {
+    use dbsub::catalog::{Dependency, ObjectKey, ObjectKind, Routine, View};
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "PG".into();
+    catalog.routines.push(Routine {
+        schema: "S".into(),
+        name: "Name".into(),
+        kind: ObjectKind::Type,
+        source: "DOMAIN \"Name\" AS character varying(50)".into(),
+    });
+    catalog.tables[0].columns[1].native_type = "\"Name\"".into();
+    catalog.views.push(View {
+        schema: "S".into(),
+        name: "V".into(),
+        materialized: false,
+        columns: Vec::new(),
+        source: "SELECT \"A\".\"ID\" FROM \"A\"".into(),
+        comment: None,
+        indexes: Vec::new(),
+    });
+    let view = ObjectKey::new("S", "V", ObjectKind::View);
+    catalog.dependencies = vec![
+        Dependency {
+            from: view.clone(),
+            to: ObjectKey::new("S", "A", ObjectKind::Table),
+        },
+        Dependency {
+            from: view,
+            to: ObjectKey::new("S", "Name", ObjectKind::Type),
+        },
+    ];
+    let ws = Workspace::empty();
+    snapshot::write(&catalog, &ws.path().join("catalog.json")).unwrap();
+    let out = ws
+        .dbsub(&[])
+        .args([
+            "create-migrations",
+            "--seed-object",
+            "V",
+            "--dialect",
+            "sqlite",
+        ])
+        .arg("--catalog")
+        .arg(ws.path().join("catalog.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("VIEW: S.V"), "{}", stderr(&out));
+    let sql = migrations_sql(&ws);
+    assert!(sql.contains("CREATE VIEW \"V\""), "{sql}");
+    migrate_into_sqlite(&ws);
+}
+
+/// A table or view using an extension (AdventureWorks: `uuid_generate_v1()` of `uuid-ossp` in
+/// defaults, `crosstab` of `tablefunc` in a view): PostgreSQL creates the extension first, once;
+/// SQLite reports the tables in one warning and keeps the view as a comment.
+#[test]
+fn extensions_are_created_first_in_postgres_and_reported_elsewhere() {
+    use dbsub::catalog::{Dependency, ExtensionUse, ObjectKey, ObjectKind, View};
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "PG".into();
+    catalog.tables[0].columns[1].default = Some("uuid_generate_v1()".into());
+    catalog.views.push(View {
+        schema: "S".into(),
+        name: "PIVOT".into(),
+        materialized: false,
+        columns: Vec::new(),
+        source: "SELECT * FROM crosstab('SELECT 1, 2, 3') AS ct(a integer, b integer)".into(),
+        comment: None,
+        indexes: Vec::new(),
+    });
+    catalog.dependencies.push(Dependency {
+        from: ObjectKey::new("S", "PIVOT", ObjectKind::View),
+        to: ObjectKey::new("S", "A", ObjectKind::Table),
+    });
+    let uses = |name: &str, extension: &str| ExtensionUse {
+        schema: "S".into(),
+        name: name.into(),
+        extension: extension.into(),
+    };
+    catalog.extensions_used = vec![
+        uses("A", "uuid-ossp"),
+        uses("B", "uuid-ossp"),
+        uses("PIVOT", "tablefunc"),
+    ];
+    let ws = Workspace::empty();
+    snapshot::write(&catalog, &ws.path().join("catalog.json")).unwrap();
+    let run = |dialect: &str| {
+        let out = ws
+            .dbsub(&[])
+            .args([
+                "create-migrations",
+                "--seed-object",
+                "PIVOT",
+                "--dialect",
+                dialect,
+            ])
+            .arg("--migration-folder")
+            .arg(ws.path().join(dialect))
+            .arg("--catalog")
+            .arg(ws.path().join("catalog.json"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let sql: String = files(&ws.path().join(dialect))
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect();
+        (stderr(&out), sql)
+    };
+    let (_, sql) = run("postgres");
+    let created = |what: &str| sql.find(what).unwrap_or_else(|| panic!("no {what}: {sql}"));
+    assert_eq!(
+        sql.matches("CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\";")
+            .count(),
+        1
+    );
+    assert!(created("CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\";") < created("CREATE TABLE"));
+    assert!(created("CREATE EXTENSION IF NOT EXISTS tablefunc;") < created("VIEW \"PIVOT\""));
+    let (warnings, sql) = run("sqlite");
+    assert!(!sql.contains("EXTENSION"), "{sql}");
+    assert!(
+        warnings.contains("extension uuid-ossp, which SQLite does not have, is used by 2 tables")
+            && warnings.contains("S.A")
+            && warnings.contains("S.B"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("VIEW: S.PIVOT: it uses extension tablefunc"),
+        "{warnings}"
+    );
+}

@@ -999,3 +999,72 @@ fn code_calling_code_created_later_by_name_still_migrates() {
         .collect();
     assert_eq!(rows, vec![(42, 41, "72".to_string()); 2]);
 }
+
+/// A seed's parent in a schema the seed's own read does not cover (AdventureWorks'
+/// person.stateprovince → sales.salesterritory; PostgreSQL reads the current schema and the
+/// seeds' schemas): that schema is read too, so the parent is followed and created, and the
+/// foreign key to it applies.
+#[test]
+fn a_parent_in_another_schema_is_followed_and_created() {
+    let Some(pg) = pg::cluster() else { return };
+    let url = pg.create_database("other_schema_src");
+    pg::connect(&url)
+        .batch_execute(
+            "CREATE SCHEMA sales; \
+             CREATE TABLE sales.territory (id integer PRIMARY KEY, name text NOT NULL); \
+             CREATE TABLE sales.region (id integer PRIMARY KEY); \
+             ALTER TABLE sales.territory ADD COLUMN region_id integer REFERENCES sales.region; \
+             CREATE TABLE province (id integer PRIMARY KEY, \
+               territory_id integer NOT NULL REFERENCES sales.territory);",
+        )
+        .unwrap();
+    let ws = Workspace::empty();
+    let deps = dbsub_ok(&ws, &url, &["show-deps", "--seed-object", "province"]);
+    assert!(deps.contains("TABLE: sales.territory"), "{deps}");
+    assert!(deps.contains("TABLE: sales.region"), "{deps}");
+    let out = ws
+        .dbsub(&[("DBSUB_STRUCT_URL", url.as_str())])
+        .args([
+            "create-migrations",
+            "--seed-object",
+            "province",
+            "--dialect",
+            "postgres",
+        ])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("not in the catalog"), "{err}");
+    let target = pg.create_database("other_schema_tgt");
+    dbsub_ok(&ws, &url, &["migrate", "--target", &target]);
+    let tables: i64 = pg::connect(&target)
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 2);
+    // extract reads the source's catalog likewise: the parents' rows come along.
+    pg::connect(&url)
+        .batch_execute(
+            "INSERT INTO sales.region VALUES (7); \
+             INSERT INTO sales.territory VALUES (3, 'North', 7); \
+             INSERT INTO province VALUES (1, 3);",
+        )
+        .unwrap();
+    let store = format!("file://{}", ws.path().join("store").display());
+    let out = ws
+        .dbsub(&[
+            ("DBSUB_SOURCE_PG_PROD", url.as_str()),
+            ("DBSUB_STORE_PROD", store.as_str()),
+        ])
+        .args(["extract", "PG", "PROD", "--seed-object", "province"])
+        .output()
+        .unwrap();
+    let report = success(&out, &["extract"]);
+    for table in ["sales.region", "sales.territory", "public.province"] {
+        assert!(report.contains(table), "{table}: {report}");
+    }
+}

@@ -643,6 +643,15 @@ impl Routine {
     pub fn key(&self) -> ObjectKey {
         ObjectKey::new(&self.schema, &self.name, self.kind)
     }
+
+    /// A PostgreSQL domain or enum, as the PostgreSQL reader writes them (`DOMAIN "Name" AS
+    /// character varying(50)`, `TYPE mood AS ENUM (…)`): a column of it is created with its
+    /// base type (an enum's as text) where the type itself is not.
+    pub fn is_domain_or_enum(&self) -> bool {
+        self.kind == ObjectKind::Type
+            && (self.source.starts_with("DOMAIN ")
+                || (self.source.starts_with("TYPE ") && self.source.contains(" AS ENUM (")))
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -675,6 +684,18 @@ impl OtherObject {
     pub fn key(&self) -> ObjectKey {
         ObjectKey::new(&self.schema, &self.name, ObjectKind::Other)
     }
+}
+
+/// A table or view using an extension (PostgreSQL): a function of it in a default, check,
+/// index or query (`uuid_generate_v1()` of `uuid-ossp`, `crosstab` of `tablefunc`), or a type
+/// of it for a column (`citext`). The extension is not read as objects; the target needs it
+/// before the table or view.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExtensionUse {
+    pub schema: String,
+    /// The table's or view's name.
+    pub name: String,
+    pub extension: String,
 }
 
 /// `from` needs `to`: a view reads a table, a package body calls a function, a trigger writes
@@ -737,6 +758,9 @@ pub struct Catalog {
     pub run_time_dependencies: Vec<Dependency>,
     #[serde(default)]
     pub grants: Vec<Grant>,
+    /// The extensions tables and views use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions_used: Vec<ExtensionUse>,
     /// Objects of kinds the model does not describe.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub others: Vec<OtherObject>,
@@ -853,6 +877,8 @@ impl Catalog {
         self.qualify_trigger_keys();
         self.dependencies.sort();
         self.dependencies.dedup();
+        self.extensions_used.sort();
+        self.extensions_used.dedup();
         self.run_time_dependencies.sort();
         self.run_time_dependencies.dedup();
         // One that creation also needs is a dependency already.

@@ -59,35 +59,89 @@ pub fn load(cli: &Cli, config: &Config, schemas: &[String]) -> Result<Catalog> {
 
 /// The catalog for the seeds of a command (`--seed-object S.NAME`, `--schema S`): [`load`],
 /// then, when a seed names a schema that read did not cover (PostgreSQL reads only the
-/// connection's `current_schema()` unless asked), the structural database again with that
-/// schema added. A snapshot without the schema fails, naming the schemas it holds.
+/// connection's `current_schema()` unless asked), or a table read has a foreign key into a
+/// schema it did not cover, the structural database again with that schema added, until none
+/// is missing. A snapshot without a seed's schema fails, naming the schemas it holds.
 pub fn load_for_seeds(cli: &Cli, config: &Config, seeds: &SeedArgs) -> Result<Catalog> {
     let catalog = load(cli, config, &[])?;
-    let read = schemas_read(&catalog);
-    let mut missing: Vec<String> = seed_schemas(seeds)
-        .into_iter()
-        .filter(|s| !read.iter().any(|r| r.eq_ignore_ascii_case(s)))
-        .collect();
-    missing.dedup();
-    if missing.is_empty() {
-        return Ok(catalog);
-    }
+    let schemas = schemas_read(&catalog);
+    let missing = not_read(seed_schemas(seeds), &schemas);
     if let Some(path) = &cli.catalog {
+        if missing.is_empty() {
+            return Ok(catalog);
+        }
         bail!(
             "catalog snapshot {} holds the schemas {}, not {}: export one that does with \
              `dbsub catalog export --schema {} --out FILE` (one --schema per schema)",
             path.display(),
-            listed(&read),
+            listed(&schemas),
             missing.join(", "),
-            read.iter()
+            schemas
+                .iter()
                 .chain(&missing)
                 .cloned()
                 .collect::<Vec<_>>()
                 .join(" --schema ")
         );
     }
-    let schemas: Vec<String> = read.into_iter().chain(missing).collect();
-    load(cli, config, &schemas)
+    with_parent_schemas(catalog, missing, |schemas| load(cli, config, schemas))
+}
+
+/// `catalog` — or, when the schemas `named` were not read, or the tables read have foreign
+/// keys into schemas not read (AdventureWorks' person.stateprovince → sales.salesterritory),
+/// the catalog `read` again with those added, until none is missing: else such a parent would
+/// be neither followed nor created, and its key would fail migrate.
+pub fn with_parent_schemas(
+    mut catalog: Catalog,
+    named: Vec<String>,
+    mut read: impl FnMut(&[String]) -> Result<Catalog>,
+) -> Result<Catalog> {
+    let mut schemas = schemas_read(&catalog);
+    let mut missing = not_read(named, &schemas);
+    missing.extend(not_read(referred_schemas(&catalog), &schemas));
+    while !missing.is_empty() {
+        schemas.extend(missing);
+        schemas.sort();
+        schemas.dedup();
+        catalog = read(&schemas)?;
+        missing = not_read(referred_schemas(&catalog), &schemas);
+    }
+    Ok(catalog)
+}
+
+/// The schemas a plan's names name (`--schema`, or the `S` of `S.NAME` seeds and tables).
+pub fn plan_schemas(plan: &crate::subset::plan::Plan) -> Vec<String> {
+    let named = plan
+        .seeds
+        .iter()
+        .map(|s| s.table.as_str())
+        .chain(plan.passthrough.iter().map(String::as_str))
+        .filter_map(|name| name.split_once('.'))
+        .filter(|(s, n)| !s.is_empty() && !n.is_empty())
+        .map(|(s, _)| s.to_string());
+    plan.schema.iter().cloned().chain(named).collect()
+}
+
+/// The `names` that are not among the schemas `read` (case-insensitively), each once.
+fn not_read(names: Vec<String>, read: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = names
+        .into_iter()
+        .filter(|s| !read.iter().any(|r| r.eq_ignore_ascii_case(s)))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The schemas the catalog's foreign keys point into. Not those of other
+/// dependencies: Oracle's name the system's packages (`SYS.STANDARD`), whose schema is not to
+/// be read.
+fn referred_schemas(catalog: &Catalog) -> Vec<String> {
+    let schemas = catalog
+        .tables
+        .iter()
+        .flat_map(|t| t.foreign_keys.iter().map(|fk| fk.ref_schema.clone()));
+    schemas.collect()
 }
 
 /// The schemas a catalog was read for: those its reader names, and those its objects are in.

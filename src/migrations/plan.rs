@@ -157,6 +157,8 @@ struct Planner<'a> {
     buckets: BTreeMap<Bucket, BucketContent>,
     warnings: Vec<String>,
     carried_views: Vec<String>,
+    /// The tables using each extension the dialect does not have, reported once per extension.
+    extension_users: BTreeMap<String, Vec<String>>,
     /// Views that call stored code (directly or through another such view): created in the
     /// code file, after what they call, rather than in the views file before it.
     views_after_code: HashSet<NodeIndex>,
@@ -186,6 +188,7 @@ pub fn plan(
             options.dialect.title()
         );
     }
+    same_names_from_several_schemas(order.order.iter().map(|&n| graph.key(n)), options)?;
     let release = match (&options.version, &existing.latest) {
         (Some(v), Some(latest)) if v.release() <= latest.release() => bail!(
             "--migration-version {v} is not above the folder's latest version {latest}: pass a \
@@ -206,6 +209,7 @@ pub fn plan(
         buckets: BTreeMap::new(),
         warnings: Vec::new(),
         carried_views: Vec::new(),
+        extension_users: BTreeMap::new(),
         views_after_code: HashSet::new(),
         extensions: HashSet::new(),
         left_out: HashSet::new(),
@@ -216,6 +220,16 @@ pub fn plan(
     }
     if options.grants {
         planner.grants(closure, graph);
+    }
+    for (extension, users) in std::mem::take(&mut planner.extension_users) {
+        planner.warnings.push(format!(
+            "extension {extension}, which {} does not have, is used by {} (a function in a \
+             default, check or index, or a column's type): created without it, with what calls \
+             it as written; review those: {}",
+            options.dialect.title(),
+            crate::output::plural(users.len(), "table"),
+            users.join(", ")
+        ));
     }
     if !planner.carried_views.is_empty() {
         let from = source.map_or("an unknown dialect".to_string(), |d| d.kind().to_string());
@@ -237,10 +251,11 @@ pub fn plan(
         buckets, warnings, ..
     } = planner;
     // A bucket of objects that cannot be created still gets its file, so that the comments
-    // saying so are where a reader looks for the objects.
+    // saying so are where a reader looks for the objects; so does one of only `COMMENT ON`s
+    // (the indexes file of tables without indexes), which create nothing of their own.
     let with_ddl: Vec<(Bucket, BucketContent)> = buckets
         .into_iter()
-        .filter(|(_, c)| !c.creates.is_empty() || !c.skipped.is_empty())
+        .filter(|(_, c)| !c.items.is_empty() || !c.creates.is_empty() || !c.skipped.is_empty())
         .collect();
     let count = with_ddl.len();
     let files = with_ddl
@@ -503,6 +518,60 @@ fn partition_names<'a>(p: &'a Partitioning, parts: &mut Vec<&'a str>, indexes: &
     }
 }
 
+/// Fails when two objects of different source schemas would be created under one name: every
+/// object is written into one schema (`--target-schema`'s, or the target's default), where
+/// relations (tables, views, sequences) and types share a name space in every dialect, so the
+/// second `CREATE` would fail `migrate`, or silently replace the first view.
+fn same_names_from_several_schemas<'k>(
+    keys: impl Iterator<Item = &'k ObjectKey>,
+    options: &PlanOptions,
+) -> Result<()> {
+    let mut by_name: BTreeMap<String, Vec<&ObjectKey>> = BTreeMap::new();
+    for key in keys {
+        if matches!(
+            key.kind,
+            ObjectKind::Table
+                | ObjectKind::View
+                | ObjectKind::MaterializedView
+                | ObjectKind::Sequence
+                | ObjectKind::Type
+                | ObjectKind::Synonym
+        ) {
+            by_name
+                .entry(
+                    options
+                        .dialect
+                        .ident(&key.name, options.source.map(|d| d.name_case())),
+                )
+                .or_default()
+                .push(key);
+        }
+    }
+    let clashes: Vec<String> = by_name
+        .into_values()
+        .filter(|keys| {
+            keys.iter()
+                .any(|k| !k.schema.eq_ignore_ascii_case(&keys[0].schema))
+        })
+        .map(|keys| {
+            keys.iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        })
+        .collect();
+    if clashes.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "objects of different schemas would be created under one name, as every object is \
+         created in one schema: {}. Leave one of each out (--exclude SCHEMA.NAME), or write each \
+         source schema's objects in a run of their own into a schema of their own (--schema, \
+         --target-schema)",
+        clashes.join("; ")
+    )
+}
+
 fn direction_word(direction: Direction) -> &'static str {
     match direction {
         Direction::Parents => "parents",
@@ -638,10 +707,13 @@ impl Planner<'_> {
                 } else {
                     Bucket::Views
                 };
+                // A domain or enum not created is no reason to leave the view out: the tables'
+                // columns of it are created with its base type, and a cast to it in the query
+                // is not portable, which keeps the view out anyway.
                 let missing = graph
                     .parents(node)
                     .map(|(_, parent)| graph.key(parent))
-                    .find(|parent| self.left_out.contains(*parent))
+                    .find(|parent| self.left_out.contains(*parent) && !self.domain_or_enum(parent))
                     .cloned();
                 self.view(key, bucket, missing)
             }
@@ -783,6 +855,7 @@ impl Planner<'_> {
                 }
             }
         }
+        self.extensions_first(Bucket::Tables, key);
         self.add(
             Bucket::Tables,
             Item::Table(TableSql {
@@ -1753,6 +1826,62 @@ impl Planner<'_> {
         self.add(bucket, item, "INDEX", &ix_key);
     }
 
+    fn domain_or_enum(&self, key: &ObjectKey) -> bool {
+        self.catalog
+            .routines
+            .iter()
+            .any(|r| r.key() == *key && r.is_domain_or_enum())
+    }
+
+    /// The extensions the table or view `key` uses.
+    fn extensions_of(&self, key: &ObjectKey) -> Vec<String> {
+        self.catalog
+            .extensions_used
+            .iter()
+            .filter(|u| u.schema == key.schema && u.name == key.name)
+            .map(|u| u.extension.clone())
+            .collect()
+    }
+
+    /// Why a view cannot be created where the dialect has no extensions: it calls an
+    /// extension's function (`crosstab(…) AS ct(a integer, …)`) or reads its type.
+    fn extensions_lacking(&self, key: &ObjectKey) -> Option<String> {
+        if self.can.indexes.extensions {
+            return None;
+        }
+        let used = self.extensions_of(key);
+        (!used.is_empty()).then(|| {
+            format!(
+                "it uses extension {} (its functions or types), which {} does not have; write \
+                 the view by hand if the tests need it",
+                used.join(", "),
+                self.dialect.title()
+            )
+        })
+    }
+
+    /// The extensions the table or view `key` uses (a function in a default, check, index or
+    /// query; a column's type): created in `bucket` before it, each once, where the dialect has
+    /// extensions; reported elsewhere, as what calls them is carried as written.
+    fn extensions_first(&mut self, bucket: Bucket, key: &ObjectKey) {
+        for extension in self.extensions_of(key) {
+            if !self.can.indexes.extensions {
+                self.extension_users
+                    .entry(extension)
+                    .or_default()
+                    .push(key.qualified_name());
+            } else if self.extensions.insert(extension.clone()) {
+                self.warnings.push(format!(
+                    "{key} uses extension {extension}: the {bucket} file creates it first \
+                     (CREATE EXTENSION IF NOT EXISTS), which needs it installed on the \
+                     target's server and the privilege to create it"
+                ));
+                let item = Item::Extension(self.dialect.ident(&extension, None));
+                self.bucket(bucket).items.push(item);
+            }
+        }
+    }
+
     /// A view or materialized view, with a materialized view's indexes; kept as a comment where
     /// the dialect has no materialized views or the view uses an object that is not created
     /// (`missing`: an aggregate or function of another dialect), which it would fail without.
@@ -1771,7 +1900,8 @@ impl Planner<'_> {
                 self.dialect.name()
             )),
             None => (view.materialized && !self.can.materialized_views)
-                .then(|| format!("{} has no materialized views", self.dialect.title())),
+                .then(|| format!("{} has no materialized views", self.dialect.title()))
+                .or_else(|| self.extensions_lacking(key)),
         };
         if let Some(why) = why {
             self.not_translated(bucket, key, &why, &view.source);
@@ -1802,6 +1932,7 @@ impl Planner<'_> {
         if !self.same_dialect() {
             self.carried_views.push(key.qualified_name());
         }
+        self.extensions_first(bucket, key);
         let names: Vec<String> = view.columns.iter().map(|c| c.name.clone()).collect();
         let item = Item::View(ViewSql {
             name: self.name(&view.name),

@@ -32,6 +32,9 @@ pub enum Item {
     NotTranslated(NoteSql),
     /// A piece of a table added after the code it calls (`ALTER TABLE …`).
     Alter(AlterSql),
+    /// `CREATE EXTENSION IF NOT EXISTS` of an extension the next table or view uses (its name
+    /// as written for the dialect), where the dialect has extensions.
+    Extension(String),
 }
 
 /// A piece of a table that calls stored code created in a later file than the table: added by

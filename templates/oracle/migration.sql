@@ -27,6 +27,8 @@ CREATE OR REPLACE SYNONYM {{ syn.name }} FOR {{ syn.target }};
 {% include "common/grant.sql" %}
 {% when Item::Alter with (a) -%}
 {% include "oracle/alter.sql" %}
+{% when Item::Extension with (e) -%}
+-- NOT CREATED: EXTENSION {{ e }}
 {% when Item::NotTranslated with (note) -%}
 {% include "common/note.sql" %}
 {% endmatch %}

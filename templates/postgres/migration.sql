@@ -27,6 +27,8 @@ CREATE {% if code.or_replace %}OR REPLACE {% endif %}{{ code.definition }};
 {% include "common/grant.sql" %}
 {% when Item::Alter with (a) -%}
 {% include "postgres/alter.sql" %}
+{% when Item::Extension with (e) -%}
+CREATE EXTENSION IF NOT EXISTS {{ e }};
 {% when Item::NotTranslated with (note) -%}
 {% include "common/note.sql" %}
 {% endmatch %}

@@ -23,6 +23,8 @@ CREATE {{ code.definition }};
 -- NOT CREATED: GRANT {{ g.privilege }} ON {{ g.object }} TO {{ g.grantee }}: SQLite has no grants
 {% when Item::Alter with (_a) -%}
 -- NOT CREATED: SQLite has no stored code, so no table piece waits for it
+{% when Item::Extension with (e) -%}
+-- NOT CREATED: EXTENSION {{ e }}
 {% when Item::NotTranslated with (note) -%}
 {% include "common/note.sql" %}
 {% endmatch %}

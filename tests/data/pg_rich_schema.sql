@@ -225,3 +225,23 @@ ALTER TABLE invoice ALTER COLUMN invoice_no SET DEFAULT next_invoice_no();
 CREATE INDEX invoice_name_idx ON invoice (lower_unaccent(customer_name));
 INSERT INTO invoice (code, customer_name) VALUES ('AB1234', 'Zoë');
 INSERT INTO invoice (code, customer_name) VALUES ('CD5678', 'André');
+
+-- pattern: extension_functions; seeds: ticket, ticket_pivot
+-- What extensions provide: a default calling uuid-ossp's uuid_generate_v4(), a column of
+-- citext's type, and a view calling tablefunc's crosstab (AdventureWorks has the first and the
+-- last). The target needs each extension before the table or view. The crosstab query is a
+-- string, which PostgreSQL records nothing of: `ticket` is a seed of its own.
+CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
+CREATE EXTENSION IF NOT EXISTS citext;
+CREATE EXTENSION IF NOT EXISTS tablefunc;
+CREATE TABLE ticket (
+    ticket_id integer PRIMARY KEY,
+    store_id integer NOT NULL REFERENCES store,
+    token uuid NOT NULL DEFAULT uuid_generate_v4(),
+    holder citext
+);
+CREATE VIEW ticket_pivot AS
+    SELECT * FROM crosstab('SELECT store_id, ticket_id, ticket_id FROM ticket ORDER BY 1, 2')
+        AS ct(store_id integer, first_ticket integer, second_ticket integer);
+INSERT INTO ticket VALUES (1, 1, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'Mary'),
+    (2, 1, 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12', 'ZOË');

@@ -169,8 +169,13 @@ pub fn extract(
         .with_context(|| format!("cannot open the source {} ({})", source.url, source.origin))?;
     let catalog = match catalog {
         Some(c) => c,
+        // The connection's schema, the plan's and those of the tables' parents.
         None => backend::catalog_reader(&source.url)
-            .and_then(|mut r| r.read_catalog(&[]))
+            .and_then(|mut r| {
+                let catalog = r.read_catalog(&[])?;
+                let schemas = super::structural::plan_schemas(&req.plan);
+                super::structural::with_parent_schemas(catalog, schemas, |s| r.read_catalog(s))
+            })
             .with_context(|| format!("cannot read the catalog of the source {}", source.url))?,
     };
 

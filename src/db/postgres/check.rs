@@ -8,7 +8,11 @@
 //! a cast of a literal (its type comes from what it is compared with), a cast to a text type
 //! (text is text everywhere), `~~` / `!~~` as `LIKE` / `NOT LIKE`, `= ANY (ARRAY[…])` /
 //! `<> ALL (ARRAY[…])` as `IN (…)` / `NOT IN (…)`. Anything else PostgreSQL's own (another
-//! cast, a regular expression, an array) gives `None`: the caller reports the check.
+//! cast, a regular expression, an array or a subscript `(…)[1]`, which SQLite would read as a
+//! quoted name) gives `None`: the caller reports the check. So does a
+//! cast of a literal to `interval` (`'18 years'::interval`: without it, a string that the
+//! arithmetic around it would misread) and a call of `now()`, which other dialects lack (and
+//! whose checks could not call the clock anyway).
 
 /// `expr` in standard SQL, or `None` when it uses PostgreSQL syntax that is not only a
 /// spelling (see the module's description).
@@ -16,8 +20,13 @@ pub(super) fn portable_check(expr: &str) -> Option<String> {
     let without_casts = rewrite_operators_and_casts(expr)?;
     let text = in_lists(&without_casts, "= ANY (", "IN (")?;
     let text = in_lists(&text, "<> ALL (", "NOT IN (")?;
-    let leftover = outside_literals(&text)
-        .any(|(_, rest)| rest.starts_with("::") || rest.starts_with('~') || starts_array(rest));
+    let leftover = outside_literals(&text).any(|(at, rest)| {
+        rest.starts_with("::")
+            || rest.starts_with('~')
+            || starts_array(rest)
+            || rest.starts_with('[')
+            || calls_now(&text[..at], rest)
+    });
     (!leftover).then_some(text)
 }
 
@@ -39,6 +48,16 @@ fn outside_literals(text: &str) -> impl Iterator<Item = (usize, &str)> {
         }
         None => Some((i, &text[i..])),
     })
+}
+
+/// Whether `rest` starts with a call of `now()` (not the end of a longer name in `before`).
+fn calls_now(before: &str, rest: &str) -> bool {
+    rest.get(..4)
+        .is_some_and(|w| w.eq_ignore_ascii_case("now("))
+        && !before
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '"')
 }
 
 fn starts_array(rest: &str) -> bool {
@@ -70,7 +89,7 @@ fn rewrite_operators_and_casts(expr: &str) -> Option<String> {
             }
         } else if let Some(after) = rest.strip_prefix("::") {
             let (ty, after) = cast_type(after)?;
-            if !(constant || is_text_type(ty)) {
+            if !(constant || is_text_type(ty)) || ty.starts_with("interval") {
                 return None;
             }
             rest = after;
@@ -225,6 +244,7 @@ mod tests {
             // Text inside literals is left alone.
             ("(note <> 'a::b ~~ ARRAY[')", "(note <> 'a::b ~~ ARRAY[')"),
             ("(d >= '2020-01-01'::date)", "(d >= '2020-01-01')"),
+            ("(snow(x) > 0)", "(snow(x) > 0)"),
         ] {
             assert_eq!(
                 portable_check(printed).as_deref(),
@@ -245,6 +265,12 @@ mod tests {
             "(tags <> ARRAY['x'::text])",
             "(x = ANY (allowed_values()))",
             "(x >= ANY (ARRAY[1, 2]))",
+            // AdventureWorks' CK_Employee_BirthDate: `'18 years'` alone would be a string.
+            "((birthdate >= '1930-01-01'::date) AND (birthdate <= (now() - '18 years'::interval)))",
+            "(modifieddate <= now())",
+            // AdventureWorks' vJobCandidate: a subscript, a name in brackets to SQLite.
+            "(xpath('/n:Name/text()'::text, resume))[1] AS \"Name\"",
+            "(d <= (CURRENT_DATE + '1 day'::interval))",
         ] {
             assert_eq!(portable_check(printed), None, "{printed}");
         }

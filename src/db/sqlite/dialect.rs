@@ -334,7 +334,10 @@ fn sqlite_type(t: &NeutralType, native: &str) -> Result<String, String> {
             (Some(n), false) => format!("NVARCHAR({n})"),
             (None, _) => "TEXT".into(),
         },
-        N::Binary { .. } | N::Uuid => "BLOB".into(),
+        N::Binary { .. } => "BLOB".into(),
+        // Not `BLOB`, which reads back as a binary LOB that a UUID's text does not fit: `UUID`
+        // reads back as a UUID (NUMERIC affinity keeps its text, or an Oracle RAW's bytes).
+        N::Uuid => "UUID".into(),
         // `DATE` is Oracle's DATE, a timestamp(0), when read from SQLite (docs/catalog.md).
         N::Date => "DATEONLY".into(),
         N::Time { .. } => "TIME".into(),

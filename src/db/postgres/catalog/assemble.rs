@@ -69,6 +69,7 @@ fn relation_kind(relkind: &str) -> ObjectKind {
 pub(super) fn assemble(rows: Rows) -> Result<Catalog> {
     let mut catalog = Catalog::default();
     let relations = relations(&rows.relations)?;
+    catalog.extensions_used = extensions_used(&rows.relations)?;
     let identity_sequences = sequences(&mut catalog, &rows.sequences)?;
     let mut columns = columns(&mut catalog, &rows.columns, &relations, &identity_sequences)?;
     let (mut tables, materialized) = tables_and_views(&mut catalog, relations, &mut columns);
@@ -116,6 +117,22 @@ fn relations(rows: &[Row]) -> Result<Vec<(Oid, Relation)>> {
         ));
     }
     Ok(relations)
+}
+
+/// The extensions each relation uses (the relations query's last column).
+fn extensions_used(rows: &[Row]) -> Result<Vec<ExtensionUse>> {
+    let mut used = Vec::new();
+    for r in rows {
+        let (schema, name): (String, String) = (get(r, 1)?, get(r, 2)?);
+        for extension in get::<Vec<String>>(r, 7)? {
+            used.push(ExtensionUse {
+                schema: schema.clone(),
+                name: name.clone(),
+                extension,
+            });
+        }
+    }
+    Ok(used)
 }
 
 /// Identity sequences by (schema, table, column), for `Identity::sequence`.

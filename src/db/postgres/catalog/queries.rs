@@ -29,14 +29,46 @@ fn rels_cte() -> String {
     )
 }
 
+/// What the relation `r` depends on through its parts: for each (catalog, table, its oid
+/// column, its relation column), the `pg_depend` rows of the parts that belong to `r`.
+fn part_uses() -> String {
+    [
+        ("pg_rewrite", "pg_rewrite", "oid", "ev_class"),
+        ("pg_attrdef", "pg_attrdef", "oid", "adrelid"),
+        ("pg_constraint", "pg_constraint", "oid", "conrelid"),
+        ("pg_class", "pg_index", "indexrelid", "indrelid"),
+    ]
+    .iter()
+    .map(|(class, table, oid, rel)| {
+        format!(
+            "SELECT d.refclassid, d.refobjid FROM {table} p JOIN pg_depend d \
+               ON d.classid = '{class}'::regclass AND d.objid = p.{oid} \
+             WHERE p.{rel} = r.oid AND d.deptype = 'n' UNION ALL "
+        )
+    })
+    .collect()
+}
+
+/// The relations, with the extensions each uses: the owners of the functions and types its
+/// query, defaults, checks, indexes and columns depend on (an array type for its element).
 pub(super) fn relations_sql() -> String {
     format!(
         "WITH {} \
          SELECT r.oid, r.schema, r.name, r.relkind, c.reltuples::float8, \
            obj_description(r.oid, 'pg_class'), \
-           CASE WHEN r.relkind IN ('v', 'm') THEN pg_get_viewdef(r.oid, true) END \
+           CASE WHEN r.relkind IN ('v', 'm') THEN pg_get_viewdef(r.oid, true) END, \
+           ARRAY(SELECT DISTINCT e.extname::text FROM ({} \
+               SELECT d.refclassid, d.refobjid FROM pg_depend d \
+               WHERE d.classid = 'pg_class'::regclass AND d.objid = r.oid \
+                 AND d.deptype = 'n') u \
+             LEFT JOIN pg_type t ON u.refclassid = 'pg_type'::regclass AND t.oid = u.refobjid \
+             JOIN pg_depend x ON x.classid = u.refclassid AND x.deptype = 'e' \
+               AND x.objid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 \
+                 THEN t.typelem ELSE u.refobjid END \
+             JOIN pg_extension e ON e.oid = x.refobjid ORDER BY 1) \
          FROM rels r JOIN pg_class c ON c.oid = r.oid",
-        rels_cte()
+        rels_cte(),
+        part_uses()
     )
 }
 
