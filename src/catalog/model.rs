@@ -393,7 +393,7 @@ pub struct Index {
     pub extensions: Vec<String>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
     pub schema: String,
     pub name: String,

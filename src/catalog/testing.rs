@@ -27,15 +27,7 @@ impl Table {
             schema: schema.to_string(),
             name: name.to_string(),
             columns,
-            primary_key: None,
-            unique_keys: Vec::new(),
-            foreign_keys: Vec::new(),
-            checks: Vec::new(),
-            indexes: Vec::new(),
-            comment: None,
-            estimated_rows: None,
-            temporary: None,
-            partitioning: None,
+            ..Table::default()
         }
     }
 }

@@ -499,16 +499,7 @@ fn empty_table(schema: &str, name: &str) -> Table {
     Table {
         schema: schema.to_string(),
         name: name.to_string(),
-        columns: Vec::new(),
-        primary_key: None,
-        unique_keys: Vec::new(),
-        foreign_keys: Vec::new(),
-        checks: Vec::new(),
-        indexes: Vec::new(),
-        comment: None,
-        estimated_rows: None,
-        temporary: None,
-        partitioning: None,
+        ..Table::default()
     }
 }
 

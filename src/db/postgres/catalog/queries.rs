@@ -113,24 +113,31 @@ pub(super) fn columns_sql() -> String {
 pub(super) fn constraints_sql() -> String {
     format!(
         "WITH {} \
-         SELECT c.conrelid, c.conname::text, c.contype::text, \
-           ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, pos) \
-                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num \
-                 ORDER BY k.pos), \
-           fn.nspname::text, fc.relname::text, \
-           ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(num, pos) \
-                 JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num \
-                 ORDER BY k.pos), \
-           c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred, \
+         {} \
            CASE WHEN c.contype = 'c' THEN pg_get_expr(c.conbin, c.conrelid, true) END \
          FROM pg_constraint c JOIN rels r ON r.oid = c.conrelid \
          LEFT JOIN pg_class fc ON fc.oid = c.confrelid \
          LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
          WHERE c.contype IN ('p', 'u', 'f', 'c') AND c.conparentid = 0 \
          ORDER BY c.conrelid, c.conname",
-        rels_cte()
+        rels_cte(),
+        CONSTRAINT_SELECT
     )
 }
+
+/// What the constraint queries read of a constraint but its check expression
+/// (`assemble::keys` reads it): its table, name and kind, its columns in key order, the
+/// referenced table and columns, the actions on delete and update, and whether it is
+/// deferrable and initially deferred.
+const CONSTRAINT_SELECT: &str = "SELECT c.conrelid, c.conname::text, c.contype::text, \
+    ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, pos) \
+          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num \
+          ORDER BY k.pos), \
+    fn.nspname::text, fc.relname::text, \
+    ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(num, pos) \
+          JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num \
+          ORDER BY k.pos), \
+    c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred,";
 
 /// Indexes that back no constraint, of every access method: per key column, the column's name
 /// or the expression's text, whether it is descending (`indoption` bit 0) and its operator
@@ -458,15 +465,7 @@ pub(super) fn partitions_sql() -> String {
 pub(super) fn partition_keys_sql() -> String {
     format!(
         "WITH RECURSIVE {}, {} \
-         SELECT c.conrelid, c.conname::text, c.contype::text, \
-           ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, pos) \
-                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num \
-                 ORDER BY k.pos), \
-           fn.nspname::text, fc.relname::text, \
-           ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(num, pos) \
-                 JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num \
-                 ORDER BY k.pos), \
-           c.confdeltype::text, c.confupdtype::text, c.condeferrable, c.condeferred, \
+         {} \
            NULL::text \
          FROM pg_constraint c JOIN (SELECT DISTINCT oid FROM parts) p ON p.oid = c.conrelid \
          JOIN pg_class fc ON fc.oid = c.confrelid \
@@ -474,7 +473,8 @@ pub(super) fn partition_keys_sql() -> String {
          WHERE c.contype = 'f' AND c.conparentid = 0 \
          ORDER BY c.conrelid, c.conname",
         rels_cte(),
-        parts_cte()
+        parts_cte(),
+        CONSTRAINT_SELECT
     )
 }
 
