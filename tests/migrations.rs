@@ -1729,6 +1729,49 @@ fn objects_of_different_schemas_with_one_name_are_refused_at_generation() {
     }
 }
 
+/// A second run into the same folder refuses an object whose name an earlier run created from
+/// another schema: the record says the name is created, so it would be skipped as already
+/// there while the other schema's object stands in its place.
+#[test]
+fn an_object_named_like_one_an_earlier_run_created_from_another_schema_is_refused() {
+    let mut catalog = not_null_cycle();
+    let mut other = catalog.tables[0].clone();
+    other.schema = "T".into();
+    other.foreign_keys.clear();
+    catalog.tables.push(other);
+    let ws = Workspace::empty();
+    let snapshot_file = ws.path().join("catalog.json");
+    snapshot::write(&catalog, &snapshot_file).unwrap();
+    let folder = ws.path().join("migrations");
+    let run = |seed: &str| {
+        ws.dbsub(&[])
+            .args([
+                "create-migrations",
+                "--seed-object",
+                seed,
+                "--dialect",
+                "postgres",
+            ])
+            .arg("--migration-folder")
+            .arg(&folder)
+            .arg("--catalog")
+            .arg(&snapshot_file)
+            .output()
+            .unwrap()
+    };
+    let first = run("S.A");
+    assert!(first.status.success(), "{}", stderr(&first));
+    let files = std::fs::read_dir(&folder).unwrap().count();
+    let second = run("T.A");
+    let err = stderr(&second);
+    assert!(!second.status.success(), "{err}");
+    assert!(
+        err.contains("TABLE: T.A and S.A created before") && err.contains("--exclude"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), files);
+}
+
 /// The comments on tables and columns go in the indexes file: a subset whose tables have no
 /// index but their keys (AdventureWorks' 68 tables, 427 comments) still gets that file, rather
 /// than every comment lost without a word.

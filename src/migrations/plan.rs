@@ -189,6 +189,7 @@ pub fn plan(
         );
     }
     same_names_from_several_schemas(order.order.iter().map(|&n| graph.key(n)), options)?;
+    same_names_as_recorded(order.order.iter().map(|&n| graph.key(n)), existing)?;
     let release = match (&options.version, &existing.latest) {
         (Some(v), Some(latest)) if v.release() <= latest.release() => bail!(
             "--migration-version {v} is not above the folder's latest version {latest}: pass a \
@@ -568,6 +569,42 @@ fn same_names_from_several_schemas<'k>(
          created in one schema: {}. Leave one of each out (--exclude SCHEMA.NAME), or write each \
          source schema's objects in a run of their own into a schema of their own (--schema, \
          --target-schema)",
+        clashes.join("; ")
+    )
+}
+
+/// Fails when an object would take the name of one that an earlier run into the folder created
+/// from another source schema: the folder's record says that name is created, so the object
+/// would be skipped as already there while the other schema's object stands in its place.
+fn same_names_as_recorded<'k>(
+    keys: impl Iterator<Item = &'k ObjectKey>,
+    existing: &Existing,
+) -> Result<()> {
+    let Some(record) = &existing.record else {
+        return Ok(());
+    };
+    let recorded: Vec<&Created> = record.files.iter().flat_map(|f| &f.creates).collect();
+    let clashes: Vec<String> = keys
+        .filter_map(|key| {
+            let earlier = recorded.iter().find(|c| {
+                c.kind == key.kind.as_str()
+                    && c.name.eq_ignore_ascii_case(&key.name)
+                    && !c.schema.is_empty()
+                    && !c.schema.eq_ignore_ascii_case(&key.schema)
+            })?;
+            Some(format!(
+                "{key} and {}.{} created before",
+                earlier.schema, earlier.name
+            ))
+        })
+        .collect();
+    if clashes.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "objects would take the names of objects an earlier run into this folder created from \
+         another schema: {}. Leave them out (--exclude SCHEMA.NAME), or write them into a folder \
+         and schema of their own (--migration-folder, --target-schema)",
         clashes.join("; ")
     )
 }
