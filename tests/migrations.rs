@@ -575,6 +575,86 @@ fn postgres_views_are_written_in_standard_sql_or_reported_in_sqlite() {
     migrate_into_sqlite(&ws);
 }
 
+/// A PostgreSQL view using syntax the target does not read is reported and kept as a comment:
+/// an aggregate's `FILTER (WHERE …)` in Oracle (SQLite reads it), `ILIKE` in both.
+#[test]
+fn postgres_view_syntax_the_target_does_not_read_is_reported() {
+    let mut catalog = not_null_cycle();
+    catalog.source.as_mut().unwrap().kind = "PG".into();
+    let view = |name: &str, query: &str| View {
+        schema: "S".into(),
+        name: name.into(),
+        materialized: false,
+        columns: Vec::new(),
+        source: query.into(),
+        comment: None,
+        indexes: Vec::new(),
+    };
+    catalog.views = vec![
+        view(
+            "COUNTED",
+            "SELECT count(*) FILTER (WHERE \"ID\" > 1) AS n FROM \"A\"",
+        ),
+        view("LIKES", "SELECT \"ID\" FROM \"A\" WHERE 'x' ILIKE 'X'"),
+    ];
+    for name in ["COUNTED", "LIKES"] {
+        catalog.dependencies.push(Dependency {
+            from: ObjectKey::new("S", name, ObjectKind::View),
+            to: ObjectKey::table("S", "A"),
+        });
+    }
+    let ws = Workspace::empty();
+    let snapshot_file = ws.path().join("catalog.json");
+    snapshot::write(&catalog, &snapshot_file).unwrap();
+    let create = |dialect: &str| {
+        ws.dbsub(&[])
+            .args([
+                "create-migrations",
+                "--seed-object",
+                "COUNTED",
+                "--seed-object",
+                "LIKES",
+            ])
+            .args([
+                "--dialect",
+                dialect,
+                "--migration-folder",
+                dialect,
+                "--catalog",
+            ])
+            .arg(&snapshot_file)
+            .output()
+            .unwrap()
+    };
+    let oracle = create("oracle");
+    let warnings = stderr(&oracle);
+    assert!(oracle.status.success(), "{warnings}");
+    assert!(
+        warnings.contains(
+            "VIEW: S.COUNTED: its query uses an aggregate's FILTER (WHERE …) clause, which \
+             Oracle does not read"
+        ),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("VIEW: S.LIKES: its query uses ILIKE, which Oracle does not read"),
+        "{warnings}"
+    );
+    let sqlite = create("sqlite");
+    let warnings = stderr(&sqlite);
+    assert!(sqlite.status.success(), "{warnings}");
+    assert!(!warnings.contains("VIEW: S.COUNTED"), "{warnings}");
+    assert!(
+        warnings.contains("VIEW: S.LIKES: its query uses ILIKE, which SQLite does not read"),
+        "{warnings}"
+    );
+    let sql: String = files(&ws.path().join("sqlite"))
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
+    assert!(sql.contains("FILTER (WHERE"), "{sql}");
+}
+
 /// A column whose type has no equivalent in the target (PostgreSQL `text[]` into Oracle) is
 /// created with a type that holds its values' text form, reported; not written with the source's
 /// type name, which Oracle would refuse at `migrate`. SQLite takes any type name.

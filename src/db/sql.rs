@@ -369,6 +369,30 @@ fn words(sql: &str) -> Vec<String> {
     out
 }
 
+/// The first of PostgreSQL's query constructs in `query` that a dialect without them does not
+/// read: `ILIKE`, `DISTINCT ON (…)`, and, with `filter`, an aggregate's `FILTER (WHERE …)`.
+pub(crate) fn postgres_only_syntax(query: &str, filter: bool) -> Option<&'static str> {
+    let tokens = lex::tokenize_postgres(query);
+    let at = |i: usize| tokens.get(i).map(|(_, t)| t);
+    for (i, (_, token)) in tokens.iter().enumerate() {
+        if token.is_kw("ILIKE") {
+            return Some("ILIKE");
+        }
+        if token.is_kw("DISTINCT") && at(i + 1).is_some_and(|t| t.is_kw("ON")) {
+            return Some("DISTINCT ON (…)");
+        }
+        if filter
+            && token.is_kw("FILTER")
+            && i > 0
+            && at(i - 1) == Some(&lex::Token::Punct(')'))
+            && at(i + 1) == Some(&lex::Token::Punct('('))
+        {
+            return Some("an aggregate's FILTER (WHERE …) clause");
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

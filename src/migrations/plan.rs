@@ -1965,6 +1965,15 @@ impl Planner<'_> {
                 return;
             };
             query = portable;
+            if let Some(what) = self.dialect.unread_query_syntax(&query) {
+                let why = format!(
+                    "its query uses {what}, which {} does not read; write the view by hand if \
+                     the tests need it",
+                    self.dialect.title()
+                );
+                self.not_translated(bucket, key, &why, &view.source);
+                return;
+            }
         }
         if !self.same_dialect() {
             self.carried_views.push(key.qualified_name());

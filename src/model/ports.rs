@@ -473,6 +473,15 @@ pub trait Dialect: Sync {
     /// carried over; the caller decides what to do.
     fn column_type(&self, column: &Column) -> Result<String, String>;
 
+    /// What this dialect does not read in another dialect's view query, if the query uses any
+    /// of it (Oracle: an aggregate's `FILTER (WHERE …)`; neither Oracle nor SQLite: `ILIKE`,
+    /// `DISTINCT ON`): the planner reports the view rather than write one that fails
+    /// `migrate`. Vendor functions are not known; `None` by default.
+    fn unread_query_syntax(&self, query: &str) -> Option<&'static str> {
+        let _ = query;
+        None
+    }
+
     /// The type a column gets here when its type, from another dialect, has no equivalent
     /// ([`Self::column_type`] refused it): one that holds the values' text form, as the
     /// archive carries them. `None` keeps the source's type name (SQLite accepts any name).

@@ -210,6 +210,10 @@ impl Dialect for OracleDialect {
         Some("CLOB")
     }
 
+    fn unread_query_syntax(&self, query: &str) -> Option<&'static str> {
+        crate::db::sql::postgres_only_syntax(query, true)
+    }
+
     fn column_type(&self, column: &Column) -> Result<String, String> {
         oracle_type(&column.neutral_type, &column.native_type)
     }

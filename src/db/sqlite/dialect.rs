@@ -236,6 +236,10 @@ impl Dialect for SqliteDialect {
         fold_ident(name, source, NameCase::Kept, KEYWORDS, &[])
     }
 
+    fn unread_query_syntax(&self, query: &str) -> Option<&'static str> {
+        crate::db::sql::postgres_only_syntax(query, false)
+    }
+
     fn column_type(&self, column: &Column) -> Result<String, String> {
         sqlite_type(&column.neutral_type, &column.native_type)
     }
