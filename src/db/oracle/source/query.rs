@@ -7,6 +7,9 @@
 //! Separate from the source because it is pure: no connection, every query golden-tested in
 //! `tests.rs`.
 
+/// The longest text a VARCHAR2 bind carries into SQL (`MAX_STRING_SIZE = STANDARD`).
+const MAX_TEXT_BIND_BYTES: usize = 4000;
+
 use anyhow::{Result, anyhow, bail};
 use oracle::sql_type::{IntervalDS, IntervalYM, OracleType, Timestamp, ToSql};
 
@@ -150,6 +153,15 @@ fn where_clause(
             //
             // [`SESSION`]: super::SESSION
             let (text, values) = params::bind(condition, false, &|i| format!(":w{}", i + 1))?;
+            // A VARCHAR2 bind in SQL holds at most 4000 bytes (MAX_STRING_SIZE = STANDARD).
+            if let Some(long) = values.iter().find(|v| v.len() > MAX_TEXT_BIND_BYTES) {
+                bail!(
+                    "a parameter of the condition `{}` is {} bytes long; Oracle compares at most \
+                     {MAX_TEXT_BIND_BYTES} bytes of bound text: shorten the value",
+                    condition.sql,
+                    long.len()
+                );
+            }
             binds.extend(
                 values
                     .into_iter()

@@ -281,6 +281,14 @@ fn a_seed_conditions_parameters_are_bound_by_name_never_written_into_the_sql() {
     };
     let err = keys_query(&t, &columns_of(&t), &[], RowFilter::Where(missing), None).unwrap_err();
     assert!(err.to_string().contains(":to, which has no value"), "{err}");
+    // A value over the 4000 bytes a VARCHAR2 bind carries into SQL fails before it is sent.
+    let long: BTreeMap<String, String> = [("name".to_string(), "é".repeat(2001))].into();
+    let too_long = Condition {
+        sql: "\"NAME\" = :name",
+        params: &long,
+    };
+    let err = keys_query(&t, &columns_of(&t), &[], RowFilter::Where(too_long), None).unwrap_err();
+    assert!(err.to_string().contains("is 4002 bytes long"), "{err}");
 }
 
 fn columns_of(t: &Table) -> Vec<KeyColumn> {
