@@ -1201,3 +1201,146 @@ fn partitioned_tables_keep_their_partitioning_and_rows() {
     drop_partitioned_objects(&source);
     drop_partitioned_objects(&target);
 }
+
+/// Drops what [`a_bound_window_a_merge_count_and_an_index_calling_code`] creates.
+fn drop_window_objects(conn: &oracle::Connection) {
+    for sql in [
+        "DROP TABLE DW_EVENT PURGE",
+        "DROP FUNCTION DW_NORM",
+        "DROP TABLE DBSUB_SCHEMA_HISTORY PURGE",
+    ] {
+        let _ = conn.execute(sql, &[]);
+    }
+}
+
+/// Issue 18 and 21 on a real Oracle: a function-based index on a user function is created after
+/// the function (the `table_code` file); a seed condition's `:from`/`:to` bind as VARCHAR2 and
+/// compare with a DATE column under the session's ISO formats, and `O'Brien` binds as it is; a
+/// `--merge` counts the rows it inserted and updated (`LOCK TABLE`, count before and after).
+#[test]
+fn a_bound_window_a_merge_count_and_an_index_calling_code() {
+    let Some((url, target_url, source, target)) =
+        live_pair("window and merge test", drop_window_objects)
+    else {
+        return;
+    };
+    for sql in [
+        "CREATE FUNCTION DW_NORM(P VARCHAR2) RETURN VARCHAR2 DETERMINISTIC AS \
+         BEGIN RETURN UPPER(P); END;",
+        "CREATE TABLE DW_EVENT (ID NUMBER(10) PRIMARY KEY, WHO VARCHAR2(40), AT DATE NOT NULL, \
+         CODE VARCHAR2(10))",
+        "CREATE INDEX DW_EVENT_NORM_IX ON DW_EVENT (DW_NORM(CODE))",
+        // Event i is on 2024-01-01 + 5·i days: 2 (Jan 11) … 6 (Jan 31) fall in January's window.
+        "BEGIN FOR i IN 1 .. 10 LOOP INSERT INTO DW_EVENT VALUES \
+         (i, CASE WHEN i = 3 THEN 'O''Brien' ELSE 'who ' || i END, \
+          DATE '2024-01-01' + 5 * i, 'c' || i); END LOOP; END;",
+    ] {
+        source.execute(sql, &[]).unwrap();
+    }
+    source.commit().unwrap();
+    let ws = Workspace::empty();
+    let vars = live_vars(&url, &target_url, &ws);
+    let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let run = |args: &[&str]| {
+        let out = ws.dbsub(&pairs).args(args).output().unwrap();
+        success(&out, args);
+        stdout(&out)
+    };
+    run(&[
+        "create-migrations",
+        "--seed-object",
+        "DW_EVENT",
+        "--dialect",
+        "oracle",
+        "--migration-folder",
+        "migrations",
+    ]);
+    run(&[
+        "migrate",
+        "--target",
+        "ORA",
+        "--migration-folder",
+        "migrations",
+    ]);
+    let (indexes,): (i64,) = target
+        .query_row_as(
+            "SELECT COUNT(*) FROM USER_INDEXES WHERE INDEX_NAME = 'DW_EVENT_NORM_IX'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        indexes, 1,
+        "the index on DW_NORM(CODE) came after the function"
+    );
+
+    let window = [
+        "extract",
+        "ORA",
+        "LIVE",
+        "--seed-object",
+        "DW_EVENT",
+        "--where",
+        "AT >= :from AND AT < :to",
+        "--param",
+        "from=2024-01-10",
+        "--param",
+        "to=2024-02-01",
+    ];
+    run(&window);
+    run(&["ingest", "ORA", "LIVE"]);
+    let ids = |conn: &oracle::Connection| -> Vec<i64> {
+        conn.query_as::<(i64,)>("SELECT ID FROM DW_EVENT ORDER BY ID", &[])
+            .unwrap()
+            .map(|r| r.unwrap().0)
+            .collect()
+    };
+    assert_eq!(ids(&target), [2, 3, 4, 5, 6]);
+    let who = [
+        "extract",
+        "ORA",
+        "LIVE",
+        "--seed-object",
+        "DW_EVENT",
+        "--subset",
+        "who",
+        "--where",
+        "WHO = :who",
+        "--param",
+        "who=O'Brien",
+    ];
+    run(&who);
+    let (obrien,): (i64,) = target
+        .query_row_as("SELECT COUNT(*) FROM DW_EVENT WHERE WHO = 'O''Brien'", &[])
+        .unwrap();
+    assert_eq!(obrien, 1);
+
+    // The whole of January and February, merged: 5 rows there already, 5 new.
+    let wider = [
+        "extract",
+        "ORA",
+        "LIVE",
+        "--seed-object",
+        "DW_EVENT",
+        "--refresh",
+        "--where",
+        "AT >= :from AND AT < :to",
+        "--param",
+        "from=2024-01-01",
+        "--param",
+        "to=2024-03-01",
+    ];
+    run(&wider);
+    let json = run(&["ingest", "ORA", "LIVE", "--merge", "--format", "json"]);
+    let summary: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let merged = summary["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["target"].as_str().unwrap().ends_with("DW_EVENT"))
+        .map(|t| t["merged"].clone())
+        .unwrap();
+    assert_eq!(merged, serde_json::json!({"inserted": 5, "updated": 5}));
+    assert_eq!(ids(&target), (1..=10).collect::<Vec<i64>>());
+    drop_window_objects(&source);
+    drop_window_objects(&target);
+}
