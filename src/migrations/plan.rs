@@ -1815,17 +1815,15 @@ impl Planner<'_> {
                 left_out.join(", ")
             ));
         }
-        let mut extensions = Vec::new();
-        if can.operator_classes {
+        if can.operator_classes && can.extensions {
             for extension in &ix.extensions {
-                if can.extensions && self.extensions.insert(extension.clone()) {
-                    extensions.push(self.dialect.ident(extension, None));
+                let user = format!("{ix_key} uses an operator class of extension");
+                if !self.create_extension(bucket, extension, &user) {
+                    self.warnings.push(format!(
+                        "{user} {extension}, which these files create before it (CREATE \
+                         EXTENSION IF NOT EXISTS)"
+                    ));
                 }
-                self.warnings.push(format!(
-                    "{ix_key} uses an operator class of extension {extension}: the {bucket} \
-                     file creates the extension first (CREATE EXTENSION IF NOT EXISTS), which \
-                     needs it installed on the target's server and the privilege to create it"
-                ));
             }
         }
         let item = Item::Index(IndexSql {
@@ -1857,7 +1855,6 @@ impl Planner<'_> {
             },
             nulls_not_distinct: ix.nulls_not_distinct && can.nulls_not_distinct,
             predicate: ix.predicate.clone(),
-            extensions,
             local,
         });
         self.add(bucket, item, "INDEX", &ix_key);
@@ -1907,16 +1904,27 @@ impl Planner<'_> {
                     .entry(extension)
                     .or_default()
                     .push(key.qualified_name());
-            } else if self.extensions.insert(extension.clone()) {
-                self.warnings.push(format!(
-                    "{key} uses extension {extension}: the {bucket} file creates it first \
-                     (CREATE EXTENSION IF NOT EXISTS), which needs it installed on the \
-                     target's server and the privilege to create it"
-                ));
-                let item = Item::Extension(self.dialect.ident(&extension, None));
-                self.bucket(bucket).items.push(item);
+            } else {
+                self.create_extension(bucket, &extension, &format!("{key} uses extension"));
             }
         }
+    }
+
+    /// `CREATE EXTENSION IF NOT EXISTS` of `extension` in `bucket`, with a warning saying who
+    /// needs it (`user`, followed by the extension's name), unless an earlier object created it;
+    /// whether it is created here.
+    fn create_extension(&mut self, bucket: Bucket, extension: &str, user: &str) -> bool {
+        if !self.extensions.insert(extension.to_string()) {
+            return false;
+        }
+        self.warnings.push(format!(
+            "{user} {extension}: the {bucket} file creates it first (CREATE EXTENSION IF NOT \
+             EXISTS), which needs it installed on the target's server and the privilege to \
+             create it"
+        ));
+        let item = Item::Extension(self.dialect.ident(extension, None));
+        self.bucket(bucket).items.push(item);
+        true
     }
 
     /// A view or materialized view, with a materialized view's indexes; kept as a comment where

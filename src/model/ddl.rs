@@ -197,8 +197,6 @@ pub struct IndexSql {
     pub include: String,
     pub nulls_not_distinct: bool,
     pub predicate: Option<String>,
-    /// Extensions created (`IF NOT EXISTS`) before the index, for its operator classes.
-    pub extensions: Vec<String>,
     /// Partitioned like its table (Oracle `LOCAL`).
     pub local: bool,
 }

@@ -1,8 +1,5 @@
 {#- LOCAL: partitioned like its table, written only where the dialect carries the table's
     partitioning (Oracle). -#}
-{% for e in ix.extensions -%}
-CREATE EXTENSION IF NOT EXISTS {{ e }};
-{% endfor -%}
 CREATE {% if ix.unique %}UNIQUE {% endif %}{% if let Some(w) = ix.method_word %}{{ w }} {% endif %}INDEX {{ ix.name }} ON {{ ix.table }}
 {%- if let Some(m) = ix.using %} USING {{ m }}{% endif %} (
 {%- for c in ix.columns %}{{ c.expression }}{% if let Some(o) = c.opclass %} {{ o }}{% endif %}{% if c.descending %} DESC{% endif %}{% match c.nulls_first %}{% when Some with (true) %} NULLS FIRST{% when Some with (false) %} NULLS LAST{% when None %}{% endmatch %}{% if !loop.last %}, {% endif %}{% endfor -%}

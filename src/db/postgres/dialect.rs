@@ -255,7 +255,6 @@ impl Dialect for PgDialect {
     }
 }
 
-/// The neutral type in PostgreSQL (docs/types.md).
 /// The sequence of a default that is `nextval('name')`, as PostgreSQL prints it
 /// (`nextval('app.s'::regclass)`), the name as the literal holds it; `None` for any other
 /// expression, one that does more than draw the next value included.

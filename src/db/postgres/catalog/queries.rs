@@ -478,7 +478,7 @@ pub(super) fn partition_keys_sql() -> String {
     )
 }
 
-/// The B-tree indexes created on partitions themselves: not attached to an index of the
+/// The indexes created on partitions themselves, of every method: not attached to an index of the
 /// partitioned table (no `pg_inherits` row for the index), backing no constraint; in the
 /// columns of [`indexes_sql`].
 pub(super) fn partition_indexes_sql() -> String {
