@@ -51,7 +51,11 @@ fn same_shape(a: &ForeignKey, b: &ForeignKey) -> bool {
 }
 
 /// Calls `each` with every partition (at every level) and its schema.
-fn walk<'a>(p: &'a Partitioning, schema: &'a str, each: &mut dyn FnMut(&'a Partition, &'a str)) {
+pub(crate) fn walk<'a>(
+    p: &'a Partitioning,
+    schema: &'a str,
+    each: &mut dyn FnMut(&'a Partition, &'a str),
+) {
     for part in &p.partitions {
         let part_schema = part.schema.as_deref().unwrap_or(schema);
         each(part, part_schema);

@@ -508,17 +508,6 @@ fn split_sequence_name(text: &str) -> (Option<String>, String) {
     }
 }
 
-/// The names of the partitions (at every level) and of the indexes declared on them.
-fn partition_names<'a>(p: &'a Partitioning, parts: &mut Vec<&'a str>, indexes: &mut Vec<&'a str>) {
-    for part in &p.partitions {
-        parts.push(&part.name);
-        indexes.extend(part.indexes.iter().map(|ix| ix.name.as_str()));
-        if let Some(sub) = &part.partitioning {
-            partition_names(sub, parts, indexes);
-        }
-    }
-}
-
 /// Fails when two objects of different source schemas would be created under one name: every
 /// object is written into one schema (`--target-schema`'s, or the target's default), where
 /// relations (tables, views, sequences) and types share a name space in every dialect, so the
@@ -1300,7 +1289,10 @@ impl Planner<'_> {
         };
         let mut parts = Vec::new();
         let mut own_indexes = Vec::new();
-        partition_names(p, &mut parts, &mut own_indexes);
+        crate::catalog::partitions::walk(p, &table.schema, &mut |part, _| {
+            parts.push(part.name.as_str());
+            own_indexes.extend(part.indexes.iter().map(|ix| ix.name.as_str()));
+        });
         let mut enforced = Vec::new();
         let mut partial = Vec::new();
         for k in table.partition_foreign_keys() {
