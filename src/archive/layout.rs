@@ -4,6 +4,8 @@
 //! <ENV>/<DBTYPE>/<subset>/manifest.json
 //! <ENV>/<DBTYPE>/<subset>/data/<SCHEMA>.<TABLE>/part-00000.csv.zst
 //! <ENV>/<DBTYPE>/<subset>/progress/<SCHEMA>.<TABLE>.json      (while an extract runs)
+//! <ENV>/<DBTYPE>/<subset>/deltas/<nnnnn>/…   (a delta of `extract --incremental`: the same
+//!                                             layout, its keys relative to its own folder)
 //! ```
 //!
 //! Part keys in the manifest are relative to the subset's folder; a local part cache mirrors
@@ -13,6 +15,9 @@ use anyhow::{Result, bail};
 
 /// The manifest's name in a subset's folder.
 pub const MANIFEST: &str = "manifest.json";
+
+/// The folder of a subset's deltas.
+const DELTAS: &str = "deltas";
 
 /// A subset's folder in a store: `<ENV>/<DBTYPE>/<subset>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +62,28 @@ impl SubsetDir {
     /// The key of the record of a table being extracted: the parts written so far.
     pub fn progress(&self, schema: &str, name: &str) -> String {
         self.key(&format!("progress/{schema}.{name}.json"))
+    }
+
+    /// The folder of delta `n` (1, 2, …) of this subset: a folder with the same layout.
+    pub fn delta(&self, n: u32) -> SubsetDir {
+        SubsetDir {
+            prefix: self.key(&format!("{DELTAS}/{n:05}")),
+        }
+    }
+
+    /// The prefix under which this subset's deltas are (list it to find them).
+    pub fn deltas_prefix(&self) -> String {
+        self.key(&format!("{DELTAS}/"))
+    }
+
+    /// The number of the delta whose manifest is at `key` (a key under [`Self::deltas_prefix`]).
+    pub fn delta_of_manifest(&self, key: &str) -> Option<u32> {
+        let rest = key.strip_prefix(&self.deltas_prefix())?;
+        let (n, file) = rest.split_once('/')?;
+        if file != MANIFEST || n.len() != 5 || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        n.parse().ok()
     }
 
     /// The key an extract writes and deletes first, to prove the folder writable.
@@ -118,6 +145,22 @@ mod tests {
         assert_eq!(
             subset_of_manifest("PROD/ORA/default/manifest.json"),
             Some("PROD/ORA/default")
+        );
+        let delta = dir.delta(3);
+        assert_eq!(delta.prefix(), "PROD/ORA/default/deltas/00003");
+        assert_eq!(
+            delta.manifest(),
+            "PROD/ORA/default/deltas/00003/manifest.json"
+        );
+        assert_eq!(dir.deltas_prefix(), "PROD/ORA/default/deltas/");
+        assert_eq!(dir.delta_of_manifest(&delta.manifest()), Some(3));
+        assert_eq!(
+            dir.delta_of_manifest("PROD/ORA/default/deltas/00003/progress/x.json"),
+            None
+        );
+        assert_eq!(
+            dir.delta_of_manifest("PROD/ORA/default/manifest.json"),
+            None
         );
     }
 }

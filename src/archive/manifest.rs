@@ -27,6 +27,12 @@ pub struct Manifest {
     #[serde(default)]
     pub cycle_foreign_keys: Vec<CycleKey>,
     pub tables: Vec<TableEntry>,
+    /// Where this extract stands in a subset's refresh chain: a base extract of a plan with
+    /// `[refresh]` watermarks (sequence 0), or a delta (`deltas/<n>/`, sequence n) written by
+    /// `extract --incremental`. `None` for an extract without watermarks (it cannot be followed
+    /// by a delta).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<Chain>,
     /// `sha256:` and the SHA-256 of the manifest's content ([`Manifest::content_checksum`]),
     /// written by [`Manifest::to_json`]; a reader refuses a manifest it does not match. `None`
     /// in manifests of dbsub releases before it.
@@ -83,6 +89,43 @@ pub struct TableEntry {
     /// Masked columns and their rule.
     #[serde(default)]
     pub masked: Vec<MaskedColumn>,
+    pub rows: u64,
+    pub parts: Vec<PartEntry>,
+    /// The table's watermark column (the plan's `[refresh] watermarks`) and the highest value
+    /// it held in this extract's snapshot: the next delta reads the rows above it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<Watermark>,
+    /// Of a delta written with `--detect-deletes`: the keys of rows earlier extracts of the
+    /// subset hold that the source no longer has; an ingest deletes them from the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletes: Option<Deletes>,
+}
+
+/// A subset's refresh chain: base (sequence 0), then deltas 1, 2, … in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chain {
+    /// 0 for the base extract, `n` for the delta in `deltas/<n>/`.
+    pub sequence: u32,
+    /// The checksum ([`Manifest::checksum`]) of the manifest this one continues: the base's
+    /// for delta 1, delta n-1's for delta n; `None` for the base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+/// A table's watermark column and its high-water mark in an extract's snapshot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watermark {
+    pub column: String,
+    /// The column's highest value in the snapshot, in its CSV text form (docs/archive.md);
+    /// `None` when the table held no row with a value.
+    pub high_water: Option<String>,
+}
+
+/// Rows to delete: their keys (`columns`, the table's identity) in zstd CSV parts with a
+/// header, like the rows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deletes {
+    pub columns: Vec<String>,
     pub rows: u64,
     pub parts: Vec<PartEntry>,
 }
@@ -146,6 +189,7 @@ impl Manifest {
             load_order,
             cycle_foreign_keys,
             tables,
+            refresh: None,
             checksum: None,
         }
     }

@@ -41,6 +41,9 @@ pub struct Plan {
     /// Which columns to mask and how (docs/masking.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub masking: Option<MaskingPlan>,
+    /// Watermark columns for `extract --incremental` (`[refresh]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<Refresh>,
     /// The file the plan was read from, for messages; not part of the plan.
     #[serde(skip)]
     pub file: Option<PlanFile>,
@@ -51,6 +54,16 @@ pub struct Plan {
 pub struct PlanFile {
     pub path: PathBuf,
     pub text: String,
+}
+
+/// `[refresh]`: how deltas of the subset find changed rows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refresh {
+    /// Table (as in `[[seed]]`: `NAME` or `SCHEMA.NAME`) → the column whose value grows when
+    /// a row is inserted or updated (a timestamp or a version number).
+    #[serde(default)]
+    pub watermarks: BTreeMap<String, String>,
 }
 
 /// A seed table and which of its rows to take (all when `where` is absent).

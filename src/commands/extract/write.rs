@@ -217,6 +217,8 @@ impl Ctx<'_> {
                 .collect(),
             rows,
             parts,
+            watermark: None,
+            deletes: None,
         }
     }
 }
