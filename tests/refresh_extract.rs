@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{Workspace, manifest, pg, read_extract, success};
+use common::{Workspace, decompressed, manifest, pg, read_extract, success};
+use dbsub::archive::csv::{CsvReader, Record};
 
 /// Customers 1–20 (their `stamp` a text watermark, `O'Brien` in it); invoices 1–30, invoice
 /// `i` of customer `i % 10 + 1`, open up to 20; two lines per invoice (`2i-1`, `2i`); a status
@@ -180,6 +181,31 @@ fn set(ids: &[&str]) -> BTreeSet<String> {
     ids.iter().map(|s| s.to_string()).collect()
 }
 
+/// The keys each table's deletes list (the first column), by lower-case name; a table without
+/// deletes is left out.
+fn deletes(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out = BTreeMap::new();
+    for t in manifest(dir).tables {
+        let Some(deletes) = &t.deletes else { continue };
+        let mut keys = BTreeSet::new();
+        for part in &deletes.parts {
+            let text = decompressed(&dir.join(&part.key));
+            let mut reader = CsvReader::new(&text[..]);
+            let mut record = Record::new();
+            assert!(reader.read_record(&mut record).unwrap(), "a header");
+            let header: Vec<&[u8]> = record.iter().map(|(f, _)| f).collect();
+            assert_eq!(header.len(), deletes.columns.len(), "{}", part.key);
+            while reader.read_record(&mut record).unwrap() {
+                let (field, _) = record.iter().next().unwrap();
+                keys.insert(String::from_utf8(field.to_vec()).unwrap());
+            }
+        }
+        assert_eq!(keys.len() as u64, deletes.rows, "{}", t.name);
+        out.insert(t.name.to_ascii_lowercase(), keys);
+    }
+    out
+}
+
 /// Each table's recorded high-water mark, by lower-case name.
 fn marks(dir: &Path) -> BTreeMap<String, Option<String>> {
     manifest(dir)
@@ -225,7 +251,7 @@ fn a_base_records_its_marks_and_a_delta_holds_the_changes(lab: &Lab) {
     for sql in CHANGES {
         (lab.exec)(sql);
     }
-    let args = ["--incremental", "--format", "json"];
+    let args = ["--incremental", "--detect-deletes", "--format", "json"];
     let out = lab.extract(&args, &[]);
     let summary: serde_json::Value = serde_json::from_str(&success(&out, &args)).unwrap();
     assert_eq!(summary["delta"], 1, "{kind}: {summary}");
@@ -234,6 +260,12 @@ fn a_base_records_its_marks_and_a_delta_holds_the_changes(lab: &Lab) {
     assert_eq!(got["customer"], set(&["2", "21"]), "{kind}");
     assert_eq!(got["line"], set(&["61", "62"]), "{kind}");
     assert_eq!(got["status_code"], set(&["closed", "open"]), "{kind}");
+    // The hard delete: invoice 7 and its lines; no other table lost a held row.
+    let gone = deletes(&lab.delta(1));
+    assert_eq!(gone["invoice"], set(&["7"]), "{kind}");
+    assert_eq!(gone["line"], set(&["13", "14"]), "{kind}");
+    assert!(gone["customer"].is_empty(), "{kind}");
+    assert!(!gone.contains_key("status_code"), "{kind}: copied whole");
     let delta = manifest(&lab.delta(1));
     let chain = delta.refresh.as_ref().expect("a delta's chain");
     assert_eq!(chain.sequence, 1, "{kind}");
@@ -266,11 +298,15 @@ fn a_base_records_its_marks_and_a_delta_holds_the_changes(lab: &Lab) {
         "{kind}"
     );
 
-    // Nothing changed since: delta 2 holds no changed row (the code table is copied whole).
-    success(&lab.extract(&["--incremental"], &[]), &["delta 2"]);
+    // Nothing changed since: delta 2 holds no changed row (the code table is copied whole),
+    // and no delete (delta 1's deletes left the chain's keys).
+    let args = ["--incremental", "--detect-deletes"];
+    success(&lab.extract(&args, &[]), &args);
     let got = ids(&lab.delta(2));
+    let gone = deletes(&lab.delta(2));
     for table in ["invoice", "customer", "line"] {
         assert!(got[table].is_empty(), "{kind}: {table}: {:?}", got[table]);
+        assert!(gone[table].is_empty(), "{kind}: {table}: {:?}", gone[table]);
     }
     let chain = manifest(&lab.delta(2)).refresh.unwrap();
     assert_eq!(chain.after, delta.checksum, "{kind}");
