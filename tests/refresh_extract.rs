@@ -527,3 +527,37 @@ fn postgres_a_killed_delta_resumes_to_the_same_parts() {
     let Some(lab) = Lab::pg() else { return };
     a_killed_delta_resumes_to_the_same_parts(&lab);
 }
+
+/// A seed without a condition: a delta holds its new and changed rows only; a numeric key with
+/// a scale (`5.00`, as PostgreSQL writes it) is recognised from one extract to the next, and a
+/// deleted one is listed as it was archived.
+fn a_seed_without_condition_and_a_numeric_key(lab: &Lab) {
+    let kind = lab.kind;
+    let plan = "name = \"accounts\"\n[[seed]]\ntable = \"customer\"\n\n[[seed]]\ntable = \"account\"\n\n\
+                [refresh]\nwatermarks = { \"customer\" = \"stamp\" }\n";
+    (lab.exec)(
+        "CREATE TABLE account (no NUMERIC(12, 2) PRIMARY KEY, label VARCHAR(20) NOT NULL);
+         INSERT INTO account VALUES (5, 'five'), (6.5, 'six and a half'), (7, 'seven');",
+    );
+    std::fs::write(lab.ws.path().join("plan.toml"), plan).unwrap();
+    success(&lab.extract(&[], &[]), &["base"]);
+    let dir = lab.base().with_file_name("accounts");
+    assert_eq!(ids(&dir)["customer"].len(), 20, "{kind}");
+    for sql in CHANGES {
+        (lab.exec)(sql);
+    }
+    (lab.exec)("DELETE FROM account WHERE no = 7; INSERT INTO account VALUES (8, 'eight')");
+    let args = ["--incremental", "--detect-deletes"];
+    success(&lab.extract(&args, &[]), &args);
+    let delta = dir.join("deltas/00001");
+    let got = ids(&delta);
+    assert_eq!(got["customer"], set(&["15", "2", "21"]), "{kind}");
+    assert_eq!(got["account"], set(&["8.00"]), "{kind}");
+    assert_eq!(deletes(&delta)["account"], set(&["7.00"]), "{kind}");
+}
+
+#[test]
+fn postgres_a_seed_without_condition_and_a_numeric_key() {
+    let Some(lab) = Lab::pg() else { return };
+    a_seed_without_condition_and_a_numeric_key(&lab);
+}
