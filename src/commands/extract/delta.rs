@@ -167,7 +167,10 @@ impl Previous {
                     link,
                     entry,
                     &columns,
-                    &mut |values| held.insert(&key_of(values)?).map(|_| ()),
+                    &mut |values| {
+                        super::stop_if_interrupted()?;
+                        held.insert(&key_of(values)?).map(|_| ())
+                    },
                     &mut |values| {
                         gone.push(key_of(values)?);
                         Ok(())

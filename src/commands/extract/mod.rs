@@ -263,12 +263,16 @@ pub fn extract(
     // by a killed run.
     let budget = Budget::new(req.key_memory, &std::env::temp_dir());
     let start = match &previous {
-        Some(p) => Some(p.start(&scope, &masking, &watermarks, main.as_mut(), &budget)?),
+        Some(p) => Some(
+            p.start(&scope, &masking, &watermarks, main.as_mut(), &budget)
+                .map_err(before_any_row)?,
+        ),
         None => None,
     };
     let deleted = match &start {
         Some(start) if req.detect_deletes => {
-            delta::deleted(start, &scope, main.as_mut(), &budget, &stop_if_interrupted)?
+            delta::deleted(start, &scope, main.as_mut(), &budget, &stop_if_interrupted)
+                .map_err(before_any_row)?
         }
         _ => Vec::new(),
     };
@@ -486,16 +490,7 @@ fn run_closure(
         &stop_if_interrupted,
     );
     bar.finish_and_clear();
-    let (rows, stats) = result.map_err(|e| {
-        if output::interrupted() {
-            Class::Interrupted.error(
-                "interrupted (Ctrl-C) while selecting the rows, before any was written: run \
-                 the same command again to start",
-            )
-        } else {
-            e
-        }
-    })?;
+    let (rows, stats) = result.map_err(before_any_row)?;
     if stats.spilled > 0 {
         output::note(
             req.quiet,
@@ -507,6 +502,18 @@ fn run_closure(
         );
     }
     Ok((rows, stats))
+}
+
+/// `err`, or when Ctrl-C stopped the work that selects the rows, an error saying so.
+fn before_any_row(err: anyhow::Error) -> anyhow::Error {
+    if output::interrupted() {
+        Class::Interrupted.error(
+            "interrupted (Ctrl-C) while selecting the rows, before any was written: run the \
+             same command again to start",
+        )
+    } else {
+        err
+    }
 }
 
 /// Fails once Ctrl-C was pressed: the extract's loops ask at every row.
