@@ -452,7 +452,21 @@ fn wrong_uses_are_refused(lab: &Lab) {
 
 #[test]
 fn sqlite_wrong_uses_are_refused() {
-    wrong_uses_are_refused(&Lab::sqlite());
+    let lab = Lab::sqlite();
+    wrong_uses_are_refused(&lab);
+    // SQLite stores a decimal as an integer, a real or text: its archived text is no key.
+    (lab.exec)(
+        "CREATE TABLE account (no NUMERIC(12, 2) PRIMARY KEY); INSERT INTO account VALUES (5);",
+    );
+    let plan = "name = \"accounts\"\n[[seed]]\ntable = \"account\"\n\n[refresh]\nwatermarks = {}\n";
+    std::fs::write(lab.ws.path().join("plan.toml"), plan).unwrap();
+    success(&lab.extract(&[], &[]), &["accounts base"]);
+    let err = refused(&lab, plan, &["--incremental"]);
+    assert!(
+        err.contains("the key of main.account (no) is of a type whose archived form")
+            && !err.contains("line 2"),
+        "{err}"
+    );
 }
 
 #[test]
