@@ -262,6 +262,16 @@ pub fn extract(
     // Spill files are deleted from the folder as soon as they are open: nothing is left, even
     // by a killed run.
     let budget = Budget::new(req.key_memory, &std::env::temp_dir());
+    if let Some(p) = &previous {
+        output::note(
+            req.quiet,
+            &format!(
+                "Delta {} of subset `{}`: reading the keys the earlier extracts hold.",
+                p.chain().sequence,
+                req.subset
+            ),
+        );
+    }
     let start = match &previous {
         Some(p) => Some(
             p.start(&scope, &masking, &watermarks, main.as_mut(), &budget)
@@ -312,20 +322,25 @@ pub fn extract(
 
     // The rows, table by table, then the manifest that vouches for them.
     let snapshot = sources[0].snapshot().clone();
+    let mut fingerprint_base = serde_json::json!({
+        "format_version": manifest::FORMAT_VERSION,
+        // Rows looked up by key come in the key set's order (earlier builds wrote them in the
+        // database's order within a lookup): parts written in another order are not resumed.
+        "row_order": "key set",
+        "plan": &req.plan,
+        "part_size": req.part_size,
+        "snapshot_kind": &snapshot.kind,
+        "masking": masking.fingerprint(),
+    });
+    // A delta's parts continue one chain: those of a delta after another one are not kept.
+    if let Some(p) = &previous {
+        fingerprint_base["chain"] = serde_json::json!(p.chain());
+    }
     let ctx = Ctx {
         scope: &scope,
         writer: &writer,
         part_size: req.part_size,
-        fingerprint_base: serde_json::json!({
-            "format_version": manifest::FORMAT_VERSION,
-            // Rows looked up by key come in the key set's order (earlier builds wrote them in the
-            // database's order within a lookup): parts written in another order are not resumed.
-            "row_order": "key set",
-            "plan": &req.plan,
-            "part_size": req.part_size,
-            "snapshot_kind": &snapshot.kind,
-            "masking": masking.fingerprint(),
-        }),
+        fingerprint_base,
         masking: &masking,
         progress: if req.quiet {
             MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
