@@ -575,3 +575,44 @@ fn postgres_a_seed_without_condition_and_a_numeric_key() {
     let Some(lab) = Lab::pg() else { return };
     a_seed_without_condition_and_a_numeric_key(&lab);
 }
+
+/// The chain in an S3 store (the moto server of `tests/common/s3.rs`): delta 2 finds delta 1
+/// by listing the bucket, and reads the keys its parts hold.
+#[test]
+fn sqlite_deltas_follow_each_other_in_an_s3_store() {
+    let Some(server) = common::s3::server() else {
+        return;
+    };
+    let lab = Lab::sqlite();
+    let bucket = server.create_bucket("refresh");
+    let store = bucket.url("dbsub");
+    let env = server.env();
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.push(("DBSUB_STORE_APP", &store));
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&success(&lab.extract(&all, &vars), &all)).unwrap()
+    };
+    let rows = |summary: &serde_json::Value, table: &str| {
+        let tables = summary["tables"].as_array().unwrap();
+        let t = tables
+            .iter()
+            .find(|t| t["table"].as_str().unwrap().ends_with(table))
+            .unwrap();
+        (t["rows"].as_u64().unwrap(), t["deletes"].as_u64())
+    };
+    assert_eq!(rows(&json(&[]), "invoice"), (20, None));
+    for sql in CHANGES {
+        (lab.exec)(sql);
+    }
+    let incremental = ["--incremental", "--detect-deletes"];
+    let first = json(&incremental);
+    assert_eq!(first["delta"], 1, "{first}");
+    assert_eq!(rows(&first, "invoice"), (3, Some(1)));
+    let second = json(&incremental);
+    assert_eq!(second["delta"], 2, "{second}");
+    assert_eq!(rows(&second, "invoice"), (0, Some(0)));
+    assert_eq!(rows(&second, "line"), (0, Some(0)));
+    assert!(!lab.base().exists(), "nothing in the file store");
+}
