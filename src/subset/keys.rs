@@ -132,6 +132,30 @@ impl KeySet {
         Ok(added)
     }
 
+    /// Removes `key`; true when it was there.
+    pub fn remove(&mut self, key: &[u8]) -> Result<bool> {
+        let removed = if let Some(spill) = &self.spill {
+            spill
+                .conn
+                .prepare_cached("DELETE FROM k WHERE k = ?1")?
+                .execute(params![key])?
+                == 1
+        } else {
+            let (removed, cost) = match (&mut self.mem, as_int(key)) {
+                (Mem::Ints(set), Some(i)) => (set.remove(&i), INT_ENTRY),
+                (Mem::Ints(_), None) => (false, 0),
+                (Mem::Keys(set), _) => (set.remove(key), key_entry(key.len())),
+            };
+            if removed {
+                self.mem_bytes -= cost;
+                self.budget.used.fetch_sub(cost, Ordering::Relaxed);
+            }
+            removed
+        };
+        self.len -= removed as u64;
+        Ok(removed)
+    }
+
     pub fn contains(&self, key: &[u8]) -> Result<bool> {
         if let Some(spill) = &self.spill {
             return Ok(spill
@@ -425,6 +449,32 @@ mod tests {
         }
         let expected: Vec<Key> = (0..10).map(|i| key(&[KeyValue::Int(i)]).into()).collect();
         assert_eq!(popped, expected);
+    }
+
+    #[test]
+    fn a_removed_key_leaves_the_set_in_memory_and_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        for limit in [200, 1 << 20] {
+            let budget = Budget::new(limit, dir.path());
+            let mut set = KeySet::new(&budget);
+            for i in 0..50 {
+                set.insert(&key(&[KeyValue::Int(i)])).unwrap();
+            }
+            set.insert(&key(&[KeyValue::Text("a")])).unwrap();
+            assert_eq!(set.spilled(), limit == 200);
+            assert!(set.remove(&key(&[KeyValue::Int(7)])).unwrap());
+            assert!(
+                !set.remove(&key(&[KeyValue::Int(7)])).unwrap(),
+                "gone already"
+            );
+            assert!(set.remove(&key(&[KeyValue::Text("a")])).unwrap());
+            assert!(!set.contains(&key(&[KeyValue::Int(7)])).unwrap());
+            assert!(set.contains(&key(&[KeyValue::Int(8)])).unwrap());
+            assert_eq!(set.len(), 49);
+            assert_eq!(collect(&set, 0).len(), 49);
+            drop(set);
+            assert_eq!(budget.used(), 0, "a removed key gives its memory back");
+        }
     }
 
     #[test]

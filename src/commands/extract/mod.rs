@@ -15,7 +15,7 @@ use indicatif::{MultiProgress, ProgressDrawTarget};
 use serde::Serialize;
 
 use crate::archive::layout::{SubsetDir, validate_subset_name};
-use crate::archive::manifest::{self, CycleKey, Manifest, TableEntry};
+use crate::archive::manifest::{self, Chain, CycleKey, Manifest, TableEntry, Watermark};
 use crate::archive::writer::SubsetWriter;
 use crate::backend;
 use crate::catalog::{Catalog, ObjectKey, snapshot};
@@ -27,10 +27,11 @@ use crate::model::exit::Class;
 use crate::model::ports::RowSource;
 use crate::model::row::Snapshot;
 use crate::output;
-use crate::subset::closure::{self, TableRows};
+use crate::subset::closure::{self, Delta, TableRows};
 use crate::subset::keys::Budget;
 use crate::subset::{Plan, Scope};
 
+mod delta;
 mod personal;
 mod report;
 mod write;
@@ -46,6 +47,10 @@ pub struct Request {
     pub subset: String,
     pub tables: Vec<String>,
     pub refresh: bool,
+    /// `--incremental`: the next delta of the subset.
+    pub incremental: bool,
+    /// `--detect-deletes`: with `incremental`, the keys of held rows the source lost.
+    pub detect_deletes: bool,
     pub jobs: usize,
     pub dry_run: bool,
     /// With `dry_run`: draw the plan instead of printing its tables.
@@ -71,6 +76,19 @@ pub struct TableSummary {
     /// Parts kept from an interrupted extract.
     pub kept_parts: usize,
     pub seconds: f64,
+    /// The table's watermark in this extract's snapshot (`[refresh]`), if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub high_water: Option<HighWater>,
+    /// Of a delta with `--detect-deletes`: the keys of held rows the source no longer has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletes: Option<u64>,
+}
+
+/// A watermark column and its highest value.
+#[derive(Clone, Debug, Serialize)]
+pub struct HighWater {
+    pub column: String,
+    pub value: Option<String>,
 }
 
 /// The outcome of an extract.
@@ -79,6 +97,9 @@ pub struct Summary {
     pub store: String,
     pub manifest: String,
     pub subset: String,
+    /// The delta's number (`--incremental`); `None` for a base or plain extract.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<u32>,
     pub snapshot: Snapshot,
     pub tables: Vec<TableSummary>,
     pub rows: u64,
@@ -127,6 +148,8 @@ pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
         subset,
         tables: args.tables.clone(),
         refresh: args.refresh,
+        incremental: args.incremental,
+        detect_deletes: args.detect_deletes,
         jobs: args.jobs as usize,
         dry_run: args.dry_run,
         picture,
@@ -194,13 +217,25 @@ pub fn extract(
         cycle_keys,
     } = plan(&catalog, req, config)?;
 
-    // The store before the closure: a wrong URL, missing bucket or complete extract fails fast.
+    // The watermarks, each a column of a table of the subset, before any row is read.
+    let watermarks = scope
+        .watermarks(&req.plan)
+        .map_err(|e| req.plan.locate(e))?;
+
+    // The store before the closure: a wrong URL, missing bucket, complete extract or (for a
+    // delta) broken refresh chain fails fast.
+    let mut previous = None;
     let writer = if req.dry_run {
         None
     } else {
         let (url, origin) = config.store(&env)?;
-        let dir = SubsetDir::new(&env, req.kind.word(), &req.subset);
+        let mut dir = SubsetDir::new(&env, req.kind.word(), &req.subset);
         let subset = format!("subset `{}` of {} {env}", req.subset, req.kind);
+        if req.incremental {
+            let chain = delta::Previous::open(&url, &dir, &subset, &req.plan)?;
+            dir = chain.next_dir();
+            previous = Some(chain);
+        }
         let whole = only.is_empty();
         Some(SubsetWriter::open(
             &url,
@@ -224,7 +259,35 @@ pub fn extract(
             output::result(&render_masking(&scope, &order, &masking))?;
         }
     }
-    let (rows, stats) = run_closure(&scope, main.as_mut(), req).map_err(|e| req.plan.locate(e))?;
+    // Spill files are deleted from the folder as soon as they are open: nothing is left, even
+    // by a killed run.
+    let budget = Budget::new(req.key_memory, &std::env::temp_dir());
+    if let Some(p) = &previous {
+        output::note(
+            req.quiet,
+            &format!(
+                "Delta {} of subset `{}`: reading the keys the earlier extracts hold.",
+                p.chain().sequence,
+                req.subset
+            ),
+        );
+    }
+    let start = match &previous {
+        Some(p) => Some(
+            p.start(&scope, &masking, &watermarks, main.as_mut(), &budget)
+                .map_err(before_any_row)?,
+        ),
+        None => None,
+    };
+    let deleted = match &start {
+        Some(start) if req.detect_deletes => {
+            delta::deleted(start, &scope, main.as_mut(), &budget, &stop_if_interrupted)
+                .map_err(before_any_row)?
+        }
+        _ => Vec::new(),
+    };
+    let (rows, stats) =
+        run_closure(&scope, main.as_mut(), req, &budget, start).map_err(|e| req.plan.locate(e))?;
     // Before anything is written: under --strict nothing leaves when a column looks personal.
     personal::check_values(&scope, &masking, main.as_mut(), &rows, req.strict)?;
     let Some(writer) = writer else {
@@ -243,23 +306,41 @@ pub fn extract(
     if req.refresh {
         writer.start_over()?;
     }
+    // The high-water marks, in the snapshot the rows are read in.
+    let mut marks = Vec::with_capacity(watermarks.len());
+    for w in &watermarks {
+        let table = &scope.tables[w.table].table;
+        let column = table
+            .column(&w.column)
+            .expect("a watermark names a column of its table");
+        marks.push((
+            w.table,
+            column.name.clone(),
+            sources[0].high_water(table, column)?,
+        ));
+    }
 
     // The rows, table by table, then the manifest that vouches for them.
     let snapshot = sources[0].snapshot().clone();
+    let mut fingerprint_base = serde_json::json!({
+        "format_version": manifest::FORMAT_VERSION,
+        // Rows looked up by key come in the key set's order (earlier builds wrote them in the
+        // database's order within a lookup): parts written in another order are not resumed.
+        "row_order": "key set",
+        "plan": &req.plan,
+        "part_size": req.part_size,
+        "snapshot_kind": &snapshot.kind,
+        "masking": masking.fingerprint(),
+    });
+    // A delta's parts continue one chain: those of a delta after another one are not kept.
+    if let Some(p) = &previous {
+        fingerprint_base["chain"] = serde_json::json!(p.chain());
+    }
     let ctx = Ctx {
         scope: &scope,
         writer: &writer,
         part_size: req.part_size,
-        fingerprint_base: serde_json::json!({
-            "format_version": manifest::FORMAT_VERSION,
-            // Rows looked up by key come in the key set's order (earlier builds wrote them in the
-            // database's order within a lookup): parts written in another order are not resumed.
-            "row_order": "key set",
-            "plan": &req.plan,
-            "part_size": req.part_size,
-            "snapshot_kind": &snapshot.kind,
-            "masking": masking.fingerprint(),
-        }),
+        fingerprint_base,
         masking: &masking,
         progress: if req.quiet {
             MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
@@ -276,14 +357,30 @@ pub fn extract(
         .map(|((index, _), selected)| Job { index, selected })
         .collect();
     let mut done = ctx.write_tables(&mut sources, jobs)?;
+    for d in deleted {
+        let (deletes, rows) = (ctx.write_deletes(&d)?, d.keys.len());
+        if let Some((_, entry, summary)) = done.iter_mut().find(|(i, _, _)| *i == d.table) {
+            entry.deletes = Some(deletes);
+            summary.deletes = Some(rows);
+        }
+    }
     done.sort_by_key(|(i, _, _)| order.iter().position(|o| o == i));
 
     let load_order: Vec<String> = order
         .iter()
         .map(|&i| scope.tables[i].table.key().qualified_name())
         .collect();
-    let tables = table_entries(&done, &only, writer.existing(), &load_order);
-    let manifest = Manifest::new(
+    let mut tables = table_entries(&done, &only, writer.existing(), &load_order);
+    for (t, column, high_water) in &marks {
+        let name = scope.tables[*t].table.key().qualified_name();
+        if let Some(entry) = tables.iter_mut().find(|e| e.qualified_name() == name) {
+            entry.watermark = Some(Watermark {
+                column: column.clone(),
+                high_water: high_water.clone(),
+            });
+        }
+    }
+    let mut manifest = Manifest::new(
         manifest::Source {
             kind: req.kind.word().to_string(),
             env: env.clone(),
@@ -302,17 +399,38 @@ pub fn extract(
             .collect(),
         tables,
     );
+    manifest.refresh = match &previous {
+        Some(p) => Some(p.chain()),
+        None => req.plan.refresh.as_ref().map(|_| Chain {
+            sequence: 0,
+            after: None,
+        }),
+    };
     let written: Vec<(&str, &str)> = done
         .iter()
         .map(|(_, e, _)| (e.schema.as_str(), e.name.as_str()))
         .collect();
     writer.commit(&manifest, &written)?;
 
-    let tables: Vec<TableSummary> = done.into_iter().map(|(_, _, s)| s).collect();
+    let mut tables: Vec<TableSummary> = done.into_iter().map(|(_, _, s)| s).collect();
+    for (t, column, high_water) in marks {
+        let name = scope.tables[t].table.key().qualified_name();
+        if let Some(summary) = tables.iter_mut().find(|s| s.table == name) {
+            summary.high_water = Some(HighWater {
+                column,
+                value: high_water,
+            });
+        }
+    }
     Ok(Some(Summary {
         store: writer.store_shown(),
         manifest: writer.manifest_key(),
         subset: req.subset.clone(),
+        delta: manifest
+            .refresh
+            .as_ref()
+            .map(|c| c.sequence)
+            .filter(|&n| n > 0),
         snapshot,
         rows: tables.iter().map(|t| t.rows).sum(),
         bytes: tables.iter().map(|t| t.bytes).sum(),
@@ -370,16 +488,16 @@ fn run_closure(
     scope: &Scope,
     source: &mut dyn RowSource,
     req: &Request,
+    budget: &Budget,
+    delta: Option<Delta>,
 ) -> Result<(Vec<TableRows>, closure::Stats)> {
-    // Spill files are deleted from the folder as soon as they are open: nothing is left, even
-    // by a killed run.
-    let budget = Budget::new(req.key_memory, &std::env::temp_dir());
     let bar = progress_bar(req.quiet, "closure");
     bar.set_message("seed rows");
     let result = closure::close(
         scope,
         source,
-        &budget,
+        budget,
+        delta,
         &mut |table, rows| {
             bar.set_message(format!("{table}: {rows} rows"));
             bar.inc(1);
@@ -387,16 +505,7 @@ fn run_closure(
         &stop_if_interrupted,
     );
     bar.finish_and_clear();
-    let (rows, stats) = result.map_err(|e| {
-        if output::interrupted() {
-            Class::Interrupted.error(
-                "interrupted (Ctrl-C) while selecting the rows, before any was written: run \
-                 the same command again to start",
-            )
-        } else {
-            e
-        }
-    })?;
+    let (rows, stats) = result.map_err(before_any_row)?;
     if stats.spilled > 0 {
         output::note(
             req.quiet,
@@ -408,6 +517,18 @@ fn run_closure(
         );
     }
     Ok((rows, stats))
+}
+
+/// `err`, or when Ctrl-C stopped the work that selects the rows, an error saying so.
+fn before_any_row(err: anyhow::Error) -> anyhow::Error {
+    if output::interrupted() {
+        Class::Interrupted.error(
+            "interrupted (Ctrl-C) while selecting the rows, before any was written: run the \
+             same command again to start",
+        )
+    } else {
+        err
+    }
 }
 
 /// Fails once Ctrl-C was pressed: the extract's loops ask at every row.
