@@ -3,7 +3,10 @@
 //! ```text
 //! <ENV>/<DBTYPE>/<subset>/manifest.json
 //! <ENV>/<DBTYPE>/<subset>/data/<SCHEMA>.<TABLE>/part-00000.csv.zst
+//! <ENV>/<DBTYPE>/<subset>/data/<SCHEMA>.<TABLE>/chunk-00000/part-00000.csv.zst   (a big
+//!                                             table written in chunks, docs/extract.md)
 //! <ENV>/<DBTYPE>/<subset>/progress/<SCHEMA>.<TABLE>.json      (while an extract runs)
+//! <ENV>/<DBTYPE>/<subset>/progress/<SCHEMA>.<TABLE>/chunk-00000.json     (the same, per chunk)
 //! <ENV>/<DBTYPE>/<subset>/deltas/<nnnnn>/…   (a delta of `extract --incremental`: the same
 //!                                             layout, its keys relative to its own folder)
 //! ```
@@ -64,6 +67,16 @@ impl SubsetDir {
         self.key(&format!("progress/{schema}.{name}.json"))
     }
 
+    /// The key of the record of chunk `chunk` of a table being extracted.
+    pub fn chunk_progress(&self, schema: &str, name: &str, chunk: usize) -> String {
+        self.key(&format!("progress/{schema}.{name}/chunk-{chunk:05}.json"))
+    }
+
+    /// The folder of the chunk records of a table ([`Self::chunk_progress`]).
+    pub fn chunks_progress(&self, schema: &str, name: &str) -> String {
+        self.key(&format!("progress/{schema}.{name}"))
+    }
+
     /// The folder of delta `n` (1, 2, …) of this subset: a folder with the same layout.
     pub fn delta(&self, n: u32) -> SubsetDir {
         SubsetDir {
@@ -111,9 +124,19 @@ pub fn table_dir(schema: &str, name: &str) -> String {
     format!("data/{schema}.{name}")
 }
 
+/// The folder of chunk `chunk` of a table's parts, relative to the subset's folder.
+pub fn chunk_dir(schema: &str, name: &str, chunk: usize) -> String {
+    format!("{}/chunk-{chunk:05}", table_dir(schema, name))
+}
+
 /// The key of part `n` of a table, relative to the subset's folder.
 pub fn part_key(schema: &str, name: &str, n: usize) -> String {
-    format!("{}/part-{n:05}.csv.zst", table_dir(schema, name))
+    part_key_in(&table_dir(schema, name), n)
+}
+
+/// The key of part `n` in `folder` (a [`table_dir`] or a [`chunk_dir`]).
+pub fn part_key_in(folder: &str, n: usize) -> String {
+    format!("{folder}/part-{n:05}.csv.zst")
 }
 
 /// The subset folder of a manifest's key (`<ENV>/<DBTYPE>/<subset>/manifest.json`).
@@ -145,6 +168,14 @@ mod tests {
         assert_eq!(
             subset_of_manifest("PROD/ORA/default/manifest.json"),
             Some("PROD/ORA/default")
+        );
+        assert_eq!(
+            part_key_in(&chunk_dir("THE", "SEEDLOT", 2), 7),
+            "data/THE.SEEDLOT/chunk-00002/part-00007.csv.zst"
+        );
+        assert_eq!(
+            dir.chunk_progress("THE", "SEEDLOT", 2),
+            "PROD/ORA/default/progress/THE.SEEDLOT/chunk-00002.json"
         );
         let delta = dir.delta(3);
         assert_eq!(delta.prefix(), "PROD/ORA/default/deltas/00003");

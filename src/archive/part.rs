@@ -7,7 +7,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
-use super::layout::part_key;
+use super::layout::part_key_in;
 use super::manifest::PartEntry;
 use super::store::{Store, Upload};
 use crate::model::digest::hex;
@@ -62,8 +62,8 @@ struct OpenPart<'s> {
 pub struct TableWriter<'s> {
     store: &'s Store,
     prefix: String,
-    schema: String,
-    name: String,
+    /// The parts' folder, relative to the subset's.
+    folder: String,
     header: Vec<u8>,
     part_size: u64,
     parts: Vec<PartEntry>,
@@ -72,12 +72,12 @@ pub struct TableWriter<'s> {
 }
 
 impl<'s> TableWriter<'s> {
-    /// A writer for `schema.name` whose first `kept` parts are already in the store.
+    /// A writer of parts into `folder` (relative to the subset's folder `prefix`: a table's
+    /// or a chunk's) whose first `kept` parts are already in the store.
     pub fn new(
         store: &'s Store,
         prefix: &str,
-        schema: &str,
-        name: &str,
+        folder: &str,
         columns: &[&str],
         part_size: u64,
         kept: Vec<PartEntry>,
@@ -87,8 +87,7 @@ impl<'s> TableWriter<'s> {
         TableWriter {
             store,
             prefix: prefix.to_string(),
-            schema: schema.to_string(),
-            name: name.to_string(),
+            folder: folder.to_string(),
             header,
             part_size: part_size.max(1),
             parts: kept,
@@ -122,7 +121,7 @@ impl<'s> TableWriter<'s> {
     }
 
     fn start(&mut self) -> Result<()> {
-        let relative = part_key(&self.schema, &self.name, self.parts.len());
+        let relative = part_key_in(&self.folder, self.parts.len());
         let key = format!("{}/{relative}", self.prefix);
         let upload = self.store.upload(&key);
         let hashing = Hashing::new(upload);

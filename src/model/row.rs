@@ -30,6 +30,22 @@ pub enum RowFilter<'a> {
         columns: &'a [KeyColumn],
         keys: &'a [Key],
     },
+    /// One chunk of a table read by a scan: the rows of `range`, and of the seed's condition
+    /// when there is one.
+    Range {
+        condition: Option<Condition<'a>>,
+        range: KeyRange<'a>,
+    },
+}
+
+/// A range of a table's identity, in the identity's order (the order a read gives its rows):
+/// the rows after the key `after`, up to and including the key `upto`; `None` leaves that
+/// end open. Keys are encoded by [`super::key`].
+#[derive(Clone, Copy, Debug)]
+pub struct KeyRange<'a> {
+    pub columns: &'a [KeyColumn],
+    pub after: Option<&'a [u8]>,
+    pub upto: Option<&'a [u8]>,
 }
 
 /// A seed's condition as the user wrote it, and the values of its named parameters (`:name`,

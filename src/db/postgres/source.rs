@@ -19,6 +19,7 @@ use super::{connect, key_column_sql, pg_message, qualified};
 use crate::catalog::*;
 use crate::db::key_order::KeyOrder;
 use crate::db::sql::double_quote;
+use crate::db::sql::range::{chunk_where, decode_key};
 use crate::model::DbUrl;
 use crate::model::key::{self, KeyValue};
 use crate::model::mask::SourceMask;
@@ -230,16 +231,7 @@ impl PgSource {
                 // The keys travel as text and are cast to the column's own type, so that the
                 // lookup uses its index.
                 let cast = |i: usize, column: &KeyColumn| -> Result<String> {
-                    let ty = match column {
-                        KeyColumn::Locator if partitioned => "text".to_string(),
-                        KeyColumn::Locator => "tid".to_string(),
-                        KeyColumn::Column(name) => table
-                            .column(name)
-                            .map(|c| c.native_type.clone())
-                            .ok_or_else(|| {
-                                anyhow!("{}.{} has no column {name}", table.schema, table.name)
-                            })?,
-                    };
+                    let ty = key_type(table, column, partitioned)?;
                     Ok(format!("${}::text[]::{ty}[]", i + 1))
                 };
                 if let [column] = columns {
@@ -275,16 +267,42 @@ impl PgSource {
                         );
                     }
                     for (i, v) in values.into_iter().enumerate() {
-                        by_column[i].push(match v {
-                            KeyValue::Null => None,
-                            KeyValue::Text(t) => Some(t.to_string()),
-                            KeyValue::Int(n) => Some(n.to_string()),
-                            KeyValue::Float(f) => Some(f.to_string()),
-                            KeyValue::Bytes(_) => bail!("a PostgreSQL key is never binary"),
-                        });
+                        by_column[i].push(key_text(v)?);
                     }
                 }
                 arrays = Some(by_column);
+            }
+            RowFilter::Range { condition, range } => {
+                let condition = match condition {
+                    Some(condition) => {
+                        let (text, bound) =
+                            params::bind(condition, true, &|i| format!("${}", i + 1))?;
+                        values = bound.into_iter().map(str::to_string).collect();
+                        Some(text)
+                    }
+                    None => None,
+                };
+                let columns: Vec<String> = range
+                    .columns
+                    .iter()
+                    .map(|c| key_column_sql(c, partitioned))
+                    .collect();
+                // Each end's values go as text, cast to the column's type so that the range
+                // compares (and uses the index) as the column does.
+                let mut end = |key: &[u8], _: &str| -> Result<Vec<String>> {
+                    let mut placeholders = Vec::with_capacity(range.columns.len());
+                    let decoded = decode_key(key, range.columns.len())?;
+                    for (v, column) in decoded.into_iter().zip(range.columns) {
+                        let Some(text) = key_text(v)? else {
+                            bail!("a chunk's bound of {}.{} is NULL", table.schema, table.name)
+                        };
+                        values.push(text);
+                        let ty = key_type(table, column, partitioned)?;
+                        placeholders.push(format!("${}::{ty}", values.len()));
+                    }
+                    Ok(placeholders)
+                };
+                sql.push_str(&chunk_where(condition, &columns, &range, &mut end)?);
             }
         }
         if !order_by.is_empty() {
@@ -320,7 +338,11 @@ impl PgSource {
         let url = self.url.clone();
         let failed = |e: postgres::Error| -> anyhow::Error {
             match filter {
-                RowFilter::Where(Condition { sql: condition, .. }) => anyhow!(
+                RowFilter::Where(Condition { sql: condition, .. })
+                | RowFilter::Range {
+                    condition: Some(Condition { sql: condition, .. }),
+                    ..
+                } => anyhow!(
                     "the condition `{condition}` on {}.{} failed in {url}: {}",
                     table.schema,
                     table.name,
@@ -585,6 +607,29 @@ impl RowSource for PgSource {
 }
 
 /// A key column's text field as the key set holds it.
+/// The type a key column's bound text is cast to: the column's own.
+fn key_type(table: &Table, column: &KeyColumn, partitioned: bool) -> Result<String> {
+    Ok(match column {
+        KeyColumn::Locator if partitioned => "text".to_string(),
+        KeyColumn::Locator => "tid".to_string(),
+        KeyColumn::Column(name) => table
+            .column(name)
+            .map(|c| c.native_type.clone())
+            .ok_or_else(|| anyhow!("{}.{} has no column {name}", table.schema, table.name))?,
+    })
+}
+
+/// A key's value as the text it is bound as (`None` for NULL).
+fn key_text(value: KeyValue<'_>) -> Result<Option<String>> {
+    Ok(match value {
+        KeyValue::Null => None,
+        KeyValue::Text(t) => Some(t.to_string()),
+        KeyValue::Int(n) => Some(n.to_string()),
+        KeyValue::Float(f) => Some(f.to_string()),
+        KeyValue::Bytes(_) => bail!("a PostgreSQL key is never binary"),
+    })
+}
+
 fn key_value(field: Option<&str>) -> KeyValue<'_> {
     field.map_or(KeyValue::Null, KeyValue::Text)
 }

@@ -596,7 +596,12 @@ fn read_error(
             "cannot read {name} {as_of} in {url}: its definition changed after that point \
              (ORA-01466); re-run the extract"
         )
-    } else if let RowFilter::Where(Condition { sql: condition, .. }) = filter {
+    } else if let RowFilter::Where(Condition { sql: condition, .. })
+    | RowFilter::Range {
+        condition: Some(Condition { sql: condition, .. }),
+        ..
+    } = filter
+    {
         format!("the condition `{condition}` on {name} failed in {url}: {message}")
     } else {
         format!("cannot read {name} from {url}: {message}")
