@@ -1,94 +1,141 @@
 //! Big tables written in chunks (`--chunk-rows`): key ranges of a table read by a scan, `--jobs`
 //! of them at once, each resumed on its own after a kill; the parts end byte for byte those of
-//! an uninterrupted run, and the rows those of an extract written whole.
+//! an uninterrupted run, and the rows those of an extract written whole. On SQLite and
+//! PostgreSQL.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use common::{Workspace, files_below, mixed_code, read_extract, stable_manifest, stderr, stdout};
+use common::{
+    Workspace, files_below, mixed_code, pg, read_extract, stable_manifest, stderr, stdout,
+};
 use rusqlite::Connection;
 use serde_json::Value as Json;
 
-const SCHEMA: &str = "CREATE TABLE SITE (ID INTEGER PRIMARY KEY, NAME TEXT NOT NULL);
-     CREATE TABLE LOT (CODE TEXT PRIMARY KEY, N INTEGER NOT NULL,
-                       SITE_ID INTEGER REFERENCES SITE (ID), LABEL TEXT);
-     CREATE TABLE NOTE (BODY TEXT, AT INTEGER);";
+/// site; lot: a seed with a composite key (site, code), whose text codes sort differently as
+/// bytes, in the database and as encoded keys; note: a passthrough table without a key (read
+/// by its row locator).
+const SCHEMA: &str = "CREATE TABLE site (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+     CREATE TABLE lot (site_id INTEGER NOT NULL REFERENCES site (id), code TEXT NOT NULL,
+                       n INTEGER NOT NULL, label TEXT, PRIMARY KEY (site_id, code));
+     CREATE TABLE note (body TEXT, at INTEGER);";
 
-/// LOT: a seed of text keys whose byte order and SQLite's order disagree with their encoded
-/// order, each referencing a SITE; NOTE: a passthrough table without a key (read by rowid).
-fn chunks_db(path: &Path) {
-    let conn = Connection::open(path).unwrap();
-    conn.execute_batch(SCHEMA).unwrap();
-    conn.execute_batch("BEGIN").unwrap();
-    for i in 0..20 {
-        conn.execute("INSERT INTO SITE VALUES (?1, ?2)", (i, format!("site {i}")))
-            .unwrap();
+/// A value of [`rows`].
+enum V {
+    I(i32),
+    T(String),
+}
+
+/// The rows of the three tables: the table and the values of each row.
+fn rows() -> Vec<(&'static str, Vec<V>)> {
+    let mut rows = Vec::new();
+    for i in 0..5 {
+        rows.push(("site", vec![V::I(i), V::T(format!("site {i}"))]));
     }
     for i in 0..300usize {
-        conn.execute(
-            "INSERT INTO LOT VALUES (?1, ?2, ?3, ?4)",
-            (
-                mixed_code(i),
-                i as i64,
-                (i % 20) as i64,
-                format!("lot {i} {}", "x".repeat(i % 40)),
-            ),
-        )
-        .unwrap();
+        let label = format!("lot {i} {}", "x".repeat(i % 40));
+        let n = i as i32;
+        let values = vec![V::I(n % 5), V::T(mixed_code(i)), V::I(n), V::T(label)];
+        rows.push(("lot", values));
     }
     for i in 0..120 {
-        conn.execute(
-            "INSERT INTO NOTE VALUES (?1, ?2)",
-            (format!("note {i}"), i % 7),
-        )
-        .unwrap();
+        rows.push(("note", vec![V::T(format!("note {i}")), V::I(i % 7)]));
     }
-    conn.execute_batch("COMMIT").unwrap();
+    rows
 }
 
 const PLAN: &str = r#"
-passthrough = ["NOTE"]
+passthrough = ["note"]
 
 [[seed]]
-table = "APP.LOT"
-where = "N < 280"
+table = "lot"
+where = "n < 280"
 "#;
 
+/// A source database with [`SCHEMA`] and [`rows`], a plan, and the stores extracts write.
 struct Chunks {
     ws: Workspace,
+    /// `SQLITE` or `PG`.
+    kind: &'static str,
+    source: String,
+    /// The schema the tables are in, as the summary names them.
+    schema: &'static str,
 }
 
 impl Chunks {
-    fn new() -> Chunks {
+    fn sqlite() -> Chunks {
         let ws = Workspace::empty();
-        chunks_db(&ws.path().join("app.db"));
-        std::fs::write(ws.path().join("plan.toml"), PLAN).unwrap();
-        Chunks { ws }
+        let path = ws.path().join("app.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(SCHEMA).unwrap();
+        conn.execute_batch("BEGIN").unwrap();
+        for (table, values) in rows() {
+            let marks = vec!["?"; values.len()].join(", ");
+            let values = values.into_iter().map(|v| match v {
+                V::I(i) => rusqlite::types::Value::Integer(i.into()),
+                V::T(t) => rusqlite::types::Value::Text(t),
+            });
+            let sql = format!("INSERT INTO {table} VALUES ({marks})");
+            conn.execute(&sql, rusqlite::params_from_iter(values))
+                .unwrap();
+        }
+        conn.execute_batch("COMMIT").unwrap();
+        let source = format!("sqlite://{}?schema=APP", path.display());
+        Chunks::new(ws, "SQLITE", source, "APP")
     }
 
-    /// `dbsub extract SQLITE APP --plan plan.toml args` into the store folder `store`.
+    fn postgres(pg: &pg::PgCluster) -> Chunks {
+        let source = pg.create_database("chunks");
+        let mut client = pg::connect(&source);
+        client.batch_execute(SCHEMA).unwrap();
+        let mut tx = client.transaction().unwrap();
+        for (table, values) in rows() {
+            let marks: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
+            let params: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+                .iter()
+                .map(|v| match v {
+                    V::I(i) => i as _,
+                    V::T(t) => t as _,
+                })
+                .collect();
+            let sql = format!("INSERT INTO {table} VALUES ({})", marks.join(", "));
+            tx.execute(sql.as_str(), &params).unwrap();
+        }
+        tx.commit().unwrap();
+        Chunks::new(Workspace::empty(), "PG", source, "public")
+    }
+
+    fn new(ws: Workspace, kind: &'static str, source: String, schema: &'static str) -> Chunks {
+        std::fs::write(ws.path().join("plan.toml"), PLAN).unwrap();
+        Chunks {
+            ws,
+            kind,
+            source,
+            schema,
+        }
+    }
+
+    /// `dbsub extract KIND APP --plan plan.toml args --format json` into the store folder
+    /// `store`.
     fn run(&self, store: &str, args: &[&str], extra: &[(&str, &str)]) -> std::process::Output {
         self.dbsub(store, extra)
-            .args(["extract", "SQLITE", "APP", "--plan", "plan.toml"])
+            .args(["extract", self.kind, "APP", "--plan", "plan.toml"])
             .args(["--format", "json"])
             .args(args)
             .output()
             .unwrap()
     }
 
-    /// dbsub with the source `app.db`, the store folder `store` and the target `target.db`.
+    /// dbsub with the source, the store folder `store` and the SQLite target `target.db`.
     fn dbsub(&self, store: &str, extra: &[(&str, &str)]) -> assert_cmd::Command {
-        let source = format!(
-            "sqlite://{}?schema=APP",
-            self.ws.path().join("app.db").display()
-        );
+        let source_var = format!("DBSUB_SOURCE_{}_APP", self.kind);
         let url = format!("file://{}", self.ws.path().join(store).display());
         let target = format!("sqlite://{}", self.ws.path().join("target.db").display());
         let cache = self.ws.path().join("cache").display().to_string();
         let mut vars = vec![
-            ("DBSUB_SOURCE_SQLITE_APP", source.as_str()),
+            (source_var.as_str(), self.source.as_str()),
             ("DBSUB_STORE_APP", url.as_str()),
             ("DBSUB_TARGET_SQLITE", target.as_str()),
             ("DBSUB_CACHE_DIR", cache.as_str()),
@@ -98,20 +145,26 @@ impl Chunks {
     }
 
     fn dir(&self, store: &str) -> PathBuf {
-        self.ws.path().join(store).join("APP/SQLITE/default")
+        self.ws
+            .path()
+            .join(store)
+            .join("APP")
+            .join(self.kind)
+            .join("default")
     }
-}
 
-/// The summary's `field` of `table`.
-fn table_field(summary: &Json, table: &str, field: &str) -> u64 {
-    summary["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["table"] == table)
-        .unwrap_or_else(|| panic!("{table} in {summary}"))[field]
-        .as_u64()
-        .unwrap()
+    /// The summary's `field` of table `name`.
+    fn field(&self, summary: &Json, name: &str, field: &str) -> u64 {
+        let table = format!("{}.{name}", self.schema);
+        summary["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == table.as_str())
+            .unwrap_or_else(|| panic!("{table} in {summary}"))[field]
+            .as_u64()
+            .unwrap()
+    }
 }
 
 fn summary(out: &std::process::Output) -> Json {
@@ -139,76 +192,45 @@ fn same_files(a: &Path, b: &Path, what: &str) {
     assert_eq!(stable_manifest(&ma), stable_manifest(&mb), "{what}");
 }
 
-#[test]
-fn a_big_table_is_written_in_chunks_in_parallel_with_the_rows_of_a_whole_extract() {
-    let c = Chunks::new();
+/// Extracts whole, in chunks with three jobs and with one: the chunks' parts are the same
+/// with any number of jobs, and hold the rows of the whole extract in its order.
+fn chunks_hold_the_rows_of_a_whole_extract(c: &Chunks) {
     let whole = summary(&c.run("whole", &[], &[]));
-    assert_eq!(table_field(&whole, "APP.LOT", "chunks"), 1);
+    assert_eq!(c.field(&whole, "lot", "chunks"), 1);
     let parallel = summary(&c.run("parallel", &["--chunk-rows", "40", "--jobs", "3"], &[]));
-    // 280 seed rows: 6 chunks of 40 and the rest; NOTE's 120 rows by rowid: 3 of 40.
-    assert_eq!(table_field(&parallel, "APP.LOT", "rows"), 280);
-    assert_eq!(table_field(&parallel, "APP.LOT", "chunks"), 7);
-    assert_eq!(table_field(&parallel, "APP.NOTE", "chunks"), 3);
-    // SITE is read by key lookups: never cut.
-    assert_eq!(table_field(&parallel, "APP.SITE", "chunks"), 1);
+    // 280 seed rows: 6 chunks of 40 and the rest; note's 120 rows by locator: 3 of 40.
+    assert_eq!(c.field(&parallel, "lot", "rows"), 280);
+    assert_eq!(c.field(&parallel, "lot", "chunks"), 7);
+    assert_eq!(c.field(&parallel, "note", "chunks"), 3);
+    // site is read by key lookups: never cut.
+    assert_eq!(c.field(&parallel, "site", "chunks"), 1);
     let serial = summary(&c.run("serial", &["--chunk-rows", "40", "--jobs", "1"], &[]));
-    assert_eq!(table_field(&serial, "APP.LOT", "chunks"), 7);
+    assert_eq!(c.field(&serial, "lot", "chunks"), 7);
 
-    // The chunks' parts, in chunk order, hold the rows of the whole extract in its order.
     assert_eq!(
         read_extract(&c.dir("parallel")),
-        read_extract(&c.dir("whole"))
+        read_extract(&c.dir("whole")),
+        "the chunks' parts, in chunk order, hold the whole extract's rows in its order"
     );
     let manifest = common::manifest(&c.dir("parallel"));
-    let lot = manifest.tables.iter().find(|t| t.name == "LOT").unwrap();
+    let lot = manifest.tables.iter().find(|t| t.name == "lot").unwrap();
     let keys: Vec<&str> = lot.parts.iter().map(|p| p.key.as_str()).collect();
-    assert_eq!(keys[0], "data/APP.LOT/chunk-00000/part-00000.csv.zst");
-    assert_eq!(keys[6], "data/APP.LOT/chunk-00006/part-00000.csv.zst");
+    let folder = format!("data/{}.lot", c.schema);
+    assert_eq!(keys[0], format!("{folder}/chunk-00000/part-00000.csv.zst"));
+    assert_eq!(keys[6], format!("{folder}/chunk-00006/part-00000.csv.zst"));
     assert!(
         !c.dir("parallel").join("progress").exists(),
         "the manifest replaces every chunk's progress record"
     );
-    // Three jobs or one: the same parts, byte for byte.
     same_files(
         &c.dir("parallel"),
         &c.dir("serial"),
         "--jobs 3 and --jobs 1",
     );
-
-    // Ingest reads a chunked extract as any other: the seed's rows, all of NOTE.
-    let target = c.ws.path().join("target.db");
-    Connection::open(&target)
-        .unwrap()
-        .execute_batch(SCHEMA)
-        .unwrap();
-    let ingest = c
-        .dbsub("parallel", &[])
-        .args(["ingest", "SQLITE", "APP"])
-        .output()
-        .unwrap();
-    assert!(ingest.status.success(), "{}", stderr(&ingest));
-    let rows = |db: &Path, sql: &str| -> Vec<(String, i64)> {
-        let conn = Connection::open(db).unwrap();
-        let mut stmt = conn.prepare(sql).unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
-    let source = c.ws.path().join("app.db");
-    let lots = "SELECT CODE, N FROM LOT WHERE N < 280 ORDER BY N";
-    let notes = "SELECT BODY, count(*) FROM NOTE GROUP BY BODY ORDER BY 1";
-    assert_eq!(rows(&target, lots), rows(&source, lots), "the seed's rows");
-    assert_eq!(
-        rows(&target, notes),
-        rows(&source, notes),
-        "every NOTE, once"
-    );
-    let all = rows(&target, "SELECT 'all', count(*) FROM LOT");
-    assert_eq!(all, [("all".to_string(), 280)]);
 }
 
-/// The parts the progress records of an interrupted extract list as written.
+/// The parts the progress records of an interrupted extract list as written, and whether
+/// their table or chunk was finished.
 fn recorded_parts(dir: &Path) -> Vec<(String, bool)> {
     let mut parts = Vec::new();
     for path in common::walk(&dir.join("progress")) {
@@ -223,13 +245,14 @@ fn recorded_parts(dir: &Path) -> Vec<(String, bool)> {
     parts
 }
 
-#[test]
-fn a_killed_chunked_extract_resumes_per_chunk_and_ends_identical_to_a_clean_one() {
-    let c = Chunks::new();
+/// Kills chunked extracts after a few parts and resumes them: every part recorded before the
+/// kill is kept, not written again (finished chunks included), and the store ends holding
+/// exactly the parts of an uninterrupted run.
+fn a_killed_extract_resumes_per_chunk(c: &Chunks) {
     let args = ["--chunk-rows", "40", "--jobs", "2", "--part-size", "1K"];
     let clean = summary(&c.run("clean", &args, &[]));
     assert!(
-        table_field(&clean, "APP.LOT", "parts") >= 14,
+        c.field(&clean, "lot", "parts") >= 14,
         "at least two parts per chunk: {clean}"
     );
     for after in ["6", "15"] {
@@ -241,12 +264,15 @@ fn a_killed_chunked_extract_resumes_per_chunk_and_ends_identical_to_a_clean_one(
             !dir.join("manifest.json").exists(),
             "no manifest after a kill"
         );
-        // Mark every recorded part: a resume must keep them, not write them again.
+        // With two jobs and two parts or more per chunk, six parts finish a chunk.
         let recorded = recorded_parts(&dir);
         assert!(
-            recorded.iter().any(|(_, complete)| *complete),
+            recorded
+                .iter()
+                .any(|(key, complete)| *complete && key.contains("/chunk-")),
             "killed after {after} parts: a chunk was finished"
         );
+        // Dated far back: a part written again would have a new date.
         let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
         for (key, _) in &recorded {
             let file = std::fs::File::options()
@@ -256,9 +282,9 @@ fn a_killed_chunked_extract_resumes_per_chunk_and_ends_identical_to_a_clean_one(
             file.set_modified(old).unwrap();
         }
         let resumed = summary(&c.run(&store, &args, &[]));
-        let kept: u64 = ["APP.LOT", "APP.NOTE", "APP.SITE"]
+        let kept: u64 = ["lot", "note", "site"]
             .iter()
-            .map(|t| table_field(&resumed, t, "kept_parts"))
+            .map(|t| c.field(&resumed, t, "kept_parts"))
             .sum();
         assert_eq!(
             kept,
@@ -281,4 +307,59 @@ fn a_killed_chunked_extract_resumes_per_chunk_and_ends_identical_to_a_clean_one(
             &format!("killed after {after} parts"),
         );
     }
+}
+
+#[test]
+fn sqlite_a_big_table_is_written_in_chunks_with_the_rows_of_a_whole_extract() {
+    let c = Chunks::sqlite();
+    chunks_hold_the_rows_of_a_whole_extract(&c);
+
+    // Ingest reads a chunked extract as any other: the seed's rows, all of note, once each.
+    let target = c.ws.path().join("target.db");
+    Connection::open(&target)
+        .unwrap()
+        .execute_batch(SCHEMA)
+        .unwrap();
+    let ingest = c
+        .dbsub("parallel", &[])
+        .args(["ingest", "SQLITE", "APP"])
+        .output()
+        .unwrap();
+    assert!(ingest.status.success(), "{}", stderr(&ingest));
+    let rows = |db: &Path, sql: &str| -> Vec<(String, i64)> {
+        let conn = Connection::open(db).unwrap();
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let source = c.ws.path().join("app.db");
+    let lots = "SELECT code, n FROM lot WHERE n < 280 ORDER BY n";
+    let notes = "SELECT body, count(*) FROM note GROUP BY body ORDER BY 1";
+    assert_eq!(rows(&target, lots), rows(&source, lots), "the seed's rows");
+    assert_eq!(
+        rows(&target, notes),
+        rows(&source, notes),
+        "every note, once"
+    );
+    let all = rows(&target, "SELECT 'all', count(*) FROM lot");
+    assert_eq!(all, [("all".to_string(), 280)]);
+}
+
+#[test]
+fn sqlite_a_killed_chunked_extract_resumes_per_chunk_and_ends_identical_to_a_clean_one() {
+    a_killed_extract_resumes_per_chunk(&Chunks::sqlite());
+}
+
+#[test]
+fn postgres_a_big_table_is_written_in_chunks_with_the_rows_of_a_whole_extract() {
+    let Some(pg) = pg::cluster() else { return };
+    chunks_hold_the_rows_of_a_whole_extract(&Chunks::postgres(pg));
+}
+
+#[test]
+fn postgres_a_killed_chunked_extract_resumes_per_chunk_and_ends_identical_to_a_clean_one() {
+    let Some(pg) = pg::cluster() else { return };
+    a_killed_extract_resumes_per_chunk(&Chunks::postgres(pg));
 }
