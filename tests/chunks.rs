@@ -83,7 +83,7 @@ impl Chunks {
         }
         conn.execute_batch("COMMIT").unwrap();
         let source = format!("sqlite://{}?schema=APP", path.display());
-        Chunks::new(ws, "SQLITE", source, "APP")
+        Chunks::new(ws, "SQLITE", source, "APP", PLAN)
     }
 
     fn postgres(pg: &pg::PgCluster) -> Chunks {
@@ -104,11 +104,18 @@ impl Chunks {
             tx.execute(sql.as_str(), &params).unwrap();
         }
         tx.commit().unwrap();
-        Chunks::new(Workspace::empty(), "PG", source, "public")
+        Chunks::new(Workspace::empty(), "PG", source, "public", PLAN)
     }
 
-    fn new(ws: Workspace, kind: &'static str, source: String, schema: &'static str) -> Chunks {
-        std::fs::write(ws.path().join("plan.toml"), PLAN).unwrap();
+    /// Extracts of `plan` from `source`, a `kind` database whose tables are in `schema`.
+    fn new(
+        ws: Workspace,
+        kind: &'static str,
+        source: String,
+        schema: &'static str,
+        plan: &str,
+    ) -> Chunks {
+        std::fs::write(ws.path().join("plan.toml"), plan).unwrap();
         Chunks {
             ws,
             kind,
@@ -362,4 +369,73 @@ fn postgres_a_big_table_is_written_in_chunks_with_the_rows_of_a_whole_extract() 
 fn postgres_a_killed_chunked_extract_resumes_per_chunk_and_ends_identical_to_a_clean_one() {
     let Some(pg) = pg::cluster() else { return };
     a_killed_extract_resumes_per_chunk(&Chunks::postgres(pg));
+}
+
+#[test]
+fn postgres_a_big_partitioned_table_is_cut_by_its_partitions() {
+    let Some(pg) = pg::cluster() else { return };
+    let source = pg.create_database("chunks_partitioned");
+    let mut client = pg::connect(&source);
+    client
+        .batch_execute(
+            "CREATE TABLE reading (site integer NOT NULL, at integer NOT NULL, v text,
+                 PRIMARY KEY (site, at)) PARTITION BY RANGE (at);
+             CREATE TABLE reading_a PARTITION OF reading FOR VALUES FROM (0) TO (100);
+             CREATE TABLE \"Reading B\" PARTITION OF reading FOR VALUES FROM (100) TO (200);
+             CREATE TABLE reading_c PARTITION OF reading FOR VALUES FROM (200) TO (300);
+             INSERT INTO reading SELECT i % 3, i, repeat('v', i % 30) FROM generate_series(0, 299) i;",
+        )
+        .unwrap();
+    let plan =
+        "[[seed]]\ntable = \"reading\"\nwhere = \"at >= :from\"\n\n[params]\nfrom = \"50\"\n";
+    let c = Chunks::new(Workspace::empty(), "PG", source, "public", plan);
+    let args = ["--chunk-rows", "40", "--part-size", "1K"];
+    let whole = summary(&c.run("whole", &["--part-size", "1K"], &[]));
+    assert_eq!(c.field(&whole, "reading", "chunks"), 1);
+    let parallel = summary(&c.run("parallel", &[&args[..], &["--jobs", "3"]].concat(), &[]));
+    // 250 rows: 50 in reading_a, 100 in "Reading B", 100 in reading_c: a chunk each.
+    assert_eq!(c.field(&parallel, "reading", "rows"), 250);
+    assert_eq!(c.field(&parallel, "reading", "chunks"), 3);
+    let serial = summary(&c.run("serial", &[&args[..], &["--jobs", "1"]].concat(), &[]));
+    assert_eq!(c.field(&serial, "reading", "chunks"), 3);
+    same_files(
+        &c.dir("parallel"),
+        &c.dir("serial"),
+        "--jobs 3 and --jobs 1",
+    );
+    let manifest = common::manifest(&c.dir("parallel"));
+    let chunk_rows: Vec<u64> = (0..3)
+        .map(|n| {
+            let folder = format!("data/public.reading/chunk-{n:05}/");
+            let parts = manifest.tables[0].parts.iter();
+            parts
+                .filter(|p| p.key.starts_with(&folder))
+                .map(|p| p.rows)
+                .sum()
+        })
+        .collect();
+    assert_eq!(
+        chunk_rows,
+        [100, 50, 100],
+        "in the byte order of the partitions' names: `Reading B` first"
+    );
+
+    // The same rows as the whole extract, each once (a partition's rows in key order).
+    let sorted = |store: &str| {
+        let mut rows = read_extract(&c.dir(store)).remove("reading").unwrap().1;
+        rows.sort();
+        rows
+    };
+    assert_eq!(sorted("parallel"), sorted("whole"));
+
+    // Killed after a partition's parts and resumed: the parts of an uninterrupted run.
+    let killed = c.run(
+        "killed",
+        &[&args[..], &["--jobs", "1"]].concat(),
+        &[("DBSUB_TEST_ABORT_AFTER_PARTS", "4")],
+    );
+    assert!(!killed.status.success(), "the hook kills the process");
+    let resumed = summary(&c.run("killed", &[&args[..], &["--jobs", "1"]].concat(), &[]));
+    assert_eq!(c.field(&resumed, "reading", "kept_parts"), 4, "{resumed}");
+    same_files(&c.dir("killed"), &c.dir("serial"), "killed and resumed");
 }

@@ -36,6 +36,21 @@ pub enum RowFilter<'a> {
         condition: Option<Condition<'a>>,
         range: KeyRange<'a>,
     },
+    /// One chunk of a partitioned table read by a scan: the rows of its leaf partition
+    /// `partition` (as [`RowSource::partition_rows`](super::ports::RowSource::partition_rows)
+    /// named it), and of the seed's condition when there is one.
+    Partition {
+        condition: Option<Condition<'a>>,
+        partition: &'a Partition,
+    },
+}
+
+/// A leaf partition of a table, and how many of the rows a scan selects it holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Partition {
+    pub schema: String,
+    pub name: String,
+    pub rows: u64,
 }
 
 /// A range of a table's identity, in the identity's order (the order a read gives its rows):

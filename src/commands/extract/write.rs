@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use indicatif::{MultiProgress, ProgressBar};
 
 use super::TableSummary;
@@ -18,7 +18,7 @@ use crate::model::digest::sha256_hex;
 use crate::model::exit::Class;
 use crate::model::key::Key;
 use crate::model::ports::RowSource;
-use crate::model::row::{Condition, KeyColumn, KeyRange, ReadRequest, RowFilter};
+use crate::model::row::{Condition, KeyColumn, KeyRange, Partition, ReadRequest, RowFilter};
 use crate::model::value::Value;
 use crate::output::{self, human_bytes};
 use crate::subset::Scope;
@@ -50,9 +50,37 @@ struct Cut {
     identity: Vec<KeyColumn>,
     /// The seed's condition and its parameters, when the scan has one.
     condition: Option<(String, BTreeMap<String, String>)>,
-    /// Where each chunk but the last ends ([`TableRows::chunk_ends`]).
-    ends: Vec<Key>,
+    /// How the table is cut.
+    pieces: Pieces,
     rows: u64,
+}
+
+/// The chunks of a cut table: key ranges, or its leaf partitions.
+enum Pieces {
+    /// Where each range but the last ends ([`TableRows::chunk_ends`]).
+    Ranges(Vec<Key>),
+    /// Each partition with its selected rows: one chunk each.
+    Partitions(Vec<Partition>),
+}
+
+impl Pieces {
+    /// What the chunks are, for the fingerprint: another cut (the source changed, another
+    /// --chunk-rows) starts each chunk over.
+    fn digest(&self) -> String {
+        let mut bytes = Vec::new();
+        match self {
+            Pieces::Ranges(ends) => {
+                for end in ends {
+                    bytes.extend_from_slice(&(end.len() as u32).to_be_bytes());
+                    bytes.extend_from_slice(end);
+                }
+            }
+            Pieces::Partitions(partitions) => {
+                bytes = serde_json::to_vec(partitions).expect("partitions always serialize");
+            }
+        }
+        sha256_hex(&bytes)
+    }
 }
 
 /// One unit of work: a whole table, or one chunk of a cut one.
@@ -109,11 +137,10 @@ impl Ctx<'_> {
         let mut tasks: Vec<Task> = Vec::new();
         let mut cuts: Vec<Cut> = Vec::new();
         for job in jobs {
-            let chunks = self.chunks(&job.selected);
-            if chunks.is_empty() {
+            let Some((pieces, chunks)) = self.cut(sources[0].as_mut(), &job)? else {
                 tasks.push(Task::Whole(job));
                 continue;
-            }
+            };
             tasks.extend(
                 chunks
                     .into_iter()
@@ -128,7 +155,7 @@ impl Ctx<'_> {
                 identity,
                 selection,
                 rows,
-                chunk_ends,
+                ..
             } = job.selected;
             cuts.push(Cut {
                 index: job.index,
@@ -137,7 +164,7 @@ impl Ctx<'_> {
                     Selection::Where { condition, params } => Some((condition, params)),
                     _ => None,
                 },
-                ends: chunk_ends,
+                pieces,
                 rows,
             });
         }
@@ -244,17 +271,43 @@ impl Ctx<'_> {
         Ok(done)
     }
 
-    /// The rows of each chunk of a table the closure cut (none when it is written whole):
-    /// `chunk_rows` each, the last one the rest.
-    fn chunks(&self, selected: &TableRows) -> Vec<u64> {
-        let cut = matches!(selected.selection, Selection::All | Selection::Where { .. });
-        if !cut || selected.chunk_ends.is_empty() {
-            return Vec::new();
+    /// How a table read by a scan and bigger than a chunk is cut, and the rows of each chunk;
+    /// `None` when it is written whole. A partitioned table (two leaf partitions or more
+    /// holding selected rows) is cut by its partitions, counted by `source` in the snapshot;
+    /// any other by the key ranges the closure ended every `chunk_rows` rows.
+    fn cut(&self, source: &mut dyn RowSource, job: &Job) -> Result<Option<(Pieces, Vec<u64>)>> {
+        let selected = &job.selected;
+        let condition = match &selected.selection {
+            Selection::All => None,
+            Selection::Where { condition, params } => Some(Condition {
+                sql: condition,
+                params,
+            }),
+            Selection::Keys(_) => return Ok(None),
+        };
+        if selected.chunk_ends.is_empty() {
+            return Ok(None);
+        }
+        let table = &self.scope.tables[job.index].table;
+        let filter = condition.map_or(RowFilter::All, RowFilter::Where);
+        let partitions = source.partition_rows(table, filter)?;
+        if partitions.len() > 1 {
+            let counted: u64 = partitions.iter().map(|p| p.rows).sum();
+            if counted != selected.rows {
+                bail!(
+                    "{}: its partitions hold {counted} of the selected rows, but the closure \
+                     selected {}; run again",
+                    table.key().qualified_name(),
+                    selected.rows
+                );
+            }
+            let rows = partitions.iter().map(|p| p.rows).collect();
+            return Ok(Some((Pieces::Partitions(partitions), rows)));
         }
         let full = selected.chunk_ends.len() as u64;
         let mut rows = vec![self.chunk_rows; selected.chunk_ends.len()];
         rows.push(selected.rows.saturating_sub(full * self.chunk_rows));
-        rows
+        Ok(Some((Pieces::Ranges(selected.chunk_ends.clone()), rows)))
     }
 
     /// The columns of table `index` that are archived: all but the generated ones.
@@ -289,17 +342,10 @@ impl Ctx<'_> {
         let chunk = match piece.read {
             PieceRead::Selected(_) => None,
             PieceRead::Chunk { cut, chunk } => {
-                // Every chunk's bounds: another cut (the source changed, another
-                // --chunk-rows) starts each chunk over.
-                let mut bounds = Vec::new();
-                for end in &cut.ends {
-                    bounds.extend_from_slice(&(end.len() as u32).to_be_bytes());
-                    bounds.extend_from_slice(end);
-                }
                 fingerprint["chunk"] = serde_json::json!({
                     "number": chunk,
                     "rows": self.chunk_rows,
-                    "bounds": sha256_hex(&bounds),
+                    "bounds": cut.pieces.digest(),
                 });
                 Some(chunk)
             }
@@ -356,16 +402,24 @@ impl Ctx<'_> {
                     read_selected(source, read, selection, &mut each)?
                 }
                 PieceRead::Chunk { cut, chunk } => {
-                    let range = KeyRange {
-                        columns: piece.identity,
-                        after: chunk.checked_sub(1).map(|p| &*cut.ends[p]),
-                        upto: cut.ends.get(chunk).map(|e| &**e),
-                    };
                     let condition = cut
                         .condition
                         .as_ref()
                         .map(|(sql, params)| Condition { sql, params });
-                    let filter = RowFilter::Range { condition, range };
+                    let filter = match &cut.pieces {
+                        Pieces::Ranges(ends) => RowFilter::Range {
+                            condition,
+                            range: KeyRange {
+                                columns: piece.identity,
+                                after: chunk.checked_sub(1).map(|p| &*ends[p]),
+                                upto: ends.get(chunk).map(|e| &**e),
+                            },
+                        },
+                        Pieces::Partitions(partitions) => RowFilter::Partition {
+                            condition,
+                            partition: &partitions[chunk],
+                        },
+                    };
                     source.read_rows(&ReadRequest { filter, ..read }, &mut each)?;
                 }
             }

@@ -24,7 +24,9 @@ use crate::model::DbUrl;
 use crate::model::key::{self, KeyValue};
 use crate::model::mask::SourceMask;
 use crate::model::ports::RowSource;
-use crate::model::row::{Condition, KeyColumn, ReadRequest, RowFilter, Snapshot, recycle};
+use crate::model::row::{
+    Condition, KeyColumn, Partition, ReadRequest, RowFilter, Snapshot, recycle,
+};
 use crate::model::text::{canonical_decimal, decode, parse_datetime};
 use crate::model::value::{DateTime, Value};
 
@@ -195,8 +197,16 @@ impl PgSource {
 
     /// `FROM …` of `table`: a partitioned table's rows are its partitions'; any other table's
     /// are its own (`ONLY`): the rows of a table that inherits from it (old-style inheritance)
-    /// are that table's, read as it.
-    fn relation_sql(&mut self, table: &Table) -> Result<String> {
+    /// are that table's, read as it. A chunk of a partitioned table
+    /// ([`RowFilter::Partition`]) reads its leaf partition alone.
+    fn relation_sql(&mut self, table: &Table, filter: RowFilter<'_>) -> Result<String> {
+        if let RowFilter::Partition { partition, .. } = filter {
+            return Ok(format!(
+                " FROM ONLY {}.{}",
+                double_quote(&partition.schema),
+                double_quote(&partition.name)
+            ));
+        }
         let only = if self.is_partitioned(table)? {
             ""
         } else {
@@ -220,7 +230,14 @@ impl PgSource {
         let mut values = Vec::new();
         match filter {
             RowFilter::All => {}
-            RowFilter::Where(condition) => {
+            RowFilter::Partition {
+                condition: None, ..
+            } => {}
+            RowFilter::Where(condition)
+            | RowFilter::Partition {
+                condition: Some(condition),
+                ..
+            } => {
                 // `$n` without a cast: the value goes as text (`TextParam`) and the server
                 // reads it as the type the condition gives it (a date, a timestamp, a number).
                 let (text, bound) = params::bind(condition, true, &|i| format!("${}", i + 1))?;
@@ -342,6 +359,10 @@ impl PgSource {
                 | RowFilter::Range {
                     condition: Some(Condition { sql: condition, .. }),
                     ..
+                }
+                | RowFilter::Partition {
+                    condition: Some(Condition { sql: condition, .. }),
+                    ..
                 } => anyhow!(
                     "the condition `{condition}` on {}.{} failed in {url}: {}",
                     table.schema,
@@ -444,6 +465,42 @@ impl RowSource for PgSource {
         Ok(true)
     }
 
+    fn partition_rows(&mut self, table: &Table, filter: RowFilter<'_>) -> Result<Vec<Partition>> {
+        if !self.is_partitioned(table)? {
+            return Ok(Vec::new());
+        }
+        // One pass over the selected rows, in the snapshot: each row's leaf partition is its
+        // `tableoid`. Named in byte order, whatever the database's collation.
+        let from = self.relation_sql(table, filter)?;
+        let (from_where, binds) = Self::from_where(from, true, table, filter, &[], 0)?;
+        let sql = format!(
+            "SELECT n.nspname::text, c.relname::text, t.rows \
+             FROM (SELECT tableoid AS oid, count(*) AS rows{from_where} GROUP BY tableoid) t \
+             JOIN pg_class c ON c.oid = t.oid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             ORDER BY n.nspname::text COLLATE \"C\", c.relname::text COLLATE \"C\""
+        );
+        let values: Vec<TextParam<'_>> = binds.values.iter().map(|v| TextParam(v)).collect();
+        let params: Vec<&(dyn ToSql + Sync)> =
+            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+        let rows = self.client.query(&sql, &params).map_err(|e| {
+            anyhow!(
+                "cannot count the rows of the partitions of {}.{} in {}: {}",
+                table.schema,
+                table.name,
+                self.url,
+                pg_message(&e)
+            )
+        })?;
+        Ok(rows
+            .iter()
+            .map(|r| Partition {
+                schema: r.get(0),
+                name: r.get(1),
+                rows: r.get::<_, i64>(2).max(0) as u64,
+            })
+            .collect())
+    }
+
     fn estimate_rows(&mut self, table: &Table) -> Result<u64> {
         // The catalog's statistics (`reltuples`) when the table has been analysed: no query.
         if let Some(rows) = table.estimated_rows {
@@ -486,7 +543,7 @@ impl RowSource for PgSource {
             .iter()
             .map(|c| key_column_sql(c, partitioned))
             .collect();
-        let from = self.relation_sql(table)?;
+        let from = self.relation_sql(table, filter)?;
         let (from_where, binds) = Self::from_where(from, partitioned, table, filter, order_by, 0)?;
         // One vector for every row (recycled between rows: its values borrow the row).
         let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
@@ -521,7 +578,7 @@ impl RowSource for PgSource {
             skip,
         } = *request;
         let partitioned = self.is_partitioned(table)?;
-        let from = self.relation_sql(table)?;
+        let from = self.relation_sql(table, filter)?;
         let (from_where, binds) =
             Self::from_where(from, partitioned, table, filter, order_by, skip)?;
         let first_secret = binds.len() + 1;

@@ -174,6 +174,9 @@ impl SqliteSource {
                     binds.extend(key_binds(key, width)?);
                 }
             }
+            RowFilter::Partition { .. } => {
+                bail!("{}.{}: SQLite has no partitions", table.schema, table.name)
+            }
             RowFilter::Range { condition, range } => {
                 let condition = match condition {
                     Some(condition) => {

@@ -147,6 +147,11 @@ fn where_clause(
 ) -> Result<String> {
     match filter {
         RowFilter::All => Ok(String::new()),
+        RowFilter::Partition { .. } => bail!(
+            "{}.{}: the Oracle source reads no partitions on their own",
+            table.schema,
+            table.name
+        ),
         RowFilter::Range { condition, range } => {
             let condition = match condition {
                 Some(condition) => {
