@@ -439,3 +439,27 @@ fn postgres_a_big_partitioned_table_is_cut_by_its_partitions() {
     assert_eq!(c.field(&resumed, "reading", "kept_parts"), 4, "{resumed}");
     same_files(&c.dir("killed"), &c.dir("serial"), "killed and resumed");
 }
+
+#[test]
+fn a_resume_that_cuts_the_table_otherwise_starts_its_chunks_over_and_leaves_no_stale_part() {
+    let c = Chunks::sqlite();
+    let first = ["--chunk-rows", "40", "--jobs", "1", "--part-size", "1K"];
+    for (store, then) in [("to-60", "60"), ("to-whole", "1000")] {
+        let killed = c.run(store, &first, &[("DBSUB_TEST_ABORT_AFTER_PARTS", "13")]);
+        assert!(!killed.status.success(), "the hook kills the process");
+        let args = ["--chunk-rows", then, "--jobs", "1", "--part-size", "1K"];
+        let resumed = summary(&c.run(store, &args, &[]));
+        assert_eq!(
+            c.field(&resumed, "lot", "kept_parts"),
+            0,
+            "another cut keeps no chunk: {resumed}"
+        );
+        let clean = format!("clean-{then}");
+        summary(&c.run(&clean, &args, &[]));
+        same_files(
+            &c.dir(store),
+            &c.dir(&clean),
+            &format!("40 rows, then {then}"),
+        );
+    }
+}
