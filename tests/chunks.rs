@@ -463,3 +463,31 @@ fn a_resume_that_cuts_the_table_otherwise_starts_its_chunks_over_and_leaves_no_s
         );
     }
 }
+
+#[test]
+fn masked_keys_that_collide_in_two_chunks_fail_as_in_one() {
+    // code is unique and masked by pseudonyms, which keep one digit and a non-zero leading
+    // digit: ten codes 0–9 have nine pseudonyms, so two collide — here in two chunks, each
+    // row being a chunk of its own.
+    let ws = Workspace::empty();
+    let path = ws.path().join("app.db");
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE tag (id INTEGER PRIMARY KEY, code INTEGER NOT NULL UNIQUE);
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9)
+             INSERT INTO tag SELECT i + 1, i FROM n;",
+        )
+        .unwrap();
+    let plan = "[[seed]]\ntable = \"tag\"\n\n[masking.columns]\n\"tag.code\" = \"pseudonym\"\n";
+    let key = [("DBSUB_MASKING_KEY", "0123456789abcdef0123456789abcdef")];
+    let source = format!("sqlite://{}?schema=APP", path.display());
+    let c = Chunks::new(ws, "SQLITE", source, "APP", plan);
+    let out = c.run("store", &["--chunk-rows", "1", "--jobs", "2"], &key);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("masking made two different keys equal"),
+        "{}",
+        stderr(&out)
+    );
+}

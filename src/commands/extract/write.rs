@@ -52,6 +52,8 @@ struct Cut {
     condition: Option<(String, BTreeMap<String, String>)>,
     /// How the table is cut.
     pieces: Pieces,
+    /// The table's masking, shared by its chunks ([`TableMasker::share`]).
+    masker: TableMasker,
     rows: u64,
 }
 
@@ -157,7 +159,11 @@ impl Ctx<'_> {
                 rows,
                 ..
             } = job.selected;
+            let table = &self.scope.tables[job.index].table;
+            let masker =
+                TableMasker::new(self.masking, job.index, table, &self.archived(job.index));
             cuts.push(Cut {
+                masker,
                 index: job.index,
                 identity,
                 condition: match selection {
@@ -369,7 +375,10 @@ impl Ctx<'_> {
             bar.inc(skip);
             bar.clone()
         };
-        let mut masker = TableMasker::new(self.masking, piece.index, table, &columns);
+        let mut masker = match piece.read {
+            PieceRead::Selected(_) => TableMasker::new(self.masking, piece.index, table, &columns),
+            PieceRead::Chunk { cut, .. } => cut.masker.share(),
+        };
         let masks = masker.source_masks().to_vec();
         let mut bytes_done = write.bytes();
         let mut written = 0u64;
