@@ -65,7 +65,9 @@ pub(crate) fn key_range_sql(
     (!ends.is_empty()).then(|| ends.join(" AND "))
 }
 
-/// `(c1 OP v1 OR (c1 = v1 AND c2 OP v2) … OR (c1 = v1 AND … AND cn LAST vn))`.
+/// `(c1 OP v1 OR (c1 = v1 AND c2 OP v2) … OR (c1 = v1 AND … AND cn LAST vn))`; a composite
+/// key's is led by `c1 OP= v1 AND`: a range of the leading column that an index scan takes
+/// even where the planner does not see it inside the `OR`.
 fn bound(columns: &[String], values: &[String], op: &str, last: &str) -> String {
     let n = columns.len().min(values.len());
     let terms: Vec<String> = (0..n)
@@ -83,7 +85,16 @@ fn bound(columns: &[String], values: &[String], op: &str, last: &str) -> String 
             }
         })
         .collect();
-    format!("({})", terms.join(" OR "))
+    if n > 1 {
+        format!(
+            "({} {op}= {} AND ({}))",
+            columns[0],
+            values[0],
+            terms.join(" OR ")
+        )
+    } else {
+        format!("({})", terms.join(" OR "))
+    }
 }
 
 #[cfg(test)]
@@ -141,12 +152,12 @@ mod tests {
         let after = strings(&[":a1", ":a2", ":a3"]);
         assert_eq!(
             key_range_sql(&cols, Some(&after), None).unwrap(),
-            "(a > :a1 OR (a = :a1 AND b > :a2) OR (a = :a1 AND b = :a2 AND c > :a3))"
+            "(a >= :a1 AND (a > :a1 OR (a = :a1 AND b > :a2) OR (a = :a1 AND b = :a2 AND c > :a3)))"
         );
         let upto = strings(&["$1", "$2"]);
         assert_eq!(
             key_range_sql(&cols[..2], None, Some(&upto)).unwrap(),
-            "(a < $1 OR (a = $1 AND b <= $2))"
+            "(a <= $1 AND (a < $1 OR (a = $1 AND b <= $2)))"
         );
     }
 }

@@ -447,8 +447,10 @@ fn a_chunk_reads_a_key_range_bound_as_its_columns_under_the_seeds_condition() {
     assert_eq!(
         q.sql,
         "SELECT \"ID\", \"SEQ\" FROM \"HR\".\"EMP\" AS OF SCN :scn \"EMP\" \
-         WHERE ((\"NAME\" >= :w1)) AND (\"ID\" > :lo1 OR (\"ID\" = :lo1 AND \"SEQ\" > :lo2)) \
-         AND (\"ID\" < :hi1 OR (\"ID\" = :hi1 AND \"SEQ\" <= :hi2)) ORDER BY \"ID\", \"SEQ\""
+         WHERE ((\"NAME\" >= :w1)) \
+         AND (\"ID\" >= :lo1 AND (\"ID\" > :lo1 OR (\"ID\" = :lo1 AND \"SEQ\" > :lo2))) \
+         AND (\"ID\" <= :hi1 AND (\"ID\" < :hi1 OR (\"ID\" = :hi1 AND \"SEQ\" <= :hi2))) \
+         ORDER BY \"ID\", \"SEQ\""
     );
     assert_eq!(names(&q.binds), ["scn", "w1", "lo1", "lo2", "hi1", "hi2"]);
     assert_eq!(q.binds[1].1, Bind::Varchar("O'Brien".into()));
