@@ -57,11 +57,6 @@ impl SubsetDir {
             .unwrap_or(key)
     }
 
-    /// The store folder of a table's parts.
-    pub fn table_dir(&self, schema: &str, name: &str) -> String {
-        self.key(&table_dir(schema, name))
-    }
-
     /// The key of the record of a table being extracted: the parts written so far.
     pub fn progress(&self, schema: &str, name: &str) -> String {
         self.key(&format!("progress/{schema}.{name}.json"))
