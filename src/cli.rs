@@ -431,10 +431,21 @@ pub struct ExtractArgs {
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     pub key_memory: u64,
 
+    /// Rows per chunk of a table read by a scan (a seed, a passthrough table): a bigger table
+    /// is written in chunks of key ranges, --jobs at once, each resumed on its own
+    /// (docs/extract.md, "Chunks")
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CHUNK_ROWS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub chunk_rows: u64,
+
     /// The summary's format; svg and html draw the plan of a --dry-run
     #[arg(long, value_enum, default_value_t = ExtractFormat::Text)]
     pub format: ExtractFormat,
 }
+
+/// `--chunk-rows`' default: a chunk is then a few hundred MB of CSV and seconds to a minute of
+/// work, so a kill loses little and `--jobs` has chunks to share, while a billion-row table is
+/// still only a thousand range queries and progress records.
+pub const DEFAULT_CHUNK_ROWS: u64 = 1_000_000;
 
 /// What `extract` prints: its summary, or the picture of a dry run's plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -209,6 +209,7 @@ fn read_back(dir: &Path, db: &Path, env: &str) -> Vec<Vec<Value<'static>>> {
         picture: None,
         part_size: 4096,
         key_memory: 1 << 20,
+        chunk_rows: dbsub::cli::DEFAULT_CHUNK_ROWS,
         classification: Vec::new(),
         strict: false,
         quiet: true,

@@ -3,7 +3,10 @@
 //! ```text
 //! <ENV>/<DBTYPE>/<subset>/manifest.json
 //! <ENV>/<DBTYPE>/<subset>/data/<SCHEMA>.<TABLE>/part-00000.csv.zst
+//! <ENV>/<DBTYPE>/<subset>/data/<SCHEMA>.<TABLE>/chunk-00000/part-00000.csv.zst   (a big
+//!                                             table written in chunks, docs/extract.md)
 //! <ENV>/<DBTYPE>/<subset>/progress/<SCHEMA>.<TABLE>.json      (while an extract runs)
+//! <ENV>/<DBTYPE>/<subset>/progress/<SCHEMA>.<TABLE>/chunk-00000.json     (the same, per chunk)
 //! <ENV>/<DBTYPE>/<subset>/deltas/<nnnnn>/…   (a delta of `extract --incremental`: the same
 //!                                             layout, its keys relative to its own folder)
 //! ```
@@ -54,11 +57,6 @@ impl SubsetDir {
             .unwrap_or(key)
     }
 
-    /// The store folder of a table's parts.
-    pub fn table_dir(&self, schema: &str, name: &str) -> String {
-        self.key(&table_dir(schema, name))
-    }
-
     /// The key of the record of a table being extracted: the parts written so far.
     pub fn progress(&self, schema: &str, name: &str) -> String {
         self.key(&format!("progress/{schema}.{name}.json"))
@@ -67,6 +65,16 @@ impl SubsetDir {
     /// The key of the record of a table's deletes being written (`--detect-deletes`).
     pub fn deletes_progress(&self, schema: &str, name: &str) -> String {
         self.key(&format!("progress/{schema}.{name}.deletes.json"))
+    }
+
+    /// The key of the record of chunk `chunk` of a table being extracted.
+    pub fn chunk_progress(&self, schema: &str, name: &str, chunk: usize) -> String {
+        self.key(&format!("progress/{schema}.{name}/chunk-{chunk:05}.json"))
+    }
+
+    /// The folder of the chunk records of a table ([`Self::chunk_progress`]).
+    pub fn chunks_progress(&self, schema: &str, name: &str) -> String {
+        self.key(&format!("progress/{schema}.{name}"))
     }
 
     /// The folder of delta `n` (1, 2, …) of this subset: a folder with the same layout.
@@ -122,12 +130,18 @@ pub fn deletes_dir(schema: &str, name: &str) -> String {
     format!("deletes/{schema}.{name}")
 }
 
+/// The folder of chunk `chunk` of a table's parts, relative to the subset's folder.
+pub fn chunk_dir(schema: &str, name: &str, chunk: usize) -> String {
+    format!("{}/chunk-{chunk:05}", table_dir(schema, name))
+}
+
 /// The key of part `n` of a table, relative to the subset's folder.
 pub fn part_key(schema: &str, name: &str, n: usize) -> String {
     part_key_in(&table_dir(schema, name), n)
 }
 
-/// The key of part `n` in `folder` (relative to the subset's folder).
+/// The key of part `n` in `folder` (relative to the subset's folder: a [`table_dir`], a
+/// [`chunk_dir`] or a [`deletes_dir`]).
 pub fn part_key_in(folder: &str, n: usize) -> String {
     format!("{folder}/part-{n:05}.csv.zst")
 }
@@ -161,6 +175,14 @@ mod tests {
         assert_eq!(
             subset_of_manifest("PROD/ORA/default/manifest.json"),
             Some("PROD/ORA/default")
+        );
+        assert_eq!(
+            part_key_in(&chunk_dir("THE", "SEEDLOT", 2), 7),
+            "data/THE.SEEDLOT/chunk-00002/part-00007.csv.zst"
+        );
+        assert_eq!(
+            dir.chunk_progress("THE", "SEEDLOT", 2),
+            "PROD/ORA/default/progress/THE.SEEDLOT/chunk-00002.json"
         );
         let delta = dir.delta(3);
         assert_eq!(delta.prefix(), "PROD/ORA/default/deltas/00003");

@@ -7,7 +7,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
-use super::layout::{part_key_in, table_dir};
+use super::layout::part_key_in;
 use super::manifest::PartEntry;
 use super::store::{Store, Upload};
 use crate::model::digest::hex;
@@ -62,7 +62,7 @@ struct OpenPart<'s> {
 pub struct TableWriter<'s> {
     store: &'s Store,
     prefix: String,
-    /// The folder of the parts, relative to `prefix`.
+    /// The parts' folder, relative to the subset's.
     folder: String,
     header: Vec<u8>,
     part_size: u64,
@@ -72,12 +72,12 @@ pub struct TableWriter<'s> {
 }
 
 impl<'s> TableWriter<'s> {
-    /// A writer for `schema.name` whose first `kept` parts are already in the store.
+    /// A writer of parts into `folder` (relative to the subset's folder `prefix`: a table's
+    /// or a chunk's) whose first `kept` parts are already in the store.
     pub fn new(
         store: &'s Store,
         prefix: &str,
-        schema: &str,
-        name: &str,
+        folder: &str,
         columns: &[&str],
         part_size: u64,
         kept: Vec<PartEntry>,
@@ -87,19 +87,13 @@ impl<'s> TableWriter<'s> {
         TableWriter {
             store,
             prefix: prefix.to_string(),
-            folder: table_dir(schema, name),
+            folder: folder.to_string(),
             header,
             part_size: part_size.max(1),
             parts: kept,
             open: None,
             row: Vec::with_capacity(4096),
         }
-    }
-
-    /// The same writer, its parts in `folder` (relative to the subset's folder) rather than
-    /// the table's own: a delta's deletes.
-    pub fn in_folder(self, folder: String) -> TableWriter<'s> {
-        TableWriter { folder, ..self }
     }
 
     /// The parts completed so far.

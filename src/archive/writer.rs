@@ -3,9 +3,10 @@
 //!
 //! 1. [`SubsetWriter::open`] reads an existing manifest, deletes what a killed run's unfinished
 //!    uploads left, and proves the folder writable, before any row is read;
-//! 2. each table's parts are written by a [`TableWrite`]: after each part, a progress record in
-//!    the store lists the parts done with their checksums; a re-run with the same fingerprint
-//!    keeps the parts whose checksums still match and skips their rows;
+//! 2. each table's parts are written by a [`TableWrite`] (a big table's by one per chunk, each
+//!    in a folder of its own): after each part, a progress record in the store lists the parts
+//!    done with their checksums; a re-run with the same fingerprint keeps the parts whose
+//!    checksums still match and skips their rows;
 //! 3. [`SubsetWriter::commit`] writes the manifest last — a part counts only once its checksum
 //!    is in it — and then deletes the progress records.
 
@@ -14,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use super::layout::{SubsetDir, deletes_dir, table_dir};
+use super::layout::{SubsetDir, chunk_dir, deletes_dir, table_dir};
 use super::manifest::{Manifest, PartEntry};
 use super::part::TableWriter;
 use super::store::Store;
@@ -121,24 +122,37 @@ impl SubsetWriter {
         Ok(())
     }
 
-    /// Starts writing `schema.name`, whose CSV header is `header`: parts of `part_size` CSV
-    /// bytes at most. `fingerprint` says what the parts are made of (plan, columns, masking,
-    /// snapshot kind…) and `rows` how many rows the table has: parts an interrupted run left
-    /// with the same fingerprint and row count are kept while their checksums match, and
-    /// [`TableWrite::skip`] says how many rows they hold.
+    /// Starts writing `schema.name` — the whole table, or its chunk number `chunk` — whose CSV
+    /// header is `header`: parts of `part_size` CSV bytes at most. `fingerprint` says what the
+    /// parts are made of (plan, columns, masking, snapshot kind, chunk bounds…) and `rows` how
+    /// many rows the table (chunk) has: parts an interrupted run left with the same fingerprint
+    /// and row count are kept while their checksums match, and [`TableWrite::skip`] says how
+    /// many rows they hold.
+    #[allow(clippy::too_many_arguments)]
     pub fn table(
         &self,
         schema: &str,
         name: &str,
+        chunk: Option<usize>,
         header: &[&str],
         part_size: u64,
         fingerprint: &serde_json::Value,
         rows: u64,
     ) -> Result<TableWrite<'_>> {
-        let progress = self.dir.progress(schema, name);
-        let folder = table_dir(schema, name);
+        let (progress, folder, label) = match chunk {
+            None => (
+                self.dir.progress(schema, name),
+                table_dir(schema, name),
+                format!("{schema}.{name}"),
+            ),
+            Some(c) => (
+                self.dir.chunk_progress(schema, name, c),
+                chunk_dir(schema, name, c),
+                format!("{schema}.{name}, chunk {c}"),
+            ),
+        };
         let shape = (header, part_size, fingerprint, rows);
-        self.write(schema, name, folder, progress, shape)
+        self.write(folder, progress, label, shape)
     }
 
     /// Starts writing the deletes of `schema.name` in a delta (`--detect-deletes`): the keys
@@ -155,17 +169,17 @@ impl SubsetWriter {
     ) -> Result<TableWrite<'_>> {
         let progress = self.dir.deletes_progress(schema, name);
         let folder = deletes_dir(schema, name);
+        let label = format!("{schema}.{name}, deletes");
         let shape = (key_columns, part_size, fingerprint, rows);
-        self.write(schema, name, folder, progress, shape)
+        self.write(folder, progress, label, shape)
     }
 
     /// A [`TableWrite`] of parts in `folder` whose progress record is at `progress_key`.
     fn write(
         &self,
-        schema: &str,
-        name: &str,
         folder: String,
         progress_key: String,
+        label: String,
         (header, part_size, fingerprint, rows): (&[&str], u64, &serde_json::Value, u64),
     ) -> Result<TableWrite<'_>> {
         let fingerprint = sha256_hex(fingerprint.to_string().as_bytes());
@@ -188,9 +202,7 @@ impl SubsetWriter {
         let skip = kept.iter().map(|p| p.rows).sum();
         Ok(TableWrite {
             subset: self,
-            schema: schema.to_string(),
-            name: name.to_string(),
-            folder: self.dir.key(&folder),
+            label,
             progress: ProgressRecord {
                 key: progress_key,
                 fingerprint,
@@ -198,27 +210,36 @@ impl SubsetWriter {
             },
             kept_parts,
             skip,
+            folder: folder.clone(),
             writer: TableWriter::new(
                 &self.store,
                 self.dir.prefix(),
-                schema,
-                name,
+                &folder,
                 header,
                 part_size,
                 kept,
-            )
-            .in_folder(folder),
+            ),
         })
     }
 
+    /// Deletes the files in the folder of `schema.name` that are not among `parts`: those of
+    /// an earlier attempt cut otherwise (in chunks, or not) or longer. For a table written in
+    /// chunks, once every chunk is finished.
+    pub fn keep_only(&self, schema: &str, name: &str, parts: &[PartEntry]) -> Result<()> {
+        delete_others(&self.store, &self.dir, &table_dir(schema, name), parts)
+    }
+
     /// Writes `manifest` — from now on the extract is complete — and deletes the progress
-    /// records of `tables` (`(schema, name)`), which have served.
+    /// records of `tables` (`(schema, name)`, and of their chunks), which have served.
     pub fn commit(&self, manifest: &Manifest, tables: &[(&str, &str)]) -> Result<()> {
         self.store.put(&self.dir.manifest(), manifest.to_json())?;
         for (schema, name) in tables {
             self.store.delete(&self.dir.progress(schema, name))?;
             self.store
                 .delete(&self.dir.deletes_progress(schema, name))?;
+            for key in self.store.list(&self.dir.chunks_progress(schema, name))? {
+                self.store.delete(&key)?;
+            }
         }
         Ok(())
     }
@@ -235,13 +256,13 @@ struct Progress {
 /// One table's parts being written, resuming an interrupted run.
 pub struct TableWrite<'s> {
     subset: &'s SubsetWriter,
-    schema: String,
-    name: String,
-    /// The store folder of the parts.
-    folder: String,
+    /// `S.T`, `S.T, chunk N` or `S.T, deletes`, for messages.
+    label: String,
     progress: ProgressRecord,
     kept_parts: usize,
     skip: u64,
+    /// The parts' folder, relative to the subset's.
+    folder: String,
     writer: TableWriter<'s>,
 }
 
@@ -272,8 +293,8 @@ impl TableWrite<'_> {
         }
     }
 
-    /// Completes the last part and returns every part of the table. Fails when the parts do
-    /// not hold the table's rows (the source changed between the runs of an interrupted
+    /// Completes the last part and returns every part of the table (chunk). Fails when the
+    /// parts do not hold its rows (the source changed between the runs of an interrupted
     /// extract). Parts of an earlier, longer attempt that are not among them are deleted.
     pub fn finish(self) -> Result<Vec<PartEntry>> {
         let (parts, last) = self.writer.finish()?;
@@ -283,22 +304,25 @@ impl TableWrite<'_> {
         let rows: u64 = parts.iter().map(|p| p.rows).sum();
         if rows != self.progress.rows {
             bail!(
-                "{}.{}: {rows} rows were read, but the closure selected {}: the source changed \
+                "{}: {rows} rows were read, but the closure selected {}: the source changed \
                  between the runs of an interrupted extract; run again with --refresh",
-                self.schema,
-                self.name,
+                self.label,
                 self.progress.rows
             );
         }
-        let store = &self.subset.store;
-        let dir = &self.subset.dir;
-        for key in store.list(&self.folder)? {
-            if !parts.iter().any(|p| p.key == dir.relative(&key)) {
-                store.delete(&key)?;
-            }
-        }
+        delete_others(&self.subset.store, &self.subset.dir, &self.folder, &parts)?;
         Ok(parts)
     }
+}
+
+/// Deletes the files below `folder` (relative to `dir`) that are not among `parts`.
+fn delete_others(store: &Store, dir: &SubsetDir, folder: &str, parts: &[PartEntry]) -> Result<()> {
+    for key in store.list(&dir.key(folder))? {
+        if !parts.iter().any(|p| p.key == dir.relative(&key)) {
+            store.delete(&key)?;
+        }
+    }
+    Ok(())
 }
 
 /// Where a table's progress record is, and what it says besides the parts.

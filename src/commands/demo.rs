@@ -260,6 +260,7 @@ fn extract_subset(
         picture: None,
         part_size: 256 << 20,
         key_memory: 512 << 20,
+        chunk_rows: crate::cli::DEFAULT_CHUNK_ROWS,
         classification: Vec::new(),
         strict: true,
         quiet: true,

@@ -4,6 +4,7 @@
 
 pub mod lex;
 pub(crate) mod params;
+pub(crate) mod range;
 
 use std::collections::BTreeSet;
 

@@ -3,6 +3,7 @@
 //! kept every unique key unique.
 
 use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 
@@ -17,7 +18,9 @@ pub struct TableMasker {
     /// Parallel to the archived columns; empty when nothing is masked.
     column_masks: Vec<Option<ColumnMask>>,
     source_masks: Vec<Option<SourceMask>>,
-    unique: MaskedKeys,
+    /// Shared by the maskers of one table's chunks ([`TableMasker::share`]); `None` when no
+    /// unique key holds a masked column.
+    unique: Option<Arc<Mutex<MaskedKeys>>>,
     /// The masked row's vector, kept across rows (borrowed values, no copies of the columns
     /// that are not masked).
     spare: Vec<Value<'static>>,
@@ -35,10 +38,23 @@ impl TableMasker {
         } else {
             Vec::new()
         };
+        let unique = MaskedKeys::new(table, columns, masking.table(index));
         TableMasker {
-            unique: MaskedKeys::new(table, columns, masking.table(index)),
+            unique: (!unique.keys.is_empty()).then(|| Arc::new(Mutex::new(unique))),
             column_masks,
             source_masks,
+            spare: Vec::new(),
+        }
+    }
+
+    /// A masker for another part of the same table's rows (a chunk, written beside the others):
+    /// the same masks, and the same masked keys, so that two chunks whose pseudonyms collide
+    /// are found as two rows of one chunk are.
+    pub fn share(&self) -> TableMasker {
+        TableMasker {
+            column_masks: self.column_masks.clone(),
+            source_masks: self.source_masks.clone(),
+            unique: self.unique.clone(),
             spare: Vec::new(),
         }
     }
@@ -69,7 +85,12 @@ impl TableMasker {
                     .with_context(|| format!("cannot mask {table}"))?,
             });
         }
-        self.unique.check(&masked, table)?;
+        if let Some(unique) = &self.unique {
+            unique
+                .lock()
+                .map_err(|_| anyhow::anyhow!("{table}: another chunk's masking failed"))?
+                .check(&masked, table)?;
+        }
         write(&masked)?;
         self.spare = recycle(masked);
         Ok(())

@@ -11,7 +11,7 @@ use super::ddl::FileModel;
 use super::diagnose::{Finding, Use};
 use super::key::KeyValue;
 use super::migration::{Applied, ApplyError, Migration, Statement};
-use super::row::{KeyColumn, ReadRequest, RowFilter, Snapshot};
+use super::row::{KeyColumn, Partition, ReadRequest, RowFilter, Snapshot};
 use super::url::{DbKind, DbUrl};
 use super::value::Value;
 use crate::catalog::{Catalog, Column, FkAction, ObjectKind, Partitioning, Table};
@@ -114,6 +114,14 @@ pub trait RowSource: Send {
 
     /// An estimate of the number of rows of `table` (statistics where the source keeps them).
     fn estimate_rows(&mut self, table: &Table) -> Result<u64>;
+
+    /// The leaf partitions of `table` that hold rows `filter` (all, or a seed's condition)
+    /// selects, each with the number of those rows, in the order of their names: the chunks of
+    /// a big partitioned table. Empty for a table that is not partitioned, and where the source
+    /// reads no partitions.
+    fn partition_rows(&mut self, _table: &Table, _filter: RowFilter<'_>) -> Result<Vec<Partition>> {
+        Ok(Vec::new())
+    }
 
     /// Calls `each` with the values of `columns` for every row of `table` that `filter`
     /// selects, in the order of `order_by`.

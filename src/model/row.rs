@@ -38,16 +38,54 @@ pub enum RowFilter<'a> {
         value: &'a str,
         and: Option<Condition<'a>>,
     },
+    /// One chunk of a table read by a scan: the rows of `range`, and of the seed's condition
+    /// when there is one.
+    Range {
+        condition: Option<Condition<'a>>,
+        range: KeyRange<'a>,
+    },
+    /// One chunk of a partitioned table read by a scan: the rows of its leaf partition
+    /// `partition` (as [`RowSource::partition_rows`](super::ports::RowSource::partition_rows)
+    /// named it), and of the seed's condition when there is one.
+    Partition {
+        condition: Option<Condition<'a>>,
+        partition: &'a Partition,
+    },
 }
 
 impl<'a> RowFilter<'a> {
     /// The seed condition this filter applies, if any: a source's error names it.
     pub fn condition(&self) -> Option<&Condition<'a>> {
         match self {
-            RowFilter::Where(c) | RowFilter::Above { and: Some(c), .. } => Some(c),
+            RowFilter::Where(c)
+            | RowFilter::Above { and: Some(c), .. }
+            | RowFilter::Range {
+                condition: Some(c), ..
+            }
+            | RowFilter::Partition {
+                condition: Some(c), ..
+            } => Some(c),
             _ => None,
         }
     }
+}
+
+/// A leaf partition of a table, and how many of the rows a scan selects it holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Partition {
+    pub schema: String,
+    pub name: String,
+    pub rows: u64,
+}
+
+/// A range of a table's identity, in the identity's order (the order a read gives its rows):
+/// the rows after the key `after`, up to and including the key `upto`; `None` leaves that
+/// end open. Keys are encoded by [`super::key`].
+#[derive(Clone, Copy, Debug)]
+pub struct KeyRange<'a> {
+    pub columns: &'a [KeyColumn],
+    pub after: Option<&'a [u8]>,
+    pub upto: Option<&'a [u8]>,
 }
 
 /// A seed's condition as the user wrote it, and the values of its named parameters (`:name`,

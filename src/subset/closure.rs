@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use anyhow::{Context, Result, bail};
 
 use crate::catalog::Table;
-use crate::model::key::{KeyValue, encode};
+use crate::model::key::{Key, KeyValue, encode};
 use crate::model::ports::RowSource;
 use crate::model::row::{Condition, KeyColumn, RowFilter};
 
@@ -56,6 +56,10 @@ pub struct TableRows {
     pub selection: Selection,
     /// The number of rows selected.
     pub rows: u64,
+    /// When the rows are read by a scan (`All`, `Where`) and are more than the closure's
+    /// `chunk_rows`: the identity of every `chunk_rows`-th row in identity order (the last
+    /// row of each chunk but the last), from the closure's own scan of the table.
+    pub chunk_ends: Vec<Key>,
 }
 
 /// Counters of the work the closure did.
@@ -106,6 +110,7 @@ struct State {
     /// Of a delta: the keys the refresh chain holds, and the watermark.
     held: Option<KeySet>,
     mark: Option<(String, Option<String>)>,
+    chunk_ends: Vec<Key>,
 }
 
 struct EdgeState {
@@ -135,6 +140,7 @@ pub fn close(
     scope: &Scope,
     source: &mut dyn RowSource,
     budget: &Budget,
+    chunk_rows: u64,
     delta: Option<Delta>,
     progress: &mut dyn FnMut(&str, u64),
     check: &dyn Fn() -> Result<()>,
@@ -146,7 +152,7 @@ pub fn close(
         progress,
         check,
     };
-    engine.scan_seeds(&mut reader)?;
+    engine.scan_seeds(&mut reader, chunk_rows)?;
     if engine.delta {
         engine.scan_changed(&mut reader)?;
     }
@@ -251,8 +257,9 @@ impl<'a> Engine<'a> {
         })
     }
 
-    /// Reads the seeds and passthrough tables, one scan each.
-    fn scan_seeds(&mut self, reader: &mut Reader) -> Result<()> {
+    /// Reads the seeds and passthrough tables, one scan each, noting the identity of every
+    /// `chunk_rows`-th row: where each chunk of a big table ends.
+    fn scan_seeds(&mut self, reader: &mut Reader, chunk_rows: u64) -> Result<()> {
         let scope = self.scope;
         for (i, t) in scope.tables.iter().enumerate() {
             let (filter, level) = match &t.reason {
@@ -268,10 +275,23 @@ impl<'a> Engine<'a> {
                 _ => continue,
             };
             let cols = self.columns(i);
+            let (mut scanned, mut ends) = (0u64, Vec::new());
             reader.scan(&t.table, cols, filter, &mut |row| {
-                self.take_row(i, row, level, false).map(|_| ())
+                self.take_row(i, row, level, false)?;
+                scanned += 1;
+                if scanned.is_multiple_of(chunk_rows.max(1)) {
+                    let mut key = Vec::new();
+                    encode(&pick(row, &self.states[i].id_pos), &mut key);
+                    ends.push(key.into_boxed_slice());
+                }
+                Ok(())
             })?;
+            // The last row ends the last chunk: no bound needed.
+            if scanned.is_multiple_of(chunk_rows.max(1)) {
+                ends.pop();
+            }
             let state = &mut self.states[i];
+            state.chunk_ends = ends;
             state.seed_rows = if state.all {
                 state.rows
             } else {
@@ -440,6 +460,7 @@ impl<'a> Engine<'a> {
             .zip(&self.scope.tables)
             .map(|(s, t)| {
                 let rows = if s.all { s.rows } else { s.selected.len() };
+                let mut chunk_ends = s.chunk_ends;
                 let selection = match &t.reason {
                     _ if s.all => Selection::All,
                     // Nothing but the seed's own rows: read them with its condition.
@@ -451,12 +472,17 @@ impl<'a> Engine<'a> {
                             params: self.scope.params.clone(),
                         }
                     }
-                    _ => Selection::Keys(Box::new(s.selected)),
+                    _ => {
+                        // Read by keys: the scan's chunks do not apply.
+                        chunk_ends.clear();
+                        Selection::Keys(Box::new(s.selected))
+                    }
                 };
                 TableRows {
                     identity: s.identity,
                     selection,
                     rows,
+                    chunk_ends,
                 }
             })
             .collect();
@@ -564,6 +590,7 @@ fn table_states(scope: &Scope, source: &mut dyn RowSource, budget: &Budget) -> R
             seed_rows: 0,
             held: None,
             mark: None,
+            chunk_ends: Vec::new(),
         });
     }
     Ok(states)

@@ -57,6 +57,8 @@ pub struct Request {
     pub picture: Option<Picture>,
     pub part_size: u64,
     pub key_memory: u64,
+    /// Rows per chunk of a table read by a scan (`--chunk-rows`).
+    pub chunk_rows: u64,
     /// Classification files (`--classification`), besides the plan's.
     pub classification: Vec<PathBuf>,
     /// `--strict`: unknown classification lines and unclassified columns that look personal
@@ -75,6 +77,8 @@ pub struct TableSummary {
     pub bytes: u64,
     /// Parts kept from an interrupted extract.
     pub kept_parts: usize,
+    /// The chunks the table was written in (1: whole).
+    pub chunks: usize,
     pub seconds: f64,
     /// The table's watermark in this extract's snapshot (`[refresh]`), if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -155,6 +159,7 @@ pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
         picture,
         part_size: args.part_size,
         key_memory: args.key_memory,
+        chunk_rows: args.chunk_rows,
         classification: args.classification.clone(),
         strict: args.strict,
         quiet: cli.quiet,
@@ -340,6 +345,7 @@ pub fn extract(
         scope: &scope,
         writer: &writer,
         part_size: req.part_size,
+        chunk_rows: req.chunk_rows,
         fingerprint_base,
         masking: &masking,
         progress: if req.quiet {
@@ -497,6 +503,7 @@ fn run_closure(
         scope,
         source,
         budget,
+        req.chunk_rows,
         delta,
         &mut |table, rows| {
             bar.set_message(format!("{table}: {rows} rows"));

@@ -207,12 +207,17 @@ pub(super) fn render_summary(s: &Summary) -> String {
     );
     for t in &s.tables {
         out.push_str(&format!(
-            "{:<width$}  {:>10}  {:>5}  {:>10}  {:>8.2}{}\n",
+            "{:<width$}  {:>10}  {:>5}  {:>10}  {:>8.2}{}{}\n",
             t.table,
             t.rows,
             t.parts,
             human_bytes(t.bytes),
             t.seconds,
+            if t.chunks > 1 {
+                format!("  (in {} chunks)", t.chunks)
+            } else {
+                String::new()
+            },
             if t.kept_parts > 0 {
                 format!("  ({} kept from the interrupted run)", t.kept_parts)
             } else {

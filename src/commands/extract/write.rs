@@ -1,12 +1,12 @@
-//! Writing the tables of an extract: `--jobs` tables at once, each on its own connection in the
-//! one snapshot, its rows masked on the way and written into parts that an interrupted run
-//! resumes.
+//! Writing the tables of an extract: `--jobs` tasks at once — whole tables, or the chunks of a
+//! big one — each on its own connection in the one snapshot, its rows masked on the way and
+//! written into parts that an interrupted run resumes.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use indicatif::{MultiProgress, ProgressBar};
 
 use super::TableSummary;
@@ -15,9 +15,11 @@ use crate::archive::manifest::{ColumnEntry, Deletes, MaskedColumn, PartEntry, Ta
 use crate::archive::writer::SubsetWriter;
 use crate::catalog::Column;
 use crate::mask::{Masking, TableMasker};
+use crate::model::digest::sha256_hex;
 use crate::model::exit::Class;
+use crate::model::key::Key;
 use crate::model::ports::RowSource;
-use crate::model::row::{Condition, ReadRequest, RowFilter};
+use crate::model::row::{Condition, KeyColumn, KeyRange, Partition, ReadRequest, RowFilter};
 use crate::model::value::Value;
 use crate::output::{self, human_bytes};
 use crate::subset::Scope;
@@ -34,37 +36,190 @@ pub(super) struct Ctx<'a> {
     pub(super) scope: &'a Scope,
     pub(super) writer: &'a SubsetWriter,
     pub(super) part_size: u64,
+    /// Rows per chunk (`--chunk-rows`): where the closure ended each chunk of a scan.
+    pub(super) chunk_rows: u64,
     pub(super) fingerprint_base: serde_json::Value,
     pub(super) masking: &'a Masking,
     /// Hidden with `--quiet`.
     pub(super) progress: MultiProgress,
 }
 
+/// A table read by a scan that the closure cut into chunks: what each chunk's read needs,
+/// shared by the tasks of its chunks.
+struct Cut {
+    index: usize,
+    identity: Vec<KeyColumn>,
+    /// The seed's condition and its parameters, when the scan has one.
+    condition: Option<(String, BTreeMap<String, String>)>,
+    /// How the table is cut.
+    pieces: Pieces,
+    /// The table's masking, shared by its chunks ([`TableMasker::share`]).
+    masker: TableMasker,
+    rows: u64,
+}
+
+/// The chunks of a cut table: key ranges, or its leaf partitions.
+enum Pieces {
+    /// Where each range but the last ends ([`TableRows::chunk_ends`]).
+    Ranges(Vec<Key>),
+    /// Each partition with its selected rows: one chunk each.
+    Partitions(Vec<Partition>),
+}
+
+impl Pieces {
+    /// What the chunks are, for the fingerprint: another cut (the source changed, another
+    /// --chunk-rows) starts each chunk over.
+    fn digest(&self) -> String {
+        let mut bytes = Vec::new();
+        match self {
+            Pieces::Ranges(ends) => {
+                for end in ends {
+                    bytes.extend_from_slice(&(end.len() as u32).to_be_bytes());
+                    bytes.extend_from_slice(end);
+                }
+            }
+            Pieces::Partitions(partitions) => {
+                bytes = serde_json::to_vec(partitions).expect("partitions always serialize");
+            }
+        }
+        sha256_hex(&bytes)
+    }
+}
+
+/// One unit of work: a whole table, or one chunk of a cut one.
+enum Task {
+    Whole(Job),
+    Chunk { cut: usize, chunk: usize, rows: u64 },
+}
+
+impl Task {
+    fn rows(&self) -> u64 {
+        match self {
+            Task::Whole(job) => job.selected.rows,
+            Task::Chunk { rows, .. } => *rows,
+        }
+    }
+}
+
+/// What one task wrote.
+struct TaskDone {
+    /// The table's index in the scope.
+    index: usize,
+    chunk: Option<usize>,
+    parts: Vec<PartEntry>,
+    kept_parts: usize,
+    started: Instant,
+}
+
+/// What one task reads: the rows the closure selected in a table, or one chunk's.
+struct Piece<'a> {
+    index: usize,
+    identity: &'a [KeyColumn],
+    /// The table's rows (for its bar).
+    table_rows: u64,
+    rows: u64,
+    read: PieceRead<'a>,
+}
+
+enum PieceRead<'a> {
+    Selected(&'a Selection),
+    Chunk { cut: &'a Cut, chunk: usize },
+}
+
 impl Ctx<'_> {
-    /// Writes `jobs`, one source each at a time (`--jobs` connections in one snapshot), the
-    /// largest tables first so that parallel jobs end together. Stops at the first failure;
-    /// the parts written so far are kept for a resume.
+    /// Writes `jobs` as tasks, one source each at a time (`--jobs` connections in one
+    /// snapshot): a table the closure cut into chunks is one task per chunk, so that the chunks
+    /// of one big table run in parallel. The largest tasks go first so that parallel jobs end
+    /// together. Stops at the first failure; the parts written so far are kept for a resume.
     pub(super) fn write_tables(
         &self,
         sources: &mut [Box<dyn RowSource>],
-        mut jobs: Vec<Job>,
+        jobs: Vec<Job>,
     ) -> Result<Vec<(usize, TableEntry, TableSummary)>> {
-        jobs.sort_by_key(|j| std::cmp::Reverse(j.selected.rows));
-        let queue = Mutex::new(jobs.into_iter().collect::<VecDeque<Job>>());
+        let tables: Vec<usize> = jobs.iter().map(|j| j.index).collect();
+        let mut tasks: Vec<Task> = Vec::new();
+        let mut cuts: Vec<Cut> = Vec::new();
+        for job in jobs {
+            let Some((pieces, chunks)) = self.cut(sources[0].as_mut(), &job)? else {
+                tasks.push(Task::Whole(job));
+                continue;
+            };
+            tasks.extend(
+                chunks
+                    .into_iter()
+                    .enumerate()
+                    .map(|(chunk, rows)| Task::Chunk {
+                        cut: cuts.len(),
+                        chunk,
+                        rows,
+                    }),
+            );
+            let TableRows {
+                identity,
+                selection,
+                rows,
+                ..
+            } = job.selected;
+            let table = &self.scope.tables[job.index].table;
+            let masker =
+                TableMasker::new(self.masking, job.index, table, &self.archived(job.index));
+            cuts.push(Cut {
+                masker,
+                index: job.index,
+                identity,
+                condition: match selection {
+                    Selection::Where { condition, params } => Some((condition, params)),
+                    _ => None,
+                },
+                pieces,
+                rows,
+            });
+        }
+        tasks.sort_by_key(|t| std::cmp::Reverse(t.rows()));
+        let queue = Mutex::new(tasks.into_iter().collect::<VecDeque<Task>>());
+        let bars: Mutex<BTreeMap<usize, ProgressBar>> = Mutex::new(BTreeMap::new());
         let results = Mutex::new(Vec::new());
         let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
         std::thread::scope(|threads| {
             for source in sources.iter_mut() {
-                let (queue, results, failure) = (&queue, &results, &failure);
+                let (queue, results, failure, bars, cuts) =
+                    (&queue, &results, &failure, &bars, &cuts);
                 threads.spawn(move || {
                     loop {
                         if failure.lock().expect("not poisoned").is_some() {
                             return;
                         }
-                        let Some(job) = queue.lock().expect("not poisoned").pop_front() else {
+                        let Some(task) = queue.lock().expect("not poisoned").pop_front() else {
                             return;
                         };
-                        match self.write_table(source.as_mut(), job) {
+                        let written = match &task {
+                            Task::Whole(job) => self.write_piece(
+                                source.as_mut(),
+                                Piece {
+                                    index: job.index,
+                                    identity: &job.selected.identity,
+                                    table_rows: job.selected.rows,
+                                    rows: job.selected.rows,
+                                    read: PieceRead::Selected(&job.selected.selection),
+                                },
+                                bars,
+                            ),
+                            Task::Chunk { cut, chunk, rows } => {
+                                let cut = &cuts[*cut];
+                                self.write_piece(
+                                    source.as_mut(),
+                                    Piece {
+                                        index: cut.index,
+                                        identity: &cut.identity,
+                                        table_rows: cut.rows,
+                                        rows: *rows,
+                                        read: PieceRead::Chunk { cut, chunk: *chunk },
+                                    },
+                                    bars,
+                                )
+                            }
+                        };
+                        match written {
                             Ok(done) => results.lock().expect("not poisoned").push(done),
                             Err(e) => {
                                 failure.lock().expect("not poisoned").get_or_insert(e);
@@ -87,42 +242,146 @@ impl Ctx<'_> {
                  fixed, run the same command again to resume (--refresh starts over)",
             ));
         }
-        Ok(results.into_inner().expect("not poisoned"))
+        let mut results = results.into_inner().expect("not poisoned");
+        // Each table's parts in chunk order: the manifest lists them as one table's.
+        results.sort_by_key(|d| (d.index, d.chunk));
+        let bars = bars.into_inner().expect("not poisoned");
+        let mut done = Vec::with_capacity(tables.len());
+        for index in tables {
+            let pieces: Vec<&TaskDone> = results.iter().filter(|d| d.index == index).collect();
+            let parts: Vec<PartEntry> = pieces.iter().flat_map(|d| d.parts.clone()).collect();
+            let table = &self.scope.tables[index].table;
+            if pieces.iter().any(|d| d.chunk.is_some()) {
+                // Parts of an earlier attempt cut otherwise are not among the chunks' parts.
+                self.writer.keep_only(&table.schema, &table.name, &parts)?;
+            }
+            let rows: u64 = parts.iter().map(|p| p.rows).sum();
+            let bytes: u64 = parts.iter().map(|p| p.bytes).sum();
+            if let Some(bar) = bars.get(&index) {
+                bar.set_position(rows);
+                bar.set_message(human_bytes(bytes));
+                bar.finish();
+            }
+            let started = pieces.iter().map(|d| d.started).min();
+            let summary = TableSummary {
+                table: table.key().qualified_name(),
+                rows,
+                parts: parts.len(),
+                bytes,
+                kept_parts: pieces.iter().map(|d| d.kept_parts).sum(),
+                chunks: pieces.len().max(1),
+                seconds: started.map_or(0.0, |s| s.elapsed().as_secs_f64()),
+                high_water: None,
+                deletes: None,
+            };
+            let entry = self.entry(index, &self.archived(index), rows, parts);
+            done.push((index, entry, summary));
+        }
+        Ok(done)
     }
 
-    /// Reads one table's selected rows, masks them and writes them into parts, resuming after
-    /// the parts an interrupted run left.
-    fn write_table(
-        &self,
-        source: &mut dyn RowSource,
-        job: Job,
-    ) -> Result<(usize, TableEntry, TableSummary)> {
-        let started = Instant::now();
+    /// How a table read by a scan and bigger than a chunk is cut, and the rows of each chunk;
+    /// `None` when it is written whole. A partitioned table (two leaf partitions or more
+    /// holding selected rows) is cut by its partitions, counted by `source` in the snapshot;
+    /// any other by the key ranges the closure ended every `chunk_rows` rows.
+    fn cut(&self, source: &mut dyn RowSource, job: &Job) -> Result<Option<(Pieces, Vec<u64>)>> {
+        let selected = &job.selected;
+        let condition = match &selected.selection {
+            Selection::All => None,
+            Selection::Where { condition, params } => Some(Condition {
+                sql: condition,
+                params,
+            }),
+            Selection::Keys(_) => return Ok(None),
+        };
+        if selected.chunk_ends.is_empty() {
+            return Ok(None);
+        }
         let table = &self.scope.tables[job.index].table;
-        let name = table.key().qualified_name();
-        let columns: Vec<&Column> = table
+        let filter = condition.map_or(RowFilter::All, RowFilter::Where);
+        let partitions = source.partition_rows(table, filter)?;
+        if partitions.len() > 1 {
+            let counted: u64 = partitions.iter().map(|p| p.rows).sum();
+            if counted != selected.rows {
+                bail!(
+                    "{}: its partitions hold {counted} of the selected rows, but the closure \
+                     selected {}; run again",
+                    table.key().qualified_name(),
+                    selected.rows
+                );
+            }
+            let rows = partitions.iter().map(|p| p.rows).collect();
+            return Ok(Some((Pieces::Partitions(partitions), rows)));
+        }
+        let full = selected.chunk_ends.len() as u64;
+        let mut rows = vec![self.chunk_rows; selected.chunk_ends.len()];
+        rows.push(selected.rows.saturating_sub(full * self.chunk_rows));
+        Ok(Some((Pieces::Ranges(selected.chunk_ends.clone()), rows)))
+    }
+
+    /// The columns of table `index` that are archived: all but the generated ones.
+    fn archived(&self, index: usize) -> Vec<&Column> {
+        self.scope.tables[index]
+            .table
             .columns
             .iter()
             .filter(|c| c.generated.is_none())
-            .collect();
-        let fingerprint = serde_json::json!({
+            .collect()
+    }
+
+    /// Reads one task's rows — a whole table's selected rows, or those of one chunk's key
+    /// range — masks them and writes them into parts, resuming after the parts an interrupted
+    /// run left. A piece whose parts are all kept is not read again.
+    fn write_piece(
+        &self,
+        source: &mut dyn RowSource,
+        piece: Piece<'_>,
+        bars: &Mutex<BTreeMap<usize, ProgressBar>>,
+    ) -> Result<TaskDone> {
+        let started = Instant::now();
+        let table = &self.scope.tables[piece.index].table;
+        let name = table.key().qualified_name();
+        let columns = self.archived(piece.index);
+        let mut fingerprint = serde_json::json!({
             "base": self.fingerprint_base,
             "table": name,
             "columns": columns.iter().map(|c| (&c.name, &c.neutral_type)).collect::<Vec<_>>(),
-            "identity": &job.selected.identity,
+            "identity": piece.identity,
         });
+        let chunk = match piece.read {
+            PieceRead::Selected(_) => None,
+            PieceRead::Chunk { cut, chunk } => {
+                fingerprint["chunk"] = serde_json::json!({
+                    "number": chunk,
+                    "rows": self.chunk_rows,
+                    "bounds": cut.pieces.digest(),
+                });
+                Some(chunk)
+            }
+        };
         let header: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
         let mut write = self.writer.table(
             &table.schema,
             &table.name,
+            chunk,
             &header,
             self.part_size,
             &fingerprint,
-            job.selected.rows,
+            piece.rows,
         )?;
         let (kept_parts, skip) = (write.kept_parts(), write.skip());
-        let bar = self.table_bar(&name, job.selected.rows, skip);
-        let mut masker = TableMasker::new(self.masking, job.index, table, &columns);
+        let bar = {
+            let mut bars = bars.lock().expect("not poisoned");
+            let bar = bars
+                .entry(piece.index)
+                .or_insert_with(|| self.table_bar(&name, piece.table_rows, 0));
+            bar.inc(skip);
+            bar.clone()
+        };
+        let mut masker = match piece.read {
+            PieceRead::Selected(_) => TableMasker::new(self.masking, piece.index, table, &columns),
+            PieceRead::Chunk { cut, .. } => cut.masker.share(),
+        };
         let masks = masker.source_masks().to_vec();
         let mut bytes_done = write.bytes();
         let mut written = 0u64;
@@ -145,29 +404,47 @@ impl Ctx<'_> {
             table,
             columns: &columns,
             masks: &masks,
-            order_by: &job.selected.identity,
+            order_by: piece.identity,
             filter: RowFilter::All,
             skip,
         };
-        read_selected(source, read, &job.selected.selection, &mut each)?;
+        if skip < piece.rows {
+            match piece.read {
+                PieceRead::Selected(selection) => {
+                    read_selected(source, read, selection, &mut each)?
+                }
+                PieceRead::Chunk { cut, chunk } => {
+                    let condition = cut
+                        .condition
+                        .as_ref()
+                        .map(|(sql, params)| Condition { sql, params });
+                    let filter = match &cut.pieces {
+                        Pieces::Ranges(ends) => RowFilter::Range {
+                            condition,
+                            range: KeyRange {
+                                columns: piece.identity,
+                                after: chunk.checked_sub(1).map(|p| &*ends[p]),
+                                upto: ends.get(chunk).map(|e| &**e),
+                            },
+                        },
+                        Pieces::Partitions(partitions) => RowFilter::Partition {
+                            condition,
+                            partition: &partitions[chunk],
+                        },
+                    };
+                    source.read_rows(&ReadRequest { filter, ..read }, &mut each)?;
+                }
+            }
+        }
+        bar.inc(written % 4096);
         let parts = write.finish()?;
-        let rows: u64 = parts.iter().map(|p| p.rows).sum();
-        let bytes: u64 = parts.iter().map(|p| p.bytes).sum();
-        bar.set_position(rows);
-        bar.set_message(human_bytes(bytes));
-        bar.finish();
-        let entry = self.entry(job.index, &columns, rows, parts);
-        let summary = TableSummary {
-            table: name,
-            rows,
-            parts: entry.parts.len(),
-            bytes,
+        Ok(TaskDone {
+            index: piece.index,
+            chunk,
+            parts,
             kept_parts,
-            seconds: started.elapsed().as_secs_f64(),
-            high_water: None,
-            deletes: None,
-        };
-        Ok((job.index, entry, summary))
+            started,
+        })
     }
 
     /// Writes the deletes of one table of a delta: its keys, in key set order, into parts that

@@ -36,9 +36,10 @@ const SCANNED: [(&str, &str); 9] = [
 
 /// Builders in [`SCANNED`] that return text which is not a whole statement: parts of one (each
 /// is inside a written statement) or messages.
-const NOT_STATEMENTS: [&str; 13] = [
+const NOT_STATEMENTS: [&str; 14] = [
     // Parts of statements.
     "qualified",
+    "bind_key_value",
     "qualified_name",
     "from_clause",
     "key_column_sql",

@@ -19,11 +19,14 @@ use super::{connect, key_column_sql, pg_message, qualified};
 use crate::catalog::*;
 use crate::db::key_order::KeyOrder;
 use crate::db::sql::double_quote;
+use crate::db::sql::range::{chunk_where, decode_key};
 use crate::model::DbUrl;
 use crate::model::key::{self, KeyValue};
 use crate::model::mask::SourceMask;
 use crate::model::ports::{RowSource, high_water_text};
-use crate::model::row::{Condition, KeyColumn, ReadRequest, RowFilter, Snapshot, recycle};
+use crate::model::row::{
+    Condition, KeyColumn, Partition, ReadRequest, RowFilter, Snapshot, recycle,
+};
 use crate::model::text::{canonical_decimal, decode, parse_datetime};
 use crate::model::value::{DateTime, Value};
 
@@ -194,8 +197,16 @@ impl PgSource {
 
     /// `FROM …` of `table`: a partitioned table's rows are its partitions'; any other table's
     /// are its own (`ONLY`): the rows of a table that inherits from it (old-style inheritance)
-    /// are that table's, read as it.
-    fn relation_sql(&mut self, table: &Table) -> Result<String> {
+    /// are that table's, read as it. A chunk of a partitioned table
+    /// ([`RowFilter::Partition`]) reads its leaf partition alone.
+    fn relation_sql(&mut self, table: &Table, filter: RowFilter<'_>) -> Result<String> {
+        if let RowFilter::Partition { partition, .. } = filter {
+            return Ok(format!(
+                " FROM ONLY {}.{}",
+                double_quote(&partition.schema),
+                double_quote(&partition.name)
+            ));
+        }
         let only = if self.is_partitioned(table)? {
             ""
         } else {
@@ -219,7 +230,14 @@ impl PgSource {
         let mut values = Vec::new();
         match filter {
             RowFilter::All => {}
-            RowFilter::Where(condition) => {
+            RowFilter::Partition {
+                condition: None, ..
+            } => {}
+            RowFilter::Where(condition)
+            | RowFilter::Partition {
+                condition: Some(condition),
+                ..
+            } => {
                 // `$n` without a cast: the value goes as text (`TextParam`) and the server
                 // reads it as the type the condition gives it (a date, a timestamp, a number).
                 let (text, bound) = params::bind(condition, true, &|i| format!("${}", i + 1))?;
@@ -241,16 +259,7 @@ impl PgSource {
                 // The keys travel as text and are cast to the column's own type, so that the
                 // lookup uses its index.
                 let cast = |i: usize, column: &KeyColumn| -> Result<String> {
-                    let ty = match column {
-                        KeyColumn::Locator if partitioned => "text".to_string(),
-                        KeyColumn::Locator => "tid".to_string(),
-                        KeyColumn::Column(name) => table
-                            .column(name)
-                            .map(|c| c.native_type.clone())
-                            .ok_or_else(|| {
-                                anyhow!("{}.{} has no column {name}", table.schema, table.name)
-                            })?,
-                    };
+                    let ty = key_type(table, column, partitioned)?;
                     Ok(format!("${}::text[]::{ty}[]", i + 1))
                 };
                 if let [column] = columns {
@@ -286,16 +295,42 @@ impl PgSource {
                         );
                     }
                     for (i, v) in values.into_iter().enumerate() {
-                        by_column[i].push(match v {
-                            KeyValue::Null => None,
-                            KeyValue::Text(t) => Some(t.to_string()),
-                            KeyValue::Int(n) => Some(n.to_string()),
-                            KeyValue::Float(f) => Some(f.to_string()),
-                            KeyValue::Bytes(_) => bail!("a PostgreSQL key is never binary"),
-                        });
+                        by_column[i].push(key_text(v)?);
                     }
                 }
                 arrays = Some(by_column);
+            }
+            RowFilter::Range { condition, range } => {
+                let condition = match condition {
+                    Some(condition) => {
+                        let (text, bound) =
+                            params::bind(condition, true, &|i| format!("${}", i + 1))?;
+                        values = bound.into_iter().map(str::to_string).collect();
+                        Some(text)
+                    }
+                    None => None,
+                };
+                let columns: Vec<String> = range
+                    .columns
+                    .iter()
+                    .map(|c| key_column_sql(c, partitioned))
+                    .collect();
+                // Each end's values go as text, cast to the column's type so that the range
+                // compares (and uses the index) as the column does.
+                let mut end = |key: &[u8], _: &str| -> Result<Vec<String>> {
+                    let mut placeholders = Vec::with_capacity(range.columns.len());
+                    let decoded = decode_key(key, range.columns.len())?;
+                    for (v, column) in decoded.into_iter().zip(range.columns) {
+                        let Some(text) = key_text(v)? else {
+                            bail!("a chunk's bound of {}.{} is NULL", table.schema, table.name)
+                        };
+                        values.push(text);
+                        let ty = key_type(table, column, partitioned)?;
+                        placeholders.push(format!("${}::{ty}", values.len()));
+                    }
+                    Ok(placeholders)
+                };
+                sql.push_str(&chunk_where(condition, &columns, &range, &mut end)?);
             }
         }
         if !order_by.is_empty() {
@@ -460,7 +495,7 @@ impl RowSource for PgSource {
     }
 
     fn high_water(&mut self, table: &Table, column: &Column) -> Result<Option<String>> {
-        let from = self.relation_sql(table)?;
+        let from = self.relation_sql(table, RowFilter::All)?;
         let sql = format!("SELECT (max({}))::text{from}", double_quote(&column.name));
         let row = self.client.query_one(&sql, &[]).map_err(|e| {
             anyhow!(
@@ -476,6 +511,42 @@ impl RowSource for PgSource {
             return Ok(None);
         };
         high_water_text(table, column, from_text(text, &column.neutral_type))
+    }
+
+    fn partition_rows(&mut self, table: &Table, filter: RowFilter<'_>) -> Result<Vec<Partition>> {
+        if !self.is_partitioned(table)? {
+            return Ok(Vec::new());
+        }
+        // One pass over the selected rows, in the snapshot: each row's leaf partition is its
+        // `tableoid`. Named in byte order, whatever the database's collation.
+        let from = self.relation_sql(table, filter)?;
+        let (from_where, binds) = Self::from_where(from, true, table, filter, &[], 0)?;
+        let sql = format!(
+            "SELECT n.nspname::text, c.relname::text, t.rows \
+             FROM (SELECT tableoid AS oid, count(*) AS rows{from_where} GROUP BY tableoid) t \
+             JOIN pg_class c ON c.oid = t.oid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             ORDER BY n.nspname::text COLLATE \"C\", c.relname::text COLLATE \"C\""
+        );
+        let values: Vec<TextParam<'_>> = binds.values.iter().map(|v| TextParam(v)).collect();
+        let params: Vec<&(dyn ToSql + Sync)> =
+            values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+        let rows = self.client.query(&sql, &params).map_err(|e| {
+            anyhow!(
+                "cannot count the rows of the partitions of {}.{} in {}: {}",
+                table.schema,
+                table.name,
+                self.url,
+                pg_message(&e)
+            )
+        })?;
+        Ok(rows
+            .iter()
+            .map(|r| Partition {
+                schema: r.get(0),
+                name: r.get(1),
+                rows: r.get::<_, i64>(2).max(0) as u64,
+            })
+            .collect())
     }
 
     fn estimate_rows(&mut self, table: &Table) -> Result<u64> {
@@ -520,7 +591,7 @@ impl RowSource for PgSource {
             .iter()
             .map(|c| key_column_sql(c, partitioned))
             .collect();
-        let from = self.relation_sql(table)?;
+        let from = self.relation_sql(table, filter)?;
         let (from_where, binds) = Self::from_where(from, partitioned, table, filter, order_by, 0)?;
         // One vector for every row (recycled between rows: its values borrow the row).
         let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
@@ -555,7 +626,7 @@ impl RowSource for PgSource {
             skip,
         } = *request;
         let partitioned = self.is_partitioned(table)?;
-        let from = self.relation_sql(table)?;
+        let from = self.relation_sql(table, filter)?;
         let (from_where, binds) =
             Self::from_where(from, partitioned, table, filter, order_by, skip)?;
         let first_secret = binds.len() + 1;
@@ -641,6 +712,29 @@ impl RowSource for PgSource {
 }
 
 /// A key column's text field as the key set holds it.
+/// The type a key column's bound text is cast to: the column's own.
+fn key_type(table: &Table, column: &KeyColumn, partitioned: bool) -> Result<String> {
+    Ok(match column {
+        KeyColumn::Locator if partitioned => "text".to_string(),
+        KeyColumn::Locator => "tid".to_string(),
+        KeyColumn::Column(name) => table
+            .column(name)
+            .map(|c| c.native_type.clone())
+            .ok_or_else(|| anyhow!("{}.{} has no column {name}", table.schema, table.name))?,
+    })
+}
+
+/// A key's value as the text it is bound as (`None` for NULL).
+fn key_text(value: KeyValue<'_>) -> Result<Option<String>> {
+    Ok(match value {
+        KeyValue::Null => None,
+        KeyValue::Text(t) => Some(t.to_string()),
+        KeyValue::Int(n) => Some(n.to_string()),
+        KeyValue::Float(f) => Some(f.to_string()),
+        KeyValue::Bytes(_) => bail!("a PostgreSQL key is never binary"),
+    })
+}
+
 fn key_value(field: Option<&str>) -> KeyValue<'_> {
     field.map_or(KeyValue::Null, KeyValue::Text)
 }

@@ -10,6 +10,7 @@ use super::{SqliteDb, locked};
 use crate::catalog::*;
 use crate::db::key_order::KeyOrder;
 use crate::db::sql::double_quote;
+use crate::db::sql::range::{chunk_where, decode_key};
 use crate::model::DbUrl;
 use crate::model::key::KeyValue;
 use crate::model::mask::SourceMask;
@@ -194,18 +195,38 @@ impl SqliteSource {
                     ));
                 }
                 for key in keys {
-                    let values = crate::model::key::decode(key)?;
-                    if values.len() != width {
-                        bail!("a key of {} values for {} columns", values.len(), width);
-                    }
-                    binds.extend(values.into_iter().map(|v| match v {
-                        KeyValue::Null => Sql::Null,
-                        KeyValue::Int(i) => Sql::Integer(i),
-                        KeyValue::Float(f) => Sql::Real(f),
-                        KeyValue::Text(t) => Sql::Text(t.to_string()),
-                        KeyValue::Bytes(b) => Sql::Blob(b.to_vec()),
-                    }));
+                    binds.extend(key_binds(key, width)?);
                 }
+            }
+            RowFilter::Partition { .. } => {
+                bail!("{}.{}: SQLite has no partitions", table.schema, table.name)
+            }
+            RowFilter::Range { condition, range } => {
+                let condition = match condition {
+                    Some(condition) => {
+                        let (text, values) =
+                            crate::db::sql::params::bind(condition, false, &|i| {
+                                format!("?{}", i + 1)
+                            })?;
+                        binds.extend(values.into_iter().map(|v| Sql::Text(v.to_string())));
+                        Some(text)
+                    }
+                    None => None,
+                };
+                let columns: Vec<String> = range
+                    .columns
+                    .iter()
+                    .map(|c| Self::column_list(std::slice::from_ref(c)))
+                    .collect();
+                // Numbered placeholders: each end's values appear several times in the text.
+                let mut end = |key: &[u8], _: &str| -> Result<Vec<String>> {
+                    let first = binds.len() + 1;
+                    binds.extend(key_binds(key, columns.len())?);
+                    Ok((0..columns.len())
+                        .map(|j| format!("?{}", first + j))
+                        .collect())
+                };
+                sql.push_str(&chunk_where(condition, &columns, &range, &mut end)?);
             }
         }
         if !order_by.is_empty() {
@@ -294,6 +315,21 @@ impl SqliteSource {
             ),
         }
     }
+}
+
+/// The values of the encoded key `key` of `width` columns, as SQLite binds them.
+fn key_binds(key: &[u8], width: usize) -> Result<Vec<rusqlite::types::Value>> {
+    use rusqlite::types::Value as Sql;
+    Ok(decode_key(key, width)?
+        .into_iter()
+        .map(|v| match v {
+            KeyValue::Null => Sql::Null,
+            KeyValue::Int(i) => Sql::Integer(i),
+            KeyValue::Float(f) => Sql::Real(f),
+            KeyValue::Text(t) => Sql::Text(t.to_string()),
+            KeyValue::Bytes(b) => Sql::Blob(b.to_vec()),
+        })
+        .collect())
 }
 
 impl RowSource for SqliteSource {

@@ -16,6 +16,7 @@ use oracle::sql_type::{IntervalDS, IntervalYM, OracleType, Timestamp, ToSql};
 use super::convert::oracle_timestamp;
 use super::{MAX_BATCH, table_column};
 use crate::catalog::*;
+use crate::db::sql::range::{chunk_where, decode_key};
 use crate::db::sql::{double_quote, params};
 use crate::model::key::{self, KeyValue};
 use crate::model::mask::SourceMask;
@@ -146,6 +147,28 @@ fn where_clause(
 ) -> Result<String> {
     match filter {
         RowFilter::All => Ok(String::new()),
+        RowFilter::Partition { .. } => bail!(
+            "{}.{}: the Oracle source reads no partitions on their own",
+            table.schema,
+            table.name
+        ),
+        RowFilter::Range { condition, range } => {
+            let condition = match condition {
+                Some(condition) => {
+                    // ` WHERE (<condition>)`: the condition, bound as a seed's.
+                    let clause = where_clause(table, RowFilter::Where(condition), binds)?;
+                    let text = clause
+                        .strip_prefix(" WHERE (")
+                        .and_then(|t| t.strip_suffix(')'));
+                    Some(text.unwrap_or(&clause).to_string())
+                }
+                None => None,
+            };
+            let columns: Vec<String> = range.columns.iter().map(key_column_sql).collect();
+            chunk_where(condition, &columns, &range, &mut |key, end| {
+                range_end(table, range.columns, key, end, binds)
+            })
+        }
         RowFilter::Where(condition) => {
             // Named binds of dbsub's own (`:w1`), so that a user's `:scn` or `:k1` cannot meet
             // dbsub's; bound as VARCHAR2, which Oracle converts to the type the condition
@@ -223,19 +246,7 @@ fn where_clause(
                     } else {
                         format!("k{}_{}", i + 1, j + 1)
                     };
-                    let bind = key_bind(*target, value).map_err(|why| {
-                        anyhow!(
-                            "{}.{}, key column {}: {why}",
-                            table.schema,
-                            table.name,
-                            target.map_or("ROWID", |c| c.name.as_str())
-                        )
-                    })?;
-                    items.push(match target {
-                        None => format!("CHARTOROWID(:{name})"),
-                        Some(_) => format!(":{name}"),
-                    });
-                    binds.push((name, bind));
+                    items.push(bind_key_value(table, *target, value, name, binds)?);
                 }
                 tuples.push(if single {
                     items.remove(0)
@@ -251,6 +262,54 @@ fn where_clause(
             })
         }
     }
+}
+
+/// The placeholders of one end of a chunk's key range, its values bound as `:<end><j>`, each
+/// typed as its column ([`key_bind`]); a ROWID through CHARTOROWID. Each placeholder appears
+/// several times in a composite key's range: a named bind binds every occurrence of its name.
+fn range_end(
+    table: &Table,
+    columns: &[KeyColumn],
+    key: &[u8],
+    end: &str,
+    binds: &mut Vec<(String, Bind)>,
+) -> Result<Vec<String>> {
+    let values = decode_key(key, columns.len())?;
+    let mut placeholders = Vec::with_capacity(values.len());
+    for (j, (value, column)) in values.into_iter().zip(columns).enumerate() {
+        let target = match column {
+            KeyColumn::Locator => None,
+            KeyColumn::Column(name) => Some(table_column(table, name)?),
+        };
+        let name = format!("{end}{}", j + 1);
+        placeholders.push(bind_key_value(table, target, value, name, binds)?);
+    }
+    Ok(placeholders)
+}
+
+/// Binds one key value as `:name`, typed as its column `target` ([`key_bind`]; `None`: the
+/// ROWID), and returns its placeholder (through CHARTOROWID for a ROWID).
+fn bind_key_value(
+    table: &Table,
+    target: Option<&Column>,
+    value: KeyValue<'_>,
+    name: String,
+    binds: &mut Vec<(String, Bind)>,
+) -> Result<String> {
+    let bind = key_bind(target, value).map_err(|why| {
+        anyhow!(
+            "{}.{}, key column {}: {why}",
+            table.schema,
+            table.name,
+            target.map_or("ROWID", |c| c.name.as_str())
+        )
+    })?;
+    let placeholder = match target {
+        None => format!("CHARTOROWID(:{name})"),
+        Some(_) => format!(":{name}"),
+    };
+    binds.push((name, bind));
+    Ok(placeholder)
 }
 
 fn order_clause(order_by: &[KeyColumn]) -> String {

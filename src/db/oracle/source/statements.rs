@@ -9,7 +9,7 @@ use crate::catalog::*;
 use crate::db::oracle::statements::{Sent, sent, table};
 use crate::model::key::{self, KeyValue};
 use crate::model::mask::SourceMask;
-use crate::model::row::{Condition, KeyColumn, RowFilter};
+use crate::model::row::{Condition, KeyColumn, KeyRange, RowFilter};
 
 /// A seed condition without parameters.
 fn condition(sql: &str) -> RowFilter<'_> {
@@ -231,6 +231,72 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
             0,
             scn,
             false,
+        ),
+    ));
+    // Chunks of a big table: an identity range (open at one end, a composite key under a
+    // seed's condition), and ROWID ranges for a table without a key.
+    let lo = key(&[KeyValue::Int(1000)]);
+    out.push(read(
+        "chunk key range",
+        read_query(
+            sample,
+            &by_name(&["ID", "VC_BYTE"]),
+            &[],
+            &id,
+            RowFilter::Range {
+                condition: None,
+                range: KeyRange {
+                    columns: &id,
+                    after: Some(&lo),
+                    upto: None,
+                },
+            },
+            0,
+            scn,
+            true,
+        ),
+    ));
+    out.push(read(
+        "chunk composite key range with a condition, resumed",
+        read_query(
+            lines,
+            &line_columns,
+            &[],
+            &pair,
+            RowFilter::Range {
+                condition: Some(Condition {
+                    sql: "\"AMOUNT\" > 0",
+                    params: &window,
+                }),
+                range: KeyRange {
+                    columns: &pair,
+                    after: Some(&pairs[0]),
+                    upto: Some(&pairs[2]),
+                },
+            },
+            500,
+            scn,
+            false,
+        ),
+    ));
+    out.push(read(
+        "chunk ROWID range",
+        read_query(
+            sample,
+            &by_name(&["ID", "LR"]),
+            &[],
+            &locator,
+            RowFilter::Range {
+                condition: None,
+                range: KeyRange {
+                    columns: &locator,
+                    after: Some(&rowids[0]),
+                    upto: Some(&rowids[1]),
+                },
+            },
+            0,
+            scn,
+            true,
         ),
     ));
     // Key scans.

@@ -482,6 +482,114 @@ fn lookups_bind_two_column_keys_as_tuples() {
 }
 
 #[test]
+fn a_chunk_reads_a_key_range_bound_as_its_columns_under_the_seeds_condition() {
+    let t = sample();
+    let pair = [
+        KeyColumn::Column("ID".into()),
+        KeyColumn::Column("SEQ".into()),
+    ];
+    let (lo, hi) = (
+        key(&[KeyValue::Int(10), KeyValue::Int(2)]),
+        key(&[KeyValue::Int(20), KeyValue::Int(1)]),
+    );
+    let params: BTreeMap<String, String> = [("from".to_string(), "O'Brien".to_string())].into();
+    let all = [&t.columns[0], &t.columns[1]];
+    let q = read_query(
+        &t,
+        &all,
+        &[],
+        &pair,
+        RowFilter::Range {
+            condition: Some(Condition {
+                sql: "(\"NAME\" >= :from)",
+                params: &params,
+            }),
+            range: KeyRange {
+                columns: &pair,
+                after: Some(&lo),
+                upto: Some(&hi),
+            },
+        },
+        0,
+        Some("5"),
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        q.sql,
+        "SELECT \"ID\", \"SEQ\" FROM \"HR\".\"EMP\" AS OF SCN :scn \"EMP\" \
+         WHERE ((\"NAME\" >= :w1)) \
+         AND (\"ID\" >= :lo1 AND (\"ID\" > :lo1 OR (\"ID\" = :lo1 AND \"SEQ\" > :lo2))) \
+         AND (\"ID\" <= :hi1 AND (\"ID\" < :hi1 OR (\"ID\" = :hi1 AND \"SEQ\" <= :hi2))) \
+         ORDER BY \"ID\", \"SEQ\""
+    );
+    assert_eq!(names(&q.binds), ["scn", "w1", "lo1", "lo2", "hi1", "hi2"]);
+    assert_eq!(q.binds[1].1, Bind::Varchar("O'Brien".into()));
+    assert_eq!(q.binds[2].1, Bind::Int(10));
+    assert_eq!(q.binds[5].1, Bind::Int(1));
+}
+
+#[test]
+fn a_chunk_of_a_table_without_a_key_is_a_rowid_range() {
+    let t = sample();
+    let locator = [KeyColumn::Locator];
+    let first = key(&[KeyValue::Text("AAAR3sAAEAAAACXAAA")]);
+    let columns = [&t.columns[0]];
+    // The first chunk: up to its last ROWID; the last: after the one before it.
+    let q = read_query(
+        &t,
+        &columns,
+        &[],
+        &locator,
+        RowFilter::Range {
+            condition: None,
+            range: KeyRange {
+                columns: &locator,
+                after: None,
+                upto: Some(&first),
+            },
+        },
+        0,
+        Some("5"),
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        q.sql,
+        "SELECT \"ID\" FROM \"HR\".\"EMP\" AS OF SCN :scn \"EMP\" \
+         WHERE (ROWID <= CHARTOROWID(:hi1)) ORDER BY ROWID"
+    );
+    assert_eq!(
+        q.binds[1],
+        (
+            "hi1".to_string(),
+            Bind::Varchar("AAAR3sAAEAAAACXAAA".into())
+        )
+    );
+    let q = keys_query(
+        &t,
+        &locator,
+        &locator,
+        RowFilter::Range {
+            condition: None,
+            range: KeyRange {
+                columns: &locator,
+                after: Some(&first),
+                upto: None,
+            },
+        },
+        None,
+    )
+    .unwrap();
+    assert!(
+        q.sql
+            .ends_with("WHERE (ROWID > CHARTOROWID(:lo1)) ORDER BY ROWID"),
+        "{}",
+        q.sql
+    );
+}
+
+#[test]
 fn a_global_temporary_table_is_read_without_an_scn() {
     let mut t = sample();
     t.temporary = Some(crate::catalog::Temporary::Session);
