@@ -368,6 +368,8 @@ mod tests {
                     columns: Vec::new(),
                     key: Vec::new(),
                     rows: one_row(),
+                    deletes: None,
+                    after: None,
                     record: LoadRecord {
                         table: table.name.clone(),
                         extract_table: format!("APP.{}", table.name),
@@ -379,6 +381,8 @@ mod tests {
                         loaded_at: String::new(),
                         load_set: Vec::new(),
                         merged: None,
+                        deleted: None,
+                        chain: None,
                     },
                 }];
                 sink.load(&mut loads, LoadMode::Insert, &[])

@@ -19,7 +19,8 @@ pub struct TableCheck {
     pub target: String,
     /// Rows now; `None` when the table is gone.
     pub rows: Option<u64>,
-    /// Rows in the extract.
+    /// Rows in the extract; after deltas, the rows the chain's records prove (the base's rows,
+    /// plus those the deltas' merges inserted, less those their deletes removed).
     pub expected: u64,
     pub mode: LoadMode,
     /// Of a merge: the rows it inserted and updated, as its load record says.
@@ -92,7 +93,7 @@ pub fn check(sink: &mut dyn RowSink, catalog: &Catalog, target: &str) -> Result<
             table: record.extract_table.clone(),
             target: record.table.clone(),
             rows: None,
-            expected: record.rows,
+            expected: record.expected_rows().unwrap_or(record.rows),
             mode: record.mode,
             merged: record.merged,
             foreign_keys: Vec::new(),
@@ -109,11 +110,16 @@ pub fn check(sink: &mut dyn RowSink, catalog: &Catalog, target: &str) -> Result<
         };
         let rows = sink.count_rows(child)?;
         check.rows = Some(rows);
-        match record.mode {
-            LoadMode::Insert if rows != record.rows => check
+        match (record.expected_rows(), &record.chain) {
+            (Some(expected), None) if rows != expected => check
                 .problems
-                .push(format!("{rows} rows where the extract has {}", record.rows)),
-            LoadMode::Merge if rows < record.rows => check.problems.push(format!(
+                .push(format!("{rows} rows where the extract has {expected}")),
+            (Some(expected), Some(applied)) if rows != expected => check.problems.push(format!(
+                "{rows} rows where the base and deltas 1 to {} leave {expected}",
+                applied.position.sequence
+            )),
+            // A merge into rows that were there: at least its own rows are.
+            (None, _) if rows < record.rows => check.problems.push(format!(
                 "{rows} rows, fewer than the {} merged from the extract",
                 record.rows
             )),

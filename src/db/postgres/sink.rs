@@ -472,31 +472,125 @@ impl PgSink {
                 });
             }
         }
-        let record = serde_json::to_string(&load.record).expect("a record always serializes");
-        tx.execute(
-            &format!(
-                "INSERT INTO {INGEST_HISTORY} (table_name, extract, rows, loaded_at, record) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (table_name) DO UPDATE SET \
-                 extract = EXCLUDED.extract, rows = EXCLUDED.rows, \
-                 loaded_at = EXCLUDED.loaded_at, record = EXCLUDED.record"
-            ),
-            &[
-                &load.record.table,
-                &load.record.extract,
-                &(load.record.rows as i64),
-                &load.record.loaded_at,
-                &record,
-            ],
-        )
-        .map_err(|e| {
-            anyhow!(
-                "cannot record the load of {}: {}",
-                load.table.name,
-                pg_message(&e)
-            )
-        })?;
         Ok(())
     }
+}
+
+/// Writes a table's load record, in the load's transaction.
+fn write_record(tx: &mut postgres::Transaction<'_>, record: &LoadRecord) -> Result<()> {
+    let text = serde_json::to_string(record).expect("a record always serializes");
+    tx.execute(
+        &format!(
+            "INSERT INTO {INGEST_HISTORY} (table_name, extract, rows, loaded_at, record) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (table_name) DO UPDATE SET \
+             extract = EXCLUDED.extract, rows = EXCLUDED.rows, \
+             loaded_at = EXCLUDED.loaded_at, record = EXCLUDED.record"
+        ),
+        &[
+            &record.table,
+            &record.extract,
+            &(record.rows as i64),
+            &record.loaded_at,
+            &text,
+        ],
+    )
+    .map_err(|e| {
+        anyhow!(
+            "cannot record the load of {}: {}",
+            record.table,
+            pg_message(&e)
+        )
+    })?;
+    Ok(())
+}
+
+/// The load record of `table`, read in the load's transaction (under the load lock).
+fn current_record(tx: &mut postgres::Transaction<'_>, table: &str) -> Result<Option<LoadRecord>> {
+    let row = tx
+        .query_opt(
+            &format!("SELECT record FROM {INGEST_HISTORY} WHERE table_name = $1"),
+            &[&table],
+        )
+        .map_err(|e| anyhow!("cannot read {INGEST_HISTORY}: {}", pg_message(&e)))?;
+    row.map(|r| {
+        serde_json::from_str(r.get::<_, &str>(0)).with_context(|| {
+            format!(
+                "the {INGEST_HISTORY} row of {table} is damaged: load that table again with \
+                 --refreshdb"
+            )
+        })
+    })
+    .transpose()
+}
+
+/// The statements that delete a table's rows by key: the keys go into a temporary table of the
+/// key's columns (COPY), then one `DELETE … USING` removes the rows that match them.
+fn delete_statements(target: &str, key: &[&Column]) -> [String; 4] {
+    let staging = "pg_temp.dbsub_deletes";
+    let names: Vec<String> = key.iter().map(|c| double_quote(&c.name)).collect();
+    let matches: Vec<String> = names.iter().map(|n| format!("t.{n} = d.{n}")).collect();
+    [
+        format!(
+            "DROP TABLE IF EXISTS {staging}; CREATE TEMPORARY TABLE dbsub_deletes ON COMMIT DROP \
+             AS SELECT {cols} FROM {target} WITH NO DATA",
+            cols = names.join(", ")
+        ),
+        format!("COPY {staging} ({}) FROM STDIN", names.join(", ")),
+        format!(
+            "DELETE FROM {target} t USING {staging} d WHERE {}",
+            matches.join(" AND ")
+        ),
+        format!("DROP TABLE {staging}"),
+    ]
+}
+
+/// Deletes the rows whose keys `load.deletes` gives, counting them into its record. A delete
+/// that leaves rows of another table without their parent fails (at once, or when the keys
+/// among the loaded tables are validated again): the load rolls back.
+fn delete_keys(tx: &mut postgres::Transaction<'_>, load: &mut TableLoad<'_>) -> Result<()> {
+    let Some(deletes) = load.deletes.as_mut() else {
+        return Ok(());
+    };
+    let name = &load.table.name;
+    let failed = |e: postgres::Error| anyhow!("cannot delete rows of {name}: {}", pg_message(&e));
+    let [create, copy, delete, discard] =
+        delete_statements(&qualified(load.table), &deletes.columns);
+    tx.batch_execute(&create).map_err(failed)?;
+    let mut writer = tx.copy_in(&copy).map_err(failed)?;
+    let mut line = Vec::with_capacity(64);
+    let fed = (deletes.keys)(&mut |values| {
+        line.clear();
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                line.push(b'\t');
+            }
+            write_copy_value(v, &mut line);
+        }
+        line.push(b'\n');
+        writer
+            .write_all(&line)
+            .map_err(|e| anyhow!("cannot send the keys to delete: {e}"))
+    });
+    match fed {
+        Ok(_) => {
+            writer.finish().map_err(failed)?;
+        }
+        Err(e) => {
+            drop(writer);
+            return Err(e);
+        }
+    }
+    // A row another table still references is not deleted, and nothing else either.
+    let deleted = tx.execute(&delete, &[]).map_err(|e| {
+        anyhow!(
+            "cannot delete the rows of {name} the delta names: {}; nothing was written (a \
+             refresh never deletes other rows to make constraints pass)",
+            pg_message(&e)
+        )
+    })?;
+    tx.batch_execute(&discard).map_err(failed)?;
+    load.record.deleted = Some(deleted);
+    Ok(())
 }
 
 impl PgSink {
@@ -588,8 +682,18 @@ impl PgSink {
                 }
             }
         }
+        for load in tables.iter() {
+            load.check_position(current_record(&mut tx, &load.table.name)?.as_ref())?;
+        }
         for load in tables.iter_mut() {
             Self::load_one(&mut tx, load, mode)?;
+        }
+        // Deletes after every table has its rows, children before parents.
+        for load in tables.iter_mut().rev() {
+            delete_keys(&mut tx, load)?;
+        }
+        for load in tables.iter() {
+            write_record(&mut tx, &load.record)?;
         }
         // Deferred constraints of the target fire now, before triggers are switched on again
         // (PostgreSQL refuses ALTER TABLE while trigger events are pending).

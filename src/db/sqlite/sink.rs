@@ -1,6 +1,6 @@
 use anyhow::{Context, Result, anyhow, bail};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use super::{SqliteDb, sqlite_message};
 use crate::catalog::*;
@@ -224,24 +224,109 @@ impl SqliteSink {
             load.record.merged = Some(counts);
         }
         create_triggers(tx, &triggers)?;
-        let record = serde_json::to_string(&load.record).expect("a record always serializes");
-        tx.execute(
-            &format!(
-                "INSERT INTO {INGEST_HISTORY} (table_name, extract, rows, loaded_at, record) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (table_name) DO UPDATE SET \
-                 extract = excluded.extract, rows = excluded.rows, \
-                 loaded_at = excluded.loaded_at, record = excluded.record"
-            ),
-            rusqlite::params![
-                load.record.table,
-                load.record.extract,
-                load.record.rows as i64,
-                load.record.loaded_at,
-                record
-            ],
-        )?;
         Ok(())
     }
+
+    /// Deletes the rows whose keys `load.deletes` gives (its triggers off), counting them into
+    /// its record. A delete that leaves rows of another table without their parent fails at the
+    /// commit (foreign keys are deferred); one that would reach further — a cascade, a SET
+    /// NULL — fails here: a refresh deletes the rows it names and nothing else.
+    fn delete_keys(tx: &rusqlite::Transaction<'_>, load: &mut TableLoad<'_>) -> Result<()> {
+        let Some(deletes) = load.deletes.as_mut() else {
+            return Ok(());
+        };
+        let name = &load.table.name;
+        let triggers = drop_triggers(tx, name)?;
+        let sql = delete_sql(&load.table.name, &deletes.columns);
+        let columns = deletes.columns.clone();
+        let affinities: Vec<Affinity> = columns
+            .iter()
+            .map(|c| Affinity::of(&c.native_type))
+            .collect();
+        let before = tx.total_changes();
+        let mut deleted = 0u64;
+        {
+            let mut stmt = tx.prepare(&sql).map_err(|e| {
+                anyhow!(
+                    "cannot prepare the deletes of {name}: {}",
+                    sqlite_message(&e)
+                )
+            })?;
+            let mut text = Vec::with_capacity(64);
+            (deletes.keys)(&mut |values| {
+                for (i, value) in values.iter().enumerate() {
+                    let column = columns[i];
+                    bind(&mut stmt, i + 1, value, column, affinities[i], &mut text)
+                        .map_err(|why| anyhow!("column {}: {why}", column.name))?;
+                }
+                deleted += stmt.raw_execute().map_err(anyhow::Error::from)? as u64;
+                Ok(())
+            })?;
+        }
+        let beyond = tx.total_changes() - before - deleted;
+        if beyond > 0 {
+            bail!(
+                "deleting {deleted} rows of {name} changed {beyond} rows of other tables (a \
+                 foreign key's ON DELETE action): nothing was written; a refresh deletes only the \
+                 rows the delta names — make those keys NO ACTION in the target"
+            );
+        }
+        create_triggers(tx, &triggers)?;
+        load.record.deleted = Some(deleted);
+        Ok(())
+    }
+}
+
+/// `DELETE FROM t WHERE k1 = ?1 AND …`: one row by its key, the values bound.
+fn delete_sql(table: &str, key: &[&Column]) -> String {
+    let matches: Vec<String> = key
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{} = ?{}", double_quote(&c.name), i + 1))
+        .collect();
+    format!(
+        "DELETE FROM {} WHERE {}",
+        double_quote(table),
+        matches.join(" AND ")
+    )
+}
+
+/// Writes a table's load record, in the load's transaction.
+fn write_record(tx: &Connection, record: &LoadRecord) -> Result<()> {
+    let text = serde_json::to_string(record).expect("a record always serializes");
+    tx.execute(
+        &format!(
+            "INSERT INTO {INGEST_HISTORY} (table_name, extract, rows, loaded_at, record) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (table_name) DO UPDATE SET \
+             extract = excluded.extract, rows = excluded.rows, \
+             loaded_at = excluded.loaded_at, record = excluded.record"
+        ),
+        rusqlite::params![
+            record.table,
+            record.extract,
+            record.rows as i64,
+            record.loaded_at,
+            text
+        ],
+    )?;
+    Ok(())
+}
+
+/// The load record of `table`, read in the caller's transaction (after [`ensure_history`]).
+fn current_record(tx: &Connection, table: &str) -> Result<Option<LoadRecord>> {
+    let text: Option<String> = tx
+        .query_row(
+            &format!("SELECT record FROM {INGEST_HISTORY} WHERE table_name = ?1"),
+            [table],
+            |r| r.get(0),
+        )
+        .optional()?;
+    text.map(|t| {
+        serde_json::from_str(&t).with_context(|| {
+            format!("the {INGEST_HISTORY} row of {table} is damaged: load that table again with --refreshdb")
+        })
+    })
+    .transpose()
 }
 
 /// The 8-byte float that holds the canonical decimal `d` exactly (the same number, its scale
@@ -623,8 +708,18 @@ impl SqliteSink {
         // any order within the transaction.
         tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
         ensure_history(&tx)?;
+        for load in tables.iter() {
+            load.check_position(current_record(&tx, &load.table.name)?.as_ref())?;
+        }
         for load in tables.iter_mut() {
             SqliteSink::load_one(&tx, load, mode)?;
+        }
+        // Deletes after every table has its rows, children before parents.
+        for load in tables.iter_mut().rev() {
+            SqliteSink::delete_keys(&tx, load)?;
+        }
+        for load in tables.iter() {
+            write_record(&tx, &load.record)?;
         }
         if let Err(e) = tx.execute_batch("COMMIT") {
             if e.sqlite_error_code() != Some(rusqlite::ErrorCode::ConstraintViolation) {
@@ -696,6 +791,8 @@ mod tests {
             loaded_at: String::new(),
             load_set: Vec::new(),
             merged: None,
+            deleted: None,
+            chain: None,
         }
     }
 
@@ -713,6 +810,8 @@ mod tests {
                 }
                 Ok(n as u64)
             }),
+            deletes: None,
+            after: None,
             record: note_record(),
         }];
         sink.load(&mut loads, LoadMode::Insert, &[])
@@ -793,6 +892,8 @@ mod tests {
                 each(&[Value::Text("y".into())])?;
                 Ok(1)
             }),
+            deletes: None,
+            after: None,
             record: note_record(),
         }];
         let err = sink.load(&mut loads, LoadMode::Insert, &[]).unwrap_err();
@@ -827,6 +928,8 @@ mod tests {
                 each(&[Value::Int(1), Value::Text("y".into())])?;
                 Ok(1)
             }),
+            deletes: None,
+            after: None,
             record: LoadRecord {
                 mode: LoadMode::Merge,
                 ..note_record()
