@@ -413,8 +413,8 @@ fn load_tables(
     Ok(warnings)
 }
 
-/// Whether every table of `unit` holds what a load of this very extract recorded: another
-/// ingest of it loaded them while this one ran.
+/// Whether every table of `unit` holds what a load of this very extract recorded (and the
+/// deltas applied after it): another ingest of it loaded them while this one ran.
 fn loaded_meanwhile(
     sink: &mut dyn RowSink,
     plan: &LoadPlan<'_, '_>,
@@ -428,7 +428,7 @@ fn loaded_meanwhile(
             return Ok(false);
         };
         let rows = sink.count_rows(table)?;
-        if !record.is_load_of(&extract.id, &extract.manifest_sha256, rows) {
+        if !record.is_chain_of(&extract.id, &extract.manifest_sha256, rows) {
             return Ok(false);
         }
     }

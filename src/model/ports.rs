@@ -369,6 +369,28 @@ impl LoadRecord {
     }
 }
 
+#[cfg(test)]
+impl LoadRecord {
+    /// The record of a load of `rows` rows into `table` (of the extract's schema APP) from the
+    /// extract `file:///store/PROD/ORA/default`, with nothing else to say.
+    pub(crate) fn sample(table: &str, mode: LoadMode, rows: u64) -> LoadRecord {
+        LoadRecord {
+            table: table.to_string(),
+            extract_table: format!("APP.{table}"),
+            extract: "file:///store/PROD/ORA/default".to_string(),
+            manifest_sha256: String::new(),
+            mode,
+            rows,
+            foreign_keys: Vec::new(),
+            loaded_at: String::new(),
+            load_set: Vec::new(),
+            merged: None,
+            deleted: None,
+            chain: None,
+        }
+    }
+}
+
 /// A foreign key `verify` checks, in the target's names.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordedKey {
@@ -684,7 +706,87 @@ pub trait Dialect: Sync {
 
 #[cfg(test)]
 mod tests {
-    use super::MergeCounts;
+    use super::*;
+
+    fn record(mode: LoadMode, rows: u64) -> LoadRecord {
+        LoadRecord {
+            extract: "file:///s/APP/SQLITE/default".into(),
+            manifest_sha256: "base".into(),
+            ..LoadRecord::sample("NOTE", mode, rows)
+        }
+    }
+
+    /// A delta's record: after the base, `rows_before`, merging `fed` rows of which
+    /// `inserted` were new, and deleting `deleted`.
+    fn delta(rows_before: Option<u64>, fed: u64, inserted: u64, deleted: u64) -> LoadRecord {
+        LoadRecord {
+            extract: "file:///s/APP/SQLITE/default/deltas/00002".into(),
+            manifest_sha256: "delta 2".into(),
+            merged: Some(MergeCounts {
+                inserted,
+                updated: fed - inserted,
+            }),
+            deleted: Some(deleted),
+            chain: Some(AppliedDelta {
+                position: ChainPosition {
+                    base: "file:///s/APP/SQLITE/default".into(),
+                    base_sha256: "base".into(),
+                    sequence: 2,
+                },
+                rows_before,
+            }),
+            ..record(LoadMode::Merge, fed)
+        }
+    }
+
+    #[test]
+    fn a_chains_records_prove_the_rows_base_inserts_and_deletes_leave() {
+        let base = record(LoadMode::Insert, 100);
+        assert_eq!(base.expected_rows(), Some(100));
+        assert_eq!(base.position().sequence, 0);
+        assert_eq!(base.position().base, base.extract);
+        // A merge into rows that were there proves no count.
+        assert_eq!(record(LoadMode::Merge, 100).expected_rows(), None);
+
+        let after = delta(Some(100), 10, 3, 2);
+        assert_eq!(after.expected_rows(), Some(101));
+        assert_eq!(delta(None, 10, 3, 2).expected_rows(), None);
+        // The base's load with the deltas after it, holding what the records prove.
+        assert!(after.is_chain_of("file:///s/APP/SQLITE/default", "base", 101));
+        assert!(!after.is_chain_of("file:///s/APP/SQLITE/default", "base", 100));
+        assert!(!after.is_chain_of("file:///s/APP/SQLITE/default", "other base", 101));
+        assert!(base.is_chain_of("file:///s/APP/SQLITE/default", "base", 100));
+    }
+
+    #[test]
+    fn a_deltas_load_refuses_a_table_that_moved_since_it_was_planned() {
+        let catalog_table = crate::catalog::Table::test("APP", "NOTE", Vec::new());
+        let load = |after: Option<ChainPosition>| TableLoad {
+            table: &catalog_table,
+            columns: Vec::new(),
+            key: Vec::new(),
+            rows: Box::new(|_| Ok(0)),
+            deletes: None,
+            after,
+            record: record(LoadMode::Merge, 0),
+        };
+        let base = record(LoadMode::Insert, 100);
+        let applied = delta(Some(100), 10, 3, 2);
+        // Planned on the base: loads on the base, not after delta 2 or without a record.
+        let planned = load(Some(base.position()));
+        assert!(planned.check_position(Some(&base)).is_ok());
+        for now in [Some(&applied), None] {
+            let err = planned.check_position(now).unwrap_err();
+            assert_eq!(
+                err.downcast_ref::<Moved>(),
+                Some(&Moved {
+                    table: "NOTE".into()
+                })
+            );
+        }
+        // A base's load checks nothing.
+        assert!(load(None).check_position(Some(&applied)).is_ok());
+    }
 
     #[test]
     fn a_merges_counts_are_the_tables_growth_and_the_rest_of_its_rows() {

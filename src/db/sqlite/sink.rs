@@ -209,11 +209,7 @@ impl SqliteSink {
             })?;
             let mut text = Vec::with_capacity(64);
             (load.rows)(&mut |values| {
-                for (i, value) in values.iter().enumerate() {
-                    let column = columns[i];
-                    bind(&mut stmt, i + 1, value, column, affinities[i], &mut text)
-                        .map_err(|why| anyhow!("column {}: {why}", column.name))?;
-                }
+                bind_row(&mut stmt, values, &columns, &affinities, &mut text)?;
                 // Kept typed: a full disk or a read-only file is told apart (explain_storage).
                 stmt.raw_execute().map_err(anyhow::Error::from)?;
                 Ok(())
@@ -254,11 +250,7 @@ impl SqliteSink {
             })?;
             let mut text = Vec::with_capacity(64);
             (deletes.keys)(&mut |values| {
-                for (i, value) in values.iter().enumerate() {
-                    let column = columns[i];
-                    bind(&mut stmt, i + 1, value, column, affinities[i], &mut text)
-                        .map_err(|why| anyhow!("column {}: {why}", column.name))?;
-                }
+                bind_row(&mut stmt, values, &columns, &affinities, &mut text)?;
                 deleted += stmt.raw_execute().map_err(anyhow::Error::from)? as u64;
                 Ok(())
             })?;
@@ -416,6 +408,22 @@ fn insert_sql(load: &TableLoad<'_>, mode: LoadMode) -> String {
         }
     }
     sql
+}
+
+/// Binds a row's `values` to the parameters of `stmt`, in order, each by its column.
+fn bind_row(
+    stmt: &mut rusqlite::Statement<'_>,
+    values: &[Value<'_>],
+    columns: &[&Column],
+    affinities: &[Affinity],
+    text: &mut Vec<u8>,
+) -> Result<()> {
+    for (i, value) in values.iter().enumerate() {
+        let column = columns[i];
+        bind(stmt, i + 1, value, column, affinities[i], text)
+            .map_err(|why| anyhow!("column {}: {why}", column.name))?;
+    }
+    Ok(())
 }
 
 /// A column's type affinity, from its declared type (SQLite's rules, section 3.1 of its
@@ -750,6 +758,7 @@ impl SqliteSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ports::KeyDeletes;
 
     #[test]
     fn decimals_bind_as_doubles_only_when_exact() {
@@ -780,20 +789,7 @@ mod tests {
     }
 
     fn note_record() -> LoadRecord {
-        LoadRecord {
-            table: "NOTE".into(),
-            extract_table: "APP.NOTE".into(),
-            extract: "file:///store/APP/SQLITE/default".into(),
-            manifest_sha256: String::new(),
-            mode: LoadMode::Insert,
-            rows: 1,
-            foreign_keys: Vec::new(),
-            loaded_at: String::new(),
-            load_set: Vec::new(),
-            merged: None,
-            deleted: None,
-            chain: None,
-        }
+        LoadRecord::sample("NOTE", LoadMode::Insert, 1)
     }
 
     /// A load of `n` rows into the empty table NOTE (TXT TEXT) of `sink`.
@@ -874,6 +870,82 @@ mod tests {
             explain_storage(std::path::Path::new("x.db"), &["NOTE"], other).to_string(),
             "UNIQUE constraint failed: NOTE.TXT"
         );
+    }
+
+    /// A delta's merge of `ids` into PARENT with deletes of `deleted` keys.
+    fn merge_with_deletes(sink: &mut SqliteSink, ids: &[i64], deleted: &[i64]) -> Result<u64> {
+        let catalog = sink.catalog().unwrap();
+        let table = catalog.tables.iter().find(|t| t.name == "PARENT").unwrap();
+        let mut loads = vec![TableLoad {
+            table,
+            columns: table.columns.iter().collect(),
+            key: vec!["ID".into()],
+            rows: Box::new(|each| {
+                for id in ids {
+                    each(&[Value::Int(*id)])?;
+                }
+                Ok(ids.len() as u64)
+            }),
+            deletes: Some(KeyDeletes {
+                columns: table.columns.iter().collect(),
+                keys: Box::new(|each| {
+                    for id in deleted {
+                        each(&[Value::Int(*id)])?;
+                    }
+                    Ok(deleted.len() as u64)
+                }),
+            }),
+            after: None,
+            record: LoadRecord {
+                table: "PARENT".into(),
+                mode: LoadMode::Merge,
+                ..note_record()
+            },
+        }];
+        sink.load(&mut loads, LoadMode::Merge, &[])?;
+        Ok(loads[0].record.deleted.unwrap())
+    }
+
+    #[test]
+    fn a_deltas_deletes_remove_their_rows_and_nothing_else() {
+        let schema = "CREATE TABLE PARENT (ID INTEGER PRIMARY KEY); \
+                      INSERT INTO PARENT VALUES (1), (2), (3), (4);";
+        // Keys that match no row delete nothing; the count is of rows deleted.
+        let (mut sink, _dir) = sink_on(schema);
+        assert_eq!(merge_with_deletes(&mut sink, &[5], &[2, 3, 9]).unwrap(), 2);
+        let catalog = sink.catalog().unwrap();
+        assert_eq!(sink.count_rows(&catalog.tables[0]).unwrap(), 3);
+
+        // A parent whose children still reference it: refused, nothing written.
+        for action in ["", "ON DELETE CASCADE", "ON DELETE SET NULL"] {
+            let (mut sink, dir) = sink_on(&format!(
+                "{schema} CREATE TABLE CHILD (ID INTEGER PRIMARY KEY, \
+                 PARENT_ID INTEGER REFERENCES PARENT (ID) {action}); \
+                 INSERT INTO CHILD VALUES (10, 2), (11, NULL);"
+            ));
+            let err = format!(
+                "{:#}",
+                merge_with_deletes(&mut sink, &[5], &[2]).unwrap_err()
+            );
+            if action.is_empty() {
+                assert!(err.contains("FOREIGN KEY constraint failed"), "{err}");
+            } else {
+                assert!(
+                    err.contains("deleting 1 rows of PARENT changed 1 rows of other tables"),
+                    "{action}: {err}"
+                );
+            }
+            let conn = Connection::open(dir.path().join("target.db")).unwrap();
+            let state: (i64, i64, Option<i64>) = conn
+                .query_row(
+                    "SELECT (SELECT count(*) FROM PARENT), (SELECT count(*) FROM CHILD), \
+                     (SELECT PARENT_ID FROM CHILD WHERE ID = 10)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap();
+            assert_eq!(state, (4, 2, Some(2)), "{action}: as it was");
+        }
     }
 
     #[test]
