@@ -394,6 +394,11 @@ pub struct ExtractArgs {
     #[arg(long)]
     pub refresh: bool,
 
+    /// Write the next delta of the subset: the rows changed or new since its last extract,
+    /// by the plan's [refresh] watermarks (docs/extract.md, Refresh)
+    #[arg(long, requires = "plan", conflicts_with_all = ["refresh", "tables", "dry_run"])]
+    pub incremental: bool,
+
     /// Tables written at once, each with its own connection in the same snapshot
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,

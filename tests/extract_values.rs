@@ -202,6 +202,7 @@ fn read_back(dir: &Path, db: &Path, env: &str) -> Vec<Vec<Value<'static>>> {
         subset: "v".into(),
         tables: vec![],
         refresh: true,
+        incremental: false,
         jobs: 1,
         dry_run: false,
         picture: None,

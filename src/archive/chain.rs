@@ -1,123 +1,196 @@
-//! A subset's refresh chain in a store: its base extract, then the deltas of `extract
-//! --incremental` in `deltas/<nnnnn>/`, each continuing the one before ([`Chain::after`]).
-//! [`deltas`] reads and checks the whole chain before anything is loaded from it.
+//! A subset's refresh chain in a store: its base extract, then the deltas `deltas/<n>/` that
+//! `extract --incremental` wrote, each continuing the one before (its manifest's
+//! `refresh.after` is the previous manifest's checksum), and the keys of the rows they hold.
+
+use std::io::Write;
 
 use anyhow::{Context, Result, bail};
-use sha2::{Digest, Sha256};
 
-use super::manifest::{Chain, Manifest};
-use super::reader::Extract;
+use super::layout::SubsetDir;
+use super::manifest::{Manifest, PartEntry, TableEntry};
+use super::reader::{TableReader, check_part};
 use super::store::Store;
-use crate::model::digest::hex;
 use crate::model::redact_url;
+use crate::model::value::Value;
 
-/// The deltas of the extract `base`, in order (1, 2, …): every delta manifest in the store
-/// read and checked — numbered without a gap, each one's `refresh` saying its number and the
-/// checksum of the manifest it continues, its deletes' counts matching their parts. A delta
-/// still being written (no manifest yet) is not part of the chain.
+/// One complete extract of a chain: the base (sequence 0) or a delta.
+pub struct Link {
+    pub dir: SubsetDir,
+    pub manifest: Manifest,
+}
+
+/// The base extract in `dir` and its complete deltas, in order; `subset` names the subset in
+/// messages.
 ///
-/// Fails, naming the delta and the remedy, on a gap, a delta made after another base or
-/// another delta than the one before it, an unreadable manifest, or deltas after a base that
-/// has no refresh chain.
-pub fn deltas(store: &Store, base: &Extract) -> Result<Vec<Extract>> {
-    let dir = &base.dir;
-    let mut numbers: Vec<u32> = store
-        .list(&dir.deltas_prefix())?
-        .iter()
-        .filter_map(|key| dir.delta_of_manifest(key))
-        .collect();
-    numbers.sort_unstable();
-    if numbers.is_empty() {
-        return Ok(Vec::new());
-    }
-    let store_name = redact_url(store.url());
-    let anew = format!(
-        "extract a new base (dbsub extract … --refresh) and ingest it with --refreshdb, or remove \
-         the deltas from {}",
-        dir.deltas_prefix()
-    );
-    if base.manifest.refresh.is_none() {
+/// Fails, naming the folder and the remedy, when there is no complete base, when the base was
+/// not extracted with `[refresh]` watermarks, or when the chain is broken: a delta missing
+/// between two others, or one that does not continue the one before it.
+pub fn read(store: &Store, dir: &SubsetDir, subset: &str) -> Result<Vec<Link>> {
+    let shown = redact_url(store.url());
+    let manifest = |dir: &SubsetDir| -> Result<Option<Manifest>> {
+        let key = dir.manifest();
+        match store.get(&key)? {
+            Some(bytes) => Manifest::from_slice(&bytes)
+                .with_context(|| format!("{key} in the store {shown} is unreadable"))
+                .map(Some),
+            None => Ok(None),
+        }
+    };
+    let Some(base) = manifest(dir)? else {
         bail!(
-            "the store {store_name} has deltas of {} but its base manifest has no refresh chain \
-             (it was extracted without [refresh] watermarks, after the deltas): {anew}",
+            "--incremental: {subset} has no complete base extract in the store {shown} ({}): \
+             run the extract without --incremental first",
+            dir.prefix()
+        );
+    };
+    if base.refresh.is_none() {
+        bail!(
+            "--incremental: the base extract of {subset} ({}) was written without [refresh] \
+             watermarks, so no delta can follow it: extract the base again with a plan that \
+             has a [refresh] section (--refresh)",
             dir.prefix()
         );
     }
-    let mut out: Vec<Extract> = Vec::with_capacity(numbers.len());
-    for (i, &n) in numbers.iter().enumerate() {
-        let wanted = i as u32 + 1;
-        if n != wanted {
+    let mut numbers: Vec<u32> = store
+        .list(&dir.deltas_prefix())?
+        .iter()
+        .filter_map(|k| dir.delta_of_manifest(k))
+        .collect();
+    numbers.sort_unstable();
+    let mut links = vec![Link {
+        dir: dir.clone(),
+        manifest: base,
+    }];
+    for (i, n) in numbers.into_iter().enumerate() {
+        let delta = dir.delta(n);
+        if n as usize != i + 1 {
             bail!(
-                "delta {wanted} of {} is missing from the store {store_name} (the store has \
-                 deltas {}): the refresh chain is broken; nothing was loaded: {anew}",
-                dir.prefix(),
-                numbers
-                    .iter()
-                    .map(u32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "the refresh chain of {subset} is broken: {} has a manifest, but delta {} has \
+                 none: extract the base again (--refresh), which starts a new chain",
+                delta.prefix(),
+                i + 1
             );
         }
-        let delta_dir = dir.delta(n);
-        let key = delta_dir.manifest();
-        let bytes = store
-            .get(&key)?
-            .with_context(|| format!("{key} vanished from the store {store_name} while read"))?;
-        let manifest = Manifest::from_slice(&bytes)
-            .with_context(|| format!("cannot read {key} in the store {store_name}"))?;
-        let previous = out.last().map_or(&base.manifest, |e| &e.manifest);
-        check_link(&manifest, n, previous).with_context(|| {
-            format!("{key} in the store {store_name} does not continue the chain")
-        })?;
-        for table in &manifest.tables {
-            if let Some(d) = &table.deletes {
-                let in_parts: u64 = d.parts.iter().map(|p| p.rows).sum();
-                if in_parts != d.rows {
-                    bail!(
-                        "{key} counts {} deletes for {} and {in_parts} in their parts: the \
-                         manifest was edited or damaged after extract wrote it; {anew}",
-                        d.rows,
-                        table.qualified_name()
-                    );
-                }
-            }
+        let Some(m) = manifest(&delta)? else {
+            bail!(
+                "{} vanished while it was read: run the extract again",
+                delta.manifest()
+            );
+        };
+        let previous = &links[i].manifest;
+        let continues = m
+            .refresh
+            .as_ref()
+            .is_some_and(|c| c.sequence == n && c.after.is_some() && c.after == previous.checksum);
+        if !continues {
+            bail!(
+                "the refresh chain of {subset} is broken: {} does not continue {} (its \
+                 refresh.after is not that manifest's checksum): extract the base again \
+                 (--refresh), which starts a new chain",
+                delta.prefix(),
+                links[i].dir.prefix()
+            );
         }
-        out.push(Extract {
-            manifest_sha256: hex(&Sha256::digest(&bytes)),
-            id: format!("{store_name}/{}", delta_dir.prefix()),
-            dir: delta_dir,
-            manifest,
+        links.push(Link {
+            dir: delta,
+            manifest: m,
         });
     }
-    Ok(out)
+    Ok(links)
 }
 
-/// Whether `manifest` is delta `n` continuing `previous` (the base, or delta n-1).
-fn check_link(manifest: &Manifest, n: u32, previous: &Manifest) -> Result<()> {
-    let Some(Chain { sequence, after }) = &manifest.refresh else {
-        bail!("it has no refresh chain: it is not a delta; remove it or extract the delta again");
+/// Calls `row` with the values of `columns` of every row of `table` that the chain's extract
+/// `link` holds, then `deleted` with every key its deletes list; each part is fetched into a
+/// temporary file and checked against the manifest first.
+///
+/// Fails when a part is missing or damaged, or when the table has no such column.
+pub fn keys(
+    store: &Store,
+    link: &Link,
+    table: &TableEntry,
+    columns: &[String],
+    row: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
+    deleted: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
+) -> Result<()> {
+    let positions = |entry: &TableEntry| -> Result<Vec<usize>> {
+        columns
+            .iter()
+            .map(|c| {
+                entry
+                    .columns
+                    .iter()
+                    .position(|e| e.name == *c)
+                    .with_context(|| {
+                        format!(
+                            "{}: the table {} has no column {c} in {}",
+                            link.dir.prefix(),
+                            entry.qualified_name(),
+                            link.dir.manifest()
+                        )
+                    })
+            })
+            .collect()
     };
-    if *sequence != n {
-        bail!(
-            "it says it is delta {sequence}, in the folder of delta {n}: it was moved; remove it"
-        );
-    }
-    let Some(previous_checksum) = &previous.checksum else {
-        bail!("the manifest before it has no checksum to be continued");
-    };
-    if after.as_deref() != Some(previous_checksum.as_str()) {
-        let before = if n == 1 {
-            "the base".to_string()
-        } else {
-            format!("delta {}", n - 1)
+    let pos = positions(table)?;
+    read_parts(store, link, table, &table.parts, &pos, row)?;
+    if let Some(deletes) = &table.deletes {
+        // The deletes' parts hold the identity columns, as the table has them.
+        let entry = TableEntry {
+            columns: deletes
+                .columns
+                .iter()
+                .map(|c| {
+                    table
+                        .columns
+                        .iter()
+                        .find(|e| e.name == *c)
+                        .cloned()
+                        .with_context(|| {
+                            format!("{}: deletes of a column it lacks", table.qualified_name())
+                        })
+                })
+                .collect::<Result<_>>()?,
+            ..table.clone()
         };
-        bail!(
-            "it was made after another extract than {before} in the store ({} there, {} in the \
-             delta): {before} was extracted again after it; extract a new base (dbsub extract … \
-             --refresh) and ingest it with --refreshdb",
-            previous_checksum,
-            after.as_deref().unwrap_or("none")
-        );
+        let pos = positions(&entry)?;
+        read_parts(store, link, &entry, &deletes.parts, &pos, deleted)?;
+    }
+    Ok(())
+}
+
+fn read_parts(
+    store: &Store,
+    link: &Link,
+    table: &TableEntry,
+    parts: &[PartEntry],
+    pos: &[usize],
+    each: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
+) -> Result<()> {
+    let mut reader = TableReader::new(table);
+    let mut picked: Vec<Value<'static>> = Vec::with_capacity(pos.len());
+    for part in parts {
+        let file = tempfile::NamedTempFile::new()
+            .context("cannot create a temporary file for a part of the refresh chain")?;
+        let key = link.dir.key(&part.key);
+        let mut out = std::io::BufWriter::new(file.reopen()?);
+        let found = store.read_chunks(&key, &mut |chunk| {
+            out.write_all(chunk)
+                .context("cannot write a temporary file")
+        })?;
+        out.flush()?;
+        if !found {
+            bail!(
+                "{key} is listed in its manifest but missing from the store {}: the refresh \
+                 chain is incomplete; extract the base again (--refresh)",
+                redact_url(store.url())
+            );
+        }
+        check_part(file.path(), part).with_context(|| format!("{key} in the refresh chain"))?;
+        reader.read_part(part, file.path(), &mut |values| {
+            picked.clear();
+            picked.extend(pos.iter().map(|&p| values[p].clone().into_owned()));
+            each(&picked)
+        })?;
     }
     Ok(())
 }

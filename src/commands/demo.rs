@@ -253,6 +253,7 @@ fn extract_subset(
         subset: "default".to_string(),
         tables: Vec::new(),
         refresh: true,
+        incremental: false,
         jobs: 2,
         dry_run: false,
         picture: None,

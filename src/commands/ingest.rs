@@ -25,7 +25,6 @@ use anyhow::{Result, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use crate::archive::chain;
 use crate::archive::manifest::PartEntry;
 use crate::archive::reader::{Extract, PartCache};
 use crate::archive::store::Store;
@@ -135,7 +134,7 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
     } = open(config, req)?;
     // The extract and its deltas onto the target: every problem found before anything is
     // written.
-    let chain = chain::deltas(&store, &extract)?;
+    let chain = deltas::read_chain(&store, &extract)?;
     let (plan, to_load) = plan_load(&extract, &catalog, sink.as_mut(), req, &target_name)?;
     let mut positions =
         deltas::Positions::new(&extract, &plan, &to_load, req.merge, &sink.records()?);
@@ -573,7 +572,7 @@ pub struct PlannedTable {
 /// only read. Fails where [`ingest`] would fail before writing.
 pub fn dry_run(config: &Config, req: &Request) -> Result<DryRun> {
     let mut opened = open(config, req)?;
-    let chain = chain::deltas(&opened.store, &opened.extract)?;
+    let chain = deltas::read_chain(&opened.store, &opened.extract)?;
     let (plan, to_load) = plan_load(
         &opened.extract,
         &opened.catalog,

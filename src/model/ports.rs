@@ -100,6 +100,18 @@ pub trait RowSource: Send {
     /// Whether `table` has a row locator ([`KeyColumn::Locator`]).
     fn has_locator(&mut self, table: &Table) -> Result<bool>;
 
+    /// The highest value of `column` in `table` in this source's snapshot, in its text form
+    /// ([`Value::text_form`]); `None` when no row has a value. An extract records it as the
+    /// table's high-water mark, from which the next delta reads ([`RowFilter::Above`]).
+    fn high_water(&mut self, table: &Table, column: &Column) -> Result<Option<String>>;
+
+    /// Appends to `out` the encoded key ([`super::key::encode`]) that [`Self::scan_keys`] reads
+    /// for a row whose key `columns` hold `values` in an extract (each in its column's type), so
+    /// that keys read back from an extract's parts compare with the keys the source reads now.
+    /// False, with `out` unspecified, when the source cannot tell for one of the columns'
+    /// types: a delta refuses a table with such a key.
+    fn archived_key(&self, columns: &[&Column], values: &[Value<'_>], out: &mut Vec<u8>) -> bool;
+
     /// An estimate of the number of rows of `table` (statistics where the source keeps them).
     fn estimate_rows(&mut self, table: &Table) -> Result<u64>;
 
@@ -127,6 +139,24 @@ pub trait RowSource: Send {
         request: &ReadRequest<'_>,
         each: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
     ) -> Result<()>;
+}
+
+/// What [`RowSource::high_water`] returns for `value`, the highest value of `column` in
+/// `table` as the source converted it: its text form, or the conversion's error naming them.
+pub fn high_water_text(
+    table: &Table,
+    column: &Column,
+    value: Result<Value<'_>, String>,
+) -> Result<Option<String>> {
+    match value {
+        Ok(value) => Ok(value.text_form()),
+        Err(why) => bail!(
+            "{}.{}, the highest value of column {}: {why}",
+            table.schema,
+            table.name,
+            column.name
+        ),
+    }
 }
 
 /// How rows already in a table meet the loaded ones.

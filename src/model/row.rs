@@ -30,6 +30,24 @@ pub enum RowFilter<'a> {
         columns: &'a [KeyColumn],
         keys: &'a [Key],
     },
+    /// The rows whose watermark `column` is above `value` (its text form, docs/archive.md),
+    /// bound as text as a condition's parameters are, never written into the SQL; and, when
+    /// `and` is given, that this condition selects too (a seed's changed rows).
+    Above {
+        column: &'a str,
+        value: &'a str,
+        and: Option<Condition<'a>>,
+    },
+}
+
+impl<'a> RowFilter<'a> {
+    /// The seed condition this filter applies, if any: a source's error names it.
+    pub fn condition(&self) -> Option<&Condition<'a>> {
+        match self {
+            RowFilter::Where(c) | RowFilter::Above { and: Some(c), .. } => Some(c),
+            _ => None,
+        }
+    }
 }
 
 /// A seed's condition as the user wrote it, and the values of its named parameters (`:name`,

@@ -43,6 +43,22 @@ impl Value<'_> {
     }
 }
 
+impl Value<'_> {
+    /// The value's text form, as a CSV field holds it once unquoted: `None` for NULL, a text
+    /// as it is, any other value as [`Value::write_csv`] writes it (never quoted).
+    pub fn text_form(&self) -> Option<String> {
+        match self {
+            Value::Null => None,
+            Value::Text(t) => Some(t.to_string()),
+            other => {
+                let mut out = Vec::new();
+                other.write_csv(&mut out);
+                Some(String::from_utf8_lossy(&out).into_owned())
+            }
+        }
+    }
+}
+
 /// Appends `text` as one CSV field. It is quoted when it is empty (so that it differs from
 /// NULL), contains `,` `"` `\r` or `\n`, or starts or ends with a space or a tab (RFC 4180 keeps
 /// such spaces, but many loaders trim unquoted fields); inside quotes `"` is doubled.

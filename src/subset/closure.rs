@@ -31,6 +31,24 @@ pub enum Selection {
     Keys(Box<KeySet>),
 }
 
+/// What the closure of a delta starts from (`extract --incremental`), per table of the scope
+/// (parallel to [`Scope::tables`]).
+#[derive(Default)]
+pub struct Delta {
+    pub tables: Vec<DeltaTable>,
+}
+
+/// One table of a delta's closure.
+#[derive(Default)]
+pub struct DeltaTable {
+    /// The keys of the rows the refresh chain holds (as the source's key scan reads them):
+    /// they count as selected, but are neither written again nor followed, unless they changed.
+    pub held: Option<KeySet>,
+    /// The watermark column and the high-water mark the chain's last extract recorded (`None`:
+    /// no row had a value, so every row counts as changed).
+    pub mark: Option<(String, Option<String>)>,
+}
+
 /// The rows selected in one table of the scope.
 pub struct TableRows {
     /// The columns that identify a row, and the order rows are read in.
@@ -85,6 +103,9 @@ struct State {
     selected: KeySet,
     rows: u64,
     seed_rows: u64,
+    /// Of a delta: the keys the refresh chain holds, and the watermark.
+    held: Option<KeySet>,
+    mark: Option<(String, Option<String>)>,
 }
 
 struct EdgeState {
@@ -106,14 +127,19 @@ const QUEUE_MEMORY_KEYS: usize = 100_000;
 /// Computes the selected rows of every table of `scope`. `progress` hears about each lookup
 /// (table and rows selected so far); `check` is asked at every row whether to go on (Ctrl-C),
 /// and its error stops the closure.
+///
+/// With `delta`, the closure of a delta: the seeds' rows not held yet, the changed rows (above
+/// the watermark) of held rows and of seeds, new children of held parents, passthrough tables
+/// whole, and their closure — without the held rows that did not change.
 pub fn close(
     scope: &Scope,
     source: &mut dyn RowSource,
     budget: &Budget,
+    delta: Option<Delta>,
     progress: &mut dyn FnMut(&str, u64),
     check: &dyn Fn() -> Result<()>,
 ) -> Result<(Vec<TableRows>, Stats)> {
-    let mut engine = Engine::new(scope, source, budget)?;
+    let mut engine = Engine::new(scope, source, budget, delta)?;
     let mut reader = Reader {
         source,
         stats: Stats::default(),
@@ -121,6 +147,9 @@ pub fn close(
         check,
     };
     engine.scan_seeds(&mut reader)?;
+    if engine.delta {
+        engine.scan_changed(&mut reader)?;
+    }
     loop {
         // Parents first: the subset must stay closed whatever else is added.
         if engine.parent_batch(&mut reader)? {
@@ -177,13 +206,29 @@ struct Engine<'a> {
     /// Whether each table is selected whole (no lookups into it are needed).
     all: Vec<bool>,
     budget: Budget,
+    /// Whether this is a delta's closure.
+    delta: bool,
 }
 
 impl<'a> Engine<'a> {
     /// The closure's state before any row is read: each table's identity and the key columns
     /// its rows are read with, and empty key sets and queues for every edge and children rule.
-    fn new(scope: &'a Scope, source: &mut dyn RowSource, budget: &Budget) -> Result<Engine<'a>> {
+    fn new(
+        scope: &'a Scope,
+        source: &mut dyn RowSource,
+        budget: &Budget,
+        delta: Option<Delta>,
+    ) -> Result<Engine<'a>> {
         let mut states = table_states(scope, source, budget)?;
+        let is_delta = delta.is_some();
+        if let Some(delta) = delta {
+            for (state, (t, d)) in states.iter_mut().zip(scope.tables.iter().zip(delta.tables)) {
+                // A seed without a condition is scanned for its rows not held, not taken whole.
+                state.all = t.reason == Reason::Passthrough;
+                state.held = d.held;
+                state.mark = d.mark;
+            }
+        }
         follow_parents(scope, &mut states);
         let rules = rule_states(scope, &mut states, budget);
         let edges = scope
@@ -202,6 +247,7 @@ impl<'a> Engine<'a> {
             rules,
             buf: Vec::new(),
             budget: budget.clone(),
+            delta: is_delta,
         })
     }
 
@@ -223,7 +269,7 @@ impl<'a> Engine<'a> {
             };
             let cols = self.columns(i);
             reader.scan(&t.table, cols, filter, &mut |row| {
-                self.take_row(i, row, level).map(|_| ())
+                self.take_row(i, row, level, false).map(|_| ())
             })?;
             let state = &mut self.states[i];
             state.seed_rows = if state.all {
@@ -232,6 +278,85 @@ impl<'a> Engine<'a> {
                 state.selected.len()
             };
             reader.progress(&t.table, state.seed_rows);
+        }
+        Ok(())
+    }
+
+    /// Of a delta: the rows above each table's watermark. A seed's that its condition selects,
+    /// and another table's that the chain holds, are taken as changed (written again, their
+    /// parents followed); a child table's rows that reference a held row of a children rule's
+    /// parent are taken as new children.
+    fn scan_changed(&mut self, reader: &mut Reader) -> Result<()> {
+        let scope = self.scope;
+        for (i, t) in scope.tables.iter().enumerate() {
+            let Some((column, mark)) = self.states[i].mark.clone() else {
+                continue;
+            };
+            let seed = match &t.reason {
+                Reason::Seed { condition } => Some(condition.as_deref()),
+                _ => None,
+            };
+            let and = seed.flatten().map(|sql| Condition {
+                sql,
+                params: &scope.params,
+            });
+            let filter = match (&mark, and) {
+                (Some(value), and) => RowFilter::Above {
+                    column: &column,
+                    value,
+                    and,
+                },
+                (None, Some(condition)) => RowFilter::Where(condition),
+                (None, None) => RowFilter::All,
+            };
+            // Rules whose child is this table and whose parent's held keys its foreign key
+            // values can be checked against (the foreign key references the parent's identity).
+            let mut parents: Vec<(usize, Vec<usize>)> = Vec::new();
+            for rule in &scope.child_rules {
+                let edge = &scope.edges[rule.edge];
+                let references_identity =
+                    key_columns(&edge.foreign_key.ref_columns) == self.states[edge.parent].identity;
+                if edge.child != i || !references_identity {
+                    continue;
+                }
+                if let Some((_, pos)) = self.states[i].out.iter().find(|(e, _)| *e == rule.edge) {
+                    parents.push((edge.parent, pos.clone()));
+                }
+            }
+            let cols = self.columns(i);
+            let mut key = Vec::new();
+            reader.scan(&t.table, cols, filter, &mut |row| {
+                if seed.is_some() {
+                    return self.take_row(i, row, Some(0), true).map(|_| ());
+                }
+                let state = &self.states[i];
+                key.clear();
+                encode(&pick(row, &state.id_pos), &mut key);
+                let held = match &state.held {
+                    Some(h) => h.contains(&key)?,
+                    None => false,
+                };
+                let mut child_of_held = false;
+                for (parent, pos) in &parents {
+                    let values = pick(row, pos);
+                    if values.contains(&KeyValue::Null) {
+                        continue;
+                    }
+                    key.clear();
+                    encode(&values, &mut key);
+                    if let Some(h) = &self.states[*parent].held
+                        && h.contains(&key)?
+                    {
+                        child_of_held = true;
+                        break;
+                    }
+                }
+                if held || child_of_held {
+                    self.take_row(i, row, None, true)?;
+                }
+                Ok(())
+            })?;
+            reader.progress(&t.table, self.states[i].selected.len());
         }
         Ok(())
     }
@@ -254,7 +379,7 @@ impl<'a> Engine<'a> {
         };
         let cols = self.columns(parent);
         reader.scan(table, cols, filter, &mut |row| {
-            self.take_row(parent, row, None).map(|_| ())
+            self.take_row(parent, row, None, false).map(|_| ())
         })?;
         reader.progress(table, self.states[parent].selected.len());
         Ok(true)
@@ -299,7 +424,7 @@ impl<'a> Engine<'a> {
                 }
                 *n += 1;
             }
-            self.take_row(child, row, Some(level)).map(|_| ())
+            self.take_row(child, row, Some(level), false).map(|_| ())
         })?;
         reader.progress(table, self.states[child].selected.len());
         Ok(true)
@@ -318,7 +443,9 @@ impl<'a> Engine<'a> {
                 let selection = match &t.reason {
                     _ if s.all => Selection::All,
                     // Nothing but the seed's own rows: read them with its condition.
-                    Reason::Seed { condition: Some(c) } if s.selected.len() == s.seed_rows => {
+                    Reason::Seed { condition: Some(c) }
+                        if !self.delta && s.selected.len() == s.seed_rows =>
+                    {
                         Selection::Where {
                             condition: c.clone(),
                             params: self.scope.params.clone(),
@@ -343,14 +470,26 @@ impl<'a> Engine<'a> {
 
     /// Records one row of table `t`; `level` is its distance in child steps from a seed, `None`
     /// for a row reached as a parent (whose children are not followed). False when the row was
-    /// already selected.
-    fn take_row(&mut self, t: usize, row: &[KeyValue<'_>], level: Option<u32>) -> Result<bool> {
+    /// already selected, or (unless it `changed`) is held by the refresh chain of a delta.
+    fn take_row(
+        &mut self,
+        t: usize,
+        row: &[KeyValue<'_>],
+        level: Option<u32>,
+        changed: bool,
+    ) -> Result<bool> {
         let state = &mut self.states[t];
         if state.all {
             state.rows += 1;
         } else {
             self.buf.clear();
             encode(&pick(row, &state.id_pos), &mut self.buf);
+            if !changed
+                && let Some(held) = &state.held
+                && held.contains(&self.buf)?
+            {
+                return Ok(false);
+            }
             if !state.selected.insert(&self.buf)? {
                 return Ok(false);
             }
@@ -423,6 +562,8 @@ fn table_states(scope: &Scope, source: &mut dyn RowSource, budget: &Budget) -> R
             selected: KeySet::new(budget),
             rows: 0,
             seed_rows: 0,
+            held: None,
+            mark: None,
         });
     }
     Ok(states)

@@ -132,6 +132,30 @@ impl KeySet {
         Ok(added)
     }
 
+    /// Removes `key`; true when it was there.
+    pub fn remove(&mut self, key: &[u8]) -> Result<bool> {
+        let removed = if let Some(spill) = &self.spill {
+            spill
+                .conn
+                .prepare_cached("DELETE FROM k WHERE k = ?1")?
+                .execute(params![key])?
+                == 1
+        } else {
+            let (removed, cost) = match (&mut self.mem, as_int(key)) {
+                (Mem::Ints(set), Some(i)) => (set.remove(&i), INT_ENTRY),
+                (Mem::Ints(_), None) => (false, 0),
+                (Mem::Keys(set), _) => (set.remove(key), key_entry(key.len())),
+            };
+            if removed {
+                self.mem_bytes -= cost;
+                self.budget.used.fetch_sub(cost, Ordering::Relaxed);
+            }
+            removed
+        };
+        self.len -= removed as u64;
+        Ok(removed)
+    }
+
     pub fn contains(&self, key: &[u8]) -> Result<bool> {
         if let Some(spill) = &self.spill {
             return Ok(spill

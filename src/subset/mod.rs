@@ -7,7 +7,9 @@ pub mod closure;
 pub mod keys;
 mod order;
 pub mod plan;
+mod refresh;
 mod scope;
 
 pub use plan::Plan;
+pub use refresh::WatermarkColumn;
 pub use scope::{ChildRule, Reason, Scope, ScopeEdge, ScopeTable};

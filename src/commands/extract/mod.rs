@@ -15,7 +15,7 @@ use indicatif::{MultiProgress, ProgressDrawTarget};
 use serde::Serialize;
 
 use crate::archive::layout::{SubsetDir, validate_subset_name};
-use crate::archive::manifest::{self, CycleKey, Manifest, TableEntry};
+use crate::archive::manifest::{self, Chain, CycleKey, Manifest, TableEntry, Watermark};
 use crate::archive::writer::SubsetWriter;
 use crate::backend;
 use crate::catalog::{Catalog, ObjectKey, snapshot};
@@ -27,10 +27,11 @@ use crate::model::exit::Class;
 use crate::model::ports::RowSource;
 use crate::model::row::Snapshot;
 use crate::output;
-use crate::subset::closure::{self, TableRows};
+use crate::subset::closure::{self, Delta, TableRows};
 use crate::subset::keys::Budget;
 use crate::subset::{Plan, Scope};
 
+mod delta;
 mod personal;
 mod report;
 mod write;
@@ -46,6 +47,8 @@ pub struct Request {
     pub subset: String,
     pub tables: Vec<String>,
     pub refresh: bool,
+    /// `--incremental`: the next delta of the subset.
+    pub incremental: bool,
     pub jobs: usize,
     pub dry_run: bool,
     /// With `dry_run`: draw the plan instead of printing its tables.
@@ -71,6 +74,16 @@ pub struct TableSummary {
     /// Parts kept from an interrupted extract.
     pub kept_parts: usize,
     pub seconds: f64,
+    /// The table's watermark in this extract's snapshot (`[refresh]`), if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub high_water: Option<HighWater>,
+}
+
+/// A watermark column and its highest value.
+#[derive(Clone, Debug, Serialize)]
+pub struct HighWater {
+    pub column: String,
+    pub value: Option<String>,
 }
 
 /// The outcome of an extract.
@@ -79,6 +92,9 @@ pub struct Summary {
     pub store: String,
     pub manifest: String,
     pub subset: String,
+    /// The delta's number (`--incremental`); `None` for a base or plain extract.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<u32>,
     pub snapshot: Snapshot,
     pub tables: Vec<TableSummary>,
     pub rows: u64,
@@ -127,6 +143,7 @@ pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
         subset,
         tables: args.tables.clone(),
         refresh: args.refresh,
+        incremental: args.incremental,
         jobs: args.jobs as usize,
         dry_run: args.dry_run,
         picture,
@@ -194,13 +211,25 @@ pub fn extract(
         cycle_keys,
     } = plan(&catalog, req, config)?;
 
-    // The store before the closure: a wrong URL, missing bucket or complete extract fails fast.
+    // The watermarks, each a column of a table of the subset, before any row is read.
+    let watermarks = scope
+        .watermarks(&req.plan)
+        .map_err(|e| req.plan.locate(e))?;
+
+    // The store before the closure: a wrong URL, missing bucket, complete extract or (for a
+    // delta) broken refresh chain fails fast.
+    let mut previous = None;
     let writer = if req.dry_run {
         None
     } else {
         let (url, origin) = config.store(&env)?;
-        let dir = SubsetDir::new(&env, req.kind.word(), &req.subset);
+        let mut dir = SubsetDir::new(&env, req.kind.word(), &req.subset);
         let subset = format!("subset `{}` of {} {env}", req.subset, req.kind);
+        if req.incremental {
+            let chain = delta::Previous::open(&url, &dir, &subset, &req.plan)?;
+            dir = chain.next_dir();
+            previous = Some(chain);
+        }
         let whole = only.is_empty();
         Some(SubsetWriter::open(
             &url,
@@ -224,7 +253,15 @@ pub fn extract(
             output::result(&render_masking(&scope, &order, &masking))?;
         }
     }
-    let (rows, stats) = run_closure(&scope, main.as_mut(), req).map_err(|e| req.plan.locate(e))?;
+    // Spill files are deleted from the folder as soon as they are open: nothing is left, even
+    // by a killed run.
+    let budget = Budget::new(req.key_memory, &std::env::temp_dir());
+    let start = match &previous {
+        Some(p) => Some(p.start(&scope, &masking, &watermarks, main.as_mut(), &budget)?),
+        None => None,
+    };
+    let (rows, stats) =
+        run_closure(&scope, main.as_mut(), req, &budget, start).map_err(|e| req.plan.locate(e))?;
     // Before anything is written: under --strict nothing leaves when a column looks personal.
     personal::check_values(&scope, &masking, main.as_mut(), &rows, req.strict)?;
     let Some(writer) = writer else {
@@ -242,6 +279,19 @@ pub fn extract(
     };
     if req.refresh {
         writer.start_over()?;
+    }
+    // The high-water marks, in the snapshot the rows are read in.
+    let mut marks = Vec::with_capacity(watermarks.len());
+    for w in &watermarks {
+        let table = &scope.tables[w.table].table;
+        let column = table
+            .column(&w.column)
+            .expect("a watermark names a column of its table");
+        marks.push((
+            w.table,
+            column.name.clone(),
+            sources[0].high_water(table, column)?,
+        ));
     }
 
     // The rows, table by table, then the manifest that vouches for them.
@@ -282,8 +332,17 @@ pub fn extract(
         .iter()
         .map(|&i| scope.tables[i].table.key().qualified_name())
         .collect();
-    let tables = table_entries(&done, &only, writer.existing(), &load_order);
-    let manifest = Manifest::new(
+    let mut tables = table_entries(&done, &only, writer.existing(), &load_order);
+    for (t, column, high_water) in &marks {
+        let name = scope.tables[*t].table.key().qualified_name();
+        if let Some(entry) = tables.iter_mut().find(|e| e.qualified_name() == name) {
+            entry.watermark = Some(Watermark {
+                column: column.clone(),
+                high_water: high_water.clone(),
+            });
+        }
+    }
+    let mut manifest = Manifest::new(
         manifest::Source {
             kind: req.kind.word().to_string(),
             env: env.clone(),
@@ -302,17 +361,38 @@ pub fn extract(
             .collect(),
         tables,
     );
+    manifest.refresh = match &previous {
+        Some(p) => Some(p.chain()),
+        None => req.plan.refresh.as_ref().map(|_| Chain {
+            sequence: 0,
+            after: None,
+        }),
+    };
     let written: Vec<(&str, &str)> = done
         .iter()
         .map(|(_, e, _)| (e.schema.as_str(), e.name.as_str()))
         .collect();
     writer.commit(&manifest, &written)?;
 
-    let tables: Vec<TableSummary> = done.into_iter().map(|(_, _, s)| s).collect();
+    let mut tables: Vec<TableSummary> = done.into_iter().map(|(_, _, s)| s).collect();
+    for (t, column, high_water) in marks {
+        let name = scope.tables[t].table.key().qualified_name();
+        if let Some(summary) = tables.iter_mut().find(|s| s.table == name) {
+            summary.high_water = Some(HighWater {
+                column,
+                value: high_water,
+            });
+        }
+    }
     Ok(Some(Summary {
         store: writer.store_shown(),
         manifest: writer.manifest_key(),
         subset: req.subset.clone(),
+        delta: manifest
+            .refresh
+            .as_ref()
+            .map(|c| c.sequence)
+            .filter(|&n| n > 0),
         snapshot,
         rows: tables.iter().map(|t| t.rows).sum(),
         bytes: tables.iter().map(|t| t.bytes).sum(),
@@ -370,16 +450,16 @@ fn run_closure(
     scope: &Scope,
     source: &mut dyn RowSource,
     req: &Request,
+    budget: &Budget,
+    delta: Option<Delta>,
 ) -> Result<(Vec<TableRows>, closure::Stats)> {
-    // Spill files are deleted from the folder as soon as they are open: nothing is left, even
-    // by a killed run.
-    let budget = Budget::new(req.key_memory, &std::env::temp_dir());
     let bar = progress_bar(req.quiet, "closure");
     bar.set_message("seed rows");
     let result = closure::close(
         scope,
         source,
-        &budget,
+        budget,
+        delta,
         &mut |table, rows| {
             bar.set_message(format!("{table}: {rows} rows"));
             bar.inc(1);

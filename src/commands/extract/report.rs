@@ -220,6 +220,27 @@ pub(super) fn render_summary(s: &Summary) -> String {
             }
         ));
     }
+    let marks: Vec<String> = s
+        .tables
+        .iter()
+        .filter_map(|t| {
+            let w = t.high_water.as_ref()?;
+            Some(format!(
+                "{}.{} {}",
+                t.table,
+                w.column,
+                w.value.as_deref().unwrap_or("(no value)")
+            ))
+        })
+        .collect();
+    if !marks.is_empty() {
+        out.push_str(&format!("High-water marks: {}.\n", marks.join(", ")));
+    }
+    if let Some(n) = s.delta {
+        out.push_str(&format!(
+            "Delta {n} of the subset: the rows changed or new since the last extract.\n"
+        ));
+    }
     out.push_str(&format!(
         "Extracted {} rows of {} ({}) in {:.2} s into {}/{} (snapshot: {} {}).",
         s.rows,

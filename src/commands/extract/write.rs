@@ -163,6 +163,7 @@ impl Ctx<'_> {
             bytes,
             kept_parts,
             seconds: started.elapsed().as_secs_f64(),
+            high_water: None,
         };
         Ok((job.index, entry, summary))
     }

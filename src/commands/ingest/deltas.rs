@@ -11,20 +11,80 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use super::Bar;
-use crate::archive::manifest::{PartEntry, TableEntry};
+use crate::archive::chain;
+use crate::archive::manifest::{Manifest, PartEntry, TableEntry};
 use crate::archive::reader::{Extract, PartCache};
+use crate::archive::store::Store;
 use crate::catalog::{Catalog, Column, Table};
 use crate::load::cycles;
 use crate::load::feed::feed;
 use crate::load::plan::{LoadPlan, Mapped};
+use crate::model::digest::hex;
 use crate::model::ports::{
     AppliedDelta, ChainPosition, KeyDeletes, LoadMode, LoadRecord, Moved, RowSink, TableLoad,
 };
 use crate::output;
+
+/// The deltas of the extract `base` in `store`, in order (1, 2, …), the whole chain read and
+/// checked ([`chain::read`]: numbered without a gap, each continuing the manifest before it)
+/// and each delta's deletes counted as their parts count them; none when the subset has no
+/// delta.
+///
+/// Fails, naming the delta and the remedy, before anything is loaded.
+pub(super) fn read_chain(store: &Store, base: &Extract) -> Result<Vec<Extract>> {
+    let dir = &base.dir;
+    let listed = store.list(&dir.deltas_prefix())?;
+    if listed.iter().all(|k| dir.delta_of_manifest(k).is_none()) {
+        return Ok(Vec::new());
+    }
+    let failed = || {
+        format!(
+            "cannot apply the deltas of {}; nothing was loaded (a new base extract loads with \
+             ingest --refreshdb)",
+            base.id
+        )
+    };
+    let links = chain::read(store, dir, &base.manifest.subset.name).with_context(failed)?;
+    let mut out = Vec::new();
+    for link in links.iter().skip(1) {
+        // The manifest's bytes again, for the SHA-256 its records name.
+        let key = link.dir.manifest();
+        let bytes = store.get(&key)?.unwrap_or_default();
+        if Manifest::from_slice(&bytes).ok().as_ref() != Some(&link.manifest) {
+            bail!("{key} changed while it was read: run ingest again");
+        }
+        for table in &link.manifest.tables {
+            if let Some(d) = &table.deletes {
+                let in_parts: u64 = d.parts.iter().map(|p| p.rows).sum();
+                if in_parts != d.rows {
+                    return Err(anyhow::anyhow!(
+                        "{key} counts {} deletes for {} and {in_parts} in their parts: the \
+                         manifest was edited or damaged after extract wrote it",
+                        d.rows,
+                        table.qualified_name()
+                    )
+                    .context(failed()));
+                }
+            }
+        }
+        out.push(Extract {
+            manifest_sha256: hex(&Sha256::digest(&bytes)),
+            id: format!(
+                "{}/{}",
+                crate::model::redact_url(store.url()),
+                link.dir.prefix()
+            ),
+            dir: link.dir.clone(),
+            manifest: link.manifest.clone(),
+        });
+    }
+    Ok(out)
+}
 
 /// A delta mapped onto the target, with what of it this ingest applies.
 pub(super) struct PlannedDelta<'m, 'c> {

@@ -22,7 +22,7 @@ use crate::db::sql::double_quote;
 use crate::model::DbUrl;
 use crate::model::key::{self, KeyValue};
 use crate::model::mask::SourceMask;
-use crate::model::ports::RowSource;
+use crate::model::ports::{RowSource, high_water_text};
 use crate::model::row::{Condition, KeyColumn, ReadRequest, RowFilter, Snapshot, recycle};
 use crate::model::text::{canonical_decimal, decode, parse_datetime};
 use crate::model::value::{DateTime, Value};
@@ -226,6 +226,17 @@ impl PgSource {
                 sql.push_str(&format!(" WHERE ({text})"));
                 values = bound.into_iter().map(str::to_string).collect();
             }
+            RowFilter::Above { column, value, and } => {
+                // `$1` takes the column's type: the mark compares as a timestamp, a number or
+                // a text, as the column does.
+                sql.push_str(&format!(" WHERE ({} > $1)", double_quote(column)));
+                values.push(value.to_string());
+                if let Some(condition) = and {
+                    let (text, bound) = params::bind(condition, true, &|i| format!("${}", i + 2))?;
+                    sql.push_str(&format!(" AND ({text})"));
+                    values.extend(bound.into_iter().map(str::to_string));
+                }
+            }
             RowFilter::In { columns, keys } => {
                 // The keys travel as text and are cast to the column's own type, so that the
                 // lookup uses its index.
@@ -319,8 +330,8 @@ impl PgSource {
     ) -> Result<()> {
         let url = self.url.clone();
         let failed = |e: postgres::Error| -> anyhow::Error {
-            match filter {
-                RowFilter::Where(Condition { sql: condition, .. }) => anyhow!(
+            match filter.condition() {
+                Some(Condition { sql: condition, .. }) => anyhow!(
                     "the condition `{condition}` on {}.{} failed in {url}: {}",
                     table.schema,
                     table.name,
@@ -420,6 +431,49 @@ impl RowSource for PgSource {
         // Every table has a ctid, stable within the snapshot; a partitioned table's locator
         // also names the partition (`key_column_sql`).
         Ok(true)
+    }
+
+    fn archived_key(&self, columns: &[&Column], values: &[Value<'_>], out: &mut Vec<u8>) -> bool {
+        // The key scan reads each column's text output (`::text`): the archive's text where
+        // the two agree; not for a blank-padded char(n), whose cast drops the padding the
+        // archive keeps, nor for decimals and timestamps, whose output forms differ.
+        let mut texts: Vec<Option<String>> = Vec::with_capacity(values.len());
+        for (v, c) in values.iter().zip(columns) {
+            texts.push(match v {
+                Value::Null => None,
+                Value::Int(i) => Some(i.to_string()),
+                Value::Bool(b) => Some(b.to_string()),
+                Value::Text(t)
+                    if !matches!(c.neutral_type, NeutralType::Text { fixed: true, .. }) =>
+                {
+                    Some(t.to_string())
+                }
+                Value::Date(d) if (1..=9999).contains(&d.year) => v.text_form(),
+                _ => return false,
+            });
+        }
+        let keys: Vec<KeyValue<'_>> = texts.iter().map(|t| key_value(t.as_deref())).collect();
+        key::encode(&keys, out);
+        true
+    }
+
+    fn high_water(&mut self, table: &Table, column: &Column) -> Result<Option<String>> {
+        let from = self.relation_sql(table)?;
+        let sql = format!("SELECT (max({}))::text{from}", double_quote(&column.name));
+        let row = self.client.query_one(&sql, &[]).map_err(|e| {
+            anyhow!(
+                "cannot read the highest {} of {}.{} from {}: {}",
+                column.name,
+                table.schema,
+                table.name,
+                self.url,
+                pg_message(&e)
+            )
+        })?;
+        let Some(text) = row.get::<_, Option<&str>>(0) else {
+            return Ok(None);
+        };
+        high_water_text(table, column, from_text(text, &column.neutral_type))
     }
 
     fn estimate_rows(&mut self, table: &Table) -> Result<u64> {

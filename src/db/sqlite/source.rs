@@ -13,7 +13,7 @@ use crate::db::sql::double_quote;
 use crate::model::DbUrl;
 use crate::model::key::KeyValue;
 use crate::model::mask::SourceMask;
-use crate::model::ports::RowSource;
+use crate::model::ports::{RowSource, high_water_text};
 use crate::model::row::{Condition, KeyColumn, ReadRequest, RowFilter, Snapshot, recycle};
 use crate::model::value::Value;
 
@@ -153,6 +153,30 @@ impl SqliteSource {
                 sql.push_str(&format!(" WHERE ({text})"));
                 binds.extend(values.into_iter().map(|v| Sql::Text(v.to_string())));
             }
+            RowFilter::Above { column, value, and } => {
+                let (lhs, rhs) = match table.column(column).map(|c| &c.neutral_type) {
+                    // Dates and times are text in SQLite, written with a space or a `T`
+                    // between date and time; the mark is in the archive's form (a `T`).
+                    Some(
+                        NeutralType::Date
+                        | NeutralType::Timestamp { .. }
+                        | NeutralType::TimestampTz { .. },
+                    ) => (
+                        format!("replace({}, 'T', ' ')", double_quote(column)),
+                        "replace(?1, 'T', ' ')",
+                    ),
+                    Some(_) => (double_quote(column), "?1"),
+                    None => bail!("{}.{} has no column {column}", table.schema, table.name),
+                };
+                sql.push_str(&format!(" WHERE ({lhs} > {rhs})"));
+                binds.push(Sql::Text(value.to_string()));
+                if let Some(condition) = and {
+                    let (text, values) =
+                        crate::db::sql::params::bind(condition, false, &|i| format!("?{}", i + 2))?;
+                    sql.push_str(&format!(" AND ({text})"));
+                    binds.extend(values.into_iter().map(|v| Sql::Text(v.to_string())));
+                }
+            }
             RowFilter::In { columns, keys } => {
                 let width = columns.len();
                 let tuple = format!("({})", vec!["?"; width].join(", "));
@@ -255,8 +279,8 @@ impl SqliteSource {
         if let Some(message) = locked(&err, &self.path) {
             return anyhow!("cannot read {}.{}: {message}", table.schema, table.name);
         }
-        match filter {
-            RowFilter::Where(Condition { sql: condition, .. }) => anyhow!(
+        match filter.condition() {
+            Some(Condition { sql: condition, .. }) => anyhow!(
                 "the condition `{condition}` on {}.{} failed in SQLite database {}: {err}",
                 table.schema,
                 table.name,
@@ -299,6 +323,45 @@ impl RowSource for SqliteSource {
             .is_ok();
         self.locators.insert(table.name.clone(), has);
         Ok(has)
+    }
+
+    fn archived_key(&self, _columns: &[&Column], values: &[Value<'_>], out: &mut Vec<u8>) -> bool {
+        // The key scan reads SQLite's storage classes: integers, reals, text and blobs as
+        // stored. Dates, decimals and the like are stored in forms the archive does not keep.
+        let mut keys = Vec::with_capacity(values.len());
+        for v in values {
+            keys.push(match v {
+                Value::Null => KeyValue::Null,
+                Value::Int(i) => KeyValue::Int(*i),
+                Value::Bool(b) => KeyValue::Int(i64::from(*b)),
+                Value::Float(f) => KeyValue::Float(*f),
+                Value::Text(t) => KeyValue::Text(t),
+                Value::Bytes(b) => KeyValue::Bytes(b),
+                _ => return false,
+            });
+        }
+        crate::model::key::encode(&keys, out);
+        true
+    }
+
+    fn high_water(&mut self, table: &Table, column: &Column) -> Result<Option<String>> {
+        let sql = format!(
+            "SELECT max({}) FROM {}",
+            double_quote(&column.name),
+            Self::table_name(table)
+        );
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql)
+            .map_err(|e| self.failed(table, RowFilter::All, e))?;
+        let mut rows = stmt
+            .query([])
+            .map_err(|e| self.failed(table, RowFilter::All, e))?;
+        let Some(row) = rows.next()? else {
+            return Ok(None);
+        };
+        let value = Conv::of(&column.neutral_type).convert(row.get_ref(0)?, &column.neutral_type);
+        high_water_text(table, column, value)
     }
 
     fn estimate_rows(&mut self, table: &Table) -> Result<u64> {

@@ -32,11 +32,11 @@ use crate::catalog::*;
 use crate::db::key_order::KeyOrder;
 use crate::model::DbUrl;
 use crate::model::key::KeyValue;
-use crate::model::ports::RowSource;
+use crate::model::ports::{RowSource, high_water_text};
 use crate::model::row::{Condition, KeyColumn, ReadRequest, RowFilter, Snapshot, recycle};
 use crate::model::value::Value;
 use convert::{Fetch, OwnedKey, fetch_of, read_field, read_text};
-use query::{Bind, Query, keys_query, read_query};
+use query::{Bind, Query, high_water_query, keys_query, read_query};
 
 /// The session settings every connection gets before it reads: timestamps WITH LOCAL TIME ZONE
 /// arrive in UTC, numbers that the server turns into text (masks' `TO_CHAR`, a user's
@@ -357,6 +357,25 @@ impl RowSource for OracleSource {
 
     /// The catalog's statistics when it has them, else ALL_TABLES.NUM_ROWS; 0 for a table
     /// that was never analysed.
+    fn archived_key(&self, _columns: &[&Column], values: &[Value<'_>], out: &mut Vec<u8>) -> bool {
+        // The key scan turns the values it reads into keys the same way.
+        let owned: Vec<OwnedKey> = values.iter().map(|v| OwnedKey::of(v.clone())).collect();
+        let keys: Vec<KeyValue<'_>> = owned.iter().map(OwnedKey::as_key).collect();
+        crate::model::key::encode(&keys, out);
+        true
+    }
+
+    fn high_water(&mut self, table: &Table, column: &Column) -> Result<Option<String>> {
+        let query = high_water_query(table, column, self.scn());
+        let fetch = fetch_of(column, None);
+        let mut high = None;
+        self.for_each_row(table, RowFilter::All, &query, &mut |row| {
+            high = high_water_text(table, column, read_field(row, 0, fetch, column))?;
+            Ok(())
+        })?;
+        Ok(high)
+    }
+
     fn estimate_rows(&mut self, table: &Table) -> Result<u64> {
         if let Some(rows) = table.estimated_rows {
             return Ok(rows);
@@ -596,7 +615,7 @@ fn read_error(
             "cannot read {name} {as_of} in {url}: its definition changed after that point \
              (ORA-01466); re-run the extract"
         )
-    } else if let RowFilter::Where(Condition { sql: condition, .. }) = filter {
+    } else if let Some(Condition { sql: condition, .. }) = filter.condition() {
         format!("the condition `{condition}` on {name} failed in {url}: {message}")
     } else {
         format!("cannot read {name} from {url}: {message}")

@@ -170,6 +170,25 @@ fn where_clause(
             );
             Ok(format!(" WHERE ({text})"))
         }
+        RowFilter::Above { column, value, and } => {
+            // The mark is bound typed as its column ([`key_bind`]): a date compares as a date,
+            // whatever the session's NLS formats.
+            let target = table_column(table, column)?;
+            let bind = key_bind(Some(target), KeyValue::Text(value)).map_err(|why| {
+                anyhow!(
+                    "{}.{}, the high-water mark {value:?} of column {column}: {why}",
+                    table.schema,
+                    table.name
+                )
+            })?;
+            binds.push(("mark".to_string(), bind));
+            let mut sql = format!(" WHERE ({} > :mark)", double_quote(column));
+            if let Some(condition) = and {
+                let more = where_clause(table, RowFilter::Where(condition), binds)?;
+                sql.push_str(&more.replacen(" WHERE ", " AND ", 1));
+            }
+            Ok(sql)
+        }
         RowFilter::In { columns, keys } => {
             if keys.len() > MAX_BATCH {
                 bail!(
@@ -432,6 +451,23 @@ pub(super) fn read_query(
         reads_lobs,
         skip_here,
     })
+}
+
+/// The query of [`RowSource::high_water`](crate::model::ports::RowSource::high_water):
+/// the highest value of `column`, read as a read reads it.
+pub(super) fn high_water_query(table: &Table, column: &Column, scn: Option<&str>) -> Query {
+    let mut binds = Vec::new();
+    let mut sql = format!(
+        "SELECT MAX({})",
+        select_expr(column, &double_quote(&table.name))
+    );
+    sql.push_str(&from_clause(table, scn, &mut binds));
+    Query {
+        sql,
+        binds,
+        reads_lobs: false,
+        skip_here: 0,
+    }
 }
 
 /// The query of [`RowSource::scan_keys`](crate::model::ports::RowSource::scan_keys): the key columns (ROWID as text), filtered and

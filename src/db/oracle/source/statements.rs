@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::query::{keys_query, read_query};
+use super::query::{high_water_query, keys_query, read_query};
 use super::{ESTIMATE_QUERY, LOCATOR_QUERY, SCN_QUERIES, SESSION, SYSTIMESTAMP_QUERY};
 use crate::catalog::*;
 use crate::db::oracle::statements::{Sent, sent, table};
@@ -248,6 +248,24 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
     out.push(scan(
         "composite with a condition",
         keys_query(lines, &pair, &pair, condition("\"AMOUNT\" > 0"), scn),
+    ));
+    out.push(scan(
+        "changed rows of a seed, above a mark",
+        keys_query(
+            lines,
+            &pair,
+            &pair,
+            RowFilter::Above {
+                column: &lines.columns[0].name,
+                value: "7",
+                and: condition("\"AMOUNT\" > 0").condition().copied(),
+            },
+            scn,
+        ),
+    ));
+    out.push(sent(
+        "source high_water_query",
+        high_water_query(lines, &lines.columns[0], scn).sql,
     ));
     out.push(scan(
         "lookup",

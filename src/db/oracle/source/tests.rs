@@ -291,6 +291,77 @@ fn a_seed_conditions_parameters_are_bound_by_name_never_written_into_the_sql() {
     assert!(err.to_string().contains("is 4002 bytes long"), "{err}");
 }
 
+#[test]
+fn a_delta_reads_above_a_mark_bound_as_its_columns_type_and_the_highest_value() {
+    let t = sample();
+    let params: BTreeMap<String, String> = [("name".to_string(), "O'Brien".to_string())].into();
+    let condition = Condition {
+        sql: "\"NAME\" <> :name",
+        params: &params,
+    };
+    // A date mark is bound as a date (never as text the session's NLS formats would parse),
+    // the seed's condition after it with its own parameters.
+    let above = RowFilter::Above {
+        column: "BORN",
+        value: "2024-01-31T23:59:58",
+        and: Some(condition),
+    };
+    let scan = keys_query(&t, &columns_of(&t), &[], above, Some("42")).unwrap();
+    assert_eq!(
+        scan.sql,
+        "SELECT \"ID\" FROM \"HR\".\"EMP\" AS OF SCN :scn \"EMP\" \
+         WHERE (\"BORN\" > :mark) AND (\"NAME\" <> :w1)"
+    );
+    let mark = key_bind(Some(&t.columns[10]), KeyValue::Text("2024-01-31T23:59:58")).unwrap();
+    assert!(!matches!(mark, Bind::Varchar(_)), "{mark:?}");
+    assert_eq!(
+        scan.binds,
+        vec![
+            ("scn".to_string(), Bind::Number("42".into())),
+            ("mark".to_string(), mark),
+            ("w1".to_string(), Bind::Varchar("O'Brien".into())),
+        ]
+    );
+    // A text mark with a quote is a bound value.
+    let text = RowFilter::Above {
+        column: "NAME",
+        value: "O'Brien 002",
+        and: None,
+    };
+    let scan = keys_query(&t, &columns_of(&t), &[], text, None).unwrap();
+    assert!(
+        scan.sql.ends_with("WHERE (\"NAME\" > :mark)"),
+        "{}",
+        scan.sql
+    );
+    assert_eq!(
+        scan.binds,
+        vec![("mark".to_string(), Bind::Varchar("O'Brien 002".into()))]
+    );
+    // A mark that is no value of its column fails before any SQL is sent, naming it.
+    let bad = RowFilter::Above {
+        column: "BORN",
+        value: "yesterday",
+        and: None,
+    };
+    let err = keys_query(&t, &columns_of(&t), &[], bad, None).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the high-water mark \"yesterday\" of column BORN"),
+        "{err}"
+    );
+    // The highest value, as of the extract's SCN.
+    let q = high_water_query(&t, &t.columns[10], Some("42"));
+    assert_eq!(
+        q.sql,
+        "SELECT MAX(\"BORN\") FROM \"HR\".\"EMP\" AS OF SCN :scn \"EMP\""
+    );
+    assert_eq!(
+        q.binds,
+        vec![("scn".to_string(), Bind::Number("42".into()))]
+    );
+}
+
 fn columns_of(t: &Table) -> Vec<KeyColumn> {
     vec![KeyColumn::Column(t.columns[0].name.clone())]
 }

@@ -1,0 +1,207 @@
+//! `extract --incremental`: the refresh chain a delta continues (checked before any row is
+//! read), the keys its extracts hold, and the marks above which a row changed.
+
+use anyhow::{Result, bail};
+
+use crate::archive::chain::{self, Link};
+use crate::archive::layout::SubsetDir;
+use crate::archive::manifest::Chain;
+use crate::archive::store::Store;
+use crate::catalog::Column;
+use crate::mask::Masking;
+use crate::model::ports::RowSource;
+use crate::model::row::KeyColumn;
+use crate::model::value::Value;
+use crate::output;
+use crate::subset::closure::{self, Delta, DeltaTable};
+use crate::subset::keys::{Budget, KeySet};
+use crate::subset::{Plan, Reason, Scope, WatermarkColumn};
+
+/// The chain a delta continues, read from the store.
+pub(super) struct Previous {
+    store: Store,
+    links: Vec<Link>,
+}
+
+impl Previous {
+    /// Reads the chain of the subset in `dir` and checks that `plan` may continue it: the
+    /// same plan as the base's but for `[params]` values and `[refresh]`.
+    pub(super) fn open(url: &str, dir: &SubsetDir, subset: &str, plan: &Plan) -> Result<Self> {
+        if plan.refresh.is_none() {
+            bail!(
+                "--incremental finds changed rows by the plan's [refresh] watermarks, and the \
+                 plan has none: add a [refresh] section (docs/extract.md, Refresh)"
+            );
+        }
+        let store = Store::open(url)?;
+        let links = chain::read(&store, dir, subset)?;
+        let base = &links[0].manifest;
+        let now = serde_json::to_value(plan).expect("a plan always serializes");
+        if comparable(&base.subset.plan) != comparable(&now) {
+            bail!(
+                "--incremental: the plan differs from the one the base extract of {subset} was \
+                 written with ({}) in more than [params] values and [refresh]: a delta must \
+                 select rows as its base did; extract the base again with this plan (--refresh)",
+                dir.prefix()
+            );
+        }
+        Ok(Previous { store, links })
+    }
+
+    /// The folder of the delta to write.
+    pub(super) fn next_dir(&self) -> SubsetDir {
+        self.links[0].dir.delta(self.links.len() as u32)
+    }
+
+    /// The delta's place in the chain.
+    pub(super) fn chain(&self) -> Chain {
+        let last = self.links.last().expect("a chain has its base");
+        Chain {
+            sequence: self.links.len() as u32,
+            after: last.manifest.checksum.clone(),
+        }
+    }
+
+    /// The delta's starting point for the closure: per table of `scope`, the keys the chain
+    /// holds (read from its parts, minus its deletes) and the last high-water mark of its
+    /// watermark. Warns once of the tables whose changes a delta cannot see (no watermark).
+    ///
+    /// Fails, naming the table and the remedy, when a table's identity is not one a delta can
+    /// compare: a row locator, a masked column, or a column type whose archived form the
+    /// source does not read back.
+    pub(super) fn start(
+        &self,
+        scope: &Scope,
+        masking: &Masking,
+        watermarks: &[WatermarkColumn],
+        source: &mut dyn RowSource,
+        budget: &Budget,
+    ) -> Result<Delta> {
+        let last = &self.links.last().expect("a chain has its base").manifest;
+        let mut tables = Vec::with_capacity(scope.tables.len());
+        let mut unseen = Vec::new();
+        for (i, t) in scope.tables.iter().enumerate() {
+            let name = t.table.key().qualified_name();
+            if t.reason == Reason::Passthrough {
+                tables.push(DeltaTable::default());
+                continue;
+            }
+            let mark = watermarks.iter().find(|w| w.table == i).map(|w| {
+                let previous = last
+                    .tables
+                    .iter()
+                    .find(|e| e.qualified_name() == name)
+                    .and_then(|e| e.watermark.as_ref())
+                    .filter(|m| m.column == w.column);
+                // A watermark the last extract did not record: every row counts as changed.
+                (
+                    w.column.clone(),
+                    previous.and_then(|m| m.high_water.clone()),
+                )
+            });
+            if mark.is_none() {
+                unseen.push(name.clone());
+            }
+            let identity = closure::identity(&t.table, source)?;
+            let columns: Vec<String> = identity
+                .iter()
+                .map(|k| match k {
+                    KeyColumn::Column(c) => Ok(c.clone()),
+                    KeyColumn::Locator => bail!(
+                        "--incremental: {name} has no primary key and no unique key of NOT NULL \
+                         columns, so its rows cannot be recognised from one extract to the next: \
+                         declare a key, or make it a passthrough table"
+                    ),
+                })
+                .collect::<Result<_>>()?;
+            if let Some(m) = masking
+                .table(i)
+                .iter()
+                .find(|m| columns.contains(&m.column))
+            {
+                bail!(
+                    "--incremental: the key column {}.{} is masked, so the extract does not \
+                     hold the source's keys: keep it (a `keep` rule under [masking.columns])",
+                    name,
+                    m.column
+                );
+            }
+            let key_columns: Vec<&Column> = columns
+                .iter()
+                .map(|c| {
+                    t.table
+                        .column(c)
+                        .expect("an identity names the table's columns")
+                })
+                .collect();
+            let mut held = KeySet::new(budget);
+            let source: &dyn RowSource = source;
+            let key_of = |values: &[Value<'_>]| -> Result<Vec<u8>> {
+                let mut key = Vec::new();
+                if !source.archived_key(&key_columns, values, &mut key) {
+                    bail!(
+                        "--incremental: the key of {name} ({}) is of a type whose archived form \
+                         this source does not read back as its key, so a delta cannot recognise \
+                         its rows: make it a passthrough table, or extract it whole",
+                        columns.join(", ")
+                    );
+                }
+                Ok(key)
+            };
+            for link in &self.links {
+                let Some(entry) = link
+                    .manifest
+                    .tables
+                    .iter()
+                    .find(|e| e.qualified_name() == name)
+                else {
+                    continue;
+                };
+                // A delta's deletes are keys the chain held before it; none is also a row of it.
+                let mut gone: Vec<Vec<u8>> = Vec::new();
+                chain::keys(
+                    &self.store,
+                    link,
+                    entry,
+                    &columns,
+                    &mut |values| held.insert(&key_of(values)?).map(|_| ()),
+                    &mut |values| {
+                        gone.push(key_of(values)?);
+                        Ok(())
+                    },
+                )?;
+                for k in gone {
+                    held.remove(&k)?;
+                }
+            }
+            tables.push(DeltaTable {
+                held: Some(held),
+                mark,
+            });
+        }
+        if !unseen.is_empty() {
+            output::warning(&format!(
+                "no watermark for {}: a delta brings their new rows with those it references, \
+                 but cannot see changes to rows the subset holds; add them under [refresh] \
+                 watermarks",
+                unseen.join(", ")
+            ));
+        }
+        Ok(Delta { tables })
+    }
+}
+
+/// A plan as serialized, without what a delta may change: `[refresh]` and the values of
+/// `[params]` (their names stay).
+fn comparable(plan: &serde_json::Value) -> serde_json::Value {
+    let mut plan = plan.clone();
+    if let Some(map) = plan.as_object_mut() {
+        map.remove("refresh");
+        if let Some(params) = map.get_mut("params").and_then(|p| p.as_object_mut()) {
+            for value in params.values_mut() {
+                *value = serde_json::Value::Null;
+            }
+        }
+    }
+    plan
+}
