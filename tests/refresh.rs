@@ -419,6 +419,10 @@ fn a_delta_brings_the_target_to_the_sources_new_state(lab: &Lab) {
     let args = ["verify", target.kind()];
     let text = success(&lab.run(&target, &args, &[]), &args);
     assert!(text.contains("All 2 tables match"), "{text}");
+    assert!(
+        text.contains("ok (delta 1: 3 inserted, 24 updated, 1 deleted)"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -26,6 +26,12 @@ pub struct TableCheck {
     /// Of a merge: the rows it inserted and updated, as its load record says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merged: Option<MergeCounts>,
+    /// Of a table a delta was applied to: the last delta's number and the rows its deletes
+    /// removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<u64>,
     pub foreign_keys: Vec<KeyCheck>,
     /// What is wrong, in words; empty when the table is fine.
     pub problems: Vec<String>,
@@ -96,6 +102,8 @@ pub fn check(sink: &mut dyn RowSink, catalog: &Catalog, target: &str) -> Result<
             expected: record.expected_rows().unwrap_or(record.rows),
             mode: record.mode,
             merged: record.merged,
+            delta: record.chain.as_ref().map(|c| c.position.sequence),
+            deleted: record.deleted,
             foreign_keys: Vec::new(),
             problems: Vec::new(),
         };
@@ -172,6 +180,8 @@ pub fn check(sink: &mut dyn RowSink, catalog: &Catalog, target: &str) -> Result<
             expected: planned.rows,
             mode: LoadMode::Insert,
             merged: None,
+            delta: None,
+            deleted: None,
             foreign_keys: Vec::new(),
             problems: vec![
                 "not loaded: the ingest that loaded the other tables did not finish it; run \
@@ -203,6 +213,8 @@ mod tests {
                 expected: 5,
                 mode: LoadMode::Insert,
                 merged: None,
+                delta: None,
+                deleted: None,
                 foreign_keys: Vec::new(),
                 problems: vec!["10 rows where the extract has 5".to_string()],
             }],
