@@ -399,6 +399,11 @@ pub struct ExtractArgs {
     #[arg(long, requires = "plan", conflicts_with_all = ["refresh", "tables", "dry_run"])]
     pub incremental: bool,
 
+    /// With --incremental: also list the keys of rows the subset holds that the source no
+    /// longer has (hard deletes), for ingest to delete
+    #[arg(long, requires = "incremental")]
+    pub detect_deletes: bool,
+
     /// Tables written at once, each with its own connection in the same snapshot
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,

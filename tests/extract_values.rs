@@ -203,6 +203,7 @@ fn read_back(dir: &Path, db: &Path, env: &str) -> Vec<Vec<Value<'static>>> {
         tables: vec![],
         refresh: true,
         incremental: false,
+        detect_deletes: false,
         jobs: 1,
         dry_run: false,
         picture: None,

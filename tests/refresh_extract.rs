@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{Workspace, manifest, pg, read_extract, success};
+use common::{Workspace, decompressed, failure, files_below, manifest, pg, read_extract, success};
+use dbsub::archive::csv::{CsvReader, Record};
 
 /// Customers 1–20 (their `stamp` a text watermark, `O'Brien` in it); invoices 1–30, invoice
 /// `i` of customer `i % 10 + 1`, open up to 20; two lines per invoice (`2i-1`, `2i`); a status
@@ -142,8 +143,13 @@ impl Lab {
     }
 
     fn extract(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
+        // `extra` over the lab's own variables (another store).
         let mut vars = extra.to_vec();
-        vars.extend(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        for (k, v) in &self.vars {
+            if !extra.iter().any(|(e, _)| e == k) {
+                vars.push((k, v));
+            }
+        }
         self.ws
             .dbsub(&vars)
             .args(["extract", self.kind, "APP", "--plan", "plan.toml"])
@@ -178,6 +184,31 @@ fn ids(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
 
 fn set(ids: &[&str]) -> BTreeSet<String> {
     ids.iter().map(|s| s.to_string()).collect()
+}
+
+/// The keys each table's deletes list (the first column), by lower-case name; a table without
+/// deletes is left out.
+fn deletes(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out = BTreeMap::new();
+    for t in manifest(dir).tables {
+        let Some(deletes) = &t.deletes else { continue };
+        let mut keys = BTreeSet::new();
+        for part in &deletes.parts {
+            let text = decompressed(&dir.join(&part.key));
+            let mut reader = CsvReader::new(&text[..]);
+            let mut record = Record::new();
+            assert!(reader.read_record(&mut record).unwrap(), "a header");
+            let header: Vec<&[u8]> = record.iter().map(|(f, _)| f).collect();
+            assert_eq!(header.len(), deletes.columns.len(), "{}", part.key);
+            while reader.read_record(&mut record).unwrap() {
+                let (field, _) = record.iter().next().unwrap();
+                keys.insert(String::from_utf8(field.to_vec()).unwrap());
+            }
+        }
+        assert_eq!(keys.len() as u64, deletes.rows, "{}", t.name);
+        out.insert(t.name.to_ascii_lowercase(), keys);
+    }
+    out
 }
 
 /// Each table's recorded high-water mark, by lower-case name.
@@ -225,7 +256,7 @@ fn a_base_records_its_marks_and_a_delta_holds_the_changes(lab: &Lab) {
     for sql in CHANGES {
         (lab.exec)(sql);
     }
-    let args = ["--incremental", "--format", "json"];
+    let args = ["--incremental", "--detect-deletes", "--format", "json"];
     let out = lab.extract(&args, &[]);
     let summary: serde_json::Value = serde_json::from_str(&success(&out, &args)).unwrap();
     assert_eq!(summary["delta"], 1, "{kind}: {summary}");
@@ -234,6 +265,12 @@ fn a_base_records_its_marks_and_a_delta_holds_the_changes(lab: &Lab) {
     assert_eq!(got["customer"], set(&["2", "21"]), "{kind}");
     assert_eq!(got["line"], set(&["61", "62"]), "{kind}");
     assert_eq!(got["status_code"], set(&["closed", "open"]), "{kind}");
+    // The hard delete: invoice 7 and its lines; no other table lost a held row.
+    let gone = deletes(&lab.delta(1));
+    assert_eq!(gone["invoice"], set(&["7"]), "{kind}");
+    assert_eq!(gone["line"], set(&["13", "14"]), "{kind}");
+    assert!(gone["customer"].is_empty(), "{kind}");
+    assert!(!gone.contains_key("status_code"), "{kind}: copied whole");
     let delta = manifest(&lab.delta(1));
     let chain = delta.refresh.as_ref().expect("a delta's chain");
     assert_eq!(chain.sequence, 1, "{kind}");
@@ -266,11 +303,15 @@ fn a_base_records_its_marks_and_a_delta_holds_the_changes(lab: &Lab) {
         "{kind}"
     );
 
-    // Nothing changed since: delta 2 holds no changed row (the code table is copied whole).
-    success(&lab.extract(&["--incremental"], &[]), &["delta 2"]);
+    // Nothing changed since: delta 2 holds no changed row (the code table is copied whole),
+    // and no delete (delta 1's deletes left the chain's keys).
+    let args = ["--incremental", "--detect-deletes"];
+    success(&lab.extract(&args, &[]), &args);
     let got = ids(&lab.delta(2));
+    let gone = deletes(&lab.delta(2));
     for table in ["invoice", "customer", "line"] {
         assert!(got[table].is_empty(), "{kind}: {table}: {:?}", got[table]);
+        assert!(gone[table].is_empty(), "{kind}: {table}: {:?}", gone[table]);
     }
     let chain = manifest(&lab.delta(2)).refresh.unwrap();
     assert_eq!(chain.after, delta.checksum, "{kind}");
@@ -286,4 +327,203 @@ fn sqlite_a_delta_holds_exactly_the_changes() {
 fn postgres_a_delta_holds_exactly_the_changes() {
     let Some(lab) = Lab::pg() else { return };
     a_base_records_its_marks_and_a_delta_holds_the_changes(&lab);
+}
+
+/// Runs `extract` with `plan` as the plan file (written over `plan.toml`) and `args`; the error.
+fn refused(lab: &Lab, plan: &str, args: &[&str]) -> String {
+    std::fs::write(lab.ws.path().join("plan.toml"), plan).unwrap();
+    failure(&lab.extract(args, &[]), args)
+}
+
+/// Each refusal names what is wrong and what to do, before anything is written.
+fn wrong_uses_are_refused(lab: &Lab) {
+    let kind = lab.kind;
+    let incremental = ["--incremental"];
+    let err = refused(lab, PLAN, &incremental);
+    assert!(
+        err.contains("has no complete base extract") && err.contains("without --incremental"),
+        "{kind}: {err}"
+    );
+    // The watermarks are checked before any row is read, with the plan's line.
+    let bad_table = PLAN.replace("\"customer\" = \"stamp\"", "\"nothere\" = \"stamp\"");
+    let err = refused(lab, &bad_table, &[]);
+    assert!(
+        err.contains("names the table `nothere`, which this subset does not read")
+            && err.contains("plan.toml, line 12"),
+        "{kind}: {err}"
+    );
+    let bad_column = PLAN.replace("\"customer\" = \"stamp\"", "\"customer\" = \"stomp\"");
+    let err = refused(lab, &bad_column, &[]);
+    assert!(
+        err.contains("gives `customer` the column `stomp`") && err.contains("(its columns: "),
+        "{kind}: {err}"
+    );
+    let passthrough = PLAN.replace("\"customer\" = \"stamp\"", "\"status_code\" = \"label\"");
+    let err = refused(lab, &passthrough, &[]);
+    assert!(
+        err.contains("the passthrough table `status_code`"),
+        "{kind}: {err}"
+    );
+    assert!(!lab.base().exists(), "{kind}: nothing written");
+
+    // Flags that do not go together.
+    for args in [
+        &["--incremental", "--refresh"][..],
+        &["--incremental", "--table", "invoice"],
+        &["--detect-deletes"],
+    ] {
+        let err = refused(lab, PLAN, args);
+        assert!(
+            err.contains("cannot be used with") || err.contains("required arguments"),
+            "{kind}: {args:?}: {err}"
+        );
+    }
+
+    // A base without [refresh] cannot be followed by a delta.
+    let plain = PLAN.split("[refresh]").next().unwrap();
+    std::fs::write(lab.ws.path().join("plan.toml"), plain).unwrap();
+    success(&lab.extract(&[], &[]), &["plain base"]);
+    let err = refused(lab, PLAN, &incremental);
+    assert!(
+        err.contains("was written without [refresh] watermarks") && err.contains("--refresh"),
+        "{kind}: {err}"
+    );
+    let err = refused(lab, plain, &incremental);
+    assert!(err.contains("the plan has none"), "{kind}: {err}");
+
+    // A base with watermarks, then a plan that selects other rows.
+    std::fs::write(lab.ws.path().join("plan.toml"), PLAN).unwrap();
+    success(&lab.extract(&["--refresh"], &[]), &["base"]);
+    let other = PLAN.replace("status = 'open'", "status = 'closed'");
+    let err = refused(lab, &other, &incremental);
+    assert!(
+        err.contains("differs from the one the base extract"),
+        "{kind}: {err}"
+    );
+    // Other [refresh] watermarks are fine.
+    let fewer = PLAN.replace(", \"customer\" = \"stamp\"", "");
+    std::fs::write(lab.ws.path().join("plan.toml"), fewer).unwrap();
+    let out = lab.extract(&incremental, &[]);
+    let err = common::stderr(&out);
+    assert!(out.status.success(), "{kind}: {err}");
+    assert!(
+        err.contains("no watermark for") && err.contains("customer"),
+        "{kind}: {err}"
+    );
+
+    // A broken chain: delta 1's manifest gone while delta 2 has one.
+    std::fs::write(lab.ws.path().join("plan.toml"), PLAN).unwrap();
+    success(&lab.extract(&incremental, &[]), &["delta 2"]);
+    std::fs::remove_file(lab.delta(1).join("manifest.json")).unwrap();
+    let err = refused(lab, PLAN, &incremental);
+    assert!(
+        err.contains("the refresh chain of")
+            && err.contains("deltas/00002 has a manifest, but delta 1 has none"),
+        "{kind}: {err}"
+    );
+
+    // A table whose rows have no key: a delta cannot recognise them.
+    (lab.exec)("CREATE TABLE note (invoice_id INTEGER REFERENCES invoice (id), body VARCHAR(20))");
+    let keyless = "name = \"keyless\"\n[[seed]]\ntable = \"note\"\n\n[refresh]\nwatermarks = {}\n";
+    std::fs::write(lab.ws.path().join("plan.toml"), keyless).unwrap();
+    success(&lab.extract(&[], &[]), &["keyless base"]);
+    let err = refused(lab, keyless, &incremental);
+    assert!(
+        err.contains("has no primary key and no unique key of NOT NULL columns"),
+        "{kind}: {err}"
+    );
+
+    // A masked key: the extract does not hold the source's keys.
+    let masked =
+        format!("name = \"masked\"\n{PLAN}\n[masking.columns]\n\"customer.id\" = \"pseudonym\"\n");
+    std::fs::write(lab.ws.path().join("plan.toml"), &masked).unwrap();
+    let key = [(
+        "DBSUB_MASKING_KEY",
+        "a key of thirty-two bytes or more, for tests",
+    )];
+    success(&lab.extract(&[], &key), &["masked base"]);
+    let out = lab.extract(&incremental, &key);
+    let err = failure(&out, &incremental);
+    assert!(
+        err.contains("the key column") && err.contains("is masked"),
+        "{kind}: {err}"
+    );
+}
+
+#[test]
+fn sqlite_wrong_uses_are_refused() {
+    wrong_uses_are_refused(&Lab::sqlite());
+}
+
+#[test]
+fn postgres_wrong_uses_are_refused() {
+    let Some(lab) = Lab::pg() else { return };
+    wrong_uses_are_refused(&lab);
+}
+
+/// A delta killed after a few parts, run again, writes the parts of an uninterrupted delta.
+fn a_killed_delta_resumes_to_the_same_parts(lab: &Lab) {
+    let kind = lab.kind;
+    success(&lab.extract(&[], &[]), &["base"]);
+    for sql in CHANGES {
+        (lab.exec)(sql);
+    }
+    // A second store with the same base.
+    let store = lab.ws.path().join("store");
+    let other = lab.ws.path().join("other");
+    for (key, bytes) in files_below(&store) {
+        let path = other.join(key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    let args = ["--incremental", "--detect-deletes", "--part-size", "1"];
+    success(&lab.extract(&args, &[]), &args);
+    let other_store = format!("file://{}", other.display());
+    let other_vars = [("DBSUB_STORE_APP", other_store.as_str())];
+    let mut killed = other_vars.to_vec();
+    killed.push(("DBSUB_TEST_ABORT_AFTER_PARTS", "3"));
+    let out = lab.extract(&args, &killed);
+    assert!(!out.status.success(), "{kind}: the hook kills it");
+    assert!(
+        !other
+            .join("APP")
+            .join(kind)
+            .join("default/deltas/00001/manifest.json")
+            .exists()
+    );
+    success(&lab.extract(&args, &other_vars), &args);
+
+    let clean_dir = lab.delta(1);
+    let resumed_dir = other.join("APP").join(kind).join("default/deltas/00001");
+    let mut clean = files_below(&clean_dir);
+    let mut resumed = files_below(&resumed_dir);
+    let clean_manifest = clean.remove("manifest.json").unwrap();
+    let resumed_manifest = resumed.remove("manifest.json").unwrap();
+    assert!(clean.len() > 6, "{kind}: several parts: {:?}", clean.keys());
+    assert_eq!(
+        resumed.keys().collect::<Vec<_>>(),
+        clean.keys().collect::<Vec<_>>(),
+        "{kind}"
+    );
+    for (key, bytes) in &clean {
+        assert!(resumed[key] == *bytes, "{kind}: {key} differs");
+    }
+    let stable = |bytes: &[u8]| {
+        let mut m = common::stable_manifest(bytes);
+        // The chain's link: the same base, so the same checksum.
+        m["source"] = serde_json::Value::Null;
+        m
+    };
+    assert_eq!(stable(&clean_manifest), stable(&resumed_manifest), "{kind}");
+}
+
+#[test]
+fn sqlite_a_killed_delta_resumes_to_the_same_parts() {
+    a_killed_delta_resumes_to_the_same_parts(&Lab::sqlite());
+}
+
+#[test]
+fn postgres_a_killed_delta_resumes_to_the_same_parts() {
+    let Some(lab) = Lab::pg() else { return };
+    a_killed_delta_resumes_to_the_same_parts(&lab);
 }

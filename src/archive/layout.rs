@@ -64,6 +64,11 @@ impl SubsetDir {
         self.key(&format!("progress/{schema}.{name}.json"))
     }
 
+    /// The key of the record of a table's deletes being written (`--detect-deletes`).
+    pub fn deletes_progress(&self, schema: &str, name: &str) -> String {
+        self.key(&format!("progress/{schema}.{name}.deletes.json"))
+    }
+
     /// The folder of delta `n` (1, 2, …) of this subset: a folder with the same layout.
     pub fn delta(&self, n: u32) -> SubsetDir {
         SubsetDir {
@@ -111,9 +116,20 @@ pub fn table_dir(schema: &str, name: &str) -> String {
     format!("data/{schema}.{name}")
 }
 
+/// The folder of a delta's deletes of a table (the keys of its rows to delete), relative to
+/// the delta's folder.
+pub fn deletes_dir(schema: &str, name: &str) -> String {
+    format!("deletes/{schema}.{name}")
+}
+
 /// The key of part `n` of a table, relative to the subset's folder.
 pub fn part_key(schema: &str, name: &str, n: usize) -> String {
-    format!("{}/part-{n:05}.csv.zst", table_dir(schema, name))
+    part_key_in(&table_dir(schema, name), n)
+}
+
+/// The key of part `n` in `folder` (relative to the subset's folder).
+pub fn part_key_in(folder: &str, n: usize) -> String {
+    format!("{folder}/part-{n:05}.csv.zst")
 }
 
 /// The subset folder of a manifest's key (`<ENV>/<DBTYPE>/<subset>/manifest.json`).
@@ -153,6 +169,14 @@ mod tests {
             "PROD/ORA/default/deltas/00003/manifest.json"
         );
         assert_eq!(dir.deltas_prefix(), "PROD/ORA/default/deltas/");
+        assert_eq!(
+            part_key_in(&deletes_dir("THE", "SEEDLOT"), 2),
+            "deletes/THE.SEEDLOT/part-00002.csv.zst"
+        );
+        assert_eq!(
+            delta.deletes_progress("THE", "SEEDLOT"),
+            "PROD/ORA/default/deltas/00003/progress/THE.SEEDLOT.deletes.json"
+        );
         assert_eq!(dir.delta_of_manifest(&delta.manifest()), Some(3));
         assert_eq!(
             dir.delta_of_manifest("PROD/ORA/default/deltas/00003/progress/x.json"),

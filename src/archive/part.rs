@@ -7,7 +7,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
-use super::layout::part_key;
+use super::layout::{part_key_in, table_dir};
 use super::manifest::PartEntry;
 use super::store::{Store, Upload};
 use crate::model::digest::hex;
@@ -62,8 +62,8 @@ struct OpenPart<'s> {
 pub struct TableWriter<'s> {
     store: &'s Store,
     prefix: String,
-    schema: String,
-    name: String,
+    /// The folder of the parts, relative to `prefix`.
+    folder: String,
     header: Vec<u8>,
     part_size: u64,
     parts: Vec<PartEntry>,
@@ -87,14 +87,19 @@ impl<'s> TableWriter<'s> {
         TableWriter {
             store,
             prefix: prefix.to_string(),
-            schema: schema.to_string(),
-            name: name.to_string(),
+            folder: table_dir(schema, name),
             header,
             part_size: part_size.max(1),
             parts: kept,
             open: None,
             row: Vec::with_capacity(4096),
         }
+    }
+
+    /// The same writer, its parts in `folder` (relative to the subset's folder) rather than
+    /// the table's own: a delta's deletes.
+    pub fn in_folder(self, folder: String) -> TableWriter<'s> {
+        TableWriter { folder, ..self }
     }
 
     /// The parts completed so far.
@@ -122,7 +127,7 @@ impl<'s> TableWriter<'s> {
     }
 
     fn start(&mut self) -> Result<()> {
-        let relative = part_key(&self.schema, &self.name, self.parts.len());
+        let relative = part_key_in(&self.folder, self.parts.len());
         let key = format!("{}/{relative}", self.prefix);
         let upload = self.store.upload(&key);
         let hashing = Hashing::new(upload);

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use super::layout::SubsetDir;
+use super::layout::{SubsetDir, deletes_dir, table_dir};
 use super::manifest::{Manifest, PartEntry};
 use super::part::TableWriter;
 use super::store::Store;
@@ -135,8 +135,40 @@ impl SubsetWriter {
         fingerprint: &serde_json::Value,
         rows: u64,
     ) -> Result<TableWrite<'_>> {
+        let progress = self.dir.progress(schema, name);
+        let folder = table_dir(schema, name);
+        let shape = (header, part_size, fingerprint, rows);
+        self.write(schema, name, folder, progress, shape)
+    }
+
+    /// Starts writing the deletes of `schema.name` in a delta (`--detect-deletes`): the keys
+    /// (CSV header `key_columns`) of `rows` rows to delete, in parts under `deletes/`, resumed
+    /// as [`Self::table`] resumes a table's rows.
+    pub fn deletes(
+        &self,
+        schema: &str,
+        name: &str,
+        key_columns: &[&str],
+        part_size: u64,
+        fingerprint: &serde_json::Value,
+        rows: u64,
+    ) -> Result<TableWrite<'_>> {
+        let progress = self.dir.deletes_progress(schema, name);
+        let folder = deletes_dir(schema, name);
+        let shape = (key_columns, part_size, fingerprint, rows);
+        self.write(schema, name, folder, progress, shape)
+    }
+
+    /// A [`TableWrite`] of parts in `folder` whose progress record is at `progress_key`.
+    fn write(
+        &self,
+        schema: &str,
+        name: &str,
+        folder: String,
+        progress_key: String,
+        (header, part_size, fingerprint, rows): (&[&str], u64, &serde_json::Value, u64),
+    ) -> Result<TableWrite<'_>> {
         let fingerprint = sha256_hex(fingerprint.to_string().as_bytes());
-        let progress_key = self.dir.progress(schema, name);
         let mut kept: Vec<PartEntry> = Vec::new();
         if let Some(bytes) = self.store.get(&progress_key)?
             && let Ok(p) = serde_json::from_slice::<Progress>(&bytes)
@@ -158,6 +190,7 @@ impl SubsetWriter {
             subset: self,
             schema: schema.to_string(),
             name: name.to_string(),
+            folder: self.dir.key(&folder),
             progress: ProgressRecord {
                 key: progress_key,
                 fingerprint,
@@ -173,7 +206,8 @@ impl SubsetWriter {
                 header,
                 part_size,
                 kept,
-            ),
+            )
+            .in_folder(folder),
         })
     }
 
@@ -183,6 +217,8 @@ impl SubsetWriter {
         self.store.put(&self.dir.manifest(), manifest.to_json())?;
         for (schema, name) in tables {
             self.store.delete(&self.dir.progress(schema, name))?;
+            self.store
+                .delete(&self.dir.deletes_progress(schema, name))?;
         }
         Ok(())
     }
@@ -201,6 +237,8 @@ pub struct TableWrite<'s> {
     subset: &'s SubsetWriter,
     schema: String,
     name: String,
+    /// The store folder of the parts.
+    folder: String,
     progress: ProgressRecord,
     kept_parts: usize,
     skip: u64,
@@ -254,7 +292,7 @@ impl TableWrite<'_> {
         }
         let store = &self.subset.store;
         let dir = &self.subset.dir;
-        for key in store.list(&dir.table_dir(&self.schema, &self.name))? {
+        for key in store.list(&self.folder)? {
             if !parts.iter().any(|p| p.key == dir.relative(&key)) {
                 store.delete(&key)?;
             }

@@ -254,6 +254,7 @@ fn extract_subset(
         tables: Vec::new(),
         refresh: true,
         incremental: false,
+        detect_deletes: false,
         jobs: 2,
         dry_run: false,
         picture: None,

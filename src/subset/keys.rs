@@ -452,6 +452,32 @@ mod tests {
     }
 
     #[test]
+    fn a_removed_key_leaves_the_set_in_memory_and_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        for limit in [200, 1 << 20] {
+            let budget = Budget::new(limit, dir.path());
+            let mut set = KeySet::new(&budget);
+            for i in 0..50 {
+                set.insert(&key(&[KeyValue::Int(i)])).unwrap();
+            }
+            set.insert(&key(&[KeyValue::Text("a")])).unwrap();
+            assert_eq!(set.spilled(), limit == 200);
+            assert!(set.remove(&key(&[KeyValue::Int(7)])).unwrap());
+            assert!(
+                !set.remove(&key(&[KeyValue::Int(7)])).unwrap(),
+                "gone already"
+            );
+            assert!(set.remove(&key(&[KeyValue::Text("a")])).unwrap());
+            assert!(!set.contains(&key(&[KeyValue::Int(7)])).unwrap());
+            assert!(set.contains(&key(&[KeyValue::Int(8)])).unwrap());
+            assert_eq!(set.len(), 49);
+            assert_eq!(collect(&set, 0).len(), 49);
+            drop(set);
+            assert_eq!(budget.used(), 0, "a removed key gives its memory back");
+        }
+    }
+
+    #[test]
     fn a_set_of_integers_takes_other_keys_too() {
         let dir = tempfile::tempdir().unwrap();
         let budget = Budget::new(1 << 20, dir.path());

@@ -4,6 +4,8 @@
 use anyhow::{Result, bail};
 
 use super::{Plan, Reason, Scope};
+use crate::catalog::ObjectKey;
+use crate::catalog::lookup::{self, ObjectQuery};
 
 /// A table of the scope with a watermark column.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,19 +29,19 @@ impl Scope {
         };
         let mut out = Vec::new();
         for (name, column) in &refresh.watermarks {
-            let key = match self.tables_named(std::slice::from_ref(name)) {
-                Ok(keys) => keys[0].clone(),
+            let keys: Vec<ObjectKey> = self.tables.iter().map(|t| t.table.key()).collect();
+            let key = match lookup::find(&keys, &ObjectQuery::named(name)) {
+                Ok(key) => key,
                 Err(e) => bail!(
                     "[refresh] watermarks names the table `{name}`, which this subset does not \
-                     read ({}): name a seed, parent or child table of the plan, or remove it",
-                    format!("{e:#}").replace("--table ", "")
+                     read ({e:#}): name a seed, parent or child table of the plan, or remove it"
                 ),
             };
             let table = self
                 .tables
                 .iter()
                 .position(|t| t.table.key() == key)
-                .expect("tables_named names tables of the scope");
+                .expect("found among the scope's tables");
             let t = &self.tables[table];
             if t.reason == Reason::Passthrough {
                 bail!(

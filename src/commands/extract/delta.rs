@@ -1,6 +1,8 @@
 //! `extract --incremental`: the refresh chain a delta continues (checked before any row is
 //! read), the keys its extracts hold, and the marks above which a row changed.
 
+use std::collections::HashSet;
+
 use anyhow::{Result, bail};
 
 use crate::archive::chain::{self, Link};
@@ -9,8 +11,9 @@ use crate::archive::manifest::Chain;
 use crate::archive::store::Store;
 use crate::catalog::Column;
 use crate::mask::Masking;
+use crate::model::key::{KeyValue, encode};
 use crate::model::ports::RowSource;
-use crate::model::row::KeyColumn;
+use crate::model::row::{KeyColumn, RowFilter};
 use crate::model::value::Value;
 use crate::output;
 use crate::subset::closure::{self, Delta, DeltaTable};
@@ -189,6 +192,82 @@ impl Previous {
         }
         Ok(Delta { tables })
     }
+}
+
+/// The keys of one table's rows that the chain holds and the source no longer has.
+pub(super) struct Deleted {
+    /// Index into [`Scope::tables`].
+    pub(super) table: usize,
+    /// The identity's columns: the deletes' CSV header.
+    pub(super) columns: Vec<String>,
+    pub(super) keys: KeySet,
+}
+
+/// Of `--detect-deletes`: per table whose keys the chain holds (all but passthrough tables),
+/// the held keys the source no longer has, looked up in batches of [`RowSource::max_batch`]
+/// keys in the extract's snapshot.
+pub(super) fn deleted(
+    delta: &Delta,
+    scope: &Scope,
+    source: &mut dyn RowSource,
+    budget: &Budget,
+    check: &dyn Fn() -> Result<()>,
+) -> Result<Vec<Deleted>> {
+    let mut out = Vec::new();
+    for (i, (t, d)) in scope.tables.iter().zip(&delta.tables).enumerate() {
+        let Some(held) = &d.held else {
+            continue;
+        };
+        let identity = closure::identity(&t.table, source)?;
+        let mut keys = KeySet::new(budget);
+        let mut found: HashSet<Vec<u8>> = HashSet::new();
+        held.for_each_batch(source.max_batch(), 0, &mut |batch| {
+            found.clear();
+            let filter = RowFilter::In {
+                columns: &identity,
+                keys: batch,
+            };
+            source.scan_keys(&t.table, &identity, &[], filter, &mut |row| {
+                check()?;
+                let mut key = Vec::new();
+                encode(row, &mut key);
+                found.insert(key);
+                Ok(())
+            })?;
+            for k in batch {
+                if !found.contains(&k[..]) {
+                    keys.insert(k)?;
+                }
+            }
+            Ok(())
+        })?;
+        let columns = identity
+            .iter()
+            .filter_map(|k| match k {
+                KeyColumn::Column(c) => Some(c.clone()),
+                KeyColumn::Locator => None,
+            })
+            .collect();
+        out.push(Deleted {
+            table: i,
+            columns,
+            keys,
+        });
+    }
+    Ok(out)
+}
+
+/// A key as the source's key scan read it, as the values of a deletes part's row.
+pub(super) fn key_values<'k>(key: &'k [KeyValue<'k>]) -> Vec<Value<'k>> {
+    key.iter()
+        .map(|v| match *v {
+            KeyValue::Null => Value::Null,
+            KeyValue::Int(i) => Value::Int(i),
+            KeyValue::Float(f) => Value::Float(f),
+            KeyValue::Text(t) => Value::Text(t.into()),
+            KeyValue::Bytes(b) => Value::Bytes(b.into()),
+        })
+        .collect()
 }
 
 /// A plan as serialized, without what a delta may change: `[refresh]` and the values of

@@ -49,6 +49,8 @@ pub struct Request {
     pub refresh: bool,
     /// `--incremental`: the next delta of the subset.
     pub incremental: bool,
+    /// `--detect-deletes`: with `incremental`, the keys of held rows the source lost.
+    pub detect_deletes: bool,
     pub jobs: usize,
     pub dry_run: bool,
     /// With `dry_run`: draw the plan instead of printing its tables.
@@ -77,6 +79,9 @@ pub struct TableSummary {
     /// The table's watermark in this extract's snapshot (`[refresh]`), if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub high_water: Option<HighWater>,
+    /// Of a delta with `--detect-deletes`: the keys of held rows the source no longer has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletes: Option<u64>,
 }
 
 /// A watermark column and its highest value.
@@ -144,6 +149,7 @@ pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
         tables: args.tables.clone(),
         refresh: args.refresh,
         incremental: args.incremental,
+        detect_deletes: args.detect_deletes,
         jobs: args.jobs as usize,
         dry_run: args.dry_run,
         picture,
@@ -260,6 +266,12 @@ pub fn extract(
         Some(p) => Some(p.start(&scope, &masking, &watermarks, main.as_mut(), &budget)?),
         None => None,
     };
+    let deleted = match &start {
+        Some(start) if req.detect_deletes => {
+            delta::deleted(start, &scope, main.as_mut(), &budget, &stop_if_interrupted)?
+        }
+        _ => Vec::new(),
+    };
     let (rows, stats) =
         run_closure(&scope, main.as_mut(), req, &budget, start).map_err(|e| req.plan.locate(e))?;
     // Before anything is written: under --strict nothing leaves when a column looks personal.
@@ -326,6 +338,13 @@ pub fn extract(
         .map(|((index, _), selected)| Job { index, selected })
         .collect();
     let mut done = ctx.write_tables(&mut sources, jobs)?;
+    for d in deleted {
+        let (deletes, rows) = (ctx.write_deletes(&d)?, d.keys.len());
+        if let Some((_, entry, summary)) = done.iter_mut().find(|(i, _, _)| *i == d.table) {
+            entry.deletes = Some(deletes);
+            summary.deletes = Some(rows);
+        }
+    }
     done.sort_by_key(|(i, _, _)| order.iter().position(|o| o == i));
 
     let load_order: Vec<String> = order

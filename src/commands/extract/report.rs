@@ -236,6 +236,17 @@ pub(super) fn render_summary(s: &Summary) -> String {
     if !marks.is_empty() {
         out.push_str(&format!("High-water marks: {}.\n", marks.join(", ")));
     }
+    let deletes: Vec<String> = s
+        .tables
+        .iter()
+        .filter_map(|t| Some(format!("{} {}", t.table, t.deletes?)))
+        .collect();
+    if !deletes.is_empty() {
+        out.push_str(&format!(
+            "Rows the subset held that the source no longer has (deletes): {}.\n",
+            deletes.join(", ")
+        ));
+    }
     if let Some(n) = s.delta {
         out.push_str(&format!(
             "Delta {n} of the subset: the rows changed or new since the last extract.\n"

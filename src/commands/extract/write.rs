@@ -10,7 +10,8 @@ use anyhow::Result;
 use indicatif::{MultiProgress, ProgressBar};
 
 use super::TableSummary;
-use crate::archive::manifest::{ColumnEntry, MaskedColumn, PartEntry, TableEntry};
+use super::delta::Deleted;
+use crate::archive::manifest::{ColumnEntry, Deletes, MaskedColumn, PartEntry, TableEntry};
 use crate::archive::writer::SubsetWriter;
 use crate::catalog::Column;
 use crate::mask::{Masking, TableMasker};
@@ -164,8 +165,44 @@ impl Ctx<'_> {
             kept_parts,
             seconds: started.elapsed().as_secs_f64(),
             high_water: None,
+            deletes: None,
         };
         Ok((job.index, entry, summary))
+    }
+
+    /// Writes the deletes of one table of a delta: its keys, in key set order, into parts that
+    /// an interrupted run resumes like a table's rows.
+    pub(super) fn write_deletes(&self, deleted: &Deleted) -> Result<Deletes> {
+        let table = &self.scope.tables[deleted.table].table;
+        let header: Vec<&str> = deleted.columns.iter().map(String::as_str).collect();
+        let fingerprint = serde_json::json!({
+            "base": self.fingerprint_base,
+            "deletes": table.key().qualified_name(),
+            "columns": &deleted.columns,
+        });
+        let rows = deleted.keys.len();
+        let mut write = self.writer.deletes(
+            &table.schema,
+            &table.name,
+            &header,
+            self.part_size,
+            &fingerprint,
+            rows,
+        )?;
+        deleted
+            .keys
+            .for_each_batch(4096, write.skip(), &mut |keys| {
+                for key in keys {
+                    let values = crate::model::key::decode(key)?;
+                    write.write_row(&super::delta::key_values(&values))?;
+                }
+                Ok(())
+            })?;
+        Ok(Deletes {
+            columns: deleted.columns.clone(),
+            rows,
+            parts: write.finish()?,
+        })
     }
 
     /// A table's row bar, starting after the `skip` rows of kept parts.
