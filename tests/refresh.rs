@@ -516,6 +516,35 @@ fn a_broken_chain_is_refused_before_anything_is_loaded() {
     assert!(target.contents().values().all(Vec::is_empty));
 }
 
+/// A target holding a chain of a base that was extracted again since is refused, naming the
+/// remedy; `--refreshdb` loads the new base.
+#[test]
+fn a_target_of_an_earlier_base_is_refused_until_refreshdb() {
+    let lab = Lab::new(false).unwrap();
+    lab.base();
+    let target = lab.target("earlier");
+    lab.ingest(&target, &[]);
+    lab.delta(1, CHANGE_1, &[("ORDERS", &[5])]);
+    lab.ingest(&target, &[]);
+    // The base extracted again (a new manifest), its old deltas gone.
+    std::fs::remove_dir_all(lab.subset_dir("default").join("deltas")).unwrap();
+    rewrite(&lab.subset_dir("default"), |m| {
+        m.created_at = "2030-01-01T00:00:00Z".into()
+    });
+    let before = target.contents();
+    let args = ["ingest", "SQLITE", "APP"];
+    let err = failure(&lab.run(&target, &args, &[]), &args);
+    assert!(
+        err.contains("they were loaded from an earlier base extract of this subset")
+            && err.contains("--refreshdb to load the new base and every delta after it"),
+        "{err}"
+    );
+    assert_eq!(target.contents(), before);
+    let summary = lab.ingest(&target, &["--refreshdb"]);
+    assert!(deltas(&summary).is_empty(), "{summary}");
+    assert_eq!(summary["verify"]["problems"], 0, "{summary}");
+}
+
 /// A delete whose row other rows still reference fails the delta's load, which writes nothing:
 /// no other row is deleted to make the key hold.
 fn a_delete_that_would_orphan_rows_changes_nothing(lab: &Lab) {

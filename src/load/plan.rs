@@ -104,21 +104,37 @@ impl<'m, 'c> LoadPlan<'m, 'c> {
                 .map(|r| (r.table.clone(), r))
                 .collect()
         };
-        let occupied: Vec<String> = kept
+        let occupied: Vec<(&Mapped<'_, '_>, u64)> = kept
             .into_iter()
             .filter(|(m, count)| {
                 !records
                     .get(&m.table.name)
                     .is_some_and(|r| r.is_chain_of(extract, manifest_sha256, *count))
             })
-            .map(|(m, count)| format!("{} ({})", m.table.name, plural(count as usize, "row")))
             .collect();
         if !occupied.is_empty() {
+            // Loaded from this subset's folder, from another manifest: an earlier base.
+            let earlier_base = occupied.iter().any(|(m, _)| {
+                records.get(&m.table.name).is_some_and(|r| {
+                    let at = r.position();
+                    at.base == extract && at.base_sha256 != manifest_sha256
+                })
+            });
+            let names: Vec<String> = occupied
+                .iter()
+                .map(|(m, count)| format!("{} ({})", m.table.name, plural(*count as usize, "row")))
+                .collect();
             bail!(
-                "{target} already holds rows in {}: ingest loads into empty tables; run it \
-                 again with --refreshdb to replace those rows, or --merge to upsert by primary \
-                 key",
-                occupied.join(", ")
+                "{target} already holds rows in {}: ingest loads into empty tables; {}",
+                names.join(", "),
+                if earlier_base {
+                    "they were loaded from an earlier base extract of this subset (it was \
+                     extracted again since): run ingest again with --refreshdb to load the new \
+                     base and every delta after it"
+                } else {
+                    "run it again with --refreshdb to replace those rows, or --merge to upsert \
+                     by primary key"
+                }
             );
         }
         Ok(pending)
