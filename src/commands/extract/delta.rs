@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 
 use crate::archive::chain::{self, Link};
 use crate::archive::layout::SubsetDir;
@@ -139,15 +139,18 @@ impl Previous {
                 .collect();
             let mut held = KeySet::new(budget);
             let source: &dyn RowSource = source;
+            let unreadable = format!(
+                "--incremental: the key of {name} ({}) is of a type whose archived form this \
+                 source does not read back as its key, so a delta cannot recognise its rows: \
+                 make it a passthrough table, or extract it whole",
+                columns.join(", ")
+            );
+            let refused = std::cell::Cell::new(false);
             let key_of = |values: &[Value<'_>]| -> Result<Vec<u8>> {
                 let mut key = Vec::new();
                 if !source.archived_key(&key_columns, values, &mut key) {
-                    bail!(
-                        "--incremental: the key of {name} ({}) is of a type whose archived form \
-                         this source does not read back as its key, so a delta cannot recognise \
-                         its rows: make it a passthrough table, or extract it whole",
-                        columns.join(", ")
-                    );
+                    refused.set(true);
+                    bail!("{unreadable}");
                 }
                 Ok(key)
             };
@@ -167,12 +170,23 @@ impl Previous {
                     link,
                     entry,
                     &columns,
-                    &mut |values| held.insert(&key_of(values)?).map(|_| ()),
+                    &mut |values| {
+                        super::stop_if_interrupted()?;
+                        held.insert(&key_of(values)?).map(|_| ())
+                    },
                     &mut |values| {
                         gone.push(key_of(values)?);
                         Ok(())
                     },
-                )?;
+                )
+                // Said once, not as an error of the part's first row.
+                .map_err(|e| {
+                    if refused.get() {
+                        anyhow!("{unreadable}")
+                    } else {
+                        e
+                    }
+                })?;
                 for k in gone {
                     held.remove(&k)?;
                 }

@@ -262,13 +262,27 @@ pub fn extract(
     // Spill files are deleted from the folder as soon as they are open: nothing is left, even
     // by a killed run.
     let budget = Budget::new(req.key_memory, &std::env::temp_dir());
+    if let Some(p) = &previous {
+        output::note(
+            req.quiet,
+            &format!(
+                "Delta {} of subset `{}`: reading the keys the earlier extracts hold.",
+                p.chain().sequence,
+                req.subset
+            ),
+        );
+    }
     let start = match &previous {
-        Some(p) => Some(p.start(&scope, &masking, &watermarks, main.as_mut(), &budget)?),
+        Some(p) => Some(
+            p.start(&scope, &masking, &watermarks, main.as_mut(), &budget)
+                .map_err(before_any_row)?,
+        ),
         None => None,
     };
     let deleted = match &start {
         Some(start) if req.detect_deletes => {
-            delta::deleted(start, &scope, main.as_mut(), &budget, &stop_if_interrupted)?
+            delta::deleted(start, &scope, main.as_mut(), &budget, &stop_if_interrupted)
+                .map_err(before_any_row)?
         }
         _ => Vec::new(),
     };
@@ -308,20 +322,25 @@ pub fn extract(
 
     // The rows, table by table, then the manifest that vouches for them.
     let snapshot = sources[0].snapshot().clone();
+    let mut fingerprint_base = serde_json::json!({
+        "format_version": manifest::FORMAT_VERSION,
+        // Rows looked up by key come in the key set's order (earlier builds wrote them in the
+        // database's order within a lookup): parts written in another order are not resumed.
+        "row_order": "key set",
+        "plan": &req.plan,
+        "part_size": req.part_size,
+        "snapshot_kind": &snapshot.kind,
+        "masking": masking.fingerprint(),
+    });
+    // A delta's parts continue one chain: those of a delta after another one are not kept.
+    if let Some(p) = &previous {
+        fingerprint_base["chain"] = serde_json::json!(p.chain());
+    }
     let ctx = Ctx {
         scope: &scope,
         writer: &writer,
         part_size: req.part_size,
-        fingerprint_base: serde_json::json!({
-            "format_version": manifest::FORMAT_VERSION,
-            // Rows looked up by key come in the key set's order (earlier builds wrote them in the
-            // database's order within a lookup): parts written in another order are not resumed.
-            "row_order": "key set",
-            "plan": &req.plan,
-            "part_size": req.part_size,
-            "snapshot_kind": &snapshot.kind,
-            "masking": masking.fingerprint(),
-        }),
+        fingerprint_base,
         masking: &masking,
         progress: if req.quiet {
             MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
@@ -486,16 +505,7 @@ fn run_closure(
         &stop_if_interrupted,
     );
     bar.finish_and_clear();
-    let (rows, stats) = result.map_err(|e| {
-        if output::interrupted() {
-            Class::Interrupted.error(
-                "interrupted (Ctrl-C) while selecting the rows, before any was written: run \
-                 the same command again to start",
-            )
-        } else {
-            e
-        }
-    })?;
+    let (rows, stats) = result.map_err(before_any_row)?;
     if stats.spilled > 0 {
         output::note(
             req.quiet,
@@ -507,6 +517,18 @@ fn run_closure(
         );
     }
     Ok((rows, stats))
+}
+
+/// `err`, or when Ctrl-C stopped the work that selects the rows, an error saying so.
+fn before_any_row(err: anyhow::Error) -> anyhow::Error {
+    if output::interrupted() {
+        Class::Interrupted.error(
+            "interrupted (Ctrl-C) while selecting the rows, before any was written: run the \
+             same command again to start",
+        )
+    } else {
+        err
+    }
 }
 
 /// Fails once Ctrl-C was pressed: the extract's loops ask at every row.

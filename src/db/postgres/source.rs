@@ -436,7 +436,7 @@ impl RowSource for PgSource {
     fn archived_key(&self, columns: &[&Column], values: &[Value<'_>], out: &mut Vec<u8>) -> bool {
         // The key scan reads each column's text output (`::text`): the archive's text where
         // the two agree; not for a blank-padded char(n), whose cast drops the padding the
-        // archive keeps, nor for decimals and timestamps, whose output forms differ.
+        // archive keeps, nor for timestamps, whose output forms differ.
         let mut texts: Vec<Option<String>> = Vec::with_capacity(values.len());
         for (v, c) in values.iter().zip(columns) {
             texts.push(match v {
@@ -448,6 +448,8 @@ impl RowSource for PgSource {
                 {
                     Some(t.to_string())
                 }
+                // The archive keeps a numeric's text as PostgreSQL writes it (its scale too).
+                Value::Decimal(d) => Some(d.to_string()),
                 Value::Date(d) if (1..=9999).contains(&d.year) => v.text_form(),
                 _ => return false,
             });

@@ -332,6 +332,15 @@ pub(super) fn interval_ds_value(
     }))
 }
 
+/// Appends the key of archived `values` as the key scan reads it: it turns the values it
+/// reads into keys the same way ([`OwnedKey::of`]), so an archived integer NUMBER, whether
+/// archived as an integer or as decimal text, is the same key.
+pub(super) fn archived_key(values: &[Value<'_>], out: &mut Vec<u8>) {
+    let owned: Vec<OwnedKey> = values.iter().map(|v| OwnedKey::of(v.clone())).collect();
+    let keys: Vec<KeyValue<'_>> = owned.iter().map(OwnedKey::as_key).collect();
+    crate::model::key::encode(&keys, out);
+}
+
 /// A key value as the closure compares it: integers (whatever the NUMBER's declared precision)
 /// as `Int`, so that a parent's key and its children's foreign keys encode alike; other
 /// decimals, dates and intervals as their archive text.

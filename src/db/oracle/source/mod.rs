@@ -358,10 +358,7 @@ impl RowSource for OracleSource {
     /// The catalog's statistics when it has them, else ALL_TABLES.NUM_ROWS; 0 for a table
     /// that was never analysed.
     fn archived_key(&self, _columns: &[&Column], values: &[Value<'_>], out: &mut Vec<u8>) -> bool {
-        // The key scan turns the values it reads into keys the same way.
-        let owned: Vec<OwnedKey> = values.iter().map(|v| OwnedKey::of(v.clone())).collect();
-        let keys: Vec<KeyValue<'_>> = owned.iter().map(OwnedKey::as_key).collect();
-        crate::model::key::encode(&keys, out);
+        convert::archived_key(values, out);
         true
     }
 

@@ -1198,3 +1198,32 @@ fn a_resumed_read_of_a_long_column_skips_its_rows_here_not_with_offset() {
     assert!(q.sql.ends_with(" OFFSET :skip_rows ROWS"), "{}", q.sql);
     assert_eq!(q.skip_here, 0);
 }
+
+#[test]
+fn an_archived_key_is_the_key_the_scan_reads() {
+    let archived = |values: &[Value<'_>]| {
+        let mut out = Vec::new();
+        archived_key(values, &mut out);
+        out
+    };
+    // A NUMBER(10) archived as decimal text is the integer key the scan reads.
+    assert_eq!(
+        archived(&[
+            Value::Decimal(Cow::Borrowed("42")),
+            Value::Text("O'Brien".into())
+        ]),
+        key::key(&[KeyValue::Int(42), KeyValue::Text("O'Brien")])
+    );
+    assert_eq!(
+        archived(&[Value::Decimal(Cow::Borrowed("4.50"))]),
+        key::key(&[KeyValue::Text("4.50")])
+    );
+    let born = Value::Timestamp(DateTime {
+        date: Date::new(2024, 1, 31).unwrap(),
+        time: Time::new(23, 59, 58, 0).unwrap(),
+    });
+    assert_eq!(
+        archived(&[born]),
+        key::key(&[KeyValue::Text("2024-01-31T23:59:58")])
+    );
+}
