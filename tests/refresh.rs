@@ -661,7 +661,15 @@ fn verify_counts_the_rows_the_chain_leaves() {
     let target = lab.target("verify");
     lab.ingest(&target, &[]);
     lab.delta(1, CHANGE_1, &[("ORDERS", &[5])]);
-    lab.ingest(&target, &[]);
+    // The summary counts the delta's rows and tables, and says what it did.
+    let args = ["ingest", "SQLITE", "APP", "--quiet"];
+    let text = success(&lab.run(&target, &args, &[]), &args);
+    assert!(
+        text.contains("37 rows into 2 tables")
+            && text.contains("deltas/00001): applied in")
+            && text.contains(": 5 inserted, 32 updated, 1 deleted"),
+        "{text}"
+    );
     let args = ["verify", "SQLITE"];
     success(&lab.run(&target, &args, &[]), &args);
     // One more row than the chain leaves (but as many as the delta holds): not a match.
@@ -685,7 +693,8 @@ fn a_dry_run_lists_the_deltas_to_apply() {
     let text = success(&lab.run(&target, &args, &[]), &args);
     assert!(
         text.contains(
-            "would merge 37 rows into APP.CUSTOMER, APP.ORDERS and delete 1 keys; 3 parts"
+            "would merge 37 rows into APP.CUSTOMER, APP.ORDERS and delete the rows of 1 key; 3 \
+             parts"
         ),
         "{text}"
     );

@@ -507,11 +507,22 @@ fn render_summary(s: &Summary) -> String {
             counts(t)
         ));
     }
-    let loaded = s
+    // The tables written to: loaded or merged from the base, or by a delta.
+    let mut written: Vec<&str> = s
         .tables
         .iter()
         .filter(|t| t.status != "already loaded")
-        .count();
+        .map(|t| t.target.as_str())
+        .collect();
+    written.extend(
+        s.deltas
+            .iter()
+            .flat_map(|d| &d.tables)
+            .map(|t| t.target.as_str()),
+    );
+    written.sort_unstable();
+    written.dedup();
+    let loaded = written.len();
     out.push_str(&format!(
         "{} rows into {} in {:.1} s ({:.0} rows/s); parts: {} fetched ({}), {} from the cache\n",
         s.rows,

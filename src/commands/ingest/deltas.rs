@@ -178,10 +178,11 @@ pub(super) fn render_planned(deltas: &[PlannedSummary]) -> String {
             continue;
         }
         out.push_str(&format!(
-            "would merge {} rows into {} and delete {} keys; {} ({}) to fetch and check.\n",
+            "would merge {} rows into {} and delete the rows of {}; {} ({}) to fetch and \
+             check.\n",
             d.rows,
             d.tables.join(", "),
-            d.deletes,
+            output::plural(d.deletes as usize, "key"),
             output::plural(d.parts, "part"),
             output::human_bytes(d.bytes)
         ));
