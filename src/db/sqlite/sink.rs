@@ -240,6 +240,7 @@ impl SqliteSink {
             .map(|c| Affinity::of(&c.native_type))
             .collect();
         let before = tx.total_changes();
+        let orphans_before = orphans_of(tx, name)?;
         let mut deleted = 0u64;
         {
             let mut stmt = tx.prepare(&sql).map_err(|e| {
@@ -263,10 +264,52 @@ impl SqliteSink {
                  rows the delta names — make those keys NO ACTION in the target"
             );
         }
+        // Checked here too, as a load with unchecked keys runs with foreign keys off: rows of
+        // other tables that lost their parent to these deletes.
+        let orphaned: Vec<String> = orphans_of(tx, name)?
+            .into_iter()
+            .filter_map(|(child, n)| {
+                let was = orphans_before
+                    .iter()
+                    .find(|(c, _)| *c == child)
+                    .map_or(0, |(_, b)| *b);
+                (n > was).then(|| format!("{} of {child}", plural(n - was, "row")))
+            })
+            .collect();
+        if !orphaned.is_empty() {
+            bail!(
+                "deleting {deleted} rows of {name} would leave {} without their parent (a \
+                 foreign key to {name}): nothing was written (a refresh never deletes other rows \
+                 to make keys hold); extract the delta again, or load those rows' own changes",
+                orphaned.join(", ")
+            );
+        }
         create_triggers(tx, &triggers)?;
         load.record.deleted = Some(deleted);
         Ok(())
     }
+}
+
+/// The rows of each table that reference a missing row of `parent`, by table: SQLite's own
+/// foreign-key check of the tables with a key to `parent`, which reads the rows whether the
+/// checks are on or off.
+fn orphans_of(tx: &Connection, parent: &str) -> Result<Vec<(String, u64)>> {
+    let mut stmt = tx.prepare(
+        "WITH children AS (SELECT DISTINCT s.name FROM sqlite_schema s, \
+         pragma_foreign_key_list(s.name) f WHERE s.type = 'table' \
+         AND f.\"table\" = ?1 COLLATE NOCASE) \
+         SELECT k.\"table\", count(*) FROM children c, pragma_foreign_key_check(c.name) k \
+         WHERE k.parent = ?1 COLLATE NOCASE GROUP BY k.\"table\"",
+    )?;
+    let rows = stmt.query_map([parent], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    rows.map(|r| Ok(r.map(|(t, n)| (t, n as u64))?)).collect()
+}
+
+/// `n` rows (or other things), in words.
+fn plural(n: u64, what: &str) -> String {
+    crate::output::plural(n as usize, what)
 }
 
 /// `DELETE FROM t WHERE k1 = ?1 AND …`: one row by its key, the values bound.
@@ -873,7 +916,12 @@ mod tests {
     }
 
     /// A delta's merge of `ids` into PARENT with deletes of `deleted` keys.
-    fn merge_with_deletes(sink: &mut SqliteSink, ids: &[i64], deleted: &[i64]) -> Result<u64> {
+    fn merge_with_deletes(
+        sink: &mut SqliteSink,
+        ids: &[i64],
+        deleted: &[i64],
+        unchecked: bool,
+    ) -> Result<u64> {
         let catalog = sink.catalog().unwrap();
         let table = catalog.tables.iter().find(|t| t.name == "PARENT").unwrap();
         let mut loads = vec![TableLoad {
@@ -902,7 +950,13 @@ mod tests {
                 ..note_record()
             },
         }];
-        sink.load(&mut loads, LoadMode::Merge, &[])?;
+        // Any key left unchecked switches SQLite's checks off for the whole load.
+        let cut = [(table, "A_KEY_TO_OUTSIDE")];
+        sink.load(
+            &mut loads,
+            LoadMode::Merge,
+            if unchecked { &cut } else { &[] },
+        )?;
         Ok(loads[0].record.deleted.unwrap())
     }
 
@@ -912,12 +966,21 @@ mod tests {
                       INSERT INTO PARENT VALUES (1), (2), (3), (4);";
         // Keys that match no row delete nothing; the count is of rows deleted.
         let (mut sink, _dir) = sink_on(schema);
-        assert_eq!(merge_with_deletes(&mut sink, &[5], &[2, 3, 9]).unwrap(), 2);
+        assert_eq!(
+            merge_with_deletes(&mut sink, &[5], &[2, 3, 9], false).unwrap(),
+            2
+        );
         let catalog = sink.catalog().unwrap();
         assert_eq!(sink.count_rows(&catalog.tables[0]).unwrap(), 3);
 
         // A parent whose children still reference it: refused, nothing written.
-        for action in ["", "ON DELETE CASCADE", "ON DELETE SET NULL"] {
+        let cases = [
+            ("", true),
+            ("", false),
+            ("ON DELETE CASCADE", false),
+            ("ON DELETE SET NULL", false),
+        ];
+        for (action, unchecked) in cases {
             let (mut sink, dir) = sink_on(&format!(
                 "{schema} CREATE TABLE CHILD (ID INTEGER PRIMARY KEY, \
                  PARENT_ID INTEGER REFERENCES PARENT (ID) {action}); \
@@ -925,10 +988,16 @@ mod tests {
             ));
             let err = format!(
                 "{:#}",
-                merge_with_deletes(&mut sink, &[5], &[2]).unwrap_err()
+                merge_with_deletes(&mut sink, &[5], &[2], unchecked).unwrap_err()
             );
             if action.is_empty() {
-                assert!(err.contains("FOREIGN KEY constraint failed"), "{err}");
+                // Foreign keys on, or off for a load with unchecked keys: refused either way.
+                assert!(
+                    err.contains(
+                        "deleting 1 rows of PARENT would leave 1 row of CHILD without their parent"
+                    ),
+                    "{err}"
+                );
             } else {
                 assert!(
                     err.contains("deleting 1 rows of PARENT changed 1 rows of other tables"),
