@@ -563,6 +563,30 @@ fn a_delete_that_would_orphan_rows_changes_nothing(lab: &Lab) {
     assert_eq!((target.contents(), target.records()), before);
 }
 
+/// A table outside the subset whose key to a delta's table says ON DELETE CASCADE: the delta's
+/// delete would take its rows along, and is refused.
+#[test]
+fn postgres_a_delete_that_would_cascade_changes_nothing() {
+    let Some(lab) = Lab::new(true) else { return };
+    lab.base();
+    let target = lab.target("cascade");
+    target.exec(
+        "CREATE TABLE note (id INTEGER PRIMARY KEY, \
+         order_id INTEGER REFERENCES orders (id) ON DELETE CASCADE)",
+    );
+    lab.ingest(&target, &[]);
+    target.exec("INSERT INTO note VALUES (1, 5), (2, 6)");
+    let before = (target.contents(), target.records());
+    lab.delta(1, CHANGE_1, &[("ORDERS", &[5])]);
+    let args = ["ingest", "PG", "APP"];
+    let err = failure(&lab.run(&target, &args, &[]), &args);
+    assert!(
+        err.contains("ON DELETE action change 1 row of public.note: nothing was written"),
+        "{err}"
+    );
+    assert_eq!((target.contents(), target.records()), before);
+}
+
 #[test]
 fn sqlite_a_delete_that_would_orphan_rows_changes_nothing() {
     a_delete_that_would_orphan_rows_changes_nothing(&Lab::new(false).unwrap());

@@ -2,7 +2,7 @@
 //! the session settings of [`super::SESSION`]), through a temporary table and `INSERT … ON
 //! CONFLICT` for `--merge`.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 
 use postgres::Client;
 use std::io::Write;
@@ -580,6 +580,7 @@ fn delete_keys(tx: &mut postgres::Transaction<'_>, load: &mut TableLoad<'_>) -> 
             return Err(e);
         }
     }
+    refuse_cascades(tx, load.table, &deletes.columns)?;
     // A row another table still references is not deleted, and nothing else either.
     let deleted = tx.execute(&delete, &[]).map_err(|e| {
         anyhow!(
@@ -590,6 +591,61 @@ fn delete_keys(tx: &mut postgres::Transaction<'_>, load: &mut TableLoad<'_>) -> 
     })?;
     tx.batch_execute(&discard).map_err(failed)?;
     load.record.deleted = Some(deleted);
+    Ok(())
+}
+
+/// The foreign keys to a table whose `ON DELETE` changes other rows (CASCADE, SET NULL, SET
+/// DEFAULT) and that this load did not set aside: the referencing table and the condition that
+/// joins its rows (`c`) to the table's (`t`), identifiers quoted by the server.
+const CASCADING_KEYS_SQL: &str = "SELECT format('%I.%I', n.nspname, c.relname), \
+     (SELECT string_agg(format('c.%I = t.%I', a.attname, b.attname), ' AND ' ORDER BY u.i) \
+      FROM unnest(k.conkey, k.confkey) WITH ORDINALITY AS u(ck, pk, i) \
+      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.ck \
+      JOIN pg_attribute b ON b.attrelid = k.confrelid AND b.attnum = u.pk) \
+     FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE k.contype = 'f' AND k.confrelid = $1::text::regclass \
+     AND k.confdeltype IN ('c', 'n', 'd')";
+
+/// Fails when deleting the staged keys of `table` would make a foreign key's `ON DELETE` action
+/// delete or change rows of another table: a refresh deletes the rows a delta names, nothing
+/// else.
+fn refuse_cascades(
+    tx: &mut postgres::Transaction<'_>,
+    table: &Table,
+    key: &[&Column],
+) -> Result<()> {
+    let target = qualified(table);
+    let failed = |e: postgres::Error| {
+        anyhow!(
+            "cannot read the foreign keys to {}: {}",
+            table.name,
+            pg_message(&e)
+        )
+    };
+    let keys = tx.query(CASCADING_KEYS_SQL, &[&target]).map_err(failed)?;
+    let matches: Vec<String> = key
+        .iter()
+        .map(|c| format!("t.{0} = d.{0}", double_quote(&c.name)))
+        .collect();
+    for row in keys {
+        let (child, joined): (String, String) = (row.get(0), row.get(1));
+        let sql = format!(
+            "SELECT count(*) FROM {child} c JOIN {target} t ON {joined} \
+             JOIN pg_temp.dbsub_deletes d ON {}",
+            matches.join(" AND ")
+        );
+        let reached: i64 = tx.query_one(&sql, &[]).map_err(failed)?.get(0);
+        if reached > 0 {
+            bail!(
+                "deleting the rows of {} the delta names would make a foreign key's ON DELETE \
+                 action change {} of {child}: nothing was written; a refresh deletes only the \
+                 rows the delta names — make that key NO ACTION in the target",
+                table.name,
+                crate::output::plural(reached as usize, "row")
+            );
+        }
+    }
     Ok(())
 }
 
