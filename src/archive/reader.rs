@@ -335,6 +335,17 @@ pub struct Fetched {
     pub cached: usize,
 }
 
+impl Fetched {
+    /// The counts of this fetch and `other` together.
+    pub fn and(self, other: Fetched) -> Fetched {
+        Fetched {
+            parts: self.parts + other.parts,
+            bytes: self.bytes + other.bytes,
+            cached: self.cached + other.cached,
+        }
+    }
+}
+
 /// The local copies of an extract's parts: `<cache>/<ENV>/<DBTYPE>/<subset>/<part key>`, each
 /// checked against the manifest before any row is read.
 pub struct PartCache {

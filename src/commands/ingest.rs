@@ -8,10 +8,16 @@
 //! 3. tables load in the manifest's load order, each in one transaction (the tables of a
 //!    foreign-key cycle together, where the database cannot switch one key off), triggers off
 //!    during their load, every value checked against its target column;
-//! 4. sequences move past the loaded keys, and `verify` runs.
+//! 4. then every delta of the subset's refresh chain (`extract --incremental`) the target does
+//!    not hold yet, in order, each merged in one transaction with its deletes ([`deltas`]);
+//! 5. sequences move past the loaded keys, and `verify` runs.
 //!
-//! Each loaded table is recorded in the target (in the same transaction), so a re-run after a
-//! failure or a kill skips what is already loaded and continues.
+//! The whole chain — every delta's manifest, its link to the one before, its parts — is read
+//! and checked with the base, before anything is written. Each loaded table is recorded in the
+//! target (in the same transaction), so a re-run after a failure or a kill skips what is
+//! already loaded or applied and continues.
+
+mod deltas;
 
 use std::time::Instant;
 
@@ -76,13 +82,16 @@ pub struct Summary {
     /// Sequences and identity columns moved past the loaded keys.
     pub identities: Vec<String>,
     pub warnings: Vec<String>,
+    /// The deltas of the subset's refresh chain, in order: applied now or already.
+    pub deltas: Vec<deltas::DeltaSummary>,
     pub verify: verify::Report,
 }
 
 impl Summary {
-    /// Whether this ingest loaded or merged any table.
+    /// Whether this ingest loaded or merged any table, or applied a delta.
     pub fn changed(&self) -> bool {
         self.tables.iter().any(|t| t.status != "already loaded")
+            || self.deltas.iter().any(|d| d.status == "applied")
     }
 }
 
@@ -123,27 +132,60 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
         catalog,
         target_name,
     } = open(config, req)?;
-    // The extract onto the target: every problem found before anything is written.
+    // The extract and its deltas onto the target: every problem found before anything is
+    // written.
+    let chain = deltas::read_chain(&store, &extract)?;
     let (plan, to_load) = plan_load(&extract, &catalog, sink.as_mut(), req, &target_name)?;
+    let mut positions =
+        deltas::Positions::new(&extract, &plan, &to_load, req.merge, &sink.records()?);
+    let planned = deltas::plan(
+        &chain,
+        &extract,
+        &positions,
+        &catalog,
+        &req.tables,
+        &target_name,
+    )?;
 
     // Every part, fetched and checked before any row is written.
     let cache = PartCache::new(&config.cache_dir(), &extract.dir);
     if req.purge {
         cache.purge()?;
     }
+    let delta_caches: Vec<PartCache> = planned
+        .iter()
+        .map(|d| PartCache::new(&config.cache_dir(), &d.extract.dir))
+        .collect();
     let parts: Vec<&PartEntry> = to_load
         .iter()
         .flat_map(|&i| plan.tables[i].entry.parts.iter())
         .collect();
-    let bar = fetch_bar(req.quiet, parts.iter().map(|p| p.bytes).sum());
-    let fetched = cache.fetch(
-        &store,
-        &extract.dir,
-        &parts,
-        req.jobs,
-        &|bytes| bar.inc(bytes),
-        &load::check_interrupt,
+    let delta_parts: Vec<Vec<&PartEntry>> = planned.iter().map(|d| d.parts()).collect();
+    let bar = fetch_bar(
+        req.quiet,
+        parts
+            .iter()
+            .chain(delta_parts.iter().flatten())
+            .map(|p| p.bytes)
+            .sum(),
     );
+    let fetch = |cache: &PartCache, dir, parts: &[&PartEntry]| {
+        cache.fetch(
+            &store,
+            dir,
+            parts,
+            req.jobs,
+            &|bytes| bar.inc(bytes),
+            &load::check_interrupt,
+        )
+    };
+    let mut fetched = fetch(&cache, &extract.dir, &parts);
+    for ((delta, cache), parts) in planned.iter().zip(&delta_caches).zip(&delta_parts) {
+        fetched = fetched.and_then(|sum| {
+            let more = fetch(cache, &delta.extract.dir, parts)?;
+            Ok(sum.and(more))
+        });
+    }
     bar.finish_and_clear();
     let fetched = fetched?;
 
@@ -168,6 +210,13 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
         req,
         &mut tables,
     )?;
+    let applied = deltas::apply(
+        sink.as_mut(),
+        &planned,
+        &mut positions,
+        &delta_caches,
+        &progress(req.quiet),
+    )?;
 
     if extract.manifest.checksum.is_none() {
         warnings.insert(
@@ -181,15 +230,33 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
         );
     }
     let mut identities = Vec::new();
-    for &i in &to_load {
-        identities.extend(sink.advance_identity(plan.tables[i].table)?);
+    let mut moved: Vec<&str> = Vec::new();
+    let merged_now = planned
+        .iter()
+        .zip(&applied)
+        .filter(|(_, a)| a.status == "applied")
+        .flat_map(|(d, _)| d.pending.iter().map(|&i| d.plan.tables[i].table));
+    for table in to_load
+        .iter()
+        .map(|&i| plan.tables[i].table)
+        .chain(merged_now)
+    {
+        if !moved.contains(&table.name.as_str()) {
+            moved.push(&table.name);
+            identities.extend(sink.advance_identity(table)?);
+        }
     }
     let report = verify::check(sink.as_mut(), &catalog, &target_name)?;
     let rows = tables
         .iter()
         .filter(|t| t.status != "already loaded")
         .map(|t| t.rows)
-        .sum();
+        .sum::<u64>()
+        + applied
+            .iter()
+            .flat_map(|d| &d.tables)
+            .map(|t| t.rows)
+            .sum::<u64>();
     Ok(Summary {
         extract: extract.id.clone(),
         target: target_name,
@@ -201,6 +268,7 @@ pub fn ingest(config: &Config, req: &Request) -> Result<Summary> {
         seconds: started.elapsed().as_secs_f64(),
         identities,
         warnings,
+        deltas: applied,
         verify: report,
     })
 }
@@ -277,11 +345,7 @@ fn load_tables(
     req: &Request,
     tables: &mut [TableSummary],
 ) -> Result<Vec<String>> {
-    let progress = if req.quiet {
-        MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
-    } else {
-        MultiProgress::new()
-    };
+    let progress = progress(req.quiet);
     let handling = sink.cycle_handling();
     let (units, disabled) = cycles::units(plan, to_load, handling);
     let children_first: Vec<&Table> = to_load
@@ -348,8 +412,8 @@ fn load_tables(
     Ok(warnings)
 }
 
-/// Whether every table of `unit` holds what a load of this very extract recorded: another
-/// ingest of it loaded them while this one ran.
+/// Whether every table of `unit` holds what a load of this very extract recorded (and the
+/// deltas applied after it): another ingest of it loaded them while this one ran.
 fn loaded_meanwhile(
     sink: &mut dyn RowSink,
     plan: &LoadPlan<'_, '_>,
@@ -363,11 +427,20 @@ fn loaded_meanwhile(
             return Ok(false);
         };
         let rows = sink.count_rows(table)?;
-        if !record.is_load_of(&extract.id, &extract.manifest_sha256, rows) {
+        if !record.is_chain_of(&extract.id, &extract.manifest_sha256, rows) {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// Where the tables' row bars are drawn (nowhere with `--quiet`).
+fn progress(quiet: bool) -> MultiProgress {
+    if quiet {
+        MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
+    } else {
+        MultiProgress::new()
+    }
 }
 
 /// The bar of the parts' fetch, `total` bytes.
@@ -434,11 +507,22 @@ fn render_summary(s: &Summary) -> String {
             counts(t)
         ));
     }
-    let loaded = s
+    // The tables written to: loaded or merged from the base, or by a delta.
+    let mut written: Vec<&str> = s
         .tables
         .iter()
         .filter(|t| t.status != "already loaded")
-        .count();
+        .map(|t| t.target.as_str())
+        .collect();
+    written.extend(
+        s.deltas
+            .iter()
+            .flat_map(|d| &d.tables)
+            .map(|t| t.target.as_str()),
+    );
+    written.sort_unstable();
+    written.dedup();
+    let loaded = written.len();
     out.push_str(&format!(
         "{} rows into {} in {:.1} s ({:.0} rows/s); parts: {} fetched ({}), {} from the cache\n",
         s.rows,
@@ -449,6 +533,7 @@ fn render_summary(s: &Summary) -> String {
         human_bytes(s.fetched_bytes),
         s.cached_parts
     ));
+    out.push_str(&deltas::render(&s.deltas));
     if !s.identities.is_empty() {
         out.push_str(&format!(
             "Moved past the loaded keys: {}\n",
@@ -474,6 +559,9 @@ pub struct DryRun {
     pub rows: u64,
     pub parts: usize,
     pub bytes: u64,
+    /// The deltas of the subset's refresh chain, in order, and what the ingest would do with
+    /// each.
+    pub deltas: Vec<deltas::PlannedSummary>,
 }
 
 /// One table of a [`DryRun`].
@@ -495,11 +583,27 @@ pub struct PlannedTable {
 /// only read. Fails where [`ingest`] would fail before writing.
 pub fn dry_run(config: &Config, req: &Request) -> Result<DryRun> {
     let mut opened = open(config, req)?;
+    let chain = deltas::read_chain(&opened.store, &opened.extract)?;
     let (plan, to_load) = plan_load(
         &opened.extract,
         &opened.catalog,
         opened.sink.as_mut(),
         req,
+        &opened.target_name,
+    )?;
+    let positions = deltas::Positions::new(
+        &opened.extract,
+        &plan,
+        &to_load,
+        req.merge,
+        &opened.sink.records()?,
+    );
+    let planned = deltas::plan(
+        &chain,
+        &opened.extract,
+        &positions,
+        &opened.catalog,
+        &req.tables,
         &opened.target_name,
     )?;
     let tables: Vec<PlannedTable> = plan
@@ -529,6 +633,7 @@ pub fn dry_run(config: &Config, req: &Request) -> Result<DryRun> {
         parts: loading.iter().map(|t| t.parts).sum(),
         bytes: loading.iter().map(|t| t.bytes).sum(),
         tables,
+        deltas: planned.iter().map(deltas::PlannedDelta::summary).collect(),
     })
 }
 
@@ -557,5 +662,6 @@ fn render_dry_run(d: &DryRun) -> String {
         plural(d.parts, "part"),
         human_bytes(d.bytes)
     ));
+    out.push_str(&deltas::render_planned(&d.deltas));
     out
 }

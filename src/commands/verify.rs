@@ -58,14 +58,20 @@ pub fn render(report: &Report) -> String {
             t.rows.map_or("-".to_string(), |r| r.to_string()),
             t.expected,
             format!("{keys_ok}/{} ok", t.foreign_keys.len()),
-            match (t.problems.is_empty(), t.merged) {
-                (false, _) => "FAILED".to_string(),
-                (true, Some(m)) => format!(
+            match (t.problems.is_empty(), t.merged, t.delta) {
+                (false, _, _) => "FAILED".to_string(),
+                (true, Some(m), Some(delta)) => format!(
+                    "ok (delta {delta}: {} inserted, {} updated, {} deleted)",
+                    m.inserted,
+                    m.updated,
+                    t.deleted.unwrap_or(0)
+                ),
+                (true, Some(m), None) => format!(
                     "ok (merged: {} inserted, {} updated)",
                     m.inserted, m.updated
                 ),
-                (true, None) if t.mode == LoadMode::Merge => "ok (merged)".to_string(),
-                (true, None) => "ok".to_string(),
+                (true, None, _) if t.mode == LoadMode::Merge => "ok (merged)".to_string(),
+                (true, None, _) => "ok".to_string(),
             }
         ));
     }

@@ -368,18 +368,9 @@ mod tests {
                     columns: Vec::new(),
                     key: Vec::new(),
                     rows: one_row(),
-                    record: LoadRecord {
-                        table: table.name.clone(),
-                        extract_table: format!("APP.{}", table.name),
-                        extract: "file:///store/PROD/ORA/default".to_string(),
-                        manifest_sha256: String::new(),
-                        mode: LoadMode::Insert,
-                        rows: 1,
-                        foreign_keys: Vec::new(),
-                        loaded_at: String::new(),
-                        load_set: Vec::new(),
-                        merged: None,
-                    },
+                    deletes: None,
+                    after: None,
+                    record: LoadRecord::sample(&table.name, LoadMode::Insert, 1),
                 }];
                 sink.load(&mut loads, LoadMode::Insert, &[])
                     .with_context(|| format!("cannot load APP.{}", table.name))?;

@@ -104,21 +104,37 @@ impl<'m, 'c> LoadPlan<'m, 'c> {
                 .map(|r| (r.table.clone(), r))
                 .collect()
         };
-        let occupied: Vec<String> = kept
+        let occupied: Vec<(&Mapped<'_, '_>, u64)> = kept
             .into_iter()
             .filter(|(m, count)| {
                 !records
                     .get(&m.table.name)
-                    .is_some_and(|r| r.is_load_of(extract, manifest_sha256, *count))
+                    .is_some_and(|r| r.is_chain_of(extract, manifest_sha256, *count))
             })
-            .map(|(m, count)| format!("{} ({})", m.table.name, plural(count as usize, "row")))
             .collect();
         if !occupied.is_empty() {
+            // Loaded from this subset's folder, from another manifest: an earlier base.
+            let earlier_base = occupied.iter().any(|(m, _)| {
+                records.get(&m.table.name).is_some_and(|r| {
+                    let at = r.position();
+                    at.base == extract && at.base_sha256 != manifest_sha256
+                })
+            });
+            let names: Vec<String> = occupied
+                .iter()
+                .map(|(m, count)| format!("{} ({})", m.table.name, plural(*count as usize, "row")))
+                .collect();
             bail!(
-                "{target} already holds rows in {}: ingest loads into empty tables; run it \
-                 again with --refreshdb to replace those rows, or --merge to upsert by primary \
-                 key",
-                occupied.join(", ")
+                "{target} already holds rows in {}: ingest loads into empty tables; {}",
+                names.join(", "),
+                if earlier_base {
+                    "they were loaded from an earlier base extract of this subset (it was \
+                     extracted again since): run ingest again with --refreshdb to load the new \
+                     base and every delta after it"
+                } else {
+                    "run it again with --refreshdb to replace those rows, or --merge to upsert \
+                     by primary key"
+                }
             );
         }
         Ok(pending)
@@ -140,6 +156,8 @@ impl<'m, 'c> LoadPlan<'m, 'c> {
             columns: m.columns.clone(),
             key: self.keys[i].clone(),
             rows,
+            deletes: None,
+            after: None,
             record: LoadRecord {
                 table: m.table.name.clone(),
                 extract_table: m.entry.qualified_name(),
@@ -159,8 +177,48 @@ impl<'m, 'c> LoadPlan<'m, 'c> {
                     })
                     .collect(),
                 merged: None,
+                deleted: None,
+                chain: None,
             },
         }
+    }
+
+    /// Of a delta's table `i` with deletes: the keys to delete as a table of the extract (the
+    /// key's columns, the deletes' parts, for the part reader) and the target's columns of the
+    /// key; `None` when it has no deletes.
+    ///
+    /// Fails when the key names a column the table does not have in the extract or the target.
+    pub fn deletes_of(&self, i: usize) -> Result<Option<(TableEntry, Vec<&'c Column>)>> {
+        let m = &self.tables[i];
+        let Some(deletes) = &m.entry.deletes else {
+            return Ok(None);
+        };
+        let mut columns = Vec::new();
+        let mut targets = Vec::new();
+        for name in &deletes.columns {
+            let (Some(column), Some(target)) = (
+                m.entry.columns.iter().find(|c| &c.name == name),
+                find_column(m.table, name),
+            ) else {
+                bail!(
+                    "the deletes of {} are keyed by {name}, a column {} does not have: the delta \
+                     is damaged; extract it again",
+                    m.entry.qualified_name(),
+                    m.table.name
+                );
+            };
+            columns.push(column.clone());
+            targets.push(target);
+        }
+        let keys = TableEntry {
+            columns,
+            rows: deletes.rows,
+            parts: deletes.parts.clone(),
+            deletes: None,
+            watermark: None,
+            ..m.entry.clone()
+        };
+        Ok(Some((keys, targets)))
     }
 
     /// The target's foreign keys of a unit's tables whose parent is not a table of the extract:

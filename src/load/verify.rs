@@ -19,12 +19,19 @@ pub struct TableCheck {
     pub target: String,
     /// Rows now; `None` when the table is gone.
     pub rows: Option<u64>,
-    /// Rows in the extract.
+    /// Rows in the extract; after deltas, the rows the chain's records prove (the base's rows,
+    /// plus those the deltas' merges inserted, less those their deletes removed).
     pub expected: u64,
     pub mode: LoadMode,
     /// Of a merge: the rows it inserted and updated, as its load record says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merged: Option<MergeCounts>,
+    /// Of a table a delta was applied to: the last delta's number and the rows its deletes
+    /// removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<u64>,
     pub foreign_keys: Vec<KeyCheck>,
     /// What is wrong, in words; empty when the table is fine.
     pub problems: Vec<String>,
@@ -92,9 +99,11 @@ pub fn check(sink: &mut dyn RowSink, catalog: &Catalog, target: &str) -> Result<
             table: record.extract_table.clone(),
             target: record.table.clone(),
             rows: None,
-            expected: record.rows,
+            expected: record.expected_rows().unwrap_or(record.rows),
             mode: record.mode,
             merged: record.merged,
+            delta: record.chain.as_ref().map(|c| c.position.sequence),
+            deleted: record.deleted,
             foreign_keys: Vec::new(),
             problems: Vec::new(),
         };
@@ -109,11 +118,16 @@ pub fn check(sink: &mut dyn RowSink, catalog: &Catalog, target: &str) -> Result<
         };
         let rows = sink.count_rows(child)?;
         check.rows = Some(rows);
-        match record.mode {
-            LoadMode::Insert if rows != record.rows => check
+        match (record.expected_rows(), &record.chain) {
+            (Some(expected), None) if rows != expected => check
                 .problems
-                .push(format!("{rows} rows where the extract has {}", record.rows)),
-            LoadMode::Merge if rows < record.rows => check.problems.push(format!(
+                .push(format!("{rows} rows where the extract has {expected}")),
+            (Some(expected), Some(applied)) if rows != expected => check.problems.push(format!(
+                "{rows} rows where the base and deltas 1 to {} leave {expected}",
+                applied.position.sequence
+            )),
+            // A merge into rows that were there: at least its own rows are.
+            (None, _) if rows < record.rows => check.problems.push(format!(
                 "{rows} rows, fewer than the {} merged from the extract",
                 record.rows
             )),
@@ -166,6 +180,8 @@ pub fn check(sink: &mut dyn RowSink, catalog: &Catalog, target: &str) -> Result<
             expected: planned.rows,
             mode: LoadMode::Insert,
             merged: None,
+            delta: None,
+            deleted: None,
             foreign_keys: Vec::new(),
             problems: vec![
                 "not loaded: the ingest that loaded the other tables did not finish it; run \
@@ -197,6 +213,8 @@ mod tests {
                 expected: 5,
                 mode: LoadMode::Insert,
                 merged: None,
+                delta: None,
+                deleted: None,
                 foreign_keys: Vec::new(),
                 problems: vec!["10 rows where the extract has 5".to_string()],
             }],

@@ -204,8 +204,67 @@ pub struct TableLoad<'a> {
     /// The key a merge matches rows by (target column names).
     pub key: Vec<String>,
     pub rows: Box<RowFeed<'a>>,
+    /// Of a delta written with `--detect-deletes`: the keys of rows to delete, in the same
+    /// transaction, after every table of the load has its rows in, children before parents.
+    pub deletes: Option<KeyDeletes<'a>>,
+    /// Of a delta: where the table must stand in its refresh chain when the load's transaction
+    /// begins, checked under the load's lock ([`TableLoad::check_position`]), so that a delta
+    /// never applies twice or out of order. `None`: not checked (a base's load).
+    pub after: Option<ChainPosition>,
     /// Written in the same transaction as the rows.
     pub record: LoadRecord,
+}
+
+/// The keys of the rows a load deletes: the feed gives the values of `columns` (the target's
+/// columns of the table's identity), one row per key. The sink binds them, never formats them;
+/// a key that matches no row deletes nothing, and the rows deleted are counted into
+/// [`LoadRecord::deleted`].
+pub struct KeyDeletes<'a> {
+    pub columns: Vec<&'a Column>,
+    pub keys: Box<RowFeed<'a>>,
+}
+
+impl TableLoad<'_> {
+    /// Checks, inside the load's transaction and under its lock, that the table's load record
+    /// (`current`, as the sink reads it there) stands where [`TableLoad::after`] says: fails
+    /// with [`Moved`] (the load writes nothing) when another ingest applied a delta to the table
+    /// meanwhile, or someone reloaded it.
+    pub fn check_position(&self, current: Option<&LoadRecord>) -> Result<()> {
+        let Some(wanted) = &self.after else {
+            return Ok(());
+        };
+        let now = current.map(LoadRecord::position);
+        if now.as_ref() != Some(wanted) {
+            return Err(Moved {
+                table: self.table.name.clone(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+}
+
+/// Where a table stands in a subset's refresh chain: the base it was loaded from and the last
+/// delta applied to it (0: none).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainPosition {
+    /// The base extract (store, redacted, and folder) and the SHA-256 of its manifest.
+    pub base: String,
+    pub base_sha256: String,
+    pub sequence: u32,
+}
+
+/// A delta's table whose load record, read under the load's lock, is not where the ingest
+/// found it: another ingest applied the delta (or reloaded the table) meanwhile. The load wrote
+/// nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{table} was changed by another ingest while this one ran (its load record moved): this run \
+     wrote nothing to it"
+)]
+pub struct Moved {
+    /// The table in the target.
+    pub table: String,
 }
 
 /// The table in a target where loads are recorded ([`LoadRecord`]).
@@ -237,6 +296,24 @@ pub struct LoadRecord {
     /// transaction; `None` for a plain load (and in records of older releases).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged: Option<MergeCounts>,
+    /// Of a delta's load: the rows its deletes removed ([`TableLoad::deletes`]), counted by the
+    /// sink in the load's transaction; `None` when it had none to apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<u64>,
+    /// Of a delta's load (`extract`, `manifest_sha256` are the delta's): the chain the table
+    /// follows and how many rows it held before the delta was applied, as its records prove
+    /// them. `None` for a base's load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<AppliedDelta>,
+}
+
+/// What a delta's load record remembers of the chain: where the table stands now, and the rows
+/// it held before (`None` when no record proves them: the base was merged into rows that were
+/// there).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedDelta {
+    pub position: ChainPosition,
+    pub rows_before: Option<u64>,
 }
 
 /// The rows of one table's merge: `inserted` had a key the table did not hold, `updated` had
@@ -283,6 +360,72 @@ impl LoadRecord {
     /// `manifest_sha256`) whose table holds `rows` rows now, as many as it loaded.
     pub fn is_load_of(&self, extract: &str, manifest_sha256: &str, rows: u64) -> bool {
         self.extract == extract && self.manifest_sha256 == manifest_sha256 && self.rows == rows
+    }
+
+    /// Whether this record is of the base `extract` (`manifest_sha256`) loaded plainly, or of
+    /// deltas applied after that load, and its table holds `rows` rows now, as many as the
+    /// records prove.
+    pub fn is_chain_of(&self, extract: &str, manifest_sha256: &str, rows: u64) -> bool {
+        match &self.chain {
+            None => self.is_load_of(extract, manifest_sha256, rows),
+            Some(applied) => {
+                applied.position.base == extract
+                    && applied.position.base_sha256 == manifest_sha256
+                    && self.expected_rows() == Some(rows)
+            }
+        }
+    }
+
+    /// Where the table stands in its refresh chain: after a base's load, that base (this
+    /// record's extract) and sequence 0.
+    pub fn position(&self) -> ChainPosition {
+        match &self.chain {
+            Some(applied) => applied.position.clone(),
+            None => ChainPosition {
+                base: self.extract.clone(),
+                base_sha256: self.manifest_sha256.clone(),
+                sequence: 0,
+            },
+        }
+    }
+
+    /// The rows the table must hold, as the records prove them: a plain load's rows; after a
+    /// delta, the rows before it plus those its merge inserted less those its deletes removed.
+    /// `None` when nothing proves an exact count (a merge into rows that were there).
+    pub fn expected_rows(&self) -> Option<u64> {
+        match (&self.chain, self.mode) {
+            (None, LoadMode::Insert) => Some(self.rows),
+            (None, LoadMode::Merge) => None,
+            (Some(applied), _) => {
+                let inserted = self.merged.map_or(0, |m| m.inserted);
+                applied
+                    .rows_before?
+                    .checked_add(inserted)?
+                    .checked_sub(self.deleted.unwrap_or(0))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+impl LoadRecord {
+    /// The record of a load of `rows` rows into `table` (of the extract's schema APP) from the
+    /// extract `file:///store/PROD/ORA/default`, with nothing else to say.
+    pub(crate) fn sample(table: &str, mode: LoadMode, rows: u64) -> LoadRecord {
+        LoadRecord {
+            table: table.to_string(),
+            extract_table: format!("APP.{table}"),
+            extract: "file:///store/PROD/ORA/default".to_string(),
+            manifest_sha256: String::new(),
+            mode,
+            rows,
+            foreign_keys: Vec::new(),
+            loaded_at: String::new(),
+            load_set: Vec::new(),
+            merged: None,
+            deleted: None,
+            chain: None,
+        }
     }
 }
 
@@ -601,7 +744,87 @@ pub trait Dialect: Sync {
 
 #[cfg(test)]
 mod tests {
-    use super::MergeCounts;
+    use super::*;
+
+    fn record(mode: LoadMode, rows: u64) -> LoadRecord {
+        LoadRecord {
+            extract: "file:///s/APP/SQLITE/default".into(),
+            manifest_sha256: "base".into(),
+            ..LoadRecord::sample("NOTE", mode, rows)
+        }
+    }
+
+    /// A delta's record: after the base, `rows_before`, merging `fed` rows of which
+    /// `inserted` were new, and deleting `deleted`.
+    fn delta(rows_before: Option<u64>, fed: u64, inserted: u64, deleted: u64) -> LoadRecord {
+        LoadRecord {
+            extract: "file:///s/APP/SQLITE/default/deltas/00002".into(),
+            manifest_sha256: "delta 2".into(),
+            merged: Some(MergeCounts {
+                inserted,
+                updated: fed - inserted,
+            }),
+            deleted: Some(deleted),
+            chain: Some(AppliedDelta {
+                position: ChainPosition {
+                    base: "file:///s/APP/SQLITE/default".into(),
+                    base_sha256: "base".into(),
+                    sequence: 2,
+                },
+                rows_before,
+            }),
+            ..record(LoadMode::Merge, fed)
+        }
+    }
+
+    #[test]
+    fn a_chains_records_prove_the_rows_base_inserts_and_deletes_leave() {
+        let base = record(LoadMode::Insert, 100);
+        assert_eq!(base.expected_rows(), Some(100));
+        assert_eq!(base.position().sequence, 0);
+        assert_eq!(base.position().base, base.extract);
+        // A merge into rows that were there proves no count.
+        assert_eq!(record(LoadMode::Merge, 100).expected_rows(), None);
+
+        let after = delta(Some(100), 10, 3, 2);
+        assert_eq!(after.expected_rows(), Some(101));
+        assert_eq!(delta(None, 10, 3, 2).expected_rows(), None);
+        // The base's load with the deltas after it, holding what the records prove.
+        assert!(after.is_chain_of("file:///s/APP/SQLITE/default", "base", 101));
+        assert!(!after.is_chain_of("file:///s/APP/SQLITE/default", "base", 100));
+        assert!(!after.is_chain_of("file:///s/APP/SQLITE/default", "other base", 101));
+        assert!(base.is_chain_of("file:///s/APP/SQLITE/default", "base", 100));
+    }
+
+    #[test]
+    fn a_deltas_load_refuses_a_table_that_moved_since_it_was_planned() {
+        let catalog_table = crate::catalog::Table::test("APP", "NOTE", Vec::new());
+        let load = |after: Option<ChainPosition>| TableLoad {
+            table: &catalog_table,
+            columns: Vec::new(),
+            key: Vec::new(),
+            rows: Box::new(|_| Ok(0)),
+            deletes: None,
+            after,
+            record: record(LoadMode::Merge, 0),
+        };
+        let base = record(LoadMode::Insert, 100);
+        let applied = delta(Some(100), 10, 3, 2);
+        // Planned on the base: loads on the base, not after delta 2 or without a record.
+        let planned = load(Some(base.position()));
+        assert!(planned.check_position(Some(&base)).is_ok());
+        for now in [Some(&applied), None] {
+            let err = planned.check_position(now).unwrap_err();
+            assert_eq!(
+                err.downcast_ref::<Moved>(),
+                Some(&Moved {
+                    table: "NOTE".into()
+                })
+            );
+        }
+        // A base's load checks nothing.
+        assert!(load(None).check_position(Some(&applied)).is_ok());
+    }
 
     #[test]
     fn a_merges_counts_are_the_tables_growth_and_the_rest_of_its_rows() {

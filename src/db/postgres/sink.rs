@@ -2,7 +2,7 @@
 //! the session settings of [`super::SESSION`]), through a temporary table and `INSERT … ON
 //! CONFLICT` for `--merge`.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 
 use postgres::Client;
 use std::io::Write;
@@ -472,31 +472,181 @@ impl PgSink {
                 });
             }
         }
-        let record = serde_json::to_string(&load.record).expect("a record always serializes");
-        tx.execute(
-            &format!(
-                "INSERT INTO {INGEST_HISTORY} (table_name, extract, rows, loaded_at, record) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (table_name) DO UPDATE SET \
-                 extract = EXCLUDED.extract, rows = EXCLUDED.rows, \
-                 loaded_at = EXCLUDED.loaded_at, record = EXCLUDED.record"
-            ),
-            &[
-                &load.record.table,
-                &load.record.extract,
-                &(load.record.rows as i64),
-                &load.record.loaded_at,
-                &record,
-            ],
-        )
-        .map_err(|e| {
-            anyhow!(
-                "cannot record the load of {}: {}",
-                load.table.name,
-                pg_message(&e)
-            )
-        })?;
         Ok(())
     }
+}
+
+/// Writes a table's load record, in the load's transaction.
+fn write_record(tx: &mut postgres::Transaction<'_>, record: &LoadRecord) -> Result<()> {
+    let text = serde_json::to_string(record).expect("a record always serializes");
+    tx.execute(
+        &format!(
+            "INSERT INTO {INGEST_HISTORY} (table_name, extract, rows, loaded_at, record) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (table_name) DO UPDATE SET \
+             extract = EXCLUDED.extract, rows = EXCLUDED.rows, \
+             loaded_at = EXCLUDED.loaded_at, record = EXCLUDED.record"
+        ),
+        &[
+            &record.table,
+            &record.extract,
+            &(record.rows as i64),
+            &record.loaded_at,
+            &text,
+        ],
+    )
+    .map_err(|e| {
+        anyhow!(
+            "cannot record the load of {}: {}",
+            record.table,
+            pg_message(&e)
+        )
+    })?;
+    Ok(())
+}
+
+/// The load record of `table`, read in the load's transaction (under the load lock).
+fn current_record(tx: &mut postgres::Transaction<'_>, table: &str) -> Result<Option<LoadRecord>> {
+    let row = tx
+        .query_opt(
+            &format!("SELECT record FROM {INGEST_HISTORY} WHERE table_name = $1"),
+            &[&table],
+        )
+        .map_err(|e| anyhow!("cannot read {INGEST_HISTORY}: {}", pg_message(&e)))?;
+    row.map(|r| {
+        serde_json::from_str(r.get::<_, &str>(0)).with_context(|| {
+            format!(
+                "the {INGEST_HISTORY} row of {table} is damaged: load that table again with \
+                 --refreshdb"
+            )
+        })
+    })
+    .transpose()
+}
+
+/// The statements that delete a table's rows by key: the keys go into a temporary table of the
+/// key's columns (COPY), then one `DELETE … USING` removes the rows that match them.
+fn delete_statements(target: &str, key: &[&Column]) -> [String; 4] {
+    let staging = "pg_temp.dbsub_deletes";
+    let names: Vec<String> = key.iter().map(|c| double_quote(&c.name)).collect();
+    let matches: Vec<String> = names.iter().map(|n| format!("t.{n} = d.{n}")).collect();
+    [
+        format!(
+            "DROP TABLE IF EXISTS {staging}; CREATE TEMPORARY TABLE dbsub_deletes ON COMMIT DROP \
+             AS SELECT {cols} FROM {target} WITH NO DATA",
+            cols = names.join(", ")
+        ),
+        format!("COPY {staging} ({}) FROM STDIN", names.join(", ")),
+        format!(
+            "DELETE FROM {target} t USING {staging} d WHERE {}",
+            matches.join(" AND ")
+        ),
+        format!("DROP TABLE {staging}"),
+    ]
+}
+
+/// Deletes the rows whose keys `load.deletes` gives, counting them into its record. A delete
+/// that leaves rows of another table without their parent fails (at once, or when the keys
+/// among the loaded tables are validated again): the load rolls back.
+fn delete_keys(tx: &mut postgres::Transaction<'_>, load: &mut TableLoad<'_>) -> Result<()> {
+    let Some(deletes) = load.deletes.as_mut() else {
+        return Ok(());
+    };
+    let name = &load.table.name;
+    let failed = |e: postgres::Error| anyhow!("cannot delete rows of {name}: {}", pg_message(&e));
+    let [create, copy, delete, discard] =
+        delete_statements(&qualified(load.table), &deletes.columns);
+    tx.batch_execute(&create).map_err(failed)?;
+    let mut writer = tx.copy_in(&copy).map_err(failed)?;
+    let mut line = Vec::with_capacity(64);
+    let fed = (deletes.keys)(&mut |values| {
+        line.clear();
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                line.push(b'\t');
+            }
+            write_copy_value(v, &mut line);
+        }
+        line.push(b'\n');
+        writer
+            .write_all(&line)
+            .map_err(|e| anyhow!("cannot send the keys to delete: {e}"))
+    });
+    match fed {
+        Ok(_) => {
+            writer.finish().map_err(failed)?;
+        }
+        Err(e) => {
+            drop(writer);
+            return Err(e);
+        }
+    }
+    refuse_cascades(tx, load.table, &deletes.columns)?;
+    // A row another table still references is not deleted, and nothing else either.
+    let deleted = tx.execute(&delete, &[]).map_err(|e| {
+        anyhow!(
+            "cannot delete the rows of {name} the delta names: {}; nothing was written (a \
+             refresh never deletes other rows to make constraints pass)",
+            pg_message(&e)
+        )
+    })?;
+    tx.batch_execute(&discard).map_err(failed)?;
+    load.record.deleted = Some(deleted);
+    Ok(())
+}
+
+/// The foreign keys to a table whose `ON DELETE` changes other rows (CASCADE, SET NULL, SET
+/// DEFAULT) and that this load did not set aside: the referencing table and the condition that
+/// joins its rows (`c`) to the table's (`t`), identifiers quoted by the server.
+const CASCADING_KEYS_SQL: &str = "SELECT format('%I.%I', n.nspname, c.relname), \
+     (SELECT string_agg(format('c.%I = t.%I', a.attname, b.attname), ' AND ' ORDER BY u.i) \
+      FROM unnest(k.conkey, k.confkey) WITH ORDINALITY AS u(ck, pk, i) \
+      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.ck \
+      JOIN pg_attribute b ON b.attrelid = k.confrelid AND b.attnum = u.pk) \
+     FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE k.contype = 'f' AND k.confrelid = $1::text::regclass \
+     AND k.confdeltype IN ('c', 'n', 'd')";
+
+/// Fails when deleting the staged keys of `table` would make a foreign key's `ON DELETE` action
+/// delete or change rows of another table: a refresh deletes the rows a delta names, nothing
+/// else.
+fn refuse_cascades(
+    tx: &mut postgres::Transaction<'_>,
+    table: &Table,
+    key: &[&Column],
+) -> Result<()> {
+    let target = qualified(table);
+    let failed = |e: postgres::Error| {
+        anyhow!(
+            "cannot read the foreign keys to {}: {}",
+            table.name,
+            pg_message(&e)
+        )
+    };
+    let keys = tx.query(CASCADING_KEYS_SQL, &[&target]).map_err(failed)?;
+    let matches: Vec<String> = key
+        .iter()
+        .map(|c| format!("t.{0} = d.{0}", double_quote(&c.name)))
+        .collect();
+    for row in keys {
+        let (child, joined): (String, String) = (row.get(0), row.get(1));
+        let sql = format!(
+            "SELECT count(*) FROM {child} c JOIN {target} t ON {joined} \
+             JOIN pg_temp.dbsub_deletes d ON {}",
+            matches.join(" AND ")
+        );
+        let reached: i64 = tx.query_one(&sql, &[]).map_err(failed)?.get(0);
+        if reached > 0 {
+            bail!(
+                "deleting the rows of {} the delta names would make a foreign key's ON DELETE \
+                 action change {} of {child}: nothing was written; a refresh deletes only the \
+                 rows the delta names — make that key NO ACTION in the target",
+                table.name,
+                crate::output::plural(reached as usize, "row")
+            );
+        }
+    }
+    Ok(())
 }
 
 impl PgSink {
@@ -588,8 +738,18 @@ impl PgSink {
                 }
             }
         }
+        for load in tables.iter() {
+            load.check_position(current_record(&mut tx, &load.table.name)?.as_ref())?;
+        }
         for load in tables.iter_mut() {
             Self::load_one(&mut tx, load, mode)?;
+        }
+        // Deletes after every table has its rows, children before parents.
+        for load in tables.iter_mut().rev() {
+            delete_keys(&mut tx, load)?;
+        }
+        for load in tables.iter() {
+            write_record(&mut tx, &load.record)?;
         }
         // Deferred constraints of the target fire now, before triggers are switched on again
         // (PostgreSQL refuses ALTER TABLE while trigger events are pending).

@@ -1,6 +1,6 @@
 use anyhow::{Context, Result, anyhow, bail};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use super::{SqliteDb, sqlite_message};
 use crate::catalog::*;
@@ -209,11 +209,7 @@ impl SqliteSink {
             })?;
             let mut text = Vec::with_capacity(64);
             (load.rows)(&mut |values| {
-                for (i, value) in values.iter().enumerate() {
-                    let column = columns[i];
-                    bind(&mut stmt, i + 1, value, column, affinities[i], &mut text)
-                        .map_err(|why| anyhow!("column {}: {why}", column.name))?;
-                }
+                bind_row(&mut stmt, values, &columns, &affinities, &mut text)?;
                 // Kept typed: a full disk or a read-only file is told apart (explain_storage).
                 stmt.raw_execute().map_err(anyhow::Error::from)?;
                 Ok(())
@@ -224,24 +220,148 @@ impl SqliteSink {
             load.record.merged = Some(counts);
         }
         create_triggers(tx, &triggers)?;
-        let record = serde_json::to_string(&load.record).expect("a record always serializes");
-        tx.execute(
-            &format!(
-                "INSERT INTO {INGEST_HISTORY} (table_name, extract, rows, loaded_at, record) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (table_name) DO UPDATE SET \
-                 extract = excluded.extract, rows = excluded.rows, \
-                 loaded_at = excluded.loaded_at, record = excluded.record"
-            ),
-            rusqlite::params![
-                load.record.table,
-                load.record.extract,
-                load.record.rows as i64,
-                load.record.loaded_at,
-                record
-            ],
-        )?;
         Ok(())
     }
+
+    /// Deletes the rows whose keys `load.deletes` gives (its triggers off), counting them into
+    /// its record. A delete that leaves rows of another table without their parent fails at the
+    /// commit (foreign keys are deferred); one that would reach further — a cascade, a SET
+    /// NULL — fails here: a refresh deletes the rows it names and nothing else.
+    fn delete_keys(tx: &rusqlite::Transaction<'_>, load: &mut TableLoad<'_>) -> Result<()> {
+        let Some(deletes) = load.deletes.as_mut() else {
+            return Ok(());
+        };
+        let name = &load.table.name;
+        let triggers = drop_triggers(tx, name)?;
+        let sql = delete_sql(&load.table.name, &deletes.columns);
+        let columns = deletes.columns.clone();
+        let affinities: Vec<Affinity> = columns
+            .iter()
+            .map(|c| Affinity::of(&c.native_type))
+            .collect();
+        let before = tx.total_changes();
+        let orphans_before = orphans_of(tx, name)?;
+        let mut deleted = 0u64;
+        {
+            let mut stmt = tx.prepare(&sql).map_err(|e| {
+                anyhow!(
+                    "cannot prepare the deletes of {name}: {}",
+                    sqlite_message(&e)
+                )
+            })?;
+            let mut text = Vec::with_capacity(64);
+            (deletes.keys)(&mut |values| {
+                bind_row(&mut stmt, values, &columns, &affinities, &mut text)?;
+                deleted += stmt.raw_execute().map_err(anyhow::Error::from)? as u64;
+                Ok(())
+            })?;
+        }
+        let beyond = tx.total_changes() - before - deleted;
+        if beyond > 0 {
+            bail!(
+                "deleting {deleted} rows of {name} changed {beyond} rows of other tables (a \
+                 foreign key's ON DELETE action): nothing was written; a refresh deletes only the \
+                 rows the delta names — make those keys NO ACTION in the target"
+            );
+        }
+        // Checked here too, as a load with unchecked keys runs with foreign keys off: rows of
+        // other tables that lost their parent to these deletes.
+        let orphaned: Vec<String> = orphans_of(tx, name)?
+            .into_iter()
+            .filter_map(|(child, n)| {
+                let was = orphans_before
+                    .iter()
+                    .find(|(c, _)| *c == child)
+                    .map_or(0, |(_, b)| *b);
+                (n > was).then(|| format!("{} of {child}", plural(n - was, "row")))
+            })
+            .collect();
+        if !orphaned.is_empty() {
+            bail!(
+                "deleting {deleted} rows of {name} would leave {} without their parent (a \
+                 foreign key to {name}): nothing was written (a refresh never deletes other rows \
+                 to make keys hold); extract the delta again, or load those rows' own changes",
+                orphaned.join(", ")
+            );
+        }
+        create_triggers(tx, &triggers)?;
+        load.record.deleted = Some(deleted);
+        Ok(())
+    }
+}
+
+/// The rows of each table that reference a missing row of `parent`, by table: SQLite's own
+/// foreign-key check of the tables with a key to `parent`, which reads the rows whether the
+/// checks are on or off.
+fn orphans_of(tx: &Connection, parent: &str) -> Result<Vec<(String, u64)>> {
+    let mut stmt = tx.prepare(
+        "WITH children AS (SELECT DISTINCT s.name FROM sqlite_schema s, \
+         pragma_foreign_key_list(s.name) f WHERE s.type = 'table' \
+         AND f.\"table\" = ?1 COLLATE NOCASE) \
+         SELECT k.\"table\", count(*) FROM children c, pragma_foreign_key_check(c.name) k \
+         WHERE k.parent = ?1 COLLATE NOCASE GROUP BY k.\"table\"",
+    )?;
+    let rows = stmt.query_map([parent], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    rows.map(|r| Ok(r.map(|(t, n)| (t, n as u64))?)).collect()
+}
+
+/// `n` rows (or other things), in words.
+fn plural(n: u64, what: &str) -> String {
+    crate::output::plural(n as usize, what)
+}
+
+/// `DELETE FROM t WHERE k1 = ?1 AND …`: one row by its key, the values bound.
+fn delete_sql(table: &str, key: &[&Column]) -> String {
+    let matches: Vec<String> = key
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{} = ?{}", double_quote(&c.name), i + 1))
+        .collect();
+    format!(
+        "DELETE FROM {} WHERE {}",
+        double_quote(table),
+        matches.join(" AND ")
+    )
+}
+
+/// Writes a table's load record, in the load's transaction.
+fn write_record(tx: &Connection, record: &LoadRecord) -> Result<()> {
+    let text = serde_json::to_string(record).expect("a record always serializes");
+    tx.execute(
+        &format!(
+            "INSERT INTO {INGEST_HISTORY} (table_name, extract, rows, loaded_at, record) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (table_name) DO UPDATE SET \
+             extract = excluded.extract, rows = excluded.rows, \
+             loaded_at = excluded.loaded_at, record = excluded.record"
+        ),
+        rusqlite::params![
+            record.table,
+            record.extract,
+            record.rows as i64,
+            record.loaded_at,
+            text
+        ],
+    )?;
+    Ok(())
+}
+
+/// The load record of `table`, read in the caller's transaction (after [`ensure_history`]).
+fn current_record(tx: &Connection, table: &str) -> Result<Option<LoadRecord>> {
+    let text: Option<String> = tx
+        .query_row(
+            &format!("SELECT record FROM {INGEST_HISTORY} WHERE table_name = ?1"),
+            [table],
+            |r| r.get(0),
+        )
+        .optional()?;
+    text.map(|t| {
+        serde_json::from_str(&t).with_context(|| {
+            format!("the {INGEST_HISTORY} row of {table} is damaged: load that table again with --refreshdb")
+        })
+    })
+    .transpose()
 }
 
 /// The 8-byte float that holds the canonical decimal `d` exactly (the same number, its scale
@@ -331,6 +451,22 @@ fn insert_sql(load: &TableLoad<'_>, mode: LoadMode) -> String {
         }
     }
     sql
+}
+
+/// Binds a row's `values` to the parameters of `stmt`, in order, each by its column.
+fn bind_row(
+    stmt: &mut rusqlite::Statement<'_>,
+    values: &[Value<'_>],
+    columns: &[&Column],
+    affinities: &[Affinity],
+    text: &mut Vec<u8>,
+) -> Result<()> {
+    for (i, value) in values.iter().enumerate() {
+        let column = columns[i];
+        bind(stmt, i + 1, value, column, affinities[i], text)
+            .map_err(|why| anyhow!("column {}: {why}", column.name))?;
+    }
+    Ok(())
 }
 
 /// A column's type affinity, from its declared type (SQLite's rules, section 3.1 of its
@@ -623,8 +759,18 @@ impl SqliteSink {
         // any order within the transaction.
         tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
         ensure_history(&tx)?;
+        for load in tables.iter() {
+            load.check_position(current_record(&tx, &load.table.name)?.as_ref())?;
+        }
         for load in tables.iter_mut() {
             SqliteSink::load_one(&tx, load, mode)?;
+        }
+        // Deletes after every table has its rows, children before parents.
+        for load in tables.iter_mut().rev() {
+            SqliteSink::delete_keys(&tx, load)?;
+        }
+        for load in tables.iter() {
+            write_record(&tx, &load.record)?;
         }
         if let Err(e) = tx.execute_batch("COMMIT") {
             if e.sqlite_error_code() != Some(rusqlite::ErrorCode::ConstraintViolation) {
@@ -655,6 +801,7 @@ impl SqliteSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ports::KeyDeletes;
 
     #[test]
     fn decimals_bind_as_doubles_only_when_exact() {
@@ -685,18 +832,7 @@ mod tests {
     }
 
     fn note_record() -> LoadRecord {
-        LoadRecord {
-            table: "NOTE".into(),
-            extract_table: "APP.NOTE".into(),
-            extract: "file:///store/APP/SQLITE/default".into(),
-            manifest_sha256: String::new(),
-            mode: LoadMode::Insert,
-            rows: 1,
-            foreign_keys: Vec::new(),
-            loaded_at: String::new(),
-            load_set: Vec::new(),
-            merged: None,
-        }
+        LoadRecord::sample("NOTE", LoadMode::Insert, 1)
     }
 
     /// A load of `n` rows into the empty table NOTE (TXT TEXT) of `sink`.
@@ -713,6 +849,8 @@ mod tests {
                 }
                 Ok(n as u64)
             }),
+            deletes: None,
+            after: None,
             record: note_record(),
         }];
         sink.load(&mut loads, LoadMode::Insert, &[])
@@ -777,6 +915,108 @@ mod tests {
         );
     }
 
+    /// A delta's merge of `ids` into PARENT with deletes of `deleted` keys.
+    fn merge_with_deletes(
+        sink: &mut SqliteSink,
+        ids: &[i64],
+        deleted: &[i64],
+        unchecked: bool,
+    ) -> Result<u64> {
+        let catalog = sink.catalog().unwrap();
+        let table = catalog.tables.iter().find(|t| t.name == "PARENT").unwrap();
+        let mut loads = vec![TableLoad {
+            table,
+            columns: table.columns.iter().collect(),
+            key: vec!["ID".into()],
+            rows: Box::new(|each| {
+                for id in ids {
+                    each(&[Value::Int(*id)])?;
+                }
+                Ok(ids.len() as u64)
+            }),
+            deletes: Some(KeyDeletes {
+                columns: table.columns.iter().collect(),
+                keys: Box::new(|each| {
+                    for id in deleted {
+                        each(&[Value::Int(*id)])?;
+                    }
+                    Ok(deleted.len() as u64)
+                }),
+            }),
+            after: None,
+            record: LoadRecord {
+                table: "PARENT".into(),
+                mode: LoadMode::Merge,
+                ..note_record()
+            },
+        }];
+        // Any key left unchecked switches SQLite's checks off for the whole load.
+        let cut = [(table, "A_KEY_TO_OUTSIDE")];
+        sink.load(
+            &mut loads,
+            LoadMode::Merge,
+            if unchecked { &cut } else { &[] },
+        )?;
+        Ok(loads[0].record.deleted.unwrap())
+    }
+
+    #[test]
+    fn a_deltas_deletes_remove_their_rows_and_nothing_else() {
+        let schema = "CREATE TABLE PARENT (ID INTEGER PRIMARY KEY); \
+                      INSERT INTO PARENT VALUES (1), (2), (3), (4);";
+        // Keys that match no row delete nothing; the count is of rows deleted.
+        let (mut sink, _dir) = sink_on(schema);
+        assert_eq!(
+            merge_with_deletes(&mut sink, &[5], &[2, 3, 9], false).unwrap(),
+            2
+        );
+        let catalog = sink.catalog().unwrap();
+        assert_eq!(sink.count_rows(&catalog.tables[0]).unwrap(), 3);
+
+        // A parent whose children still reference it: refused, nothing written.
+        let cases = [
+            ("", true),
+            ("", false),
+            ("ON DELETE CASCADE", false),
+            ("ON DELETE SET NULL", false),
+        ];
+        for (action, unchecked) in cases {
+            let (mut sink, dir) = sink_on(&format!(
+                "{schema} CREATE TABLE CHILD (ID INTEGER PRIMARY KEY, \
+                 PARENT_ID INTEGER REFERENCES PARENT (ID) {action}); \
+                 INSERT INTO CHILD VALUES (10, 2), (11, NULL);"
+            ));
+            let err = format!(
+                "{:#}",
+                merge_with_deletes(&mut sink, &[5], &[2], unchecked).unwrap_err()
+            );
+            if action.is_empty() {
+                // Foreign keys on, or off for a load with unchecked keys: refused either way.
+                assert!(
+                    err.contains(
+                        "deleting 1 rows of PARENT would leave 1 row of CHILD without their parent"
+                    ),
+                    "{err}"
+                );
+            } else {
+                assert!(
+                    err.contains("deleting 1 rows of PARENT changed 1 rows of other tables"),
+                    "{action}: {err}"
+                );
+            }
+            let conn = Connection::open(dir.path().join("target.db")).unwrap();
+            let state: (i64, i64, Option<i64>) = conn
+                .query_row(
+                    "SELECT (SELECT count(*) FROM PARENT), (SELECT count(*) FROM CHILD), \
+                     (SELECT PARENT_ID FROM CHILD WHERE ID = 10)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap();
+            assert_eq!(state, (4, 2, Some(2)), "{action}: as it was");
+        }
+    }
+
     #[test]
     fn a_plain_load_into_a_table_that_holds_rows_now_is_refused_and_writes_nothing() {
         let (mut sink, _dir) =
@@ -793,6 +1033,8 @@ mod tests {
                 each(&[Value::Text("y".into())])?;
                 Ok(1)
             }),
+            deletes: None,
+            after: None,
             record: note_record(),
         }];
         let err = sink.load(&mut loads, LoadMode::Insert, &[]).unwrap_err();
@@ -827,6 +1069,8 @@ mod tests {
                 each(&[Value::Int(1), Value::Text("y".into())])?;
                 Ok(1)
             }),
+            deletes: None,
+            after: None,
             record: LoadRecord {
                 mode: LoadMode::Merge,
                 ..note_record()

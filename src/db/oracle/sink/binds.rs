@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use anyhow::{Result, bail};
 use oracle::sql_type::{IntervalDS, IntervalYM, OracleType, Timestamp, ToSql};
 
-use super::sql::{insert_sql, merge_sql, qualified, update_sql};
+use super::sql::{delete_by_key_sql, insert_sql, merge_sql, qualified, update_sql};
 use crate::catalog::*;
 use crate::db::sql::double_quote;
 use crate::model::ports::LoadMode;
@@ -790,6 +790,18 @@ impl<'a> TablePlan<'a> {
             sql,
             by_row,
         })
+    }
+
+    /// Plans the deletes of `table`'s rows by `key` (the feed gives the key's values in this
+    /// order): `DELETE FROM t WHERE "K" = :1 AND …`, each bind typed by its column as a load's.
+    pub(super) fn delete_by_key(table: &'a Table, key: &[&'a Column]) -> Result<TablePlan<'a>> {
+        let mut plan = TablePlan::new(table, key, &[], LoadMode::Insert)?;
+        let all: Vec<usize> = (0..plan.columns.len()).collect();
+        let mut slots = Vec::new();
+        let exprs = numbered(&plan.columns, &all, &mut slots);
+        plan.sql = delete_by_key_sql(&qualified(table), &exprs);
+        plan.slots = slots;
+        Ok(plan)
     }
 
     /// The loaded NUMBER columns with a precision, as `NAME NUMBER(p,s)`: where ORA-01438

@@ -49,8 +49,9 @@ use messages::{constraint_in, not_validated, ora, row_failure, with_also};
 use sql::{
     CONSTRAINT_TABLE_SQL, Generation, HISTORY_EXISTS_SQL, IDENTITY_SQL, SEQUENCE_INCREMENT_SQL,
     count_sql, delete_sql, disable_constraint_sql, enable_constraint_sql, extreme_sql, history_ddl,
-    history_delete_sql, history_insert_sql, history_select_sql, identity_sql, lock_table_sql,
-    nextval_sql, qualified, qualified_name, sequence_increment_sql, sequence_restart_sql,
+    history_delete_sql, history_insert_sql, history_record_sql, history_select_sql, identity_sql,
+    lock_table_sql, nextval_sql, qualified, qualified_name, sequence_increment_sql,
+    sequence_restart_sql,
 };
 
 /// The session settings the sink relies on, run once after connecting: timestamps without a
@@ -588,6 +589,62 @@ fn refuse_occupied(conn: &Connection, tables: &[&Table]) -> Result<()> {
     Occupied::refuse(tables, &mut |table| lock_and_count(conn, table))
 }
 
+/// Deletes the rows whose keys `load.deletes` gives, `batch_rows` keys a round trip, as
+/// `plan` ([`TablePlan::delete_by_key`]) binds them; returns how many rows went. A row another
+/// table still references is not deleted (ORA-02292): the load fails and rolls back.
+fn delete_rows(
+    conn: &Connection,
+    load: &mut TableLoad<'_>,
+    plan: &TablePlan<'_>,
+    batch_rows: usize,
+) -> Result<u64> {
+    let Some(deletes) = load.deletes.as_mut() else {
+        return Ok(0);
+    };
+    let table = qualified(plan.table);
+    let mut batch = prepare(conn, &plan.sql, &plan.slots, batch_rows, true, &table)?;
+    let columns: Vec<&ColumnPlan<'_>> = plan.columns.iter().collect();
+    let mut pending = 0usize;
+    let mut sent = 0u64;
+    let mut deleted = 0u64;
+    let flush = |batch: &mut Batch<'_>, first: u64, rows: usize| -> Result<u64> {
+        send(batch, plan, first, rows, false)?;
+        let counts = batch
+            .row_counts()
+            .map_err(|e| anyhow!("cannot delete from {table}: {}", ora(&e)))?;
+        Ok(counts.iter().sum())
+    };
+    (deletes.keys)(&mut |values| {
+        add_row(&mut batch, &columns, values)?;
+        pending += 1;
+        if pending == batch_rows {
+            deleted += flush(&mut batch, sent, pending)?;
+            sent += pending as u64;
+            pending = 0;
+        }
+        Ok(())
+    })?;
+    if pending > 0 {
+        deleted += flush(&mut batch, sent, pending)?;
+    }
+    Ok(deleted)
+}
+
+/// The load record of `table`, read in the load's transaction.
+fn current_record(conn: &Connection, table: &str) -> Result<Option<LoadRecord>> {
+    let text: Option<String> = match conn.query_row_as(&history_record_sql(), &[&table]) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == oracle::ErrorKind::NoDataFound => None,
+        Err(e) => bail!("cannot read {INGEST_HISTORY}: {}", ora(&e)),
+    };
+    text.map(|t| {
+        serde_json::from_str(&t).with_context(|| {
+            format!("the {INGEST_HISTORY} row of {table} is damaged: load that table again with --refreshdb")
+        })
+    })
+    .transpose()
+}
+
 /// Writes a table's load record, in the load's transaction.
 fn write_record(conn: &Connection, record: &LoadRecord) -> Result<()> {
     let text = serde_json::to_string(record)
@@ -715,6 +772,15 @@ impl RowSink for OracleSink {
         for load in tables.iter() {
             plans.push(TablePlan::new(load.table, &load.columns, &load.key, mode)?);
         }
+        let delete_plans = tables
+            .iter()
+            .map(|load| {
+                load.deletes
+                    .as_ref()
+                    .map(|d| TablePlan::delete_by_key(load.table, &d.columns))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>>>()?;
         self.ensure_history()?;
         let loaded: Vec<&Table> = plans.iter().map(|p| p.table).collect();
         let mut always = Vec::new();
@@ -736,6 +802,13 @@ impl RowSink for OracleSink {
             if mode == LoadMode::Insert {
                 refuse_occupied(conn, &loaded)?;
             }
+            for load in tables.iter() {
+                if load.after.is_some() {
+                    // Under the table's lock: no other ingest moves its record until the end.
+                    lock_and_count(conn, load.table)?;
+                    load.check_position(current_record(conn, &load.table.name)?.as_ref())?;
+                }
+            }
             for (load, plan) in tables.iter_mut().zip(&plans) {
                 let counts = counted(
                     mode,
@@ -745,6 +818,14 @@ impl RowSink for OracleSink {
                     &mut || count(conn, plan.table),
                 )?;
                 load.record.merged = counts;
+            }
+            // Deletes after every table has its rows, children before parents.
+            for (load, plan) in tables.iter_mut().zip(&delete_plans).rev() {
+                if let Some(plan) = plan {
+                    load.record.deleted = Some(delete_rows(conn, load, plan, batch_rows)?);
+                }
+            }
+            for load in tables.iter() {
                 write_record(conn, &load.record)?;
             }
             Ok(())

@@ -75,6 +75,13 @@ pub(super) fn update_sql(
     )
 }
 
+/// `DELETE FROM t WHERE "K" = :1 AND …`: one row by its key, from (quoted column, expression)
+/// pairs.
+pub(super) fn delete_by_key_sql(table: &str, key: &[(String, String)]) -> String {
+    let key: Vec<String> = key.iter().map(|(n, e)| format!("{n} = {e}")).collect();
+    format!("DELETE FROM {table} WHERE {}", key.join(" AND "))
+}
+
 pub(super) fn delete_sql(table: &Table) -> String {
     format!("DELETE FROM {}", qualified(table))
 }
@@ -220,6 +227,11 @@ pub(super) fn history_insert_sql() -> String {
         "INSERT INTO {INGEST_HISTORY} (TABLE_NAME, EXTRACT_NAME, ROW_COUNT, LOADED_AT, RECORD) \
          VALUES (:1, :2, :3, :4, :5)"
     )
+}
+
+/// The load record of one table (`:1`).
+pub(super) fn history_record_sql() -> String {
+    format!("SELECT RECORD FROM {INGEST_HISTORY} WHERE TABLE_NAME = :1")
 }
 
 pub(super) fn history_select_sql() -> String {

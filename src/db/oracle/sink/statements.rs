@@ -53,6 +53,12 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
             let key_only: Vec<&Column> = pk.columns.iter().map(|c| t.column(c).unwrap()).collect();
             let plan = TablePlan::new(t, &key_only, &pk.columns, LoadMode::Merge).unwrap();
             out.push(sent(format!("sink merge_sql key only {n}"), plan.sql));
+            // A delta's deletes: one row by its key.
+            let plan = TablePlan::delete_by_key(t, &key_only).unwrap();
+            out.push(sent(
+                format!("sink delete_by_key_sql TablePlan::delete_by_key {n}"),
+                plan.sql,
+            ));
         }
         out.push(sent(format!("sink delete_sql {n}"), delete_sql(t)));
         out.push(sent(format!("sink lock_table_sql {n}"), lock_table_sql(t)));
@@ -143,6 +149,7 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
     out.push(sent("sink history_delete_sql", history_delete_sql()));
     out.push(sent("sink history_insert_sql", history_insert_sql()));
     out.push(sent("sink history_select_sql", history_select_sql()));
+    out.push(sent("sink history_record_sql", history_record_sql()));
     for (name, sql) in [
         ("HISTORY_EXISTS_SQL", HISTORY_EXISTS_SQL),
         ("TRIGGERS_SQL", TRIGGERS_SQL),

@@ -438,6 +438,37 @@ fn ddl_for_keys_triggers_identities_sequences_and_records() {
         history_select_sql(),
         "SELECT TABLE_NAME, RECORD FROM dbsub_ingest_history ORDER BY TABLE_NAME"
     );
+    assert_eq!(
+        history_record_sql(),
+        "SELECT RECORD FROM dbsub_ingest_history WHERE TABLE_NAME = :1"
+    );
+}
+
+/// A delta's deletes: each key's values bound by position, typed by their columns as a load
+/// binds them (a DATE through its conversion), never written into the statement.
+#[test]
+fn a_deltas_deletes_bind_each_key_by_its_columns() {
+    let t = Table::test(
+        "APP",
+        "ORDER",
+        vec![
+            Column::test("ID", "NUMBER(10)", number(10, 0)),
+            Column::test("CODE", "VARCHAR2(30 CHAR)", varchar(30)),
+            Column::test("NOTE", "VARCHAR2(10 CHAR)", varchar(10)),
+        ],
+    );
+    let key: Vec<&Column> = t.columns[..2].iter().collect();
+    let plan = TablePlan::delete_by_key(&t, &key).unwrap();
+    assert_eq!(
+        plan.sql,
+        r#"DELETE FROM "APP"."ORDER" WHERE "ID" = :1 AND "CODE" = :2"#
+    );
+    assert_eq!(plan.slots.len(), 2);
+    // A value that would end a literal is bound as it is.
+    let code = Value::Text("O'Brien'; --".into());
+    assert!(plan.columns[0].bind(&Value::Int(7)).is_ok());
+    assert!(plan.columns[1].bind(&code).is_ok());
+    assert!(!plan.sql.contains("O'Brien"));
 }
 
 #[test]
