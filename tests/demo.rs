@@ -220,3 +220,62 @@ fn the_demo_leaves_nothing_untracked_in_the_repository() {
     );
     assert!(ws.path().join("data/demo-run/classification.csv").exists());
 }
+
+#[test]
+fn the_readme_tour_s_refresh_works_as_written() {
+    // The README's refresh block, run as written after `dbsub demo` (its default scale), by a
+    // POSIX shell with dbsub on the PATH; its `sqlite3` line (the CLI need not be installed)
+    // runs its SQL through SQLite here.
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let block = readme
+        .split("```sh\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .find(|b| b.contains("--incremental"))
+        .expect("README has a shell block with a refresh");
+    let (before, rest) = block.split_once("sqlite3 data/demo.db \"").unwrap();
+    let (sql, after) = rest.split_once("\"\n").unwrap();
+    let ws = Workspace::empty();
+    let demo = ws.dbsub(&[]).args(["demo", "--quiet"]).output().unwrap();
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    let bin = assert_cmd::cargo::cargo_bin("dbsub");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let sh = |script: &str| {
+        let out = std::process::Command::new("sh")
+            .args(["-ec", script])
+            .current_dir(ws.path())
+            .env_clear()
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{script}: {}", stderr(&out));
+        stdout(&out)
+    };
+    sh(before);
+    let source = rusqlite::Connection::open(ws.path().join("data/demo.db")).unwrap();
+    assert_eq!(source.execute(sql, []).unwrap(), 2, "{sql}");
+    drop(source);
+    let out = sh(after);
+    // What the block's last comment says the ingest prints.
+    let shown = after.lines().last().unwrap().trim_start_matches('#').trim();
+    let words: Vec<&str> = shown.split_whitespace().collect();
+    assert!(
+        out.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == words),
+        "the README shows `{shown}`; the ingest printed:\n{out}"
+    );
+    let local = rusqlite::Connection::open(ws.path().join("data/local.db")).unwrap();
+    let changed: i64 = local
+        .query_row(
+            "SELECT count(*) FROM SEEDLOT WHERE SEEDLOT_COMMENT = 'cones rechecked'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(changed, 2);
+}
