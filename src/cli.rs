@@ -417,8 +417,9 @@ pub struct ExtractArgs {
     #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
     pub part_size: u64,
 
-    /// Memory for the key sets of the closure before they spill to disk (K, M, G suffixes)
-    #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
+    /// Memory for the closure's key sets and key queues before they spill to disk (K, M, G
+    /// suffixes)
+    #[arg(long, value_name = "SIZE", default_value = "24M", value_parser = parse_size)]
     pub key_memory: u64,
 
     /// The summary's format; svg and html draw the plan of a --dry-run

@@ -257,7 +257,7 @@ fn extract_subset(
         dry_run: false,
         picture: None,
         part_size: 256 << 20,
-        key_memory: 512 << 20,
+        key_memory: 24 << 20,
         classification: Vec::new(),
         strict: true,
         quiet: true,
