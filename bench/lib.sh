@@ -32,3 +32,13 @@ line() {
         "$(calc '%.3f s' "$3")" "$(group "$(calc '%.0f' "$2 / $3")")" "$rss" "$5" "$raw_t" \
         "$raw_rate" "$tput" "$tratio"
 }
+# PostgreSQL's binaries: PG_BIN_DIR, else initdb on PATH, else the highest Debian version.
+pg_bin_dir() {
+    if [ -n "${PG_BIN_DIR:-}" ]; then
+        echo "$PG_BIN_DIR"
+    elif command -v initdb >/dev/null; then
+        dirname "$(readlink -f "$(command -v initdb)")"
+    else
+        find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1
+    fi
+}

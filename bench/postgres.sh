@@ -36,15 +36,7 @@ fail() {
     exit 1
 }
 
-# PostgreSQL's binaries: PG_BIN_DIR, else initdb on PATH, else the highest Debian version.
-if [ -z "${PG_BIN_DIR:-}" ]; then
-    if command -v initdb >/dev/null; then
-        PG_BIN_DIR=$(dirname "$(readlink -f "$(command -v initdb)")")
-    else
-        PG_BIN_DIR=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null |
-            sort -V | tail -1)
-    fi
-fi
+PG_BIN_DIR=$(pg_bin_dir)
 missing=()
 for b in initdb pg_ctl psql; do
     [ -n "$PG_BIN_DIR" ] && [ -x "$PG_BIN_DIR/$b" ] || missing+=("postgresql ($b)")

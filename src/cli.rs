@@ -427,8 +427,9 @@ pub struct ExtractArgs {
     #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
     pub part_size: u64,
 
-    /// Memory for the key sets of the closure before they spill to disk (K, M, G suffixes)
-    #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
+    /// Memory for the closure's key sets and key queues before they spill to disk (K, M, G
+    /// suffixes)
+    #[arg(long, value_name = "SIZE", default_value = "24M", value_parser = parse_size)]
     pub key_memory: u64,
 
     /// Rows per chunk of a table read by a scan (a seed, a passthrough table): a bigger table

@@ -748,6 +748,43 @@ fn a_dry_run_draws_its_plan_with_the_text_plans_rows_and_masked_columns() {
     assert!(!ex.store.exists(), "a refused picture writes nothing");
 }
 
+#[test]
+fn an_extract_with_a_tiny_key_memory_writes_the_same_parts() {
+    let ex = Extract::demo();
+    let run = |subset: &str, extra: &[&str]| {
+        let args = [
+            &[
+                "--seed-object",
+                "SEEDLOT",
+                "--where",
+                WHERE,
+                "--part-size",
+                "4K",
+            ][..],
+            &["--subset", subset],
+            extra,
+        ]
+        .concat();
+        let out = ex.run(&args, &[]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        out
+    };
+    let parts = |subset: &str| {
+        let m = ex.manifest(subset);
+        m.tables
+            .iter()
+            .map(|t| (t.name.clone(), t.rows, t.parts.clone()))
+            .collect::<Vec<_>>()
+    };
+    run("roomy", &[]);
+    // 1 KiB: every key set moves to disk at once and the queues go to their files.
+    let tiny = run("tiny", &["--key-memory", "1K"]);
+    assert!(stderr(&tiny).contains("moved to disk"), "{}", stderr(&tiny));
+    let (roomy, tiny) = (parts("roomy"), parts("tiny"));
+    assert!(roomy.iter().filter(|(_, _, p)| p.len() > 1).count() >= 2);
+    assert_eq!(roomy, tiny, "byte for byte the same parts");
+}
+
 /// A database whose seed LOT (rows 1..=600) references two rows of CODE (text keys of
 /// [`mixed_code`]) and one of SPOT (integer keys, negative ones too) each.
 fn mixed_keys_db(path: &Path) {

@@ -259,7 +259,7 @@ fn extract_subset(
         dry_run: false,
         picture: None,
         part_size: 256 << 20,
-        key_memory: 512 << 20,
+        key_memory: 24 << 20,
         chunk_rows: crate::cli::DEFAULT_CHUNK_ROWS,
         classification: Vec::new(),
         strict: true,
