@@ -254,9 +254,12 @@ setup() { # DIR SCALE PREFIX
         fail "the parents' load into ${p}_parents has verify problems"
     pq "${p}_parents" -c "VACUUM (ANALYZE)"
     pq postgres -c "CREATE DATABASE ${p}_nofk TEMPLATE ${p}_parents"
-    pq "${p}_nofk" -At -c "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname)
-                           FROM pg_constraint WHERE contype = 'f' AND conrelid = '\"$T\"'::regclass" \
-        -c '\gexec' >/dev/null
+    pq "${p}_nofk" -At -c "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I;', conrelid::regclass, conname)
+                           FROM pg_constraint WHERE contype = 'f' AND conrelid = '\"$T\"'::regclass" |
+        pq "${p}_nofk"
+    [ "$(pq "${p}_nofk" -At -c "SELECT count(*) FROM pg_constraint WHERE contype = 'f'
+                                AND conrelid = '\"$T\"'::regclass")" = 0 ] ||
+        fail "${p}_nofk: $T still has foreign keys"
     echo "extract at scale $scale: $(wc -l <"$dir/tables.tsv") tables, $(awk -F'\t' '{ n += $3 } END { print n }' "$dir/tables.tsv") rows," \
         "$(du -cb "$dir/data/store/BENCH/PG/ingest/data" | tail -1 | cut -f1) bytes of parts," \
         "$(du -cb "$dir/csv" | tail -1 | cut -f1) bytes of CSV;" \
@@ -479,11 +482,6 @@ done
 median() { # KEY COLUMN [COLUMN2]: the median of COLUMN, or of COLUMN - COLUMN2
     awk -v c="$2" -v d="${3:-0}" '{ print (d ? $c - $d : $c) }' "$W/$1.runs" | sort -g |
         awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-spread() { # KEY COLUMN RAW_KEY RAW_COLUMN: the lowest and highest per-round time ratio
-    paste -d' ' <(awk -v c="$2" '{ print $c }' "$W/$1.runs") <(awk -v c="$4" '{ print $c }' "$W/$3.runs") |
-        awk '{ r = $1 / $2; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r }
-             END { printf "%.2f–%.2f", lo, hi }'
 }
 
 
