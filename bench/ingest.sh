@@ -299,6 +299,9 @@ sqlite3 -separator ' ' :memory: "SELECT json_extract(value, '\$.target'), json_e
 echo
 echo "dbsub's own clock (the summary's seconds) $(calc '%.3f' "$(median dbsub 5)") s of $(calc '%.3f' "$(median dbsub 1)") s wall;" \
     "fetch + check + verify + start ≈ $(calc '%.3f' "$(median dbsub 1) - $(median dbsub 4)") s."
+echo "Per-round time ratios (lowest–highest of $RUNS): $TABLE's load $(spread dbsub 3 raw-seed 3) (.import defaults)," \
+    "$(spread dbsub 3 raw-seed-sink 3) (.import with dbsub's settings); whole ingest (wall) $(spread dbsub 1 raw-all 1)," \
+    "sum of its load transactions $(spread dbsub 4 raw-all 1); scale $SMALL_SCALE whole (wall) $(spread small-dbsub 1 small-raw-all 1)."
 echo "Peak RSS, scale $SMALL_SCALE → $SCALE ($(group "$SMALL_ROWS") → $(group "$ROWS") rows in $TABLE):" \
     "dbsub ingest $(mib "$(median small-dbsub 2)") → $(mib "$(median dbsub 2)")," \
     "sqlite3 .import (defaults) $(mib "$(median small-raw-all 2)") → $(mib "$(median raw-all 2)")."

@@ -16,6 +16,11 @@ table_median() { # KEY TABLE
     awk -v t="$2" '$1 == t { print $2 }' "$W/$1.tables" | sort -g |
         awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
+spread() { # KEY COLUMN RAW_KEY RAW_COLUMN: the lowest and highest per-round time ratio
+    paste -d' ' <(awk -v c="$2" '{ print $c }' "$W/$1.runs") <(awk -v c="$4" '{ print $c }' "$W/$3.runs") |
+        awk '{ r = $1 / $2; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r }
+             END { printf "%.2f–%.2f", lo, hi }'
+}
 dir_bytes() { du -cb "$@" | tail -1 | cut -f1; }
 # One line of the table. Arguments: label, rows, seconds, rss kb (or ""), raw label (or ""),
 # raw rows, raw seconds.

@@ -10,7 +10,7 @@
 # - ingest: `dbsub ingest PG` of that extract into a fresh copy of the empty migrated schema,
 #   beside `psql -c "\copy t (…) from stdin csv header"` of the same CSV (the parts decompressed
 #   beforehand), foreign keys checked on both sides; the seed table alone, into a copy that already
-#   holds its parents, and the whole extract;
+#   holds its parents, the same without the seed table's foreign keys, and the whole extract;
 # - peak RSS of both commands at two scales.
 #
 # Prints Markdown tables for docs/benchmarks.md.
@@ -18,9 +18,11 @@
 #   bench/postgres.sh                # SCALE=40 (SEEDLOT_PARENT_TREE: 1,037,511 rows), 5 runs:
 #                                    # 25–35 minutes on 2 cores (PostgreSQL loads ≈ 30,000 rows/s)
 #   SCALE=80 RUNS=7 bench/postgres.sh
+#   STEPS=ingest bench/postgres.sh   # the ingest steps only: 15–20 minutes
 #
 # Environment: SCALE (default 40), SMALL_SCALE (default SCALE/4), RUNS (default 5; medians are
 # reported, after one discarded warm-up round), TABLE (default: the largest table of the demo),
+# STEPS (default "extract ingest": which steps to time and report),
 # PG_BIN_DIR (the folder of initdb, pg_ctl and psql; default: PATH, then the highest
 # /usr/lib/postgresql/*/bin), KEEP=1 keeps the scratch folder (the cluster is stopped either way).
 # Needs PostgreSQL 12 or later (server and psql), sqlite3 (3.38 or later: JSON functions), zstd and
@@ -62,6 +64,8 @@ fi
 SCALE=${SCALE:-40}
 SMALL_SCALE=${SMALL_SCALE:-$(awk -v s="$SCALE" 'BEGIN { print s / 4 }')}
 RUNS=${RUNS:-5}
+STEPS=${STEPS:-extract ingest}
+want() { [[ " $STEPS " == *" $1 "* ]]; }
 
 cargo build --release
 BIN=$PWD/target/release/dbsub
@@ -167,7 +171,9 @@ EOF
 #   tables.tsv lists its tables in load order, csv/ holds each table's parts decompressed into one
 #   CSV (one header), for psql;
 # - PREFIX_parents: a copy of PREFIX_empty with the tables before TABLE in load order loaded by
-#   dbsub, then VACUUM (ANALYZE): where the seed table's loads start from.
+#   dbsub, then VACUUM (ANALYZE): where the seed table's loads start from;
+# - PREFIX_nofk: a copy of PREFIX_parents without TABLE's foreign keys: one table with no key to
+#   check, the load itself.
 setup() { # DIR SCALE PREFIX
     local dir=$1 scale=$2 p=$3 secs m
     (cd "$dir" && /usr/bin/time -f "%e %M" -o "$W/time" env -i PATH="$PATH" HOME="$HOME" "$BIN" \
@@ -239,6 +245,13 @@ setup() { # DIR SCALE PREFIX
     [ "$(json "$W/parents.json" "json_extract(j, '\$.verify.problems')")" = 0 ] ||
         fail "the parents' load into ${p}_parents has verify problems"
     pq "${p}_parents" -c "VACUUM (ANALYZE)"
+    pq postgres -c "CREATE DATABASE ${p}_nofk TEMPLATE ${p}_parents"
+    pq "${p}_nofk" -At -c "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I;', conrelid::regclass, conname)
+                           FROM pg_constraint WHERE contype = 'f' AND conrelid = '\"$T\"'::regclass" |
+        pq "${p}_nofk"
+    [ "$(pq "${p}_nofk" -At -c "SELECT count(*) FROM pg_constraint WHERE contype = 'f'
+                                AND conrelid = '\"$T\"'::regclass")" = 0 ] ||
+        fail "${p}_nofk: $T still has foreign keys"
     echo "extract at scale $scale: $(wc -l <"$dir/tables.tsv") tables, $(awk -F'\t' '{ n += $3 } END { print n }' "$dir/tables.tsv") rows," \
         "$(du -cb "$dir/data/store/BENCH/PG/ingest/data" | tail -1 | cut -f1) bytes of parts," \
         "$(du -cb "$dir/csv" | tail -1 | cut -f1) bytes of CSV;" \
@@ -429,18 +442,20 @@ copy_in() { # KEY DIR TEMPLATE FIRST LAST
 # them. The small scale runs the whole commands only, for peak RSS against table size.
 for ((ROUND = 0; ROUND <= RUNS; ROUND++)); do
     echo "round $ROUND of $RUNS (0: warm-up)" >&2
-    # Extract.
-    extract copy-j1 "$BIG" big -- --jobs 1 --format json
-    extract copy-j2 "$BIG" big -- --jobs 2 --format json
-    extract cursor-j1 "$BIG" big DBSUB_PG_READ=cursor -- --jobs 1 --format json
-    extract dry "$BIG" big -- --dry-run
-    # shellcheck disable=SC2086
-    raw_extract raw-extract-all "$BIG" big $ALL
-    raw_extract raw-extract-seed "$BIG" big "$T"
-    extract small-copy-j1 "$SMALL" small -- --jobs 1 --format json
-    extract small-cursor-j1 "$SMALL" small DBSUB_PG_READ=cursor -- --jobs 1 --format json
-    # shellcheck disable=SC2086
-    raw_extract small-raw-extract-all "$SMALL" small $ALL
+    if want extract; then
+        extract copy-j1 "$BIG" big -- --jobs 1 --format json
+        extract copy-j2 "$BIG" big -- --jobs 2 --format json
+        extract cursor-j1 "$BIG" big DBSUB_PG_READ=cursor -- --jobs 1 --format json
+        extract dry "$BIG" big -- --dry-run
+        # shellcheck disable=SC2086
+        raw_extract raw-extract-all "$BIG" big $ALL
+        raw_extract raw-extract-seed "$BIG" big "$T"
+        extract small-copy-j1 "$SMALL" small -- --jobs 1 --format json
+        extract small-cursor-j1 "$SMALL" small DBSUB_PG_READ=cursor -- --jobs 1 --format json
+        # shellcheck disable=SC2086
+        raw_extract small-raw-extract-all "$SMALL" small $ALL
+    fi
+    want ingest || continue
     # Ingest: the whole extract into the empty schema, then the seed table alone into the
     # schema that holds its parents.
     ingest ingest-all "$BIG" big_empty
@@ -450,6 +465,8 @@ for ((ROUND = 0; ROUND <= RUNS; ROUND++)); do
     copy_in copy-all "$BIG" big_empty 1 "$NUNITS"
     ingest ingest-seed "$BIG" big_parents --table "$TQ"
     copy_in copy-seed "$BIG" big_parents "$SEED_UNIT" "$SEED_UNIT"
+    ingest ingest-nofk "$BIG" big_nofk --table "$TQ"
+    copy_in copy-nofk "$BIG" big_nofk "$SEED_UNIT" "$SEED_UNIT"
     ingest small-ingest-all "$SMALL" small_empty
     copy_in small-copy-all "$SMALL" small_empty 1 "$NUNITS"
 done
@@ -457,11 +474,6 @@ done
 median() { # KEY COLUMN [COLUMN2]: the median of COLUMN, or of COLUMN - COLUMN2
     awk -v c="$2" -v d="${3:-0}" '{ print (d ? $c - $d : $c) }' "$W/$1.runs" | sort -g |
         awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-spread() { # KEY COLUMN RAW_KEY RAW_COLUMN: the lowest and highest per-round time ratio
-    paste -d' ' <(awk -v c="$2" '{ print $c }' "$W/$1.runs") <(awk -v c="$4" '{ print $c }' "$W/$3.runs") |
-        awk '{ r = $1 / $2; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r }
-             END { printf "%.2f–%.2f", lo, hi }'
 }
 
 
@@ -477,8 +489,8 @@ raw_csv() { # KEY: bytes of CSV the raw pipeline wrote
 }
 mb() { calc '%.1f MB' "$1 / 1e6"; }
 
-echo
-echo "Compressed: dbsub's extract (COPY, --jobs 1) $(dir_bytes "$BIG/data/store/BENCH/PG/copy-j1/data") bytes," \
+want extract && echo
+want extract && echo "Compressed: dbsub's extract (COPY, --jobs 1) $(dir_bytes "$BIG/data/store/BENCH/PG/copy-j1/data") bytes," \
     "the raw pipeline's $(dir_bytes "$W/raw-extract-all") bytes; CSV: dbsub $(dbsub_csv "$BIG" copy-j1) bytes," \
     "raw $(raw_csv raw-extract-all) bytes; $T alone: dbsub $(dbsub_csv "$BIG" copy-j1 "$T")," \
     "raw $(raw_csv raw-extract-seed) bytes."
@@ -494,6 +506,7 @@ echo "\"vs raw\" = dbsub rows/s ÷ raw rows/s (goal ≥ 0.8×); \"time ratio\" =
 echo
 echo "| step | rows | dbsub time | rows/s | peak RSS | raw: what | raw time | raw rows/s | vs raw | time ratio |"
 echo "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"
+if want extract; then
 RAW_ALL="$NTABLES × psql \\copy … \| zstd -3 (peak RSS $(mib "$(median raw-extract-all 2)"))"
 RAW_SEED="$T: psql \\copy … \| zstd -3"
 for k in copy-j1 copy-j2 cursor-j1; do
@@ -510,9 +523,20 @@ done
 line "extract, COPY, \`--jobs 1\`: catalog + closure (the summary's seconds − its tables' seconds)" \
     "$TOTAL_ROWS" "$(median copy-j1 4 5)" "" "" "" ""
 line "extract: catalog + closure only (\`--dry-run\`, wall)" "$TOTAL_ROWS" "$(median dry 1)" "$(median dry 2)" "" "" ""
+line "scale $SMALL_SCALE ($T: $(group "$SMALL_ROWS") rows): extract, COPY, \`--jobs 1\` (wall)" \
+    "$SMALL_TOTAL_ROWS" "$(median small-copy-j1 1)" "$(median small-copy-j1 2)" \
+    "$NTABLES × psql \\copy … \| zstd -3" "$SMALL_TOTAL_ROWS" "$(median small-raw-extract-all 1)"
+line "scale $SMALL_SCALE: extract, cursor, \`--jobs 1\` (wall)" "$SMALL_TOTAL_ROWS" \
+    "$(median small-cursor-j1 1)" "$(median small-cursor-j1 2)" "$NTABLES × psql \\copy … \| zstd -3" \
+    "$SMALL_TOTAL_ROWS" "$(median small-raw-extract-all 1)"
+fi
+if want ingest; then
 line "ingest: $T, its load (transaction), the tables before it loaded (\`--table\`)" "$ROWS" \
     "$(median ingest-seed 3)" "" "psql \\copy from stdin, into the tables before it" "$ROWS" \
     "$(median copy-seed 3)"
+line "ingest: $T, its load (transaction), the tables before it loaded, $T's foreign keys dropped beforehand (\`--table\`)" \
+    "$ROWS" "$(median ingest-nofk 3)" "" "psql \\copy from stdin, into the same" "$ROWS" \
+    "$(median copy-nofk 3)"
 line "ingest: $T's load within the whole ingest" "$ROWS" "$(median ingest-all 3)" "" \
     "psql \\copy, within the whole raw load" "$ROWS" "$(median copy-all 3)"
 line "ingest, whole command, $NTABLES tables (wall: fetch + SHA-256 + load + verify)" "$TOTAL_ROWS" \
@@ -521,15 +545,11 @@ line "ingest, whole command, $NTABLES tables (wall: fetch + SHA-256 + load + ver
     "$(median copy-all 1)"
 line "ingest, whole: sum of its load transactions" "$TOTAL_ROWS" "$(median ingest-all 4)" "" \
     "the same" "$TOTAL_ROWS" "$(median copy-all 1)"
-line "scale $SMALL_SCALE ($T: $(group "$SMALL_ROWS") rows): extract, COPY, \`--jobs 1\` (wall)" \
-    "$SMALL_TOTAL_ROWS" "$(median small-copy-j1 1)" "$(median small-copy-j1 2)" \
-    "$NTABLES × psql \\copy … \| zstd -3" "$SMALL_TOTAL_ROWS" "$(median small-raw-extract-all 1)"
-line "scale $SMALL_SCALE: extract, cursor, \`--jobs 1\` (wall)" "$SMALL_TOTAL_ROWS" \
-    "$(median small-cursor-j1 1)" "$(median small-cursor-j1 2)" "$NTABLES × psql \\copy … \| zstd -3" \
-    "$SMALL_TOTAL_ROWS" "$(median small-raw-extract-all 1)"
 line "scale $SMALL_SCALE: ingest, whole command (wall)" "$SMALL_TOTAL_ROWS" "$(median small-ingest-all 1)" \
     "$(median small-ingest-all 2)" "the $NUNITS psql loads" "$SMALL_TOTAL_ROWS" "$(median small-copy-all 1)"
+fi
 
+if want extract; then
 echo
 echo "Extract per table, scale $SCALE (medians; dbsub: its summary's seconds for the table, --jobs 1: read,"
 echo "convert, CSV, zstd, write; raw: that table's psql | zstd pipeline in the whole-extract baseline):"
@@ -553,7 +573,9 @@ printf '| **all %s tables** | %s | | %s | %s | %s | %s | %s |\n' "$NTABLES" "$(g
     "$(calc '%.3f s' "$(median raw-extract-all 1)")" \
     "$(calc '%.2f×' "$(median copy-j1 5) / $(median raw-extract-all 1)")" \
     "$(calc '%.2f×' "$(median cursor-j1 5) / $(median raw-extract-all 1)")"
+fi
 
+if want ingest; then
 echo
 echo "Per transaction of the whole ingest, scale $SCALE (medians; dbsub: its summary's seconds, which"
 echo "the tables of one transaction share; raw: the psql process of that unit):"
@@ -571,20 +593,25 @@ while read -r -a unit; do
     printf '| %s | %s | %s | %s | %s |\n' "$names" "$(group "$rows")" "$(calc '%.3f s' "$d")" \
         "$(calc '%.3f s' "$r")" "$(calc '%.2f×' "$d / $r")"
 done <"$W/units.txt"
+fi
 
 echo
-echo "Per-round time ratios (lowest–highest of $RUNS):" \
-    "extract COPY --jobs 1 whole $(spread copy-j1 1 raw-extract-all 1), part $(spread copy-j1 3 raw-extract-seed 1);" \
+want extract && echo "Per-round time ratios, extract (lowest–highest of $RUNS):" \
+    "COPY --jobs 1 whole $(spread copy-j1 1 raw-extract-all 1), part $(spread copy-j1 3 raw-extract-seed 1);" \
     "COPY --jobs 2 whole $(spread copy-j2 1 raw-extract-all 1);" \
-    "cursor whole $(spread cursor-j1 1 raw-extract-all 1), part $(spread cursor-j1 3 raw-extract-seed 1);" \
-    "ingest $T $(spread ingest-seed 3 copy-seed 3), whole (wall) $(spread ingest-all 1 copy-all 1)."
+    "cursor whole $(spread cursor-j1 1 raw-extract-all 1), part $(spread cursor-j1 3 raw-extract-seed 1)."
+want ingest || exit 0
+echo "Per-round time ratios, ingest (lowest–highest of $RUNS): $T $(spread ingest-seed 3 copy-seed 3)," \
+    "$T without its foreign keys $(spread ingest-nofk 3 copy-nofk 3)," \
+    "whole (wall) $(spread ingest-all 1 copy-all 1), whole (sum of transactions) $(spread ingest-all 4 copy-all 1)."
 echo "dbsub ingest's own clock (the summary's seconds) $(calc '%.3f' "$(median ingest-all 5)") s of" \
     "$(calc '%.3f' "$(median ingest-all 1)") s wall; fetch + check + verify + start ≈" \
     "$(calc '%.3f' "$(median ingest-all 1) - $(median ingest-all 4)") s."
-echo "Peak RSS, scale $SMALL_SCALE → $SCALE ($(group "$SMALL_ROWS") → $(group "$ROWS") rows in $T):" \
-    "extract COPY $(mib "$(median small-copy-j1 2)") → $(mib "$(median copy-j1 2)")," \
+want extract && echo "Peak RSS of the extract, scale $SMALL_SCALE → $SCALE ($(group "$SMALL_ROWS") → $(group "$ROWS") rows in $T):" \
+    "COPY $(mib "$(median small-copy-j1 2)") → $(mib "$(median copy-j1 2)")," \
     "cursor $(mib "$(median small-cursor-j1 2)") → $(mib "$(median cursor-j1 2)")," \
+    "raw $(mib "$(median small-raw-extract-all 2)") → $(mib "$(median raw-extract-all 2)")."
+echo "Peak RSS of the ingest, scale $SMALL_SCALE → $SCALE:" \
     "ingest $(mib "$(median small-ingest-all 2)") → $(mib "$(median ingest-all 2)");" \
-    "raw extract $(mib "$(median small-raw-extract-all 2)") → $(mib "$(median raw-extract-all 2)")," \
     "raw ingest $(mib "$(median small-copy-all 2)") → $(mib "$(median copy-all 2)")" \
     "(the server's memory is not counted on either side)."

@@ -133,6 +133,33 @@ fn drop_key(
     declared: &DeclaredKey,
     unchecked: bool,
 ) -> Result<DroppedKey> {
+    let (definition, _) = key_definition(tx, declared)?;
+    drop_declared(tx, declared, definition, unchecked)
+}
+
+/// Drops the foreign key `declared` of a large table for its load when it checks every row
+/// now, in the state that adding it back recreates: validated, its triggers in their default
+/// state. A `NOT VALID` key (it checks new rows, but adding it back would not) or one whose
+/// triggers were switched off or set to another replication role stays, and checks the rows as
+/// they come.
+fn drop_checking_key(
+    tx: &mut postgres::Transaction<'_>,
+    declared: &DeclaredKey,
+) -> Result<Option<DroppedKey>> {
+    let (definition, restorable) = key_definition(tx, declared)?;
+    if !restorable {
+        return Ok(None);
+    }
+    drop_declared(tx, declared, definition, false).map(Some)
+}
+
+/// The definition of the foreign key `declared` (`pg_get_constraintdef`), and whether it is
+/// validated with every trigger that enforces it (on the table and, for a key of a partitioned
+/// table, on each partition's copy) in the default state.
+fn key_definition(
+    tx: &mut postgres::Transaction<'_>,
+    declared: &DeclaredKey,
+) -> Result<(String, bool)> {
     let DeclaredKey {
         schema,
         table,
@@ -140,9 +167,15 @@ fn drop_key(
     } = declared;
     let row = tx
         .query_opt(
-            "SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k \
-             JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = $1 AND c.relname = $2 AND k.conname = $3 AND k.contype = 'f'",
+            "WITH RECURSIVE key AS (SELECT k.oid, k.convalidated FROM pg_constraint k \
+               JOIN pg_class c ON c.oid = k.conrelid \
+               JOIN pg_namespace n ON n.oid = c.relnamespace \
+               WHERE n.nspname = $1 AND c.relname = $2 AND k.conname = $3 AND k.contype = 'f'), \
+             copies AS (SELECT oid FROM key UNION ALL \
+               SELECT k.oid FROM pg_constraint k JOIN copies p ON k.conparentid = p.oid) \
+             SELECT pg_get_constraintdef(key.oid), key.convalidated AND NOT EXISTS \
+               (SELECT FROM pg_trigger t JOIN copies p ON t.tgconstraint = p.oid \
+                WHERE t.tgenabled <> 'O') FROM key",
             &[schema, table, name],
         )
         .map_err(|e| {
@@ -152,10 +185,24 @@ fn drop_key(
             )
         })?
         .ok_or_else(|| anyhow!("{table} has no foreign key {name}"))?;
+    Ok((row.get(0), row.get(1)))
+}
+
+fn drop_declared(
+    tx: &mut postgres::Transaction<'_>,
+    declared: &DeclaredKey,
+    definition: String,
+    unchecked: bool,
+) -> Result<DroppedKey> {
+    let DeclaredKey {
+        schema,
+        table,
+        name,
+    } = declared;
     let key = DroppedKey {
         table: format!("{}.{}", double_quote(schema), double_quote(table)),
         name: name.to_string(),
-        definition: row.get(0),
+        definition,
         unchecked,
     };
     tx.batch_execute(&format!(
@@ -194,6 +241,21 @@ fn restore_key(tx: &mut postgres::Transaction<'_>, key: &DroppedKey) -> Result<(
             pg_message(&e)
         )
     })
+}
+
+/// From this many rows in the extract, a plain load sets the table's checked foreign keys aside
+/// and adds them back, validated, before its commit: PostgreSQL checks a key row by row during a
+/// COPY (one index lookup through SPI per row and key), and at once, by one join, when the key is
+/// added. Smaller tables keep the row checks, which then cost less than dropping and adding keys.
+const LARGE_LOAD_ROWS: u64 = 10_000;
+
+/// [`LARGE_LOAD_ROWS`], or the test hook `DBSUB_TEST_LARGE_LOAD_ROWS=N`, so that the tests take
+/// this path with a few rows.
+fn large_load_rows() -> u64 {
+    std::env::var("DBSUB_TEST_LARGE_LOAD_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(LARGE_LOAD_ROWS)
 }
 
 /// Serializes dbsub's loads into one database: every load and emptying transaction takes this
@@ -720,8 +782,11 @@ impl PgSink {
         ensure_history(&mut tx)?;
         let mut paused = Vec::new();
         let mut dropped = Vec::new();
-        for table in &loaded {
+        for (table, load) in loaded.iter().zip(tables.iter()) {
             paused.extend(pause_triggers(&mut tx, table)?);
+            // A large plain load checks its other foreign keys once, when they are added back
+            // (one join per key), rather than row by row during the COPY.
+            let large = mode == LoadMode::Insert && load.record.rows >= large_load_rows();
             for fk in table.all_foreign_keys() {
                 let outside = unchecked
                     .iter()
@@ -734,6 +799,10 @@ impl PgSink {
                 if outside || among {
                     for declared in table.declarations_of(&fk.name) {
                         dropped.push(drop_key(&mut tx, &declared, outside)?);
+                    }
+                } else if large {
+                    for declared in table.declarations_of(&fk.name) {
+                        dropped.extend(drop_checking_key(&mut tx, &declared)?);
                     }
                 }
             }
