@@ -363,7 +363,10 @@ impl RowSource for SqliteSource {
 
     fn archived_key(&self, _columns: &[&Column], values: &[Value<'_>], out: &mut Vec<u8>) -> bool {
         // The key scan reads SQLite's storage classes: integers, reals, text and blobs as
-        // stored. Dates, decimals and the like are stored in forms the archive does not keep.
+        // stored. A decimal column (NUMBER, NUMERIC, DECIMAL: numeric affinity) stores a
+        // whole number that fits 64 bits as an integer and any other number as a real, whose
+        // archived text is `decimal_from_f64` of it: the key is the one whose text the archive
+        // holds, else none. Dates and the like are stored in forms the archive does not keep.
         let mut keys = Vec::with_capacity(values.len());
         for v in values {
             keys.push(match v {
@@ -373,6 +376,10 @@ impl RowSource for SqliteSource {
                 Value::Float(f) => KeyValue::Float(*f),
                 Value::Text(t) => KeyValue::Text(t),
                 Value::Bytes(b) => KeyValue::Bytes(b),
+                Value::Decimal(d) => match decimal_key(d) {
+                    Some(key) => key,
+                    None => return false,
+                },
                 _ => return false,
             });
         }
@@ -522,6 +529,18 @@ impl RowSource for SqliteSource {
 }
 
 /// The values of the key columns `at` of `row`, as the key set holds them.
+/// The value SQLite's numeric affinity stores for the decimal `text` (an archived value), as
+/// the key scan reads it; `None` when the stored value's archived text would not be `text`.
+fn decimal_key(text: &str) -> Option<KeyValue<'static>> {
+    if !text.contains(['.', 'e', 'E']) {
+        return text.parse().ok().map(KeyValue::Int);
+    }
+    let f: f64 = text.parse().ok()?;
+    let whole = f.fract() == 0.0 && f.abs() < 9.2e18;
+    (!whole && crate::model::text::decimal_from_f64(f).as_deref() == Some(text))
+        .then_some(KeyValue::Float(f))
+}
+
 fn key_values<'r>(
     table: &Table,
     row: &'r rusqlite::Row<'_>,
