@@ -543,15 +543,17 @@ fn postgres_a_killed_delta_resumes_to_the_same_parts() {
 }
 
 /// A seed without a condition: a delta holds its new and changed rows only; a numeric key with
-/// a scale (`5.00`, as PostgreSQL writes it) is recognised from one extract to the next, and a
-/// deleted one is listed as it was archived.
+/// a scale (`5.00`, as PostgreSQL writes it) and a blank-padded CHAR(n) key are recognised from
+/// one extract to the next, and a deleted one is listed as it was archived.
 fn a_seed_without_condition_and_a_numeric_key(lab: &Lab) {
     let kind = lab.kind;
     let plan = "name = \"accounts\"\n[[seed]]\ntable = \"customer\"\n\n[[seed]]\ntable = \"account\"\n\n\
-                [refresh]\nwatermarks = { \"customer\" = \"stamp\" }\n";
+                [[seed]]\ntable = \"region\"\n\n[refresh]\nwatermarks = { \"customer\" = \"stamp\" }\n";
     (lab.exec)(
         "CREATE TABLE account (no NUMERIC(12, 2) PRIMARY KEY, label VARCHAR(20) NOT NULL);
-         INSERT INTO account VALUES (5, 'five'), (6.5, 'six and a half'), (7, 'seven');",
+         INSERT INTO account VALUES (5, 'five'), (6.5, 'six and a half'), (7, 'seven');
+         CREATE TABLE region (code CHAR(4) PRIMARY KEY, label VARCHAR(20) NOT NULL);
+         INSERT INTO region VALUES ('N', 'north'), ('SE', 'south-east'), ('W', 'west');",
     );
     std::fs::write(lab.ws.path().join("plan.toml"), plan).unwrap();
     success(&lab.extract(&[], &[]), &["base"]);
@@ -560,7 +562,10 @@ fn a_seed_without_condition_and_a_numeric_key(lab: &Lab) {
     for sql in CHANGES {
         (lab.exec)(sql);
     }
-    (lab.exec)("DELETE FROM account WHERE no = 7; INSERT INTO account VALUES (8, 'eight')");
+    (lab.exec)(
+        "DELETE FROM account WHERE no = 7; INSERT INTO account VALUES (8, 'eight');
+         DELETE FROM region WHERE code = 'W'; INSERT INTO region VALUES ('NE', 'north-east');",
+    );
     let args = ["--incremental", "--detect-deletes"];
     success(&lab.extract(&args, &[]), &args);
     let delta = dir.join("deltas/00001");
@@ -575,6 +580,15 @@ fn a_seed_without_condition_and_a_numeric_key(lab: &Lab) {
     };
     assert_eq!(got["account"], set(&[new]), "{kind}");
     assert_eq!(deletes(&delta)["account"], set(&[gone]), "{kind}");
+    // A blank-padded CHAR(4) key: PostgreSQL archives and scans it padded; SQLite keeps what
+    // was inserted.
+    let (new, gone) = if kind == "SQLITE" {
+        ("NE", "W")
+    } else {
+        ("NE  ", "W   ")
+    };
+    assert_eq!(got["region"], set(&[new]), "{kind}");
+    assert_eq!(deletes(&delta)["region"], set(&[gone]), "{kind}");
 }
 
 #[test]
@@ -627,4 +641,31 @@ fn sqlite_deltas_follow_each_other_in_an_s3_store() {
     assert_eq!(rows(&second, "invoice"), (0, Some(0)));
     assert_eq!(rows(&second, "line"), (0, Some(0)));
     assert!(!lab.base().exists(), "nothing in the file store");
+}
+
+/// A blank-padded CHAR(n) key read two ways in one extract, with no delta: `region` is a seed
+/// (its keys scanned by COPY) and the parent of `shop` (looked up by key): each row has one key
+/// and is written once.
+#[test]
+fn postgres_a_char_key_scanned_and_looked_up_is_one_key() {
+    let Some(lab) = Lab::pg() else { return };
+    (lab.exec)(
+        "CREATE TABLE region (code CHAR(4) PRIMARY KEY, label VARCHAR(20) NOT NULL);
+         INSERT INTO region VALUES ('N', 'north'), ('SE', 'south-east'), ('W', 'west');
+         CREATE TABLE shop (id INTEGER PRIMARY KEY,
+             region CHAR(4) NOT NULL REFERENCES region (code));
+         INSERT INTO shop VALUES (1, 'N'), (2, 'SE'), (3, 'W');",
+    );
+    let plan = "name = \"shops\"\n[[seed]]\ntable = \"region\"\nwhere = \"code <> 'W'\"\n\n\
+                [[seed]]\ntable = \"shop\"\n";
+    std::fs::write(lab.ws.path().join("plan.toml"), plan).unwrap();
+    success(&lab.extract(&[], &[]), &["shops"]);
+    let dir = lab.base().with_file_name("shops");
+    let region = manifest(&dir)
+        .tables
+        .into_iter()
+        .find(|t| t.name == "region")
+        .unwrap();
+    assert_eq!(region.rows, 3, "each region once");
+    assert_eq!(ids(&dir)["region"], set(&["N   ", "SE  ", "W   "]));
 }

@@ -468,21 +468,17 @@ impl RowSource for PgSource {
         Ok(true)
     }
 
-    fn archived_key(&self, columns: &[&Column], values: &[Value<'_>], out: &mut Vec<u8>) -> bool {
-        // The key scan reads each column's text output (`::text`): the archive's text where
-        // the two agree; not for a blank-padded char(n), whose cast drops the padding the
-        // archive keeps, nor for timestamps, whose output forms differ.
+    fn archived_key(&self, _columns: &[&Column], values: &[Value<'_>], out: &mut Vec<u8>) -> bool {
+        // The key scan reads each key column's text output (a blank-padded char(n) with its
+        // padding, as the archive keeps it): the archive's text where the two agree; not for
+        // timestamps, whose output forms differ.
         let mut texts: Vec<Option<String>> = Vec::with_capacity(values.len());
-        for (v, c) in values.iter().zip(columns) {
+        for v in values {
             texts.push(match v {
                 Value::Null => None,
                 Value::Int(i) => Some(i.to_string()),
                 Value::Bool(b) => Some(b.to_string()),
-                Value::Text(t)
-                    if !matches!(c.neutral_type, NeutralType::Text { fixed: true, .. }) =>
-                {
-                    Some(t.to_string())
-                }
+                Value::Text(t) => Some(t.to_string()),
                 // The archive keeps a numeric's text as PostgreSQL writes it (its scale too).
                 Value::Decimal(d) => Some(d.to_string()),
                 Value::Date(d) if (1..=9999).contains(&d.year) => v.text_form(),
@@ -589,7 +585,7 @@ impl RowSource for PgSource {
         let partitioned = self.is_partitioned(table)?;
         let select: Vec<String> = columns
             .iter()
-            .map(|c| key_column_sql(c, partitioned))
+            .map(|c| key_select_sql(table, c, partitioned))
             .collect();
         let from = self.relation_sql(table, filter)?;
         let (from_where, binds) = Self::from_where(from, partitioned, table, filter, order_by, 0)?;
@@ -646,7 +642,11 @@ impl RowSource for PgSource {
                 columns: keys_of,
                 keys,
             } => {
-                select.extend(keys_of.iter().map(|c| key_column_sql(c, partitioned)));
+                select.extend(
+                    keys_of
+                        .iter()
+                        .map(|c| key_select_sql(table, c, partitioned)),
+                );
                 Some(KeyOrder::new(keys))
             }
             _ => None,
@@ -722,6 +722,23 @@ fn key_type(table: &Table, column: &KeyColumn, partitioned: bool) -> Result<Stri
             .map(|c| c.native_type.clone())
             .ok_or_else(|| anyhow!("{}.{} has no column {name}", table.schema, table.name))?,
     })
+}
+
+/// A key column as the key scan and a lookup's rows read it: the same text whether the query
+/// is a COPY (the type's output) or not (a cast to text), so that one row has one key. A
+/// blank-padded `char(n)` goes through its output function, which keeps the padding its cast
+/// to text drops (as [`select_expr`] reads it for the archive).
+fn key_select_sql(table: &Table, column: &KeyColumn, partitioned: bool) -> String {
+    match column {
+        KeyColumn::Column(name)
+            if table.column(name).is_some_and(|c| {
+                c.native_type.starts_with("character(") || c.native_type == "bpchar"
+            }) =>
+        {
+            format!("textin(bpcharout({}))", double_quote(name))
+        }
+        _ => key_column_sql(column, partitioned),
+    }
 }
 
 /// A key's value as the text it is bound as (`None` for NULL).
