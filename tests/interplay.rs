@@ -1,0 +1,518 @@
+//! Where this round's features meet: a refresh chain (`extract --incremental`,
+//! `--detect-deletes`, ingest of base and deltas) written in chunks (`--chunk-rows`, `--jobs`),
+//! with key sets spilled to disk (`--key-memory`), killed and resumed, in an S3 store, loaded
+//! into PostgreSQL by the large-table path that sets foreign keys aside, and reloaded with
+//! `--refreshdb`. Each ends where a fresh full extract of the source's state, ingested into an
+//! empty database, ends.
+//!
+//! The source is SQLite; the targets SQLite, or PostgreSQL (skipped without it unless
+//! `DBSUB_REQUIRE_PG=1`).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::target::Target;
+use common::{Workspace, files_below, pg, stable_manifest, stderr, success};
+use rusqlite::Connection;
+use serde_json::Value as Json;
+
+/// 60 status codes (a passthrough table); 60 customers (stamp: a watermark); 200 invoices,
+/// invoice `i` of customer `i % 50 + 1`; two lines per invoice.
+const SCHEMA: &str = "
+CREATE TABLE status_code (code VARCHAR(10) PRIMARY KEY, label VARCHAR(40) NOT NULL);
+CREATE TABLE customer (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL, stamp INTEGER NOT NULL);
+CREATE TABLE invoice (id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customer (id),
+    status VARCHAR(10) NOT NULL REFERENCES status_code (code),
+    updated_at INTEGER NOT NULL);
+CREATE TABLE line (id INTEGER PRIMARY KEY, invoice_id INTEGER NOT NULL REFERENCES invoice (id),
+    amount INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+";
+
+const ROWS: &str = "
+INSERT INTO status_code
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 59)
+SELECT 's' || i, 'status ' || i FROM n;
+INSERT INTO customer
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60)
+SELECT i, 'customer ' || i, 100 FROM n;
+INSERT INTO invoice
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
+SELECT i, i % 50 + 1, 's' || (i % 60), 100 FROM n;
+INSERT INTO line
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400)
+SELECT i, (i + 1) / 2, i * 3, 100 FROM n;
+";
+
+/// The first change: invoices updated, a held customer changed and one outside the subset, a
+/// new invoice of a customer new to the subset with a line, a new line of a held invoice, a
+/// status label changed (the passthrough table), invoice 7 and its lines hard-deleted.
+const CHANGE_1: &str = "
+UPDATE invoice SET updated_at = 200 WHERE id IN (3, 51, 122);
+UPDATE customer SET name = 'renamed 2', stamp = 200 WHERE id = 2;
+UPDATE customer SET name = 'renamed 58', stamp = 200 WHERE id = 58;
+INSERT INTO invoice VALUES (201, 55, 's1', 200);
+INSERT INTO line VALUES (401, 201, 1, 200), (402, 1, 2, 200);
+UPDATE status_code SET label = 'relabelled' WHERE code = 's5';
+DELETE FROM line WHERE invoice_id = 7;
+DELETE FROM invoice WHERE id = 7;
+";
+
+/// The second change: another update, a new invoice, invoice 9 and its lines hard-deleted.
+const CHANGE_2: &str = "
+UPDATE invoice SET status = 's2', updated_at = 300 WHERE id = 201;
+INSERT INTO invoice VALUES (202, 1, 's3', 300);
+DELETE FROM line WHERE invoice_id = 9;
+DELETE FROM invoice WHERE id = 9;
+";
+
+/// The seed: invoices whose id is not a multiple of 5 (160 of them).
+const PLAN: &str = r#"
+passthrough = ["status_code"]
+
+[[seed]]
+table = "invoice"
+where = "id % 5 <> 0"
+
+[[children.edge]]
+table = "line"
+
+[refresh]
+watermarks = { "invoice" = "updated_at", "line" = "updated_at", "customer" = "stamp" }
+"#;
+
+/// Chunks of 25 rows, two at once: the seed and the passthrough table are cut in several.
+const CHUNKED: [&str; 4] = ["--chunk-rows", "25", "--jobs", "2"];
+
+/// A SQLite source (environment APP), a store (`store/`, or another one given), and targets.
+struct Lab {
+    ws: Workspace,
+    pg: Option<&'static pg::PgCluster>,
+}
+
+impl Lab {
+    /// A lab whose targets are SQLite files, or PostgreSQL databases (`None` when there is no
+    /// PostgreSQL: the test is skipped).
+    fn new(on_pg: bool) -> Option<Lab> {
+        let pg = if on_pg { Some(pg::cluster()?) } else { None };
+        let lab = Lab {
+            ws: Workspace::empty(),
+            pg,
+        };
+        lab.change(&format!("{SCHEMA}{ROWS}"));
+        std::fs::write(lab.ws.path().join("plan.toml"), PLAN).unwrap();
+        std::fs::write(
+            lab.ws.path().join("fresh.toml"),
+            format!("name = \"fresh\"\n{PLAN}"),
+        )
+        .unwrap();
+        Some(lab)
+    }
+
+    fn change(&self, sql: &str) {
+        Connection::open(self.ws.path().join("src.db"))
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+    }
+
+    /// The folder of the subset in the file store `store`.
+    fn subset_dir(&self, store: &str, subset: &str) -> PathBuf {
+        self.ws.path().join(store).join("APP/SQLITE").join(subset)
+    }
+
+    /// A new empty target with the source's tables.
+    fn target(&self, name: &str) -> Target {
+        let target = match self.pg {
+            Some(cluster) => Target::Pg(cluster.create_database(name)),
+            None => Target::Sqlite(self.ws.path().join(format!("{name}.db"))),
+        };
+        target.exec(SCHEMA);
+        target
+    }
+
+    /// dbsub with `args`, the source, the file store `store/`, `target`, then `extra` (which
+    /// may name another store).
+    fn run(&self, target: Option<&Target>, args: &[&str], extra: &[(&str, &str)]) -> Output {
+        let at = |p: &str| self.ws.path().join(p).display().to_string();
+        let mut vars = vec![
+            (
+                "DBSUB_SOURCE_SQLITE_APP".to_string(),
+                format!("sqlite://{}", at("src.db")),
+            ),
+            ("DBSUB_STORE_APP".into(), format!("file://{}", at("store"))),
+            ("DBSUB_CACHE_DIR".into(), at("cache")),
+        ];
+        vars.extend(target.map(Target::var));
+        for (k, v) in extra {
+            vars.retain(|(key, _)| key != k);
+            vars.push((k.to_string(), v.to_string()));
+        }
+        let refs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.ws.dbsub_process(&refs).args(args).output().unwrap()
+    }
+
+    /// `extract` with the plan and `args`, which must succeed: its `--format json` summary.
+    fn extract(&self, args: &[&str], extra: &[(&str, &str)]) -> Json {
+        let all = [
+            &["extract", "SQLITE", "APP", "--plan", "plan.toml"][..],
+            &["--quiet", "--format", "json"],
+            args,
+        ]
+        .concat();
+        serde_json::from_str(&success(&self.run(None, &all, extra), &all)).unwrap()
+    }
+
+    /// `ingest` of the subset into `target` with `args`, which must succeed: its summary.
+    fn ingest(&self, target: &Target, args: &[&str], extra: &[(&str, &str)]) -> Json {
+        let all = [
+            &[
+                "ingest",
+                target.kind(),
+                "APP",
+                "--quiet",
+                "--format",
+                "json",
+            ][..],
+            args,
+        ]
+        .concat();
+        let out = self.run(Some(target), &all, extra);
+        serde_json::from_str(&success(&out, &all)).unwrap()
+    }
+
+    /// What a fresh full extract (unchunked) of the source's state ingested into an empty
+    /// target holds.
+    fn fresh(&self, name: &str) -> BTreeMap<String, Vec<String>> {
+        let args = [
+            "extract",
+            "SQLITE",
+            "APP",
+            "--plan",
+            "fresh.toml",
+            "--quiet",
+        ];
+        success(&self.run(None, &args, &[]), &args);
+        let target = self.target(name);
+        self.ingest(&target, &["--subset", "fresh"], &[]);
+        target.contents()
+    }
+}
+
+/// The part files below `dir` that lie in a chunk's folder.
+fn chunk_parts(dir: &Path) -> Vec<String> {
+    files_below(dir)
+        .into_keys()
+        .filter(|k| k.contains("/chunk-") && k.ends_with(".csv.zst"))
+        .collect()
+}
+
+/// The deltas of an ingest summary: (sequence, status).
+fn deltas(summary: &Json) -> Vec<(u64, String)> {
+    summary["deltas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let status = d["status"].as_str().unwrap().to_string();
+            (d["sequence"].as_u64().unwrap(), status)
+        })
+        .collect()
+}
+
+/// A base written in chunks, ingested; a change; a delta written in chunks (its seed and its
+/// passthrough table cut in several), ingested: the target equals a fresh extract's.
+fn a_chunked_base_and_delta_end_as_a_fresh_extract(lab: &Lab) {
+    lab.extract(&CHUNKED, &[]);
+    let base = lab.subset_dir("store", "default");
+    let parts = chunk_parts(&base);
+    assert!(
+        parts.iter().any(|k| k.contains("invoice/chunk-00003/"))
+            && parts.iter().any(|k| k.contains("status_code/chunk-00002/")),
+        "{parts:?}"
+    );
+    let target = lab.target("chain");
+    lab.ingest(&target, &[], &[]);
+
+    lab.change(CHANGE_1);
+    let delta = lab.extract(
+        &[&CHUNKED[..], &["--incremental", "--detect-deletes"]].concat(),
+        &[],
+    );
+    assert_eq!(delta["delta"], 1, "{delta}");
+    let parts = chunk_parts(&base.join("deltas/00001"));
+    assert!(
+        parts.iter().any(|k| k.contains("status_code/chunk-00002/")),
+        "the passthrough table in chunks: {parts:?}"
+    );
+    let summary = lab.ingest(&target, &[], &[]);
+    assert_eq!(deltas(&summary), [(1, "applied".to_string())], "{summary}");
+    assert_eq!(summary["verify"]["problems"], 0, "{summary}");
+    assert_eq!(target.contents(), lab.fresh("fresh"));
+}
+
+#[test]
+fn sqlite_a_chunked_base_and_delta_end_as_a_fresh_extract() {
+    a_chunked_base_and_delta_end_as_a_fresh_extract(&Lab::new(false).unwrap());
+}
+
+#[test]
+fn postgres_a_chunked_base_and_delta_end_as_a_fresh_extract() {
+    let Some(lab) = Lab::new(true) else { return };
+    a_chunked_base_and_delta_end_as_a_fresh_extract(&lab);
+}
+
+/// Copies every file of the store `from` into the folder `to` (a second store with the same
+/// extracts).
+fn copy_store(lab: &Lab, from: &str, to: &str) -> String {
+    let other = lab.ws.path().join(to);
+    for (key, bytes) in files_below(&lab.ws.path().join(from)) {
+        let path = other.join(key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    format!("file://{}", other.display())
+}
+
+/// Asserts that the delta `n` of two stores holds the same part files, byte for byte, and the
+/// same manifest but for its times.
+fn same_delta(lab: &Lab, one: &str, other: &str, n: u32) {
+    let dir = |store: &str| {
+        lab.subset_dir(store, "default")
+            .join(format!("deltas/{n:05}"))
+    };
+    let mut a = files_below(&dir(one));
+    let mut b = files_below(&dir(other));
+    let manifests = (
+        a.remove("manifest.json").unwrap(),
+        b.remove("manifest.json").unwrap(),
+    );
+    assert!(a.len() > 6, "several parts: {:?}", a.keys());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (key, bytes) in &a {
+        assert!(b[key] == *bytes, "{key} differs between {one} and {other}");
+    }
+    let stable = |bytes: &[u8]| {
+        let mut m = stable_manifest(bytes);
+        m["source"] = Json::Null;
+        m
+    };
+    assert_eq!(stable(&manifests.0), stable(&manifests.1));
+}
+
+/// A delta whose held keys (and the closure's sets) spill to disk with a tiny `--key-memory`,
+/// its deletes taken out of a spilled set, writes the parts of one with a big budget; and so
+/// does the next delta, whose held keys are the base's less delta 1's deletes.
+#[test]
+fn a_delta_with_spilled_key_sets_writes_the_same_parts() {
+    let lab = Lab::new(false).unwrap();
+    lab.extract(&CHUNKED, &[]);
+    let small = copy_store(&lab, "store", "small");
+    let small = [("DBSUB_STORE_APP", small.as_str())];
+    let args = |memory: &'static str| {
+        [
+            &CHUNKED[..],
+            &["--incremental", "--detect-deletes", "--part-size", "1K"],
+            &["--key-memory", memory],
+        ]
+        .concat()
+    };
+    for (n, change) in [(1, CHANGE_1), (2, CHANGE_2)] {
+        lab.change(change);
+        lab.extract(&args("512M"), &[]);
+        let all = [
+            &["extract", "SQLITE", "APP", "--plan", "plan.toml"][..],
+            &args("1K"),
+        ]
+        .concat();
+        let err = stderr(&lab.run(None, &all, &small));
+        assert!(err.contains("moved to disk"), "delta {n} spills: {err}");
+        same_delta(&lab, "store", "small", n);
+    }
+}
+
+/// A delta in chunks killed after a few parts, run again, writes the parts of an
+/// uninterrupted one.
+#[test]
+fn a_killed_chunked_delta_resumes_to_the_same_parts() {
+    let lab = Lab::new(false).unwrap();
+    lab.extract(&CHUNKED, &[]);
+    lab.change(CHANGE_1);
+    let other = copy_store(&lab, "store", "other");
+    let args = [
+        &CHUNKED[..],
+        &["--incremental", "--detect-deletes", "--part-size", "1K"],
+    ]
+    .concat();
+    lab.extract(&args, &[]);
+    let all = [
+        &["extract", "SQLITE", "APP", "--plan", "plan.toml"][..],
+        &args,
+    ]
+    .concat();
+    for after in ["2", "5"] {
+        let killed = [
+            ("DBSUB_STORE_APP", other.as_str()),
+            ("DBSUB_TEST_ABORT_AFTER_PARTS", after),
+        ];
+        let out = lab.run(None, &all, &killed);
+        assert!(
+            !out.status.success(),
+            "the hook kills it after {after} parts"
+        );
+    }
+    lab.extract(&args, &[("DBSUB_STORE_APP", other.as_str())]);
+    same_delta(&lab, "store", "other", 1);
+}
+
+/// Every foreign key of a PostgreSQL database with its definition and validation state.
+fn constraints(url: &str) -> Vec<String> {
+    pg::connect(url)
+        .query(
+            "SELECT format('%s.%s %s valid=%s', conrelid::regclass, conname, \
+                    pg_get_constraintdef(oid), convalidated) \
+             FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype = 'f' \
+             ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// PostgreSQL: a base whose large tables' foreign keys are set aside and added back
+/// (`DBSUB_TEST_LARGE_LOAD_ROWS`), then two deltas with deletes and merges: every key is back
+/// as it was, verify finds nothing, and the target equals a fresh extract's.
+#[test]
+fn postgres_large_loads_then_deltas_keep_the_foreign_keys() {
+    let Some(lab) = Lab::new(true) else { return };
+    let large = [("DBSUB_TEST_LARGE_LOAD_ROWS", "20")];
+    lab.extract(&CHUNKED, &[]);
+    let target = lab.target("large");
+    let Target::Pg(url) = &target else {
+        unreachable!("a PostgreSQL lab")
+    };
+    let keys = constraints(url);
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    let oids = key_oids(url);
+    lab.ingest(&target, &[], &large);
+    assert_eq!(constraints(url), keys);
+    let after = key_oids(url);
+    assert!(
+        oids.iter().all(|o| !after.contains(o)),
+        "the keys were set aside and added back: {oids:?} {after:?}"
+    );
+    let incremental = [&CHUNKED[..], &["--incremental", "--detect-deletes"]].concat();
+    for (n, change) in [(1, CHANGE_1), (2, CHANGE_2)] {
+        lab.change(change);
+        lab.extract(&incremental, &[]);
+        let summary = lab.ingest(&target, &[], &large);
+        let applied = deltas(&summary);
+        assert_eq!(
+            applied.last(),
+            Some(&(n, "applied".to_string())),
+            "{summary}"
+        );
+        assert_eq!(summary["verify"]["problems"], 0, "{summary}");
+        assert_eq!(constraints(url), keys, "after delta {n}");
+    }
+    let args = ["verify", "PG"];
+    success(&lab.run(Some(&target), &args, &[]), &args);
+    let fresh = lab.fresh("fresh");
+    assert_eq!(target.contents(), fresh);
+
+    // The whole chain again, over the loaded tables: emptied, their keys set aside once.
+    let summary = lab.ingest(&target, &["--refreshdb"], &large);
+    assert_eq!(deltas(&summary).len(), 2, "{summary}");
+    assert_eq!(summary["verify"]["problems"], 0, "{summary}");
+    assert_eq!(constraints(url), keys, "after --refreshdb");
+    assert_eq!(target.contents(), fresh);
+}
+
+/// The object id of each foreign key: a key dropped and added back gets a new one.
+fn key_oids(url: &str) -> Vec<u32> {
+    pg::connect(url)
+        .query(
+            "SELECT oid FROM pg_constraint \
+             WHERE connamespace = 'public'::regnamespace AND contype = 'f'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// `--refreshdb` over a chain (a base and two deltas) empties the tables and loads the base and
+/// both deltas again: the target equals one that applied them one by one, and a fresh
+/// extract's.
+fn refreshdb_reloads_a_whole_chain(lab: &Lab) {
+    lab.extract(&CHUNKED, &[]);
+    let one_by_one = lab.target("one_by_one");
+    let reloaded = lab.target("reloaded");
+    lab.ingest(&one_by_one, &[], &[]);
+    lab.ingest(&reloaded, &[], &[]);
+    let incremental = [&CHUNKED[..], &["--incremental", "--detect-deletes"]].concat();
+    for change in [CHANGE_1, CHANGE_2] {
+        lab.change(change);
+        lab.extract(&incremental, &[]);
+        lab.ingest(&one_by_one, &[], &[]);
+    }
+    let summary = lab.ingest(&reloaded, &["--refreshdb"], &[]);
+    assert_eq!(
+        deltas(&summary),
+        [(1, "applied".to_string()), (2, "applied".to_string())],
+        "{summary}"
+    );
+    assert_eq!(summary["verify"]["problems"], 0, "{summary}");
+    let contents = reloaded.contents();
+    assert_eq!(contents, one_by_one.contents());
+    assert_eq!(contents, lab.fresh("fresh"));
+}
+
+#[test]
+fn sqlite_refreshdb_reloads_a_whole_chain() {
+    refreshdb_reloads_a_whole_chain(&Lab::new(false).unwrap());
+}
+
+#[test]
+fn postgres_refreshdb_reloads_a_whole_chain() {
+    let Some(lab) = Lab::new(true) else { return };
+    refreshdb_reloads_a_whole_chain(&lab);
+}
+
+/// A chunked base and delta in an S3 store (the moto server of `tests/common/s3.rs`), ingested
+/// from it: the target equals a fresh extract's.
+#[test]
+fn sqlite_a_chunked_delta_in_an_s3_store() {
+    let Some(server) = common::s3::server() else {
+        return;
+    };
+    let lab = Lab::new(false).unwrap();
+    let bucket = server.create_bucket("interplay");
+    let store = bucket.url("dbsub");
+    let env = server.env();
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.push(("DBSUB_STORE_APP", &store));
+    lab.extract(&CHUNKED, &vars);
+    let target = lab.target("chain");
+    lab.ingest(&target, &[], &vars);
+    lab.change(CHANGE_1);
+    let incremental = [&CHUNKED[..], &["--incremental", "--detect-deletes"]].concat();
+    let delta = lab.extract(&incremental, &vars);
+    assert_eq!(delta["delta"], 1, "{delta}");
+    let keys = bucket.keys();
+    assert!(
+        keys.iter()
+            .any(|k| k.contains("deltas/00001/data/") && k.contains("/chunk-00002/")),
+        "{keys:?}"
+    );
+    let summary = lab.ingest(&target, &[], &vars);
+    assert_eq!(deltas(&summary), [(1, "applied".to_string())], "{summary}");
+    assert!(!lab.subset_dir("store", "default").exists(), "all in S3");
+    assert_eq!(target.contents(), lab.fresh("fresh"));
+}
