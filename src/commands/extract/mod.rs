@@ -347,6 +347,7 @@ pub fn extract(
         part_size: req.part_size,
         chunk_rows: req.chunk_rows,
         fingerprint_base,
+        marks: &marks,
         masking: &masking,
         progress: if req.quiet {
             MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
