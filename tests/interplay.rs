@@ -16,7 +16,6 @@ use std::process::Output;
 
 use common::target::Target;
 use common::{Workspace, files_below, pg, stable_manifest, stderr, success};
-use rusqlite::Connection;
 use serde_json::Value as Json;
 
 /// 60 status codes (a passthrough table); 60 customers (stamp: a watermark); 200 invoices,
@@ -69,13 +68,16 @@ DELETE FROM line WHERE invoice_id = 9;
 DELETE FROM invoice WHERE id = 9;
 ";
 
-/// The seed: invoices whose id is not a multiple of 5 (160 of them).
+/// The seed: invoices whose id is not a multiple of 5, but those of status `s11` (156 of them).
 const PLAN: &str = r#"
 passthrough = ["status_code"]
 
 [[seed]]
 table = "invoice"
-where = "id % 5 <> 0"
+where = "id % 5 <> 0 AND status <> :gone"
+
+[params]
+gone = "s11"
 
 [[children.edge]]
 table = "line"
@@ -87,20 +89,36 @@ watermarks = { "invoice" = "updated_at", "line" = "updated_at", "customer" = "st
 /// Chunks of 25 rows, two at once: the seed and the passthrough table are cut in several.
 const CHUNKED: [&str; 4] = ["--chunk-rows", "25", "--jobs", "2"];
 
-/// A SQLite source (environment APP), a store (`store/`, or another one given), and targets.
+/// A source (environment APP), a store (`store/`, or another one given), and targets.
 struct Lab {
     ws: Workspace,
+    source: Target,
     pg: Option<&'static pg::PgCluster>,
 }
 
 impl Lab {
-    /// A lab whose targets are SQLite files, or PostgreSQL databases (`None` when there is no
-    /// PostgreSQL: the test is skipped).
+    /// A lab with a SQLite source whose targets are SQLite files, or PostgreSQL databases
+    /// (`None` when there is no PostgreSQL: the test is skipped).
     fn new(on_pg: bool) -> Option<Lab> {
-        let pg = if on_pg { Some(pg::cluster()?) } else { None };
+        Lab::with_source(on_pg, false)
+    }
+
+    /// A lab whose source, and whose targets, are SQLite or PostgreSQL databases.
+    fn with_source(on_pg: bool, source_on_pg: bool) -> Option<Lab> {
+        let pg = if on_pg || source_on_pg {
+            Some(pg::cluster()?)
+        } else {
+            None
+        };
+        let ws = Workspace::empty();
+        let source = match pg {
+            Some(cluster) if source_on_pg => Target::Pg(cluster.create_database("source")),
+            _ => Target::Sqlite(ws.path().join("src.db")),
+        };
         let lab = Lab {
-            ws: Workspace::empty(),
-            pg,
+            ws,
+            source,
+            pg: pg.filter(|_| on_pg),
         };
         lab.change(&format!("{SCHEMA}{ROWS}"));
         std::fs::write(lab.ws.path().join("plan.toml"), PLAN).unwrap();
@@ -113,15 +131,13 @@ impl Lab {
     }
 
     fn change(&self, sql: &str) {
-        Connection::open(self.ws.path().join("src.db"))
-            .unwrap()
-            .execute_batch(sql)
-            .unwrap();
+        self.source.exec(sql);
     }
 
     /// The folder of the subset in the file store `store`.
     fn subset_dir(&self, store: &str, subset: &str) -> PathBuf {
-        self.ws.path().join(store).join("APP/SQLITE").join(subset)
+        let path = self.ws.path().join(store).join("APP");
+        path.join(self.source.kind()).join(subset)
     }
 
     /// A new empty target with the source's tables.
@@ -140,8 +156,8 @@ impl Lab {
         let at = |p: &str| self.ws.path().join(p).display().to_string();
         let mut vars = vec![
             (
-                "DBSUB_SOURCE_SQLITE_APP".to_string(),
-                format!("sqlite://{}", at("src.db")),
+                format!("DBSUB_SOURCE_{}_APP", self.source.kind()),
+                self.source.var().1,
             ),
             ("DBSUB_STORE_APP".into(), format!("file://{}", at("store"))),
             ("DBSUB_CACHE_DIR".into(), at("cache")),
@@ -155,15 +171,16 @@ impl Lab {
         self.ws.dbsub_process(&refs).args(args).output().unwrap()
     }
 
+    /// `extract` of the source with the plan and `args`.
+    fn extract_out(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
+        let head = ["extract", self.source.kind(), "APP", "--plan", "plan.toml"];
+        self.run(None, &[&head[..], args].concat(), extra)
+    }
+
     /// `extract` with the plan and `args`, which must succeed: its `--format json` summary.
     fn extract(&self, args: &[&str], extra: &[(&str, &str)]) -> Json {
-        let all = [
-            &["extract", "SQLITE", "APP", "--plan", "plan.toml"][..],
-            &["--quiet", "--format", "json"],
-            args,
-        ]
-        .concat();
-        serde_json::from_str(&success(&self.run(None, &all, extra), &all)).unwrap()
+        let all = [&["--quiet", "--format", "json"][..], args].concat();
+        serde_json::from_str(&success(&self.extract_out(&all, extra), &all)).unwrap()
     }
 
     /// `ingest` of the subset into `target` with `args`, which must succeed: its summary.
@@ -187,14 +204,8 @@ impl Lab {
     /// What a fresh full extract (unchunked) of the source's state ingested into an empty
     /// target holds.
     fn fresh(&self, name: &str) -> BTreeMap<String, Vec<String>> {
-        let args = [
-            "extract",
-            "SQLITE",
-            "APP",
-            "--plan",
-            "fresh.toml",
-            "--quiet",
-        ];
+        let kind = self.source.kind();
+        let args = ["extract", kind, "APP", "--plan", "fresh.toml", "--quiet"];
         success(&self.run(None, &args, &[]), &args);
         let target = self.target(name);
         self.ingest(&target, &["--subset", "fresh"], &[]);
@@ -265,6 +276,16 @@ fn postgres_a_chunked_base_and_delta_end_as_a_fresh_extract() {
     a_chunked_base_and_delta_end_as_a_fresh_extract(&lab);
 }
 
+/// The same from a PostgreSQL source: a chunk's key range, the seed's condition with its bound
+/// parameter and the watermark in one query.
+#[test]
+fn postgres_source_a_chunked_base_and_delta_end_as_a_fresh_extract() {
+    let Some(lab) = Lab::with_source(false, true) else {
+        return;
+    };
+    a_chunked_base_and_delta_end_as_a_fresh_extract(&lab);
+}
+
 /// Copies every file of the store `from` into the folder `to` (a second store with the same
 /// extracts).
 fn copy_store(lab: &Lab, from: &str, to: &str) -> String {
@@ -324,12 +345,7 @@ fn a_delta_with_spilled_key_sets_writes_the_same_parts() {
     for (n, change) in [(1, CHANGE_1), (2, CHANGE_2)] {
         lab.change(change);
         lab.extract(&args("512M"), &[]);
-        let all = [
-            &["extract", "SQLITE", "APP", "--plan", "plan.toml"][..],
-            &args("1K"),
-        ]
-        .concat();
-        let err = stderr(&lab.run(None, &all, &small));
+        let err = stderr(&lab.extract_out(&args("1K"), &small));
         assert!(err.contains("moved to disk"), "delta {n} spills: {err}");
         same_delta(&lab, "store", "small", n);
     }
@@ -349,17 +365,12 @@ fn a_killed_chunked_delta_resumes_to_the_same_parts() {
     ]
     .concat();
     lab.extract(&args, &[]);
-    let all = [
-        &["extract", "SQLITE", "APP", "--plan", "plan.toml"][..],
-        &args,
-    ]
-    .concat();
     for after in ["2", "5"] {
         let killed = [
             ("DBSUB_STORE_APP", other.as_str()),
             ("DBSUB_TEST_ABORT_AFTER_PARTS", after),
         ];
-        let out = lab.run(None, &all, &killed);
+        let out = lab.extract_out(&args, &killed);
         assert!(
             !out.status.success(),
             "the hook kills it after {after} parts"
@@ -539,12 +550,7 @@ fn a_delta_resumed_after_the_source_changed_loses_nothing() {
         "--part-size",
         "1K",
     ];
-    let all = [
-        &["extract", "SQLITE", "APP", "--plan", "plan.toml"][..],
-        &args,
-    ]
-    .concat();
-    let out = lab.run(None, &all, &[("DBSUB_TEST_ABORT_AFTER_PARTS", "6")]);
+    let out = lab.extract_out(&args, &[("DBSUB_TEST_ABORT_AFTER_PARTS", "6")]);
     assert!(!out.status.success(), "the hook kills it");
     let progress = lab
         .subset_dir("store", "default")
