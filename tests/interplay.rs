@@ -46,11 +46,11 @@ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400)
 SELECT i, (i + 1) / 2, i * 3, 100 FROM n;
 ";
 
-/// The first change: invoices updated, a held customer changed and one outside the subset, a
+/// The first change: invoices updated (more than a chunk's rows), a held customer changed and one outside the subset, a
 /// new invoice of a customer new to the subset with a line, a new line of a held invoice, a
 /// status label changed (the passthrough table), invoice 7 and its lines hard-deleted.
 const CHANGE_1: &str = "
-UPDATE invoice SET updated_at = 200 WHERE id IN (3, 51, 122);
+UPDATE invoice SET updated_at = 200 WHERE id BETWEEN 20 AND 60 OR id IN (3, 122);
 UPDATE customer SET name = 'renamed 2', stamp = 200 WHERE id = 2;
 UPDATE customer SET name = 'renamed 58', stamp = 200 WHERE id = 58;
 INSERT INTO invoice VALUES (201, 55, 's1', 200);
@@ -255,6 +255,7 @@ fn a_chunked_base_and_delta_end_as_a_fresh_extract(lab: &Lab) {
     );
     assert_eq!(delta["delta"], 1, "{delta}");
     let parts = chunk_parts(&base.join("deltas/00001"));
+    // A delta reads its seed's rows by key (not chunked), its passthrough tables by a scan.
     assert!(
         parts.iter().any(|k| k.contains("status_code/chunk-00002/")),
         "the passthrough table in chunks: {parts:?}"
