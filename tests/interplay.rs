@@ -570,3 +570,27 @@ fn a_delta_resumed_after_the_source_changed_loses_nothing() {
     lab.ingest(&target, &[], &[]);
     assert_eq!(target.contents(), lab.fresh("fresh"));
 }
+
+/// `--table` (refresh single tables of a complete extract) on a subset with a refresh chain is
+/// refused before anything is written: the base's new high-water marks would claim changes of
+/// the tables it did not read again, and its new checksum would cut its deltas off. The chain
+/// goes on.
+#[test]
+fn refreshing_one_table_of_a_chain_is_refused() {
+    let lab = Lab::new(false).unwrap();
+    lab.extract(&CHUNKED, &[]);
+    lab.change(CHANGE_1);
+    let incremental = [&CHUNKED[..], &["--incremental", "--detect-deletes"]].concat();
+    lab.extract(&incremental, &[]);
+    let base = lab.subset_dir("store", "default");
+    let before = files_below(&base);
+    let args = ["--table", "invoice"];
+    let err = common::failure(&lab.extract_out(&args, &[]), &args);
+    assert!(
+        err.contains("--table") && err.contains("[refresh]") && err.contains("--incremental"),
+        "{err}"
+    );
+    assert!(files_below(&base) == before, "nothing written");
+    lab.change(CHANGE_2);
+    assert_eq!(lab.extract(&incremental, &[])["delta"], 2);
+}

@@ -227,6 +227,17 @@ pub fn extract(
         .watermarks(&req.plan)
         .map_err(|e| req.plan.locate(e))?;
 
+    // A base rewritten in part would record high-water marks for tables it did not read again
+    // (hiding their changes from every delta) and cut its deltas off with its new checksum.
+    if !only.is_empty() && !req.dry_run && req.plan.refresh.is_some() {
+        bail!(
+            "--table cannot refresh single tables of a subset whose plan has [refresh] \
+             watermarks: the base's high-water marks hold for all its tables at once, and its \
+             deltas continue it as it is; bring the changes with --incremental, or extract the \
+             whole base again with --refresh (a new chain)"
+        );
+    }
+
     // The store before the closure: a wrong URL, missing bucket, complete extract or (for a
     // delta) broken refresh chain fails fast.
     let mut previous = None;
