@@ -341,8 +341,10 @@ pub fn extract(
     let mut fingerprint_base = serde_json::json!({
         "format_version": manifest::FORMAT_VERSION,
         // Rows looked up by key come in the key set's order (earlier builds wrote them in the
-        // database's order within a lookup): parts written in another order are not resumed.
-        "row_order": "key set",
+        // database's order within a lookup), and PostgreSQL's reads that bind a value in key
+        // order (earlier builds sorted them by the key's text): parts written in another order
+        // are not resumed.
+        "row_order": "key set; bound PostgreSQL reads by key",
         "plan": &req.plan,
         "part_size": req.part_size,
         "snapshot_kind": &snapshot.kind,
