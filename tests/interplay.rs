@@ -498,10 +498,11 @@ fn postgres_refreshdb_reloads_a_whole_chain() {
     refreshdb_reloads_a_whole_chain(&lab);
 }
 
-/// A chunked base and delta in an S3 store (the moto server of `tests/common/s3.rs`), ingested
-/// from it: the target equals a fresh extract's.
+/// A chunked base and delta in an S3 store (the moto server of `tests/common/s3.rs`), the delta
+/// killed after a few parts and resumed: its parts are those of an uninterrupted delta in a file
+/// store, and the chain ingested from S3 equals a fresh extract's.
 #[test]
-fn sqlite_a_chunked_delta_in_an_s3_store() {
+fn sqlite_a_killed_chunked_delta_in_an_s3_store() {
     let Some(server) = common::s3::server() else {
         return;
     };
@@ -512,21 +513,41 @@ fn sqlite_a_chunked_delta_in_an_s3_store() {
     let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     vars.push(("DBSUB_STORE_APP", &store));
     lab.extract(&CHUNKED, &vars);
+    lab.extract(&CHUNKED, &[]);
     let target = lab.target("chain");
     lab.ingest(&target, &[], &vars);
     lab.change(CHANGE_1);
-    let incremental = [&CHUNKED[..], &["--incremental", "--detect-deletes"]].concat();
-    let delta = lab.extract(&incremental, &vars);
-    assert_eq!(delta["delta"], 1, "{delta}");
-    let keys = bucket.keys();
+    let incremental = [
+        &CHUNKED[..],
+        &["--incremental", "--detect-deletes", "--part-size", "1K"],
+    ]
+    .concat();
+    lab.extract(&incremental, &[]);
+    let mut killed = vars.clone();
+    killed.push(("DBSUB_TEST_ABORT_AFTER_PARTS", "3"));
+    assert!(!lab.extract_out(&incremental, &killed).status.success());
+    assert_eq!(lab.extract(&incremental, &vars)["delta"], 1);
+
+    let prefix = "dbsub/APP/SQLITE/default/deltas/00001/";
+    let in_s3: Vec<String> = bucket
+        .keys()
+        .into_iter()
+        .filter_map(|k| k.strip_prefix(prefix).map(str::to_string))
+        .filter(|k| k.ends_with(".csv.zst"))
+        .collect();
+    let clean = files_below(&lab.subset_dir("store", "default").join("deltas/00001"));
+    let parts: Vec<&String> = clean.keys().filter(|k| k.ends_with(".csv.zst")).collect();
+    assert!(parts.len() > 6, "{parts:?}");
     assert!(
-        keys.iter()
-            .any(|k| k.contains("deltas/00001/data/") && k.contains("/chunk-00002/")),
-        "{keys:?}"
+        parts.iter().any(|k| k.contains("/chunk-00002/")),
+        "{parts:?}"
     );
+    assert_eq!(in_s3.iter().collect::<Vec<_>>(), parts);
+    for key in parts {
+        assert!(bucket.get(&format!("{prefix}{key}")) == clean[key], "{key}");
+    }
     let summary = lab.ingest(&target, &[], &vars);
     assert_eq!(deltas(&summary), [(1, "applied".to_string())], "{summary}");
-    assert!(!lab.subset_dir("store", "default").exists(), "all in S3");
     assert_eq!(target.contents(), lab.fresh("fresh"));
 }
 
