@@ -299,13 +299,10 @@ fn copy_store(lab: &Lab, from: &str, to: &str) -> String {
     format!("file://{}", other.display())
 }
 
-/// Asserts that the delta `n` of two stores holds the same part files, byte for byte, and the
-/// same manifest but for its times.
-fn same_delta(lab: &Lab, one: &str, other: &str, n: u32) {
-    let dir = |store: &str| {
-        lab.subset_dir(store, "default")
-            .join(format!("deltas/{n:05}"))
-    };
+/// Asserts that the extract in the folder `sub` of the subset (the base, or a delta) in two
+/// stores holds the same part files, byte for byte, and the same manifest but for its times.
+fn same_parts(lab: &Lab, one: &str, other: &str, sub: &str) {
+    let dir = |store: &str| lab.subset_dir(store, "default").join(sub);
     let mut a = files_below(&dir(one));
     let mut b = files_below(&dir(other));
     let manifests = (
@@ -326,29 +323,31 @@ fn same_delta(lab: &Lab, one: &str, other: &str, n: u32) {
     assert_eq!(stable(&manifests.0), stable(&manifests.1));
 }
 
-/// A delta whose held keys (and the closure's sets) spill to disk with a tiny `--key-memory`,
-/// its deletes taken out of a spilled set, writes the parts of one with a big budget; and so
-/// does the next delta, whose held keys are the base's less delta 1's deletes.
+/// A chunked base whose closure's key sets spill to disk with a tiny `--key-memory` writes the
+/// parts of one with a big budget; so does a delta whose held keys spill too, its deletes taken
+/// out of a spilled set, and the next delta, whose held keys are the base's less delta 1's
+/// deletes.
 #[test]
-fn a_delta_with_spilled_key_sets_writes_the_same_parts() {
+fn spilled_key_sets_write_the_same_parts() {
     let lab = Lab::new(false).unwrap();
-    lab.extract(&CHUNKED, &[]);
-    let small = copy_store(&lab, "store", "small");
-    let small = [("DBSUB_STORE_APP", small.as_str())];
-    let args = |memory: &'static str| {
-        [
-            &CHUNKED[..],
-            &["--incremental", "--detect-deletes", "--part-size", "1K"],
-            &["--key-memory", memory],
-        ]
-        .concat()
+    let store = format!("file://{}", lab.ws.path().join("small").display());
+    let small = [("DBSUB_STORE_APP", store.as_str())];
+    let base = |memory: &'static str| {
+        let sizes = ["--part-size", "1K", "--key-memory", memory];
+        [&CHUNKED[..], &sizes].concat()
     };
+    lab.extract(&base("512M"), &[]);
+    let err = stderr(&lab.extract_out(&base("1K"), &small));
+    assert!(err.contains("moved to disk"), "the base spills: {err}");
+    same_parts(&lab, "store", "small", "");
+    let args =
+        |memory: &'static str| [&base(memory)[..], &["--incremental", "--detect-deletes"]].concat();
     for (n, change) in [(1, CHANGE_1), (2, CHANGE_2)] {
         lab.change(change);
         lab.extract(&args("512M"), &[]);
         let err = stderr(&lab.extract_out(&args("1K"), &small));
         assert!(err.contains("moved to disk"), "delta {n} spills: {err}");
-        same_delta(&lab, "store", "small", n);
+        same_parts(&lab, "store", "small", &format!("deltas/{n:05}"));
     }
 }
 
@@ -378,7 +377,7 @@ fn a_killed_chunked_delta_resumes_to_the_same_parts() {
         );
     }
     lab.extract(&args, &[("DBSUB_STORE_APP", other.as_str())]);
-    same_delta(&lab, "store", "other", 1);
+    same_parts(&lab, "store", "other", "deltas/00001");
 }
 
 /// Every foreign key of a PostgreSQL database with its definition and validation state.
