@@ -241,6 +241,11 @@ fn chunks_hold_the_rows_of_a_whole_extract(c: &Chunks) {
 fn recorded_parts(dir: &Path) -> Vec<(String, bool)> {
     let mut parts = Vec::new();
     for path in common::walk(&dir.join("progress")) {
+        // A record being written when the kill came is still under its staging name
+        // (`chunk-00001.json#3`, possibly empty): the store never reads it.
+        if path.to_string_lossy().contains('#') {
+            continue;
+        }
         let progress: Json = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         let listed = progress["parts"].as_array().unwrap();
         let rows: u64 = listed.iter().map(|p| p["rows"].as_u64().unwrap()).sum();

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use common::target::Target;
 use common::{Workspace, failure, pg, stderr, stdout, success};
 use dbsub::archive::manifest::{Chain, Deletes, Manifest, PartEntry};
 use dbsub::archive::reader::file_sha256;
@@ -63,105 +64,6 @@ DELETE FROM ORDERS WHERE ID = 6;
 
 /// The seed: every order up to 40.
 const SEED: [&str; 4] = ["--seed-object", "ORDERS", "--where", "ID <= 40"];
-
-/// A local test database of either kind, with the shop's tables.
-enum Target {
-    Sqlite(PathBuf),
-    Pg(String),
-}
-
-impl Target {
-    fn kind(&self) -> &'static str {
-        match self {
-            Target::Sqlite(_) => "SQLITE",
-            Target::Pg(_) => "PG",
-        }
-    }
-
-    fn var(&self) -> (String, String) {
-        match self {
-            Target::Sqlite(path) => (
-                "DBSUB_TARGET_SQLITE".into(),
-                format!("sqlite://{}", path.display()),
-            ),
-            Target::Pg(url) => ("DBSUB_TARGET_PG".into(), url.clone()),
-        }
-    }
-
-    fn exec(&self, sql: &str) {
-        match self {
-            Target::Sqlite(path) => Connection::open(path).unwrap().execute_batch(sql).unwrap(),
-            Target::Pg(url) => pg::connect(url).batch_execute(sql).unwrap(),
-        }
-    }
-
-    /// Every row of every table but dbsub's history, as text, sorted, by table.
-    fn contents(&self) -> BTreeMap<String, Vec<String>> {
-        match self {
-            Target::Pg(url) => pg::contents(url)
-                .into_iter()
-                .map(|(t, rows)| (t.trim_start_matches("public.").to_uppercase(), rows))
-                .collect(),
-            Target::Sqlite(path) => {
-                let conn = Connection::open(path).unwrap();
-                let tables: Vec<String> = conn
-                    .prepare(
-                        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE \
-                         'dbsub%' AND name NOT LIKE 'sqlite%' ORDER BY name",
-                    )
-                    .unwrap()
-                    .query_map([], |r| r.get(0))
-                    .unwrap()
-                    .map(Result::unwrap)
-                    .collect();
-                tables
-                    .into_iter()
-                    .map(|t| {
-                        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
-                        let n = stmt.column_count();
-                        let mut rows: Vec<String> = stmt
-                            .query_map([], |r| {
-                                Ok((0..n)
-                                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                                    .collect::<Vec<_>>()
-                                    .join("|"))
-                            })
-                            .unwrap()
-                            .map(Result::unwrap)
-                            .collect();
-                        rows.sort();
-                        (t.to_uppercase(), rows)
-                    })
-                    .collect()
-            }
-        }
-    }
-
-    /// The target's load records, as JSON, by table (lower case).
-    fn records(&self) -> BTreeMap<String, Json> {
-        let rows: Vec<(String, String)> = match self {
-            Target::Sqlite(path) => {
-                let conn = Connection::open(path).unwrap();
-                let Ok(mut stmt) =
-                    conn.prepare("SELECT table_name, record FROM dbsub_ingest_history")
-                else {
-                    return BTreeMap::new();
-                };
-                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .unwrap()
-                    .map(Result::unwrap)
-                    .collect()
-            }
-            Target::Pg(url) => pg::connect(url)
-                .query("SELECT table_name, record FROM dbsub_ingest_history", &[])
-                .map(|rows| rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-                .unwrap_or_default(),
-        };
-        rows.into_iter()
-            .map(|(t, r)| (t.to_lowercase(), serde_json::from_str(&r).unwrap()))
-            .collect()
-    }
-}
 
 /// A SQLite source (environment APP), its store, and the targets a test makes.
 struct Lab {

@@ -6,6 +6,7 @@
 pub mod pg;
 pub mod s3;
 pub mod service;
+pub mod target;
 pub mod xml;
 
 use std::collections::BTreeMap;
@@ -300,4 +301,40 @@ pub fn resumed_equals_clean(run: &ExtractInto, subset_dir: &dyn Fn(&str) -> Path
         }
         assert_eq!(stable_manifest(&manifest), stable_manifest(&clean_manifest));
     }
+}
+
+/// Every row of every table of a SQLite database but dbsub's own tables, each row as the
+/// `Debug` form of its values joined by `|`, sorted, by upper-case table name: the whole
+/// state, to compare two databases.
+pub fn sqlite_contents(path: &Path) -> BTreeMap<String, Vec<String>> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let tables: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE \
+             'dbsub%' AND name NOT LIKE 'sqlite%' ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    tables
+        .into_iter()
+        .map(|t| {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
+            let n = stmt.column_count();
+            let mut rows: Vec<String> = stmt
+                .query_map([], |r| {
+                    Ok((0..n)
+                        .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                        .collect::<Vec<_>>()
+                        .join("|"))
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            rows.sort();
+            (t.to_uppercase(), rows)
+        })
+        .collect()
 }

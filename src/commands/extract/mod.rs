@@ -227,6 +227,17 @@ pub fn extract(
         .watermarks(&req.plan)
         .map_err(|e| req.plan.locate(e))?;
 
+    // A base rewritten in part would record high-water marks for tables it did not read again
+    // (hiding their changes from every delta) and cut its deltas off with its new checksum.
+    if !only.is_empty() && !req.dry_run && req.plan.refresh.is_some() {
+        bail!(
+            "--table cannot refresh single tables of a subset whose plan has [refresh] \
+             watermarks: the base's high-water marks hold for all its tables at once, and its \
+             deltas continue it as it is; bring the changes with --incremental, or extract the \
+             whole base again with --refresh (a new chain)"
+        );
+    }
+
     // The store before the closure: a wrong URL, missing bucket, complete extract or (for a
     // delta) broken refresh chain fails fast.
     let mut previous = None;
@@ -330,8 +341,10 @@ pub fn extract(
     let mut fingerprint_base = serde_json::json!({
         "format_version": manifest::FORMAT_VERSION,
         // Rows looked up by key come in the key set's order (earlier builds wrote them in the
-        // database's order within a lookup): parts written in another order are not resumed.
-        "row_order": "key set",
+        // database's order within a lookup), and PostgreSQL's reads that bind a value in key
+        // order (earlier builds sorted them by the key's text): parts written in another order
+        // are not resumed.
+        "row_order": "key set; bound PostgreSQL reads by key",
         "plan": &req.plan,
         "part_size": req.part_size,
         "snapshot_kind": &snapshot.kind,
@@ -347,6 +360,7 @@ pub fn extract(
         part_size: req.part_size,
         chunk_rows: req.chunk_rows,
         fingerprint_base,
+        marks: &marks,
         masking: &masking,
         progress: if req.quiet {
             MultiProgress::with_draw_target(ProgressDrawTarget::hidden())

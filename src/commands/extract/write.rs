@@ -39,6 +39,8 @@ pub(super) struct Ctx<'a> {
     /// Rows per chunk (`--chunk-rows`): where the closure ended each chunk of a scan.
     pub(super) chunk_rows: u64,
     pub(super) fingerprint_base: serde_json::Value,
+    /// The high-water marks this run read: (table index, column, mark).
+    pub(super) marks: &'a [(usize, String, Option<String>)],
     pub(super) masking: &'a Masking,
     /// Hidden with `--quiet`.
     pub(super) progress: MultiProgress,
@@ -348,6 +350,11 @@ impl Ctx<'_> {
             "columns": columns.iter().map(|c| (&c.name, &c.neutral_type)).collect::<Vec<_>>(),
             "identity": piece.identity,
         });
+        // Parts kept from a snapshot before the mark moved would miss rows changed since, and
+        // the manifest's later mark would hide them from every later delta: they start over.
+        if let Some((_, column, mark)) = self.marks.iter().find(|m| m.0 == piece.index) {
+            fingerprint["high_water"] = serde_json::json!([column, mark]);
+        }
         let chunk = match piece.read {
             PieceRead::Selected(_) => None,
             PieceRead::Chunk { cut, chunk } => {

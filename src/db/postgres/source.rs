@@ -380,7 +380,14 @@ impl PgSource {
                 ),
             }
         };
-        let texts: Vec<String> = select.iter().map(|s| as_text(s)).collect();
+        // Named apart from every column: PostgreSQL names `("id")::text` `id`, and an ORDER BY
+        // of a name that is also an output column's sorts by that output, as text (`10` before
+        // `9`), so that a seed's bound condition read its keys and its chunks out of key order.
+        let texts: Vec<String> = select
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{} AS \"dbsub text {i}\"", as_text(s)))
+            .collect();
         let Binds { arrays, values } = binds;
         let arrays = match (arrays, secrets.is_empty() && values.is_empty()) {
             (None, false) => Some(Vec::new()),
