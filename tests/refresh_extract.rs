@@ -358,6 +358,16 @@ fn wrong_uses_are_refused(lab: &Lab) {
         err.contains("gives `customer` the column `stomp`") && err.contains("(its columns: "),
         "{kind}: {err}"
     );
+    // A column that does not sort (a LOB or LONG on Oracle, binary here) is no watermark.
+    let blob = if kind == "SQLITE" { "BLOB" } else { "BYTEA" };
+    (lab.exec)(&format!("ALTER TABLE customer ADD COLUMN photo {blob}"));
+    let unsorted = PLAN.replace("\"customer\" = \"stamp\"", "\"customer\" = \"photo\"");
+    let err = refused(lab, &unsorted, &[]);
+    assert!(
+        err.contains("the column `photo`, of type") && err.contains("which does not sort"),
+        "{kind}: {err}"
+    );
+    (lab.exec)("ALTER TABLE customer DROP COLUMN photo");
     let passthrough = PLAN.replace("\"customer\" = \"stamp\"", "\"status_code\" = \"label\"");
     let err = refused(lab, &passthrough, &[]);
     assert!(

@@ -4,8 +4,8 @@
 use anyhow::{Result, bail};
 
 use super::{Plan, Reason, Scope};
-use crate::catalog::ObjectKey;
 use crate::catalog::lookup::{self, ObjectQuery};
+use crate::catalog::{NeutralType, ObjectKey};
 
 /// A table of the scope with a watermark column.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +67,28 @@ impl Scope {
                     names.join(", ")
                 );
             };
+            // Compared with `>` and read with MAX in every source: a value that sorts. Oracle
+            // takes neither a LOB nor a LONG in MAX or a comparison (ORA-00932, ORA-00997).
+            if !matches!(
+                found.neutral_type,
+                NeutralType::Integer { .. }
+                    | NeutralType::Decimal { .. }
+                    | NeutralType::Float { .. }
+                    | NeutralType::Text { .. }
+                    | NeutralType::NationalText { .. }
+                    | NeutralType::Date
+                    | NeutralType::Time { .. }
+                    | NeutralType::Timestamp { .. }
+                    | NeutralType::TimestampTz { .. }
+            ) {
+                bail!(
+                    "[refresh] watermarks gives `{name}` the column `{}`, of type {}, which does \
+                     not sort: name a timestamp, date, number or text column whose value grows \
+                     with every insert and update of a row",
+                    found.name,
+                    found.native_type
+                );
+            }
             out.push(WatermarkColumn {
                 table,
                 column: found.name.clone(),
