@@ -1344,3 +1344,125 @@ fn a_bound_window_a_merge_count_and_an_index_calling_code() {
     drop_window_objects(&source);
     drop_window_objects(&target);
 }
+
+fn drop_refresh_objects(conn: &oracle::Connection) {
+    for sql in [
+        "DROP TABLE DR_ACCOUNT PURGE",
+        "DROP TABLE DR_REGION PURGE",
+        "DROP TABLE DBSUB_SCHEMA_HISTORY PURGE",
+        "DROP TABLE DBSUB_INGEST_HISTORY PURGE",
+    ] {
+        let _ = conn.execute(sql, &[]);
+    }
+}
+
+/// Issue 21 on a real Oracle: a base written in chunks (key ranges of a NUMBER key, as of the
+/// SCN) with the watermarks' high-water marks (`MAX` as of the SCN); the source changes (rows
+/// updated above the mark, a new parent with a blank-padded CHAR key and a child with `O'Brien`,
+/// a hard delete); `--incremental --detect-deletes` reads `"UPDATED" > :mark` with the mark
+/// bound as a DATE, looks up the held keys, and the ingest merges the delta and deletes the
+/// lost row (array-bound `DELETE`) in one transaction: the target then holds the source's rows.
+#[test]
+fn a_refresh_chain_in_chunks_with_deletes_reaches_the_sources_rows() {
+    let Some((url, target_url, source, target)) = live_pair("refresh test", drop_refresh_objects)
+    else {
+        return;
+    };
+    for sql in [
+        "CREATE TABLE DR_REGION (CODE CHAR(4) PRIMARY KEY, LABEL VARCHAR2(20) NOT NULL, \
+         UPDATED DATE NOT NULL)",
+        "CREATE TABLE DR_ACCOUNT (ID NUMBER(10) PRIMARY KEY, \
+         REGION CHAR(4) NOT NULL REFERENCES DR_REGION (CODE), NAME VARCHAR2(40) NOT NULL, \
+         AMOUNT NUMBER(12, 2), UPDATED DATE NOT NULL)",
+        "INSERT INTO DR_REGION VALUES ('N', 'north', DATE '2024-01-01')",
+        "INSERT INTO DR_REGION VALUES ('SE', 'south-east', DATE '2024-01-02')",
+        "BEGIN FOR i IN 1 .. 50 LOOP INSERT INTO DR_ACCOUNT VALUES \
+         (i, CASE WHEN MOD(i, 2) = 0 THEN 'N' ELSE 'SE' END, 'account ' || i, i * 1.25, \
+          DATE '2024-01-01' + i); END LOOP; END;",
+    ] {
+        source.execute(sql, &[]).unwrap();
+    }
+    source.commit().unwrap();
+    let ws = Workspace::empty();
+    std::fs::write(
+        ws.path().join("plan.toml"),
+        "name = \"accounts\"\n\n[[seed]]\ntable = \"DR_ACCOUNT\"\n\n[refresh]\n\
+         watermarks = { \"DR_ACCOUNT\" = \"UPDATED\", \"DR_REGION\" = \"UPDATED\" }\n",
+    )
+    .unwrap();
+    let vars = live_vars(&url, &target_url, &ws);
+    let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let run = |args: &[&str]| {
+        let out = ws.dbsub(&pairs).args(args).output().unwrap();
+        success(&out, args);
+        stdout(&out)
+    };
+    run(&[
+        "create-migrations",
+        "--seed-object",
+        "DR_ACCOUNT",
+        "--dialect",
+        "oracle",
+        "--migration-folder",
+        "migrations",
+    ]);
+    run(&[
+        "migrate",
+        "--target",
+        "ORA",
+        "--migration-folder",
+        "migrations",
+    ]);
+    let extract = [
+        "extract",
+        "ORA",
+        "LIVE",
+        "--plan",
+        "plan.toml",
+        "--chunk-rows",
+        "10",
+        "--jobs",
+        "2",
+    ];
+    run(&extract);
+    let base = common::manifest(&ws.path().join("store/LIVE/ORA/accounts"));
+    let account = base.tables.iter().find(|t| t.name == "DR_ACCOUNT").unwrap();
+    assert_eq!(account.rows, 50);
+    assert!(
+        account
+            .parts
+            .iter()
+            .any(|p| p.key.contains("/chunk-00004/")),
+        "50 rows in chunks of 10"
+    );
+    run(&["ingest", "ORA", "LIVE", "--subset", "accounts"]);
+
+    for sql in [
+        "UPDATE DR_ACCOUNT SET AMOUNT = AMOUNT + 100, UPDATED = DATE '2030-01-01' \
+         WHERE ID IN (3, 20, 41)",
+        "INSERT INTO DR_REGION VALUES ('NE', 'north-east', DATE '2030-01-01')",
+        "INSERT INTO DR_ACCOUNT VALUES (51, 'NE', 'O''Brien', 9.5, DATE '2030-01-01')",
+        "DELETE FROM DR_ACCOUNT WHERE ID = 7",
+    ] {
+        source.execute(sql, &[]).unwrap();
+    }
+    source.commit().unwrap();
+    let mut delta = extract.to_vec();
+    delta.extend(["--incremental", "--detect-deletes"]);
+    run(&delta);
+    let manifest = common::manifest(&ws.path().join("store/LIVE/ORA/accounts/deltas/00001"));
+    let rows = |name: &str| manifest.tables.iter().find(|t| t.name == name).unwrap();
+    assert_eq!(rows("DR_ACCOUNT").rows, 4, "3 changed, 1 new");
+    assert_eq!(rows("DR_REGION").rows, 1, "the new parent");
+    assert_eq!(rows("DR_ACCOUNT").deletes.as_ref().map(|d| d.rows), Some(1));
+    run(&["ingest", "ORA", "LIVE", "--subset", "accounts"]);
+    for table in ["DR_REGION", "DR_ACCOUNT"] {
+        assert_eq!(
+            table_text(&target, table),
+            table_text(&source, table),
+            "{table}"
+        );
+    }
+    drop_refresh_objects(&source);
+    drop_refresh_objects(&target);
+}
