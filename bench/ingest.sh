@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), $(rustc --version), $(sqlite3 --version | cut -d' ' -f1-2)"
+machine "$(sqlite3 --version | cut -d' ' -f1-2)"
 
 missing=()
 command -v sqlite3 >/dev/null || missing+=(sqlite3)

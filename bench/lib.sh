@@ -1,6 +1,9 @@
 # Helpers the benchmark scripts share; sourced by bench/extract.sh, ingest.sh and postgres.sh
 # after they cd to the repository root. `table_median` reads $W, the script's scratch folder.
 
+machine() { # [EXTRA]: the machine line every benchmark prints first
+    echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), $(rustc --version)${1:+, $1}"
+}
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 group() { # integer with thousands separators
     awk -v n="$1" 'BEGIN { s = sprintf("%d", n); o = ""; while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) } print s o }'

@@ -32,7 +32,7 @@ command -v sqlite3 >/dev/null && [ -x /usr/bin/time ] ||
 
 cargo build --release
 BIN=$PWD/target/release/dbsub
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), $(rustc --version)"
+machine
 if [ -n "${WORK:-}" ]; then
     W=$WORK KEEP=1
     mkdir -p "$W"
