@@ -438,15 +438,39 @@ pub struct ExtractArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CHUNK_ROWS, value_parser = clap::value_parser!(u64).range(1..))]
     pub chunk_rows: u64,
 
+    /// Read a table by one scan that keeps the selected rows, rather than by key lookups,
+    /// when they are at least this share of its estimated rows (above 1: never scan;
+    /// docs/extract.md, "How rows are read")
+    #[arg(long, value_name = "SHARE", default_value_t = DEFAULT_SCAN_SHARE, value_parser = parse_share)]
+    pub scan_share: f64,
+
     /// The summary's format; svg and html draw the plan of a --dry-run
     #[arg(long, value_enum, default_value_t = ExtractFormat::Text)]
     pub format: ExtractFormat,
+}
+
+/// A share for `--scan-share`: a number from 0 up (0 scans whenever a lookup would take more
+/// than one batch; above 1 never scans).
+fn parse_share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!(
+            "`{text}` is not a share: give a number such as 0.25 (a quarter of the table), or 2 \
+             to never scan"
+        )),
+    }
 }
 
 /// `--chunk-rows`' default: a chunk is then a few hundred MB of CSV and seconds to a minute of
 /// work, so a kill loses little and `--jobs` has chunks to share, while a billion-row table is
 /// still only a thousand range queries and progress records.
 pub const DEFAULT_CHUNK_ROWS: u64 = 1_000_000;
+
+/// `--scan-share`'s default: a lookup costs several times what a scanned row does (measured by
+/// bench/extract.sh and bench/postgres.sh: docs/benchmarks.md), so one scan is faster once the
+/// keys are a quarter of the table; a lower share would scan big tables for few rows when the
+/// estimate is stale.
+pub const DEFAULT_SCAN_SHARE: f64 = 0.25;
 
 /// What `extract` prints: its summary, or the picture of a dry run's plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

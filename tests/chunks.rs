@@ -8,9 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use common::{
-    Workspace, files_below, mixed_code, pg, read_extract, stable_manifest, stderr, stdout,
-};
+use common::{Workspace, mixed_code, pg, read_extract, same_files, stderr, stdout};
 use rusqlite::Connection;
 use serde_json::Value as Json;
 
@@ -177,26 +175,6 @@ impl Chunks {
 fn summary(out: &std::process::Output) -> Json {
     assert!(out.status.success(), "{}", stderr(out));
     serde_json::from_str(&stdout(out)).unwrap()
-}
-
-/// Asserts that two stores hold the same files, byte for byte (the manifest aside from its
-/// times).
-fn same_files(a: &Path, b: &Path, what: &str) {
-    let mut a = files_below(a);
-    let mut b = files_below(b);
-    let (ma, mb) = (
-        a.remove("manifest.json").unwrap(),
-        b.remove("manifest.json").unwrap(),
-    );
-    assert_eq!(
-        a.keys().collect::<Vec<_>>(),
-        b.keys().collect::<Vec<_>>(),
-        "{what}"
-    );
-    for (key, bytes) in &a {
-        assert!(*bytes == b[key], "{what}: {key} differs");
-    }
-    assert_eq!(stable_manifest(&ma), stable_manifest(&mb), "{what}");
 }
 
 /// Extracts whole, in chunks with three jobs and with one: the chunks' parts are the same

@@ -18,6 +18,7 @@ use anyhow::{Result, bail};
 
 use crate::catalog::Table;
 use crate::model::key::{Key, KeyValue, encode};
+use crate::model::row::KeyLookup;
 use crate::model::value::Value;
 
 /// One lookup's rows on their way, put in the order of its keys.
@@ -105,9 +106,109 @@ impl<'k> KeyOrder<'k> {
     }
 }
 
+/// The rows of a scan filtered by a key set ([`RowFilter::Among`]) on their way: the rows
+/// whose key is in the set pass, after the first `skip` of them (a resumed read's), in the
+/// scan's order; the others are dropped before their values are converted.
+///
+/// [`RowFilter::Among`]: crate::model::row::RowFilter::Among
+pub(crate) struct KeyKeep<'k> {
+    keys: &'k dyn KeyLookup,
+    skip: u64,
+    /// Rows kept so far, the skipped ones included.
+    kept: u64,
+    /// The key of the current row, encoded.
+    buf: Vec<u8>,
+}
+
+impl<'k> KeyKeep<'k> {
+    pub(crate) fn new(keys: &'k dyn KeyLookup, skip: u64) -> KeyKeep<'k> {
+        KeyKeep {
+            keys,
+            skip,
+            kept: 0,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Whether the row whose key is `key` (as the source's key scan reads it) is to be handed
+    /// on: it is in the set, and past the rows to skip.
+    pub(crate) fn keeps(&mut self, key: &[KeyValue<'_>]) -> Result<bool> {
+        self.buf.clear();
+        encode(key, &mut self.buf);
+        if !self.keys.contains(&self.buf)? {
+            return Ok(false);
+        }
+        self.kept += 1;
+        Ok(self.kept > self.skip)
+    }
+
+    /// Checks, after the scan's last row, that it kept a row for every key of the set: in one
+    /// snapshot, a key the closure read has its row, unless the scan's key columns read
+    /// otherwise than the key scan's (which would lose rows).
+    pub(crate) fn finish(self, table: &Table) -> Result<()> {
+        if self.kept != self.keys.len() {
+            bail!(
+                "{}.{}: a scan of the table found {} of the {} rows the closure selected (its key \
+                 columns read otherwise than in the closure's key scan): run again with \
+                 --scan-share 2 to read these rows by key lookups, and report the table's key \
+                 types",
+                table.schema,
+                table.name,
+                self.kept,
+                self.keys.len()
+            );
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A set of the keys 1 to `n`.
+    struct UpTo(i64);
+
+    impl KeyLookup for UpTo {
+        fn contains(&self, key: &[u8]) -> Result<bool> {
+            let values = crate::model::key::decode(key)?;
+            Ok(matches!(values[..], [KeyValue::Int(i)] if (1..=self.0).contains(&i)))
+        }
+        fn len(&self) -> u64 {
+            self.0 as u64
+        }
+    }
+
+    #[test]
+    fn a_kept_scan_passes_the_rows_of_its_keys_after_the_ones_to_skip() {
+        let keys = UpTo(4);
+        let mut keep = KeyKeep::new(&keys, 2);
+        let kept: Vec<i64> = [7, 1, 2, 9, 3, 4]
+            .into_iter()
+            .filter(|&i| keep.keeps(&[KeyValue::Int(i)]).unwrap())
+            .collect();
+        assert_eq!(
+            kept,
+            [3, 4],
+            "1 and 2 are kept but skipped; 7 and 9 are not in the set"
+        );
+        keep.finish(&Table::test("S", "T", Vec::new())).unwrap();
+    }
+
+    #[test]
+    fn a_kept_scan_that_misses_a_key_fails_naming_the_table_and_the_remedy() {
+        let keys = UpTo(3);
+        let mut keep = KeyKeep::new(&keys, 0);
+        for i in [1, 3, 5] {
+            keep.keeps(&[KeyValue::Int(i)]).unwrap();
+        }
+        let err = keep
+            .finish(&Table::test("S", "T", Vec::new()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("found 2 of the 3 rows"), "{err}");
+        assert!(err.contains("--scan-share 2"), "{err}");
+    }
     use crate::model::key::key;
 
     fn text_key(s: &str) -> Key {

@@ -38,6 +38,15 @@ pub enum RowFilter<'a> {
         value: &'a str,
         and: Option<Condition<'a>>,
     },
+    /// The rows whose `columns` (the table's identity) hold a key of `keys`, read by one scan
+    /// of the whole table in the order of the read's `order_by`: a row whose key is not in the
+    /// set is skipped on the client, before its values are converted. For a key set that holds
+    /// a large share of the table, where one scan costs less than a lookup per key. A read's
+    /// `skip` counts the rows kept, not the rows scanned.
+    Among {
+        columns: &'a [KeyColumn],
+        keys: &'a dyn KeyLookup,
+    },
     /// One chunk of a table read by a scan: the rows of `range`, and of the seed's condition
     /// when there is one.
     Range {
@@ -53,7 +62,35 @@ pub enum RowFilter<'a> {
     },
 }
 
+/// A set of encoded keys ([`super::key`]) that a scan keeps the rows of ([`RowFilter::Among`]).
+pub trait KeyLookup {
+    /// Whether `key` is in the set.
+    fn contains(&self, key: &[u8]) -> anyhow::Result<bool>;
+    /// The number of keys in the set: the rows a scan keeps.
+    fn len(&self) -> u64;
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl std::fmt::Debug for dyn KeyLookup + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeyLookup({} keys)", self.len())
+    }
+}
+
 impl<'a> RowFilter<'a> {
+    /// An error for a [`RowFilter::Among`] given to `what`, which reads no archived rows (a
+    /// key scan, a count): only [`RowSource::read_rows`](super::ports::RowSource::read_rows)
+    /// keeps a scan's rows by a key set.
+    pub fn refuse_among(&self, what: &str) -> anyhow::Result<()> {
+        if let RowFilter::Among { .. } = self {
+            anyhow::bail!("{what} cannot keep its rows by a key set: this is a bug in dbsub");
+        }
+        Ok(())
+    }
+
     /// The seed condition this filter applies, if any: a source's error names it.
     pub fn condition(&self) -> Option<&Condition<'a>> {
         match self {

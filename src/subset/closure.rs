@@ -27,9 +27,35 @@ pub enum Selection {
         condition: String,
         params: BTreeMap<String, String>,
     },
-    /// The rows with these identities.
+    /// The rows with these identities, looked up in batches of keys.
     Keys(Box<KeySet>),
+    /// The rows with these identities, read by one scan of the table that skips the others
+    /// ([`RowFilter::Among`]): they are a large share of it ([`ScanShare`]).
+    Scan(Box<KeySet>),
 }
+
+impl Selection {
+    /// How the rows are read, in an extract's summary: `all`, `condition`, `lookups` or
+    /// `scan`.
+    pub fn read(&self) -> &'static str {
+        match self {
+            Selection::All => "all",
+            Selection::Where { .. } => "condition",
+            Selection::Keys(_) => "lookups",
+            Selection::Scan(_) => "scan",
+        }
+    }
+}
+
+/// When a table is read by one scan filtered by the closure's keys rather than by key lookups:
+/// when the keys to read are at least this share of the rows the source estimates the table
+/// holds (`extract --scan-share`). A lookup costs several times what a scanned row does (an
+/// index probe, a bound batch), so past a fraction of the table one scan reads it faster. Keys
+/// that one lookup takes ([`RowSource::max_batch`]) are looked up, and so is a table whose
+/// estimate is 0 (never analysed: its size is unknown), unless the share is 0: always scan.
+/// Above 1: never scan.
+#[derive(Clone, Copy, Debug)]
+pub struct ScanShare(pub f64);
 
 /// What the closure of a delta starts from (`extract --incremental`), per table of the scope
 /// (parallel to [`Scope::tables`]).
@@ -67,6 +93,9 @@ pub struct TableRows {
 pub struct Stats {
     /// Queries sent to the source.
     pub queries: u64,
+    /// Of those, scans of a whole parent table filtered by the keys asked for
+    /// ([`ScanShare`]).
+    pub parent_scans: u64,
     /// Key sets that moved to disk.
     pub spilled: u64,
 }
@@ -116,6 +145,22 @@ struct State {
 struct EdgeState {
     requested: KeySet,
     pending: KeyQueue,
+    /// Positions of the referenced columns in the parent's state.
+    ref_pos: Vec<usize>,
+    /// Whether the foreign key references the parent's identity: then `requested` holds only
+    /// the keys not read yet (the parent's selected set holds the others), and is emptied each
+    /// time they are all read.
+    identity: bool,
+}
+
+impl EdgeState {
+    /// After every pending key was read: of a foreign key to the parent's identity, forgets the
+    /// keys asked for, which the parent's selected set now holds (or that no row has).
+    fn drained(&mut self) {
+        if self.identity && self.pending.is_empty() {
+            self.requested = KeySet::new(self.requested.budget());
+        }
+    }
 }
 
 struct RuleState {
@@ -136,16 +181,18 @@ const QUEUE_MEMORY_KEYS: usize = 100_000;
 /// With `delta`, the closure of a delta: the seeds' rows not held yet, the changed rows (above
 /// the watermark) of held rows and of seeds, new children of held parents, passthrough tables
 /// whole, and their closure — without the held rows that did not change.
+#[allow(clippy::too_many_arguments)]
 pub fn close(
     scope: &Scope,
     source: &mut dyn RowSource,
     budget: &Budget,
     chunk_rows: u64,
+    share: ScanShare,
     delta: Option<Delta>,
     progress: &mut dyn FnMut(&str, u64),
     check: &dyn Fn() -> Result<()>,
 ) -> Result<(Vec<TableRows>, Stats)> {
-    let mut engine = Engine::new(scope, source, budget, delta)?;
+    let mut engine = Engine::new(scope, source, budget, share, delta)?;
     let mut reader = Reader {
         source,
         stats: Stats::default(),
@@ -165,7 +212,7 @@ pub fn close(
             break;
         }
     }
-    Ok(engine.finish(reader.stats))
+    engine.finish(&mut reader)
 }
 
 /// The source the closure reads keys from, and what it tells about its work.
@@ -214,6 +261,9 @@ struct Engine<'a> {
     budget: Budget,
     /// Whether this is a delta's closure.
     delta: bool,
+    share: ScanShare,
+    /// Each table's estimated rows, once asked.
+    estimates: Vec<Option<u64>>,
 }
 
 impl<'a> Engine<'a> {
@@ -223,6 +273,7 @@ impl<'a> Engine<'a> {
         scope: &'a Scope,
         source: &mut dyn RowSource,
         budget: &Budget,
+        share: ScanShare,
         delta: Option<Delta>,
     ) -> Result<Engine<'a>> {
         let mut states = table_states(scope, source, budget)?;
@@ -240,9 +291,15 @@ impl<'a> Engine<'a> {
         let edges = scope
             .edges
             .iter()
-            .map(|_| EdgeState {
+            .map(|edge| EdgeState {
                 requested: KeySet::new(budget),
                 pending: KeyQueue::new(QUEUE_MEMORY_KEYS, budget),
+                ref_pos: positions(
+                    &mut states[edge.parent].cols,
+                    &key_columns(&edge.foreign_key.ref_columns),
+                ),
+                identity: key_columns(&edge.foreign_key.ref_columns)
+                    == states[edge.parent].identity,
             })
             .collect();
         Ok(Engine {
@@ -254,6 +311,8 @@ impl<'a> Engine<'a> {
             buf: Vec::new(),
             budget: budget.clone(),
             delta: is_delta,
+            share,
+            estimates: vec![None; scope.tables.len()],
         })
     }
 
@@ -384,10 +443,18 @@ impl<'a> Engine<'a> {
     /// Looks up one batch of the parent keys of the first foreign key that has some pending;
     /// false when none has.
     fn parent_batch(&mut self, reader: &mut Reader) -> Result<bool> {
-        let Some(e) = (0..self.edges.len()).find(|&e| !self.edges[e].pending.is_empty()) else {
+        let Some(e) = self.next_edge() else {
             return Ok(false);
         };
         let scope = self.scope;
+        let parent = scope.edges[e].parent;
+        let pending: u64 = self
+            .incoming(parent)
+            .map(|e| self.edges[e].pending.len())
+            .sum();
+        if self.scans(reader, parent, pending)? {
+            return self.scan_parent(reader, parent).map(|()| true);
+        }
         let batch = self.edges[e].pending.pop_batch(reader.source.max_batch())?;
         let edge = &scope.edges[e];
         let parent = edge.parent;
@@ -401,8 +468,98 @@ impl<'a> Engine<'a> {
         reader.scan(table, cols, filter, &mut |row| {
             self.take_row(parent, row, None, false).map(|_| ())
         })?;
+        self.edges[e].drained();
         reader.progress(table, self.states[parent].selected.len());
         Ok(true)
+    }
+
+    /// The foreign key whose pending keys to look up next: one whose child table no foreign
+    /// key with pending keys leads to (besides its own self-references), so that the keys of
+    /// a parent are all asked for before it is read, as far as cycles allow.
+    fn next_edge(&self) -> Option<usize> {
+        let edges = &self.scope.edges;
+        let waiting = |e: usize| !self.edges[e].pending.is_empty();
+        let settled = |t: usize| {
+            (0..edges.len()).all(|i| !waiting(i) || edges[i].parent != t || edges[i].child == t)
+        };
+        let mut first = None;
+        for e in (0..edges.len()).filter(|&e| waiting(e)) {
+            if settled(edges[e].child) {
+                return Some(e);
+            }
+            first.get_or_insert(e);
+        }
+        first
+    }
+
+    /// The foreign keys that lead to table `t`.
+    fn incoming(&self, t: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..self.scope.edges.len()).filter(move |&e| self.scope.edges[e].parent == t)
+    }
+
+    /// Whether `keys` keys of table `t` are read by one scan of it rather than by lookups
+    /// ([`ScanShare`]).
+    fn scans(&mut self, reader: &mut Reader, t: usize, keys: u64) -> Result<bool> {
+        if self.share.0 == 0.0 {
+            return Ok(keys > 0);
+        }
+        if self.share.0 > 1.0 || keys <= reader.source.max_batch() as u64 {
+            return Ok(false);
+        }
+        let estimate = match self.estimates[t] {
+            Some(n) => n,
+            None => {
+                let n = reader.source.estimate_rows(&self.scope.tables[t].table)?;
+                self.estimates[t] = Some(n);
+                n
+            }
+        };
+        Ok(estimate > 0 && keys as f64 >= self.share.0 * estimate.max(keys) as f64)
+    }
+
+    /// Reads the rows of parent table `t` that any foreign key leading to it asks for, by one
+    /// scan of the table's key columns: the keys pending for those foreign keys are then all
+    /// found (a key no row has stays unfound, as in a lookup).
+    fn scan_parent(&mut self, reader: &mut Reader, t: usize) -> Result<()> {
+        let edges: Vec<usize> = self
+            .incoming(t)
+            .filter(|&e| !self.edges[e].pending.is_empty())
+            .collect();
+        for &e in &edges {
+            self.edges[e].pending.clear();
+        }
+        // Forgotten only once the scan is over: it checks its rows against them.
+        let forget = |engine: &mut Self| {
+            for &e in &edges {
+                engine.edges[e].drained();
+            }
+        };
+        reader.stats.parent_scans += 1;
+        let table = &self.scope.tables[t].table;
+        let cols = self.columns(t);
+        let mut key = Vec::new();
+        reader.scan(table, cols, RowFilter::All, &mut |row| {
+            let mut asked = false;
+            for &e in &edges {
+                let values = pick(row, &self.edges[e].ref_pos);
+                if values.contains(&KeyValue::Null) {
+                    continue;
+                }
+                key.clear();
+                encode(&values, &mut key);
+                if self.edges[e].requested.contains(&key)? {
+                    asked = true;
+                    break;
+                }
+            }
+            if asked {
+                self.take_row(t, row, None, false)?;
+            }
+            Ok(())
+        })?;
+        forget(self);
+        reader.progress(table, self.states[t].selected.len());
+        Ok(())
     }
 
     /// Looks up the children of one batch of parent keys of the first children rule that has
@@ -452,13 +609,20 @@ impl<'a> Engine<'a> {
 
     /// The selected rows of every table: all of it, the seed's condition when nothing but
     /// the seed's own rows, else the keys; and `stats` with the key sets that spilled.
-    fn finish(self, mut stats: Stats) -> (Vec<TableRows>, Stats) {
+    fn finish(mut self, reader: &mut Reader) -> Result<(Vec<TableRows>, Stats)> {
+        let mut stats = reader.stats;
         stats.spilled = self.states.iter().filter(|s| s.selected.spilled()).count() as u64;
+        let mut scanned = Vec::with_capacity(self.states.len());
+        for t in 0..self.states.len() {
+            let keys = self.states[t].selected.len();
+            scanned.push(!self.states[t].all && self.scans(reader, t, keys)?);
+        }
         let result = self
             .states
             .into_iter()
             .zip(&self.scope.tables)
-            .map(|(s, t)| {
+            .zip(scanned)
+            .map(|((s, t), scanned)| {
                 let rows = if s.all { s.rows } else { s.selected.len() };
                 let mut chunk_ends = s.chunk_ends;
                 let selection = match &t.reason {
@@ -475,7 +639,11 @@ impl<'a> Engine<'a> {
                     _ => {
                         // Read by keys: the scan's chunks do not apply.
                         chunk_ends.clear();
-                        Selection::Keys(Box::new(s.selected))
+                        if scanned {
+                            Selection::Scan(Box::new(s.selected))
+                        } else {
+                            Selection::Keys(Box::new(s.selected))
+                        }
                     }
                 };
                 TableRows {
@@ -486,7 +654,7 @@ impl<'a> Engine<'a> {
                 }
             })
             .collect();
-        (result, stats)
+        Ok((result, stats))
     }
 
     /// The key columns read for table `t`, and its identity (the read order).
@@ -520,6 +688,7 @@ impl<'a> Engine<'a> {
                 return Ok(false);
             }
         }
+        let state = &self.states[t];
         for (e, pos) in &state.out {
             let values = pick(row, pos);
             if values.contains(&KeyValue::Null) {
@@ -527,12 +696,27 @@ impl<'a> Engine<'a> {
             }
             // A parent taken whole (also this very table, through a self-reference) holds
             // every row already: nothing to look up, and no row to count twice.
-            if self.all[self.scope.edges[*e].parent] {
+            let parent = self.scope.edges[*e].parent;
+            if self.all[parent] {
                 continue;
             }
             self.buf.clear();
             encode(&values, &mut self.buf);
             let edge = &mut self.edges[*e];
+            // A key of the parent's identity that it already selected (or that the refresh
+            // chain holds) needs no lookup: the set of keys asked for then only holds those
+            // still to read, and is emptied each time they are all read.
+            if edge.identity {
+                let parent = &self.states[parent];
+                if parent.selected.contains(&self.buf)?
+                    || parent
+                        .held
+                        .as_ref()
+                        .map_or(Ok(false), |h| h.contains(&self.buf))?
+                {
+                    continue;
+                }
+            }
             if edge.requested.insert(&self.buf)? {
                 edge.pending.push(&self.buf)?;
             }

@@ -479,6 +479,16 @@ impl KeySet {
     }
 }
 
+impl crate::model::row::KeyLookup for KeySet {
+    fn contains(&self, key: &[u8]) -> Result<bool> {
+        KeySet::contains(self, key)
+    }
+
+    fn len(&self) -> u64 {
+        KeySet::len(self)
+    }
+}
+
 /// A first-in, first-out queue of keys waiting for a lookup, bounded in memory: past
 /// `memory_keys` entries, or when the budget has no room, new keys go to a local file and
 /// come back in order.
@@ -581,6 +591,15 @@ impl KeyQueue {
         spill.writer.write_all(key)?;
         spill.unread += 1;
         Ok(())
+    }
+
+    /// Drops every key: a scan found them all at once.
+    pub fn clear(&mut self) {
+        self.mem = VecDeque::new();
+        self.mem_keys = 0;
+        self.file = None;
+        self.len = 0;
+        self.held.set(0);
     }
 
     /// Takes up to `n` keys from the front.

@@ -245,6 +245,26 @@ pub fn stable_manifest(bytes: &[u8]) -> serde_json::Value {
     m
 }
 
+/// Asserts that two stores hold the same files, byte for byte (the manifest aside from its
+/// times).
+pub fn same_files(a: &Path, b: &Path, what: &str) {
+    let mut a = files_below(a);
+    let mut b = files_below(b);
+    let (ma, mb) = (
+        a.remove("manifest.json").unwrap(),
+        b.remove("manifest.json").unwrap(),
+    );
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "{what}"
+    );
+    for (key, bytes) in &a {
+        assert!(*bytes == b[key], "{what}: {key} differs");
+    }
+    assert_eq!(stable_manifest(&ma), stable_manifest(&mb), "{what}");
+}
+
 /// A key of text whose byte order and whose order as an encoded key (length first) disagree,
 /// for row `i`: numbers of several lengths (`6872`, `40438`), letters (`M`, `BV`), mixtures.
 pub fn mixed_code(i: usize) -> String {

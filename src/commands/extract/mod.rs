@@ -59,6 +59,8 @@ pub struct Request {
     pub key_memory: u64,
     /// Rows per chunk of a table read by a scan (`--chunk-rows`).
     pub chunk_rows: u64,
+    /// `--scan-share`: when a table's selected rows are read by a scan.
+    pub scan_share: closure::ScanShare,
     /// Classification files (`--classification`), besides the plan's.
     pub classification: Vec<PathBuf>,
     /// `--strict`: unknown classification lines and unclassified columns that look personal
@@ -79,6 +81,10 @@ pub struct TableSummary {
     pub kept_parts: usize,
     /// The chunks the table was written in (1: whole).
     pub chunks: usize,
+    /// How its rows were read: `all` (a scan of the whole table), `condition` (a scan with the
+    /// seed's condition), `lookups` (by key, in batches) or `scan` (one scan that kept the
+    /// closure's keys: `--scan-share`).
+    pub read: &'static str,
     pub seconds: f64,
     /// The table's watermark in this extract's snapshot (`[refresh]`), if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,6 +115,9 @@ pub struct Summary {
     pub rows: u64,
     pub bytes: u64,
     pub closure_queries: u64,
+    /// Of the closure's queries, the scans of a whole parent table that kept the keys asked
+    /// for (`--scan-share`), instead of lookups.
+    pub closure_scans: u64,
     pub seconds: f64,
 }
 
@@ -160,6 +169,7 @@ pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
         part_size: args.part_size,
         key_memory: args.key_memory,
         chunk_rows: args.chunk_rows,
+        scan_share: closure::ScanShare(args.scan_share),
         classification: args.classification.clone(),
         strict: args.strict,
         quiet: cli.quiet,
@@ -456,6 +466,7 @@ pub fn extract(
         bytes: tables.iter().map(|t| t.bytes).sum(),
         tables,
         closure_queries: stats.queries,
+        closure_scans: stats.parent_scans,
         seconds: started.elapsed().as_secs_f64(),
     }))
 }
@@ -518,6 +529,7 @@ fn run_closure(
         source,
         budget,
         req.chunk_rows,
+        req.scan_share,
         delta,
         &mut |table, rows| {
             bar.set_message(format!("{table}: {rows} rows"));

@@ -111,6 +111,7 @@ struct TaskDone {
     parts: Vec<PartEntry>,
     kept_parts: usize,
     started: Instant,
+    ended: Instant,
 }
 
 /// What one task reads: the rows the closure selected in a table, or one chunk's.
@@ -139,6 +140,7 @@ impl Ctx<'_> {
         jobs: Vec<Job>,
     ) -> Result<Vec<(usize, TableEntry, TableSummary)>> {
         let tables: Vec<usize> = jobs.iter().map(|j| j.index).collect();
+        let reads: Vec<&'static str> = jobs.iter().map(|j| j.selected.selection.read()).collect();
         let mut tasks: Vec<Task> = Vec::new();
         let mut cuts: Vec<Cut> = Vec::new();
         for job in jobs {
@@ -249,7 +251,7 @@ impl Ctx<'_> {
         results.sort_by_key(|d| (d.index, d.chunk));
         let bars = bars.into_inner().expect("not poisoned");
         let mut done = Vec::with_capacity(tables.len());
-        for index in tables {
+        for (index, read) in tables.into_iter().zip(reads) {
             let pieces: Vec<&TaskDone> = results.iter().filter(|d| d.index == index).collect();
             let parts: Vec<PartEntry> = pieces.iter().flat_map(|d| d.parts.clone()).collect();
             let table = &self.scope.tables[index].table;
@@ -264,7 +266,13 @@ impl Ctx<'_> {
                 bar.set_message(human_bytes(bytes));
                 bar.finish();
             }
-            let started = pieces.iter().map(|d| d.started).min();
+            // From its first task's start to its last task's end: the table's own time (with
+            // --jobs 1, the tables after it are not counted).
+            let span = pieces
+                .iter()
+                .map(|d| d.started)
+                .min()
+                .zip(pieces.iter().map(|d| d.ended).max());
             let summary = TableSummary {
                 table: table.key().qualified_name(),
                 rows,
@@ -272,7 +280,8 @@ impl Ctx<'_> {
                 bytes,
                 kept_parts: pieces.iter().map(|d| d.kept_parts).sum(),
                 chunks: pieces.len().max(1),
-                seconds: started.map_or(0.0, |s| s.elapsed().as_secs_f64()),
+                read,
+                seconds: span.map_or(0.0, |(s, e)| (e - s).as_secs_f64()),
                 high_water: None,
                 deletes: None,
             };
@@ -294,7 +303,7 @@ impl Ctx<'_> {
                 sql: condition,
                 params,
             }),
-            Selection::Keys(_) => return Ok(None),
+            Selection::Keys(_) | Selection::Scan(_) => return Ok(None),
         };
         if selected.chunk_ends.is_empty() {
             return Ok(None);
@@ -354,6 +363,11 @@ impl Ctx<'_> {
         // the manifest's later mark would hide them from every later delta: they start over.
         if let Some((_, column, mark)) = self.marks.iter().find(|m| m.0 == piece.index) {
             fingerprint["high_water"] = serde_json::json!([column, mark]);
+        }
+        // A scan filtered by the key set gives its rows in the table's order, lookups in the
+        // key set's: parts written the other way (another estimate, --scan-share) start over.
+        if let PieceRead::Selected(Selection::Scan(_)) = piece.read {
+            fingerprint["read"] = serde_json::json!("scan kept by the key set");
         }
         let chunk = match piece.read {
             PieceRead::Selected(_) => None,
@@ -451,6 +465,7 @@ impl Ctx<'_> {
             parts,
             kept_parts,
             started,
+            ended: Instant::now(),
         })
     }
 
@@ -583,5 +598,15 @@ pub(super) fn read_selected(
                 )
             })
         }
+        Selection::Scan(keys) => source.read_rows(
+            &ReadRequest {
+                filter: RowFilter::Among {
+                    columns: read.order_by,
+                    keys: &**keys,
+                },
+                ..read
+            },
+            each,
+        ),
     }
 }

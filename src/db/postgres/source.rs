@@ -17,7 +17,7 @@ use std::io::BufRead;
 
 use super::{connect, key_column_sql, pg_message, qualified};
 use crate::catalog::*;
-use crate::db::key_order::KeyOrder;
+use crate::db::key_order::{KeyKeep, KeyOrder};
 use crate::db::sql::double_quote;
 use crate::db::sql::range::{chunk_where, decode_key};
 use crate::model::DbUrl;
@@ -229,7 +229,8 @@ impl PgSource {
         let mut arrays = None;
         let mut values = Vec::new();
         match filter {
-            RowFilter::All => {}
+            // A scan kept by a key set: the whole table, the keys checked on the client.
+            RowFilter::All | RowFilter::Among { .. } => {}
             RowFilter::Partition {
                 condition: None, ..
             } => {}
@@ -413,21 +414,26 @@ impl PgSource {
                         texts.join(", ")
                     ))
                     .map_err(failed)?;
-                loop {
-                    let rows = self
-                        .client
-                        .query(&format!("FETCH {CURSOR_ROWS} FROM dbsub_rows"), &[])
-                        .map_err(failed)?;
-                    for row in &rows {
-                        each(&text_fields(row, select.len()).map_err(failed)?)?;
+                let client = &mut self.client;
+                let fetched = (|| -> Result<()> {
+                    loop {
+                        let rows = client
+                            .query(&format!("FETCH {CURSOR_ROWS} FROM dbsub_rows"), &[])
+                            .map_err(failed)?;
+                        for row in &rows {
+                            each(&text_fields(row, select.len()).map_err(failed)?)?;
+                        }
+                        if rows.len() < CURSOR_ROWS {
+                            return Ok(());
+                        }
                     }
-                    if rows.len() < CURSOR_ROWS {
-                        break;
-                    }
-                }
-                self.client
-                    .batch_execute("CLOSE dbsub_rows")
-                    .map_err(failed)
+                })();
+                // Closed however the read ends: a reader that stops early (a sample of rows)
+                // leaves the transaction able to declare the cursor again. After a failed
+                // statement the transaction is lost anyway: the first error is the one told.
+                let closed = self.client.batch_execute("CLOSE dbsub_rows");
+                fetched?;
+                closed.map_err(failed)
             }
             (Some(arrays), _) => {
                 let sql = format!("SELECT {}{from_where}", texts.join(", "));
@@ -589,6 +595,7 @@ impl RowSource for PgSource {
     ) -> Result<()> {
         // Keys as text: a child's foreign-key values and its parent's key are then encoded
         // alike whatever their integer widths, and bound back as text arrays.
+        filter.refuse_among("a key scan")?;
         let partitioned = self.is_partitioned(table)?;
         let select: Vec<String> = columns
             .iter()
@@ -630,8 +637,13 @@ impl RowSource for PgSource {
         } = *request;
         let partitioned = self.is_partitioned(table)?;
         let from = self.relation_sql(table, filter)?;
+        // A scan kept by a key set counts the rows to skip among those it keeps.
+        let offset = match filter {
+            RowFilter::Among { .. } => 0,
+            _ => skip,
+        };
         let (from_where, binds) =
-            Self::from_where(from, partitioned, table, filter, order_by, skip)?;
+            Self::from_where(from, partitioned, table, filter, order_by, offset)?;
         let first_secret = binds.len() + 1;
         let mut secrets: Vec<Vec<u8>> = Vec::new();
         let mut select: Vec<String> = columns
@@ -642,22 +654,28 @@ impl RowSource for PgSource {
                 Some(mask) => mask_expr(table, c, mask, first_secret, &mut secrets),
             })
             .collect();
-        // A lookup's rows go on in the order of its keys: its key columns are read too, as
-        // text like the closure's key scan reads them.
-        let mut in_order = match filter {
-            RowFilter::In {
-                columns: keys_of,
-                keys,
-            } => {
-                select.extend(
-                    keys_of
-                        .iter()
-                        .map(|c| key_select_sql(table, c, partitioned)),
-                );
-                Some(KeyOrder::new(keys))
-            }
-            _ => None,
-        };
+        // A lookup's rows go on in the order of its keys, and a scan kept by a key set keeps
+        // its rows by them: their key columns are read too, as text like the closure's key
+        // scan reads them.
+        let (mut in_order, mut keep) = (None, None);
+        if let RowFilter::In {
+            columns: keys_of, ..
+        }
+        | RowFilter::Among {
+            columns: keys_of, ..
+        } = filter
+        {
+            select.extend(
+                keys_of
+                    .iter()
+                    .map(|c| key_select_sql(table, c, partitioned)),
+            );
+        }
+        match filter {
+            RowFilter::In { keys, .. } => in_order = Some(KeyOrder::new(keys)),
+            RowFilter::Among { keys, .. } => keep = Some(KeyKeep::new(keys, skip)),
+            _ => {}
+        }
         let as_text: Vec<bool> = (0..columns.len())
             .map(|i| {
                 masks
@@ -678,8 +696,17 @@ impl RowSource for PgSource {
             binds,
             &secrets,
             &mut |fields| {
-                n += 1;
                 let (fields, key) = fields.split_at(columns.len());
+                if let Some(keep) = &mut keep {
+                    let mut k: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare_key));
+                    k.extend(key.iter().map(|f| key_value(*f)));
+                    let kept = keep.keeps(&k);
+                    spare_key = recycle(k);
+                    if !kept? {
+                        return Ok(());
+                    }
+                }
+                n += 1;
                 let mut values: Vec<Value<'_>> = recycle(std::mem::take(&mut spare));
                 for (i, field) in fields.iter().enumerate() {
                     let column = columns[i];
@@ -711,6 +738,9 @@ impl RowSource for PgSource {
                 outcome
             },
         )?;
+        if let Some(keep) = keep {
+            keep.finish(table)?;
+        }
         match in_order {
             Some(order) => order.finish(each),
             None => Ok(()),

@@ -8,7 +8,7 @@ use rusqlite::types::ValueRef;
 
 use super::{SqliteDb, locked};
 use crate::catalog::*;
-use crate::db::key_order::KeyOrder;
+use crate::db::key_order::{KeyKeep, KeyOrder};
 use crate::db::sql::double_quote;
 use crate::db::sql::range::{chunk_where, decode_key};
 use crate::model::DbUrl;
@@ -145,7 +145,8 @@ impl SqliteSource {
         let mut sql = format!("SELECT {select} FROM {}", Self::table_name(table));
         let mut binds = Vec::new();
         match filter {
-            RowFilter::All => {}
+            // A scan kept by a key set: the whole table, the keys checked on the client.
+            RowFilter::All | RowFilter::Among { .. } => {}
             RowFilter::Where(condition) => {
                 // Bound as text: SQLite applies a numeric column's affinity to it, and compares
                 // text (ISO dates) as text.
@@ -426,6 +427,7 @@ impl RowSource for SqliteSource {
         filter: RowFilter<'_>,
         each: &mut dyn FnMut(&[KeyValue<'_>]) -> Result<()>,
     ) -> Result<()> {
+        filter.refuse_among("a key scan")?;
         let (sql, binds) = Self::query(table, &Self::column_list(columns), order_by, filter, 0)?;
         // One vector for every row (recycled between rows: its values borrow the row).
         let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
@@ -474,7 +476,17 @@ impl RowSource for SqliteSource {
             }
             _ => None,
         };
-        let (sql, binds) = Self::query(table, &select.join(", "), order_by, filter, skip)?;
+        // A scan kept by a key set: its key columns too, and the rows to skip are counted
+        // among those it keeps, not skipped by the query.
+        let mut keep = match filter {
+            RowFilter::Among { columns, keys } => {
+                select.push(Self::column_list(columns));
+                Some((key_at..key_at + columns.len(), KeyKeep::new(keys, skip)))
+            }
+            _ => None,
+        };
+        let offset = if keep.is_some() { 0 } else { skip };
+        let (sql, binds) = Self::query(table, &select.join(", "), order_by, filter, offset)?;
         let convs: Vec<Conv> = columns
             .iter()
             .enumerate()
@@ -487,6 +499,15 @@ impl RowSource for SqliteSource {
         // The lookup's key of each row, in one vector recycled between rows.
         let mut spare_key: Vec<KeyValue<'static>> = Vec::new();
         self.for_each_row(table, filter, &sql, binds, &mut |row| {
+            if let Some((at, keep)) = &mut keep {
+                let mut key: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare_key));
+                key_values(table, row, at.clone(), &mut key)?;
+                let kept = keep.keeps(&key);
+                spare_key = recycle(key);
+                if !kept? {
+                    return Ok(());
+                }
+            }
             n += 1;
             let mut values: Vec<Value<'_>> = Vec::with_capacity(columns.len());
             for (i, conv) in convs.iter().enumerate() {
@@ -521,6 +542,9 @@ impl RowSource for SqliteSource {
                 }
             }
         })?;
+        if let Some((_, keep)) = keep {
+            keep.finish(table)?;
+        }
         match in_order {
             Some((_, order)) => order.finish(each),
             None => Ok(()),

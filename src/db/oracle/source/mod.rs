@@ -29,7 +29,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use oracle::sql_type::ToSql;
 
 use crate::catalog::*;
-use crate::db::key_order::KeyOrder;
+use crate::db::key_order::{KeyKeep, KeyOrder};
 use crate::model::DbUrl;
 use crate::model::key::KeyValue;
 use crate::model::ports::{RowSource, high_water_text};
@@ -403,6 +403,7 @@ impl RowSource for OracleSource {
         if matches!(filter, RowFilter::In { keys: [], .. }) {
             return Ok(());
         }
+        filter.refuse_among("a key scan")?;
         let query = keys_query(table, columns, order_by, filter, self.scn())?;
         let reads = KeyReads::of(table, columns)?;
         let mut n = 0u64;
@@ -461,6 +462,15 @@ impl RowSource for OracleSource {
             } => Some((KeyReads::of(table, keys_of)?, KeyOrder::new(keys))),
             _ => None,
         };
+        // A scan kept by a key set: its key columns, read after the columns and ROWID, decide
+        // before the row's own values are fetched (a LOB's included).
+        let mut keep = match filter {
+            RowFilter::Among {
+                columns: keys_of,
+                keys,
+            } => Some((KeyReads::of(table, keys_of)?, KeyKeep::new(keys, skip))),
+            _ => None,
+        };
         let key_at = columns.len() + usize::from(locator);
         let mut owned: Vec<OwnedKey> = Vec::new();
         let mut n = skip;
@@ -472,6 +482,16 @@ impl RowSource for OracleSource {
             if dropped < query.skip_here {
                 dropped += 1;
                 return Ok(());
+            }
+            if let Some((reads, keep)) = &mut keep {
+                reads.read(table, row, key_at, n + 1, &mut owned)?;
+                let mut key: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare_key));
+                key.extend(owned.iter().map(OwnedKey::as_key));
+                let kept = keep.keeps(&key);
+                spare_key = recycle(key);
+                if !kept? {
+                    return Ok(());
+                }
             }
             n += 1;
             values.clear();
@@ -507,6 +527,9 @@ impl RowSource for OracleSource {
                 }
             }
         })?;
+        if let Some((_, keep)) = keep {
+            keep.finish(table)?;
+        }
         match in_order {
             Some((_, order)) => order.finish(each),
             None => Ok(()),

@@ -146,7 +146,8 @@ fn where_clause(
     binds: &mut Vec<(String, Bind)>,
 ) -> Result<String> {
     match filter {
-        RowFilter::All => Ok(String::new()),
+        // A scan kept by a key set: the whole table, the keys checked on the client.
+        RowFilter::All | RowFilter::Among { .. } => Ok(String::new()),
         RowFilter::Partition { .. } => bail!(
             "{}.{}: the Oracle source reads no partitions on their own",
             table.schema,
@@ -471,15 +472,22 @@ pub(super) fn read_query(
     } else {
         ""
     };
-    // A lookup's rows go on in the order of its keys: its key columns are read too, as the
-    // key scan reads them.
+    // A lookup's rows go on in the order of its keys, and a scan kept by a key set keeps its
+    // rows by them: their key columns are read too, as the key scan reads them.
     let keys = match filter {
-        RowFilter::In { columns, .. } => key_select(table, columns)?
-            .into_iter()
-            .enumerate()
-            .map(|(i, expr)| format!(", {expr} AS dbsub_k{}", i + 1))
-            .collect(),
+        RowFilter::In { columns, .. } | RowFilter::Among { columns, .. } => {
+            key_select(table, columns)?
+                .into_iter()
+                .enumerate()
+                .map(|(i, expr)| format!(", {expr} AS dbsub_k{}", i + 1))
+                .collect()
+        }
         _ => String::new(),
+    };
+    // A scan kept by a key set skips the rows it keeps, not the rows it scans: on the client.
+    let skip = match filter {
+        RowFilter::Among { .. } => 0,
+        _ => skip,
     };
     let mut sql = format!("SELECT {list}{rowid}{keys}");
     sql.push_str(&from_clause(table, scn, &mut binds));

@@ -9,7 +9,7 @@ use crate::catalog::*;
 use crate::db::oracle::statements::{Sent, sent, table};
 use crate::model::key::{self, KeyValue};
 use crate::model::mask::SourceMask;
-use crate::model::row::{Condition, KeyColumn, KeyRange, RowFilter};
+use crate::model::row::{Condition, KeyColumn, KeyLookup, KeyRange, RowFilter};
 
 /// A seed condition without parameters.
 fn condition(sql: &str) -> RowFilter<'_> {
@@ -231,6 +231,49 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
             0,
             scn,
             false,
+        ),
+    ));
+    // A scan kept by the closure's keys: the whole table, its key columns read after the
+    // columns and ROWID, a composite key and the ROWID.
+    struct NoKeys;
+    impl KeyLookup for NoKeys {
+        fn contains(&self, _: &[u8]) -> anyhow::Result<bool> {
+            Ok(false)
+        }
+        fn len(&self) -> u64 {
+            0
+        }
+    }
+    out.push(read(
+        "scan kept by a key set composite key resumed",
+        read_query(
+            lines,
+            &line_columns,
+            &[],
+            &pair,
+            RowFilter::Among {
+                columns: &pair,
+                keys: &NoKeys,
+            },
+            25,
+            scn,
+            true,
+        ),
+    ));
+    out.push(read(
+        "scan kept by a key set ROWID",
+        read_query(
+            sample,
+            &by_name(&["ID", "LR"]),
+            &[],
+            &locator,
+            RowFilter::Among {
+                columns: &locator,
+                keys: &NoKeys,
+            },
+            0,
+            scn,
+            true,
         ),
     ));
     // Chunks of a big table: an identity range (open at one end, a composite key under a

@@ -482,6 +482,43 @@ fn lookups_bind_two_column_keys_as_tuples() {
 }
 
 #[test]
+fn a_scan_kept_by_a_key_set_reads_the_whole_table_with_its_keys_and_skips_on_the_client() {
+    struct Two;
+    impl KeyLookup for Two {
+        fn contains(&self, _: &[u8]) -> anyhow::Result<bool> {
+            Ok(true)
+        }
+        fn len(&self) -> u64 {
+            2
+        }
+    }
+    let t = sample();
+    let columns = [
+        KeyColumn::Column("ID".into()),
+        KeyColumn::Column("SEQ".into()),
+    ];
+    let all = [&t.columns[0], &t.columns[1]];
+    let filter = RowFilter::Among {
+        columns: &columns,
+        keys: &Two,
+    };
+    let q = read_query(&t, &all, &[], &columns, filter, 40, Some("5"), true).unwrap();
+    assert_eq!(
+        q.sql,
+        "SELECT \"ID\", \"SEQ\", ROWIDTOCHAR(ROWID) AS dbsub_rowid, \"ID\" AS dbsub_k1, \"SEQ\" \
+         AS dbsub_k2 FROM \"HR\".\"EMP\" AS OF SCN :scn \"EMP\" ORDER BY \"ID\", \"SEQ\"",
+        "one full scan, no key bound (no IN list, no 1000-key limit), its key columns after \
+         the ROWID"
+    );
+    assert_eq!(
+        names(&q.binds),
+        ["scn"],
+        "the 40 rows to skip are kept rows, skipped on the client: no OFFSET"
+    );
+    assert_eq!(q.skip_here, 0);
+}
+
+#[test]
 fn a_chunk_reads_a_key_range_bound_as_its_columns_under_the_seeds_condition() {
     let t = sample();
     let pair = [
