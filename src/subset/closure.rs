@@ -264,6 +264,8 @@ struct Engine<'a> {
     share: ScanShare,
     /// Each table's estimated rows, once asked.
     estimates: Vec<Option<u64>>,
+    /// The foreign keys that lead to each table (of which it is the parent).
+    incoming: Vec<Vec<usize>>,
 }
 
 impl<'a> Engine<'a> {
@@ -313,6 +315,13 @@ impl<'a> Engine<'a> {
             delta: is_delta,
             share,
             estimates: vec![None; scope.tables.len()],
+            incoming: scope.edges.iter().enumerate().fold(
+                vec![Vec::new(); scope.tables.len()],
+                |mut incoming, (e, edge)| {
+                    incoming[edge.parent].push(e);
+                    incoming
+                },
+            ),
         })
     }
 
@@ -480,7 +489,9 @@ impl<'a> Engine<'a> {
         let edges = &self.scope.edges;
         let waiting = |e: usize| !self.edges[e].pending.is_empty();
         let settled = |t: usize| {
-            (0..edges.len()).all(|i| !waiting(i) || edges[i].parent != t || edges[i].child == t)
+            self.incoming[t]
+                .iter()
+                .all(|&i| !waiting(i) || edges[i].child == t)
         };
         let mut first = None;
         for e in (0..edges.len()).filter(|&e| waiting(e)) {
@@ -494,7 +505,7 @@ impl<'a> Engine<'a> {
 
     /// The foreign keys that lead to table `t`.
     fn incoming(&self, t: usize) -> impl Iterator<Item = usize> + '_ {
-        (0..self.scope.edges.len()).filter(move |&e| self.scope.edges[e].parent == t)
+        self.incoming[t].iter().copied()
     }
 
     /// Whether `keys` keys of table `t` are read by one scan of it rather than by lookups
