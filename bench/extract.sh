@@ -12,6 +12,11 @@
 # reported, after one discarded warm-up round), TABLE (default: the largest table of the demo),
 # SPILL_MEMORY (the --key-memory of the spill runs, default 16M), KEEP=1 keeps the scratch
 # folder. Needs sqlite3, zstd and GNU time (Debian: apt-get install sqlite3 zstd time).
+#
+# Exactness: every dbsub run's parts must be byte for byte those of the first run of its kind
+# (the full extract at either --jobs or key budget, the 1 % seed, the small scale), and those
+# first runs are ingested into an empty database (foreign keys checked) whose every row must be
+# a row of the source and whose seed table must hold every seed row; the script fails otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -122,6 +127,15 @@ extract() { # KEY DIR SUBSET ARGS...: a dbsub extract of the seed table
     shift 3
     sample "$key" "$dir" env -i PATH="$PATH" HOME="$HOME" "$BIN" --quiet extract SQLITE DEMO \
         --seed-object "$TABLE" --subset "$subset" --refresh --format json "$@"
+    # Exactness: every run's parts are byte for byte those of the first run of its kind (`full`,
+    # `one`, `small`), which is checked against the source after the rounds.
+    local kind=${key%%-*} manifest=$dir/data/store/DEMO/SQLITE/$subset/manifest.json
+    [ "$kind" = spill ] && kind=full
+    if [ ! -f "$W/ref-$kind.parts" ]; then
+        manifest_parts "$manifest" >"$W/ref-$kind.parts"
+        cp -r "$dir/data/store/DEMO/SQLITE/$subset" "$W/ref-$kind"
+    fi
+    same_parts "$key" "$manifest" "$W/ref-$kind.parts"
 }
 
 # Round 0 warms up (the page cache, and every later dbsub run replaces an existing extract);
@@ -149,6 +163,25 @@ for ((ROUND = 0; ROUND <= RUNS; ROUND++)); do
         --seed-object "$TABLE" --subset dry --dry-run
     extract small-spill-j1 "$SMALL" spill-j1 --jobs 1 --key-memory "$SPILL_MEMORY"
 done
+
+# The checked archives: each ingested into an empty database migrated by dbsub (foreign keys on),
+# whose every row must be a row of the source, and whose seed table must hold every seed row.
+check_archive() { # KIND DIR WHERE
+    local kind=$1 dir=$2 where=$3 target=$W/check-$1.db
+    rm -rf "$dir/data/store/DEMO/SQLITE/check-$kind"
+    cp -r "$W/ref-$kind" "$dir/data/store/DEMO/SQLITE/check-$kind"
+    (cd "$dir" && env -i PATH="$PATH" HOME="$HOME" "$BIN" --quiet create-migrations \
+        --seed-object "$TABLE" --dialect sqlite --migration-folder "$W/check-mig" >/dev/null &&
+        env -i PATH="$PATH" HOME="$HOME" "$BIN" --quiet migrate --target "sqlite://$target" \
+            --migration-folder "$W/check-mig" >/dev/null &&
+        env -i PATH="$PATH" HOME="$HOME" DBSUB_TARGET_SQLITE="sqlite://$target" "$BIN" --quiet \
+            ingest SQLITE DEMO --subset "check-$kind" >/dev/null)
+    check_against_source "$kind" "$dir/data/demo.db" "$target" "$where" "$TABLE"
+    echo "checked: the $kind extract holds only the source's rows, and every seed row" >&2
+}
+check_archive full "$BIG" ""
+check_archive one "$BIG" "$WHERE"
+check_archive small "$SMALL" ""
 
 median() { # KEY COLUMN
     awk -v c="$2" '{ print $c }' "$W/$1.runs" | sort -g |

@@ -50,3 +50,35 @@ pg_bin_dir() {
         find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1
     fi
 }
+# Exactness of an extract's archive (issue 20: every benchmark run checks its rows).
+manifest_parts() { # MANIFEST: one line per part, "<table> <rows> <sha256>", in manifest order
+    sqlite3 :memory: "SELECT json_extract(t.value, '\$.schema') || '.' || json_extract(t.value, '\$.name')
+                             || ' ' || json_extract(p.value, '\$.rows') || ' ' || json_extract(p.value, '\$.sha256')
+                      FROM json_each(readfile('$1'), '\$.tables') t, json_each(t.value, '\$.parts') p"
+}
+same_parts() { # LABEL MANIFEST REFERENCE_PARTS_FILE: the archive's parts are byte for byte the reference's
+    if ! diff -q <(manifest_parts "$2") "$3" >/dev/null; then
+        echo "$1: its parts differ from the checked archive's ($2 against $3)" >&2
+        exit 1
+    fi
+}
+check_against_source() { # LABEL DB TARGET_DB WHERE SEED: every table of TARGET_DB (an ingest of the
+    # archive, foreign keys checked) holds only rows of DB, value for value, and the seed table
+    # holds every row of DB's that WHERE (SQL, or empty) selects
+    local label=$1 db=$2 target=$3 where=$4 seed=$5 t extra want got
+    for t in $(sqlite3 "$target" "SELECT name FROM sqlite_schema WHERE type = 'table'
+                                  AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND lower(name) NOT LIKE 'dbsub\_%' ESCAPE '\'"); do
+        extra=$(sqlite3 "$target" "ATTACH '$db' AS s; SELECT count(*) FROM (SELECT * FROM main.\"$t\"
+                                   EXCEPT SELECT * FROM s.\"$t\")")
+        if [ "$extra" != 0 ]; then
+            echo "$label: $t holds $extra rows that the source does not" >&2
+            exit 1
+        fi
+    done
+    want=$(sqlite3 "$db" "SELECT count(*) FROM \"$seed\"${where:+ WHERE $where}")
+    got=$(sqlite3 "$target" "SELECT count(*) FROM \"$seed\"")
+    if [ "$want" != "$got" ]; then
+        echo "$label: $seed holds $got rows, the source's seed rows are $want" >&2
+        exit 1
+    fi
+}

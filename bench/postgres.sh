@@ -13,6 +13,10 @@
 #   holds its parents, the same without the seed table's foreign keys, and the whole extract;
 # - peak RSS of both commands at two scales.
 #
+# Exactness: every extract's parts must be byte for byte those of the first extract at its scale
+# (COPY or cursor, any --jobs), which is ingested by dbsub into an empty copy of the schema whose
+# every table must then hold exactly the source's rows; the script fails otherwise.
+#
 # Prints Markdown tables for docs/benchmarks.md.
 #
 #   bench/postgres.sh                # SCALE=40 (SEEDLOT_PARENT_TREE: 1,037,511 rows), 5 runs:
@@ -322,7 +326,33 @@ extract() { # KEY DIR PREFIX [VAR=VALUE...] -- ARGS...: a dbsub extract of the s
     if head -c1 "$W/$key.out" | grep -q '{'; then
         [ "$(json "$W/$key.out" "json_extract(j, '\$.rows')")" = "$(manifest_rows "$dir")" ] ||
             fail "$key: $(json "$W/$key.out" "json_extract(j, '\$.rows')") rows, not $(manifest_rows "$dir")"
+        # Exactness: its parts are byte for byte those of the first extract of this source
+        # (COPY or cursor, any --jobs), which is checked against the source after the rounds.
+        local manifest=$dir/data/store/BENCH/PG/$key/manifest.json
+        if [ ! -f "$W/ref-$p.parts" ]; then
+            manifest_parts "$manifest" >"$W/ref-$p.parts"
+            cp -r "$dir/data/store/BENCH/PG/$key" "$W/ref-$p"
+        fi
+        same_parts "$key" "$manifest" "$W/ref-$p.parts"
     fi
+}
+# The first extract of a source (PREFIX) ingested by dbsub into a fresh copy of its empty schema:
+# every table must then hold exactly the source's rows (PREFIX_src holds only the rows the
+# extract selects), compared as the sorted text of all its rows.
+check_extract() { # DIR PREFIX
+    local dir=$1 p=$2 t
+    rm -rf "$dir/data/store/BENCH/PG/check"
+    cp -r "$W/ref-$p" "$dir/data/store/BENCH/PG/check"
+    fresh "${p}_empty"
+    (cd "$dir" && env -i PATH="$PATH" HOME="$HOME" DBSUB_TARGET_PG="$PG/run" "$BIN" --quiet \
+        ingest PG BENCH --subset check >/dev/null) || fail "check: the ingest of the $p extract failed"
+    for t in $ALL; do
+        digest() { pq "$1" -At -c "SELECT count(*) || ' ' || coalesce(md5(string_agg(r::text, E'\\n'
+                                   ORDER BY r::text)), '') FROM \"$t\" r"; }
+        [ "$(digest run)" = "$(digest "${p}_src")" ] || fail "check: $t of the $p extract differs from the source"
+    done
+    pq postgres -c "DROP DATABASE run"
+    echo "checked: the $p extract holds exactly the source's rows" >&2
 }
 raw_extract() { # KEY DIR PREFIX TABLE...
     local key=$1 dir=$2 p=$3
@@ -455,6 +485,10 @@ for ((ROUND = 0; ROUND <= RUNS; ROUND++)); do
         # shellcheck disable=SC2086
         raw_extract small-raw-extract-all "$SMALL" small $ALL
     fi
+    if want extract && [ "$ROUND" = 0 ]; then
+        check_extract "$BIG" big
+        check_extract "$SMALL" small
+    fi
     want ingest || continue
     # Ingest: the whole extract into the empty schema, then the seed table alone into the
     # schema that holds its parents.
@@ -559,8 +593,13 @@ echo "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"
 for name in $ALL; do
     rows=$(manifest_rows "$BIG" "$name")
     lookups=$(((rows + 4999) / 5000))
-    how="by key, $lookups lookup$([ "$lookups" = 1 ] || echo s) of ≤ 5,000 keys"
-    [ "$name" = "$T" ] && how="whole table (the seed)"
+    # How dbsub read it: the summary's `read` (docs/extract.md, "How rows are read").
+    case $(table_field "$W/copy-j1.out" "$name" read) in
+    all) how="whole table (the seed)" ;;
+    condition) how="the seed's condition" ;;
+    scan) how="one scan kept by the closure's keys" ;;
+    *) how="by key, $lookups lookup$([ "$lookups" = 1 ] || echo s) of ≤ 5,000 keys" ;;
+    esac
     d=$(table_median copy-j1 "$name")
     c=$(table_median cursor-j1 "$name")
     r=$(table_median raw-extract-all "$name")
