@@ -190,10 +190,7 @@ median() { # KEY COLUMN
 
 # CSV sizes, uncompressed: dbsub's from its own parts, the raw pipeline's from sqlite3's output.
 dbsub_csv() { # DIR SUBSET [TABLE]: bytes of CSV in the parts
-    local glob="*"
-    [ -n "${3:-}" ] && glob="*.$3"
-    # shellcheck disable=SC2086
-    zstd -dcq "$1"/data/store/DEMO/SQLITE/"$2"/data/$glob/part-*.csv.zst | wc -c
+    parts_csv "$1/data/store/DEMO/SQLITE/$2" "${3:-}"
 }
 raw_csv() { # DB WHERE TABLE...
     local db=$1 where=$2 t n=0

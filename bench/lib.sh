@@ -82,3 +82,7 @@ check_against_source() { # LABEL DB TARGET_DB WHERE SEED: every table of TARGET_
         exit 1
     fi
 }
+parts_csv() { # SUBSET_DIR [TABLE]: bytes of CSV in an extract's parts (a chunked table's included)
+    find "$1/data" -path "$1/data/*${2:+.$2}/*" -name 'part-*.csv.zst' -print0 | sort -z |
+        xargs -0 -r zstd -dcq | wc -c
+}

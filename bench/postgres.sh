@@ -513,10 +513,7 @@ median() { # KEY COLUMN [COLUMN2]: the median of COLUMN, or of COLUMN - COLUMN2
 
 # CSV sizes, uncompressed: dbsub's from its parts, psql's from its own output.
 dbsub_csv() { # DIR SUBSET [TABLE]: bytes of CSV in the parts
-    local glob="*"
-    [ -n "${3:-}" ] && glob="*.$3"
-    # shellcheck disable=SC2086
-    zstd -dcq "$1"/data/store/BENCH/PG/"$2"/data/$glob/part-*.csv.zst | wc -c
+    parts_csv "$1/data/store/BENCH/PG/$2" "${3:-}"
 }
 raw_csv() { # KEY: bytes of CSV the raw pipeline wrote
     zstd -dcq "$W/$1"/*.csv.zst | wc -c
