@@ -3,9 +3,9 @@
 # order-management database (bench/heldback.sql: 14 tables, text and composite keys, a
 # self-reference, a customer ↔ address foreign-key cycle, two keys from invoice to address, NULL
 # and half-NULL foreign keys, NUMERIC money, dates and timestamps, quotes, commas, newlines,
-# non-ASCII and > 4,000-byte texts), generated deterministically in SQLite (about 2.9 million rows
+# non-ASCII and > 4,000-byte texts), generated deterministically in SQLite (2.5 million rows
 # at SCALE=1) and copied into a throwaway PostgreSQL cluster. The plan seeds `invoice WHERE id <=
-# :n` with its invoice_line children: at SCALE=1 a closure of about 450,000 rows in 9 tables.
+# :n` with its invoice_line children: at SCALE=1 a closure of 486,817 rows in 9 tables.
 #
 # Each round, on both sources: `dbsub extract … --plan` with --jobs 1 and --jobs 2, beside the raw
 # pipeline over the same 9 tables WHOLE (it cannot select the closure: `sqlite3 -csv -header |
@@ -16,9 +16,10 @@
 # row with the source's closure (EXCEPT both ways). Any difference exits 1. Prints Markdown tables
 # for docs/benchmarks.md.
 #
-#   DBSUB_BIN=/tmp/dbsub bench/heldback.sh    # SCALE=1, 5 runs: about 8 minutes on 2 cores, 6 of
+#   bench/heldback.sh                         # SCALE=1, 5 runs: about 7 minutes on 2 cores, 5 of
 #                                             # them in the two ingest checks (SQLite's load of the
-#                                             # customer ↔ address cycle, 170 s each in Dec 2026)
+#                                             # customer ↔ address cycle: 150 s each in Dec 2026)
+#   DBSUB_BIN=/tmp/dbsub RUNS=3 bench/heldback.sh   # a given binary, no build: 6.5 minutes
 #   SCALE=0.05 RUNS=1 bench/heldback.sh       # a quick look: 15 seconds
 #
 # Environment: SCALE (default 1: the row counts scale with it), SEED_N (the seed's :n, default
@@ -59,7 +60,7 @@ else
 fi
 [ -x "$BIN" ] || fail "no dbsub binary at $BIN"
 machine "$(sqlite3 --version | cut -d' ' -f1-2), $("$PG_BIN_DIR/postgres" --version), zstd $(zstd -V | grep -o 'v[0-9.]*')"
-echo "dbsub: $BIN ($("$BIN" --version))"
+echo "dbsub: $BIN ($("$BIN" --version), modified $(date -u -r "$BIN" '+%F %H:%M UTC'), sha256 $(sha256sum "$BIN" | cut -c1-12))"
 SCHEMA_SQL=$PWD/bench/heldback.sql
 
 pg_scratch heldback
