@@ -86,3 +86,65 @@ parts_csv() { # SUBSET_DIR [TABLE]: bytes of CSV in an extract's parts (a chunke
     find "$1/data" -path "$1/data/*${2:+.$2}/*" -name 'part-*.csv.zst' -print0 | sort -z |
         xargs -0 -r zstd -dcq | wc -c
 }
+# A throwaway PostgreSQL cluster (bench/postgres.sh, bench/heldback.sh); these use the script's
+# `fail`. pg_tools: sets PG_BIN_DIR and PSQL, adds the binaries that are missing to the array
+# `missing`, and defines as_owner, which runs the cluster's commands (as root: as the postgres
+# user, since initdb refuses root).
+pg_tools() {
+    local b
+    PG_BIN_DIR=$(pg_bin_dir)
+    for b in initdb pg_ctl psql; do
+        [ -n "$PG_BIN_DIR" ] && [ -x "$PG_BIN_DIR/$b" ] || missing+=("postgresql ($b)")
+    done
+    PSQL=$PG_BIN_DIR/psql
+    as_owner() { "$@"; }
+    if [ "$(id -u)" = 0 ]; then
+        id postgres >/dev/null 2>&1 || fail "as root, needs a 'postgres' user to run the cluster (initdb refuses root)"
+        as_owner() { runuser -u postgres -- "$@"; }
+    fi
+}
+# pg_start DIR: a cluster in DIR/data (DIR's parents must be reachable by its owner), trust
+# authentication for the superuser dbsub, on 127.0.0.1 and a free port (set in PORT), its socket
+# and log in DIR. Settings are the defaults (shared_buffers 128 MB, fsync and synchronous_commit
+# on) except autovacuum, which is off so that no worker starts in the middle of a timed step: the
+# scripts run VACUUM (ANALYZE) themselves where a database is set up. pg_stop DIR stops it.
+pg_start() {
+    local dir=$1 p
+    mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres: "$dir"
+    as_owner "$PG_BIN_DIR/initdb" -D "$dir/data" -U dbsub --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
+        fail "initdb failed: $(tail -5 "$dir/initdb.log")"
+    PORT=""
+    for _ in $(seq 1 20); do # a port in use, or taken between the probe and the bind: another
+        p=$((20000 + RANDOM % 40000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+        if as_owner "$PG_BIN_DIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+            -o "-c listen_addresses=127.0.0.1 -p $p -k $dir -c autovacuum=off" start >/dev/null; then
+            PORT=$p
+            return
+        fi
+    done
+    fail "the PostgreSQL server does not start: $(tail -5 "$dir/server.log")"
+}
+pg_stop() { # DIR
+    if [ -f "$1/data/postmaster.pid" ]; then
+        as_owner "$PG_BIN_DIR/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+}
+# pg_scratch NAME: the scratch folder W (reachable by the cluster's owner) and the cluster's
+# folder PGDIR=$W/pg; at exit the cluster stops and W is removed (KEEP=1 keeps it).
+pg_scratch() {
+    W=$(mktemp -d "${TMPDIR:-/tmp}/dbsub-bench-$1.XXXXXX")
+    chmod 711 "$W"
+    PGDIR=$W/pg
+    trap pg_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+pg_cleanup() {
+    pg_stop "$PGDIR"
+    if [ "${KEEP:-0}" = 1 ]; then
+        echo "scratch folder (kept): $W" >&2
+    else
+        rm -rf "$W"
+    fi
+}

@@ -42,11 +42,8 @@ fail() {
     exit 1
 }
 
-PG_BIN_DIR=$(pg_bin_dir)
 missing=()
-for b in initdb pg_ctl psql; do
-    [ -n "$PG_BIN_DIR" ] && [ -x "$PG_BIN_DIR/$b" ] || missing+=("postgresql ($b)")
-done
+pg_tools
 command -v sqlite3 >/dev/null || missing+=(sqlite3)
 command -v zstd >/dev/null || missing+=(zstd)
 [ -x /usr/bin/time ] || missing+=(time)
@@ -56,13 +53,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 if ! sqlite3 :memory: "SELECT json_extract('{\"a\":1}', '\$.a')" >/dev/null 2>&1; then
     fail "needs a sqlite3 shell with JSON functions (3.38 or later)"
-fi
-PSQL=$PG_BIN_DIR/psql
-# As root, the cluster's commands run as the postgres user.
-as_owner() { "$@"; }
-if [ "$(id -u)" = 0 ]; then
-    id postgres >/dev/null 2>&1 || fail "as root, needs a 'postgres' user to run the cluster (initdb refuses root)"
-    as_owner() { runuser -u postgres -- "$@"; }
 fi
 
 SCALE=${SCALE:-40}
@@ -76,52 +66,11 @@ BIN=$PWD/target/release/dbsub
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), $(rustc --version)," \
     "$("$PG_BIN_DIR/postgres" --version), $("$PSQL" --version), zstd $(zstd -V | grep -o 'v[0-9.]*')"
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/dbsub-bench-pg.XXXXXX")
-# The cluster's owner must reach its folder.
-chmod 711 "$W"
-PGDIR=$W/pg
-mkdir -p "$PGDIR"
-[ "$(id -u)" = 0 ] && chown postgres: "$PGDIR"
-cleanup() {
-    if [ -f "$PGDIR/data/postmaster.pid" ]; then
-        as_owner "$PG_BIN_DIR/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
-    fi
-    if [ "${KEEP:-0}" = 1 ]; then
-        echo "scratch folder (kept): $W" >&2
-    else
-        rm -rf "$W"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+pg_scratch pg
 
-# The cluster: trust authentication for the superuser dbsub, on 127.0.0.1 and a free port, its
-# socket in the scratch folder. Settings are the defaults (shared_buffers 128 MB, fsync and
-# synchronous_commit on) except autovacuum, which is off so that no worker starts in the middle
-# of a timed step; the script runs VACUUM (ANALYZE) itself where a database is set up.
-as_owner "$PG_BIN_DIR/initdb" -D "$PGDIR/data" -U dbsub --auth=trust -E UTF8 --locale=C >"$W/initdb.log" 2>&1 ||
-    fail "initdb failed: $(tail -5 "$W/initdb.log")"
-free_port() {
-    local p
-    for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return
-        fi
-    done
-    fail "no free port found"
-}
-PORT=""
-for _ in 1 2 3; do # a port taken between the probe and the bind: try another
-    PORT=$(free_port)
-    if as_owner "$PG_BIN_DIR/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $PORT -k $PGDIR -c autovacuum=off" start >/dev/null; then
-        break
-    fi
-    PORT=""
-done
-[ -n "$PORT" ] || fail "the PostgreSQL server does not start: $(tail -5 "$PGDIR/server.log")"
+# The cluster (bench/lib.sh): its socket in the scratch folder; VACUUM (ANALYZE) where a
+# database is set up, since autovacuum is off.
+pg_start "$PGDIR"
 PG=postgres://dbsub@127.0.0.1:$PORT
 pq() { # DATABASE ARGS...: psql as the superuser, stopping at the first error
     local db=$1
