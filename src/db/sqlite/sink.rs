@@ -54,6 +54,116 @@ impl SqliteSink {
     }
 }
 
+/// The foreign keys whose child columns no index leads with, among those that reference one of
+/// `loaded` (names as in the database), when a foreign key of `loaded` references one of them
+/// (a cycle, a self-reference): as `(child table, columns)`, each once.
+///
+/// While a transaction has a deferred foreign-key violation outstanding (a child row before its
+/// parent, as a cycle loads), SQLite looks for the child rows of every row inserted into a
+/// parent table, to count the violations it fixes: without an index on the child's columns,
+/// that is a scan of the child table per row inserted, and the load grows with the square of
+/// the rows (150 s instead of a second for 170,000 rows).
+fn unindexed_child_keys(conn: &Connection, loaded: &[&str]) -> Result<Vec<(String, Vec<String>)>> {
+    let is_loaded = |name: &str| loaded.iter().any(|l| l.eq_ignore_ascii_case(name));
+    // Every foreign key of the database: (child, id) → (parent, columns in order).
+    let mut stmt = conn.prepare(
+        "SELECT m.name, f.id, f.\"table\", f.\"from\" FROM sqlite_schema m, \
+         pragma_foreign_key_list(m.name) f WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq",
+    )?;
+    let mut keys: Vec<(String, i64, String, Vec<String>)> = Vec::new();
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let (child, id, parent, column): (String, i64, String, String) =
+            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+        match keys.last_mut() {
+            Some(k) if k.0 == child && k.1 == id => k.3.push(column),
+            _ => keys.push((child, id, parent, vec![column])),
+        }
+    }
+    let within = keys
+        .iter()
+        .any(|(child, _, parent, _)| is_loaded(child) && is_loaded(parent));
+    if !within {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for (child, _, parent, columns) in keys {
+        if !is_loaded(&parent)
+            || out.iter().any(|(c, cols)| *c == child && *cols == columns)
+            || leads_an_index(conn, &child, &columns)?
+        {
+            continue;
+        }
+        out.push((child, columns));
+    }
+    Ok(out)
+}
+
+/// Whether `columns` are the first columns of an index of `table`, or its rowid.
+fn leads_an_index(conn: &Connection, table: &str, columns: &[String]) -> Result<bool> {
+    let mut stmt = conn.prepare(
+        "SELECT l.name, i.name FROM pragma_index_list(?1) l, pragma_index_info(l.name) i \
+         WHERE l.partial = 0 ORDER BY l.name, i.seqno",
+    )?;
+    let mut indexes: Vec<(String, Vec<String>)> = Vec::new();
+    let mut rows = stmt.query([table])?;
+    while let Some(row) = rows.next()? {
+        let (index, column): (String, Option<String>) = (row.get(0)?, row.get(1)?);
+        let column = column.unwrap_or_default();
+        match indexes.last_mut() {
+            Some(i) if i.0 == index => i.1.push(column),
+            _ => indexes.push((index, vec![column])),
+        }
+    }
+    let leads = |cols: &[String]| {
+        cols.len() >= columns.len()
+            && cols
+                .iter()
+                .zip(columns)
+                .all(|(a, b)| a.eq_ignore_ascii_case(b))
+    };
+    if indexes.iter().any(|(_, cols)| leads(cols)) {
+        return Ok(true);
+    }
+    // An INTEGER PRIMARY KEY is the rowid: looked up, not scanned.
+    let rowid: Option<String> = conn
+        .query_row(
+            "SELECT name FROM pragma_table_info(?1) WHERE pk = 1 AND upper(type) = 'INTEGER' \
+             AND (SELECT count(*) FROM pragma_table_info(?1) WHERE pk > 0) = 1",
+            [table],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(matches!((rowid, columns), (Some(r), [c]) if r.eq_ignore_ascii_case(c)))
+}
+
+/// Creates, inside the load's transaction, an index on each of `keys` (see
+/// [`unindexed_child_keys`]); [`drop_load_indexes`] drops them before the commit, so that the
+/// database's schema ends as it was, whatever happens.
+fn create_load_indexes(tx: &Connection, keys: &[(String, Vec<String>)]) -> Result<Vec<String>> {
+    let mut names = Vec::with_capacity(keys.len());
+    for (i, (table, columns)) in keys.iter().enumerate() {
+        let name = format!("dbsub_load_{i}");
+        let list: Vec<String> = columns.iter().map(|c| double_quote(c)).collect();
+        tx.execute_batch(&format!(
+            "CREATE INDEX {} ON {} ({})",
+            double_quote(&name),
+            double_quote(table),
+            list.join(", ")
+        ))
+        .with_context(|| format!("cannot index {table} ({}) for the load", columns.join(", ")))?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
+fn drop_load_indexes(tx: &Connection, names: &[String]) -> Result<()> {
+    for name in names {
+        tx.execute_batch(&format!("DROP INDEX {}", double_quote(name)))?;
+    }
+    Ok(())
+}
+
 /// How long a load waits for another connection's write transaction to end.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
@@ -762,6 +872,9 @@ impl SqliteSink {
         for load in tables.iter() {
             load.check_position(current_record(&tx, &load.table.name)?.as_ref())?;
         }
+        // A cycle or a self-reference may leave violations outstanding until its parents are
+        // in: the child keys SQLite then looks up at every row get an index for the load.
+        let indexes = create_load_indexes(&tx, &unindexed_child_keys(&tx, &names)?)?;
         for load in tables.iter_mut() {
             SqliteSink::load_one(&tx, load, mode)?;
         }
@@ -769,6 +882,7 @@ impl SqliteSink {
         for load in tables.iter_mut().rev() {
             SqliteSink::delete_keys(&tx, load)?;
         }
+        drop_load_indexes(&tx, &indexes)?;
         for load in tables.iter() {
             write_record(&tx, &load.record)?;
         }
@@ -854,6 +968,97 @@ mod tests {
             record: note_record(),
         }];
         sink.load(&mut loads, LoadMode::Insert, &[])
+    }
+
+    /// customer ↔ address (a cycle: customer's key to address unindexed, address's to customer
+    /// indexed); invoice references address from outside the load (unindexed); part references
+    /// itself by its INTEGER PRIMARY KEY's neighbour and by its rowid.
+    const CYCLE: &str = "CREATE TABLE customer (id INTEGER PRIMARY KEY, name TEXT,
+             default_address_id INTEGER REFERENCES address (id));
+         CREATE TABLE address (id INTEGER PRIMARY KEY, street TEXT,
+             customer_id INTEGER NOT NULL REFERENCES customer (id));
+         CREATE INDEX address_customer ON address (customer_id);
+         CREATE TABLE invoice (id INTEGER PRIMARY KEY, address_id INTEGER REFERENCES address (id));
+         CREATE TABLE part (id INTEGER PRIMARY KEY REFERENCES part (id), up INTEGER REFERENCES part (id));";
+
+    #[test]
+    fn a_cycle_indexes_the_child_keys_sqlite_looks_up_while_violations_are_outstanding() {
+        let (sink, _dir) = sink_on(CYCLE);
+        let conn = &sink.db.conn;
+        let keys = |loaded: &[&str]| -> Vec<(String, Vec<String>)> {
+            unindexed_child_keys(conn, loaded).unwrap()
+        };
+        let key = |t: &str, c: &str| (t.to_string(), vec![c.to_string()]);
+        assert_eq!(
+            keys(&["CUSTOMER", "address"]),
+            [
+                key("customer", "default_address_id"),
+                key("invoice", "address_id")
+            ],
+            "address.customer_id has an index; invoice's key is looked up too when an address \
+             goes in"
+        );
+        assert_eq!(
+            keys(&["part"]),
+            [key("part", "up")],
+            "a self-reference; its rowid needs no index"
+        );
+        assert!(
+            keys(&["invoice"]).is_empty(),
+            "no foreign key within the load: no violation can wait for a parent"
+        );
+    }
+
+    #[test]
+    fn a_cycle_loads_children_before_their_parents_and_leaves_no_index_behind() {
+        let (mut sink, _dir) = sink_on(CYCLE);
+        let catalog = sink.catalog().unwrap();
+        let table = |name: &str| catalog.tables.iter().find(|t| t.name == name).unwrap();
+        let (customer, address) = (table("customer"), table("address"));
+        let n = 2000i64;
+        let mut loads = vec![
+            TableLoad {
+                table: customer,
+                columns: customer.columns.iter().collect(),
+                key: Vec::new(),
+                rows: Box::new(move |each| {
+                    for i in 0..n {
+                        let name = Value::Text(format!("c{i}").into());
+                        each(&[Value::Int(i), name, Value::Int(i)])?;
+                    }
+                    Ok(n as u64)
+                }),
+                deletes: None,
+                after: None,
+                record: LoadRecord::sample("customer", LoadMode::Insert, n as u64),
+            },
+            TableLoad {
+                table: address,
+                columns: address.columns.iter().collect(),
+                key: Vec::new(),
+                rows: Box::new(move |each| {
+                    for i in 0..n {
+                        let street = Value::Text(format!("s{i}").into());
+                        each(&[Value::Int(i), street, Value::Int((i * 7) % n)])?;
+                    }
+                    Ok(n as u64)
+                }),
+                deletes: None,
+                after: None,
+                record: LoadRecord::sample("address", LoadMode::Insert, n as u64),
+            },
+        ];
+        sink.load(&mut loads, LoadMode::Insert, &[]).unwrap();
+        drop(loads);
+        let conn = &sink.db.conn;
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT count(*) FROM customer"), n);
+        assert_eq!(count("SELECT count(*) FROM address"), n);
+        assert_eq!(
+            count("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'dbsub_load%'"),
+            0,
+            "the load's indexes are dropped before its commit"
+        );
     }
 
     #[test]
