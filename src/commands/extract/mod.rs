@@ -85,6 +85,8 @@ pub struct TableSummary {
     /// seed's condition), `lookups` (by key, in batches) or `scan` (one scan that kept the
     /// closure's keys: `--scan-share`).
     pub read: &'static str,
+    /// The seconds its tasks took, added up (a table written in chunks by several jobs at once
+    /// counts each chunk's).
     pub seconds: f64,
     /// The table's watermark in this extract's snapshot (`[refresh]`), if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -266,13 +266,13 @@ impl Ctx<'_> {
                 bar.set_message(human_bytes(bytes));
                 bar.finish();
             }
-            // From its first task's start to its last task's end: the table's own time (with
-            // --jobs 1, the tables after it are not counted).
-            let span = pieces
+            // The time its tasks took, added up: with --jobs 1 the table's own time even when
+            // its chunks were written among other tables' tasks; with more jobs, chunks that ran
+            // at once count each.
+            let seconds: f64 = pieces
                 .iter()
-                .map(|d| d.started)
-                .min()
-                .zip(pieces.iter().map(|d| d.ended).max());
+                .map(|d| (d.ended - d.started).as_secs_f64())
+                .sum();
             let summary = TableSummary {
                 table: table.key().qualified_name(),
                 rows,
@@ -281,7 +281,7 @@ impl Ctx<'_> {
                 kept_parts: pieces.iter().map(|d| d.kept_parts).sum(),
                 chunks: pieces.len().max(1),
                 read,
-                seconds: span.map_or(0.0, |(s, e)| (e - s).as_secs_f64()),
+                seconds,
                 high_water: None,
                 deletes: None,
             };
