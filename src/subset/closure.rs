@@ -151,13 +151,16 @@ struct EdgeState {
     /// the keys not read yet (the parent's selected set holds the others), and is emptied each
     /// time they are all read.
     identity: bool,
+    /// Whether the parent is to be read by one scan for the keys asked for ([`ScanShare`]):
+    /// they are then only in `requested`, not queued for lookups.
+    scan: bool,
 }
 
 impl EdgeState {
     /// After every pending key was read: of a foreign key to the parent's identity, forgets the
     /// keys asked for, which the parent's selected set now holds (or that no row has).
     fn drained(&mut self) {
-        if self.identity && self.pending.is_empty() {
+        if self.identity && self.pending.is_empty() && !self.scan {
             self.requested = KeySet::new(self.requested.budget());
         }
     }
@@ -199,6 +202,7 @@ pub fn close(
         progress,
         check,
     };
+    engine.scan_thresholds(&mut reader)?;
     engine.scan_seeds(&mut reader, chunk_rows)?;
     if engine.delta {
         engine.scan_changed(&mut reader)?;
@@ -266,6 +270,9 @@ struct Engine<'a> {
     estimates: Vec<Option<u64>>,
     /// The foreign keys that lead to each table (of which it is the parent).
     incoming: Vec<Vec<usize>>,
+    /// Of each parent table: from how many keys asked for it is read by one scan ([`Self::scans`];
+    /// `None`: never), known before the seeds are read.
+    scan_at: Vec<Option<u64>>,
 }
 
 impl<'a> Engine<'a> {
@@ -302,6 +309,7 @@ impl<'a> Engine<'a> {
                 ),
                 identity: key_columns(&edge.foreign_key.ref_columns)
                     == states[edge.parent].identity,
+                scan: false,
             })
             .collect();
         Ok(Engine {
@@ -315,6 +323,7 @@ impl<'a> Engine<'a> {
             delta: is_delta,
             share,
             estimates: vec![None; scope.tables.len()],
+            scan_at: vec![None; scope.tables.len()],
             incoming: scope.edges.iter().enumerate().fold(
                 vec![Vec::new(); scope.tables.len()],
                 |mut incoming, (e, edge)| {
@@ -461,7 +470,8 @@ impl<'a> Engine<'a> {
             .incoming(parent)
             .map(|e| self.edges[e].pending.len())
             .sum();
-        if self.scans(reader, parent, pending)? {
+        let flagged = self.incoming(parent).any(|e| self.edges[e].scan);
+        if flagged || self.scans(reader, parent, pending)? {
             return self.scan_parent(reader, parent).map(|()| true);
         }
         let batch = self.edges[e].pending.pop_batch(reader.source.max_batch())?;
@@ -491,10 +501,10 @@ impl<'a> Engine<'a> {
         let settled = |t: usize| {
             self.incoming[t]
                 .iter()
-                .all(|&i| !waiting(i) || edges[i].child == t)
+                .all(|&i| !(waiting(i) || self.edges[i].scan) || edges[i].child == t)
         };
         let mut first = None;
-        for e in (0..edges.len()).filter(|&e| waiting(e)) {
+        for e in (0..edges.len()).filter(|&e| waiting(e) || self.edges[e].scan) {
             if settled(edges[e].child) {
                 return Some(e);
             }
@@ -511,11 +521,16 @@ impl<'a> Engine<'a> {
     /// Whether `keys` keys of table `t` are read by one scan of it rather than by lookups
     /// ([`ScanShare`]).
     fn scans(&mut self, reader: &mut Reader, t: usize, keys: u64) -> Result<bool> {
+        Ok(keys > 0 && self.scan_from(reader, t)?.is_some_and(|n| keys >= n))
+    }
+
+    /// From how many keys table `t` is read by one scan ([`ScanShare`]); `None`: never.
+    fn scan_from(&mut self, reader: &mut Reader, t: usize) -> Result<Option<u64>> {
         if self.share.0 == 0.0 {
-            return Ok(keys > 0);
+            return Ok(Some(1));
         }
-        if self.share.0 > 1.0 || keys <= reader.source.max_batch() as u64 {
-            return Ok(false);
+        if self.share.0 > 1.0 {
+            return Ok(None);
         }
         let estimate = match self.estimates[t] {
             Some(n) => n,
@@ -525,7 +540,20 @@ impl<'a> Engine<'a> {
                 n
             }
         };
-        Ok(estimate > 0 && keys as f64 >= self.share.0 * estimate.max(keys) as f64)
+        // keys ≥ share × max(estimate, keys): past the estimate, always (it is stale).
+        let batch = reader.source.max_batch() as u64 + 1;
+        Ok((estimate > 0).then(|| batch.max((self.share.0 * estimate as f64).ceil() as u64)))
+    }
+
+    /// Before the seeds are read: from how many keys asked for each parent table is read by a
+    /// scan, so that those keys are not queued for lookups ([`EdgeState::scan`]).
+    fn scan_thresholds(&mut self, reader: &mut Reader) -> Result<()> {
+        for t in 0..self.scope.tables.len() {
+            if !self.incoming[t].is_empty() && !self.all[t] {
+                self.scan_at[t] = self.scan_from(reader, t)?;
+            }
+        }
+        Ok(())
     }
 
     /// Reads the rows of parent table `t` that any foreign key leading to it asks for, by one
@@ -534,10 +562,11 @@ impl<'a> Engine<'a> {
     fn scan_parent(&mut self, reader: &mut Reader, t: usize) -> Result<()> {
         let edges: Vec<usize> = self
             .incoming(t)
-            .filter(|&e| !self.edges[e].pending.is_empty())
+            .filter(|&e| !self.edges[e].pending.is_empty() || self.edges[e].scan)
             .collect();
         for &e in &edges {
             self.edges[e].pending.clear();
+            self.edges[e].scan = false;
         }
         // Forgotten only once the scan is over: it checks its rows against them.
         let forget = |engine: &mut Self| {
@@ -728,8 +757,13 @@ impl<'a> Engine<'a> {
                     continue;
                 }
             }
-            if edge.requested.insert(&self.buf)? {
+            if edge.requested.insert(&self.buf)? && !edge.scan {
                 edge.pending.push(&self.buf)?;
+                // Enough keys for a scan of the parent: they wait in `requested` only.
+                if self.scan_at[parent].is_some_and(|n| edge.pending.len() >= n) {
+                    edge.pending.clear();
+                    edge.scan = true;
+                }
             }
         }
         if let Some(level) = level {
