@@ -193,6 +193,34 @@ fn neutral_columns_holding_e_mail_addresses_or_masked_values_are_named() {
     says(&err, &["SEEDLOT,REFERENCE_TEXT,Protected B,"]);
 }
 
+/// A parent's values are sampled whether the extract reads it by key lookups or by a scan kept
+/// by the closure's keys (`--scan-share 0`): the sample of a scanned table looks up its first
+/// keys, so that the sample stops where a scan could not.
+#[test]
+fn a_parent_read_by_lookups_or_by_a_kept_scan_is_sampled_alike() {
+    let lab = Lab::new(
+        CLASSIFICATION,
+        "ALTER TABLE FOREST_CLIENT ADD COLUMN REMARK VARCHAR2(100); \
+         UPDATE FOREST_CLIENT SET REMARK = 'c' || CLIENT_NUMBER || '@example.org';",
+    );
+    for share in ["2", "0"] {
+        let err = lab.fails(&["--strict", "--scan-share", share]);
+        says(
+            &err,
+            &[
+                "THE.FOREST_CLIENT.REMARK: ",
+                "sampled values look like e-mail addresses",
+                "FOREST_CLIENT,REMARK,Protected B,fake:email",
+            ],
+        );
+        assert_eq!(
+            lab.store_files(),
+            0,
+            "nothing may be written (--scan-share {share})"
+        );
+    }
+}
+
 #[test]
 fn a_classification_line_naming_no_column_fails_under_strict_naming_the_line() {
     let typo = CLASSIFICATION.replace(

@@ -157,6 +157,19 @@ pub struct ReadRequest<'a> {
     pub filter: RowFilter<'a>,
     /// Rows to skip first (those an interrupted extract already wrote).
     pub skip: u64,
+    /// At most this many rows are wanted (a sample). A source puts the limit in the query when
+    /// the query alone decides which rows come (not [`RowFilter::In`], whose rows are put in key
+    /// order, nor [`RowFilter::Among`], whose rows are kept on the client): the server then
+    /// stops there, instead of reading, sorting and sending the rest of the table to a reader
+    /// that has stopped. The reader stops at the limit in any case.
+    pub limit: Option<u64>,
+}
+
+impl RowFilter<'_> {
+    /// Whether a row limit may go in the query ([`ReadRequest::limit`]).
+    pub fn limits_in_query(&self) -> bool {
+        !matches!(self, RowFilter::In { .. } | RowFilter::Among { .. })
+    }
 }
 
 /// An emptied vector of another element type (typically the same type with another lifetime),

@@ -24,6 +24,7 @@ use crate::model::value::Value;
 use crate::output::{self, human_bytes};
 use crate::subset::Scope;
 use crate::subset::closure::{Selection, TableRows};
+use crate::subset::keys::KeySet;
 
 /// One table to write, with the rows the closure selected.
 pub(super) struct Job {
@@ -428,6 +429,7 @@ impl Ctx<'_> {
             order_by: piece.identity,
             filter: RowFilter::All,
             skip,
+            limit: None,
         };
         if skip < piece.rows {
             match piece.read {
@@ -560,6 +562,53 @@ impl Ctx<'_> {
     }
 }
 
+/// Reads at most `limit` of the rows the closure selected, as [`read_selected`] reads them, but
+/// never by a scan kept by the closure's keys: that scan's filter is on the client, so its query
+/// cannot stop at the limit, and the rows a stopped reader leaves would still be read (and on
+/// PostgreSQL's COPY, sent) to the end of the table. Those rows are looked up by their first keys
+/// instead, one batch at most.
+pub(super) fn read_sample(
+    source: &mut dyn RowSource,
+    read: ReadRequest<'_>,
+    selection: &Selection,
+    limit: u64,
+    each: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
+) -> Result<()> {
+    let read = ReadRequest {
+        limit: Some(limit),
+        ..read
+    };
+    match selection {
+        Selection::Scan(keys) => read_by_lookups(source, read, keys, each),
+        _ => read_selected(source, read, selection, each),
+    }
+}
+
+/// The rows of `keys`, looked up in batches the source takes, in the key set's order; the first
+/// `read.skip` keys' rows are skipped.
+fn read_by_lookups(
+    source: &mut dyn RowSource,
+    read: ReadRequest<'_>,
+    keys: &KeySet,
+    each: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
+) -> Result<()> {
+    let batch = source.max_batch();
+    keys.for_each_batch(batch, read.skip, &mut |keys| {
+        let filter = RowFilter::In {
+            columns: read.order_by,
+            keys,
+        };
+        source.read_rows(
+            &ReadRequest {
+                filter,
+                skip: 0,
+                ..read
+            },
+            each,
+        )
+    })
+}
+
 /// Reads the rows the closure selected (`selection`: all, the seed's condition, or by keys in
 /// batches the source takes) as `read` asks: in the order of the table's identity, or of the
 /// key set (the encoded keys' bytes), in which the kept parts' rows are skipped.
@@ -581,23 +630,7 @@ pub(super) fn read_selected(
             },
             each,
         ),
-        Selection::Keys(keys) => {
-            let batch = source.max_batch();
-            keys.for_each_batch(batch, read.skip, &mut |keys| {
-                let filter = RowFilter::In {
-                    columns: read.order_by,
-                    keys,
-                };
-                source.read_rows(
-                    &ReadRequest {
-                        filter,
-                        skip: 0,
-                        ..read
-                    },
-                    each,
-                )
-            })
-        }
+        Selection::Keys(keys) => read_by_lookups(source, read, keys, each),
         Selection::Scan(keys) => source.read_rows(
             &ReadRequest {
                 filter: RowFilter::Among {

@@ -224,6 +224,7 @@ impl PgSource {
         filter: RowFilter<'_>,
         order_by: &[KeyColumn],
         skip: u64,
+        limit: Option<u64>,
     ) -> Result<(String, Binds)> {
         let mut sql = from;
         let mut arrays = None;
@@ -340,6 +341,10 @@ impl PgSource {
                 .map(|c| key_column_sql(c, partitioned))
                 .collect();
             sql.push_str(&format!(" ORDER BY {}", list.join(", ")));
+        }
+        // Counts of dbsub's own, never a value read or given.
+        if let Some(limit) = limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
         }
         if skip > 0 {
             sql.push_str(&format!(" OFFSET {skip}"));
@@ -529,7 +534,7 @@ impl RowSource for PgSource {
         // One pass over the selected rows, in the snapshot: each row's leaf partition is its
         // `tableoid`. Named in byte order, whatever the database's collation.
         let from = self.relation_sql(table, filter)?;
-        let (from_where, binds) = Self::from_where(from, true, table, filter, &[], 0)?;
+        let (from_where, binds) = Self::from_where(from, true, table, filter, &[], 0, None)?;
         let sql = format!(
             "SELECT n.nspname::text, c.relname::text, t.rows \
              FROM (SELECT tableoid AS oid, count(*) AS rows{from_where} GROUP BY tableoid) t \
@@ -602,7 +607,8 @@ impl RowSource for PgSource {
             .map(|c| key_select_sql(table, c, partitioned))
             .collect();
         let from = self.relation_sql(table, filter)?;
-        let (from_where, binds) = Self::from_where(from, partitioned, table, filter, order_by, 0)?;
+        let (from_where, binds) =
+            Self::from_where(from, partitioned, table, filter, order_by, 0, None)?;
         // One vector for every row (recycled between rows: its values borrow the row).
         let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(
@@ -634,6 +640,7 @@ impl RowSource for PgSource {
             order_by,
             filter,
             skip,
+            limit,
         } = *request;
         let partitioned = self.is_partitioned(table)?;
         let from = self.relation_sql(table, filter)?;
@@ -642,8 +649,9 @@ impl RowSource for PgSource {
             RowFilter::Among { .. } => 0,
             _ => skip,
         };
+        let limit = limit.filter(|_| filter.limits_in_query());
         let (from_where, binds) =
-            Self::from_where(from, partitioned, table, filter, order_by, offset)?;
+            Self::from_where(from, partitioned, table, filter, order_by, offset, limit)?;
         let first_secret = binds.len() + 1;
         let mut secrets: Vec<Vec<u8>> = Vec::new();
         let mut select: Vec<String> = columns
@@ -1081,6 +1089,40 @@ mod tests {
     use crate::model::value::*;
     use crate::model::value::{Interval, Time};
     use std::borrow::Cow;
+
+    #[test]
+    fn a_limit_goes_before_the_offset_and_is_only_dbsubs_own_count() {
+        let table = Table::test(
+            "public",
+            "t",
+            vec![crate::catalog::Column::test(
+                "id",
+                "bigint",
+                crate::catalog::NeutralType::Integer { bits: 64 },
+            )],
+        );
+        let id = [KeyColumn::Column("id".into())];
+        let sql = |skip: u64, limit: Option<u64>| {
+            let from = " FROM \"public\".\"t\"".to_string();
+            let (sql, binds) =
+                PgSource::from_where(from, false, &table, RowFilter::All, &id, skip, limit)
+                    .unwrap();
+            assert!(binds.arrays.is_none() && binds.values.is_empty());
+            sql
+        };
+        assert_eq!(
+            sql(0, Some(1000)),
+            " FROM \"public\".\"t\" ORDER BY \"id\" LIMIT 1000"
+        );
+        assert_eq!(
+            sql(500, Some(1000)),
+            " FROM \"public\".\"t\" ORDER BY \"id\" LIMIT 1000 OFFSET 500"
+        );
+        assert_eq!(
+            sql(500, None),
+            " FROM \"public\".\"t\" ORDER BY \"id\" OFFSET 500"
+        );
+    }
 
     fn read(text: &str) -> Vec<Vec<Option<String>>> {
         let mut rows = Vec::new();

@@ -199,6 +199,19 @@ mod tests {
     use crate::catalog::{Column, NeutralType, Table};
     use crate::model::row::{ReadRequest, RowFilter};
 
+    /// `main.T (ID INTEGER)`, as the catalog reads it.
+    fn table_t() -> Table {
+        Table::test(
+            "main",
+            "T",
+            vec![Column::test(
+                "ID",
+                "INTEGER",
+                NeutralType::Integer { bits: 64 },
+            )],
+        )
+    }
+
     #[test]
     fn connections_wait_for_a_writers_lock_instead_of_failing() {
         let dir = tempfile::tempdir().unwrap();
@@ -229,15 +242,7 @@ mod tests {
         });
         let mut sources = source::SqliteSource::open(&url, 2).unwrap();
         commit.join().unwrap();
-        let table = Table::test(
-            "main",
-            "T",
-            vec![Column::test(
-                "ID",
-                "INTEGER",
-                NeutralType::Integer { bits: 64 },
-            )],
-        );
+        let table = table_t();
         let columns = [&table.columns[0]];
         let mut ids = Vec::new();
         let read = ReadRequest {
@@ -247,6 +252,7 @@ mod tests {
             order_by: &[],
             filter: RowFilter::All,
             skip: 0,
+            limit: None,
         };
         sources[1]
             .read_rows(&read, &mut |values| {
@@ -255,6 +261,76 @@ mod tests {
             })
             .unwrap();
         assert_eq!(ids, ["Int(1)", "Int(2)"], "the snapshot after the commit");
+    }
+
+    #[test]
+    fn a_limit_stops_the_query_where_it_alone_picks_the_rows() {
+        use crate::model::key::{self, Key, KeyValue};
+        use crate::model::row::KeyColumn;
+        use crate::subset::keys::{Budget, KeySet};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ten.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE T (ID INTEGER PRIMARY KEY);
+                 WITH n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
+                 INSERT INTO T SELECT i FROM n;",
+            )
+            .unwrap();
+        let url = DbUrl::new(DbKind::Sqlite, &format!("sqlite://{}", path.display()));
+        let mut source = source::SqliteSource::open(&url, 1).unwrap().remove(0);
+        let table = table_t();
+        let columns = [&table.columns[0]];
+        let id = [KeyColumn::Column("ID".into())];
+        let encoded = |i: i64| -> Key {
+            let mut out = Vec::new();
+            key::encode(&[KeyValue::Int(i)], &mut out);
+            out.into()
+        };
+        let keys: Vec<Key> = [2, 4, 6, 8].map(encoded).into();
+        let budget = Budget::new(1 << 20, dir.path());
+        let mut kept = KeySet::new(&budget);
+        for k in &keys {
+            kept.insert(k).unwrap();
+        }
+        // The reader never stops by itself: what it gets is what the query sent.
+        let mut read = |filter: RowFilter<'_>, skip: u64, limit: Option<u64>| -> Vec<String> {
+            let mut ids = Vec::new();
+            let request = ReadRequest {
+                table: &table,
+                columns: &columns,
+                masks: &[],
+                order_by: &id,
+                filter,
+                skip,
+                limit,
+            };
+            source
+                .read_rows(&request, &mut |values| {
+                    ids.push(format!("{:?}", values[0]));
+                    Ok(())
+                })
+                .unwrap();
+            ids
+        };
+        assert_eq!(
+            read(RowFilter::All, 0, Some(3)),
+            ["Int(1)", "Int(2)", "Int(3)"]
+        );
+        assert_eq!(read(RowFilter::All, 4, Some(2)), ["Int(5)", "Int(6)"]);
+        assert_eq!(read(RowFilter::All, 8, None), ["Int(9)", "Int(10)"]);
+        // Lookups and a kept scan pick their rows on the client: the query is not limited.
+        let looked_up = RowFilter::In {
+            columns: &id,
+            keys: &keys,
+        };
+        assert_eq!(read(looked_up, 0, Some(1)).len(), 4);
+        let scanned = RowFilter::Among {
+            columns: &id,
+            keys: &kept,
+        };
+        assert_eq!(read(scanned, 0, Some(1)).len(), 4);
     }
 
     #[test]

@@ -132,14 +132,15 @@ impl SqliteSource {
             .join(", ")
     }
 
-    /// `SELECT <select> FROM <table> [WHERE …] [ORDER BY …] [LIMIT -1 OFFSET ?]` and the
-    /// values to bind.
+    /// `SELECT <select> FROM <table> [WHERE …] [ORDER BY …] [LIMIT ? [OFFSET ?]]` and the
+    /// values to bind (a limit of -1: none).
     fn query(
         table: &Table,
         select: &str,
         order_by: &[KeyColumn],
         filter: RowFilter<'_>,
         skip: u64,
+        limit: Option<u64>,
     ) -> Result<(String, Vec<rusqlite::types::Value>)> {
         use rusqlite::types::Value as Sql;
         let mut sql = format!("SELECT {select} FROM {}", Self::table_name(table));
@@ -233,8 +234,14 @@ impl SqliteSource {
         if !order_by.is_empty() {
             sql.push_str(&format!(" ORDER BY {}", Self::column_list(order_by)));
         }
+        if skip > 0 || limit.is_some() {
+            sql.push_str(" LIMIT ?");
+            binds.push(Sql::Integer(
+                limit.map_or(-1, |n| n.min(i64::MAX as u64) as i64),
+            ));
+        }
         if skip > 0 {
-            sql.push_str(" LIMIT -1 OFFSET ?");
+            sql.push_str(" OFFSET ?");
             binds.push(Sql::Integer(skip as i64));
         }
         Ok((sql, binds))
@@ -437,7 +444,14 @@ impl RowSource for SqliteSource {
         each: &mut dyn FnMut(&[KeyValue<'_>]) -> Result<()>,
     ) -> Result<()> {
         filter.refuse_among("a key scan")?;
-        let (sql, binds) = Self::query(table, &Self::column_list(columns), order_by, filter, 0)?;
+        let (sql, binds) = Self::query(
+            table,
+            &Self::column_list(columns),
+            order_by,
+            filter,
+            0,
+            None,
+        )?;
         // One vector for every row (recycled between rows: its values borrow the row).
         let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(table, filter, &sql, binds, &mut |row| {
@@ -461,6 +475,7 @@ impl RowSource for SqliteSource {
             order_by,
             filter,
             skip,
+            limit,
         } = *request;
         let locator = self.has_locator(table)?;
         let mask_of = |i: usize| masks.get(i).and_then(Option::as_ref);
@@ -495,7 +510,8 @@ impl RowSource for SqliteSource {
             _ => None,
         };
         let offset = if keep.is_some() { 0 } else { skip };
-        let (sql, binds) = Self::query(table, &select.join(", "), order_by, filter, offset)?;
+        let limit = limit.filter(|_| filter.limits_in_query());
+        let (sql, binds) = Self::query(table, &select.join(", "), order_by, filter, offset, limit)?;
         let convs: Vec<Conv> = columns
             .iter()
             .enumerate()

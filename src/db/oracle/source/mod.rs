@@ -433,6 +433,7 @@ impl RowSource for OracleSource {
             order_by,
             filter,
             skip,
+            limit,
         } = *request;
         if matches!(filter, RowFilter::In { keys: [], .. }) {
             return Ok(());
@@ -446,6 +447,7 @@ impl RowSource for OracleSource {
             order_by,
             filter,
             skip,
+            limit,
             self.scn(),
             locator,
         )?;

@@ -452,9 +452,10 @@ pub(super) fn mask_refusal(column: &Column, mask: &SourceMask) -> Option<String>
 
 /// The query of [`RowSource::read_rows`](crate::model::ports::RowSource::read_rows):
 /// `SELECT <select_list>[, ROWID][, <a lookup's key columns>] FROM … AS OF SCN :scn …
-/// [WHERE …] [ORDER BY …] [OFFSET :skip_rows ROWS]`. Skipping is done by the server (12c and
-/// later, which dbsub needs anyway for its masks' STANDARD_HASH), so skipped rows do not cross
-/// the network.
+/// [WHERE …] [ORDER BY …] [OFFSET :skip_rows ROWS] [FETCH FIRST :limit_rows ROWS ONLY]`.
+/// Skipping and limiting are done by the server (12c and later, which dbsub needs anyway for its
+/// masks' STANDARD_HASH), so skipped rows do not cross the network and a sample's query stops
+/// at its limit.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn read_query(
     table: &Table,
@@ -463,6 +464,7 @@ pub(super) fn read_query(
     order_by: &[KeyColumn],
     filter: RowFilter<'_>,
     skip: u64,
+    limit: Option<u64>,
     scn: Option<&str>,
     locator: bool,
 ) -> Result<Query> {
@@ -501,12 +503,17 @@ pub(super) fn read_query(
             .to_ascii_uppercase()
             .starts_with("LONG")
     });
+    // For the same reason a table with a LONG is not limited in the query: its reader stops.
     let mut skip_here = 0;
     if skip > 0 && long {
         skip_here = skip;
     } else if skip > 0 {
         sql.push_str(" OFFSET :skip_rows ROWS");
         binds.push(("skip_rows".to_string(), Bind::Number(skip.to_string())));
+    }
+    if let Some(limit) = limit.filter(|_| !long && filter.limits_in_query()) {
+        sql.push_str(" FETCH FIRST :limit_rows ROWS ONLY");
+        binds.push(("limit_rows".to_string(), Bind::Number(limit.to_string())));
     }
     let reads_lobs = columns
         .iter()

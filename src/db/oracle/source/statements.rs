@@ -53,7 +53,7 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
         let all = RowFilter::All;
         out.push(read(
             &format!("{} every column", t.name),
-            read_query(t, &columns, &[], &order, all, 0, scn, true),
+            read_query(t, &columns, &[], &order, all, 0, None, scn, true),
         ));
         // The grammar stops at JSON_SERIALIZE(<column> …) (a gap its README lists): the same
         // read without JSON columns lets it check the rest of the statement.
@@ -68,16 +68,25 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
                 .collect();
             out.push(read(
                 &format!("{} every column but JSON", t.name),
-                read_query(t, &no_json, &[], &order, all, 5000, scn, true),
+                read_query(t, &no_json, &[], &order, all, 5000, None, scn, true),
             ));
         }
         out.push(read(
             &format!("{} resumed with OFFSET", t.name),
-            read_query(t, &columns, &[], &order, all, 5000, scn, false),
+            read_query(t, &columns, &[], &order, all, 5000, None, scn, false),
+        ));
+        // A sample of values (the personal-data check): limited on the server, resumed or not.
+        out.push(read(
+            &format!("{} sample with FETCH FIRST", t.name),
+            read_query(t, &columns, &[], &order, all, 0, Some(1000), scn, true),
+        ));
+        out.push(read(
+            &format!("{} resumed and limited", t.name),
+            read_query(t, &columns, &[], &order, all, 5000, Some(1000), scn, false),
         ));
         out.push(read(
             &format!("{} no SCN", t.name),
-            read_query(t, &columns, &[], &[], all, 0, None, false),
+            read_query(t, &columns, &[], &[], all, 0, None, None, false),
         ));
     }
     let sample = table(tables, "TYPE_SAMPLE");
@@ -109,7 +118,17 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
     let id = [KeyColumn::Column("ID".into())];
     out.push(read(
         "masked mask_select Digest NullOnly ShiftDays",
-        read_query(sample, &masked, &masks, &id, RowFilter::All, 10, scn, true),
+        read_query(
+            sample,
+            &masked,
+            &masks,
+            &id,
+            RowFilter::All,
+            10,
+            None,
+            scn,
+            true,
+        ),
     ));
     // A seed's condition, naming the table by its alias.
     out.push(read(
@@ -121,6 +140,7 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
             &id,
             condition("\"N_MONEY\" > 100 AND \"TYPE_SAMPLE\".\"D\" < DATE '2024-01-01'"),
             0,
+            None,
             scn,
             true,
         ),
@@ -141,6 +161,7 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
                 params: &window,
             }),
             10,
+            None,
             scn,
             true,
         ),
@@ -159,6 +180,7 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
                 keys: &ids,
             },
             0,
+            None,
             scn,
             false,
         ),
@@ -185,6 +207,7 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
                 keys: &pairs,
             },
             0,
+            None,
             scn,
             false,
         ),
@@ -206,6 +229,7 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
                 keys: &rowids,
             },
             0,
+            None,
             scn,
             true,
         ),
@@ -229,6 +253,7 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
                 keys: &times,
             },
             0,
+            None,
             scn,
             false,
         ),
@@ -256,6 +281,7 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
                 keys: &NoKeys,
             },
             25,
+            None,
             scn,
             true,
         ),
@@ -272,6 +298,7 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
                 keys: &NoKeys,
             },
             0,
+            None,
             scn,
             true,
         ),
@@ -295,6 +322,7 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
                 },
             },
             0,
+            None,
             scn,
             true,
         ),
@@ -318,6 +346,7 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
                 },
             },
             500,
+            None,
             scn,
             false,
         ),
@@ -338,6 +367,7 @@ pub(in crate::db::oracle) fn all(tables: &[Table]) -> Vec<Sent> {
                 },
             },
             0,
+            None,
             scn,
             true,
         ),

@@ -244,6 +244,7 @@ fn a_seed_conditions_parameters_are_bound_by_name_never_written_into_the_sql() {
         &[KeyColumn::Column("ID".into())],
         RowFilter::Where(condition),
         0,
+        None,
         Some("42"),
         false,
     )
@@ -380,6 +381,7 @@ fn reads_are_as_of_the_bound_scn_with_skips_on_the_server() {
             params: &BTreeMap::new(),
         }),
         500,
+        None,
         Some("987654321"),
         true,
     )
@@ -401,13 +403,72 @@ fn reads_are_as_of_the_bound_scn_with_skips_on_the_server() {
     assert!(!q.reads_lobs);
 
     // Inside a read-only transaction there is no AS OF; no skip, no OFFSET.
-    let q = read_query(&t, &columns, &[], &[], RowFilter::All, 0, None, false).unwrap();
+    let q = read_query(&t, &columns, &[], &[], RowFilter::All, 0, None, None, false).unwrap();
     assert_eq!(q.sql, "SELECT \"ID\", \"NAME\" FROM \"HR\".\"EMP\" \"EMP\"");
     assert!(q.binds.is_empty());
 
     let lobs = [&t.columns[4]];
-    let q = read_query(&t, &lobs, &[], &[], RowFilter::All, 0, None, false).unwrap();
+    let q = read_query(&t, &lobs, &[], &[], RowFilter::All, 0, None, None, false).unwrap();
     assert!(q.reads_lobs);
+}
+
+#[test]
+fn a_sample_is_limited_by_a_bound_fetch_first_where_the_query_alone_picks_its_rows() {
+    let t = sample();
+    let columns = [&t.columns[0], &t.columns[2]];
+    let id = [KeyColumn::Column("ID".into())];
+    let q = read_query(
+        &t,
+        &columns,
+        &[],
+        &id,
+        RowFilter::All,
+        500,
+        Some(1000),
+        Some("7"),
+        true,
+    )
+    .unwrap();
+    assert_eq!(
+        q.sql,
+        "SELECT \"ID\", \"NAME\", ROWIDTOCHAR(ROWID) AS dbsub_rowid FROM \"HR\".\"EMP\" \
+         AS OF SCN :scn \"EMP\" ORDER BY \"ID\" OFFSET :skip_rows ROWS \
+         FETCH FIRST :limit_rows ROWS ONLY"
+    );
+    assert_eq!(
+        q.binds.last(),
+        Some(&("limit_rows".to_string(), Bind::Number("1000".into())))
+    );
+    // Lookups and a kept scan pick rows on the client; a LONG may not be in the inline view
+    // Oracle makes of FETCH FIRST (ORA-00997): no limit in those queries, the reader stops.
+    let keys: Vec<key::Key> = vec![key(&[KeyValue::Int(1)])];
+    let lookups = RowFilter::In {
+        columns: &id,
+        keys: &keys,
+    };
+    let q = read_query(&t, &columns, &[], &id, lookups, 0, Some(1), None, false).unwrap();
+    assert!(!q.sql.contains("FETCH"), "{}", q.sql);
+    let long = Column::test(
+        "L",
+        "LONG",
+        NeutralType::Lob {
+            lob: LobKind::Character,
+        },
+    );
+    let with_long = [&t.columns[0], &long];
+    let q = read_query(
+        &t,
+        &with_long,
+        &[],
+        &id,
+        RowFilter::All,
+        0,
+        Some(1),
+        None,
+        false,
+    )
+    .unwrap();
+    assert!(!q.sql.contains("FETCH") && q.binds.is_empty(), "{}", q.sql);
 }
 
 #[test]
@@ -463,6 +524,7 @@ fn lookups_bind_two_column_keys_as_tuples() {
             keys: &keys,
         },
         0,
+        None,
         Some("5"),
         false,
     )
@@ -502,7 +564,7 @@ fn a_scan_kept_by_a_key_set_reads_the_whole_table_with_its_keys_and_skips_on_the
         columns: &columns,
         keys: &Two,
     };
-    let q = read_query(&t, &all, &[], &columns, filter, 40, Some("5"), true).unwrap();
+    let q = read_query(&t, &all, &[], &columns, filter, 40, None, Some("5"), true).unwrap();
     assert_eq!(
         q.sql,
         "SELECT \"ID\", \"SEQ\", ROWIDTOCHAR(ROWID) AS dbsub_rowid, \"ID\" AS dbsub_k1, \"SEQ\" \
@@ -548,6 +610,7 @@ fn a_chunk_reads_a_key_range_bound_as_its_columns_under_the_seeds_condition() {
             },
         },
         0,
+        None,
         Some("5"),
         false,
     )
@@ -587,6 +650,7 @@ fn a_chunk_of_a_table_without_a_key_is_a_rowid_range() {
             },
         },
         0,
+        None,
         Some("5"),
         false,
     )
@@ -667,6 +731,7 @@ fn a_partitioned_table_is_read_through_the_table_in_rowid_order() {
             &order,
             RowFilter::All,
             500,
+            None,
             Some("9"),
             true,
         )
@@ -702,6 +767,7 @@ fn the_rowid_locator_is_read_as_text_and_bound_back_through_chartorowid() {
             keys: &keys,
         },
         0,
+        None,
         Some("9"),
         true,
     )
@@ -1140,6 +1206,7 @@ fn live_rows_read_as_of_one_scn() {
                 order_by: &[KeyColumn::Column("ID".into())],
                 filter: RowFilter::All,
                 skip: 0,
+                limit: None,
             },
             &mut |values| {
                 let mut line = Vec::new();
@@ -1275,6 +1342,7 @@ fn masks_the_server_cannot_compute_on_lobs_and_longs_are_refused_naming_the_colu
         RowFilter::All,
         0,
         None,
+        None,
         false,
     )
     .unwrap_err()
@@ -1315,6 +1383,7 @@ fn a_resumed_read_of_a_long_column_skips_its_rows_here_not_with_offset() {
         &order,
         RowFilter::All,
         500,
+        None,
         Some("42"),
         false,
     )
@@ -1336,6 +1405,7 @@ fn a_resumed_read_of_a_long_column_skips_its_rows_here_not_with_offset() {
         &order,
         RowFilter::All,
         500,
+        None,
         Some("42"),
         false,
     )
