@@ -99,30 +99,36 @@ fn unindexed_child_keys(conn: &Connection, loaded: &[&str]) -> Result<Vec<(Strin
     Ok(out)
 }
 
-/// Whether `columns` are the first columns of an index of `table`, or its rowid.
+/// Whether the child rows of `columns` are found without a scan: `columns` are the first
+/// columns of an index of `table`, or a unique index's columns are the first of `columns` (one
+/// probe finds the only row that can match, as for the demo's `FOREST_CLIENT (CLIENT_NUMBER,
+/// PRIMARY_LOCN_CODE)` by its primary key `CLIENT_NUMBER`), or the first column is its rowid.
 fn leads_an_index(conn: &Connection, table: &str, columns: &[String]) -> Result<bool> {
     let mut stmt = conn.prepare(
-        "SELECT l.name, i.name FROM pragma_index_list(?1) l, pragma_index_info(l.name) i \
-         WHERE l.partial = 0 ORDER BY l.name, i.seqno",
+        "SELECT l.name, l.\"unique\", i.name FROM pragma_index_list(?1) l, \
+         pragma_index_info(l.name) i WHERE l.partial = 0 ORDER BY l.name, i.seqno",
     )?;
-    let mut indexes: Vec<(String, Vec<String>)> = Vec::new();
+    let mut indexes: Vec<(String, bool, Vec<String>)> = Vec::new();
     let mut rows = stmt.query([table])?;
     while let Some(row) = rows.next()? {
-        let (index, column): (String, Option<String>) = (row.get(0)?, row.get(1)?);
+        let (index, unique, column): (String, bool, Option<String>) =
+            (row.get(0)?, row.get(1)?, row.get(2)?);
         let column = column.unwrap_or_default();
         match indexes.last_mut() {
-            Some(i) if i.0 == index => i.1.push(column),
-            _ => indexes.push((index, vec![column])),
+            Some(i) if i.0 == index => i.2.push(column),
+            _ => indexes.push((index, unique, vec![column])),
         }
     }
-    let leads = |cols: &[String]| {
-        cols.len() >= columns.len()
-            && cols
-                .iter()
-                .zip(columns)
-                .all(|(a, b)| a.eq_ignore_ascii_case(b))
+    let same = |a: &String, b: &String| a.eq_ignore_ascii_case(b);
+    let finds = |unique: bool, cols: &[String]| {
+        let leads =
+            cols.len() >= columns.len() && cols.iter().zip(columns).all(|(a, b)| same(a, b));
+        let pins = unique
+            && cols.len() <= columns.len()
+            && cols.iter().zip(columns).all(|(a, b)| same(a, b));
+        leads || pins
     };
-    if indexes.iter().any(|(_, cols)| leads(cols)) {
+    if indexes.iter().any(|(_, unique, cols)| finds(*unique, cols)) {
         return Ok(true);
     }
     // An INTEGER PRIMARY KEY is the rowid: looked up, not scanned.
@@ -134,7 +140,7 @@ fn leads_an_index(conn: &Connection, table: &str, columns: &[String]) -> Result<
             |r| r.get(0),
         )
         .optional()?;
-    Ok(matches!((rowid, columns), (Some(r), [c]) if r.eq_ignore_ascii_case(c)))
+    Ok(matches!((rowid, columns), (Some(r), [c, ..]) if r.eq_ignore_ascii_case(c)))
 }
 
 /// Creates, inside the load's transaction, an index on each of `keys` (see
@@ -979,7 +985,15 @@ mod tests {
              customer_id INTEGER NOT NULL REFERENCES customer (id));
          CREATE INDEX address_customer ON address (customer_id);
          CREATE TABLE invoice (id INTEGER PRIMARY KEY, address_id INTEGER REFERENCES address (id));
-         CREATE TABLE part (id INTEGER PRIMARY KEY REFERENCES part (id), up INTEGER REFERENCES part (id));";
+         CREATE TABLE part (id INTEGER PRIMARY KEY REFERENCES part (id), up INTEGER REFERENCES part (id));
+         CREATE TABLE client (no TEXT PRIMARY KEY, locn TEXT,
+             FOREIGN KEY (no, locn) REFERENCES location (client_no, code));
+         CREATE TABLE location (client_no TEXT NOT NULL REFERENCES client (no), code TEXT NOT NULL,
+             PRIMARY KEY (client_no, code));
+         CREATE TABLE batch (id INTEGER PRIMARY KEY, part_id INTEGER,
+             FOREIGN KEY (id, part_id) REFERENCES pair (a, b));
+         CREATE TABLE pair (a INTEGER, b INTEGER, PRIMARY KEY (a, b),
+             FOREIGN KEY (a) REFERENCES batch (id));";
 
     #[test]
     fn a_cycle_indexes_the_child_keys_sqlite_looks_up_while_violations_are_outstanding() {
@@ -1006,6 +1020,15 @@ mod tests {
         assert!(
             keys(&["invoice"]).is_empty(),
             "no foreign key within the load: no violation can wait for a parent"
+        );
+        assert!(
+            keys(&["client", "location"]).is_empty(),
+            "client's (no, locn) is found by its primary key on no; location's client_no leads \
+             its primary key"
+        );
+        assert!(
+            keys(&["batch", "pair"]).is_empty(),
+            "batch's (id, part_id) starts with its rowid"
         );
     }
 
