@@ -16,10 +16,8 @@
 # row with the source's closure (EXCEPT both ways). Any difference exits 1. Prints Markdown tables
 # for docs/benchmarks.md.
 #
-#   bench/heldback.sh                         # SCALE=1, 5 runs: about 7 minutes on 2 cores, 5 of
-#                                             # them in the two ingest checks (SQLite's load of the
-#                                             # customer ↔ address cycle: 150 s each in Dec 2026)
-#   DBSUB_BIN=/tmp/dbsub RUNS=3 bench/heldback.sh   # a given binary, no build: 6.5 minutes
+#   bench/heldback.sh                         # SCALE=1, 5 runs: about 1.5 minutes on 2 cores
+#   DBSUB_BIN=/tmp/dbsub RUNS=3 bench/heldback.sh   # a given binary, no build: about 1 minute
 #   SCALE=0.05 RUNS=1 bench/heldback.sh       # a quick look: 15 seconds
 #
 # Environment: SCALE (default 1: the row counts scale with it), SEED_N (the seed's :n, default
