@@ -320,6 +320,18 @@ mod tests {
         );
         assert_eq!(read(RowFilter::All, 4, Some(2)), ["Int(5)", "Int(6)"]);
         assert_eq!(read(RowFilter::All, 8, None), ["Int(9)", "Int(10)"]);
+        // A seed's condition binds its parameters first (?1, ?2); the limit and the skip follow.
+        let params: std::collections::BTreeMap<String, String> = [("lo", "3"), ("hi", "9")]
+            .map(|(k, v)| (k.into(), v.into()))
+            .into();
+        let condition = || {
+            RowFilter::Where(crate::model::row::Condition {
+                sql: "ID > :lo AND ID < :hi AND ID <> :lo + 2",
+                params: &params,
+            })
+        };
+        assert_eq!(read(condition(), 1, Some(2)), ["Int(6)", "Int(7)"]);
+        assert_eq!(read(condition(), 0, None).len(), 4);
         // Lookups and a kept scan pick their rows on the client: the query is not limited.
         let looked_up = RowFilter::In {
             columns: &id,
