@@ -154,6 +154,9 @@ struct EdgeState {
     /// Whether the parent is to be read by one scan for the keys asked for ([`ScanShare`]):
     /// they are then only in `requested`, not queued for lookups.
     scan: bool,
+    /// The last key this foreign key met (encoded): a row with the same key needs nothing more
+    /// (rows come in their table's key order, so a parent's key often repeats row after row).
+    last: Vec<u8>,
 }
 
 impl EdgeState {
@@ -310,6 +313,7 @@ impl<'a> Engine<'a> {
                 identity: key_columns(&edge.foreign_key.ref_columns)
                     == states[edge.parent].identity,
                 scan: false,
+                last: Vec::new(),
             })
             .collect();
         Ok(Engine {
@@ -717,7 +721,7 @@ impl<'a> Engine<'a> {
             state.rows += 1;
         } else {
             self.buf.clear();
-            encode(&pick(row, &state.id_pos), &mut self.buf);
+            encode_at(row, &state.id_pos, &mut self.buf);
             if !changed
                 && let Some(held) = &state.held
                 && held.contains(&self.buf)?
@@ -730,8 +734,7 @@ impl<'a> Engine<'a> {
         }
         let state = &self.states[t];
         for (e, pos) in &state.out {
-            let values = pick(row, pos);
-            if values.contains(&KeyValue::Null) {
+            if pos.iter().any(|&p| row[p] == KeyValue::Null) {
                 continue;
             }
             // A parent taken whole (also this very table, through a self-reference) holds
@@ -741,8 +744,15 @@ impl<'a> Engine<'a> {
                 continue;
             }
             self.buf.clear();
-            encode(&values, &mut self.buf);
+            encode_at(row, pos, &mut self.buf);
             let edge = &mut self.edges[*e];
+            // The key of the row before: whatever it needed was done then (asked for, or found
+            // selected or held), and what it found cannot change to needing a lookup again.
+            if edge.last == self.buf {
+                continue;
+            }
+            edge.last.clear();
+            edge.last.extend_from_slice(&self.buf);
             // A key of the parent's identity that it already selected (or that the refresh
             // chain holds) needs no lookup: the set of keys asked for then only holds those
             // still to read, and is emptied each time they are all read.
@@ -772,12 +782,11 @@ impl<'a> Engine<'a> {
                 if level + 1 > rule.depth {
                     continue;
                 }
-                let values = pick(row, pos);
-                if values.contains(&KeyValue::Null) {
+                if pos.iter().any(|&p| row[p] == KeyValue::Null) {
                     continue;
                 }
                 self.buf.clear();
-                encode(&values, &mut self.buf);
+                encode_at(row, pos, &mut self.buf);
                 let rs = &mut self.rules[*r];
                 if rs.expanded.insert(&self.buf)? {
                     if rs.pending.back().is_none_or(|(l, _)| *l != level + 1) {
@@ -879,4 +888,33 @@ fn positions(cols: &mut Vec<KeyColumn>, wanted: &[KeyColumn]) -> Vec<usize> {
 
 fn pick<'a>(row: &[KeyValue<'a>], pos: &[usize]) -> Vec<KeyValue<'a>> {
     pos.iter().map(|&p| row[p]).collect()
+}
+
+/// Appends the encoding of the values of `row` at `pos`, as [`encode`] of [`pick`] would,
+/// without a vector for them.
+fn encode_at(row: &[KeyValue<'_>], pos: &[usize], out: &mut Vec<u8>) {
+    for &p in pos {
+        encode(std::slice::from_ref(&row[p]), out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_encoded_in_place_is_the_key_of_its_picked_values() {
+        let row = [
+            KeyValue::Text("63979"),
+            KeyValue::Int(-7),
+            KeyValue::Bytes(&[0, 1]),
+            KeyValue::Int(42),
+        ];
+        for pos in [vec![], vec![0], vec![3, 0], vec![1, 2, 3], vec![2, 2]] {
+            let (mut picked, mut in_place) = (Vec::new(), vec![9]);
+            encode(&pick(&row, &pos), &mut picked);
+            encode_at(&row, &pos, &mut in_place);
+            assert_eq!(in_place[1..], picked[..], "{pos:?}");
+        }
+    }
 }
