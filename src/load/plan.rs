@@ -33,6 +33,9 @@ pub struct LoadPlan<'m, 'c> {
     by_extract_name: HashMap<String, &'c Table>,
 }
 
+/// How many times [`LoadPlan::pending`] counts the rows again while other runs keep committing.
+const PENDING_ATTEMPTS: u32 = 20;
+
 impl<'m, 'c> LoadPlan<'m, 'c> {
     /// Maps the tables of `manifest` (all, or those `only` names) onto `catalog`, the target's
     /// (`target` names it in messages).
@@ -86,24 +89,32 @@ impl<'m, 'c> LoadPlan<'m, 'c> {
         if replace || self.mode == LoadMode::Merge {
             return Ok((0..self.tables.len()).collect());
         }
-        let mut pending = Vec::new();
-        let mut kept = Vec::new();
-        for (i, m) in self.tables.iter().enumerate() {
-            match sink.count_rows(m.table)? {
-                0 => pending.push(i),
-                count => kept.push((m, count)),
+        // The rows are counted between two reads of the records, until both reads agree: a
+        // run that commits meanwhile (rows and record in one transaction: a base table, or a
+        // delta merged into it) changes the records, and counts taken across its commit could
+        // match no record, refusing a table that run loaded from this very extract.
+        let mut attempt = 0;
+        let (pending, kept, records) = loop {
+            attempt += 1;
+            let before = sink.records()?;
+            let mut pending = Vec::new();
+            let mut kept = Vec::new();
+            for (i, m) in self.tables.iter().enumerate() {
+                match sink.count_rows(m.table)? {
+                    0 => pending.push(i),
+                    count => kept.push((m, count)),
+                }
             }
-        }
-        // The records are read after the rows were counted: a run that committed a table in
-        // between (rows and record in one transaction) shows its record here too.
-        let records: HashMap<String, LoadRecord> = if kept.is_empty() {
-            HashMap::new()
-        } else {
-            sink.records()?
-                .into_iter()
-                .map(|r| (r.table.clone(), r))
-                .collect()
+            if kept.is_empty() {
+                break (pending, kept, Vec::new());
+            }
+            let after = sink.records()?;
+            if after == before || attempt == PENDING_ATTEMPTS {
+                break (pending, kept, after);
+            }
         };
+        let records: HashMap<String, LoadRecord> =
+            records.into_iter().map(|r| (r.table.clone(), r)).collect();
         let occupied: Vec<(&Mapped<'_, '_>, u64)> = kept
             .into_iter()
             .filter(|(m, count)| {
