@@ -91,6 +91,18 @@ impl<'a> RowFilter<'a> {
         Ok(())
     }
 
+    /// The rows to skip and the limit that a read's query itself takes ([`ReadRequest::skip`],
+    /// [`ReadRequest::limit`]): a scan kept by a key set skips among the rows it keeps, on the
+    /// client, and neither it nor a lookup (whose rows are put in key order) is limited by its
+    /// query; their readers count and stop.
+    pub fn in_query(&self, skip: u64, limit: Option<u64>) -> (u64, Option<u64>) {
+        match self {
+            RowFilter::Among { .. } => (0, None),
+            RowFilter::In { .. } => (skip, None),
+            _ => (skip, limit),
+        }
+    }
+
     /// The seed condition this filter applies, if any: a source's error names it.
     pub fn condition(&self) -> Option<&Condition<'a>> {
         match self {
@@ -163,13 +175,6 @@ pub struct ReadRequest<'a> {
     /// stops there, instead of reading, sorting and sending the rest of the table to a reader
     /// that has stopped. The reader stops at the limit in any case.
     pub limit: Option<u64>,
-}
-
-impl RowFilter<'_> {
-    /// Whether a row limit may go in the query ([`ReadRequest::limit`]).
-    pub fn limits_in_query(&self) -> bool {
-        !matches!(self, RowFilter::In { .. } | RowFilter::Among { .. })
-    }
 }
 
 /// An emptied vector of another element type (typically the same type with another lifetime),

@@ -362,7 +362,7 @@ impl<'a> Engine<'a> {
                 scanned += 1;
                 if scanned.is_multiple_of(chunk_rows.max(1)) {
                     let mut key = Vec::new();
-                    encode(&pick(row, &self.states[i].id_pos), &mut key);
+                    encode_at(row, &self.states[i].id_pos, &mut key);
                     ends.push(key.into_boxed_slice());
                 }
                 Ok(())
@@ -432,19 +432,16 @@ impl<'a> Engine<'a> {
                 }
                 let state = &self.states[i];
                 key.clear();
-                encode(&pick(row, &state.id_pos), &mut key);
+                encode_at(row, &state.id_pos, &mut key);
                 let held = match &state.held {
                     Some(h) => h.contains(&key)?,
                     None => false,
                 };
                 let mut child_of_held = false;
                 for (parent, pos) in &parents {
-                    let values = pick(row, pos);
-                    if values.contains(&KeyValue::Null) {
+                    if !encode_key(row, pos, &mut key) {
                         continue;
                     }
-                    key.clear();
-                    encode(&values, &mut key);
                     if let Some(h) = &self.states[*parent].held
                         && h.contains(&key)?
                     {
@@ -585,12 +582,9 @@ impl<'a> Engine<'a> {
         reader.scan(table, cols, RowFilter::All, &mut |row| {
             let mut asked = false;
             for &e in &edges {
-                let values = pick(row, &self.edges[e].ref_pos);
-                if values.contains(&KeyValue::Null) {
+                if !encode_key(row, &self.edges[e].ref_pos, &mut key) {
                     continue;
                 }
-                key.clear();
-                encode(&values, &mut key);
                 if self.edges[e].requested.contains(&key)? {
                     asked = true;
                     break;
@@ -629,6 +623,7 @@ impl<'a> Engine<'a> {
         let fk_cols: Vec<KeyColumn> = key_columns(&edge.foreign_key.columns);
         let fk_pos = self.rules[r].child_fk_pos.clone();
         let mut per_parent: HashMap<Vec<u8>, u64> = HashMap::new();
+        let mut key = Vec::new();
         let table = &scope.tables[child].table;
         let filter = RowFilter::In {
             columns: &fk_cols,
@@ -637,9 +632,12 @@ impl<'a> Engine<'a> {
         let cols = self.columns(child);
         reader.scan(table, cols, filter, &mut |row| {
             if let Some(cap) = rule.cap {
-                let mut k = Vec::new();
-                encode(&pick(row, &fk_pos), &mut k);
-                let n = per_parent.entry(k).or_insert(0);
+                key.clear();
+                encode_at(row, &fk_pos, &mut key);
+                let n = match per_parent.get_mut(&key) {
+                    Some(n) => n,
+                    None => per_parent.entry(key.clone()).or_insert(0),
+                };
                 if *n >= cap {
                     return Ok(());
                 }
@@ -734,17 +732,12 @@ impl<'a> Engine<'a> {
         }
         let state = &self.states[t];
         for (e, pos) in &state.out {
-            if pos.iter().any(|&p| row[p] == KeyValue::Null) {
-                continue;
-            }
             // A parent taken whole (also this very table, through a self-reference) holds
             // every row already: nothing to look up, and no row to count twice.
             let parent = self.scope.edges[*e].parent;
-            if self.all[parent] {
+            if self.all[parent] || !encode_key(row, pos, &mut self.buf) {
                 continue;
             }
-            self.buf.clear();
-            encode_at(row, pos, &mut self.buf);
             let edge = &mut self.edges[*e];
             // The key of the row before: whatever it needed was done then (asked for, or found
             // selected or held), and what it found cannot change to needing a lookup again.
@@ -782,11 +775,9 @@ impl<'a> Engine<'a> {
                 if level + 1 > rule.depth {
                     continue;
                 }
-                if pos.iter().any(|&p| row[p] == KeyValue::Null) {
+                if !encode_key(row, pos, &mut self.buf) {
                     continue;
                 }
-                self.buf.clear();
-                encode_at(row, pos, &mut self.buf);
                 let rs = &mut self.rules[*r];
                 if rs.expanded.insert(&self.buf)? {
                     if rs.pending.back().is_none_or(|(l, _)| *l != level + 1) {
@@ -886,11 +877,7 @@ fn positions(cols: &mut Vec<KeyColumn>, wanted: &[KeyColumn]) -> Vec<usize> {
         .collect()
 }
 
-fn pick<'a>(row: &[KeyValue<'a>], pos: &[usize]) -> Vec<KeyValue<'a>> {
-    pos.iter().map(|&p| row[p]).collect()
-}
-
-/// Appends the encoding of the values of `row` at `pos`, as [`encode`] of [`pick`] would,
+/// Appends the encoding of the values of `row` at `pos`, as [`encode`] of those values would,
 /// without a vector for them.
 fn encode_at(row: &[KeyValue<'_>], pos: &[usize], out: &mut Vec<u8>) {
     for &p in pos {
@@ -898,9 +885,24 @@ fn encode_at(row: &[KeyValue<'_>], pos: &[usize], out: &mut Vec<u8>) {
     }
 }
 
+/// `out` := the key of the values of `row` at `pos` (a foreign key's); false, and `out` left
+/// as it was, when one of them is NULL: such a row references nothing.
+fn encode_key(row: &[KeyValue<'_>], pos: &[usize], out: &mut Vec<u8>) -> bool {
+    if pos.iter().any(|&p| row[p] == KeyValue::Null) {
+        return false;
+    }
+    out.clear();
+    encode_at(row, pos, out);
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pick<'a>(row: &[KeyValue<'a>], pos: &[usize]) -> Vec<KeyValue<'a>> {
+        pos.iter().map(|&p| row[p]).collect()
+    }
 
     #[test]
     fn a_key_encoded_in_place_is_the_key_of_its_picked_values() {

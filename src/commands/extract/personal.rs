@@ -96,32 +96,26 @@ pub(super) fn check_values(
             order_by: &selected.identity,
             filter: RowFilter::All,
             skip: 0,
-            limit: None,
+            limit: Some(limit as u64),
         };
-        let result = read_sample(
-            source,
-            request,
-            &selected.selection,
-            limit as u64,
-            &mut |values| {
-                for (j, name) in &digests {
-                    if let Some(Value::Text(reply)) = values.get(*j) {
-                        masked.add_reply(name, reply);
-                    }
+        let result = read_sample(source, request, &selected.selection, &mut |values| {
+            for (j, name) in &digests {
+                if let Some(Value::Text(reply)) = values.get(*j) {
+                    masked.add_reply(name, reply);
                 }
-                for (k, &j) in texts.iter().enumerate() {
-                    if let Some(Value::Text(text)) = values.get(j) {
-                        samples[first + k].2.add(text);
-                    }
+            }
+            for (k, &j) in texts.iter().enumerate() {
+                if let Some(Value::Text(text)) = values.get(j) {
+                    samples[first + k].2.add(text);
                 }
-                read += 1;
-                if read >= limit || (read >= SAMPLE_ROWS && masked.full()) {
-                    enough = true;
-                    return Err(anyhow!("sample complete"));
-                }
-                Ok(())
-            },
-        );
+            }
+            read += 1;
+            if read >= limit || (read >= SAMPLE_ROWS && masked.full()) {
+                enough = true;
+                return Err(anyhow!("sample complete"));
+            }
+            Ok(())
+        });
         match result {
             Err(_) if enough => {}
             Err(e) => return Err(e.context(format!("cannot sample the rows of {}", table.key()))),

@@ -562,22 +562,17 @@ impl Ctx<'_> {
     }
 }
 
-/// Reads at most `limit` of the rows the closure selected, as [`read_selected`] reads them, but
-/// never by a scan kept by the closure's keys: that scan's filter is on the client, so its query
-/// cannot stop at the limit, and the rows a stopped reader leaves would still be read (and on
-/// PostgreSQL's COPY, sent) to the end of the table. Those rows are looked up by their first keys
-/// instead, one batch at most.
+/// Reads a sample of the rows the closure selected (at most `read.limit`), as [`read_selected`]
+/// reads them, but never by a scan kept by the closure's keys: that scan's filter is on the
+/// client, so its query cannot stop at the limit, and the rows a stopped reader leaves would
+/// still be read (and on PostgreSQL's COPY, sent) to the end of the table. Those rows are looked
+/// up by their first keys instead, batch after batch until the reader stops.
 pub(super) fn read_sample(
     source: &mut dyn RowSource,
     read: ReadRequest<'_>,
     selection: &Selection,
-    limit: u64,
     each: &mut dyn FnMut(&[Value<'_>]) -> Result<()>,
 ) -> Result<()> {
-    let read = ReadRequest {
-        limit: Some(limit),
-        ..read
-    };
     match selection {
         Selection::Scan(keys) => read_by_lookups(source, read, keys, each),
         _ => read_selected(source, read, selection, each),

@@ -644,12 +644,7 @@ impl RowSource for PgSource {
         } = *request;
         let partitioned = self.is_partitioned(table)?;
         let from = self.relation_sql(table, filter)?;
-        // A scan kept by a key set counts the rows to skip among those it keeps.
-        let offset = match filter {
-            RowFilter::Among { .. } => 0,
-            _ => skip,
-        };
-        let limit = limit.filter(|_| filter.limits_in_query());
+        let (offset, limit) = filter.in_query(skip, limit);
         let (from_where, binds) =
             Self::from_where(from, partitioned, table, filter, order_by, offset, limit)?;
         let first_secret = binds.len() + 1;

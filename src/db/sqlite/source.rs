@@ -509,8 +509,7 @@ impl RowSource for SqliteSource {
             }
             _ => None,
         };
-        let offset = if keep.is_some() { 0 } else { skip };
-        let limit = limit.filter(|_| filter.limits_in_query());
+        let (offset, limit) = filter.in_query(skip, limit);
         let (sql, binds) = Self::query(table, &select.join(", "), order_by, filter, offset, limit)?;
         let convs: Vec<Conv> = columns
             .iter()

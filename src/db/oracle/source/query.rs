@@ -486,11 +486,7 @@ pub(super) fn read_query(
         }
         _ => String::new(),
     };
-    // A scan kept by a key set skips the rows it keeps, not the rows it scans: on the client.
-    let skip = match filter {
-        RowFilter::Among { .. } => 0,
-        _ => skip,
-    };
+    let (skip, limit) = filter.in_query(skip, limit);
     let mut sql = format!("SELECT {list}{rowid}{keys}");
     sql.push_str(&from_clause(table, scn, &mut binds));
     sql.push_str(&where_clause(table, filter, &mut binds)?);
@@ -511,7 +507,7 @@ pub(super) fn read_query(
         sql.push_str(" OFFSET :skip_rows ROWS");
         binds.push(("skip_rows".to_string(), Bind::Number(skip.to_string())));
     }
-    if let Some(limit) = limit.filter(|_| !long && filter.limits_in_query()) {
+    if let Some(limit) = limit.filter(|_| !long) {
         sql.push_str(" FETCH FIRST :limit_rows ROWS ONLY");
         binds.push(("limit_rows".to_string(), Bind::Number(limit.to_string())));
     }
