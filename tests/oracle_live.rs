@@ -1538,3 +1538,80 @@ fn a_scan_kept_by_the_closures_keys_reads_what_lookups_read_and_resumes() {
     common::resumed_equals_clean(&|store, extra| extract(store, "0", extra), &dir);
     drop_scan_objects(&source);
 }
+
+fn drop_sample_objects(conn: &oracle::Connection) {
+    for sql in [
+        "DROP TABLE DSM_CHILD PURGE",
+        "DROP TABLE DSM_PARENT PURGE",
+        "DROP TABLE DSM_LONG PURGE",
+    ] {
+        let _ = conn.execute(sql, &[]);
+    }
+}
+
+/// Issue 20 on a real Oracle: the personal-data check's sample of values. A seed read with its
+/// condition is sampled by `… ORDER BY … FETCH FIRST :limit_rows ROWS ONLY` after the
+/// condition's binds; a parent read by lookups (`--scan-share 2`) or by a kept scan
+/// (`--scan-share 0`, sampled by looking up its first keys) names its column alike; a table with
+/// a LONG column is sampled without FETCH FIRST (ORA-00997 in the inline view Oracle makes of
+/// it), its reader stopping and closing the cursor. Each names the unclassified column whose
+/// values look like e-mail addresses, and `--strict` writes nothing.
+#[test]
+fn the_sample_of_values_is_limited_on_the_server_and_names_what_it_finds() {
+    let Some((url, target_url, source, target)) = live_pair("sample test", drop_sample_objects)
+    else {
+        return;
+    };
+    drop(target);
+    for sql in [
+        "CREATE TABLE DSM_PARENT (ID NUMBER(10) PRIMARY KEY, REMARK VARCHAR2(60))",
+        "CREATE TABLE DSM_CHILD (ID NUMBER(10) PRIMARY KEY, \
+         PARENT_ID NUMBER(10) NOT NULL REFERENCES DSM_PARENT (ID), NOTE VARCHAR2(60))",
+        "CREATE TABLE DSM_LONG (ID NUMBER(10) PRIMARY KEY, NOTE VARCHAR2(60), TXT LONG)",
+        "BEGIN FOR i IN 1 .. 1500 LOOP \
+         INSERT INTO DSM_PARENT VALUES (i, 'p' || i || '@example.org'); END LOOP; END;",
+        "BEGIN FOR i IN 1 .. 3000 LOOP \
+         INSERT INTO DSM_CHILD VALUES (i, MOD(i, 1500) + 1, 'c' || i || '@example.net'); \
+         END LOOP; END;",
+        "BEGIN FOR i IN 1 .. 1500 LOOP \
+         INSERT INTO DSM_LONG VALUES (i, 'l' || i || '@example.com', RPAD('long ', 5000, 'x')); \
+         END LOOP; END;",
+    ] {
+        source.execute(sql, &[]).unwrap();
+    }
+    source.commit().unwrap();
+    let ws = Workspace::empty();
+    let vars = live_vars(&url, &target_url, &ws);
+    let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refused = |seed: &str, extra: &[&str]| {
+        let mut args = vec!["extract", "ORA", "LIVE", "--seed-object", seed, "--strict"];
+        args.extend_from_slice(extra);
+        let out = ws.dbsub(&pairs).args(&args).output().unwrap();
+        common::failure(&out, &args)
+    };
+    for share in ["2", "0"] {
+        let err = refused(
+            "DSM_CHILD",
+            &[
+                "--where",
+                "ID <= :n",
+                "--param",
+                "n=2500",
+                "--scan-share",
+                share,
+            ],
+        );
+        for column in ["DSM_CHILD.NOTE", "DSM_PARENT.REMARK"] {
+            assert!(
+                err.contains(column) && err.contains("nothing was written"),
+                "--scan-share {share}, {column}: {err}"
+            );
+        }
+    }
+    let err = refused("DSM_LONG", &[]);
+    assert!(
+        err.contains("DSM_LONG.NOTE") && err.contains("nothing was written"),
+        "{err}"
+    );
+    drop_sample_objects(&source);
+}
