@@ -2,7 +2,8 @@
 //!
 //! - `dialect.rs`: names, types, defaults, statement splitting (dollar quotes kept whole);
 //! - `catalog/`: `pg_catalog` in a constant number of queries;
-//! - `source.rs`: COPY and key lookups in one exported repeatable-read snapshot;
+//! - `source.rs`: COPY and key lookups in one exported repeatable-read snapshot, over
+//!   `conn.rs`'s connections (each read one `block_on`, not one per row);
 //! - `sink.rs`: COPY FROM into a local database, merge through a staging table;
 //! - `target.rs`: the migration target; `doctor.rs`: what `dbsub doctor` checks.
 //!
@@ -10,6 +11,7 @@
 
 mod catalog;
 mod check;
+mod conn;
 mod dialect;
 mod doctor;
 mod sink;
@@ -86,18 +88,21 @@ impl PgDb {
     /// Fails with the (redacted) URL and the server's reason: unreachable host, wrong password,
     /// unknown database.
     pub fn connect(url: &DbUrl) -> Result<PgDb> {
-        let client = Client::connect(url.expose(), NoTls).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot connect to PostgreSQL at {url}: {}{}",
-                pg_message(&e),
-                connect_remedy(&e)
-            )
-        })?;
+        let client = Client::connect(url.expose(), NoTls).map_err(|e| connect_error(url, &e))?;
         Ok(PgDb {
             client,
             url: url.clone(),
         })
     }
+}
+
+/// A failed connection to `url`: the server's or the socket's reason, and the remedy.
+fn connect_error(url: &DbUrl, e: &postgres::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "cannot connect to PostgreSQL at {url}: {}{}",
+        pg_message(e),
+        connect_remedy(e)
+    )
 }
 
 /// What to do about a failed connection, by the server's SQLSTATE or the socket's error.

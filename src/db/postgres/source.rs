@@ -8,14 +8,12 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use postgres::Client;
-use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{Format, IsNull, ToSql, Type, to_sql_checked};
 
 use crate::db::sql::params;
-use std::io::BufRead;
 
-use super::{connect, key_column_sql, pg_message, qualified};
+use super::conn::{Conn, Stopped};
+use super::{key_column_sql, pg_message, qualified};
 use crate::catalog::*;
 use crate::db::key_order::{KeyKeep, KeyOrder};
 use crate::db::sql::double_quote;
@@ -39,7 +37,7 @@ const MAX_BATCH: usize = 5000;
 
 /// Reads one extract's rows inside one repeatable-read snapshot.
 pub struct PgSource {
-    client: Client,
+    client: Conn,
     url: DbUrl,
     snapshot: Snapshot,
     read: Read,
@@ -79,7 +77,7 @@ impl Read {
 pub fn open_sources(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>> {
     let read = Read::from_env()?;
     let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
-    let mut first = connect(url)?;
+    let first = Conn::connect(url)?;
     first
         .batch_execute(begin)
         .with_context(|| format!("cannot start a read-only transaction on {url}"))?;
@@ -93,7 +91,7 @@ pub fn open_sources(url: &DbUrl, count: usize) -> Result<Vec<Box<dyn RowSource>>
     };
     let mut sources: Vec<Box<dyn RowSource>> = Vec::with_capacity(count.max(1));
     for _ in 1..count.max(1) {
-        let mut client = connect(url)?;
+        let client = Conn::connect(url)?;
         client
             .batch_execute(&format!(
                 "{begin}; SET TRANSACTION SNAPSHOT {}",
@@ -402,15 +400,14 @@ impl PgSource {
         match (arrays, self.read) {
             (None, Read::Copy) => {
                 let sql = format!("COPY (SELECT {}{from_where}) TO STDOUT", select.join(", "));
-                let reader = self.client.copy_out(&sql).map_err(failed)?;
-                read_copy_text(reader, select.len(), each).map_err(|e| match e {
-                    CopyReadError::Io(e) => anyhow!(
-                        "cannot read {}.{} from {url}: {e}",
-                        table.schema,
-                        table.name
-                    ),
-                    CopyReadError::Row(e) => e,
-                })
+                let mut rows = CopyText::new(select.len());
+                self.client
+                    .copy_out(&sql, &mut |data| rows.take(data, each))
+                    .map_err(|e| match e {
+                        Stopped::Db(e) => failed(e),
+                        Stopped::Row(e) => e,
+                    })?;
+                rows.finish(each)
             }
             (None, Read::Cursor) => {
                 self.client
@@ -419,7 +416,7 @@ impl PgSource {
                         texts.join(", ")
                     ))
                     .map_err(failed)?;
-                let client = &mut self.client;
+                let client = &self.client;
                 let fetched = (|| -> Result<()> {
                     loop {
                         let rows = client
@@ -449,14 +446,14 @@ impl PgSource {
                     .chain(values.iter().map(|v| v as &(dyn ToSql + Sync)))
                     .chain(secrets.iter().map(|s| s as &(dyn ToSql + Sync)))
                     .collect();
-                let mut rows = self
-                    .client
-                    .query_raw(&sql, params.iter().copied())
-                    .map_err(failed)?;
-                while let Some(row) = rows.next().map_err(failed)? {
-                    each(&text_fields(&row, select.len()).map_err(failed)?)?;
-                }
-                Ok(())
+                self.client
+                    .query_each(&sql, &params, &mut |row| {
+                        each(&text_fields(row, select.len()).map_err(failed)?)
+                    })
+                    .map_err(|e| match e {
+                        Stopped::Db(e) => failed(e),
+                        Stopped::Row(e) => e,
+                    })
             }
         }
     }
@@ -955,75 +952,118 @@ fn pg_datetime(text: &str) -> Option<(DateTime, Option<i32>)> {
     Some((dt, offset))
 }
 
-enum CopyReadError {
-    Io(std::io::Error),
-    Row(anyhow::Error),
+/// COPY's text format, taken in the pieces the server sends: one row per line, fields
+/// separated by tabs, `\N` for NULL and backslash escapes within fields. Hands `each` the
+/// fields of every row; a line cut between two pieces is put together first.
+struct CopyText {
+    width: usize,
+    /// The start of a line whose end has not come yet.
+    partial: Vec<u8>,
+    unescaped: Vec<u8>,
+    /// Where each field of a line is: in the line (no escapes) or in `unescaped`; `None`
+    /// for NULL.
+    spans: Vec<Option<(bool, usize, usize)>>,
+    row: u64,
+    spare: Vec<Option<&'static str>>,
 }
 
-/// Reads COPY's text format: one row per line, fields separated by tabs, `\N` for NULL and
-/// backslash escapes within fields. Calls `each` with the fields of every row.
-fn read_copy_text(
-    mut reader: impl BufRead,
-    width: usize,
-    each: &mut dyn FnMut(&[Option<&str>]) -> Result<()>,
-) -> Result<(), CopyReadError> {
-    let mut line = Vec::with_capacity(1024);
-    let mut unescaped = Vec::with_capacity(256);
-    // Where each field is: in `line` (no escapes) or in `unescaped`.
-    let mut spans: Vec<(bool, usize, usize)> = Vec::with_capacity(width);
-    let mut row = 0u64;
-    let mut spare: Vec<Option<&'static str>> = Vec::with_capacity(width);
-    loop {
-        line.clear();
-        if reader
-            .read_until(b'\n', &mut line)
-            .map_err(CopyReadError::Io)?
-            == 0
-        {
+impl CopyText {
+    fn new(width: usize) -> CopyText {
+        CopyText {
+            width,
+            partial: Vec::new(),
+            unescaped: Vec::with_capacity(256),
+            spans: Vec::with_capacity(width),
+            row: 0,
+            spare: Vec::with_capacity(width),
+        }
+    }
+
+    /// Takes the next piece of the data: every line it completes goes to `each`.
+    fn take(
+        &mut self,
+        mut data: &[u8],
+        each: &mut dyn FnMut(&[Option<&str>]) -> Result<()>,
+    ) -> Result<()> {
+        while let Some(end) = memchr::memchr(b'\n', data) {
+            let line = &data[..end];
+            data = &data[end + 1..];
+            if self.partial.is_empty() {
+                self.line(line, each)?;
+            } else {
+                let mut whole = std::mem::take(&mut self.partial);
+                whole.extend_from_slice(line);
+                let outcome = self.line(&whole, each);
+                whole.clear();
+                self.partial = whole;
+                outcome?;
+            }
+        }
+        self.partial.extend_from_slice(data);
+        Ok(())
+    }
+
+    /// After the last piece: a last line without its newline is a row too.
+    fn finish(&mut self, each: &mut dyn FnMut(&[Option<&str>]) -> Result<()>) -> Result<()> {
+        if self.partial.is_empty() {
             return Ok(());
         }
-        row += 1;
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
+        let whole = std::mem::take(&mut self.partial);
+        self.line(&whole, each)
+    }
+
+    fn line(
+        &mut self,
+        line: &[u8],
+        each: &mut dyn FnMut(&[Option<&str>]) -> Result<()>,
+    ) -> Result<()> {
+        let CopyText {
+            width,
+            unescaped,
+            spans,
+            row,
+            spare,
+            ..
+        } = self;
+        *row += 1;
         unescaped.clear();
         spans.clear();
         for raw in line.split(|&b| b == b'\t') {
             let start = raw.as_ptr() as usize - line.as_ptr() as usize;
             if raw == b"\\N" {
-                spans.push((false, usize::MAX, 0));
+                spans.push(None);
             } else if raw.contains(&b'\\') {
                 let from = unescaped.len();
-                unescape(raw, &mut unescaped);
-                spans.push((true, from, unescaped.len()));
+                unescape(raw, unescaped);
+                spans.push(Some((true, from, unescaped.len())));
             } else {
-                spans.push((false, start, start + raw.len()));
+                spans.push(Some((false, start, start + raw.len())));
             }
         }
-        if spans.len() != width {
-            return Err(CopyReadError::Row(anyhow!(
+        if spans.len() != *width {
+            bail!(
                 "COPY row {row} has {} fields, expected {width}",
                 spans.len()
-            )));
+            );
         }
-        let mut fields: Vec<Option<&str>> = recycle(std::mem::take(&mut spare));
-        for &(escaped, from, to) in &spans {
-            if from == usize::MAX {
-                fields.push(None);
-                continue;
-            }
-            let bytes = if escaped {
-                &unescaped[from..to]
-            } else {
-                &line[from..to]
-            };
-            let text = std::str::from_utf8(bytes)
-                .map_err(|_| CopyReadError::Row(anyhow!("COPY row {row} is not UTF-8 text")))?;
-            fields.push(Some(text));
+        // One check of the line's UTF-8 for its unescaped fields (they end at tabs, which
+        // are ASCII); a field with escapes is checked on its own (`\x` escapes make bytes).
+        let text =
+            std::str::from_utf8(line).map_err(|_| anyhow!("COPY row {row} is not UTF-8 text"))?;
+        let mut fields: Vec<Option<&str>> = recycle(std::mem::take(spare));
+        for span in spans.iter() {
+            fields.push(match *span {
+                None => None,
+                Some((false, from, to)) => Some(&text[from..to]),
+                Some((true, from, to)) => Some(
+                    std::str::from_utf8(&unescaped[from..to])
+                        .map_err(|_| anyhow!("COPY row {row} is not UTF-8 text"))?,
+                ),
+            });
         }
         let outcome = each(&fields);
-        spare = recycle(fields);
-        outcome.map_err(CopyReadError::Row)?;
+        *spare = recycle(fields);
+        outcome
     }
 }
 
@@ -1119,15 +1159,49 @@ mod tests {
         );
     }
 
+    /// The rows of COPY text, read whole and in pieces of every size: each way gives the same.
     fn read(text: &str) -> Vec<Vec<Option<String>>> {
-        let mut rows = Vec::new();
         let width = text.lines().next().map_or(0, |l| l.split('\t').count());
-        let result = read_copy_text(text.as_bytes(), width, &mut |fields| {
-            rows.push(fields.iter().map(|f| f.map(str::to_string)).collect());
-            Ok(())
-        });
-        assert!(result.is_ok());
-        rows
+        let in_pieces = |size: usize| {
+            let mut rows: Vec<Vec<Option<String>>> = Vec::new();
+            let mut each = |fields: &[Option<&str>]| {
+                rows.push(fields.iter().map(|f| f.map(str::to_string)).collect());
+                Ok(())
+            };
+            let mut copy = CopyText::new(width);
+            for piece in text.as_bytes().chunks(size) {
+                copy.take(piece, &mut each).unwrap();
+            }
+            copy.finish(&mut each).unwrap();
+            rows
+        };
+        let whole = in_pieces(text.len().max(1));
+        for size in 1..text.len() {
+            assert_eq!(in_pieces(size), whole, "in pieces of {size} bytes");
+        }
+        whole
+    }
+
+    #[test]
+    fn a_copy_row_is_one_line_whatever_the_pieces_and_a_last_line_needs_no_newline() {
+        assert_eq!(
+            read("1\tx\n2\t\\N"),
+            vec![
+                vec![Some("1".into()), Some("x".into())],
+                vec![Some("2".into()), None]
+            ]
+        );
+        let refused = |width: usize, data: &[u8]| {
+            let err = CopyText::new(width)
+                .take(data, &mut |_| Ok(()))
+                .unwrap_err();
+            err.to_string()
+        };
+        assert_eq!(
+            refused(2, b"1\t2\t3\n"),
+            "COPY row 1 has 3 fields, expected 2"
+        );
+        assert_eq!(refused(1, b"ok\n\xff\n"), "COPY row 2 is not UTF-8 text");
     }
 
     #[test]
