@@ -1,6 +1,7 @@
 //! The PostgreSQL row source against a real server: a read that its handler stops part way
-//! leaves the connection able to read again (COPY, key scans and lookups alike), rows come whole,
-//! and the keys a key scan finds are those a lookup and a scan kept by a key set find. Skipped when there is no PostgreSQL,
+//! leaves the connection able to read again (COPY, key scans and lookups alike), the rows come
+//! whole whatever the size of the server's messages, and integer keys found by a key scan are
+//! the keys a lookup and a scan kept by a key set find. Skipped when there is no PostgreSQL,
 //! unless `DBSUB_REQUIRE_PG=1`.
 
 mod common;
@@ -10,7 +11,7 @@ use common::pg;
 
 use dbsub::backend::{catalog_reader, parse_url, row_sources};
 use dbsub::catalog::{Catalog, Column, Table};
-use dbsub::model::key::{self, Key};
+use dbsub::model::key::{self, Key, KeyValue};
 use dbsub::model::ports::RowSource;
 use dbsub::model::row::{KeyColumn, ReadRequest, RowFilter};
 use dbsub::model::value::Value;
@@ -115,7 +116,7 @@ fn a_read_stopped_part_way_leaves_the_connection_able_to_read_every_row_again() 
     assert_eq!(err.to_string(), "enough");
     assert_eq!(ids(source, &request(table, &columns, &order)), whole);
 
-    // A key scan stopped part way, then a whole one: every key.
+    // A key scan stopped part way, then a whole one: every key, integers as integers.
     let codes = [KeyColumn::Column("code".into())];
     let err = source
         .scan_keys(table, &codes, &order, RowFilter::All, &mut |_| {
@@ -133,6 +134,9 @@ fn a_read_stopped_part_way_leaves_the_connection_able_to_read_every_row_again() 
         })
         .unwrap();
     assert_eq!(keys.len(), ROWS as usize);
+    let decoded: Vec<Vec<KeyValue<'_>>> = keys.iter().map(|k| key::decode(k).unwrap()).collect();
+    assert_eq!(decoded[0], vec![KeyValue::Int(1)]);
+    assert_eq!(decoded[2], vec![KeyValue::Text("000003")]);
 
     // Lookups by those keys, one stopped part way; then every row, found by its own key.
     let batch: Vec<Key> = keys[..3000].iter().map(|k| k.clone().into()).collect();

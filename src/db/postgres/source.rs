@@ -789,8 +789,34 @@ fn key_text(value: KeyValue<'_>) -> Result<Option<String>> {
     })
 }
 
+/// A key column's text field as the key set holds it: a text that is an integer's one decimal
+/// form (no sign but `-`, no leading zero, not `-0`, within 64 bits) as that integer — a key set
+/// holds one-integer keys as bare `i64`s, not bytes in its arena — and any other text as text.
+/// The two never meet: the integer's text is exactly the text it came from, so one text has
+/// one key, and [`key_text`] binds the same text back.
 fn key_value(field: Option<&str>) -> KeyValue<'_> {
-    field.map_or(KeyValue::Null, KeyValue::Text)
+    match field {
+        None => KeyValue::Null,
+        Some(text) => match canonical_int(text) {
+            Some(n) => KeyValue::Int(n),
+            None => KeyValue::Text(text),
+        },
+    }
+}
+
+/// The integer whose decimal form `text` is, when it is that form exactly.
+fn canonical_int(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    let canonical = match digits {
+        [] => false,
+        [b'0'] => digits.len() == text.len(),
+        [first, rest @ ..] => {
+            (b'1'..=b'9').contains(first)
+                && rest.iter().all(u8::is_ascii_digit)
+                && digits.len() <= 19
+        }
+    };
+    if canonical { text.parse().ok() } else { None }
 }
 
 /// A masked column's select expression: what [`SourceMask`] asks for, computed by the server
@@ -1180,6 +1206,43 @@ mod tests {
             assert_eq!(in_pieces(size), whole, "in pieces of {size} bytes");
         }
         whole
+    }
+
+    #[test]
+    fn a_key_text_is_an_integer_only_in_its_one_decimal_form_and_binds_back_as_itself() {
+        for text in [
+            "0",
+            "7",
+            "-7",
+            "1234567890",
+            "9223372036854775807",
+            "-9223372036854775808",
+        ] {
+            let value = key_value(Some(text));
+            assert!(matches!(value, KeyValue::Int(_)), "{text}");
+            assert_eq!(key_text(value).unwrap().as_deref(), Some(text));
+        }
+        for text in [
+            "",
+            "-",
+            "-0",
+            "00",
+            "007",
+            "+7",
+            " 7",
+            "7 ",
+            "1e3",
+            "1.0",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "12345678901234567890",
+            "٣",
+            "0x1",
+            "abc",
+        ] {
+            assert_eq!(key_value(Some(text)), KeyValue::Text(text), "{text:?}");
+        }
+        assert_eq!(key_value(None), KeyValue::Null);
     }
 
     #[test]
