@@ -439,10 +439,10 @@ pub struct ExtractArgs {
     pub chunk_rows: u64,
 
     /// Read a table by one scan that keeps the selected rows, rather than by key lookups,
-    /// when they are at least this share of its estimated rows (above 1: never scan;
-    /// docs/extract.md, "How rows are read")
-    #[arg(long, value_name = "SHARE", default_value_t = DEFAULT_SCAN_SHARE, value_parser = parse_share)]
-    pub scan_share: f64,
+    /// when they are at least this share of its estimated rows (default: 0.1 from PostgreSQL,
+    /// 0.25 from SQLite and Oracle; above 1: never scan; docs/extract.md, "How rows are read")
+    #[arg(long, value_name = "SHARE", value_parser = parse_share)]
+    pub scan_share: Option<f64>,
 
     /// The summary's format; svg and html draw the plan of a --dry-run
     #[arg(long, value_enum, default_value_t = ExtractFormat::Text)]
@@ -465,12 +465,6 @@ fn parse_share(text: &str) -> Result<f64, String> {
 /// work, so a kill loses little and `--jobs` has chunks to share, while a billion-row table is
 /// still only a thousand range queries and progress records.
 pub const DEFAULT_CHUNK_ROWS: u64 = 1_000_000;
-
-/// `--scan-share`'s default: a lookup costs several times what a scanned row does (measured by
-/// bench/extract.sh and bench/postgres.sh: docs/benchmarks.md), so one scan is faster once the
-/// keys are a quarter of the table; a lower share would scan big tables for few rows when the
-/// estimate is stale.
-pub const DEFAULT_SCAN_SHARE: f64 = 0.25;
 
 /// What `extract` prints: its summary, or the picture of a dry run's plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

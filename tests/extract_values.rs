@@ -210,7 +210,7 @@ fn read_back(dir: &Path, db: &Path, env: &str) -> Vec<Vec<Value<'static>>> {
         part_size: 4096,
         key_memory: 1 << 20,
         chunk_rows: dbsub::cli::DEFAULT_CHUNK_ROWS,
-        scan_share: dbsub::subset::closure::ScanShare(dbsub::cli::DEFAULT_SCAN_SHARE),
+        scan_share: None,
         classification: Vec::new(),
         strict: false,
         quiet: true,

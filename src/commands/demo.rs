@@ -261,7 +261,7 @@ fn extract_subset(
         part_size: 256 << 20,
         key_memory: 24 << 20,
         chunk_rows: crate::cli::DEFAULT_CHUNK_ROWS,
-        scan_share: crate::subset::closure::ScanShare(crate::cli::DEFAULT_SCAN_SHARE),
+        scan_share: None,
         classification: Vec::new(),
         strict: true,
         quiet: true,

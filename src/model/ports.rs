@@ -93,6 +93,16 @@ pub trait RowSource: Send {
     /// The most keys one [`RowFilter::In`] may carry.
     fn max_batch(&self) -> usize;
 
+    /// `--scan-share`'s default for this source: from what share of a table's estimated rows
+    /// one scan kept by the closure's keys ([`RowFilter::Among`]) reads them faster than key
+    /// lookups. A lookup costs several times what a scanned row does (an index probe, a bound
+    /// batch); how many times depends on the source. 0.25 where it was measured to be about a
+    /// quarter (SQLite: bench/extract.sh, docs/benchmarks.md) and where it was not (Oracle); a
+    /// lower share would scan big tables for few rows when the estimate is stale.
+    fn scan_share(&self) -> f64 {
+        0.25
+    }
+
     /// The named parameters (`:name`) a seed's condition uses, as this source's SQL reads it
     /// (not inside its string literals, quoted names or comments), in order of first use.
     fn condition_params(&self, condition: &str) -> Vec<String>;

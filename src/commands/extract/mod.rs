@@ -59,8 +59,9 @@ pub struct Request {
     pub key_memory: u64,
     /// Rows per chunk of a table read by a scan (`--chunk-rows`).
     pub chunk_rows: u64,
-    /// `--scan-share`: when a table's selected rows are read by a scan.
-    pub scan_share: closure::ScanShare,
+    /// `--scan-share`: when a table's selected rows are read by a scan; `None`: the source's
+    /// own default ([`RowSource::scan_share`]).
+    pub scan_share: Option<closure::ScanShare>,
     /// Classification files (`--classification`), besides the plan's.
     pub classification: Vec<PathBuf>,
     /// `--strict`: unknown classification lines and unclassified columns that look personal
@@ -171,7 +172,7 @@ pub fn run(cli: &Cli, config: &Config, args: &ExtractArgs) -> Result<()> {
         part_size: args.part_size,
         key_memory: args.key_memory,
         chunk_rows: args.chunk_rows,
-        scan_share: closure::ScanShare(args.scan_share),
+        scan_share: args.scan_share.map(closure::ScanShare),
         classification: args.classification.clone(),
         strict: args.strict,
         quiet: cli.quiet,
@@ -525,6 +526,7 @@ fn run_closure(
     budget: &Budget,
     delta: Option<Delta>,
 ) -> Result<(Vec<TableRows>, closure::Stats)> {
+    let share = (req.scan_share).unwrap_or_else(|| closure::ScanShare(source.scan_share()));
     let bar = progress_bar(req.quiet, "closure");
     bar.set_message("seed rows");
     let result = closure::close(
@@ -532,7 +534,7 @@ fn run_closure(
         source,
         budget,
         req.chunk_rows,
-        req.scan_share,
+        share,
         delta,
         &mut |table, rows| {
             bar.set_message(format!("{table}: {rows} rows"));
