@@ -85,6 +85,25 @@ pub(crate) fn orphans_sql(
     )
 }
 
+/// Counts the distinct keys — `columns` of `child`, all not NULL — that match no row of
+/// `parent`: zero exactly when [`orphans_sql`] counts zero rows, with one probe of the parent
+/// per distinct key rather than per row.
+pub(crate) fn orphan_keys_sql(
+    child: &str,
+    columns: &[String],
+    parent: &str,
+    parent_columns: &[String],
+) -> String {
+    let keys: Vec<String> = (0..columns.len()).map(|i| format!("k{i}")).collect();
+    let select: Vec<String> = columns
+        .iter()
+        .zip(&keys)
+        .map(|(c, k)| format!("{} AS {k}", double_quote(c)))
+        .collect();
+    let distinct = format!("(SELECT DISTINCT {} FROM {child})", select.join(", "));
+    orphans_sql(&distinct, &keys, parent, parent_columns)
+}
+
 /// `"name"` with embedded double quotes doubled.
 pub(crate) fn double_quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
