@@ -391,6 +391,16 @@ cap = 2
     assert_eq!(got["REGION"], ["1", "2"]);
     assert_eq!(got["ROOM"], ["B", "B", "C"], "passthrough: the whole table");
     assert!(!got.contains_key("DESK") && !got.contains_key("EMP"));
+
+    // The children read by one scan of CITY that keeps region 1's (--scan-share 0) rather than
+    // by a lookup: the same rows, within the same cap.
+    let args = ["--plan", "plan.toml", "--scan-share", "0", "--refresh"];
+    let out = app_run(&ws, &[&args[..], &["--format", "json"]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Json = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(summary["closure_scans"].as_u64().unwrap() >= 1, "{summary}");
+    let scanned = ids(&read_extract(&ws.path().join("store/APP/SQLITE/regions")));
+    assert_eq!(scanned, got);
 }
 
 /// The seed of most tests in parts of 2 KiB: many parts for a kill to fall between.

@@ -93,8 +93,8 @@ pub struct TableRows {
 pub struct Stats {
     /// Queries sent to the source.
     pub queries: u64,
-    /// Of those, scans of a whole parent table filtered by the keys asked for
-    /// ([`ScanShare`]).
+    /// Of those, scans of a whole table ([`ScanShare`]): a parent's, kept by the keys asked
+    /// for, or a child's, kept by the parent keys whose children a children rule asks for.
     pub parent_scans: u64,
     /// Key sets that moved to disk.
     pub spilled: u64,
@@ -167,6 +167,14 @@ impl EdgeState {
             self.requested = KeySet::new(self.requested.budget());
         }
     }
+}
+
+/// The parent keys whose children one read of a children rule takes.
+enum Parents {
+    /// A batch, looked up on the foreign key.
+    Lookup(Vec<Key>),
+    /// All of a level's, kept by one scan of the child.
+    Scan(Box<KeySet>),
 }
 
 struct RuleState {
@@ -600,37 +608,65 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Looks up the children of one batch of parent keys of the first children rule that has
-    /// some pending, at most the rule's cap per parent row; false when none has.
+    /// Reads the children of the first children rule that has parent keys pending, at most the
+    /// rule's cap per parent row: one batch of them by a lookup on the foreign key, or, when
+    /// the keys pending at that level reach the parent's scan threshold ([`ScanShare`]: as
+    /// large a share of the parent's rows, so about as large a share of the child's), all of
+    /// them by one scan of the child's key columns that keeps the rows whose foreign key is
+    /// among them. False when no rule has keys pending.
     fn child_batch(&mut self, reader: &mut Reader) -> Result<bool> {
         let Some(r) = (0..self.rules.len()).find(|&r| !self.rules[r].pending.is_empty()) else {
             return Ok(false);
         };
         let scope = self.scope;
+        let rule = scope.child_rules[r];
+        let edge = &scope.edges[rule.edge];
+        let waiting = self.rules[r].pending.front().map_or(0, |(_, q)| q.len());
+        let scan = self.scans(reader, edge.parent, waiting)?;
         let (level, batch) = {
             let pending = &mut self.rules[r].pending;
             let (level, queue) = pending.front_mut().expect("non-empty");
             let level = *level;
-            let batch = queue.pop_batch(reader.source.max_batch())?;
+            let batch = if scan {
+                let mut all = KeySet::new(&self.budget);
+                while !queue.is_empty() {
+                    for key in queue.pop_batch(QUEUE_MEMORY_KEYS)? {
+                        all.insert(&key)?;
+                    }
+                }
+                Parents::Scan(Box::new(all))
+            } else {
+                Parents::Lookup(queue.pop_batch(reader.source.max_batch())?)
+            };
             if queue.is_empty() {
                 pending.pop_front();
             }
             (level, batch)
         };
-        let rule = scope.child_rules[r];
-        let edge = &scope.edges[rule.edge];
         let child = edge.child;
         let fk_cols: Vec<KeyColumn> = key_columns(&edge.foreign_key.columns);
         let fk_pos = self.rules[r].child_fk_pos.clone();
         let mut per_parent: HashMap<Vec<u8>, u64> = HashMap::new();
         let mut key = Vec::new();
         let table = &scope.tables[child].table;
-        let filter = RowFilter::In {
-            columns: &fk_cols,
-            keys: &batch,
+        let filter = match &batch {
+            Parents::Lookup(keys) => RowFilter::In {
+                columns: &fk_cols,
+                keys,
+            },
+            Parents::Scan(_) => {
+                reader.stats.parent_scans += 1;
+                RowFilter::All
+            }
         };
         let cols = self.columns(child);
         reader.scan(table, cols, filter, &mut |row| {
+            if let Parents::Scan(parents) = &batch {
+                // A NULL in the foreign key references no parent, as in a lookup.
+                if !encode_key(row, &fk_pos, &mut key) || !parents.contains(&key)? {
+                    return Ok(());
+                }
+            }
             if let Some(cap) = rule.cap {
                 key.clear();
                 encode_at(row, &fk_pos, &mut key);

@@ -118,8 +118,9 @@ pub struct Summary {
     pub rows: u64,
     pub bytes: u64,
     pub closure_queries: u64,
-    /// Of the closure's queries, the scans of a whole parent table that kept the keys asked
-    /// for (`--scan-share`), instead of lookups.
+    /// Of the closure's queries, the scans of a whole table instead of lookups
+    /// (`--scan-share`): a parent's that kept the keys asked for, a child's that kept the
+    /// children of the parents a children rule asks for.
     pub closure_scans: u64,
     pub seconds: f64,
 }
