@@ -127,6 +127,10 @@ fn connect_remedy(e: &postgres::Error) -> &'static str {
 fn pg_message(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => server_message(db.code(), db.message(), db.detail()),
+        // The server's reason, when it sent one, is often lost with the socket.
+        None if e.is_closed() => "the server closed the connection (it restarted, or ended the \
+                                  session: pg_terminate_backend, idle_in_transaction_session_timeout)"
+            .to_string(),
         None => e.to_string(),
     }
 }
