@@ -41,8 +41,9 @@ impl Conn {
         let (client, connection) = runtime
             .block_on(tokio_postgres::connect(url.expose(), NoTls))
             .map_err(|e| connect_error(url, &e))?;
-        // The connection does its work while a call waits in `block_on`; when it ends (the
-        // socket closed, the server went away), the next call fails with the reason.
+        // The connection does its work while a call waits in `block_on`; once it has ended
+        // (the server went away or ended the session), every call fails as closed, which
+        // `pg_message` explains.
         runtime.spawn(async move {
             let _ = connection.await;
         });
