@@ -18,6 +18,45 @@ pub enum KeyValue<'a> {
     Bytes(&'a [u8]),
 }
 
+impl<'a> KeyValue<'a> {
+    /// The value in the form a key compares in whatever form the source stored it in, for a
+    /// source that compares a key column's values by their numbers (PostgreSQL reads its keys as
+    /// text and casts them back; SQLite converts by the column's affinity): a text that is an
+    /// integer's one decimal form (no sign but `-`, no leading zero, not `-0`, within 64 bits)
+    /// is that integer, and so is a real that is exactly one. Then a foreign key of TEXT values
+    /// `'5'` meets its parent's INTEGER `5` in a key set, as it does in the source's lookup;
+    /// and a key set holds one-integer keys as bare `i64`s. Any other value is as it was; the
+    /// integer's text is exactly the text it came from, so one text has one key.
+    pub fn normal(self) -> KeyValue<'a> {
+        match self {
+            KeyValue::Text(text) => canonical_int(text).map_or(self, KeyValue::Int),
+            // Within i64's range and whole: `as` is exact there (-0.0 is 0).
+            KeyValue::Float(f)
+                if f.fract() == 0.0
+                    && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) =>
+            {
+                KeyValue::Int(f as i64)
+            }
+            other => other,
+        }
+    }
+}
+
+/// The integer whose decimal form `text` is, when it is that form exactly.
+fn canonical_int(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    let canonical = match digits {
+        [] => false,
+        [b'0'] => digits.len() == text.len(),
+        [first, rest @ ..] => {
+            (b'1'..=b'9').contains(first)
+                && rest.iter().all(u8::is_ascii_digit)
+                && digits.len() <= 19
+        }
+    };
+    if canonical { text.parse().ok() } else { None }
+}
+
 const NULL: u8 = 0;
 const INT: u8 = 1;
 const FLOAT: u8 = 2;
@@ -126,6 +165,45 @@ pub(crate) fn key(values: &[KeyValue<'_>]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_normal_key_is_an_integer_for_an_integers_one_text_and_for_a_whole_real() {
+        use KeyValue::*;
+        for (value, normal) in [
+            (Text("0"), Int(0)),
+            (Text("-7"), Int(-7)),
+            (Text("9223372036854775807"), Int(i64::MAX)),
+            (Text("-9223372036854775808"), Int(i64::MIN)),
+            (Float(5.0), Int(5)),
+            (Float(-0.0), Int(0)),
+            (Float(-9_223_372_036_854_775_808.0), Int(i64::MIN)),
+            (Int(3), Int(3)),
+            (Null, Null),
+        ] {
+            assert_eq!(value.normal(), normal, "{value:?}");
+        }
+        for value in [
+            Text(""),
+            Text("-0"),
+            Text("007"),
+            Text("+7"),
+            Text(" 7"),
+            Text("7.0"),
+            Text("9223372036854775808"),
+            Text("abc"),
+            Float(5.5),
+            Float(9_223_372_036_854_775_808.0),
+            Float(f64::NAN),
+            Float(f64::INFINITY),
+            Bytes(b"5"),
+        ] {
+            let normal = value.normal();
+            assert!(
+                format!("{normal:?}") == format!("{value:?}"),
+                "{value:?} became {normal:?}"
+            );
+        }
+    }
 
     #[test]
     fn keys_round_trip_and_integers_sort_numerically() {

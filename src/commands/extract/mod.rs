@@ -357,9 +357,9 @@ pub fn extract(
         // Rows looked up by key come in the key set's order (earlier builds wrote them in the
         // database's order within a lookup), and PostgreSQL's reads that bind a value in key
         // order (earlier builds sorted them by the key's text): parts written in another order
-        // are not resumed; nor those from before PostgreSQL's integer keys were held as
-        // integers (the key set's order, and so a lookup's, changed).
-        "row_order": "key set; bound PostgreSQL reads by key; PostgreSQL integer keys",
+        // are not resumed; nor those from before keys were held in their normal form
+        // (`KeyValue::normal`: the key set's order, and so a lookup's, changed).
+        "row_order": "key set; bound PostgreSQL reads by key; normal keys",
         "plan": &req.plan,
         "part_size": req.part_size,
         "snapshot_kind": &snapshot.kind,

@@ -798,34 +798,10 @@ fn key_text(value: KeyValue<'_>) -> Result<Option<String>> {
     })
 }
 
-/// A key column's text field as the key set holds it: a text that is an integer's one decimal
-/// form (no sign but `-`, no leading zero, not `-0`, within 64 bits) as that integer — a key set
-/// holds one-integer keys as bare `i64`s, not bytes in its arena — and any other text as text.
-/// The two never meet: the integer's text is exactly the text it came from, so one text has
-/// one key, and [`key_text`] binds the same text back.
+/// A key column's text field as the key set holds it ([`KeyValue::normal`]: a text that is an
+/// integer's one decimal form is that integer); [`key_text`] binds the same text back.
 fn key_value(field: Option<&str>) -> KeyValue<'_> {
-    match field {
-        None => KeyValue::Null,
-        Some(text) => match canonical_int(text) {
-            Some(n) => KeyValue::Int(n),
-            None => KeyValue::Text(text),
-        },
-    }
-}
-
-/// The integer whose decimal form `text` is, when it is that form exactly.
-fn canonical_int(text: &str) -> Option<i64> {
-    let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
-    let canonical = match digits {
-        [] => false,
-        [b'0'] => digits.len() == text.len(),
-        [first, rest @ ..] => {
-            (b'1'..=b'9').contains(first)
-                && rest.iter().all(u8::is_ascii_digit)
-                && digits.len() <= 19
-        }
-    };
-    if canonical { text.parse().ok() } else { None }
+    field.map_or(KeyValue::Null, |text| KeyValue::Text(text).normal())
 }
 
 /// A masked column's select expression: what [`SourceMask`] asks for, computed by the server

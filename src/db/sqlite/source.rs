@@ -377,19 +377,22 @@ impl RowSource for SqliteSource {
         // holds, else none. Dates and the like are stored in forms the archive does not keep.
         let mut keys = Vec::with_capacity(values.len());
         for v in values {
-            keys.push(match v {
-                Value::Null => KeyValue::Null,
-                Value::Int(i) => KeyValue::Int(*i),
-                Value::Bool(b) => KeyValue::Int(i64::from(*b)),
-                Value::Float(f) => KeyValue::Float(*f),
-                Value::Text(t) => KeyValue::Text(t),
-                Value::Bytes(b) => KeyValue::Bytes(b),
-                Value::Decimal(d) => match decimal_key(d) {
-                    Some(key) => key,
-                    None => return false,
-                },
-                _ => return false,
-            });
+            keys.push(
+                match v {
+                    Value::Null => KeyValue::Null,
+                    Value::Int(i) => KeyValue::Int(*i),
+                    Value::Bool(b) => KeyValue::Int(i64::from(*b)),
+                    Value::Float(f) => KeyValue::Float(*f),
+                    Value::Text(t) => KeyValue::Text(t),
+                    Value::Bytes(b) => KeyValue::Bytes(b),
+                    Value::Decimal(d) => match decimal_key(d) {
+                        Some(key) => key,
+                        None => return false,
+                    },
+                    _ => return false,
+                }
+                .normal(),
+            );
         }
         crate::model::key::encode(&keys, out);
         true
@@ -596,15 +599,21 @@ fn key_values<'r>(
     out: &mut Vec<KeyValue<'r>>,
 ) -> Result<()> {
     for i in at {
-        out.push(match row.get_ref(i)? {
-            ValueRef::Null => KeyValue::Null,
-            ValueRef::Integer(n) => KeyValue::Int(n),
-            ValueRef::Real(f) => KeyValue::Float(f),
-            ValueRef::Text(t) => KeyValue::Text(std::str::from_utf8(t).map_err(|_| {
-                anyhow!("{}.{}: a key is not UTF-8 text", table.schema, table.name)
-            })?),
-            ValueRef::Blob(b) => KeyValue::Bytes(b),
-        });
+        // Normal (`KeyValue::normal`): a foreign key's TEXT '5' or REAL 5.0 is the key of its
+        // INTEGER parent 5, which SQLite's lookup finds by the column's affinity; a scan kept
+        // by the key set must find it too.
+        out.push(
+            match row.get_ref(i)? {
+                ValueRef::Null => KeyValue::Null,
+                ValueRef::Integer(n) => KeyValue::Int(n),
+                ValueRef::Real(f) => KeyValue::Float(f),
+                ValueRef::Text(t) => KeyValue::Text(std::str::from_utf8(t).map_err(|_| {
+                    anyhow!("{}.{}: a key is not UTF-8 text", table.schema, table.name)
+                })?),
+                ValueRef::Blob(b) => KeyValue::Bytes(b),
+            }
+            .normal(),
+        );
     }
     Ok(())
 }
