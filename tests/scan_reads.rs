@@ -500,27 +500,7 @@ fn sqlite_keys_of_other_storage_classes_are_found_by_a_scan_as_by_a_lookup() {
     .unwrap();
     let source = format!("sqlite://{}", path.display());
     let extract = |store: &str, share: &str| {
-        let url = format!("file://{}", ws.path().join(store).display());
-        let out = ws
-            .dbsub(&[
-                ("DBSUB_SOURCE_SQLITE_APP", &source),
-                ("DBSUB_STORE_APP", &url),
-            ])
-            .args([
-                "extract",
-                "SQLITE",
-                "APP",
-                "--plan",
-                "plan.toml",
-                "--format",
-                "json",
-            ])
-            .args(["--scan-share", share])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        let summary: Json = serde_json::from_str(&stdout(&out)).unwrap();
-        let rows = read_extract(&ws.path().join(store).join("APP/SQLITE/default"));
+        let (summary, rows) = extract_at_share(&ws, "SQLITE", &source, store, share);
         let counts: BTreeMap<String, usize> = rows
             .iter()
             .map(|(t, (_, r))| (t.clone(), r.len()))
@@ -543,4 +523,72 @@ fn sqlite_keys_of_other_storage_classes_are_found_by_a_scan_as_by_a_lookup() {
     .into();
     assert_eq!(by_lookups, expected);
     assert_eq!(by_scans, expected);
+}
+
+/// PostgreSQL's numeric keeps the scale of its column or of the value written: a foreign key of
+/// `numeric(10,0)` or of a numeric without a scale holds `5` or `5.0` where its parent's
+/// `numeric(10,2)` key holds `5.00`, equal for PostgreSQL. A scan kept by the key set must find
+/// the parents a lookup finds. (Before numeric keys were taken without the zeros that end their
+/// fraction, the scans found none of them.)
+#[test]
+fn postgres_numeric_keys_of_other_scales_are_found_by_a_scan_as_by_a_lookup() {
+    let Some(pg) = pg::cluster() else { return };
+    let source = pg.create_database("numeric_keys");
+    pg::connect(&source)
+        .batch_execute(
+            "CREATE TABLE parent (id numeric(10,2) PRIMARY KEY, name text);
+             CREATE TABLE lot (id integer PRIMARY KEY, pid numeric(10,0) REFERENCES parent (id));
+             CREATE TABLE gauge (id integer PRIMARY KEY, pid numeric REFERENCES parent (id));
+             INSERT INTO parent SELECT i, 'parent ' || i FROM generate_series(1, 3000) i;
+             INSERT INTO lot SELECT i, i FROM generate_series(1, 2000) i;
+             INSERT INTO gauge SELECT i, (i + 2000)::numeric(10,1) FROM generate_series(1, 500) i;
+             ANALYZE;",
+        )
+        .unwrap();
+    let ws = Workspace::empty();
+    std::fs::write(
+        ws.path().join("plan.toml"),
+        "[[seed]]\ntable = \"lot\"\n\n[[seed]]\ntable = \"gauge\"\n",
+    )
+    .unwrap();
+    let extract = |store: &str, share: &str| {
+        let (summary, rows) = extract_at_share(&ws, "PG", &source, store, share);
+        (summary, rows["parent"].1.len())
+    };
+    let (looked_up, by_lookups) = extract("lookups", "2");
+    let (scanned, by_scans) = extract("scans", "0");
+    assert_eq!(looked_up["closure_scans"], 0);
+    assert!(scanned["closure_scans"].as_u64().unwrap() >= 1, "{scanned}");
+    assert_eq!((by_lookups, by_scans), (2500, 2500));
+}
+
+/// `dbsub extract KIND APP --plan plan.toml --scan-share SHARE` from `source` into the store
+/// folder `store` of `ws`: its summary, and the rows of each table it wrote.
+fn extract_at_share(
+    ws: &Workspace,
+    kind: &str,
+    source: &str,
+    store: &str,
+    share: &str,
+) -> (Json, common::ExtractRows) {
+    let url = format!("file://{}", ws.path().join(store).display());
+    let source_var = format!("DBSUB_SOURCE_{kind}_APP");
+    let out = ws
+        .dbsub(&[(&source_var, source), ("DBSUB_STORE_APP", &url)])
+        .args([
+            "extract",
+            kind,
+            "APP",
+            "--plan",
+            "plan.toml",
+            "--format",
+            "json",
+        ])
+        .args(["--scan-share", share])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Json = serde_json::from_str(&stdout(&out)).unwrap();
+    let rows = read_extract(&ws.path().join(store).join("APP").join(kind).join("default"));
+    (summary, rows)
 }

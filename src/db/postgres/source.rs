@@ -492,7 +492,7 @@ impl RowSource for PgSource {
         Ok(true)
     }
 
-    fn archived_key(&self, _columns: &[&Column], values: &[Value<'_>], out: &mut Vec<u8>) -> bool {
+    fn archived_key(&self, columns: &[&Column], values: &[Value<'_>], out: &mut Vec<u8>) -> bool {
         // The key scan reads each key column's text output (a blank-padded char(n) with its
         // padding, as the archive keeps it): the archive's text where the two agree; not for
         // timestamps, whose output forms differ.
@@ -509,7 +509,11 @@ impl RowSource for PgSource {
                 _ => return false,
             });
         }
-        let keys: Vec<KeyValue<'_>> = texts.iter().map(|t| key_value(t.as_deref())).collect();
+        let keys: Vec<KeyValue<'_>> = texts
+            .iter()
+            .zip(columns)
+            .map(|(t, c)| key_value(t.as_deref(), is_decimal(c)))
+            .collect();
         key::encode(&keys, out);
         true
     }
@@ -615,6 +619,7 @@ impl RowSource for PgSource {
         let from = self.relation_sql(table, filter)?;
         let (from_where, binds) =
             Self::from_where(from, partitioned, table, filter, order_by, 0, None)?;
+        let decimal = decimal_keys(table, columns);
         // One vector for every row (recycled between rows: its values borrow the row).
         let mut spare: Vec<KeyValue<'static>> = Vec::with_capacity(columns.len());
         self.for_each_row(
@@ -626,7 +631,7 @@ impl RowSource for PgSource {
             &[],
             &mut |fields| {
                 let mut values: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare));
-                values.extend(fields.iter().map(|f| key_value(*f)));
+                values.extend(fields.iter().zip(&decimal).map(|(f, &d)| key_value(*f, d)));
                 each(&values)?;
                 spare = recycle(values);
                 Ok(())
@@ -666,7 +671,7 @@ impl RowSource for PgSource {
         // A lookup's rows go on in the order of its keys, and a scan kept by a key set keeps
         // its rows by them: their key columns are read too, as text like the closure's key
         // scan reads them.
-        let (mut in_order, mut keep) = (None, None);
+        let (mut in_order, mut keep, mut decimal) = (None, None, Vec::new());
         if let RowFilter::In {
             columns: keys_of, ..
         }
@@ -674,6 +679,7 @@ impl RowSource for PgSource {
             columns: keys_of, ..
         } = filter
         {
+            decimal = decimal_keys(table, keys_of);
             select.extend(
                 keys_of
                     .iter()
@@ -708,7 +714,7 @@ impl RowSource for PgSource {
                 let (fields, key) = fields.split_at(columns.len());
                 if let Some(keep) = &mut keep {
                     let mut k: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare_key));
-                    k.extend(key.iter().map(|f| key_value(*f)));
+                    k.extend(key.iter().zip(&decimal).map(|(f, &d)| key_value(*f, d)));
                     let kept = keep.keeps(&k);
                     spare_key = recycle(k);
                     if !kept? {
@@ -737,7 +743,7 @@ impl RowSource for PgSource {
                     None => each(&values),
                     Some(order) => {
                         let mut k: Vec<KeyValue<'_>> = recycle(std::mem::take(&mut spare_key));
-                        k.extend(key.iter().map(|f| key_value(*f)));
+                        k.extend(key.iter().zip(&decimal).map(|(f, &d)| key_value(*f, d)));
                         let outcome = order.row(table, &k, &values, each);
                         spare_key = recycle(k);
                         outcome
@@ -798,10 +804,40 @@ fn key_text(value: KeyValue<'_>) -> Result<Option<String>> {
     })
 }
 
-/// A key column's text field as the key set holds it ([`KeyValue::normal`]: a text that is an
-/// integer's one decimal form is that integer); [`key_text`] binds the same text back.
-fn key_value(field: Option<&str>) -> KeyValue<'_> {
-    field.map_or(KeyValue::Null, |text| KeyValue::Text(text).normal())
+/// A key column's text field as the key set holds it: a numeric's without the zeros that end
+/// its fraction (`decimal`: PostgreSQL's numeric keeps its scale, and `5.00` in a foreign key
+/// equals the `5` it references), then [`KeyValue::normal`] (a text that is an integer's one
+/// decimal form is that integer). [`key_text`] binds a text equal to the column's value back.
+fn key_value(field: Option<&str>, decimal: bool) -> KeyValue<'_> {
+    field.map_or(KeyValue::Null, |text| {
+        let text = if decimal { trim_fraction(text) } else { text };
+        KeyValue::Text(text).normal()
+    })
+}
+
+/// A numeric's text without the zeros that end its fraction, nor a point left last: `5.00` is
+/// `5`, `-0.50` is `-0.5`; a text without a point (`12`, `NaN`) as it is.
+fn trim_fraction(text: &str) -> &str {
+    if !text.contains('.') {
+        return text;
+    }
+    let text = text.trim_end_matches('0');
+    text.strip_suffix('.').unwrap_or(text)
+}
+
+fn is_decimal(column: &Column) -> bool {
+    matches!(column.neutral_type, NeutralType::Decimal { .. })
+}
+
+/// Whether each of `columns` of `table` is a numeric ([`key_value`]).
+fn decimal_keys(table: &Table, columns: &[KeyColumn]) -> Vec<bool> {
+    columns
+        .iter()
+        .map(|c| match c {
+            KeyColumn::Column(name) => table.column(name).is_some_and(is_decimal),
+            KeyColumn::Locator => false,
+        })
+        .collect()
 }
 
 /// A masked column's select expression: what [`SourceMask`] asks for, computed by the server
@@ -1203,7 +1239,7 @@ mod tests {
             "9223372036854775807",
             "-9223372036854775808",
         ] {
-            let value = key_value(Some(text));
+            let value = key_value(Some(text), false);
             assert!(matches!(value, KeyValue::Int(_)), "{text}");
             assert_eq!(key_text(value).unwrap().as_deref(), Some(text));
         }
@@ -1225,9 +1261,26 @@ mod tests {
             "0x1",
             "abc",
         ] {
-            assert_eq!(key_value(Some(text)), KeyValue::Text(text), "{text:?}");
+            assert_eq!(
+                key_value(Some(text), false),
+                KeyValue::Text(text),
+                "{text:?}"
+            );
         }
-        assert_eq!(key_value(None), KeyValue::Null);
+        assert_eq!(key_value(None, false), KeyValue::Null);
+        // A numeric's key: without the zeros that end its fraction; text keys keep theirs.
+        for (text, key) in [
+            ("5.00", KeyValue::Int(5)),
+            ("5", KeyValue::Int(5)),
+            ("0.000", KeyValue::Int(0)),
+            ("-0.50", KeyValue::Text("-0.5")),
+            ("100", KeyValue::Int(100)),
+            ("100.10", KeyValue::Text("100.1")),
+            ("NaN", KeyValue::Text("NaN")),
+        ] {
+            assert_eq!(key_value(Some(text), true), key, "{text}");
+        }
+        assert_eq!(key_value(Some("5.00"), false), KeyValue::Text("5.00"));
     }
 
     #[test]
