@@ -95,7 +95,7 @@ pub struct Stats {
     pub queries: u64,
     /// Of those, scans of a whole table ([`ScanShare`]): a parent's, kept by the keys asked
     /// for, or a child's, kept by the parent keys whose children a children rule asks for.
-    pub parent_scans: u64,
+    pub scans: u64,
     /// Key sets that moved to disk.
     pub spilled: u64,
 }
@@ -583,7 +583,7 @@ impl<'a> Engine<'a> {
                 engine.edges[e].drained();
             }
         };
-        reader.stats.parent_scans += 1;
+        reader.stats.scans += 1;
         let table = &self.scope.tables[t].table;
         let cols = self.columns(t);
         let mut key = Vec::new();
@@ -655,21 +655,24 @@ impl<'a> Engine<'a> {
                 keys,
             },
             Parents::Scan(_) => {
-                reader.stats.parent_scans += 1;
+                reader.stats.scans += 1;
                 RowFilter::All
             }
         };
         let cols = self.columns(child);
+        let scanning = matches!(batch, Parents::Scan(_));
         reader.scan(table, cols, filter, &mut |row| {
-            if let Parents::Scan(parents) = &batch {
-                // A NULL in the foreign key references no parent, as in a lookup.
-                if !encode_key(row, &fk_pos, &mut key) || !parents.contains(&key)? {
-                    return Ok(());
-                }
+            // The parent key of the row, when the scan or the cap needs it: a NULL in the
+            // foreign key references no parent (a lookup returns no such row).
+            if (scanning || rule.cap.is_some()) && !encode_key(row, &fk_pos, &mut key) {
+                return Ok(());
+            }
+            if let Parents::Scan(parents) = &batch
+                && !parents.contains(&key)?
+            {
+                return Ok(());
             }
             if let Some(cap) = rule.cap {
-                key.clear();
-                encode_at(row, &fk_pos, &mut key);
                 let n = match per_parent.get_mut(&key) {
                     Some(n) => n,
                     None => per_parent.entry(key.clone()).or_insert(0),

@@ -471,7 +471,7 @@ pub fn extract(
         bytes: tables.iter().map(|t| t.bytes).sum(),
         tables,
         closure_queries: stats.queries,
-        closure_scans: stats.parent_scans,
+        closure_scans: stats.scans,
         seconds: started.elapsed().as_secs_f64(),
     }))
 }
