@@ -24,6 +24,16 @@ pub(super) enum Stopped {
     Row(anyhow::Error),
 }
 
+impl Stopped {
+    /// The error to tell: the row handler's as it is, the server's as `db` words it.
+    pub(super) fn told(self, db: impl FnOnce(Error) -> anyhow::Error) -> anyhow::Error {
+        match self {
+            Stopped::Db(e) => db(e),
+            Stopped::Row(e) => e,
+        }
+    }
+}
+
 /// One connection, driven by its own runtime while a call waits.
 pub(super) struct Conn {
     client: Client,

@@ -12,7 +12,7 @@ use postgres::types::{Format, IsNull, ToSql, Type, to_sql_checked};
 
 use crate::db::sql::params;
 
-use super::conn::{Conn, Stopped};
+use super::conn::Conn;
 use super::{key_column_sql, pg_message, qualified};
 use crate::catalog::*;
 use crate::db::key_order::{KeyKeep, KeyOrder};
@@ -403,10 +403,7 @@ impl PgSource {
                 let mut rows = CopyText::new(select.len());
                 self.client
                     .copy_out(&sql, &mut |data| rows.take(data, each))
-                    .map_err(|e| match e {
-                        Stopped::Db(e) => failed(e),
-                        Stopped::Row(e) => e,
-                    })?;
+                    .map_err(|e| e.told(failed))?;
                 rows.finish(each)
             }
             (None, Read::Cursor) => {
@@ -450,10 +447,7 @@ impl PgSource {
                     .query_each(&sql, &params, &mut |row| {
                         each(&text_fields(row, select.len()).map_err(failed)?)
                     })
-                    .map_err(|e| match e {
-                        Stopped::Db(e) => failed(e),
-                        Stopped::Row(e) => e,
-                    })
+                    .map_err(|e| e.told(failed))
             }
         }
     }
