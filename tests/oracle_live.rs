@@ -1478,7 +1478,7 @@ fn drop_scan_objects(conn: &oracle::Connection) {
 /// keys of the closure's own scan, a blank-padded CHAR unique key among them, CLOBs over 4000
 /// bytes not fetched for the rows dropped) holds the rows that key lookups read; and a killed
 /// scan resumes, skipping the kept rows on the client (no `OFFSET`), to the parts of an
-/// uninterrupted run.
+/// uninterrupted run; a children rule's children are read alike by a scan and by lookups.
 #[test]
 fn a_scan_kept_by_the_closures_keys_reads_what_lookups_read_and_resumes() {
     let Some((url, target_url, source, target)) = live_pair("scan test", drop_scan_objects) else {
@@ -1536,6 +1536,46 @@ fn a_scan_kept_by_the_closures_keys_reads_what_lookups_read_and_resumes() {
     assert!(!summary.contains("\"read\": \"scan\""), "{summary}");
     assert!(rows("scanned") == rows("looked-up"));
     common::resumed_equals_clean(&|store, extra| extract(store, "0", extra), &dir);
+
+    // The children of a children rule, read by one full scan of DS_CHILD's key columns that
+    // keeps the rows whose foreign key (the NUMBER and the blank-padded CHAR one) is among the
+    // seeded parents' keys, at most 2 per parent and key, as the lookups on the foreign keys
+    // read them (`--scan-share 0` and `2`).
+    std::fs::write(
+        ws.path().join("children.toml"),
+        "[[seed]]\ntable = \"DS_PARENT\"\nwhere = \"ID <= 20\"\n\n\
+         [[children.edge]]\ntable = \"DS_CHILD\"\ncap = 2\n",
+    )
+    .unwrap();
+    let children = |subset: &str, share: &str| {
+        let out = ws
+            .dbsub(&pairs)
+            .args(["extract", "ORA", "LIVE", "--plan", "children.toml"])
+            .args([
+                "--subset",
+                subset,
+                "--scan-share",
+                share,
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        success(
+            &out,
+            &["extract", "--plan", "children.toml", "--scan-share", share],
+        )
+    };
+    let summary = children("children-scanned", "0");
+    assert!(!summary.contains("\"closure_scans\": 0"), "{summary}");
+    let summary = children("children-looked-up", "2");
+    assert!(summary.contains("\"closure_scans\": 0"), "{summary}");
+    assert!(rows("children-scanned") == rows("children-looked-up"));
+    assert!(
+        rows("children-scanned")
+            .iter()
+            .any(|(table, (_, rows))| table.ends_with("DS_CHILD") && !rows.is_empty())
+    );
     drop_scan_objects(&source);
 }
 
